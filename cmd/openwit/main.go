@@ -1,0 +1,123 @@
+// Command openwit is the single OpenWit binary: `openwit serve` runs every
+// role in one process on embedded defaults; `openwit version` prints the
+// version.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"openwit/internal/node"
+	"openwit/version"
+)
+
+func main() {
+	// The server works in UTC; sessions apply their own TimeZone.
+	time.Local = time.UTC
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "serve":
+		os.Exit(serve(os.Args[2:]))
+	case "version", "--version":
+		fmt.Println("openwit", version.Version)
+	case "help", "-h", "--help":
+		usage()
+	default:
+		fmt.Fprintf(os.Stderr, "openwit: unknown command %q\n\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: openwit <command> [flags]
+
+commands:
+  serve     run OpenWit (every role in one process on embedded defaults)
+  version   print the version
+
+run 'openwit serve --help' for the serve flags.
+`)
+}
+
+func serve(args []string) int {
+	cfg := node.DefaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", "", "YAML config file (flags override it)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the WAL, the embedded catalog and the local object store")
+	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
+	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
+	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run (only \"all\" for now)")
+	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog URL: sqlite:PATH or postgres://... (default sqlite in --data-dir)")
+	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects)")
+	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (loopback only)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	fs.Int64Var(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "flush a time shard's buffer to Parquet at this many rows")
+	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
+	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
+	// A config file is applied first; flags given on the command line win.
+	for i, a := range args {
+		if a == "--config" || a == "-config" {
+			if i+1 < len(args) {
+				if err := cfg.LoadFile(args[i+1]); err != nil {
+					fmt.Fprintln(os.Stderr, "openwit:", err)
+					return 2
+				}
+			}
+		} else if v, ok := strings.CutPrefix(a, "--config="); ok {
+			if err := cfg.LoadFile(v); err != nil {
+				fmt.Fprintln(os.Stderr, "openwit:", err)
+				return 2
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	_ = configPath
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "openwit: --log-level:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx := context.Background()
+	n, err := node.Start(ctx, cfg, log)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	code := 0
+	select {
+	case s := <-sig:
+		log.Info("shutting down", "signal", s.String())
+	case err := <-n.Err():
+		log.Error("serving failed", "err", err)
+		code = 1
+	}
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := n.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		code = 1
+	}
+	log.Info("stopped")
+	return code
+}

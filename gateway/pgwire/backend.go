@@ -1,0 +1,74 @@
+package pgwire
+
+import (
+	"context"
+)
+
+// Backend is what the PostgreSQL wire server talks to: the planner and
+// executor behind one session. The server owns the protocol (framing, formats,
+// portals, error recovery); the backend owns SQL.
+type Backend interface {
+	// OpenSession starts a session for an authenticated client. params are the
+	// startup parameters the client sent (user, database, application_name,
+	// options, ...).
+	OpenSession(ctx context.Context, params map[string]string) (Session, error)
+}
+
+// Session is one client's SQL session. A session is used by one connection
+// goroutine at a time; it is not safe for concurrent use.
+type Session interface {
+	// Parse parses a query string into statements. The simple query protocol
+	// may hold several statements; the extended protocol allows at most one
+	// (the server reports 42601 otherwise). paramOIDs are the parameter types
+	// the client declared (0 = unspecified); they may be shorter than the
+	// number of parameters. An empty query yields no statements.
+	Parse(ctx context.Context, query string, paramOIDs []uint32) ([]Statement, error)
+	// Settings returns the session's current value of a GUC-style setting
+	// (e.g. "TimeZone", "DateStyle") and whether it is known; the server uses
+	// it to format values and to send ParameterStatus after SET.
+	Setting(name string) (string, bool)
+	// Close releases the session.
+	Close() error
+}
+
+// Column describes one result column as RowDescription reports it.
+type Column struct {
+	Name         string
+	TableOID     uint32
+	TableAttrNum uint16
+	TypeOID      uint32
+	TypeSize     int16
+	TypeModifier int32
+}
+
+// Statement is one parsed statement, possibly with $n parameters.
+type Statement interface {
+	// ParamOIDs are the resolved parameter types ($1 is index 0). Parameters
+	// whose type cannot be inferred are reported as text (25).
+	ParamOIDs() []uint32
+	// Columns describes the result rows; nil means the statement returns no
+	// rows (NoData).
+	Columns() []Column
+	// Execute runs the statement with decoded parameter values (nil, bool,
+	// int64, float64, string, []byte, time.Time; text-format parameters of
+	// unresolved type arrive as string). The returned Rows must be closed.
+	Execute(ctx context.Context, params []any) (Rows, error)
+}
+
+// Errors: backends return *pgerror.Error (possibly wrapped) so the server can
+// send the right ErrorResponse fields; other errors are reported as XX000.
+
+// Rows is the result of one execution.
+type Rows interface {
+	// Next returns the next row, or io.EOF at the end. Values are nil (NULL),
+	// bool, int64, float64, string, []byte, time.Time, or a
+	// fmt.Stringer/decimal (formatted with String()); the column's TypeOID
+	// says how to encode them. The slice is valid until the next call.
+	Next(ctx context.Context) ([]any, error)
+	// Tag is the command tag sent in CommandComplete, valid after Next has
+	// returned io.EOF ("SELECT n" is computed by the server when Tag returns
+	// "" for a statement with Columns).
+	Tag() string
+	// Close releases resources; it is idempotent.
+	Close() error
+}

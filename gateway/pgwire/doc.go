@@ -1,0 +1,204 @@
+// Package pgwire serves the PostgreSQL frontend/backend protocol, version
+// 3.0, in front of a Backend (planner and executor). psql, pgx, pgjdbc,
+// psycopg2 and node-postgres connect to it without special options.
+//
+// The server owns the protocol: framing, startup, the extended-query state
+// machine (prepared statements, portals, row limits), value formats, error
+// recovery, cancellation and shutdown. The Backend owns SQL: it parses query
+// strings into Statements, which describe their parameters and result
+// columns and execute into Rows.
+//
+// # Connections
+//
+// Serve runs one goroutine per accepted connection; a panic in it is
+// recovered, logged, answered with FATAL XX000 and the connection closed.
+// A panic inside any Backend, Session, Statement or Rows call is recovered
+// at the call and becomes an ERROR XX000 for that statement; the protocol
+// state stays consistent, so the connection keeps working.
+//
+// # Startup
+//
+// The first packet is a length-prefixed startup packet, 8 to 10000 bytes
+// (anything else: FATAL 08P01 "invalid length of startup packet").
+//
+//   - SSLRequest and GSSENCRequest are answered 'N' (no encryption) and the
+//     next startup packet is read; at most two such requests are accepted.
+//   - CancelRequest (process id, 4-byte secret) is looked up among live
+//     connections; on an exact match that connection's running statement is
+//     cancelled. Nothing is sent back and the cancel connection is closed,
+//     whether or not the key matched.
+//   - StartupMessage: protocol major version 3 is required (else FATAL
+//     08P01). A minor version above 0 or "_pq_." protocol options are
+//     answered with NegotiateProtocolVersion (3.0, the options unrecognized)
+//     and the connection proceeds in 3.0. "user" is required (28000);
+//     "database" defaults to the user; "replication" is refused (0A000).
+//
+// With Config.Trust the server sends AuthenticationOk; otherwise FATAL 28000
+// "password authentication is not configured" (SCRAM is future work). It
+// then calls Backend.OpenSession with all startup parameters (an error is
+// sent as FATAL with its SQLSTATE) and sends ParameterStatus for
+// application_name, client_encoding (UTF8), DateStyle ("ISO, MDY"),
+// default_transaction_read_only (off), in_hot_standby (off),
+// integer_datetimes (on), IntervalStyle (postgres), is_superuser (on),
+// server_encoding (UTF8), server_version (Config.ServerVersion),
+// session_authorization (the user), standard_conforming_strings (on) and
+// TimeZone (UTC): the session's Setting value wins where it has one. Then
+// BackendKeyData (a per-server process id and a random 4-byte secret) and
+// ReadyForQuery.
+//
+// # Messages after startup
+//
+// Query (simple protocol): Session.Parse splits the string into statements,
+// each run in turn: RowDescription (text formats) when it has columns,
+// DataRows, CommandComplete. The first error is sent as ErrorResponse and
+// the remaining statements are skipped. No statements: EmptyQueryResponse.
+// Always followed by ReadyForQuery. A Query also drops the unnamed
+// statement and portal.
+//
+// Parse creates a prepared statement (named, or the unnamed one, which is
+// replaced silently); re-using a name is 42P05, more than one statement is
+// 42601. Parameter types the client declares in Parse are final, as in
+// PostgreSQL: they replace the Statement's ParamOIDs at those positions
+// (and add parameters when more are declared), and any type still 0 is
+// reported as text (25). ParameterDescription and Bind decoding use the
+// result. Bind creates a portal: the parameter count must match the
+// statement's ParamOIDs, parameter and result format codes follow the
+// 0/1/N rule (otherwise 08P01) and must be 0 or 1 (22023); a binary result
+// for a type without a binary encoding is 42883; a named portal that exists
+// is 42P03. Describe 'S' sends ParameterDescription then RowDescription (text
+// formats) or NoData; Describe 'P' sends RowDescription with the portal's
+// result formats or NoData. Execute runs a portal, sending at most MaxRows
+// rows (0 = all) followed by CommandComplete, or PortalSuspended when the
+// limit was reached (there is no look-ahead, as in PostgreSQL: a portal with
+// exactly MaxRows rows left is suspended and the next Execute completes it
+// with "SELECT 0"). A suspended portal keeps its Rows open for the next
+// Execute. Close 'S'/'P' removes a statement or portal; a missing one is not
+// an error. Flush writes buffered output. Sync ends the cycle with
+// ReadyForQuery. Terminate closes the connection. CopyData, CopyDone and
+// CopyFail are ignored (as PostgreSQL does outside COPY); FunctionCall is
+// answered 0A000 and ReadyForQuery.
+//
+// Portals live until Close, re-Bind of the same (unnamed) name, or the end
+// of their transaction: outside a transaction block every Sync and every
+// simple Query ends the implicit transaction and closes all portals; inside
+// a block (after BEGIN) they survive Sync until COMMIT/ROLLBACK.
+//
+// CommandComplete carries Rows.Tag(), or "SELECT n" (n = rows sent by that
+// Execute) when the tag is empty and the statement has columns. A row with
+// the wrong number of values, or any row for a statement without columns,
+// fails the statement with XX000.
+//
+// RowDescription takes the statement's Columns as they are, except that a
+// zero TypeSize is filled in from the type (-1 for variable-length types)
+// and a zero TypeModifier is sent as -1 ("no modifier").
+//
+// # Error recovery
+//
+// An error while handling an extended-protocol message is sent as
+// ErrorResponse and every following message is discarded until Sync, which
+// is answered with ReadyForQuery. A Query message is also discarded in that
+// state. Protocol violations that break framing (bad length, unknown
+// message type, undecodable body, unexpected password message) are FATAL
+// 08P01 and close the connection; a frame longer than Config.MaxMessageSize
+// is FATAL 54000 and the connection closes before the body is read, so the
+// declared size is never allocated.
+//
+// ErrorResponse carries severity (S and V), SQLSTATE (C), message (M) and,
+// when set, detail (D), hint (H) and position (P). Backend errors are taken
+// from *pgerror.Error in the error chain; other errors are XX000.
+//
+// # Transaction status
+//
+// OpenWit has no multi-statement transactions; the status byte in
+// ReadyForQuery is bookkeeping that keeps clients' transaction logic happy.
+// A CommandComplete tag of BEGIN or START TRANSACTION moves 'I' to 'T';
+// COMMIT, ROLLBACK, END, ABORT or PREPARE TRANSACTION moves to 'I'; an error
+// in 'T' moves to 'E'. In 'E' only statements whose first keyword is
+// ROLLBACK, COMMIT, END or ABORT run (others get 25P02 at Parse, Bind,
+// Execute or Query), and a COMMIT there reports ROLLBACK.
+//
+// # Settings
+//
+// After a statement whose tag is SET, RESET or DISCARD the server reads the
+// reported settings back through Session.Setting and sends ParameterStatus
+// for each changed one. TimeZone also changes how timestamptz values are
+// printed (IANA names, ISO offsets like "+05:30", POSIX "UTC+3"; unknown
+// names fall back to UTC).
+//
+// # Values
+//
+// Result values are encoded by their column's TypeOID in the format the
+// client asked for. Backends may return nil (NULL), bool, any Go integer,
+// float32/float64, string, []byte, time.Time, time.Duration, [16]byte,
+// []string, fmt.Stringer (decimals) or driver.Valuer (including pgtype
+// values); named types and pointers are reduced to these. A string in a
+// column of another type is passed through as its text (and parsed for
+// binary output).
+//
+//	type                      text                                       binary
+//	bool 16                   t / f                                      1 byte
+//	int2 21, int4 23, int8 20 decimal                                    big-endian
+//	oid 26                    decimal                                    uint32
+//	float4 700, float8 701    shortest round-trip digits, %e-style       IEEE 754
+//	                          outside 1e-4 <= |x| < 1e6 (float4) or 1e15
+//	                          (float8); NaN, Infinity, -Infinity
+//	numeric 1700              String() / the string as is                base-10000 digits, normalized
+//	text 25, varchar 1043,    the string                                 the string
+//	name 19, bpchar 1042,
+//	json 114
+//	jsonb 3802                the string                                 version 1 + the string
+//	bytea 17                  \x hex                                     raw bytes
+//	date 1082                 2006-01-02                                 int32 days since 2000-01-01
+//	timestamp 1114            2006-01-02 15:04:05.999999 (wall clock)    int64 µs since 2000-01-01
+//	timestamptz 1184          same + offset in the session TimeZone:     int64 µs since 2000-01-01 UTC
+//	                          -07, +05:30, +00:19:32
+//	interval 1186             string as is; Duration as HH:MM:SS[.f]     µs, days, months
+//	uuid 2950                 8-4-4-4-12 hex                             16 bytes
+//	text[] 1009 (and varchar, {a,"b c"}                                  one-dimensional array
+//	name, bpchar arrays)
+//
+// Years before 1 print with a " BC" suffix; fractional seconds are rounded
+// to microseconds. Other type OIDs are printed generically in text and
+// encoded through pgx's pgtype in binary when it knows the OID.
+//
+// Bind parameters are decoded by the statement's parameter OID, from text
+// or binary, into int64 (int2/int4/int8/oid, range-checked), float64
+// (float4/float8), bool (PostgreSQL's spellings), string (text-like, json,
+// jsonb, numeric, uuid in canonical form, interval, and unknown types in
+// text), []byte (bytea: hex or escape text format), time.Time in UTC (date,
+// timestamp as wall clock, timestamptz; text without a zone is read in the
+// session TimeZone) and []string (text arrays). Unknown types in binary
+// arrive as []byte. Bad input is 22P02/22003/22007/22008 (text) or 22P03
+// (binary), and invalid UTF-8 is 22021.
+//
+// # Cancellation and shutdown
+//
+// Each portal executes under a context derived from the connection's; a
+// matching CancelRequest cancels the running one, and the statement fails
+// with 57014 "canceling statement due to user request" while the connection
+// stays usable. A cancel that arrives while nothing runs does nothing.
+//
+// Shutdown closes the listeners, terminates idle sessions (waiting for a
+// message after ReadyForQuery) with FATAL 57P01, lets running statements
+// and unfinished pipelines reach ReadyForQuery and then terminates them the
+// same way; new connections that still get through are refused with 57P03.
+// When its context ends first, remaining statements are cancelled and their
+// connections closed. Cancelling Serve's context stops everything at once:
+// statements are cancelled and every session gets FATAL 57P01.
+//
+// # Limits
+//
+//   - Startup packet: 10000 bytes; time to send it: one minute.
+//   - Frontend message body: Config.MaxMessageSize (default 64 MiB).
+//   - Parameters per statement: 65535; result columns: 1664.
+//   - Output is buffered and written at ReadyForQuery, at Flush, and every
+//     64 KiB while rows stream, so large results are not accumulated.
+//
+// # Metrics
+//
+//   - openwit_pgwire_connections: open connections (gauge).
+//   - openwit_pgwire_queries_total{result="ok|error"}: statements completed
+//     or failed (parse, bind and execution errors count as error).
+//   - openwit_pgwire_query_duration_seconds: execution time per statement,
+//     summed over the Executes of a suspended portal (histogram).
+package pgwire

@@ -1,0 +1,312 @@
+package pgwire
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"openwit/internal/pgerror"
+)
+
+// Startup packet codes (the first int32 after the length).
+const (
+	sslRequestCode    = 80877103
+	gssEncRequestCode = 80877104
+	cancelRequestCode = 80877102
+)
+
+// Startup packet size bounds: a code alone, and PostgreSQL's
+// MAX_STARTUP_PACKET_LENGTH.
+const (
+	minStartupPacket = 8
+	maxStartupPacket = 10000
+)
+
+// errStartupClosed means the client went away during startup.
+var errStartupClosed = errors.New("client closed the connection during startup")
+
+// readStartupPacket reads one length-prefixed startup packet straight from
+// the socket (no read-ahead, so nothing is lost when the framing switches
+// to typed messages).
+func readStartupPacket(r io.Reader) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errStartupClosed
+		}
+		return nil, err
+	}
+	n := int64(int32(binary.BigEndian.Uint32(hdr[:])))
+	if n < minStartupPacket || n > maxStartupPacket {
+		return nil, fatal(pgerror.ProtocolViolation, "invalid length of startup packet")
+	}
+	body := make([]byte, n-4)
+	if _, err := io.ReadFull(r, body); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errStartupClosed
+		}
+		return nil, err
+	}
+	return body, nil
+}
+
+// parseStartupParams decodes the key/value pairs of a StartupMessage body
+// (after the protocol version).
+func parseStartupParams(b []byte) (map[string]string, error) {
+	params := make(map[string]string)
+	if len(b) == 0 || b[len(b)-1] != 0 {
+		return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
+	}
+	for {
+		i := bytes.IndexByte(b, 0)
+		if i == 0 {
+			if len(b) != 1 {
+				return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
+			}
+			return params, nil
+		}
+		key := string(b[:i])
+		b = b[i+1:]
+		j := bytes.IndexByte(b, 0)
+		if j < 0 {
+			return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: missing value for parameter %q", key)
+		}
+		params[key] = string(b[:j])
+		b = b[j+1:]
+		if len(b) == 0 {
+			return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
+		}
+	}
+}
+
+// startup runs the startup phase: encryption negotiation, cancel requests,
+// StartupMessage, authentication, session creation and the initial
+// ParameterStatus messages. It reports whether the session is ready.
+func (c *conn) startup() bool {
+	negotiations := 0
+	for {
+		body, err := readStartupPacket(c.nc)
+		if err != nil {
+			c.startupFailed(err)
+			return false
+		}
+		code := binary.BigEndian.Uint32(body)
+		switch code {
+		case sslRequestCode, gssEncRequestCode:
+			if len(body) != 4 || negotiations >= 2 {
+				c.sendFatal(fatal(pgerror.ProtocolViolation, "invalid encryption negotiation request"))
+				return false
+			}
+			negotiations++
+			// No TLS or GSSAPI encryption: the client continues in plain
+			// text with a StartupMessage (or gives up).
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return false
+			}
+			continue
+		case cancelRequestCode:
+			if len(body) >= 12 && len(body) <= 4+4+256 {
+				c.srv.cancel(binary.BigEndian.Uint32(body[4:8]), body[8:])
+			}
+			// No reply; the requester just sees the connection close.
+			return false
+		}
+		if major := code >> 16; major != 3 {
+			c.sendFatal(fatal(pgerror.ProtocolViolation,
+				"unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, code&0xffff))
+			return false
+		}
+		params, err := parseStartupParams(body[4:])
+		if err != nil {
+			c.sendFatal(err)
+			return false
+		}
+		return c.startSession(code&0xffff, params)
+	}
+}
+
+// startupFailed reports a startup read error where the protocol allows it.
+func (c *conn) startupFailed(err error) {
+	var pe *pgerror.Error
+	switch {
+	case errors.As(err, &pe):
+		c.sendFatal(pe)
+	case errors.Is(err, errStartupClosed):
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		switch {
+		case c.ctx.Err() != nil, c.srv.shuttingDown.Load():
+			c.sendFatal(fatal(codeCannotConnectNow, "the database system is shutting down"))
+		default:
+			c.log.Debug("pgwire startup timeout")
+		}
+	default:
+		c.log.Debug("pgwire startup read failed", "err", err)
+	}
+}
+
+// startSession authenticates the user and opens the backend session.
+func (c *conn) startSession(minor uint32, params map[string]string) bool {
+	// Protocol 3.x with x > 0, or _pq_ protocol options: tell the client
+	// what we speak (3.0, no options) and carry on, as PostgreSQL does.
+	var unknownOpts []string
+	for k := range params {
+		if strings.HasPrefix(k, "_pq_.") {
+			unknownOpts = append(unknownOpts, k)
+			delete(params, k)
+		}
+	}
+	if minor > 0 || len(unknownOpts) > 0 {
+		c.w.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknownOpts})
+	}
+	if c.srv.shuttingDown.Load() || c.ctx.Err() != nil {
+		c.sendFatal(fatal(codeCannotConnectNow, "the database system is shutting down"))
+		return false
+	}
+	c.user = params["user"]
+	if c.user == "" {
+		c.sendFatal(fatal(pgerror.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
+		return false
+	}
+	if params["database"] == "" {
+		params["database"] = c.user
+	}
+	if r, ok := params["replication"]; ok && !isFalse(r) {
+		c.sendFatal(fatal(pgerror.FeatureNotSupported, "replication connections are not supported"))
+		return false
+	}
+	if !c.srv.cfg.Trust {
+		c.sendFatal(fatal(pgerror.InvalidAuthorization, "password authentication is not configured"))
+		return false
+	}
+	c.params = params
+	c.log = c.log.With("user", c.user, "database", params["database"])
+
+	c.w.send(&pgproto3.AuthenticationOk{})
+	var sess Session
+	err := protect(c.log, "Backend.OpenSession", func() error {
+		var err error
+		sess, err = c.srv.cfg.Backend.OpenSession(c.ctx, params)
+		return err
+	})
+	if err == nil && sess == nil {
+		err = errors.New("backend returned no session")
+	}
+	if err != nil {
+		pe := *pgerror.As(err)
+		pe.Severity = severityFatal
+		c.sendFatal(&pe)
+		return false
+	}
+	c.sess = sess
+
+	c.reported = make(map[string]string)
+	for _, name := range reportedParams() {
+		v := c.paramValue(name)
+		c.reported[name] = v
+		c.w.send(&pgproto3.ParameterStatus{Name: name, Value: v})
+	}
+	c.enc.setTimeZone(c.reported["TimeZone"])
+
+	if _, err := rand.Read(c.secret[:]); err != nil {
+		c.sendFatal(fatal(pgerror.InternalError, "generate cancel key: %v", err))
+		return false
+	}
+	c.w.send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})
+	c.srv.registerKey(c)
+
+	_ = c.nc.SetReadDeadline(time.Time{})
+	c.log.Debug("pgwire session started", "application_name", params["application_name"])
+	c.readyForQuery()
+	return c.w.err == nil
+}
+
+// reportedParams are the settings sent as ParameterStatus at startup and
+// whenever a SET changes them (PostgreSQL's GUC_REPORT set).
+func reportedParams() []string {
+	return []string{
+		"application_name",
+		"client_encoding",
+		"DateStyle",
+		"default_transaction_read_only",
+		"in_hot_standby",
+		"integer_datetimes",
+		"IntervalStyle",
+		"is_superuser",
+		"server_encoding",
+		"server_version",
+		"session_authorization",
+		"standard_conforming_strings",
+		"TimeZone",
+	}
+}
+
+// paramValue is the current value of a reported setting: the session's
+// when it knows one, otherwise the server's fixed value.
+func (c *conn) paramValue(name string) string {
+	switch name {
+	case "server_version":
+		return c.srv.cfg.ServerVersion
+	case "server_encoding":
+		return "UTF8" // OpenWit always speaks UTF8
+	case "integer_datetimes":
+		return "on"
+	}
+	if c.sess != nil {
+		var v string
+		var ok bool
+		_ = protect(c.log, "Session.Setting", func() error {
+			v, ok = c.sess.Setting(name)
+			return nil
+		})
+		if ok {
+			return v
+		}
+	}
+	switch name {
+	case "application_name":
+		return c.params["application_name"]
+	case "session_authorization":
+		return c.user
+	case "client_encoding":
+		return "UTF8"
+	case "DateStyle":
+		return "ISO, MDY"
+	case "IntervalStyle":
+		return "postgres"
+	case "TimeZone":
+		return "UTC"
+	case "is_superuser", "standard_conforming_strings":
+		return "on"
+	default:
+		return "off"
+	}
+}
+
+// reportChangedParams sends ParameterStatus for every reported setting whose
+// value changed since it was last sent.
+func (c *conn) reportChangedParams() {
+	for _, name := range reportedParams() {
+		v := c.paramValue(name)
+		if old, ok := c.reported[name]; ok && old == v {
+			continue
+		}
+		c.reported[name] = v
+		c.w.send(&pgproto3.ParameterStatus{Name: name, Value: v})
+		if name == "TimeZone" {
+			c.enc.setTimeZone(v)
+		}
+	}
+}
+
+// isFalse reports whether s is a PostgreSQL boolean false.
+func isFalse(s string) bool {
+	b, err := parseBool(s)
+	return err == nil && !b
+}

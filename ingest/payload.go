@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+const payloadVersion = 1
+
+// encodePayload encodes one batch of one table as a WAL record payload (see
+// doc.go).
+func encodePayload(tableID int64, parts []Part) ([]byte, error) {
+	var buf bytes.Buffer
+	var hdr [13]byte
+	hdr[0] = payloadVersion
+	binary.LittleEndian.PutUint64(hdr[1:], uint64(tableID))
+	binary.LittleEndian.PutUint32(hdr[9:], uint32(len(parts)))
+	buf.Write(hdr[:])
+	for _, p := range parts {
+		var ph [12]byte
+		binary.LittleEndian.PutUint64(ph[0:], uint64(p.Shard))
+		lenAt := buf.Len() + 8
+		buf.Write(ph[:])
+		start := buf.Len()
+		w := ipc.NewWriter(&buf, ipc.WithSchema(p.Rec.Schema()))
+		if err := w.Write(p.Rec); err != nil {
+			return nil, fmt.Errorf("encode batch: %w", err)
+		}
+		if err := w.Close(); err != nil {
+			return nil, fmt.Errorf("encode batch: %w", err)
+		}
+		binary.LittleEndian.PutUint32(buf.Bytes()[lenAt:], uint32(buf.Len()-start))
+	}
+	return buf.Bytes(), nil
+}
+
+type decodedPart struct {
+	shard int64
+	rec   arrow.RecordBatch
+}
+
+var errBadPayload = errors.New("malformed ingest payload")
+
+// decodePayload decodes a WAL record payload. The returned records are owned
+// by the caller.
+func decodePayload(b []byte, mem memory.Allocator) (int64, []decodedPart, error) {
+	if len(b) < 13 || b[0] != payloadVersion {
+		return 0, nil, errBadPayload
+	}
+	tableID := int64(binary.LittleEndian.Uint64(b[1:]))
+	n := int(binary.LittleEndian.Uint32(b[9:]))
+	b = b[13:]
+	var parts []decodedPart
+	release := func() {
+		for _, p := range parts {
+			p.rec.Release()
+		}
+	}
+	for i := 0; i < n; i++ {
+		if len(b) < 12 {
+			release()
+			return 0, nil, errBadPayload
+		}
+		shard := int64(binary.LittleEndian.Uint64(b))
+		l := int(binary.LittleEndian.Uint32(b[8:]))
+		b = b[12:]
+		if l > len(b) {
+			release()
+			return 0, nil, errBadPayload
+		}
+		r, err := ipc.NewReader(bytes.NewReader(b[:l]), ipc.WithAllocator(mem))
+		if err != nil {
+			release()
+			return 0, nil, fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		for r.Next() {
+			rec := r.RecordBatch()
+			rec.Retain()
+			parts = append(parts, decodedPart{shard: shard, rec: rec})
+		}
+		err = r.Err()
+		r.Release()
+		if err != nil {
+			release()
+			return 0, nil, fmt.Errorf("%w: %v", errBadPayload, err)
+		}
+		b = b[l:]
+	}
+	return tableID, parts, nil
+}

@@ -1,0 +1,189 @@
+// Package node assembles every OpenWit role into one running process: the
+// catalog, object store, write-ahead log, ingester, planner, the PostgreSQL
+// wire gateway and the HTTP endpoint (/healthz, /readyz, /metrics).
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"openwit/gateway"
+	"openwit/gateway/pgwire"
+	"openwit/ingest"
+	"openwit/ingest/wal"
+	"openwit/planner"
+	"openwit/storage"
+	"openwit/storage/catalog"
+	"openwit/storage/objstore"
+	"openwit/version"
+)
+
+// Node is a running OpenWit process.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	reg    *prometheus.Registry
+	ready  atomic.Bool
+	cat    catalog.Catalog
+	bucket objstore.Bucket
+	wal    *wal.WAL
+	ing    *ingest.Ingester
+	eng    *planner.Engine
+	pg     *pgwire.Server
+	pgLn   net.Listener
+	http   *http.Server
+	httpLn net.Listener
+	errc   chan error
+}
+
+// Start builds every component and starts serving. The HTTP endpoint comes
+// up first (answering 503 on /readyz) so orchestration can watch recovery.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, reg: prometheus.NewRegistry(), errc: make(chan error, 4)}
+	if err := n.start(ctx); err != nil {
+		n.closeAll(context.Background())
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context) (err error) {
+	cfg, log := n.cfg, n.log
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_build_info", Help: "Build information.",
+		ConstLabels: prometheus.Labels{"version": version.Version}}, func() float64 { return 1 }))
+
+	if err := n.startHTTP(); err != nil {
+		return err
+	}
+	if n.cat, err = catalog.Open(ctx, cfg.Catalog); err != nil {
+		return fmt.Errorf("open catalog: %w", err)
+	}
+	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
+		return fmt.Errorf("open object store: %w", err)
+	}
+	if n.wal, err = wal.Open(wal.Options{Dir: filepath.Join(cfg.DataDir, "wal"), Logger: log, Registerer: n.reg}); err != nil {
+		return fmt.Errorf("open wal: %w", err)
+	}
+	n.ing, err = ingest.New(ctx, ingest.Config{
+		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
+		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat},
+		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
+	})
+	if err != nil {
+		return fmt.Errorf("start ingest: %w", err)
+	}
+	n.ing.Start()
+	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
+		DefaultShardDuration: cfg.ShardDuration}); err != nil {
+		return err
+	}
+	n.pg, err = pgwire.NewServer(pgwire.Config{
+		Addr: cfg.PGAddr, Backend: &gateway.PGBackend{Engine: n.eng}, Logger: log, Registerer: n.reg,
+		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == "trust",
+	})
+	if err != nil {
+		return err
+	}
+	if n.pgLn, err = net.Listen("tcp", cfg.PGAddr); err != nil {
+		return fmt.Errorf("listen on --pg-addr: %w", err)
+	}
+	go func() { n.errc <- n.pg.Serve(context.Background(), n.pgLn) }()
+	if cfg.Auth == "trust" {
+		log.Warn("trust authentication: loopback clients connect without a password (development default)", "pg_addr", cfg.PGAddr)
+	}
+	log.Info("flight sql gateway is not available in this version; --flight-addr is reserved", "flight_addr", cfg.FlightAddr)
+	n.ready.Store(true)
+	log.Info("openwit ready", "version", version.Version, "pg_addr", n.pgLn.Addr().String(),
+		"http_addr", n.httpLn.Addr().String(), "data_dir", cfg.DataDir)
+	return nil
+}
+
+func (n *Node) startHTTP() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !n.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
+	ln, err := net.Listen("tcp", n.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --http-addr: %w", err)
+	}
+	n.httpLn = ln
+	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.errc <- err
+		}
+	}()
+	return nil
+}
+
+// Err reports a fatal serving error.
+func (n *Node) Err() <-chan error { return n.errc }
+
+// Shutdown stops accepting work, finishes running statements, publishes
+// every buffered row and closes the WAL and catalog.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.ready.Store(false)
+	return n.closeAll(ctx)
+}
+
+func (n *Node) closeAll(ctx context.Context) error {
+	var errs []error
+	if n.pg != nil {
+		if err := n.pg.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop pgwire: %w", err))
+		}
+	} else if n.pgLn != nil {
+		n.pgLn.Close()
+	}
+	if n.ing != nil {
+		if err := n.ing.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("flush buffers: %w", err))
+		}
+	}
+	if n.eng != nil {
+		n.eng.Close()
+	}
+	if n.wal != nil {
+		if err := n.wal.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close wal: %w", err))
+		}
+	}
+	if n.cat != nil {
+		if err := n.cat.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close catalog: %w", err))
+		}
+	}
+	if n.http != nil {
+		n.http.Shutdown(ctx)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,226 @@
+// Package testserver builds the real openwit binary once per test process and
+// runs `openwit serve` as a child process on free loopback ports, so
+// end-to-end tests talk to exactly what users run.
+package testserver
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary returns the path of an openwit binary built from this checkout.
+// $OPENWIT_BIN overrides it (CI builds once and shares it across packages).
+func Binary(tb testing.TB) string {
+	tb.Helper()
+	if p := os.Getenv("OPENWIT_BIN"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		dir, err := os.MkdirTemp("", "openwit-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "openwit")
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/openwit")...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// Server is a running `openwit serve` child process.
+type Server struct {
+	DataDir    string
+	PGPort     int
+	FlightPort int
+	HTTPPort   int
+	Args       []string // extra flags
+	LogPath    string
+
+	tb     testing.TB
+	cmd    *exec.Cmd
+	log    *os.File
+	waitCh chan error
+}
+
+// Options configure Start.
+type Options struct {
+	DataDir string   // default: tb.TempDir()
+	Args    []string // extra serve flags
+}
+
+// Start runs a server and waits until /readyz answers 200. It is stopped
+// (SIGTERM) when the test ends.
+func Start(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = tb.TempDir()
+	}
+	s := &Server{DataDir: opts.DataDir, Args: opts.Args, tb: tb}
+	s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
+	s.LogPath = filepath.Join(tb.TempDir(), "openwit.log")
+	s.start()
+	tb.Cleanup(func() {
+		if s.cmd != nil {
+			s.Stop()
+		}
+	})
+	return s
+}
+
+func (s *Server) start() {
+	tb := s.tb
+	tb.Helper()
+	args := append([]string{"serve",
+		"--data-dir", s.DataDir,
+		"--pg-addr", fmt.Sprintf("127.0.0.1:%d", s.PGPort),
+		"--flight-addr", fmt.Sprintf("127.0.0.1:%d", s.FlightPort),
+		"--http-addr", fmt.Sprintf("127.0.0.1:%d", s.HTTPPort),
+	}, s.Args...)
+	f, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.log = f
+	s.cmd = exec.Command(Binary(tb), args...)
+	s.cmd.Stdout, s.cmd.Stderr = f, f
+	if err := s.cmd.Start(); err != nil {
+		tb.Fatalf("start openwit: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func(c *exec.Cmd) { exited <- c.Wait() }(s.cmd)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			s.cmd = nil
+			tb.Fatalf("openwit exited during startup: %v\n%s", err, s.Log())
+		default:
+		}
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", s.HTTPPort))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				s.waitCh = exited
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("openwit not ready after 90s\n%s", s.Log())
+}
+
+// Restart starts the server again on the same ports and data directory
+// after Stop or Kill.
+func (s *Server) Restart() {
+	s.tb.Helper()
+	s.start()
+}
+
+// DSN is a pgx connection string for the server's PostgreSQL endpoint.
+func (s *Server) DSN() string {
+	return fmt.Sprintf("postgres://openwit@127.0.0.1:%d/openwit?sslmode=disable", s.PGPort)
+}
+
+// HTTPURL returns the base URL of the HTTP endpoint.
+func (s *Server) HTTPURL() string { return fmt.Sprintf("http://127.0.0.1:%d", s.HTTPPort) }
+
+// Log returns what the server has printed so far.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(s.LogPath)
+	return string(b)
+}
+
+// Stop sends SIGTERM and waits for a clean exit; a non-zero exit fails the test.
+func (s *Server) Stop() {
+	s.tb.Helper()
+	if s.cmd == nil {
+		return
+	}
+	p := s.cmd.Process
+	_ = p.Signal(syscall.SIGTERM)
+	s.wait(func(err error) {
+		if err != nil {
+			s.tb.Errorf("openwit did not exit cleanly on SIGTERM: %v\n%s", err, s.Log())
+		}
+	})
+}
+
+// Kill sends SIGKILL and waits for the process to die.
+func (s *Server) Kill() {
+	s.tb.Helper()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	s.wait(func(error) {})
+}
+
+func (s *Server) wait(check func(error)) {
+	select {
+	case err := <-s.waitCh:
+		check(err)
+	case <-time.After(60 * time.Second):
+		_ = s.cmd.Process.Signal(syscall.SIGKILL)
+		<-s.waitCh
+		s.tb.Errorf("openwit did not exit within 60s\n%s", s.Log())
+	}
+	s.cmd = nil
+	s.log.Close()
+}
+
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// WaitTCP waits until addr accepts connections or ctx ends.
+func WaitTCP(ctx context.Context, addr string) error {
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

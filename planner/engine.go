@@ -1,0 +1,157 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/ingest"
+	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
+	"openwit/planner/pgparse"
+	"openwit/storage"
+	"openwit/storage/catalog"
+	"openwit/storage/objstore"
+)
+
+// Config wires the planner to the rest of the node.
+type Config struct {
+	Catalog  catalog.Catalog
+	Ingester *ingest.Ingester
+	Bucket   objstore.Bucket
+	Logger   *slog.Logger
+	// DefaultShardDuration is the time-shard width of tables that do not
+	// set shard_duration.
+	DefaultShardDuration time.Duration
+}
+
+// Engine plans and runs SQL. It is safe for concurrent use; each client
+// connection uses its own Session.
+type Engine struct {
+	cfg     Config
+	gms     *sqle.Engine
+	nextID  atomic.Uint32
+	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
+	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
+	schemas sync.Map   // table id -> *arrow.Schema
+}
+
+var layoutsOnce sync.Once
+
+// New builds an engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DefaultShardDuration <= 0 {
+		cfg.DefaultShardDuration = time.Hour
+	}
+	layoutsOnce.Do(func() {
+		// go-mysql-server converts strings to timestamps with a package-level
+		// layout list; teach it PostgreSQL's output forms (offsets like -07).
+		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
+	})
+	e := &Engine{cfg: cfg}
+	pro := &provider{db: &database{eng: e}}
+	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
+		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
+		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
+	ctx := sql.NewEmptyContext()
+	for _, f := range functions(e) {
+		if _, ok := a.Catalog.Function(ctx, f.FunctionName()); ok {
+			continue
+		}
+		a.Catalog.RegisterFunction(ctx, f)
+	}
+	e.gms = sqle.New(a, &sqle.Config{})
+	return e, nil
+}
+
+// Close releases the engine.
+func (e *Engine) Close() error { return e.gms.Close() }
+
+func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, error) {
+	if v, ok := e.tables.Load(name); ok {
+		return v.(*catalog.Table), nil
+	}
+	t, err := e.cfg.Catalog.GetTable(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	e.tables.Store(name, t)
+	return t, nil
+}
+
+func (e *Engine) arrowSchema(t *catalog.Table) (*arrow.Schema, error) {
+	if v, ok := e.schemas.Load(t.ID); ok {
+		return v.(*arrow.Schema), nil
+	}
+	s, err := storage.ArrowSchema(t)
+	if err != nil {
+		return nil, err
+	}
+	e.schemas.Store(t.ID, s)
+	return s, nil
+}
+
+func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	def := &catalog.Table{Name: ct.Name, TimeColumn: ct.TimeColumn, ShardDuration: ct.ShardDuration, Options: ct.Options}
+	if def.ShardDuration == 0 {
+		def.ShardDuration = e.cfg.DefaultShardDuration
+	}
+	for _, c := range ct.Columns {
+		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
+		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn})
+	}
+	created, err := e.cfg.Catalog.CreateTable(ctx, def)
+	if errors.Is(err, catalog.ErrExists) {
+		if ct.IfNotExists {
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", ct.Name, err)
+	}
+	if err := e.cfg.Ingester.AddTable(ctx, created); err != nil {
+		return err
+	}
+	e.tables.Store(created.Name, created)
+	return nil
+}
+
+func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	for _, name := range dt.Names {
+		t, err := e.cfg.Catalog.GetTable(ctx, name)
+		if errors.Is(err, catalog.ErrNotFound) {
+			if dt.IfExists {
+				continue
+			}
+			return pgerror.New(pgerror.UndefinedTable, "table %q does not exist", name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := e.cfg.Catalog.DropTable(ctx, name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+			return fmt.Errorf("drop table %s: %w", name, err)
+		}
+		e.cfg.Ingester.DropTable(t.ID)
+		e.tables.Delete(name)
+		e.schemas.Delete(t.ID)
+	}
+	return nil
+}

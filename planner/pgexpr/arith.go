@@ -1,0 +1,222 @@
+package pgexpr
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+)
+
+// Arith is `+`, `-`, `*`, `/` or `%` with PostgreSQL semantics: integer
+// operands give an integer of the wider operand type, overflow is 22003,
+// integer division truncates toward zero, division by zero is 22012, and a
+// text operand is 42883 (no such operator). Other operand types (numeric,
+// timestamps) defer to go-mysql-server's arithmetic.
+type Arith struct {
+	Op          string
+	Left, Right sql.Expression
+}
+
+var _ sql.Expression = (*Arith)(nil)
+
+// InjectableArith is the vitess Injectable form of Arith.
+type InjectableArith struct{ Op string }
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (a InjectableArith) WithResolvedChildren(children []any) (any, error) {
+	if len(children) != 2 {
+		return nil, fmt.Errorf("%s takes two operands", a.Op)
+	}
+	l, ok1 := children[0].(sql.Expression)
+	r, ok2 := children[1].(sql.Expression)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s operands are not expressions", a.Op)
+	}
+	return NewArith(a.Op, l, r)
+}
+
+// NewArith checks operand types and returns the operation.
+func NewArith(op string, l, r sql.Expression) (*Arith, error) {
+	for _, e := range []sql.Expression{l, r} {
+		if t := e.Type(); types.IsText(t) && !isLiteral(e) || t == types.Boolean {
+			lo, _ := pgtypes.OID(l.Type())
+			ro, _ := pgtypes.OID(r.Type())
+			return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s",
+				pgtypes.TypeName(lo), op, pgtypes.TypeName(ro))
+		}
+	}
+	return &Arith{Op: op, Left: l, Right: r}, nil
+}
+
+// isLiteral reports an untyped string constant, which PostgreSQL coerces to
+// the other operand's type.
+func isLiteral(e sql.Expression) bool {
+	_, ok := e.(*expression.Literal)
+	return ok
+}
+
+func (a *Arith) Resolved() bool             { return a.Left.Resolved() && a.Right.Resolved() }
+func (a *Arith) String() string             { return fmt.Sprintf("(%s %s %s)", a.Left, a.Op, a.Right) }
+func (a *Arith) IsNullable() bool           { return true }
+func (a *Arith) Children() []sql.Expression { return []sql.Expression{a.Left, a.Right} }
+
+// WithChildren implements sql.Expression.
+func (a *Arith) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 2 {
+		return nil, sql.ErrInvalidChildrenNumber.New(a, len(children), 2)
+	}
+	return &Arith{Op: a.Op, Left: children[0], Right: children[1]}, nil
+}
+
+func (a *Arith) intOperands() bool {
+	return isInt(a.Left.Type()) && isInt(a.Right.Type())
+}
+
+func isInt(t sql.Type) bool {
+	return types.IsInteger(t) && t != types.Boolean || (t == types.Null)
+}
+
+// Type implements sql.Expression.
+func (a *Arith) Type() sql.Type {
+	lt, rt := a.Left.Type(), a.Right.Type()
+	if a.intOperands() {
+		if lt == types.Int64 || rt == types.Int64 || (lt == types.Null) || (rt == types.Null) {
+			return types.Int64
+		}
+		if lt == types.Int32 || rt == types.Int32 {
+			return types.Int32
+		}
+		return types.Int16
+	}
+	if types.IsFloat(lt) || types.IsFloat(rt) || types.IsText(lt) || types.IsText(rt) {
+		return types.Float64
+	}
+	return a.fallback().Type()
+}
+
+func (a *Arith) fallback() sql.Expression {
+	switch a.Op {
+	case "%":
+		return expression.NewMod(a.Left, a.Right)
+	case "/":
+		return expression.NewDiv(a.Left, a.Right)
+	}
+	return expression.NewArithmetic(a.Left, a.Right, a.Op)
+}
+
+// Eval implements sql.Expression.
+func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	l, err := a.Left.Eval(ctx, row)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	r, err := a.Right.Eval(ctx, row)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	if a.intOperands() {
+		x, err1 := asInt64(l)
+		y, err2 := asInt64(r)
+		if err1 == nil && err2 == nil {
+			if y == 0 && (a.Op == "/" || a.Op == "%") {
+				return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+			}
+			var v int64
+			overflow := false
+			switch a.Op {
+			case "+":
+				v = x + y
+				overflow = (x > 0 && y > 0 && v < 0) || (x < 0 && y < 0 && v >= 0)
+			case "-":
+				v = x - y
+				overflow = (x >= 0 && y < 0 && v < 0) || (x < 0 && y > 0 && v >= 0)
+			case "*":
+				v = x * y
+				overflow = x != 0 && (v/x != y || (x == -1 && y == math.MinInt64) || (y == -1 && x == math.MinInt64))
+			}
+			if overflow {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "bigint out of range")
+			}
+			if a.Op == "+" || a.Op == "-" || a.Op == "*" {
+				// range checked below for narrower types
+			} else if a.Op == "/" {
+				if x == math.MinInt64 && y == -1 {
+					return nil, pgerror.New(pgerror.NumericOutOfRange, "bigint out of range")
+				}
+				v = x / y
+			} else {
+				if y == -1 {
+					v = 0
+				} else {
+					v = x % y
+				}
+			}
+			switch a.Type() {
+			case types.Int32:
+				if v < math.MinInt32 || v > math.MaxInt32 {
+					return nil, pgerror.New(pgerror.NumericOutOfRange, "integer out of range")
+				}
+				return int32(v), nil
+			case types.Int16:
+				if v < math.MinInt16 || v > math.MaxInt16 {
+					return nil, pgerror.New(pgerror.NumericOutOfRange, "smallint out of range")
+				}
+				return int16(v), nil
+			}
+			return v, nil
+		}
+	}
+	if (a.Op == "/" || a.Op == "%") && isZero(r) {
+		return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+	}
+	if a.Type() == types.Float64 {
+		x, err := castFloat(l, "float8")
+		if err != nil {
+			return nil, err
+		}
+		y, err := castFloat(r, "float8")
+		if err != nil {
+			return nil, err
+		}
+		var v float64
+		switch a.Op {
+		case "+":
+			v = x + y
+		case "-":
+			v = x - y
+		case "*":
+			v = x * y
+		case "%":
+			v = math.Mod(x, y)
+		default:
+			v = x / y
+		}
+		if math.IsInf(v, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
+		}
+		return v, nil
+	}
+	return a.fallback().Eval(ctx, row)
+}
+
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return x == 0
+	case float32:
+		return x == 0
+	case decimal.Decimal:
+		return x.IsZero()
+	case string:
+		d, err := decimal.NewFromString(x)
+		return err == nil && d.IsZero()
+	}
+	i, err := asInt64(v)
+	return err == nil && i == 0
+}

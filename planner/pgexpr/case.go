@@ -1,0 +1,71 @@
+package pgexpr
+
+import (
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// InjectableCase keeps a CASE whose results are all boolean typed boolean
+// (go-mysql-server widens TINYINT branches to BIGINT, which would reach the
+// client as int8 instead of bool).
+type InjectableCase struct{}
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (InjectableCase) WithResolvedChildren(children []any) (any, error) {
+	c, ok := children[0].(sql.Expression)
+	if !ok {
+		return nil, fmt.Errorf("case: not an expression")
+	}
+	ce, ok := c.(*expression.Case)
+	if !ok {
+		return c, nil
+	}
+	vals := []sql.Expression{ce.Else}
+	for _, b := range ce.Branches {
+		vals = append(vals, b.Value)
+	}
+	for _, v := range vals {
+		if v != nil && v.Type() != types.Boolean && v.Type() != types.Null {
+			return c, nil
+		}
+	}
+	return &boolTyped{ce}, nil
+}
+
+// boolTyped reports an expression whose values are booleans as Boolean.
+type boolTyped struct{ sql.Expression }
+
+func (b *boolTyped) Type() sql.Type { return types.Boolean }
+
+func (b *boolTyped) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := b.Expression.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return &boolTyped{e}, nil
+}
+
+func (b *boolTyped) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := b.Expression.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	i, err := asInt64(v)
+	if err != nil {
+		if bv, ok := v.(bool); ok {
+			return boolInt(bv), nil
+		}
+		return nil, err
+	}
+	return boolInt(i != 0), nil
+}
+
+func boolInt(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
+}

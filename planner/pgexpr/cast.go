@@ -1,0 +1,548 @@
+package pgexpr
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+	"openwit/storage"
+)
+
+// CannotCoerce is SQLSTATE 42846: no cast between the two types.
+const CannotCoerce = "42846"
+
+// dateLike matches input that has the shape of a date, so a failed parse
+// is an out-of-range field rather than bad syntax.
+var dateLike = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}`)
+
+// Cast is PostgreSQL's `expr::type` for the canonical column types.
+type Cast struct {
+	Child sql.Expression
+	To    string // canonical type name (storage.Type*)
+	// MaxLen truncates text to this many characters (varchar(n)); Pad
+	// blank-pads to it (char(n)).
+	MaxLen int
+	Pad    bool
+	typ    sql.Type
+}
+
+var _ sql.Expression = (*Cast)(nil)
+
+// NewCast returns a cast of child to the canonical type to.
+func NewCast(child sql.Expression, to string) (*Cast, error) {
+	t, err := pgtypes.GMSType(to)
+	if err != nil {
+		return nil, pgerror.New(pgerror.UndefinedObject, "type %q does not exist", to)
+	}
+	return &Cast{Child: child, To: to, typ: t}, nil
+}
+
+// InjectableCast is the vitess Injectable form of a cast.
+type InjectableCast struct {
+	To     string
+	MaxLen int
+	Pad    bool
+}
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (c InjectableCast) WithResolvedChildren(children []any) (any, error) {
+	if len(children) != 1 {
+		return nil, fmt.Errorf("cast takes one argument")
+	}
+	e, ok := children[0].(sql.Expression)
+	if !ok {
+		return nil, fmt.Errorf("cast argument is not an expression")
+	}
+	cast, err := NewCast(e, c.To)
+	if err != nil {
+		return nil, err
+	}
+	cast.MaxLen, cast.Pad = c.MaxLen, c.Pad
+	return cast, nil
+}
+
+func (c *Cast) Resolved() bool             { return c.Child.Resolved() }
+func (c *Cast) String() string             { return fmt.Sprintf("%s::%s", c.Child, c.To) }
+func (c *Cast) Type() sql.Type             { return c.typ }
+func (c *Cast) IsNullable() bool           { return c.Child.IsNullable() }
+func (c *Cast) Children() []sql.Expression { return []sql.Expression{c.Child} }
+
+// WithChildren implements sql.Expression.
+func (c *Cast) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(c, len(children), 1)
+	}
+	n, err := NewCast(children[0], c.To)
+	if err != nil {
+		return nil, err
+	}
+	n.MaxLen, n.Pad = c.MaxLen, c.Pad
+	return n, nil
+}
+
+// CollationCoercibility implements sql.CollationCoercible.
+func (c *Cast) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
+	return sql.Collation_Default, 4
+}
+
+// Eval implements sql.Expression.
+func (c *Cast) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := c.Child.Eval(ctx, row)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	out, err := CastValue(ctx, v, c.Child.Type(), c.To)
+	if err != nil || c.MaxLen <= 0 {
+		return out, err
+	}
+	str, ok := out.(string)
+	if !ok {
+		return out, nil
+	}
+	r := []rune(str)
+	if len(r) > c.MaxLen {
+		return string(r[:c.MaxLen]), nil
+	}
+	if c.Pad && len(r) < c.MaxLen {
+		return str + strings.Repeat(" ", c.MaxLen-len(r)), nil
+	}
+	return str, nil
+}
+
+// CastValue converts v (of engine type from) to the canonical type to with
+// PostgreSQL's rules.
+func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
+	fromOID, _ := pgtypes.OID(from)
+	if s, ok := v.([]byte); ok && fromOID != pgtypes.OIDBytea {
+		v = string(s)
+	}
+	if fromOID == pgtypes.OIDBool {
+		if i, ok := v.(int8); ok {
+			v = i != 0
+		}
+	}
+	switch to {
+	case storage.TypeInt2:
+		return castInt(v, math.MinInt16, math.MaxInt16, "smallint", func(i int64) any { return int16(i) })
+	case storage.TypeInt4:
+		return castInt(v, math.MinInt32, math.MaxInt32, "integer", func(i int64) any { return int32(i) })
+	case storage.TypeInt8:
+		return castInt(v, math.MinInt64, math.MaxInt64, "bigint", func(i int64) any { return i })
+	case storage.TypeFloat4, storage.TypeFloat8:
+		f, err := castFloat(v, to)
+		if err != nil {
+			return nil, err
+		}
+		if to == storage.TypeFloat4 {
+			return float32(f), nil
+		}
+		return f, nil
+	case storage.TypeBool:
+		return castBool(v)
+	case storage.TypeText:
+		return TextOf(ctx, v, fromOID)
+	case storage.TypeTimestampTZ, storage.TypeTimestamp, storage.TypeDate:
+		return castTime(ctx, v, to)
+	case storage.TypeJSONB:
+		s, err := TextOf(ctx, v, fromOID)
+		if err != nil {
+			return nil, err
+		}
+		j, _, err := types.JSON.Convert(ctx, s)
+		if err != nil {
+			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
+		}
+		return j, nil
+	case storage.TypeBytea:
+		switch x := v.(type) {
+		case []byte:
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+	}
+	if p, s, ok := storage.NumericPrecisionScale(to); ok {
+		d, err := castDecimal(v)
+		if err != nil {
+			return nil, err
+		}
+		d = d.Round(int32(s))
+		if d.Abs().GreaterThanOrEqual(decimal.New(1, int32(p-s))) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "numeric field overflow")
+		}
+		return d, nil
+	}
+	return nil, pgerror.New(CannotCoerce, "cannot cast %v to %s", v, to)
+}
+
+func castInt(v any, lo, hi int64, name string, mk func(int64) any) (any, error) {
+	var i int64
+	switch x := v.(type) {
+	case string:
+		s := strings.TrimSpace(x)
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value %q is out of range for type %s", x, name)
+			}
+			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type %s: %q", name, x)
+		}
+		i = n
+	case bool:
+		if x {
+			i = 1
+		}
+	case float32:
+		return castInt(float64(x), lo, hi, name, mk)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "%s out of range", name)
+		}
+		r := math.RoundToEven(x)
+		if r < float64(lo) || r > float64(hi) || (hi == math.MaxInt64 && r >= 9.223372036854775807e18) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "%s out of range", name)
+		}
+		i = int64(r)
+	case decimal.Decimal:
+		r := x.Round(0) // half away from zero, like numeric
+		if !r.IsInteger() || r.LessThan(decimal.NewFromInt(lo)) || r.GreaterThan(decimal.NewFromInt(hi)) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "%s out of range", name)
+		}
+		i = r.IntPart()
+	case uint64:
+		if x > uint64(hi) {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "%s out of range", name)
+		}
+		i = int64(x)
+	default:
+		n, err := asInt64(v)
+		if err != nil {
+			return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, name)
+		}
+		i = n
+	}
+	if i < lo || i > hi {
+		return nil, pgerror.New(pgerror.NumericOutOfRange, "%s out of range", name)
+	}
+	return mk(i), nil
+}
+
+func asInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("not an integer: %T", v)
+}
+
+func castFloat(v any, to string) (float64, error) {
+	name := "double precision"
+	if to == storage.TypeFloat4 {
+		name = "real"
+	}
+	switch x := v.(type) {
+	case string:
+		s := strings.TrimSpace(x)
+		switch strings.ToLower(s) {
+		case "nan":
+			return math.NaN(), nil
+		case "infinity", "inf", "+infinity", "+inf":
+			return math.Inf(1), nil
+		case "-infinity", "-inf":
+			return math.Inf(-1), nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return 0, pgerror.New(pgerror.NumericOutOfRange, "%q is out of range for type %s", x, name)
+			}
+			return 0, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type %s: %q", name, x)
+		}
+		return f, nil
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case decimal.Decimal:
+		f, _ := x.Float64()
+		return f, nil
+	case bool:
+		return 0, pgerror.New(CannotCoerce, "cannot cast type boolean to %s", name)
+	case uint64:
+		return float64(x), nil
+	}
+	i, err := asInt64(v)
+	if err != nil {
+		return 0, pgerror.New(CannotCoerce, "cannot cast %T to %s", v, name)
+	}
+	return float64(i), nil
+}
+
+func castDecimal(v any) (decimal.Decimal, error) {
+	switch x := v.(type) {
+	case string:
+		d, err := decimal.NewFromString(strings.TrimSpace(x))
+		if err != nil {
+			return decimal.Decimal{}, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type numeric: %q", x)
+		}
+		return d, nil
+	case decimal.Decimal:
+		return x, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return decimal.Decimal{}, pgerror.New(pgerror.FeatureNotSupported, "cannot convert %v to numeric", x)
+		}
+		return decimal.NewFromFloat(x), nil
+	case float32:
+		return decimal.NewFromFloat32(x), nil
+	case uint64:
+		return decimal.RequireFromString(strconv.FormatUint(x, 10)), nil
+	}
+	i, err := asInt64(v)
+	if err != nil {
+		return decimal.Decimal{}, pgerror.New(CannotCoerce, "cannot cast %T to numeric", v)
+	}
+	return decimal.NewFromInt(i), nil
+}
+
+func castBool(v any) (any, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "t", "true", "y", "yes", "on", "1":
+			return true, nil
+		case "f", "false", "n", "no", "off", "0":
+			return false, nil
+		}
+		return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type boolean: %q", x)
+	}
+	if i, err := asInt64(v); err == nil {
+		return i != 0, nil
+	}
+	return nil, pgerror.New(CannotCoerce, "cannot cast type %T to boolean", v)
+}
+
+// timeLayouts are the PostgreSQL input forms accepted for timestamps, after
+// the ISO 8601 'T' separator is normalized to a space.
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999 Z07",
+	"2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04Z07:00",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
+// ParseTimestamp parses PostgreSQL timestamp input. Values without a zone
+// are taken in loc.
+func ParseTimestamp(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 10 && s[10] == 'T' {
+		s = s[:10] + " " + s[11:]
+	}
+	if strings.HasSuffix(s, "Z") {
+		s = s[:len(s)-1] + "+00:00"
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// ExtraTimestampLayouts are PostgreSQL output forms that go-mysql-server's
+// own string → timestamp conversion should also accept (offsets as -07 or
+// -07:00 after a space-separated time).
+var ExtraTimestampLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+}
+
+func castTime(ctx *sql.Context, v any, to string) (any, error) {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case string:
+		loc := SessionLocation(ctx)
+		if to == storage.TypeTimestamp || to == storage.TypeDate {
+			loc = time.UTC
+		}
+		p, ok := ParseTimestamp(x, loc)
+		if !ok && dateLike.MatchString(strings.TrimSpace(x)) {
+			return nil, pgerror.New(pgerror.DatetimeOverflow, "date/time field value out of range: %q", x)
+		}
+		if !ok {
+			name := map[string]string{storage.TypeTimestampTZ: "timestamp with time zone",
+				storage.TypeTimestamp: "timestamp without time zone", storage.TypeDate: "date"}[to]
+			return nil, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, x)
+		}
+		if to == storage.TypeTimestamp {
+			// Drop any zone: timestamp without time zone keeps wall time.
+			p = time.Date(p.Year(), p.Month(), p.Day(), p.Hour(), p.Minute(), p.Second(), p.Nanosecond(), time.UTC)
+		}
+		t = p
+	default:
+		return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, to)
+	}
+	t = t.UTC().Round(time.Microsecond)
+	if to == storage.TypeDate {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	if to == storage.TypeTimestampTZ {
+		if _, _, err := types.TimestampMaxPrecision.Convert(ctx, t); err != nil {
+			return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %s (OpenWit stores timestamptz between 1970-01-01 and 2038-01-19)", t.Format(time.RFC3339))
+		}
+	}
+	return t, nil
+}
+
+// SessionLocation returns the session's TimeZone (UTC when unset).
+func SessionLocation(ctx *sql.Context) *time.Location {
+	if ctx == nil || ctx.Session == nil {
+		return time.UTC
+	}
+	if l, ok := ctx.Session.(interface{ Location() *time.Location }); ok {
+		if loc := l.Location(); loc != nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+// TextOf formats v as PostgreSQL's text output of a value of type oid.
+func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case []byte:
+		return string(x), nil
+	case bool:
+		if x {
+			return "true", nil
+		}
+		return "false", nil
+	case float64:
+		return FormatFloat(x, 64), nil
+	case float32:
+		return FormatFloat(float64(x), 32), nil
+	case decimal.Decimal:
+		return x.String(), nil
+	case time.Time:
+		switch oid {
+		case pgtypes.OIDDate:
+			return x.Format("2006-01-02"), nil
+		case pgtypes.OIDTimestamp:
+			return x.Format("2006-01-02 15:04:05.999999"), nil
+		}
+		return FormatTimestampTZ(x, SessionLocation(ctx)), nil
+	}
+	if oid == pgtypes.OIDBool {
+		if i, err := asInt64(v); err == nil {
+			if i != 0 {
+				return "true", nil
+			}
+			return "false", nil
+		}
+	}
+	if i, err := asInt64(v); err == nil {
+		return strconv.FormatInt(i, 10), nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// FormatFloat formats a float the way PostgreSQL does with the default
+// extra_float_digits (shortest exact representation).
+func FormatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	s := strconv.FormatFloat(f, 'e', -1, bits)
+	// Decide between fixed and exponent notation like PostgreSQL: exponent
+	// when exp < -4 or exp >= 15 (float8) / 6 (float4) significant digits.
+	mant, expStr, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(expStr)
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	if exp < -4 || exp >= limit {
+		if exp < 0 {
+			return fmt.Sprintf("%se-%02d", mant, -exp)
+		}
+		return fmt.Sprintf("%se+%02d", mant, exp)
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// FormatTimestampTZ formats t like PostgreSQL's timestamptz output with
+// DateStyle ISO in loc.
+func FormatTimestampTZ(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	s := t.Format("2006-01-02 15:04:05.999999")
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign = "-"
+		off = -off
+	}
+	s += fmt.Sprintf("%s%02d", sign, off/3600)
+	if m := (off % 3600) / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
+}
+
+// InjectableLiteral is a literal with an explicit engine type, so that an
+// integer constant is int4 (or int8) as in PostgreSQL rather than the
+// narrowest MySQL type go-mysql-server would pick.
+type InjectableLiteral struct {
+	Value any
+	Type  sql.Type
+}
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (l InjectableLiteral) WithResolvedChildren([]any) (any, error) {
+	return expression.NewLiteral(l.Value, l.Type), nil
+}

@@ -1,0 +1,395 @@
+package pgexpr
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+)
+
+// argKind is the class of argument a PostgreSQL function accepts.
+type argKind int
+
+const (
+	kText argKind = iota
+	kInt
+	kNumber // any numeric type
+)
+
+// funcDef is a scalar function with PostgreSQL semantics.
+type funcDef struct {
+	args    []argKind // required arguments
+	opt     int       // how many trailing args are optional
+	result  func(args []sql.Expression) sql.Type
+	eval    func(args []any, types []sql.Type) (any, error)
+	numeric bool // float8 and numeric variants differ (round etc.)
+}
+
+func textResult([]sql.Expression) sql.Type  { return types.LongText }
+func int32Result([]sql.Expression) sql.Type { return types.Int32 }
+func sameAsFirst(args []sql.Expression) sql.Type {
+	t := args[0].Type()
+	if types.IsInteger(t) && t != types.Int8 {
+		return t
+	}
+	if types.IsFloat(t) {
+		return types.Float64
+	}
+	if types.IsDecimal(t) {
+		return t
+	}
+	if t == types.Null {
+		return types.Float64
+	}
+	return types.Float64
+}
+
+// funcs are the PostgreSQL scalar functions implemented here.
+var funcs = map[string]funcDef{
+	"upper": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		return strings.ToUpper(a[0].(string)), nil
+	}},
+	"lower": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		return strings.ToLower(a[0].(string)), nil
+	}},
+	"length": {args: []argKind{kText}, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
+		return int32(utf8.RuneCountInString(a[0].(string))), nil
+	}},
+	"substring": {args: []argKind{kText, kInt, kInt}, opt: 1, result: textResult, eval: evalSubstring},
+	"btrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.Trim)},
+	"ltrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimLeft)},
+	"rtrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimRight)},
+	"replace": {args: []argKind{kText, kText, kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		if a[1].(string) == "" {
+			return a[0], nil
+		}
+		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
+	}},
+	"abs":   {args: []argKind{kNumber}, result: sameAsFirst, eval: evalAbs},
+	"ceil":  {args: []argKind{kNumber}, result: roundResult, eval: roundWith(math.Ceil, func(d decimal.Decimal) decimal.Decimal { return d.Ceil() })},
+	"floor": {args: []argKind{kNumber}, result: roundResult, eval: roundWith(math.Floor, func(d decimal.Decimal) decimal.Decimal { return d.Floor() })},
+	"round": {args: []argKind{kNumber, kInt}, opt: 1, numeric: true, result: roundResult, eval: evalRound},
+	"trunc": {args: []argKind{kNumber, kInt}, opt: 1, numeric: true, result: roundResult, eval: evalTrunc},
+	"sqrt": {args: []argKind{kNumber}, result: floatResult, eval: floatFn("sqrt", func(x float64) (float64, error) {
+		if x < 0 {
+			return 0, pgerror.New("2201F", "cannot take square root of a negative number")
+		}
+		return math.Sqrt(x), nil
+	})},
+	"ln": {args: []argKind{kNumber}, result: floatResult, eval: floatFn("ln", func(x float64) (float64, error) {
+		if x <= 0 {
+			return 0, pgerror.New("2201E", "cannot take logarithm of %s", map[bool]string{true: "zero", false: "a negative number"}[x == 0])
+		}
+		return math.Log(x), nil
+	})},
+	"log10": {args: []argKind{kNumber}, result: floatResult, eval: floatFn("log", func(x float64) (float64, error) {
+		if x <= 0 {
+			return 0, pgerror.New("2201E", "cannot take logarithm of %s", map[bool]string{true: "zero", false: "a negative number"}[x == 0])
+		}
+		return math.Log10(x), nil
+	})},
+	"power": {args: []argKind{kNumber, kNumber}, result: floatResult, eval: func(a []any, t []sql.Type) (any, error) {
+		x, err := castFloat(a[0], "float8")
+		if err != nil {
+			return nil, err
+		}
+		y, err := castFloat(a[1], "float8")
+		if err != nil {
+			return nil, err
+		}
+		if x == 0 && y < 0 {
+			return nil, pgerror.New("2201F", "zero raised to a negative power is undefined")
+		}
+		return math.Pow(x, y), nil
+	}},
+}
+
+func floatResult([]sql.Expression) sql.Type { return types.Float64 }
+
+func roundResult(args []sql.Expression) sql.Type {
+	t := args[0].Type()
+	if types.IsDecimal(t) || types.IsInteger(t) {
+		return types.MustCreateDecimalType(65, 30)
+	}
+	return types.Float64
+}
+
+func floatFn(_ string, f func(float64) (float64, error)) func([]any, []sql.Type) (any, error) {
+	return func(a []any, _ []sql.Type) (any, error) {
+		x, err := castFloat(a[0], "float8")
+		if err != nil {
+			return nil, err
+		}
+		return f(x)
+	}
+}
+
+func trimmer(f func(string, string) string) func([]any, []sql.Type) (any, error) {
+	return func(a []any, _ []sql.Type) (any, error) {
+		cut := " "
+		if len(a) > 1 {
+			cut = a[1].(string)
+		}
+		return f(a[0].(string), cut), nil
+	}
+}
+
+func evalSubstring(a []any, _ []sql.Type) (any, error) {
+	r := []rune(a[0].(string))
+	start, _ := asInt64(a[1])
+	end := int64(math.MaxInt64)
+	if len(a) > 2 {
+		n, _ := asInt64(a[2])
+		if n < 0 {
+			return nil, pgerror.New("22011", "negative substring length not allowed")
+		}
+		end = start + n
+	}
+	// PostgreSQL counts from 1 and clips the window [start, start+len) to
+	// the string.
+	lo := max(start, 1)
+	if end <= lo {
+		return "", nil
+	}
+	if lo > int64(len(r)) {
+		return "", nil
+	}
+	hi := min(end, int64(len(r))+1)
+	return string(r[lo-1 : hi-1]), nil
+}
+
+func evalAbs(a []any, _ []sql.Type) (any, error) {
+	switch x := a[0].(type) {
+	case int16:
+		if x == math.MinInt16 {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "smallint out of range")
+		}
+		return int16(math.Abs(float64(x))), nil
+	case int32:
+		if x == math.MinInt32 {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "integer out of range")
+		}
+		if x < 0 {
+			return -x, nil
+		}
+		return x, nil
+	case int64:
+		if x == math.MinInt64 {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "bigint out of range")
+		}
+		if x < 0 {
+			return -x, nil
+		}
+		return x, nil
+	case float64:
+		return math.Abs(x), nil
+	case float32:
+		return math.Abs(float64(x)), nil
+	case decimal.Decimal:
+		return x.Abs(), nil
+	}
+	i, err := asInt64(a[0])
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 {
+		i = -i
+	}
+	return i, nil
+}
+
+func toDecimalOrFloat(v any) (decimal.Decimal, float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return decimal.Decimal{}, x, false
+	case float32:
+		return decimal.Decimal{}, float64(x), false
+	case decimal.Decimal:
+		return x, 0, true
+	}
+	i, _ := asInt64(v)
+	return decimal.NewFromInt(i), 0, true
+}
+
+func roundWith(ff func(float64) float64, df func(decimal.Decimal) decimal.Decimal) func([]any, []sql.Type) (any, error) {
+	return func(a []any, _ []sql.Type) (any, error) {
+		d, f, isDec := toDecimalOrFloat(a[0])
+		if !isDec {
+			return ff(f), nil
+		}
+		return df(d), nil
+	}
+}
+
+func evalRound(a []any, _ []sql.Type) (any, error) {
+	d, f, isDec := toDecimalOrFloat(a[0])
+	if !isDec {
+		if len(a) > 1 {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function round(double precision, integer) does not exist")
+		}
+		return math.RoundToEven(f), nil
+	}
+	var s int64
+	if len(a) > 1 {
+		s, _ = asInt64(a[1])
+	}
+	return d.Round(int32(s)), nil // half away from zero, like numeric
+}
+
+func evalTrunc(a []any, _ []sql.Type) (any, error) {
+	d, f, isDec := toDecimalOrFloat(a[0])
+	if !isDec {
+		if len(a) > 1 {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function trunc(double precision, integer) does not exist")
+		}
+		return math.Trunc(f), nil
+	}
+	var s int64
+	if len(a) > 1 {
+		s, _ = asInt64(a[1])
+	}
+	return d.Truncate(int32(s)), nil
+}
+
+// Func is a PostgreSQL scalar function call.
+type Func struct {
+	Name string
+	Args []sql.Expression
+	def  funcDef
+}
+
+var _ sql.Expression = (*Func)(nil)
+
+// HasFunc reports whether name is implemented here.
+func HasFunc(name string) bool { _, ok := funcs[name]; return ok }
+
+// InjectableFunc is the vitess Injectable form of Func.
+type InjectableFunc struct{ Name string }
+
+// WithResolvedChildren implements sqlparser.Injectable; it checks argument
+// types like PostgreSQL's function resolution (42883 when none matches).
+func (f InjectableFunc) WithResolvedChildren(children []any) (any, error) {
+	args := make([]sql.Expression, len(children))
+	for i, c := range children {
+		e, ok := c.(sql.Expression)
+		if !ok {
+			return nil, fmt.Errorf("%s: argument %d is not an expression", f.Name, i+1)
+		}
+		args[i] = e
+	}
+	return NewFunc(f.Name, args)
+}
+
+// NewFunc resolves a call.
+func NewFunc(name string, args []sql.Expression) (*Func, error) {
+	def, ok := funcs[name]
+	if !ok {
+		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s does not exist", name)
+	}
+	if len(args) > len(def.args) || len(args) < len(def.args)-def.opt {
+		return nil, noSuchFunction(name, args)
+	}
+	for i, a := range args {
+		t := a.Type()
+		if t == types.Null {
+			continue
+		}
+		ok := true
+		switch def.args[i] {
+		case kText:
+			ok = types.IsText(t)
+		case kInt:
+			ok = types.IsInteger(t) && t != types.Boolean
+		case kNumber:
+			ok = (types.IsNumber(t) && t != types.Boolean) || types.IsDecimal(t)
+		}
+		if !ok {
+			return nil, noSuchFunction(name, args)
+		}
+	}
+	return &Func{Name: name, Args: args, def: def}, nil
+}
+
+func noSuchFunction(name string, args []sql.Expression) error {
+	names := make([]string, len(args))
+	for i, a := range args {
+		if a.Type() == types.Null {
+			names[i] = "unknown"
+			continue
+		}
+		oid, _ := pgtypes.OID(a.Type())
+		names[i] = pgtypes.TypeName(oid)
+	}
+	return pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", "))
+}
+
+func (f *Func) Resolved() bool {
+	for _, a := range f.Args {
+		if !a.Resolved() {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *Func) String() string {
+	parts := make([]string, len(f.Args))
+	for i, a := range f.Args {
+		parts[i] = a.String()
+	}
+	return f.Name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+func (f *Func) Type() sql.Type             { return f.def.result(f.Args) }
+func (f *Func) IsNullable() bool           { return true }
+func (f *Func) Children() []sql.Expression { return f.Args }
+
+// WithChildren implements sql.Expression.
+func (f *Func) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(f.Args) {
+		return nil, sql.ErrInvalidChildrenNumber.New(f, len(children), len(f.Args))
+	}
+	return &Func{Name: f.Name, Args: children, def: f.def}, nil
+}
+
+// CollationCoercibility implements sql.CollationCoercible.
+func (f *Func) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
+	return sql.Collation_Default, 4
+}
+
+// Eval implements sql.Expression. Any NULL argument gives NULL (all these
+// functions are strict).
+func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	vals := make([]any, len(f.Args))
+	ts := make([]sql.Type, len(f.Args))
+	for i, a := range f.Args {
+		v, err := a.Eval(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		if f.def.args[i] == kText {
+			if _, ok := v.(string); !ok {
+				s, err := TextOf(ctx, v, 0)
+				if err != nil {
+					return nil, err
+				}
+				v = s
+			}
+		}
+		vals[i], ts[i] = v, a.Type()
+	}
+	return f.def.eval(vals, ts)
+}

@@ -1,0 +1,21 @@
+// Package pgparse is OpenWit's PostgreSQL front end: it parses SQL with the
+// real PostgreSQL parser (pg_query_go, libpg_query) and translates the
+// PostgreSQL parse tree into go-mysql-server's AST (dolthub/vitess
+// sqlparser), which go-mysql-server then resolves, analyzes and executes.
+// go-mysql-server's own MySQL parser is never used.
+//
+// Statements that are not queries over data — CREATE TABLE, DROP TABLE,
+// SET, SHOW, RESET, BEGIN/COMMIT/ROLLBACK — are returned as OpenWit commands
+// and executed by the planner itself; only SELECT and INSERT go to
+// go-mysql-server.
+//
+// Where PostgreSQL and MySQL semantics differ the translation injects
+// expressions with PostgreSQL semantics (planner/pgexpr): `::` casts, `/`
+// and `%`, `||`. Result column names follow PostgreSQL's rules (the column
+// name for a column reference, the function name for a call, the type name
+// for a cast, `?column?` otherwise) and are made explicit as aliases.
+//
+// Anything the translator does not support fails with SQLSTATE 0A000 naming
+// the construct; syntax errors carry 42601 and the cursor position. See
+// docs/design/001-postgres-front-end.md.
+package pgparse

@@ -1,0 +1,78 @@
+package pgparse
+
+import (
+	"time"
+
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// Kind is the kind of a translated statement.
+type Kind int
+
+// Statement kinds.
+const (
+	KindQuery       Kind = iota // a SELECT: AST is set, returns rows
+	KindInsert                  // an INSERT: AST is set
+	KindCreateTable             // CreateTable is set
+	KindDropTable               // DropTable is set
+	KindSet                     // Set is set
+	KindShow                    // Show is set
+	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
+)
+
+// Statement is one translated statement.
+type Statement struct {
+	Kind      Kind
+	SQL       string // the statement's own text
+	AST       ast.Statement
+	Tag       string // command tag for utility statements
+	NumParams int    // highest $n referenced
+	// Deferred is a semantic error found by the translator that is reported
+	// only if planning succeeds (resolution errors come first).
+	Deferred error
+
+	CreateTable *CreateTable
+	DropTable   *DropTable
+	Set         *Set
+	Show        *Show
+}
+
+// CreateTable is CREATE TABLE.
+type CreateTable struct {
+	Name        string
+	IfNotExists bool
+	Columns     []ColumnDef
+	// TimeColumn is the time-shard key: the `time_column` table option, else
+	// the first timestamptz/timestamp column.
+	TimeColumn    string
+	ShardDuration time.Duration // `shard_duration` option; 0 = default
+	Options       map[string]string
+}
+
+// ColumnDef is one column of CREATE TABLE.
+type ColumnDef struct {
+	Name    string
+	Type    string // canonical type name
+	NotNull bool
+}
+
+// DropTable is DROP TABLE.
+type DropTable struct {
+	Names    []string
+	IfExists bool
+}
+
+// Set is SET / RESET.
+type Set struct {
+	Name  string // lower-case; "" with All for RESET ALL
+	Value string // "" with Default
+	Local bool
+	// Default is SET x TO DEFAULT or RESET x.
+	Default bool
+	All     bool
+}
+
+// Show is SHOW name.
+type Show struct {
+	Name string // lower-case; "all" for SHOW ALL
+}

@@ -1,0 +1,928 @@
+package pgparse
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+
+	"openwit/internal/pgerror"
+	"openwit/storage"
+)
+
+// Parse parses query (one or more statements) and translates each.
+func Parse(query string) ([]*Statement, error) {
+	tree, err := pg.Parse(query)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	out := make([]*Statement, 0, len(tree.Stmts))
+	for _, raw := range tree.Stmts {
+		text := statementText(query, raw)
+		st, err := translateTop(raw.Stmt, text)
+		if err != nil {
+			return nil, err
+		}
+		st.SQL = text
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func statementText(query string, raw *pg.RawStmt) string {
+	start := int(raw.StmtLocation)
+	end := len(query)
+	if raw.StmtLen > 0 {
+		end = start + int(raw.StmtLen)
+	}
+	if start < 0 || start > len(query) || end > len(query) || start > end {
+		return strings.TrimSpace(query)
+	}
+	return strings.TrimSpace(query[start:end])
+}
+
+func syntaxError(err error) error {
+	var pe *pgparser.Error
+	if errors.As(err, &pe) {
+		e := pgerror.New(pgerror.SyntaxError, "%s", pe.Message)
+		if pe.Cursorpos > 0 {
+			e.Position = int32(pe.Cursorpos)
+		}
+		if strings.Contains(pe.Message, "unterminated") {
+			e.Code = pgerror.SyntaxError
+		}
+		return e
+	}
+	return pgerror.New(pgerror.SyntaxError, "%s", err.Error())
+}
+
+// failure carries a translation error through panics inside the translator.
+type failure struct{ err error }
+
+type translator struct {
+	numParams int
+	inWhere   bool
+	deferred  error
+}
+
+// defer records an error that go-mysql-server's resolution errors (unknown
+// table or column) take precedence over, as in PostgreSQL's order of checks.
+func (t *translator) deferErr(err error) {
+	if t.deferred == nil {
+		t.deferred = err
+	}
+}
+
+func (t *translator) fail(code, format string, args ...any) {
+	panic(failure{pgerror.New(code, format, args...)})
+}
+
+func (t *translator) unsupported(what string) {
+	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
+}
+
+func translateTop(n *pg.Node, text string) (st *Statement, err error) {
+	t := &translator{}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(failure)
+			if !ok {
+				panic(r)
+			}
+			st, err = nil, f.err
+		}
+	}()
+	st = t.statement(n)
+	st.NumParams = t.numParams
+	st.Deferred = t.deferred
+	return st, nil
+}
+
+func (t *translator) statement(n *pg.Node) *Statement {
+	switch {
+	case n.GetSelectStmt() != nil:
+		return &Statement{Kind: KindQuery, AST: t.selectStmt(n.GetSelectStmt(), true)}
+	case n.GetInsertStmt() != nil:
+		return &Statement{Kind: KindInsert, AST: t.insert(n.GetInsertStmt()), Tag: "INSERT"}
+	case n.GetCreateStmt() != nil:
+		return &Statement{Kind: KindCreateTable, CreateTable: t.createTable(n.GetCreateStmt()), Tag: "CREATE TABLE"}
+	case n.GetDropStmt() != nil:
+		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
+	case n.GetVariableSetStmt() != nil:
+		return t.set(n.GetVariableSetStmt())
+	case n.GetVariableShowStmt() != nil:
+		return &Statement{Kind: KindShow, Show: &Show{Name: strings.ToLower(n.GetVariableShowStmt().Name)}, Tag: "SHOW"}
+	case n.GetTransactionStmt() != nil:
+		return t.transaction(n.GetTransactionStmt())
+	}
+	t.unsupported(statementName(n))
+	return nil
+}
+
+// statementName names a statement kind for error messages ("UPDATE",
+// "CREATE INDEX", ...).
+func statementName(n *pg.Node) string {
+	switch {
+	case n.GetUpdateStmt() != nil:
+		return "UPDATE"
+	case n.GetDeleteStmt() != nil:
+		return "DELETE"
+	case n.GetIndexStmt() != nil:
+		return "CREATE INDEX"
+	case n.GetViewStmt() != nil:
+		return "CREATE VIEW"
+	case n.GetAlterTableStmt() != nil:
+		return "ALTER TABLE"
+	case n.GetCopyStmt() != nil:
+		return "COPY"
+	case n.GetExplainStmt() != nil:
+		return "EXPLAIN"
+	case n.GetTruncateStmt() != nil:
+		return "TRUNCATE"
+	case n.GetCreateSchemaStmt() != nil:
+		return "CREATE SCHEMA"
+	case n.GetCreatedbStmt() != nil:
+		return "CREATE DATABASE"
+	case n.GetDeclareCursorStmt() != nil:
+		return "DECLARE CURSOR"
+	case n.GetFetchStmt() != nil:
+		return "FETCH"
+	case n.GetPrepareStmt() != nil:
+		return "PREPARE"
+	case n.GetExecuteStmt() != nil:
+		return "EXECUTE"
+	case n.GetListenStmt() != nil:
+		return "LISTEN"
+	case n.GetDiscardStmt() != nil:
+		return "DISCARD"
+	}
+	name := fmt.Sprintf("%T", n.GetNode())
+	name = strings.TrimPrefix(name, "*pg_query.Node_")
+	return strings.ToUpper(strings.TrimSuffix(name, "Stmt")) + " statement"
+}
+
+func (t *translator) transaction(s *pg.TransactionStmt) *Statement {
+	tag := ""
+	switch s.Kind {
+	case pg.TransactionStmtKind_TRANS_STMT_BEGIN:
+		tag = "BEGIN"
+	case pg.TransactionStmtKind_TRANS_STMT_START:
+		tag = "START TRANSACTION"
+	case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
+		tag = "COMMIT"
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		tag = "ROLLBACK"
+	default:
+		t.unsupported(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"))
+	}
+	return &Statement{Kind: KindUtility, Tag: tag}
+}
+
+func (t *translator) set(s *pg.VariableSetStmt) *Statement {
+	st := &Statement{Kind: KindSet, Tag: "SET"}
+	name := strings.ToLower(s.Name)
+	switch s.Kind {
+	case pg.VariableSetKind_VAR_SET_VALUE:
+		vals := make([]string, 0, len(s.Args))
+		for _, a := range s.Args {
+			vals = append(vals, t.setArg(a))
+		}
+		st.Set = &Set{Name: name, Value: strings.Join(vals, ", "), Local: s.IsLocal}
+	case pg.VariableSetKind_VAR_SET_DEFAULT:
+		st.Set = &Set{Name: name, Default: true, Local: s.IsLocal}
+	case pg.VariableSetKind_VAR_RESET:
+		st.Set = &Set{Name: name, Default: true}
+		st.Tag = "RESET"
+	case pg.VariableSetKind_VAR_RESET_ALL:
+		st.Set = &Set{All: true, Default: true}
+		st.Tag = "RESET"
+	case pg.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION ..., SET SESSION CHARACTERISTICS ...: accepted.
+		return &Statement{Kind: KindUtility, Tag: "SET"}
+	default:
+		t.unsupported("SET " + s.Kind.String())
+	}
+	if name == "timezone" && s.Kind == pg.VariableSetKind_VAR_SET_VALUE && len(s.Args) == 1 && s.Args[0].GetTypeCast() != nil {
+		// SET TIME ZONE INTERVAL '...' — not supported.
+		t.unsupported("SET TIME ZONE INTERVAL")
+	}
+	return st
+}
+
+func (t *translator) setArg(a *pg.Node) string {
+	if c := a.GetAConst(); c != nil {
+		switch {
+		case c.GetSval() != nil:
+			return c.GetSval().Sval
+		case c.GetIval() != nil:
+			return strconv.Itoa(int(c.GetIval().Ival))
+		case c.GetFval() != nil:
+			return c.GetFval().Fval
+		case c.GetBoolval() != nil:
+			if c.GetBoolval().Boolval {
+				return "on"
+			}
+			return "off"
+		}
+	}
+	t.unsupported("this SET value")
+	return ""
+}
+
+func (t *translator) dropTable(s *pg.DropStmt) *DropTable {
+	if s.RemoveType != pg.ObjectType_OBJECT_TABLE {
+		t.unsupported("DROP " + strings.TrimPrefix(s.RemoveType.String(), "OBJECT_"))
+	}
+	d := &DropTable{IfExists: s.MissingOk}
+	for _, o := range s.Objects {
+		var parts []string
+		for _, item := range o.GetList().GetItems() {
+			parts = append(parts, item.GetString_().Sval)
+		}
+		d.Names = append(d.Names, t.qualifiedName(parts))
+	}
+	return d
+}
+
+// qualifiedName accepts name, public.name and openwit.public.name.
+func (t *translator) qualifiedName(parts []string) string {
+	switch len(parts) {
+	case 1:
+		return parts[0]
+	case 2:
+		if parts[0] != "public" {
+			t.fail(pgerror.InvalidSchemaName, "schema %q does not exist", parts[0])
+		}
+		return parts[1]
+	case 3:
+		if parts[1] != "public" {
+			t.fail(pgerror.InvalidSchemaName, "schema %q does not exist", parts[1])
+		}
+		return parts[2]
+	}
+	t.fail(pgerror.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	return ""
+}
+
+func (t *translator) rangeVarName(rv *pg.RangeVar) string {
+	var parts []string
+	if rv.Catalogname != "" {
+		parts = append(parts, rv.Catalogname)
+	}
+	if rv.Schemaname != "" {
+		parts = append(parts, rv.Schemaname)
+	}
+	return t.qualifiedName(append(parts, rv.Relname))
+}
+
+func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
+	if s.Partspec != nil || len(s.InhRelations) > 0 || s.OfTypename != nil {
+		t.unsupported("CREATE TABLE with PARTITION BY, INHERITS or OF")
+	}
+	ct := &CreateTable{Name: t.rangeVarName(s.Relation), IfNotExists: s.IfNotExists, Options: map[string]string{}}
+	seen := map[string]bool{}
+	for _, e := range s.TableElts {
+		cd := e.GetColumnDef()
+		if cd == nil {
+			if c := e.GetConstraint(); c != nil {
+				// Table constraints are accepted and not enforced (observability
+				// tables have no keys); CHECK and FOREIGN KEY are refused.
+				switch c.Contype {
+				case pg.ConstrType_CONSTR_PRIMARY, pg.ConstrType_CONSTR_UNIQUE:
+					continue
+				}
+				t.unsupported("table constraint " + strings.TrimPrefix(c.Contype.String(), "CONSTR_"))
+			}
+			t.unsupported("this CREATE TABLE element")
+		}
+		if seen[cd.Colname] {
+			t.fail(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
+		}
+		seen[cd.Colname] = true
+		typ := t.typeName(cd.TypeName)
+		col := ColumnDef{Name: cd.Colname, Type: typ, NotNull: cd.IsNotNull}
+		for _, cn := range cd.Constraints {
+			c := cn.GetConstraint()
+			switch c.GetContype() {
+			case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
+				col.NotNull = true
+			case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_UNIQUE:
+			default:
+				t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
+			}
+		}
+		ct.Columns = append(ct.Columns, col)
+	}
+	if len(ct.Columns) == 0 {
+		t.fail(pgerror.InvalidTableDefinition, "a table needs at least one column")
+	}
+	for _, o := range s.Options {
+		de := o.GetDefElem()
+		if de == nil {
+			continue
+		}
+		v := t.defElemValue(de)
+		switch de.Defname {
+		case "time_column":
+			ct.TimeColumn = v
+		case "shard_duration":
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute {
+				t.fail(pgerror.InvalidParameterValue, "invalid shard_duration %q: use a Go duration of at least 1m, e.g. '1h'", v)
+			}
+			ct.ShardDuration = d
+		default:
+			t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (known: time_column, shard_duration)", de.Defname)
+		}
+		ct.Options[de.Defname] = v
+	}
+	if ct.TimeColumn != "" {
+		found := false
+		for _, c := range ct.Columns {
+			if c.Name == ct.TimeColumn {
+				found = true
+				if c.Type != storage.TypeTimestampTZ && c.Type != storage.TypeTimestamp {
+					t.fail(pgerror.InvalidTableDefinition, "time column %q must be timestamptz or timestamp, not %s", c.Name, c.Type)
+				}
+			}
+		}
+		if !found {
+			t.fail(pgerror.UndefinedColumn, "time column %q does not exist", ct.TimeColumn)
+		}
+	} else {
+		for _, c := range ct.Columns {
+			if c.Type == storage.TypeTimestampTZ || c.Type == storage.TypeTimestamp {
+				ct.TimeColumn = c.Name
+				break
+			}
+		}
+	}
+	return ct
+}
+
+func (t *translator) defElemValue(de *pg.DefElem) string {
+	if de.Arg == nil {
+		return "true"
+	}
+	if s := de.Arg.GetString_(); s != nil {
+		return s.Sval
+	}
+	if i := de.Arg.GetInteger(); i != nil {
+		return strconv.Itoa(int(i.Ival))
+	}
+	if tn := de.Arg.GetTypeName(); tn != nil && len(tn.Names) > 0 {
+		return tn.Names[len(tn.Names)-1].GetString_().Sval
+	}
+	if c := de.Arg.GetAConst(); c != nil && c.GetSval() != nil {
+		return c.GetSval().Sval
+	}
+	t.fail(pgerror.InvalidParameterValue, "invalid value for option %q", de.Defname)
+	return ""
+}
+
+// typeName returns the canonical type for a PostgreSQL type name.
+func (t *translator) typeName(tn *pg.TypeName) string {
+	if tn == nil {
+		t.fail(pgerror.SyntaxError, "missing type")
+	}
+	if len(tn.ArrayBounds) > 0 {
+		t.unsupported("array types")
+	}
+	var parts []string
+	for _, n := range tn.Names {
+		parts = append(parts, n.GetString_().Sval)
+	}
+	name := parts[len(parts)-1]
+	if len(parts) == 2 && parts[0] != "pg_catalog" {
+		t.fail(pgerror.UndefinedObject, "type %q does not exist", strings.Join(parts, "."))
+	}
+	var mods []int32
+	for _, m := range tn.Typmods {
+		if c := m.GetAConst(); c != nil && c.GetIval() != nil {
+			mods = append(mods, c.GetIval().Ival)
+		}
+	}
+	if name != "numeric" && name != "decimal" {
+		mods = nil
+	}
+	typ, err := storage.CanonicalType(name, mods)
+	if err != nil {
+		if strings.Contains(err.Error(), "not supported") && isKnownPGType(name) {
+			t.unsupported("type " + name)
+		}
+		t.fail(pgerror.UndefinedObject, "type %q does not exist", name)
+	}
+	return typ
+}
+
+func isKnownPGType(name string) bool {
+	switch name {
+	case "interval", "time", "timetz", "uuid", "inet", "cidr", "macaddr", "money", "bit", "varbit",
+		"xml", "point", "line", "lseg", "box", "path", "polygon", "circle", "tsvector", "tsquery",
+		"int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "oid", "regclass":
+		return true
+	}
+	return strings.HasPrefix(name, "numeric")
+}
+
+func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
+	if s.OnConflictClause != nil {
+		t.unsupported("INSERT ... ON CONFLICT")
+	}
+	if len(s.ReturningList) > 0 {
+		t.unsupported("INSERT ... RETURNING")
+	}
+	if s.WithClause != nil {
+		t.unsupported("WITH on INSERT")
+	}
+	ins := &ast.Insert{Action: ast.InsertStr, Table: ast.TableName{Name: ast.NewTableIdent(t.rangeVarName(s.Relation))}}
+	for _, c := range s.Cols {
+		rt := c.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			t.unsupported("INSERT into a column subfield")
+		}
+		ins.Columns = append(ins.Columns, ast.NewColIdent(rt.Name))
+	}
+	if s.SelectStmt == nil {
+		// INSERT ... DEFAULT VALUES
+		ins.Rows = &ast.AliasedValues{Values: ast.Values{ast.ValTuple{}}}
+		return ins
+	}
+	sel := s.SelectStmt.GetSelectStmt()
+	if len(sel.ValuesLists) > 0 && sel.Op == pg.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil {
+		vals := make(ast.Values, 0, len(sel.ValuesLists))
+		for _, l := range sel.ValuesLists {
+			var tuple ast.ValTuple
+			for _, e := range l.GetList().GetItems() {
+				if e.GetSetToDefault() != nil {
+					tuple = append(tuple, &ast.Default{})
+					continue
+				}
+				tuple = append(tuple, t.expr(e))
+			}
+			vals = append(vals, tuple)
+		}
+		ins.Rows = &ast.AliasedValues{Values: vals}
+		return ins
+	}
+	ins.Rows = t.selectStmt(sel, false)
+	return ins
+}
+
+// selectStmt translates a SELECT (top level or nested).
+func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement {
+	if s.IntoClause != nil {
+		t.unsupported("SELECT INTO")
+	}
+	if len(s.LockingClause) > 0 {
+		t.unsupported("SELECT ... FOR UPDATE/SHARE")
+	}
+	var with *ast.With
+	if s.WithClause != nil {
+		with = t.with(s.WithClause)
+	}
+	var out ast.SelectStatement
+	switch s.Op {
+	case pg.SetOperation_SETOP_NONE:
+		if len(s.ValuesLists) > 0 {
+			out = t.values(s)
+		} else {
+			out = t.simpleSelect(s)
+		}
+	default:
+		op := map[pg.SetOperation]string{
+			pg.SetOperation_SETOP_UNION:     ast.UnionStr,
+			pg.SetOperation_SETOP_INTERSECT: ast.IntersectStr,
+			pg.SetOperation_SETOP_EXCEPT:    ast.ExceptStr,
+		}[s.Op]
+		if s.All {
+			op += " all"
+		} else {
+			op += " distinct"
+		}
+		out = &ast.SetOp{Type: op, Left: t.selectStmt(s.Larg, false), Right: t.selectStmt(s.Rarg, false)}
+	}
+	if len(s.SortClause) > 0 {
+		out.SetOrderBy(t.orderBy(s.SortClause, out))
+	}
+	if s.LimitCount != nil || s.LimitOffset != nil {
+		if s.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
+			t.unsupported("FETCH ... WITH TIES")
+		}
+		lim := &ast.Limit{}
+		if s.LimitCount != nil && s.LimitCount.GetAConst().GetIsnull() == false {
+			lim.Rowcount = t.expr(s.LimitCount)
+		}
+		if s.LimitOffset != nil {
+			lim.Offset = t.expr(s.LimitOffset)
+		}
+		if lim.Rowcount == nil && lim.Offset != nil {
+			lim.Rowcount = ast.NewIntVal([]byte("9223372036854775807"))
+		}
+		if lim.Rowcount != nil {
+			out.SetLimit(lim)
+		}
+	}
+	if with != nil {
+		out.SetWith(with)
+	}
+	return out
+}
+
+func (t *translator) with(w *pg.WithClause) *ast.With {
+	if w.Recursive {
+		t.unsupported("WITH RECURSIVE")
+	}
+	out := &ast.With{}
+	for _, c := range w.Ctes {
+		cte := c.GetCommonTableExpr()
+		sel := cte.Ctequery.GetSelectStmt()
+		if sel == nil {
+			t.unsupported("data-modifying statements in WITH")
+		}
+		var cols ast.Columns
+		for _, n := range cte.Aliascolnames {
+			cols = append(cols, ast.NewColIdent(n.GetString_().Sval))
+		}
+		out.Ctes = append(out.Ctes, &ast.CommonTableExpr{
+			AliasedTableExpr: &ast.AliasedTableExpr{
+				Expr: &ast.Subquery{Select: t.selectStmt(sel, false)},
+				As:   ast.NewTableIdent(cte.Ctename),
+			},
+			Columns: cols,
+		})
+	}
+	return out
+}
+
+func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
+	var rows ast.Values
+	width := -1
+	for _, l := range s.ValuesLists {
+		var tuple ast.ValTuple
+		for _, e := range l.GetList().GetItems() {
+			tuple = append(tuple, t.expr(e))
+		}
+		if width >= 0 && len(tuple) != width {
+			t.fail(pgerror.SyntaxError, "VALUES lists must all be the same length")
+		}
+		width = len(tuple)
+		rows = append(rows, tuple)
+	}
+	cols := make(ast.Columns, width)
+	var exprs ast.SelectExprs
+	for i := range cols {
+		name := fmt.Sprintf("column%d", i+1)
+		cols[i] = ast.NewColIdent(name)
+		exprs = append(exprs, &ast.AliasedExpr{Expr: &ast.ColName{Name: cols[i]}, As: cols[i]})
+	}
+	return &ast.Select{
+		SelectExprs: exprs,
+		From: ast.TableExprs{&ast.AliasedTableExpr{
+			Expr: &ast.ValuesStatement{Rows: rows, Columns: cols},
+			As:   ast.NewTableIdent("*VALUES*"),
+		}},
+	}
+}
+
+func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
+	sel := &ast.Select{}
+	if len(s.DistinctClause) > 0 {
+		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
+			sel.QueryOpts.Distinct = true
+		} else {
+			t.unsupported("DISTINCT ON")
+		}
+	}
+	for _, n := range s.TargetList {
+		sel.SelectExprs = append(sel.SelectExprs, t.target(n.GetResTarget()))
+	}
+	for _, f := range s.FromClause {
+		sel.From = append(sel.From, t.tableExpr(f))
+	}
+	if s.WhereClause != nil {
+		t.inWhere = true
+		sel.Where = &ast.Where{Type: ast.WhereStr, Expr: t.expr(s.WhereClause)}
+		t.inWhere = false
+	}
+	for _, g := range s.GroupClause {
+		if g.GetGroupingSet() != nil {
+			t.unsupported("GROUPING SETS, ROLLUP and CUBE")
+		}
+		sel.GroupBy = append(sel.GroupBy, t.groupItem(g, sel.SelectExprs))
+	}
+	if s.HavingClause != nil {
+		sel.Having = &ast.Where{Type: ast.HavingStr, Expr: t.expr(s.HavingClause)}
+	}
+	if len(s.WindowClause) > 0 {
+		t.unsupported("WINDOW clause")
+	}
+	t.checkGrouping(sel)
+	return sel
+}
+
+// groupItem translates a GROUP BY item. Integer constants are positions;
+// bare names that match an output alias refer to that output expression, as
+// in PostgreSQL (input columns take precedence, which go-mysql-server's own
+// resolution also does).
+func (t *translator) groupItem(g *pg.Node, exprs ast.SelectExprs) ast.Expr {
+	if c := g.GetAConst(); c != nil && c.GetIval() != nil {
+		pos := int(c.GetIval().Ival)
+		if pos < 1 || pos > len(exprs) {
+			t.fail(pgerror.InvalidColumnReference, "GROUP BY position %d is not in select list", pos)
+		}
+		ae, ok := exprs[pos-1].(*ast.AliasedExpr)
+		if !ok {
+			t.unsupported("GROUP BY position of *")
+		}
+		return ae.Expr
+	}
+	return t.expr(g)
+}
+
+func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.OrderBy {
+	var exprs ast.SelectExprs
+	if s, ok := sel.(*ast.Select); ok {
+		exprs = s.SelectExprs
+	}
+	var out ast.OrderBy
+	for _, n := range items {
+		sb := n.GetSortBy()
+		if len(sb.UseOp) > 0 {
+			t.unsupported("ORDER BY ... USING")
+		}
+		var e ast.Expr
+		if c := sb.Node.GetAConst(); c != nil && c.GetIval() != nil {
+			pos := int(c.GetIval().Ival)
+			if pos < 1 || (exprs != nil && pos > len(exprs)) {
+				t.fail(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
+			}
+			e = ast.NewIntVal([]byte(strconv.Itoa(pos)))
+			if exprs != nil {
+				if ae, ok := exprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() && uniqueAlias(exprs, ae.As.String()) {
+					e = &ast.ColName{Name: ae.As}
+				}
+			}
+		} else {
+			e = t.expr(sb.Node)
+		}
+		dir := ast.AscScr
+		if sb.SortbyDir == pg.SortByDir_SORTBY_DESC {
+			dir = ast.DescScr
+		}
+		// PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending;
+		// a post-analysis rule makes go-mysql-server's sorts follow it. An
+		// explicit NULLS FIRST/LAST that differs from the default becomes a
+		// leading "IS NULL" key.
+		desc := dir == ast.DescScr
+		switch sb.SortbyNulls {
+		case pg.SortByNulls_SORTBY_NULLS_FIRST:
+			if !desc {
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.DescScr})
+			}
+		case pg.SortByNulls_SORTBY_NULLS_LAST:
+			if desc {
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.AscScr})
+			}
+		}
+		out = append(out, &ast.Order{Expr: e, Direction: dir})
+	}
+	return out
+}
+
+// orderKeyExpr resolves an ORDER BY position to its expression (for use
+// inside another expression, where go-mysql-server does not accept
+// positions).
+func (t *translator) orderKeyExpr(e ast.Expr, exprs ast.SelectExprs) ast.Expr {
+	if c, ok := e.(*ast.ColName); ok && c.Qualifier.IsEmpty() {
+		for _, se := range exprs {
+			if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.String() == c.Name.String() {
+				if inner, ok := ae.Expr.(*ast.ColName); !ok || inner.Name.String() != c.Name.String() {
+					return ae.Expr
+				}
+			}
+		}
+	}
+	if v, ok := e.(*ast.SQLVal); ok && v.Type == ast.IntVal && exprs != nil {
+		pos, _ := strconv.Atoi(string(v.Val))
+		if ae, ok := exprs[pos-1].(*ast.AliasedExpr); ok {
+			if !ae.As.IsEmpty() {
+				return &ast.ColName{Name: ae.As}
+			}
+			return ae.Expr
+		}
+		t.unsupported("NULLS FIRST/LAST on a * position")
+	}
+	return e
+}
+
+func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
+	if len(rt.Indirection) > 0 {
+		t.unsupported("subscripts in the select list")
+	}
+	if cr := rt.Val.GetColumnRef(); cr != nil {
+		last := cr.Fields[len(cr.Fields)-1]
+		if last.GetAStar() != nil {
+			star := &ast.StarExpr{}
+			if len(cr.Fields) > 1 {
+				star.TableName = ast.TableName{Name: ast.NewTableIdent(cr.Fields[len(cr.Fields)-2].GetString_().Sval)}
+			}
+			return star
+		}
+	}
+	e := t.expr(rt.Val)
+	name := rt.Name
+	if name == "" {
+		name = ColumnName(rt.Val)
+	}
+	return &ast.AliasedExpr{Expr: e, As: ast.NewColIdent(name)}
+}
+
+// ColumnName is PostgreSQL's name for an unaliased select-list expression.
+func ColumnName(n *pg.Node) string {
+	switch {
+	case n.GetColumnRef() != nil:
+		f := n.GetColumnRef().Fields
+		if s := f[len(f)-1].GetString_(); s != nil {
+			return s.Sval
+		}
+	case n.GetFuncCall() != nil:
+		f := n.GetFuncCall().Funcname
+		return f[len(f)-1].GetString_().Sval
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		if inner := ColumnName(tc.Arg); inner != "?column?" {
+			return inner
+		}
+		names := tc.TypeName.Names
+		return pgTypeDisplayName(names[len(names)-1].GetString_().Sval)
+	case n.GetCaseExpr() != nil:
+		return "case"
+	case n.GetCoalesceExpr() != nil:
+		return "coalesce"
+	case n.GetMinMaxExpr() != nil:
+		if n.GetMinMaxExpr().Op == pg.MinMaxOp_IS_GREATEST {
+			return "greatest"
+		}
+		return "least"
+	case n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
+		return "nullif"
+	case n.GetSqlvalueFunction() != nil:
+		return sqlValueFunctionName(n.GetSqlvalueFunction().Op)
+	case n.GetSubLink() != nil:
+		sl := n.GetSubLink()
+		switch sl.SubLinkType {
+		case pg.SubLinkType_EXISTS_SUBLINK:
+			return "exists"
+		case pg.SubLinkType_EXPR_SUBLINK:
+			if sel := sl.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
+				rt := sel.TargetList[0].GetResTarget()
+				if rt.Name != "" {
+					return rt.Name
+				}
+				return ColumnName(rt.Val)
+			}
+		}
+	}
+	return "?column?"
+}
+
+func pgTypeDisplayName(n string) string {
+	switch n {
+	case "int4", "int", "integer":
+		return "int4"
+	case "int8", "bigint":
+		return "int8"
+	case "int2", "smallint":
+		return "int2"
+	case "float8", "double precision":
+		return "float8"
+	case "float4", "real":
+		return "float4"
+	case "bool", "boolean":
+		return "bool"
+	case "varchar":
+		return "varchar"
+	case "decimal":
+		return "numeric"
+	}
+	return n
+}
+
+func sqlValueFunctionName(op pg.SQLValueFunctionOp) string {
+	switch op {
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		return "current_date"
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+		return "current_timestamp"
+	case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		return "localtimestamp"
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER:
+		return "current_user"
+	case pg.SQLValueFunctionOp_SVFOP_SESSION_USER:
+		return "session_user"
+	case pg.SQLValueFunctionOp_SVFOP_USER:
+		return "user"
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+		return "current_catalog"
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+		return "current_schema"
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
+		return "current_role"
+	}
+	return "?column?"
+}
+
+func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
+	switch {
+	case n.GetRangeVar() != nil:
+		rv := n.GetRangeVar()
+		ate := &ast.AliasedTableExpr{Expr: ast.TableName{Name: ast.NewTableIdent(t.rangeVarName(rv))}}
+		if rv.Alias != nil {
+			if len(rv.Alias.Colnames) > 0 {
+				t.unsupported("column aliases on a table")
+			}
+			ate.As = ast.NewTableIdent(rv.Alias.Aliasname)
+		}
+		return ate
+	case n.GetJoinExpr() != nil:
+		return t.join(n.GetJoinExpr())
+	case n.GetRangeSubselect() != nil:
+		rs := n.GetRangeSubselect()
+		if rs.Lateral {
+			t.unsupported("LATERAL")
+		}
+		if rs.Alias == nil {
+			t.fail(pgerror.SyntaxError, "subquery in FROM must have an alias")
+		}
+		sq := &ast.Subquery{Select: t.selectStmt(rs.Subquery.GetSelectStmt(), false)}
+		for _, c := range rs.Alias.Colnames {
+			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
+		}
+		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname)}
+	case n.GetRangeFunction() != nil:
+		t.unsupported("functions in FROM")
+	}
+	t.unsupported("this FROM item")
+	return nil
+}
+
+func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
+	if j.Alias != nil {
+		t.unsupported("an alias on a JOIN")
+	}
+	var kind string
+	switch j.Jointype {
+	case pg.JoinType_JOIN_INNER:
+		kind = ast.JoinStr
+		if j.Quals == nil && len(j.UsingClause) == 0 && !j.IsNatural {
+			kind = ast.JoinStr // CROSS JOIN
+		}
+	case pg.JoinType_JOIN_LEFT:
+		kind = ast.LeftJoinStr
+	case pg.JoinType_JOIN_RIGHT:
+		kind = ast.RightJoinStr
+	case pg.JoinType_JOIN_FULL:
+		kind = ast.FullOuterJoinStr
+	default:
+		t.unsupported("join type " + j.Jointype.String())
+	}
+	if j.IsNatural {
+		switch kind {
+		case ast.JoinStr:
+			kind = ast.NaturalJoinStr
+		case ast.LeftJoinStr:
+			kind = ast.NaturalLeftJoinStr
+		case ast.RightJoinStr:
+			kind = ast.NaturalRightJoinStr
+		default:
+			t.unsupported("NATURAL FULL JOIN")
+		}
+	}
+	out := &ast.JoinTableExpr{LeftExpr: t.tableExpr(j.Larg), Join: kind, RightExpr: t.tableExpr(j.Rarg)}
+	if j.Quals != nil {
+		out.Condition.On = t.expr(j.Quals)
+	}
+	for _, u := range j.UsingClause {
+		out.Condition.Using = append(out.Condition.Using, ast.NewColIdent(u.GetString_().Sval))
+	}
+	if kind == ast.JoinStr && out.Condition.On == nil && out.Condition.Using == nil {
+		out.Condition.On = ast.BoolVal(true)
+	}
+	return out
+}
+
+func uniqueAlias(exprs ast.SelectExprs, name string) bool {
+	n := 0
+	for _, se := range exprs {
+		if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.String() == name {
+			n++
+		}
+	}
+	return n == 1
+}

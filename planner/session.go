@@ -1,0 +1,650 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	"github.com/shopspring/decimal"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
+	"openwit/planner/pgparse"
+	"openwit/planner/pgtypes"
+)
+
+// Column describes a result column.
+type Column struct {
+	Name     string
+	TypeOID  uint32
+	TypeSize int16
+}
+
+// Session is one client's SQL session. Not safe for concurrent use.
+type Session struct {
+	e        *Engine
+	base     *pgSession
+	settings map[string]string
+}
+
+// pgSession is go-mysql-server's session plus the PostgreSQL settings the
+// expressions need (TimeZone).
+type pgSession struct {
+	*sql.BaseSession
+	loc *time.Location
+}
+
+// Location implements the interface pgexpr.SessionLocation looks for.
+func (s *pgSession) Location() *time.Location { return s.loc }
+
+// NewSession starts a session for user.
+func (e *Engine) NewSession(user, application string) *Session {
+	id := e.nextID.Add(1)
+	base := sql.NewBaseSessionWithClientServer("openwit", sql.Client{User: user, Address: "localhost"}, id)
+	base.SetCurrentDatabase(dbName)
+	// PostgreSQL rejects ungrouped columns next to aggregates, like MySQL's
+	// ONLY_FULL_GROUP_BY; STRICT makes bad input an error, never a warning.
+	_ = base.SetSessionVariable(sql.NewEmptyContext(), "sql_mode", "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION")
+	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC}, settings: map[string]string{}}
+	for k, v := range defaultSettings {
+		s.settings[k] = v
+	}
+	s.settings["application_name"] = application
+	s.settings["session_authorization"] = user
+	return s
+}
+
+// ID is the session's backend id.
+func (s *Session) ID() uint32 { return s.base.ID() }
+
+// Close ends the session.
+func (s *Session) Close() error {
+	s.e.gms.CloseSession(s.base.ID())
+	return nil
+}
+
+// Setting returns a setting's current value.
+func (s *Session) Setting(name string) (string, bool) {
+	v, ok := s.settings[strings.ToLower(name)]
+	return v, ok
+}
+
+func (s *Session) sqlContext(ctx context.Context) *sql.Context {
+	return sql.NewContext(ctx, sql.WithSession(s.base))
+}
+
+// Prepared is a parsed, described statement.
+type Prepared struct {
+	s         *Session
+	st        *pgparse.Statement
+	paramOIDs []uint32
+	cols      []Column
+}
+
+// ParamOIDs returns the parameter types.
+func (p *Prepared) ParamOIDs() []uint32 { return p.paramOIDs }
+
+// Columns returns the result columns; nil for statements without rows.
+func (p *Prepared) Columns() []Column { return p.cols }
+
+// Prepare parses query and describes each statement.
+func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+	stmts, err := pgparse.Parse(query)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Prepared, 0, len(stmts))
+	for _, st := range stmts {
+		p := &Prepared{s: s, st: st}
+		p.paramOIDs = make([]uint32, st.NumParams)
+		copy(p.paramOIDs, paramOIDs)
+		if err := p.describe(ctx); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (p *Prepared) describe(ctx context.Context) error {
+	switch p.st.Kind {
+	case pgparse.KindShow:
+		p.cols = []Column{{Name: showColumnName(p.st.Show.Name), TypeOID: pgtypes.OIDText, TypeSize: -1}}
+		if p.st.Show.Name == "all" {
+			p.cols = []Column{{Name: "name", TypeOID: pgtypes.OIDText, TypeSize: -1},
+				{Name: "setting", TypeOID: pgtypes.OIDText, TypeSize: -1},
+				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
+		}
+		return nil
+	case pgparse.KindQuery, pgparse.KindInsert:
+	default:
+		return nil
+	}
+	// Analyze once with unbound parameters to learn the result shape and
+	// infer parameter types from their context.
+	sctx := p.s.sqlContext(ctx)
+	node, err := p.describePlan(sctx)
+	if err != nil {
+		return err
+	}
+	if p.st.Deferred != nil {
+		return p.st.Deferred
+	}
+	p.inferParams(node)
+	if p.st.Kind == pgparse.KindQuery {
+		for _, c := range node.Schema() {
+			oid, size := pgtypes.OID(c.Type)
+			p.cols = append(p.cols, Column{Name: c.Name, TypeOID: oid, TypeSize: size})
+		}
+	}
+	return nil
+}
+
+// describePlan binds the statement leaving its parameters unbound and
+// analyzes it, to learn result columns and parameter types.
+func (p *Prepared) describePlan(ctx *sql.Context) (node sql.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plan: %v", r)
+		}
+	}()
+	if p.st.NumParams == 0 {
+		return p.plan(ctx, nil)
+	}
+	a := p.s.e.gms.Analyzer
+	binder := planbuilder.New(ctx, a.Catalog, p.s.e.gms.EventScheduler, p.s.e.gms.Parser)
+	bound, _, err := binder.BindOnly(p.st.AST, p.st.SQL, nil)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	analyzed, err := a.Analyze(ctx, bound, nil, nil)
+	if err != nil {
+		// Some rules cannot see through unbound parameters; the bound plan
+		// still has the right shape.
+		return bound, nil
+	}
+	return analyzed, nil
+}
+
+// plan binds and analyzes the statement.
+func (p *Prepared) plan(ctx *sql.Context, bindings map[string]ast.Expr) (node sql.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plan: %v", r)
+		}
+	}()
+	node, err = p.s.e.gms.BoundQueryPlan(ctx, p.st.SQL, p.st.AST, bindings)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return node, nil
+}
+
+// inferParams fills unspecified parameter types from the expressions they
+// are compared with or the columns they are inserted into; text otherwise.
+func (p *Prepared) inferParams(node sql.Node) {
+	set := func(bv *expression.BindVar, t sql.Type) {
+		n, err := strconv.Atoi(strings.TrimPrefix(bv.Name, "v"))
+		if err != nil || n < 1 || n > len(p.paramOIDs) || p.paramOIDs[n-1] != 0 {
+			return
+		}
+		if oid, _ := pgtypes.OID(t); t != nil && t != types.Null {
+			p.paramOIDs[n-1] = oid
+		}
+	}
+	transform.InspectExpressions(node, func(e sql.Expression) bool {
+		if ch := e.Children(); len(ch) == 2 {
+			if bv, ok := ch[0].(*expression.BindVar); ok {
+				set(bv, ch[1].Type())
+			}
+			if bv, ok := ch[1].(*expression.BindVar); ok {
+				set(bv, ch[0].Type())
+			}
+		}
+		if in, ok := e.(*expression.InTuple); ok {
+			if tup, ok := in.Right().(expression.Tuple); ok {
+				for _, x := range tup {
+					if bv, ok := x.(*expression.BindVar); ok {
+						set(bv, in.Left().Type())
+					}
+				}
+			}
+		}
+		return true
+	})
+	transform.Inspect(node, func(n sql.Node) bool {
+		ins, ok := n.(*plan.InsertInto)
+		if !ok {
+			return true
+		}
+		vals, ok := ins.Source.(*plan.Values)
+		if !ok {
+			return true
+		}
+		dest := ins.Destination.Schema()
+		cols := ins.ColumnNames
+		for _, tuple := range vals.ExpressionTuples {
+			for i, x := range tuple {
+				bv, ok := x.(*expression.BindVar)
+				if !ok {
+					continue
+				}
+				name := ""
+				if i < len(cols) {
+					name = cols[i]
+				} else if i < len(dest) {
+					name = dest[i].Name
+				}
+				if idx := dest.IndexOfColName(name); idx >= 0 {
+					set(bv, dest[idx].Type)
+				}
+			}
+		}
+		return true
+	})
+	for i, o := range p.paramOIDs {
+		if o == 0 {
+			p.paramOIDs[i] = pgtypes.OIDText
+		}
+	}
+}
+
+// Rows is the result of one execution.
+type Rows struct {
+	ctx    *sql.Context
+	iter   sql.RowIter
+	schema sql.Schema
+	rows   [][]any // precomputed rows (SHOW)
+	tag    string
+	insert bool
+	buf    []any
+	closed bool
+	cancel context.CancelFunc
+}
+
+// Execute runs the statement with parameter values.
+func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
+	s := p.s
+	switch p.st.Kind {
+	case pgparse.KindUtility:
+		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindCreateTable:
+		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
+			return nil, mapError(err)
+		}
+		return &Rows{tag: "CREATE TABLE"}, nil
+	case pgparse.KindDropTable:
+		if err := s.e.dropTable(ctx, p.st.DropTable); err != nil {
+			return nil, mapError(err)
+		}
+		return &Rows{tag: "DROP TABLE"}, nil
+	case pgparse.KindSet:
+		if err := s.set(p.st.Set); err != nil {
+			return nil, err
+		}
+		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindShow:
+		return s.show(p.st.Show)
+	}
+	if len(params) < p.st.NumParams {
+		return nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), p.st.NumParams)
+	}
+	var bindings map[string]ast.Expr
+	if p.st.NumParams > 0 {
+		bindings = make(map[string]ast.Expr, p.st.NumParams)
+		for i := 0; i < p.st.NumParams; i++ {
+			e, err := bindValue(params[i], p.paramOIDs[i])
+			if err != nil {
+				return nil, err
+			}
+			bindings["v"+strconv.Itoa(i+1)] = e
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	sctx := s.sqlContext(cctx)
+	node, err := p.plan(sctx, bindings)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	schema, iter, _, err := s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
+	if err != nil {
+		cancel()
+		return nil, mapError(err)
+	}
+	return &Rows{ctx: sctx, iter: iter, schema: schema, insert: p.st.Kind == pgparse.KindInsert, cancel: cancel}, nil
+}
+
+// bindValue turns a decoded wire parameter into an AST literal.
+func bindValue(v any, oid uint32) (ast.Expr, error) {
+	switch x := v.(type) {
+	case nil:
+		return &ast.NullVal{}, nil
+	case bool:
+		return ast.BoolVal(x), nil
+	case int64:
+		return ast.NewIntVal([]byte(strconv.FormatInt(x, 10))), nil
+	case int32:
+		return ast.NewIntVal([]byte(strconv.FormatInt(int64(x), 10))), nil
+	case float64:
+		return ast.NewFloatVal([]byte(strconv.FormatFloat(x, 'g', -1, 64))), nil
+	case string:
+		return ast.NewStrVal([]byte(x)), nil
+	case []byte:
+		return ast.NewStrVal(x), nil
+	case time.Time:
+		return ast.NewStrVal([]byte(x.UTC().Format("2006-01-02 15:04:05.999999"))), nil
+	case decimal.Decimal:
+		return ast.NewFloatVal([]byte(x.String())), nil
+	case fmt.Stringer:
+		return ast.NewStrVal([]byte(x.String())), nil
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterType, "unsupported parameter value %T for type %s", v, pgtypes.TypeName(oid))
+}
+
+// Columns returns the result columns of an executed statement.
+func (r *Rows) Columns() sql.Schema { return r.schema }
+
+// Next returns the next row (values normalized for the wire), or io.EOF.
+func (r *Rows) Next(ctx context.Context) ([]any, error) {
+	if r.rows != nil {
+		if len(r.rows) == 0 {
+			return nil, io.EOF
+		}
+		row := r.rows[0]
+		r.rows = r.rows[1:]
+		return row, nil
+	}
+	if r.iter == nil {
+		return nil, io.EOF
+	}
+	if r.insert {
+		var affected uint64
+		for {
+			row, err := r.iter.Next(r.ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, mapError(err)
+			}
+			if len(row) > 0 {
+				if ok, isOK := row[0].(types.OkResult); isOK {
+					affected += ok.RowsAffected
+				}
+			}
+		}
+		if err := r.close(); err != nil {
+			return nil, err
+		}
+		r.tag = fmt.Sprintf("INSERT 0 %d", affected)
+		return nil, io.EOF
+	}
+	row, err := r.iter.Next(r.ctx)
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if cap(r.buf) < len(row) {
+		r.buf = make([]any, len(row))
+	}
+	out := r.buf[:len(row)]
+	for i, v := range row {
+		nv, err := pgtypes.Value(r.ctx, r.schema[i].Type, v)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		out[i] = nv
+	}
+	return out, nil
+}
+
+// Tag is the command tag, valid after Next returned io.EOF ("" for SELECT).
+func (r *Rows) Tag() string { return r.tag }
+
+// Close releases the result. It is idempotent.
+func (r *Rows) Close() error { return r.close() }
+
+func (r *Rows) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	var err error
+	if r.iter != nil {
+		err = r.iter.Close(r.ctx)
+	}
+	if r.cancel != nil {
+		r.cancel()
+	}
+	if err != nil {
+		return mapError(err)
+	}
+	return nil
+}
+
+// defaultSettings are the session settings and their defaults; SHOW and SET
+// accept these names (case-insensitive).
+var defaultSettings = map[string]string{
+	"timezone":                            "UTC",
+	"datestyle":                           "ISO, MDY",
+	"intervalstyle":                       "postgres",
+	"client_encoding":                     "UTF8",
+	"server_encoding":                     "UTF8",
+	"server_version":                      "15.0",
+	"server_version_num":                  "150000",
+	"standard_conforming_strings":         "on",
+	"integer_datetimes":                   "on",
+	"is_superuser":                        "on",
+	"application_name":                    "",
+	"extra_float_digits":                  "1",
+	"search_path":                         `"$user", public`,
+	"statement_timeout":                   "0",
+	"lock_timeout":                        "0",
+	"idle_in_transaction_session_timeout": "0",
+	"transaction_isolation":               "read committed",
+	"default_transaction_isolation":       "read committed",
+	"transaction_read_only":               "off",
+	"default_transaction_read_only":       "off",
+	"max_identifier_length":               "63",
+	"lc_collate":                          "C",
+	"lc_ctype":                            "C",
+	"lc_messages":                         "C",
+	"lc_monetary":                         "C",
+	"lc_numeric":                          "C",
+	"lc_time":                             "C",
+	"bytea_output":                        "hex",
+	"client_min_messages":                 "notice",
+	"session_authorization":               "openwit",
+	"work_mem":                            "4MB",
+	"jit":                                 "off",
+	"synchronous_commit":                  "on",
+	"row_security":                        "on",
+}
+
+// canonicalNames are the spellings PostgreSQL reports settings under.
+var canonicalNames = map[string]string{
+	"timezone": "TimeZone", "datestyle": "DateStyle", "intervalstyle": "IntervalStyle",
+}
+
+func showColumnName(name string) string {
+	if c, ok := canonicalNames[name]; ok {
+		return c
+	}
+	return name
+}
+
+func (s *Session) set(st *pgparse.Set) error {
+	if st.All {
+		app := s.settings["application_name"]
+		user := s.settings["session_authorization"]
+		for k, v := range defaultSettings {
+			s.settings[k] = v
+		}
+		s.settings["application_name"], s.settings["session_authorization"] = app, user
+		s.base.loc = time.UTC
+		return nil
+	}
+	name := st.Name
+	if name == "time zone" {
+		name = "timezone"
+	}
+	def, known := defaultSettings[name]
+	if !known && !strings.Contains(name, ".") {
+		return pgerror.New(pgerror.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
+	}
+	v := st.Value
+	if st.Default {
+		v = def
+	}
+	switch name {
+	case "timezone":
+		if strings.EqualFold(v, "local") || strings.EqualFold(v, "default") {
+			v = "UTC"
+		}
+		loc, err := loadLocation(v)
+		if err != nil {
+			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", v)
+		}
+		s.base.loc = loc
+	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype", "max_identifier_length", "is_superuser":
+		return pgerror.New(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", st.Name)
+	case "client_encoding":
+		if u := strings.ToUpper(strings.ReplaceAll(v, "-", "")); u != "UTF8" && u != "UNICODE" {
+			return pgerror.New(pgerror.FeatureNotSupported, "client_encoding %q is not supported; OpenWit speaks UTF8", v)
+		}
+		v = "UTF8"
+	case "datestyle":
+		if !strings.Contains(strings.ToUpper(v), "ISO") {
+			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)
+		}
+		v = "ISO, MDY"
+	}
+	s.settings[name] = v
+	return nil
+}
+
+func loadLocation(name string) (*time.Location, error) {
+	switch strings.ToUpper(name) {
+	case "UTC", "GMT", "Z", "ZULU", "UCT":
+		return time.UTC, nil
+	}
+	return time.LoadLocation(name)
+}
+
+func (s *Session) show(st *pgparse.Show) (*Rows, error) {
+	if st.Name == "all" {
+		keys := make([]string, 0, len(s.settings))
+		for k := range s.settings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		rows := make([][]any, 0, len(keys))
+		for _, k := range keys {
+			rows = append(rows, []any{showColumnName(k), s.settings[k], ""})
+		}
+		return &Rows{rows: rows, tag: "SHOW"}, nil
+	}
+	name := st.Name
+	if name == "time zone" {
+		name = "timezone"
+	}
+	if name == "transaction isolation level" {
+		name = "transaction_isolation"
+	}
+	v, ok := s.settings[name]
+	if !ok {
+		return nil, pgerror.New(pgerror.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
+	}
+	return &Rows{rows: [][]any{{v}}, tag: "SHOW"}, nil
+}
+
+// mapError turns go-mysql-server errors into PostgreSQL errors.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgerror.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	if errors.Is(err, context.Canceled) {
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return pgerror.New(pgerror.QueryCanceled, "canceling statement due to statement timeout")
+	}
+	msg := err.Error()
+	switch {
+	case sql.ErrTableNotFound.Is(err):
+		return &pgerror.Error{Code: pgerror.UndefinedTable, Message: fmt.Sprintf("relation %q does not exist", quotedName(msg)), Err: err}
+	case strings.HasPrefix(msg, "Unknown column '"):
+		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
+	case strings.HasPrefix(msg, "Field '") && strings.HasSuffix(msg, "doesn't have a default value"):
+		return &pgerror.Error{Code: pgerror.NotNullViolation, Message: fmt.Sprintf("null value in column %q violates not-null constraint", quotedName(msg)), Err: err}
+	case strings.Contains(msg, "is not a valid value for"):
+		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
+	case strings.HasPrefix(msg, "Incorrect datetime value"):
+		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + quotedName(msg), Err: err}
+	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
+		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
+	case sql.ErrAmbiguousColumnName.Is(err):
+		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: msg, Err: err}
+	case sql.ErrFunctionNotFound.Is(err):
+		return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: fmt.Sprintf("function %s() does not exist", quotedName(msg)), Err: err}
+	case sql.ErrInvalidArgumentNumber.Is(err):
+		return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: msg, Err: err}
+	case sql.ErrDatabaseNotFound.Is(err), sql.ErrDatabaseSchemaNotFound.Is(err):
+		return &pgerror.Error{Code: pgerror.InvalidSchemaName, Message: msg, Err: err}
+	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err), sql.ErrInsertIntoNonNullableDefaultNullColumn.Is(err),
+		strings.Contains(msg, "is non-nullable but attempted to set a value of null"):
+		return &pgerror.Error{Code: pgerror.NotNullViolation, Message: msg, Err: err}
+	case strings.Contains(msg, "GROUP BY"):
+		return &pgerror.Error{Code: pgerror.GroupingError, Message: msg, Err: err}
+	case sql.ErrInvalidColumnNumber.Is(err), sql.ErrInsertIntoMismatchValueCount.Is(err):
+		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
+	case types.ErrConvertingToTime.Is(err):
+		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + msg, Err: err}
+	case sql.ErrInvalidValue.Is(err), sql.ErrConvertingToSet.Is(err), sql.ErrInvalidValueType.Is(err):
+		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: msg, Err: err}
+	case types.ErrValueNotNil.Is(err), sql.ErrValueOutOfRange.Is(err):
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
+	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):
+		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: msg, Err: err}
+	case strings.Contains(msg, "syntax error"):
+		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
+	}
+	return &pgerror.Error{Code: pgerror.InternalError, Message: msg, Err: err}
+}
+
+// quotedName extracts the first quoted or trailing name of a
+// go-mysql-server message ("table not found: foo" → foo).
+func quotedName(msg string) string {
+	for _, q := range []string{"`", "'", "\""} {
+		if i := strings.Index(msg, q); i >= 0 {
+			if j := strings.Index(msg[i+1:], q); j >= 0 {
+				return msg[i+1 : i+1+j]
+			}
+		}
+	}
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return strings.TrimSpace(msg[i+2:])
+	}
+	return msg
+}
+
+var _ = pgexpr.SessionLocation

@@ -1,0 +1,543 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"openwit/ingest"
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+	"openwit/storage/catalog"
+	"openwit/storage/objstore"
+	"openwit/storage/pqfile"
+)
+
+// dbName is the go-mysql-server database that holds OpenWit's tables; it
+// plays the role of PostgreSQL's `public` schema.
+const dbName = "public"
+
+// provider exposes OpenWit's tables to go-mysql-server.
+type provider struct{ db *database }
+
+var _ sql.DatabaseProvider = (*provider)(nil)
+
+func (p *provider) Database(_ *sql.Context, name string) (sql.Database, error) {
+	if strings.EqualFold(name, dbName) {
+		return p.db, nil
+	}
+	return nil, sql.ErrDatabaseNotFound.New(name)
+}
+func (p *provider) HasDatabase(_ *sql.Context, name string) bool {
+	return strings.EqualFold(name, dbName)
+}
+func (p *provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
+
+// database is the `public` schema: every table in the catalog.
+type database struct {
+	eng *Engine
+}
+
+var _ sql.Database = (*database)(nil)
+
+func (d *database) Name() string { return dbName }
+
+func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
+	t, err := d.eng.tableDef(ctx, name)
+	if err != nil {
+		return nil, false, nil
+	}
+	tbl, err := newTable(d.eng, t)
+	if err != nil {
+		return nil, false, err
+	}
+	return tbl, true, nil
+}
+
+func (d *database) GetTableNames(ctx *sql.Context) ([]string, error) {
+	ts, err := d.eng.cfg.Catalog.ListTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return names, nil
+}
+
+// table adapts an OpenWit table to go-mysql-server: it reads published
+// Parquet files and the ingest buffers, and inserts through ingest.
+type table struct {
+	eng     *Engine
+	def     *catalog.Table
+	schema  sql.Schema // full schema
+	projIdx []int      // projected column indexes; nil = all
+	projSch sql.Schema
+}
+
+var (
+	_ sql.Table           = (*table)(nil)
+	_ sql.ProjectedTable  = (*table)(nil)
+	_ sql.InsertableTable = (*table)(nil)
+	_ sql.PrimaryKeyTable = (*table)(nil)
+)
+
+func newTable(eng *Engine, def *catalog.Table) (*table, error) {
+	sch := make(sql.Schema, len(def.Columns))
+	for i, c := range def.Columns {
+		typ, err := pgtypes.GMSType(c.Type)
+		if err != nil {
+			return nil, err
+		}
+		sch[i] = &sql.Column{Name: c.Name, Type: typ, Nullable: !c.NotNull, Source: def.Name, DatabaseSource: dbName}
+	}
+	return &table{eng: eng, def: def, schema: sch}, nil
+}
+
+func (t *table) Name() string               { return t.def.Name }
+func (t *table) String() string             { return t.def.Name }
+func (t *table) Collation() sql.CollationID { return sql.Collation_Default }
+
+func (t *table) Schema() sql.Schema {
+	if t.projSch != nil {
+		return t.projSch
+	}
+	return t.schema
+}
+
+func (t *table) PrimaryKeySchema() sql.PrimaryKeySchema { return sql.NewPrimaryKeySchema(t.schema) }
+
+func (t *table) WithProjections(cols []string) sql.Table {
+	nt := *t
+	nt.projIdx, nt.projSch = []int{}, sql.Schema{}
+	for _, c := range cols {
+		for i, col := range t.schema {
+			if strings.EqualFold(col.Name, c) {
+				nt.projIdx = append(nt.projIdx, i)
+				nt.projSch = append(nt.projSch, col)
+			}
+		}
+	}
+	return &nt
+}
+
+func (t *table) Projections() []string {
+	if t.projIdx == nil {
+		return nil
+	}
+	out := make([]string, len(t.projIdx))
+	for i, idx := range t.projIdx {
+		out[i] = t.schema[idx].Name
+	}
+	return out
+}
+
+func (t *table) columns() []int {
+	if t.projIdx != nil {
+		return t.projIdx
+	}
+	all := make([]int, len(t.schema))
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}
+
+// partition is one published file, or the buffered rows (file == nil).
+type partition struct {
+	key     []byte
+	file    *catalog.File
+	batches []arrow.RecordBatch
+}
+
+func (p *partition) Key() []byte { return p.key }
+
+type partitionIter struct {
+	parts []*partition
+	i     int
+}
+
+func (it *partitionIter) Next(*sql.Context) (sql.Partition, error) {
+	if it.i >= len(it.parts) {
+		return nil, io.EOF
+	}
+	it.i++
+	return it.parts[it.i-1], nil
+}
+func (it *partitionIter) Close(*sql.Context) error { return nil }
+
+func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	snap, err := t.eng.cfg.Ingester.Snapshot(t.def.ID)
+	if err != nil {
+		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.def.Name)
+	}
+	parts := make([]*partition, 0, len(snap.Files)+1)
+	for _, f := range snap.Files {
+		parts = append(parts, &partition{key: []byte(f.ID), file: f})
+	}
+	if len(snap.Batches) > 0 {
+		// The snapshot's references are handed to the partition; buffers are
+		// Go-allocated, so a partition that is never read costs nothing.
+		parts = append(parts, &partition{key: []byte("buffer"), batches: snap.Batches})
+	}
+	return &partitionIter{parts: parts}, nil
+}
+
+func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	part := p.(*partition)
+	cols := t.columns()
+	if part.file == nil {
+		return &batchRowIter{t: t, cols: cols, batches: part.batches}, nil
+	}
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = t.schema[c].Name
+	}
+	ra, err := objstore.NewReaderAt(ctx, t.eng.cfg.Bucket, part.file.Path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", part.file.Path, err)
+	}
+	rd, err := pqfile.NewReader(ra, ra.Size(), memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
+	}
+	rr, err := rd.Read(ctx, names, nil, 64*1024)
+	if err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
+	}
+	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr}, nil
+}
+
+// batchRowIter turns Arrow batches into go-mysql-server rows.
+type batchRowIter struct {
+	t        *table
+	cols     []int // schema column index for each output column
+	identity bool  // batch columns are already projected in output order
+	batches  []arrow.RecordBatch
+	cur      arrow.RecordBatch
+	row      int
+}
+
+func (it *batchRowIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for it.cur == nil || it.row >= int(it.cur.NumRows()) {
+		if len(it.batches) == 0 {
+			return nil, io.EOF
+		}
+		it.cur, it.batches, it.row = it.batches[0], it.batches[1:], 0
+	}
+	row := make(sql.Row, len(it.cols))
+	for i, c := range it.cols {
+		src := c
+		if it.identity {
+			src = i
+		}
+		v, err := arrowValue(ctx, it.cur.Column(src), it.row, it.t.schema[c].Type)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = v
+	}
+	it.row++
+	return row, nil
+}
+
+func (it *batchRowIter) Close(*sql.Context) error { return nil }
+
+type fileRowIter struct {
+	batchRowIter
+	rd *pqfile.Reader
+	rr *pqfile.RecordReader
+}
+
+func (it *fileRowIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for it.cur == nil || it.row >= int(it.cur.NumRows()) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !it.rr.Next() {
+			if err := it.rr.Err(); err != nil {
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+		it.cur, it.row = it.rr.RecordBatch(), 0
+	}
+	return it.batchRowIter.Next(ctx)
+}
+
+func (it *fileRowIter) Close(*sql.Context) error {
+	it.rr.Release()
+	return it.rd.Close()
+}
+
+// arrowValue converts one Arrow value to go-mysql-server's representation
+// for type typ.
+func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, error) {
+	if col.IsNull(i) {
+		return nil, nil
+	}
+	switch a := col.(type) {
+	case *array.Timestamp:
+		return time.UnixMicro(int64(a.Value(i))).UTC(), nil
+	case *array.Date32:
+		return a.Value(i).ToTime().UTC(), nil
+	case *array.String:
+		s := a.Value(i)
+		if typ == types.JSON {
+			v, _, err := types.JSON.Convert(ctx, s)
+			return v, err
+		}
+		return strings.Clone(s), nil
+	case *array.Binary:
+		return append([]byte(nil), a.Value(i)...), nil
+	case *array.Int16:
+		return a.Value(i), nil
+	case *array.Int32:
+		return a.Value(i), nil
+	case *array.Int64:
+		return a.Value(i), nil
+	case *array.Float32:
+		return a.Value(i), nil
+	case *array.Float64:
+		return a.Value(i), nil
+	case *array.Boolean:
+		if a.Value(i) {
+			return int8(1), nil
+		}
+		return int8(0), nil
+	case *array.Decimal128:
+		dt := a.DataType().(*arrow.Decimal128Type)
+		return decimal.NewFromBigInt(a.Value(i).BigInt(), -dt.Scale), nil
+	}
+	return nil, fmt.Errorf("unsupported arrow type %s", col.DataType())
+}
+
+// appendValue appends a go-mysql-server value to an Arrow builder.
+func appendValue(b array.Builder, v any) error {
+	if v == nil {
+		b.AppendNull()
+		return nil
+	}
+	switch bb := b.(type) {
+	case *array.TimestampBuilder:
+		t, ok := v.(time.Time)
+		if !ok {
+			return fmt.Errorf("expected a timestamp, got %T", v)
+		}
+		bb.Append(arrow.Timestamp(t.UnixMicro()))
+	case *array.Date32Builder:
+		t, ok := v.(time.Time)
+		if !ok {
+			return fmt.Errorf("expected a date, got %T", v)
+		}
+		bb.Append(arrow.Date32FromTime(t))
+	case *array.StringBuilder:
+		switch x := v.(type) {
+		case string:
+			bb.Append(x)
+		case []byte:
+			bb.Append(string(x))
+		case sql.JSONWrapper:
+			s, err := types.JsonToMySqlString(x)
+			if err != nil {
+				return err
+			}
+			bb.Append(s)
+		default:
+			bb.Append(fmt.Sprint(x))
+		}
+	case *array.BinaryBuilder:
+		switch x := v.(type) {
+		case []byte:
+			bb.Append(x)
+		case string:
+			bb.Append([]byte(x))
+		default:
+			return fmt.Errorf("expected bytes, got %T", v)
+		}
+	case *array.Int16Builder:
+		i, err := toInt(v)
+		bb.Append(int16(i))
+		return err
+	case *array.Int32Builder:
+		i, err := toInt(v)
+		bb.Append(int32(i))
+		return err
+	case *array.Int64Builder:
+		i, err := toInt(v)
+		bb.Append(i)
+		return err
+	case *array.Float32Builder:
+		switch x := v.(type) {
+		case float32:
+			bb.Append(x)
+		case float64:
+			bb.Append(float32(x))
+		default:
+			return fmt.Errorf("expected a float, got %T", v)
+		}
+	case *array.Float64Builder:
+		switch x := v.(type) {
+		case float64:
+			bb.Append(x)
+		case float32:
+			bb.Append(float64(x))
+		default:
+			return fmt.Errorf("expected a float, got %T", v)
+		}
+	case *array.BooleanBuilder:
+		switch x := v.(type) {
+		case bool:
+			bb.Append(x)
+		default:
+			i, err := toInt(v)
+			bb.Append(i != 0)
+			return err
+		}
+	case *array.Decimal128Builder:
+		d, ok := v.(decimal.Decimal)
+		if !ok {
+			return fmt.Errorf("expected a decimal, got %T", v)
+		}
+		dt := bb.Type().(*arrow.Decimal128Type)
+		scaled := d.Shift(dt.Scale).Round(0).BigInt()
+		bb.Append(decimal128.FromBigInt(scaled))
+	default:
+		return fmt.Errorf("unsupported builder %T", b)
+	}
+	return nil
+}
+
+func toInt(v any) (int64, error) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case uint8:
+		return int64(x), nil
+	case uint16:
+		return int64(x), nil
+	case uint32:
+		return int64(x), nil
+	case uint64:
+		return int64(x), nil
+	case bool:
+		if x {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 0, fmt.Errorf("expected an integer, got %T", v)
+}
+
+var _ = big.NewInt
+
+// inserter collects a statement's rows, splits them by time shard and hands
+// them to ingest when the statement completes. Nothing is written before
+// that: a failed statement leaves no trace.
+type inserter struct {
+	t        *table
+	timeIdx  int
+	builders map[int64]*array.RecordBuilder
+	shards   []int64
+	rows     int
+}
+
+func (t *table) Inserter(*sql.Context) sql.RowInserter {
+	idx := -1
+	for i, c := range t.def.Columns {
+		if c.Name == t.def.TimeColumn {
+			idx = i
+		}
+	}
+	return &inserter{t: t, timeIdx: idx, builders: map[int64]*array.RecordBuilder{}}
+}
+
+func (in *inserter) StatementBegin(*sql.Context) {}
+
+func (in *inserter) Insert(ctx *sql.Context, row sql.Row) error {
+	for i, c := range in.t.def.Columns {
+		if c.NotNull && row[i] == nil {
+			return pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", c.Name, in.t.def.Name)
+		}
+	}
+	var shard int64
+	if in.timeIdx >= 0 {
+		ts, ok := row[in.timeIdx].(time.Time)
+		if !ok {
+			return pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint (the time column)", in.t.def.TimeColumn, in.t.def.Name)
+		}
+		shard = ingest.ShardOf(in.t.def, ts.UnixMicro())
+	}
+	b := in.builders[shard]
+	if b == nil {
+		schema, err := in.t.eng.arrowSchema(in.t.def)
+		if err != nil {
+			return err
+		}
+		b = array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		in.builders[shard] = b
+		in.shards = append(in.shards, shard)
+	}
+	for i, v := range row {
+		if err := appendValue(b.Field(i), v); err != nil {
+			return pgerror.New(pgerror.DatatypeMismatch, "column %q: %v", in.t.def.Columns[i].Name, err)
+		}
+	}
+	in.rows++
+	return nil
+}
+
+func (in *inserter) DiscardChanges(*sql.Context, error) error {
+	in.release()
+	return nil
+}
+
+func (in *inserter) StatementComplete(ctx *sql.Context) error {
+	defer in.release()
+	if in.rows == 0 {
+		return nil
+	}
+	parts := make([]ingest.Part, 0, len(in.shards))
+	for _, s := range in.shards {
+		rec := in.builders[s].NewRecordBatch()
+		defer rec.Release()
+		parts = append(parts, ingest.Part{Shard: s, Rec: rec})
+	}
+	if err := in.t.eng.cfg.Ingester.Insert(ctx, in.t.def.ID, parts); err != nil {
+		return fmt.Errorf("insert into %s: %w", in.t.def.Name, err)
+	}
+	return nil
+}
+
+func (in *inserter) release() {
+	for _, b := range in.builders {
+		b.Release()
+	}
+	in.builders = map[int64]*array.RecordBuilder{}
+	in.shards, in.rows = nil, 0
+}
+
+func (in *inserter) Close(*sql.Context) error { return nil }
+
+var _ context.Context = (*sql.Context)(nil)

@@ -1,0 +1,90 @@
+package sqltests
+
+import (
+	"context"
+	"flag"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"openwit/internal/testpg"
+	"openwit/internal/testserver"
+)
+
+var (
+	targetFlag  = flag.String("target", "", "server to run the scripts against: openwit or postgres (default $OPENWIT_SLT_TARGET, else openwit)")
+	rewriteFlag = flag.Bool("rewrite", false, "rewrite the expected results of the scripts from the target's output (postgres only); read the results before keeping them")
+)
+
+// targets returns the servers chosen by -target or $OPENWIT_SLT_TARGET;
+// both by default, so every run proves the expectations are PostgreSQL's
+// and that OpenWit meets them.
+func targets(tb testing.TB) []string {
+	t := *targetFlag
+	if t == "" {
+		t = os.Getenv("OPENWIT_SLT_TARGET")
+	}
+	if t == "" {
+		return []string{TargetPostgres, TargetOpenWit}
+	}
+	if t != TargetOpenWit && t != TargetPostgres {
+		tb.Fatalf("unknown target %q: want %s or %s", t, TargetOpenWit, TargetPostgres)
+	}
+	return []string{t}
+}
+
+// TestSLT runs every testdata/**/*.slt script against each target, one
+// fresh database (PostgreSQL) or server (OpenWit) per file.
+func TestSLT(t *testing.T) {
+	for _, tgt := range targets(t) {
+		t.Run(tgt, func(t *testing.T) { runTarget(t, tgt) })
+	}
+}
+
+func runTarget(t *testing.T, tgt string) {
+	if *rewriteFlag && tgt != TargetPostgres {
+		t.Fatalf("-rewrite needs -target=%s: expectations are generated from PostgreSQL, never from OpenWit", TargetPostgres)
+	}
+	h := Harness{Runner: Runner{Target: tgt}, Rewrite: *rewriteFlag}
+	switch tgt {
+	case TargetPostgres:
+		pg := testpg.Start(t)
+		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
+			return connect(tb, pg.CreateDB(tb, dbName(file)))
+		}
+	case TargetOpenWit:
+		testserver.Binary(t) // build once: a broken build fails here, not in every file
+		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
+			srv := testserver.Start(tb, testserver.Options{})
+			return connect(tb, srv.DSN())
+		}
+	}
+	h.RunDir(t, "testdata")
+}
+
+func connect(tb testing.TB, dsn string) *pgx.Conn {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect %s: %v", dsn, err)
+	}
+	return conn
+}
+
+var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)
+
+// dbName derives a database name from a script path: testdata/a/b.slt is
+// slt_testdata_a_b.
+func dbName(file string) string {
+	name := "slt_" + nonIdent.ReplaceAllString(strings.ToLower(strings.TrimSuffix(file, ".slt")), "_")
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}

@@ -1,0 +1,81 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ReaderAt reads one object through io.ReaderAt, the access Parquet readers
+// need; wrap it with io.NewSectionReader(ra, 0, ra.Size()) where a Seeker is
+// also wanted. Each ReadAt is one GetRange call. The object's size is taken
+// once, when the ReaderAt is made, so the object must not be replaced while
+// it is read (OpenWit's data files are immutable). ReadAt is safe for
+// concurrent use.
+//
+// A ReaderAt keeps the context it was made with and uses it for every read,
+// because io.ReaderAt has no context parameter: it is meant to live no
+// longer than one query or task.
+type ReaderAt struct {
+	ctx    context.Context
+	bucket Bucket
+	key    string
+	size   int64
+}
+
+var _ io.ReaderAt = (*ReaderAt)(nil)
+
+// NewReaderAt returns a ReaderAt over the object key in b. It fails with
+// ErrNotFound when the object does not exist.
+func NewReaderAt(ctx context.Context, b Bucket, key string) (*ReaderAt, error) {
+	size, err := b.Size(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &ReaderAt{ctx: ctx, bucket: b, key: key, size: size}, nil
+}
+
+// Size returns the size of the object in bytes.
+func (r *ReaderAt) Size() int64 { return r.size }
+
+// Key returns the key of the object being read.
+func (r *ReaderAt) Key() string { return r.key }
+
+// ReadAt implements io.ReaderAt. It returns io.EOF only when fewer than
+// len(p) bytes remain at off.
+func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read %q at %d: %w", r.key, off, ErrInvalidRange)
+	}
+	if off >= r.size {
+		if len(p) == 0 && off == r.size {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), r.size-off)
+	if want == 0 {
+		return 0, nil
+	}
+	rc, err := r.bucket.GetRange(r.ctx, r.key, off, want)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.ReadFull(rc, p[:want])
+	cerr := rc.Close()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			// The object is shorter than when the reader was made.
+			err = io.ErrUnexpectedEOF
+		}
+		return n, fmt.Errorf("read %q at %d: %w", r.key, off, err)
+	}
+	if cerr != nil {
+		return n, fmt.Errorf("read %q at %d: close: %w", r.key, off, cerr)
+	}
+	if want < int64(len(p)) {
+		return n, io.EOF
+	}
+	return n, nil
+}
