@@ -38,7 +38,7 @@ func (p *pgSession) Parse(ctx context.Context, query string, paramOIDs []uint32)
 }
 
 func (p *pgSession) Setting(name string) (string, bool) { return p.s.Setting(name) }
-func (p *pgSession) Close() error                        { return p.s.Close() }
+func (p *pgSession) Close() error                       { return p.s.Close() }
 
 type pgStatement struct{ p *planner.Prepared }
 

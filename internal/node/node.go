@@ -45,6 +45,7 @@ type Node struct {
 	pgLn   net.Listener
 	http   *http.Server
 	httpLn net.Listener
+	lock   *os.File
 	errc   chan error
 }
 
@@ -66,6 +67,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	cfg, log := n.cfg, n.log
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
+	}
+	if n.lock, err = lockDataDir(cfg.DataDir); err != nil {
+		return err
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_build_info", Help: "Build information.",
@@ -184,6 +188,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	if n.http != nil {
 		n.http.Shutdown(ctx)
+	}
+	if n.lock != nil {
+		n.lock.Close()
 	}
 	return errors.Join(errs...)
 }
