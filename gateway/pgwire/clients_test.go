@@ -78,7 +78,7 @@ func TestPsycopg2(t *testing.T) {
 	// Debian's interpreter, where python3-psycopg2 installs.
 	const python = "/usr/bin/python3"
 	if exec.Command(python, "-c", "import psycopg2").Run() != nil {
-		t.Skip("python3-psycopg2 not installed")
+		t.Fatal("missing test client (bash .ci/run installs it): " + "python3-psycopg2 not installed")
 	}
 	ts := startServer(t)
 	script := filepath.Join(t.TempDir(), "t.py")
@@ -126,10 +126,10 @@ const { Client } = require("pg");
 func TestNodePg(t *testing.T) {
 	nodePath := os.Getenv("NODE_PATH")
 	if nodePath == "" {
-		t.Skip("NODE_PATH with the pg module not set")
+		t.Fatal("missing test client (bash .ci/run installs it): " + "NODE_PATH with the pg module not set")
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
+		t.Fatal("missing test client (bash .ci/run installs it): " + "node not installed")
 	}
 	ts := startServer(t)
 	script := filepath.Join(t.TempDir(), "t.js")
@@ -210,10 +210,10 @@ public class T {
 func TestPgjdbc(t *testing.T) {
 	const jar = "/usr/share/java/postgresql.jar"
 	if _, err := os.Stat(jar); err != nil {
-		t.Skip("libpostgresql-jdbc-java not installed")
+		t.Fatal("missing test client (bash .ci/run installs it): " + "libpostgresql-jdbc-java not installed")
 	}
 	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not installed")
+		t.Fatal("missing test client (bash .ci/run installs it): " + "java not installed")
 	}
 	ts := startServer(t)
 	src := filepath.Join(t.TempDir(), "T.java")

@@ -50,6 +50,7 @@ const (
 	WrongObjectType         = "42809"
 	CardinalityViolation    = "21000"
 	InvalidSchemaName       = "3F000"
+	WindowingError          = "42P20"
 	InvalidColumnReference  = "42P10"
 	InFailedTransaction     = "25P02"
 	DuplicatePStatement     = "42P05"

@@ -363,9 +363,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if len(parts) > 1 && parts[0] != "pg_catalog" {
 		t.fail(pgerror.UndefinedFunction, "function %s does not exist", strings.Join(parts, "."))
 	}
-	if f.Over != nil {
-		t.unsupported("window functions")
-	}
+
 	if f.AggFilter != nil {
 		t.unsupported("FILTER on aggregates")
 	}
@@ -375,8 +373,14 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.FuncVariadic {
 		t.unsupported("VARIADIC")
 	}
-	if t.inWhere && aggregates[name] {
+	if t.inWhere && (aggregates[name] || f.Over != nil) {
+		if f.Over != nil {
+			t.fail(pgerror.WindowingError, "window functions are not allowed in WHERE")
+		}
 		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
+	}
+	if f.Over != nil {
+		return t.windowCall(name, f)
 	}
 	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Distinct: f.AggDistinct}
 	if f.AggStar {
@@ -431,4 +435,30 @@ func intLiteral(i int64) ast.Expr {
 		return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: int32(i), Type: types.Int32}}
 	}
 	return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: i, Type: types.Int64}}
+}
+
+// windowFuncs are the window functions go-mysql-server implements with
+// PostgreSQL's semantics.
+var windowFuncs = map[string]bool{
+	"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true,
+	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true,
+	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+}
+
+func (t *translator) windowCall(name string, f *pg.FuncCall) ast.Expr {
+	if !windowFuncs[name] {
+		t.unsupported(name + " as a window function")
+	}
+	if f.AggDistinct {
+		t.unsupported("DISTINCT in window functions")
+	}
+	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Over: t.window(f.Over)}
+	if f.AggStar {
+		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
+		return out
+	}
+	for _, a := range f.Args {
+		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: t.expr(a)})
+	}
+	return out
 }

@@ -70,7 +70,7 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 				}
 				switch x := n.(type) {
 				case *ast.FuncExpr:
-					if aggregates[x.Name.Lowered()] {
+					if aggregates[x.Name.Lowered()] && x.Over == nil {
 						return false, nil
 					}
 				case *ast.Subquery:
@@ -115,7 +115,7 @@ func hasAggregate(e ast.Expr) bool {
 	_ = ast.Walk(func(n ast.SQLNode) (bool, error) {
 		switch x := n.(type) {
 		case *ast.FuncExpr:
-			if aggregates[x.Name.Lowered()] {
+			if aggregates[x.Name.Lowered()] && x.Over == nil {
 				found = true
 				return false, nil
 			}

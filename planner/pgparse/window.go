@@ -1,0 +1,84 @@
+package pgparse
+
+import (
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// PostgreSQL frame option bits (parsenodes.h).
+const (
+	frameNonDefault        = 0x00001
+	frameRange             = 0x00002
+	frameRows              = 0x00004
+	frameGroups            = 0x00008
+	frameStartUnboundedPre = 0x00020
+	frameEndUnboundedFol   = 0x00100
+	frameStartCurrentRow   = 0x00200
+	frameEndCurrentRow     = 0x00400
+	frameStartOffsetPre    = 0x00800
+	frameEndOffsetPre      = 0x01000
+	frameStartOffsetFol    = 0x02000
+	frameEndOffsetFol      = 0x04000
+	frameExcludeMask       = 0x08000 | 0x10000 | 0x20000
+)
+
+// window translates an OVER clause.
+func (t *translator) window(w *pg.WindowDef) *ast.Over {
+	if w.Refname != "" || w.Name != "" {
+		t.unsupported("named windows")
+	}
+	over := &ast.Over{}
+	for _, p := range w.PartitionClause {
+		over.PartitionBy = append(over.PartitionBy, t.expr(p))
+	}
+	if len(w.OrderClause) > 0 {
+		over.OrderBy = t.orderBy(w.OrderClause, nil)
+	}
+	opts := w.FrameOptions
+	if opts&frameNonDefault == 0 {
+		return over
+	}
+	if opts&frameGroups != 0 {
+		t.unsupported("GROUPS frames")
+	}
+	if opts&frameExcludeMask != 0 {
+		t.unsupported("frame EXCLUDE")
+	}
+	f := &ast.Frame{Unit: ast.RangeUnit, Extent: &ast.FrameExtent{}}
+	if opts&frameRows != 0 {
+		f.Unit = ast.RowsUnit
+	}
+	switch {
+	case opts&frameStartUnboundedPre != 0:
+		f.Extent.Start = &ast.FrameBound{Type: ast.UnboundedPreceding}
+	case opts&frameStartCurrentRow != 0:
+		f.Extent.Start = &ast.FrameBound{Type: ast.CurrentRow}
+	case opts&frameStartOffsetPre != 0:
+		f.Extent.Start = &ast.FrameBound{Type: ast.ExprPreceding, Expr: t.frameOffset(w.StartOffset)}
+	case opts&frameStartOffsetFol != 0:
+		f.Extent.Start = &ast.FrameBound{Type: ast.ExprFollowing, Expr: t.frameOffset(w.StartOffset)}
+	}
+	switch {
+	case opts&frameEndUnboundedFol != 0:
+		f.Extent.End = &ast.FrameBound{Type: ast.UnboundedFollowing}
+	case opts&frameEndCurrentRow != 0:
+		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
+	case opts&frameEndOffsetPre != 0:
+		f.Extent.End = &ast.FrameBound{Type: ast.ExprPreceding, Expr: t.frameOffset(w.EndOffset)}
+	case opts&frameEndOffsetFol != 0:
+		f.Extent.End = &ast.FrameBound{Type: ast.ExprFollowing, Expr: t.frameOffset(w.EndOffset)}
+	default:
+		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
+	}
+	over.Frame = f
+	return over
+}
+
+// frameOffset is a frame offset; go-mysql-server wants a plain literal.
+func (t *translator) frameOffset(n *pg.Node) ast.Expr {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		return ast.NewIntVal([]byte(itoa(int64(c.GetIval().Ival))))
+	}
+	t.unsupported("non-constant frame offsets")
+	return nil
+}
