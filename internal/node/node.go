@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"openwit/gateway"
+	"openwit/gateway/flightsql"
 	"openwit/gateway/pgwire"
 	"openwit/ingest"
 	"openwit/ingest/wal"
@@ -43,6 +44,8 @@ type Node struct {
 	eng    *planner.Engine
 	pg     *pgwire.Server
 	pgLn   net.Listener
+	flight *flightsql.Server
+	fsqlLn net.Listener
 	http   *http.Server
 	httpLn net.Listener
 	lock   *os.File
@@ -114,9 +117,23 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if cfg.Auth == "trust" {
 		log.Warn("trust authentication: loopback clients connect without a password (development default)", "pg_addr", cfg.PGAddr)
 	}
-	log.Info("flight sql gateway is not available in this version; --flight-addr is reserved", "flight_addr", cfg.FlightAddr)
+	n.flight, err = flightsql.New(flightsql.Config{
+		Engine: n.eng, Ingester: n.ing, Catalog: n.cat, Logger: log, Registerer: n.reg, Trust: cfg.Auth == "trust",
+	})
+	if err != nil {
+		return err
+	}
+	if n.fsqlLn, err = net.Listen("tcp", cfg.FlightAddr); err != nil {
+		return fmt.Errorf("listen on --flight-addr: %w", err)
+	}
+	go func() {
+		if err := n.flight.Serve(context.Background(), n.fsqlLn); err != nil {
+			n.errc <- err
+		}
+	}()
 	n.ready.Store(true)
 	log.Info("openwit ready", "version", version.Version, "pg_addr", n.pgLn.Addr().String(),
+		"flight_addr", n.fsqlLn.Addr().String(),
 		"http_addr", n.httpLn.Addr().String(), "data_dir", cfg.DataDir)
 	return nil
 }
@@ -167,6 +184,14 @@ func (n *Node) closeAll(ctx context.Context) error {
 		}
 	} else if n.pgLn != nil {
 		n.pgLn.Close()
+	}
+	if n.flight != nil {
+		if err := n.flight.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop flight sql: %w", err))
+		}
+	}
+	if n.fsqlLn != nil {
+		n.fsqlLn.Close()
 	}
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {

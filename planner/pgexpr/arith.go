@@ -3,6 +3,7 @@ package pgexpr
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -82,9 +83,26 @@ func isInt(t sql.Type) bool {
 	return types.IsInteger(t) && t != types.Boolean || (t == types.Null)
 }
 
+func isInterval(t sql.Type) bool { return t == pgtypes.IntervalType }
+
 // Type implements sql.Expression.
 func (a *Arith) Type() sql.Type {
 	lt, rt := a.Left.Type(), a.Right.Type()
+	switch {
+	case types.IsTime(lt) && isInterval(rt):
+		if lt == types.Date {
+			return types.DatetimeMaxPrecision
+		}
+		return lt
+	case isInterval(lt) && types.IsTime(rt):
+		return rt
+	case types.IsTime(lt) && types.IsTime(rt) && a.Op == "-":
+		return pgtypes.IntervalType
+	case isInterval(lt) && isInterval(rt):
+		return pgtypes.IntervalType
+	case isInterval(lt) || isInterval(rt):
+		return pgtypes.IntervalType
+	}
 	if a.intOperands() {
 		if lt == types.Int64 || rt == types.Int64 || (lt == types.Null) || (rt == types.Null) {
 			return types.Int64
@@ -119,6 +137,9 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	r, err := a.Right.Eval(ctx, row)
 	if err != nil || r == nil {
 		return nil, err
+	}
+	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type()); ok {
+		return tv()
 	}
 	if a.intOperands() {
 		x, err1 := asInt64(l)
@@ -219,4 +240,91 @@ func isZero(v any) bool {
 	}
 	i, err := asInt64(v)
 	return err == nil && i == 0
+}
+
+// timeArith implements timestamp ± interval, interval ± interval,
+// timestamp - timestamp and interval * / number. Month and day parts move
+// the wall clock in the session zone for timestamptz, like PostgreSQL.
+func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any, error), bool) {
+	switch x := l.(type) {
+	case time.Time:
+		switch y := r.(type) {
+		case pgtypes.Interval:
+			if op != "+" && op != "-" {
+				return nil, false
+			}
+			return func() (any, error) {
+				if op == "-" {
+					y = pgtypes.Interval{Months: -y.Months, Days: -y.Days, Micros: -y.Micros}
+				}
+				return addInterval(ctx, x, y, lt), nil
+			}, true
+		case time.Time:
+			if op != "-" {
+				return nil, false
+			}
+			return func() (any, error) {
+				us := x.Sub(y).Microseconds()
+				days := us / 86_400_000_000
+				return pgtypes.Interval{Days: int32(days), Micros: us - days*86_400_000_000}, nil
+			}, true
+		}
+	case pgtypes.Interval:
+		switch y := r.(type) {
+		case time.Time:
+			if op != "+" {
+				return nil, false
+			}
+			return func() (any, error) { return addInterval(ctx, y, x, lt), nil }, true
+		case pgtypes.Interval:
+			if op != "+" && op != "-" {
+				return nil, false
+			}
+			return func() (any, error) {
+				if op == "-" {
+					y = pgtypes.Interval{Months: -y.Months, Days: -y.Days, Micros: -y.Micros}
+				}
+				return pgtypes.Interval{Months: x.Months + y.Months, Days: x.Days + y.Days, Micros: x.Micros + y.Micros}, nil
+			}, true
+		default:
+			if op != "*" && op != "/" {
+				return nil, false
+			}
+			f, err := castFloat(r, "float8")
+			if err != nil {
+				return nil, false
+			}
+			return func() (any, error) {
+				if op == "/" {
+					if f == 0 {
+						return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+					}
+					f = 1 / f
+				}
+				// Spill fractional months and days down like PostgreSQL.
+				months := float64(x.Months) * f
+				days := float64(x.Days)*f + (months-math.Trunc(months))*30
+				micros := float64(x.Micros)*f + (days-math.Trunc(days))*86_400e6
+				return pgtypes.Interval{Months: int32(months), Days: int32(days), Micros: int64(math.Round(micros))}, nil
+			}, true
+		}
+	}
+	return nil, false
+}
+
+func addInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) time.Time {
+	if iv.Months != 0 || iv.Days != 0 {
+		loc := time.UTC
+		if oid, _ := pgtypes.OID(typ); oid == pgtypes.OIDTimestampTZ {
+			loc = SessionLocation(ctx)
+		}
+		lt := t.In(loc)
+		// PostgreSQL clamps the day to the end of a shorter month.
+		y, m, d := lt.Date()
+		nm := time.Date(y, m+time.Month(iv.Months), 1, 0, 0, 0, 0, loc)
+		last := time.Date(nm.Year(), nm.Month()+1, 0, 0, 0, 0, 0, loc).Day()
+		t = time.Date(nm.Year(), nm.Month(), min(d, last), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc)
+		t = t.AddDate(0, 0, int(iv.Days))
+	}
+	return t.Add(time.Duration(iv.Micros) * time.Microsecond).UTC()
 }

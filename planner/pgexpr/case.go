@@ -36,16 +36,19 @@ func (InjectableCase) WithResolvedChildren(children []any) (any, error) {
 }
 
 // boolTyped reports an expression whose values are booleans as Boolean.
+// It is a unary node (not an embedding) so that analyzer passes rewriting
+// field references reach the wrapped expression.
 type boolTyped struct{ sql.Expression }
 
-func (b *boolTyped) Type() sql.Type { return types.Boolean }
+func (b *boolTyped) Type() sql.Type             { return types.Boolean }
+func (b *boolTyped) Children() []sql.Expression { return []sql.Expression{b.Expression} }
+func (b *boolTyped) String() string             { return b.Expression.String() }
 
 func (b *boolTyped) WithChildren(children ...sql.Expression) (sql.Expression, error) {
-	e, err := b.Expression.WithChildren(children...)
-	if err != nil {
-		return nil, err
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(b, len(children), 1)
 	}
-	return &boolTyped{e}, nil
+	return &boolTyped{children[0]}, nil
 }
 
 func (b *boolTyped) Eval(ctx *sql.Context, row sql.Row) (any, error) {
@@ -68,4 +71,17 @@ func boolInt(b bool) int8 {
 		return 1
 	}
 	return 0
+}
+
+// InjectableBool types its single child boolean (bool_and/bool_or over
+// min/max).
+type InjectableBool struct{}
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (InjectableBool) WithResolvedChildren(children []any) (any, error) {
+	c, ok := children[0].(sql.Expression)
+	if !ok {
+		return nil, fmt.Errorf("bool: not an expression")
+	}
+	return &boolTyped{c}, nil
 }

@@ -163,6 +163,17 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
 		}
 		return j, nil
+	case "interval":
+		switch x := v.(type) {
+		case pgtypes.Interval:
+			return x, nil
+		case string:
+			iv, err := pgtypes.ParseInterval(x)
+			if err != nil {
+				return nil, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type interval: %q", x)
+			}
+			return iv, nil
+		}
 	case storage.TypeBytea:
 		switch x := v.(type) {
 		case []byte:
@@ -463,6 +474,8 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case float32:
 		return FormatFloat(float64(x), 32), nil
 	case decimal.Decimal:
+		return x.String(), nil
+	case pgtypes.Interval:
 		return x.String(), nil
 	case time.Time:
 		switch oid {

@@ -21,6 +21,8 @@ const (
 	kText argKind = iota
 	kInt
 	kNumber // any numeric type
+	kTime   // timestamp, timestamptz or date
+	kAny
 )
 
 // funcDef is a scalar function with PostgreSQL semantics.
@@ -29,7 +31,25 @@ type funcDef struct {
 	opt     int       // how many trailing args are optional
 	result  func(args []sql.Expression) sql.Type
 	eval    func(args []any, types []sql.Type) (any, error)
+	// evalCtx is used instead of eval by functions that need the session
+	// (time zone).
+	evalCtx func(ctx *sql.Context, args []any, types []sql.Type) (any, error)
 	numeric bool // float8 and numeric variants differ (round etc.)
+	// nonStrict functions see NULL arguments instead of returning NULL.
+	nonStrict bool
+	// variadic functions repeat their last argument kind.
+	variadic bool
+}
+
+func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
+
+func lookupFunc(name string) (funcDef, bool) {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, timeFuncs} {
+		if d, ok := m[name]; ok {
+			return d, true
+		}
+	}
+	return funcDef{}, false
 }
 
 func textResult([]sql.Expression) sql.Type  { return types.LongText }
@@ -268,7 +288,7 @@ type Func struct {
 var _ sql.Expression = (*Func)(nil)
 
 // HasFunc reports whether name is implemented here.
-func HasFunc(name string) bool { _, ok := funcs[name]; return ok }
+func HasFunc(name string) bool { _, ok := lookupFunc(name); return ok }
 
 // InjectableFunc is the vitess Injectable form of Func.
 type InjectableFunc struct{ Name string }
@@ -289,11 +309,11 @@ func (f InjectableFunc) WithResolvedChildren(children []any) (any, error) {
 
 // NewFunc resolves a call.
 func NewFunc(name string, args []sql.Expression) (*Func, error) {
-	def, ok := funcs[name]
+	def, ok := lookupFunc(name)
 	if !ok {
 		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s does not exist", name)
 	}
-	if len(args) > len(def.args) || len(args) < len(def.args)-def.opt {
+	if (len(args) > len(def.args) && !def.variadic) || len(args) < len(def.args)-def.opt {
 		return nil, noSuchFunction(name, args)
 	}
 	for i, a := range args {
@@ -302,13 +322,16 @@ func NewFunc(name string, args []sql.Expression) (*Func, error) {
 			continue
 		}
 		ok := true
-		switch def.args[i] {
+		switch def.kind(i) {
 		case kText:
 			ok = types.IsText(t)
 		case kInt:
 			ok = types.IsInteger(t) && t != types.Boolean
 		case kNumber:
 			ok = (types.IsNumber(t) && t != types.Boolean) || types.IsDecimal(t)
+		case kTime:
+			ok = types.IsTime(t) || (types.IsText(t) && isLiteral(a))
+		case kAny:
 		}
 		if !ok {
 			return nil, noSuchFunction(name, args)
@@ -375,12 +398,16 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			return nil, err
 		}
 		if v == nil {
+			if f.def.nonStrict {
+				vals[i], ts[i] = nil, a.Type()
+				continue
+			}
 			return nil, nil
 		}
 		if b, ok := v.([]byte); ok {
 			v = string(b)
 		}
-		if f.def.args[i] == kText {
+		if f.def.kind(i) == kText {
 			if _, ok := v.(string); !ok {
 				s, err := TextOf(ctx, v, 0)
 				if err != nil {
@@ -389,7 +416,19 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 				v = s
 			}
 		}
+		if f.def.kind(i) == kTime {
+			if str, ok := v.(string); ok {
+				t, err := castTime(ctx, str, "timestamptz")
+				if err != nil {
+					return nil, err
+				}
+				v = t
+			}
+		}
 		vals[i], ts[i] = v, a.Type()
+	}
+	if f.def.evalCtx != nil {
+		return f.def.evalCtx(ctx, vals, ts)
 	}
 	return f.def.eval(vals, ts)
 }

@@ -60,6 +60,12 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		return &ast.IsExpr{Operator: op, Expr: t.expr(bt.Arg)}
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
+		if names := tc.TypeName.Names; len(names) > 0 && names[len(names)-1].GetString_().Sval == "interval" {
+			if len(tc.TypeName.Typmods) > 0 {
+				t.unsupported("interval field restrictions")
+			}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "interval"}, Children: ast.Exprs{t.expr(tc.Arg)}}
+		}
 		to := t.typeName(tc.TypeName)
 		cast := pgexpr.InjectableCast{To: to}
 		if names := tc.TypeName.Names; len(names) > 0 && len(tc.TypeName.Typmods) == 1 {
@@ -220,6 +226,9 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
 			return t.fn("concat", l, r)
+		case "~", "~*", "!~", "!~*":
+			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
 		case "~~":
 			return &ast.ComparisonExpr{Operator: ast.LikeStr, Left: l, Right: r}
 		case "!~~":
@@ -317,9 +326,9 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 func (t *translator) sqlValueFunction(s *pg.SQLValueFunction) ast.Expr {
 	switch s.Op {
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
-		return t.fn("now")
+		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_now"}}
 	case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
-		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "timestamp"}, Children: ast.Exprs{t.fn("now")}}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "timestamp"}, Children: ast.Exprs{ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_now"}}}}
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
 		return t.fn("curdate")
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg.SQLValueFunctionOp_SVFOP_USER,
@@ -340,6 +349,11 @@ func (t *translator) sqlValueFunction(s *pg.SQLValueFunction) ast.Expr {
 // through and are resolved by go-mysql-server (unknown names fail with
 // 42883).
 var functions = map[string]string{
+	"position":         "strpos",
+	"stddev":           "stddev_samp",
+	"variance":         "var_samp",
+	"every":            "bool_and",
+	"now":              "pg_now",
 	"char_length":      "length",
 	"character_length": "length",
 	"substr":           "substring",
@@ -367,7 +381,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.AggFilter != nil {
 		t.unsupported("FILTER on aggregates")
 	}
-	if len(f.AggOrder) > 0 || f.AggWithinGroup {
+	if (len(f.AggOrder) > 0 && name != "string_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
 	}
 	if f.FuncVariadic {
@@ -399,7 +413,32 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			t.unsupported("log(base, x)")
 		}
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
-		name = "now"
+		name = "pg_now"
+	case "bool_and", "every", "bool_or":
+		// Booleans order false < true: bool_and is min, bool_or is max.
+		agg := "min"
+		if name == "bool_or" {
+			agg = "max"
+		}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}}}
+	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
+		if len(args) == 1 {
+			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}
+		}
+	case "string_agg":
+		if len(args) != 2 {
+			t.fail(pgerror.UndefinedFunction, "function string_agg with %d arguments does not exist", len(args))
+		}
+		gc := &ast.GroupConcatExpr{Distinct: boolDistinct(f.AggDistinct), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}
+		sep, ok := args[1].(*ast.SQLVal)
+		if !ok || sep.Type != ast.StrVal {
+			t.unsupported("string_agg with a non-constant separator")
+		}
+		gc.Separator = ast.Separator{SeparatorString: string(sep.Val)}
+		if len(f.AggOrder) > 0 {
+			gc.OrderBy = t.orderBy(f.AggOrder, nil)
+		}
+		return gc
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
 	case "sum":
@@ -461,4 +500,11 @@ func (t *translator) windowCall(name string, f *pg.FuncCall) ast.Expr {
 		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: t.expr(a)})
 	}
 	return out
+}
+
+func boolDistinct(d bool) string {
+	if d {
+		return ast.DistinctStr
+	}
+	return ""
 }

@@ -69,6 +69,8 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 					return false, nil
 				}
 				switch x := n.(type) {
+				case *ast.GroupConcatExpr:
+					return false, nil
 				case *ast.FuncExpr:
 					if aggregates[x.Name.Lowered()] && x.Over == nil {
 						return false, nil
@@ -114,6 +116,9 @@ func hasAggregate(e ast.Expr) bool {
 	found := false
 	_ = ast.Walk(func(n ast.SQLNode) (bool, error) {
 		switch x := n.(type) {
+		case *ast.GroupConcatExpr:
+			found = true
+			return false, nil
 		case *ast.FuncExpr:
 			if aggregates[x.Name.Lowered()] && x.Over == nil {
 				found = true

@@ -79,6 +79,8 @@ func GMSType(t string) (sql.Type, error) {
 		return types.Float64, nil
 	case storage.TypeBool:
 		return types.Boolean, nil
+	case "interval":
+		return IntervalType, nil
 	}
 	if p, s, ok := storage.NumericPrecisionScale(t); ok {
 		return types.MustCreateDecimalType(uint8(p), uint8(s)), nil
@@ -88,6 +90,9 @@ func GMSType(t string) (sql.Type, error) {
 
 // OID returns the PostgreSQL type OID and size for a go-mysql-server type.
 func OID(t sql.Type) (oid uint32, size int16) {
+	if _, ok := t.(intervalType); ok {
+		return OIDInterval, 16
+	}
 	switch t.Type() {
 	case sqltypes.Int8:
 		return OIDBool, 1
@@ -211,6 +216,10 @@ func Value(ctx *sql.Context, t sql.Type, v any) (any, error) {
 	case OIDJSONB:
 		if s, ok := v.(fmt.Stringer); ok {
 			return s.String(), nil
+		}
+	case OIDInterval:
+		if iv, ok := v.(Interval); ok {
+			return iv.String(), nil
 		}
 	}
 	switch x := v.(type) {

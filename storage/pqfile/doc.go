@@ -3,43 +3,59 @@
 //
 // # What a file contains
 //
-//   - One flat Arrow schema, stored twice: as the Parquet schema and, base64
-//     encoded under the key-value metadata key "ARROW:schema", as the
-//     serialized Arrow schema. Readers use the stored Arrow schema, so types
-//     that Parquet cannot express exactly come back unchanged: the time zone
-//     of a timestamp ("UTC" or none), Int16 (Parquet INT32 annotated
-//     INT(16)), Date32 and Decimal128 with its precision and scale (a
-//     FIXED_LEN_BYTE_ARRAY with the DECIMAL annotation).
+//   - One flat Arrow schema, stored twice: as the Parquet schema, and
+//     serialized and base64 encoded under the key-value metadata key
+//     "ARROW:schema". Readers use the stored Arrow schema, so types that
+//     Parquet cannot express exactly come back unchanged: the time zone of a
+//     timestamp ("UTC" or none; both are Parquet TIMESTAMP(MICROS)), Int16
+//     (INT32 annotated INT(16)), Date32 (INT32 DATE) and Decimal128 with its
+//     precision and scale (FIXED_LEN_BYTE_ARRAY annotated DECIMAL). A
+//     nullable field is an OPTIONAL column, a non-nullable one REQUIRED.
+//   - The CRC-32C of the stored Arrow schema, as 8 hex digits under the key
+//     "openwit:arrow_schema_crc32c". The Arrow schema decoder trusts the
+//     lengths in the bytes it decodes, so the reader checks this checksum
+//     first and rejects a damaged schema instead of decoding it.
 //   - Row groups of at most WriterOptions.RowGroupRows rows (default 1<<20),
-//     filled in order: every row group but the last is full. Batches do not
-//     decide row group boundaries.
+//     filled in order across the batches given to Write: every row group
+//     but the last is full, whatever the batch sizes.
 //   - Every column chunk compressed with zstd by default (snappy or none on
-//     request), written as Parquet format 2.6 with version 1 data pages.
-//   - Dictionary encoding for String columns (falling back to plain when the
-//     dictionary page outgrows its 1 MiB limit); other columns are plain
-//     encoded.
-//   - Column chunk statistics for every column: null count, and minimum and
-//     maximum when the chunk has a non-null value that fits the 4 KiB
-//     statistics limit. Strings compare byte-wise, as Go strings do.
-//     Reader.RowGroupStats exposes them for row group pruning.
+//     request), Parquet format 2.6 with version 1 data pages of about 1 MiB.
+//   - Dictionary encoding for String columns, falling back to plain for the
+//     rest of a column chunk once the dictionary page passes 1 MiB. Other
+//     columns are plain encoded.
+//   - Statistics for every column chunk: the null count, and the minimum and
+//     maximum when the chunk has a non-null value and neither exceeds 4 KiB.
+//     Strings and binaries compare byte-wise, as Go strings do.
+//     Reader.RowGroupStats returns them for row group pruning.
 //
 // # Invariants
 //
-// Files are immutable: once Write returns, nothing rewrites a file in place.
+// Files are immutable: once written, nothing rewrites a file in place.
 // Changing data means writing a new file and swapping it in through the
-// catalog. Readers therefore may cache anything they read from a file,
+// catalog. Readers may therefore cache anything they read from a file,
 // including its footer, for as long as they like.
 //
-// Batches that Write takes must all have exactly the schema passed to it.
-// Every column is nullable in Parquet terms, so nulls round-trip.
+// All batches passed to Write have exactly the schema passed with them.
 //
 // # Reading
 //
-// NewReader parses the footer once. Read returns a RecordReader over a
-// projection (in the requested column order) and a selection of row groups;
-// a batch it returns stays valid until the next call to Next and is owned by
-// the reader. A Reader is safe for concurrent Read and RowGroupStats calls
-// when the io.ReaderAt under it is (objstore.ReaderAt and *os.File are).
-// Corrupt or truncated input makes NewReader or the RecordReader fail with
-// an error; it never panics through this package.
+// NewReader reads and checks the footer once: the magic bytes, that every
+// column chunk lies between the header and the footer, that row counts add
+// up, and the schema checksum. Read then returns a RecordReader over a
+// projection (in the requested column order) of a selection of row groups
+// (in the requested order). A batch stays valid until the next call to Next
+// and is owned by the RecordReader. A Reader is safe for concurrent Read and
+// RowGroupStats calls when the io.ReaderAt under it is (objstore.ReaderAt
+// and *os.File are).
+//
+// Damaged input makes NewReader, or the RecordReader, fail with an error
+// that wraps ErrCorrupt where the damage is recognized as such; panics in
+// the Parquet library are recovered into such errors. Damage inside a data
+// page may go unnoticed by the decoder and return wrong values: these data
+// pages carry no checksum, so end-to-end integrity needs a checksum of the
+// whole file kept elsewhere, such as in the catalog.
+//
+// A file that was not written by this package (no schema checksum) is read
+// with the Arrow schema derived from its Parquet schema, ignoring any stored
+// Arrow schema.
 package pqfile

@@ -9,12 +9,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"openwit/storage/objstore"
 	"openwit/storage/pqfile"
@@ -510,25 +513,32 @@ func TestCorrupt(t *testing.T) {
 	}
 
 	// Damage inside the data pages may or may not be detected, but reading
-	// must end in data or an error, not a panic.
-	for seed := range uint64(40) {
-		data := bytes.Clone(good)
-		rng := rand.New(rand.NewPCG(seed, 7))
-		footer := footerStart(good)
-		for range 1 + seed%8 {
-			data[4+rng.IntN(footer-4)] ^= byte(1 + rng.IntN(255))
-		}
-		readEverything(t, data)
+	// must end in data or an error, not a panic. Damage in the footer is
+	// where lengths that size buffers live: big varints (0xff runs) make
+	// them huge, which must be rejected rather than allocated.
+	footer := footerStart(good)
+	mutations := []struct {
+		name     string
+		from, to int // range of offsets to damage
+		mutate   func(rng *rand.Rand, b []byte)
+	}{
+		{"data flip", 4, footer, func(rng *rand.Rand, b []byte) { b[0] ^= byte(1 + rng.IntN(255)) }},
+		{"footer byte", footer, len(good) - 8, func(rng *rand.Rand, b []byte) { b[0] = byte(rng.Uint32()) }},
+		{"footer varint", footer, len(good) - 12, func(rng *rand.Rand, b []byte) {
+			copy(b, []byte{0xff, 0xff, 0xff, 0x7f}[:1+rng.IntN(4)])
+		}},
 	}
-	// Damage in the footer.
-	for seed := range uint64(40) {
-		data := bytes.Clone(good)
-		rng := rand.New(rand.NewPCG(seed, 9))
-		footer := footerStart(good)
-		for range 1 + seed%4 {
-			data[footer+rng.IntN(len(good)-8-footer)] = byte(rng.Uint32())
-		}
-		readEverything(t, data)
+	for _, m := range mutations {
+		t.Run(m.name, func(t *testing.T) {
+			for seed := range uint64(150) {
+				data := bytes.Clone(good)
+				rng := rand.New(rand.NewPCG(seed, 7))
+				for range 1 + seed%4 {
+					m.mutate(rng, data[m.from+rng.IntN(m.to-m.from):])
+				}
+				readEverything(t, data)
+			}
+		})
 	}
 }
 
@@ -692,4 +702,126 @@ func TestReadFromObjectStore(t *testing.T) {
 		t.Errorf("read %d rows, want 1200", gotAll.NumRows())
 	}
 	assertSchema(t, gotSchema, arrow.NewSchema([]arrow.Field{schema.Field(2), schema.Field(0)}, nil))
+}
+
+// writeWithPqarrow writes batch with pqarrow directly, as another program
+// would, optionally adding key-value metadata.
+func writeWithPqarrow(t *testing.T, batch arrow.RecordBatch, kv map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(batch.Schema(), &buf, parquet.NewWriterProperties(),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range kv {
+		if err := fw.AppendKeyValueMetadata(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestStoredSchemaChecksum(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	cols := typedColumns()
+	schema := schemaOf(cols)
+	batch := buildBatch(t, mem, schema, cols, 0, 100)
+	defer batch.Release()
+
+	t.Run("mismatch", func(t *testing.T) {
+		data := writeWithPqarrow(t, batch, map[string]string{"openwit:arrow_schema_crc32c": "00000000"})
+		_, err := pqfile.NewReader(bytes.NewReader(data), int64(len(data)), mem)
+		if !errors.Is(err, pqfile.ErrCorrupt) {
+			t.Errorf("NewReader error = %v, want ErrCorrupt", err)
+		}
+	})
+	t.Run("foreign file", func(t *testing.T) {
+		// Without the checksum the stored Arrow schema is ignored and the
+		// schema comes from the Parquet types, which keep these types.
+		data := writeWithPqarrow(t, batch, nil)
+		r := openReader(t, data, mem)
+		assertSchema(t, r.Schema(), schema)
+		_, got := readAll(t, r, nil, nil, 1000)
+		defer release(got)
+		if len(got) != 1 {
+			t.Fatalf("%d batches, want 1", len(got))
+		}
+		assertBatchEqual(t, got[0], batch)
+	})
+}
+
+// failAfter is an io.ReaderAt whose reads fail once off+len passes limit.
+type failAfter struct {
+	r     io.ReaderAt
+	limit int64
+	err   error
+}
+
+func (f failAfter) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.limit {
+		return 0, f.err
+	}
+	return f.r.ReadAt(p, off)
+}
+
+// TestStorageErrorIsNotCorruption checks that a failing store surfaces its
+// own error rather than ErrCorrupt, so callers do not quarantine good files.
+func TestStorageErrorIsNotCorruption(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	cols := typedColumns()
+	schema := schemaOf(cols)
+	batches := buildBatches(t, mem, schema, cols, 500, 500)
+	defer release(batches)
+	data := writeFile(t, schema, batches, pqfile.WriterOptions{Allocator: mem})
+	errStore := errors.New("store unavailable")
+	footer := int64(footerStart(data))
+	for _, limit := range []int64{0, footer + 10, int64(len(data)) - 9} {
+		// Every read ending past limit fails: the header, the footer body,
+		// or only the footer length.
+		_, err := pqfile.NewReader(failAfter{bytes.NewReader(data), limit, errStore}, int64(len(data)), mem)
+		if !errors.Is(err, errStore) || errors.Is(err, pqfile.ErrCorrupt) {
+			t.Errorf("limit %d: NewReader error = %v, want the store's error and not ErrCorrupt", limit, err)
+		}
+	}
+	t.Run("while reading", func(t *testing.T) {
+		fr := &flakyReaderAt{r: bytes.NewReader(data), err: errStore}
+		r, err := pqfile.NewReader(fr, int64(len(data)), mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		fr.fail.Store(true)
+		rr, err := r.Read(t.Context(), nil, nil, 100)
+		if err == nil {
+			for rr.Next() {
+			}
+			err = rr.Err()
+			rr.Release()
+		}
+		if !errors.Is(err, errStore) {
+			t.Errorf("read error = %v, want the store's error", err)
+		}
+	})
+}
+
+type flakyReaderAt struct {
+	r    io.ReaderAt
+	fail atomic.Bool
+	err  error
+}
+
+func (f *flakyReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if f.fail.Load() {
+		return 0, f.err
+	}
+	return f.r.ReadAt(p, off)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -66,8 +67,13 @@ func NewReader(r io.ReaderAt, size int64, mem memory.Allocator) (rd *Reader, err
 	}
 
 	props := parquet.NewReaderProperties(mem)
-	pf, err := file.NewParquetReader(io.NewSectionReader(r, 0, size), file.WithReadProps(props))
+	src := &errRecorder{r: r}
+	pf, err := file.NewParquetReader(io.NewSectionReader(src, 0, size), file.WithReadProps(props))
 	if err != nil {
+		if ioErr := src.first(); ioErr != nil {
+			// Not damage: the storage under r failed.
+			return nil, fmt.Errorf("open parquet file: read footer: %w", ioErr)
+		}
 		return nil, fmt.Errorf("open parquet file: %w: %w", ErrCorrupt, err)
 	}
 	if err := checkLayout(pf.MetaData(), footerStart); err != nil {
@@ -135,6 +141,32 @@ func checkLayout(md *metadata.FileMetaData, footerStart int64) error {
 		return fmt.Errorf("%w: row groups hold %d rows, footer says %d", ErrCorrupt, rows, md.NumRows)
 	}
 	return nil
+}
+
+// errRecorder remembers the first error, other than io.EOF, of an
+// io.ReaderAt, so that a failing store is not mistaken for a corrupt file.
+type errRecorder struct {
+	r   io.ReaderAt
+	mu  sync.Mutex
+	err error
+}
+
+func (e *errRecorder) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.r.ReadAt(p, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.mu.Lock()
+		if e.err == nil {
+			e.err = err
+		}
+		e.mu.Unlock()
+	}
+	return n, err
+}
+
+func (e *errRecorder) first() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
 }
 
 // recoverCorrupt turns a panic in the Parquet library, which malformed

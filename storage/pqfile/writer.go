@@ -1,11 +1,13 @@
 package pqfile
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -60,6 +62,9 @@ const (
 	// dictPageSizeLimit is the dictionary page size past which a column
 	// chunk falls back to plain encoding.
 	dictPageSizeLimit = 1 << 20
+	// writeBufferSize is the buffer between the Parquet writer and the
+	// caller's io.Writer.
+	writeBufferSize = 1 << 20
 )
 
 // WriterOptions tune Write. The zero value is valid and means the defaults.
@@ -105,8 +110,8 @@ func (o WriterOptions) withDefaults() WriterOptions {
 
 // Write writes batches, which must all have exactly schema, as one Parquet
 // file to w, laid out as the package documentation describes. It returns
-// the number of rows and of bytes written. Write does not close w; on error
-// w holds an incomplete file that must be discarded.
+// the number of rows and of bytes written. Write does not close w. On error
+// it returns zero counts, and w holds an incomplete file to discard.
 func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts WriterOptions) (rows int64, bytes int64, err error) {
 	if err := opts.Validate(); err != nil {
 		return 0, 0, fmt.Errorf("write parquet: %w", err)
@@ -138,36 +143,46 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
-	cw := &countingWriter{w: w}
+	// Page headers are small writes: buffer them on their way to w.
+	bw := bufio.NewWriterSize(w, writeBufferSize)
+	cw := &countingWriter{w: bw}
 	fw, err := pqarrow.NewFileWriter(schema, cw, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Allocator)))
 	if err != nil {
-		return 0, cw.n, fmt.Errorf("write parquet: %w", err)
+		return 0, 0, fmt.Errorf("write parquet: %w", err)
 	}
 	if err := appendSchemaChecksum(fw); err != nil {
 		_ = fw.Close()
-		return 0, cw.n, fmt.Errorf("write parquet: %w", err)
+		return 0, 0, fmt.Errorf("write parquet: %w", err)
 	}
-	for i, b := range batches {
-		if b.NumRows() == 0 {
-			continue
+	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
+	for _, b := range batches {
+		if b.NumRows() > 0 {
+			nonEmpty = append(nonEmpty, b)
+			rows += b.NumRows()
 		}
-		// WriteBuffered fills row groups up to RowGroupRows across batches,
-		// where Write would start a row group for every batch.
-		if err := fw.WriteBuffered(b); err != nil {
+	}
+	if rows > 0 {
+		// The batches become the chunks of one table, without copying, cut
+		// into row groups of RowGroupRows whatever the batch boundaries.
+		// Unlike WriteBuffered, WriteTable streams each column chunk out as
+		// it is encoded instead of holding the whole row group in memory.
+		tbl := array.NewTableFromRecords(schema, nonEmpty)
+		err := fw.WriteTable(tbl, opts.RowGroupRows)
+		tbl.Release()
+		if err != nil {
 			_ = fw.Close()
-			return 0, cw.n, fmt.Errorf("write parquet: batch %d: %w", i, err)
+			return 0, 0, fmt.Errorf("write parquet: %w", err)
 		}
-		if cw.err != nil {
-			break
-		}
-		rows += b.NumRows()
 	}
 	if err := fw.Close(); err != nil {
-		return 0, cw.n, fmt.Errorf("write parquet: close: %w", err)
+		return 0, 0, fmt.Errorf("write parquet: close: %w", err)
+	}
+	if cw.err == nil {
+		cw.err = bw.Flush()
 	}
 	if cw.err != nil {
-		return 0, cw.n, fmt.Errorf("write parquet: %w", cw.err)
+		return 0, 0, fmt.Errorf("write parquet: %w", cw.err)
 	}
 	return rows, cw.n, nil
 }

@@ -1,0 +1,231 @@
+package pgexpr
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"openwit/internal/pgerror"
+)
+
+// textFuncs are PostgreSQL's string functions.
+var textFuncs = map[string]funcDef{
+	"split_part": {args: []argKind{kText, kText, kInt}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		n, _ := asInt64(a[2])
+		if n == 0 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "field position must not be zero")
+		}
+		parts := strings.Split(a[0].(string), a[1].(string))
+		if a[1].(string) == "" {
+			parts = []string{a[0].(string)}
+		}
+		if n < 0 {
+			n = int64(len(parts)) + n + 1
+		}
+		if n < 1 || n > int64(len(parts)) {
+			return "", nil
+		}
+		return parts[n-1], nil
+	}},
+	"left": {args: []argKind{kText, kInt}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		r := []rune(a[0].(string))
+		n, _ := asInt64(a[1])
+		if n < 0 {
+			n = max(int64(len(r))+n, 0)
+		}
+		return string(r[:min(n, int64(len(r)))]), nil
+	}},
+	"right": {args: []argKind{kText, kInt}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		r := []rune(a[0].(string))
+		n, _ := asInt64(a[1])
+		if n < 0 {
+			n = max(int64(len(r))+n, 0)
+		}
+		n = min(n, int64(len(r)))
+		return string(r[int64(len(r))-n:]), nil
+	}},
+	"concat": {args: []argKind{kText}, variadic: true, nonStrict: true, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		var b strings.Builder
+		for _, v := range a {
+			if v != nil {
+				b.WriteString(v.(string))
+			}
+		}
+		return b.String(), nil
+	}},
+	"concat_ws": {args: []argKind{kText, kText}, variadic: true, nonStrict: true, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		var parts []string
+		for _, v := range a[1:] {
+			if v != nil {
+				parts = append(parts, v.(string))
+			}
+		}
+		return strings.Join(parts, a[0].(string)), nil
+	}},
+	"strpos": {args: []argKind{kText, kText}, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
+		i := strings.Index(a[0].(string), a[1].(string))
+		if i < 0 {
+			return int32(0), nil
+		}
+		return int32(utf8.RuneCountInString(a[0].(string)[:i]) + 1), nil
+	}},
+	"initcap": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		r := []rune(a[0].(string))
+		prevAlnum := false
+		for i, c := range r {
+			if prevAlnum {
+				r[i] = unicode.ToLower(c)
+			} else {
+				r[i] = unicode.ToUpper(c)
+			}
+			prevAlnum = unicode.IsLetter(c) || unicode.IsDigit(c)
+		}
+		return string(r), nil
+	}},
+	"lpad": {args: []argKind{kText, kInt, kText}, opt: 1, result: textResult, eval: padder(true)},
+	"rpad": {args: []argKind{kText, kInt, kText}, opt: 1, result: textResult, eval: padder(false)},
+	"reverse": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		r := []rune(a[0].(string))
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		return string(r), nil
+	}},
+	"repeat": {args: []argKind{kText, kInt}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		n, _ := asInt64(a[1])
+		if n <= 0 {
+			return "", nil
+		}
+		if int64(len(a[0].(string)))*n > 1<<28 {
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
+		}
+		return strings.Repeat(a[0].(string), int(n)), nil
+	}},
+	"starts_with": {args: []argKind{kText, kText}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		return boolInt(strings.HasPrefix(a[0].(string), a[1].(string))), nil
+	}},
+	"md5": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		sum := md5.Sum([]byte(a[0].(string)))
+		return hex.EncodeToString(sum[:]), nil
+	}},
+	"regexp_replace": {args: []argKind{kText, kText, kText, kText}, opt: 1, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		flags := ""
+		if len(a) > 3 {
+			flags = a[3].(string)
+		}
+		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		if err != nil {
+			return nil, err
+		}
+		repl := convertReplacement(a[2].(string))
+		if strings.Contains(flags, "g") {
+			return re.ReplaceAllString(a[0].(string), repl), nil
+		}
+		loc := re.FindStringSubmatchIndex(a[0].(string))
+		if loc == nil {
+			return a[0], nil
+		}
+		var dst []byte
+		dst = re.ExpandString(dst, repl, a[0].(string), loc)
+		s := a[0].(string)
+		return s[:loc[0]] + string(dst) + s[loc[1]:], nil
+	}},
+	"regex_match": {args: []argKind{kText, kText, kInt}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		mode, _ := asInt64(a[2]) // bit 1: case-insensitive, bit 2: negate
+		re, err := compileRegex(a[1].(string), mode&1 != 0)
+		if err != nil {
+			return nil, err
+		}
+		return boolInt(re.MatchString(a[0].(string)) != (mode&2 != 0)), nil
+	}},
+}
+
+func boolResult([]sql.Expression) sql.Type { return boolType }
+
+func padder(left bool) func([]any, []sql.Type) (any, error) {
+	return func(a []any, _ []sql.Type) (any, error) {
+		r := []rune(a[0].(string))
+		n, _ := asInt64(a[1])
+		fill := " "
+		if len(a) > 2 {
+			fill = a[2].(string)
+		}
+		if n <= 0 {
+			return "", nil
+		}
+		if int64(len(r)) >= n {
+			return string(r[:n]), nil
+		}
+		if fill == "" {
+			return string(r), nil
+		}
+		f := []rune(fill)
+		pad := make([]rune, 0, n-int64(len(r)))
+		for i := 0; int64(len(pad)) < n-int64(len(r)); i++ {
+			pad = append(pad, f[i%len(f)])
+		}
+		if left {
+			return string(pad) + string(r), nil
+		}
+		return string(r) + string(pad), nil
+	}
+}
+
+// convertReplacement turns PostgreSQL's \1 back-references into Go's ${1}.
+func convertReplacement(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			c := s[i+1]
+			switch {
+			case c >= '0' && c <= '9':
+				b.WriteString("${" + string(c) + "}")
+				i++
+				continue
+			case c == '&':
+				b.WriteString("${0}")
+				i++
+				continue
+			case c == '\\':
+				b.WriteByte('\\')
+				i++
+				continue
+			}
+		}
+		if s[i] == '$' {
+			b.WriteString("$$")
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+var regexCache sync.Map // pattern → *regexp.Regexp
+
+// compileRegex compiles a POSIX-style pattern with Go's RE2 (PostgreSQL's
+// advanced regular expressions without back-references and lookaround).
+func compileRegex(pattern string, icase bool) (*regexp.Regexp, error) {
+	key := pattern
+	if icase {
+		key = "(?i)" + pattern
+	}
+	if re, ok := regexCache.Load(key); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(key)
+	if err != nil {
+		return nil, pgerror.New("2201B", "invalid regular expression: %v", err)
+	}
+	regexCache.Store(key, re)
+	return re, nil
+}

@@ -1,0 +1,218 @@
+package pgexpr
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+)
+
+var boolType = types.Boolean
+
+// timeFuncs are PostgreSQL's date/time functions. timestamptz values are
+// interpreted in the session's TimeZone, like PostgreSQL.
+var timeFuncs = map[string]funcDef{
+	"date_trunc": {args: []argKind{kText, kTime}, result: secondArgType, evalCtx: evalDateTrunc},
+	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
+	"extract":    {args: []argKind{kText, kTime}, result: numericResult, evalCtx: evalExtract},
+	"to_timestamp": {args: []argKind{kNumber}, result: tstzResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		f, err := castFloat(a[0], "float8")
+		if err != nil {
+			return nil, err
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
+	}},
+	"to_char": {args: []argKind{kTime, kText}, result: textResult, evalCtx: evalToChar},
+	"pg_now": {args: nil, result: tstzResult, evalCtx: func(ctx *sql.Context, _ []any, _ []sql.Type) (any, error) {
+		return ctx.QueryTime().UTC().Round(time.Microsecond), nil
+	}},
+}
+
+func secondArgType(args []sql.Expression) sql.Type {
+	if t := args[1].Type(); types.IsTime(t) {
+		if t == types.Date {
+			return types.TimestampMaxPrecision
+		}
+		return t
+	}
+	return types.TimestampMaxPrecision
+}
+
+func numericResult([]sql.Expression) sql.Type { return types.MustCreateDecimalType(38, 6) }
+func tstzResult([]sql.Expression) sql.Type    { return types.TimestampMaxPrecision }
+
+// zoned returns t in the zone its type is interpreted in: the session zone
+// for timestamptz, UTC (wall clock) for timestamp and date.
+func zoned(ctx *sql.Context, t time.Time, typ sql.Type) time.Time {
+	if oid, _ := pgtypes.OID(typ); oid == pgtypes.OIDTimestampTZ || types.IsText(typ) {
+		return t.In(SessionLocation(ctx))
+	}
+	return t.UTC()
+}
+
+func evalDateTrunc(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	t := zoned(ctx, a[1].(time.Time), ts[1])
+	loc := t.Location()
+	var r time.Time
+	switch strings.ToLower(a[0].(string)) {
+	case "microseconds":
+		r = t.Truncate(time.Microsecond)
+	case "milliseconds":
+		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1e6*1e6, loc)
+	case "second":
+		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+	case "minute":
+		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+	case "hour":
+		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
+	case "day":
+		r = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	case "week":
+		wd := (int(t.Weekday()) + 6) % 7 // ISO: Monday first
+		r = time.Date(t.Year(), t.Month(), t.Day()-wd, 0, 0, 0, 0, loc)
+	case "month":
+		r = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	case "quarter":
+		r = time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, loc)
+	case "year":
+		r = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
+	case "decade":
+		r = time.Date(t.Year()-t.Year()%10, 1, 1, 0, 0, 0, 0, loc)
+	default:
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type timestamp", a[0])
+	}
+	return r.UTC(), nil
+}
+
+// datePart returns the field value as a decimal (PostgreSQL's extract is
+// numeric; date_part is float8).
+func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decimal.Decimal, error) {
+	t = zoned(ctx, t, typ)
+	switch strings.ToLower(field) {
+	case "epoch":
+		return decimal.New(t.UnixMicro(), -6), nil
+	case "year":
+		return decimal.NewFromInt(int64(t.Year())), nil
+	case "month":
+		return decimal.NewFromInt(int64(t.Month())), nil
+	case "day":
+		return decimal.NewFromInt(int64(t.Day())), nil
+	case "hour":
+		return decimal.NewFromInt(int64(t.Hour())), nil
+	case "minute":
+		return decimal.NewFromInt(int64(t.Minute())), nil
+	case "second":
+		return decimal.New(int64(t.Second())*1_000_000+int64(t.Nanosecond()/1000), -6), nil
+	case "milliseconds":
+		return decimal.New(int64(t.Second())*1_000_000+int64(t.Nanosecond()/1000), -3), nil
+	case "microseconds":
+		return decimal.NewFromInt(int64(t.Second())*1_000_000 + int64(t.Nanosecond()/1000)), nil
+	case "dow":
+		return decimal.NewFromInt(int64(t.Weekday())), nil
+	case "isodow":
+		return decimal.NewFromInt(int64((int(t.Weekday())+6)%7 + 1)), nil
+	case "doy":
+		return decimal.NewFromInt(int64(t.YearDay())), nil
+	case "week":
+		_, w := t.ISOWeek()
+		return decimal.NewFromInt(int64(w)), nil
+	case "quarter":
+		return decimal.NewFromInt(int64((t.Month()-1)/3 + 1)), nil
+	case "decade":
+		return decimal.NewFromInt(int64(t.Year() / 10)), nil
+	case "century":
+		return decimal.NewFromInt(int64((t.Year() + 99) / 100)), nil
+	case "timezone":
+		_, off := t.Zone()
+		return decimal.NewFromInt(int64(off)), nil
+	}
+	return decimal.Decimal{}, pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type timestamp with time zone", field)
+}
+
+func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	d, err := datePart(ctx, a[0].(string), a[1].(time.Time), ts[1])
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func evalDatePartFloat(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	d, err := datePart(ctx, a[0].(string), a[1].(time.Time), ts[1])
+	if err != nil {
+		return nil, err
+	}
+	f, _ := d.Float64()
+	return f, nil
+}
+
+// evalToChar formats a timestamp with the common to_char patterns.
+func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	t := zoned(ctx, a[0].(time.Time), ts[0])
+	pat := a[1].(string)
+	var b strings.Builder
+	tokens := []struct {
+		tok string
+		f   func() string
+	}{
+		{"YYYY", func() string { return fmt.Sprintf("%04d", t.Year()) }},
+		{"HH24", func() string { return fmt.Sprintf("%02d", t.Hour()) }},
+		{"HH12", func() string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) }},
+		{"Month", func() string { return fmt.Sprintf("%-9s", t.Month().String()) }},
+		{"MONTH", func() string { return fmt.Sprintf("%-9s", strings.ToUpper(t.Month().String())) }},
+		{"Mon", func() string { return t.Month().String()[:3] }},
+		{"MON", func() string { return strings.ToUpper(t.Month().String()[:3]) }},
+		{"Day", func() string { return fmt.Sprintf("%-9s", t.Weekday().String()) }},
+		{"DAY", func() string { return fmt.Sprintf("%-9s", strings.ToUpper(t.Weekday().String())) }},
+		{"Dy", func() string { return t.Weekday().String()[:3] }},
+		{"DY", func() string { return strings.ToUpper(t.Weekday().String()[:3]) }},
+		{"DDD", func() string { return fmt.Sprintf("%03d", t.YearDay()) }},
+		{"YY", func() string { return fmt.Sprintf("%02d", t.Year()%100) }},
+		{"MM", func() string { return fmt.Sprintf("%02d", int(t.Month())) }},
+		{"DD", func() string { return fmt.Sprintf("%02d", t.Day()) }},
+		{"HH", func() string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) }},
+		{"MI", func() string { return fmt.Sprintf("%02d", t.Minute()) }},
+		{"SS", func() string { return fmt.Sprintf("%02d", t.Second()) }},
+		{"MS", func() string { return fmt.Sprintf("%03d", t.Nanosecond()/1e6) }},
+		{"US", func() string { return fmt.Sprintf("%06d", t.Nanosecond()/1e3) }},
+		{"AM", func() string { return map[bool]string{true: "AM", false: "PM"}[t.Hour() < 12] }},
+		{"PM", func() string { return map[bool]string{true: "AM", false: "PM"}[t.Hour() < 12] }},
+		{"TZ", func() string { z, _ := t.Zone(); return z }},
+		{"Q", func() string { return fmt.Sprint((int(t.Month())-1)/3 + 1) }},
+		{"D", func() string { return fmt.Sprint(int(t.Weekday()) + 1) }},
+	}
+	for i := 0; i < len(pat); {
+		if pat[i] == '"' {
+			j := strings.IndexByte(pat[i+1:], '"')
+			if j < 0 {
+				b.WriteString(pat[i+1:])
+				break
+			}
+			b.WriteString(pat[i+1 : i+1+j])
+			i += j + 2
+			continue
+		}
+		matched := false
+		for _, tk := range tokens {
+			if strings.HasPrefix(pat[i:], tk.tok) {
+				b.WriteString(tk.f())
+				i += len(tk.tok)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			b.WriteByte(pat[i])
+			i++
+		}
+	}
+	return b.String(), nil
+}
