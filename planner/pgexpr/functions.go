@@ -27,10 +27,10 @@ const (
 
 // funcDef is a scalar function with PostgreSQL semantics.
 type funcDef struct {
-	args    []argKind // required arguments
-	opt     int       // how many trailing args are optional
-	result  func(args []sql.Expression) sql.Type
-	eval    func(args []any, types []sql.Type) (any, error)
+	args   []argKind // required arguments
+	opt    int       // how many trailing args are optional
+	result func(args []sql.Expression) sql.Type
+	eval   func(args []any, types []sql.Type) (any, error)
 	// evalCtx is used instead of eval by functions that need the session
 	// (time zone).
 	evalCtx func(ctx *sql.Context, args []any, types []sql.Type) (any, error)
