@@ -600,6 +600,8 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
 	case strings.HasPrefix(msg, "Incorrect datetime value"):
 		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + quotedName(msg), Err: err}
+	case strings.Contains(msg, "column names list have different column counts"):
+		return &pgerror.Error{Code: pgerror.InvalidColumnReference, Message: "WITH query has a different number of columns than its column list", Err: err}
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case sql.ErrAmbiguousColumnName.Is(err):

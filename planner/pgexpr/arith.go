@@ -44,6 +44,17 @@ func (a InjectableArith) WithResolvedChildren(children []any) (any, error) {
 
 // NewArith checks operand types and returns the operation.
 func NewArith(op string, l, r sql.Expression) (*Arith, error) {
+	lt, rt := l.Type(), r.Type()
+	dateInt := (lt == types.Date && types.IsInteger(rt) && (op == "+" || op == "-")) ||
+		(rt == types.Date && types.IsInteger(lt) && op == "+")
+	timeNum := (types.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
+		(types.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
+	if timeNum && !dateInt {
+		lo, _ := pgtypes.OID(lt)
+		ro, _ := pgtypes.OID(rt)
+		return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s",
+			pgtypes.TypeName(lo), op, pgtypes.TypeName(ro))
+	}
 	for _, e := range []sql.Expression{l, r} {
 		if t := e.Type(); types.IsText(t) && !isLiteral(e) || t == types.Boolean {
 			lo, _ := pgtypes.OID(l.Type())
@@ -89,6 +100,10 @@ func isInterval(t sql.Type) bool { return t == pgtypes.IntervalType }
 func (a *Arith) Type() sql.Type {
 	lt, rt := a.Left.Type(), a.Right.Type()
 	switch {
+	case lt == types.Date && rt == types.Date && a.Op == "-":
+		return types.Int32
+	case lt == types.Date && types.IsInteger(rt), rt == types.Date && types.IsInteger(lt):
+		return types.Date
 	case types.IsTime(lt) && isInterval(rt):
 		if lt == types.Date {
 			return types.DatetimeMaxPrecision
@@ -246,6 +261,9 @@ func isZero(v any) bool {
 // timestamp - timestamp and interval * / number. Month and day parts move
 // the wall clock in the session zone for timestamptz, like PostgreSQL.
 func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any, error), bool) {
+	neg := func(iv pgtypes.Interval) pgtypes.Interval {
+		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
+	}
 	switch x := l.(type) {
 	case time.Time:
 		switch y := r.(type) {
@@ -253,21 +271,32 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op != "+" && op != "-" {
 				return nil, false
 			}
-			return func() (any, error) {
-				if op == "-" {
-					y = pgtypes.Interval{Months: -y.Months, Days: -y.Days, Micros: -y.Micros}
-				}
-				return addInterval(ctx, x, y, lt), nil
-			}, true
+			if op == "-" {
+				y = neg(y)
+			}
+			return func() (any, error) { return addInterval(ctx, x, y, lt), nil }, true
 		case time.Time:
 			if op != "-" {
 				return nil, false
+			}
+			if lt == types.Date {
+				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
 			}
 			return func() (any, error) {
 				us := x.Sub(y).Microseconds()
 				days := us / 86_400_000_000
 				return pgtypes.Interval{Days: int32(days), Micros: us - days*86_400_000_000}, nil
 			}, true
+		default:
+			// date ± integer days
+			n, err := asInt64(r)
+			if err != nil || lt != types.Date || (op != "+" && op != "-") {
+				return nil, false
+			}
+			if op == "-" {
+				n = -n
+			}
+			return func() (any, error) { return x.AddDate(0, 0, int(n)), nil }, true
 		}
 	case pgtypes.Interval:
 		switch y := r.(type) {
@@ -280,10 +309,10 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op != "+" && op != "-" {
 				return nil, false
 			}
+			if op == "-" {
+				y = neg(y)
+			}
 			return func() (any, error) {
-				if op == "-" {
-					y = pgtypes.Interval{Months: -y.Months, Days: -y.Days, Micros: -y.Micros}
-				}
 				return pgtypes.Interval{Months: x.Months + y.Months, Days: x.Days + y.Days, Micros: x.Micros + y.Micros}, nil
 			}, true
 		default:
@@ -307,6 +336,11 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 				micros := float64(x.Micros)*f + (days-math.Trunc(days))*86_400e6
 				return pgtypes.Interval{Months: int32(months), Days: int32(days), Micros: int64(math.Round(micros))}, nil
 			}, true
+		}
+	case int16, int32, int64:
+		if y, ok := r.(time.Time); ok && op == "+" {
+			n, _ := asInt64(l)
+			return func() (any, error) { return y.AddDate(0, 0, int(n)), nil }, true
 		}
 	}
 	return nil, false

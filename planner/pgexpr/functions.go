@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -73,6 +74,11 @@ func sameAsFirst(args []sql.Expression) sql.Type {
 
 // funcs are the PostgreSQL scalar functions implemented here.
 var funcs = map[string]funcDef{
+	"pg_typeof": {args: []argKind{kAny}, nonStrict: true, result: textResult, eval: func(_ []any, ts []sql.Type) (any, error) {
+		return TypeOfName(ts[0]), nil
+	}},
+	"greatest": {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(1)},
+	"least":    {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(-1)},
 	"upper": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		return strings.ToUpper(a[0].(string)), nil
 	}},
@@ -431,4 +437,105 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return f.def.evalCtx(ctx, vals, ts)
 	}
 	return f.def.eval(vals, ts)
+}
+
+// TypeOfName is pg_typeof's answer for an engine type.
+func TypeOfName(t sql.Type) string {
+	if t == types.Null {
+		return "unknown"
+	}
+	oid, _ := pgtypes.OID(t)
+	if oid == pgtypes.OIDText && types.IsText(t) {
+		return "text"
+	}
+	return pgtypes.TypeName(oid)
+}
+
+// commonType is the result type of greatest/least: the widest numeric
+// type, else the first non-null argument's type.
+func commonType(args []sql.Expression) sql.Type {
+	var out sql.Type = types.Null
+	rank := func(t sql.Type) int {
+		switch {
+		case types.IsFloat(t):
+			return 5
+		case types.IsDecimal(t):
+			return 4
+		case t == types.Int64:
+			return 3
+		case t == types.Int32:
+			return 2
+		case t == types.Int16:
+			return 1
+		}
+		return 0
+	}
+	for _, a := range args {
+		t := a.Type()
+		if t == types.Null {
+			continue
+		}
+		if out == types.Null || rank(t) > rank(out) {
+			out = t
+		}
+	}
+	return out
+}
+
+// extremum implements greatest (dir 1) and least (dir -1): NULLs are
+// ignored; the result is NULL only when every argument is NULL.
+func extremum(dir int) func([]any, []sql.Type) (any, error) {
+	return func(a []any, ts []sql.Type) (any, error) {
+		var best any
+		var bestType sql.Type
+		for i, v := range a {
+			if v == nil {
+				continue
+			}
+			if best == nil {
+				best, bestType = v, ts[i]
+				continue
+			}
+			c, err := compareValues(v, best)
+			if err != nil {
+				return nil, err
+			}
+			if c*dir > 0 {
+				best, bestType = v, ts[i]
+			}
+		}
+		_ = bestType
+		return best, nil
+	}
+}
+
+func compareValues(x, y any) (int, error) {
+	switch xv := x.(type) {
+	case string:
+		if yv, ok := y.(string); ok {
+			return strings.Compare(xv, yv), nil
+		}
+	case time.Time:
+		if yv, ok := y.(time.Time); ok {
+			return xv.Compare(yv), nil
+		}
+	}
+	dx, fx, decx := toDecimalOrFloat(x)
+	dy, fy, decy := toDecimalOrFloat(y)
+	if decx && decy {
+		return dx.Cmp(dy), nil
+	}
+	if decx {
+		fx, _ = dx.Float64()
+	}
+	if decy {
+		fy, _ = dy.Float64()
+	}
+	switch {
+	case fx < fy:
+		return -1, nil
+	case fx > fy:
+		return 1, nil
+	}
+	return 0, nil
 }

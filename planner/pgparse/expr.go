@@ -2,6 +2,7 @@ package pgparse
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -270,7 +271,17 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		t.unsupported("ANY/ALL with arrays")
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
-		t.unsupported("SIMILAR TO")
+		fc := a.Rexpr.GetFuncCall()
+		if fc == nil || len(fc.Args) != 1 || fc.Args[0].GetAConst().GetSval() == nil {
+			t.unsupported("SIMILAR TO with a non-constant pattern or ESCAPE")
+		}
+		re := similarToRegex(fc.Args[0].GetAConst().GetSval().Sval)
+		mode := int64(0)
+		if op == "!~" {
+			mode = 2
+		}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"},
+			Children: ast.Exprs{t.expr(a.Lexpr), ast.NewStrVal([]byte(re)), intLiteral(mode)}}
 	}
 	t.unsupported("operator expression " + a.Kind.String())
 	return nil
@@ -378,8 +389,19 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		t.fail(pgerror.UndefinedFunction, "function %s does not exist", strings.Join(parts, "."))
 	}
 
+	var filter ast.Expr
 	if f.AggFilter != nil {
-		t.unsupported("FILTER on aggregates")
+		if !aggregates[name] || f.Over != nil {
+			t.unsupported("FILTER on non-aggregate or window functions")
+		}
+		filter = t.expr(f.AggFilter)
+	}
+	if aggregates[name] && f.Over == nil {
+		if t.inAggregate {
+			t.fail(pgerror.GroupingError, "aggregate function calls cannot be nested")
+		}
+		t.inAggregate = true
+		defer func() { t.inAggregate = false }()
 	}
 	if (len(f.AggOrder) > 0 && name != "string_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
@@ -401,10 +423,25 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if name != "count" {
 			t.fail(pgerror.SyntaxError, "%s(*) specified, but %s is not an aggregate function", name, name)
 		}
+		if filter != nil {
+			// count(*) FILTER (WHERE c) counts the rows where c is true.
+			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: intLiteral(1)}}}}}
+			return out
+		}
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
 	}
 	args := t.exprs(f.Args)
+	if filter != nil {
+		// agg(x) FILTER (WHERE c) aggregates x only where c is true; every
+		// aggregate ignores the NULLs the CASE yields elsewhere.
+		for i := range args {
+			if i == 1 && name == "string_agg" {
+				break // the separator is not filtered
+			}
+			args[i] = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: args[i]}}}
+		}
+	}
 	switch name {
 	case "log":
 		if len(args) == 1 {
@@ -507,4 +544,33 @@ func boolDistinct(d bool) string {
 		return ast.DistinctStr
 	}
 	return ""
+}
+
+// similarToRegex converts a SQL SIMILAR TO pattern into an anchored
+// regular expression: % and _ are wildcards, regex metacharacters that SQL
+// does not give a meaning (. ^ $) are literal, \ escapes.
+func similarToRegex(p string) string {
+	var b strings.Builder
+	b.WriteString("^(?:")
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch c {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		case '.', '^', '$':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteString(regexp.QuoteMeta(string(p[i])))
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString(")$")
+	return b.String()
 }

@@ -55,6 +55,14 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 		keys[exprKey(g)] = true
 		if c, ok := g.(*ast.ColName); ok {
 			names[c.Name.Lowered()] = true
+			// GROUP BY an output alias groups by the aliased expression.
+			if c.Qualifier.IsEmpty() {
+				for _, se := range sel.SelectExprs {
+					if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.Lowered() == c.Name.Lowered() {
+						keys[exprKey(ae.Expr)] = true
+					}
+				}
+			}
 		}
 	}
 	check := func(e ast.Expr) {

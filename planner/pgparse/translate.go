@@ -65,9 +65,10 @@ func syntaxError(err error) error {
 type failure struct{ err error }
 
 type translator struct {
-	numParams int
-	inWhere   bool
-	deferred  error
+	numParams   int
+	inWhere     bool
+	inAggregate bool
+	deferred    error
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -539,8 +540,13 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 		t.unsupported("WITH RECURSIVE")
 	}
 	out := &ast.With{}
+	seen := map[string]bool{}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
+		if seen[cte.Ctename] {
+			t.fail("42712", "WITH query name %q specified more than once", cte.Ctename)
+		}
+		seen[cte.Ctename] = true
 		sel := cte.Ctequery.GetSelectStmt()
 		if sel == nil {
 			t.unsupported("data-modifying statements in WITH")

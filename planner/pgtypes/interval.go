@@ -30,7 +30,7 @@ func (iv Interval) String() string {
 			return
 		}
 		name := many
-		if n == 1 || n == -1 {
+		if n == 1 {
 			name = one
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", n, name))
