@@ -29,6 +29,8 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 			fields = s.SortFields
 		case *plan.TopN:
 			fields = s.Fields
+		case *plan.SetOp:
+			fields = s.SortFields
 		}
 		for i := range fields {
 			if fields[i].NullOrdering != sql.NullsLast {

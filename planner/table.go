@@ -19,6 +19,7 @@ import (
 	"openwit/ingest"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
+	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
 	"openwit/storage/pqfile"
@@ -320,7 +321,13 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 		return int8(0), nil
 	case *array.Decimal128:
 		dt := a.DataType().(*arrow.Decimal128Type)
-		return decimal.NewFromBigInt(a.Value(i).BigInt(), -dt.Scale), nil
+		d := decimal.NewFromBigInt(a.Value(i).BigInt(), -dt.Scale)
+		if dt.Precision == storage.DefaultNumericPrecision && dt.Scale == storage.DefaultNumericScale {
+			// Unconstrained numeric is stored at a fixed scale; show the
+			// significant digits, not the storage scale.
+			d = trimZeros(d)
+		}
+		return d, nil
 	}
 	return nil, fmt.Errorf("unsupported arrow type %s", col.DataType())
 }
@@ -450,7 +457,17 @@ func toInt(v any) (int64, error) {
 	return 0, fmt.Errorf("expected an integer, got %T", v)
 }
 
-var _ = big.NewInt
+// trimZeros drops trailing fractional zeros (2.5000 → 2.5).
+func trimZeros(d decimal.Decimal) decimal.Decimal {
+	for d.Exponent() < 0 {
+		c := d.Coefficient()
+		if new(big.Int).Mod(c, big.NewInt(10)).Sign() != 0 {
+			break
+		}
+		d = decimal.NewFromBigInt(c.Div(c, big.NewInt(10)), d.Exponent()+1)
+	}
+	return d
+}
 
 // inserter collects a statement's rows, splits them by time shard and hands
 // them to ingest when the statement completes. Nothing is written before

@@ -112,4 +112,12 @@
 //
 // A new script is written with its queries and an empty "----", filled by
 // the last command, read line by line, and then checked against OpenWit.
+//
+// # Known gaps
+//
+// A record OpenWit does not pass yet carries "skipif openwit" with a
+// "# pending: <reason>" line directly above it (TestPendingRecordsAreDocumented
+// enforces the comment and reports the count). It still runs against
+// PostgreSQL, so the expectation stays proven; removing the two lines is how
+// a feature is declared done.
 package sqltests

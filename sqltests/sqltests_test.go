@@ -66,22 +66,33 @@ func runTarget(t *testing.T, tgt string) {
 	h.RunDir(t, "testdata")
 }
 
-// TestSLTPending runs the scripts under pending/ against PostgreSQL only:
-// their expectations are proven to be PostgreSQL's, and OpenWit does not
-// meet all of them yet. A script moves to testdata/ (where OpenWit must
-// pass it) when it does; pending/README.md lists what each one waits for.
-func TestSLTPending(t *testing.T) {
-	for _, tgt := range targets(t) {
-		if tgt != TargetPostgres {
-			continue
-		}
-		pg := testpg.Start(t)
-		h := Harness{Runner: Runner{Target: tgt}, Rewrite: *rewriteFlag}
-		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
-			return connect(tb, pg.CreateDB(tb, dbName(file)))
-		}
-		h.RunDir(t, "pending")
+// TestPendingRecordsAreDocumented checks that every record OpenWit skips
+// says why: a "# pending: <reason>" line directly above its "skipif openwit".
+// The records still run against PostgreSQL, so their expectations stay
+// proven; the count is the size of the known gap.
+func TestPendingRecordsAreDocumented(t *testing.T) {
+	files, err := Files("testdata")
+	if err != nil {
+		t.Fatal(err)
 	}
+	pending := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		for i, l := range lines {
+			if strings.TrimSpace(l) != "skipif openwit" {
+				continue
+			}
+			if i == 0 || !strings.HasPrefix(lines[i-1], "# pending: ") {
+				t.Errorf("%s:%d: skipif openwit without a \"# pending: <reason>\" line above it", f, i+1)
+			}
+			pending++
+		}
+	}
+	t.Logf("%d records pending for openwit (run against PostgreSQL only)", pending)
 }
 
 func connect(tb testing.TB, dsn string) *pgx.Conn {

@@ -130,6 +130,9 @@ func (a *Arith) Type() sql.Type {
 	if types.IsFloat(lt) || types.IsFloat(rt) || types.IsText(lt) || types.IsText(rt) {
 		return types.Float64
 	}
+	if a.Op == "/" && (types.IsDecimal(lt) || types.IsDecimal(rt)) {
+		return numericType
+	}
 	return a.fallback().Type()
 }
 
@@ -210,6 +213,13 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	}
 	if (a.Op == "/" || a.Op == "%") && isZero(r) {
 		return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+	}
+	if a.Op == "/" && a.Type() == numericType {
+		x, ok1 := toDecimal(l)
+		y, ok2 := toDecimal(r)
+		if ok1 && ok2 {
+			return NumericDiv(x, y)
+		}
 	}
 	if a.Type() == types.Float64 {
 		x, err := castFloat(l, "float8")

@@ -152,6 +152,12 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 	case storage.TypeText:
 		return TextOf(ctx, v, fromOID)
 	case storage.TypeTimestampTZ, storage.TypeTimestamp, storage.TypeDate:
+		if t, ok := v.(time.Time); ok && fromOID == pgtypes.OIDTimestampTZ && to != storage.TypeTimestampTZ {
+			// timestamptz → date/timestamp takes the wall clock in the
+			// session zone.
+			w := t.In(SessionLocation(ctx))
+			v = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+		}
 		return castTime(ctx, v, to)
 	case storage.TypeJSONB:
 		s, err := TextOf(ctx, v, fromOID)
@@ -187,7 +193,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d = d.Round(int32(s))
+		if p != storage.DefaultNumericPrecision || s != storage.DefaultNumericScale || dscale(d) > int32(s) {
+			d = d.Round(int32(s))
+		}
 		if d.Abs().GreaterThanOrEqual(decimal.New(1, int32(p-s))) {
 			return nil, pgerror.New(pgerror.NumericOutOfRange, "numeric field overflow")
 		}

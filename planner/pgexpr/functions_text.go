@@ -50,11 +50,11 @@ var textFuncs = map[string]funcDef{
 		n = min(n, int64(len(r)))
 		return string(r[int64(len(r))-n:]), nil
 	}},
-	"concat": {args: []argKind{kText}, variadic: true, nonStrict: true, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+	"concat": {args: []argKind{kAny}, variadic: true, nonStrict: true, result: textResult, eval: func(a []any, ts []sql.Type) (any, error) {
 		var b strings.Builder
-		for _, v := range a {
+		for i, v := range a {
 			if v != nil {
-				b.WriteString(v.(string))
+				b.WriteString(outputText(v, ts[i]))
 			}
 		}
 		return b.String(), nil
@@ -228,4 +228,28 @@ func compileRegex(pattern string, icase bool) (*regexp.Regexp, error) {
 	}
 	regexCache.Store(key, re)
 	return re, nil
+}
+
+// outputText renders a value the way PostgreSQL's output functions do
+// (booleans as t/f), for functions like concat that take "any".
+func outputText(v any, t sql.Type) string {
+	if t == boolType {
+		if i, err := asInt64(v); err == nil {
+			if i != 0 {
+				return "t"
+			}
+			return "f"
+		}
+	}
+	if b, ok := v.(bool); ok {
+		if b {
+			return "t"
+		}
+		return "f"
+	}
+	s, err := TextOf(nil, v, 0)
+	if err != nil {
+		return ""
+	}
+	return s
 }

@@ -21,7 +21,7 @@ var boolType = types.Boolean
 var timeFuncs = map[string]funcDef{
 	"date_trunc": {args: []argKind{kText, kTime}, result: secondArgType, evalCtx: evalDateTrunc},
 	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
-	"extract":    {args: []argKind{kText, kTime}, result: numericResult, evalCtx: evalExtract},
+	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
 	"to_timestamp": {args: []argKind{kNumber}, result: tstzResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		f, err := castFloat(a[0], "float8")
 		if err != nil {
@@ -138,7 +138,21 @@ func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decima
 }
 
 func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
-	d, err := datePart(ctx, a[0].(string), a[1].(time.Time), ts[1])
+	if iv, ok := a[1].(pgtypes.Interval); ok {
+		return intervalPart(a[0].(string), iv)
+	}
+	if s, ok := a[1].(string); ok {
+		t, err := castTime(ctx, s, "timestamptz")
+		if err != nil {
+			return nil, err
+		}
+		a[1] = t
+	}
+	tm, ok := a[1].(time.Time)
+	if !ok {
+		return nil, pgerror.New(pgerror.UndefinedFunction, "function extract(unknown, %s) does not exist", TypeOfName(ts[1]))
+	}
+	d, err := datePart(ctx, a[0].(string), tm, ts[1])
 	if err != nil {
 		return nil, err
 	}
@@ -215,4 +229,30 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// intervalPart is extract(field FROM interval).
+func intervalPart(field string, iv pgtypes.Interval) (any, error) {
+	switch strings.ToLower(field) {
+	case "epoch":
+		// PostgreSQL counts a month as 30 days and a year as 365.25 days.
+		secs := decimal.New(iv.Micros, -6).
+			Add(decimal.NewFromInt(int64(iv.Days) * 86400)).
+			Add(decimal.NewFromInt(int64(iv.Months/12) * 31557600)).
+			Add(decimal.NewFromInt(int64(iv.Months%12) * 30 * 86400))
+		return secs.Round(6), nil
+	case "year":
+		return decimal.NewFromInt(int64(iv.Months / 12)), nil
+	case "month":
+		return decimal.NewFromInt(int64(iv.Months % 12)), nil
+	case "day":
+		return decimal.NewFromInt(int64(iv.Days)), nil
+	case "hour":
+		return decimal.NewFromInt(iv.Micros / 3_600_000_000), nil
+	case "minute":
+		return decimal.NewFromInt(iv.Micros / 60_000_000 % 60), nil
+	case "second":
+		return decimal.New(iv.Micros%60_000_000, -6), nil
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not supported for type interval", field)
 }

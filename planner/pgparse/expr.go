@@ -103,7 +103,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		if mm.Op == pg.MinMaxOp_IS_LEAST {
 			name = "least"
 		}
-		return t.fn(name, t.exprs(mm.Args)...)
+		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: name}, Children: t.exprs(mm.Args)}
 	case n.GetSqlvalueFunction() != nil:
 		return t.sqlValueFunction(n.GetSqlvalueFunction())
 	case n.GetSubLink() != nil:
@@ -223,6 +223,8 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return &ast.ComparisonExpr{Operator: op, Left: l, Right: r}
 		case "<>", "!=":
 			return &ast.ComparisonExpr{Operator: ast.NotEqualStr, Left: l, Right: r}
+		case "^":
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "power"}, Children: ast.Exprs{l, r}}
 		case "+", "-", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
@@ -458,6 +460,14 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			agg = "max"
 		}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}}}
+	case "avg":
+		if !f.AggDistinct && len(args) == 1 {
+			info := &pgexpr.SumInfo{}
+			sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Exprs: ast.SelectExprs{&ast.AliasedExpr{
+				Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: args}}}}
+			cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
+		}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if len(args) == 1 {
 			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}

@@ -198,7 +198,8 @@ func Value(ctx *sql.Context, t sql.Type, v any) (any, error) {
 	case OIDNumeric:
 		switch x := v.(type) {
 		case decimal.Decimal:
-			return x, nil
+			// The value's exponent is its display scale, as in PostgreSQL.
+			return x.StringFixed(max(0, -x.Exponent())), nil
 		case uint64:
 			return decimal.RequireFromString(strconv.FormatUint(x, 10)), nil
 		}
