@@ -492,6 +492,12 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 	case pg.SetOperation_SETOP_NONE:
 		if len(s.ValuesLists) > 0 {
 			out = t.values(s)
+		} else if isDistinctOn(s) {
+			out = t.distinctOn(s)
+			if with != nil {
+				out.SetWith(with)
+			}
+			return out
 		} else {
 			out = t.simpleSelect(s)
 		}
@@ -601,8 +607,6 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
 			sel.QueryOpts.Distinct = true
-		} else {
-			t.unsupported("DISTINCT ON")
 		}
 	}
 	for _, n := range s.TargetList {
