@@ -376,6 +376,7 @@ var functions = map[string]string{
 
 // aggregates are the aggregate function names (for placement checks).
 var aggregates = map[string]bool{
+	"json_arrayagg": true, "percentile_cont": true, "percentile_disc": true,
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
@@ -404,6 +405,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 		t.inAggregate = true
 		defer func() { t.inAggregate = false }()
+	}
+	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
+		return t.percentile(name, f)
 	}
 	if (len(f.AggOrder) > 0 && name != "string_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
@@ -583,4 +587,29 @@ func similarToRegex(p string) string {
 	}
 	b.WriteString(")$")
 	return b.String()
+}
+
+// percentile translates percentile_cont/percentile_disc(frac) WITHIN GROUP
+// (ORDER BY x).
+func (t *translator) percentile(name string, f *pg.FuncCall) ast.Expr {
+	if len(f.Args) != 1 || len(f.AggOrder) != 1 || f.Over != nil || f.AggFilter != nil {
+		t.unsupported(name + " in this form")
+	}
+	if f.Args[0].GetAArrayExpr() != nil {
+		t.unsupported(name + " with an array of fractions")
+	}
+	if t.inWhere {
+		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
+	}
+	sb := f.AggOrder[0].GetSortBy()
+	info := &pgexpr.SumInfo{}
+	t.inAggregate = true
+	x := t.expr(sb.Node)
+	t.inAggregate = false
+	agg := &ast.FuncExpr{Name: ast.NewColIdent("json_arrayagg"), Exprs: ast.SelectExprs{&ast.AliasedExpr{
+		Expr: ast.InjectedExpr{Expression: pgexpr.InjectableRecordType{Info: info}, Children: ast.Exprs{x}}}}}
+	return ast.InjectedExpr{
+		Expression: pgexpr.InjectablePercentile{Info: info, Disc: name == "percentile_disc", Desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC},
+		Children:   ast.Exprs{agg, t.expr(f.Args[0])},
+	}
 }

@@ -1,0 +1,146 @@
+package pgexpr
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/internal/pgerror"
+)
+
+// percentile_cont / percentile_disc (fraction) WITHIN GROUP (ORDER BY x)
+// are computed from the group's values collected by json_arrayagg (an
+// aggregate go-mysql-server has) and a scalar that sorts them. Exact, and
+// memory-bound by the group size; the vectorized executor replaces it with
+// a mergeable sketch for distributed queries.
+
+// InjectableRecordType records the type of an aggregate's argument in Info
+// and passes the argument through unchanged.
+type InjectableRecordType struct{ Info *SumInfo }
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (r InjectableRecordType) WithResolvedChildren(children []any) (any, error) {
+	e, ok := children[0].(sql.Expression)
+	if !ok {
+		return nil, fmt.Errorf("percentile: argument is not an expression")
+	}
+	t := e.Type()
+	if !(types.IsNumber(t) || types.IsDecimal(t)) || t == types.Boolean {
+		return nil, pgerror.New(pgerror.UndefinedFunction, "function percentile(%s) does not exist; ORDER BY a numeric expression", TypeOfName(t))
+	}
+	r.Info.ArgType = t
+	return e, nil
+}
+
+// InjectablePercentile computes the percentile from the collected values.
+// Children: the json_arrayagg aggregate and the fraction.
+type InjectablePercentile struct {
+	Info *SumInfo
+	Disc bool
+	Desc bool
+}
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (p InjectablePercentile) WithResolvedChildren(children []any) (any, error) {
+	agg, ok1 := children[0].(sql.Expression)
+	frac, ok2 := children[1].(sql.Expression)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("percentile: arguments are not expressions")
+	}
+	typ := sql.Type(types.Float64)
+	if p.Disc && p.Info.ArgType != nil {
+		typ = p.Info.ArgType
+	}
+	return &percentile{agg: agg, frac: frac, disc: p.Disc, desc: p.Desc, typ: typ}, nil
+}
+
+type percentile struct {
+	agg, frac  sql.Expression
+	disc, desc bool
+	typ        sql.Type
+}
+
+func (p *percentile) Resolved() bool             { return p.agg.Resolved() && p.frac.Resolved() }
+func (p *percentile) String() string             { return fmt.Sprintf("percentile(%s, %s)", p.frac, p.agg) }
+func (p *percentile) Type() sql.Type             { return p.typ }
+func (p *percentile) IsNullable() bool           { return true }
+func (p *percentile) Children() []sql.Expression { return []sql.Expression{p.agg, p.frac} }
+
+func (p *percentile) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 2 {
+		return nil, sql.ErrInvalidChildrenNumber.New(p, len(children), 2)
+	}
+	n := *p
+	n.agg, n.frac = children[0], children[1]
+	return &n, nil
+}
+
+func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	fv, err := p.frac.Eval(ctx, row)
+	if err != nil || fv == nil {
+		return nil, err
+	}
+	f, err := castFloat(fv, "float8")
+	if err != nil {
+		return nil, err
+	}
+	if f < 0 || f > 1 || math.IsNaN(f) {
+		return nil, pgerror.New(pgerror.NumericOutOfRange, "percentile value %g is not between 0 and 1", f)
+	}
+	av, err := p.agg.Eval(ctx, row)
+	if err != nil || av == nil {
+		return nil, err
+	}
+	var list []any
+	switch x := av.(type) {
+	case types.JSONDocument:
+		list, _ = x.Val.([]any)
+	case sql.JSONWrapper:
+		v, err := x.ToInterface()
+		if err != nil {
+			return nil, err
+		}
+		list, _ = v.([]any)
+	}
+	vals := make([]float64, 0, len(list))
+	for _, v := range list {
+		if v == nil {
+			continue
+		}
+		fl, err := castFloat(v, "float8")
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, fl)
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	sort.Float64s(vals)
+	if p.desc {
+		for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
+			vals[i], vals[j] = vals[j], vals[i]
+		}
+	}
+	if p.disc {
+		idx := int(math.Ceil(f*float64(len(vals)))) - 1
+		idx = max(idx, 0)
+		v := vals[idx]
+		if types.IsInteger(p.typ) {
+			return int64(v), nil
+		}
+		if types.IsDecimal(p.typ) {
+			return castDecimal(v)
+		}
+		return v, nil
+	}
+	pos := f * float64(len(vals)-1)
+	lo, hi := math.Floor(pos), math.Ceil(pos)
+	if lo == hi {
+		return vals[int(lo)], nil
+	}
+	return vals[int(lo)] + (pos-lo)*(vals[int(hi)]-vals[int(lo)]), nil
+}
