@@ -603,6 +603,10 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 }
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
+	// A subquery has its own WHERE and aggregates.
+	savedWhere, savedAgg := t.inWhere, t.inAggregate
+	t.inWhere, t.inAggregate = false, false
+	defer func() { t.inWhere, t.inAggregate = savedWhere, savedAgg }()
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
