@@ -600,6 +600,12 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
 	case strings.HasPrefix(msg, "Incorrect datetime value"):
 		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + quotedName(msg), Err: err}
+	case strings.Contains(msg, "subquery returned more than 1 row"):
+		return &pgerror.Error{Code: pgerror.CardinalityViolation, Message: "more than one row returned by a subquery used as an expression", Err: err}
+	case strings.HasPrefix(msg, "operand should have 1 columns"):
+		return &pgerror.Error{Code: pgerror.SyntaxError, Message: "subquery must return only one column", Err: err}
+	case strings.Contains(msg, "cannot union two queries whose schemas are different lengths"):
+		return &pgerror.Error{Code: pgerror.SyntaxError, Message: "each UNION query must have the same number of columns", Err: err}
 	case strings.Contains(msg, "column names list have different column counts"):
 		return &pgerror.Error{Code: pgerror.InvalidColumnReference, Message: "WITH query has a different number of columns than its column list", Err: err}
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
