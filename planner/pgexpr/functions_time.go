@@ -31,6 +31,22 @@ var timeFuncs = map[string]funcDef{
 		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
 	}},
 	"to_char": {args: []argKind{kTime, kText}, result: textResult, evalCtx: evalToChar},
+	// timezone(zone, ts) is `ts AT TIME ZONE zone`: timestamptz → the wall
+	// clock in zone (timestamp); timestamp → that wall clock in zone
+	// (timestamptz).
+	"timezone": {args: []argKind{kText, kTime}, result: atTimeZoneResult, evalCtx: func(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+		loc, err := loadZone(a[0].(string))
+		if err != nil {
+			return nil, err
+		}
+		t := a[1].(time.Time)
+		if oid, _ := pgtypes.OID(ts[1]); oid == pgtypes.OIDTimestampTZ || types.IsText(ts[1]) {
+			w := t.In(loc)
+			return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC), nil
+		}
+		u := t.UTC()
+		return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UTC(), nil
+	}},
 	"pg_now": {args: nil, result: tstzResult, evalCtx: func(ctx *sql.Context, _ []any, _ []sql.Type) (any, error) {
 		return ctx.QueryTime().UTC().Round(time.Microsecond), nil
 	}},
@@ -255,4 +271,23 @@ func intervalPart(field string, iv pgtypes.Interval) (any, error) {
 		return decimal.New(iv.Micros%60_000_000, -6), nil
 	}
 	return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not supported for type interval", field)
+}
+
+func atTimeZoneResult(args []sql.Expression) sql.Type {
+	if oid, _ := pgtypes.OID(args[1].Type()); oid == pgtypes.OIDTimestampTZ || types.IsText(args[1].Type()) {
+		return types.DatetimeMaxPrecision
+	}
+	return types.TimestampMaxPrecision
+}
+
+func loadZone(name string) (*time.Location, error) {
+	switch strings.ToUpper(name) {
+	case "UTC", "GMT", "Z", "UCT", "ZULU":
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone %q not recognized", name)
+	}
+	return loc, nil
 }
