@@ -284,7 +284,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op == "-" {
 				y = neg(y)
 			}
-			return func() (any, error) { return addInterval(ctx, x, y, lt), nil }, true
+			return func() (any, error) { return AddInterval(ctx, x, y, lt), nil }, true
 		case time.Time:
 			if op != "-" {
 				return nil, false
@@ -314,7 +314,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op != "+" {
 				return nil, false
 			}
-			return func() (any, error) { return addInterval(ctx, y, x, lt), nil }, true
+			return func() (any, error) { return AddInterval(ctx, y, x, lt), nil }, true
 		case pgtypes.Interval:
 			if op != "+" && op != "-" {
 				return nil, false
@@ -356,7 +356,9 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 	return nil, false
 }
 
-func addInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) time.Time {
+// AddInterval adds iv to t; months and days move the wall clock in the
+// session zone for timestamptz (typ), like PostgreSQL.
+func AddInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) time.Time {
 	if iv.Months != 0 || iv.Days != 0 {
 		loc := time.UTC
 		if oid, _ := pgtypes.OID(typ); oid == pgtypes.OIDTimestampTZ {

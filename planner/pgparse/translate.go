@@ -880,7 +880,7 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		}
 		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname)}
 	case n.GetRangeFunction() != nil:
-		t.unsupported("functions in FROM")
+		return t.rangeFunction(n.GetRangeFunction())
 	}
 	t.unsupported("this FROM item")
 	return nil
@@ -939,4 +939,37 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 		}
 	}
 	return n == 1
+}
+
+// rangeFunction translates a function in FROM (generate_series). The output
+// column is named like PostgreSQL: the column alias, else the table alias,
+// else the function name; it is passed to the table function as a hidden
+// first argument.
+func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
+	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
+		t.unsupported("LATERAL, WITH ORDINALITY and ROWS FROM")
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	fc := items[0].GetFuncCall()
+	if fc == nil {
+		t.unsupported("this function in FROM")
+	}
+	name := fc.Funcname[len(fc.Funcname)-1].GetString_().Sval
+	if name != "generate_series" {
+		t.unsupported("function " + name + " in FROM")
+	}
+	col, alias := name, ""
+	if rf.Alias != nil {
+		alias, col = rf.Alias.Aliasname, rf.Alias.Aliasname
+		if len(rf.Alias.Colnames) == 1 {
+			col = rf.Alias.Colnames[0].GetString_().Sval
+		} else if len(rf.Alias.Colnames) > 1 {
+			t.fail(pgerror.SyntaxError, "too many column aliases for generate_series")
+		}
+	}
+	exprs := ast.SelectExprs{&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(col))}}
+	for _, a := range fc.Args {
+		exprs = append(exprs, &ast.AliasedExpr{Expr: t.expr(a)})
+	}
+	return &ast.TableFuncExpr{Name: name, Exprs: exprs, Alias: ast.NewTableIdent(alias)}
 }
