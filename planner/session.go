@@ -213,6 +213,11 @@ func (p *Prepared) inferParams(node sql.Node) {
 				set(bv, ch[0].Type())
 			}
 		}
+		if c, ok := e.(*pgexpr.Cast); ok {
+			if bv, ok := c.Child.(*expression.BindVar); ok {
+				set(bv, c.Type())
+			}
+		}
 		if in, ok := e.(*expression.InTuple); ok {
 			if tup, ok := in.Right().(expression.Tuple); ok {
 				for _, x := range tup {
@@ -229,8 +234,15 @@ func (p *Prepared) inferParams(node sql.Node) {
 		if !ok {
 			return true
 		}
-		vals, ok := ins.Source.(*plan.Values)
-		if !ok {
+		// The analyzer wraps the VALUES in projections that reorder them.
+		var vals *plan.Values
+		transform.Inspect(ins.Source, func(n sql.Node) bool {
+			if v, ok := n.(*plan.Values); ok && vals == nil {
+				vals = v
+			}
+			return vals == nil
+		})
+		if vals == nil {
 			return true
 		}
 		dest := ins.Destination.Schema()
@@ -655,4 +667,3 @@ func quotedName(msg string) string {
 	return msg
 }
 
-var _ = pgexpr.SessionLocation

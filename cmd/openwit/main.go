@@ -96,14 +96,16 @@ func serve(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	// Listen for signals before starting: a SIGTERM during startup (catalog
+	// open, WAL replay) is handled as soon as the node is up.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	ctx := context.Background()
 	n, err := node.Start(ctx, cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	code := 0
 	select {
 	case s := <-sig:

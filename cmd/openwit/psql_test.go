@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"openwit/internal/testserver"
+)
+
+// runPsql runs the installed psql against s with a clean environment and
+// returns its stdout, stderr and exit code.
+func runPsql(tb testing.TB, s *testserver.Server, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	path, err := exec.LookPath("psql")
+	if err != nil {
+		tb.Fatalf("psql is required for the end-to-end tests (apt-get install postgresql-client-15): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.PGPort), "-U", "openwit", "openwit", "-X", "-A", "-t"}, args...)
+	cmd := exec.CommandContext(ctx, path, all...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + tb.TempDir(), "PGCONNECT_TIMEOUT=10", "LC_ALL=C.UTF-8"}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		tb.Fatalf("run psql: %v", err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestPsql(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{})
+	tests := []struct {
+		name        string
+		args        []string
+		wantOut     string   // exact stdout
+		wantErrHas  []string // substrings of stderr
+		wantNonZero bool
+	}{
+		{"select 1", []string{"-c", "select 1"}, "1\n", nil, false},
+		{"create insert select",
+			[]string{"-c", "CREATE TABLE t (ts timestamptz, v int)", "-c", "INSERT INTO t VALUES (now(), 42)", "-c", "SELECT v FROM t"},
+			"CREATE TABLE\nINSERT 0 1\n42\n", nil, false},
+		{"unknown column", []string{"-v", "ON_ERROR_STOP=1", "-c", "select nosuch"},
+			"", []string{"ERROR:", `"nosuch" does not exist`}, true},
+		{"unknown column, verbose", []string{"-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-c", "select nosuch"},
+			"", []string{"ERROR:  42703:", `"nosuch" does not exist`}, true},
+	}
+	for _, tt := range tests {
+		// Not parallel: "create insert select" creates the table once.
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runPsql(t, s, tt.args...)
+			if (code != 0) != tt.wantNonZero {
+				t.Errorf("psql %q exited %d (want non-zero: %v)\nstdout %q\nstderr %q", tt.args, code, tt.wantNonZero, out, stderr)
+			}
+			if out != tt.wantOut {
+				t.Errorf("psql %q stdout = %q, want %q", tt.args, out, tt.wantOut)
+			}
+			for _, w := range tt.wantErrHas {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("psql %q stderr = %q, want it to contain %q", tt.args, stderr, w)
+				}
+			}
+			if tt.wantErrHas == nil && stderr != "" {
+				t.Errorf("psql %q stderr = %q, want nothing", tt.args, stderr)
+			}
+		})
+	}
+}
