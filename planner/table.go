@@ -434,30 +434,8 @@ func appendValue(b array.Builder, v any) error {
 }
 
 func toInt(v any) (int64, error) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint64:
-		return int64(x), nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
+	if i, ok := pgtypes.Int64(v); ok {
+		return i, nil
 	}
 	return 0, fmt.Errorf("expected an integer, got %T", v)
 }

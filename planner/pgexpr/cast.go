@@ -257,23 +257,10 @@ func castInt(v any, lo, hi int64, name string, mk func(int64) any) (any, error) 
 }
 
 func asInt64(v any) (int64, error) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
+	if _, isBool := v.(bool); !isBool {
+		if i, ok := pgtypes.Int64(v); ok {
+			return i, nil
+		}
 	}
 	return 0, fmt.Errorf("not an integer: %T", v)
 }

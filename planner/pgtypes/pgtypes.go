@@ -285,3 +285,36 @@ func toInt64(v any) (int64, error) {
 // it (pg_query already folds unquoted identifiers; this is for names that
 // arrive as strings, e.g. from SHOW).
 func NormalizeName(s string) string { return strings.ToLower(s) }
+
+// Int64 converts a Go integer value of any width (and bool) to int64; ok is
+// false for anything else.
+func Int64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
