@@ -246,33 +246,12 @@ func Value(ctx *sql.Context, t sql.Type, v any) (any, error) {
 }
 
 func toInt64(v any) (int64, error) {
+	if i, ok := Int64(v); ok {
+		return i, nil
+	}
 	switch x := v.(type) {
-	case int8:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	case int:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
 	case uint64:
-		if x > math.MaxInt64 {
-			return 0, fmt.Errorf("bigint out of range")
-		}
-		return int64(x), nil
-	case bool:
-		if x {
-			return 1, nil
-		}
-		return 0, nil
+		return 0, fmt.Errorf("bigint out of range")
 	case float64:
 		return int64(math.RoundToEven(x)), nil
 	case decimal.Decimal:
