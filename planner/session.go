@@ -666,4 +666,3 @@ func quotedName(msg string) string {
 	}
 	return msg
 }
-
