@@ -1,0 +1,148 @@
+// Package flightsql serves OpenWit over Arrow Flight SQL (gRPC), on
+// arrow-go's flightsql.BaseServer, for ADBC, JDBC and other Flight SQL
+// clients. It is the second front door to the same planner the PostgreSQL
+// gateway uses: same SQL dialect, same sessions, same errors (SQLSTATEs),
+// with results and bulk loads as Arrow record batches.
+//
+// # What is supported
+//
+//   - CommandStatementQuery: GetFlightInfo plans the query and returns one
+//     endpoint with no location (the client redeems the ticket on the same
+//     connection) and the result schema; DoGet runs it and streams record
+//     batches of at most Config.BatchRows rows (64Ki) or about
+//     Config.BatchBytes (2 MiB), whichever comes first. A string of several
+//     statements runs in order in one session and streams the last one's
+//     rows. A statement without a result (DDL, INSERT, SET) runs during
+//     GetFlightInfo, which then returns no endpoints and an empty schema.
+//     GetSchema describes without running.
+//   - CommandStatementUpdate: DDL and DML; the record count is the sum of
+//     the row counts of the statements' command tags ("INSERT 0 5" → 5;
+//     CREATE/DROP → 0).
+//   - Prepared statements: CreatePreparedStatement (one statement) returns
+//     the dataset schema, the parameter schema (fields "$1", "$2", ... typed
+//     from the planner's inferred parameter types) and the IsUpdate hint.
+//     DoPut binds parameter rows and returns a new handle carrying them;
+//     GetFlightInfo/DoGet on that handle run the query once per bound row
+//     (results concatenated); DoPut of CommandPreparedStatementUpdate runs
+//     DML once per row and sums the counts. ClosePreparedStatement checks
+//     the handle and releases nothing (there is nothing to release).
+//   - Metadata with the Flight SQL reference schemas (schema_ref):
+//     GetCatalogs ("openwit"), GetDbSchemas ("public"), GetTables (catalog
+//     tables; include_schema gives storage.ArrowSchema of each table with
+//     ARROW:FLIGHT:SQL:* column metadata), GetTableTypes ("TABLE"),
+//     GetPrimaryKeys, GetExportedKeys, GetImportedKeys and
+//     GetCrossReference (no rows: tables have no keys), GetXdbcTypeInfo (the
+//     column types of OpenWit tables) and GetSqlInfo (sqlinfo.go; unknown
+//     ids are omitted rather than failing the call).
+//   - CommandStatementIngest into an existing table (below).
+//   - Handshake with Basic credentials returning a Bearer token (below).
+//
+// Not supported (Unimplemented or a clear error): transactions and
+// savepoints (every statement commits on its own; GetSqlInfo says
+// SQL_SUPPORTED_TRANSACTION_NONE), Substrait plans, CancelFlightInfo /
+// CancelQuery (cancelling the DoGet call itself stops the query), PollFlightInfo,
+// session options, plain Flight DoPut of Arrow streams, TLS.
+//
+// # Result types
+//
+// Result columns map from PostgreSQL type OIDs: bool → Boolean, int2 →
+// Int16, int4 → Int32, int8 → Int64, float4 → Float32, float8 → Float64,
+// numeric → Decimal128(38, s) with s the scale the planner gives the column
+// (planner.Prepared.NumericTypmods; values are rounded half away from zero
+// to it), or Utf8 holding the exact decimal text when the planner cannot
+// tell the scale, text/varchar/jsonb/interval → Utf8, timestamptz →
+// Timestamp(µs, "UTC"), timestamp → Timestamp(µs), date → Date32, bytea →
+// Binary. Every field is nullable and carries ARROW:FLIGHT:SQL:TYPE_NAME
+// (PostgreSQL's format_type name) and, for decimals, PRECISION and SCALE.
+// Parameters may be bound with any Arrow primitive, string, binary,
+// temporal, decimal or dictionary type; numeric parameters are advertised
+// as Utf8.
+//
+// # Tickets and handles
+//
+// The server keeps no per-client state: a statement ticket and a prepared
+// statement handle carry everything needed to run the statement, so
+// concurrent clients never share state, any node can redeem them and a
+// restart does not invalidate them. Both use one layout:
+//
+//	byte 0     version, 1 (handleVersion); other versions are rejected
+//	byte 1     kind: 'Q' statement query ticket, 'P' prepared statement
+//	uvarint    length of the SQL, then the SQL (UTF-8)
+//	'P' only:  uvarint rows, uvarint columns, then rows×columns values
+//
+// Each value is a tag byte and its payload: 0 NULL, 1 false, 2 true,
+// 3 int64 (zigzag varint), 4 float64 (8 bytes little-endian IEEE 754),
+// 5 string and 6 bytes (uvarint length, bytes), 7 timestamp (zigzag
+// varint Unix microseconds, UTC), 8 numeric (uvarint length, decimal
+// text). A statement ticket is that handle inside Flight SQL's
+// TicketStatementQuery; a prepared statement's ticket is its
+// CommandPreparedStatementQuery. Handles are not signed: they only carry
+// SQL the client could send directly, and run as the calling user.
+//
+// # Bulk ingest
+//
+// CommandStatementIngest (ADBC's adbc.ingest.target_table) appends to an
+// existing table in the "openwit" catalog / "public" schema (or none
+// named). A missing table is NotFound (SQLSTATE 42P01; OpenWit does not
+// create tables from an ingest stream), ingest mode "create" on an existing
+// table is AlreadyExists (42P07: use mode append), "replace", temporary
+// tables and transactions are Unimplemented.
+//
+// Incoming columns are matched to table columns by name (exactly); a column
+// the table lacks (42703), a type that does not convert to the column's
+// without loss (42804) and a missing NOT NULL column (23502) are
+// InvalidArgument before anything is written. Absent nullable columns are
+// NULL. Conversions: any integer to int2/int4/int8 (narrowing checked per
+// value), small integers and floats to float4/float8, integers and
+// decimals to numeric (checked per value), utf8/large_utf8/utf8_view
+// and dictionary-encoded strings to text/jsonb (jsonb must be valid JSON),
+// binary variants to bytea, date64 to date, and timestamps of any unit and
+// zone to timestamp/timestamptz (nanoseconds rounded to microseconds, as
+// PostgreSQL rounds its input; zone labels are ignored, values are
+// instants). Values outside the planner's ranges (timestamptz
+// 1970-01-01 00:00:01 .. 2038-01-19 03:14:07 UTC) are rejected.
+//
+// Each incoming record batch is checked and converted as a whole, split by
+// time shard (ingest.ShardOf on the table's time column) and written with
+// one Ingester.Insert: one WAL record, acknowledged after fsync and visible
+// to queries at once, exactly like one INSERT statement. Batches are
+// committed one after another as they arrive. The guarantee:
+//
+//   - a batch is all or nothing: a bad value anywhere in it rejects the
+//     whole batch;
+//   - when the call succeeds, every row was committed and the reported
+//     count is the number of rows ingested;
+//   - when the call fails (bad batch, broken stream, cancellation, server
+//     shutdown), the batches before the failing one stay committed and
+//     durable, later ones are not read, and the call's error is returned.
+//     The DoPutUpdateResult sent before the error (Flight SQL's protocol
+//     sends it on failure too) carries the number of rows already
+//     committed, so a client can tell how far it got; ADBC discards it.
+//
+// Bulk ingest is therefore not transactional, like ADBC's ingest into most
+// backends, and like OpenWit's INSERT across statements: clients that need
+// exactly-once loads must make their batches idempotent or restartable.
+// gRPC messages up to Config.MaxRecvMsgSize (256 MiB) are accepted; ADBC
+// sends batches of about 10 MB.
+//
+// # Authentication
+//
+// With Config.Trust (the loopback development default) no credentials are
+// needed; a Handshake with Basic credentials still returns a token, whose
+// user name becomes the session user. Otherwise a Handshake must carry
+// "authorization: Basic base64(user:password)" for user "openwit" and
+// Config.Password, and returns "authorization: Bearer <token>" in the
+// response header and trailer; every other call must send that header
+// (Unauthenticated otherwise). Tokens are stateless and signed with a
+// random per-process key (auth.go), valid for Config.TokenTTL.
+//
+// # Errors
+//
+// Errors are gRPC statuses whose message is "ERROR: <message> (SQLSTATE
+// xxxxx)", the code chosen by SQLSTATE: 42P01, 3D000, 3F000 → NotFound;
+// 42P07 → AlreadyExists; other 42xxx, 22xxx, 23xxx, 08P01, 26000 →
+// InvalidArgument; 0A000 → Unimplemented; 53xxx, 54xxx →
+// ResourceExhausted; 57014 → Canceled; 57P01 → Unavailable; 28xxx →
+// Unauthenticated; 25xxx, 55xxx → FailedPrecondition; anything else →
+// Internal. A failed call leaves the connection usable.
+package flightsql
