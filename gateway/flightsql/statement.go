@@ -444,4 +444,3 @@ func tagCount(tag string) (int64, bool) {
 	}
 	return n, true
 }
-
