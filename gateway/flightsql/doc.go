@@ -37,6 +37,10 @@
 //   - CommandStatementIngest into an existing table (below).
 //   - Handshake with Basic credentials returning a Bearer token (below).
 //
+// Every call runs in a fresh planner session as the caller's user (see
+// Authentication) and closes it when done: SET lasts for the statements of
+// one call (one ticket, one update string), not for the connection.
+//
 // Not supported (Unimplemented or a clear error): transactions and
 // savepoints (every statement commits on its own; GetSqlInfo says
 // SQL_SUPPORTED_TRANSACTION_NONE), Substrait plans, CancelFlightInfo /
@@ -50,7 +54,8 @@
 // numeric → Decimal128(38, s) with s the scale the planner gives the column
 // (planner.Prepared.NumericTypmods; values are rounded half away from zero
 // to it), or Utf8 holding the exact decimal text when the planner cannot
-// tell the scale, text/varchar/jsonb/interval → Utf8, timestamptz →
+// tell the scale or its type is wider than 38 digits (avg and division
+// give decimal(65,30)), text/varchar/jsonb/interval → Utf8, timestamptz →
 // Timestamp(µs, "UTC"), timestamp → Timestamp(µs), date → Date32, bytea →
 // Binary. Every field is nullable and carries ARROW:FLIGHT:SQL:TYPE_NAME
 // (PostgreSQL's format_type name) and, for decimals, PRECISION and SCALE.

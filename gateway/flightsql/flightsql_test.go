@@ -271,6 +271,14 @@ func testPrepared(t *testing.T, a string) {
 	if _, err := bad.Execute(ctx); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("forged handle: %v", err)
 	}
+	unbound, err := cl.Prepare(ctx, "SELECT host FROM events WHERE code = $1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unbound.Execute(ctx); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "none are bound") {
+		t.Errorf("execute without binding: %v", err)
+	}
+	unbound.Close(ctx)
 	if _, err := cl.Prepare(ctx, "SELECT 1; SELECT 2"); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("two statements in a prepared statement: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -227,6 +226,13 @@ func newStack(tb testing.TB) *stack {
 // serve runs a Flight SQL server on the stack and returns its address.
 func (st *stack) serve(tb testing.TB, cfg fsql.Config) string {
 	tb.Helper()
+	a, _ := st.start(tb, cfg)
+	return a
+}
+
+// start is serve that also returns the server.
+func (st *stack) start(tb testing.TB, cfg fsql.Config) (string, *fsql.Server) {
+	tb.Helper()
 	cfg.Engine, cfg.Ingester, cfg.Catalog = st.eng, st.ing, st.cat
 	cfg.Registerer = prometheus.NewRegistry()
 	srv, err := fsql.New(cfg)
@@ -240,11 +246,11 @@ func (st *stack) serve(tb testing.TB, cfg fsql.Config) string {
 		if err := srv.Shutdown(context.Background()); err != nil {
 			tb.Errorf("shutdown: %v", err)
 		}
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		if err := <-done; err != nil {
 			tb.Errorf("serve: %v", err)
 		}
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), srv
 }
 
 func listen(tb testing.TB) net.Listener {

@@ -38,7 +38,10 @@ func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.
 	if err != nil {
 		return 0, statusError(err)
 	}
-	var n int64
+	var n, batches int64
+	defer func() {
+		s.log.Debug("flight sql bulk ingest", "table", t.Name, "rows", n, "batches", batches)
+	}()
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
 		if rec.NumRows() == 0 {
@@ -59,6 +62,7 @@ func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.
 			return n, statusError(fmt.Errorf("ingest into %s: %w", t.Name, err))
 		}
 		n += rec.NumRows()
+		batches++
 		s.met.rowsIngest.Add(float64(rec.NumRows()))
 		s.met.batchIngest.Inc()
 	}
@@ -139,6 +143,9 @@ func newIngestPlan(t *catalog.Table, in *arrow.Schema, mem memory.Allocator) (*i
 			return nil, pgerror.New(pgerror.DuplicateColumn, "column %q appears twice in the ingest stream", f.Name)
 		}
 		to := target.Field(i).Type
+		if f.Type.ID() == arrow.NULL && t.Columns[i].NotNull {
+			return nil, pgerror.New(pgerror.NotNullViolation, "column %q of the ingest stream is all NULL (type null), but relation %q requires values (NOT NULL)", f.Name, t.Name)
+		}
 		if !castable(f.Type, to) {
 			return nil, &pgerror.Error{Code: pgerror.DatatypeMismatch,
 				Message: fmt.Sprintf("column %q is of type %s but the ingest stream has %s", f.Name, columnTypeName(t.Columns[i].Type), f.Type),

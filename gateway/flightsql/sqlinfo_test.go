@@ -21,7 +21,7 @@ var functionCalls = map[string]string{
 	"CHARACTER_LENGTH": "character_length('ab')", "CHAR_LENGTH": "char_length('ab')", "CONCAT": "concat('a', 'b')",
 	"CONCAT_WS": "concat_ws(',', 'a', 'b')", "INITCAP": "initcap('ab cd')", "LEFT": "left('abc', 2)",
 	"LENGTH": "length('ab')", "LOWER": "lower('A')", "LPAD": "lpad('a', 3)", "LTRIM": "ltrim(' a')", "MD5": "md5('a')",
-	"OCTET_LENGTH": "octet_length('ab')", "REPEAT": "repeat('a', 3)", "REPLACE": "replace('abc', 'b', 'x')",
+	"OCTET_LENGTH": "octet_length('ab')", "POSITION": "position('b' in 'abc')", "REGEXP_REPLACE": "regexp_replace('abc', 'b', 'x')", "REPEAT": "repeat('a', 3)", "REPLACE": "replace('abc', 'b', 'x')",
 	"REVERSE": "reverse('abc')", "RIGHT": "right('abc', 2)", "RPAD": "rpad('a', 3)", "RTRIM": "rtrim('a ')",
 	"SPLIT_PART": "split_part('a,b', ',', 2)", "STARTS_WITH": "starts_with('abc', 'a')", "STRPOS": "strpos('abc', 'b')",
 	"SUBSTR": "substr('abc', 2, 1)", "SUBSTRING": "substring('abc' from 2 for 1)", "TRIM": "trim(' a ')", "UPPER": "upper('a')",

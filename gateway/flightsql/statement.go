@@ -60,6 +60,9 @@ func (s *Server) flightInfo(ctx context.Context, h handle, desc *flight.FlightDe
 		info.Schema = flight.SerializeSchema(emptySchema, s.mem)
 		return info, nil
 	}
+	if err := checkParams(last, h.params); err != nil {
+		return nil, err
+	}
 	schema, err := resultSchema(ctx, last)
 	if err != nil {
 		return nil, statusError(err)
@@ -362,6 +365,21 @@ func (s *Server) DoPutPreparedStatementUpdate(ctx context.Context, cmd flightsql
 		return 0, err
 	}
 	return s.execAll(ctx, stmts, h.params)
+}
+
+// checkParams fails early (before a ticket is issued) when a statement's
+// placeholders have no bound values.
+func checkParams(p *planner.Prepared, params [][]any) error {
+	want := len(p.ParamOIDs())
+	for _, row := range params {
+		if len(row) < want {
+			return pgStatus(pgerror.ProtocolViolation, "%d parameters bound, but the statement has %d", len(row), want)
+		}
+	}
+	if want > 0 && len(params) == 0 {
+		return pgStatus(pgerror.ProtocolViolation, "the statement has %d parameters and none are bound", want)
+	}
+	return nil
 }
 
 func decodePrepared(b []byte) (handle, error) {

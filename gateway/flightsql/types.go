@@ -105,9 +105,7 @@ func resultSchema(ctx context.Context, p *planner.Prepared) (*arrow.Schema, erro
 	return arrow.NewSchema(fields, nil), nil
 }
 
-func isText(oid uint32) bool {
-	return arrowType(oid, 0).ID() == arrow.STRING && oid != pgtypes.OIDNumeric
-}
+func isText(oid uint32) bool { return arrowType(oid, 0).ID() == arrow.STRING }
 
 // rowBatcher turns planner rows into record batches of one schema.
 type rowBatcher struct {
@@ -147,7 +145,8 @@ func (rb *rowBatcher) append(row []any) error {
 	}
 	for i, v := range row {
 		if err := rb.appends[i](v); err != nil {
-			return fmt.Errorf("column %q: %w", rb.schema.Field(i).Name, err)
+			return &pgerror.Error{Code: codeOf(err, pgerror.InternalError),
+				Message: fmt.Sprintf("column %q: %s", rb.schema.Field(i).Name, messageOf(err)), Err: err}
 		}
 	}
 	rb.rows++
@@ -163,10 +162,15 @@ func (rb *rowBatcher) flush() arrow.RecordBatch {
 	// growing the buffers by doubling.
 	rb.b.Reserve(rows)
 	for i := range rb.schema.NumFields() {
-		if sb, ok := rb.b.Field(i).(*array.BinaryBuilder); ok {
-			sb.ReserveData(int(rec.Column(i).Data().Buffers()[2].Len()))
-		} else if sb, ok := rb.b.Field(i).(*array.StringBuilder); ok {
-			sb.ReserveData(int(rec.Column(i).Data().Buffers()[2].Len()))
+		bufs := rec.Column(i).Data().Buffers()
+		if len(bufs) < 3 || bufs[2] == nil {
+			continue
+		}
+		switch sb := rb.b.Field(i).(type) {
+		case *array.StringBuilder:
+			sb.ReserveData(bufs[2].Len())
+		case *array.BinaryBuilder:
+			sb.ReserveData(bufs[2].Len())
 		}
 	}
 	rb.rows, rb.bytes = 0, 0

@@ -45,18 +45,38 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		"_pragma=synchronous(FULL)",
 		"_txlock=immediate", // write transactions take the write lock at BEGIN
 	}, "&")
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite catalog %q: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	s := &SQLite{path: path, db: db}
-	s.store = store{d: sqliteDialect(), run: s.runTx}
-	if err := s.init(ctx); err != nil {
+	// Switching a fresh database to WAL needs an exclusive lock, and SQLite
+	// reports SQLITE_BUSY for it at once (the busy handler is not consulted)
+	// when another process or handle is opening the same file. Retry for as
+	// long as busy_timeout would have waited.
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for attempt := 1; ; attempt++ {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite catalog %q: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		s := &SQLite{path: path, db: db}
+		s.store = store{d: sqliteDialect(), run: s.runTx}
+		err = s.init(ctx)
+		if err == nil {
+			return s, nil
+		}
 		db.Close()
-		return nil, fmt.Errorf("open sqlite catalog %q: %w", path, err)
+		if !isSQLiteBusy(err) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("open sqlite catalog %q: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open sqlite catalog %q: %w", path, ctx.Err())
+		case <-time.After(time.Duration(min(attempt, 20)) * 5 * time.Millisecond):
+		}
 	}
-	return s, nil
+}
+
+func isSQLiteBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func (s *SQLite) init(ctx context.Context) error {
