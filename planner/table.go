@@ -18,6 +18,7 @@ import (
 
 	"openwit/ingest"
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
 	"openwit/storage/catalog"
@@ -374,9 +375,9 @@ func appendValue(b array.Builder, v any) error {
 	case *array.BinaryBuilder:
 		switch x := v.(type) {
 		case []byte:
-			bb.Append(x)
+			bb.Append(pgexpr.ByteaInput(x))
 		case string:
-			bb.Append([]byte(x))
+			bb.Append(pgexpr.ByteaInput([]byte(x)))
 		default:
 			return fmt.Errorf("expected bytes, got %T", v)
 		}

@@ -85,3 +85,37 @@ func (InjectableBool) WithResolvedChildren(children []any) (any, error) {
 	}
 	return &boolTyped{c}, nil
 }
+
+// retyped reports its child's values under another engine type (the
+// child's values already have that type's representation).
+type retyped struct {
+	sql.Expression
+	typ sql.Type
+}
+
+func (r *retyped) Type() sql.Type             { return r.typ }
+func (r *retyped) Children() []sql.Expression { return []sql.Expression{r.Expression} }
+func (r *retyped) String() string             { return r.Expression.String() }
+
+func (r *retyped) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), 1)
+	}
+	return &retyped{children[0], r.typ}, nil
+}
+
+func (r *retyped) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := r.Expression.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	if types.IsDecimal(r.typ) {
+		if d, ok := toDecimal(v); ok {
+			return d, nil
+		}
+		if f, ok := v.(float64); ok {
+			return castDecimal(f)
+		}
+	}
+	return v, nil
+}

@@ -1,6 +1,7 @@
 package pgexpr
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"regexp"
@@ -185,7 +186,7 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		case []byte:
 			return x, nil
 		case string:
-			return []byte(x), nil
+			return ByteaInput([]byte(x)), nil
 		}
 	}
 	if p, s, ok := storage.NumericPrecisionScale(to); ok {
@@ -458,6 +459,9 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case string:
 		return x, nil
 	case []byte:
+		if oid == pgtypes.OIDBytea {
+			return `\x` + hex.EncodeToString(x), nil
+		}
 		return string(x), nil
 	case bool:
 		if x {
@@ -553,4 +557,16 @@ type InjectableLiteral struct {
 // WithResolvedChildren implements sqlparser.Injectable.
 func (l InjectableLiteral) WithResolvedChildren([]any) (any, error) {
 	return expression.NewLiteral(l.Value, l.Type), nil
+}
+
+// ByteaInput decodes PostgreSQL's bytea hex input form ('\\x0102'); any
+// other input is taken as the bytes themselves.
+func ByteaInput(b []byte) []byte {
+	if len(b) >= 2 && b[0] == '\\' && (b[1] == 'x' || b[1] == 'X') {
+		out := make([]byte, hex.DecodedLen(len(b)-2))
+		if _, err := hex.Decode(out, b[2:]); err == nil {
+			return out
+		}
+	}
+	return b
 }

@@ -98,7 +98,27 @@ var funcs = map[string]funcDef{
 		}
 		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
 	}},
-	"abs":   {args: []argKind{kNumber}, result: sameAsFirst, eval: evalAbs},
+	"abs": {args: []argKind{kNumber}, result: sameAsFirst, eval: evalAbs},
+	"sign": {args: []argKind{kNumber}, result: func(a []sql.Expression) sql.Type {
+		if types.IsDecimal(a[0].Type()) {
+			return a[0].Type()
+		}
+		return types.Float64
+	}, eval: func(a []any, _ []sql.Type) (any, error) {
+		d, f, isDec := toDecimalOrFloat(a[0])
+		if _, isInt := pgtypes.Int64(a[0]); isDec && !isInt {
+			return decimal.NewFromInt(int64(d.Sign())), nil
+		} else if isInt {
+			f, _ = d.Float64()
+		}
+		switch {
+		case f > 0:
+			return 1.0, nil
+		case f < 0:
+			return -1.0, nil
+		}
+		return f, nil
+	}},
 	"ceil":  {args: []argKind{kNumber}, result: roundResult, eval: roundWith(math.Ceil, func(d decimal.Decimal) decimal.Decimal { return d.Ceil() })},
 	"floor": {args: []argKind{kNumber}, result: roundResult, eval: roundWith(math.Floor, func(d decimal.Decimal) decimal.Decimal { return d.Floor() })},
 	"round": {args: []argKind{kNumber, kInt}, opt: 1, numeric: true, result: roundResult, eval: evalRound},

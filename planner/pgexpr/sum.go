@@ -49,9 +49,12 @@ func (r InjectableSumResult) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("sum: argument is not an expression")
 	}
-	switch r.Info.ArgType {
-	case types.Int16, types.Int32:
+	switch t := r.Info.ArgType; {
+	case t == types.Int16 || t == types.Int32:
 		return &sumToInt8{Cast{Child: sum, To: "int8", typ: types.Int64}}, nil
+	case types.IsInteger(t) || types.IsDecimal(t):
+		// sum(int8) and sum(numeric) are numeric in PostgreSQL.
+		return &retyped{sum, numericType}, nil
 	}
 	return sum, nil
 }
