@@ -169,3 +169,20 @@ func TestEngineErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestStatementTimeout(t *testing.T) {
+	h := newHarness(t)
+	h.mustQuery(`SET statement_timeout = '50ms'`)
+	// A cross join large enough to outlast the timeout.
+	_, err := h.query(`SELECT count(*) FROM generate_series(1, 3000) a, generate_series(1, 3000) b`)
+	if code := pgerror.Code(err); err == nil || code != pgerror.QueryCanceled {
+		t.Fatalf("got %v (%s), want 57014", err, code)
+	}
+	h.mustQuery(`SET statement_timeout = 0`)
+	if got := h.mustQuery(`SELECT count(*) FROM generate_series(1, 300) a, generate_series(1, 30) b`); got != "9000" {
+		t.Fatalf("after reset: %q", got)
+	}
+	if _, err := h.query(`SET statement_timeout = 'soon'`); pgerror.Code(err) != pgerror.InvalidParameterValue {
+		t.Fatalf("bad value: %v", err)
+	}
+}

@@ -166,6 +166,11 @@ func (it *seriesIter) Next(ctx *sql.Context) (sql.Row, error) {
 		return nil, io.EOF
 	}
 	it.n++
+	if it.n%1024 == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if it.n > maxSeriesRows {
 		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "generate_series would produce more than %d rows", maxSeriesRows)
 	}

@@ -325,6 +325,11 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		}
 	}
 	cctx, cancel := context.WithCancel(ctx)
+	if d := s.statementTimeout(); d > 0 {
+		// The deadline covers planning and every row fetched, like
+		// PostgreSQL's statement_timeout.
+		cctx, cancel = context.WithTimeout(ctx, d)
+	}
 	sctx := s.sqlContext(cctx)
 	node, err := p.plan(sctx, bindings)
 	if err != nil {
@@ -540,6 +545,10 @@ func (s *Session) set(st *pgparse.Set) error {
 			return pgerror.New(pgerror.FeatureNotSupported, "client_encoding %q is not supported; OpenWit speaks UTF8", v)
 		}
 		v = "UTF8"
+	case "statement_timeout":
+		if parseTimeoutSetting(v) == 0 && strings.TrimSpace(v) != "0" {
+			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
+		}
 	case "datestyle":
 		if !strings.Contains(strings.ToUpper(v), "ISO") {
 			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)
@@ -665,4 +674,25 @@ func quotedName(msg string) string {
 		return strings.TrimSpace(msg[i+2:])
 	}
 	return msg
+}
+
+// statementTimeout parses the statement_timeout setting (milliseconds, or
+// a number with a unit: 500ms, 2s, 1min); 0 disables it.
+func (s *Session) statementTimeout() time.Duration {
+	return parseTimeoutSetting(s.settings["statement_timeout"])
+}
+
+func parseTimeoutSetting(v string) time.Duration {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if v == "" || v == "0" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Duration(n) * time.Millisecond
+	}
+	v = strings.Replace(strings.Replace(v, "min", "m", 1), " ", "", -1)
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	return 0
 }

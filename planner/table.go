@@ -243,6 +243,9 @@ func (it *batchRowIter) Next(ctx *sql.Context) (sql.Row, error) {
 		if len(it.batches) == 0 {
 			return nil, io.EOF
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		it.cur, it.batches, it.row = it.batches[0], it.batches[1:], 0
 	}
 	row := make(sql.Row, len(it.cols))

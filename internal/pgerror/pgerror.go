@@ -96,5 +96,10 @@ func As(err error) *Error {
 	return &Error{Code: InternalError, Message: err.Error(), Err: err}
 }
 
-// Code returns err's SQLSTATE, XX000 when it carries none.
-func Code(err error) string { return As(err).Code }
+// Code returns err's SQLSTATE, XX000 when it carries none, "" for nil.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return As(err).Code
+}
