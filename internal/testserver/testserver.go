@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -70,6 +71,8 @@ type Server struct {
 	cmd    *exec.Cmd
 	log    *os.File
 	waitCh chan error
+
+	portRetries int
 }
 
 // Options configure Start.
@@ -123,6 +126,15 @@ func (s *Server) start() {
 		select {
 		case err := <-exited:
 			s.cmd = nil
+			s.log.Close()
+			// FreePort cannot reserve a port: another process may take it
+			// before the server binds. Retry on fresh ports.
+			if strings.Contains(s.Log(), "address already in use") && s.portRetries < 3 {
+				s.portRetries++
+				s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
+				s.start()
+				return
+			}
 			tb.Fatalf("openwit exited during startup: %v\n%s", err, s.Log())
 		default:
 		}
