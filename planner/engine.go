@@ -62,7 +62,7 @@ func New(cfg Config) (*Engine, error) {
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
 	e := &Engine{cfg: cfg}
-	pro := &provider{db: &database{eng: e}}
+	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()

@@ -30,21 +30,30 @@ import (
 // plays the role of PostgreSQL's `public` schema.
 const dbName = "public"
 
-// provider exposes OpenWit's tables to go-mysql-server.
-type provider struct{ db *database }
+// provider exposes OpenWit's tables (public) and the generated pg_catalog
+// to go-mysql-server.
+type provider struct {
+	db      *database
+	catalog *pgCatalogDB
+}
 
 var _ sql.DatabaseProvider = (*provider)(nil)
 
 func (p *provider) Database(_ *sql.Context, name string) (sql.Database, error) {
-	if strings.EqualFold(name, dbName) {
+	switch {
+	case strings.EqualFold(name, dbName):
 		return p.db, nil
+	case strings.EqualFold(name, "pg_catalog"):
+		return p.catalog, nil
 	}
 	return nil, sql.ErrDatabaseNotFound.New(name)
 }
+
 func (p *provider) HasDatabase(_ *sql.Context, name string) bool {
-	return strings.EqualFold(name, dbName)
+	return strings.EqualFold(name, dbName) || strings.EqualFold(name, "pg_catalog")
 }
-func (p *provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db} }
+
+func (p *provider) AllDatabases(*sql.Context) []sql.Database { return []sql.Database{p.db, p.catalog} }
 
 // database is the `public` schema: every table in the catalog.
 type database struct {
@@ -58,6 +67,10 @@ func (d *database) Name() string { return dbName }
 func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
 	t, err := d.eng.tableDef(ctx, name)
 	if err != nil {
+		// pg_catalog is on every search_path, ahead of public.
+		if pt := d.eng.pgCatalogTable(name); pt != nil {
+			return pt, true, nil
+		}
 		return nil, false, nil
 	}
 	tbl, err := newTable(d.eng, t)

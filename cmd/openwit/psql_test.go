@@ -53,6 +53,7 @@ func TestPsql(t *testing.T) {
 		{"create insert select",
 			[]string{"-c", "CREATE TABLE t (ts timestamptz, v int)", "-c", "INSERT INTO t VALUES (now(), 42)", "-c", "SELECT v FROM t"},
 			"CREATE TABLE\nINSERT 0 1\n42\n", nil, false},
+		{`\dt lists the table`, []string{"-c", `\dt`}, "public|t|table|openwit\n", nil, false},
 		{"unknown column", []string{"-v", "ON_ERROR_STOP=1", "-c", "select nosuch"},
 			"", []string{"ERROR:", `"nosuch" does not exist`}, true},
 		{"unknown column, verbose", []string{"-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-c", "select nosuch"},

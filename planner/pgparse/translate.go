@@ -856,7 +856,13 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 	switch {
 	case n.GetRangeVar() != nil:
 		rv := n.GetRangeVar()
-		ate := &ast.AliasedTableExpr{Expr: ast.TableName{Name: ast.NewTableIdent(t.rangeVarName(rv))}}
+		tn := ast.TableName{Name: ast.NewTableIdent(rv.Relname)}
+		if rv.Schemaname == "pg_catalog" && (rv.Catalogname == "" || rv.Catalogname == "openwit") {
+			tn.DbQualifier = ast.NewTableIdent("pg_catalog")
+		} else {
+			tn.Name = ast.NewTableIdent(t.rangeVarName(rv))
+		}
+		ate := &ast.AliasedTableExpr{Expr: tn}
 		if rv.Alias != nil {
 			if len(rv.Alias.Colnames) > 0 {
 				t.unsupported("column aliases on a table")
