@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"io"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -136,4 +135,3 @@ func (d *pgCatalogDB) GetTableNames(*sql.Context) ([]string, error) {
 	return []string{"pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, nil
 }
 
-var _ = io.EOF
