@@ -134,4 +134,3 @@ func (d *pgCatalogDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tabl
 func (d *pgCatalogDB) GetTableNames(*sql.Context) ([]string, error) {
 	return []string{"pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, nil
 }
-
