@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"openwit/internal/testpg"
+	"openwit/internal/testserver"
 )
 
 // runnerPG starts one PostgreSQL for the runner tests and returns a function
@@ -18,7 +19,7 @@ import (
 func runnerPG(t *testing.T) func(tb testing.TB, name string) *pgx.Conn {
 	pg := testpg.Start(t)
 	return func(tb testing.TB, name string) *pgx.Conn {
-		conn := connect(tb, pg.CreateDB(tb, name))
+		conn := testserver.Connect(tb, pg.CreateDB(tb, name))
 		tb.Cleanup(func() { conn.Close(context.Background()) })
 		return conn
 	}

@@ -1,13 +1,11 @@
 package sqltests
 
 import (
-	"context"
 	"flag"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -54,13 +52,13 @@ func runTarget(t *testing.T, tgt string) {
 	case TargetPostgres:
 		pg := testpg.Start(t)
 		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
-			return connect(tb, pg.CreateDB(tb, dbName(file)))
+			return testserver.Connect(tb, pg.CreateDB(tb, dbName(file)))
 		}
 	case TargetOpenWit:
 		testserver.Binary(t) // build once: a broken build fails here, not in every file
 		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
 			srv := testserver.Start(tb, testserver.Options{})
-			return connect(tb, srv.DSN())
+			return testserver.Connect(tb, srv.DSN())
 		}
 	}
 	h.RunDir(t, "testdata")
@@ -93,17 +91,6 @@ func TestPendingRecordsAreDocumented(t *testing.T) {
 		}
 	}
 	t.Logf("%d records pending for openwit (run against PostgreSQL only)", pending)
-}
-
-func connect(tb testing.TB, dsn string) *pgx.Conn {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect %s: %v", dsn, err)
-	}
-	return conn
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9]+`)

@@ -122,7 +122,7 @@ func TestConfigFile(t *testing.T) {
 		p := startServe(t, "--config", cfg)
 		p.waitReady(t, httpAddr)
 
-		conn := connect(t, "postgres://openwit@"+pg+"/openwit?sslmode=disable")
+		conn := testserver.Connect(t, "postgres://openwit@"+pg+"/openwit?sslmode=disable")
 		mustExec(t, conn, "CREATE TABLE c (ts timestamptz NOT NULL, v int)")
 		mustExec(t, conn, "INSERT INTO c VALUES ('2024-01-01 00:00:00+00', 7)")
 		var v int32
@@ -149,7 +149,7 @@ func TestConfigFile(t *testing.T) {
 		cfg := writeConfig(t, fmt.Sprintf("pg_addr: %s\nhttp_addr: %s\nflight_addr: %s\ndata_dir: %s\n", filePG, httpAddr, flight, t.TempDir()))
 		p := startServe(t, "--config", cfg, "--pg-addr", flagPG)
 		p.waitReady(t, httpAddr)
-		conn := connect(t, "postgres://openwit@"+flagPG+"/openwit?sslmode=disable")
+		conn := testserver.Connect(t, "postgres://openwit@"+flagPG+"/openwit?sslmode=disable")
 		var one int32
 		if err := conn.QueryRow(t.Context(), "SELECT 1").Scan(&one); err != nil || one != 1 {
 			t.Errorf("SELECT 1 on the --pg-addr port = %d, %v", one, err)

@@ -85,7 +85,7 @@ func crashLoad(tb testing.TB, s *testserver.Server, cycle int, d time.Duration, 
 	tb.Helper()
 	conns := make([]*pgx.Conn, crashWriters)
 	for w := range conns {
-		conns[w] = connect(tb, s.DSN())
+		conns[w] = testserver.Connect(tb, s.DSN())
 	}
 	results := make([]writerResult, crashWriters)
 	var acks atomic.Int64
@@ -201,7 +201,7 @@ func checkBatches(tb testing.TB, conn *pgx.Conn, acked, inFlight, seen map[strin
 func TestServeKillDuringInserts(t *testing.T) {
 	t.Parallel()
 	s := testserver.Start(t, testserver.Options{Args: []string{"--flush-age", "300ms"}})
-	mustExec(t, connect(t, s.DSN()), "CREATE TABLE kv (ts timestamptz NOT NULL, key text, batch text, writer int, n int)")
+	mustExec(t, testserver.Connect(t, s.DSN()), "CREATE TABLE kv (ts timestamptz NOT NULL, key text, batch text, writer int, n int)")
 
 	acked, seen := map[string]bool{}, map[string]bool{}
 	cycles := []struct {
@@ -234,7 +234,7 @@ func TestServeKillDuringInserts(t *testing.T) {
 			t.Fatalf("cycle %d: no batch was acknowledged before the server ended", cycle)
 		}
 		s.Restart()
-		seen = checkBatches(t, connect(t, s.DSN()), acked, inFlight, seen)
+		seen = checkBatches(t, testserver.Connect(t, s.DSN()), acked, inFlight, seen)
 		if t.Failed() {
 			t.Fatalf("cycle %d: inconsistent after restart; log:\n%s", cycle, s.Log())
 		}
@@ -252,7 +252,7 @@ func TestServeKillDuringInserts(t *testing.T) {
 	s.Stop()
 	s.Restart()
 	before := maps.Clone(seen)
-	seen = checkBatches(t, connect(t, s.DSN()), acked, nil, seen)
+	seen = checkBatches(t, testserver.Connect(t, s.DSN()), acked, nil, seen)
 	if len(seen) != len(before) {
 		t.Errorf("after a clean restart %d batches are present, before it %d", len(seen), len(before))
 	}

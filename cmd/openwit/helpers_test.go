@@ -17,20 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// connect opens a pgx connection (default mode: extended protocol with a
-// statement cache) that is closed when the test ends.
-func connect(tb testing.TB, dsn string) *pgx.Conn {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect %s: %v", dsn, err)
-	}
-	tb.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 // mustExec runs one statement and fails the test on error.
 func mustExec(tb testing.TB, conn *pgx.Conn, sql string, args ...any) {
 	tb.Helper()

@@ -11,7 +11,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
 	// Three acknowledged rows, so the ingest and WAL counters have moved.
-	conn := connect(t, s.DSN())
+	conn := testserver.Connect(t, s.DSN())
 	mustExec(t, conn, "CREATE TABLE m (ts timestamptz NOT NULL, v int)")
 	mustExec(t, conn, "INSERT INTO m VALUES ('2024-01-01 00:00:00+00', 1), ('2024-01-01 00:00:01+00', 2), ('2024-01-01 02:00:00+00', 3)")
 

@@ -84,7 +84,7 @@ func countWhere(rows []evRow, pred func(evRow) bool) int64 {
 func TestPgxExtendedProtocol(t *testing.T) {
 	t.Parallel()
 	s := testserver.Start(t, testserver.Options{})
-	conn := connect(t, s.DSN())
+	conn := testserver.Connect(t, s.DSN())
 	ctx := t.Context()
 	if conn.Config().DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
 		t.Fatalf("pgx default mode is %v, want the extended protocol with cached statements", conn.Config().DefaultQueryExecMode)

@@ -287,7 +287,7 @@ func TestServeInsertQueryRestart(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := testserver.Start(t, testserver.Options{Args: tt.args})
-			conn := connect(t, s.DSN())
+			conn := testserver.Connect(t, s.DSN())
 			mustExec(t, conn, logsDDL)
 			for i := 0; i < nRows; i += batch {
 				mustExec(t, conn, insertSQL(rows[i:i+batch]))
@@ -324,7 +324,7 @@ func TestServeInsertQueryRestart(t *testing.T) {
 			if v, ok := metricValue(body, "openwit_ingest_buffered_rows"); !ok || v != 0 {
 				t.Errorf("after a clean restart openwit_ingest_buffered_rows = %v (found %v), want 0: published rows were replayed from the WAL", v, ok)
 			}
-			conn = connect(t, s.DSN())
+			conn = testserver.Connect(t, s.DSN())
 			checkAnswers(t, "after restart", queryAnswers(t, "after restart", conn), want)
 		})
 	}
