@@ -33,7 +33,16 @@ type Config struct {
 	// DefaultShardDuration is the time-shard width of tables that do not
 	// set shard_duration.
 	DefaultShardDuration time.Duration
+	// Parallelism is how many sources a vectorized query reads at once;
+	// 0 means GOMAXPROCS.
+	Parallelism int
+	// QueryMemoryLimit bounds the memory of one vectorized aggregation;
+	// 0 means DefaultQueryMemoryLimit, a negative value means no limit.
+	QueryMemoryLimit int64
 }
+
+// DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.
+const DefaultQueryMemoryLimit = 2 << 30
 
 // Engine plans and runs SQL. It is safe for concurrent use; each client
 // connection uses its own Session.
@@ -53,6 +62,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case cfg.QueryMemoryLimit == 0:
+		cfg.QueryMemoryLimit = DefaultQueryMemoryLimit
+	case cfg.QueryMemoryLimit < 0:
+		cfg.QueryMemoryLimit = 0
+	}
 	if cfg.DefaultShardDuration <= 0 {
 		cfg.DefaultShardDuration = time.Hour
 	}
@@ -66,6 +81,13 @@ func New(cfg Config) (*Engine, error) {
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
+	// The vectorizer runs after every other rule, once go-mysql-server has
+	// assigned execution indexes.
+	for _, b := range a.Batches {
+		if b.Desc == "after-all" {
+			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule})
+		}
+	}
 	ctx := sql.NewEmptyContext()
 	for _, f := range functions(e) {
 		if _, ok := a.Catalog.Function(ctx, f.FunctionName()); ok {

@@ -44,6 +44,9 @@ type Session struct {
 type pgSession struct {
 	*sql.BaseSession
 	loc *time.Location
+	// rowEngine turns the vectorized executor off (SET openwit.vectorize
+	// = off): every plan runs in go-mysql-server's row engine.
+	rowEngine bool
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -458,6 +461,7 @@ func (r *Rows) close() error {
 // accept these names (case-insensitive).
 var defaultSettings = map[string]string{
 	"timezone":                            "UTC",
+	"openwit.vectorize":                   "on",
 	"datestyle":                           "ISO, MDY",
 	"intervalstyle":                       "postgres",
 	"client_encoding":                     "UTF8",
@@ -514,6 +518,7 @@ func (s *Session) set(st *pgparse.Set) error {
 		}
 		s.settings["application_name"], s.settings["session_authorization"] = app, user
 		s.base.loc = time.UTC
+		s.base.rowEngine = false
 		return nil
 	}
 	name := st.Name
@@ -545,6 +550,15 @@ func (s *Session) set(st *pgparse.Set) error {
 			return pgerror.New(pgerror.FeatureNotSupported, "client_encoding %q is not supported; OpenWit speaks UTF8", v)
 		}
 		v = "UTF8"
+	case "openwit.vectorize":
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "on", "true", "yes", "1":
+			v, s.base.rowEngine = "on", false
+		case "off", "false", "no", "0":
+			v, s.base.rowEngine = "off", true
+		default:
+			return pgerror.New(pgerror.InvalidParameterValue, "parameter \"openwit.vectorize\" requires a Boolean value")
+		}
 	case "statement_timeout":
 		if parseTimeoutSetting(v) == 0 && strings.TrimSpace(v) != "0" {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)

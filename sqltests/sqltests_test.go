@@ -35,15 +35,36 @@ func targets(tb testing.TB) []string {
 	return []string{t}
 }
 
+// openWitModes are the ways the OpenWit target runs every script, so the
+// executors are checked against each other and against PostgreSQL:
+// vectorized over the ingest buffers (rows stay buffered: the flush age is
+// an hour), the row engine (SET openwit.vectorize = off), and vectorized
+// over Parquet files (buffers flushed every few milliseconds).
+var openWitModes = []struct {
+	name  string
+	args  []string
+	setup string
+}{
+	{name: TargetOpenWit, args: []string{"--flush-age=1h"}},
+	{name: TargetOpenWit + "-row", args: []string{"--flush-age=1h"}, setup: "SET openwit.vectorize = off"},
+	{name: TargetOpenWit + "-parquet", args: []string{"--flush-age=1ms"}},
+}
+
 // TestSLT runs every testdata/**/*.slt script against each target, one
 // fresh database (PostgreSQL) or server (OpenWit) per file.
 func TestSLT(t *testing.T) {
 	for _, tgt := range targets(t) {
-		t.Run(tgt, func(t *testing.T) { runTarget(t, tgt) })
+		if tgt == TargetPostgres {
+			t.Run(tgt, func(t *testing.T) { runTarget(t, tgt, nil, "") })
+			continue
+		}
+		for _, m := range openWitModes {
+			t.Run(m.name, func(t *testing.T) { runTarget(t, tgt, m.args, m.setup) })
+		}
 	}
 }
 
-func runTarget(t *testing.T, tgt string) {
+func runTarget(t *testing.T, tgt string, args []string, setup string) {
 	if *rewriteFlag && tgt != TargetPostgres {
 		t.Fatalf("-rewrite needs -target=%s: expectations are generated from PostgreSQL, never from OpenWit", TargetPostgres)
 	}
@@ -57,8 +78,14 @@ func runTarget(t *testing.T, tgt string) {
 	case TargetOpenWit:
 		testserver.Binary(t) // build once: a broken build fails here, not in every file
 		h.Connect = func(tb testing.TB, file string) *pgx.Conn {
-			srv := testserver.Start(tb, testserver.Options{})
-			return testserver.Connect(tb, srv.DSN())
+			srv := testserver.Start(tb, testserver.Options{Args: args})
+			conn := testserver.Connect(tb, srv.DSN())
+			if setup != "" {
+				if _, err := conn.Exec(tb.Context(), setup); err != nil {
+					tb.Fatalf("%s: %v", setup, err)
+				}
+			}
+			return conn
 		}
 	}
 	h.RunDir(t, "testdata")

@@ -1,0 +1,1062 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"math/bits"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// ErrMemoryLimit is returned when an operator would hold more memory than
+// Params.MemoryLimit allows.
+var ErrMemoryLimit = errors.New("exec: memory limit exceeded")
+
+// AggFunc names an aggregate.
+type AggFunc string
+
+// Aggregates.
+const (
+	AggCountStar     AggFunc = "count_star"     // rows
+	AggCount         AggFunc = "count"          // non-NULL values of Arg
+	AggSum           AggFunc = "sum"            // integers: exact, as numeric; floats: float8
+	AggMin           AggFunc = "min"            //
+	AggMax           AggFunc = "max"            //
+	AggCountDistinct AggFunc = "count_distinct" // distinct non-NULL values
+	AggFirst         AggFunc = "first"          // Arg of the first row of the group
+	AggList          AggFunc = "list"           // every value of a numeric Arg, as float8, NULLs kept
+)
+
+// Agg is one aggregate output.
+type Agg struct {
+	Func AggFunc `json:"func"`
+	Arg  *Expr   `json:"arg,omitempty"`
+}
+
+// AggSpec describes a hash aggregation: rows are grouped by Keys and the
+// output has one column per Aggs entry, one row per group (exactly one row
+// when there are no keys).
+type AggSpec struct {
+	Keys []*Expr `json:"keys,omitempty"`
+	Aggs []Agg   `json:"aggs"`
+}
+
+// SumIntType is the result type of sum over integers.
+var SumIntType = &arrow.Decimal128Type{Precision: 38, Scale: 0}
+
+// aggTable holds the groups and aggregate states of one aggregation.
+type aggTable struct {
+	mem    memory.Allocator
+	limit  int64
+	keys   []value
+	states []aggState
+	args   []value // per state, nil for count_star
+	groups int
+
+	// Single-key fast paths and the general encoded key.
+	intKeys   map[int64]uint32
+	strKeys   map[string]uint32
+	encKeys   map[string]uint32
+	nullGroup int64 // gid of the NULL key for single-key tables, -1 if none
+	// keyOf records each group's key for merging: int, string or encoded.
+	keyInt []int64
+	keyStr []string
+	mode   keyMode
+	bytes  int64 // approximate memory held
+
+	gids []uint32
+	buf  []byte
+}
+
+type keyMode int
+
+const (
+	keyNone keyMode = iota
+	keyInt
+	keyString
+	keyFloat
+	keyEncoded
+)
+
+func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, error) {
+	t := &aggTable{mem: p.mem(), limit: p.MemoryLimit, nullGroup: -1}
+	for _, k := range spec.Keys {
+		v, err := compileValue(k, schema)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := keyable(v.typ()); !ok {
+			return nil, unsupported("GROUP BY on %s", v.typ())
+		}
+		t.keys = append(t.keys, v)
+	}
+	switch {
+	case len(t.keys) == 0:
+		t.mode = keyNone
+	case len(t.keys) == 1:
+		t.mode, _ = keyable(t.keys[0].typ())
+	default:
+		t.mode = keyEncoded
+	}
+	switch t.mode {
+	case keyInt, keyFloat:
+		t.intKeys = map[int64]uint32{}
+	case keyString:
+		t.strKeys = map[string]uint32{}
+	case keyEncoded:
+		t.encKeys = map[string]uint32{}
+	}
+	for _, a := range spec.Aggs {
+		var arg value
+		if a.Func != AggCountStar {
+			if a.Arg == nil {
+				return nil, fmt.Errorf("exec: %s needs an argument", a.Func)
+			}
+			v, err := compileValue(a.Arg, schema)
+			if err != nil {
+				return nil, err
+			}
+			arg = v
+		}
+		st, err := newAggState(a.Func, arg)
+		if err != nil {
+			return nil, err
+		}
+		t.states = append(t.states, st)
+		t.args = append(t.args, arg)
+	}
+	if t.mode == keyNone {
+		t.addGroups(1)
+	}
+	return t, nil
+}
+
+func keyable(dt arrow.DataType) (keyMode, bool) {
+	switch dt.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.TIMESTAMP, arrow.DATE32, arrow.BOOL:
+		return keyInt, true
+	case arrow.FLOAT32, arrow.FLOAT64:
+		return keyFloat, true
+	case arrow.STRING:
+		return keyString, true
+	}
+	return 0, false
+}
+
+func (t *aggTable) addGroups(n int) {
+	t.groups += n
+	for _, s := range t.states {
+		s.grow(t.groups)
+	}
+}
+
+// newGroup records a new group and returns its id.
+func (t *aggTable) newGroup() (uint32, error) {
+	g := uint32(t.groups)
+	t.addGroups(1)
+	t.bytes += 64 + int64(len(t.states))*16
+	if t.limit > 0 && t.bytes > t.limit && t.groups%1024 == 0 {
+		return 0, fmt.Errorf("%w: hash aggregation holds %d groups, over the %d MiB limit", ErrMemoryLimit, t.groups, t.limit>>20)
+	}
+	return g, nil
+}
+
+// intKey returns element i of an integer-like or float array as a map key;
+// floats are normalized so that -0 = 0 and all NaNs are one key.
+func intKeyGetter(a arrow.Array) func(int) int64 {
+	switch x := a.(type) {
+	case *array.Int64:
+		return func(i int) int64 { return x.Value(i) }
+	case *array.Int32:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Int16:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Int8:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Timestamp:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Date32:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Boolean:
+		return func(i int) int64 {
+			if x.Value(i) {
+				return 1
+			}
+			return 0
+		}
+	case *array.Float64:
+		return func(i int) int64 { return floatKey(x.Value(i)) }
+	case *array.Float32:
+		return func(i int) int64 { return floatKey(float64(x.Value(i))) }
+	}
+	return nil
+}
+
+func floatKey(f float64) int64 {
+	switch {
+	case f != f:
+		return int64(math.Float64bits(math.NaN()))
+	case f == 0:
+		return 0
+	}
+	return int64(math.Float64bits(f))
+}
+
+// consume adds a batch to the table.
+func (t *aggTable) consume(rec arrow.RecordBatch) error {
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	if cap(t.gids) < n {
+		t.gids = make([]uint32, n)
+	}
+	gids := t.gids[:n]
+	if err := t.assign(rec, gids); err != nil {
+		return err
+	}
+	for i, s := range t.states {
+		var a arrow.Array
+		if t.args[i] != nil {
+			var err error
+			a, err = t.args[i].eval(t.mem, rec)
+			if err != nil {
+				return err
+			}
+		}
+		err := s.update(gids, a, n)
+		if a != nil {
+			a.Release()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assign sets gids[i] to the group of row i, creating groups.
+func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
+	if t.mode == keyNone {
+		clear(gids)
+		return nil
+	}
+	keys := make([]arrow.Array, len(t.keys))
+	for i, k := range t.keys {
+		a, err := k.eval(t.mem, rec)
+		if err != nil {
+			return err
+		}
+		defer a.Release()
+		keys[i] = a
+	}
+	switch t.mode {
+	case keyInt, keyFloat:
+		a := keys[0]
+		get := intKeyGetter(a)
+		hasNulls := a.NullN() > 0
+		for i := range gids {
+			if hasNulls && a.IsNull(i) {
+				g, err := t.nullKey()
+				if err != nil {
+					return err
+				}
+				gids[i] = g
+				continue
+			}
+			k := get(i)
+			g, ok := t.intKeys[k]
+			if !ok {
+				var err error
+				if g, err = t.newGroup(); err != nil {
+					return err
+				}
+				t.intKeys[k] = g
+				t.keyInt = append(t.keyInt, k)
+			}
+			gids[i] = g
+		}
+	case keyString:
+		a := keys[0].(*array.String)
+		hasNulls := a.NullN() > 0
+		for i := range gids {
+			if hasNulls && a.IsNull(i) {
+				g, err := t.nullKey()
+				if err != nil {
+					return err
+				}
+				gids[i] = g
+				continue
+			}
+			k := a.Value(i)
+			g, ok := t.strKeys[k]
+			if !ok {
+				var err error
+				if g, err = t.newGroup(); err != nil {
+					return err
+				}
+				k = strings.Clone(k)
+				t.strKeys[k] = g
+				t.keyStr = append(t.keyStr, k)
+				t.bytes += int64(len(k))
+			}
+			gids[i] = g
+		}
+	case keyEncoded:
+		getters := make([]func(int) int64, len(keys))
+		for j, a := range keys {
+			getters[j] = intKeyGetter(a)
+		}
+		for i := range gids {
+			t.buf = t.buf[:0]
+			for j, a := range keys {
+				if a.IsNull(i) {
+					t.buf = append(t.buf, 0)
+					continue
+				}
+				t.buf = append(t.buf, 1)
+				if s, ok := a.(*array.String); ok {
+					v := s.Value(i)
+					t.buf = appendUvarint(t.buf, uint64(len(v)))
+					t.buf = append(t.buf, v...)
+					continue
+				}
+				k := uint64(getters[j](i))
+				t.buf = append(t.buf, byte(k), byte(k>>8), byte(k>>16), byte(k>>24), byte(k>>32), byte(k>>40), byte(k>>48), byte(k>>56))
+			}
+			g, ok := t.encKeys[string(t.buf)]
+			if !ok {
+				var err error
+				if g, err = t.newGroup(); err != nil {
+					return err
+				}
+				k := string(t.buf)
+				t.encKeys[k] = g
+				t.keyStr = append(t.keyStr, k)
+				t.bytes += int64(len(k))
+			}
+			gids[i] = g
+		}
+	}
+	return nil
+}
+
+func appendUvarint(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+func (t *aggTable) nullKey() (uint32, error) {
+	if t.nullGroup < 0 {
+		g, err := t.newGroup()
+		if err != nil {
+			return 0, err
+		}
+		t.nullGroup = int64(g)
+		// Keep keyInt/keyStr aligned with group ids.
+		switch t.mode {
+		case keyInt, keyFloat:
+			t.keyInt = append(t.keyInt, 0)
+		case keyString:
+			t.keyStr = append(t.keyStr, "")
+		}
+	}
+	return uint32(t.nullGroup), nil
+}
+
+// merge folds other (built from the same spec) into t.
+func (t *aggTable) merge(o *aggTable) error {
+	mapping := make([]uint32, o.groups)
+	for g := 0; g < o.groups; g++ {
+		var (
+			id  uint32
+			ok  bool
+			err error
+		)
+		switch {
+		case t.mode == keyNone:
+			id, ok = 0, true
+		case int64(g) == o.nullGroup:
+			id, err = t.nullKey()
+			ok = true
+		case t.mode == keyInt || t.mode == keyFloat:
+			id, ok = t.intKeys[o.keyInt[g]]
+			if !ok {
+				if id, err = t.newGroup(); err == nil {
+					t.intKeys[o.keyInt[g]] = id
+					t.keyInt = append(t.keyInt, o.keyInt[g])
+				}
+			}
+		case t.mode == keyString:
+			id, ok = t.strKeys[o.keyStr[g]]
+			if !ok {
+				if id, err = t.newGroup(); err == nil {
+					t.strKeys[o.keyStr[g]] = id
+					t.keyStr = append(t.keyStr, o.keyStr[g])
+				}
+			}
+		default:
+			id, ok = t.encKeys[o.keyStr[g]]
+			if !ok {
+				if id, err = t.newGroup(); err == nil {
+					t.encKeys[o.keyStr[g]] = id
+					t.keyStr = append(t.keyStr, o.keyStr[g])
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		mapping[g] = id
+	}
+	for i, s := range t.states {
+		if err := s.merge(o.states[i], mapping); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// result builds the output batch.
+func (t *aggTable) result(schema *arrow.Schema) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, len(t.states))
+	for i, s := range t.states {
+		a, err := s.result(t.mem, t.groups)
+		if err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, err
+		}
+		cols[i] = a
+	}
+	rec := array.NewRecordBatch(schema, cols, int64(t.groups))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
+}
+
+func (t *aggTable) schema() *arrow.Schema {
+	fields := make([]arrow.Field, len(t.states))
+	for i, s := range t.states {
+		fields[i] = arrow.Field{Name: fmt.Sprintf("agg%d", i), Type: s.typ(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// HashAgg groups its input; it emits one batch after consuming all of it.
+type HashAgg struct {
+	p      Params
+	child  Operator
+	table  *aggTable
+	sch    *arrow.Schema
+	out    arrow.RecordBatch
+	done   bool
+	closed bool
+}
+
+var _ Operator = (*HashAgg)(nil)
+
+// NewHashAgg returns an aggregation of child.
+func NewHashAgg(p Params, child Operator, spec *AggSpec) (*HashAgg, error) {
+	t, err := newAggTable(p, spec, child.Schema())
+	if err != nil {
+		return nil, err
+	}
+	return &HashAgg{p: p, child: child, table: t, sch: t.schema()}, nil
+}
+
+// Schema implements Operator.
+func (h *HashAgg) Schema() *arrow.Schema { return h.sch }
+
+// Open implements Operator.
+func (h *HashAgg) Open(ctx context.Context) error { return h.child.Open(ctx) }
+
+// Next implements Operator.
+func (h *HashAgg) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if h.done {
+		return nil, io.EOF
+	}
+	for {
+		rec, err := h.child.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := h.table.consume(rec); err != nil {
+			return nil, err
+		}
+	}
+	h.done = true
+	out, err := h.table.result(h.sch)
+	if err != nil {
+		return nil, err
+	}
+	h.out = out
+	return out, nil
+}
+
+// Close implements Operator.
+func (h *HashAgg) Close() error {
+	if h.closed {
+		return nil
+	}
+	h.closed = true
+	if h.out != nil {
+		h.out.Release()
+	}
+	return h.child.Close()
+}
+
+// aggState is the per-group state of one aggregate.
+type aggState interface {
+	typ() arrow.DataType
+	grow(groups int)
+	// update folds n rows; a is the argument (nil for count_star).
+	update(gids []uint32, a arrow.Array, n int) error
+	merge(o aggState, mapping []uint32) error
+	result(mem memory.Allocator, groups int) (arrow.Array, error)
+}
+
+func newAggState(f AggFunc, arg value) (aggState, error) {
+	switch f {
+	case AggCountStar:
+		return &countState{star: true}, nil
+	case AggCount:
+		return &countState{}, nil
+	case AggCountDistinct:
+		if _, ok := keyable(arg.typ()); !ok {
+			return nil, unsupported("count(DISTINCT) on %s", arg.typ())
+		}
+		return &distinctState{sets: map[distinctKey]struct{}{}}, nil
+	case AggSum:
+		switch arg.typ().ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
+			return &sumIntState{}, nil
+		case arrow.FLOAT32, arrow.FLOAT64:
+			return &sumFloatState{}, nil
+		}
+		return nil, unsupported("sum of %s", arg.typ())
+	case AggMin, AggMax, AggFirst:
+		if _, ok := keyable(arg.typ()); !ok {
+			return nil, unsupported("%s of %s", f, arg.typ())
+		}
+		return &valueState{fn: f, dt: arg.typ()}, nil
+	case AggList:
+		switch arg.typ().ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64:
+			return &listState{}, nil
+		}
+		return nil, unsupported("list of %s", arg.typ())
+	}
+	return nil, unsupported("aggregate %s", f)
+}
+
+type countState struct {
+	star   bool
+	counts []int64
+}
+
+func (s *countState) typ() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+func (s *countState) grow(n int)          { s.counts = growTo(s.counts, n) }
+func (s *countState) update(gids []uint32, a arrow.Array, n int) error {
+	if s.star || a.NullN() == 0 {
+		for _, g := range gids[:n] {
+			s.counts[g]++
+		}
+		return nil
+	}
+	for i, g := range gids[:n] {
+		if a.IsValid(i) {
+			s.counts[g]++
+		}
+	}
+	return nil
+}
+func (s *countState) merge(o aggState, m []uint32) error {
+	for g, c := range o.(*countState).counts {
+		s.counts[m[g]] += c
+	}
+	return nil
+}
+func (s *countState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(s.counts[:groups], nil)
+	return b.NewArray(), nil
+}
+
+func growTo[T any](s []T, n int) []T {
+	for len(s) < n {
+		var z T
+		s = append(s, z)
+	}
+	return s
+}
+
+// sumIntState sums integers exactly in 128 bits.
+type sumIntState struct {
+	hi  []int64
+	lo  []uint64
+	has []bool
+}
+
+func (s *sumIntState) typ() arrow.DataType { return SumIntType }
+func (s *sumIntState) grow(n int) {
+	s.hi, s.lo, s.has = growTo(s.hi, n), growTo(s.lo, n), growTo(s.has, n)
+}
+func (s *sumIntState) add(g uint32, v int64) {
+	lo, carry := bits.Add64(s.lo[g], uint64(v), 0)
+	s.lo[g] = lo
+	s.hi[g] += int64(carry)
+	if v < 0 {
+		s.hi[g]--
+	}
+	s.has[g] = true
+}
+func (s *sumIntState) update(gids []uint32, a arrow.Array, n int) error {
+	get := intKeyGetter(a)
+	hasNulls := a.NullN() > 0
+	if x, ok := a.(*array.Int64); ok && !hasNulls {
+		for i, v := range x.Int64Values() {
+			s.add(gids[i], v)
+		}
+		return nil
+	}
+	if x, ok := a.(*array.Int32); ok && !hasNulls {
+		for i, v := range x.Int32Values() {
+			s.add(gids[i], int64(v))
+		}
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		if hasNulls && a.IsNull(i) {
+			continue
+		}
+		s.add(gids[i], get(i))
+	}
+	return nil
+}
+func (s *sumIntState) merge(o aggState, m []uint32) error {
+	os := o.(*sumIntState)
+	for g := range os.has {
+		if !os.has[g] {
+			continue
+		}
+		t := m[g]
+		lo, carry := bits.Add64(s.lo[t], os.lo[g], 0)
+		s.lo[t] = lo
+		s.hi[t] += os.hi[g] + int64(carry)
+		s.has[t] = true
+	}
+	return nil
+}
+func (s *sumIntState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewDecimal128Builder(mem, SumIntType)
+	defer b.Release()
+	for g := 0; g < groups; g++ {
+		if !s.has[g] {
+			b.AppendNull()
+			continue
+		}
+		v := decimal128.New(s.hi[g], s.lo[g])
+		if !v.FitsInPrecision(38) {
+			bi := new(big.Int).Lsh(big.NewInt(s.hi[g]), 64)
+			bi.Add(bi, new(big.Int).SetUint64(s.lo[g]))
+			return nil, fmt.Errorf("exec: sum %s does not fit in 38 digits", bi)
+		}
+		b.Append(v)
+	}
+	return b.NewArray(), nil
+}
+
+type sumFloatState struct {
+	sums []float64
+	has  []bool
+}
+
+func (s *sumFloatState) typ() arrow.DataType { return arrow.PrimitiveTypes.Float64 }
+func (s *sumFloatState) grow(n int)          { s.sums, s.has = growTo(s.sums, n), growTo(s.has, n) }
+func (s *sumFloatState) update(gids []uint32, a arrow.Array, n int) error {
+	hasNulls := a.NullN() > 0
+	switch x := a.(type) {
+	case *array.Float64:
+		for i, v := range x.Float64Values() {
+			if hasNulls && x.IsNull(i) {
+				continue
+			}
+			g := gids[i]
+			s.sums[g] += v
+			s.has[g] = true
+		}
+	case *array.Float32:
+		for i, v := range x.Float32Values() {
+			if hasNulls && x.IsNull(i) {
+				continue
+			}
+			g := gids[i]
+			s.sums[g] += float64(v)
+			s.has[g] = true
+		}
+	}
+	return nil
+}
+func (s *sumFloatState) merge(o aggState, m []uint32) error {
+	os := o.(*sumFloatState)
+	for g := range os.has {
+		if os.has[g] {
+			s.sums[m[g]] += os.sums[g]
+			s.has[m[g]] = true
+		}
+	}
+	return nil
+}
+func (s *sumFloatState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewFloat64Builder(mem)
+	defer b.Release()
+	b.AppendValues(s.sums[:groups], s.has[:groups])
+	return b.NewArray(), nil
+}
+
+// valueState keeps min, max or the first value of a group.
+type valueState struct {
+	fn   AggFunc
+	dt   arrow.DataType
+	set  []bool // a value (or, for first, a NULL) was seen
+	null []bool // first: the first value was NULL
+	ints []int64
+	flts []float64
+	strs []string
+}
+
+func (s *valueState) typ() arrow.DataType { return s.dt }
+func (s *valueState) grow(n int) {
+	s.set, s.null = growTo(s.set, n), growTo(s.null, n)
+	switch s.dt.ID() {
+	case arrow.FLOAT32, arrow.FLOAT64:
+		s.flts = growTo(s.flts, n)
+	case arrow.STRING:
+		s.strs = growTo(s.strs, n)
+	default:
+		s.ints = growTo(s.ints, n)
+	}
+}
+
+// better reports whether candidate c replaces current v.
+func better[T any](fn AggFunc, c, v T, cmp func(a, b T) int) bool {
+	if fn == AggMin {
+		return cmp(c, v) < 0
+	}
+	return cmp(c, v) > 0
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (s *valueState) update(gids []uint32, a arrow.Array, n int) error {
+	hasNulls := a.NullN() > 0
+	first := s.fn == AggFirst
+	switch x := a.(type) {
+	case *array.String:
+		for i := 0; i < n; i++ {
+			g := gids[i]
+			if first && s.set[g] {
+				continue
+			}
+			if hasNulls && x.IsNull(i) {
+				if first {
+					s.set[g], s.null[g] = true, true
+				}
+				continue
+			}
+			v := x.Value(i)
+			if !s.set[g] || (!first && better(s.fn, v, s.strs[g], strings.Compare)) {
+				s.strs[g] = strings.Clone(v)
+				s.set[g] = true
+			}
+		}
+	case *array.Float64, *array.Float32:
+		var get func(int) float64
+		if f, ok := x.(*array.Float64); ok {
+			get = f.Value
+		} else {
+			f32 := x.(*array.Float32)
+			get = func(i int) float64 { return float64(f32.Value(i)) }
+		}
+		for i := 0; i < n; i++ {
+			g := gids[i]
+			if first && s.set[g] {
+				continue
+			}
+			if hasNulls && a.IsNull(i) {
+				if first {
+					s.set[g], s.null[g] = true, true
+				}
+				continue
+			}
+			v := get(i)
+			if !s.set[g] || (!first && better(s.fn, v, s.flts[g], cmpFloat)) {
+				s.flts[g] = v
+				s.set[g] = true
+			}
+		}
+	default:
+		get := intKeyGetter(a)
+		if get == nil {
+			return unsupported("%s of %s", s.fn, a.DataType())
+		}
+		for i := 0; i < n; i++ {
+			g := gids[i]
+			if first && s.set[g] {
+				continue
+			}
+			if hasNulls && a.IsNull(i) {
+				if first {
+					s.set[g], s.null[g] = true, true
+				}
+				continue
+			}
+			v := get(i)
+			if !s.set[g] || (!first && better(s.fn, v, s.ints[g], cmpInt64)) {
+				s.ints[g] = v
+				s.set[g] = true
+			}
+		}
+	}
+	return nil
+}
+
+func (s *valueState) merge(o aggState, m []uint32) error {
+	os := o.(*valueState)
+	for g := range os.set {
+		if !os.set[g] {
+			continue
+		}
+		t := m[g]
+		first := s.fn == AggFirst
+		if first && s.set[t] {
+			continue
+		}
+		take := !s.set[t] || first
+		if !take && !os.null[g] {
+			switch {
+			case s.strs != nil:
+				take = better(s.fn, os.strs[g], s.strs[t], strings.Compare)
+			case s.flts != nil:
+				take = better(s.fn, os.flts[g], s.flts[t], cmpFloat)
+			default:
+				take = better(s.fn, os.ints[g], s.ints[t], cmpInt64)
+			}
+		}
+		if !take {
+			continue
+		}
+		s.set[t], s.null[t] = true, os.null[g]
+		switch {
+		case s.strs != nil:
+			s.strs[t] = os.strs[g]
+		case s.flts != nil:
+			s.flts[t] = os.flts[g]
+		default:
+			s.ints[t] = os.ints[g]
+		}
+	}
+	return nil
+}
+
+func (s *valueState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewBuilder(mem, s.dt)
+	defer b.Release()
+	b.Reserve(groups)
+	for g := 0; g < groups; g++ {
+		if !s.set[g] || s.null[g] {
+			b.AppendNull()
+			continue
+		}
+		switch bb := b.(type) {
+		case *array.StringBuilder:
+			bb.Append(s.strs[g])
+		case *array.Float64Builder:
+			bb.Append(s.flts[g])
+		case *array.Float32Builder:
+			bb.Append(float32(s.flts[g]))
+		case *array.Int64Builder:
+			bb.Append(s.ints[g])
+		case *array.Int32Builder:
+			bb.Append(int32(s.ints[g]))
+		case *array.Int16Builder:
+			bb.Append(int16(s.ints[g]))
+		case *array.Int8Builder:
+			bb.Append(int8(s.ints[g]))
+		case *array.TimestampBuilder:
+			bb.Append(arrow.Timestamp(s.ints[g]))
+		case *array.Date32Builder:
+			bb.Append(arrow.Date32(s.ints[g]))
+		case *array.BooleanBuilder:
+			bb.Append(s.ints[g] != 0)
+		default:
+			return nil, unsupported("result of type %s", s.dt)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+type distinctKey struct {
+	g uint32
+	i int64
+	s string
+}
+
+// distinctState counts distinct non-NULL values per group.
+type distinctState struct {
+	sets   map[distinctKey]struct{}
+	counts []int64
+}
+
+func (s *distinctState) typ() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
+func (s *distinctState) grow(n int)          { s.counts = growTo(s.counts, n) }
+func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
+	hasNulls := a.NullN() > 0
+	if x, ok := a.(*array.String); ok {
+		for i := 0; i < n; i++ {
+			if hasNulls && x.IsNull(i) {
+				continue
+			}
+			k := distinctKey{g: gids[i], s: x.Value(i)}
+			if _, ok := s.sets[k]; !ok {
+				k.s = strings.Clone(k.s)
+				s.sets[k] = struct{}{}
+				s.counts[k.g]++
+			}
+		}
+		return nil
+	}
+	get := intKeyGetter(a)
+	for i := 0; i < n; i++ {
+		if hasNulls && a.IsNull(i) {
+			continue
+		}
+		k := distinctKey{g: gids[i], i: get(i)}
+		if _, ok := s.sets[k]; !ok {
+			s.sets[k] = struct{}{}
+			s.counts[k.g]++
+		}
+	}
+	return nil
+}
+func (s *distinctState) merge(o aggState, m []uint32) error {
+	for k := range o.(*distinctState).sets {
+		k.g = m[k.g]
+		if _, ok := s.sets[k]; !ok {
+			s.sets[k] = struct{}{}
+			s.counts[k.g]++
+		}
+	}
+	return nil
+}
+func (s *distinctState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(s.counts[:groups], nil)
+	return b.NewArray(), nil
+}
+
+// listState collects every value of a group as float8 (NULLs kept).
+type listState struct {
+	vals  [][]float64
+	nulls [][]bool
+	seen  []bool
+}
+
+// ListType is the result type of AggList.
+var ListType = arrow.ListOf(arrow.PrimitiveTypes.Float64)
+
+func (s *listState) typ() arrow.DataType { return ListType }
+func (s *listState) grow(n int) {
+	s.vals, s.nulls, s.seen = growTo(s.vals, n), growTo(s.nulls, n), growTo(s.seen, n)
+}
+func (s *listState) update(gids []uint32, a arrow.Array, n int) error {
+	var get func(int) float64
+	switch x := a.(type) {
+	case *array.Float64:
+		get = x.Value
+	case *array.Float32:
+		get = func(i int) float64 { return float64(x.Value(i)) }
+	default:
+		ig := intKeyGetter(a)
+		get = func(i int) float64 { return float64(ig(i)) }
+	}
+	hasNulls := a.NullN() > 0
+	for i := 0; i < n; i++ {
+		g := gids[i]
+		s.seen[g] = true
+		if hasNulls && a.IsNull(i) {
+			s.vals[g] = append(s.vals[g], 0)
+			s.nulls[g] = growTo(s.nulls[g], len(s.vals[g]))
+			s.nulls[g][len(s.vals[g])-1] = true
+			continue
+		}
+		s.vals[g] = append(s.vals[g], get(i))
+	}
+	return nil
+}
+func (s *listState) merge(o aggState, m []uint32) error {
+	os := o.(*listState)
+	for g := range os.seen {
+		if !os.seen[g] {
+			continue
+		}
+		t := m[g]
+		base := len(s.vals[t])
+		s.vals[t] = append(s.vals[t], os.vals[g]...)
+		s.seen[t] = true
+		for i, isNull := range os.nulls[g] {
+			if isNull {
+				s.nulls[t] = growTo(s.nulls[t], base+i+1)
+				s.nulls[t][base+i] = true
+			}
+		}
+	}
+	return nil
+}
+func (s *listState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
+	b := array.NewListBuilder(mem, arrow.PrimitiveTypes.Float64)
+	defer b.Release()
+	vb := b.ValueBuilder().(*array.Float64Builder)
+	for g := 0; g < groups; g++ {
+		if !s.seen[g] {
+			b.AppendNull()
+			continue
+		}
+		b.Append(true)
+		for i, v := range s.vals[g] {
+			if i < len(s.nulls[g]) && s.nulls[g][i] {
+				vb.AppendNull()
+			} else {
+				vb.Append(v)
+			}
+		}
+	}
+	return b.NewArray(), nil
+}

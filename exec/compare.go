@@ -1,0 +1,271 @@
+package exec
+
+import (
+	"cmp"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// cmpScalar compares an array with a constant.
+type cmpScalar struct {
+	arg   value
+	op    Op
+	class cmpClass
+	i     int64
+	f     float64
+	s     string
+	b     bool
+}
+
+func (c *cmpScalar) test(rec arrow.RecordBatch, out, null []bool) error {
+	a, err := c.arg.eval(memory.DefaultAllocator, rec)
+	if err != nil {
+		return err
+	}
+	defer a.Release()
+	switch x := a.(type) {
+	case *array.Int64:
+		scalarInts(x.Int64Values(), c.i, c.op, out)
+	case *array.Int32:
+		scalarInts(x.Int32Values(), c.i, c.op, out)
+	case *array.Int16:
+		scalarInts(x.Int16Values(), c.i, c.op, out)
+	case *array.Int8:
+		scalarInts(x.Int8Values(), c.i, c.op, out)
+	case *array.Timestamp:
+		scalarInts(x.TimestampValues(), c.i, c.op, out)
+	case *array.Float64:
+		scalarFloats(x.Float64Values(), c.f, c.op, out)
+	case *array.Float32:
+		scalarFloats(x.Float32Values(), c.f, c.op, out)
+	case *array.String:
+		for i := range out {
+			out[i] = cmpResult(cmp.Compare(x.Value(i), c.s), c.op)
+		}
+	case *array.Boolean:
+		for i := range out {
+			out[i] = cmpResult(cmpBools(x.Value(i), c.b), c.op)
+		}
+	default:
+		return unsupported("comparison on %s", a.DataType())
+	}
+	applyNulls(a, out, null)
+	return nil
+}
+
+// applyNulls clears out where a is NULL and records the NULLs.
+func applyNulls(a arrow.Array, out, null []bool) {
+	if a.NullN() == 0 {
+		if null != nil {
+			clear(null)
+		}
+		return
+	}
+	for i := range out {
+		n := a.IsNull(i)
+		if n {
+			out[i] = false
+		}
+		if null != nil {
+			null[i] = n
+		}
+	}
+}
+
+func cmpBools(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+func cmpResult(c int, op Op) bool {
+	switch op {
+	case OpEq:
+		return c == 0
+	case OpNe:
+		return c != 0
+	case OpLt:
+		return c < 0
+	case OpLe:
+		return c <= 0
+	case OpGt:
+		return c > 0
+	}
+	return c >= 0
+}
+
+type integer interface {
+	~int8 | ~int16 | ~int32 | ~int64
+}
+
+func scalarInts[T integer](vals []T, c int64, op Op, out []bool) {
+	// A constant outside T's range still compares correctly in int64.
+	switch op {
+	case OpEq:
+		for i, v := range vals {
+			out[i] = int64(v) == c
+		}
+	case OpNe:
+		for i, v := range vals {
+			out[i] = int64(v) != c
+		}
+	case OpLt:
+		for i, v := range vals {
+			out[i] = int64(v) < c
+		}
+	case OpLe:
+		for i, v := range vals {
+			out[i] = int64(v) <= c
+		}
+	case OpGt:
+		for i, v := range vals {
+			out[i] = int64(v) > c
+		}
+	case OpGe:
+		for i, v := range vals {
+			out[i] = int64(v) >= c
+		}
+	}
+}
+
+// cmpFloat orders floats as PostgreSQL does: NaN equals NaN and is larger
+// than everything else; -0 equals 0.
+func cmpFloat(a, b float64) int {
+	an, bn := math.IsNaN(a), math.IsNaN(b)
+	switch {
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func scalarFloats[T float32 | float64](vals []T, c float64, op Op, out []bool) {
+	if math.IsNaN(c) {
+		for i, v := range vals {
+			out[i] = cmpResult(cmpFloat(float64(v), c), op)
+		}
+		return
+	}
+	// With a non-NaN constant, Go's comparisons are PostgreSQL's except
+	// for NaN inputs, which are larger than c.
+	switch op {
+	case OpEq:
+		for i, v := range vals {
+			out[i] = float64(v) == c
+		}
+	case OpNe:
+		for i, v := range vals {
+			out[i] = float64(v) != c
+		}
+	case OpLt:
+		for i, v := range vals {
+			out[i] = float64(v) < c
+		}
+	case OpLe:
+		for i, v := range vals {
+			out[i] = float64(v) <= c
+		}
+	case OpGt:
+		for i, v := range vals {
+			f := float64(v)
+			out[i] = f > c || f != f
+		}
+	case OpGe:
+		for i, v := range vals {
+			f := float64(v)
+			out[i] = f >= c || f != f
+		}
+	}
+}
+
+// cmpArrays compares two arrays of the same class row by row.
+type cmpArrays struct {
+	l, r  value
+	op    Op
+	class cmpClass
+}
+
+func (c *cmpArrays) test(rec arrow.RecordBatch, out, null []bool) error {
+	la, err := c.l.eval(memory.DefaultAllocator, rec)
+	if err != nil {
+		return err
+	}
+	defer la.Release()
+	ra, err := c.r.eval(memory.DefaultAllocator, rec)
+	if err != nil {
+		return err
+	}
+	defer ra.Release()
+	lg, rg := getter(la), getter(ra)
+	for i := range out {
+		out[i] = cmpResult(compareValues(lg(i), rg(i)), c.op)
+	}
+	applyNulls(la, out, null)
+	if ra.NullN() > 0 {
+		for i := range out {
+			if ra.IsNull(i) {
+				out[i] = false
+				if null != nil {
+					null[i] = true
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// getter returns a function reading element i of a as a comparable Go
+// value: int64, float64, string or bool.
+func getter(a arrow.Array) func(int) any {
+	switch x := a.(type) {
+	case *array.Int64:
+		return func(i int) any { return x.Value(i) }
+	case *array.Int32:
+		return func(i int) any { return int64(x.Value(i)) }
+	case *array.Int16:
+		return func(i int) any { return int64(x.Value(i)) }
+	case *array.Int8:
+		return func(i int) any { return int64(x.Value(i)) }
+	case *array.Timestamp:
+		return func(i int) any { return int64(x.Value(i)) }
+	case *array.Float64:
+		return func(i int) any { return x.Value(i) }
+	case *array.Float32:
+		return func(i int) any { return float64(x.Value(i)) }
+	case *array.String:
+		return func(i int) any { return x.Value(i) }
+	case *array.Boolean:
+		return func(i int) any { return x.Value(i) }
+	}
+	return func(int) any { return nil }
+}
+
+// compareValues orders two values from getter of the same class.
+func compareValues(a, b any) int {
+	switch x := a.(type) {
+	case int64:
+		return cmp.Compare(x, b.(int64))
+	case float64:
+		return cmpFloat(x, b.(float64))
+	case string:
+		return cmp.Compare(x, b.(string))
+	case bool:
+		return cmpBools(x, b.(bool))
+	}
+	return 0
+}

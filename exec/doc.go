@@ -1,0 +1,31 @@
+// Package exec is OpenWit's vectorized executor: operators that pass Arrow
+// record batches, and the plan fragments that describe a pipeline of them.
+//
+// # Operator contract
+//
+// Every operator implements Operator. Open is idempotent; Next returns the
+// next batch, or io.EOF at the end, and the batch stays valid until the next
+// call to Next or Close (callers that keep it Retain it); Close is idempotent
+// and releases everything the operator holds. An operator is used by one
+// goroutine at a time. All Arrow memory comes from the allocator given in
+// Params, so tests can check that nothing leaks.
+//
+// # Fragments
+//
+// A Fragment is the unit of work a coordinator hands to a search worker: a
+// scan of some sources (Parquet files in the object store, or in-memory
+// batches from the ingest buffers), an optional filter, then either a hash
+// aggregation (partial or complete), a top-k, or nothing (the filtered rows
+// stream back). Fragment is plain data with a version and a JSON encoding so
+// that it can travel in a Flight ticket; expressions are Expr trees over the
+// scan's columns.
+//
+// # Semantics
+//
+// The executor implements PostgreSQL semantics, and its results must match
+// the row engine (go-mysql-server) that the planner falls back to: NULL is
+// unknown in comparisons and three-valued in AND/OR/NOT; text compares
+// bytewise (the C collation); NaN is equal to itself and larger than every
+// other float; aggregates skip NULLs; sum of integers is exact (128-bit);
+// an aggregation without GROUP BY returns one row even over no input.
+package exec

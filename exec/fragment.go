@@ -1,0 +1,431 @@
+package exec
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// FragmentVersion is the version of the Fragment encoding this binary
+// writes and the only one it reads.
+const FragmentVersion = 1
+
+// Fragment is a pipeline over some sources of one table:
+// scan → [filter] → [aggregate | top-k | limit].
+type Fragment struct {
+	Version int `json:"version"`
+	// Table names the table, for messages.
+	Table string `json:"table"`
+	// Schema is the table's schema; Columns are scanned from it.
+	Schema  *arrow.Schema `json:"-"`
+	Columns []string      `json:"columns"`
+	Sources []Source      `json:"sources"`
+	// Filter is a predicate over Columns (by position).
+	Filter *Expr     `json:"filter,omitempty"`
+	Agg    *AggSpec  `json:"agg,omitempty"`
+	TopK   *TopKSpec `json:"topk,omitempty"`
+	// Limit stops a plain scan after this many rows; 0 means none.
+	Limit int64 `json:"limit,omitempty"`
+}
+
+// Encode returns the fragment's JSON encoding (the table schema travels
+// separately, as Arrow IPC).
+func (f *Fragment) Encode() ([]byte, error) {
+	for _, s := range f.Sources {
+		if s.File == nil {
+			return nil, errors.New("exec: a fragment with in-memory sources cannot be encoded")
+		}
+	}
+	g := *f
+	g.Version = FragmentVersion
+	return json.Marshal(&g)
+}
+
+// DecodeFragment parses a fragment written by Encode.
+func DecodeFragment(b []byte) (*Fragment, error) {
+	var f Fragment
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("exec: decode fragment: %w", err)
+	}
+	if f.Version != FragmentVersion {
+		return nil, fmt.Errorf("exec: fragment version %d, this binary reads %d", f.Version, FragmentVersion)
+	}
+	return &f, nil
+}
+
+// Validate checks that the fragment can run, compiling its expressions.
+func (f *Fragment) Validate(p Params) error {
+	if f.Agg != nil && f.TopK != nil {
+		return errors.New("exec: a fragment has an aggregation or a top-k, not both")
+	}
+	_, err := f.pipeline(p, Source{})
+	return err
+}
+
+// scanSchema is the schema of the scanned columns.
+func (f *Fragment) scanSchema() (*arrow.Schema, error) {
+	fields := make([]arrow.Field, len(f.Columns))
+	for i, c := range f.Columns {
+		j := f.Schema.FieldIndices(c)
+		if len(j) != 1 {
+			return nil, fmt.Errorf("exec: table %s has no column %q", f.Table, c)
+		}
+		fields[i] = f.Schema.Field(j[0])
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+// pipeline builds scan → filter for one source.
+func (f *Fragment) pipeline(p Params, src Source) (Operator, error) {
+	scan, err := NewScan(p, src, f.Schema, f.Columns, f.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if f.Filter == nil {
+		return scan, nil
+	}
+	return NewFilter(p, scan, f.Filter)
+}
+
+// OutputSchema is the schema of the batches Run returns.
+func (f *Fragment) OutputSchema(p Params) (*arrow.Schema, error) {
+	in, err := f.scanSchema()
+	if err != nil {
+		return nil, err
+	}
+	if f.Agg != nil {
+		t, err := newAggTable(p, f.Agg, in)
+		if err != nil {
+			return nil, err
+		}
+		return t.schema(), nil
+	}
+	return in, nil
+}
+
+// Stats count what a run read.
+type Stats struct {
+	Sources, RowGroups, RowGroupsPruned int
+	Rows                                int64
+}
+
+// Run executes the fragment with up to p.Parallelism sources at a time and
+// returns an operator streaming the result. The operator must be closed.
+func Run(ctx context.Context, p Params, f *Fragment) (Operator, error) {
+	if err := f.Validate(p); err != nil {
+		return nil, err
+	}
+	sch, err := f.OutputSchema(p)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{p: p, f: f, schema: sch}
+	return r, nil
+}
+
+// runner is the operator Run returns.
+type runner struct {
+	p      Params
+	f      *Fragment
+	schema *arrow.Schema
+
+	opened  bool
+	closed  bool
+	cancel  context.CancelFunc
+	out     chan arrow.RecordBatch
+	errc    chan error
+	wg      sync.WaitGroup
+	result  arrow.RecordBatch // aggregation or top-k result
+	emitted bool
+	cur     arrow.RecordBatch
+	rows    int64
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+func (r *runner) Schema() *arrow.Schema { return r.schema }
+
+// Stats returns the counters of the run so far.
+func (r *runner) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
+func (r *runner) Open(ctx context.Context) error {
+	if r.opened {
+		return nil
+	}
+	r.opened = true
+	ctx, r.cancel = context.WithCancel(ctx)
+	if r.f.Agg != nil || r.f.TopK != nil {
+		res, err := r.blocking(ctx)
+		if err != nil {
+			return err
+		}
+		r.result = res
+		return nil
+	}
+	r.out = make(chan arrow.RecordBatch, r.workers())
+	r.errc = make(chan error, 1)
+	srcs := r.sources()
+	for w := 0; w < r.workers(); w++ {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for src := range srcs {
+				if err := r.stream(ctx, src); err != nil {
+					select {
+					case r.errc <- err:
+					default:
+					}
+					r.cancel()
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		r.wg.Wait()
+		close(r.out)
+	}()
+	return nil
+}
+
+func (r *runner) workers() int {
+	n := max(r.p.Parallelism, 1)
+	return max(min(n, len(r.f.Sources)), 1)
+}
+
+func (r *runner) sources() chan Source {
+	c := make(chan Source, len(r.f.Sources))
+	for _, s := range r.f.Sources {
+		c <- s
+	}
+	close(c)
+	return c
+}
+
+func (r *runner) note(op Operator) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Sources++
+	if f, ok := op.(*Filter); ok {
+		op = f.child
+	}
+	if s, ok := op.(*Scan); ok {
+		r.stats.RowGroups += s.RowGroups
+		r.stats.RowGroupsPruned += s.RowGroupsPruned
+	}
+}
+
+// stream sends one source's filtered batches to r.out.
+func (r *runner) stream(ctx context.Context, src Source) error {
+	op, err := r.f.pipeline(r.p, src)
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	if err := op.Open(ctx); err != nil {
+		return err
+	}
+	defer r.note(op)
+	for {
+		rec, err := op.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec.Retain()
+		select {
+		case r.out <- rec:
+		case <-ctx.Done():
+			rec.Release()
+			return ctx.Err()
+		}
+	}
+}
+
+// blocking runs an aggregation or a top-k over all sources, one partial
+// state per worker, and merges them.
+func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
+	in, err := r.f.scanSchema()
+	if err != nil {
+		return nil, err
+	}
+	n := r.workers()
+	aggs := make([]*aggTable, n)
+	tops := make([]*topK, n)
+	errs := make([]error, n)
+	srcs := r.sources()
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		if r.f.Agg != nil {
+			if aggs[w], err = newAggTable(r.p, r.f.Agg, in); err != nil {
+				return nil, err
+			}
+		} else if tops[w], err = newTopK(r.f.TopK, in); err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					errs[w] = fmt.Errorf("exec: panic: %v", v)
+				}
+			}()
+			for src := range srcs {
+				if err := r.consume(ctx, src, aggs[w], tops[w]); err != nil {
+					errs[w] = err
+					r.cancel()
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	defer func() {
+		for _, t := range tops {
+			if t != nil {
+				t.release()
+			}
+		}
+	}()
+	if err := errors.Join(errs...); err != nil {
+		return nil, firstErr(errs)
+	}
+	if r.f.Agg != nil {
+		for _, a := range aggs[1:] {
+			if err := aggs[0].merge(a); err != nil {
+				return nil, err
+			}
+		}
+		return aggs[0].result(r.schema)
+	}
+	for _, t := range tops[1:] {
+		tops[0].merge(t)
+	}
+	return tops[0].result(r.p.mem(), r.schema)
+}
+
+// firstErr prefers a real error over the cancellations it caused.
+func firstErr(errs []error) error {
+	var fallback error
+	for _, e := range errs {
+		if e == nil {
+			continue
+		}
+		if !errors.Is(e, context.Canceled) {
+			return e
+		}
+		fallback = e
+	}
+	return fallback
+}
+
+func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *topK) error {
+	op, err := r.f.pipeline(r.p, src)
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	if err := op.Open(ctx); err != nil {
+		return err
+	}
+	defer r.note(op)
+	for {
+		rec, err := op.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if agg != nil {
+			if err := agg.consume(rec); err != nil {
+				return err
+			}
+		} else {
+			top.consume(rec)
+		}
+	}
+}
+
+func (r *runner) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if !r.opened {
+		if err := r.Open(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if r.out == nil {
+		if r.emitted || r.result == nil {
+			return nil, io.EOF
+		}
+		r.emitted = true
+		return r.result, nil
+	}
+	if r.f.Limit > 0 && r.rows >= r.f.Limit {
+		return nil, io.EOF
+	}
+	select {
+	case rec, ok := <-r.out:
+		if !ok {
+			select {
+			case err := <-r.errc:
+				return nil, err
+			default:
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+		r.cur = rec
+		if r.f.Limit > 0 && r.rows+rec.NumRows() > r.f.Limit {
+			r.cur = rec.NewSlice(0, r.f.Limit-r.rows)
+			rec.Release()
+		}
+		r.rows += r.cur.NumRows()
+		return r.cur, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (r *runner) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.cancel != nil {
+		r.cancel()
+	}
+	if r.out != nil {
+		for rec := range r.out { // drain so workers finish
+			rec.Release()
+		}
+	}
+	r.wg.Wait()
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.result != nil {
+		r.result.Release()
+		r.result = nil
+	}
+	return nil
+}

@@ -1,0 +1,306 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"openwit/storage/objstore"
+	"openwit/storage/pqfile"
+)
+
+// Operator is a vectorized operator; see the package documentation for the
+// contract.
+type Operator interface {
+	// Schema is the schema of every batch Next returns.
+	Schema() *arrow.Schema
+	// Open prepares the operator; it is idempotent.
+	Open(ctx context.Context) error
+	// Next returns the next batch or io.EOF. The batch stays valid until
+	// the next call to Next or Close.
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	// Close releases the operator's resources; it is idempotent.
+	Close() error
+}
+
+// Params are what operators need from the node.
+type Params struct {
+	// Mem allocates every Arrow buffer; nil means memory.DefaultAllocator.
+	Mem memory.Allocator
+	// Bucket is the object store holding the files of file sources.
+	Bucket objstore.Bucket
+	// BatchRows bounds the rows of a scanned batch; 0 means 64Ki.
+	BatchRows int64
+	// Parallelism is how many sources run at once; 0 means 1.
+	Parallelism int
+	// MemoryLimit bounds the bytes a hash aggregation may hold; 0 means
+	// no limit. Exceeding it fails the query with ErrMemoryLimit.
+	MemoryLimit int64
+}
+
+func (p Params) mem() memory.Allocator {
+	if p.Mem == nil {
+		return memory.DefaultAllocator
+	}
+	return p.Mem
+}
+
+func (p Params) batchRows() int64 {
+	if p.BatchRows <= 0 {
+		return 64 * 1024
+	}
+	return p.BatchRows
+}
+
+// Source is one input of a scan: a Parquet file, or in-memory batches
+// (the ingest buffers, which never leave the node that holds them).
+type Source struct {
+	File *FileSource `json:"file,omitempty"`
+	// Batches hold all of the table's columns in table order.
+	Batches []arrow.RecordBatch `json:"-"`
+}
+
+// FileSource names a Parquet file in the object store.
+type FileSource struct {
+	ID   string `json:"id"`
+	Path string `json:"path"`
+	Rows int64  `json:"rows"`
+}
+
+// Scan reads the projected columns of one source.
+type Scan struct {
+	p       Params
+	src     Source
+	cols    []string // projected column names, in output order
+	colIdx  []int    // for batch sources: table column index of each output column
+	schema  *arrow.Schema
+	pruneBy *Expr // conjuncts used to skip row groups (over cols)
+
+	rd     *pqfile.Reader
+	rr     *pqfile.RecordReader
+	bi     int
+	cur    arrow.RecordBatch
+	opened bool
+	closed bool
+
+	// RowGroups and RowGroupsPruned count what the scan kept and skipped.
+	RowGroups, RowGroupsPruned int
+}
+
+var _ Operator = (*Scan)(nil)
+
+// NewScan returns a scan of src producing columns cols (by name) of table
+// schema tableSchema. prune, when not nil, is a predicate over cols whose
+// conjuncts of the form column-op-constant are checked against row-group
+// statistics; rows are not filtered by it.
+func NewScan(p Params, src Source, tableSchema *arrow.Schema, cols []string, prune *Expr) (*Scan, error) {
+	fields := make([]arrow.Field, len(cols))
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		j := tableSchema.FieldIndices(c)
+		if len(j) != 1 {
+			return nil, fmt.Errorf("exec: scan: no column %q", c)
+		}
+		idx[i] = j[0]
+		fields[i] = tableSchema.Field(j[0])
+	}
+	return &Scan{p: p, src: src, cols: cols, colIdx: idx, schema: arrow.NewSchema(fields, nil), pruneBy: prune}, nil
+}
+
+// Schema implements Operator.
+func (s *Scan) Schema() *arrow.Schema { return s.schema }
+
+// Open implements Operator.
+func (s *Scan) Open(ctx context.Context) error {
+	if s.opened {
+		return nil
+	}
+	s.opened = true
+	if s.src.File == nil {
+		return nil
+	}
+	ra, err := objstore.NewReaderAt(ctx, s.p.Bucket, s.src.File.Path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", s.src.File.Path, err)
+	}
+	rd, err := pqfile.NewReader(ra, ra.Size(), s.p.mem())
+	if err != nil {
+		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
+	}
+	s.rd = rd
+	groups := s.keptRowGroups()
+	names := s.cols
+	if len(names) == 0 {
+		// Nothing projected (count(*)): read the first column for the
+		// row count, and hand out batches without columns.
+		names = []string{rd.Schema().Field(0).Name}
+	}
+	rr, err := rd.Read(ctx, names, groups, s.p.batchRows())
+	if err != nil {
+		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
+	}
+	s.rr = rr
+	return nil
+}
+
+// keptRowGroups returns the row groups whose statistics do not rule out
+// the prune predicate (nil: all).
+func (s *Scan) keptRowGroups() []int {
+	n := s.rd.NumRowGroups()
+	s.RowGroups = n
+	if s.pruneBy == nil {
+		return nil
+	}
+	kept := make([]int, 0, n)
+	for g := 0; g < n; g++ {
+		if mayMatch(s.pruneBy, func(col int) (min, max any, ok bool) {
+			mn, mx, nulls, ok := s.rd.RowGroupStats(g, s.cols[col])
+			if !ok || (mn == nil && nulls >= 0) {
+				// All NULL: no comparison can be true.
+				return nil, nil, ok && mn == nil
+			}
+			return mn, mx, true
+		}) {
+			kept = append(kept, g)
+		}
+	}
+	s.RowGroupsPruned = n - len(kept)
+	s.RowGroups = len(kept)
+	return kept
+}
+
+// Next implements Operator.
+func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.src.File == nil {
+		for s.bi < len(s.src.Batches) {
+			b := s.src.Batches[s.bi]
+			s.bi++
+			if b.NumRows() == 0 {
+				continue
+			}
+			cols := make([]arrow.Array, len(s.colIdx))
+			for i, c := range s.colIdx {
+				cols[i] = b.Column(c)
+			}
+			s.cur = array.NewRecordBatch(s.schema, cols, b.NumRows())
+			return s.cur, nil
+		}
+		return nil, io.EOF
+	}
+	if !s.rr.Next() {
+		if err := s.rr.Err(); err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
+		}
+		return nil, io.EOF
+	}
+	rec := s.rr.RecordBatch()
+	if len(s.cols) == 0 {
+		s.cur = array.NewRecordBatch(s.schema, nil, rec.NumRows())
+	} else {
+		rec.Retain()
+		s.cur = rec
+	}
+	return s.cur, nil
+}
+
+// Close implements Operator.
+func (s *Scan) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+	if s.rr != nil {
+		s.rr.Release()
+	}
+	if s.rd != nil {
+		return s.rd.Close()
+	}
+	return nil
+}
+
+// Filter keeps the rows for which a predicate is TRUE.
+type Filter struct {
+	p      Params
+	child  Operator
+	pred   predicate
+	cur    arrow.RecordBatch
+	mask   []bool
+	closed bool
+}
+
+var _ Operator = (*Filter)(nil)
+
+// NewFilter returns a filter of child by e.
+func NewFilter(p Params, child Operator, e *Expr) (*Filter, error) {
+	pred, err := compilePredicate(e, child.Schema())
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{p: p, child: child, pred: pred}, nil
+}
+
+// Schema implements Operator.
+func (f *Filter) Schema() *arrow.Schema { return f.child.Schema() }
+
+// Open implements Operator.
+func (f *Filter) Open(ctx context.Context) error { return f.child.Open(ctx) }
+
+// Next implements Operator.
+func (f *Filter) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if f.cur != nil {
+		f.cur.Release()
+		f.cur = nil
+	}
+	for {
+		rec, err := f.child.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		n := int(rec.NumRows())
+		if cap(f.mask) < n {
+			f.mask = make([]bool, n)
+		}
+		mask := f.mask[:n]
+		if err := f.pred.test(rec, mask, nil); err != nil {
+			return nil, err
+		}
+		out, err := selectRows(f.p.mem(), rec, mask)
+		if err != nil {
+			return nil, err
+		}
+		if out.NumRows() == 0 {
+			out.Release()
+			continue
+		}
+		f.cur = out
+		return out, nil
+	}
+}
+
+// Close implements Operator.
+func (f *Filter) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	if f.cur != nil {
+		f.cur.Release()
+		f.cur = nil
+	}
+	return f.child.Close()
+}

@@ -1,0 +1,254 @@
+package exec
+
+import (
+	"cmp"
+	"container/heap"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// SortKey is one ORDER BY key: a column of the input.
+type SortKey struct {
+	Col  int  `json:"col"`
+	Desc bool `json:"desc,omitempty"`
+	// NullsFirst puts NULLs before every value in the output order
+	// (PostgreSQL's default for DESC).
+	NullsFirst bool `json:"nulls_first,omitempty"`
+}
+
+// TopKSpec keeps the first K rows in the order of Keys.
+type TopKSpec struct {
+	K    int64     `json:"k"`
+	Keys []SortKey `json:"keys"`
+}
+
+// MaxTopK is the largest K the executor keeps in memory.
+const MaxTopK = 100_000
+
+// topEntry is a kept row: its batch (retained), its index and its keys.
+type topEntry struct {
+	rec  arrow.RecordBatch
+	row  int
+	keys []any // int64, float64, string or bool; nil for NULL
+	seq  int64 // arrival order, the last tie-breaker
+}
+
+// topK is a bounded max-heap of rows: the worst kept row is at the root.
+type topK struct {
+	spec    *TopKSpec
+	entries []*topEntry
+	seq     int64
+}
+
+func newTopK(spec *TopKSpec, schema *arrow.Schema) (*topK, error) {
+	if spec.K < 0 || spec.K > MaxTopK {
+		return nil, unsupported("top-k with k=%d", spec.K)
+	}
+	for _, k := range spec.Keys {
+		if k.Col < 0 || k.Col >= schema.NumFields() {
+			return nil, fmt.Errorf("exec: sort column %d out of range", k.Col)
+		}
+		if _, ok := classOf(schema.Field(k.Col).Type); !ok {
+			if schema.Field(k.Col).Type.ID() != arrow.DATE32 {
+				return nil, unsupported("ORDER BY on %s", schema.Field(k.Col).Type)
+			}
+		}
+	}
+	return &topK{spec: spec}, nil
+}
+
+func (t *topK) Len() int           { return len(t.entries) }
+func (t *topK) Less(i, j int) bool { return t.order(t.entries[i], t.entries[j]) > 0 }
+func (t *topK) Swap(i, j int)      { t.entries[i], t.entries[j] = t.entries[j], t.entries[i] }
+func (t *topK) Push(x any)         { t.entries = append(t.entries, x.(*topEntry)) }
+func (t *topK) Pop() any {
+	e := t.entries[len(t.entries)-1]
+	t.entries = t.entries[:len(t.entries)-1]
+	return e
+}
+
+// order compares two entries in output order.
+func (t *topK) order(a, b *topEntry) int {
+	for i, k := range t.spec.Keys {
+		if c := orderValues(a.keys[i], b.keys[i], k); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
+func orderValues(a, b any, k SortKey) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		if k.NullsFirst {
+			return -1
+		}
+		return 1
+	case b == nil:
+		if k.NullsFirst {
+			return 1
+		}
+		return -1
+	}
+	c := compareValues(a, b)
+	if k.Desc {
+		c = -c
+	}
+	return c
+}
+
+// keyAt reads a sort key value of row i.
+func keyAt(a arrow.Array, i int) any {
+	if a.IsNull(i) {
+		return nil
+	}
+	switch x := a.(type) {
+	case *array.Int64:
+		return x.Value(i)
+	case *array.Int32:
+		return int64(x.Value(i))
+	case *array.Int16:
+		return int64(x.Value(i))
+	case *array.Int8:
+		return int64(x.Value(i))
+	case *array.Timestamp:
+		return int64(x.Value(i))
+	case *array.Date32:
+		return int64(x.Value(i))
+	case *array.Float64:
+		return x.Value(i)
+	case *array.Float32:
+		return float64(x.Value(i))
+	case *array.String:
+		return x.Value(i) // cloned when kept
+	case *array.Boolean:
+		return x.Value(i)
+	}
+	return nil
+}
+
+// cmpRowKey is orderValues(row i of a, v) without boxing the row's value.
+func cmpRowKey(a arrow.Array, i int, v any, k SortKey) int {
+	if a.IsNull(i) || v == nil {
+		return orderValues(keyAt(a, i), v, k)
+	}
+	c := 0
+	switch x := a.(type) {
+	case *array.Float64:
+		c = cmpFloat(x.Value(i), v.(float64))
+	case *array.Int64:
+		c = cmp.Compare(x.Value(i), v.(int64))
+	case *array.Int32:
+		c = cmp.Compare(int64(x.Value(i)), v.(int64))
+	case *array.Timestamp:
+		c = cmp.Compare(int64(x.Value(i)), v.(int64))
+	case *array.String:
+		c = cmp.Compare(x.Value(i), v.(string))
+	default:
+		return orderValues(keyAt(a, i), v, k)
+	}
+	if k.Desc {
+		c = -c
+	}
+	return c
+}
+
+// consume offers every row of rec.
+func (t *topK) consume(rec arrow.RecordBatch) {
+	if t.spec.K == 0 {
+		return
+	}
+	n := int(rec.NumRows())
+	cols := make([]arrow.Array, len(t.spec.Keys))
+	for i, k := range t.spec.Keys {
+		cols[i] = rec.Column(k.Col)
+	}
+	first := t.spec.Keys[0]
+	for i := 0; i < n; i++ {
+		if int64(len(t.entries)) >= t.spec.K {
+			// Cheap rejection on the first key before building an entry.
+			root := t.entries[0]
+			if c := cmpRowKey(cols[0], i, root.keys[0], first); c > 0 {
+				continue
+			}
+		}
+		e := &topEntry{rec: rec, row: i, keys: make([]any, len(cols)), seq: t.seq}
+		t.seq++
+		for j, c := range cols {
+			k := keyAt(c, i)
+			if s, ok := k.(string); ok {
+				k = strings.Clone(s)
+			}
+			e.keys[j] = k
+		}
+		if int64(len(t.entries)) < t.spec.K {
+			rec.Retain()
+			heap.Push(t, e)
+			continue
+		}
+		if t.order(e, t.entries[0]) < 0 {
+			rec.Retain()
+			old := t.entries[0]
+			t.entries[0] = e
+			heap.Fix(t, 0)
+			old.rec.Release()
+		}
+	}
+}
+
+// merge moves o's rows into t.
+func (t *topK) merge(o *topK) {
+	for _, e := range o.entries {
+		e.seq += t.seq
+		if int64(len(t.entries)) < t.spec.K {
+			heap.Push(t, e)
+			continue
+		}
+		if t.order(e, t.entries[0]) < 0 {
+			old := t.entries[0]
+			t.entries[0] = e
+			heap.Fix(t, 0)
+			old.rec.Release()
+		} else {
+			e.rec.Release()
+		}
+	}
+	t.seq += o.seq
+	o.entries = nil
+}
+
+// result returns the kept rows in order and releases them.
+func (t *topK) result(mem memory.Allocator, schema *arrow.Schema) (arrow.RecordBatch, error) {
+	es := t.entries
+	t.entries = nil
+	defer func() {
+		for _, e := range es {
+			e.rec.Release()
+		}
+	}()
+	sort.Slice(es, func(i, j int) bool { return t.order(es[i], es[j]) < 0 })
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for _, e := range es {
+		for c := 0; c < schema.NumFields(); c++ {
+			if err := appendFrom(b.Field(c), e.rec.Column(c), e.row); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
+}
+
+func (t *topK) release() {
+	for _, e := range t.entries {
+		e.rec.Release()
+	}
+	t.entries = nil
+}

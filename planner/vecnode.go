@@ -1,0 +1,225 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/exec"
+	"openwit/ingest"
+	"openwit/internal/pgerror"
+)
+
+// vecNode runs a fragment of the plan in the vectorized executor and hands
+// its result to go-mysql-server as rows.
+type vecNode struct {
+	eng    *Engine
+	tbl    *table
+	frag   *exec.Fragment // without Schema and Sources, filled per run
+	schema sql.Schema
+	out    []int     // output column i is result column out[i]
+	kinds  []outKind // per output column (nil: all plain)
+	bounds [2]int64  // time column bounds for file pruning
+}
+
+var _ sql.ExecSourceRel = (*vecNode)(nil)
+
+func (e *Engine) newVecNode(tbl *table, frag *exec.Fragment, schema sql.Schema, out []int, kinds []outKind, bounds [2]int64) sql.Node {
+	return &vecNode{eng: e, tbl: tbl, frag: frag, schema: schema, out: out, kinds: kinds, bounds: bounds}
+}
+
+func (v *vecNode) Resolved() bool       { return true }
+func (v *vecNode) IsReadOnly() bool     { return true }
+func (v *vecNode) Schema() sql.Schema   { return v.schema }
+func (v *vecNode) Children() []sql.Node { return nil }
+func (v *vecNode) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(v, len(children), 0)
+	}
+	return v, nil
+}
+
+// String describes the fragment for EXPLAIN.
+func (v *vecNode) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "VectorizedScan(table=%s", v.tbl.def.Name)
+	if len(v.frag.Columns) > 0 {
+		fmt.Fprintf(&b, ", columns=[%s]", strings.Join(v.frag.Columns, ", "))
+	}
+	if v.frag.Filter != nil {
+		fmt.Fprintf(&b, ", filter=%s", v.frag.Filter.Format(v.frag.Columns))
+	}
+	if a := v.frag.Agg; a != nil {
+		keys := make([]string, len(a.Keys))
+		for i, k := range a.Keys {
+			keys[i] = k.Format(v.frag.Columns)
+		}
+		aggs := make([]string, len(a.Aggs))
+		for i, g := range a.Aggs {
+			if g.Arg == nil {
+				aggs[i] = string(g.Func)
+			} else {
+				aggs[i] = fmt.Sprintf("%s(%s)", g.Func, g.Arg.Format(v.frag.Columns))
+			}
+		}
+		fmt.Fprintf(&b, ", group=[%s], aggregates=[%s]", strings.Join(keys, ", "), strings.Join(aggs, ", "))
+	}
+	if t := v.frag.TopK; t != nil {
+		keys := make([]string, len(t.Keys))
+		for i, k := range t.Keys {
+			keys[i] = v.frag.Columns[k.Col]
+			if k.Desc {
+				keys[i] += " DESC"
+			}
+		}
+		fmt.Fprintf(&b, ", topk=%d by [%s]", t.K, strings.Join(keys, ", "))
+	}
+	if v.bounds[0] != math.MinInt64 || v.bounds[1] != math.MaxInt64 {
+		fmt.Fprintf(&b, ", time=[%s, %s]", fmtMicros(v.bounds[0]), fmtMicros(v.bounds[1]))
+	}
+	if snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID); err == nil {
+		kept, pruned := v.files(snap)
+		fmt.Fprintf(&b, ", files=%d kept, %d pruned by time", len(kept), pruned)
+		if len(snap.Batches) > 0 {
+			b.WriteString(", buffered rows")
+		}
+		snap.Release()
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func fmtMicros(us int64) string {
+	switch us {
+	case math.MinInt64:
+		return "-infinity"
+	case math.MaxInt64:
+		return "infinity"
+	}
+	return timeFromMicros(us).Format("2006-01-02 15:04:05.999999Z07")
+}
+
+// files returns the snapshot's files whose time range meets the bounds.
+func (v *vecNode) files(snap *ingest.Snapshot) (kept []exec.Source, pruned int) {
+	for _, f := range snap.Files {
+		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
+			pruned++
+			continue
+		}
+		kept = append(kept, exec.Source{File: &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}})
+	}
+	return kept, pruned
+}
+
+// RowIter implements sql.ExecSourceRel.
+func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
+	snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID)
+	if err != nil {
+		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", v.tbl.def.Name)
+	}
+	frag := *v.frag
+	frag.Schema = snap.Schema
+	frag.Sources, _ = v.files(snap)
+	if len(snap.Batches) > 0 {
+		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
+	}
+	p := v.eng.execParams()
+	op, err := exec.Run(ctx, p, &frag)
+	if err != nil {
+		snap.Release()
+		return nil, err
+	}
+	return &vecIter{v: v, op: op, snap: snap}, nil
+}
+
+func (e *Engine) execParams() exec.Params {
+	par := e.cfg.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	return exec.Params{Bucket: e.cfg.Bucket, Parallelism: par, MemoryLimit: e.cfg.QueryMemoryLimit}
+}
+
+type vecIter struct {
+	v    *vecNode
+	op   exec.Operator
+	snap *ingest.Snapshot
+	cur  arrow.RecordBatch
+	row  int
+}
+
+func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for it.cur == nil || it.row >= int(it.cur.NumRows()) {
+		rec, err := it.op.Next(ctx)
+		if err != nil {
+			if err != io.EOF {
+				err = execError(err)
+			}
+			return nil, err
+		}
+		it.cur, it.row = rec, 0
+	}
+	row := make(sql.Row, len(it.v.out))
+	for i, c := range it.v.out {
+		col := it.cur.Column(c)
+		if it.v.kinds != nil && it.v.kinds[i] == outJSONList {
+			row[i] = jsonList(col.(*array.List), it.row)
+			continue
+		}
+		val, err := arrowValue(ctx, col, it.row, it.v.schema[i].Type)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = val
+	}
+	it.row++
+	return row, nil
+}
+
+func (it *vecIter) Close(*sql.Context) error {
+	err := it.op.Close()
+	it.snap.Release()
+	return err
+}
+
+// jsonList renders a list value as json_arrayagg does.
+func jsonList(l *array.List, i int) any {
+	if l.IsNull(i) {
+		return nil
+	}
+	start, end := l.ValueOffsets(i)
+	vals := l.ListValues().(*array.Float64)
+	out := make([]any, 0, end-start)
+	for j := start; j < end; j++ {
+		if vals.IsNull(int(j)) {
+			out = append(out, nil)
+		} else {
+			out = append(out, vals.Value(int(j)))
+		}
+	}
+	return types.JSONDocument{Val: out}
+}
+
+// execError maps executor errors to PostgreSQL errors.
+func execError(err error) error {
+	switch {
+	case errorsIs(err, exec.ErrMemoryLimit):
+		return &pgerror.Error{Code: pgerror.OutOfMemory, Message: "out of memory: " + err.Error(), Err: err}
+	case strings.Contains(err.Error(), "does not fit in 38 digits"):
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: "numeric field overflow", Err: err}
+	}
+	return err
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func timeFromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
