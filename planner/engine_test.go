@@ -25,7 +25,11 @@ type harness struct {
 	s   *planner.Session
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessConfig(t, planner.Config{}) }
+
+// newHarnessConfig is newHarness with engine settings from cfg (Catalog,
+// Ingester and Bucket are filled in).
+func newHarnessConfig(t *testing.T, cfg planner.Config) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -47,7 +51,8 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := planner.New(planner.Config{Catalog: cat, Ingester: ing, Bucket: bucket})
+	cfg.Catalog, cfg.Ingester, cfg.Bucket = cat, ing, bucket
+	eng, err := planner.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain:
 	default:
 		return nil
 	}
@@ -146,6 +146,10 @@ func (p *Prepared) describe(ctx context.Context) error {
 		return p.st.Deferred
 	}
 	p.inferParams(node)
+	if p.st.Kind == pgparse.KindExplain {
+		p.cols = []Column{{Name: "QUERY PLAN", TypeOID: pgtypes.OIDText, TypeSize: -1}}
+		return nil
+	}
 	if p.st.Kind == pgparse.KindQuery {
 		for _, c := range node.Schema() {
 			oid, size := pgtypes.OID(c.Type)
@@ -338,6 +342,10 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	if err != nil {
 		cancel()
 		return nil, err
+	}
+	if p.st.Kind == pgparse.KindExplain {
+		cancel()
+		return explainRows(node), nil
 	}
 	schema, iter, _, err := s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
 	if err != nil {
@@ -709,4 +717,14 @@ func parseTimeoutSetting(v string) time.Duration {
 		return d
 	}
 	return 0
+}
+
+// explainRows renders a plan as EXPLAIN's rows, one line each.
+func explainRows(node sql.Node) *Rows {
+	text := sql.DebugString(node)
+	var rows [][]any
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		rows = append(rows, []any{l})
+	}
+	return &Rows{rows: rows, tag: "EXPLAIN"}
 }

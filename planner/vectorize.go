@@ -438,14 +438,18 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 			return c.fail("LIKE on %s", v.LeftChild.Type())
 		}
 		return &exec.Expr{Op: exec.OpLike, Args: []*exec.Expr{c.value(v.LeftChild)}, Str: s, Escape: esc}
-	case *expression.InTuple:
-		tup, ok := v.Right().(expression.Tuple)
+	case *expression.InTuple, *expression.HashInTuple:
+		in := v.(interface {
+			Left() sql.Expression
+			Right() sql.Expression
+		})
+		tup, ok := in.Right().(expression.Tuple)
 		if !ok {
 			return c.fail("IN without a list")
 		}
 		args := make([]*exec.Expr, len(tup))
 		for i, el := range tup {
-			args[i] = c.compare(exec.OpEq, v.Left(), el)
+			args[i] = c.compare(exec.OpEq, in.Left(), el)
 		}
 		return exec.Call(exec.OpOr, args...)
 	case *expression.Between:

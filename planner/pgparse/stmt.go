@@ -18,6 +18,7 @@ const (
 	KindSet                     // Set is set
 	KindShow                    // Show is set
 	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
+	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT
 )
 
 // Statement is one translated statement.

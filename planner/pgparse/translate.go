@@ -116,6 +116,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
 	case n.GetVariableSetStmt() != nil:
 		return t.set(n.GetVariableSetStmt())
+	case n.GetExplainStmt() != nil:
+		return t.explain(n.GetExplainStmt())
 	case n.GetVariableShowStmt() != nil:
 		return &Statement{Kind: KindShow, Show: &Show{Name: strings.ToLower(n.GetVariableShowStmt().Name)}, Tag: "SHOW"}
 	case n.GetTransactionStmt() != nil:
@@ -978,4 +980,39 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 		exprs = append(exprs, &ast.AliasedExpr{Expr: t.expr(a)})
 	}
 	return &ast.TableFuncExpr{Name: name, Exprs: exprs, Alias: ast.NewTableIdent(alias)}
+}
+
+// explain translates EXPLAIN [VERBOSE] SELECT ...; the plan is described,
+// never run.
+func (t *translator) explain(e *pg.ExplainStmt) *Statement {
+	for _, o := range e.Options {
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		switch strings.ToLower(d.Defname) {
+		case "verbose", "costs", "format":
+			if strings.ToLower(d.Defname) == "format" {
+				if v := defElemString(d); v != "" && !strings.EqualFold(v, "text") {
+					t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported; OpenWit prints text plans", strings.ToUpper(v))
+				}
+			}
+		default:
+			t.fail(pgerror.FeatureNotSupported, "EXPLAIN option %s is not supported", strings.ToUpper(d.Defname))
+		}
+	}
+	if e.Query.GetSelectStmt() == nil {
+		t.fail(pgerror.FeatureNotSupported, "EXPLAIN of %s is not supported", statementName(e.Query))
+	}
+	return &Statement{Kind: KindExplain, AST: t.selectStmt(e.Query.GetSelectStmt(), true), Tag: "EXPLAIN"}
+}
+
+func defElemString(d *pg.DefElem) string {
+	if d.Arg == nil {
+		return ""
+	}
+	if s := d.Arg.GetString_(); s != nil {
+		return s.Sval
+	}
+	return ""
 }
