@@ -82,13 +82,119 @@ type Scan struct {
 
 	rd     *pqfile.Reader
 	rr     *pqfile.RecordReader
+	counts []int64 // rows per row group still to emit, without columns
 	bi     int
 	cur    arrow.RecordBatch
 	opened bool
 	closed bool
 
-	// RowGroups and RowGroupsPruned count what the scan kept and skipped.
+	// RowGroups and RowGroupsPruned count what the scan kept and skipped
+	// (by statistics or by probing the filter columns).
 	RowGroups, RowGroupsPruned int
+}
+
+// probe reads only the filter's columns of each row group and drops the
+// row groups where no row passes, so that a selective filter (a needle
+// lookup) decodes the wide columns of the matching row groups only. It
+// stops reading a row group at its first match.
+func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
+	if s.pruneBy == nil {
+		return groups, nil
+	}
+	used := map[int]bool{}
+	exprColumns(s.pruneBy, used)
+	if len(used) == 0 || len(s.cols)-len(used) < 2 {
+		return groups, nil // little to save
+	}
+	if groups == nil {
+		groups = make([]int, s.rd.NumRowGroups())
+		for g := range groups {
+			groups[g] = g
+		}
+	}
+	// The probe schema keeps the projected positions: unused columns are
+	// absent, so the predicate is compiled over a remapped expression.
+	var names []string
+	remap := map[int]int{}
+	for i := range s.cols {
+		if used[i] {
+			remap[i] = len(names)
+			names = append(names, s.cols[i])
+		}
+	}
+	fields := make([]arrow.Field, len(names))
+	for i, n := range names {
+		fields[i] = s.schema.Field(s.schema.FieldIndices(n)[0])
+	}
+	pred, err := compilePredicate(remapColumns(s.pruneBy, remap), arrow.NewSchema(fields, nil))
+	if err != nil {
+		return groups, nil // the filter itself reports it
+	}
+	kept := groups[:0:0]
+	var mask []bool
+	for _, g := range groups {
+		rr, err := s.rd.Read(ctx, names, []int{g}, s.p.batchRows())
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
+		}
+		match := false
+		for !match && rr.Next() {
+			rec := rr.RecordBatch()
+			n := int(rec.NumRows())
+			if cap(mask) < n {
+				mask = make([]bool, n)
+			}
+			if err := pred.test(rec, mask[:n], nil); err != nil {
+				rr.Release()
+				return nil, err
+			}
+			for _, m := range mask[:n] {
+				if m {
+					match = true
+					break
+				}
+			}
+		}
+		err = rr.Err()
+		rr.Release()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
+		}
+		if match {
+			kept = append(kept, g)
+		}
+	}
+	s.RowGroupsPruned += len(groups) - len(kept)
+	s.RowGroups = len(kept)
+	return kept, nil
+}
+
+// exprColumns records the columns e reads.
+func exprColumns(e *Expr, out map[int]bool) {
+	if e == nil {
+		return
+	}
+	if e.Op == OpCol {
+		out[e.Col] = true
+	}
+	for _, a := range e.Args {
+		exprColumns(a, out)
+	}
+}
+
+// remapColumns returns a copy of e with column i renamed to m[i].
+func remapColumns(e *Expr, m map[int]int) *Expr {
+	c := *e
+	if c.Op == OpCol {
+		c.Col = m[c.Col]
+	}
+	if len(e.Args) > 0 {
+		c.Args = make([]*Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = remapColumns(a, m)
+		}
+	}
+	return &c
 }
 
 var _ Operator = (*Scan)(nil)
@@ -133,13 +239,24 @@ func (s *Scan) Open(ctx context.Context) error {
 	}
 	s.rd = rd
 	groups := s.keptRowGroups()
-	names := s.cols
-	if len(names) == 0 {
-		// Nothing projected (count(*)): read the first column for the
-		// row count, and hand out batches without columns.
-		names = []string{rd.Schema().Field(0).Name}
+	if len(s.cols) == 0 {
+		// Nothing projected (count(*)): the row counts come from the
+		// footer; no column is decoded.
+		if groups == nil {
+			groups = make([]int, rd.NumRowGroups())
+			for g := range groups {
+				groups[g] = g
+			}
+		}
+		for _, g := range groups {
+			s.counts = append(s.counts, rd.RowGroupRows(g))
+		}
+		return nil
 	}
-	rr, err := rd.Read(ctx, names, groups, s.p.batchRows())
+	if groups, err = s.probe(ctx, groups); err != nil {
+		return err
+	}
+	rr, err := rd.Read(ctx, s.cols, groups, s.p.batchRows())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
@@ -198,6 +315,20 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		return nil, io.EOF
 	}
+	if s.rr == nil { // no columns: row counts only
+		for len(s.counts) > 0 {
+			n := min(s.counts[0], s.p.batchRows())
+			s.counts[0] -= n
+			if s.counts[0] == 0 {
+				s.counts = s.counts[1:]
+			}
+			if n > 0 {
+				s.cur = array.NewRecordBatch(s.schema, nil, n)
+				return s.cur, nil
+			}
+		}
+		return nil, io.EOF
+	}
 	if !s.rr.Next() {
 		if err := s.rr.Err(); err != nil {
 			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
@@ -205,12 +336,8 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	rec := s.rr.RecordBatch()
-	if len(s.cols) == 0 {
-		s.cur = array.NewRecordBatch(s.schema, nil, rec.NumRows())
-	} else {
-		rec.Retain()
-		s.cur = rec
-	}
+	rec.Retain()
+	s.cur = rec
 	return s.cur, nil
 }
 

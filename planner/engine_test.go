@@ -19,17 +19,17 @@ import (
 )
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	eng *planner.Engine
 	ing *ingest.Ingester
 	s   *planner.Session
 }
 
-func newHarness(t *testing.T) *harness { return newHarnessConfig(t, planner.Config{}) }
+func newHarness(t testing.TB) *harness { return newHarnessConfig(t, planner.Config{}) }
 
 // newHarnessConfig is newHarness with engine settings from cfg (Catalog,
 // Ingester and Bucket are filled in).
-func newHarnessConfig(t *testing.T, cfg planner.Config) *harness {
+func newHarnessConfig(t testing.TB, cfg planner.Config) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()

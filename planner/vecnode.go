@@ -26,7 +26,7 @@ type vecNode struct {
 	tbl    *table
 	frag   *exec.Fragment // without Schema and Sources, filled per run
 	schema sql.Schema
-	out    []int     // output column i is result column out[i]
+	out    []int     // output column i is result column out[i]; -1: NULL (unused above)
 	kinds  []outKind // per output column (nil: all plain)
 	bounds [2]int64  // time column bounds for file pruning
 }
@@ -170,6 +170,9 @@ func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
 	}
 	row := make(sql.Row, len(it.v.out))
 	for i, c := range it.v.out {
+		if c < 0 { // not read by the plan above
+			continue
+		}
 		col := it.cur.Column(c)
 		if it.v.kinds != nil && it.v.kinds[i] == outJSONList {
 			row[i] = jsonList(col.(*array.List), it.row)

@@ -186,10 +186,11 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 			return nil
 		}
 	}
-	// Output column i of the Sort is scan column out[i].
-	var out []int
+	// Output column i of the Sort is table column src[i] (a position in
+	// c.cols).
+	var src []int
 	if inner == nil {
-		out = identity(len(frag.Columns))
+		src = identity(len(c.cols))
 	} else {
 		for _, p := range inner.Projections {
 			if a, ok := p.(*expression.Alias); ok {
@@ -203,15 +204,72 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 			if !ok {
 				return nil
 			}
-			out = append(out, col)
+			src = append(src, col)
 		}
 	}
-	spec := &exec.TopKSpec{K: k}
+	// Only the Sort outputs that the sort keys and the outer projection
+	// read are scanned; the others are NULL in the rows handed upwards.
+	needed := make([]bool, len(src))
 	for _, f := range sortNode.SortFields {
 		gf, ok := f.Column.(*expression.GetField)
-		if !ok || gf.Index() < 0 || gf.Index() >= len(out) {
+		if !ok || gf.Index() < 0 || gf.Index() >= len(src) {
 			return nil
 		}
+		needed[gf.Index()] = true
+	}
+	if outer == nil {
+		for i := range needed {
+			needed[i] = true
+		}
+	} else {
+		for _, p := range outer.Projections {
+			ok := true
+			transform.InspectExpr(p, func(x sql.Expression) bool {
+				if gf, isGF := x.(*expression.GetField); isGF {
+					if gf.Index() < 0 || gf.Index() >= len(src) {
+						ok = false
+					} else {
+						needed[gf.Index()] = true
+					}
+				}
+				return false
+			})
+			if !ok {
+				return nil
+			}
+		}
+	}
+	// Scan the needed table columns plus those the filter reads.
+	scanIdx := map[int]int{}
+	var cols []string
+	add := func(tc int) int {
+		if i, ok := scanIdx[tc]; ok {
+			return i
+		}
+		scanIdx[tc] = len(cols)
+		cols = append(cols, c.cols[tc])
+		return scanIdx[tc]
+	}
+	out := make([]int, len(src))
+	for i, tc := range src {
+		out[i] = -1
+		if needed[i] {
+			out[i] = add(tc)
+		}
+	}
+	if frag.Filter != nil {
+		used := map[int]bool{}
+		collectCols(frag.Filter, used)
+		m := map[int]int{}
+		for tc := range used {
+			m[tc] = add(tc)
+		}
+		frag.Filter = renumber(frag.Filter, m)
+	}
+	frag.Columns = cols
+	spec := &exec.TopKSpec{K: k}
+	for _, f := range sortNode.SortFields {
+		gf := f.Column.(*expression.GetField)
 		if f.NullOrdering != sql.NullsLast {
 			return nil
 		}
@@ -590,4 +648,28 @@ func (c *compiler) timeBounds(filter sql.Expression) [2]int64 {
 	}
 	walk(filter)
 	return b
+}
+
+func collectCols(e *exec.Expr, out map[int]bool) {
+	if e.Op == exec.OpCol {
+		out[e.Col] = true
+	}
+	for _, a := range e.Args {
+		collectCols(a, out)
+	}
+}
+
+// renumber returns e with column i replaced by m[i].
+func renumber(e *exec.Expr, m map[int]int) *exec.Expr {
+	c := *e
+	if c.Op == exec.OpCol {
+		c.Col = m[c.Col]
+	}
+	if len(e.Args) > 0 {
+		c.Args = make([]*exec.Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = renumber(a, m)
+		}
+	}
+	return &c
 }

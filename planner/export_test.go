@@ -1,0 +1,17 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"openwit/storage/catalog"
+)
+
+// TableDef exposes the table definition cache to tests.
+func (e *Engine) TableDef(ctx context.Context, name string) (*catalog.Table, error) {
+	return e.tableDef(ctx, name)
+}
+
+// ArrowSchema exposes the table's Arrow schema to tests.
+func (e *Engine) ArrowSchema(t *catalog.Table) (*arrow.Schema, error) { return e.arrowSchema(t) }
