@@ -83,6 +83,7 @@ type Scan struct {
 	rd     *pqfile.Reader
 	rr     *pqfile.RecordReader
 	counts []int64 // rows per row group still to emit, without columns
+	file   io.Closer // the open object, when the bucket opens files
 	bi     int
 	cur    arrow.RecordBatch
 	opened bool
@@ -229,11 +230,24 @@ func (s *Scan) Open(ctx context.Context) error {
 	if s.src.File == nil {
 		return nil
 	}
-	ra, err := objstore.NewReaderAt(ctx, s.p.Bucket, s.src.File.Path)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", s.src.File.Path, err)
+	var (
+		ra   io.ReaderAt
+		size int64
+	)
+	if fo, ok := s.p.Bucket.(objstore.FileOpener); ok {
+		f, err := fo.OpenFile(ctx, s.src.File.Path)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", s.src.File.Path, err)
+		}
+		s.file, ra, size = f, f, f.Size()
+	} else {
+		r, err := objstore.NewReaderAt(ctx, s.p.Bucket, s.src.File.Path)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", s.src.File.Path, err)
+		}
+		ra, size = r, r.Size()
 	}
-	rd, err := pqfile.NewReader(ra, ra.Size(), s.p.mem())
+	rd, err := pqfile.NewReader(ra, size, s.p.mem())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
@@ -335,10 +349,30 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		return nil, io.EOF
 	}
+	// The file's schema carries Parquet field metadata: relabel the columns
+	// with the scan's schema, the schema of every batch (Arrow IPC writers
+	// check it).
 	rec := s.rr.RecordBatch()
-	rec.Retain()
-	s.cur = rec
+	if sameTypes(rec.Schema(), s.schema) && !rec.Schema().Equal(s.schema) {
+		s.cur = array.NewRecordBatch(s.schema, rec.Columns(), rec.NumRows())
+	} else {
+		rec.Retain()
+		s.cur = rec
+	}
 	return s.cur, nil
+}
+
+// sameTypes reports whether two schemas have the same column types.
+func sameTypes(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.Fields() {
+		if !arrow.TypeEqual(a.Field(i).Type, b.Field(i).Type) {
+			return false
+		}
+	}
+	return true
 }
 
 // Close implements Operator.
@@ -354,10 +388,16 @@ func (s *Scan) Close() error {
 	if s.rr != nil {
 		s.rr.Release()
 	}
+	var err error
 	if s.rd != nil {
-		return s.rd.Close()
+		err = s.rd.Close()
 	}
-	return nil
+	if s.file != nil {
+		if cerr := s.file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // Filter keeps the rows for which a predicate is TRUE.

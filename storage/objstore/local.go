@@ -388,3 +388,39 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// File is an open object for random reads: what FileOpener returns.
+type File interface {
+	io.ReaderAt
+	io.Closer
+	// Size is the object's size in bytes.
+	Size() int64
+}
+
+// FileOpener is an optional Bucket capability: open an object once and
+// read ranges of it without a request per read. Local implements it.
+type FileOpener interface {
+	OpenFile(ctx context.Context, key string) (File, error)
+}
+
+var _ FileOpener = (*Local)(nil)
+
+type localFile struct {
+	*os.File
+	size int64
+}
+
+func (f localFile) Size() int64 { return f.size }
+
+// OpenFile implements FileOpener. The object must not be replaced while it
+// is open (data files are immutable).
+func (l *Local) OpenFile(ctx context.Context, key string) (File, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open %q: %w", key, err)
+	}
+	f, size, err := l.openObject("open", key)
+	if err != nil {
+		return nil, err
+	}
+	return localFile{File: f, size: size}, nil
+}
