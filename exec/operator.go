@@ -82,7 +82,7 @@ type Scan struct {
 
 	rd     *pqfile.Reader
 	rr     *pqfile.RecordReader
-	counts []int64 // rows per row group still to emit, without columns
+	counts []int64   // rows per row group still to emit, without columns
 	file   io.Closer // the open object, when the bucket opens files
 	bi     int
 	cur    arrow.RecordBatch
