@@ -1,6 +1,7 @@
 // Command openwit is the single OpenWit binary: `openwit serve` runs every
-// role in one process on embedded defaults; `openwit version` prints the
-// version.
+// role in one process on embedded defaults; `openwit bench` runs the
+// end-to-end benchmark against DuckDB and PostgreSQL; `openwit version`
+// prints the version.
 package main
 
 import (
@@ -28,6 +29,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		os.Exit(serve(os.Args[2:]))
+	case "bench":
+		os.Exit(benchCmd(os.Args[2:]))
 	case "version", "--version":
 		fmt.Println("openwit", version.Version)
 	case "help", "-h", "--help":
@@ -44,9 +47,10 @@ func usage() {
 
 commands:
   serve     run OpenWit (every role in one process on embedded defaults)
+  bench     benchmark OpenWit against DuckDB and PostgreSQL on synthetic logs
   version   print the version
 
-run 'openwit serve --help' for the serve flags.
+run 'openwit serve --help' or 'openwit bench --help' for their flags.
 `)
 }
 

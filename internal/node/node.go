@@ -169,6 +169,10 @@ func (n *Node) startHTTP() error {
 // Err reports a fatal serving error.
 func (n *Node) Err() <-chan error { return n.errc }
 
+// Flush publishes every buffered row as Parquet files (`openwit bench`
+// flushes after loading so queries read Parquet).
+func (n *Node) Flush(ctx context.Context) error { return n.ing.Flush(ctx) }
+
 // Shutdown stops accepting work, finishes running statements, publishes
 // every buffered row and closes the WAL and catalog.
 func (n *Node) Shutdown(ctx context.Context) error {

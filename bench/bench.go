@@ -1,0 +1,470 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/jackc/pgx/v5"
+
+	"openwit/internal/pgserver"
+	"openwit/version"
+)
+
+// Engine names, as --engines spells them.
+const (
+	EngineOpenWit  = "openwit"
+	EngineDuckDB   = "duckdb"
+	EnginePostgres = "postgres"
+)
+
+// AllEngines lists the engines in report order.
+var AllEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres}
+
+// Config configures one benchmark run.
+type Config struct {
+	Gen GenConfig
+	// Runs is the number of timed runs per query, after one warm-up.
+	Runs int
+	// Engines selects the engines that run queries. DuckDB reads the
+	// Parquet files OpenWit writes, so selecting it loads OpenWit too.
+	Engines []string
+	// PostgresURL is a PostgreSQL database to use (its schema
+	// openwit_bench is dropped and recreated); empty starts a scratch
+	// server from the installed PostgreSQL 15 binaries.
+	PostgresURL string
+	// DuckDBBin is the openwit-duckdb program.
+	DuckDBBin string
+	// WorkDir holds OpenWit's data dir (WORKDIR/openwit, which must not
+	// exist yet); empty uses a new temporary directory. What Run creates
+	// is removed at the end unless Keep.
+	WorkDir string
+	Keep    bool
+	// QueryTimeout bounds one run of one query.
+	QueryTimeout time.Duration
+	// NodeLogger receives the in-process OpenWit node's logs (nil: errors
+	// only, to stderr).
+	NodeLogger *slog.Logger
+	// Progress receives progress lines (nil: discarded).
+	Progress io.Writer
+}
+
+// DefaultConfig returns the defaults of `openwit bench`.
+func DefaultConfig() Config {
+	return Config{
+		Gen:          GenConfig{Rows: 10_000_000, Seed: 1, Days: 3, BatchSize: 65536},
+		Runs:         5,
+		Engines:      slices.Clone(AllEngines),
+		DuckDBBin:    "bin/openwit-duckdb",
+		QueryTimeout: 10 * time.Minute,
+	}
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if err := c.Gen.Validate(); err != nil {
+		return err
+	}
+	if c.Runs < 1 {
+		return errors.New("runs must be at least 1")
+	}
+	if len(c.Engines) == 0 {
+		return errors.New("no engines selected")
+	}
+	for _, e := range c.Engines {
+		if !slices.Contains(AllEngines, e) {
+			return fmt.Errorf("unknown engine %q (known: %s)", e, strings.Join(AllEngines, ", "))
+		}
+	}
+	if c.has(EngineDuckDB) {
+		if _, err := os.Stat(c.DuckDBBin); err != nil {
+			return fmt.Errorf("duckdb program: %w (build it: cd bench/duckdb && go build -o ../../bin/openwit-duckdb .)", err)
+		}
+	}
+	if c.QueryTimeout <= 0 {
+		c.QueryTimeout = 10 * time.Minute
+	}
+	return nil
+}
+
+func (c *Config) has(engine string) bool { return slices.Contains(c.Engines, engine) }
+
+// Report is the outcome of a run (also written by --json).
+type Report struct {
+	Rows      int64             `json:"rows"`
+	Seed      uint64            `json:"seed"`
+	Days      int               `json:"days"`
+	Runs      int               `json:"runs"`
+	Engines   []string          `json:"engines"`
+	StartedAt time.Time         `json:"started_at"`
+	Versions  map[string]string `json:"versions"`
+	// GenerateSeconds is the time to generate every row in memory.
+	GenerateSeconds float64       `json:"generate_seconds"`
+	Load            []LoadResult  `json:"load"`
+	ParquetFiles    int           `json:"parquet_files"`
+	Queries         []QueryReport `json:"queries"`
+	// Geometric means over the queries both engines answered.
+	GeomeanOpenWitVsDuckDB   float64 `json:"geomean_openwit_vs_duckdb,omitempty"`
+	GeomeanPostgresVsOpenWit float64 `json:"geomean_postgres_vs_openwit,omitempty"`
+	Mismatches               int     `json:"mismatches"`
+	Failures                 int     `json:"failures"`
+}
+
+// LoadResult is one load step.
+type LoadResult struct {
+	Engine     string  `json:"engine"`
+	Step       string  `json:"step"` // "flight sql bulk ingest", "flush to parquet", "copy", "analyze"
+	Rows       int64   `json:"rows,omitempty"`
+	Seconds    float64 `json:"seconds"`
+	RowsPerSec float64 `json:"rows_per_sec,omitempty"`
+}
+
+// QueryReport is one query on every engine.
+type QueryReport struct {
+	Name    string                   `json:"name"`
+	SQL     string                   `json:"sql"`
+	Results map[string]*EngineResult `json:"results"`
+	// Mismatches describes each engine whose result differs from the
+	// reference (PostgreSQL, else DuckDB, else OpenWit).
+	Mismatches map[string]string `json:"mismatches,omitempty"`
+
+	query Query
+}
+
+// EngineResult is one query on one engine.
+type EngineResult struct {
+	MedianMs float64     `json:"median_ms,omitempty"`
+	TimesMs  []float64   `json:"times_ms,omitempty"`
+	RowCount int         `json:"row_count"`
+	Error    string      `json:"error,omitempty"`
+	Rows     [][]*string `json:"-"`
+}
+
+// Run runs the benchmark. Query errors and mismatches are recorded in the
+// report (Failures, Mismatches); the error is for setup failures.
+func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
+	nodeLog := cfg.NodeLogger
+	if nodeLog == nil {
+		nodeLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	gen, err := NewGenerator(cfg.Gen)
+	if err != nil {
+		return nil, err
+	}
+	queries := Queries(gen)
+	rep = &Report{Rows: cfg.Gen.Rows, Seed: cfg.Gen.Seed, Days: cfg.Gen.Days, Runs: cfg.Runs, Engines: cfg.Engines,
+		StartedAt: time.Now().UTC(), Versions: map[string]string{EngineOpenWit: version.Version}}
+	for _, q := range queries {
+		rep.Queries = append(rep.Queries, QueryReport{Name: q.Name, SQL: q.SQL, Results: map[string]*EngineResult{}, query: q})
+	}
+
+	// OpenWit's data dir is WorkDir/openwit; only what Run creates is
+	// removed.
+	workDir, cleanup := cfg.WorkDir, ""
+	if workDir == "" {
+		if workDir, err = os.MkdirTemp("", "openwit-bench-"); err != nil {
+			return nil, err
+		}
+		cleanup = workDir
+	}
+	dataDir := filepath.Join(workDir, "openwit")
+	if _, err := os.Stat(dataDir); err == nil {
+		return nil, fmt.Errorf("%s exists (from a --keep run?): remove it or choose another work dir", dataDir)
+	}
+	if cleanup == "" {
+		cleanup = dataDir
+	}
+	if !cfg.Keep {
+		defer os.RemoveAll(cleanup)
+	} else {
+		defer say("kept %s", dataDir)
+	}
+
+	start := time.Now()
+	recs, err := gen.Generate(ctx, memory.DefaultAllocator, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { Release(recs) }()
+	rep.GenerateSeconds = time.Since(start).Seconds()
+	say("generated %d rows in %.1fs (seed %d, %d days)", cfg.Gen.Rows, rep.GenerateSeconds, cfg.Gen.Seed, cfg.Gen.Days)
+	addLoad := func(l LoadResult) {
+		if l.Rows > 0 && l.Seconds > 0 {
+			l.RowsPerSec = float64(l.Rows) / l.Seconds
+		}
+		rep.Load = append(rep.Load, l)
+		if l.RowsPerSec > 0 {
+			say("%s: %s: %d rows in %.2fs (%.0f rows/s)", l.Engine, l.Step, l.Rows, l.Seconds, l.RowsPerSec)
+		} else {
+			say("%s: %s in %.2fs", l.Engine, l.Step, l.Seconds)
+		}
+	}
+
+	// OpenWit: bulk ingest over Flight SQL, then flush to Parquet.
+	var ow *openWit
+	var files []string
+	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) {
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if serr := ow.shutdown(); serr != nil && err == nil {
+				err = fmt.Errorf("stop openwit: %w", serr)
+			}
+		}()
+		if err := ow.createTable(ctx); err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		n, err := ow.ingest(ctx, recs)
+		if err != nil {
+			return nil, err
+		}
+		if n != cfg.Gen.Rows {
+			return nil, fmt.Errorf("openwit bulk ingest acknowledged %d rows, sent %d", n, cfg.Gen.Rows)
+		}
+		addLoad(LoadResult{Engine: EngineOpenWit, Step: "flight sql bulk ingest", Rows: n, Seconds: time.Since(start).Seconds()})
+		start = time.Now()
+		if err := ow.node.Flush(ctx); err != nil {
+			return nil, fmt.Errorf("flush openwit: %w", err)
+		}
+		addLoad(LoadResult{Engine: EngineOpenWit, Step: "flush to parquet", Seconds: time.Since(start).Seconds()})
+		if files, err = ow.parquetFiles(); err != nil {
+			return nil, err
+		}
+		rep.ParquetFiles = len(files)
+		say("openwit: %d parquet files under %s", len(files), filepath.Join(ow.dataDir, "objects"))
+	}
+
+	// PostgreSQL: COPY, then ANALYZE.
+	var pgConn *pgx.Conn
+	pgDSN := cfg.PostgresURL
+	if cfg.has(EnginePostgres) {
+		if pgDSN == "" {
+			srv, err := pgserver.Start()
+			if err != nil {
+				return nil, fmt.Errorf("start postgresql: %w", err)
+			}
+			defer srv.Stop()
+			pgDSN = srv.DSN("")
+			say("postgres: scratch server on port %d", srv.Port)
+		}
+		if pgConn, err = connectPG(ctx, pgDSN, true); err != nil {
+			return nil, fmt.Errorf("connect to postgresql: %w", err)
+		}
+		defer func() { pgConn.Close(context.Background()) }()
+		copyTime, analyzeTime, err := loadPostgres(ctx, pgConn, recs)
+		if err != nil {
+			return nil, err
+		}
+		addLoad(LoadResult{Engine: EnginePostgres, Step: "copy", Rows: cfg.Gen.Rows, Seconds: copyTime.Seconds()})
+		addLoad(LoadResult{Engine: EnginePostgres, Step: "analyze", Seconds: analyzeTime.Seconds()})
+		var v string
+		if err := pgConn.QueryRow(ctx, "SHOW server_version").Scan(&v); err == nil {
+			rep.Versions[EnginePostgres] = v
+		}
+	}
+	Release(recs)
+	recs = nil
+
+	// Queries, one engine at a time.
+	if cfg.has(EngineOpenWit) {
+		say("openwit: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
+		r := &pgRunner{dsn: ow.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+		for i := range rep.Queries {
+			rep.Queries[i].Results[EngineOpenWit] = r.run(ctx, queries[i])
+		}
+		r.close()
+	}
+	if cfg.has(EngineDuckDB) {
+		say("duckdb: running %d queries over %d parquet files", len(queries), len(files))
+		req := duckRequest{Files: files, Warmup: 1, Runs: cfg.Runs, TimeoutMs: cfg.QueryTimeout.Milliseconds()}
+		for _, q := range queries {
+			req.Queries = append(req.Queries, duckQuery{Name: q.Name, SQL: q.SQL})
+		}
+		resp, err := runDuckDB(ctx, cfg.DuckDBBin, req)
+		if err != nil {
+			return nil, err
+		}
+		rep.Versions[EngineDuckDB] = resp.Version
+		for i, r := range resp.Results {
+			rep.Queries[i].Results[EngineDuckDB] = &EngineResult{TimesMs: r.TimesMs, MedianMs: median(r.TimesMs),
+				Rows: r.Rows, RowCount: len(r.Rows), Error: r.Error}
+		}
+	}
+	if cfg.has(EnginePostgres) {
+		say("postgres: running %d queries", len(queries))
+		r := &pgRunner{dsn: pgDSN, postgres: true, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+		for i := range rep.Queries {
+			rep.Queries[i].Results[EnginePostgres] = r.run(ctx, queries[i])
+		}
+		r.close()
+	}
+	rep.compare()
+	return rep, nil
+}
+
+// pgRunner runs queries over the PostgreSQL wire (OpenWit or PostgreSQL),
+// reconnecting after a query that broke the connection.
+type pgRunner struct {
+	dsn      string
+	postgres bool
+	runs     int
+	timeout  time.Duration
+	conn     *pgx.Conn
+}
+
+func (r *pgRunner) run(ctx context.Context, q Query) *EngineResult {
+	res := &EngineResult{}
+	var rows [][]any
+	for i := range 1 + r.runs {
+		if r.conn == nil || r.conn.IsClosed() {
+			conn, err := connectPG(ctx, r.dsn, r.postgres)
+			if err != nil {
+				res.Error = "connect: " + err.Error()
+				return res
+			}
+			r.conn = conn
+		}
+		qctx, cancel := context.WithTimeout(ctx, r.timeout)
+		start := time.Now()
+		got, err := fetchPG(qctx, r.conn, q.SQL)
+		elapsed := time.Since(start)
+		cancel()
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		if i > 0 {
+			res.TimesMs = append(res.TimesMs, float64(elapsed.Microseconds())/1000)
+		}
+		rows = got
+	}
+	res.MedianMs = median(res.TimesMs)
+	res.RowCount = len(rows)
+	res.Rows = make([][]*string, len(rows))
+	for i, r := range rows {
+		res.Rows[i] = make([]*string, len(r))
+		for j, v := range r {
+			res.Rows[i][j] = FormatValue(v)
+		}
+	}
+	return res
+}
+
+func fetchPG(ctx context.Context, conn *pgx.Conn, sql string) ([][]any, error) {
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vals)
+	}
+	return out, rows.Err()
+}
+
+func (r *pgRunner) close() {
+	if r.conn != nil {
+		r.conn.Close(context.Background())
+	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// compare checks every query's results against the reference engine and
+// counts failures and mismatches.
+func (rep *Report) compare() {
+	rep.Mismatches, rep.Failures = 0, 0
+	for i := range rep.Queries {
+		q := &rep.Queries[i]
+		q.Mismatches = nil
+		ref := ""
+		for _, e := range []string{EnginePostgres, EngineDuckDB, EngineOpenWit} {
+			if r := q.Results[e]; r != nil && r.Error == "" && ref == "" {
+				ref = e
+			}
+		}
+		for _, e := range AllEngines {
+			r := q.Results[e]
+			if r == nil {
+				continue
+			}
+			if r.Error != "" {
+				rep.Failures++
+				continue
+			}
+			if e == ref {
+				continue
+			}
+			if d := compareRows(q.query, q.Results[ref].Rows, r.Rows, ref, e); d != "" {
+				if q.Mismatches == nil {
+					q.Mismatches = map[string]string{}
+				}
+				q.Mismatches[e] = d
+				rep.Mismatches++
+			}
+		}
+	}
+	rep.GeomeanOpenWitVsDuckDB = rep.geomean(EngineOpenWit, EngineDuckDB)
+	rep.GeomeanPostgresVsOpenWit = rep.geomean(EnginePostgres, EngineOpenWit)
+}
+
+// ratio is a's median over b's for query q; ok is false unless both ran.
+func (q *QueryReport) ratio(a, b string) (float64, bool) {
+	ra, rb := q.Results[a], q.Results[b]
+	if ra == nil || rb == nil || ra.Error != "" || rb.Error != "" || ra.MedianMs <= 0 || rb.MedianMs <= 0 {
+		return 0, false
+	}
+	return ra.MedianMs / rb.MedianMs, true
+}
+
+func (rep *Report) geomean(a, b string) float64 {
+	var logs []float64
+	for i := range rep.Queries {
+		if r, ok := rep.Queries[i].ratio(a, b); ok {
+			logs = append(logs, math.Log(r))
+		}
+	}
+	if len(logs) == 0 {
+		return 0
+	}
+	var s float64
+	for _, l := range logs {
+		s += l
+	}
+	return math.Exp(s / float64(len(logs)))
+}

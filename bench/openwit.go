@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"openwit/internal/node"
+)
+
+// openWit is an in-process OpenWit node on free loopback ports.
+type openWit struct {
+	node    *node.Node
+	dataDir string
+	pgAddr  string
+	flight  string
+}
+
+// startOpenWit starts a node like `openwit serve` does, on dataDir. Buffers
+// are flushed by size or by Flush, not by age (FlushAge 1h), so every
+// hour shard becomes one Parquet file.
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger) (*openWit, error) {
+	var lastErr error
+	// A free port can be taken before the node binds it: retry.
+	for range 3 {
+		ports, err := freePorts(3)
+		if err != nil {
+			return nil, err
+		}
+		cfg := node.DefaultConfig()
+		cfg.DataDir = dataDir
+		cfg.PGAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
+		cfg.FlightAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
+		cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", ports[2])
+		cfg.FlushAge = time.Hour
+		n, err := node.Start(ctx, cfg, log)
+		if err == nil {
+			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr}, nil
+		}
+		lastErr = err
+		if !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
+	return nil, fmt.Errorf("start openwit: %w", lastErr)
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// DSN is the connection string of the node's PostgreSQL endpoint.
+func (o *openWit) DSN() string {
+	return fmt.Sprintf("postgres://openwit@%s/openwit?sslmode=disable", o.pgAddr)
+}
+
+// createTable creates the logs table over the PostgreSQL wire.
+func (o *openWit) createTable(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, o.DSN())
+	if err != nil {
+		return fmt.Errorf("connect to openwit: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, CreateTableSQL, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return fmt.Errorf("create table in openwit: %w", err)
+	}
+	return nil
+}
+
+// ingest loads recs through Arrow Flight SQL bulk ingest (one DoPut
+// stream; each batch is one WAL record) and returns the row count the
+// server acknowledged.
+func (o *openWit) ingest(ctx context.Context, recs []arrow.RecordBatch) (int64, error) {
+	cl, err := flightsql.NewClient(o.flight, nil, nil, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return 0, fmt.Errorf("connect flight sql: %w", err)
+	}
+	defer cl.Close()
+	rdr, err := array.NewRecordReader(Schema, recs)
+	if err != nil {
+		return 0, err
+	}
+	defer rdr.Release()
+	n, err := cl.ExecuteIngest(ctx, rdr, &flightsql.ExecuteIngestOpts{
+		Table: "logs",
+		TableDefinitionOptions: &flightsql.TableDefinitionOptions{
+			IfNotExist: flightsql.TableDefinitionOptionsTableNotExistOptionFail,
+			IfExists:   flightsql.TableDefinitionOptionsTableExistsOptionAppend,
+		},
+	})
+	if err != nil {
+		return n, fmt.Errorf("flight sql bulk ingest: %w", err)
+	}
+	return n, nil
+}
+
+// parquetFiles lists the data files OpenWit wrote, in the local object
+// store's layout (storage.FileKey: tables/ID/shard=N/FILE.parquet).
+func (o *openWit) parquetFiles() ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(o.dataDir, "objects", "tables", "*", "shard=*", "*.parquet"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, errors.New("openwit wrote no parquet files")
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+func (o *openWit) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return o.node.Shutdown(ctx)
+}

@@ -1,0 +1,41 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+)
+
+// Query is one benchmark query: the same SQL text runs on every engine
+// (PostgreSQL's dialect, written so DuckDB accepts it too).
+type Query struct {
+	Name string
+	SQL  string
+	// RowCountOnly compares only the number of rows (the rows themselves
+	// are not determined, e.g. SELECT * ... LIMIT).
+	RowCountOnly bool
+}
+
+// Queries returns the benchmark queries for data made by g: the time
+// ranges fall in the middle day of the data, and the needle is a trace id
+// that exists. Every multi-row result has a total ORDER BY.
+func Queries(g *Generator) []Query {
+	day := Epoch.AddDate(0, 0, (g.cfg.Days-1)/2)
+	ts := func(t time.Time) string { return "'" + t.Format("2006-01-02 15:04:05") + "+00'" }
+	return []Query{
+		{Name: "count", SQL: `SELECT count(*) FROM logs`},
+		{Name: "count_errors", SQL: `SELECT count(*) FROM logs WHERE level = 'error'`},
+		{Name: "by_level", SQL: `SELECT level, count(*) AS n FROM logs GROUP BY level ORDER BY level`},
+		{Name: "top_error_services", SQL: `SELECT service, count(*) AS errors FROM logs WHERE level = 'error' GROUP BY service ORDER BY errors DESC, service LIMIT 10`},
+		{Name: "p95_latency", SQL: `SELECT service, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95 FROM logs GROUP BY service ORDER BY service`},
+		{Name: "per_minute_day", SQL: fmt.Sprintf(`SELECT date_trunc('minute', ts) AS minute, count(*) AS n FROM logs WHERE ts >= %s AND ts < %s GROUP BY 1 ORDER BY 1`,
+			ts(day), ts(day.AddDate(0, 0, 1)))},
+		{Name: "distinct_hosts", SQL: `SELECT count(DISTINCT host) FROM logs`},
+		{Name: "needle_trace", SQL: fmt.Sprintf(`SELECT ts, service, host, level, status, latency_ms, trace_id, message FROM logs WHERE trace_id = '%s'`,
+			g.TraceID(g.NeedleRow()))},
+		{Name: "like_timeout", SQL: `SELECT count(*) FROM logs WHERE message LIKE '%timeout%'`},
+		{Name: "top_slowest", SQL: `SELECT trace_id, service, latency_ms FROM logs ORDER BY latency_ms DESC, trace_id LIMIT 10`},
+		{Name: "hour_by_service", SQL: fmt.Sprintf(`SELECT service, count(*) AS n, avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms FROM logs WHERE ts >= %s AND ts < %s GROUP BY service ORDER BY service`,
+			ts(day.Add(12*time.Hour)), ts(day.Add(13*time.Hour)))},
+		{Name: "select_star_limit", SQL: `SELECT * FROM logs LIMIT 1000`, RowCountOnly: true},
+	}
+}

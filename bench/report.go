@@ -1,0 +1,132 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable prints the load rates, the per-query table (median ms per
+// engine, OpenWit/DuckDB and PostgreSQL/OpenWit ratios, agreement), the
+// geometric means, and every error and mismatch in full.
+func (rep *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "\nopenwit bench: %d rows, seed %d, %d days, median of %d runs after a warm-up\n", rep.Rows, rep.Seed, rep.Days, rep.Runs)
+	for _, e := range AllEngines {
+		if v, ok := rep.Versions[e]; ok && slices.Contains(rep.Engines, e) {
+			fmt.Fprintf(w, "  %s %s\n", e, v)
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "load\tstep\trows\tseconds\trows/s\t")
+	for _, l := range rep.Load {
+		rate := ""
+		if l.RowsPerSec > 0 {
+			rate = fmt.Sprintf("%.0f", l.RowsPerSec)
+		}
+		rows := ""
+		if l.Rows > 0 {
+			rows = fmt.Sprint(l.Rows)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t\n", l.Engine, l.Step, rows, l.Seconds, rate)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+
+	// Right-aligned numbers, left-aligned names (padded to one width).
+	width := len("geometric mean")
+	for i := range rep.Queries {
+		width = max(width, len(rep.Queries[i].Name))
+	}
+	pad := func(s string) string { return fmt.Sprintf("%-*s", width, s) }
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, pad("query")+"\topenwit ms\tduckdb ms\tpostgres ms\topenwit/duckdb\tpostgres/openwit\tcheck\t")
+	for i := range rep.Queries {
+		q := &rep.Queries[i]
+		cells := []string{pad(q.Name)}
+		for _, e := range AllEngines {
+			cells = append(cells, q.cell(e))
+		}
+		for _, p := range [][2]string{{EngineOpenWit, EngineDuckDB}, {EnginePostgres, EngineOpenWit}} {
+			if r, ok := q.ratio(p[0], p[1]); ok {
+				cells = append(cells, fmt.Sprintf("%.2fx", r))
+			} else {
+				cells = append(cells, "-")
+			}
+		}
+		cells = append(cells, q.check())
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	gm := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", v)
+	}
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t%s\t\t\n", pad("geometric mean"), gm(rep.GeomeanOpenWitVsDuckDB), gm(rep.GeomeanPostgresVsOpenWit))
+	tw.Flush()
+	fmt.Fprintln(w, "\nopenwit/duckdb above 1: OpenWit is slower than DuckDB; postgres/openwit above 1: OpenWit is faster than PostgreSQL.")
+
+	if rep.Failures > 0 {
+		fmt.Fprintf(w, "\n%d QUERY FAILURES:\n", rep.Failures)
+		for i := range rep.Queries {
+			q := &rep.Queries[i]
+			for _, e := range AllEngines {
+				if r := q.Results[e]; r != nil && r.Error != "" {
+					fmt.Fprintf(w, "  %s on %s: %s\n", q.Name, e, r.Error)
+				}
+			}
+		}
+	}
+	if rep.Mismatches > 0 {
+		fmt.Fprintf(w, "\n!!! %d RESULT MISMATCHES:\n", rep.Mismatches)
+		for i := range rep.Queries {
+			q := &rep.Queries[i]
+			for _, e := range AllEngines {
+				if d, ok := q.Mismatches[e]; ok {
+					fmt.Fprintf(w, "  %s: %s\n", q.Name, d)
+				}
+			}
+		}
+	}
+}
+
+func (q *QueryReport) cell(engine string) string {
+	r := q.Results[engine]
+	switch {
+	case r == nil:
+		return "-"
+	case r.Error != "":
+		return "ERROR"
+	}
+	return fmt.Sprintf("%.1f", r.MedianMs)
+}
+
+func (q *QueryReport) check() string {
+	var bad []string
+	for _, e := range AllEngines {
+		if r := q.Results[e]; r != nil && r.Error != "" {
+			bad = append(bad, e+" error")
+		}
+		if _, ok := q.Mismatches[e]; ok {
+			bad = append(bad, e+" MISMATCH")
+		}
+	}
+	if len(bad) == 0 {
+		return "ok"
+	}
+	return strings.Join(bad, ", ")
+}
+
+// WriteJSON writes the report as indented JSON to path.
+func (rep *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

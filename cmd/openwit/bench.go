@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"openwit/bench"
+)
+
+// benchCmd runs `openwit bench`: see package bench and docs/benchmarks.md.
+func benchCmd(args []string) int {
+	cfg := bench.DefaultConfig()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Int64Var(&cfg.Gen.Rows, "rows", cfg.Gen.Rows, "rows of synthetic logs to generate")
+	fs.Uint64Var(&cfg.Gen.Seed, "seed", cfg.Gen.Seed, "generator seed (same seed, same rows)")
+	fs.IntVar(&cfg.Gen.Days, "days", cfg.Gen.Days, "days the rows are spread over, from 2024-01-01 UTC")
+	fs.IntVar(&cfg.Gen.BatchSize, "batch-size", cfg.Gen.BatchSize, "rows per Arrow record batch (one bulk-ingest message)")
+	fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "timed runs per query after one warm-up (the median is reported)")
+	engines := fs.String("engines", strings.Join(cfg.Engines, ","), "engines to run the queries on: openwit,duckdb,postgres")
+	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL to load and query (schema openwit_bench is recreated); default: a scratch server from /usr/lib/postgresql/15/bin")
+	fs.StringVar(&cfg.DuckDBBin, "duckdb-bin", cfg.DuckDBBin, "the openwit-duckdb program (cd bench/duckdb && go build -o ../../bin/openwit-duckdb .)")
+	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for OpenWit's data dir, WORK_DIR/openwit (default: a temporary directory)")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory")
+	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", cfg.QueryTimeout, "limit for one run of one query")
+	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
+	allowMismatch := fs.Bool("allow-mismatch", false, "exit 0 even when engines disagree on a result")
+	allowErrors := fs.Bool("allow-errors", false, "exit 0 even when a query fails on an engine")
+	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	cfg.Engines = nil
+	for _, e := range strings.Split(*engines, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			cfg.Engines = append(cfg.Engines, e)
+		}
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	cfg.NodeLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Progress = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openwit bench:", err)
+		return 1
+	}
+	rep.WriteTable(os.Stdout)
+	if *jsonPath != "" {
+		if err := rep.WriteJSON(*jsonPath); err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench: write json:", err)
+			return 1
+		}
+	}
+	code := 0
+	if rep.Mismatches > 0 && !*allowMismatch {
+		fmt.Fprintf(os.Stderr, "openwit bench: %d result mismatches (--allow-mismatch to exit 0)\n", rep.Mismatches)
+		code = 1
+	}
+	if rep.Failures > 0 && !*allowErrors {
+		fmt.Fprintf(os.Stderr, "openwit bench: %d query failures (--allow-errors to exit 0)\n", rep.Failures)
+		code = 1
+	}
+	return code
+}
