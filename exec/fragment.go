@@ -63,7 +63,10 @@ func (f *Fragment) Validate(p Params) error {
 	if f.Agg != nil && f.TopK != nil {
 		return errors.New("exec: a fragment has an aggregation or a top-k, not both")
 	}
-	_, err := f.pipeline(p, Source{})
+	if _, err := f.pipeline(p, Source{}); err != nil {
+		return err
+	}
+	_, err := f.OutputSchema(p)
 	return err
 }
 
