@@ -44,10 +44,47 @@ type Agg struct {
 // AggSpec describes a hash aggregation: rows are grouped by Keys and the
 // output has one column per Aggs entry, one row per group (exactly one row
 // when there are no keys).
+//
+// Mode splits the aggregation in two phases for distribution: partial
+// aggregations run where the data is and emit per-group states (the
+// partial schema, see AggMode); one final aggregation with the same Keys
+// and Aggs merges them and emits what the complete aggregation would.
 type AggSpec struct {
 	Keys []*Expr `json:"keys,omitempty"`
 	Aggs []Agg   `json:"aggs"`
+	Mode AggMode `json:"mode,omitempty"`
 }
+
+// AggMode is the phase of an aggregation.
+//
+// A partial aggregation outputs one row per group that saw at least one
+// input row (so none for an aggregation without keys over no rows): first
+// one column per key (key0, key1, ...; the key expression's type, NULL for
+// the NULL key), then one state column per aggregate (state0, ...):
+//
+//	count_star, count  int64: the count
+//	sum                Decimal128(38,0) (integers; the exact 128-bit sum, not
+//	                   checked against 38 digits yet) or float64; NULL when
+//	                   every value was NULL
+//	min, max           the argument's type; NULL when every value was NULL
+//	first              the argument's type: the value of the group's first
+//	                   row (NULL when that value was NULL; a row exists only
+//	                   for groups with rows, so no separate marker is needed)
+//	count_distinct     list of the argument's type: the group's distinct
+//	                   non-NULL values, in no particular order
+//	list               list<float64>: the values, NULLs kept
+//
+// A final aggregation reads batches in that schema (Keys and Aggs are the
+// partial's; their expressions are not evaluated again) and outputs the
+// complete aggregation's schema and values.
+type AggMode string
+
+// Aggregation modes.
+const (
+	AggComplete AggMode = ""        // input rows → results
+	AggPartial  AggMode = "partial" // input rows → per-group states
+	AggFinal    AggMode = "final"   // per-group states → results
+)
 
 // SumIntType is the result type of sum over integers.
 var SumIntType = &arrow.Decimal128Type{Precision: 38, Scale: 0}
@@ -72,6 +109,9 @@ type aggTable struct {
 	mode   keyMode
 	bytes  int64 // approximate memory held
 
+	phase AggMode
+	seen  bool // some input row was consumed (here or in a merged table)
+
 	gids []uint32
 	buf  []byte
 }
@@ -87,7 +127,14 @@ const (
 )
 
 func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, error) {
-	t := &aggTable{mem: p.mem(), limit: p.MemoryLimit, nullGroup: -1}
+	t := &aggTable{mem: p.mem(), limit: p.MemoryLimit, nullGroup: -1, phase: spec.Mode}
+	switch spec.Mode {
+	case AggComplete, AggPartial:
+	case AggFinal:
+		return newFinalAggTable(t, spec, schema)
+	default:
+		return nil, unsupported("aggregation mode %q", spec.Mode)
+	}
 	for _, k := range spec.Keys {
 		v, err := compileValue(k, schema)
 		if err != nil {
@@ -98,22 +145,7 @@ func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, erro
 		}
 		t.keys = append(t.keys, v)
 	}
-	switch {
-	case len(t.keys) == 0:
-		t.mode = keyNone
-	case len(t.keys) == 1:
-		t.mode, _ = keyable(t.keys[0].typ())
-	default:
-		t.mode = keyEncoded
-	}
-	switch t.mode {
-	case keyInt, keyFloat:
-		t.intKeys = map[int64]uint32{}
-	case keyString:
-		t.strKeys = map[string]uint32{}
-	case keyEncoded:
-		t.encKeys = map[string]uint32{}
-	}
+	t.initKeys()
 	for _, a := range spec.Aggs {
 		var arg value
 		if a.Func != AggCountStar {
@@ -137,6 +169,26 @@ func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, erro
 		t.addGroups(1)
 	}
 	return t, nil
+}
+
+// initKeys picks the key mode for t.keys and makes its maps.
+func (t *aggTable) initKeys() {
+	switch {
+	case len(t.keys) == 0:
+		t.mode = keyNone
+	case len(t.keys) == 1:
+		t.mode, _ = keyable(t.keys[0].typ())
+	default:
+		t.mode = keyEncoded
+	}
+	switch t.mode {
+	case keyInt, keyFloat:
+		t.intKeys = map[int64]uint32{}
+	case keyString:
+		t.strKeys = map[string]uint32{}
+	case keyEncoded:
+		t.encKeys = map[string]uint32{}
+	}
 }
 
 func keyable(dt arrow.DataType) (keyMode, bool) {
@@ -216,6 +268,7 @@ func (t *aggTable) consume(rec arrow.RecordBatch) error {
 	if n == 0 {
 		return nil
 	}
+	t.seen = true
 	if cap(t.gids) < n {
 		t.gids = make([]uint32, n)
 	}
@@ -232,7 +285,12 @@ func (t *aggTable) consume(rec arrow.RecordBatch) error {
 				return err
 			}
 		}
-		err := s.update(gids, a, n)
+		var err error
+		if t.phase == AggFinal {
+			err = s.absorb(gids, a, n)
+		} else {
+			err = s.update(gids, a, n)
+		}
 		if a != nil {
 			a.Release()
 		}
@@ -377,6 +435,7 @@ func (t *aggTable) nullKey() (uint32, error) {
 
 // merge folds other (built from the same spec) into t.
 func (t *aggTable) merge(o *aggTable) error {
+	t.seen = t.seen || o.seen
 	mapping := make([]uint32, o.groups)
 	for g := 0; g < o.groups; g++ {
 		var (
@@ -430,6 +489,9 @@ func (t *aggTable) merge(o *aggTable) error {
 
 // result builds the output batch.
 func (t *aggTable) result(schema *arrow.Schema) (arrow.RecordBatch, error) {
+	if t.phase == AggPartial {
+		return t.partialResult(schema)
+	}
 	cols := make([]arrow.Array, len(t.states))
 	for i, s := range t.states {
 		a, err := s.result(t.mem, t.groups)
@@ -449,6 +511,9 @@ func (t *aggTable) result(schema *arrow.Schema) (arrow.RecordBatch, error) {
 }
 
 func (t *aggTable) schema() *arrow.Schema {
+	if t.phase == AggPartial {
+		return t.partialSchema()
+	}
 	fields := make([]arrow.Field, len(t.states))
 	for i, s := range t.states {
 		fields[i] = arrow.Field{Name: fmt.Sprintf("agg%d", i), Type: s.typ(), Nullable: true}
@@ -530,6 +595,13 @@ type aggState interface {
 	update(gids []uint32, a arrow.Array, n int) error
 	merge(o aggState, mapping []uint32) error
 	result(mem memory.Allocator, groups int) (arrow.Array, error)
+
+	// partialType is the type of the state column of a partial
+	// aggregation, partial builds it, and absorb folds n rows of such a
+	// column into the groups gids (see AggMode).
+	partialType() arrow.DataType
+	partial(mem memory.Allocator, groups int) (arrow.Array, error)
+	absorb(gids []uint32, a arrow.Array, n int) error
 }
 
 func newAggState(f AggFunc, arg value) (aggState, error) {
@@ -542,7 +614,7 @@ func newAggState(f AggFunc, arg value) (aggState, error) {
 		if _, ok := keyable(arg.typ()); !ok {
 			return nil, unsupported("count(DISTINCT) on %s", arg.typ())
 		}
-		return &distinctState{sets: map[distinctKey]struct{}{}}, nil
+		return &distinctState{dt: arg.typ(), sets: map[distinctKey]struct{}{}}, nil
 	case AggSum:
 		switch arg.typ().ID() {
 		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64:
@@ -930,6 +1002,7 @@ type distinctKey struct {
 
 // distinctState counts distinct non-NULL values per group.
 type distinctState struct {
+	dt     arrow.DataType // of the values
 	sets   map[distinctKey]struct{}
 	counts []int64
 }

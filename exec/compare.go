@@ -20,8 +20,8 @@ type cmpScalar struct {
 	b     bool
 }
 
-func (c *cmpScalar) test(rec arrow.RecordBatch, out, null []bool) error {
-	a, err := c.arg.eval(memory.DefaultAllocator, rec)
+func (c *cmpScalar) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	a, err := c.arg.eval(mem, rec)
 	if err != nil {
 		return err
 	}
@@ -200,13 +200,13 @@ type cmpArrays struct {
 	class cmpClass
 }
 
-func (c *cmpArrays) test(rec arrow.RecordBatch, out, null []bool) error {
-	la, err := c.l.eval(memory.DefaultAllocator, rec)
+func (c *cmpArrays) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	la, err := c.l.eval(mem, rec)
 	if err != nil {
 		return err
 	}
 	defer la.Release()
-	ra, err := c.r.eval(memory.DefaultAllocator, rec)
+	ra, err := c.r.eval(mem, rec)
 	if err != nil {
 		return err
 	}

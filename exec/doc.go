@@ -15,10 +15,10 @@
 // A Fragment is the unit of work a coordinator hands to a search worker: a
 // scan of some sources (Parquet files in the object store, or in-memory
 // batches from the ingest buffers), an optional filter, then either a hash
-// aggregation (partial or complete), a top-k, or nothing (the filtered rows
-// stream back). Fragment is plain data with a version and a JSON encoding so
-// that it can travel in a Flight ticket; expressions are Expr trees over the
-// scan's columns.
+// aggregation (complete, or partial and final: see AggMode), a top-k, or
+// nothing (the filtered rows stream back). Fragment is plain data with a
+// version and a JSON encoding so that it can travel in a Flight ticket
+// (package search); expressions are Expr trees over the scan's columns.
 //
 // # Semantics
 //

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -162,7 +163,7 @@ type value interface {
 type predicate interface {
 	// test sets out[i] to whether row i is TRUE (not FALSE, not NULL) and,
 	// when null is non-nil, null[i] to whether it is NULL.
-	test(rec arrow.RecordBatch, out, null []bool) error
+	test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error
 }
 
 func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
@@ -302,7 +303,7 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 
 type constPred struct{ val, null bool }
 
-func (c *constPred) test(rec arrow.RecordBatch, out, null []bool) error {
+func (c *constPred) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
 	for i := range out {
 		out[i] = c.val && !c.null
 	}
@@ -316,7 +317,7 @@ func (c *constPred) test(rec arrow.RecordBatch, out, null []bool) error {
 
 type boolCol struct{ idx int }
 
-func (b *boolCol) test(rec arrow.RecordBatch, out, null []bool) error {
+func (b *boolCol) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
 	a := rec.Column(b.idx).(*array.Boolean)
 	for i := range out {
 		n := a.IsNull(i)
@@ -333,7 +334,7 @@ type logical struct {
 	args []predicate
 }
 
-func (l *logical) test(rec arrow.RecordBatch, out, null []bool) error {
+func (l *logical) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
 	n := len(out)
 	tOut, tNull := make([]bool, n), make([]bool, n)
 	// acc: out = definitely TRUE; accNull = NULL so far.
@@ -341,11 +342,11 @@ func (l *logical) test(rec arrow.RecordBatch, out, null []bool) error {
 	if accNull == nil {
 		accNull = make([]bool, n)
 	}
-	if err := l.args[0].test(rec, out, accNull); err != nil {
+	if err := l.args[0].test(mem, rec, out, accNull); err != nil {
 		return err
 	}
 	for _, a := range l.args[1:] {
-		if err := a.test(rec, tOut, tNull); err != nil {
+		if err := a.test(mem, rec, tOut, tNull); err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {
@@ -378,12 +379,12 @@ func (l *logical) test(rec arrow.RecordBatch, out, null []bool) error {
 
 type not struct{ arg predicate }
 
-func (p *not) test(rec arrow.RecordBatch, out, null []bool) error {
+func (p *not) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
 	nl := null
 	if nl == nil {
 		nl = make([]bool, len(out))
 	}
-	if err := p.arg.test(rec, out, nl); err != nil {
+	if err := p.arg.test(mem, rec, out, nl); err != nil {
 		return err
 	}
 	for i := range out {
@@ -397,8 +398,8 @@ type isNull struct {
 	negate bool
 }
 
-func (p *isNull) test(rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(memory.DefaultAllocator, rec)
+func (p *isNull) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	a, err := p.arg.eval(mem, rec)
 	if err != nil {
 		return err
 	}
@@ -417,8 +418,8 @@ type like struct {
 	match func(string) bool
 }
 
-func (p *like) test(rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(memory.DefaultAllocator, rec)
+func (p *like) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	a, err := p.arg.eval(mem, rec)
 	if err != nil {
 		return err
 	}
@@ -668,8 +669,8 @@ type nullAware struct {
 	val bool
 }
 
-func (p *nullAware) test(rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(memory.DefaultAllocator, rec)
+func (p *nullAware) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	a, err := p.arg.eval(mem, rec)
 	if err != nil {
 		return err
 	}
@@ -682,4 +683,60 @@ func (p *nullAware) test(rec arrow.RecordBatch, out, null []bool) error {
 		}
 	}
 	return nil
+}
+
+// litJSON is Lit's encoding: F travels as a number, or as the string
+// "NaN", "Infinity" or "-Infinity", which JSON numbers cannot express.
+type litJSON struct {
+	Kind LitKind `json:"kind"`
+	I    int64   `json:"i,omitempty"`
+	F    any     `json:"f,omitempty"`
+	S    string  `json:"s,omitempty"`
+	B    bool    `json:"b,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (l Lit) MarshalJSON() ([]byte, error) {
+	j := litJSON{Kind: l.Kind, I: l.I, S: l.S, B: l.B}
+	switch {
+	case math.IsNaN(l.F):
+		j.F = "NaN"
+	case math.IsInf(l.F, 1):
+		j.F = "Infinity"
+	case math.IsInf(l.F, -1):
+		j.F = "-Infinity"
+	case l.F != 0:
+		j.F = l.F
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *Lit) UnmarshalJSON(b []byte) error {
+	var j struct {
+		litJSON
+		F json.RawMessage `json:"f,omitempty"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*l = Lit{Kind: j.Kind, I: j.I, S: j.S, B: j.B}
+	if len(j.F) == 0 {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(j.F, &s); err == nil {
+		switch s {
+		case "NaN":
+			l.F = math.NaN()
+		case "Infinity":
+			l.F = math.Inf(1)
+		case "-Infinity":
+			l.F = math.Inf(-1)
+		default:
+			return fmt.Errorf("exec: literal float %q", s)
+		}
+		return nil
+	}
+	return json.Unmarshal(j.F, &l.F)
 }

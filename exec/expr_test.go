@@ -80,14 +80,14 @@ func evalPred(tb testing.TB, schema *arrow.Schema, rec arrow.RecordBatch, e *Exp
 	for i := range out {
 		out[i], null[i] = i%2 == 0, i%3 == 0
 	}
-	if err := p.test(rec, out, null); err != nil {
+	if err := p.test(memory.DefaultAllocator, rec, out, null); err != nil {
 		return "", err
 	}
 	out2 := make([]bool, n)
 	for i := range out2 {
 		out2[i] = i%2 == 1
 	}
-	if err := p.test(rec, out2, nil); err != nil {
+	if err := p.test(memory.DefaultAllocator, rec, out2, nil); err != nil {
 		return "", err
 	}
 	var sb strings.Builder

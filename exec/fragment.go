@@ -60,6 +60,9 @@ func DecodeFragment(b []byte) (*Fragment, error) {
 
 // Validate checks that the fragment can run, compiling its expressions.
 func (f *Fragment) Validate(p Params) error {
+	if f.Schema == nil {
+		return errors.New("exec: fragment without a table schema")
+	}
 	if f.Agg != nil && f.TopK != nil {
 		return errors.New("exec: a fragment has an aggregation or a top-k, not both")
 	}
@@ -139,6 +142,7 @@ type runner struct {
 
 	opened  bool
 	closed  bool
+	err     error // the failure of a blocking run
 	cancel  context.CancelFunc
 	out     chan arrow.RecordBatch
 	errc    chan error
@@ -163,13 +167,14 @@ func (r *runner) Stats() Stats {
 
 func (r *runner) Open(ctx context.Context) error {
 	if r.opened {
-		return nil
+		return r.err
 	}
 	r.opened = true
 	ctx, r.cancel = context.WithCancel(ctx)
 	if r.f.Agg != nil || r.f.TopK != nil {
 		res, err := r.blocking(ctx)
 		if err != nil {
+			r.err = err // sticky: a failed run never looks empty
 			return err
 		}
 		r.result = res
@@ -225,6 +230,7 @@ func (r *runner) note(op Operator) {
 	if s, ok := op.(*Scan); ok {
 		r.stats.RowGroups += s.RowGroups
 		r.stats.RowGroupsPruned += s.RowGroupsPruned
+		r.stats.Rows += s.Rows
 	}
 }
 
@@ -368,10 +374,8 @@ func (r *runner) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		r.cur.Release()
 		r.cur = nil
 	}
-	if !r.opened {
-		if err := r.Open(ctx); err != nil {
-			return nil, err
-		}
+	if err := r.Open(ctx); err != nil {
+		return nil, err
 	}
 	if r.out == nil {
 		if r.emitted || r.result == nil {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -80,18 +81,21 @@ type Scan struct {
 	schema  *arrow.Schema
 	pruneBy *Expr // conjuncts used to skip row groups (over cols)
 
-	rd     *pqfile.Reader
-	rr     *pqfile.RecordReader
-	counts []int64   // rows per row group still to emit, without columns
-	file   io.Closer // the open object, when the bucket opens files
-	bi     int
-	cur    arrow.RecordBatch
-	opened bool
-	closed bool
+	rd      *pqfile.Reader
+	rr      *pqfile.RecordReader
+	counts  []int64   // rows per row group still to emit, without columns
+	file    io.Closer // the open object, when the bucket opens files
+	bi      int
+	cur     arrow.RecordBatch
+	opened  bool
+	openErr error // sticky: Open and Next keep returning it
+	closed  bool
 
 	// RowGroups and RowGroupsPruned count what the scan kept and skipped
 	// (by statistics or by probing the filter columns).
 	RowGroups, RowGroupsPruned int
+	// Rows counts the rows the scan returned.
+	Rows int64
 }
 
 // probe reads only the filter's columns of each row group and drops the
@@ -145,7 +149,7 @@ func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
 			if cap(mask) < n {
 				mask = make([]bool, n)
 			}
-			if err := pred.test(rec, mask[:n], nil); err != nil {
+			if err := pred.test(s.p.mem(), rec, mask[:n], nil); err != nil {
 				rr.Release()
 				return nil, err
 			}
@@ -205,6 +209,9 @@ var _ Operator = (*Scan)(nil)
 // conjuncts of the form column-op-constant are checked against row-group
 // statistics; rows are not filtered by it.
 func NewScan(p Params, src Source, tableSchema *arrow.Schema, cols []string, prune *Expr) (*Scan, error) {
+	if tableSchema == nil {
+		return nil, errors.New("exec: scan without a table schema")
+	}
 	fields := make([]arrow.Field, len(cols))
 	idx := make([]int, len(cols))
 	for i, c := range cols {
@@ -224,9 +231,14 @@ func (s *Scan) Schema() *arrow.Schema { return s.schema }
 // Open implements Operator.
 func (s *Scan) Open(ctx context.Context) error {
 	if s.opened {
-		return nil
+		return s.openErr
 	}
 	s.opened = true
+	s.openErr = s.open(ctx)
+	return s.openErr
+}
+
+func (s *Scan) open(ctx context.Context) error {
 	if s.src.File == nil {
 		return nil
 	}
@@ -306,6 +318,9 @@ func (s *Scan) keptRowGroups() []int {
 
 // Next implements Operator.
 func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if s.openErr != nil {
+		return nil, s.openErr
+	}
 	if s.cur != nil {
 		s.cur.Release()
 		s.cur = nil
@@ -325,6 +340,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 				cols[i] = b.Column(c)
 			}
 			s.cur = array.NewRecordBatch(s.schema, cols, b.NumRows())
+			s.Rows += s.cur.NumRows()
 			return s.cur, nil
 		}
 		return nil, io.EOF
@@ -338,6 +354,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			}
 			if n > 0 {
 				s.cur = array.NewRecordBatch(s.schema, nil, n)
+				s.Rows += s.cur.NumRows()
 				return s.cur, nil
 			}
 		}
@@ -359,6 +376,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		rec.Retain()
 		s.cur = rec
 	}
+	s.Rows += s.cur.NumRows()
 	return s.cur, nil
 }
 
@@ -443,7 +461,7 @@ func (f *Filter) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			f.mask = make([]bool, n)
 		}
 		mask := f.mask[:n]
-		if err := f.pred.test(rec, mask, nil); err != nil {
+		if err := f.pred.test(f.p.mem(), rec, mask, nil); err != nil {
 			return nil, err
 		}
 		out, err := selectRows(f.p.mem(), rec, mask)

@@ -166,13 +166,19 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 		return
 	}
 	n := int(rec.NumRows())
+	if len(t.spec.Keys) == 0 && int64(len(t.entries)) >= t.spec.K {
+		return // no keys: the first K rows in arrival order are kept
+	}
 	cols := make([]arrow.Array, len(t.spec.Keys))
 	for i, k := range t.spec.Keys {
 		cols[i] = rec.Column(k.Col)
 	}
-	first := t.spec.Keys[0]
 	for i := 0; i < n; i++ {
-		if int64(len(t.entries)) >= t.spec.K {
+		if len(cols) == 0 && int64(len(t.entries)) >= t.spec.K {
+			return
+		}
+		if len(cols) > 0 && int64(len(t.entries)) >= t.spec.K {
+			first := t.spec.Keys[0]
 			// Cheap rejection on the first key before building an entry.
 			root := t.entries[0]
 			if c := cmpRowKey(cols[0], i, root.keys[0], first); c > 0 {

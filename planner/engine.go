@@ -19,6 +19,7 @@ import (
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
+	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
@@ -39,6 +40,12 @@ type Config struct {
 	// QueryMemoryLimit bounds the memory of one vectorized aggregation;
 	// 0 means DefaultQueryMemoryLimit, a negative value means no limit.
 	QueryMemoryLimit int64
+	// Workers are the search workers (host:port) that vectorized
+	// fragments over Parquet files are distributed to (search.Distribute);
+	// empty runs every fragment in this process.
+	Workers []string
+	// Search reaches Workers; nil makes a client per query.
+	Search *search.Client
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.

@@ -17,6 +17,7 @@ import (
 	"openwit/exec"
 	"openwit/ingest"
 	"openwit/internal/pgerror"
+	"openwit/search"
 )
 
 // vecNode runs a fragment of the plan in the vectorized executor and hands
@@ -83,6 +84,9 @@ func (v *vecNode) String() string {
 		}
 		fmt.Fprintf(&b, ", topk=%d by [%s]", t.K, strings.Join(keys, ", "))
 	}
+	if n := len(v.eng.cfg.Workers); n > 0 {
+		fmt.Fprintf(&b, ", search workers=%d", n)
+	}
 	if v.bounds[0] != math.MinInt64 || v.bounds[1] != math.MaxInt64 {
 		fmt.Fprintf(&b, ", time=[%s, %s]", fmtMicros(v.bounds[0]), fmtMicros(v.bounds[1]))
 	}
@@ -133,12 +137,24 @@ func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
 	}
 	p := v.eng.execParams()
-	op, err := exec.Run(ctx, p, &frag)
+	var op exec.Operator
+	done := func() {}
+	if workers := v.eng.cfg.Workers; len(workers) > 0 {
+		c := v.eng.cfg.Search
+		if c == nil {
+			c = search.NewClient(search.ClientConfig{})
+			done = func() { c.Close() }
+		}
+		op, err = search.Distribute(ctx, p, c, workers, &frag)
+	} else {
+		op, err = exec.Run(ctx, p, &frag)
+	}
 	if err != nil {
+		done()
 		snap.Release()
 		return nil, err
 	}
-	return &vecIter{v: v, op: op, snap: snap}, nil
+	return &vecIter{v: v, op: op, snap: snap, done: done}, nil
 }
 
 func (e *Engine) execParams() exec.Params {
@@ -152,6 +168,7 @@ func (e *Engine) execParams() exec.Params {
 type vecIter struct {
 	v    *vecNode
 	op   exec.Operator
+	done func() // after op is closed
 	snap *ingest.Snapshot
 	cur  arrow.RecordBatch
 	row  int
@@ -190,6 +207,7 @@ func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
 
 func (it *vecIter) Close(*sql.Context) error {
 	err := it.op.Close()
+	it.done()
 	it.snap.Release()
 	return err
 }

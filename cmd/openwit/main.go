@@ -62,7 +62,17 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run (only \"all\" for now)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node) or search (a search worker)")
+	fs.StringVar(&cfg.SearchAddr, "search-addr", cfg.SearchAddr, "search service listen address (default "+node.DefaultSearchAddr+" for --roles search; with all, off unless set)")
+	fs.Func("search-workers", "comma-separated host:port list of the search workers a coordinator distributes fragments to", func(v string) error {
+		cfg.SearchWorkers = nil
+		for _, w := range strings.Split(v, ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				cfg.SearchWorkers = append(cfg.SearchWorkers, w)
+			}
+		}
+		return nil
+	})
 	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog URL: sqlite:PATH or postgres://... (default sqlite in --data-dir)")
 	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects)")
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (loopback only)")

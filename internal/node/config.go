@@ -19,7 +19,17 @@ type Config struct {
 	PGAddr     string `yaml:"pg_addr"`
 	FlightAddr string `yaml:"flight_addr"`
 	HTTPAddr   string `yaml:"http_addr"`
-	Roles      string `yaml:"roles"`
+	// Roles is a comma-separated list of the roles to run (see Roles):
+	// "all" (the default), "gateway,coordinator" (a front node) or
+	// "search" (a search worker).
+	Roles string `yaml:"roles"`
+	// SearchAddr is where the search service listens (Arrow Flight,
+	// internal traffic). A search worker defaults to DefaultSearchAddr;
+	// with --roles all it runs only when set.
+	SearchAddr string `yaml:"search_addr"`
+	// SearchWorkers are the search workers (host:port) a coordinator
+	// sends fragments over Parquet files to; empty runs them in process.
+	SearchWorkers []string `yaml:"search_workers"`
 	// Catalog is the catalog URL: sqlite:PATH (default DATA_DIR/catalog.db)
 	// or postgres://...
 	Catalog string `yaml:"catalog"`
@@ -39,6 +49,67 @@ type Config struct {
 	// MaxMessageSize bounds one PostgreSQL protocol message.
 	MaxMessageSize int `yaml:"max_message_size"`
 }
+
+// DefaultSearchAddr is the search service address of a search worker
+// that does not set one.
+const DefaultSearchAddr = "127.0.0.1:8816"
+
+// Role names.
+const (
+	RoleAll         = "all"
+	RoleGateway     = "gateway"
+	RoleCoordinator = "coordinator"
+	RoleIngest      = "ingest"
+	RoleStorage     = "storage"
+	RoleSearch      = "search"
+)
+
+// Roles is the set of roles a process runs.
+type Roles map[string]bool
+
+// ParseRoles parses a comma-separated role list. Empty means all.
+// Gateway, coordinator, ingest and storage cannot run apart yet: naming
+// any of them needs gateway and coordinator, and brings ingest and storage
+// (the coordinator reads the ingest buffers).
+func ParseRoles(s string) (Roles, error) {
+	r := Roles{}
+	for _, name := range strings.Split(s, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		switch name {
+		case "":
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch:
+			r[name] = true
+		default:
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search)", name)
+		}
+	}
+	switch {
+	case len(r) == 0:
+		r[RoleAll] = true
+	case r[RoleAll] && len(r) > 1:
+		return nil, errors.New(`--roles: "all" already names every role`)
+	}
+	if r[RoleAll] {
+		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+			r[n] = true
+		}
+		return r, nil
+	}
+	if r[RoleGateway] || r[RoleCoordinator] || r[RoleIngest] || r[RoleStorage] {
+		if !r[RoleGateway] || !r[RoleCoordinator] {
+			return nil, errors.New("--roles: gateway and coordinator run together in this version (with ingest and storage); name both")
+		}
+		r[RoleIngest], r[RoleStorage] = true, true
+	}
+	return r, nil
+}
+
+// Front reports whether the process runs the client-facing roles
+// (gateway, coordinator, ingest, storage).
+func (r Roles) Front() bool { return r[RoleGateway] }
+
+// Only reports whether the process runs the search role and nothing else.
+func (r Roles) Only(role string) bool { return r[role] && len(r) == 1 }
 
 // DefaultConfig returns the embedded single-process defaults.
 func DefaultConfig() Config {
@@ -90,17 +161,42 @@ func (c *Config) Validate() error {
 		return err
 	}
 	c.DataDir = abs
-	for name, a := range map[string]string{"pg-addr": c.PGAddr, "flight-addr": c.FlightAddr, "http-addr": c.HTTPAddr} {
+	roles, err := ParseRoles(c.Roles)
+	if err != nil {
+		return err
+	}
+	if roles.Only(RoleSearch) && c.SearchAddr == "" {
+		c.SearchAddr = DefaultSearchAddr
+	}
+	addrs := map[string]string{"pg-addr": c.PGAddr, "flight-addr": c.FlightAddr, "http-addr": c.HTTPAddr}
+	if c.SearchAddr != "" {
+		addrs["search-addr"] = c.SearchAddr
+	}
+	for name, a := range addrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("--%s %q: %w", name, a, err)
 		}
 	}
-	if c.Roles != "all" && c.Roles != "" {
-		return fmt.Errorf("--roles %q: only \"all\" (every role in one process) is available in this version", c.Roles)
+	if c.SearchAddr != "" && !roles[RoleSearch] {
+		return fmt.Errorf("--search-addr is set but the search role is not in --roles %q", c.Roles)
+	}
+	if c.SearchAddr != "" && !isLoopback(c.SearchAddr) {
+		// The search service has no authentication yet.
+		return fmt.Errorf("the search service has no authentication yet and is only allowed on loopback addresses; --search-addr is %s", c.SearchAddr)
+	}
+	for i, w := range c.SearchWorkers {
+		w = strings.TrimSpace(w)
+		if _, _, err := net.SplitHostPort(w); err != nil {
+			return fmt.Errorf("--search-workers %q: %w", w, err)
+		}
+		c.SearchWorkers[i] = w
+	}
+	if len(c.SearchWorkers) > 0 && !roles[RoleCoordinator] {
+		return fmt.Errorf("--search-workers is for a coordinator; --roles %q runs none", c.Roles)
 	}
 	switch c.Auth {
 	case "trust":
-		if !isLoopback(c.PGAddr) {
+		if roles.Front() && !isLoopback(c.PGAddr) {
 			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --pg-addr is %s", c.PGAddr)
 		}
 	default:

@@ -1,6 +1,9 @@
-// Package node assembles every OpenWit role into one running process: the
-// catalog, object store, write-ahead log, ingester, planner, the PostgreSQL
-// wire gateway and the HTTP endpoint (/healthz, /readyz, /metrics).
+// Package node assembles the OpenWit roles a process runs (Config.Roles):
+// a front node (gateway, coordinator, ingest, storage) has the catalog,
+// object store, write-ahead log, ingester, planner, the PostgreSQL wire and
+// Flight SQL gateways; a search worker has the object store and the search
+// service; every process has the HTTP endpoint (/healthz, /readyz,
+// /metrics).
 package node
 
 import (
@@ -12,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +29,7 @@ import (
 	"openwit/ingest"
 	"openwit/ingest/wal"
 	"openwit/planner"
+	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
@@ -46,6 +51,9 @@ type Node struct {
 	pgLn   net.Listener
 	flight *flightsql.Server
 	fsqlLn net.Listener
+	search *search.Server // the search service, when this process runs it
+	srchLn net.Listener
+	client *search.Client // the coordinator's client of the search workers
 	http   *http.Server
 	httpLn net.Listener
 	lock   *os.File
@@ -68,11 +76,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 
 func (n *Node) start(ctx context.Context) (err error) {
 	cfg, log := n.cfg, n.log
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	if n.lock, err = lockDataDir(cfg.DataDir); err != nil {
+	roles, err := ParseRoles(cfg.Roles)
+	if err != nil {
 		return err
+	}
+	if roles.Front() {
+		// A search worker writes nothing locally: only a front node
+		// owns (and locks) the data dir.
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		if n.lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return err
+		}
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_build_info", Help: "Build information.",
@@ -81,11 +97,33 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if err := n.startHTTP(); err != nil {
 		return err
 	}
-	if n.cat, err = catalog.Open(ctx, cfg.Catalog); err != nil {
-		return fmt.Errorf("open catalog: %w", err)
-	}
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
+	}
+	attrs := []any{"version", version.Version, "roles", cfg.Roles, "http_addr", n.httpLn.Addr().String()}
+	if roles.Front() {
+		if err := n.startFront(ctx); err != nil {
+			return err
+		}
+		attrs = append(attrs, "pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(),
+			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers))
+	}
+	if roles[RoleSearch] && cfg.SearchAddr != "" {
+		if err := n.startSearch(); err != nil {
+			return err
+		}
+		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
+	}
+	n.ready.Store(true)
+	log.Info("openwit ready", attrs...)
+	return nil
+}
+
+// startFront starts the gateway, coordinator, ingest and storage roles.
+func (n *Node) startFront(ctx context.Context) (err error) {
+	cfg, log := n.cfg, n.log
+	if n.cat, err = catalog.Open(ctx, cfg.Catalog); err != nil {
+		return fmt.Errorf("open catalog: %w", err)
 	}
 	if n.wal, err = wal.Open(wal.Options{Dir: filepath.Join(cfg.DataDir, "wal"), Logger: log, Registerer: n.reg}); err != nil {
 		return fmt.Errorf("open wal: %w", err)
@@ -99,8 +137,11 @@ func (n *Node) start(ctx context.Context) (err error) {
 		return fmt.Errorf("start ingest: %w", err)
 	}
 	n.ing.Start()
+	if len(cfg.SearchWorkers) > 0 {
+		n.client = search.NewClient(search.ClientConfig{})
+	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
-		DefaultShardDuration: cfg.ShardDuration}); err != nil {
+		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client}); err != nil {
 		return err
 	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
@@ -131,10 +172,25 @@ func (n *Node) start(ctx context.Context) (err error) {
 			n.errc <- err
 		}
 	}()
-	n.ready.Store(true)
-	log.Info("openwit ready", "version", version.Version, "pg_addr", n.pgLn.Addr().String(),
-		"flight_addr", n.fsqlLn.Addr().String(),
-		"http_addr", n.httpLn.Addr().String(), "data_dir", cfg.DataDir)
+	return nil
+}
+
+// startSearch starts the search service on its own listener (see
+// docs/design/003-distributed-fragments.md).
+func (n *Node) startSearch() (err error) {
+	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+		Parallelism: runtime.GOMAXPROCS(0), MemoryLimit: planner.DefaultQueryMemoryLimit})
+	if err != nil {
+		return err
+	}
+	if n.srchLn, err = net.Listen("tcp", n.cfg.SearchAddr); err != nil {
+		return fmt.Errorf("listen on --search-addr: %w", err)
+	}
+	go func() {
+		if err := n.search.Serve(context.Background(), n.srchLn); err != nil {
+			n.errc <- err
+		}
+	}()
 	return nil
 }
 
@@ -171,7 +227,12 @@ func (n *Node) Err() <-chan error { return n.errc }
 
 // Flush publishes every buffered row as Parquet files (`openwit bench`
 // flushes after loading so queries read Parquet).
-func (n *Node) Flush(ctx context.Context) error { return n.ing.Flush(ctx) }
+func (n *Node) Flush(ctx context.Context) error {
+	if n.ing == nil { // a search-only node holds no rows
+		return nil
+	}
+	return n.ing.Flush(ctx)
+}
 
 // Shutdown stops accepting work, finishes running statements, publishes
 // every buffered row and closes the WAL and catalog.
@@ -197,6 +258,14 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.fsqlLn != nil {
 		n.fsqlLn.Close()
 	}
+	if n.search != nil {
+		if err := n.search.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop search: %w", err))
+		}
+	}
+	if n.srchLn != nil {
+		n.srchLn.Close()
+	}
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))
@@ -204,6 +273,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	if n.eng != nil {
 		n.eng.Close()
+	}
+	if n.client != nil {
+		n.client.Close()
 	}
 	if n.wal != nil {
 		if err := n.wal.Close(); err != nil {

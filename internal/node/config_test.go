@@ -1,0 +1,119 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseRoles(t *testing.T) {
+	cases := []struct {
+		in      string
+		front   bool
+		search  bool
+		wantErr string
+	}{
+		{"", true, true, ""},
+		{"all", true, true, ""},
+		{"search", false, true, ""},
+		{"gateway,coordinator", true, false, ""},
+		{" Gateway , coordinator ,ingest,storage", true, false, ""},
+		{"gateway,coordinator,search", true, true, ""},
+		{"coordinator", false, false, "gateway and coordinator"},
+		{"ingest", false, false, "gateway and coordinator"},
+		{"all,search", false, false, "already names every role"},
+		{"proxy", false, false, `unknown role "proxy"`},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			r, err := ParseRoles(c.in)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Front() != c.front || r[RoleSearch] != c.search {
+				t.Fatalf("front %v search %v, want %v %v", r.Front(), r[RoleSearch], c.front, c.search)
+			}
+			if r.Front() && (!r[RoleIngest] || !r[RoleStorage] || !r[RoleCoordinator]) {
+				t.Fatalf("a front node runs every front role: %v", r)
+			}
+		})
+	}
+}
+
+func TestValidateRoles(t *testing.T) {
+	base := func() Config {
+		c := DefaultConfig()
+		c.DataDir = t.TempDir()
+		return c
+	}
+	t.Run("search worker defaults its address", func(t *testing.T) {
+		c := base()
+		c.Roles = "search"
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if c.SearchAddr != DefaultSearchAddr {
+			t.Fatalf("search addr %q", c.SearchAddr)
+		}
+	})
+	t.Run("all runs no search service unless asked", func(t *testing.T) {
+		c := base()
+		if err := c.Validate(); err != nil || c.SearchAddr != "" {
+			t.Fatalf("%v, search addr %q", err, c.SearchAddr)
+		}
+	})
+	bad := map[string]func(c *Config){
+		"search addr without the role": func(c *Config) { c.Roles = "gateway,coordinator"; c.SearchAddr = "127.0.0.1:1" },
+		"search addr off loopback":     func(c *Config) { c.Roles = "search"; c.SearchAddr = "0.0.0.0:8816" },
+		"bad worker address":           func(c *Config) { c.SearchWorkers = []string{"nohost"} },
+		"workers on a search worker":   func(c *Config) { c.Roles = "search"; c.SearchWorkers = []string{"127.0.0.1:1"} },
+		"bad role":                     func(c *Config) { c.Roles = "gateway,proxy" },
+	}
+	for name, mod := range bad {
+		t.Run(name, func(t *testing.T) {
+			c := base()
+			mod(&c)
+			if err := c.Validate(); err == nil {
+				t.Fatal("no error")
+			}
+		})
+	}
+}
+
+func TestLoadFileRoles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "openwit.yaml")
+	yaml := "roles: gateway,coordinator\nsearch_workers:\n  - 127.0.0.1:9001\n  - 127.0.0.1:9002\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	c.DataDir = t.TempDir()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Roles != "gateway,coordinator" || !slices.Equal(c.SearchWorkers, []string{"127.0.0.1:9001", "127.0.0.1:9002"}) {
+		t.Fatalf("loaded %q %q", c.Roles, c.SearchWorkers)
+	}
+	path2 := filepath.Join(t.TempDir(), "worker.yaml")
+	if err := os.WriteFile(path2, []byte("roles: search\nsearch_addr: 127.0.0.1:9003\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := DefaultConfig()
+	if err := w.LoadFile(path2); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Validate(); err != nil || w.SearchAddr != "127.0.0.1:9003" {
+		t.Fatalf("%v, search addr %q", err, w.SearchAddr)
+	}
+}

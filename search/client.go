@@ -1,0 +1,299 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"openwit/exec"
+)
+
+// ErrUnavailable reports that a worker could not be reached (gRPC
+// Unavailable) after the client's retries.
+var ErrUnavailable = errors.New("search worker unavailable")
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Attempts is how many times a fragment is tried on one worker while
+	// it answers Unavailable before its first batch; 0 means 3.
+	Attempts int
+	// BaseDelay is the backoff before the second attempt, doubled for each
+	// further one (with jitter); 0 means 50ms.
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff; 0 means 2s.
+	MaxDelay time.Duration
+	// MaxRecvMsgSize bounds one batch message from a worker; 0 means
+	// 256 MiB.
+	MaxRecvMsgSize int
+	// Mem allocates the received batches; nil means
+	// memory.DefaultAllocator.
+	Mem memory.Allocator
+}
+
+func (c ClientConfig) withDefaults() ClientConfig {
+	if c.Attempts <= 0 {
+		c.Attempts = 3
+	}
+	if c.BaseDelay <= 0 {
+		c.BaseDelay = 50 * time.Millisecond
+	}
+	if c.MaxDelay <= 0 {
+		c.MaxDelay = 2 * time.Second
+	}
+	if c.MaxRecvMsgSize <= 0 {
+		c.MaxRecvMsgSize = 256 << 20
+	}
+	if c.Mem == nil {
+		c.Mem = memory.DefaultAllocator
+	}
+	return c
+}
+
+// Client runs fragments on search workers. It keeps one gRPC connection
+// per worker address and is safe for concurrent use.
+type Client struct {
+	cfg ClientConfig
+
+	mu     sync.Mutex
+	conns  map[string]*grpc.ClientConn
+	closed bool
+}
+
+// NewClient returns a client; connections are made on first use.
+func NewClient(cfg ClientConfig) *Client {
+	return &Client{cfg: cfg.withDefaults(), conns: map[string]*grpc.ClientConn{}}
+}
+
+// Close closes every connection.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	var errs []error
+	for addr, cc := range c.conns {
+		errs = append(errs, cc.Close())
+		delete(c.conns, addr)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Client) conn(addr string) (flight.FlightServiceClient, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errors.New("search: client is closed")
+	}
+	cc, ok := c.conns[addr]
+	if !ok {
+		var err error
+		// A failed connection waits out gRPC's reconnect backoff (1s at
+		// first by default) and fails calls at once meanwhile: align it
+		// with the call retries so that a retry meets a fresh attempt.
+		cp := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: 5 * time.Second}
+		cp.Backoff.BaseDelay, cp.Backoff.MaxDelay = c.cfg.BaseDelay, c.cfg.MaxDelay
+		cc, err = grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithConnectParams(cp),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMsgSize)))
+		if err != nil {
+			return nil, fmt.Errorf("search worker %s: %w", addr, err)
+		}
+		c.conns[addr] = cc
+	}
+	return flight.NewFlightServiceClient(cc), nil
+}
+
+// Run returns an operator that runs f (file sources only) on the worker at
+// addr and streams its batches. Nothing is sent before Open. Open retries
+// while the worker answers Unavailable and no batch has arrived yet; after
+// the first batch an error ends the stream. Errors from the worker wrap
+// exec.ErrUnsupported, exec.ErrMemoryLimit, context errors or
+// ErrUnavailable where the status code says so.
+func (c *Client) Run(addr string, f *exec.Fragment) (exec.Operator, error) {
+	sch, err := f.OutputSchema(exec.Params{Mem: c.cfg.Mem})
+	if err != nil {
+		return nil, err
+	}
+	tkt, err := EncodeTicket(f)
+	if err != nil {
+		return nil, err
+	}
+	return &remote{c: c, addr: addr, ticket: tkt, schema: sch}, nil
+}
+
+// remote is the operator Client.Run returns.
+type remote struct {
+	c      *Client
+	addr   string
+	ticket []byte
+	schema *arrow.Schema
+
+	opened, closed bool
+	openErr        error
+	cancel         context.CancelFunc
+	rdr            *flight.Reader
+	pending        bool // the first batch was read by Open and not returned yet
+	done           bool
+}
+
+var _ exec.Operator = (*remote)(nil)
+
+func (r *remote) Schema() *arrow.Schema { return r.schema }
+
+// Open sends the ticket and waits for the first batch (or the end of the
+// stream), retrying while the worker is unavailable.
+func (r *remote) Open(ctx context.Context) error {
+	if r.opened {
+		return r.openErr
+	}
+	r.opened = true
+	delay := r.c.cfg.BaseDelay
+	for attempt := 1; ; attempt++ {
+		err := r.try(ctx)
+		if err == nil {
+			return nil
+		}
+		if status.Code(err) != codes.Unavailable || attempt >= r.c.cfg.Attempts || ctx.Err() != nil {
+			r.openErr = r.mapErr(ctx, err)
+			return r.openErr
+		}
+		// Full jitter over [delay/2, delay).
+		d := delay/2 + rand.N(delay/2+1)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			r.openErr = ctx.Err()
+			return r.openErr
+		}
+		delay = min(2*delay, r.c.cfg.MaxDelay)
+	}
+}
+
+// try makes one DoGet and reads up to the first batch.
+func (r *remote) try(ctx context.Context) error {
+	fc, err := r.c.conn(r.addr)
+	if err != nil {
+		return err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	stream, err := fc.DoGet(sctx, &flight.Ticket{Ticket: r.ticket})
+	if err != nil {
+		cancel()
+		return err
+	}
+	rdr, err := flight.NewRecordReader(stream, ipc.WithAllocator(r.c.cfg.Mem))
+	if err != nil {
+		cancel()
+		return err
+	}
+	if !rdr.Schema().Equal(r.schema) {
+		rdr.Release()
+		cancel()
+		return status.Errorf(codes.Internal, "worker sent schema %s, want %s", rdr.Schema(), r.schema)
+	}
+	if rdr.Next() {
+		r.pending = true
+	} else if err := rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		rdr.Release()
+		cancel()
+		return err
+	} else {
+		r.done = true
+	}
+	r.rdr, r.cancel = rdr, cancel
+	return nil
+}
+
+func (r *remote) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if !r.opened {
+		if err := r.Open(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if r.openErr != nil {
+		return nil, r.openErr
+	}
+	if r.pending {
+		r.pending = false
+		return r.rdr.RecordBatch(), nil
+	}
+	if r.done {
+		return nil, io.EOF
+	}
+	if r.rdr.Next() {
+		return r.rdr.RecordBatch(), nil
+	}
+	r.done = true
+	if err := r.rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, r.mapErr(ctx, err)
+	}
+	return nil, io.EOF
+}
+
+func (r *remote) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.cancel != nil {
+		r.cancel()
+	}
+	if r.rdr != nil {
+		r.rdr.Release()
+		r.rdr = nil
+	}
+	return nil
+}
+
+// WorkerError is an error a worker returned (or the failure to reach it).
+type WorkerError struct {
+	Addr string
+	Code codes.Code
+	Msg  string
+	kind error // sentinel matched by errors.Is, or nil
+}
+
+func (e *WorkerError) Error() string {
+	return fmt.Sprintf("search worker %s: %s", e.Addr, e.Msg)
+}
+
+// Unwrap returns the sentinel the status code maps to.
+func (e *WorkerError) Unwrap() error { return e.kind }
+
+func (r *remote) mapErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return fmt.Errorf("search worker %s: %w", r.addr, err)
+	}
+	we := &WorkerError{Addr: r.addr, Code: st.Code(), Msg: st.Message()}
+	switch st.Code() {
+	case codes.Unavailable:
+		we.kind = ErrUnavailable
+	case codes.Unimplemented:
+		we.kind = exec.ErrUnsupported
+	case codes.ResourceExhausted:
+		we.kind = exec.ErrMemoryLimit
+	case codes.Canceled:
+		we.kind = context.Canceled
+	case codes.DeadlineExceeded:
+		we.kind = context.DeadlineExceeded
+	}
+	return we
+}

@@ -1,0 +1,65 @@
+// Package search is OpenWit's search role: a service that runs plan
+// fragments (exec.Fragment) over Parquet files in the object store and
+// streams the resulting Arrow batches back over Arrow Flight, and the
+// coordinator's side of it (Client, Pick, Distribute). The design record is
+// docs/design/003-distributed-fragments.md.
+//
+// # Service
+//
+// Server implements one Flight method, DoGet. The ticket carries the whole
+// fragment; there is no GetFlightInfo step and no state between calls. The
+// reply is a Flight data stream: the schema (the fragment's output schema,
+// exec.Fragment.OutputSchema) then zero or more record batches. Cancelling
+// the call cancels the run. Errors are gRPC statuses:
+//
+//	InvalidArgument    the ticket is malformed, or its fragment does not
+//	                   compile against its schema
+//	Unimplemented      the envelope or fragment version is unknown, or the
+//	                   fragment uses something the executor does not support
+//	ResourceExhausted  the fragment exceeded the worker's memory limit
+//	NotFound           a file is missing from the object store
+//	Canceled, DeadlineExceeded  the call's context ended
+//	Unavailable        the worker is shutting down or unreachable
+//	Internal           anything else (read errors, bugs)
+//
+// # Ticket format (envelope version 1)
+//
+// All integers are big-endian. A ticket is, with nothing after it:
+//
+//	offset  size  field
+//	0       4     magic "OWSF" (OpenWit Search Fragment)
+//	4       1     envelope version, 1
+//	5       4     F, the length of the fragment part (at most 16 MiB)
+//	9       F     the fragment: exec.Fragment.Encode's JSON, whose "version"
+//	              field is exec.FragmentVersion
+//	9+F     4     S, the length of the schema part (at most 16 MiB)
+//	13+F    S     the table schema the fragment's Columns name, as Arrow IPC
+//	              (flight.SerializeSchema: a stream with the schema message
+//	              and no batches)
+//
+// Versioning: the envelope version changes when this layout changes; the
+// fragment version (inside the JSON) changes when the meaning of a fragment
+// changes (a new operator or aggregate state layout that an older worker
+// would misread). JSON field additions that older readers may ignore need
+// no new version. A worker reads exactly the versions it writes and answers
+// any other with Unimplemented, so a coordinator never gets a silently
+// different answer from a worker of another release; the coordinator then
+// runs the fragment elsewhere (see Distribute).
+//
+// Invariants DecodeTicket checks before anything runs: every source is a
+// file (in-memory sources never travel) whose path is a valid object key
+// (objstore.CheckKey: a ticket cannot name anything outside the bucket);
+// every expression has its operator's arity, known literal kinds and
+// non-negative column numbers, nested at most 64 deep; every aggregate but
+// count_star has an argument; a top-k has sort keys; the limit is not
+// negative; the schema message's vectors lie within it and its fields nest
+// at most 64 deep and number at most 100,000 (the Arrow IPC reader trusts
+// its flatbuffers and would otherwise allocate or recurse without bound).
+//
+// # Worker choice
+//
+// Pick assigns each file to a worker by rendezvous (highest random weight)
+// hashing of the file id over the worker addresses: stable across
+// coordinators and queries (cache affinity), and removing a worker moves
+// only the files it owned.
+package search

@@ -1,0 +1,248 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"openwit/exec"
+	"openwit/storage/objstore"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Bucket is the object store the fragments' files are read from.
+	// Required.
+	Bucket objstore.Bucket
+	// Logger receives request-level events; nil discards them.
+	Logger *slog.Logger
+	// Registerer registers the server's metrics; nil leaves them
+	// unregistered.
+	Registerer prometheus.Registerer
+	// Mem allocates the batches; nil means memory.DefaultAllocator.
+	Mem memory.Allocator
+	// Parallelism is how many sources of one fragment run at once; 0
+	// means 1.
+	Parallelism int
+	// MemoryLimit bounds the memory of one fragment's aggregation; 0 means
+	// none.
+	MemoryLimit int64
+}
+
+// Validate reports whether c can be used to build a Server.
+func (c Config) Validate() error {
+	switch {
+	case c.Bucket == nil:
+		return errors.New("search config: bucket is required")
+	case c.Parallelism < 0:
+		return fmt.Errorf("search config: parallelism %d is negative", c.Parallelism)
+	case c.MemoryLimit < 0:
+		return fmt.Errorf("search config: memory limit %d is negative", c.MemoryLimit)
+	}
+	return nil
+}
+
+// Server is the search service: an Arrow Flight service whose DoGet runs
+// the fragment a ticket carries and streams its batches. It keeps no state
+// between calls and is safe for concurrent use.
+type Server struct {
+	flight.BaseFlightServer
+
+	cfg Config
+	log *slog.Logger
+	met *serverMetrics
+	gs  *grpc.Server
+
+	mu       sync.Mutex
+	shutdown bool
+}
+
+var _ flight.FlightServer = (*Server)(nil)
+
+// New validates cfg, registers the metrics and builds the gRPC server.
+// Call Serve to accept connections.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Mem == nil {
+		cfg.Mem = memory.DefaultAllocator
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer)}
+	s.gs = grpc.NewServer(
+		grpc.MaxRecvMsgSize(2*MaxTicketPart+64),
+		grpc.ChainStreamInterceptor(s.streamGuard),
+	)
+	flight.RegisterFlightServiceServer(s.gs, s)
+	return s, nil
+}
+
+// Serve accepts connections on l until Shutdown is called or ctx is done
+// (which stops the server at once, cancelling running fragments). Serve
+// closes l and returns nil after a stop; other accept errors are returned.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		_ = l.Close()
+		return nil
+	}
+	s.mu.Unlock()
+	stop := context.AfterFunc(ctx, s.gs.Stop)
+	defer stop()
+	err := s.gs.Serve(l)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("serve search: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting calls and waits for running fragments. When ctx
+// is done first they are cancelled and ctx.Err() is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.gs.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.gs.Stop()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// DoGet runs the fragment in the ticket and streams its result. The
+// stream's context cancels the run.
+func (s *Server) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServer) (err error) {
+	ctx := stream.Context()
+	start := time.Now()
+	f, err := DecodeTicket(tkt.GetTicket())
+	if err != nil {
+		return statusError(err)
+	}
+	s.met.running.Inc()
+	defer s.met.running.Dec()
+	p := exec.Params{Mem: s.cfg.Mem, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
+	op, err := exec.Run(ctx, p, f)
+	if err != nil {
+		if !errors.Is(err, exec.ErrUnsupported) {
+			// The fragment passed the ticket checks but does not
+			// compile against its schema: the caller's mistake.
+			err = fmt.Errorf("%w: %v", ErrBadTicket, err)
+		}
+		return statusError(err)
+	}
+	defer op.Close()
+	w := flight.NewRecordWriter(stream, ipc.WithSchema(op.Schema()), ipc.WithAllocator(s.cfg.Mem))
+	var rows int64
+	for {
+		rec, err := op.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return statusError(err)
+		}
+		if err := w.Write(rec); err != nil {
+			return statusError(fmt.Errorf("send batch: %w", err))
+		}
+		rows += rec.NumRows()
+	}
+	if err := w.Close(); err != nil {
+		return statusError(fmt.Errorf("send end of stream: %w", err))
+	}
+	s.met.rows.Add(float64(rows))
+	s.log.Debug("fragment served", "table", f.Table, "sources", len(f.Sources), "rows", rows, "duration", time.Since(start))
+	return nil
+}
+
+// streamGuard counts fragments by status code and turns panics into
+// Internal errors.
+func (s *Server) streamGuard(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("search call panicked", "method", path.Base(info.FullMethod), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = status.Errorf(codes.Internal, "search: internal error: %v", r)
+		}
+		if path.Base(info.FullMethod) == "DoGet" {
+			s.met.fragments.WithLabelValues(status.Code(err).String()).Inc()
+		}
+		if code := status.Code(err); code == codes.Internal || code == codes.Unknown {
+			s.log.Warn("search call failed", "method", path.Base(info.FullMethod), "err", err)
+		}
+	}()
+	return handler(srv, ss)
+}
+
+// statusError maps an error to the gRPC status the client branches on.
+func statusError(err error) error {
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	code := codes.Internal
+	switch {
+	case errors.Is(err, ErrBadTicket):
+		code = codes.InvalidArgument
+	case errors.Is(err, ErrTicketVersion), errors.Is(err, exec.ErrUnsupported):
+		code = codes.Unimplemented
+	case errors.Is(err, exec.ErrMemoryLimit):
+		code = codes.ResourceExhausted
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	case errors.Is(err, objstore.ErrNotFound):
+		code = codes.NotFound
+	}
+	return status.Error(code, err.Error())
+}
+
+type serverMetrics struct {
+	fragments *prometheus.CounterVec
+	rows      prometheus.Counter
+	running   prometheus.Gauge
+}
+
+func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	f := promauto.With(reg)
+	return &serverMetrics{
+		fragments: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_search_fragments_total",
+			Help: "Plan fragments run by the search service, by gRPC status code."}, []string{"code"}),
+		rows: f.NewCounter(prometheus.CounterOpts{Name: "openwit_search_rows_sent_total",
+			Help: "Rows streamed back by the search service."}),
+		running: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_search_fragments_running",
+			Help: "Plan fragments running in the search service."}),
+	}
+}
