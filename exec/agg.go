@@ -343,7 +343,14 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 			gids[i] = g
 		}
 	case keyString:
-		a := keys[0].(*array.String)
+		sc, ok := asStrCol(keys[0])
+		if !ok {
+			return unsupported("GROUP BY on %s", keys[0].DataType())
+		}
+		if sc.isDict() {
+			return t.assignDict(keys[0], sc, gids)
+		}
+		a := sc.s
 		hasNulls := a.NullN() > 0
 		for i := range gids {
 			if hasNulls && a.IsNull(i) {
@@ -381,8 +388,8 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 					continue
 				}
 				t.buf = append(t.buf, 1)
-				if s, ok := a.(*array.String); ok {
-					v := s.Value(i)
+				if sc, ok := asStrCol(a); ok {
+					v := sc.value(i)
 					t.buf = appendUvarint(t.buf, uint64(len(v)))
 					t.buf = append(t.buf, v...)
 					continue
@@ -403,6 +410,41 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 			}
 			gids[i] = g
 		}
+	}
+	return nil
+}
+
+// assignDict assigns groups for a dictionary-encoded string key: one
+// hash lookup per distinct value in the batch, not per row.
+func (t *aggTable) assignDict(a arrow.Array, sc strCol, gids []uint32) error {
+	per := make([]int64, sc.vals.Len()) // dictionary index -> gid+1 (0: not yet)
+	hasNulls := a.NullN() > 0
+	for i := range gids {
+		if hasNulls && a.IsNull(i) {
+			g, err := t.nullKey()
+			if err != nil {
+				return err
+			}
+			gids[i] = g
+			continue
+		}
+		c := sc.code(i)
+		if per[c] == 0 {
+			k := sc.vals.Value(c)
+			g, ok := t.strKeys[k]
+			if !ok {
+				var err error
+				if g, err = t.newGroup(); err != nil {
+					return err
+				}
+				k = strings.Clone(k)
+				t.strKeys[k] = g
+				t.keyStr = append(t.keyStr, k)
+				t.bytes += int64(len(k))
+			}
+			per[c] = int64(g) + 1
+		}
+		gids[i] = uint32(per[c] - 1)
 	}
 	return nil
 }
@@ -850,7 +892,11 @@ func (s *valueState) update(gids []uint32, a arrow.Array, n int) error {
 	hasNulls := a.NullN() > 0
 	first := s.fn == AggFirst
 	switch x := a.(type) {
-	case *array.String:
+	case *array.String, *array.Dictionary:
+		sc, ok := asStrCol(x)
+		if !ok {
+			return unsupported("%s of %s", s.fn, a.DataType())
+		}
 		for i := 0; i < n; i++ {
 			g := gids[i]
 			if first && s.set[g] {
@@ -862,7 +908,7 @@ func (s *valueState) update(gids []uint32, a arrow.Array, n int) error {
 				}
 				continue
 			}
-			v := x.Value(i)
+			v := sc.value(i)
 			if !s.set[g] || (!first && better(s.fn, v, s.strs[g], strings.Compare)) {
 				s.strs[g] = strings.Clone(v)
 				s.set[g] = true
@@ -1011,6 +1057,28 @@ func (s *distinctState) typ() arrow.DataType { return arrow.PrimitiveTypes.Int64
 func (s *distinctState) grow(n int)          { s.counts = growTo(s.counts, n) }
 func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 	hasNulls := a.NullN() > 0
+	if sc, ok := asStrCol(a); ok && sc.isDict() {
+		// One set insertion per (group, dictionary value) of the batch.
+		seen := make(map[uint64]struct{})
+		for i := 0; i < n; i++ {
+			if hasNulls && a.IsNull(i) {
+				continue
+			}
+			c := sc.code(i)
+			pk := uint64(gids[i])<<32 | uint64(uint32(c))
+			if _, dup := seen[pk]; dup {
+				continue
+			}
+			seen[pk] = struct{}{}
+			k := distinctKey{g: gids[i], s: sc.vals.Value(c)}
+			if _, ok := s.sets[k]; !ok {
+				k.s = strings.Clone(k.s)
+				s.sets[k] = struct{}{}
+				s.counts[k.g]++
+			}
+		}
+		return nil
+	}
 	if x, ok := a.(*array.String); ok {
 		for i := 0; i < n; i++ {
 			if hasNulls && x.IsNull(i) {

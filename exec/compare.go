@@ -45,6 +45,12 @@ func (c *cmpScalar) test(mem memory.Allocator, rec arrow.RecordBatch, out, null 
 		for i := range out {
 			out[i] = cmpResult(cmp.Compare(x.Value(i), c.s), c.op)
 		}
+	case *array.Dictionary:
+		sc, ok := asStrCol(x)
+		if !ok {
+			return unsupported("comparison on %s", a.DataType())
+		}
+		sc.dictMask(func(v string) bool { return cmpResult(cmp.Compare(v, c.s), c.op) }, out)
 	case *array.Boolean:
 		for i := range out {
 			out[i] = cmpResult(cmpBools(x.Value(i), c.b), c.op)
@@ -251,6 +257,10 @@ func getter(a arrow.Array) func(int) any {
 		return func(i int) any { return x.Value(i) }
 	case *array.Boolean:
 		return func(i int) any { return x.Value(i) }
+	case *array.Dictionary:
+		if sc, ok := asStrCol(x); ok {
+			return func(i int) any { return sc.value(i) }
+		}
 	}
 	return func(int) any { return nil }
 }

@@ -424,7 +424,16 @@ func (p *like) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []boo
 		return err
 	}
 	defer a.Release()
-	s := a.(*array.String)
+	sc, ok := asStrCol(a)
+	if !ok {
+		return unsupported("LIKE on %s", a.DataType())
+	}
+	if sc.isDict() {
+		sc.dictMask(p.match, out)
+		applyNulls(a, out, null)
+		return nil
+	}
+	s := sc.s
 	hasNulls := s.NullN() > 0
 	for i := range out {
 		if hasNulls && s.IsNull(i) {

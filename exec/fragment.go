@@ -92,6 +92,9 @@ func (f *Fragment) pipeline(p Params, src Source) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An aggregation builds its output from its own state, so dictionary
+	// arrays never leave the pipeline.
+	scan.dict = f.Agg != nil
 	if f.Filter == nil {
 		return scan, nil
 	}

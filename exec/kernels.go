@@ -41,6 +41,14 @@ func selectRows(mem memory.Allocator, rec arrow.RecordBatch, mask []bool) (arrow
 
 // takeMask copies the elements of a where mask is true.
 func takeMask(mem memory.Allocator, a arrow.Array, mask []bool, kept int) (arrow.Array, error) {
+	if d, ok := a.(*array.Dictionary); ok {
+		idx, err := takeMask(mem, d.Indices(), mask, kept)
+		if err != nil {
+			return nil, err
+		}
+		defer idx.Release()
+		return array.NewDictionaryArray(d.DataType(), idx, d.Dictionary()), nil
+	}
 	b := array.NewBuilder(mem, a.DataType())
 	defer b.Release()
 	b.Reserve(kept)
@@ -62,6 +70,18 @@ func takeMask(mem memory.Allocator, a arrow.Array, mask []bool, kept int) (arrow
 				sb.AppendNull()
 			} else {
 				sb.Append(x.Value(i))
+			}
+		}
+	case *array.Int32:
+		ib := b.(*array.Int32Builder)
+		vals := x.Int32Values()
+		for i, m := range mask {
+			switch {
+			case !m:
+			case x.IsNull(i):
+				ib.AppendNull()
+			default:
+				ib.UnsafeAppend(vals[i])
 			}
 		}
 	default:

@@ -81,8 +81,11 @@ type Scan struct {
 	schema  *arrow.Schema
 	pruneBy *Expr // conjuncts used to skip row groups (over cols)
 
-	rd      *pqfile.Reader
-	rr      *pqfile.RecordReader
+	rd *pqfile.Reader
+	rr *pqfile.RecordReader
+	// dict reads dictionary-encoded string columns as Arrow dictionaries;
+	// only for consumers whose kernels take them (see dict.go).
+	dict    bool
 	counts  []int64   // rows per row group still to emit, without columns
 	file    io.Closer // the open object, when the bucket opens files
 	bi      int
@@ -96,6 +99,34 @@ type Scan struct {
 	RowGroups, RowGroupsPruned int
 	// Rows counts the rows the scan returned.
 	Rows int64
+}
+
+// dictColumns returns the projected string columns that are
+// dictionary-encoded in every row group read (nil groups: all).
+func (s *Scan) dictColumns(groups []int) []string {
+	if groups == nil {
+		groups = make([]int, s.rd.NumRowGroups())
+		for g := range groups {
+			groups[g] = g
+		}
+	}
+	var out []string
+	for i, c := range s.cols {
+		if s.schema.Field(i).Type.ID() != arrow.STRING {
+			continue
+		}
+		all := true
+		for _, g := range groups {
+			if !s.rd.DictEncoded(g, c) {
+				all = false
+				break
+			}
+		}
+		if all {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // probe reads only the filter's columns of each row group and drops the
@@ -282,7 +313,11 @@ func (s *Scan) open(ctx context.Context) error {
 	if groups, err = s.probe(ctx, groups); err != nil {
 		return err
 	}
-	rr, err := rd.Read(ctx, s.cols, groups, s.p.batchRows())
+	var dict []string
+	if s.dict {
+		dict = s.dictColumns(groups)
+	}
+	rr, err := rd.ReadDict(ctx, s.cols, dict, groups, s.p.batchRows())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}

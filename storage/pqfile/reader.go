@@ -226,6 +226,45 @@ func (r *Reader) fieldIndex(name string) (int, error) {
 // (nil means all). Batches have at most batchRows rows. ctx is checked before
 // every batch. The caller releases the RecordReader.
 func (r *Reader) Read(ctx context.Context, columns []string, rowGroups []int, batchRows int64) (rr *RecordReader, err error) {
+	return r.ReadDict(ctx, columns, nil, rowGroups, batchRows)
+}
+
+// DictEncoded reports whether every data page of column in rowGroup is
+// dictionary-encoded, so that reading it as an Arrow dictionary costs no
+// more than reading it plainly (a chunk that fell back to plain encoding
+// would make the reader build a dictionary of every value).
+func (r *Reader) DictEncoded(rowGroup int, column string) bool {
+	fi, err := r.fieldIndex(column)
+	if err != nil || rowGroup < 0 || rowGroup >= r.pf.NumRowGroups() {
+		return false
+	}
+	sf := &r.manifest.Fields[fi]
+	if !sf.IsLeaf() {
+		return false
+	}
+	cc, err := r.pf.MetaData().RowGroup(rowGroup).ColumnChunk(sf.ColIndex)
+	if err != nil || !cc.HasDictionaryPage() {
+		return false
+	}
+	stats := cc.EncodingStats()
+	if len(stats) == 0 {
+		return false
+	}
+	for _, st := range stats {
+		// The page type's Go type is internal to arrow-go; its name is not.
+		if t := fmt.Sprint(st.PageType); t != "DATA_PAGE" && t != "DATA_PAGE_V2" {
+			continue
+		}
+		if st.Encoding != parquet.Encodings.RLEDict && st.Encoding != parquet.Encodings.PlainDict {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadDict is Read, with the columns named in dict (a subset of columns,
+// string columns) returned as Arrow dictionary arrays (int32 indices).
+func (r *Reader) ReadDict(ctx context.Context, columns, dict []string, rowGroups []int, batchRows int64) (rr *RecordReader, err error) {
 	if batchRows <= 0 {
 		return nil, fmt.Errorf("read parquet: batch rows %d must be positive", batchRows)
 	}
@@ -260,7 +299,17 @@ func (r *Reader) Read(ctx context.Context, columns []string, rowGroups []int, ba
 	}
 
 	defer recoverCorrupt("read parquet", &err)
-	fr, err := pqarrow.NewFileReader(r.pf, pqarrow.ArrowReadProperties{BatchSize: batchRows}, r.mem)
+	props := pqarrow.ArrowReadProperties{BatchSize: batchRows}
+	for _, name := range dict {
+		i, err := r.fieldIndex(name)
+		if err != nil {
+			return nil, fmt.Errorf("read parquet: %w", err)
+		}
+		if sf := &r.manifest.Fields[i]; sf.IsLeaf() {
+			props.SetReadDict(sf.ColIndex, true)
+		}
+	}
+	fr, err := pqarrow.NewFileReader(r.pf, props, r.mem)
 	if err != nil {
 		return nil, fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
 	}
