@@ -66,7 +66,7 @@ func (f *Fragment) Validate(p Params) error {
 	if f.Agg != nil && f.TopK != nil {
 		return errors.New("exec: a fragment has an aggregation or a top-k, not both")
 	}
-	if _, err := f.pipeline(p, Source{}); err != nil {
+	if _, err := f.pipeline(p, Source{}, nil); err != nil {
 		return err
 	}
 	_, err := f.OutputSchema(p)
@@ -87,7 +87,7 @@ func (f *Fragment) scanSchema() (*arrow.Schema, error) {
 }
 
 // pipeline builds scan → filter for one source.
-func (f *Fragment) pipeline(p Params, src Source) (Operator, error) {
+func (f *Fragment) pipeline(p Params, src Source, bound *topBound) (Operator, error) {
 	scan, err := NewScan(p, src, f.Schema, f.Columns, f.Filter)
 	if err != nil {
 		return nil, err
@@ -95,6 +95,7 @@ func (f *Fragment) pipeline(p Params, src Source) (Operator, error) {
 	// An aggregation builds its output from its own state, so dictionary
 	// arrays never leave the pipeline.
 	scan.dict = f.Agg != nil
+	scan.bound = bound
 	if f.Filter == nil {
 		return scan, nil
 	}
@@ -239,7 +240,7 @@ func (r *runner) note(op Operator) {
 
 // stream sends one source's filtered batches to r.out.
 func (r *runner) stream(ctx context.Context, src Source) error {
-	op, err := r.f.pipeline(r.p, src)
+	op, err := r.f.pipeline(r.p, src, nil)
 	if err != nil {
 		return err
 	}
@@ -274,6 +275,10 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	n := r.workers()
+	var bound *topBound
+	if r.f.TopK != nil {
+		bound = newTopBound(r.f.TopK, in)
+	}
 	aggs := make([]*aggTable, n)
 	tops := make([]*topK, n)
 	errs := make([]error, n)
@@ -284,8 +289,11 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 			if aggs[w], err = newAggTable(r.p, r.f.Agg, in); err != nil {
 				return nil, err
 			}
-		} else if tops[w], err = newTopK(r.f.TopK, in); err != nil {
-			return nil, err
+		} else {
+			if tops[w], err = newTopK(r.f.TopK, in); err != nil {
+				return nil, err
+			}
+			tops[w].bound = bound
 		}
 		wg.Add(1)
 		go func(w int) {
@@ -345,7 +353,11 @@ func firstErr(errs []error) error {
 }
 
 func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *topK) error {
-	op, err := r.f.pipeline(r.p, src)
+	var bound *topBound
+	if top != nil {
+		bound = top.bound
+	}
+	op, err := r.f.pipeline(r.p, src, bound)
 	if err != nil {
 		return err
 	}
@@ -368,6 +380,7 @@ func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *to
 			}
 		} else {
 			top.consume(rec)
+			top.publish()
 		}
 	}
 }

@@ -85,7 +85,9 @@ type Scan struct {
 	rr *pqfile.RecordReader
 	// dict reads dictionary-encoded string columns as Arrow dictionaries;
 	// only for consumers whose kernels take them (see dict.go).
-	dict    bool
+	dict bool
+	// bound skips row groups that cannot reach a top-k (may be nil).
+	bound   *topBound
 	counts  []int64   // rows per row group still to emit, without columns
 	file    io.Closer // the open object, when the bucket opens files
 	bi      int
@@ -330,12 +332,15 @@ func (s *Scan) open(ctx context.Context) error {
 func (s *Scan) keptRowGroups() []int {
 	n := s.rd.NumRowGroups()
 	s.RowGroups = n
-	if s.pruneBy == nil {
+	if s.pruneBy == nil && s.bound == nil {
 		return nil
 	}
 	kept := make([]int, 0, n)
 	for g := 0; g < n; g++ {
-		if mayMatch(s.pruneBy, func(col int) (min, max any, ok bool) {
+		if s.bound != nil && s.bound.skip(s.rd.RowGroupStats(g, s.bound.col)) {
+			continue
+		}
+		if s.pruneBy == nil || mayMatch(s.pruneBy, func(col int) (min, max any, ok bool) {
 			mn, mx, nulls, ok := s.rd.RowGroupStats(g, s.cols[col])
 			if !ok || (mn == nil && nulls >= 0) {
 				// All NULL: no comparison can be true.

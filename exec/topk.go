@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,6 +41,7 @@ type topEntry struct {
 
 // topK is a bounded max-heap of rows: the worst kept row is at the root.
 type topK struct {
+	bound   *topBound // shared with the other workers and the scans; may be nil
 	spec    *TopKSpec
 	entries []*topEntry
 	seq     int64
@@ -209,6 +211,14 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 	}
 }
 
+// publish offers the heap's worst kept first key to the shared bound once
+// the heap is full.
+func (t *topK) publish() {
+	if t != nil && t.bound != nil && len(t.entries) > 0 && int64(len(t.entries)) >= t.spec.K {
+		t.bound.offer(t.entries[0].keys[0])
+	}
+}
+
 // merge moves o's rows into t.
 func (t *topK) merge(o *topK) {
 	for _, e := range o.entries {
@@ -257,4 +267,71 @@ func (t *topK) release() {
 		e.rec.Release()
 	}
 	t.entries = nil
+}
+
+// topBound shares, between the workers of one top-k, the first sort key of
+// the worst row kept by any full heap. A row group whose statistics show no
+// first-key value ranking at least as well cannot contribute a row, so its
+// scan skips it after reading only the footer. It is used for integer and
+// timestamp keys, and for float keys in ascending order only: Parquet
+// statistics leave NaN out, and NaN ranks first in descending order.
+type topBound struct {
+	key SortKey
+	col string // the scanned column of the key
+
+	mu  sync.Mutex
+	set bool
+	v   any // int64 or float64
+}
+
+// newTopBound returns the bound for spec over schema, or nil when the
+// first key's statistics cannot be trusted for it.
+func newTopBound(spec *TopKSpec, schema *arrow.Schema) *topBound {
+	if spec == nil || len(spec.Keys) == 0 || spec.K == 0 {
+		return nil
+	}
+	k := spec.Keys[0]
+	f := schema.Field(k.Col)
+	switch f.Type.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64, arrow.TIMESTAMP:
+	case arrow.FLOAT32, arrow.FLOAT64:
+		if k.Desc {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &topBound{key: k, col: f.Name}
+}
+
+// offer tightens the bound with v, the first key of a full heap's root.
+func (b *topBound) offer(v any) {
+	if v == nil {
+		return // NULL ranks last here (or first, and then nothing is skipped)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.set || orderValues(v, b.v, b.key) < 0 {
+		b.v, b.set = v, true
+	}
+}
+
+// skip reports whether a row group with these first-key statistics cannot
+// hold a row that ranks before the bound. nulls < 0 means unknown.
+func (b *topBound) skip(min, max any, nulls int64, ok bool) bool {
+	if !ok || min == nil || max == nil {
+		return false
+	}
+	if nulls != 0 && (b.key.NullsFirst || nulls < 0) {
+		return false // a NULL would rank first
+	}
+	best := min
+	if b.key.Desc {
+		best = max
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Equal first keys may still win on later keys: skip only when the
+	// group's best is strictly worse.
+	return b.set && orderValues(best, b.v, b.key) > 0
 }

@@ -1,23 +1,26 @@
 package planner
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/exec"
 	"openwit/ingest"
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 	"openwit/search"
+	"openwit/storage/catalog"
 )
 
 // vecNode runs a fragment of the plan in the vectorized executor and hands
@@ -114,7 +117,19 @@ func fmtMicros(us int64) string {
 
 // files returns the snapshot's files whose time range meets the bounds.
 func (v *vecNode) files(snap *ingest.Snapshot) (kept []exec.Source, pruned int) {
-	for _, f := range snap.Files {
+	files := snap.Files
+	if t := v.frag.TopK; t != nil && len(t.Keys) > 0 && v.frag.Columns[t.Keys[0].Col] == v.tbl.def.TimeColumn {
+		// ORDER BY time LIMIT k: hand out the files nearest the wanted
+		// end first, so the top-k fills from them and the scans of the
+		// others stop at their footers (exec's top-k bound).
+		files = slices.Clone(files)
+		if t.Keys[0].Desc {
+			slices.SortStableFunc(files, func(a, b *catalog.File) int { return cmp.Compare(b.MaxTime, a.MaxTime) })
+		} else {
+			slices.SortStableFunc(files, func(a, b *catalog.File) int { return cmp.Compare(a.MinTime, b.MinTime) })
+		}
+	}
+	for _, f := range files {
 		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
 			pruned++
 			continue
@@ -212,22 +227,28 @@ func (it *vecIter) Close(*sql.Context) error {
 	return err
 }
 
-// jsonList renders a list value as json_arrayagg does.
+// jsonList turns a list value into json_arrayagg's result, as a
+// pgexpr.FloatList so percentiles read the floats without boxing them.
 func jsonList(l *array.List, i int) any {
 	if l.IsNull(i) {
 		return nil
 	}
 	start, end := l.ValueOffsets(i)
 	vals := l.ListValues().(*array.Float64)
-	out := make([]any, 0, end-start)
-	for j := start; j < end; j++ {
-		if vals.IsNull(int(j)) {
-			out = append(out, nil)
+	out := &pgexpr.FloatList{}
+	if vals.NullN() == 0 {
+		out.Vals = slices.Clone(vals.Float64Values()[start:end])
+		return out
+	}
+	out.Vals = make([]float64, 0, end-start)
+	for j := int(start); j < int(end); j++ {
+		if vals.IsNull(j) {
+			out.Nulls++
 		} else {
-			out = append(out, vals.Value(int(j)))
+			out.Vals = append(out.Vals, vals.Value(j))
 		}
 	}
-	return types.JSONDocument{Val: out}
+	return out
 }
 
 // execError maps executor errors to PostgreSQL errors.

@@ -1,9 +1,11 @@
 package pgexpr
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -94,8 +96,20 @@ func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || av == nil {
 		return nil, err
 	}
-	var list []any
+	var (
+		list []any
+		vals []float64
+	)
 	switch x := av.(type) {
+	case *FloatList:
+		// From the vectorized executor: float8 values already, sorted
+		// once however many percentiles read them.
+		x.sort()
+		vals = x.Vals
+		if p.desc {
+			vals = slices.Clone(vals)
+			slices.Reverse(vals)
+		}
 	case types.JSONDocument:
 		list, _ = x.Val.([]any)
 	case sql.JSONWrapper:
@@ -105,6 +119,21 @@ func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		list, _ = v.([]any)
 	}
+	if vals == nil {
+		var err error
+		if vals, err = sortedFloats(list, p.desc); err != nil {
+			return nil, err
+		}
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	return p.pick(vals, f)
+}
+
+// sortedFloats returns the non-NULL values of list as float8, sorted
+// ascending (descending if desc).
+func sortedFloats(list []any, desc bool) ([]float64, error) {
 	vals := make([]float64, 0, len(list))
 	for _, v := range list {
 		if v == nil {
@@ -116,15 +145,15 @@ func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		vals = append(vals, fl)
 	}
-	if len(vals) == 0 {
-		return nil, nil
+	slices.Sort(vals)
+	if desc {
+		slices.Reverse(vals)
 	}
-	sort.Float64s(vals)
-	if p.desc {
-		for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
-			vals[i], vals[j] = vals[j], vals[i]
-		}
-	}
+	return vals, nil
+}
+
+// pick computes the percentile f of sorted values.
+func (p *percentile) pick(vals []float64, f float64) (any, error) {
 	if p.disc {
 		idx := int(math.Ceil(f*float64(len(vals)))) - 1
 		idx = max(idx, 0)
@@ -143,4 +172,42 @@ func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return vals[int(lo)], nil
 	}
 	return vals[int(lo)] + (pos-lo)*(vals[int(hi)]-vals[int(lo)]), nil
+}
+
+// FloatList is json_arrayagg over a numeric column as the vectorized
+// executor returns it: the non-NULL values as float8, in no particular
+// order, and the number of NULLs. percentile reads it without boxing a
+// value; everything else sees the JSON array through sql.JSONWrapper.
+type FloatList struct {
+	Vals  []float64
+	Nulls int
+
+	once sync.Once
+}
+
+var _ sql.JSONWrapper = (*FloatList)(nil)
+
+func (l *FloatList) sort() { l.once.Do(func() { slices.Sort(l.Vals) }) }
+
+// Clone implements sql.JSONWrapper.
+func (l *FloatList) Clone(context.Context) sql.JSONWrapper {
+	return &FloatList{Vals: slices.Clone(l.Vals), Nulls: l.Nulls}
+}
+
+// ToInterface implements sql.JSONWrapper: the values, then the NULLs.
+func (l *FloatList) ToInterface() (any, error) {
+	out := make([]any, 0, len(l.Vals)+l.Nulls)
+	for _, v := range l.Vals {
+		out = append(out, v)
+	}
+	for i := 0; i < l.Nulls; i++ {
+		out = append(out, nil)
+	}
+	return out, nil
+}
+
+// String renders the JSON array as json_arrayagg's documents do.
+func (l *FloatList) String() string {
+	v, _ := l.ToInterface()
+	return types.JSONDocument{Val: v}.String()
 }

@@ -22,6 +22,7 @@ func TestReadDict(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "level", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "msg", Type: arrow.BinaryTypes.String, Nullable: true},
 	}, nil)
 	b := array.NewRecordBuilder(mem, schema)
 	const n = 40_000
@@ -34,6 +35,10 @@ func TestReadDict(t *testing.T) {
 		}
 		// 40k unique 64-byte values overflow the 1 MiB dictionary page.
 		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("%064d", i))
+		// 2k distinct 48-byte values fit in a dictionary page, but the
+		// dictionary is most of the chunk.
+		k := uint64(i%2000 + 1)
+		b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("%016x%016x%016x", k*0x9E3779B97F4A7C15, k*0xC2B2AE3D27D4EB4F, k*0x165667B19E3779F9))
 	}
 	rec := b.NewRecordBatch()
 	b.Release()
@@ -45,6 +50,9 @@ func TestReadDict(t *testing.T) {
 	}
 	if r.DictEncoded(0, "id") {
 		t.Error("id fell back to plain encoding but is reported as dictionary-encoded")
+	}
+	if r.DictEncoded(0, "msg") {
+		t.Error("msg has a dictionary as large as its data but is reported worth reading as one")
 	}
 	if r.DictEncoded(0, "nope") || r.DictEncoded(7, "level") {
 		t.Error("DictEncoded of a missing column or row group")

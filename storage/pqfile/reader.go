@@ -229,10 +229,12 @@ func (r *Reader) Read(ctx context.Context, columns []string, rowGroups []int, ba
 	return r.ReadDict(ctx, columns, nil, rowGroups, batchRows)
 }
 
-// DictEncoded reports whether every data page of column in rowGroup is
-// dictionary-encoded, so that reading it as an Arrow dictionary costs no
-// more than reading it plainly (a chunk that fell back to plain encoding
-// would make the reader build a dictionary of every value).
+// DictEncoded reports whether column in rowGroup is worth reading as an
+// Arrow dictionary: every data page is dictionary-encoded (a chunk that
+// fell back to plain encoding would make the reader build a dictionary of
+// every value) and the dictionary page is small next to the data pages
+// (a dictionary of mostly distinct values, say log messages, costs more to
+// hash into an Arrow dictionary than plain strings cost to read).
 func (r *Reader) DictEncoded(rowGroup int, column string) bool {
 	fi, err := r.fieldIndex(column)
 	if err != nil || rowGroup < 0 || rowGroup >= r.pf.NumRowGroups() {
@@ -244,6 +246,9 @@ func (r *Reader) DictEncoded(rowGroup int, column string) bool {
 	}
 	cc, err := r.pf.MetaData().RowGroup(rowGroup).ColumnChunk(sf.ColIndex)
 	if err != nil || !cc.HasDictionaryPage() {
+		return false
+	}
+	if dict := cc.DataPageOffset() - cc.DictionaryPageOffset(); dict <= 0 || dict*4 > cc.TotalCompressedSize() {
 		return false
 	}
 	stats := cc.EncodingStats()
