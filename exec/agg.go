@@ -889,80 +889,52 @@ func cmpInt64(a, b int64) int {
 }
 
 func (s *valueState) update(gids []uint32, a arrow.Array, n int) error {
-	hasNulls := a.NullN() > 0
-	first := s.fn == AggFirst
 	switch x := a.(type) {
 	case *array.String, *array.Dictionary:
 		sc, ok := asStrCol(x)
 		if !ok {
 			return unsupported("%s of %s", s.fn, a.DataType())
 		}
-		for i := 0; i < n; i++ {
-			g := gids[i]
-			if first && s.set[g] {
-				continue
-			}
-			if hasNulls && x.IsNull(i) {
-				if first {
-					s.set[g], s.null[g] = true, true
-				}
-				continue
-			}
-			v := sc.value(i)
-			if !s.set[g] || (!first && better(s.fn, v, s.strs[g], strings.Compare)) {
-				s.strs[g] = strings.Clone(v)
-				s.set[g] = true
-			}
-		}
-	case *array.Float64, *array.Float32:
-		var get func(int) float64
-		if f, ok := x.(*array.Float64); ok {
-			get = f.Value
-		} else {
-			f32 := x.(*array.Float32)
-			get = func(i int) float64 { return float64(f32.Value(i)) }
-		}
-		for i := 0; i < n; i++ {
-			g := gids[i]
-			if first && s.set[g] {
-				continue
-			}
-			if hasNulls && a.IsNull(i) {
-				if first {
-					s.set[g], s.null[g] = true, true
-				}
-				continue
-			}
-			v := get(i)
-			if !s.set[g] || (!first && better(s.fn, v, s.flts[g], cmpFloat)) {
-				s.flts[g] = v
-				s.set[g] = true
-			}
-		}
+		foldValues(s, gids, a, n, sc.value, s.strs, strings.Compare, strings.Clone)
+	case *array.Float64:
+		foldValues(s, gids, a, n, x.Value, s.flts, cmpFloat, nil)
+	case *array.Float32:
+		foldValues(s, gids, a, n, func(i int) float64 { return float64(x.Value(i)) }, s.flts, cmpFloat, nil)
 	default:
 		get := intKeyGetter(a)
 		if get == nil {
 			return unsupported("%s of %s", s.fn, a.DataType())
 		}
-		for i := 0; i < n; i++ {
-			g := gids[i]
-			if first && s.set[g] {
-				continue
-			}
-			if hasNulls && a.IsNull(i) {
-				if first {
-					s.set[g], s.null[g] = true, true
-				}
-				continue
-			}
-			v := get(i)
-			if !s.set[g] || (!first && better(s.fn, v, s.ints[g], cmpInt64)) {
-				s.ints[g] = v
-				s.set[g] = true
-			}
-		}
+		foldValues(s, gids, a, n, get, s.ints, cmpInt64, nil)
 	}
 	return nil
+}
+
+// foldValues folds n rows of a (read by get) into vals, the state's slice
+// for T; keep, when set, copies a value that outlives the batch.
+func foldValues[T any](s *valueState, gids []uint32, a arrow.Array, n int, get func(int) T, vals []T, cmp func(x, y T) int, keep func(T) T) {
+	hasNulls := a.NullN() > 0
+	first := s.fn == AggFirst
+	for i := 0; i < n; i++ {
+		g := gids[i]
+		if first && s.set[g] {
+			continue
+		}
+		if hasNulls && a.IsNull(i) {
+			if first {
+				s.set[g], s.null[g] = true, true
+			}
+			continue
+		}
+		v := get(i)
+		if !s.set[g] || (!first && better(s.fn, v, vals[g], cmp)) {
+			if keep != nil {
+				v = keep(v)
+			}
+			vals[g] = v
+			s.set[g] = true
+		}
+	}
 }
 
 func (s *valueState) merge(o aggState, m []uint32) error {

@@ -217,9 +217,30 @@ func (c *cmpArrays) test(mem memory.Allocator, rec arrow.RecordBatch, out, null 
 		return err
 	}
 	defer ra.Release()
-	lg, rg := getter(la), getter(ra)
-	for i := range out {
-		out[i] = cmpResult(compareValues(lg(i), rg(i)), c.op)
+	switch c.class {
+	case cmpInt, cmpTimestamp, cmpBool:
+		lg, rg := intKeyGetter(la), intKeyGetter(ra)
+		for i := range out {
+			out[i] = cmpResult(cmp.Compare(lg(i), rg(i)), c.op)
+		}
+	case classFloat:
+		lg, rg := floatGetter(la), floatGetter(ra)
+		for i := range out {
+			out[i] = cmpResult(cmpFloat(lg(i), rg(i)), c.op)
+		}
+	case cmpString:
+		ls, lok := asStrCol(la)
+		rs, rok := asStrCol(ra)
+		if !lok || !rok {
+			return unsupported("comparison of %s with %s", la.DataType(), ra.DataType())
+		}
+		nulls := la.NullN() > 0 || ra.NullN() > 0
+		for i := range out {
+			if nulls && (la.IsNull(i) || ra.IsNull(i)) {
+				continue // cleared below
+			}
+			out[i] = cmpResult(cmp.Compare(ls.value(i), rs.value(i)), c.op)
+		}
 	}
 	applyNulls(la, out, null)
 	if ra.NullN() > 0 {
@@ -235,37 +256,8 @@ func (c *cmpArrays) test(mem memory.Allocator, rec arrow.RecordBatch, out, null 
 	return nil
 }
 
-// getter returns a function reading element i of a as a comparable Go
-// value: int64, float64, string or bool.
-func getter(a arrow.Array) func(int) any {
-	switch x := a.(type) {
-	case *array.Int64:
-		return func(i int) any { return x.Value(i) }
-	case *array.Int32:
-		return func(i int) any { return int64(x.Value(i)) }
-	case *array.Int16:
-		return func(i int) any { return int64(x.Value(i)) }
-	case *array.Int8:
-		return func(i int) any { return int64(x.Value(i)) }
-	case *array.Timestamp:
-		return func(i int) any { return int64(x.Value(i)) }
-	case *array.Float64:
-		return func(i int) any { return x.Value(i) }
-	case *array.Float32:
-		return func(i int) any { return float64(x.Value(i)) }
-	case *array.String:
-		return func(i int) any { return x.Value(i) }
-	case *array.Boolean:
-		return func(i int) any { return x.Value(i) }
-	case *array.Dictionary:
-		if sc, ok := asStrCol(x); ok {
-			return func(i int) any { return sc.value(i) }
-		}
-	}
-	return func(int) any { return nil }
-}
-
-// compareValues orders two values from getter of the same class.
+// compareValues orders two sort-key values (int64, float64, string or
+// bool) of the same class.
 func compareValues(a, b any) int {
 	switch x := a.(type) {
 	case int64:
@@ -278,4 +270,12 @@ func compareValues(a, b any) int {
 		return cmpBools(x, b.(bool))
 	}
 	return 0
+}
+
+// floatGetter reads a float array as float64.
+func floatGetter(a arrow.Array) func(int) float64 {
+	if x, ok := a.(*array.Float32); ok {
+		return func(i int) float64 { return float64(x.Value(i)) }
+	}
+	return a.(*array.Float64).Value
 }

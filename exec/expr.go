@@ -94,6 +94,34 @@ func Timestamp(t time.Time) *Expr {
 }
 func Null() *Expr { return &Expr{Op: OpLit, Lit: &Lit{Kind: LitNull}} }
 
+// Columns adds the input columns e reads to out.
+func (e *Expr) Columns(out map[int]bool) {
+	if e == nil {
+		return
+	}
+	if e.Op == OpCol {
+		out[e.Col] = true
+	}
+	for _, a := range e.Args {
+		a.Columns(out)
+	}
+}
+
+// Remap returns a copy of e reading column m[i] wherever e reads column i.
+func (e *Expr) Remap(m map[int]int) *Expr {
+	c := *e
+	if c.Op == OpCol {
+		c.Col = m[c.Col]
+	}
+	if len(e.Args) > 0 {
+		c.Args = make([]*Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = a.Remap(m)
+		}
+	}
+	return &c
+}
+
 // String renders the expression for EXPLAIN; names are the input column
 // names (nil: $n).
 func (e *Expr) String() string { return e.format(nil) }

@@ -148,13 +148,9 @@ type runner struct {
 	closed  bool
 	err     error // the failure of a blocking run
 	cancel  context.CancelFunc
-	out     chan arrow.RecordBatch
-	errc    chan error
-	wg      sync.WaitGroup
+	union   *Union            // a plain scan: the sources' filtered batches
 	result  arrow.RecordBatch // aggregation or top-k result
 	emitted bool
-	cur     arrow.RecordBatch
-	rows    int64
 
 	mu    sync.Mutex
 	stats Stats
@@ -184,30 +180,31 @@ func (r *runner) Open(ctx context.Context) error {
 		r.result = res
 		return nil
 	}
-	r.out = make(chan arrow.RecordBatch, r.workers())
-	r.errc = make(chan error, 1)
-	srcs := r.sources()
-	for w := 0; w < r.workers(); w++ {
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			for src := range srcs {
-				if err := r.stream(ctx, src); err != nil {
-					select {
-					case r.errc <- err:
-					default:
-					}
-					r.cancel()
-					return
-				}
+	inputs := make([]Input, len(r.f.Sources))
+	for i, src := range r.f.Sources {
+		inputs[i] = func(context.Context) (Operator, error) {
+			op, err := r.f.pipeline(r.p, src, nil)
+			if err != nil {
+				return nil, err
 			}
-		}()
+			return &noted{Operator: op, r: r}, nil
+		}
 	}
-	go func() {
-		r.wg.Wait()
-		close(r.out)
-	}()
-	return nil
+	r.union = NewUnion(r.schema, inputs, r.workers(), r.f.Limit)
+	return r.union.Open(ctx)
+}
+
+// noted records a source's scan counters in the run's Stats when it is
+// closed.
+type noted struct {
+	Operator
+	r *runner
+}
+
+func (n *noted) Close() error {
+	err := n.Operator.Close()
+	n.r.note(n.Operator)
+	return err
 }
 
 func (r *runner) workers() int {
@@ -235,35 +232,6 @@ func (r *runner) note(op Operator) {
 		r.stats.RowGroups += s.RowGroups
 		r.stats.RowGroupsPruned += s.RowGroupsPruned
 		r.stats.Rows += s.Rows
-	}
-}
-
-// stream sends one source's filtered batches to r.out.
-func (r *runner) stream(ctx context.Context, src Source) error {
-	op, err := r.f.pipeline(r.p, src, nil)
-	if err != nil {
-		return err
-	}
-	defer op.Close()
-	if err := op.Open(ctx); err != nil {
-		return err
-	}
-	defer r.note(op)
-	for {
-		rec, err := op.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rec.Retain()
-		select {
-		case r.out <- rec:
-		case <-ctx.Done():
-			rec.Release()
-			return ctx.Err()
-		}
 	}
 }
 
@@ -321,7 +289,7 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 	}()
 	if err := errors.Join(errs...); err != nil {
-		return nil, firstErr(errs)
+		return nil, FirstError(errs)
 	}
 	if r.f.Agg != nil {
 		for _, a := range aggs[1:] {
@@ -337,8 +305,9 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 	return tops[0].result(r.p.mem(), r.schema)
 }
 
-// firstErr prefers a real error over the cancellations it caused.
-func firstErr(errs []error) error {
+// FirstError returns the first error of errs that is not a cancellation
+// (which that error may have caused), else the first cancellation, else nil.
+func FirstError(errs []error) error {
 	var fallback error
 	for _, e := range errs {
 		if e == nil {
@@ -347,7 +316,9 @@ func firstErr(errs []error) error {
 		if !errors.Is(e, context.Canceled) {
 			return e
 		}
-		fallback = e
+		if fallback == nil {
+			fallback = e
+		}
 	}
 	return fallback
 }
@@ -386,46 +357,17 @@ func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *to
 }
 
 func (r *runner) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
-	}
 	if err := r.Open(ctx); err != nil {
 		return nil, err
 	}
-	if r.out == nil {
-		if r.emitted || r.result == nil {
-			return nil, io.EOF
-		}
-		r.emitted = true
-		return r.result, nil
+	if r.union != nil {
+		return r.union.Next(ctx)
 	}
-	if r.f.Limit > 0 && r.rows >= r.f.Limit {
+	if r.emitted || r.result == nil {
 		return nil, io.EOF
 	}
-	select {
-	case rec, ok := <-r.out:
-		if !ok {
-			select {
-			case err := <-r.errc:
-				return nil, err
-			default:
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			return nil, io.EOF
-		}
-		r.cur = rec
-		if r.f.Limit > 0 && r.rows+rec.NumRows() > r.f.Limit {
-			r.cur = rec.NewSlice(0, r.f.Limit-r.rows)
-			rec.Release()
-		}
-		r.rows += r.cur.NumRows()
-		return r.cur, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	r.emitted = true
+	return r.result, nil
 }
 
 func (r *runner) Close() error {
@@ -436,19 +378,13 @@ func (r *runner) Close() error {
 	if r.cancel != nil {
 		r.cancel()
 	}
-	if r.out != nil {
-		for rec := range r.out { // drain so workers finish
-			rec.Release()
-		}
-	}
-	r.wg.Wait()
-	if r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
+	var err error
+	if r.union != nil {
+		err = r.union.Close()
 	}
 	if r.result != nil {
 		r.result.Release()
 		r.result = nil
 	}
-	return nil
+	return err
 }

@@ -140,7 +140,7 @@ func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
 		return groups, nil
 	}
 	used := map[int]bool{}
-	exprColumns(s.pruneBy, used)
+	s.pruneBy.Columns(used)
 	if len(used) == 0 || len(s.cols)-len(used) < 2 {
 		return groups, nil // little to save
 	}
@@ -164,7 +164,7 @@ func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
 	for i, n := range names {
 		fields[i] = s.schema.Field(s.schema.FieldIndices(n)[0])
 	}
-	pred, err := compilePredicate(remapColumns(s.pruneBy, remap), arrow.NewSchema(fields, nil))
+	pred, err := compilePredicate(s.pruneBy.Remap(remap), arrow.NewSchema(fields, nil))
 	if err != nil {
 		return groups, nil // the filter itself reports it
 	}
@@ -205,34 +205,6 @@ func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
 	s.RowGroupsPruned += len(groups) - len(kept)
 	s.RowGroups = len(kept)
 	return kept, nil
-}
-
-// exprColumns records the columns e reads.
-func exprColumns(e *Expr, out map[int]bool) {
-	if e == nil {
-		return
-	}
-	if e.Op == OpCol {
-		out[e.Col] = true
-	}
-	for _, a := range e.Args {
-		exprColumns(a, out)
-	}
-}
-
-// remapColumns returns a copy of e with column i renamed to m[i].
-func remapColumns(e *Expr, m map[int]int) *Expr {
-	c := *e
-	if c.Op == OpCol {
-		c.Col = m[c.Col]
-	}
-	if len(e.Args) > 0 {
-		c.Args = make([]*Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = remapColumns(a, m)
-		}
-	}
-	return &c
 }
 
 var _ Operator = (*Scan)(nil)

@@ -17,6 +17,7 @@ import (
 
 	"openwit/exec"
 	"openwit/planner/pgexpr"
+	"openwit/planner/pgtypes"
 )
 
 // ruleVectorize replaces the pushable part of a plan (scan → filter →
@@ -157,7 +158,7 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 	if !ok {
 		return nil
 	}
-	k, ok := toInt64(lit.Value())
+	k, ok := pgtypes.Int64(lit.Value())
 	if !ok || k < 0 || k > exec.MaxTopK {
 		return nil
 	}
@@ -259,12 +260,12 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 	}
 	if frag.Filter != nil {
 		used := map[int]bool{}
-		collectCols(frag.Filter, used)
+		frag.Filter.Columns(used)
 		m := map[int]int{}
 		for tc := range used {
 			m[tc] = add(tc)
 		}
-		frag.Filter = renumber(frag.Filter, m)
+		frag.Filter = frag.Filter.Remap(m)
 	}
 	frag.Columns = cols
 	spec := &exec.TopKSpec{K: k}
@@ -300,32 +301,6 @@ func identity(n int) []int {
 		out[i] = i
 	}
 	return out
-}
-
-func toInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), true
-		}
-	case int:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // outKind says how an aggregate output becomes a go-mysql-server value.
@@ -418,7 +393,7 @@ func (c *compiler) literal(l *expression.Literal) *exec.Expr {
 		return exec.Null()
 	}
 	if types.IsBoolean(l.Type()) {
-		if i, ok := toInt64(v); ok {
+		if i, ok := pgtypes.Int64(v); ok {
 			return exec.Bool(i != 0)
 		}
 		if b, ok := v.(bool); ok {
@@ -444,7 +419,7 @@ func (c *compiler) literal(l *expression.Literal) *exec.Expr {
 			return exec.Float(f)
 		}
 	default:
-		if i, ok := toInt64(v); ok && types.IsInteger(l.Type()) {
+		if i, ok := pgtypes.Int64(v); ok && types.IsInteger(l.Type()) {
 			return exec.Int(i)
 		}
 	}
@@ -648,28 +623,4 @@ func (c *compiler) timeBounds(filter sql.Expression) [2]int64 {
 	}
 	walk(filter)
 	return b
-}
-
-func collectCols(e *exec.Expr, out map[int]bool) {
-	if e.Op == exec.OpCol {
-		out[e.Col] = true
-	}
-	for _, a := range e.Args {
-		collectCols(a, out)
-	}
-}
-
-// renumber returns e with column i replaced by m[i].
-func renumber(e *exec.Expr, m map[int]int) *exec.Expr {
-	c := *e
-	if c.Op == exec.OpCol {
-		c.Col = m[c.Col]
-	}
-	if len(e.Args) > 0 {
-		c.Args = make([]*exec.Expr, len(e.Args))
-		for i, a := range e.Args {
-			c.Args[i] = renumber(a, m)
-		}
-	}
-	return &c
 }

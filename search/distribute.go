@@ -79,7 +79,11 @@ func Distribute(ctx context.Context, p exec.Params, c *Client, workers []string,
 		final := &exec.Fragment{Table: f.Table, Schema: schema, Columns: names(schema), TopK: f.TopK}
 		return &gatherOp{d: d, parts: parts, final: final, schema: schema}, nil
 	}
-	return &unionOp{d: d, parts: parts, schema: schema, limit: f.Limit}, nil
+	inputs := make([]exec.Input, len(parts))
+	for i, pt := range parts {
+		inputs[i] = func(ctx context.Context) (exec.Operator, error) { return d.start(ctx, pt) }
+	}
+	return exec.NewUnion(schema, inputs, 0, f.Limit), nil
 }
 
 func names(s *arrow.Schema) []string {
@@ -229,23 +233,6 @@ func release(bs []arrow.RecordBatch) {
 	}
 }
 
-// firstErr prefers a real error over the cancellations it caused.
-func firstErr(errs []error) error {
-	var fallback error
-	for _, e := range errs {
-		if e == nil {
-			continue
-		}
-		if !errors.Is(e, context.Canceled) {
-			return e
-		}
-		if fallback == nil {
-			fallback = e
-		}
-	}
-	return fallback
-}
-
 // gatherOp runs every part to the end, then a final fragment (the final
 // aggregation or top-k) over their outputs.
 type gatherOp struct {
@@ -290,7 +277,7 @@ func (g *gatherOp) open(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if err := firstErr(errs); err != nil {
+	if err := exec.FirstError(errs); err != nil {
 		return err
 	}
 	final := *g.final
@@ -326,132 +313,4 @@ func (g *gatherOp) Close() error {
 	}
 	g.inputs = nil
 	return err
-}
-
-// unionOp streams the batches of every part in arrival order.
-type unionOp struct {
-	d      *distributor
-	parts  []part
-	schema *arrow.Schema
-	limit  int64
-
-	opened, closed bool
-	cancel         context.CancelFunc
-	out            chan arrow.RecordBatch
-	errc           chan error
-	wg             sync.WaitGroup
-	cur            arrow.RecordBatch
-	rows           int64
-}
-
-var _ exec.Operator = (*unionOp)(nil)
-
-func (u *unionOp) Schema() *arrow.Schema { return u.schema }
-
-func (u *unionOp) Open(ctx context.Context) error {
-	if u.opened {
-		return nil
-	}
-	u.opened = true
-	ctx, u.cancel = context.WithCancel(ctx)
-	u.out = make(chan arrow.RecordBatch, len(u.parts))
-	u.errc = make(chan error, len(u.parts))
-	for _, pt := range u.parts {
-		u.wg.Add(1)
-		go func() {
-			defer u.wg.Done()
-			if err := u.stream(ctx, pt); err != nil {
-				u.errc <- err
-				u.cancel()
-			}
-		}()
-	}
-	go func() {
-		u.wg.Wait()
-		close(u.out)
-	}()
-	return nil
-}
-
-func (u *unionOp) stream(ctx context.Context, pt part) error {
-	op, err := u.d.start(ctx, pt)
-	if err != nil {
-		return err
-	}
-	defer op.Close()
-	for {
-		rec, err := op.Next(ctx)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rec.Retain()
-		select {
-		case u.out <- rec:
-		case <-ctx.Done():
-			rec.Release()
-			return ctx.Err()
-		}
-	}
-}
-
-func (u *unionOp) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if u.cur != nil {
-		u.cur.Release()
-		u.cur = nil
-	}
-	if err := u.Open(ctx); err != nil {
-		return nil, err
-	}
-	if u.limit > 0 && u.rows >= u.limit {
-		return nil, io.EOF
-	}
-	select {
-	case rec, ok := <-u.out:
-		if !ok {
-			var errs []error
-			for len(u.errc) > 0 {
-				errs = append(errs, <-u.errc)
-			}
-			if err := firstErr(errs); err != nil {
-				return nil, err
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			return nil, io.EOF
-		}
-		u.cur = rec
-		if u.limit > 0 && u.rows+rec.NumRows() > u.limit {
-			u.cur = rec.NewSlice(0, u.limit-u.rows)
-			rec.Release()
-		}
-		u.rows += u.cur.NumRows()
-		return u.cur, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (u *unionOp) Close() error {
-	if u.closed {
-		return nil
-	}
-	u.closed = true
-	if u.cancel != nil {
-		u.cancel()
-	}
-	if u.out != nil {
-		for rec := range u.out {
-			rec.Release()
-		}
-	}
-	u.wg.Wait()
-	if u.cur != nil {
-		u.cur.Release()
-		u.cur = nil
-	}
-	return nil
 }

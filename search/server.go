@@ -9,7 +9,6 @@ import (
 	"net"
 	"path"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -22,6 +21,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"openwit/exec"
+	"openwit/internal/grpcserve"
 	"openwit/storage/objstore"
 )
 
@@ -68,9 +68,8 @@ type Server struct {
 	log *slog.Logger
 	met *serverMetrics
 	gs  *grpc.Server
+	lc  grpcserve.Lifecycle // serve/shutdown of gs
 
-	mu       sync.Mutex
-	shutdown bool
 }
 
 var _ flight.FlightServer = (*Server)(nil)
@@ -93,52 +92,18 @@ func New(cfg Config) (*Server, error) {
 		grpc.ChainStreamInterceptor(s.streamGuard),
 	)
 	flight.RegisterFlightServiceServer(s.gs, s)
+	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "search"}
 	return s, nil
 }
 
 // Serve accepts connections on l until Shutdown is called or ctx is done
 // (which stops the server at once, cancelling running fragments). Serve
 // closes l and returns nil after a stop; other accept errors are returned.
-func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	s.mu.Lock()
-	if s.shutdown {
-		s.mu.Unlock()
-		_ = l.Close()
-		return nil
-	}
-	s.mu.Unlock()
-	stop := context.AfterFunc(ctx, s.gs.Stop)
-	defer stop()
-	err := s.gs.Serve(l)
-	if errors.Is(err, grpc.ErrServerStopped) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("serve search: %w", err)
-	}
-	return nil
-}
+func (s *Server) Serve(ctx context.Context, l net.Listener) error { return s.lc.Serve(ctx, l) }
 
 // Shutdown stops accepting calls and waits for running fragments. When ctx
 // is done first they are cancelled and ctx.Err() is returned.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.shutdown = true
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.gs.GracefulStop()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.gs.Stop()
-		<-done
-		return ctx.Err()
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.lc.Shutdown(ctx) }
 
 // DoGet runs the fragment in the ticket and streams its result. The
 // stream's context cancels the run.

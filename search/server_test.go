@@ -252,13 +252,12 @@ func TestClientGivesUp(t *testing.T) {
 	f := fragment([]exec.Source{{File: &exec.FileSource{ID: "a", Path: "a.parquet"}}})
 	op := mustRun(t, c, addr, f)
 	defer op.Close()
-	start := time.Now()
-	err = op.Open(context.Background())
+	// Retries that never gave up would end in the deadline instead.
+	octx, ocancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer ocancel()
+	err = op.Open(octx)
 	if !errors.Is(err, search.ErrUnavailable) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
-	}
-	if time.Since(start) > 10*time.Second {
-		t.Fatalf("gave up after %s", time.Since(start))
 	}
 	// A cancelled context stops the retries at once.
 	ctx, cancel := context.WithCancel(context.Background())

@@ -2,13 +2,11 @@ package flightsql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"path"
 	"runtime/debug"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
@@ -19,6 +17,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"openwit/internal/grpcserve"
 	"openwit/planner"
 )
 
@@ -33,11 +32,10 @@ type Server struct {
 	auth *authenticator
 	met  *metrics
 	gs   *grpc.Server
+	lc   grpcserve.Lifecycle // serve/shutdown of gs
 
 	sqlInfo map[uint32]bool // ids registered with BaseServer
 
-	mu       sync.Mutex
-	shutdown bool
 }
 
 var _ flightsql.Server = (*Server)(nil)
@@ -69,53 +67,19 @@ func New(cfg Config) (*Server, error) {
 		grpc.ChainStreamInterceptor(s.streamGuard, s.auth.stream),
 	)
 	flight.RegisterFlightServiceServer(s.gs, flightsql.NewFlightServerWithAllocator(s, s.mem))
+	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "flight sql"}
 	return s, nil
 }
 
 // Serve accepts connections on l until Shutdown is called or ctx is done
 // (which stops the server at once, cancelling running calls). Serve closes
 // l and returns nil after a stop; other accept errors are returned.
-func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	s.mu.Lock()
-	if s.shutdown {
-		s.mu.Unlock()
-		_ = l.Close()
-		return nil
-	}
-	s.mu.Unlock()
-	stop := context.AfterFunc(ctx, s.gs.Stop)
-	defer stop()
-	err := s.gs.Serve(l)
-	if errors.Is(err, grpc.ErrServerStopped) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("serve flight sql: %w", err)
-	}
-	return nil
-}
+func (s *Server) Serve(ctx context.Context, l net.Listener) error { return s.lc.Serve(ctx, l) }
 
 // Shutdown stops accepting connections and waits for running calls
 // (streams included) to finish. When ctx is done first, the remaining calls
 // are cancelled, their connections closed, and ctx.Err() is returned.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.shutdown = true
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.gs.GracefulStop()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		s.gs.Stop()
-		<-done
-		return ctx.Err()
-	}
-}
+func (s *Server) Shutdown(ctx context.Context) error { return s.lc.Shutdown(ctx) }
 
 // session opens a planner session for the call's user. The caller closes
 // it.
