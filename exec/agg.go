@@ -99,7 +99,7 @@ type aggTable struct {
 	groups int
 
 	// Single-key fast paths and the general encoded key.
-	intKeys   map[int64]uint32
+	intKeys   *intMap
 	strKeys   map[string]uint32
 	encKeys   map[string]uint32
 	nullGroup int64 // gid of the NULL key for single-key tables, -1 if none
@@ -183,7 +183,7 @@ func (t *aggTable) initKeys() {
 	}
 	switch t.mode {
 	case keyInt, keyFloat:
-		t.intKeys = map[int64]uint32{}
+		t.intKeys = newIntMap()
 	case keyString:
 		t.strKeys = map[string]uint32{}
 	case keyEncoded:
@@ -331,13 +331,13 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 				continue
 			}
 			k := get(i)
-			g, ok := t.intKeys[k]
+			g, ok := t.intKeys.get(k)
 			if !ok {
 				var err error
 				if g, err = t.newGroup(); err != nil {
 					return err
 				}
-				t.intKeys[k] = g
+				t.intKeys.put(k, g)
 				t.keyInt = append(t.keyInt, k)
 			}
 			gids[i] = g
@@ -492,10 +492,10 @@ func (t *aggTable) merge(o *aggTable) error {
 			id, err = t.nullKey()
 			ok = true
 		case t.mode == keyInt || t.mode == keyFloat:
-			id, ok = t.intKeys[o.keyInt[g]]
+			id, ok = t.intKeys.get(o.keyInt[g])
 			if !ok {
 				if id, err = t.newGroup(); err == nil {
-					t.intKeys[o.keyInt[g]] = id
+					t.intKeys.put(o.keyInt[g], id)
 					t.keyInt = append(t.keyInt, o.keyInt[g])
 				}
 			}
@@ -715,11 +715,17 @@ func (s *countState) result(mem memory.Allocator, groups int) (arrow.Array, erro
 }
 
 func growTo[T any](s []T, n int) []T {
-	for len(s) < n {
-		var z T
-		s = append(s, z)
+	switch {
+	case n <= len(s):
+		return s
+	case n <= cap(s):
+		ext := s[len(s):n]
+		clear(ext)
+		return s[:n]
 	}
-	return s
+	ns := make([]T, n, max(n, 2*cap(s), 16))
+	copy(ns, s)
+	return ns
 }
 
 // sumIntState sums integers exactly in 128 bits.
@@ -782,6 +788,7 @@ func (s *sumIntState) merge(o aggState, m []uint32) error {
 func (s *sumIntState) result(mem memory.Allocator, groups int) (arrow.Array, error) {
 	b := array.NewDecimal128Builder(mem, SumIntType)
 	defer b.Release()
+	b.Reserve(groups)
 	for g := 0; g < groups; g++ {
 		if !s.has[g] {
 			b.AppendNull()
