@@ -91,12 +91,13 @@ var SumIntType = &arrow.Decimal128Type{Precision: 38, Scale: 0}
 
 // aggTable holds the groups and aggregate states of one aggregation.
 type aggTable struct {
-	mem    memory.Allocator
-	limit  int64
-	keys   []value
-	states []aggState
-	args   []value // per state, nil for count_star
-	groups int
+	mem     memory.Allocator
+	budget  *memBudget // the query's, nil without a limit
+	charged int64      // bytes charged to budget
+	keys    []value
+	states  []aggState
+	args    []value // per state, nil for count_star
+	groups  int
 
 	// Single-key fast paths and the general encoded key.
 	intKeys   *intMap
@@ -127,7 +128,7 @@ const (
 )
 
 func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, error) {
-	t := &aggTable{mem: p.mem(), limit: p.MemoryLimit, nullGroup: -1, phase: spec.Mode}
+	t := &aggTable{mem: p.mem(), budget: p.budgetOf(), nullGroup: -1, phase: spec.Mode}
 	switch spec.Mode {
 	case AggComplete, AggPartial:
 	case AggFinal:
@@ -214,9 +215,13 @@ func (t *aggTable) addGroups(n int) {
 func (t *aggTable) newGroup() (uint32, error) {
 	g := uint32(t.groups)
 	t.addGroups(1)
-	t.bytes += 64 + int64(len(t.states))*16
-	if t.limit > 0 && t.bytes > t.limit && t.groups%1024 == 0 {
-		return 0, fmt.Errorf("%w: hash aggregation holds %d groups, over the %d MiB limit", ErrMemoryLimit, t.groups, t.limit>>20)
+	t.bytes += 16 + int64(len(t.states))*16
+	if t.groups%4096 == 0 {
+		// Charge while a batch adds groups, so one batch cannot run far
+		// past the limit.
+		if err := t.account(); err != nil {
+			return 0, err
+		}
 	}
 	return g, nil
 }
@@ -298,7 +303,7 @@ func (t *aggTable) consume(rec arrow.RecordBatch) error {
 			return err
 		}
 	}
-	return nil
+	return t.account()
 }
 
 // assign sets gids[i] to the group of row i, creating groups.
@@ -526,7 +531,7 @@ func (t *aggTable) merge(o *aggTable) error {
 			return err
 		}
 	}
-	return nil
+	return t.account()
 }
 
 // result builds the output batch.
@@ -623,6 +628,7 @@ func (h *HashAgg) Close() error {
 		return nil
 	}
 	h.closed = true
+	h.table.release()
 	if h.out != nil {
 		h.out.Release()
 	}
@@ -1027,10 +1033,14 @@ type distinctKey struct {
 
 // distinctState counts distinct non-NULL values per group.
 type distinctState struct {
-	dt     arrow.DataType // of the values
-	sets   map[distinctKey]struct{}
-	counts []int64
+	dt       arrow.DataType // of the values
+	sets     map[distinctKey]struct{}
+	counts   []int64
+	strBytes int64 // bytes of the string values in sets
 }
+
+// heldBytes counts a set entry as its key plus the map's overhead.
+func (s *distinctState) heldBytes() int64 { return int64(len(s.sets))*64 + s.strBytes }
 
 func (s *distinctState) typ() arrow.DataType { return arrow.PrimitiveTypes.Int64 }
 func (s *distinctState) grow(n int)          { s.counts = growTo(s.counts, n) }
@@ -1052,6 +1062,7 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 			k := distinctKey{g: gids[i], s: sc.vals.Value(c)}
 			if _, ok := s.sets[k]; !ok {
 				k.s = strings.Clone(k.s)
+				s.strBytes += int64(len(k.s))
 				s.sets[k] = struct{}{}
 				s.counts[k.g]++
 			}
@@ -1066,6 +1077,7 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 			k := distinctKey{g: gids[i], s: x.Value(i)}
 			if _, ok := s.sets[k]; !ok {
 				k.s = strings.Clone(k.s)
+				s.strBytes += int64(len(k.s))
 				s.sets[k] = struct{}{}
 				s.counts[k.g]++
 			}
@@ -1107,7 +1119,10 @@ type listState struct {
 	vals  [][]float64
 	nulls [][]bool
 	seen  []bool
+	n     int64 // values held
 }
+
+func (s *listState) heldBytes() int64 { return s.n * 9 }
 
 // ListType is the result type of AggList.
 var ListType = arrow.ListOf(arrow.PrimitiveTypes.Float64)
@@ -1128,6 +1143,7 @@ func (s *listState) update(gids []uint32, a arrow.Array, n int) error {
 		get = func(i int) float64 { return float64(ig(i)) }
 	}
 	hasNulls := a.NullN() > 0
+	s.n += int64(n)
 	for i := 0; i < n; i++ {
 		g := gids[i]
 		s.seen[g] = true
@@ -1150,6 +1166,7 @@ func (s *listState) merge(o aggState, m []uint32) error {
 		t := m[g]
 		base := len(s.vals[t])
 		s.vals[t] = append(s.vals[t], os.vals[g]...)
+		s.n += int64(len(os.vals[g]))
 		s.seen[t] = true
 		for i, isNull := range os.nulls[g] {
 			if isNull {

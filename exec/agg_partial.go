@@ -373,6 +373,7 @@ func (s *distinctState) absorb(gids []uint32, a arrow.Array, n int) error {
 			}
 			if _, ok := s.sets[k]; !ok {
 				k.s = strings.Clone(k.s)
+				s.strBytes += int64(len(k.s))
 				s.sets[k] = struct{}{}
 				s.counts[k.g]++
 			}
@@ -400,6 +401,7 @@ func (s *listState) absorb(gids []uint32, a arrow.Array, n int) error {
 		g := gids[i]
 		s.seen[g] = true
 		start, end := l.ValueOffsets(i)
+		s.n += end - start
 		for j := int(start); j < int(end); j++ {
 			s.vals[g] = append(s.vals[g], vals.Value(j))
 			if vals.IsNull(j) {

@@ -134,7 +134,7 @@ func Run(ctx context.Context, p Params, f *Fragment) (Operator, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{p: p, f: f, schema: sch}
+	r := &runner{p: p.withBudget(), f: f, schema: sch}
 	return r, nil
 }
 
@@ -292,10 +292,16 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, FirstError(errs)
 	}
 	if r.f.Agg != nil {
+		defer func() {
+			for _, a := range aggs {
+				a.release()
+			}
+		}()
 		for _, a := range aggs[1:] {
 			if err := aggs[0].merge(a); err != nil {
 				return nil, err
 			}
+			a.release()
 		}
 		return aggs[0].result(r.schema)
 	}

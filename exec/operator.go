@@ -38,10 +38,23 @@ type Params struct {
 	BatchRows int64
 	// Parallelism is how many sources run at once; 0 means 1.
 	Parallelism int
-	// MemoryLimit bounds the bytes a hash aggregation may hold; 0 means
-	// no limit. Exceeding it fails the query with ErrMemoryLimit.
+	// MemoryLimit bounds the bytes the hash aggregations of one Run (all
+	// its workers together) may hold; 0 means no limit. Exceeding it fails
+	// the query with ErrMemoryLimit.
 	MemoryLimit int64
+
+	budget *memBudget // shared by the operators of one Run
 }
+
+// withBudget returns p with the budget its operators share.
+func (p Params) withBudget() Params {
+	if p.budget == nil && p.MemoryLimit > 0 {
+		p.budget = &memBudget{limit: p.MemoryLimit}
+	}
+	return p
+}
+
+func (p Params) budgetOf() *memBudget { return p.withBudget().budget }
 
 func (p Params) mem() memory.Allocator {
 	if p.Mem == nil {

@@ -47,6 +47,9 @@ type pgSession struct {
 	// rowEngine turns the vectorized executor off (SET openwit.vectorize
 	// = off): every plan runs in go-mysql-server's row engine.
 	rowEngine bool
+	// memLimit is openwit.query_memory_limit in bytes: what one query's
+	// vectorized aggregations may hold on this node; 0 means no limit.
+	memLimit int64
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -60,10 +63,11 @@ func (e *Engine) NewSession(user, application string) *Session {
 	// PostgreSQL rejects ungrouped columns next to aggregates, like MySQL's
 	// ONLY_FULL_GROUP_BY; STRICT makes bad input an error, never a warning.
 	_ = base.SetSessionVariable(sql.NewEmptyContext(), "sql_mode", "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION")
-	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC}, settings: map[string]string{}}
+	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC, memLimit: e.cfg.QueryMemoryLimit}, settings: map[string]string{}}
 	for k, v := range defaultSettings {
 		s.settings[k] = v
 	}
+	s.settings["openwit.query_memory_limit"] = pgtypes.FormatMemory(e.cfg.QueryMemoryLimit)
 	s.settings["application_name"] = application
 	s.settings["session_authorization"] = user
 	return s
@@ -470,6 +474,7 @@ func (r *Rows) close() error {
 var defaultSettings = map[string]string{
 	"timezone":                            "UTC",
 	"openwit.vectorize":                   "on",
+	"openwit.query_memory_limit":          "", // set per session from Config.QueryMemoryLimit
 	"datestyle":                           "ISO, MDY",
 	"intervalstyle":                       "postgres",
 	"client_encoding":                     "UTF8",
@@ -527,6 +532,8 @@ func (s *Session) set(st *pgparse.Set) error {
 		s.settings["application_name"], s.settings["session_authorization"] = app, user
 		s.base.loc = time.UTC
 		s.base.rowEngine = false
+		s.base.memLimit = s.e.cfg.QueryMemoryLimit
+		s.settings["openwit.query_memory_limit"] = pgtypes.FormatMemory(s.e.cfg.QueryMemoryLimit)
 		return nil
 	}
 	name := st.Name
@@ -540,8 +547,17 @@ func (s *Session) set(st *pgparse.Set) error {
 	v := st.Value
 	if st.Default {
 		v = def
+		if name == "openwit.query_memory_limit" {
+			v = pgtypes.FormatMemory(s.e.cfg.QueryMemoryLimit)
+		}
 	}
 	switch name {
+	case "openwit.query_memory_limit":
+		n, err := pgtypes.ParseMemory(v, 1<<10)
+		if err != nil {
+			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"openwit.query_memory_limit\": %q (a size such as '512MB' or '2GB'; 0 means no limit)", v)
+		}
+		s.base.memLimit, v = n, pgtypes.FormatMemory(n)
 	case "timezone":
 		if strings.EqualFold(v, "local") || strings.EqualFold(v, "default") {
 			v = "UTC"

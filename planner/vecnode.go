@@ -152,6 +152,9 @@ func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
 	}
 	p := v.eng.execParams()
+	if ps, ok := ctx.Session.(*pgSession); ok {
+		p.MemoryLimit = ps.memLimit
+	}
 	var op exec.Operator
 	done := func() {}
 	if workers := v.eng.cfg.Workers; len(workers) > 0 {

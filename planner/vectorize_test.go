@@ -139,6 +139,45 @@ func TestVectorizedMemoryLimit(t *testing.T) {
 	}
 }
 
+// TestQueryMemoryLimitSetting: SET openwit.query_memory_limit changes the
+// limit of the session's queries, SHOW and RESET follow PostgreSQL's
+// memory-setting rules, and bad values are 22023 and change nothing.
+func TestQueryMemoryLimitSetting(t *testing.T) {
+	h := newHarness(t)
+	loadLogs(t, h, 4000, 1, false)
+	const q = `SELECT ts, count(*) FROM logs GROUP BY ts`
+	if got := h.mustQuery(`SHOW openwit.query_memory_limit`); got != "2GB" {
+		t.Errorf("default: %s", got)
+	}
+	if _, err := h.query(q); err != nil {
+		t.Fatalf("under the default limit: %v", err)
+	}
+	h.mustQuery(`SET openwit.query_memory_limit = '64kB'`)
+	if _, err := h.query(q); pgerror.Code(err) != pgerror.OutOfMemory {
+		t.Fatalf("with 64kB: want SQLSTATE 53200, got %v", err)
+	}
+	for _, bad := range []string{`'lots'`, `'-5MB'`, `'1.5GB'`} {
+		if _, err := h.query(`SET openwit.query_memory_limit = ` + bad); pgerror.Code(err) != pgerror.InvalidParameterValue {
+			t.Errorf("SET %s: want 22023, got %v", bad, err)
+		}
+	}
+	if got := h.mustQuery(`SHOW openwit.query_memory_limit`); got != "64kB" {
+		t.Errorf("after bad SETs: %s", got)
+	}
+	h.mustQuery(`SET openwit.query_memory_limit = 1024`) // kB, as PostgreSQL's work_mem
+	if got := h.mustQuery(`SHOW openwit.query_memory_limit`); got != "1MB" {
+		t.Errorf("SET 1024: %s", got)
+	}
+	h.mustQuery(`SET openwit.query_memory_limit = 0`)
+	if _, err := h.query(q); err != nil {
+		t.Fatalf("without a limit: %v", err)
+	}
+	h.mustQuery(`RESET openwit.query_memory_limit`)
+	if got := h.mustQuery(`SHOW openwit.query_memory_limit`); got != "2GB" {
+		t.Errorf("after RESET: %s", got)
+	}
+}
+
 func TestExplain(t *testing.T) {
 	h := newHarness(t)
 	h.mustQuery(`CREATE TABLE t (ts timestamptz, v int4)`)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"openwit/planner/pgtypes"
 )
 
 // Config is the configuration of one `openwit serve` process. Flags
@@ -48,6 +50,19 @@ type Config struct {
 	ShardDuration time.Duration `yaml:"shard_duration"`
 	// MaxMessageSize bounds one PostgreSQL protocol message.
 	MaxMessageSize int `yaml:"max_message_size"`
+	// QueryMemoryLimit is what the vectorized aggregations of one query
+	// may hold on this node, with a unit ("2GB", "512MB"); "0" means no
+	// limit. Sessions change theirs with SET openwit.query_memory_limit.
+	QueryMemoryLimit string `yaml:"query_memory_limit"`
+}
+
+// QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
+func (c *Config) QueryMemoryBytes() (int64, error) {
+	n, err := pgtypes.ParseMemory(c.QueryMemoryLimit, 0)
+	if err != nil {
+		return 0, fmt.Errorf("--query-memory-limit: %w", err)
+	}
+	return n, nil
 }
 
 // DefaultSearchAddr is the search service address of a search worker
@@ -114,18 +129,19 @@ func (r Roles) Only(role string) bool { return r[role] && len(r) == 1 }
 // DefaultConfig returns the embedded single-process defaults.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:        "./openwit-data",
-		PGAddr:         "127.0.0.1:5433",
-		FlightAddr:     "127.0.0.1:8815",
-		HTTPAddr:       "127.0.0.1:8080",
-		Roles:          "all",
-		Auth:           "trust",
-		LogLevel:       "info",
-		FlushRows:      1 << 20,
-		FlushBytes:     128 << 20,
-		FlushAge:       30 * time.Second,
-		ShardDuration:  time.Hour,
-		MaxMessageSize: 64 << 20,
+		DataDir:          "./openwit-data",
+		PGAddr:           "127.0.0.1:5433",
+		FlightAddr:       "127.0.0.1:8815",
+		HTTPAddr:         "127.0.0.1:8080",
+		Roles:            "all",
+		Auth:             "trust",
+		LogLevel:         "info",
+		FlushRows:        1 << 20,
+		FlushBytes:       128 << 20,
+		FlushAge:         30 * time.Second,
+		ShardDuration:    time.Hour,
+		MaxMessageSize:   64 << 20,
+		QueryMemoryLimit: "2GB",
 	}
 }
 
@@ -210,6 +226,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FlushAge <= 0 || c.FlushRows <= 0 || c.FlushBytes <= 0 {
 		return errors.New("flush thresholds must be positive")
+	}
+	if _, err := c.QueryMemoryBytes(); err != nil {
+		return err
 	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)

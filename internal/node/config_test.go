@@ -117,3 +117,23 @@ func TestLoadFileRoles(t *testing.T) {
 		t.Fatalf("%v, search addr %q", err, w.SearchAddr)
 	}
 }
+
+func TestQueryMemoryLimitConfig(t *testing.T) {
+	for in, want := range map[string]int64{"2GB": 2 << 30, "512MB": 512 << 20, "0": 0, "1GiB": 1 << 30} {
+		c := DefaultConfig()
+		c.QueryMemoryLimit = in
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got, _ := c.QueryMemoryBytes(); got != want {
+			t.Errorf("%q: %d bytes, want %d", in, got, want)
+		}
+	}
+	for _, in := range []string{"2048", "lots", "", "-1GB"} {
+		c := DefaultConfig()
+		c.QueryMemoryLimit = in
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--query-memory-limit") {
+			t.Errorf("%q: %v, want a --query-memory-limit error", in, err)
+		}
+	}
+}

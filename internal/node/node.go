@@ -141,7 +141,8 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		n.client = search.NewClient(search.ClientConfig{})
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
-		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client}); err != nil {
+		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
+		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
 	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
@@ -177,9 +178,19 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 
 // startSearch starts the search service on its own listener (see
 // docs/design/003-distributed-fragments.md).
+// engineMemoryLimit is --query-memory-limit as planner.Config wants it:
+// -1 for no limit.
+func (n *Node) engineMemoryLimit() int64 {
+	b, _ := n.cfg.QueryMemoryBytes() // checked by Validate
+	if b == 0 {
+		return -1
+	}
+	return b
+}
+
 func (n *Node) startSearch() (err error) {
 	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
-		Parallelism: runtime.GOMAXPROCS(0), MemoryLimit: planner.DefaultQueryMemoryLimit})
+		Parallelism: runtime.GOMAXPROCS(0), MemoryLimit: max(n.engineMemoryLimit(), 0)})
 	if err != nil {
 		return err
 	}
