@@ -57,10 +57,12 @@ func TestBudgetSharedAcrossWorkers(t *testing.T) {
 			if used := r.p.budget.used.Load(); used != 0 {
 				t.Errorf("%d bytes still charged after the run", used)
 			}
-			if _, _, err := run(peak / 2); !errors.Is(err, ErrMemoryLimit) {
-				t.Errorf("limit of half the peak (%d): %v, want ErrMemoryLimit", peak/2, err)
+			// The peak depends on how the sources fell to the workers (the
+			// merge holds both tables for a moment): within 2× either way.
+			if _, _, err := run(peak / 3); !errors.Is(err, ErrMemoryLimit) {
+				t.Errorf("limit of a third of the peak (%d): %v, want ErrMemoryLimit", peak/3, err)
 			}
-			if r, n2, err := run(peak + peak/4); err != nil || n2 != n {
+			if r, n2, err := run(3 * peak); err != nil || n2 != n {
 				t.Errorf("limit above the peak: %d rows (want %d), %v", n2, n, err)
 			} else if used := r.p.budget.used.Load(); used != 0 {
 				t.Errorf("%d bytes still charged after the run", used)

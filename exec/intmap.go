@@ -3,16 +3,21 @@ package exec
 import "math/bits"
 
 // intMap maps int64 group keys to group ids: open addressing with linear
-// probing over parallel key and id slices. It is what a single integer,
+// probing over one slice of key/id slots. It is what a single integer,
 // timestamp or float GROUP BY key probes once per row, so it avoids what a
 // Go map costs there: no per-entry control bytes to match, one multiply to
-// hash, and lookups that touch two adjacent cache lines at most.
+// hash, and a lookup that usually touches one cache line (key and id sit
+// side by side).
 type intMap struct {
-	keys  []int64
-	ids   []uint32 // group id + 1; 0 marks an empty slot
+	slots []intSlot
 	mask  uint64
-	shift uint // 64 - log2(len(keys))
+	shift uint // 64 - log2(len(slots))
 	n     int
+}
+
+type intSlot struct {
+	key int64
+	id  uint32 // group id + 1; 0 marks an empty slot
 }
 
 const intMapMinSize = 1 << 10
@@ -24,8 +29,7 @@ func newIntMap() *intMap {
 }
 
 func (m *intMap) alloc(size int) {
-	m.keys = make([]int64, size)
-	m.ids = make([]uint32, size)
+	m.slots = make([]intSlot, size)
 	m.mask = uint64(size - 1)
 	m.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	m.n = 0
@@ -40,40 +44,39 @@ func (m *intMap) slot(k int64) uint64 {
 // get returns the id stored for k.
 func (m *intMap) get(k int64) (uint32, bool) {
 	for i := m.slot(k); ; i = (i + 1) & m.mask {
-		id := m.ids[i]
-		if id == 0 {
+		s := &m.slots[i]
+		if s.id == 0 {
 			return 0, false
 		}
-		if m.keys[i] == k {
-			return id - 1, true
+		if s.key == k {
+			return s.id - 1, true
 		}
 	}
 }
 
 // put stores id for k, which must not be in the map.
 func (m *intMap) put(k int64, id uint32) {
-	if 4*(m.n+1) > 3*len(m.keys) { // keep the load factor under 3/4
-		m.rehash(2 * len(m.keys))
+	if 4*(m.n+1) > 3*len(m.slots) { // keep the load factor under 3/4
+		m.rehash(2 * len(m.slots))
 	}
-	i := m.slot(k)
-	for m.ids[i] != 0 {
+	m.insert(intSlot{key: k, id: id + 1})
+}
+
+func (m *intMap) insert(s intSlot) {
+	i := m.slot(s.key)
+	for m.slots[i].id != 0 {
 		i = (i + 1) & m.mask
 	}
-	m.keys[i], m.ids[i] = k, id+1
+	m.slots[i] = s
 	m.n++
 }
 
 func (m *intMap) rehash(size int) {
-	keys, ids := m.keys, m.ids
+	old := m.slots
 	m.alloc(size)
-	for i, id := range ids {
-		if id != 0 {
-			j := m.slot(keys[i])
-			for m.ids[j] != 0 {
-				j = (j + 1) & m.mask
-			}
-			m.keys[j], m.ids[j] = keys[i], id
-			m.n++
+	for _, s := range old {
+		if s.id != 0 {
+			m.insert(s)
 		}
 	}
 }
@@ -82,4 +85,4 @@ func (m *intMap) rehash(size int) {
 func (m *intMap) len() int { return m.n }
 
 // bytes is the memory the map holds.
-func (m *intMap) bytes() int64 { return int64(len(m.keys)) * 12 }
+func (m *intMap) bytes() int64 { return int64(len(m.slots)) * 16 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,9 @@ import (
 
 // benchCmd runs `openwit bench`: see package bench and docs/benchmarks.md.
 func benchCmd(args []string) int {
+	if len(args) > 0 && args[0] == "memory" {
+		return benchMemoryCmd(args[1:])
+	}
 	cfg := bench.DefaultConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Int64Var(&cfg.Gen.Rows, "rows", cfg.Gen.Rows, "rows of synthetic logs to generate")
@@ -75,4 +79,57 @@ func benchCmd(args []string) int {
 		code = 1
 	}
 	return code
+}
+
+// benchMemoryCmd runs `openwit bench memory`: a GROUP BY with many groups
+// in an `openwit serve` child process, reporting its peak RSS.
+func benchMemoryCmd(args []string) int {
+	cfg := bench.MemoryConfig{Rows: 10_000_000, Groups: 1_000_000, Progress: os.Stderr}
+	fs := flag.NewFlagSet("bench memory", flag.ContinueOnError)
+	fs.Int64Var(&cfg.Rows, "rows", cfg.Rows, "rows to load")
+	fs.Int64Var(&cfg.Groups, "groups", cfg.Groups, "distinct GROUP BY keys")
+	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for the server's data and log (default: a temporary directory, removed)")
+	limit := fs.String("query-memory-limit", "", "passed to the server's --query-memory-limit")
+	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if *limit != "" {
+		cfg.Args = append(cfg.Args, "--query-memory-limit", *limit)
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openwit bench memory:", err)
+		return 1
+	}
+	cfg.Bin = bin
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.RunMemory(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openwit bench memory:", err)
+		return 1
+	}
+	fmt.Printf("query:          %s\n", bench.MemoryQuery)
+	fmt.Printf("rows, groups:   %d, %d\n", rep.Rows, rep.Groups)
+	fmt.Printf("returned:       %d groups covering %d rows\n", rep.GroupsReturned, rep.RowsCounted)
+	fmt.Printf("query time:     %.2f s\n", rep.QuerySeconds)
+	fmt.Printf("server RSS:     %.0f MiB before the query, %.0f MiB peak (VmHWM)\n", float64(rep.BaselineRSSBytes)/(1<<20), float64(rep.PeakRSSBytes)/(1<<20))
+	if rep.Err != "" {
+		fmt.Printf("query error:    %s\n", rep.Err)
+	}
+	if *jsonPath != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench memory:", err)
+			return 1
+		}
+	}
+	if rep.Err != "" || rep.GroupsReturned != rep.Groups || rep.RowsCounted != rep.Rows {
+		return 1
+	}
+	return 0
 }

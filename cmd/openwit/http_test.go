@@ -23,6 +23,8 @@ func TestHTTPEndpoints(t *testing.T) {
 		{"/healthz", 200, nil},
 		{"/readyz", 200, nil},
 		{"/metrics", 200, []string{"openwit_wal_fsyncs_total", "openwit_ingest_rows_total", "go_goroutines"}},
+		{"/debug/pprof/", 200, []string{"goroutine", "heap"}},
+		{"/debug/pprof/goroutine?debug=1", 200, []string{"goroutine profile"}},
 		{"/nosuch", 404, nil},
 	}
 	for _, tt := range tests {
