@@ -6,6 +6,16 @@
 // inserter, which hands the whole statement to ingest as one WAL record when
 // the statement completes, so a failed statement writes nothing.
 //
+// SQL cursors (cursor.go): DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR
+// SELECT ..., FETCH / MOVE [FORWARD | NEXT] [count | ALL] [FROM | IN] name,
+// CLOSE name | ALL. A cursor runs its query once and streams it forward
+// (backward directions are 55000, "cursor can only scan forward"); FETCH
+// has the cursor's result columns and the tag "FETCH n". Cursors without
+// WITH HOLD close at COMMIT or ROLLBACK; all close with the session.
+// Unlike PostgreSQL, DECLARE without WITH HOLD is accepted outside a
+// transaction block (it then lives until CLOSE), and statement_timeout
+// does not cover the rows a cursor reads between FETCHes.
+//
 // Sub-packages: pgparse (PostgreSQL → go-mysql-server AST), pgexpr
 // (expressions with PostgreSQL semantics), pgtypes (type and OID mapping).
 // The design is recorded in docs/design/001-postgres-front-end.md.

@@ -37,6 +37,7 @@ type Session struct {
 	e        *Engine
 	base     *pgSession
 	settings map[string]string
+	cursors  map[string]*cursor // DECLAREd and not yet closed
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -78,6 +79,7 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 
 // Close ends the session.
 func (s *Session) Close() error {
+	s.closeCursors(true)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
 }
@@ -104,7 +106,16 @@ type Prepared struct {
 func (p *Prepared) ParamOIDs() []uint32 { return p.paramOIDs }
 
 // Columns returns the result columns; nil for statements without rows.
-func (p *Prepared) Columns() []Column { return p.cols }
+// A FETCH has its cursor's columns, looked up when asked (the cursor may
+// be declared by an earlier statement of the same query string).
+func (p *Prepared) Columns() []Column {
+	if p.st.Kind == pgparse.KindFetch && !p.st.Fetch.Move {
+		if c := p.s.cursors[p.st.Fetch.Name]; c != nil {
+			return c.cols
+		}
+	}
+	return p.cols
+}
 
 // Prepare parses query and describes each statement.
 func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
@@ -135,7 +146,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare:
 	default:
 		return nil
 	}
@@ -286,15 +297,16 @@ func (p *Prepared) inferParams(node sql.Node) {
 
 // Rows is the result of one execution.
 type Rows struct {
-	ctx    *sql.Context
-	iter   sql.RowIter
-	schema sql.Schema
-	rows   [][]any // precomputed rows (SHOW)
-	tag    string
-	insert bool
-	buf    []any
-	closed bool
-	cancel context.CancelFunc
+	ctx     *sql.Context
+	iter    sql.RowIter
+	schema  sql.Schema
+	rows    [][]any // precomputed rows (SHOW)
+	tag     string
+	insert  bool
+	buf     []any
+	closed  bool
+	started bool // Next was called
+	cancel  context.CancelFunc
 }
 
 // Execute runs the statement with parameter values.
@@ -302,7 +314,16 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	s := p.s
 	switch p.st.Kind {
 	case pgparse.KindUtility:
+		if pgparse.IsTransactionEnd(p.st.Tag) {
+			s.closeCursors(false)
+		}
 		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindDeclare:
+		return s.declare(ctx, p, params)
+	case pgparse.KindFetch:
+		return s.fetch(ctx, p.st.Fetch)
+	case pgparse.KindClose:
+		return s.closeCursor(p.st.Close)
 	case pgparse.KindCreateTable:
 		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
 			return nil, mapError(err)
@@ -321,22 +342,38 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
 	}
+	bindings, err := p.bind(params)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(ctx, bindings, s.statementTimeout())
+}
+
+// bind turns parameter values into the AST literals planning substitutes.
+func (p *Prepared) bind(params []any) (map[string]ast.Expr, error) {
 	if len(params) < p.st.NumParams {
 		return nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), p.st.NumParams)
 	}
-	var bindings map[string]ast.Expr
-	if p.st.NumParams > 0 {
-		bindings = make(map[string]ast.Expr, p.st.NumParams)
-		for i := 0; i < p.st.NumParams; i++ {
-			e, err := bindValue(params[i], p.paramOIDs[i])
-			if err != nil {
-				return nil, err
-			}
-			bindings["v"+strconv.Itoa(i+1)] = e
-		}
+	if p.st.NumParams == 0 {
+		return nil, nil
 	}
+	bindings := make(map[string]ast.Expr, p.st.NumParams)
+	for i := 0; i < p.st.NumParams; i++ {
+		e, err := bindValue(params[i], p.paramOIDs[i])
+		if err != nil {
+			return nil, err
+		}
+		bindings["v"+strconv.Itoa(i+1)] = e
+	}
+	return bindings, nil
+}
+
+// run plans and starts the statement; timeout > 0 bounds planning and
+// every row fetched.
+func (p *Prepared) run(ctx context.Context, bindings map[string]ast.Expr, timeout time.Duration) (*Rows, error) {
+	s := p.s
 	cctx, cancel := context.WithCancel(ctx)
-	if d := s.statementTimeout(); d > 0 {
+	if d := timeout; d > 0 {
 		// The deadline covers planning and every row fetched, like
 		// PostgreSQL's statement_timeout.
 		cctx, cancel = context.WithTimeout(ctx, d)
@@ -402,6 +439,7 @@ func (r *Rows) Next(ctx context.Context) ([]any, error) {
 	if r.iter == nil {
 		return nil, io.EOF
 	}
+	r.started = true
 	if r.insert {
 		var affected uint64
 		for {
@@ -448,6 +486,21 @@ func (r *Rows) Next(ctx context.Context) ([]any, error) {
 // Tag is the command tag, valid after Next returned io.EOF ("" for SELECT).
 func (r *Rows) Tag() string { return r.tag }
 
+// closeIter closes the row iterator. Some go-mysql-server iterators panic
+// when closed before their first Next (groupByIter disposes buffers it
+// has not made yet), which a cursor closed unread does: that panic is
+// harmless and absorbed; any other is not.
+func (r *Rows) closeIter() (err error) {
+	if !r.started {
+		defer func() {
+			if v := recover(); v != nil {
+				err = nil
+			}
+		}()
+	}
+	return r.iter.Close(r.ctx)
+}
+
 // Close releases the result. It is idempotent.
 func (r *Rows) Close() error { return r.close() }
 
@@ -458,7 +511,7 @@ func (r *Rows) close() error {
 	r.closed = true
 	var err error
 	if r.iter != nil {
-		err = r.iter.Close(r.ctx)
+		err = r.closeIter()
 	}
 	if r.cancel != nil {
 		r.cancel()

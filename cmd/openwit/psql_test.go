@@ -58,6 +58,15 @@ func TestPsql(t *testing.T) {
 			"", []string{"ERROR:", `"nosuch" does not exist`}, true},
 		{"unknown column, verbose", []string{"-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-c", "select nosuch"},
 			"", []string{"ERROR:  42703:", `"nosuch" does not exist`}, true},
+		// FETCH_COUNT makes psql read results through a cursor: BEGIN,
+		// DECLARE _psql_cursor NO SCROLL CURSOR FOR ..., FETCH FORWARD 2 ...
+		// until a short batch, CLOSE, COMMIT.
+		{"FETCH_COUNT uses a cursor", []string{"-v", "ON_ERROR_STOP=1", "-v", "FETCH_COUNT=2",
+			"-c", "SELECT v * 10 + x FROM t CROSS JOIN (VALUES (1), (2), (3), (4), (5)) AS g(x) ORDER BY 1"},
+			"421\n422\n423\n424\n425\n", nil, false},
+		{"explicit cursor", []string{"-v", "ON_ERROR_STOP=1", "-c",
+			"BEGIN; DECLARE c CURSOR FOR SELECT v FROM t; FETCH 1 FROM c; CLOSE c; COMMIT"},
+			"BEGIN\nDECLARE CURSOR\n42\nCLOSE CURSOR\nCOMMIT\n", nil, false},
 	}
 	for _, tt := range tests {
 		// Not parallel: "create insert select" creates the table once.

@@ -54,6 +54,8 @@ const (
 	InvalidColumnReference  = "42P10"
 	InFailedTransaction     = "25P02"
 	DuplicatePStatement     = "42P05"
+	DuplicateCursor         = "42P03"
+	ObjectNotInState        = "55000"
 )
 
 // Error is an error with a PostgreSQL SQLSTATE.

@@ -19,6 +19,9 @@ const (
 	KindShow                    // Show is set
 	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
 	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT
+	KindDeclare                 // DECLARE CURSOR: Cursor is set, AST is the query
+	KindFetch                   // FETCH or MOVE: Fetch is set
+	KindClose                   // CLOSE: Close is set
 )
 
 // Statement is one translated statement.
@@ -36,6 +39,9 @@ type Statement struct {
 	DropTable   *DropTable
 	Set         *Set
 	Show        *Show
+	Cursor      *Cursor
+	Fetch       *Fetch
+	Close       *Close
 }
 
 // CreateTable is CREATE TABLE.

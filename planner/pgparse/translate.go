@@ -122,6 +122,12 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindShow, Show: &Show{Name: strings.ToLower(n.GetVariableShowStmt().Name)}, Tag: "SHOW"}
 	case n.GetTransactionStmt() != nil:
 		return t.transaction(n.GetTransactionStmt())
+	case n.GetDeclareCursorStmt() != nil:
+		return t.declareCursor(n.GetDeclareCursorStmt())
+	case n.GetFetchStmt() != nil:
+		return t.fetch(n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		return t.closeCursor(n.GetClosePortalStmt())
 	}
 	t.unsupported(statementName(n))
 	return nil
