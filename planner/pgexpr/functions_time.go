@@ -31,6 +31,7 @@ var timeFuncs = map[string]funcDef{
 		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
 	}},
 	"to_char": {args: []argKind{kTime, kText}, result: textResult, evalCtx: evalToChar},
+	"age":     {args: []argKind{kTime, kTime}, opt: 1, result: intervalResult, evalCtx: evalAgeN},
 	// timezone(zone, ts) is `ts AT TIME ZONE zone`: timestamptz → the wall
 	// clock in zone (timestamp); timestamp → that wall clock in zone
 	// (timestamptz).
@@ -290,4 +291,92 @@ func loadZone(name string) (*time.Location, error) {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "time zone %q not recognized", name)
 	}
 	return loc, nil
+}
+
+func intervalResult([]sql.Expression) sql.Type { return pgtypes.IntervalType }
+
+// evalAge is age(a, b): the symbolic difference in years, months, days
+// and time, field by field in the session's zone (timestamptz) or as wall
+// clocks (timestamp), as PostgreSQL's timestamp_age computes it: negative
+// fields borrow from the next larger one, a borrowed month counting the
+// days of the earlier argument's month.
+func evalAge(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	t1 := zoned(ctx, a[0].(time.Time), ts[0])
+	t2 := zoned(ctx, a[1].(time.Time), ts[1])
+	return ageOf(t1, t2), nil
+}
+
+func evalAgeN(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	if len(a) == 1 {
+		return evalAge1(ctx, a, ts)
+	}
+	return evalAge(ctx, a, ts)
+}
+
+// evalAge1 is age(ts): age(current_date at midnight, ts).
+func evalAge1(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	t := zoned(ctx, a[0].(time.Time), ts[0])
+	now := ctx.QueryTime().In(t.Location())
+	if oid, _ := pgtypes.OID(ts[0]); oid != pgtypes.OIDTimestampTZ && !types.IsText(ts[0]) {
+		now = ctx.QueryTime().In(SessionLocation(ctx))
+		now = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	} else {
+		now = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	}
+	return ageOf(now, t), nil
+}
+
+func ageOf(t1, t2 time.Time) pgtypes.Interval {
+	neg := t1.Before(t2)
+	usec := int64(t1.Nanosecond()/1000 - t2.Nanosecond()/1000)
+	sec := t1.Second() - t2.Second()
+	minute := t1.Minute() - t2.Minute()
+	hour := t1.Hour() - t2.Hour()
+	mday := t1.Day() - t2.Day()
+	mon := int(t1.Month()) - int(t2.Month())
+	year := t1.Year() - t2.Year()
+	if neg {
+		usec, sec, minute, hour, mday, mon, year = -usec, -sec, -minute, -hour, -mday, -mon, -year
+	}
+	for usec < 0 {
+		usec += 1_000_000
+		sec--
+	}
+	for sec < 0 {
+		sec += 60
+		minute--
+	}
+	for minute < 0 {
+		minute += 60
+		hour--
+	}
+	for hour < 0 {
+		hour += 24
+		mday--
+	}
+	for mday < 0 {
+		ref := t2
+		if neg {
+			ref = t1
+		}
+		mday += daysIn(ref.Year(), ref.Month())
+		mon--
+	}
+	for mon < 0 {
+		mon += 12
+		year--
+	}
+	if neg {
+		usec, sec, minute, hour, mday, mon, year = -usec, -sec, -minute, -hour, -mday, -mon, -year
+	}
+	return pgtypes.Interval{
+		Months: int32(year*12 + mon),
+		Days:   int32(mday),
+		Micros: ((int64(hour)*60+int64(minute))*60+int64(sec))*1_000_000 + usec,
+	}
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

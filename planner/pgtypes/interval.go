@@ -3,6 +3,7 @@ package pgtypes
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -94,6 +95,14 @@ func ParseInterval(s string) (Interval, error) {
 		} else if i+1 < len(fields) && intervalPart.MatchString(f+fields[i+1]) {
 			token = f + fields[i+1]
 			i++
+		}
+		if token == f {
+			// A number without a unit is seconds, as in PostgreSQL ('0',
+			// '1 day 30').
+			if n, err := strconv.ParseFloat(f, 64); err == nil && !math.IsInf(n, 0) && !math.IsNaN(n) {
+				iv.Micros += int64(math.Round(n * 1e6))
+				continue
+			}
 		}
 		m := intervalPart.FindStringSubmatch(token)
 		if m == nil {
