@@ -3,6 +3,7 @@ package pgwire
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -90,9 +91,11 @@ func parseStartupParams(b []byte) (map[string]string, error) {
 // StartupMessage, authentication, session creation and the initial
 // ParameterStatus messages. It reports whether the session is ready.
 func (c *conn) startup() bool {
-	negotiations := 0
+	var in io.Reader = c.nc // the TLS connection once negotiated
+	var tlsConn *tls.Conn
+	sslDone, gssDone := false, false
 	for {
-		body, err := readStartupPacket(c.nc)
+		body, err := readStartupPacket(in)
 		if err != nil {
 			c.startupFailed(err)
 			return false
@@ -100,13 +103,26 @@ func (c *conn) startup() bool {
 		code := binary.BigEndian.Uint32(body)
 		switch code {
 		case sslRequestCode, gssEncRequestCode:
-			if len(body) != 4 || negotiations >= 2 {
+			// Each may come once, before the StartupMessage; nothing
+			// after TLS is up.
+			if len(body) != 4 || tlsConn != nil || (code == sslRequestCode && sslDone) || (code == gssEncRequestCode && gssDone) {
 				c.sendFatal(fatal(pgerror.ProtocolViolation, "invalid encryption negotiation request"))
 				return false
 			}
-			negotiations++
-			// No TLS or GSSAPI encryption: the client continues in plain
-			// text with a StartupMessage (or gives up).
+			if code == sslRequestCode {
+				sslDone = true
+				if c.srv.cfg.TLS != nil {
+					if tlsConn = c.startTLS(); tlsConn == nil {
+						return false
+					}
+					in = tlsConn
+					continue
+				}
+			} else {
+				gssDone = true
+			}
+			// No TLS (or no GSSAPI encryption): the client continues in
+			// plain text with a StartupMessage (or gives up).
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false
 			}
@@ -128,8 +144,33 @@ func (c *conn) startup() bool {
 			c.sendFatal(err)
 			return false
 		}
-		return c.startSession(code&0xffff, params)
+		return c.startSession(code&0xffff, params, tlsConn != nil)
 	}
+}
+
+// startTLS answers an SSLRequest with 'S' and runs the TLS handshake on
+// the socket; from then on every message travels inside TLS. It returns
+// nil when the handshake fails (the connection is then closed: there is no
+// way to send an error the client can read). Bytes the client sent after
+// the SSLRequest without waiting for 'S' reach the handshake as records
+// and fail it, so plaintext can never be injected into the TLS session.
+func (c *conn) startTLS() *tls.Conn {
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return nil
+	}
+	tc := tls.Server(c.nc, c.srv.cfg.TLS)
+	// The startup deadline (authentication_timeout) bounds the handshake.
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.log.Debug("pgwire tls handshake failed", "err", err)
+		c.srv.met.authTLSHandshake.Inc()
+		return nil
+	}
+	c.w.w = tc
+	c.rd = pgproto3.NewBackend(tc, io.Discard)
+	c.rd.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	st := tc.ConnectionState()
+	c.log = c.log.With("tls", tls.VersionName(st.Version))
+	return tc
 }
 
 // startupFailed reports a startup read error where the protocol allows it.
@@ -152,7 +193,8 @@ func (c *conn) startupFailed(err error) {
 }
 
 // startSession authenticates the user and opens the backend session.
-func (c *conn) startSession(minor uint32, params map[string]string) bool {
+// secure tells whether the connection negotiated TLS.
+func (c *conn) startSession(minor uint32, params map[string]string, secure bool) bool {
 	// Protocol 3.x with x > 0, or _pq_ protocol options: tell the client
 	// what we speak (3.0, no options) and carry on, as PostgreSQL does.
 	var unknownOpts []string
@@ -181,12 +223,27 @@ func (c *conn) startSession(minor uint32, params map[string]string) bool {
 		c.sendFatal(fatal(pgerror.FeatureNotSupported, "replication connections are not supported"))
 		return false
 	}
-	if !c.srv.cfg.Trust {
+	c.log = c.log.With("user", c.user, "database", params["database"])
+	switch {
+	case c.srv.cfg.TLSRequired && !secure:
+		c.srv.met.authNoTLS.Inc()
+		c.sendFatal(fatal(pgerror.InvalidAuthorization,
+			"connection without encryption refused for user %q, database %q: this server requires TLS (sslmode=require)", c.user, params["database"]))
+		return false
+	case c.srv.cfg.Trust:
+	case c.srv.cfg.Users.Len() == 0:
 		c.sendFatal(fatal(pgerror.InvalidAuthorization, "password authentication is not configured"))
 		return false
+	default:
+		var cbind []byte
+		if secure {
+			cbind = c.srv.cbind
+		}
+		if !c.authenticate(cbind) {
+			return false
+		}
 	}
 	c.params = params
-	c.log = c.log.With("user", c.user, "database", params["database"])
 
 	c.w.send(&pgproto3.AuthenticationOk{})
 	var sess Session
