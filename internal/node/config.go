@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"openwit/gateway/auth"
 )
 
 // Config is the configuration of one `openwit serve` process. Flags
@@ -36,10 +38,31 @@ type Config struct {
 	// ObjectStore is the object store URL: file:///PATH (default
 	// DATA_DIR/objects).
 	ObjectStore string `yaml:"object_store"`
-	// Auth is "trust" (the default: loopback only) or "password" (not yet
-	// implemented).
-	Auth     string `yaml:"auth"`
-	LogLevel string `yaml:"log_level"`
+	// Auth is "trust" (the default: no passwords, loopback only) or
+	// "password" (alias "scram-sha-256": SCRAM-SHA-256 on the PostgreSQL
+	// wire, Basic credentials checked against the same verifiers on
+	// Flight SQL).
+	Auth string `yaml:"auth"`
+	// Users are the accounts of password authentication; plaintext
+	// passwords are turned into verifiers at start (see package
+	// gateway/auth).
+	Users []auth.Entry `yaml:"users"`
+	// UsersFile is a YAML file with more users (a top-level "users" list,
+	// same entries).
+	UsersFile string `yaml:"users_file"`
+	// TLSCert and TLSKey are PEM files of the server certificate (chain)
+	// and its key, used by the PostgreSQL wire (after SSLRequest) and
+	// Flight SQL (TLS only) gateways.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// TLSRequired refuses PostgreSQL wire clients that do not negotiate
+	// TLS (Flight SQL with a certificate is TLS only anyway).
+	TLSRequired bool `yaml:"tls_required"`
+	// TokenKeyFile holds the key (at least 32 bytes) that signs Flight SQL
+	// bearer tokens, so gateways sharing it accept each other's tokens.
+	// Empty: a random key per process.
+	TokenKeyFile string `yaml:"token_key_file"`
+	LogLevel     string `yaml:"log_level"`
 	// Ingest buffers are flushed to Parquet files at these thresholds.
 	FlushRows  int64         `yaml:"flush_rows"`
 	FlushBytes int64         `yaml:"flush_bytes"`
@@ -49,6 +72,12 @@ type Config struct {
 	// MaxMessageSize bounds one PostgreSQL protocol message.
 	MaxMessageSize int `yaml:"max_message_size"`
 }
+
+// Authentication modes (Config.Auth).
+const (
+	AuthTrust    = "trust"
+	AuthPassword = "password"
+)
 
 // DefaultSearchAddr is the search service address of a search worker
 // that does not set one.
@@ -195,12 +224,26 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--search-workers is for a coordinator; --roles %q runs none", c.Roles)
 	}
 	switch c.Auth {
-	case "trust":
+	case AuthTrust:
 		if roles.Front() && !isLoopback(c.PGAddr) {
-			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --pg-addr is %s", c.PGAddr)
+			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --pg-addr is %s (use --auth password)", c.PGAddr)
+		}
+		if roles.Front() && !isLoopback(c.FlightAddr) {
+			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --flight-addr is %s (use --auth password)", c.FlightAddr)
+		}
+	case AuthPassword, "scram-sha-256":
+		c.Auth = AuthPassword
+		if roles.Front() && len(c.Users) == 0 && c.UsersFile == "" {
+			return errors.New("--auth password needs users: a users list in the config file or --users-file")
 		}
 	default:
-		return fmt.Errorf("auth %q is not supported yet (only \"trust\" on loopback)", c.Auth)
+		return fmt.Errorf("--auth %q: want trust or password", c.Auth)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.TLSRequired && c.TLSCert == "" {
+		return errors.New("--tls-required needs --tls-cert and --tls-key")
 	}
 	if c.Catalog == "" {
 		c.Catalog = "sqlite:" + filepath.Join(c.DataDir, "catalog.db")

@@ -106,7 +106,7 @@ func (n *Node) start(ctx context.Context) (err error) {
 			return err
 		}
 		attrs = append(attrs, "pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(),
-			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers))
+			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers), "auth", cfg.Auth, "tls", cfg.TLSCert != "")
 	}
 	if roles[RoleSearch] && cfg.SearchAddr != "" {
 		if err := n.startSearch(); err != nil {
@@ -144,9 +144,14 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client}); err != nil {
 		return err
 	}
+	sec, err := loadSecurity(&n.cfg)
+	if err != nil {
+		return err
+	}
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		Addr: cfg.PGAddr, Backend: &gateway.PGBackend{Engine: n.eng}, Logger: log, Registerer: n.reg,
-		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == "trust",
+		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == AuthTrust,
+		Users: sec.users, TLS: sec.tls, TLSRequired: cfg.TLSRequired,
 	})
 	if err != nil {
 		return err
@@ -155,11 +160,15 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on --pg-addr: %w", err)
 	}
 	go func() { n.errc <- n.pg.Serve(context.Background(), n.pgLn) }()
-	if cfg.Auth == "trust" {
+	switch {
+	case cfg.Auth == AuthTrust:
 		log.Warn("trust authentication: loopback clients connect without a password (development default)", "pg_addr", cfg.PGAddr)
+	case sec.tls == nil && !isLoopback(cfg.FlightAddr):
+		log.Warn("no TLS: Flight SQL clients send passwords and tokens in clear text (set --tls-cert and --tls-key)", "flight_addr", cfg.FlightAddr)
 	}
 	n.flight, err = flightsql.New(flightsql.Config{
-		Engine: n.eng, Ingester: n.ing, Catalog: n.cat, Logger: log, Registerer: n.reg, Trust: cfg.Auth == "trust",
+		Engine: n.eng, Ingester: n.ing, Catalog: n.cat, Logger: log, Registerer: n.reg, Trust: cfg.Auth == AuthTrust,
+		Users: sec.users, TLS: sec.tls, TokenKey: sec.tokenKey,
 	})
 	if err != nil {
 		return err
