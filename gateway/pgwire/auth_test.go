@@ -70,6 +70,8 @@ func TestPasswordPgx(t *testing.T) {
 		// Fails unless SCRAM-SHA-256-PLUS is offered and the binding
 		// to the server certificate checks out.
 		{"channel binding required", "bob", "builder", "sslmode=require&channel_binding=require", true},
+		// PostgreSQL 17's direct TLS: a ClientHello instead of SSLRequest.
+		{"direct tls", "alice", "wonderland", "sslmode=verify-full&sslnegotiation=direct&channel_binding=require", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var cs *testcert.Set
@@ -197,6 +199,31 @@ func TestTLSNegotiationErrors(t *testing.T) {
 			t.Errorf("connection after the bad one: %v", err)
 		}
 	})
+	t.Run("direct TLS without ALPN", func(t *testing.T) {
+		c := dialRaw(t, ts.addr)
+		tc := tls.Client(c.nc, certs.ClientConfig())
+		if err := tc.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		c = &rawClient{t: t, nc: tc, fe: pgproto3.NewFrontend(tc, tc)}
+		if msgs := c.readAll(); msgs[0] != "ErrorResponse FATAL 08P01 received direct SSL connection request without ALPN protocol negotiation extension" {
+			t.Errorf("got %v", msgs)
+		}
+	})
+	t.Run("direct TLS then SSLRequest", func(t *testing.T) {
+		c := dialRaw(t, ts.addr)
+		cfg := certs.ClientConfig()
+		cfg.NextProtos = []string{"postgresql"}
+		tc := tls.Client(c.nc, cfg)
+		if err := tc.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		c = &rawClient{t: t, nc: tc, fe: pgproto3.NewFrontend(tc, tc)}
+		c.writeRaw(startupPacket(sslRequestCode, nil))
+		if msgs := c.readAll(); msgs[0] != "ErrorResponse FATAL 08P01 invalid encryption negotiation request" {
+			t.Errorf("got %v", msgs)
+		}
+	})
 	t.Run("TLS 1.1 refused", func(t *testing.T) {
 		c := dialRaw(t, ts.addr)
 		c.writeRaw(startupPacket(sslRequestCode, nil))
@@ -264,7 +291,9 @@ func TestSCRAMProtocolErrors(t *testing.T) {
 	})
 	t.Run("oversized SASL message", func(t *testing.T) {
 		c := start(t)
-		c.send(&pgproto3.SASLInitialResponse{AuthMechanism: "SCRAM-SHA-256", Data: make([]byte, 70000)})
+		// Only the header: the limit applies before the body is read, and
+		// an unsent body leaves nothing unread to reset the connection.
+		c.writeRaw([]byte{'p', 0, 1, 0x11, 0x74}) // 70004 bytes
 		if msgs := c.readAll(); !strings.HasPrefix(msgs[0], "ErrorResponse FATAL 54000") {
 			t.Errorf("got %v", msgs)
 		}

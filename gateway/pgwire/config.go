@@ -102,9 +102,12 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.TLS != nil && c.TLS.MinVersion < tls.VersionTLS12 {
+	if c.TLS != nil {
 		c.TLS = c.TLS.Clone()
-		c.TLS.MinVersion = tls.VersionTLS12
+		c.TLS.MinVersion = max(c.TLS.MinVersion, tls.VersionTLS12)
+		if len(c.TLS.NextProtos) == 0 {
+			c.TLS.NextProtos = []string{alpnProtocol}
+		}
 	}
 	return c
 }

@@ -30,6 +30,11 @@
 //     on in plain text. GSSENCRequest is always answered 'N'. Each may come
 //     once, and neither after TLS is up (FATAL 08P01 "invalid encryption
 //     negotiation request").
+//   - Direct TLS (PostgreSQL 17's sslnegotiation=direct): with Config.TLS,
+//     a connection whose first byte is a TLS handshake record (0x16; no
+//     valid startup packet starts with it) gets the TLS handshake at once.
+//     The client must negotiate the ALPN protocol "postgresql" (else FATAL
+//     08P01, sent inside TLS); the server offers it on every handshake.
 //   - CancelRequest (process id, 4-byte secret) is looked up among live
 //     connections; on an exact match that connection's running statement is
 //     cancelled. Nothing is sent back and the cancel connection is closed,

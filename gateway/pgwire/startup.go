@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -94,6 +95,23 @@ func (c *conn) startup() bool {
 	var in io.Reader = c.nc // the TLS connection once negotiated
 	var tlsConn *tls.Conn
 	sslDone, gssDone := false, false
+	if c.srv.cfg.TLS != nil {
+		// A TLS handshake record instead of a startup packet is direct
+		// TLS (PostgreSQL 17's sslnegotiation=direct); anything else is
+		// replayed into the startup packet reader.
+		pc, direct, err := peekTLS(c.nc)
+		if err != nil {
+			c.startupFailed(err)
+			return false
+		}
+		in = pc
+		if direct {
+			if tlsConn = c.handshake(pc, true); tlsConn == nil {
+				return false
+			}
+			in, sslDone = tlsConn, true
+		}
+	}
 	for {
 		body, err := readStartupPacket(in)
 		if err != nil {
@@ -158,19 +176,66 @@ func (c *conn) startTLS() *tls.Conn {
 	if _, err := c.nc.Write([]byte{'S'}); err != nil {
 		return nil
 	}
-	tc := tls.Server(c.nc, c.srv.cfg.TLS)
+	return c.handshake(c.nc, false)
+}
+
+// handshake runs the server side of a TLS handshake on nc and switches the
+// connection's reader and writer to it. Direct TLS (no SSLRequest) must
+// negotiate the ALPN protocol "postgresql", as PostgreSQL 17 requires.
+func (c *conn) handshake(nc net.Conn, direct bool) *tls.Conn {
+	tc := tls.Server(nc, c.srv.cfg.TLS)
 	// The startup deadline (authentication_timeout) bounds the handshake.
 	if err := tc.HandshakeContext(c.ctx); err != nil {
-		c.log.Debug("pgwire tls handshake failed", "err", err)
+		c.log.Debug("pgwire tls handshake failed", "err", err, "direct", direct)
 		c.srv.met.authTLSHandshake.Inc()
 		return nil
 	}
 	c.w.w = tc
+	if direct && tc.ConnectionState().NegotiatedProtocol != alpnProtocol {
+		c.sendFatal(fatal(pgerror.ProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension"))
+		return nil
+	}
 	c.rd = pgproto3.NewBackend(tc, io.Discard)
 	c.rd.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	st := tc.ConnectionState()
 	c.log = c.log.With("tls", tls.VersionName(st.Version))
 	return tc
+}
+
+// alpnProtocol is PostgreSQL's ALPN protocol name.
+const alpnProtocol = "postgresql"
+
+// tlsHandshakeRecord is the first byte of a TLS ClientHello record.
+const tlsHandshakeRecord = 0x16
+
+// peekTLS reads the first byte of a connection and reports whether it
+// starts a TLS handshake record. The returned connection replays that
+// byte. (A startup packet's first byte is the top of its length, 0 for
+// every valid one.)
+func peekTLS(nc net.Conn) (net.Conn, bool, error) {
+	var b [1]byte
+	if _, err := io.ReadFull(nc, b[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, false, errStartupClosed
+		}
+		return nil, false, err
+	}
+	return &replayConn{Conn: nc, pending: b[:]}, b[0] == tlsHandshakeRecord, nil
+}
+
+// replayConn returns pending bytes before reading from Conn.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (r *replayConn) Read(p []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	return r.Conn.Read(p)
 }
 
 // startupFailed reports a startup read error where the protocol allows it.
