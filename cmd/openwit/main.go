@@ -82,6 +82,7 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.UsersFile, "users-file", cfg.UsersFile, "YAML file with a users list (name and password or verifier) for --auth password")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate (chain) for TLS on the PostgreSQL wire and Flight SQL ports")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key of --tls-cert")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM bundle of the CAs signing the nodes' certificates: mutual TLS between coordinators and search workers")
 	fs.BoolVar(&cfg.TLSRequired, "tls-required", cfg.TLSRequired, "refuse PostgreSQL wire clients that do not use TLS")
 	fs.StringVar(&cfg.TokenKeyFile, "token-key-file", cfg.TokenKeyFile, "file with the key (32+ bytes) signing Flight SQL bearer tokens, shared by gateways (default: random per process)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")

@@ -190,6 +190,8 @@ func TestSecurityConfigErrors(t *testing.T) {
 		{"tls required without cert", []string{"--tls-required"}, "needs --tls-cert"},
 		{"unreadable users file", []string{"--auth", "password", "--users-file", "/nonexistent/users.yaml"}, "read users file"},
 		{"bad key pair", []string{"--tls-cert", certs.CAFile, "--tls-key", certs.KeyFile}, "load --tls-cert/--tls-key"},
+		{"public search address without mutual TLS", []string{"--search-addr", "0.0.0.0:0"}, "needs mutual TLS"},
+		{"ca without a certificate", []string{"--tls-ca", certs.CAFile}, "--tls-ca needs --tls-cert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -206,5 +208,33 @@ func TestSecurityConfigErrors(t *testing.T) {
 				t.Errorf("output does not say %q:\n%s", tc.want, out)
 			}
 		})
+	}
+}
+
+// TestSearchMutualTLS runs a coordinator and a search worker with
+// --tls-ca: fragments travel over mutual TLS.
+func TestSearchMutualTLS(t *testing.T) {
+	t.Parallel()
+	certs := testcert.New(t)
+	tlsArgs := []string{"--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile, "--tls-ca", certs.CAFile}
+	objects := "file://" + filepath.Join(t.TempDir(), "objects")
+	addr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
+	worker := testserver.Start(t, testserver.Options{Args: append([]string{
+		"--roles", "search", "--search-addr", addr, "--object-store", objects}, tlsArgs...)})
+	coord := testserver.Start(t, testserver.Options{Args: append([]string{
+		"--roles", "gateway,coordinator", "--search-workers", addr, "--object-store", objects, "--flush-age", "10ms"}, tlsArgs...)})
+
+	// The coordinator's PostgreSQL port has TLS too (not required).
+	conn := testserver.Connect(t, coord.DSN())
+	mustExec(t, conn, logsDDL)
+	rows := genLogs(500)
+	mustExec(t, conn, insertSQL(rows))
+	waitMetric(t, coord.HTTPURL(), "openwit_ingest_buffered_rows", func(v float64) bool { return v == 0 })
+	if got := queryText(t, conn, "SELECT count(*) FROM logs"); len(got) != 1 || got[0] != "500" {
+		t.Errorf("count over the worker: %v", got)
+	}
+	_, body := httpGet(t, worker.HTTPURL()+"/metrics")
+	if ok, _ := metricValue(body, `openwit_search_fragments_total{code="OK"}`); ok < 1 {
+		t.Errorf("the worker served %v fragments, want at least 1\n%s\n%s", ok, worker.Log(), coord.Log())
 	}
 }

@@ -58,6 +58,11 @@ type Config struct {
 	// TLSRequired refuses PostgreSQL wire clients that do not negotiate
 	// TLS (Flight SQL with a certificate is TLS only anyway).
 	TLSRequired bool `yaml:"tls_required"`
+	// TLSCA is a PEM bundle of the CAs that sign the nodes' certificates.
+	// With it (and TLSCert/TLSKey) the search service runs mutual TLS: a
+	// worker accepts only coordinators presenting a certificate from
+	// these CAs, and a coordinator verifies workers against them.
+	TLSCA string `yaml:"tls_ca"`
 	// TokenKeyFile holds the key (at least 32 bytes) that signs Flight SQL
 	// bearer tokens, so gateways sharing it accept each other's tokens.
 	// Empty: a random key per process.
@@ -209,9 +214,10 @@ func (c *Config) Validate() error {
 	if c.SearchAddr != "" && !roles[RoleSearch] {
 		return fmt.Errorf("--search-addr is set but the search role is not in --roles %q", c.Roles)
 	}
-	if c.SearchAddr != "" && !isLoopback(c.SearchAddr) {
-		// The search service has no authentication yet.
-		return fmt.Errorf("the search service has no authentication yet and is only allowed on loopback addresses; --search-addr is %s", c.SearchAddr)
+	if c.SearchAddr != "" && !isLoopback(c.SearchAddr) && (c.TLSCA == "" || c.TLSCert == "") {
+		// Without mutual TLS anyone reaching the port could run
+		// fragments over the object store.
+		return fmt.Errorf("the search service needs mutual TLS (--tls-ca, --tls-cert, --tls-key) off loopback addresses; --search-addr is %s", c.SearchAddr)
 	}
 	for i, w := range c.SearchWorkers {
 		w = strings.TrimSpace(w)
@@ -244,6 +250,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TLSRequired && c.TLSCert == "" {
 		return errors.New("--tls-required needs --tls-cert and --tls-key")
+	}
+	if c.TLSCA != "" && c.TLSCert == "" {
+		return errors.New("--tls-ca needs --tls-cert and --tls-key (the node's own certificate)")
 	}
 	if c.Catalog == "" {
 		c.Catalog = "sqlite:" + filepath.Join(c.DataDir, "catalog.db")

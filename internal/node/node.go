@@ -51,6 +51,7 @@ type Node struct {
 	pgLn   net.Listener
 	flight *flightsql.Server
 	fsqlLn net.Listener
+	sec    security       // users, TLS configurations, token key
 	search *search.Server // the search service, when this process runs it
 	srchLn net.Listener
 	client *search.Client // the coordinator's client of the search workers
@@ -78,6 +79,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	cfg, log := n.cfg, n.log
 	roles, err := ParseRoles(cfg.Roles)
 	if err != nil {
+		return err
+	}
+	if n.sec, err = loadSecurity(&n.cfg); err != nil {
 		return err
 	}
 	if roles.Front() {
@@ -138,16 +142,13 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	n.ing.Start()
 	if len(cfg.SearchWorkers) > 0 {
-		n.client = search.NewClient(search.ClientConfig{})
+		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client}); err != nil {
 		return err
 	}
-	sec, err := loadSecurity(&n.cfg)
-	if err != nil {
-		return err
-	}
+	sec := n.sec
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		Addr: cfg.PGAddr, Backend: &gateway.PGBackend{Engine: n.eng}, Logger: log, Registerer: n.reg,
 		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == AuthTrust,
@@ -187,7 +188,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 // startSearch starts the search service on its own listener (see
 // docs/design/003-distributed-fragments.md).
 func (n *Node) startSearch() (err error) {
-	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer,
 		Parallelism: runtime.GOMAXPROCS(0), MemoryLimit: planner.DefaultQueryMemoryLimit})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
 
@@ -14,6 +15,9 @@ type security struct {
 	users    *auth.Users // nil in trust mode
 	tls      *tls.Config // nil without a certificate
 	tokenKey []byte      // nil: random per process
+	// Mutual TLS of the search service (nil without --tls-ca): the
+	// worker's server side and the coordinator's client side.
+	searchServer, searchClient *tls.Config
 }
 
 // loadSecurity builds the user set (config users, then the users file),
@@ -45,6 +49,19 @@ func loadSecurity(cfg *Config) (security, error) {
 			return sec, fmt.Errorf("load --tls-cert/--tls-key: %w", err)
 		}
 		sec.tls = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+		if cfg.TLSCA != "" {
+			pem, err := os.ReadFile(cfg.TLSCA)
+			if err != nil {
+				return sec, fmt.Errorf("read --tls-ca: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return sec, fmt.Errorf("--tls-ca %s holds no PEM certificate", cfg.TLSCA)
+			}
+			sec.searchServer = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS13,
+				ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+			sec.searchClient = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS13, RootCAs: pool}
+		}
 	}
 	if cfg.TokenKeyFile != "" {
 		b, err := os.ReadFile(cfg.TokenKeyFile)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,9 @@ func TestValidateSecurity(t *testing.T) {
 		"scram-sha-256 alias":           func(c *Config) { c.Auth, c.UsersFile = "scram-sha-256", "/some/file" },
 		"search-only node needs no one": func(c *Config) { c.Auth, c.Roles = "password", "search" },
 		"tls required with a key pair":  func(c *Config) { c.TLSCert, c.TLSKey, c.TLSRequired = certs.CertFile, certs.KeyFile, true },
+		"search off loopback with mutual TLS": func(c *Config) {
+			c.Roles, c.SearchAddr, c.TLSCert, c.TLSKey, c.TLSCA = "search", "0.0.0.0:8816", certs.CertFile, certs.KeyFile, certs.CAFile
+		},
 	}
 	for name, mod := range good {
 		t.Run(name, func(t *testing.T) {
@@ -49,6 +53,10 @@ func TestValidateSecurity(t *testing.T) {
 		"unknown mode":                     {func(c *Config) { c.Auth = "md5" }, "want trust or password"},
 		"key without cert":                 {func(c *Config) { c.TLSKey = certs.KeyFile }, "go together"},
 		"required without cert":            {func(c *Config) { c.TLSRequired = true }, "needs --tls-cert"},
+		"ca without cert":                  {func(c *Config) { c.TLSCA = certs.CAFile }, "--tls-ca needs --tls-cert"},
+		"search off loopback without ca": {func(c *Config) {
+			c.Roles, c.SearchAddr, c.TLSCert, c.TLSKey = "search", "0.0.0.0:8816", certs.CertFile, certs.KeyFile
+		}, "needs mutual TLS"},
 	}
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -75,7 +83,7 @@ func TestLoadSecurity(t *testing.T) {
 	c := DefaultConfig()
 	c.Auth, c.UsersFile, c.TokenKeyFile = AuthPassword, usersFile, keyFile
 	c.Users = []auth.Entry{{Name: "alice", Password: "wonderland"}}
-	c.TLSCert, c.TLSKey = certs.CertFile, certs.KeyFile
+	c.TLSCert, c.TLSKey, c.TLSCA = certs.CertFile, certs.KeyFile, certs.CAFile
 	sec, err := loadSecurity(&c)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +96,10 @@ func TestLoadSecurity(t *testing.T) {
 	}
 	if sec.tls == nil || len(sec.tls.Certificates) != 1 || sec.tls.MinVersion < 0x0303 {
 		t.Errorf("tls config %+v", sec.tls)
+	}
+	if sec.searchServer == nil || sec.searchServer.ClientCAs == nil || sec.searchServer.ClientAuth != tls.RequireAndVerifyClientCert ||
+		sec.searchClient == nil || sec.searchClient.RootCAs == nil || len(sec.searchClient.Certificates) != 1 {
+		t.Errorf("search mutual TLS: server %+v client %+v", sec.searchServer, sec.searchClient)
 	}
 	if string(sec.tokenKey) != strings.Repeat("x", 32) {
 		t.Errorf("token key %q", sec.tokenKey)

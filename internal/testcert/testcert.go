@@ -1,6 +1,7 @@
 // Package testcert makes a throwaway certificate authority and a server
 // certificate signed by it for TLS tests (ECDSA P-256, SHA-256 signatures,
-// valid for localhost, 127.0.0.1 and ::1 for one day). Nothing is read
+// valid for localhost, 127.0.0.1 and ::1 for one day, for server and client
+// authentication). Nothing is read
 // from or committed to the repository: the keys live in memory and in
 // files under the test's temporary directory.
 package testcert
@@ -69,7 +70,9 @@ func New(tb testing.TB) *Set {
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		// Client auth too: search workers accept the same certificate
+		// from coordinators (mutual TLS).
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
@@ -109,4 +112,20 @@ func (s *Set) ServerConfig() *tls.Config {
 // expects the server name "localhost" (also valid for 127.0.0.1).
 func (s *Set) ClientConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.Pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}
+}
+
+// MutualServerConfig returns a server TLS configuration that also requires
+// a client certificate signed by the CA.
+func (s *Set) MutualServerConfig() *tls.Config {
+	c := s.ServerConfig()
+	c.ClientAuth, c.ClientCAs = tls.RequireAndVerifyClientCert, s.Pool
+	return c
+}
+
+// MutualClientConfig returns ClientConfig presenting the server
+// certificate as the client's.
+func (s *Set) MutualClientConfig() *tls.Config {
+	c := s.ClientConfig()
+	c.Certificates = []tls.Certificate{s.Server}
+	return c
 }
