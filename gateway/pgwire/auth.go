@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -99,7 +100,7 @@ func (c *conn) authFailed(err error) bool {
 }
 
 func messageName(msg pgproto3.FrontendMessage) string {
-	return fmt.Sprintf("%T", msg)[len("*pgproto3."):]
+	return strings.TrimPrefix(fmt.Sprintf("%T", msg), "*pgproto3.")
 }
 
 // tlsChannelBinding returns the tls-server-end-point channel binding data
