@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -42,6 +44,11 @@ type ClientConfig struct {
 	// Mem allocates the received batches; nil means
 	// memory.DefaultAllocator.
 	Mem memory.Allocator
+	// TLS, when set, connects to workers over TLS: RootCAs verify the
+	// workers' certificates (for the host or IP in the worker address) and
+	// Certificates is presented to workers that require a client
+	// certificate. Nil means plain text.
+	TLS *tls.Config
 }
 
 func (c ClientConfig) withDefaults() ClientConfig {
@@ -105,8 +112,12 @@ func (c *Client) conn(addr string) (flight.FlightServiceClient, error) {
 		// with the call retries so that a retry meets a fresh attempt.
 		cp := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: 5 * time.Second}
 		cp.Backoff.BaseDelay, cp.Backoff.MaxDelay = c.cfg.BaseDelay, c.cfg.MaxDelay
+		creds := insecure.NewCredentials()
+		if c.cfg.TLS != nil {
+			creds = credentials.NewTLS(c.cfg.TLS)
+		}
 		cc, err = grpc.NewClient(addr,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithTransportCredentials(creds),
 			grpc.WithConnectParams(cp),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMsgSize)))
 		if err != nil {

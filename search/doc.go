@@ -22,6 +22,13 @@
 //	Unavailable        the worker is shutting down or unreachable
 //	Internal           anything else (read errors, bugs)
 //
+// With Config.TLS the service speaks gRPC over TLS only; `openwit serve
+// --tls-ca` makes it mutual TLS (a client certificate from the CA is
+// required), and ClientConfig.TLS makes the coordinator present its
+// certificate and verify the worker's. Without mutual TLS the service has
+// no authentication, so a node refuses to listen on a non-loopback
+// --search-addr (see docs/design/006-tls-and-auth.md).
+//
 // # Ticket format (envelope version 1)
 //
 // All integers are big-endian. A ticket is, with nothing after it:

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	"openwit/exec"
@@ -43,6 +45,11 @@ type Config struct {
 	// MemoryLimit bounds the memory of one fragment's aggregation; 0 means
 	// none.
 	MemoryLimit int64
+	// TLS, when set, makes the service speak gRPC over TLS only. With
+	// ClientAuth set to tls.RequireAndVerifyClientCert and ClientCAs, only
+	// clients holding a certificate from those CAs (coordinators) may
+	// call it (mutual TLS).
+	TLS *tls.Config
 }
 
 // Validate reports whether c can be used to build a Server.
@@ -87,10 +94,14 @@ func New(cfg Config) (*Server, error) {
 		cfg.Mem = memory.DefaultAllocator
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer)}
-	s.gs = grpc.NewServer(
-		grpc.MaxRecvMsgSize(2*MaxTicketPart+64),
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(2*MaxTicketPart + 64),
 		grpc.ChainStreamInterceptor(s.streamGuard),
-	)
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
+	s.gs = grpc.NewServer(opts...)
 	flight.RegisterFlightServiceServer(s.gs, s)
 	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "search"}
 	return s, nil

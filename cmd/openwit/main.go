@@ -31,6 +31,8 @@ func main() {
 		os.Exit(serve(os.Args[2:]))
 	case "bench":
 		os.Exit(benchCmd(os.Args[2:]))
+	case "passwd":
+		os.Exit(passwd(os.Args[2:]))
 	case "version", "--version":
 		fmt.Println("openwit", version.Version)
 	case "help", "-h", "--help":
@@ -48,6 +50,7 @@ func usage() {
 commands:
   serve     run OpenWit (every role in one process on embedded defaults)
   bench     benchmark OpenWit against DuckDB and PostgreSQL on synthetic logs
+  passwd    print the SCRAM-SHA-256 verifier of a password read from stdin
   version   print the version
 
 run 'openwit serve --help' or 'openwit bench --help' for their flags.
@@ -75,7 +78,13 @@ func serve(args []string) int {
 	})
 	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog URL: sqlite:PATH or postgres://... (default sqlite in --data-dir)")
 	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects)")
-	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (loopback only)")
+	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (no passwords, loopback only) or password (SCRAM-SHA-256; users from the config file or --users-file)")
+	fs.StringVar(&cfg.UsersFile, "users-file", cfg.UsersFile, "YAML file with a users list (name and password or verifier) for --auth password")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate (chain) for TLS on the PostgreSQL wire and Flight SQL ports")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "PEM private key of --tls-cert")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", cfg.TLSCA, "PEM bundle of the CAs signing the nodes' certificates: mutual TLS between coordinators and search workers")
+	fs.BoolVar(&cfg.TLSRequired, "tls-required", cfg.TLSRequired, "refuse PostgreSQL wire clients that do not use TLS")
+	fs.StringVar(&cfg.TokenKeyFile, "token-key-file", cfg.TokenKeyFile, "file with the key (32+ bytes) signing Flight SQL bearer tokens, shared by gateways (default: random per process)")
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.Int64Var(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "flush a time shard's buffer to Parquet at this many rows")
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")

@@ -5,9 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"openwit/gateway/auth"
 )
 
 // handshakeMethod is the full gRPC name of Flight's Handshake.
@@ -22,32 +24,38 @@ const handshakeMethod = "/arrow.flight.protocol.FlightService/Handshake"
 
 // authenticator checks Basic credentials and issues and verifies bearer
 // tokens. Tokens are stateless: base64url(expiry(8 bytes, Unix seconds,
-// big-endian) || user || HMAC-SHA256(key, expiry || user)), with a random
-// key per process, so a restart invalidates every token (clients log in
-// again) and no token table grows.
+// big-endian) || user || HMAC-SHA256(key, expiry || user)). The key is
+// Config.TokenKey, so gateways sharing it accept each other's tokens, or
+// random per process, so a restart invalidates every token (clients log in
+// again); no token table grows either way.
 type authenticator struct {
-	trust    bool
-	password string
-	key      []byte
-	ttl      time.Duration
-	now      func() time.Time
+	trust bool
+	users *auth.Users
+	key   []byte
+	ttl   time.Duration
+	now   func() time.Time
+	log   *slog.Logger
 }
 
 func newAuthenticator(cfg Config) *authenticator {
-	key := make([]byte, 32)
-	_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
-	return &authenticator{trust: cfg.Trust, password: cfg.Password, key: key, ttl: cfg.TokenTTL, now: time.Now}
+	key := cfg.TokenKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // crypto/rand.Read never fails (Go 1.24+)
+	}
+	return &authenticator{trust: cfg.Trust, users: cfg.Users, key: key, ttl: cfg.TokenTTL, now: time.Now, log: cfg.Logger}
 }
 
-// login checks a user name and password and returns a token.
+// login checks a user name and password against the users' SCRAM
+// verifiers and returns a token. A wrong password and an unknown user fail
+// alike, after the same key derivation.
 func (a *authenticator) login(user, password string) (string, error) {
 	if !a.trust {
-		if a.password == "" {
+		if a.users.Len() == 0 {
 			return "", status.Error(codes.Unauthenticated, "ERROR: password authentication is not configured (SQLSTATE 28000)")
 		}
-		ok := subtle.ConstantTimeCompare([]byte(user), []byte(User)) &
-			subtle.ConstantTimeCompare([]byte(password), []byte(a.password))
-		if ok != 1 {
+		if err := a.users.CheckPassword(user, password); err != nil {
+			a.log.Info("flight sql password authentication failed", "user", user)
 			return "", status.Errorf(codes.Unauthenticated, "ERROR: password authentication failed for user %q (SQLSTATE 28P01)", user)
 		}
 	}

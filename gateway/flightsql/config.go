@@ -1,6 +1,7 @@
 package flightsql
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"openwit/gateway/auth"
 	"openwit/ingest"
 	"openwit/planner"
 	"openwit/storage/catalog"
@@ -57,13 +59,24 @@ type Config struct {
 	// development default). A Handshake with Basic credentials still gets
 	// a token, so clients configured with a password work unchanged.
 	Trust bool
-	// Password is the password of User when Trust is false. Empty means no
-	// password login is configured: every call fails with Unauthenticated.
-	Password string
+	// Users are the accounts Handshake checks Basic credentials against
+	// when Trust is false (the same users as the PostgreSQL gateway). With
+	// no users every call fails with Unauthenticated.
+	Users *auth.Users
 	// TokenTTL is the lifetime of bearer tokens. Zero means
 	// DefaultTokenTTL.
 	TokenTTL time.Duration
+	// TokenKey signs bearer tokens (HMAC-SHA-256); gateways that share it
+	// accept each other's tokens. It must be at least 32 bytes. Empty means
+	// a random key per process: a restart then invalidates every token.
+	TokenKey []byte
+	// TLS, when set, makes the server speak gRPC over TLS only (TLS 1.2 at
+	// least); clients use grpc+tls://.
+	TLS *tls.Config
 }
+
+// minTokenKey is the shortest accepted Config.TokenKey.
+const minTokenKey = 32
 
 // DefaultConfig returns a Config for local development (trust
 // authentication). Engine, Ingester and Catalog must still be set.
@@ -92,6 +105,8 @@ func (c Config) Validate() error {
 		return errors.New("flightsql config: batch limits must not be negative")
 	case c.TokenTTL < 0:
 		return fmt.Errorf("flightsql config: token ttl %s is negative", c.TokenTTL)
+	case len(c.TokenKey) > 0 && len(c.TokenKey) < minTokenKey:
+		return fmt.Errorf("flightsql config: token key has %d bytes; at least %d are needed", len(c.TokenKey), minTokenKey)
 	}
 	return nil
 }
@@ -112,6 +127,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.TLS != nil && c.TLS.MinVersion < tls.VersionTLS12 {
+		c.TLS = c.TLS.Clone()
+		c.TLS.MinVersion = tls.VersionTLS12
 	}
 	return c
 }

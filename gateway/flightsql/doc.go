@@ -45,7 +45,7 @@
 // savepoints (every statement commits on its own; GetSqlInfo says
 // SQL_SUPPORTED_TRANSACTION_NONE), Substrait plans, CancelFlightInfo /
 // CancelQuery (cancelling the DoGet call itself stops the query), PollFlightInfo,
-// session options, plain Flight DoPut of Arrow streams, TLS.
+// session options, plain Flight DoPut of Arrow streams.
 //
 // # Result types
 //
@@ -130,16 +130,34 @@
 // gRPC messages up to Config.MaxRecvMsgSize (256 MiB) are accepted; ADBC
 // sends batches of about 10 MB.
 //
-// # Authentication
+// # Authentication and TLS
 //
 // With Config.Trust (the loopback development default) no credentials are
 // needed; a Handshake with Basic credentials still returns a token, whose
-// user name becomes the session user. Otherwise a Handshake must carry
-// "authorization: Basic base64(user:password)" for user "openwit" and
-// Config.Password, and returns "authorization: Bearer <token>" in the
-// response header and trailer; every other call must send that header
-// (Unauthenticated otherwise). Tokens are stateless and signed with a
-// random per-process key (auth.go), valid for Config.TokenTTL.
+// user name becomes the session user, and a bad token is ignored.
+// Otherwise a Handshake must carry "authorization: Basic
+// base64(user:password)" for one of Config.Users (package auth, the users
+// of the PostgreSQL gateway too): the password is checked against the
+// user's SCRAM-SHA-256 verifier by deriving the keys with its salt and
+// iteration count and comparing in constant time. A wrong password and an
+// unknown user both get Unauthenticated "password authentication failed
+// for user ... (SQLSTATE 28P01)" after the same work; with no users,
+// "password authentication is not configured" (28000). A successful
+// Handshake returns "authorization: Bearer <token>" in the response header
+// and trailer; every other call must send that header, and a missing,
+// forged or expired token is Unauthenticated.
+//
+// Tokens are stateless (auth.go): base64url(expiry || user ||
+// HMAC-SHA-256(key, expiry || user)), valid for Config.TokenTTL (24h).
+// The key is Config.TokenKey (at least 32 bytes), so any gateway holding
+// the same key verifies a token another issued; without it the key is
+// random per process and a restart invalidates every token. Tokens cannot
+// be revoked before they expire: removing a user stops new logins only.
+//
+// With Config.TLS the server speaks gRPC over TLS only (TLS 1.2 at least;
+// clients use grpc+tls:// and the CA of the server certificate). Basic
+// credentials and tokens travel in headers, so a deployment with passwords
+// on a non-loopback address needs TLS.
 //
 // # Errors
 //

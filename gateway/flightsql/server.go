@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	"openwit/internal/grpcserve"
@@ -61,11 +62,15 @@ func New(cfg Config) (*Server, error) {
 	if err := s.registerSqlInfo(); err != nil {
 		return nil, err
 	}
-	s.gs = grpc.NewServer(
+	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgSize),
 		grpc.ChainUnaryInterceptor(s.unaryGuard, s.auth.unary),
 		grpc.ChainStreamInterceptor(s.streamGuard, s.auth.stream),
-	)
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
+	s.gs = grpc.NewServer(opts...)
 	flight.RegisterFlightServiceServer(s.gs, flightsql.NewFlightServerWithAllocator(s, s.mem))
 	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "flight sql"}
 	return s, nil

@@ -1,12 +1,15 @@
 package pgwire
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"openwit/gateway/auth"
 )
 
 // Defaults applied by NewServer to zero Config fields.
@@ -42,10 +45,19 @@ type Config struct {
 	// ServerVersion is reported in ParameterStatus server_version. It must
 	// start with "major.minor" digits. Empty means DefaultServerVersion.
 	ServerVersion string
-	// Trust accepts every user without a password. When false every
-	// connection is rejected with 28000 until password authentication is
-	// implemented.
+	// Trust accepts every user without a password. When false, clients
+	// prove the password of their user with SCRAM-SHA-256 against Users.
 	Trust bool
+	// Users are the accounts password authentication checks. With Trust
+	// false and no users, every connection is refused with 28000.
+	Users *auth.Users
+	// TLS, when set, is offered to clients that send SSLRequest. Its
+	// first certificate also gives SCRAM-SHA-256-PLUS its channel binding.
+	// It should set MinVersion (the server enforces TLS 1.2 at least).
+	TLS *tls.Config
+	// TLSRequired refuses clients that did not negotiate TLS with FATAL
+	// 28000 (PostgreSQL's hostssl). It needs TLS.
+	TLSRequired bool
 }
 
 // DefaultConfig returns a Config for local development: trust
@@ -67,6 +79,9 @@ func (c Config) Validate() error {
 	if c.MaxMessageSize < 0 {
 		return fmt.Errorf("pgwire config: max message size %d is negative", c.MaxMessageSize)
 	}
+	if c.TLSRequired && c.TLS == nil {
+		return errors.New("pgwire config: TLS is required but no TLS configuration is set")
+	}
 	if c.ServerVersion != "" && serverVersionNum(c.ServerVersion) == 0 {
 		return fmt.Errorf("pgwire config: server version %q does not start with major.minor", c.ServerVersion)
 	}
@@ -86,6 +101,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.TLS != nil {
+		c.TLS = c.TLS.Clone()
+		c.TLS.MinVersion = max(c.TLS.MinVersion, tls.VersionTLS12)
+		if len(c.TLS.NextProtos) == 0 {
+			c.TLS.NextProtos = []string{alpnProtocol}
+		}
 	}
 	return c
 }

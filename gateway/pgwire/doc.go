@@ -21,8 +21,20 @@
 // The first packet is a length-prefixed startup packet, 8 to 10000 bytes
 // (anything else: FATAL 08P01 "invalid length of startup packet").
 //
-//   - SSLRequest and GSSENCRequest are answered 'N' (no encryption) and the
-//     next startup packet is read; at most two such requests are accepted.
+//   - SSLRequest is answered 'S' when Config.TLS is set: the TLS handshake
+//     follows at once (TLS 1.2 at least) and every later byte, the
+//     StartupMessage included, travels inside TLS. Bytes sent behind the
+//     SSLRequest without waiting for 'S' go into the handshake and fail it
+//     (the connection closes; plaintext is never taken as part of the
+//     session). Without Config.TLS it is answered 'N' and the client goes
+//     on in plain text. GSSENCRequest is always answered 'N'. Each may come
+//     once, and neither after TLS is up (FATAL 08P01 "invalid encryption
+//     negotiation request").
+//   - Direct TLS (PostgreSQL 17's sslnegotiation=direct): with Config.TLS,
+//     a connection whose first byte is a TLS handshake record (0x16; no
+//     valid startup packet starts with it) gets the TLS handshake at once.
+//     The client must negotiate the ALPN protocol "postgresql" (else FATAL
+//     08P01, sent inside TLS); the server offers it on every handshake.
 //   - CancelRequest (process id, 4-byte secret) is looked up among live
 //     connections; on an exact match that connection's running statement is
 //     cancelled. Nothing is sent back and the cancel connection is closed,
@@ -33,10 +45,25 @@
 //     and the connection proceeds in 3.0. "user" is required (28000);
 //     "database" defaults to the user; "replication" is refused (0A000).
 //
-// With Config.Trust the server sends AuthenticationOk; otherwise FATAL 28000
-// "password authentication is not configured" (SCRAM is future work). It
-// then calls Backend.OpenSession with all startup parameters (an error is
-// sent as FATAL with its SQLSTATE) and sends ParameterStatus for
+// With Config.TLSRequired a connection that did not negotiate TLS gets
+// FATAL 28000 (PostgreSQL's hostssl). With Config.Trust the server then
+// sends AuthenticationOk. Otherwise the client proves its user's password
+// with SCRAM-SHA-256 (package auth) as PostgreSQL runs it:
+// AuthenticationSASL offering SCRAM-SHA-256 (and first
+// SCRAM-SHA-256-PLUS with tls-server-end-point channel binding when the
+// connection has TLS and Config.TLS's certificate allows it),
+// SASLInitialResponse, AuthenticationSASLContinue, SASLResponse,
+// AuthenticationSASLFinal, then AuthenticationOk. A wrong password and an
+// unknown user both get FATAL 28P01 "password authentication failed for
+// user "<name>"", after a complete exchange (no user enumeration); a
+// malformed SASL message or an unknown mechanism is FATAL 08P01; SASL
+// messages are limited to 65535 bytes (54000). With no Users every
+// connection is refused with 28000 "password authentication is not
+// configured".
+//
+// The server then calls Backend.OpenSession with all startup parameters
+// (an error is sent as FATAL with its SQLSTATE) and sends ParameterStatus
+// for
 // application_name, client_encoding (UTF8), DateStyle ("ISO, MDY"),
 // default_transaction_read_only (off), in_hot_standby (off),
 // integer_datetimes (on), IntervalStyle (postgres), is_superuser (on),
@@ -188,7 +215,9 @@
 //
 // # Limits
 //
-//   - Startup packet: 10000 bytes; time to send it: one minute.
+//   - Startup packet: 10000 bytes; time from accepting the connection to
+//     the end of authentication (TLS handshake and SCRAM included): one
+//     minute.
 //   - Frontend message body: Config.MaxMessageSize (default 64 MiB).
 //   - Parameters per statement: 65535; result columns: 1664.
 //   - Output is buffered and written at ReadyForQuery, at Flush, and every
@@ -197,6 +226,9 @@
 // # Metrics
 //
 //   - openwit_pgwire_connections: open connections (gauge).
+//   - openwit_pgwire_auth_failures_total{reason="password|tls_handshake|no_tls"}:
+//     connections refused during startup for a wrong password or unknown
+//     user, a failed TLS handshake, or no TLS where it is required.
 //   - openwit_pgwire_queries_total{result="ok|error"}: statements completed
 //     or failed (parse, bind and execution errors count as error).
 //   - openwit_pgwire_query_duration_seconds: execution time per statement,

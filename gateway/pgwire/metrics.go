@@ -13,6 +13,10 @@ type metrics struct {
 	queriesOK     prometheus.Counter
 	queriesError  prometheus.Counter
 	queryDuration prometheus.Histogram
+	// Refused connections by reason: password, tls_handshake, no_tls.
+	authPassword     prometheus.Counter
+	authTLSHandshake prometheus.Counter
+	authNoTLS        prometheus.Counter
 }
 
 // newMetrics builds the collectors and registers them with reg when it is
@@ -32,8 +36,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Help:    "Time spent executing one statement, from execution start to its CommandComplete or error.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
 	})
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "openwit_pgwire_auth_failures_total",
+		Help: "Connections refused during startup, by reason: password (wrong password or unknown user), tls_handshake, no_tls (TLS required).",
+	}, []string{"reason"})
 	if reg != nil {
 		var err error
+		if refused, err = register(reg, refused); err != nil {
+			return nil, err
+		}
 		if connections, err = register(reg, connections); err != nil {
 			return nil, err
 		}
@@ -49,6 +60,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		queriesOK:     queries.WithLabelValues("ok"),
 		queriesError:  queries.WithLabelValues("error"),
 		queryDuration: duration,
+
+		authPassword:     refused.WithLabelValues("password"),
+		authTLSHandshake: refused.WithLabelValues("tls_handshake"),
+		authNoTLS:        refused.WithLabelValues("no_tls"),
 	}, nil
 }
 

@@ -19,6 +19,9 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	met *metrics
+	// cbind is the tls-server-end-point channel binding of Config.TLS's
+	// certificate (nil: no SCRAM-SHA-256-PLUS).
+	cbind []byte
 
 	nextPID      atomic.Uint32
 	shuttingDown atomic.Bool
@@ -45,6 +48,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		met:       met,
+		cbind:     tlsChannelBinding(cfg.TLS),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 		keys:      make(map[uint32]*conn),

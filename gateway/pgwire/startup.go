@@ -3,9 +3,11 @@ package pgwire
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -90,9 +92,28 @@ func parseStartupParams(b []byte) (map[string]string, error) {
 // StartupMessage, authentication, session creation and the initial
 // ParameterStatus messages. It reports whether the session is ready.
 func (c *conn) startup() bool {
-	negotiations := 0
+	var in io.Reader = c.nc // the TLS connection once negotiated
+	var tlsConn *tls.Conn
+	sslDone, gssDone := false, false
+	if c.srv.cfg.TLS != nil {
+		// A TLS handshake record instead of a startup packet is direct
+		// TLS (PostgreSQL 17's sslnegotiation=direct); anything else is
+		// replayed into the startup packet reader.
+		pc, direct, err := peekTLS(c.nc)
+		if err != nil {
+			c.startupFailed(err)
+			return false
+		}
+		in = pc
+		if direct {
+			if tlsConn = c.handshake(pc, true); tlsConn == nil {
+				return false
+			}
+			in, sslDone = tlsConn, true
+		}
+	}
 	for {
-		body, err := readStartupPacket(c.nc)
+		body, err := readStartupPacket(in)
 		if err != nil {
 			c.startupFailed(err)
 			return false
@@ -100,13 +121,26 @@ func (c *conn) startup() bool {
 		code := binary.BigEndian.Uint32(body)
 		switch code {
 		case sslRequestCode, gssEncRequestCode:
-			if len(body) != 4 || negotiations >= 2 {
+			// Each may come once, before the StartupMessage; nothing
+			// after TLS is up.
+			if len(body) != 4 || tlsConn != nil || (code == sslRequestCode && sslDone) || (code == gssEncRequestCode && gssDone) {
 				c.sendFatal(fatal(pgerror.ProtocolViolation, "invalid encryption negotiation request"))
 				return false
 			}
-			negotiations++
-			// No TLS or GSSAPI encryption: the client continues in plain
-			// text with a StartupMessage (or gives up).
+			if code == sslRequestCode {
+				sslDone = true
+				if c.srv.cfg.TLS != nil {
+					if tlsConn = c.startTLS(); tlsConn == nil {
+						return false
+					}
+					in = tlsConn
+					continue
+				}
+			} else {
+				gssDone = true
+			}
+			// No TLS (or no GSSAPI encryption): the client continues in
+			// plain text with a StartupMessage (or gives up).
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false
 			}
@@ -128,8 +162,80 @@ func (c *conn) startup() bool {
 			c.sendFatal(err)
 			return false
 		}
-		return c.startSession(code&0xffff, params)
+		return c.startSession(code&0xffff, params, tlsConn != nil)
 	}
+}
+
+// startTLS answers an SSLRequest with 'S' and runs the TLS handshake on
+// the socket; from then on every message travels inside TLS. It returns
+// nil when the handshake fails (the connection is then closed: there is no
+// way to send an error the client can read). Bytes the client sent after
+// the SSLRequest without waiting for 'S' reach the handshake as records
+// and fail it, so plaintext can never be injected into the TLS session.
+func (c *conn) startTLS() *tls.Conn {
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return nil
+	}
+	return c.handshake(c.nc, false)
+}
+
+// handshake runs the server side of a TLS handshake on nc and switches the
+// connection's reader and writer to it. Direct TLS (no SSLRequest) must
+// negotiate the ALPN protocol "postgresql", as PostgreSQL 17 requires.
+func (c *conn) handshake(nc net.Conn, direct bool) *tls.Conn {
+	tc := tls.Server(nc, c.srv.cfg.TLS)
+	// The startup deadline (authentication_timeout) bounds the handshake.
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.log.Debug("pgwire tls handshake failed", "err", err, "direct", direct)
+		c.srv.met.authTLSHandshake.Inc()
+		return nil
+	}
+	c.w.w = tc
+	if direct && tc.ConnectionState().NegotiatedProtocol != alpnProtocol {
+		c.sendFatal(fatal(pgerror.ProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension"))
+		return nil
+	}
+	c.rd = pgproto3.NewBackend(tc, io.Discard)
+	c.rd.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	st := tc.ConnectionState()
+	c.log = c.log.With("tls", tls.VersionName(st.Version))
+	return tc
+}
+
+// alpnProtocol is PostgreSQL's ALPN protocol name.
+const alpnProtocol = "postgresql"
+
+// tlsHandshakeRecord is the first byte of a TLS ClientHello record.
+const tlsHandshakeRecord = 0x16
+
+// peekTLS reads the first byte of a connection and reports whether it
+// starts a TLS handshake record. The returned connection replays that
+// byte. (A startup packet's first byte is the top of its length, 0 for
+// every valid one.)
+func peekTLS(nc net.Conn) (net.Conn, bool, error) {
+	var b [1]byte
+	if _, err := io.ReadFull(nc, b[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, false, errStartupClosed
+		}
+		return nil, false, err
+	}
+	return &replayConn{Conn: nc, pending: b[:]}, b[0] == tlsHandshakeRecord, nil
+}
+
+// replayConn returns pending bytes before reading from Conn.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (r *replayConn) Read(p []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	return r.Conn.Read(p)
 }
 
 // startupFailed reports a startup read error where the protocol allows it.
@@ -152,7 +258,8 @@ func (c *conn) startupFailed(err error) {
 }
 
 // startSession authenticates the user and opens the backend session.
-func (c *conn) startSession(minor uint32, params map[string]string) bool {
+// secure tells whether the connection negotiated TLS.
+func (c *conn) startSession(minor uint32, params map[string]string, secure bool) bool {
 	// Protocol 3.x with x > 0, or _pq_ protocol options: tell the client
 	// what we speak (3.0, no options) and carry on, as PostgreSQL does.
 	var unknownOpts []string
@@ -181,12 +288,27 @@ func (c *conn) startSession(minor uint32, params map[string]string) bool {
 		c.sendFatal(fatal(pgerror.FeatureNotSupported, "replication connections are not supported"))
 		return false
 	}
-	if !c.srv.cfg.Trust {
+	c.log = c.log.With("user", c.user, "database", params["database"])
+	switch {
+	case c.srv.cfg.TLSRequired && !secure:
+		c.srv.met.authNoTLS.Inc()
+		c.sendFatal(fatal(pgerror.InvalidAuthorization,
+			"connection without encryption refused for user %q, database %q: this server requires TLS (sslmode=require)", c.user, params["database"]))
+		return false
+	case c.srv.cfg.Trust:
+	case c.srv.cfg.Users.Len() == 0:
 		c.sendFatal(fatal(pgerror.InvalidAuthorization, "password authentication is not configured"))
 		return false
+	default:
+		var cbind []byte
+		if secure {
+			cbind = c.srv.cbind
+		}
+		if !c.authenticate(cbind) {
+			return false
+		}
 	}
 	c.params = params
-	c.log = c.log.With("user", c.user, "database", params["database"])
 
 	c.w.send(&pgproto3.AuthenticationOk{})
 	var sess Session

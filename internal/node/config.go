@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"openwit/gateway/auth"
 	"openwit/planner/pgtypes"
 )
 
@@ -38,10 +39,36 @@ type Config struct {
 	// ObjectStore is the object store URL: file:///PATH (default
 	// DATA_DIR/objects).
 	ObjectStore string `yaml:"object_store"`
-	// Auth is "trust" (the default: loopback only) or "password" (not yet
-	// implemented).
-	Auth     string `yaml:"auth"`
-	LogLevel string `yaml:"log_level"`
+	// Auth is "trust" (the default: no passwords, loopback only) or
+	// "password" (alias "scram-sha-256": SCRAM-SHA-256 on the PostgreSQL
+	// wire, Basic credentials checked against the same verifiers on
+	// Flight SQL).
+	Auth string `yaml:"auth"`
+	// Users are the accounts of password authentication; plaintext
+	// passwords are turned into verifiers at start (see package
+	// gateway/auth).
+	Users []auth.Entry `yaml:"users"`
+	// UsersFile is a YAML file with more users (a top-level "users" list,
+	// same entries).
+	UsersFile string `yaml:"users_file"`
+	// TLSCert and TLSKey are PEM files of the server certificate (chain)
+	// and its key, used by the PostgreSQL wire (after SSLRequest) and
+	// Flight SQL (TLS only) gateways.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// TLSRequired refuses PostgreSQL wire clients that do not negotiate
+	// TLS (Flight SQL with a certificate is TLS only anyway).
+	TLSRequired bool `yaml:"tls_required"`
+	// TLSCA is a PEM bundle of the CAs that sign the nodes' certificates.
+	// With it (and TLSCert/TLSKey) the search service runs mutual TLS: a
+	// worker accepts only coordinators presenting a certificate from
+	// these CAs, and a coordinator verifies workers against them.
+	TLSCA string `yaml:"tls_ca"`
+	// TokenKeyFile holds the key (at least 32 bytes) that signs Flight SQL
+	// bearer tokens, so gateways sharing it accept each other's tokens.
+	// Empty: a random key per process.
+	TokenKeyFile string `yaml:"token_key_file"`
+	LogLevel     string `yaml:"log_level"`
 	// Ingest buffers are flushed to Parquet files at these thresholds.
 	FlushRows  int64         `yaml:"flush_rows"`
 	FlushBytes int64         `yaml:"flush_bytes"`
@@ -64,6 +91,12 @@ func (c *Config) QueryMemoryBytes() (int64, error) {
 	}
 	return n, nil
 }
+
+// Authentication modes (Config.Auth).
+const (
+	AuthTrust    = "trust"
+	AuthPassword = "password"
+)
 
 // DefaultSearchAddr is the search service address of a search worker
 // that does not set one.
@@ -196,9 +229,10 @@ func (c *Config) Validate() error {
 	if c.SearchAddr != "" && !roles[RoleSearch] {
 		return fmt.Errorf("--search-addr is set but the search role is not in --roles %q", c.Roles)
 	}
-	if c.SearchAddr != "" && !isLoopback(c.SearchAddr) {
-		// The search service has no authentication yet.
-		return fmt.Errorf("the search service has no authentication yet and is only allowed on loopback addresses; --search-addr is %s", c.SearchAddr)
+	if c.SearchAddr != "" && !isLoopback(c.SearchAddr) && (c.TLSCA == "" || c.TLSCert == "") {
+		// Without mutual TLS anyone reaching the port could run
+		// fragments over the object store.
+		return fmt.Errorf("the search service needs mutual TLS (--tls-ca, --tls-cert, --tls-key) off loopback addresses; --search-addr is %s", c.SearchAddr)
 	}
 	for i, w := range c.SearchWorkers {
 		w = strings.TrimSpace(w)
@@ -211,12 +245,29 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--search-workers is for a coordinator; --roles %q runs none", c.Roles)
 	}
 	switch c.Auth {
-	case "trust":
+	case AuthTrust:
 		if roles.Front() && !isLoopback(c.PGAddr) {
-			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --pg-addr is %s", c.PGAddr)
+			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --pg-addr is %s (use --auth password)", c.PGAddr)
+		}
+		if roles.Front() && !isLoopback(c.FlightAddr) {
+			return fmt.Errorf("trust authentication is only allowed on loopback addresses; --flight-addr is %s (use --auth password)", c.FlightAddr)
+		}
+	case AuthPassword, "scram-sha-256":
+		c.Auth = AuthPassword
+		if roles.Front() && len(c.Users) == 0 && c.UsersFile == "" {
+			return errors.New("--auth password needs users: a users list in the config file or --users-file")
 		}
 	default:
-		return fmt.Errorf("auth %q is not supported yet (only \"trust\" on loopback)", c.Auth)
+		return fmt.Errorf("--auth %q: want trust or password", c.Auth)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.TLSRequired && c.TLSCert == "" {
+		return errors.New("--tls-required needs --tls-cert and --tls-key")
+	}
+	if c.TLSCA != "" && c.TLSCert == "" {
+		return errors.New("--tls-ca needs --tls-cert and --tls-key (the node's own certificate)")
 	}
 	if c.Catalog == "" {
 		c.Catalog = "sqlite:" + filepath.Join(c.DataDir, "catalog.db")

@@ -52,6 +52,7 @@ type Node struct {
 	pgLn   net.Listener
 	flight *flightsql.Server
 	fsqlLn net.Listener
+	sec    security       // users, TLS configurations, token key
 	search *search.Server // the search service, when this process runs it
 	srchLn net.Listener
 	client *search.Client // the coordinator's client of the search workers
@@ -81,6 +82,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if n.sec, err = loadSecurity(&n.cfg); err != nil {
+		return err
+	}
 	if roles.Front() {
 		// A search worker writes nothing locally: only a front node
 		// owns (and locks) the data dir.
@@ -107,7 +111,7 @@ func (n *Node) start(ctx context.Context) (err error) {
 			return err
 		}
 		attrs = append(attrs, "pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(),
-			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers))
+			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers), "auth", cfg.Auth, "tls", cfg.TLSCert != "")
 	}
 	if roles[RoleSearch] && cfg.SearchAddr != "" {
 		if err := n.startSearch(); err != nil {
@@ -139,16 +143,18 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	n.ing.Start()
 	if len(cfg.SearchWorkers) > 0 {
-		n.client = search.NewClient(search.ClientConfig{})
+		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
 	}
+	sec := n.sec
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		Addr: cfg.PGAddr, Backend: &gateway.PGBackend{Engine: n.eng}, Logger: log, Registerer: n.reg,
-		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == "trust",
+		MaxMessageSize: cfg.MaxMessageSize, Trust: cfg.Auth == AuthTrust,
+		Users: sec.users, TLS: sec.tls, TLSRequired: cfg.TLSRequired,
 	})
 	if err != nil {
 		return err
@@ -157,11 +163,15 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on --pg-addr: %w", err)
 	}
 	go func() { n.errc <- n.pg.Serve(context.Background(), n.pgLn) }()
-	if cfg.Auth == "trust" {
+	switch {
+	case cfg.Auth == AuthTrust:
 		log.Warn("trust authentication: loopback clients connect without a password (development default)", "pg_addr", cfg.PGAddr)
+	case sec.tls == nil && !isLoopback(cfg.FlightAddr):
+		log.Warn("no TLS: Flight SQL clients send passwords and tokens in clear text (set --tls-cert and --tls-key)", "flight_addr", cfg.FlightAddr)
 	}
 	n.flight, err = flightsql.New(flightsql.Config{
-		Engine: n.eng, Ingester: n.ing, Catalog: n.cat, Logger: log, Registerer: n.reg, Trust: cfg.Auth == "trust",
+		Engine: n.eng, Ingester: n.ing, Catalog: n.cat, Logger: log, Registerer: n.reg, Trust: cfg.Auth == AuthTrust,
+		Users: sec.users, TLS: sec.tls, TokenKey: sec.tokenKey,
 	})
 	if err != nil {
 		return err
@@ -177,8 +187,6 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	return nil
 }
 
-// startSearch starts the search service on its own listener (see
-// docs/design/003-distributed-fragments.md).
 // engineMemoryLimit is --query-memory-limit as planner.Config wants it:
 // -1 for no limit.
 func (n *Node) engineMemoryLimit() int64 {
@@ -189,8 +197,10 @@ func (n *Node) engineMemoryLimit() int64 {
 	return b
 }
 
+// startSearch starts the search service on its own listener (see
+// docs/design/003-distributed-fragments.md).
 func (n *Node) startSearch() (err error) {
-	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+	n.search, err = search.New(search.Config{Bucket: n.bucket, Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer,
 		Parallelism: runtime.GOMAXPROCS(0), MemoryLimit: max(n.engineMemoryLimit(), 0)})
 	if err != nil {
 		return err
