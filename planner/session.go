@@ -317,8 +317,28 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
 	}
+	sctx, node, cancel, err := p.bindPlan(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	if p.st.Kind == pgparse.KindExplain {
+		cancel()
+		return explainRows(node), nil
+	}
+	schema, iter, _, err := s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
+	if err != nil {
+		cancel()
+		return nil, mapError(err)
+	}
+	return &Rows{ctx: sctx, iter: iter, schema: schema, insert: p.st.Kind == pgparse.KindInsert, cancel: cancel}, nil
+}
+
+// bindPlan binds params and plans the statement in a context that
+// statement_timeout bounds; cancel ends that context.
+func (p *Prepared) bindPlan(ctx context.Context, params []any) (*sql.Context, sql.Node, context.CancelFunc, error) {
+	s := p.s
 	if len(params) < p.st.NumParams {
-		return nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), p.st.NumParams)
+		return nil, nil, nil, pgerror.New(pgerror.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), p.st.NumParams)
 	}
 	var bindings map[string]ast.Expr
 	if p.st.NumParams > 0 {
@@ -326,7 +346,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		for i := 0; i < p.st.NumParams; i++ {
 			e, err := bindValue(params[i], p.paramOIDs[i])
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
 			bindings["v"+strconv.Itoa(i+1)] = e
 		}
@@ -341,18 +361,9 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	node, err := p.plan(sctx, bindings)
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, nil, nil, err
 	}
-	if p.st.Kind == pgparse.KindExplain {
-		cancel()
-		return explainRows(node), nil
-	}
-	schema, iter, _, err := s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
-	if err != nil {
-		cancel()
-		return nil, mapError(err)
-	}
-	return &Rows{ctx: sctx, iter: iter, schema: schema, insert: p.st.Kind == pgparse.KindInsert, cancel: cancel}, nil
+	return sctx, node, cancel, nil
 }
 
 // bindValue turns a decoded wire parameter into an AST literal.
