@@ -234,7 +234,9 @@ func (st *stack) serve(tb testing.TB, cfg fsql.Config) string {
 func (st *stack) start(tb testing.TB, cfg fsql.Config) (string, *fsql.Server) {
 	tb.Helper()
 	cfg.Engine, cfg.Ingester, cfg.Catalog = st.eng, st.ing, st.cat
-	cfg.Registerer = prometheus.NewRegistry()
+	if cfg.Registerer == nil {
+		cfg.Registerer = prometheus.NewRegistry()
+	}
 	srv, err := fsql.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
