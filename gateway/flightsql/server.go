@@ -70,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 		grpc.ChainUnaryInterceptor(s.unaryGuard, s.auth.unary),
 		grpc.ChainStreamInterceptor(s.streamGuard, s.auth.stream),
 	)
-	flight.RegisterFlightServiceServer(s.gs, flightsql.NewFlightServerWithAllocator(s, s.mem))
+	flight.RegisterFlightServiceServer(s.gs, &flightService{FlightServer: flightsql.NewFlightServerWithAllocator(s, s.mem), s: s})
 	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "flight sql"}
 	return s, nil
 }
