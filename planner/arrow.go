@@ -62,6 +62,10 @@ func (p *Prepared) ExecuteArrow(ctx context.Context, params []any) (rows *ArrowR
 	op, release, err := v.run(sctx)
 	if err != nil {
 		cancel()
+		if v.frag.Filter == nil && v.frag.Agg == nil && v.frag.TopK == nil {
+			// A plain scan the executor cannot run is the row engine's.
+			return nil, false, nil
+		}
 		return nil, false, mapError(execError(err))
 	}
 	in := op.Schema()
