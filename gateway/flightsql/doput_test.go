@@ -21,7 +21,7 @@ import (
 
 // putPath sends recs with plain Flight DoPut under a PATH descriptor and
 // returns the row count of the server's PutResult and the call's error.
-func putPath(t *testing.T, cl flight.Client, path []string, schema *arrow.Schema, recs ...arrow.RecordBatch) (int64, error) {
+func putPath(t testing.TB, cl flight.Client, path []string, schema *arrow.Schema, recs ...arrow.RecordBatch) (int64, error) {
 	t.Helper()
 	ctx := context.Background()
 	stream, err := cl.DoPut(ctx)
