@@ -8,10 +8,13 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	fsql "openwit/gateway/flightsql"
+	"openwit/search"
+	"openwit/storage/objstore"
 )
 
 // endless is a query that runs far longer than any test: a three-way cross
@@ -269,6 +272,116 @@ func TestCancelFlightInfo(t *testing.T) {
 
 	// The server keeps serving.
 	if _, rows := query(t, cl, "SELECT count(*) FROM logs"); rows[0][0] != int64(400_000) {
+		t.Errorf("count after cancellations: %v", rows)
+	}
+}
+
+// searchWorker runs a search service on bucket and returns its address and
+// metrics registry.
+func searchWorker(t *testing.T, bucket objstore.Bucket) (string, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	srv, err := search.New(search.Config{Bucket: bucket, Registerer: reg, Parallelism: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("search worker shutdown: %v (a fragment kept running)", err)
+		}
+		<-done
+	})
+	return ln.Addr().String(), reg
+}
+
+// gauge reads a gauge from reg.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// TestCancelDistributed: cancelling a statement whose scan runs on a
+// search worker stops the worker's fragment too.
+func TestCancelDistributed(t *testing.T) {
+	ctx := context.Background()
+	var reg *prometheus.Registry
+	st := newStackWith(t, func(b objstore.Bucket) []string {
+		a, r := searchWorker(t, b)
+		reg = r
+		return []string{a}
+	})
+	a, srv := st.start(t, fsql.Config{Trust: true, BatchRows: 1000})
+	cl := newClient(t, a)
+	exec(t, cl, `CREATE TABLE logs (ts timestamptz NOT NULL, service text, level text, status int4, latency_ms float8, msg text)`)
+	recs := logBatches(600_000, 100_000)
+	if _, err := cl.ExecuteIngest(ctx, reader(t, logSchema, recs...), &flightsql.ExecuteIngestOpts{
+		Table: "logs", TableDefinitionOptions: &flightsql.TableDefinitionOptions{IfExists: flightsql.TableDefinitionOptionsTableExistsOptionAppend},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		r.Release()
+	}
+	if err := st.ing.Flush(ctx); err != nil { // file sources: distributed
+		t.Fatal(err)
+	}
+
+	for _, how := range []string{"CancelFlightInfo", "DoGet context"} {
+		t.Run(how, func(t *testing.T) {
+			info, err := cl.Execute(ctx, "SELECT * FROM logs")
+			if err != nil {
+				t.Fatal(err)
+			}
+			callCtx, cancelCall := context.WithCancel(ctx)
+			defer cancelCall()
+			pause := make(chan struct{})
+			done := drain(callCtx, cl, info, pause)
+			waitRunning(t, srv, 1)
+			deadline := time.Now().Add(20 * time.Second)
+			for gauge(t, reg, "openwit_search_fragments_running") == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("no fragment running on the search worker")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if how == "CancelFlightInfo" {
+				res, err := cl.CancelFlightInfo(ctx, &flight.CancelFlightInfoRequest{Info: info})
+				if err != nil || res.GetStatus() != flight.CancelStatusCancelled {
+					t.Fatalf("CancelFlightInfo: %v, %v", res.GetStatus(), err)
+				}
+			} else {
+				cancelCall()
+			}
+			close(pause)
+			if d := waitDrained(t, done); status.Code(d.err) != codes.Canceled || d.rows >= 600_000 {
+				t.Errorf("cancelled stream: %d rows, %v; want fewer than 600000 and Canceled", d.rows, d.err)
+			}
+			deadline = time.Now().Add(20 * time.Second)
+			for gauge(t, reg, "openwit_search_fragments_running") != 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the search worker's fragment kept running after the cancellation")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			waitRunning(t, srv, 0)
+		})
+	}
+	if _, rows := query(t, cl, "SELECT count(*) FROM logs"); rows[0][0] != int64(600_000) {
 		t.Errorf("count after cancellations: %v", rows)
 	}
 }
