@@ -62,8 +62,11 @@ func (r *registry) start(ctx context.Context, id uint64) (context.Context, func(
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.cancelled[id]; ok {
-		return nil, nil, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+	if at, ok := r.cancelled[id]; ok {
+		if time.Since(at) < cancelledTTL {
+			return nil, nil, pgerror.New(pgerror.QueryCanceled, "canceling statement due to user request")
+		}
+		delete(r.cancelled, id)
 	}
 	run, cancel := context.WithCancel(ctx)
 	key := &cancel
