@@ -38,7 +38,19 @@ type vecNode struct {
 
 var _ sql.ExecSourceRel = (*vecNode)(nil)
 
-func (e *Engine) newVecNode(tbl *table, frag *exec.Fragment, schema sql.Schema, out []int, kinds []outKind, bounds [2]int64) sql.Node {
+// newVecNode returns the vecNode running frag, or nil when the executor
+// cannot run it (an aggregate it lacks for a column type, say max of a
+// numeric): that part of the plan stays in the row engine.
+func (e *Engine) newVecNode(tbl *table, frag *exec.Fragment, schema sql.Schema, out []int, kinds []outKind, bounds [2]int64) *vecNode {
+	ts, err := e.arrowSchema(tbl.def)
+	if err != nil {
+		return nil
+	}
+	check := *frag
+	check.Schema = ts
+	if check.Validate(e.execParams()) != nil {
+		return nil
+	}
 	return &vecNode{eng: e, tbl: tbl, frag: frag, schema: schema, out: out, kinds: kinds, bounds: bounds}
 }
 
