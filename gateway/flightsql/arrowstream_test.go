@@ -91,11 +91,14 @@ func TestArrowStreamMatchesRows(t *testing.T) {
 		{sql: `SELECT s, v FROM small LIMIT 0`, arrow: true, ordered: true},
 		{sql: `SELECT ts, b, i2, i4, i8, f4, f8, n, t, by, d, tl FROM typed WHERE i4 > 0`, arrow: true},
 		{sql: `SELECT ts, b, i2, i4, i8, f4, f8, n, t, by, d, tl FROM typed`, arrow: true},
+		{sql: `SET TimeZone = 'Asia/Tokyo'; SELECT ts, tl, d FROM typed WHERE tl < '2000-01-01 00:00:00' OR ts > '2024-03-01 19:20:31+09'`, arrow: true},
+		{sql: `SELECT min(tl), max(d), min(f4), count(b) FROM typed`, arrow: true, ordered: true},
 		// Not fully vectorized: the row path runs either way.
 		{sql: `SELECT * FROM typed WHERE i4 > 0`}, // jsonb is rendered by the row path
 		{sql: `SELECT level, count(*) FROM logs GROUP BY level ORDER BY level`, ordered: true},
 		{sql: `SELECT sum(status), avg(latency_ms) FROM logs`, ordered: true},
 		{sql: `SELECT upper(level) FROM logs WHERE status = 500`},
+		{sql: `SELECT max(n), count(*) FROM typed`, ordered: true}, // the executor has no max of numeric
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {
