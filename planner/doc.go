@@ -16,6 +16,13 @@
 // transaction block (it then lives until CLOSE), and statement_timeout
 // does not cover the rows a cursor reads between FETCHes.
 //
+// Prepared.Execute returns rows; Prepared.ExecuteArrow returns the
+// vectorized executor's record batches when the whole plan is vectorized
+// (for the Flight SQL gateway; see arrow.go and
+// docs/design/007-flight-arrow-results-cancel-doput.md). A fragment the
+// executor cannot run (Fragment.Validate fails) is never vectorized: that
+// part of the plan stays in go-mysql-server.
+//
 // Sub-packages: pgparse (PostgreSQL → go-mysql-server AST), pgexpr
 // (expressions with PostgreSQL semantics), pgtypes (type and OID mapping).
 // The design is recorded in docs/design/001-postgres-front-end.md.

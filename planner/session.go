@@ -371,29 +371,47 @@ func (p *Prepared) bind(params []any) (map[string]ast.Expr, error) {
 // run plans and starts the statement; timeout > 0 bounds planning and
 // every row fetched.
 func (p *Prepared) run(ctx context.Context, bindings map[string]ast.Expr, timeout time.Duration) (*Rows, error) {
-	s := p.s
-	cctx, cancel := context.WithCancel(ctx)
-	if d := timeout; d > 0 {
-		// The deadline covers planning and every row fetched, like
-		// PostgreSQL's statement_timeout.
-		cctx, cancel = context.WithTimeout(ctx, d)
-	}
-	sctx := s.sqlContext(cctx)
-	node, err := p.plan(sctx, bindings)
+	sctx, node, cancel, err := p.planWithin(ctx, bindings, timeout)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
 	if p.st.Kind == pgparse.KindExplain {
 		cancel()
 		return explainRows(node), nil
 	}
-	schema, iter, _, err := s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
+	schema, iter, _, err := p.s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
 	if err != nil {
 		cancel()
 		return nil, mapError(err)
 	}
 	return &Rows{ctx: sctx, iter: iter, schema: schema, insert: p.st.Kind == pgparse.KindInsert, cancel: cancel}, nil
+}
+
+// bindPlan binds params and plans the statement in a context that
+// statement_timeout bounds; cancel ends that context.
+func (p *Prepared) bindPlan(ctx context.Context, params []any) (*sql.Context, sql.Node, context.CancelFunc, error) {
+	bindings, err := p.bind(params)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p.planWithin(ctx, bindings, p.s.statementTimeout())
+}
+
+// planWithin plans the statement in a context that timeout (when > 0)
+// bounds, like PostgreSQL's statement_timeout: the deadline covers
+// planning and every row fetched. cancel ends that context.
+func (p *Prepared) planWithin(ctx context.Context, bindings map[string]ast.Expr, timeout time.Duration) (*sql.Context, sql.Node, context.CancelFunc, error) {
+	cctx, cancel := context.WithCancel(ctx)
+	if timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	sctx := p.s.sqlContext(cctx)
+	node, err := p.plan(sctx, bindings)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return sctx, node, cancel, nil
 }
 
 // bindValue turns a decoded wire parameter into an AST literal.

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,7 +38,19 @@ type vecNode struct {
 
 var _ sql.ExecSourceRel = (*vecNode)(nil)
 
-func (e *Engine) newVecNode(tbl *table, frag *exec.Fragment, schema sql.Schema, out []int, kinds []outKind, bounds [2]int64) sql.Node {
+// newVecNode returns the vecNode running frag, or nil when the executor
+// cannot run it (an aggregate it lacks for a column type, say max of a
+// numeric): that part of the plan stays in the row engine.
+func (e *Engine) newVecNode(tbl *table, frag *exec.Fragment, schema sql.Schema, out []int, kinds []outKind, bounds [2]int64) *vecNode {
+	ts, err := e.arrowSchema(tbl.def)
+	if err != nil {
+		return nil
+	}
+	check := *frag
+	check.Schema = ts
+	if check.Validate(e.execParams()) != nil {
+		return nil
+	}
 	return &vecNode{eng: e, tbl: tbl, frag: frag, schema: schema, out: out, kinds: kinds, bounds: bounds}
 }
 
@@ -141,9 +154,20 @@ func (v *vecNode) files(snap *ingest.Snapshot) (kept []exec.Source, pruned int) 
 
 // RowIter implements sql.ExecSourceRel.
 func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
+	op, release, err := v.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &vecIter{v: v, op: op, release: release}, nil
+}
+
+// run starts the fragment over the table's current snapshot, locally or
+// on the search workers. release (after op is closed) drops the snapshot
+// and the search client.
+func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), err error) {
 	snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID)
 	if err != nil {
-		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", v.tbl.def.Name)
+		return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", v.tbl.def.Name)
 	}
 	frag := *v.frag
 	frag.Schema = snap.Schema
@@ -152,10 +176,11 @@ func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
 	}
 	p := v.eng.execParams()
-	if ps, ok := ctx.Session.(*pgSession); ok {
-		p.MemoryLimit = ps.memLimit
+	if sc, ok := ctx.(*sql.Context); ok {
+		if ps, ok := sc.Session.(*pgSession); ok {
+			p.MemoryLimit = ps.memLimit
+		}
 	}
-	var op exec.Operator
 	done := func() {}
 	if workers := v.eng.cfg.Workers; len(workers) > 0 {
 		c := v.eng.cfg.Search
@@ -170,9 +195,9 @@ func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 	if err != nil {
 		done()
 		snap.Release()
-		return nil, err
+		return nil, nil, err
 	}
-	return &vecIter{v: v, op: op, snap: snap, done: done}, nil
+	return op, func() { done(); snap.Release() }, nil
 }
 
 func (e *Engine) execParams() exec.Params {
@@ -184,12 +209,11 @@ func (e *Engine) execParams() exec.Params {
 }
 
 type vecIter struct {
-	v    *vecNode
-	op   exec.Operator
-	done func() // after op is closed
-	snap *ingest.Snapshot
-	cur  arrow.RecordBatch
-	row  int
+	v       *vecNode
+	op      exec.Operator
+	release func() // after op is closed
+	cur     arrow.RecordBatch
+	row     int
 }
 
 func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -225,8 +249,7 @@ func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
 
 func (it *vecIter) Close(*sql.Context) error {
 	err := it.op.Close()
-	it.done()
-	it.snap.Release()
+	it.release()
 	return err
 }
 

@@ -130,7 +130,10 @@ func (e *Engine) match(ctx *sql.Context, n sql.Node, parent sql.Node) sql.Node {
 			return nil
 		}
 		frag.Agg = spec
-		return e.newVecNode(tbl, frag, x.Schema(), identity(len(spec.Aggs)), kinds, c.timeBounds(filter))
+		if v := e.newVecNode(tbl, frag, x.Schema(), identity(len(spec.Aggs)), kinds, c.timeBounds(filter)); v != nil {
+			return v
+		}
+		return nil
 	case *plan.Filter:
 		if _, isGroup := parent.(*plan.GroupBy); isGroup {
 			return nil
@@ -144,7 +147,10 @@ func (e *Engine) match(ctx *sql.Context, n sql.Node, parent sql.Node) sql.Node {
 		if frag.Filter = c.predicate(filter); c.err != nil {
 			return nil
 		}
-		return e.newVecNode(tbl, frag, x.Schema(), identity(len(frag.Columns)), nil, c.timeBounds(filter))
+		if v := e.newVecNode(tbl, frag, x.Schema(), identity(len(frag.Columns)), nil, c.timeBounds(filter)); v != nil {
+			return v
+		}
+		return nil
 	case *plan.Limit:
 		return e.matchTopK(ctx, x)
 	}
@@ -280,6 +286,9 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 	}
 	frag.TopK = spec
 	v := e.newVecNode(tbl, frag, sortNode.Schema(), out, nil, c.timeBounds(filter))
+	if v == nil {
+		return nil
+	}
 	var child sql.Node = v
 	if outer != nil {
 		nc, err := outer.WithChildren(v)

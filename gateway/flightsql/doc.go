@@ -15,6 +15,34 @@
 //     rows. A statement without a result (DDL, INSERT, SET) runs during
 //     GetFlightInfo, which then returns no endpoints and an empty schema.
 //     GetSchema describes without running.
+//   - Results straight from the executor: when the last statement's plan is
+//     fully vectorized (planner.Prepared.ExecuteArrow: a vectorized filter,
+//     aggregation or top-k, or a plain scan of one table, under at most a
+//     projection that picks, reorders or renames columns and a constant
+//     LIMIT) and no more than one parameter row is bound, DoGet streams the
+//     executor's record batches as they are: no row conversion. Columns are
+//     only relabelled where the advertised type differs without changing
+//     values (a timestamp's zone, a decimal's precision) and dictionary
+//     strings are decoded; batches are cut to the limits above. The schema
+//     is the one GetFlightInfo returned, and the values are those of the
+//     row path (TestArrowStreamMatchesRows). A plain scan over several files
+//     returns rows in arrival order (the row path reads files in snapshot
+//     order; neither order is promised without ORDER BY). Other plans, jsonb
+//     columns (the row path renders JSON text) and several bound parameter
+//     rows take the row path (SET openwit.vectorize = off forces it).
+//     Metric openwit_flightsql_arrow_results_total counts the former.
+//   - CancelFlightInfo, and the deprecated CancelQuery action (which
+//     BaseServer routes to it): each statement ticket carries a random id;
+//     the server keeps, per process, the running DoGet calls of each id and
+//     cancels them (the stream ends with Canceled, SQLSTATE 57014, executor
+//     work and distributed fragments stop with the query's context). The
+//     id is remembered as cancelled for 10 minutes, so a DoGet started
+//     afterwards fails the same way. The answer is CANCELLED for a
+//     statement ticket, NOT_CANCELLABLE for a FlightInfo without endpoints
+//     (the statement ran in GetFlightInfo), prepared statements and other
+//     tickets. The registry is local: a ticket redeemed on another node
+//     (the endpoints carry no location, so clients normally stay on one) is
+//     not reached. Cancelling the DoGet call itself also stops the query.
 //   - CommandStatementUpdate: DDL and DML; the record count is the sum of
 //     the row counts of the statements' command tags ("INSERT 0 5" → 5;
 //     CREATE/DROP → 0).
@@ -34,7 +62,8 @@
 //     GetCrossReference (no rows: tables have no keys), GetXdbcTypeInfo (the
 //     column types of OpenWit tables) and GetSqlInfo (sqlinfo.go; unknown
 //     ids are omitted rather than failing the call).
-//   - CommandStatementIngest into an existing table (below).
+//   - CommandStatementIngest into an existing table, and plain Flight DoPut
+//     of Arrow streams into a table (below).
 //   - Handshake with Basic credentials returning a Bearer token (below).
 //
 // Every call runs in a fresh planner session as the caller's user (see
@@ -43,9 +72,8 @@
 //
 // Not supported (Unimplemented or a clear error): transactions and
 // savepoints (every statement commits on its own; GetSqlInfo says
-// SQL_SUPPORTED_TRANSACTION_NONE), Substrait plans, CancelFlightInfo /
-// CancelQuery (cancelling the DoGet call itself stops the query), PollFlightInfo,
-// session options, plain Flight DoPut of Arrow streams.
+// SQL_SUPPORTED_TRANSACTION_NONE), Substrait plans, PollFlightInfo,
+// session options, cancelling prepared statement tickets.
 //
 // # Result types
 //
@@ -73,6 +101,8 @@
 //	byte 0     version, 1 (handleVersion); other versions are rejected
 //	byte 1     kind: 'Q' statement query ticket, 'P' prepared statement
 //	uvarint    length of the SQL, then the SQL (UTF-8)
+//	'Q' only:  optionally 8 bytes, the statement id (little-endian, not 0)
+//	           that CancelFlightInfo uses; GetFlightInfo always sets it
 //	'P' only:  uvarint rows, uvarint columns, then rows×columns values
 //
 // Each value is a tag byte and its payload: 0 NULL, 1 false, 2 true,
@@ -129,6 +159,16 @@
 // exactly-once loads must make their batches idempotent or restartable.
 // gRPC messages up to Config.MaxRecvMsgSize (256 MiB) are accepted; ADBC
 // sends batches of about 10 MB.
+//
+// Plain Flight DoPut (no Flight SQL command) takes a FlightDescriptor of
+// type PATH with one element, the table name, and loads the stream exactly
+// like CommandStatementIngest in append mode (same checks, same errors:
+// NotFound for an unknown table, InvalidArgument for a schema mismatch or
+// a path of another length; same per-batch rule). A CMD descriptor is
+// always a Flight SQL command: a table name there would be ambiguous with
+// the serialized commands. The reply is one PutResult whose app metadata
+// is a Flight SQL DoPutUpdateResult with the rows committed (sent on
+// failure too, like CommandStatementIngest).
 //
 // # Authentication and TLS
 //

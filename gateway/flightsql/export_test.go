@@ -8,3 +8,6 @@ var Functions = map[string][]string{
 	"system":   systemFunctions,
 	"datetime": datetimeFunctions,
 }
+
+// RunningCalls is the number of DoGet calls CancelFlightInfo can reach.
+func (s *Server) RunningCalls() int { return s.running.runningCalls() }

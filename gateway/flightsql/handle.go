@@ -41,6 +41,10 @@ var errBadHandle = errors.New("malformed handle")
 type handle struct {
 	kind handleKind
 	sql  string
+	// id names one issued statement ticket (kindQuery only; 0 when the
+	// ticket carries none), so CancelFlightInfo can find its running
+	// DoGet calls.
+	id uint64
 	// params holds rows of bound parameter values (prepared statements
 	// only). Each value is nil, bool, int64, float64, string, []byte,
 	// time.Time (UTC, microseconds) or decimal.Decimal.
@@ -66,7 +70,10 @@ func encodeHandle(h handle) ([]byte, error) {
 	b = append(b, handleVersion, byte(h.kind))
 	b = binary.AppendUvarint(b, uint64(len(h.sql)))
 	b = append(b, h.sql...)
-	if h.kind != kindPrepared {
+	if h.kind == kindQuery {
+		if h.id != 0 {
+			b = binary.LittleEndian.AppendUint64(b, h.id)
+		}
 		return b, nil
 	}
 	cols := 0
@@ -150,6 +157,10 @@ func decodeHandle(b []byte) (handle, error) {
 			}
 			h.params = append(h.params, row)
 		}
+	}
+	if h.kind == kindQuery && d.err == nil && len(d.b) == 8 {
+		h.id = binary.LittleEndian.Uint64(d.b)
+		d.b = nil
 	}
 	if d.err != nil {
 		return handle{}, d.err

@@ -15,6 +15,7 @@ func TestHandleRoundTrip(t *testing.T) {
 	for _, h := range []handle{
 		{kind: kindQuery, sql: "SELECT 1"},
 		{kind: kindQuery, sql: ""},
+		{kind: kindQuery, sql: "SELECT 2", id: 0xfeedface_01020304},
 		{kind: kindPrepared, sql: "SELECT $1"},
 		{kind: kindPrepared, sql: "INSERT INTO t VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", params: [][]any{
 			{nil, true, false, int64(-1 << 62), 2.5, "hé", []byte{0, 1, 255}, ts, decimal.RequireFromString("-123.4500")},
@@ -41,7 +42,7 @@ func TestHandleRoundTrip(t *testing.T) {
 // describe prints a handle with each value's type (and a decimal's
 // exponent), for comparison.
 func describe(h handle) string {
-	s := fmt.Sprintf("%c %q", h.kind, h.sql)
+	s := fmt.Sprintf("%c %q %d", h.kind, h.sql, h.id)
 	for _, row := range h.params {
 		s += "\n"
 		for _, v := range row {
@@ -88,6 +89,7 @@ func TestHandleRejects(t *testing.T) {
 func FuzzDecodeHandle(f *testing.F) {
 	for _, h := range []handle{
 		{kind: kindQuery, sql: "SELECT 1"},
+		{kind: kindQuery, sql: "SELECT 1", id: 42},
 		{kind: kindPrepared, sql: "SELECT $1, $2", params: [][]any{{int64(7), "x"}, {nil, 1.5}}},
 		{kind: kindPrepared, sql: "x", params: [][]any{{time.Unix(1, 0).UTC(), decimal.New(5, -2), []byte("b"), true}}},
 	} {

@@ -190,7 +190,11 @@ type stack struct {
 	eng *planner.Engine
 }
 
-func newStack(tb testing.TB) *stack {
+func newStack(tb testing.TB) *stack { return newStackWith(tb, nil) }
+
+// newStackWith is newStack whose planner distributes fragments over file
+// sources to the search workers workers(bucket) starts (nil: none).
+func newStackWith(tb testing.TB, workers func(objstore.Bucket) []string) *stack {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
@@ -210,7 +214,11 @@ func newStack(tb testing.TB) *stack {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := planner.New(planner.Config{Catalog: cat, Ingester: ing, Bucket: bucket})
+	pc := planner.Config{Catalog: cat, Ingester: ing, Bucket: bucket}
+	if workers != nil {
+		pc.Workers = workers(bucket)
+	}
+	eng, err := planner.New(pc)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -234,7 +242,9 @@ func (st *stack) serve(tb testing.TB, cfg fsql.Config) string {
 func (st *stack) start(tb testing.TB, cfg fsql.Config) (string, *fsql.Server) {
 	tb.Helper()
 	cfg.Engine, cfg.Ingester, cfg.Catalog = st.eng, st.ing, st.cat
-	cfg.Registerer = prometheus.NewRegistry()
+	if cfg.Registerer == nil {
+		cfg.Registerer = prometheus.NewRegistry()
+	}
 	srv, err := fsql.New(cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -34,6 +34,12 @@ func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.
 	if err != nil {
 		return 0, err
 	}
+	return s.ingest(ctx, t, rdr)
+}
+
+// ingest appends rdr's batches to t, one WAL record per batch, and returns
+// the rows committed.
+func (s *Server) ingest(ctx context.Context, t *catalog.Table, rdr flight.MessageReader) (int64, error) {
 	plan, err := newIngestPlan(t, rdr.Schema(), s.mem)
 	if err != nil {
 		return 0, statusError(err)
@@ -88,22 +94,32 @@ func (s *Server) ingestTable(ctx context.Context, cmd flightsql.StatementIngest)
 		return nil, pgStatus(pgerror.InvalidSchemaName, "schema %q does not exist; OpenWit has one schema, %q", cmd.GetSchema(), schemaName)
 	}
 	opts := cmd.GetTableDefinitionOptions()
-	t, err := s.cfg.Catalog.GetTable(ctx, cmd.GetTable())
-	if errors.Is(err, catalog.ErrNotFound) {
-		msg := "relation %q does not exist"
-		if opts.GetIfNotExist() == flightsql.TableDefinitionOptionsTableNotExistOptionCreate {
-			msg += "; bulk ingest appends to existing tables only, create it first with CREATE TABLE"
-		}
-		return nil, pgStatus(pgerror.UndefinedTable, msg, cmd.GetTable())
-	}
+	t, err := s.lookupIngestTable(ctx, cmd.GetTable(), opts.GetIfNotExist() == flightsql.TableDefinitionOptionsTableNotExistOptionCreate)
 	if err != nil {
-		return nil, statusError(fmt.Errorf("look up table %s: %w", cmd.GetTable(), err))
+		return nil, err
 	}
 	switch opts.GetIfExists() {
 	case flightsql.TableDefinitionOptionsTableExistsOptionFail:
 		return nil, pgStatus(pgerror.DuplicateTable, "relation %q already exists; use ingest mode append (adbc.ingest.mode = adbc.ingest.mode.append)", t.Name)
 	case flightsql.TableDefinitionOptionsTableExistsOptionReplace:
 		return nil, pgStatus(pgerror.FeatureNotSupported, "bulk ingest mode replace is not supported; use append")
+	}
+	return t, nil
+}
+
+// lookupIngestTable finds the target table of an ingest (NotFound, 42P01,
+// when it does not exist; create says the client asked to create it).
+func (s *Server) lookupIngestTable(ctx context.Context, name string, create bool) (*catalog.Table, error) {
+	t, err := s.cfg.Catalog.GetTable(ctx, name)
+	if errors.Is(err, catalog.ErrNotFound) {
+		msg := "relation %q does not exist"
+		if create {
+			msg += "; bulk ingest appends to existing tables only, create it first with CREATE TABLE"
+		}
+		return nil, pgStatus(pgerror.UndefinedTable, msg, name)
+	}
+	if err != nil {
+		return nil, statusError(fmt.Errorf("look up table %s: %w", name, err))
 	}
 	return t, nil
 }

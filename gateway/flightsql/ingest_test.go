@@ -118,6 +118,11 @@ func testIngest(t *testing.T, srv *testserver.Server) {
 		if got := countRows(t, cl, "logs"); got != total {
 			t.Errorf("Flight SQL count(*) = %d, want %d", got, total)
 		}
+		// And through ADBC's database/sql adapter.
+		var sqlCount int64
+		if err := sqlDB(t, a).QueryRow("SELECT count(*) FROM logs").Scan(&sqlCount); err != nil || sqlCount != total {
+			t.Errorf("database/sql count(*) = %d, %v; want %d", sqlCount, err, total)
+		}
 		// The same rows through the PostgreSQL wire: one planner, two doors.
 		conn, err := pgx.Connect(ctx, srv.DSN())
 		if err != nil {

@@ -32,8 +32,11 @@ type Server struct {
 	mem  memory.Allocator
 	auth *authenticator
 	met  *metrics
-	gs   *grpc.Server
-	lc   grpcserve.Lifecycle // serve/shutdown of gs
+	// running tracks DoGet calls of statement tickets for
+	// CancelFlightInfo.
+	running *registry
+	gs      *grpc.Server
+	lc      grpcserve.Lifecycle // serve/shutdown of gs
 
 	sqlInfo map[uint32]bool // ids registered with BaseServer
 
@@ -54,6 +57,7 @@ func New(cfg Config) (*Server, error) {
 		mem:     memory.DefaultAllocator,
 		auth:    newAuthenticator(cfg),
 		met:     newMetrics(cfg.Registerer),
+		running: newRegistry(),
 		sqlInfo: map[uint32]bool{},
 	}
 	// BaseServer's SqlInfo handlers read Alloc and set it when nil; set it
@@ -71,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
 	s.gs = grpc.NewServer(opts...)
-	flight.RegisterFlightServiceServer(s.gs, flightsql.NewFlightServerWithAllocator(s, s.mem))
+	flight.RegisterFlightServiceServer(s.gs, &flightService{FlightServer: flightsql.NewFlightServerWithAllocator(s, s.mem), s: s})
 	s.lc = grpcserve.Lifecycle{GS: s.gs, Name: "flight sql"}
 	return s, nil
 }
@@ -126,10 +130,13 @@ func (s *Server) panicked(method string, r any) error {
 
 // metrics are the server's Prometheus metrics.
 type metrics struct {
-	calls       *prometheus.CounterVec
-	rowsSent    prometheus.Counter
-	rowsIngest  prometheus.Counter
-	batchIngest prometheus.Counter
+	calls    *prometheus.CounterVec
+	rowsSent prometheus.Counter
+	// arrowResults counts results streamed from the executor's batches
+	// (no row conversion).
+	arrowResults prometheus.Counter
+	rowsIngest   prometheus.Counter
+	batchIngest  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -142,6 +149,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Flight SQL gRPC calls by method and status code."}, []string{"method", "code"}),
 		rowsSent: f.NewCounter(prometheus.CounterOpts{Name: "openwit_flightsql_rows_sent_total",
 			Help: "Result rows streamed to Flight SQL clients."}),
+		arrowResults: f.NewCounter(prometheus.CounterOpts{Name: "openwit_flightsql_arrow_results_total",
+			Help: "Query results streamed straight from the vectorized executor's record batches."}),
 		rowsIngest: f.NewCounter(prometheus.CounterOpts{Name: "openwit_flightsql_ingest_rows_total",
 			Help: "Rows acknowledged by Flight SQL bulk ingest."}),
 		batchIngest: f.NewCounter(prometheus.CounterOpts{Name: "openwit_flightsql_ingest_batches_total",

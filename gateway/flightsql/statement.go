@@ -70,6 +70,7 @@ func (s *Server) flightInfo(ctx context.Context, h handle, desc *flight.FlightDe
 	info.Schema = flight.SerializeSchema(schema, s.mem)
 	ticket := desc.Cmd // a CommandPreparedStatementQuery is its own ticket
 	if h.kind == kindQuery {
+		h.id = newQueryID()
 		b, err := encodeHandle(h)
 		if err != nil {
 			return nil, statusError(err)
@@ -122,7 +123,11 @@ func (s *Server) DoGetStatement(ctx context.Context, cmd flightsql.StatementQuer
 	if err != nil || h.kind != kindQuery {
 		return nil, nil, pgStatus(pgerror.ProtocolViolation, "invalid statement ticket: %v", orKind(err))
 	}
-	return s.stream(ctx, h)
+	run, done, err := s.running.start(ctx, h.id)
+	if err != nil {
+		return nil, nil, statusError(err)
+	}
+	return s.stream(ctx, run, h, done)
 }
 
 // DoGetPreparedStatement runs a prepared statement with the parameters its
@@ -132,7 +137,7 @@ func (s *Server) DoGetPreparedStatement(ctx context.Context, cmd flightsql.Prepa
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.stream(ctx, h)
+	return s.stream(ctx, ctx, h, func() {})
 }
 
 func orKind(err error) error {
@@ -143,13 +148,20 @@ func orKind(err error) error {
 }
 
 // stream runs h: every statement but the last is executed, the last one's
-// rows are streamed in record batches, once per bound parameter row.
-func (s *Server) stream(ctx context.Context, h handle) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+// rows are streamed in record batches, once per bound parameter row. The
+// statements run in ctx (which CancelFlightInfo may cancel); batches are
+// delivered while call, the DoGet call's context, lasts. done is called
+// once when the work has stopped.
+func (s *Server) stream(call, ctx context.Context, h handle, done func()) (*arrow.Schema, <-chan flight.StreamChunk, error) {
 	sess := s.session(ctx)
+	finish := func() {
+		sess.Close()
+		done()
+	}
 	owned := false
 	defer func() {
 		if !owned {
-			sess.Close()
+			finish()
 		}
 	}()
 	stmts, err := prepare(ctx, sess, h)
@@ -176,6 +188,18 @@ func (s *Server) stream(ctx context.Context, h handle) (*arrow.Schema, <-chan fl
 	if len(params) == 0 {
 		params = [][]any{nil}
 	}
+	if len(params) == 1 {
+		// A fully vectorized plan streams the executor's batches as they
+		// are (arrowstream.go).
+		ch, ok, err := s.streamArrow(call, ctx, finish, last, params[0], schema)
+		if err != nil {
+			return nil, nil, statusError(err)
+		}
+		if ok {
+			owned = true
+			return schema, ch, nil
+		}
+	}
 	// Plan errors surface as the call's status, before the stream starts.
 	rows, err := last.Execute(ctx, params[0])
 	if err != nil {
@@ -188,15 +212,16 @@ func (s *Server) stream(ctx context.Context, h handle) (*arrow.Schema, <-chan fl
 	}
 	ch := make(chan flight.StreamChunk, 1)
 	owned = true
-	go s.produce(ctx, sess, last, rows, params[1:], rb, ch)
+	go s.produce(call, ctx, finish, last, rows, params[1:], rb, ch)
 	return schema, ch, nil
 }
 
 // produce sends the rows of rows (then of last executed with each further
-// parameter row) to ch in batches, and closes ch and sess.
-func (s *Server) produce(ctx context.Context, sess *planner.Session, last *planner.Prepared, rows *planner.Rows, more [][]any, rb *rowBatcher, ch chan<- flight.StreamChunk) {
+// parameter row, in ctx) to ch in batches while call lasts; it closes ch
+// and calls finish.
+func (s *Server) produce(call, ctx context.Context, finish func(), last *planner.Prepared, rows *planner.Rows, more [][]any, rb *rowBatcher, ch chan<- flight.StreamChunk) {
 	defer close(ch)
-	defer sess.Close()
+	defer finish()
 	defer rb.release()
 	defer func() {
 		if rows != nil {
@@ -205,13 +230,13 @@ func (s *Server) produce(ctx context.Context, sess *planner.Session, last *plann
 	}()
 	defer func() {
 		if r := recover(); r != nil {
-			s.send(ctx, ch, flight.StreamChunk{Err: s.panicked("DoGet", r)})
+			s.send(call, ch, flight.StreamChunk{Err: s.panicked("DoGet", r)})
 		}
 	}()
-	fail := func(err error) { s.send(ctx, ch, flight.StreamChunk{Err: statusError(err)}) }
+	fail := func(err error) { s.send(call, ch, flight.StreamChunk{Err: statusError(err)}) }
 	flush := func() bool {
 		n := rb.rows
-		if !s.send(ctx, ch, flight.StreamChunk{Data: rb.flush()}) {
+		if !s.send(call, ch, flight.StreamChunk{Data: rb.flush()}) {
 			return false
 		}
 		s.met.rowsSent.Add(float64(n))
