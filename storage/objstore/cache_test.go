@@ -316,4 +316,3 @@ func TestCacheConfig(t *testing.T) {
 		}
 	}
 }
-
