@@ -184,8 +184,8 @@ func (c *Cache) load() error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
+		if d.IsDir() || filepath.Dir(p) == filepath.Clean(c.cfg.Dir) {
+			return nil // top-level files (such as a LOCK) are not ours
 		}
 		id, crc, ok := parseBlockName(d.Name())
 		info, ierr := d.Info()
@@ -556,7 +556,10 @@ func (f *cacheFile) fetch(p []byte, pos, idx, end int64, run []int64, gen uint64
 	if src == nil {
 		return 0, fmt.Errorf("read %q: file closed", f.key)
 	}
-	if _, err := src.ReadAt(buf, start); err != nil && !(errors.Is(err, io.EOF) && int64(len(buf)) == f.size-start) {
+	if n, err := src.ReadAt(buf, start); n != len(buf) || (err != nil && !errors.Is(err, io.EOF)) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("read %q at %d: %w", f.key, start, io.ErrUnexpectedEOF)
+		}
 		return 0, err
 	}
 	f.c.m.misses.Add(float64(len(run)))

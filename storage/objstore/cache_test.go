@@ -225,6 +225,11 @@ func TestCacheRestart(t *testing.T) {
 	}
 	// A crash mid-write leaves a temporary file; a disk fault flips bytes.
 	tmp := filepath.Join(filepath.Dir(blocks[0]), ".tmp-123")
+	// Top-level files belong to the owner of the directory (a node's LOCK).
+	lock := filepath.Join(r.dir, "LOCK")
+	if err := os.WriteFile(lock, []byte("1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(tmp, []byte("partial"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +245,9 @@ func TestCacheRestart(t *testing.T) {
 	r.reopen(t, 1<<20, bs)
 	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
 		t.Errorf("temporary file survived the restart: %v", err)
+	}
+	if _, err := os.Stat(lock); err != nil {
+		t.Errorf("the top-level LOCK file did not survive the restart: %v", err)
 	}
 	if b := r.cache.Bytes(); b != int64(len(data)) {
 		t.Errorf("reopened cache holds %d bytes, want %d", b, len(data))
