@@ -2,6 +2,7 @@ package objstore_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -396,6 +397,52 @@ func parallel(t *testing.T, keys []string, fn func(string) error) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestS3RetryLimits checks what ends the retries: the caller's context
+// while the server keeps failing, and nothing at all for an error that is
+// not transient (a wrong secret key is not retried).
+func TestS3RetryLimits(t *testing.T) {
+	srv := tests3.Versitygw(t)
+	bucket := srv.CreateBucket(t, "limits")
+	proxy := tests3.NewFaultProxy(t, srv.Endpoint, tests3.Faults{})
+	b := testS3(t, srv, proxy.URL, bucket, "", func(c *objstore.S3Config) { c.MaxAttempts = 1000 })
+
+	t.Run("context ends retries", func(t *testing.T) {
+		always := tests3.NewFaultProxy(t, srv.Endpoint, tests3.Faults{Unavailable: 1})
+		cfg := srv.Config(always.URL, bucket, "")
+		cfg.MaxAttempts = 1000
+		always.Enabled.Store(false) // let NewS3's HeadBucket through
+		failing, err := objstore.NewS3(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		always.Enabled.Store(true)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		defer cancel()
+		err = failing.Put(ctx, "k", strings.NewReader("v"), 1)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Put against a server that always fails: %v, want the context's deadline", err)
+		}
+		if n := always.Unavailable.Load(); n < 2 {
+			t.Errorf("%d attempts before the deadline, want retries", n)
+		}
+	})
+	t.Run("access denied is not retried", func(t *testing.T) {
+		before := proxy.Requests.Load()
+		cfg := srv.Config(proxy.URL, bucket, "")
+		cfg.Credentials = (&tests3.Server{AccessKey: srv.AccessKey, SecretKey: "wrong"}).Credentials()
+		cfg.MaxAttempts = 1000
+		if _, err := objstore.NewS3(t.Context(), cfg); err == nil {
+			t.Fatal("NewS3 with a wrong secret key succeeded")
+		}
+		if n := proxy.Requests.Load() - before; n != 1 {
+			t.Errorf("a request with a wrong secret key was sent %d times, want 1", n)
+		}
+	})
+	if err := b.Put(t.Context(), "ok", strings.NewReader("v"), 1); err != nil {
 		t.Fatal(err)
 	}
 }
