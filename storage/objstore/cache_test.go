@@ -20,6 +20,7 @@ import (
 )
 
 func TestCacheAcceptance(t *testing.T) {
+	t.Parallel()
 	t.Run("local", func(t *testing.T) {
 		l, _ := newLocal(t)
 		c, err := objstore.NewCache(l, objstore.CacheConfig{Dir: t.TempDir(), MaxBytes: 4 << 20, BlockSize: 256 << 10})
@@ -268,6 +269,7 @@ func TestCacheRestart(t *testing.T) {
 // TestCacheConcurrentReaders reads one object from many goroutines through
 // a cache too small to hold it, so fetches, hits and evictions interleave.
 func TestCacheConcurrentReaders(t *testing.T) {
+	t.Parallel()
 	const bs = 16 << 10
 	r := newCacheRig(t, 8*bs, bs)
 	data := randomData(4, 40*bs+77)

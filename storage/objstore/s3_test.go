@@ -42,6 +42,7 @@ func testS3(t testing.TB, srv *tests3.Server, endpoint, bucket, prefix string, e
 }
 
 func TestS3GofakesAcceptance(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Gofakes3(t)
 	bucket := srv.CreateBucket(t, "gofakes")
 	t.Run("prefix", func(t *testing.T) {
@@ -53,6 +54,7 @@ func TestS3GofakesAcceptance(t *testing.T) {
 }
 
 func TestS3VersitygwAcceptance(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Versitygw(t)
 	bucket := srv.CreateBucket(t, "versity")
 	objstoretest.AcceptanceTest(t, testS3(t, srv, "", bucket, "pfx", nil))
@@ -129,6 +131,7 @@ func TestOpenS3URL(t *testing.T) {
 // TestS3OpenFile reads through the FileOpener capability and checks that a
 // replaced object fails the reads of a file opened before (ETag pinning).
 func TestS3OpenFile(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Gofakes3(t)
 	b := testS3(t, srv, "", srv.CreateBucket(t, "openfile"), "", nil)
 	ctx := t.Context()
@@ -166,20 +169,22 @@ func TestS3OpenFile(t *testing.T) {
 // faultConfig keeps retries fast: stalls trip a short read timeout (still
 // long enough for a 5 MiB part under the race detector).
 func faultConfig(c *objstore.S3Config) {
-	c.ReadTimeout = 3 * time.Second
+	c.ReadTimeout = 5 * time.Second
 	c.MaxBackoff = 200 * time.Millisecond
 	c.MaxAttempts = 12
 	c.ListPageSize = 7
 }
 
-var testFaults = tests3.Faults{Unavailable: 0.04, DropAfter: 0.025, DropBody: 0.025, Stall: 0.01, StallFor: 6 * time.Second, Seed: 7}
+var testFaults = tests3.Faults{Unavailable: 0.04, DropAfter: 0.025, DropBody: 0.025, Stall: 0.01, StallFor: 10 * time.Second, Seed: 7}
 
 func TestS3FaultsGofakes(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Gofakes3(t)
 	testS3Faults(t, srv, srv.CreateBucket(t, "faults"))
 }
 
 func TestS3FaultsVersitygw(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Versitygw(t)
 	testS3Faults(t, srv, srv.CreateBucket(t, "faults"))
 }
@@ -329,6 +334,7 @@ func testS3Faults(t *testing.T, srv *tests3.Server, bucket string) {
 // after the server completed it: the retry finds no upload, and Put sees
 // from the object's ETag that its own upload completed.
 func TestS3CompleteAnswerLost(t *testing.T) {
+	t.Parallel()
 	// gofakes3 answers the retried completion with NoSuchUpload (as S3
 	// may); versitygw completes the same upload again.
 	t.Run("gofakes3", func(t *testing.T) { testCompleteAnswerLost(t, tests3.Gofakes3(t)) })
@@ -405,6 +411,7 @@ func parallel(t *testing.T, keys []string, fn func(string) error) {
 // while the server keeps failing, and nothing at all for an error that is
 // not transient (a wrong secret key is not retried).
 func TestS3RetryLimits(t *testing.T) {
+	t.Parallel()
 	srv := tests3.Versitygw(t)
 	bucket := srv.CreateBucket(t, "limits")
 	proxy := tests3.NewFaultProxy(t, srv.Endpoint, tests3.Faults{})
