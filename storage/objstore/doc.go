@@ -57,13 +57,18 @@
 //
 //   - Put buffers up to PartSize (16 MiB) bytes. An object that fits is one
 //     PutObject; a larger one, or one of unknown size that turns out larger,
-//     is a multipart upload of PartSize parts, sent one at a time. Any
+//     is a multipart upload of PartSize parts, read in order and sent up to
+//     UploadConcurrency (4) at a time. Any
 //     failure (the reader, a size mismatch, a request out of retries, the
 //     context) aborts the upload, so S3 never makes a partial object
 //     visible: an object appears only at CompleteMultipartUpload. When the
 //     answer to CompleteMultipartUpload is lost and the retry finds the
 //     upload gone, Put succeeds only if the object now carries this
-//     upload's ETag.
+//     upload's ETag. When CreateMultipartUpload needed retries, an earlier
+//     attempt may have started an upload whose answer was lost; Put aborts
+//     the uploads of the same key started within that call's duration
+//     before its own (a bucket lifecycle rule aborting incomplete uploads
+//     is the backstop for what a crash leaves).
 //   - Integrity: every PutObject and UploadPart carries Content-MD5, which
 //     S3 (and every S3-compatible server) checks before storing, answering
 //     BadDigest (retried) on a mismatch. Whole-object GETs ask for the

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,6 +33,9 @@ const (
 	DefaultS3MaxBackoff   = 5 * time.Second
 	DefaultS3ReadTimeout  = 30 * time.Second
 	DefaultS3ListPageSize = 1000
+	// DefaultS3UploadConcurrency is the number of parts of one multipart
+	// upload in flight at once.
+	DefaultS3UploadConcurrency = 4
 	// MinS3PartSize is the smallest part S3 accepts in a multipart upload
 	// (all parts but the last).
 	MinS3PartSize = 5 << 20
@@ -63,6 +67,9 @@ type S3Config struct {
 	// PartSize is the size of a multipart upload part and the largest
 	// object written with a single PutObject (at least MinS3PartSize).
 	PartSize int64
+	// UploadConcurrency is the number of parts of one multipart upload
+	// sent at once (each holds a PartSize buffer).
+	UploadConcurrency int
 	// MaxAttempts bounds the attempts of one request (first try included).
 	MaxAttempts int
 	// MaxBackoff caps the delay between two attempts.
@@ -103,6 +110,9 @@ func (c *S3Config) Validate() error {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultS3MaxAttempts
+	}
+	if c.UploadConcurrency <= 0 {
+		c.UploadConcurrency = DefaultS3UploadConcurrency
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultS3MaxBackoff
@@ -341,6 +351,7 @@ func (b *S3) putSingle(ctx context.Context, key string, data []byte) error {
 // any failure aborts the upload, so no partial object becomes visible.
 func (b *S3) putMultipart(ctx context.Context, key string, first []byte, src io.Reader, size int64) (err error) {
 	okey := b.objectKey(key)
+	start := time.Now()
 	created, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
 		Bucket: aws.String(b.cfg.Bucket), Key: aws.String(okey),
 	})
@@ -348,6 +359,11 @@ func (b *S3) putMultipart(ctx context.Context, key string, first []byte, src io.
 		return mapS3Error("put", key, err)
 	}
 	uploadID := created.UploadId
+	if res, ok := retry.GetAttemptResults(created.ResultMetadata); ok && len(res.Results) > 1 {
+		// An earlier attempt may have created an upload whose answer was
+		// lost: nothing would ever complete or abort it.
+		b.abortOrphans(ctx, okey, aws.ToString(uploadID), time.Since(start))
+	}
 	defer func() {
 		if err == nil {
 			return
@@ -363,36 +379,74 @@ func (b *S3) putMultipart(ctx context.Context, key string, first []byte, src io.
 		}
 	}()
 	var (
-		parts []types.CompletedPart
 		md5s  []byte      // the parts' MD5 sums, for the ETag of the result
 		whole = md5.New() //nolint:gosec // integrity: some servers' ETag is the whole object's MD5
 		total int64
 		part  = first
+
+		// Parts are read in order and sent by up to UploadConcurrency
+		// goroutines; the first failure cancels the others.
+		uctx, cancel = context.WithCancelCause(ctx)
+		wg           sync.WaitGroup
+		slots        = make(chan struct{}, b.cfg.UploadConcurrency)
+		mu           sync.Mutex
+		etags        = map[int32]*string{}
 	)
-	for num := int32(1); len(part) > 0; num++ {
+	defer cancel(nil)
+	fail := func(err error) error {
+		cancel(err)
+		wg.Wait()
+		return err
+	}
+	num := int32(0)
+	for len(part) > 0 {
+		num++
 		total += int64(len(part))
 		if size >= 0 && total > size {
-			return fmt.Errorf("put %q: input has more than %d bytes", key, size)
+			return fail(fmt.Errorf("put %q: input has more than %d bytes", key, size))
 		}
 		sum := md5.Sum(part) //nolint:gosec // integrity, not security
 		md5s = append(md5s, sum[:]...)
 		whole.Write(part)
-		out, err := b.client.UploadPart(ctx, &s3.UploadPartInput{
-			Bucket: aws.String(b.cfg.Bucket), Key: aws.String(okey), UploadId: uploadID,
-			PartNumber: aws.Int32(num), Body: bytes.NewReader(part),
-			ContentLength: aws.Int64(int64(len(part))),
-			ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-		})
-		if err != nil {
-			return mapS3Error(fmt.Sprintf("put part %d of", num), key, err)
+		select {
+		case slots <- struct{}{}:
+		case <-uctx.Done():
+			return fail(context.Cause(uctx))
 		}
-		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
+		body, pnum := part, num // part and num change while this part is sent
+		wg.Go(func() {
+			defer func() { <-slots }()
+			out, err := b.client.UploadPart(uctx, &s3.UploadPartInput{
+				Bucket: aws.String(b.cfg.Bucket), Key: aws.String(okey), UploadId: uploadID,
+				PartNumber: aws.Int32(pnum), Body: bytes.NewReader(body),
+				ContentLength: aws.Int64(int64(len(body))),
+				ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+			})
+			if err != nil {
+				cancel(mapS3Error(fmt.Sprintf("put part %d of", pnum), key, err))
+				return
+			}
+			mu.Lock()
+			etags[pnum] = out.ETag
+			mu.Unlock()
+		})
 		if int64(len(part)) < b.cfg.PartSize {
 			break // a short part is the last one
 		}
 		if part, err = readPart(src, b.cfg.PartSize, -1); err != nil {
-			return fmt.Errorf("put %q: read: %w", key, err)
+			return fail(fmt.Errorf("put %q: read: %w", key, err))
 		}
+	}
+	wg.Wait()
+	if err := context.Cause(uctx); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("put %q: %w", key, ctx.Err())
+		}
+		return err
+	}
+	parts := make([]types.CompletedPart, num)
+	for i := range parts {
+		parts[i] = types.CompletedPart{ETag: etags[int32(i+1)], PartNumber: aws.Int32(int32(i + 1))}
 	}
 	if size >= 0 && total != size {
 		return fmt.Errorf("put %q: input has %d bytes, want %d", key, total, size)
@@ -418,6 +472,39 @@ func (b *S3) putMultipart(ctx context.Context, key string, first []byte, src io.
 		return mapS3Error("put (complete upload)", key, err)
 	}
 	return nil
+}
+
+// abortOrphans aborts the uploads of okey that earlier attempts of one
+// CreateMultipartUpload may have started: those initiated no earlier than
+// the call's duration (plus a second of timestamp rounding) before ours.
+// It is best effort: a bucket lifecycle rule (AbortIncompleteMultipartUpload)
+// is the backstop, and orphans are never visible as objects anyway.
+func (b *S3) abortOrphans(ctx context.Context, okey, ours string, took time.Duration) {
+	out, err := b.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{
+		Bucket: aws.String(b.cfg.Bucket), Prefix: aws.String(okey),
+	})
+	if err != nil {
+		return
+	}
+	var mine time.Time
+	for _, u := range out.Uploads {
+		if aws.ToString(u.UploadId) == ours && u.Initiated != nil {
+			mine = *u.Initiated
+		}
+	}
+	if mine.IsZero() {
+		return
+	}
+	for _, u := range out.Uploads {
+		id := aws.ToString(u.UploadId)
+		if id == ours || aws.ToString(u.Key) != okey || u.Initiated == nil ||
+			u.Initiated.Before(mine.Add(-took-time.Second)) || u.Initiated.After(mine.Add(time.Second)) {
+			continue
+		}
+		_, _ = b.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+			Bucket: aws.String(b.cfg.Bucket), Key: aws.String(okey), UploadId: aws.String(id),
+		})
+	}
 }
 
 // Get implements [Bucket.Get].

@@ -330,9 +330,10 @@ func testS3Faults(t *testing.T, srv *tests3.Server, bucket string) {
 	}
 }
 
-// TestS3CompleteAnswerLost drops the answer to CompleteMultipartUpload
-// after the server completed it: the retry finds no upload, and Put sees
-// from the object's ETag that its own upload completed.
+// TestS3CompleteAnswerLost drops the answers to CreateMultipartUpload and
+// CompleteMultipartUpload after the server acted on them: the orphan upload
+// of the first creation is aborted, the retried completion finds no upload
+// and Put sees from the object's ETag that its own upload completed.
 func TestS3CompleteAnswerLost(t *testing.T) {
 	t.Parallel()
 	// gofakes3 answers the retried completion with NoSuchUpload (as S3
@@ -344,8 +345,14 @@ func TestS3CompleteAnswerLost(t *testing.T) {
 func testCompleteAnswerLost(t *testing.T, srv *tests3.Server) {
 	bucket := srv.CreateBucket(t, "lost")
 	proxy := tests3.NewFaultProxy(t, srv.Endpoint, tests3.Faults{})
-	var dropped atomic.Bool
+	// Drop the first answers to CreateMultipartUpload (POST ?uploads: the
+	// retry creates a second upload; the first must not linger) and to
+	// CompleteMultipartUpload (POST ?uploadId=).
+	var dropped, droppedCreate atomic.Bool
 	proxy.DropAfterIf = func(r *http.Request) bool {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploads") {
+			return droppedCreate.CompareAndSwap(false, true)
+		}
 		return r.Method == http.MethodPost && r.URL.Query().Has("uploadId") && dropped.CompareAndSwap(false, true)
 	}
 	b := testS3(t, srv, proxy.URL, bucket, "", faultConfig)
@@ -353,8 +360,15 @@ func testCompleteAnswerLost(t *testing.T, srv *tests3.Server) {
 	if err := b.Put(t.Context(), "obj", bytes.NewReader(data), int64(len(data))); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
-	if !dropped.Load() || proxy.DropAfter.Load() != 1 {
-		t.Fatal("the completion's answer was not dropped")
+	if !dropped.Load() || !droppedCreate.Load() || proxy.DropAfter.Load() != 2 {
+		t.Fatal("the answers to the upload's creation and completion were not dropped")
+	}
+	ups, err := srv.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range ups.Uploads {
+		t.Errorf("multipart upload left open: %s %s", aws.ToString(u.Key), aws.ToString(u.UploadId))
 	}
 	rc, err := b.Get(t.Context(), "obj")
 	if err != nil {
