@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Defaults of [S3Config]; the package documentation explains each choice.
@@ -79,6 +81,8 @@ type S3Config struct {
 	ReadTimeout time.Duration
 	// ListPageSize is the number of keys asked for per ListObjectsV2 page.
 	ListPageSize int32
+	// Logger receives the SDK's warnings (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // Validate checks the configuration and fills in defaults.
@@ -160,6 +164,21 @@ func ParseS3URL(location string) (S3Config, error) {
 	return cfg, nil
 }
 
+// sdkLogger passes the SDK's log lines to slog.
+type sdkLogger struct{ log *slog.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	log := l.log
+	if log == nil {
+		log = slog.Default()
+	}
+	level := slog.LevelDebug
+	if c == logging.Warn {
+		level = slog.LevelWarn
+	}
+	log.Log(context.Background(), level, "s3 client", "detail", fmt.Sprintf(format, v...))
+}
+
 // S3 is a [Bucket] in an S3 or S3-compatible object store. The package
 // documentation describes its upload, retry and checksum behaviour.
 type S3 struct {
@@ -204,6 +223,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		// Content-MD5 protects uploads (see the package documentation);
 		// the SDK adds no second request checksum.
 		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+		config.WithLogger(sdkLogger{cfg.Logger}),
 	}
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
