@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseRoles(t *testing.T) {
@@ -127,6 +129,10 @@ func TestByteSize(t *testing.T) {
 		if err := b.Set(in); err != nil || int64(b) != want {
 			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
 		}
+	}
+	var c Config
+	if err := yaml.Unmarshal([]byte("cache_size: 1048576\n"), &c); err != nil || c.CacheSize != 1<<20 {
+		t.Errorf("YAML integer cache_size: %d, %v", c.CacheSize, err)
 	}
 	for _, in := range []string{"", "GiB", "-1", "1.5GiB", "10XB", "99999999999TiB"} {
 		var b ByteSize
