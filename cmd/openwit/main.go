@@ -77,7 +77,9 @@ func serve(args []string) int {
 		return nil
 	})
 	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog URL: sqlite:PATH or postgres://... (default sqlite in --data-dir)")
-	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects)")
+	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects) or s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from the AWS environment variables or shared config)")
+	fs.StringVar(&cfg.CacheDir, "cache-dir", cfg.CacheDir, "local-disk read cache of a remote (s3://) object store; off when empty")
+	fs.Var(&cfg.CacheSize, "cache-size", "size limit of --cache-dir: bytes or a number with KiB, MiB, GiB, TiB")
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (no passwords, loopback only) or password (SCRAM-SHA-256; users from the config file or --users-file)")
 	fs.StringVar(&cfg.UsersFile, "users-file", cfg.UsersFile, "YAML file with a users list (name and password or verifier) for --auth password")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate (chain) for TLS on the PostgreSQL wire and Flight SQL ports")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,13 @@ type Config struct {
 	// or postgres://...
 	Catalog string `yaml:"catalog"`
 	// ObjectStore is the object store URL: file:///PATH (default
-	// DATA_DIR/objects).
+	// DATA_DIR/objects) or s3://BUCKET/PREFIX?endpoint=URL&region=R.
 	ObjectStore string `yaml:"object_store"`
+	// CacheDir, when set and the object store is not a local directory,
+	// holds a local-disk read cache of object blocks of at most CacheSize
+	// bytes (storage/objstore Cache).
+	CacheDir  string   `yaml:"cache_dir"`
+	CacheSize ByteSize `yaml:"cache_size"`
 	// Auth is "trust" (the default: no passwords, loopback only) or
 	// "password" (alias "scram-sha-256": SCRAM-SHA-256 on the PostgreSQL
 	// wire, Basic credentials checked against the same verifiers on
@@ -175,7 +181,38 @@ func DefaultConfig() Config {
 		ShardDuration:    time.Hour,
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",
+		CacheSize:        DefaultCacheSize,
 	}
+}
+
+// DefaultCacheSize is the object cache's size limit when --cache-size is
+// not given.
+const DefaultCacheSize = 10 << 30
+
+// ByteSize is a number of bytes written as an integer with an optional
+// binary unit: 1048576, 512KiB, 64MiB, 10GiB, 1TiB (K, M, G, T alone mean
+// the same).
+type ByteSize int64
+
+// String implements flag.Value.
+func (b *ByteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+// Set implements flag.Value.
+func (b *ByteSize) Set(s string) error { return b.UnmarshalText([]byte(s)) }
+
+// UnmarshalText parses a size (used by the YAML decoder too).
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s[len(num):])), "IB")
+	unit = strings.TrimSuffix(unit, "B")
+	shift, ok := map[string]uint{"": 0, "K": 10, "M": 20, "G": 30, "T": 40}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || n < 0 || n > (1<<62)>>shift {
+		return fmt.Errorf("invalid size %q (want bytes, or a number with KiB, MiB, GiB or TiB)", s)
+	}
+	*b = ByteSize(n << shift)
+	return nil
 }
 
 // LoadFile merges a YAML file into c. Unknown keys are an error, so a typo
@@ -274,6 +311,14 @@ func (c *Config) Validate() error {
 	}
 	if c.ObjectStore == "" {
 		c.ObjectStore = "file://" + filepath.Join(c.DataDir, "objects")
+	}
+	if c.CacheDir != "" {
+		if c.CacheSize <= 0 {
+			return fmt.Errorf("--cache-size %d: must be positive with --cache-dir", c.CacheSize)
+		}
+		if c.CacheDir, err = filepath.Abs(c.CacheDir); err != nil {
+			return err
+		}
 	}
 	if c.FlushAge <= 0 || c.FlushRows <= 0 || c.FlushBytes <= 0 {
 		return errors.New("flush thresholds must be positive")

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestParseRoles(t *testing.T) {
@@ -135,5 +137,49 @@ func TestQueryMemoryLimitConfig(t *testing.T) {
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--query-memory-limit") {
 			t.Errorf("%q: %v, want a --query-memory-limit error", in, err)
 		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{
+		"0": 0, "1048576": 1 << 20, "512KiB": 512 << 10, "64MiB": 64 << 20, "10GiB": 10 << 30,
+		"1TiB": 1 << 40, "2G": 2 << 30, "3 MB": 3 << 20, "7k": 7 << 10,
+	} {
+		var b ByteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
+		}
+	}
+	var c Config
+	if err := yaml.Unmarshal([]byte("cache_size: 1048576\n"), &c); err != nil || c.CacheSize != 1<<20 {
+		t.Errorf("YAML integer cache_size: %d, %v", c.CacheSize, err)
+	}
+	for _, in := range []string{"", "GiB", "-1", "1.5GiB", "10XB", "99999999999TiB"} {
+		var b ByteSize
+		if err := b.Set(in); err == nil {
+			t.Errorf("Set(%q) = %d, want an error", in, b)
+		}
+	}
+}
+
+func TestLoadFileCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "openwit.yaml")
+	yaml := "roles: search\nobject_store: s3://b/p?endpoint=http://127.0.0.1:1\ncache_dir: cache\ncache_size: 2GiB\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.CacheSize != 2<<30 || !filepath.IsAbs(c.CacheDir) {
+		t.Fatalf("cache_size %d, cache_dir %q", c.CacheSize, c.CacheDir)
+	}
+	c.CacheSize = 0
+	if err := c.Validate(); err == nil {
+		t.Fatal("a cache dir with size 0 validated")
 	}
 }

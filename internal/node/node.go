@@ -39,27 +39,28 @@ import (
 
 // Node is a running OpenWit process.
 type Node struct {
-	cfg    Config
-	log    *slog.Logger
-	reg    *prometheus.Registry
-	ready  atomic.Bool
-	cat    catalog.Catalog
-	bucket objstore.Bucket
-	wal    *wal.WAL
-	ing    *ingest.Ingester
-	eng    *planner.Engine
-	pg     *pgwire.Server
-	pgLn   net.Listener
-	flight *flightsql.Server
-	fsqlLn net.Listener
-	sec    security       // users, TLS configurations, token key
-	search *search.Server // the search service, when this process runs it
-	srchLn net.Listener
-	client *search.Client // the coordinator's client of the search workers
-	http   *http.Server
-	httpLn net.Listener
-	lock   *os.File
-	errc   chan error
+	cfg       Config
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	ready     atomic.Bool
+	cat       catalog.Catalog
+	bucket    objstore.Bucket
+	wal       *wal.WAL
+	ing       *ingest.Ingester
+	eng       *planner.Engine
+	pg        *pgwire.Server
+	pgLn      net.Listener
+	flight    *flightsql.Server
+	fsqlLn    net.Listener
+	sec       security       // users, TLS configurations, token key
+	search    *search.Server // the search service, when this process runs it
+	srchLn    net.Listener
+	client    *search.Client // the coordinator's client of the search workers
+	http      *http.Server
+	httpLn    net.Listener
+	lock      *os.File
+	cacheLock *os.File
+	errc      chan error
 }
 
 // Start builds every component and starts serving. The HTTP endpoint comes
@@ -105,6 +106,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
 	}
+	if err := n.startCache(); err != nil {
+		return err
+	}
 	attrs := []any{"version", version.Version, "roles", cfg.Roles, "http_addr", n.httpLn.Addr().String()}
 	if roles.Front() {
 		if err := n.startFront(ctx); err != nil {
@@ -121,6 +125,32 @@ func (n *Node) start(ctx context.Context) (err error) {
 	}
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
+	return nil
+}
+
+// startCache puts the local-disk read cache in front of a remote object
+// store when --cache-dir is set.
+func (n *Node) startCache() (err error) {
+	cfg := n.cfg
+	if cfg.CacheDir == "" {
+		return nil
+	}
+	if _, local := n.bucket.(*objstore.Local); local {
+		n.log.Info("object cache off: the object store is a local directory", "cache_dir", cfg.CacheDir)
+		return nil
+	}
+	if err := os.MkdirAll(cfg.CacheDir, 0o750); err != nil {
+		return fmt.Errorf("create cache dir: %w", err)
+	}
+	if n.cacheLock, err = lockDir(cfg.CacheDir, "cache dir"); err != nil {
+		return err
+	}
+	c, err := objstore.NewCache(n.bucket, objstore.CacheConfig{Dir: cfg.CacheDir, MaxBytes: int64(cfg.CacheSize), Registerer: n.reg})
+	if err != nil {
+		return err
+	}
+	n.bucket = c
+	n.log.Info("object cache on", "cache_dir", cfg.CacheDir, "cache_size", int64(cfg.CacheSize), "cached_bytes", c.Bytes())
 	return nil
 }
 
@@ -321,6 +351,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	if n.lock != nil {
 		n.lock.Close()
+	}
+	if n.cacheLock != nil {
+		n.cacheLock.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -67,6 +67,7 @@ type Server struct {
 	FlightPort int
 	HTTPPort   int
 	Args       []string // extra flags
+	Env        []string // extra environment variables (KEY=VALUE)
 	LogPath    string
 
 	tb     testing.TB
@@ -81,6 +82,7 @@ type Server struct {
 type Options struct {
 	DataDir string   // default: tb.TempDir()
 	Args    []string // extra serve flags
+	Env     []string // extra environment variables (KEY=VALUE), e.g. AWS credentials
 }
 
 // Start runs a server and waits until /readyz answers 200. It is stopped
@@ -90,7 +92,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if opts.DataDir == "" {
 		opts.DataDir = tb.TempDir()
 	}
-	s := &Server{DataDir: opts.DataDir, Args: opts.Args, tb: tb}
+	s := &Server{DataDir: opts.DataDir, Args: opts.Args, Env: opts.Env, tb: tb}
 	s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
 	s.LogPath = filepath.Join(tb.TempDir(), "openwit.log")
 	s.start()
@@ -118,6 +120,9 @@ func (s *Server) start() {
 	s.log = f
 	s.cmd = exec.Command(Binary(tb), args...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
+	if len(s.Env) > 0 {
+		s.cmd.Env = append(os.Environ(), s.Env...)
+	}
 	if err := s.cmd.Start(); err != nil {
 		tb.Fatalf("start openwit: %v", err)
 	}

@@ -207,7 +207,7 @@ func TestOpen(t *testing.T) {
 		{name: "file URL", location: "file://" + dir + "/a", wantDir: filepath.Join(dir, "a")},
 		{name: "file URL localhost", location: "file://localhost" + dir + "/b", wantDir: filepath.Join(dir, "b")},
 		{name: "plain path", location: dir + "/c", wantDir: filepath.Join(dir, "c")},
-		{name: "s3", location: "s3://bucket/prefix", wantErr: `unsupported object store scheme "s3"`},
+		{name: "s3 bad parameter", location: "s3://bucket/prefix?color=blue", wantErr: `unknown parameter "color"`},
 		{name: "gcs", location: "gs://bucket", wantErr: `unsupported object store scheme "gs"`},
 		{name: "file URL with host", location: "file://remote/data", wantErr: "host"},
 		{name: "relative file URL", location: "file:data", wantErr: "absolute path"},

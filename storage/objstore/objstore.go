@@ -86,7 +86,8 @@ func keyProblem(key string) string {
 
 // Open returns the bucket that location names. A "file:///abs/dir" URL or a
 // plain directory path opens a [Local] bucket in that directory, creating it
-// when missing. Other URL schemes fail until their backends exist.
+// when missing; an "s3://bucket/prefix?endpoint=URL&region=R" URL opens an
+// [S3] bucket (see [ParseS3URL]). Other URL schemes fail.
 func Open(ctx context.Context, location string) (Bucket, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -108,6 +109,12 @@ func Open(ctx context.Context, location string) (Bucket, error) {
 			return nil, fmt.Errorf("open object store %q: file URL needs an absolute path", location)
 		}
 		return NewLocal(u.Path)
+	case "s3":
+		cfg, err := ParseS3URL(location)
+		if err != nil {
+			return nil, err
+		}
+		return NewS3(ctx, cfg)
 	default:
 		return nil, fmt.Errorf("unsupported object store scheme %q", u.Scheme)
 	}

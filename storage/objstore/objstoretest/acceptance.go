@@ -42,6 +42,7 @@ func AcceptanceTest(t *testing.T, b objstore.Bucket) {
 		{"AtomicOverwrite", testAtomicOverwrite},
 		{"LargeObject", testLargeObject},
 		{"ReaderAt", testReaderAt},
+		{"FileOpener", testFileOpener},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, b) })
@@ -668,4 +669,57 @@ func testReaderAt(t *testing.T, b objstore.Bucket) {
 			t.Errorf("reading through io.SectionReader: %d bytes, %v", len(got), err)
 		}
 	})
+}
+
+// testFileOpener checks the optional FileOpener capability: random reads
+// of an opened object, a missing key, and a reopen after an overwrite.
+func testFileOpener(t *testing.T, b objstore.Bucket) {
+	fo, ok := b.(objstore.FileOpener)
+	if !ok {
+		t.Skipf("%T does not implement FileOpener", b)
+	}
+	ctx := t.Context()
+	key := "fileopener/obj"
+	data := randomBytes(11, 3<<20+4321)
+	put(t, b, key, data)
+	if _, err := fo.OpenFile(ctx, "fileopener/missing"); !errors.Is(err, objstore.ErrNotFound) {
+		t.Errorf("OpenFile of a missing key error = %v, want ErrNotFound", err)
+	}
+	check := func(want []byte) {
+		t.Helper()
+		f, err := fo.OpenFile(ctx, key)
+		if err != nil {
+			t.Fatalf("OpenFile: %v", err)
+		}
+		defer f.Close()
+		if f.Size() != int64(len(want)) {
+			t.Fatalf("Size = %d, want %d", f.Size(), len(want))
+		}
+		size := int64(len(want))
+		r := rand.New(rand.NewPCG(uint64(len(want)), 2))
+		for i := range 40 {
+			off := r.Int64N(size)
+			p := make([]byte, r.IntN(300_000)+1)
+			if i == 0 {
+				off, p = size-8, make([]byte, 8) // a Parquet footer read
+			}
+			n, err := f.ReadAt(p, off)
+			wantN := min(int64(len(p)), size-off)
+			if int64(n) != wantN || (err != nil && !(err == io.EOF && wantN < int64(len(p)))) {
+				t.Fatalf("ReadAt(%d bytes at %d) = %d, %v; want %d", len(p), off, n, err, wantN)
+			}
+			if !bytes.Equal(p[:n], want[off:off+int64(n)]) {
+				t.Fatalf("ReadAt(%d bytes at %d) returned wrong bytes", len(p), off)
+			}
+		}
+		got, err := io.ReadAll(io.NewSectionReader(f, 0, f.Size()))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("reading the whole file: %d bytes, %v", len(got), err)
+		}
+	}
+	check(data)
+	check(data) // a second open, e.g. from a cache
+	other := randomBytes(12, 2<<20+99)
+	put(t, b, key, other)
+	check(other)
 }
