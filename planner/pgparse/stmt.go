@@ -19,6 +19,8 @@ const (
 	KindShow                    // Show is set
 	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
 	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT
+	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
+	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 )
 
 // Statement is one translated statement.
@@ -36,6 +38,7 @@ type Statement struct {
 	DropTable   *DropTable
 	Set         *Set
 	Show        *Show
+	Copy        *Copy
 }
 
 // CreateTable is CREATE TABLE.
