@@ -27,6 +27,7 @@ type copyReader struct {
 	line      int    // records (lines, binary tuples) read so far, header included
 	ended     bool   // end marker seen (\. or the binary trailer)
 	binHeader bool   // the binary header has been read
+	eol       string // the newline style of the first line
 
 	scratch []byte // the current record's field values, de-escaped
 	bounds  []int  // per field: start and end in scratch; start -1 is NULL
@@ -97,26 +98,45 @@ func (r *copyReader) parse(b []byte, final bool, emit func([]any) error) (int, e
 	pos := 0
 	for pos < len(b) && !r.ended {
 		var end, next int
+		var marker bool
 		var err error
 		if csv {
 			end, next, err = r.csvLineEnd(b[pos:], final)
 		} else {
-			end, next = textLineEnd(b[pos:], final)
+			end, next, marker, err = textLineEnd(b[pos:], final)
 		}
 		if err != nil {
 			r.line++
-			return pos, r.errAt(err, "")
+			rest := ""
+			if csv {
+				rest = string(b[pos:])
+			}
+			return pos, r.errAt(err, rest)
 		}
 		if end < 0 {
 			break
 		}
 		line := b[pos : pos+end]
+		eol := b[pos+end : pos+next]
+		if marker {
+			eol = eol[2:] // after the `\.`
+		}
 		pos += next
 		r.line++
-		if len(line) == 2 && line[0] == '\\' && line[1] == '.' {
-			// End-of-data marker: the rest is ignored.
+		if csv && len(line) == 2 && line[0] == '\\' && line[1] == '.' {
+			marker, line = true, nil
+		}
+		if err := r.checkEOL(eol, marker, len(line) == 0, csv); err != nil {
+			return pos, r.errAt(err, "")
+		}
+		if marker {
+			// End-of-data marker: what precedes it on its line is the last
+			// row, and the rest of the data is ignored.
 			r.ended = true
-			return len(b), nil
+			pos = len(b)
+			if len(line) == 0 {
+				return pos, nil
+			}
 		}
 		if csv {
 			r.splitCSV(line)
@@ -139,11 +159,42 @@ func (r *copyReader) parse(b []byte, final bool, emit func([]any) error) (int, e
 	return pos, nil
 }
 
+// checkEOL enforces one newline style per COPY, set by the first line, as
+// PostgreSQL does: a stray \r or \n is data the client forgot to escape.
+func (r *copyReader) checkEOL(eol []byte, marker, emptyLine, csv bool) error {
+	if len(eol) == 0 {
+		return nil // the last line, without a newline
+	}
+	got := string(eol)
+	if r.eol == "" {
+		r.eol = got
+		return nil
+	}
+	if got == r.eol {
+		return nil
+	}
+	if marker && emptyLine {
+		return pgerror.New(codeBadCopyFormat, "end-of-copy marker does not match previous newline style")
+	}
+	if r.eol == "\n" {
+		if csv {
+			return &pgerror.Error{Code: codeBadCopyFormat, Message: "unquoted carriage return found in data", Hint: "Use quoted CSV field to represent carriage return."}
+		}
+		return &pgerror.Error{Code: codeBadCopyFormat, Message: "literal carriage return found in data", Hint: `Use "\\r" to represent carriage return.`}
+	}
+	if csv {
+		return &pgerror.Error{Code: codeBadCopyFormat, Message: "unquoted newline found in data", Hint: "Use quoted CSV field to represent newline."}
+	}
+	return &pgerror.Error{Code: codeBadCopyFormat, Message: "literal newline found in data", Hint: `Use "\\n" to represent newline.`}
+}
+
 // textLineEnd finds the end of the first line of b in text format: the
 // length of the line and the bytes it takes with its end of line, or -1
 // when b holds no complete line yet. A backslash quotes the next byte,
-// even a newline. Lines end in \n, \r\n or \r.
-func textLineEnd(b []byte, final bool) (int, int) {
+// even a newline. Lines end in \n, \r\n or \r. `\.` followed by the end
+// of a line ends the data (marker); followed by anything else it is an
+// error.
+func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
 	i := 0
 	for {
 		j := bytes.IndexAny(b[i:], "\\\n\r")
@@ -153,30 +204,53 @@ func textLineEnd(b []byte, final bool) (int, int) {
 		i += j
 		switch b[i] {
 		case '\\':
+			if i+1 < len(b) && b[i+1] == '.' {
+				k := i + 2
+				switch {
+				case k == len(b) && !final:
+					return -1, 0, false, nil
+				case k == len(b):
+					return i, k, true, nil
+				case b[k] == '\n':
+					return i, k + 1, true, nil
+				case b[k] == '\r':
+					if k+1 < len(b) && b[k+1] == '\n' {
+						return i, k + 2, true, nil
+					}
+					if k+1 == len(b) && !final {
+						return -1, 0, false, nil
+					}
+					return i, k + 1, true, nil
+				}
+				return 0, 0, false, pgerror.New(codeBadCopyFormat, "end-of-copy marker corrupt")
+			}
 			i += 2
 			if i > len(b) {
+				if !final {
+					return -1, 0, false, nil
+				}
 				i = len(b)
 			}
 			continue
 		case '\n':
-			return i, i + 1
+			return i, i + 1, false, nil
 		}
 		// '\r'
 		if i+1 < len(b) {
 			if b[i+1] == '\n' {
-				return i, i + 2
+				return i, i + 2, false, nil
 			}
-			return i, i + 1
+			return i, i + 1, false, nil
 		}
 		if final {
-			return i, i + 1
+			return i, i + 1, false, nil
 		}
-		return -1, 0
+		return -1, 0, false, nil
 	}
 	if final && len(b) > 0 {
-		return len(b), len(b)
+		return len(b), len(b), false, nil
 	}
-	return -1, 0
+	return -1, 0, false, nil
 }
 
 // csvLineEnd is textLineEnd for CSV: newlines inside quotes belong to the
