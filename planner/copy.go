@@ -69,7 +69,7 @@ type CopyIn struct {
 
 	builders map[int64]*array.RecordBuilder
 	parts    []ingest.Part // finished batches
-	bytes    int64         // size of parts
+	bytes    int64         // approximate Arrow size of every row appended
 	rows     int64
 	limit    int64
 	done     bool
@@ -167,11 +167,18 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 	b := in.builders[shard]
 	if b == nil {
 		b = array.NewRecordBuilder(in.mem, in.schema)
-		b.Reserve(1024)
 		in.builders[shard] = b
 	}
 	for k, v := range row {
 		i := in.target[k]
+		switch x := v.(type) {
+		case string:
+			in.bytes += int64(len(x)) + 4
+		case []byte:
+			in.bytes += int64(len(x)) + 4
+		default:
+			in.bytes += 8
+		}
 		if err := appendCopyValue(b.Field(i), in.t.Columns[i], v); err != nil {
 			// Keep the builder's columns the same length: the row is
 			// rejected and the whole COPY with it.
@@ -182,29 +189,21 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 		b.Field(i).AppendNull()
 	}
 	in.rows++
-	if b.Field(0).Len() >= copyBatchRows {
-		return in.finishBatch(shard, b)
-	}
-	return nil
-}
-
-// finishBatch moves a shard's built rows to the pending parts.
-func (in *CopyIn) finishBatch(shard int64, b *array.RecordBuilder) error {
-	rec := b.NewRecordBatch()
-	in.parts = append(in.parts, ingest.Part{Shard: shard, Rec: rec})
-	for _, c := range rec.Columns() {
-		for _, buf := range c.Data().Buffers() {
-			if buf != nil {
-				in.bytes += int64(buf.Len())
-			}
-		}
-	}
+	in.bytes += int64(8 * len(in.absent))
 	if in.bytes > in.limit {
 		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
 			Message: fmt.Sprintf("COPY into %q holds more than %d bytes of rows; one COPY is written atomically and must fit", in.t.Name, in.limit),
 			Hint:    "split the input into several COPY statements"}
 	}
+	if b.Field(0).Len() >= copyBatchRows {
+		in.finishBatch(shard, b)
+	}
 	return nil
+}
+
+// finishBatch moves a shard's built rows to the pending parts.
+func (in *CopyIn) finishBatch(shard int64, b *array.RecordBuilder) {
+	in.parts = append(in.parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
 }
 
 // Commit writes every row with one Ingester.Insert (one WAL record,
@@ -216,9 +215,7 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	defer in.Abort()
 	for shard, b := range in.builders {
 		if b.Field(0).Len() > 0 {
-			if err := in.finishBatch(shard, b); err != nil {
-				return 0, err
-			}
+			in.finishBatch(shard, b)
 		}
 	}
 	if in.rows == 0 {

@@ -62,8 +62,9 @@ type CopySink interface {
 	// Columns are the incoming columns in order: each row has one value per
 	// column, decoded by its TypeOID as Bind parameters are (nil for NULL).
 	Columns() []Column
-	// Append takes one row. The slice is reused after the call; the values
-	// themselves may be kept.
+	// Append takes one row. The slice and the values are only valid during
+	// the call: strings and byte slices may alias the input buffers, so a
+	// sink copies what it keeps.
 	Append(ctx context.Context, row []any) error
 	// Commit writes every appended row as one all-or-nothing write and
 	// returns how many there were.

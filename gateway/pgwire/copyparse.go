@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"openwit/internal/pgerror"
 )
@@ -195,6 +198,10 @@ func (r *copyReader) checkEOL(eol []byte, marker, emptyLine, csv bool) error {
 // of a line ends the data (marker); followed by anything else it is an
 // error.
 func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
+	// Fast path: a line without backslashes or carriage returns.
+	if n := bytes.IndexByte(b, '\n'); n >= 0 && bytes.IndexByte(b[:n], '\\') < 0 && bytes.IndexByte(b[:n], '\r') < 0 {
+		return n, n + 1, false, nil
+	}
 	i := 0
 	for {
 		j := bytes.IndexAny(b[i:], "\\\n\r")
@@ -328,20 +335,20 @@ func (r *copyReader) csvLineEnd(b []byte, final bool) (int, int, error) {
 func (r *copyReader) splitText(line []byte) {
 	r.scratch, r.bounds = r.scratch[:0], r.bounds[:0]
 	delim := r.spec.Delimiter
-	special := string([]byte{delim, '\\'})
 	i := 0
 	for {
 		rawStart, outStart := i, len(r.scratch)
 		for i < len(line) {
-			j := bytes.IndexAny(line[i:], special)
+			j := bytes.IndexByte(line[i:], delim)
 			if j < 0 {
-				r.scratch = append(r.scratch, line[i:]...)
-				i = len(line)
-				break
+				j = len(line) - i
+			}
+			if b := bytes.IndexByte(line[i:i+j], '\\'); b >= 0 {
+				j = b
 			}
 			r.scratch = append(r.scratch, line[i:i+j]...)
 			i += j
-			if line[i] == delim {
+			if i == len(line) || line[i] == delim {
 				break
 			}
 			i++ // the backslash
@@ -485,13 +492,77 @@ func (r *copyReader) decodeRow(line []byte) error {
 			r.row[k] = nil
 			continue
 		}
-		v, err := r.enc.decodeParam(col.TypeOID, formatText, r.scratch[s:e], k+1)
+		v, err := r.decodeValue(col.TypeOID, formatText, r.scratch[s:e], k)
 		if err != nil {
 			return r.columnErr(err, k, string(r.scratch[s:e]))
 		}
 		r.row[k] = v
 	}
 	return nil
+}
+
+// decodeValue decodes one non-NULL field like a Bind parameter, with
+// allocation-free paths for the common types: strings alias data (see
+// CopySink.Append). Anything unusual, and every error, goes through
+// decodeParam.
+func (r *copyReader) decodeValue(oid uint32, format int16, data []byte, k int) (any, error) {
+	alias := func() string { return unsafe.String(unsafe.SliceData(data), len(data)) }
+	switch oid {
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.JSONOID:
+		if utf8.Valid(data) {
+			return alias(), nil
+		}
+	case pgtype.JSONBOID:
+		if format == formatText && utf8.Valid(data) {
+			return alias(), nil
+		}
+	}
+	if format != formatText {
+		return r.enc.decodeParam(oid, format, data, k+1)
+	}
+	switch oid {
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+		if v, ok := parseDecimalInt(data); ok {
+			if lo, hi := intRange(oid); v >= lo && v <= hi {
+				return v, nil
+			}
+		}
+	case pgtype.Float8OID, pgtype.Float4OID:
+		if f, err := parseFloat(alias()); err == nil {
+			if oid == pgtype.Float4OID {
+				f = float64(float32(f))
+			}
+			return f, nil
+		}
+	case pgtype.TimestamptzOID, pgtype.TimestampOID, pgtype.DateOID:
+		if t, err := parseTimestamp(alias(), oid, r.enc.loc); err == nil {
+			return t, nil
+		}
+	}
+	return r.enc.decodeParam(oid, format, data, k+1)
+}
+
+// parseDecimalInt parses an optionally signed run of at most 18 digits.
+func parseDecimalInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // parseBinary reads the binary format: the header once, then tuples (a
@@ -579,7 +650,7 @@ func (r *copyReader) parseBinary(b []byte, emit func([]any) error) (int, error) 
 				r.row[k] = nil
 				continue
 			}
-			v, err := r.enc.decodeParam(col.TypeOID, formatBinary, b[s:e], k+1)
+			v, err := r.decodeValue(col.TypeOID, formatBinary, b[s:e], k)
 			if err != nil {
 				return pos, r.columnErr(err, k, "")
 			}

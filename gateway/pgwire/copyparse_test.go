@@ -202,3 +202,30 @@ func FuzzCopyReader(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCopyReaderText parses and decodes log-like rows in text format.
+func BenchmarkCopyReaderText(b *testing.B) {
+	cols := []Column{{Name: "ts", TypeOID: pgtype.TimestamptzOID}, {Name: "service", TypeOID: pgtype.TextOID},
+		{Name: "host", TypeOID: pgtype.TextOID}, {Name: "level", TypeOID: pgtype.TextOID}, {Name: "status", TypeOID: pgtype.Int4OID},
+		{Name: "latency_ms", TypeOID: pgtype.Float8OID}, {Name: "trace_id", TypeOID: pgtype.TextOID}, {Name: "message", TypeOID: pgtype.TextOID}}
+	var data []byte
+	for i := range 10000 {
+		data = fmt.Appendf(data, "2024-01-01 00:%02d:%02d.%06dZ\tcheckout\tcheckout-%d\tinfo\t200\t%d.25\t%032x\tGET /api/v1/items/%d completed in 12ms\n",
+			i/60%60, i%60, i, i%10, i%1000, i, i)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newCopyReader(textSpec(), cols, &encoder{loc: time.UTC})
+		for chunk := data; len(chunk) > 0; {
+			n := min(65536, len(chunk))
+			if err := r.feed(chunk[:n], func([]any) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+			chunk = chunk[n:]
+		}
+		if err := r.finish(func([]any) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
