@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -446,4 +447,87 @@ func TestCopyMatchesPostgres(t *testing.T) {
 			t.Errorf("%s: COPY TO\nOpenWit    %q\nPostgreSQL %q", tc.name, b.String(), a.String())
 		}
 	}
+}
+
+const copyPsycopgScript = `
+import io, os
+import psycopg2
+conn = psycopg2.connect(host="127.0.0.1", port=os.environ["PGPORT"], user="openwit", dbname="openwit")
+conn.autocommit = True
+cur = conn.cursor()
+cur.execute("CREATE TABLE py_copy (ts timestamptz NOT NULL, service text, status int)")
+data = "".join("2024-03-01 00:00:%02d+00,%s,%d\n" % (i, "a,b" if i % 2 else "web", 200 + i) for i in range(50))
+cur.copy_expert("COPY py_copy FROM STDIN WITH (FORMAT csv)", io.StringIO(data.replace("a,b", '"a,b"')))
+assert cur.rowcount == 50, cur.rowcount
+cur.copy_from(io.StringIO("2024-03-02 00:00:00+00\t\\N\t1\n"), "py_copy")
+out = io.StringIO()
+cur.copy_expert("COPY (SELECT service, status FROM py_copy WHERE status < 203 ORDER BY status) TO STDOUT WITH CSV HEADER", out)
+assert out.getvalue() == 'service,status\n,1\nweb,200\n"a,b",201\nweb,202\n', repr(out.getvalue())
+try:
+    cur.copy_expert("COPY py_copy FROM STDIN", io.StringIO("2024-03-02 00:00:00+00\tx\tnot a number\n"))
+    raise SystemExit("bad row accepted")
+except psycopg2.errors.InvalidTextRepresentation as e:
+    assert "COPY py_copy, line 1, column status" in str(e), str(e)
+cur.execute("SELECT count(*) FROM py_copy")
+assert cur.fetchone()[0] == 51
+print("ok")
+`
+
+const copyJDBCSource = `
+import java.io.*;
+import java.sql.*;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+public class T {
+  static void check(boolean c, String m) { if (!c) throw new RuntimeException(m); }
+  public static void main(String[] a) throws Exception {
+    String url = "jdbc:postgresql://127.0.0.1:" + System.getenv("PGPORT") + "/openwit?user=openwit";
+    try (Connection c = DriverManager.getConnection(url)) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE j_copy (ts timestamptz NOT NULL, v int8, s text)");
+      }
+      CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+      StringBuilder sb = new StringBuilder("ts,v,s\n");
+      for (int i = 0; i < 1000; i++) sb.append("2024-03-01 00:00:00+00,").append(i).append(",\"x\ny\"\n");
+      long n = cm.copyIn("COPY j_copy FROM STDIN (FORMAT csv, HEADER)", new StringReader(sb.toString()));
+      check(n == 1000, "copied " + n);
+      StringWriter w = new StringWriter();
+      long m = cm.copyOut("COPY (SELECT v, s FROM j_copy WHERE v < 2 ORDER BY v) TO STDOUT", w);
+      check(m == 2 && w.toString().equals("0\tx\\ny\n1\tx\\ny\n"), w.toString());
+      try {
+        cm.copyIn("COPY j_copy FROM STDIN", new StringReader("2024-03-01 00:00:00+00\t1\n"));
+        check(false, "short row accepted");
+      } catch (SQLException e) {
+        check("22P04".equals(e.getSQLState()), e.getSQLState() + " " + e.getMessage());
+      }
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM j_copy")) {
+        r.next();
+        check(r.getLong(1) == 1000, "count " + r.getLong(1));
+      }
+    }
+    System.out.println("ok");
+  }
+}
+`
+
+func TestCopyClients(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{})
+	t.Run("psycopg2", func(t *testing.T) {
+		if exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run() != nil {
+			t.Fatal("psycopg2 missing (bash .ci/run installs python3-psycopg2)")
+		}
+		runRealClient(t, s, nil, "/usr/bin/python3", "-c", copyPsycopgScript)
+	})
+	t.Run("pgjdbc", func(t *testing.T) {
+		const jar = "/usr/share/java/postgresql.jar"
+		if _, err := os.Stat(jar); err != nil {
+			t.Fatal("pgjdbc missing (bash .ci/run installs libpostgresql-jdbc-java)")
+		}
+		src := filepath.Join(t.TempDir(), "T.java")
+		if err := os.WriteFile(src, []byte(copyJDBCSource), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runRealClient(t, s, nil, "java", "-cp", jar, src)
+	})
 }

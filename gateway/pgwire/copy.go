@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -179,8 +180,8 @@ func (c *conn) copyIn(p *portal, st CopyStatement, spec CopySpec) (n int64, err 
 			c.done = true
 			return 0, errors.New("client terminated during COPY")
 		default:
-			name := fmt.Sprintf("%T", msg)
-			return 0, errProtocol("unexpected message %s during COPY from stdin", name[len("*pgproto3."):])
+			name := strings.TrimPrefix(fmt.Sprintf("%T", msg), "*pgproto3.")
+			return 0, errProtocol("unexpected message %s during COPY from stdin", name)
 		}
 	}
 }
