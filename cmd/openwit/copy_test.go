@@ -296,6 +296,51 @@ func TestCopyPgx(t *testing.T) {
 		}
 	})
 
+	t.Run("cancel while waiting for data", func(t *testing.T) {
+		mustExec(t, conn, "CREATE TABLE pk (ts timestamptz NOT NULL, v int4) WITH (time_column = 'ts')")
+		pc := conn.PgConn()
+		fe := pc.Frontend()
+		fe.Send(&pgproto3.Query{String: "COPY pk FROM STDIN"})
+		fe.Send(&pgproto3.CopyData{Data: []byte("2024-01-01 00:00:00+00\t1\n")})
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		// The server waits for more data; a CancelRequest ends the COPY.
+		next := func() pgproto3.BackendMessage {
+			// The bound only keeps a server that missed the cancel from
+			// hanging the test.
+			rctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			msg, err := pc.ReceiveMessage(rctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return msg
+		}
+		if msg, ok := next().(*pgproto3.CopyInResponse); !ok {
+			t.Fatalf("got %T, want CopyInResponse", msg)
+		}
+		if err := pc.CancelRequest(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if msg, ok := next().(*pgproto3.ErrorResponse); !ok || msg.Code != "57014" {
+			t.Fatalf("got %#v, want ErrorResponse 57014", msg)
+		}
+		if msg, ok := next().(*pgproto3.ReadyForQuery); !ok {
+			t.Fatalf("got %T, want ReadyForQuery", msg)
+		}
+		// What the client still sends for the COPY is ignored; the
+		// connection goes on.
+		fe.Send(&pgproto3.CopyData{Data: []byte("2024-01-01 00:00:00+00\t2\n")})
+		fe.Send(&pgproto3.CopyDone{})
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(t, conn, "pk"); c != 0 {
+			t.Fatalf("cancelled COPY wrote %d rows", c)
+		}
+	})
+
 	t.Run("extended protocol", func(t *testing.T) {
 		mustExec(t, conn, "CREATE TABLE px (ts timestamptz NOT NULL, v int4) WITH (time_column = 'ts')")
 		pc := conn.PgConn()

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -136,6 +138,22 @@ func (c *conn) copyIn(p *portal, st CopyStatement, spec CopySpec) (n int64, err 
 	if err := c.w.flush(); err != nil {
 		return 0, err
 	}
+	// A CancelRequest cancels p.ctx; the read that waits for CopyData is
+	// woken through the socket's deadline, which is cleared again before
+	// the connection reads anything else.
+	woken := make(chan struct{})
+	stopWake := context.AfterFunc(p.ctx, func() {
+		_ = c.nc.SetReadDeadline(time.Now())
+		close(woken)
+	})
+	defer func() {
+		if !stopWake() {
+			<-woken
+			if c.ctx.Err() == nil {
+				_ = c.nc.SetReadDeadline(time.Time{})
+			}
+		}
+	}()
 	r := newCopyReader(spec, cols, &c.enc)
 	emit := func(row []any) error {
 		return protect(c.log, "CopySink.Append", func() error { return sink.Append(p.ctx, row) })
@@ -150,6 +168,9 @@ func (c *conn) copyIn(p *portal, st CopyStatement, spec CopySpec) (n int64, err 
 		}
 		msg, err := c.rd.Receive()
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && p.ctx.Err() != nil && c.ctx.Err() == nil {
+				return 0, errQueryCanceled()
+			}
 			if c.readFailed(err) {
 				continue
 			}
