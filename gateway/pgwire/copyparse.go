@@ -31,6 +31,11 @@ type copyReader struct {
 	ended     bool   // end marker seen (\. or the binary trailer)
 	binHeader bool   // the binary header has been read
 	eol       string // the newline style of the first line
+	// resume is where scanning for the end of the incomplete line in buf
+	// goes on (resumeQuote: inside CSV quotes), so that a line spanning
+	// many chunks is scanned once.
+	resume      int
+	resumeQuote bool
 
 	scratch []byte // the current record's field values, de-escaped
 	bounds  []int  // per field: start and end in scratch; start -1 is NULL
@@ -106,7 +111,7 @@ func (r *copyReader) parse(b []byte, final bool, emit func([]any) error) (int, e
 		if csv {
 			end, next, err = r.csvLineEnd(b[pos:], final)
 		} else {
-			end, next, marker, err = textLineEnd(b[pos:], final)
+			end, next, marker, err = r.textLineEnd(b[pos:], final)
 		}
 		if err != nil {
 			r.line++
@@ -197,12 +202,19 @@ func (r *copyReader) checkEOL(eol []byte, marker, emptyLine, csv bool) error {
 // even a newline. Lines end in \n, \r\n or \r. `\.` followed by the end
 // of a line ends the data (marker); followed by anything else it is an
 // error.
-func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
-	// Fast path: a line without backslashes or carriage returns.
-	if n := bytes.IndexByte(b, '\n'); n >= 0 && bytes.IndexByte(b[:n], '\\') < 0 && bytes.IndexByte(b[:n], '\r') < 0 {
-		return n, n + 1, false, nil
+func (r *copyReader) textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
+	// Scanning resumes where the previous chunk left the incomplete line,
+	// so a long line costs linear time however it is split.
+	i := r.resume
+	r.resume = 0
+	wait := func(at int) (int, int, bool, error) {
+		r.resume = at
+		return -1, 0, false, nil
 	}
-	i := 0
+	// Fast path: a line without backslashes or carriage returns.
+	if n := bytes.IndexByte(b[i:], '\n'); n >= 0 && bytes.IndexByte(b[i:i+n], '\\') < 0 && bytes.IndexByte(b[i:i+n], '\r') < 0 {
+		return i + n, i + n + 1, false, nil
+	}
 	for {
 		j := bytes.IndexAny(b[i:], "\\\n\r")
 		if j < 0 {
@@ -215,7 +227,7 @@ func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
 				k := i + 2
 				switch {
 				case k == len(b) && !final:
-					return -1, 0, false, nil
+					return wait(i)
 				case k == len(b):
 					return i, k, true, nil
 				case b[k] == '\n':
@@ -225,19 +237,20 @@ func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
 						return i, k + 2, true, nil
 					}
 					if k+1 == len(b) && !final {
-						return -1, 0, false, nil
+						return wait(i)
 					}
 					return i, k + 1, true, nil
 				}
 				return 0, 0, false, pgerror.New(codeBadCopyFormat, "end-of-copy marker corrupt")
 			}
-			i += 2
-			if i > len(b) {
+			if i+2 > len(b) {
 				if !final {
-					return -1, 0, false, nil
+					return wait(i)
 				}
 				i = len(b)
+				continue
 			}
+			i += 2
 			continue
 		case '\n':
 			return i, i + 1, false, nil
@@ -252,47 +265,58 @@ func textLineEnd(b []byte, final bool) (end, next int, marker bool, err error) {
 		if final {
 			return i, i + 1, false, nil
 		}
-		return -1, 0, false, nil
+		return wait(i)
 	}
 	if final && len(b) > 0 {
 		return len(b), len(b), false, nil
 	}
-	return -1, 0, false, nil
+	return wait(len(b))
 }
 
 // csvLineEnd is textLineEnd for CSV: newlines inside quotes belong to the
-// field.
+// field. It too resumes an incomplete line where it stopped, inside or
+// outside quotes.
 func (r *copyReader) csvLineEnd(b []byte, final bool) (int, int, error) {
 	quote, esc := r.spec.Quote, r.spec.Escape
 	unquoted := string([]byte{quote, '\n', '\r'})
 	quoted := string([]byte{quote, esc})
-	i := 0
-	for i < len(b) {
-		j := bytes.IndexAny(b[i:], unquoted)
-		if j < 0 {
-			i = len(b)
-			break
-		}
-		i += j
-		switch b[i] {
-		case '\n':
-			return i, i + 1, nil
-		case '\r':
-			if i+1 < len(b) {
-				if b[i+1] == '\n' {
-					return i, i + 2, nil
+	i, inQuote := r.resume, r.resumeQuote
+	r.resume, r.resumeQuote = 0, false
+	wait := func(at int, q bool) (int, int, error) {
+		r.resume, r.resumeQuote = at, q
+		return -1, 0, nil
+	}
+	for {
+		if !inQuote {
+			if i >= len(b) {
+				break
+			}
+			j := bytes.IndexAny(b[i:], unquoted)
+			if j < 0 {
+				i = len(b)
+				break
+			}
+			i += j
+			switch b[i] {
+			case '\n':
+				return i, i + 1, nil
+			case '\r':
+				if i+1 < len(b) {
+					if b[i+1] == '\n' {
+						return i, i + 2, nil
+					}
+					return i, i + 1, nil
 				}
-				return i, i + 1, nil
+				if final {
+					return i, i + 1, nil
+				}
+				return wait(i, false)
 			}
-			if final {
-				return i, i + 1, nil
-			}
-			return -1, 0, nil
+			// An opening quote: find its closing quote.
+			i++
+			inQuote = true
 		}
-		// An opening quote: find its closing quote.
-		i++
-		closed := false
-		for i < len(b) {
+		for inQuote && i < len(b) {
 			k := bytes.IndexAny(b[i:], quoted)
 			if k < 0 {
 				i = len(b)
@@ -301,7 +325,7 @@ func (r *copyReader) csvLineEnd(b []byte, final bool) (int, int, error) {
 			i += k
 			if b[i] == esc && esc != quote {
 				if i+1 >= len(b) && !final {
-					return -1, 0, nil
+					return wait(i, true)
 				}
 				i += 2 // escape and the escaped byte
 				continue
@@ -311,23 +335,22 @@ func (r *copyReader) csvLineEnd(b []byte, final bool) (int, int, error) {
 				continue
 			}
 			if esc == quote && i+1 == len(b) && !final {
-				return -1, 0, nil // "" may straddle the chunk boundary
+				return wait(i, true) // "" may straddle the chunk boundary
 			}
 			i++
-			closed = true
-			break
+			inQuote = false
 		}
-		if !closed {
+		if inQuote {
 			if final {
 				return 0, 0, pgerror.New(codeBadCopyFormat, "unterminated CSV quoted field")
 			}
-			return -1, 0, nil
+			return wait(min(i, len(b)), true)
 		}
 	}
 	if final && len(b) > 0 {
 		return len(b), len(b), nil
 	}
-	return -1, 0, nil
+	return wait(len(b), false)
 }
 
 // splitText splits a text-format line into fields, undoing backslash
@@ -338,20 +361,24 @@ func (r *copyReader) splitText(line []byte) {
 	i := 0
 	for {
 		rawStart, outStart := i, len(r.scratch)
+		end := -1 // the next delimiter at or after i (or the line's end)
 		for i < len(line) {
-			j := bytes.IndexByte(line[i:], delim)
+			if end < i {
+				// Searched again only when an escape consumed the
+				// delimiter: each byte is scanned a bounded number of times.
+				end = len(line)
+				if e := bytes.IndexByte(line[i:], delim); e >= 0 {
+					end = i + e
+				}
+			}
+			j := bytes.IndexByte(line[i:end], '\\')
 			if j < 0 {
-				j = len(line) - i
-			}
-			if b := bytes.IndexByte(line[i:i+j], '\\'); b >= 0 {
-				j = b
-			}
-			r.scratch = append(r.scratch, line[i:i+j]...)
-			i += j
-			if i == len(line) || line[i] == delim {
+				r.scratch = append(r.scratch, line[i:end]...)
+				i = end
 				break
 			}
-			i++ // the backslash
+			r.scratch = append(r.scratch, line[i:i+j]...)
+			i += j + 1 // past the backslash
 			if i >= len(line) {
 				r.scratch = append(r.scratch, '\\')
 				break
