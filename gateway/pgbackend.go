@@ -5,6 +5,7 @@ import (
 
 	"openwit/gateway/pgwire"
 	"openwit/planner"
+	"openwit/planner/pgparse"
 )
 
 // PGBackend serves PostgreSQL-wire sessions from a planner engine.
@@ -32,6 +33,10 @@ func (p *pgSession) Parse(ctx context.Context, query string, paramOIDs []uint32)
 	}
 	out := make([]pgwire.Statement, len(prepared))
 	for i, st := range prepared {
+		if st.Copy() != nil {
+			out[i] = &pgCopyStatement{pgStatement{p: st}}
+			continue
+		}
 		out[i] = &pgStatement{p: st}
 	}
 	return out, nil
@@ -62,4 +67,46 @@ func (s *pgStatement) Execute(ctx context.Context, params []any) (pgwire.Rows, e
 		return nil, err
 	}
 	return r, nil
+}
+
+// pgCopyStatement is a COPY: no RowDescription; COPY TO rows are described
+// by its CopySpec, COPY FROM rows go to a planner.CopyIn.
+type pgCopyStatement struct{ pgStatement }
+
+var _ pgwire.CopyStatement = (*pgCopyStatement)(nil)
+
+func (s *pgCopyStatement) Columns() []pgwire.Column { return nil }
+
+func (s *pgCopyStatement) Copy() pgwire.CopySpec {
+	c := s.p.Copy()
+	spec := pgwire.CopySpec{From: c.From, Table: c.Table, Header: c.Header, HeaderMatch: c.HeaderMatch,
+		Delimiter: c.Delimiter, Null: c.Null, Quote: c.Quote, Escape: c.Escape,
+		Columns: s.pgStatement.Columns()}
+	switch c.Format {
+	case pgparse.CopyCSV:
+		spec.Format = pgwire.CopyCSV
+	case pgparse.CopyBinary:
+		spec.Format = pgwire.CopyBinary
+	}
+	return spec
+}
+
+func (s *pgCopyStatement) BeginCopyFrom(ctx context.Context) (pgwire.CopySink, error) {
+	in, err := s.p.BeginCopyFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return copySink{in}, nil
+}
+
+// copySink adapts planner.CopyIn to pgwire.CopySink.
+type copySink struct{ *planner.CopyIn }
+
+func (c copySink) Columns() []pgwire.Column {
+	cols := c.CopyIn.Columns()
+	out := make([]pgwire.Column, len(cols))
+	for i, col := range cols {
+		out[i] = pgwire.Column{Name: col.Name, TypeOID: col.TypeOID, TypeSize: col.TypeSize, TypeModifier: -1}
+	}
+	return out
 }

@@ -17,6 +17,13 @@ const payloadVersion = 1
 // doc.go).
 func encodePayload(tableID int64, parts []Part) ([]byte, error) {
 	var buf bytes.Buffer
+	// Size the buffer once: growing a large payload by doubling costs more
+	// than encoding it. IPC adds a schema, metadata and padding per part.
+	size := 13
+	for _, p := range parts {
+		size += 12 + int(recordSize(p.Rec)) + 4096
+	}
+	buf.Grow(size)
 	var hdr [13]byte
 	hdr[0] = payloadVersion
 	binary.LittleEndian.PutUint64(hdr[1:], uint64(tableID))

@@ -46,6 +46,10 @@ type Config struct {
 	Workers []string
 	// Search reaches Workers; nil makes a client per query.
 	Search *search.Client
+	// CopyMaxBytes bounds the parsed rows one COPY FROM STDIN holds before
+	// writing them atomically at its end; 0 means DefaultCopyMaxBytes. It
+	// must stay below the WAL's record size limit.
+	CopyMaxBytes int64
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.

@@ -146,7 +146,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo:
 	default:
 		return nil
 	}
@@ -165,7 +165,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 		p.cols = []Column{{Name: "QUERY PLAN", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		return nil
 	}
-	if p.st.Kind == pgparse.KindQuery {
+	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
 		for _, c := range node.Schema() {
 			oid, size := pgtypes.OID(c.Type)
 			p.cols = append(p.cols, Column{Name: c.Name, TypeOID: oid, TypeSize: size})
@@ -341,6 +341,8 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
+	case pgparse.KindCopyFrom:
+		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
 	}
 	bindings, err := p.bind(params)
 	if err != nil {

@@ -36,6 +36,8 @@ func benchCmd(args []string) int {
 	allowMismatch := fs.Bool("allow-mismatch", false, "exit 0 even when engines disagree on a result")
 	allowErrors := fs.Bool("allow-errors", false, "exit 0 even when a query fails on an engine")
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
+	copyOnly := fs.Bool("copy", false, "run the COPY FROM STDIN load benchmark (OpenWit vs PostgreSQL, text and binary) instead of the queries")
+	copyStmtRows := fs.Int64("copy-statement-rows", 250_000, "rows per COPY statement with --copy")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -57,6 +59,9 @@ func benchCmd(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if *copyOnly {
+		return benchCopy(ctx, cfg, *copyStmtRows, *jsonPath)
+	}
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "openwit bench:", err)
@@ -130,6 +135,40 @@ func benchMemoryCmd(args []string) int {
 	}
 	if rep.Err != "" || rep.GroupsReturned != rep.Groups || rep.RowsCounted != rep.Rows {
 		return 1
+	}
+	return 0
+}
+
+// benchCopy runs `openwit bench --copy` and prints rows/s per engine and
+// format, and OpenWit's rate relative to PostgreSQL's.
+func benchCopy(ctx context.Context, cfg bench.Config, stmtRows int64, jsonPath string) int {
+	res, err := bench.RunCopy(ctx, bench.CopyConfig{Gen: cfg.Gen, StatementRows: stmtRows, PostgresURL: cfg.PostgresURL,
+		NodeLogger: cfg.NodeLogger, Progress: cfg.Progress})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openwit bench:", err)
+		return 1
+	}
+	fmt.Printf("COPY FROM STDIN, %d rows, %d rows per statement\n", cfg.Gen.Rows, stmtRows)
+	fmt.Printf("%-8s %-9s %12s %9s\n", "format", "engine", "rows/s", "seconds")
+	rate := map[string]float64{}
+	for _, r := range res {
+		fmt.Printf("%-8s %-9s %12.0f %9.2f\n", r.Format, r.Engine, r.RowsPerSec, r.Seconds)
+		rate[r.Format+"/"+r.Engine] = r.RowsPerSec
+	}
+	for _, f := range []string{"text", "binary"} {
+		if pg := rate[f+"/"+bench.EnginePostgres]; pg > 0 {
+			fmt.Printf("%s: openwit/postgres = %.2f\n", f, rate[f+"/"+bench.EngineOpenWit]/pg)
+		}
+	}
+	if jsonPath != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = os.WriteFile(jsonPath, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench: write json:", err)
+			return 1
+		}
 	}
 	return 0
 }

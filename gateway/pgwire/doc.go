@@ -102,8 +102,8 @@
 // Execute. Close 'S'/'P' removes a statement or portal; a missing one is not
 // an error. Flush writes buffered output. Sync ends the cycle with
 // ReadyForQuery. Terminate closes the connection. CopyData, CopyDone and
-// CopyFail are ignored (as PostgreSQL does outside COPY); FunctionCall is
-// answered 0A000 and ReadyForQuery.
+// CopyFail are ignored outside COPY (as PostgreSQL does: they arrive after
+// a COPY that failed); FunctionCall is answered 0A000 and ReadyForQuery.
 //
 // Portals live until Close, re-Bind of the same (unnamed) name, or the end
 // of their transaction: outside a transaction block every Sync and every
@@ -133,6 +133,76 @@
 // ErrorResponse carries severity (S and V), SQLSTATE (C), message (M) and,
 // when set, detail (D), hint (H) and position (P). Backend errors are taken
 // from *pgerror.Error in the error chain; other errors are XX000.
+//
+// # COPY
+//
+// A Statement that implements CopyStatement is a COPY; its Columns is nil,
+// so Describe answers NoData and no RowDescription is sent, as in
+// PostgreSQL. It runs in the simple and the extended protocol alike (at
+// Execute); the backend parses the statement and its options into a
+// CopySpec (format text, csv or binary; HEADER [MATCH]; DELIMITER, NULL,
+// QUOTE, ESCAPE with PostgreSQL's defaults and checks).
+//
+// COPY ... FROM STDIN: BeginCopyFrom resolves the table and columns
+// (42P01, 42703, 23502 for an unlisted NOT NULL column) before
+// CopyInResponse (overall format 0, or 1 for binary, and that code per
+// column). CopyData chunks of any size follow; only an incomplete row is
+// kept between chunks (at most 256 MiB), complete rows are decoded and
+// handed to the CopySink at once. Flush and Sync are ignored during COPY;
+// CopyFail fails it with 57014 "COPY from stdin failed: <message>"; any
+// other message is 08P01. A CancelRequest ends it with 57014 "canceling
+// statement due to user request" even while the server waits for data. At CopyDone the sink commits every row as one
+// write and CommandComplete says "COPY n". Any error ends the COPY at once
+// with an ErrorResponse (and ReadyForQuery in the simple protocol, or
+// skip-to-Sync in the extended one); the sink is aborted, nothing is
+// written, and the CopyData still in flight is ignored by the message
+// loop, so the connection keeps working.
+//
+//   - text: lines end in \n, \r\n or \r; the first line fixes the style,
+//     and a different one later is 22P04 ("literal carriage return found in
+//     data"). Fields are split on the delimiter; a field whose raw text
+//     equals the NULL string (`\N`) is NULL; backslash escapes \b \f \n \r
+//     \t \v, \ooo (octal), \xhh (hex) and \c (any other byte c, e.g. the
+//     delimiter or a newline) are undone. `\.` followed by the end of a line
+//     ends the data (what precedes it on the line is the last row, the rest
+//     is ignored); `\.` followed by anything else is 22P04 "end-of-copy
+//     marker corrupt".
+//   - csv: fields are split on the delimiter outside quotes; quotes may open
+//     anywhere in a field, newlines inside quotes belong to the value, and
+//     inside quotes the escape byte (default: the quote) followed by the
+//     quote or itself stands for that byte. An unquoted field equal to the
+//     NULL string (default: empty) is NULL; a quoted one never is. A line
+//     that is exactly `\.` ends the data. An unclosed quote at the end is
+//     22P04 "unterminated CSV quoted field".
+//   - binary: the 11-byte PGCOPY signature, flags (OIDs refused), the header
+//     extension, then per tuple an int16 field count (which must equal the
+//     column count, else 22P04) and per field an int32 length (-1 NULL) and
+//     the value in the type's binary send format; the trailer (count -1)
+//     ends the data, and CopyData after it is 22P04.
+//
+// With HEADER the first line is skipped; HEADER MATCH checks it against the
+// column names (22P04 on a different count or name). A row with more
+// fields than columns is 22P04 "extra data after last expected column",
+// with fewer 22P04 `missing data for column "c"`. Values are decoded by the
+// column's type with the Bind parameter rules (see Values): bad input is
+// 22P02, 22003, 22007 or 22008 (text) or 22P03 "incorrect binary data
+// format" (binary), invalid UTF-8 22021. Errors carry PostgreSQL's context
+// in the Where field (psql's CONTEXT line): `COPY t, line N, column c:
+// "value"` for a value, `COPY t, line N: "line"` for the shape of a line.
+// Lines are counted from 1, the header included; binary tuples likewise.
+// Strings handed to CopySink.Append alias the input buffers: the sink
+// copies what it keeps.
+//
+// COPY ... TO STDOUT: the statement executes like a query; the server
+// sends CopyOutResponse, one CopyData per row, CopyDone and CommandComplete
+// "COPY n". Text rows use the text output of each type (as in DataRow)
+// with the backslash escapes above for control bytes, backslash and the
+// delimiter, and the NULL string for NULL; csv quotes a value that contains
+// the delimiter, the quote, \r or \n, equals the NULL string, or is `\.` in
+// the first column (the quote and escape bytes inside are escaped); binary
+// writes the signature header, the binary send format of each value and the
+// trailer (a type without binary output is 42883). HEADER writes the column
+// names first.
 //
 // # Transaction status
 //

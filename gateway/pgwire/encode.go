@@ -872,16 +872,27 @@ func toFloat(v any, oid uint32) (float64, error) {
 	return 0, errMismatch(v, oid)
 }
 
+// equalFoldAny reports whether s equals one of words, ignoring case.
+func equalFoldAny(s string, words ...string) bool {
+	for _, w := range words {
+		if strings.EqualFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseFloat parses PostgreSQL float input: decimal or exponent notation,
 // NaN, Infinity, -Infinity (case-insensitive, surrounding spaces allowed).
 func parseFloat(s string) (float64, error) {
 	t := strings.TrimSpace(s)
-	switch strings.ToLower(t) {
-	case "nan":
+	// EqualFold, not ToLower: no allocation for the usual "1.5E3".
+	switch {
+	case strings.EqualFold(t, "nan"):
 		return math.NaN(), nil
-	case "infinity", "+infinity", "inf", "+inf":
+	case equalFoldAny(t, "infinity", "+infinity", "inf", "+inf"):
 		return math.Inf(1), nil
-	case "-infinity", "-inf":
+	case equalFoldAny(t, "-infinity", "-inf"):
 		return math.Inf(-1), nil
 	}
 	if t == "" || strings.ContainsAny(t, "xXpP_") {

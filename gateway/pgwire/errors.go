@@ -43,6 +43,7 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 		Message:             pe.Message,
 		Detail:              pe.Detail,
 		Hint:                pe.Hint,
+		Where:               pe.Where,
 		Position:            max(pe.Position, 0),
 	}
 }

@@ -214,6 +214,9 @@ func (c *conn) runPortal(p *portal, maxRows uint32) error {
 
 // fetch does runPortal's work and reports whether the portal is suspended.
 func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
+	if cs, ok := p.ps.stmt.(CopyStatement); ok && p.rows == nil {
+		return false, c.runCopy(p, cs)
+	}
 	if p.rows == nil {
 		var rows Rows
 		err := protect(c.log, "Statement.Execute", func() error {

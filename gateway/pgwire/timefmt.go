@@ -352,10 +352,10 @@ func parseTimestamp(s string, oid uint32, loc *time.Location) (time.Time, error)
 		return time.Time{}, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", typeName(oid), s)
 	}
 	t := strings.TrimSpace(s)
-	switch strings.ToLower(t) {
-	case "epoch":
+	switch {
+	case strings.EqualFold(t, "epoch"):
 		return time.Unix(0, 0).UTC(), nil
-	case "infinity", "+infinity", "-infinity":
+	case equalFoldAny(t, "infinity", "+infinity", "-infinity"):
 		return time.Time{}, pgerror.New(pgerror.FeatureNotSupported, "%s value %q is not supported", typeName(oid), t)
 	}
 	bc := false

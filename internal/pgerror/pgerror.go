@@ -65,6 +65,9 @@ type Error struct {
 	Message  string
 	Detail   string
 	Hint     string
+	// Where is the context the error arose in (PostgreSQL's CONTEXT line,
+	// e.g. "COPY logs, line 3, column status: \"x\"").
+	Where    string
 	Position int32 // 1-based character offset into the query; 0 = none
 	Err      error // optional cause
 }

@@ -22,6 +22,8 @@ const (
 	KindDeclare                 // DECLARE CURSOR: Cursor is set, AST is the query
 	KindFetch                   // FETCH or MOVE: Fetch is set
 	KindClose                   // CLOSE: Close is set
+	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
+	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 )
 
 // Statement is one translated statement.
@@ -42,6 +44,7 @@ type Statement struct {
 	Cursor      *Cursor
 	Fetch       *Fetch
 	Close       *Close
+	Copy        *Copy
 }
 
 // CreateTable is CREATE TABLE.

@@ -28,7 +28,9 @@ func Parse(query string) ([]*Statement, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.SQL = text
+		if st.SQL == "" {
+			st.SQL = text
+		}
 		out = append(out, st)
 	}
 	return out, nil
@@ -118,6 +120,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.set(n.GetVariableSetStmt())
 	case n.GetExplainStmt() != nil:
 		return t.explain(n.GetExplainStmt())
+	case n.GetCopyStmt() != nil:
+		return t.copyStmt(n.GetCopyStmt())
 	case n.GetVariableShowStmt() != nil:
 		return &Statement{Kind: KindShow, Show: &Show{Name: strings.ToLower(n.GetVariableShowStmt().Name)}, Tag: "SHOW"}
 	case n.GetTransactionStmt() != nil:

@@ -1,0 +1,360 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/shopspring/decimal"
+
+	"openwit/ingest"
+	"openwit/ingest/wal"
+	"openwit/internal/pgerror"
+	"openwit/planner/pgparse"
+	"openwit/planner/pgtypes"
+	"openwit/storage"
+	"openwit/storage/catalog"
+)
+
+// DefaultCopyMaxBytes is the default of Config.CopyMaxBytes.
+const DefaultCopyMaxBytes = 192 << 20
+
+// copyBatchRows is how many rows of one shard a COPY builds into one Arrow
+// batch before starting the next.
+const copyBatchRows = 64 << 10
+
+// Range of values the planner's types accept (go-mysql-server's TIMESTAMP
+// for timestamptz, DATETIME for timestamp and DATE for date), enforced on
+// COPY input as INSERT enforces them.
+var (
+	copyMinTimestampTZ = time.Unix(1, 0).UnixMicro()
+	copyMaxTimestampTZ = time.Unix(math.MaxInt32, 999999000).UnixMicro()
+	copyMinDatetime    = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	copyMaxDatetime    = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
+)
+
+// Copy returns the COPY of a COPY statement, nil for other statements.
+func (p *Prepared) Copy() *pgparse.Copy {
+	if p.st.Kind == pgparse.KindCopyFrom || p.st.Kind == pgparse.KindCopyTo {
+		return p.st.Copy
+	}
+	return nil
+}
+
+// CopyIn collects the rows of one COPY FROM STDIN as Arrow batches of the
+// table's storage schema, split by time shard, and writes them with one
+// Ingester.Insert at Commit: one WAL record, fsynced before the COPY is
+// acknowledged, so a COPY is written whole or not at all. Parsed rows are
+// held as Arrow batches only; their size is bounded by Config.CopyMaxBytes
+// (a larger COPY fails with 54000 and writes nothing). Not safe for
+// concurrent use.
+type CopyIn struct {
+	e      *Engine
+	t      *catalog.Table
+	schema *arrow.Schema
+	mem    memory.Allocator
+
+	cols    []Column // incoming columns
+	target  []int    // per incoming column: table column index
+	absent  []int    // table columns not in the COPY (NULL)
+	timeSrc int      // incoming column of the time-shard key; -1 = unsharded
+
+	builders map[int64]*array.RecordBuilder
+	parts    []ingest.Part // finished batches
+	bytes    int64         // approximate Arrow size of every row appended
+	rows     int64
+	limit    int64
+	done     bool
+}
+
+// BeginCopyFrom resolves a COPY FROM's table and columns.
+func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
+	c := p.Copy()
+	if c == nil || !c.From {
+		return nil, pgerror.New(pgerror.InternalError, "not a COPY FROM statement")
+	}
+	e := p.s.e
+	t, err := e.cfg.Catalog.GetTable(ctx, c.Table)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", c.Table)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up table %s: %w", c.Table, err)
+	}
+	schema, err := e.arrowSchema(t)
+	if err != nil {
+		return nil, err
+	}
+	limit := e.cfg.CopyMaxBytes
+	if limit <= 0 {
+		limit = DefaultCopyMaxBytes
+	}
+	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
+		builders: map[int64]*array.RecordBuilder{}, limit: limit}
+	byName := map[string]int{}
+	for i, col := range t.Columns {
+		byName[col.Name] = i
+	}
+	names := c.Columns
+	if names == nil {
+		for _, col := range t.Columns {
+			names = append(names, col.Name)
+		}
+	}
+	listed := make([]bool, len(t.Columns))
+	for _, name := range names {
+		i, ok := byName[name]
+		if !ok {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		listed[i] = true
+		typ, err := pgtypes.GMSType(t.Columns[i].Type)
+		if err != nil {
+			return nil, err
+		}
+		oid, size := pgtypes.OID(typ)
+		if name == t.TimeColumn {
+			in.timeSrc = len(in.cols)
+		}
+		in.cols = append(in.cols, Column{Name: name, TypeOID: oid, TypeSize: size})
+		in.target = append(in.target, i)
+	}
+	for i, col := range t.Columns {
+		if listed[i] {
+			continue
+		}
+		if col.NotNull {
+			return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint (the column is not in the COPY column list)", col.Name, t.Name)
+		}
+		in.absent = append(in.absent, i)
+	}
+	return in, nil
+}
+
+// Columns returns the incoming columns in order.
+func (in *CopyIn) Columns() []Column { return in.cols }
+
+// Append adds one row of decoded wire values (nil, bool, int64, float64,
+// string, []byte, time.Time), one per incoming column.
+func (in *CopyIn) Append(_ context.Context, row []any) error {
+	if in.done {
+		return pgerror.New(pgerror.InternalError, "COPY already finished")
+	}
+	if len(row) != len(in.cols) {
+		return pgerror.New(pgerror.InternalError, "COPY row has %d values for %d columns", len(row), len(in.cols))
+	}
+	for k, v := range row {
+		if v == nil && in.t.Columns[in.target[k]].NotNull {
+			return pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", in.cols[k].Name, in.t.Name)
+		}
+	}
+	var shard int64
+	if in.timeSrc >= 0 {
+		ts, ok := row[in.timeSrc].(time.Time)
+		if !ok {
+			return pgerror.New(pgerror.DatatypeMismatch, "column %q: expected a timestamp, got %T", in.cols[in.timeSrc].Name, row[in.timeSrc])
+		}
+		shard = ingest.ShardOf(in.t, ts.UnixMicro())
+	}
+	b := in.builders[shard]
+	if b == nil {
+		b = array.NewRecordBuilder(in.mem, in.schema)
+		in.builders[shard] = b
+	}
+	for k, v := range row {
+		i := in.target[k]
+		switch x := v.(type) {
+		case string:
+			in.bytes += int64(len(x)) + 4
+		case []byte:
+			in.bytes += int64(len(x)) + 4
+		default:
+			in.bytes += 8
+		}
+		if err := appendCopyValue(b.Field(i), in.t.Columns[i], v); err != nil {
+			// Keep the builder's columns the same length: the row is
+			// rejected and the whole COPY with it.
+			return err
+		}
+	}
+	for _, i := range in.absent {
+		b.Field(i).AppendNull()
+	}
+	in.rows++
+	in.bytes += int64(8 * len(in.absent))
+	if in.bytes > in.limit {
+		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+			Message: fmt.Sprintf("COPY into %q holds more than %d bytes of rows; one COPY is written atomically and must fit", in.t.Name, in.limit),
+			Hint:    "split the input into several COPY statements"}
+	}
+	if b.Field(0).Len() >= copyBatchRows {
+		in.finishBatch(shard, b)
+	}
+	return nil
+}
+
+// finishBatch moves a shard's built rows to the pending parts.
+func (in *CopyIn) finishBatch(shard int64, b *array.RecordBuilder) {
+	in.parts = append(in.parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
+}
+
+// Commit writes every row with one Ingester.Insert (one WAL record,
+// fsynced) and returns the row count.
+func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
+	if in.done {
+		return 0, pgerror.New(pgerror.InternalError, "COPY already finished")
+	}
+	defer in.Abort()
+	for shard, b := range in.builders {
+		if b.Field(0).Len() > 0 {
+			in.finishBatch(shard, b)
+		}
+	}
+	if in.rows == 0 {
+		return 0, nil
+	}
+	err := in.e.cfg.Ingester.Insert(ctx, in.t.ID, in.parts)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return 0, pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
+	case errors.Is(err, wal.ErrTooLarge):
+		return 0, &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+			Message: fmt.Sprintf("COPY into %q is larger than one WAL record may be", in.t.Name),
+			Hint:    "split the input into several COPY statements", Err: err}
+	case err != nil:
+		return 0, fmt.Errorf("copy into %s: %w", in.t.Name, err)
+	}
+	return in.rows, nil
+}
+
+// Abort releases everything the COPY holds; it is idempotent.
+func (in *CopyIn) Abort() {
+	in.done = true
+	for _, p := range in.parts {
+		p.Rec.Release()
+	}
+	in.parts = nil
+	for _, b := range in.builders {
+		b.Release()
+	}
+	in.builders = map[int64]*array.RecordBuilder{}
+}
+
+// appendCopyValue appends one decoded value to the builder of column c,
+// checking what the column's type accepts.
+func appendCopyValue(b array.Builder, c catalog.Column, v any) error {
+	if v == nil {
+		b.AppendNull()
+		return nil
+	}
+	bad := func() error {
+		return pgerror.New(pgerror.DatatypeMismatch, "column %q: unexpected value %T for type %s", c.Name, v, c.Type)
+	}
+	switch bb := b.(type) {
+	case *array.TimestampBuilder:
+		t, ok := v.(time.Time)
+		if !ok {
+			return bad()
+		}
+		us := t.UnixMicro()
+		lo, hi := copyMinDatetime, copyMaxDatetime
+		if c.Type == storage.TypeTimestampTZ {
+			lo, hi = copyMinTimestampTZ, copyMaxTimestampTZ
+		}
+		if us < lo || us > hi {
+			return pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %q (column %q accepts %s .. %s)", t.UTC().Format(time.RFC3339Nano), c.Name,
+				time.UnixMicro(lo).UTC().Format(time.RFC3339), time.UnixMicro(hi).UTC().Format(time.RFC3339))
+		}
+		bb.Append(arrow.Timestamp(us))
+	case *array.Date32Builder:
+		t, ok := v.(time.Time)
+		if !ok {
+			return bad()
+		}
+		if us := t.UnixMicro(); us < copyMinDatetime || us > copyMaxDatetime {
+			return pgerror.New(pgerror.DatetimeOverflow, "date out of range: %q", t.UTC().Format("2006-01-02"))
+		}
+		bb.Append(arrow.Date32FromTime(t))
+	case *array.StringBuilder:
+		s, ok := v.(string)
+		if !ok {
+			return bad()
+		}
+		if c.Type == storage.TypeJSONB && !json.Valid([]byte(s)) {
+			return pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
+		}
+		bb.Append(s)
+	case *array.BinaryBuilder:
+		switch x := v.(type) {
+		case []byte:
+			bb.Append(x)
+		case string:
+			bb.AppendString(x)
+		default:
+			return bad()
+		}
+	case *array.Int16Builder:
+		i, ok := v.(int64)
+		if !ok || i < math.MinInt16 || i > math.MaxInt16 {
+			return bad()
+		}
+		bb.Append(int16(i))
+	case *array.Int32Builder:
+		i, ok := v.(int64)
+		if !ok || i < math.MinInt32 || i > math.MaxInt32 {
+			return bad()
+		}
+		bb.Append(int32(i))
+	case *array.Int64Builder:
+		i, ok := v.(int64)
+		if !ok {
+			return bad()
+		}
+		bb.Append(i)
+	case *array.Float32Builder:
+		f, ok := v.(float64)
+		if !ok {
+			return bad()
+		}
+		bb.Append(float32(f))
+	case *array.Float64Builder:
+		f, ok := v.(float64)
+		if !ok {
+			return bad()
+		}
+		bb.Append(f)
+	case *array.BooleanBuilder:
+		x, ok := v.(bool)
+		if !ok {
+			return bad()
+		}
+		bb.Append(x)
+	case *array.Decimal128Builder:
+		s, ok := v.(string)
+		if !ok {
+			return bad()
+		}
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			return pgerror.New(pgerror.FeatureNotSupported, "column %q: numeric value %q cannot be stored (NaN and infinity are not supported)", c.Name, s)
+		}
+		dt := bb.Type().(*arrow.Decimal128Type)
+		scaled := d.Shift(dt.Scale).Round(0).BigInt()
+		if scaled.CmpAbs(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(dt.Precision)), nil)) >= 0 {
+			return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: "numeric field overflow",
+				Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", dt.Precision, dt.Scale, dt.Precision-dt.Scale)}
+		}
+		bb.Append(decimal128.FromBigInt(scaled))
+	default:
+		return pgerror.New(pgerror.FeatureNotSupported, "column %q: COPY into type %s is not supported", c.Name, c.Type)
+	}
+	return nil
+}

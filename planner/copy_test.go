@@ -1,0 +1,79 @@
+package planner_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"openwit/internal/pgerror"
+	"openwit/planner"
+)
+
+// beginCopy prepares sql (one COPY FROM) and starts it.
+func (h *harness) beginCopy(sql string) (*planner.CopyIn, error) {
+	h.t.Helper()
+	ps, err := h.s.Prepare(context.Background(), sql, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ps[0].BeginCopyFrom(context.Background())
+}
+
+func TestCopyInAtomic(t *testing.T) {
+	h := newHarnessConfig(t, planner.Config{CopyMaxBytes: 64 << 10})
+	h.mustQuery("CREATE TABLE t (ts timestamptz NOT NULL, v int8, s text) WITH (shard_duration = '1m')")
+	ctx := context.Background()
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	// Rows over several shards commit together, with the unlisted column NULL.
+	in, err := h.beginCopy("COPY t (ts, v) FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if err := in.Append(ctx, []any{base.Add(time.Duration(i) * time.Second), int64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.mustQuery("SELECT count(*) FROM t"); got != "0" {
+		t.Fatalf("rows visible before Commit: %s", got)
+	}
+	if n, err := in.Commit(ctx); err != nil || n != 300 {
+		t.Fatalf("Commit: %d, %v", n, err)
+	}
+	if got := h.mustQuery("SELECT count(*), count(s), sum(v) FROM t"); got != "300|0|44850" {
+		t.Fatalf("after Commit: %s", got)
+	}
+
+	// A COPY above CopyMaxBytes fails while rows arrive and writes nothing.
+	in, err = h.beginCopy("COPY t (ts, s) FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := string(make([]byte, 1000))
+	var appendErr error
+	for i := 0; i < 1000 && appendErr == nil; i++ {
+		appendErr = in.Append(ctx, []any{base, long})
+	}
+	if pgerror.Code(appendErr) != pgerror.ProgramLimitExceeded {
+		t.Fatalf("oversized COPY: %v, want 54000", appendErr)
+	}
+	in.Abort()
+	in.Abort() // idempotent
+	if got := h.mustQuery("SELECT count(*) FROM t"); got != "300" {
+		t.Fatalf("after an aborted COPY: %s", got)
+	}
+
+	// Values the column cannot hold are refused with the column's name.
+	in, err = h.beginCopy("COPY t FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Abort()
+	if err := in.Append(ctx, []any{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), nil, nil}); pgerror.Code(err) != pgerror.DatetimeOverflow {
+		t.Fatalf("timestamp before 1970: %v, want 22008", err)
+	}
+	if err := in.Append(ctx, []any{nil, int64(1), "x"}); pgerror.Code(err) != pgerror.NotNullViolation {
+		t.Fatalf("NULL time column: %v, want 23502", err)
+	}
+}
