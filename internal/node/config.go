@@ -200,18 +200,14 @@ func (b *ByteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
 // Set implements flag.Value.
 func (b *ByteSize) Set(s string) error { return b.UnmarshalText([]byte(s)) }
 
-// UnmarshalText parses a size (used by the YAML decoder too).
+// UnmarshalText parses a size (used by the YAML decoder too): bytes, or
+// a number with a unit as pgtypes.ParseMemory reads it (KiB, MB, G, ...).
 func (b *ByteSize) UnmarshalText(text []byte) error {
-	s := strings.TrimSpace(string(text))
-	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
-	unit := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s[len(num):])), "IB")
-	unit = strings.TrimSuffix(unit, "B")
-	shift, ok := map[string]uint{"": 0, "K": 10, "M": 20, "G": 30, "T": 40}[unit]
-	n, err := strconv.ParseInt(num, 10, 64)
-	if !ok || err != nil || n < 0 || n > (1<<62)>>shift {
-		return fmt.Errorf("invalid size %q (want bytes, or a number with KiB, MiB, GiB or TiB)", s)
+	n, err := pgtypes.ParseMemory(string(text), 1)
+	if err != nil {
+		return fmt.Errorf("invalid size %q (want bytes, or a number with KiB, MiB, GiB or TiB)", strings.TrimSpace(string(text)))
 	}
-	*b = ByteSize(n << shift)
+	*b = ByteSize(n)
 	return nil
 }
 

@@ -15,8 +15,8 @@ var memUnits = []struct {
 
 // ParseMemory parses a memory size the way PostgreSQL parses memory
 // settings ("2GB", "512MB", "64kB", "100B"; units are case-insensitive
-// here and may be separated by spaces; "GiB"-style names are accepted
-// too). A number without a unit is in bareUnit bytes (PostgreSQL uses kB
+// here and may be separated by spaces; "GiB" and "G" style names are
+// accepted too, all meaning powers of 1024). A number without a unit is in bareUnit bytes (PostgreSQL uses kB
 // for work_mem); bareUnit 0 rejects it, except for 0.
 func ParseMemory(s string, bareUnit int64) (int64, error) {
 	t := strings.TrimSpace(s)
@@ -33,6 +33,9 @@ func ParseMemory(s string, bareUnit int64) (int64, error) {
 	if unit != "" {
 		mult = 0
 		u := strings.Replace(unit, "iB", "B", 1)
+		if !strings.HasSuffix(strings.ToUpper(u), "B") {
+			u += "B" // "2G", "64k"
+		}
 		for _, m := range memUnits {
 			if strings.EqualFold(u, m.name) {
 				mult = m.size
