@@ -413,16 +413,10 @@ type readerAtFile struct{ *ReaderAt }
 func (readerAtFile) Close() error { return nil }
 
 func (f *cacheFile) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %q at %d: %w", f.key, off, ErrInvalidRange)
+	want, done, err := readSpan(f.key, f.size, len(p), off)
+	if done {
+		return 0, err
 	}
-	if off >= f.size {
-		if len(p) == 0 && off == f.size {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), f.size-off)
 	bs := f.c.cfg.BlockSize
 	last := (off + want - 1) / bs
 	n := int64(0)

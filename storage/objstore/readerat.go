@@ -45,16 +45,10 @@ func (r *ReaderAt) Key() string { return r.key }
 // ReadAt implements io.ReaderAt. It returns io.EOF only when fewer than
 // len(p) bytes remain at off.
 func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %q at %d: %w", r.key, off, ErrInvalidRange)
+	want, done, err := readSpan(r.key, r.size, len(p), off)
+	if done {
+		return 0, err
 	}
-	if off >= r.size {
-		if len(p) == 0 && off == r.size {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), r.size-off)
 	if want == 0 {
 		return 0, nil
 	}
@@ -78,4 +72,18 @@ func (r *ReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readSpan checks an io.ReaderAt request of n bytes at off against an
+// object of size bytes. It returns how many bytes to read, or done with
+// the error ReadAt returns at once (a negative offset; io.EOF at or past
+// the end, except for an empty read exactly at the end).
+func readSpan(key string, size int64, n int, off int64) (want int64, done bool, err error) {
+	switch {
+	case off < 0:
+		return 0, true, fmt.Errorf("read %q at %d: %w", key, off, ErrInvalidRange)
+	case off > size || off == size && n > 0:
+		return 0, true, io.EOF
+	}
+	return min(int64(n), size-off), false, nil
 }

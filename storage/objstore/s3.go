@@ -812,16 +812,10 @@ func (f *s3File) Size() int64  { return f.size }
 func (f *s3File) Close() error { return nil }
 
 func (f *s3File) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("read %q at %d: %w", f.key, off, ErrInvalidRange)
+	want, done, err := readSpan(f.key, f.size, len(p), off)
+	if done {
+		return 0, err
 	}
-	if off >= f.size {
-		if len(p) == 0 && off == f.size {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), f.size-off)
 	if want == 0 {
 		return 0, nil
 	}
