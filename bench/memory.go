@@ -3,7 +3,6 @@ package bench
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -213,6 +212,7 @@ type child struct {
 	bin, dataDir, log string
 	args              []string
 	cmd               *exec.Cmd
+	exited            chan struct{} // closed when cmd has exited
 	pg, flight, http  string
 	logf              *os.File
 }
@@ -222,6 +222,19 @@ func (c *child) dsn() string {
 }
 
 func (c *child) start(ctx context.Context) error {
+	var err error
+	// A free port can be taken by another process before the server binds
+	// it (then the server exits, and another server may even answer on
+	// our HTTP port): retry with new ports.
+	for range 3 {
+		if err = c.startOnce(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (c *child) startOnce(ctx context.Context) error {
 	ports, err := freePorts(3)
 	if err != nil {
 		return err
@@ -235,24 +248,51 @@ func (c *child) start(ctx context.Context) error {
 	c.cmd = exec.Command(c.bin, args...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logf, c.logf
 	if err := c.cmd.Start(); err != nil {
+		c.logf.Close()
 		return fmt.Errorf("start %s: %w", c.bin, err)
 	}
+	c.exited = make(chan struct{})
+	go func(cmd *exec.Cmd, exited chan struct{}) { cmd.Wait(); close(exited) }(c.cmd, c.exited)
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		if err := ctx.Err(); err != nil {
-			return err
+		select {
+		case <-ctx.Done():
+			c.kill()
+			return ctx.Err()
+		case <-c.exited:
+			c.cmd = nil
+			c.logf.Close()
+			return fmt.Errorf("openwit serve exited during startup (log: %s)", c.log)
+		case <-time.After(100 * time.Millisecond):
 		}
-		resp, err := http.Get("http://" + c.http + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+		if c.ready(ctx) {
+			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	c.kill()
 	return fmt.Errorf("openwit serve did not become ready (log: %s)", c.log)
+}
+
+// ready reports whether /readyz answers 200 and the PostgreSQL port takes
+// a login (so the answer came from this server, not another one on a
+// reused port).
+func (c *child) ready(ctx context.Context) bool {
+	resp, err := http.Get("http://" + c.http + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, c.dsn())
+	if err != nil {
+		return false
+	}
+	conn.Close(context.Background())
+	return true
 }
 
 func (c *child) exec(ctx context.Context, sql string) error {
@@ -274,20 +314,15 @@ func (c *child) stop() error {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
 	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) {
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("openwit serve exited with %v (log: %s)", err, c.log)
+	case <-c.exited:
+		if st := c.cmd.ProcessState; st != nil && !st.Success() {
+			return fmt.Errorf("openwit serve exited with %v (log: %s)", st, c.log)
 		}
 		return nil
 	case <-time.After(5 * time.Minute):
 		c.cmd.Process.Kill()
+		<-c.exited
 		return fmt.Errorf("openwit serve did not stop within 5 minutes (log: %s)", c.log)
 	}
 }
@@ -295,7 +330,7 @@ func (c *child) stop() error {
 func (c *child) kill() {
 	if c.cmd != nil {
 		c.cmd.Process.Kill()
-		c.cmd.Wait()
+		<-c.exited
 		c.logf.Close()
 		c.cmd = nil
 	}
