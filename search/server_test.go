@@ -270,7 +270,9 @@ func TestClientGivesUp(t *testing.T) {
 }
 
 func TestServerCancelledByClient(t *testing.T) {
-	d := newDataset(t, memory.DefaultAllocator, 3, 20000, 0)
+	// More data than gRPC's flow-control windows (up to 16 MiB) hold, so
+	// the worker cannot have finished streaming when the client cancels.
+	d := newDataset(t, memory.DefaultAllocator, 4, 150_000, 0)
 	w := startWorker(t, d.bucket)
 	c := search.NewClient(search.ClientConfig{})
 	defer c.Close()
