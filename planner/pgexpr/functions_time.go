@@ -22,7 +22,10 @@ var timeFuncs = map[string]funcDef{
 	"date_trunc": {args: []argKind{kText, kTime, kText}, opt: 1, result: dateTruncResult, evalCtx: evalDateTrunc},
 	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
 	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
-	"to_timestamp": {args: []argKind{kNumber}, result: tstzResult, eval: func(a []any, _ []sql.Type) (any, error) {
+	"to_timestamp": {args: []argKind{kAny, kText}, opt: 1, check: toTimestampArgs, result: tstzResult, evalCtx: func(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
+		if len(a) == 2 {
+			return evalToTimestampText(ctx, a[0].(string), a[1].(string))
+		}
 		f, err := castFloat(a[0], "float8")
 		if err != nil {
 			return nil, err
