@@ -1,6 +1,7 @@
 package pgexpr
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -377,7 +378,10 @@ func parseFieldInt(src *string, n fmtNode, key string, slurp bool) (int, int, er
 	text := s
 	if !(slurp || n.fm) {
 		if len(s) < width {
-			return 0, 0, pgerror.New(pgerror.InvalidDatetimeFormat, "source string too short for %q formatting field", key)
+			e := pgerror.New(pgerror.InvalidDatetimeFormat, "source string too short for %q formatting field", key)
+			e.Detail = fmt.Sprintf("Field requires %d characters, but only %d remain.", width, len(s))
+			e.Hint = `If your source string is not fixed-width, try using the "FM" modifier.`
+			return 0, 0, e
 		}
 		text = s[:width]
 	}
@@ -395,10 +399,15 @@ func parseFieldInt(src *string, n fmtNode, key string, slurp bool) (int, int, er
 		j++
 	}
 	if j == d {
-		return 0, 0, formatErr("invalid value %q for %q", s[:copyLen], key)
+		e := pgerror.New(pgerror.InvalidDatetimeFormat, "invalid value %q for %q", s[:copyLen], key)
+		e.Detail = "Value must be an integer."
+		return 0, 0, e
 	}
 	if !(slurp || n.fm) && j < width {
-		return 0, 0, formatErr("invalid value %q for %q", s[:copyLen], key)
+		e := pgerror.New(pgerror.InvalidDatetimeFormat, "invalid value %q for %q", s[:copyLen], key)
+		e.Detail = fmt.Sprintf("Field requires %d characters, but only %d could be parsed.", width, j)
+		e.Hint = `If your source string is not fixed-width, try using the "FM" modifier.`
+		return 0, 0, e
 	}
 	if text[0] == '-' {
 		v = -v
@@ -425,7 +434,9 @@ func seqSearch(src *string, words []string, key string) (int, error) {
 		if k := strings.IndexAny(shown, " \t\n\r\f\v"); k >= 0 {
 			shown = shown[:k]
 		}
-		return 0, formatErr("invalid value %q for %q", shown, key)
+		e := pgerror.New(pgerror.InvalidDatetimeFormat, "invalid value %q for %q", shown, key)
+		e.Detail = "The given value did not match any of the allowed values for this field."
+		return 0, e
 	}
 	*src = s[bestLen:]
 	return best, nil
@@ -437,7 +448,9 @@ func (f *toTimestampFields) timestamp(ctx *sql.Context, in string) (any, error) 
 	hour := f.hour
 	if f.clock12 {
 		if hour < 1 || hour > 12 {
-			return nil, formatErr("hour \"%d\" is invalid for the 12-hour clock", hour)
+			e := pgerror.New(pgerror.InvalidDatetimeFormat, "hour \"%d\" is invalid for the 12-hour clock", hour)
+			e.Hint = "Use the 24-hour clock, or give an hour between 1 and 12."
+			return nil, e
 		}
 		if f.pm && hour < 12 {
 			hour += 12
@@ -445,17 +458,20 @@ func (f *toTimestampFields) timestamp(ctx *sql.Context, in string) (any, error) 
 			hour = 0
 		}
 	}
+	// A zero month, day or day of year counts as not given, as in
+	// PostgreSQL; year -n is n BC (astronomical year 1-n).
 	mon, day := 1, 1
-	if _, ok := f.set["mon"]; ok {
+	if f.mon != 0 {
 		mon = f.mon
 	}
-	if _, ok := f.set["day"]; ok {
+	if f.day != 0 {
 		day = f.day
 	}
-	if _, ok := f.set["ddd"]; ok {
-		_, monSet := f.set["mon"]
-		_, daySet := f.set["day"]
-		if !monSet && !daySet {
+	if f.year < 0 {
+		f.year++
+	}
+	if f.ddd != 0 {
+		if f.mon == 0 && f.day == 0 {
 			leap := 365
 			if daysIn(f.year, time.February) == 29 {
 				leap = 366
