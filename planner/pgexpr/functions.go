@@ -40,6 +40,9 @@ type funcDef struct {
 	nonStrict bool
 	// variadic functions repeat their last argument kind.
 	variadic bool
+	// check, when set, further restricts the argument types (overloads
+	// kinds cannot express, such as interval arguments).
+	check func(args []sql.Expression) bool
 }
 
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
@@ -373,6 +376,9 @@ func NewFunc(name string, args []sql.Expression) (*Func, error) {
 		if !ok {
 			return nil, noSuchFunction(name, args)
 		}
+	}
+	if def.check != nil && !def.check(args) {
+		return nil, noSuchFunction(name, args)
 	}
 	return &Func{Name: name, Args: args, def: def}, nil
 }

@@ -19,10 +19,13 @@ var boolType = types.Boolean
 // timeFuncs are PostgreSQL's date/time functions. timestamptz values are
 // interpreted in the session's TimeZone, like PostgreSQL.
 var timeFuncs = map[string]funcDef{
-	"date_trunc": {args: []argKind{kText, kTime}, result: secondArgType, evalCtx: evalDateTrunc},
+	"date_trunc": {args: []argKind{kText, kTime, kText}, opt: 1, result: dateTruncResult, evalCtx: evalDateTrunc},
 	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
 	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
-	"to_timestamp": {args: []argKind{kNumber}, result: tstzResult, eval: func(a []any, _ []sql.Type) (any, error) {
+	"to_timestamp": {args: []argKind{kAny, kText}, opt: 1, check: toTimestampArgs, result: tstzResult, evalCtx: func(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
+		if len(a) == 2 {
+			return evalToTimestampText(ctx, a[0].(string), a[1].(string))
+		}
 		f, err := castFloat(a[0], "float8")
 		if err != nil {
 			return nil, err
@@ -48,6 +51,9 @@ var timeFuncs = map[string]funcDef{
 		u := t.UTC()
 		return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UTC(), nil
 	}},
+	"justify_hours":    {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyHours)},
+	"justify_days":     {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyDays)},
+	"justify_interval": {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyInterval)},
 	"pg_now": {args: nil, result: tstzResult, evalCtx: func(ctx *sql.Context, _ []any, _ []sql.Type) (any, error) {
 		return ctx.QueryTime().UTC().Round(time.Microsecond), nil
 	}},
@@ -61,6 +67,14 @@ func secondArgType(args []sql.Expression) sql.Type {
 		return t
 	}
 	return types.TimestampMaxPrecision
+}
+
+// dateTruncResult: the three-argument form is timestamptz only.
+func dateTruncResult(args []sql.Expression) sql.Type {
+	if len(args) == 3 {
+		return types.TimestampMaxPrecision
+	}
+	return secondArgType(args)
 }
 
 func numericResult([]sql.Expression) sql.Type { return types.MustCreateDecimalType(38, 6) }
@@ -77,36 +91,96 @@ func zoned(ctx *sql.Context, t time.Time, typ sql.Type) time.Time {
 
 func evalDateTrunc(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	t := zoned(ctx, a[1].(time.Time), ts[1])
+	if len(a) == 3 {
+		// date_trunc(field, timestamptz, zone) truncates the wall clock
+		// in zone instead of the session zone.
+		loc, err := loadZone(a[2].(string))
+		if err != nil {
+			return nil, err
+		}
+		t = a[1].(time.Time)
+		if oid, _ := pgtypes.OID(ts[1]); oid != pgtypes.OIDTimestampTZ && !types.IsText(ts[1]) {
+			// timestamp and date cast to timestamptz in the session zone.
+			t = wallToUTC(t.UTC(), SessionLocation(ctx))
+		}
+		t = t.In(loc)
+	}
+	return truncTime(a[0].(string), t)
+}
+
+// truncTime truncates t's wall clock in t's location, PostgreSQL's way:
+// below a day the original UTC offset is kept; from a day up the offset
+// is looked up again for the truncated wall clock (localToUTC).
+func truncTime(field string, t time.Time) (any, error) {
 	loc := t.Location()
+	y, mo, d := t.Date()
+	keep := func(h, mi, s, ns int) time.Time {
+		_, off := t.Zone()
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC).Add(-time.Duration(off) * time.Second)
+	}
 	var r time.Time
-	switch strings.ToLower(a[0].(string)) {
+	switch strings.ToLower(field) {
 	case "microseconds":
 		r = t.Truncate(time.Microsecond)
 	case "milliseconds":
-		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1e6*1e6, loc)
+		r = keep(t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/1e6*1e6)
 	case "second":
-		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc)
+		r = keep(t.Hour(), t.Minute(), t.Second(), 0)
 	case "minute":
-		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+		r = keep(t.Hour(), t.Minute(), 0, 0)
 	case "hour":
-		r = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
+		r = keep(t.Hour(), 0, 0, 0)
 	case "day":
-		r = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		r = localToUTC(y, mo, d, loc)
 	case "week":
 		wd := (int(t.Weekday()) + 6) % 7 // ISO: Monday first
-		r = time.Date(t.Year(), t.Month(), t.Day()-wd, 0, 0, 0, 0, loc)
+		r = localToUTC(y, mo, d-wd, loc)
 	case "month":
-		r = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+		r = localToUTC(y, mo, 1, loc)
 	case "quarter":
-		r = time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, loc)
+		r = localToUTC(y, mo-(mo-1)%3, 1, loc)
 	case "year":
-		r = time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
+		r = localToUTC(y, 1, 1, loc)
 	case "decade":
-		r = time.Date(t.Year()-t.Year()%10, 1, 1, 0, 0, 0, 0, loc)
+		r = localToUTC(y-y%10, 1, 1, loc)
 	default:
-		return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type timestamp", a[0])
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type timestamp", field)
 	}
 	return r.UTC(), nil
+}
+
+// localToUTC is midnight of the given day in loc.
+func localToUTC(y int, mo time.Month, d int, loc *time.Location) time.Time {
+	return wallToUTC(time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), loc)
+}
+
+// wallToUTC reads the wall clock w (a UTC time.Time holding the local
+// fields) in loc the way PostgreSQL's DetermineTimeZoneOffset does: a
+// time in a spring-forward gap takes the offset from before the change, an
+// ambiguous fall-back time the offset from after it (Go's time.Date
+// leaves both cases unspecified).
+func wallToUTC(w time.Time, loc *time.Location) time.Time {
+	if loc == time.UTC {
+		return w
+	}
+	prev := w.Add(-24 * time.Hour).In(loc)
+	_, offBefore := prev.Zone()
+	before := w.Add(-time.Duration(offBefore) * time.Second)
+	_, boundary := prev.ZoneBounds()
+	if boundary.IsZero() || boundary.Sub(w) > 48*time.Hour {
+		return before
+	}
+	_, offAfter := boundary.In(loc).Zone()
+	after := w.Add(-time.Duration(offAfter) * time.Second)
+	switch {
+	case before.Before(boundary) && after.Before(boundary):
+		return before
+	case !before.Before(boundary) && !after.Before(boundary):
+		return after
+	case before.After(after):
+		return before
+	}
+	return after
 }
 
 // datePart returns the field value as a decimal (PostgreSQL's extract is
