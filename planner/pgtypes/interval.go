@@ -26,6 +26,9 @@ type Interval struct {
 // "1 year 2 mons 3 days 04:05:06.5".
 func (iv Interval) String() string {
 	var parts []string
+	// As PostgreSQL's EncodeInterval: a positive field after a negative
+	// one carries a "+" ("-1 days +01:00:00").
+	before := false
 	unit := func(n int64, one, many string) {
 		if n == 0 {
 			return
@@ -34,7 +37,12 @@ func (iv Interval) String() string {
 		if n == 1 {
 			name = one
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, name))
+		plus := ""
+		if before && n > 0 {
+			plus = "+"
+		}
+		parts = append(parts, fmt.Sprintf("%s%d %s", plus, n, name))
+		before = n < 0
 	}
 	unit(int64(iv.Months/12), "year", "years")
 	unit(int64(iv.Months%12), "mon", "mons")
@@ -42,8 +50,11 @@ func (iv Interval) String() string {
 	if iv.Micros != 0 || len(parts) == 0 {
 		m := iv.Micros
 		sign := ""
-		if m < 0 {
+		switch {
+		case m < 0:
 			sign, m = "-", -m
+		case before:
+			sign = "+"
 		}
 		h := m / 3_600_000_000
 		m -= h * 3_600_000_000
