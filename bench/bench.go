@@ -156,15 +156,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	progress := cfg.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	say := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-	nodeLog := cfg.NodeLogger
-	if nodeLog == nil {
-		nodeLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	}
+	say, nodeLog := outputs(cfg.Progress, cfg.NodeLogger)
 	gen, err := NewGenerator(cfg.Gen)
 	if err != nil {
 		return nil, err
@@ -467,4 +459,17 @@ func (rep *Report) geomean(a, b string) float64 {
 		s += l
 	}
 	return math.Exp(s / float64(len(logs)))
+}
+
+// outputs returns a printf-style line writer on a run's progress writer
+// (nil: discard) and the in-process node's logger (nil: errors to
+// stderr).
+func outputs(progress io.Writer, nodeLog *slog.Logger) (func(format string, args ...any), *slog.Logger) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	if nodeLog == nil {
+		nodeLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	return func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }, nodeLog
 }

@@ -53,15 +53,7 @@ func RunCopy(ctx context.Context, cfg CopyConfig) ([]CopyResult, error) {
 	if cfg.StatementRows <= 0 {
 		cfg.StatementRows = cfg.Gen.Rows
 	}
-	progress := cfg.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	say := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-	nodeLog := cfg.NodeLogger
-	if nodeLog == nil {
-		nodeLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	}
+	say, nodeLog := outputs(cfg.Progress, cfg.NodeLogger)
 	gen, err := NewGenerator(cfg.Gen)
 	if err != nil {
 		return nil, err

@@ -1039,6 +1039,20 @@ type distinctState struct {
 	strBytes int64 // bytes of the string values in sets
 }
 
+// add counts k's value for its group unless the group has it already;
+// clone copies a string that aliases a batch's buffer.
+func (s *distinctState) add(k distinctKey, clone bool) {
+	if _, ok := s.sets[k]; ok {
+		return
+	}
+	if clone {
+		k.s = strings.Clone(k.s)
+	}
+	s.strBytes += int64(len(k.s))
+	s.sets[k] = struct{}{}
+	s.counts[k.g]++
+}
+
 // heldBytes counts a set entry as its key plus the map's overhead.
 func (s *distinctState) heldBytes() int64 { return int64(len(s.sets))*64 + s.strBytes }
 
@@ -1060,12 +1074,7 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 			}
 			seen[pk] = struct{}{}
 			k := distinctKey{g: gids[i], s: sc.vals.Value(c)}
-			if _, ok := s.sets[k]; !ok {
-				k.s = strings.Clone(k.s)
-				s.strBytes += int64(len(k.s))
-				s.sets[k] = struct{}{}
-				s.counts[k.g]++
-			}
+			s.add(k, true)
 		}
 		return nil
 	}
@@ -1075,12 +1084,7 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 				continue
 			}
 			k := distinctKey{g: gids[i], s: x.Value(i)}
-			if _, ok := s.sets[k]; !ok {
-				k.s = strings.Clone(k.s)
-				s.strBytes += int64(len(k.s))
-				s.sets[k] = struct{}{}
-				s.counts[k.g]++
-			}
+			s.add(k, true)
 		}
 		return nil
 	}
@@ -1090,20 +1094,14 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 			continue
 		}
 		k := distinctKey{g: gids[i], i: get(i)}
-		if _, ok := s.sets[k]; !ok {
-			s.sets[k] = struct{}{}
-			s.counts[k.g]++
-		}
+		s.add(k, false)
 	}
 	return nil
 }
 func (s *distinctState) merge(o aggState, m []uint32) error {
 	for k := range o.(*distinctState).sets {
 		k.g = m[k.g]
-		if _, ok := s.sets[k]; !ok {
-			s.sets[k] = struct{}{}
-			s.counts[k.g]++
-		}
+		s.add(k, false)
 	}
 	return nil
 }

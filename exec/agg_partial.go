@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -371,12 +370,7 @@ func (s *distinctState) absorb(gids []uint32, a arrow.Array, n int) error {
 			} else {
 				k.i = get(j)
 			}
-			if _, ok := s.sets[k]; !ok {
-				k.s = strings.Clone(k.s)
-				s.strBytes += int64(len(k.s))
-				s.sets[k] = struct{}{}
-				s.counts[k.g]++
-			}
+			s.add(k, true)
 		}
 	}
 	return nil

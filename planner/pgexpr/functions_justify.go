@@ -41,15 +41,20 @@ func justifyFunc(f func(m, d, us int64) (int64, int64, int64)) func([]any, []sql
 func justifyHours(m, d, us int64) (int64, int64, int64) {
 	d += us / usecsPerDay
 	us %= usecsPerDay
-	switch {
-	case d > 0 && us < 0:
-		us += usecsPerDay
-		d--
-	case d < 0 && us > 0:
-		us -= usecsPerDay
-		d++
-	}
+	d, us = signMatch(d, us, usecsPerDay)
 	return m, d, us
+}
+
+// signMatch gives lo the sign of hi by moving one unit (lo's worth of one
+// hi) from hi to lo when their signs differ.
+func signMatch(hi, lo, unit int64) (int64, int64) {
+	switch {
+	case hi > 0 && lo < 0:
+		return hi - 1, lo + unit
+	case hi < 0 && lo > 0:
+		return hi + 1, lo - unit
+	}
+	return hi, lo
 }
 
 // justifyDays moves whole 30-day periods into months, then makes the
@@ -57,14 +62,7 @@ func justifyHours(m, d, us int64) (int64, int64, int64) {
 func justifyDays(m, d, us int64) (int64, int64, int64) {
 	m += d / daysPerMonth
 	d %= daysPerMonth
-	switch {
-	case m > 0 && d < 0:
-		d += daysPerMonth
-		m--
-	case m < 0 && d > 0:
-		d -= daysPerMonth
-		m++
-	}
+	m, d = signMatch(m, d, daysPerMonth)
 	return m, d, us
 }
 
@@ -87,13 +85,6 @@ func justifyInterval(m, d, us int64) (int64, int64, int64) {
 		d -= daysPerMonth
 		m++
 	}
-	switch {
-	case d > 0 && us < 0:
-		us += usecsPerDay
-		d--
-	case d < 0 && us > 0:
-		us -= usecsPerDay
-		d++
-	}
+	d, us = signMatch(d, us, usecsPerDay)
 	return m, d, us
 }

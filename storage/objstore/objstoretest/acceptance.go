@@ -671,12 +671,13 @@ func testReaderAt(t *testing.T, b objstore.Bucket) {
 	})
 }
 
-// testFileOpener checks the optional FileOpener capability: random reads
-// of an opened object, a missing key, and a reopen after an overwrite.
+// testFileOpener checks the FileOpener capability: random reads of an
+// opened object, a missing key, and a reopen after an overwrite. Every
+// backend the executor reads through implements it (Local, S3, Cache).
 func testFileOpener(t *testing.T, b objstore.Bucket) {
 	fo, ok := b.(objstore.FileOpener)
 	if !ok {
-		t.Skipf("%T does not implement FileOpener", b)
+		t.Fatalf("%T does not implement FileOpener, which the executor's scans use", b)
 	}
 	ctx := t.Context()
 	key := "fileopener/obj"
