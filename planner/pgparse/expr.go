@@ -324,16 +324,89 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 		if op == "" || op == "=" {
 			return &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(s.Testexpr), Right: sq}
 		}
+		if e := t.quantified(s, op, false); e != nil {
+			return e
+		}
 		t.unsupported(op + " ANY (subquery)")
 	case pg.SubLinkType_ALL_SUBLINK:
 		op := opName(s.OperName)
 		if op == "<>" {
 			return &ast.ComparisonExpr{Operator: ast.NotInStr, Left: t.expr(s.Testexpr), Right: sq}
 		}
+		if e := t.quantified(s, op, true); e != nil {
+			return e
+		}
 		t.unsupported(op + " ALL (subquery)")
 	}
 	t.unsupported("this kind of subquery")
 	return nil
+}
+
+// quantified rewrites x op ANY (S) and x op ALL (S) for op in <, <=, >, >=
+// (and = ALL, <> ANY) into aggregates over S with PostgreSQL's three-valued
+// result:
+//
+//	ANY: false if S is empty; NULL if x is NULL; true if some s satisfies
+//	     x op s (decided by min or max of S); NULL if S holds a NULL;
+//	     else false.
+//	ALL: true if S is empty; NULL if x is NULL; false if some s fails
+//	     x op s; NULL if S holds a NULL; else true.
+//
+// It returns nil for operators it does not handle. S is evaluated once per
+// aggregate (a correlated S once per outer row and aggregate).
+func (t *translator) quantified(s *pg.SubLink, op string, all bool) ast.Expr {
+	cmp := map[string]string{"<": ast.LessThanStr, "<=": ast.LessEqualStr, ">": ast.GreaterThanStr, ">=": ast.GreaterEqualStr, "=": ast.EqualStr, "<>": ast.NotEqualStr}[op]
+	if cmp == "" || (op == "=" && !all) || (op == "<>" && all) {
+		return nil
+	}
+	// agg is (SELECT fn(c) FROM (S) AS openwit_q(c)); S is translated anew
+	// for each use so that no AST node is shared.
+	agg := func(fn string, star bool) ast.Expr {
+		col := &ast.ColName{Name: ast.NewColIdent("openwit_q_c")}
+		e := &ast.FuncExpr{Name: ast.NewColIdent(fn), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: col}}}
+		if star {
+			e.Exprs = ast.SelectExprs{&ast.StarExpr{}}
+		}
+		inner := &ast.Subquery{Select: t.selectStmt(s.Subselect.GetSelectStmt(), false), Columns: ast.Columns{ast.NewColIdent("openwit_q_c")}}
+		return &ast.Subquery{Select: &ast.Select{
+			SelectExprs: ast.SelectExprs{&ast.AliasedExpr{Expr: e}},
+			From:        ast.TableExprs{&ast.AliasedTableExpr{Expr: inner, As: ast.NewTableIdent("openwit_q")}},
+		}}
+	}
+	x := func() ast.Expr { return t.expr(s.Testexpr) }
+	test := func(ext string) ast.Expr {
+		return &ast.ComparisonExpr{Operator: cmp, Left: x(), Right: agg(ext, false)}
+	}
+	// pass is x op ANY/ALL over the non-NULL values of S: for ANY some s
+	// satisfies x op s, for ALL every s does; NULL when S has no non-NULL
+	// value or x is NULL.
+	var pass ast.Expr
+	switch {
+	case op == "=" || op == "<>":
+		// = ALL holds iff min = max = x; <> ANY holds unless it does.
+		same := &ast.AndExpr{Left: &ast.ComparisonExpr{Operator: ast.EqualStr, Left: x(), Right: agg("min", false)},
+			Right: &ast.ComparisonExpr{Operator: ast.EqualStr, Left: x(), Right: agg("max", false)}}
+		if all {
+			pass = same
+		} else {
+			pass = &ast.NotExpr{Expr: same}
+		}
+	case all == (op == ">" || op == ">="):
+		pass = test("max")
+	default:
+		pass = test("min")
+	}
+	empty := &ast.ComparisonExpr{Operator: ast.EqualStr, Left: agg("count", true), Right: intLiteral(0)}
+	// unknown is NULL when S holds a NULL, else false.
+	unknown := &ast.AndExpr{Left: &ast.ComparisonExpr{Operator: ast.GreaterThanStr, Left: agg("count", true), Right: agg("count", false)}, Right: &ast.NullVal{}}
+	// The CASE of the doc comment in three-valued logic (a CASE would be
+	// typed as an integer by go-mysql-server):
+	//	ANY: NOT empty AND (pass OR unknown)
+	//	ALL: empty OR (pass AND NOT unknown)
+	if all {
+		return &ast.OrExpr{Left: empty, Right: &ast.AndExpr{Left: pass, Right: &ast.NotExpr{Expr: unknown}}}
+	}
+	return &ast.AndExpr{Left: &ast.NotExpr{Expr: empty}, Right: &ast.OrExpr{Left: pass, Right: unknown}}
 }
 
 func (t *translator) sqlValueFunction(s *pg.SQLValueFunction) ast.Expr {
