@@ -573,6 +573,9 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 		for _, n := range cte.Aliascolnames {
 			cols = append(cols, ast.NewColIdent(n.GetString_().Sval))
 		}
+		if renameLeading(sel, cte.Aliascolnames) {
+			cols = nil
+		}
 		out.Ctes = append(out.Ctes, &ast.CommonTableExpr{
 			AliasedTableExpr: &ast.AliasedTableExpr{
 				Expr: &ast.Subquery{Select: t.selectStmt(sel, false)},
@@ -582,6 +585,41 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 		})
 	}
 	return out
+}
+
+// renameLeading applies a column alias list that is shorter than the
+// query's output (PostgreSQL renames the leading columns and keeps the
+// others' names) by renaming the leading output expressions of the query
+// (the leftmost branch of a set operation names the columns). It reports
+// whether it did; it does nothing when the list is empty, not shorter, or
+// a renamed position is a * (then go-mysql-server's own check decides).
+func renameLeading(sel *pg.SelectStmt, names []*pg.Node) bool {
+	if sel == nil || len(names) == 0 {
+		return false
+	}
+	for sel.Op != pg.SetOperation_SETOP_NONE && sel.Larg != nil {
+		sel = sel.Larg
+	}
+	if len(sel.ValuesLists) > 0 || len(names) >= len(sel.TargetList) {
+		return false
+	}
+	for _, tn := range sel.TargetList[:len(names)] {
+		rt := tn.GetResTarget()
+		if rt == nil {
+			return false
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil {
+			for _, f := range cr.Fields {
+				if f.GetAStar() != nil {
+					return false
+				}
+			}
+		}
+	}
+	for i, n := range names {
+		sel.TargetList[i].GetResTarget().Name = n.GetString_().Sval
+	}
+	return true
 }
 
 func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
@@ -892,8 +930,13 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		if rs.Alias == nil {
 			t.fail(pgerror.SyntaxError, "subquery in FROM must have an alias")
 		}
-		sq := &ast.Subquery{Select: t.selectStmt(rs.Subquery.GetSelectStmt(), false)}
-		for _, c := range rs.Alias.Colnames {
+		sub := rs.Subquery.GetSelectStmt()
+		colnames := rs.Alias.Colnames
+		if renameLeading(sub, colnames) {
+			colnames = nil
+		}
+		sq := &ast.Subquery{Select: t.selectStmt(sub, false)}
+		for _, c := range colnames {
 			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
 		}
 		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname)}
