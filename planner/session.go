@@ -217,16 +217,28 @@ func (p *Prepared) plan(ctx *sql.Context, bindings map[string]ast.Expr) (node sq
 // inferParams fills unspecified parameter types from the expressions they
 // are compared with or the columns they are inserted into; text otherwise.
 func (p *Prepared) inferParams(node sql.Node) {
-	set := func(bv *expression.BindVar, t sql.Type) {
+	setOID := func(bv *expression.BindVar, oid uint32) {
 		n, err := strconv.Atoi(strings.TrimPrefix(bv.Name, "v"))
 		if err != nil || n < 1 || n > len(p.paramOIDs) || p.paramOIDs[n-1] != 0 {
 			return
 		}
+		p.paramOIDs[n-1] = oid
+	}
+	set := func(bv *expression.BindVar, t sql.Type) {
 		if oid, _ := pgtypes.OID(t); t != nil && t != types.Null {
-			p.paramOIDs[n-1] = oid
+			setOID(bv, oid)
 		}
 	}
 	transform.InspectExpressions(node, func(e sql.Expression) bool {
+		if aa, ok := e.(*pgexpr.ArrayAny); ok {
+			// x = ANY($1): $1 is an array of x's type (or of the cast's).
+			if bv, ok := aa.Array.(*expression.BindVar); ok {
+				if oid := pgtypes.ArrayOID(aa.ElemOID()); oid != 0 {
+					setOID(bv, oid)
+				}
+			}
+			return true
+		}
 		if ch := e.Children(); len(ch) == 2 {
 			if bv, ok := ch[0].(*expression.BindVar); ok {
 				set(bv, ch[1].Type())

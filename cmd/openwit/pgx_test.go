@@ -369,3 +369,70 @@ func TestPgxExtendedProtocol(t *testing.T) {
 		}
 	})
 }
+
+// x = ANY($1) with array parameters, as pgx applications write IN lists:
+// the server declares $1 as an array of x's type, pgx sends it in binary,
+// and the result matches the same filter written out.
+func TestPgxArrayParameters(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE arr (ts timestamptz NOT NULL, id int8, name text, n int4, score float8)")
+	mustExec(t, conn, `INSERT INTO arr VALUES
+		('2024-06-01 10:00:00+00', 1, 'a', 10, 0.5), ('2024-06-01 10:01:00+00', 2, 'b', 20, 1.5),
+		('2024-06-01 10:02:00+00', 3, 'c', NULL, 2.5), ('2024-06-01 10:03:00+00', 4, NULL, 40, NULL)`)
+	ids := func(sql string, args ...any) []int64 {
+		t.Helper()
+		return queryRows(t, conn, sql, pgx.RowTo[int64], args...)
+	}
+	a, b, c := "a", "c", "zz"
+	n10, n40 := int32(10), int32(40)
+	cases := []struct {
+		sql  string
+		arg  any
+		want []int64
+	}{
+		{"SELECT id FROM arr WHERE id = ANY($1) ORDER BY id", []int64{2, 4, 9}, []int64{2, 4}},
+		{"SELECT id FROM arr WHERE n = ANY($1) ORDER BY id", []int32{10, 40}, []int64{1, 4}},
+		{"SELECT id FROM arr WHERE n = ANY($1) ORDER BY id", []*int32{&n10, nil, &n40}, []int64{1, 4}},
+		{"SELECT id FROM arr WHERE name = ANY($1) ORDER BY id", []string{"a", "c", "zz"}, []int64{1, 3}},
+		{"SELECT id FROM arr WHERE name = ANY($1) ORDER BY id", []*string{&a, nil, &b, &c}, []int64{1, 3}},
+		{"SELECT id FROM arr WHERE name <> ALL($1) ORDER BY id", []string{"a", "c"}, []int64{2}},
+		{"SELECT id FROM arr WHERE score > ALL($1) ORDER BY id", []float64{0.5, 1}, []int64{2, 3}},
+		{"SELECT id FROM arr WHERE ts = ANY($1) ORDER BY id",
+			[]time.Time{time.Date(2024, 6, 1, 10, 1, 0, 0, time.UTC), time.Date(2024, 6, 1, 12, 3, 0, 0, time.FixedZone("", 2*3600))}, []int64{2, 4}},
+		{"SELECT id FROM arr WHERE id = ANY($1::int8[]) ORDER BY id", []int64{1, 3}, []int64{1, 3}},
+		{"SELECT id FROM arr WHERE id = ANY($1) ORDER BY id", []int64{}, nil},
+	}
+	for _, c := range cases {
+		if got := ids(c.sql, c.arg); !slices.Equal(got, c.want) {
+			t.Errorf("%s with %v: got %v, want %v", c.sql, c.arg, got, c.want)
+		}
+	}
+	// The text format (QueryExecModeExec sends parameters as text).
+	rows, err := conn.Query(t.Context(), "SELECT id FROM arr WHERE id = ANY($1) ORDER BY id", pgx.QueryExecModeExec, "{1,4}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || !slices.Equal(got, []int64{1, 4}) {
+		t.Errorf("text-format array parameter: got %v, %v; want [1 4]", got, err)
+	}
+	// The declared parameter type is the array type.
+	sd, err := conn.Prepare(t.Context(), "arrstmt", "SELECT id FROM arr WHERE n = ANY($1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sd.ParamOIDs) != 1 || sd.ParamOIDs[0] != pgtype.Int4ArrayOID {
+		t.Errorf("parameter types %v, want [%d] (int4[])", sd.ParamOIDs, pgtype.Int4ArrayOID)
+	}
+	// A malformed text array is 22P02 and the connection keeps working.
+	_, err = conn.Exec(t.Context(), "SELECT id FROM arr WHERE id = ANY($1)", pgx.QueryExecModeExec, "{1,x}")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22P02" {
+		t.Errorf("malformed array: %v, want SQLSTATE 22P02", err)
+	}
+	if got := ids("SELECT count(*) FROM arr"); !slices.Equal(got, []int64{4}) {
+		t.Errorf("after the error: count %v", got)
+	}
+}

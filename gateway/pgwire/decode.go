@@ -20,11 +20,18 @@ import (
 // types and oid, float64 for float types, bool, string for text-like
 // types, numeric, json, uuid, interval and unknown types, []byte for bytea,
 // time.Time for date/timestamp/timestamptz (UTC; timestamptz input without
-// a zone is read in the session TimeZone), []string for text arrays. A
+// a zone is read in the session TimeZone), an array literal string for
+// arrays (see decodeArrayParam). A
 // binary parameter of a type without a binary decoder arrives as []byte.
 // n is the 1-based parameter number for messages. data is only valid
 // during the call.
 func (e *encoder) decodeParam(oid uint32, format int16, data []byte, n int) (any, error) {
+	if paramArrayOIDs[oid] {
+		if format != formatBinary && !utf8.Valid(data) {
+			return nil, pgerror.New("22021", "invalid byte sequence for encoding \"UTF8\" in parameter $%d", n)
+		}
+		return e.decodeArrayParam(oid, format, data, n)
+	}
 	if format == formatBinary {
 		return e.decodeBinary(oid, data, n)
 	}

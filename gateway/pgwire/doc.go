@@ -264,7 +264,11 @@
 // jsonb, numeric, uuid in canonical form, interval, and unknown types in
 // text), []byte (bytea: hex or escape text format), time.Time in UTC (date,
 // timestamp as wall clock, timestamptz; text without a zone is read in the
-// session TimeZone) and []string (text arrays). Unknown types in binary
+// session TimeZone) and, for one-dimensional arrays of those types (bool,
+// integer, float, numeric, text-like, date, timestamp[tz], interval), the
+// array literal as a string: text input as sent (braces checked here, the
+// elements by the planner), binary input rendered as PostgreSQL prints it
+// ({1,NULL,"b c"}; timestamptz elements in UTC). Unknown types in binary
 // arrive as []byte. Bad input is 22P02/22003/22007/22008 (text) or 22P03
 // (binary), and invalid UTF-8 is 22021.
 //

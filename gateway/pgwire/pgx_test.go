@@ -290,7 +290,9 @@ func TestParamsRoundTrip(t *testing.T) {
 		{"json", `{"k":[1,2]}`, `{"k":[1,2]}`, `{"k":[1,2]}`, `{"k":[1,2]}`},
 		{"jsonb", `{"k":1}`, `{"k":1}`, `{"k":1}`, `{"k":1}`},
 		{"uuid", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", [16]byte{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
-		{"text[]", `{a,"b c"}`, []string{"a", "b c"}, []string{"a", "b c"}, `{a,"b c"}`},
+		{"text[]", `{a,"b c"}`, []string{"a", "b c"}, `{a,"b c"}`, `{a,"b c"}`},
+		{"int8[]", `{1,NULL,-3}`, []*int64{ptr(int64(1)), nil, ptr(int64(-3))}, `{1,NULL,-3}`, `{1,NULL,-3}`},
+		{"timestamptz[]", `{"2024-06-01 10:00:00+00"}`, []time.Time{time.Date(2024, 6, 1, 12, 0, 0, 0, time.FixedZone("", 7200))}, `{"2024-06-01 10:00:00+00"}`, `{"2024-06-01 10:00:00+00"}`},
 	}
 	for _, tt := range tests {
 		oid := testTypes()[tt.typ]
@@ -637,3 +639,5 @@ func TestLargeResultStreams(t *testing.T) {
 		t.Fatalf("rows %d, %v", n, rows.Err())
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -192,7 +192,7 @@ func testTypes() map[string]uint32 {
 		"text": pgtype.TextOID, "varchar": pgtype.VarcharOID, "name": pgtype.NameOID, "bpchar": pgtype.BPCharOID,
 		"bytea": pgtype.ByteaOID, "date": pgtype.DateOID, "timestamp": pgtype.TimestampOID,
 		"timestamptz": pgtype.TimestamptzOID, "interval": pgtype.IntervalOID, "json": pgtype.JSONOID,
-		"jsonb": pgtype.JSONBOID, "oid": pgtype.OIDOID, "uuid": pgtype.UUIDOID, "text[]": pgtype.TextArrayOID,
+		"jsonb": pgtype.JSONBOID, "oid": pgtype.OIDOID, "uuid": pgtype.UUIDOID, "text[]": pgtype.TextArrayOID, "int8[]": pgtype.Int8ArrayOID, "timestamptz[]": pgtype.TimestamptzArrayOID,
 		"unknown": pgtype.UnknownOID,
 	}
 }

@@ -271,7 +271,7 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 	case pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		return &ast.ComparisonExpr{Operator: ast.NullSafeEqualStr, Left: t.expr(a.Lexpr), Right: t.expr(a.Rexpr)}
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
-		t.unsupported("ANY/ALL with arrays")
+		return t.arrayAny(a, op, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
 		fc := a.Rexpr.GetFuncCall()
 		if fc == nil || len(fc.Args) != 1 || fc.Args[0].GetAConst().GetSval() == nil {
@@ -287,6 +287,64 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 	}
 	t.unsupported("operator expression " + a.Kind.String())
 	return nil
+}
+
+// arrayAny translates x op ANY (array) and x op ALL (array). An ARRAY[...]
+// constructor becomes comparisons joined by OR (ANY) or AND (ALL), which
+// have exactly PostgreSQL's three-valued result (= ANY becomes IN); any
+// other array (a literal string, a parameter, either cast to an array
+// type) is compared element by element at run time (pgexpr.ArrayAny).
+func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
+	cmp := map[string]string{"=": ast.EqualStr, "<>": ast.NotEqualStr, "!=": ast.NotEqualStr,
+		"<": ast.LessThanStr, "<=": ast.LessEqualStr, ">": ast.GreaterThanStr, ">=": ast.GreaterEqualStr}[op]
+	if cmp == "" {
+		t.unsupported(op + " ANY/ALL (array)")
+	}
+	if op == "!=" {
+		op = "<>"
+	}
+	r := a.Rexpr
+	if arr := r.GetAArrayExpr(); arr != nil {
+		if len(arr.Elements) == 0 {
+			t.fail(pgerror.IndeterminateDatatype, "cannot determine type of empty array")
+		}
+		for _, e := range arr.Elements {
+			if e.GetAArrayExpr() != nil {
+				t.unsupported("multidimensional arrays")
+			}
+		}
+		if op == "=" && !all {
+			return &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: ast.ValTuple(t.exprs(arr.Elements))}
+		}
+		var out ast.Expr
+		for _, e := range arr.Elements {
+			c := &ast.ComparisonExpr{Operator: cmp, Left: t.expr(a.Lexpr), Right: t.expr(e)}
+			switch {
+			case out == nil:
+				out = c
+			case all:
+				out = &ast.AndExpr{Left: out, Right: c}
+			default:
+				out = &ast.OrExpr{Left: out, Right: c}
+			}
+		}
+		return out
+	}
+	elem := ""
+	if tc := r.GetTypeCast(); tc != nil && len(tc.TypeName.ArrayBounds) > 0 {
+		if len(tc.TypeName.ArrayBounds) > 1 {
+			t.unsupported("multidimensional arrays")
+		}
+		bare := &pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods}
+		elem = t.typeName(bare)
+		if tc.Arg.GetAArrayExpr() != nil {
+			// ARRAY[...]::int[]: the constructor's elements, as above.
+			return t.arrayAny(&pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: a.Lexpr, Rexpr: tc.Arg}, op, all)
+		}
+		r = tc.Arg
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableArrayAny{Op: op, All: all, Elem: elem},
+		Children: ast.Exprs{t.expr(a.Lexpr), t.expr(r)}}
 }
 
 func (t *translator) boolExpr(b *pg.BoolExpr) ast.Expr {

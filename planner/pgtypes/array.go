@@ -1,0 +1,171 @@
+package pgtypes
+
+import (
+	"strings"
+
+	"openwit/storage"
+)
+
+// arrayOIDs maps element type OIDs to their one-dimensional array types.
+var arrayOIDs = map[uint32]uint32{
+	OIDBool: 1000, OIDBytea: 1001, OIDInt2: 1005, OIDInt4: 1007, OIDText: 1009, OIDVarchar: 1015,
+	OIDInt8: 1016, OIDFloat4: 1021, OIDFloat8: 1022, OIDTimestamp: 1115, OIDDate: 1182,
+	OIDInterval: 1187, OIDTimestampTZ: 1185, OIDNumeric: 1231, OIDJSONB: 3807,
+}
+
+// ArrayOID returns the OID of the array type of elem, or 0.
+func ArrayOID(elem uint32) uint32 { return arrayOIDs[elem] }
+
+// ArrayElemOID returns the element type of an array type OID.
+func ArrayElemOID(array uint32) (uint32, bool) {
+	for e, a := range arrayOIDs {
+		if a == array {
+			return e, true
+		}
+	}
+	return 0, false
+}
+
+// CanonicalName returns the canonical column type name (storage.Type*, or
+// "interval") of an OID; text for types without one.
+func CanonicalName(oid uint32) string {
+	switch oid {
+	case OIDBool:
+		return storage.TypeBool
+	case OIDInt2:
+		return storage.TypeInt2
+	case OIDInt4:
+		return storage.TypeInt4
+	case OIDInt8:
+		return storage.TypeInt8
+	case OIDFloat4:
+		return storage.TypeFloat4
+	case OIDFloat8:
+		return storage.TypeFloat8
+	case OIDNumeric:
+		return storage.TypeNumeric
+	case OIDTimestampTZ:
+		return storage.TypeTimestampTZ
+	case OIDTimestamp:
+		return storage.TypeTimestamp
+	case OIDDate:
+		return storage.TypeDate
+	case OIDInterval:
+		return "interval"
+	case OIDJSONB:
+		return storage.TypeJSONB
+	case OIDBytea:
+		return storage.TypeBytea
+	}
+	return storage.TypeText
+}
+
+// ParseArray splits a one-dimensional PostgreSQL array literal ("{a,"b c",
+// NULL}") into its elements; a nil element is NULL. ok is false when s is
+// not such a literal (multi-dimensional arrays included).
+func ParseArray(s string) (elems []*string, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	if strings.TrimSpace(body) == "" {
+		return []*string{}, true
+	}
+	i := 0
+	for {
+		for i < len(body) && isArraySpace(body[i]) {
+			i++
+		}
+		if i >= len(body) {
+			return nil, false // a trailing comma
+		}
+		var b strings.Builder
+		quoted := false
+		switch body[i] {
+		case '{':
+			return nil, false
+		case '"':
+			quoted = true
+			i++
+			for {
+				if i >= len(body) {
+					return nil, false
+				}
+				c := body[i]
+				if c == '\\' && i+1 < len(body) {
+					b.WriteByte(body[i+1])
+					i += 2
+					continue
+				}
+				i++
+				if c == '"' {
+					break
+				}
+				b.WriteByte(c)
+			}
+			for i < len(body) && isArraySpace(body[i]) {
+				i++
+			}
+		default:
+			start := i
+			for i < len(body) && body[i] != ',' {
+				if body[i] == '"' || body[i] == '{' || body[i] == '}' {
+					return nil, false
+				}
+				if body[i] == '\\' && i+1 < len(body) {
+					b.WriteString(body[start:i])
+					b.WriteByte(body[i+1])
+					i += 2
+					start = i
+					continue
+				}
+				i++
+			}
+			b.WriteString(strings.TrimRightFunc(body[start:i], func(r rune) bool { return r < 128 && isArraySpace(byte(r)) }))
+		}
+		v := b.String()
+		if !quoted && strings.EqualFold(v, "NULL") {
+			elems = append(elems, nil)
+		} else {
+			elems = append(elems, &v)
+		}
+		if i >= len(body) {
+			return elems, true
+		}
+		if body[i] != ',' {
+			return nil, false
+		}
+		i++
+	}
+}
+
+func isArraySpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// FormatArray renders elements (nil = NULL) as a one-dimensional array
+// literal that ParseArray reads back.
+func FormatArray(elems []*string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if e == nil {
+			b.WriteString("NULL")
+			continue
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(*e); j++ {
+			if c := (*e)[j]; c == '"' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte((*e)[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
