@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -140,40 +141,7 @@ func TestProxy(t *testing.T) {
 			t.Fatalf("sessions on the %d gateways have %d distinct process ids", len(gws), len(pids))
 		}
 		for g, conn := range conns {
-			mustExec(t, conn, "CREATE TABLE pcancel (ts timestamptz NOT NULL, v int4)")
-			pc := conn.PgConn()
-			fe := pc.Frontend()
-			fe.Send(&pgproto3.Query{String: "COPY pcancel FROM STDIN"})
-			if err := fe.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			next := func() pgproto3.BackendMessage {
-				// The bound only keeps a missed cancel from hanging the test.
-				rctx, cancel := context.WithTimeout(ctx, time.Minute)
-				defer cancel()
-				msg, err := pc.ReceiveMessage(rctx)
-				if err != nil {
-					t.Fatalf("gateway %d: %v", g, err)
-				}
-				return msg
-			}
-			if msg, ok := next().(*pgproto3.CopyInResponse); !ok {
-				t.Fatalf("gateway %d: got %T, want CopyInResponse", g, msg)
-			}
-			// The running COPY waits for data until the cancel arrives.
-			if err := pc.CancelRequest(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if msg, ok := next().(*pgproto3.ErrorResponse); !ok || msg.Code != "57014" {
-				t.Fatalf("gateway %d: got %#v, want ErrorResponse 57014", g, msg)
-			}
-			if msg, ok := next().(*pgproto3.ReadyForQuery); !ok {
-				t.Fatalf("gateway %d: got %T, want ReadyForQuery", g, msg)
-			}
-			fe.Send(&pgproto3.CopyDone{})
-			if err := fe.Flush(); err != nil {
-				t.Fatal(err)
-			}
+			cancelCopy(t, conn, "pcancel")
 			if whichGateway(t, conn) != g {
 				t.Fatalf("the session moved off gateway %d", g)
 			}
@@ -439,4 +407,108 @@ func adbcString(tb testing.TB, cn adbc.Connection, sql string) string {
 		tb.Fatalf("%s over ADBC: %q, want one value", sql, out)
 	}
 	return out[0]
+}
+
+// cancelCopy starts COPY table FROM STDIN on conn (a statement that runs
+// until data or a cancel arrives), cancels it with pgx's CancelRequest and
+// checks that it ends with 57014 and the session goes on.
+func cancelCopy(tb testing.TB, conn *pgx.Conn, table string) {
+	tb.Helper()
+	ctx := context.Background()
+	mustExec(tb, conn, "CREATE TABLE "+table+" (ts timestamptz NOT NULL, v int4)")
+	pc := conn.PgConn()
+	fe := pc.Frontend()
+	fe.Send(&pgproto3.Query{String: "COPY " + table + " FROM STDIN"})
+	if err := fe.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	next := func() pgproto3.BackendMessage {
+		// The bound only keeps a missed cancel from hanging the test.
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		msg, err := pc.ReceiveMessage(rctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return msg
+	}
+	if msg, ok := next().(*pgproto3.CopyInResponse); !ok {
+		tb.Fatalf("got %T, want CopyInResponse", msg)
+	}
+	if err := pc.CancelRequest(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if msg, ok := next().(*pgproto3.ErrorResponse); !ok || msg.Code != "57014" {
+		tb.Fatalf("got %#v, want ErrorResponse 57014", msg)
+	}
+	if msg, ok := next().(*pgproto3.ReadyForQuery); !ok {
+		tb.Fatalf("got %T, want ReadyForQuery", msg)
+	}
+	fe.Send(&pgproto3.CopyDone{})
+	if err := fe.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+		tb.Fatalf("after the cancelled COPY: %d rows, %v", n, err)
+	}
+}
+
+// TestProxyGatewayTLS runs the proxy with --tls-ca in front of a gateway
+// that requires TLS and passwords: sessions and cancel requests reach it
+// over verified TLS, SCRAM runs end to end, and Flight SQL stays TLS from
+// the client to the gateway through the relay.
+func TestProxyGatewayTLS(t *testing.T) {
+	t.Parallel()
+	certs := testcert.New(t)
+	users := writeConfig(t, "users:\n  - name: alice\n    password: wonderland-secret\n")
+	tlsArgs := []string{"--tls-cert", certs.CertFile, "--tls-key", certs.KeyFile}
+	g := testserver.Start(t, testserver.Options{Args: append([]string{"--auth", "password", "--users-file", users, "--tls-required"}, tlsArgs...)})
+	px := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "proxy", "--tls-ca", certs.CAFile,
+		"--gateways", fmt.Sprintf("pg=localhost:%d,flight=localhost:%d", g.PGPort, g.FlightPort)}, tlsArgs...)})
+	ctx := t.Context()
+
+	base := fmt.Sprintf("postgres://alice:wonderland-secret@localhost:%d/openwit", px.PGPort)
+	for _, mode := range []string{"?sslmode=disable", "?sslmode=verify-full&channel_binding=disable&sslrootcert=" + certs.CAFile} {
+		conn := testserver.Connect(t, base+mode)
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT 6 * 7").Scan(&n); err != nil || n != 42 {
+			t.Errorf("%s: %d, %v", mode, n, err)
+		}
+	}
+	conn := testserver.Connect(t, base+"?sslmode=disable")
+	cancelCopy(t, conn, "ptls")
+	_, err := pgx.Connect(ctx, fmt.Sprintf("postgres://alice:wrong@localhost:%d/openwit?sslmode=disable", px.PGPort))
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "28P01" {
+		t.Errorf("a wrong password through the proxy: %v, want the gateway's 28P01", err)
+	}
+
+	// Flight SQL: TLS and Basic login end to end through the relay.
+	caPEM, err := os.ReadFile(certs.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := adbcfsql.NewDriver(memory.DefaultAllocator).NewDatabase(map[string]string{
+		adbc.OptionKeyURI:           fmt.Sprintf("grpc+tls://localhost:%d", px.FlightPort),
+		adbcfsql.OptionSSLRootCerts: string(caPEM),
+		adbc.OptionKeyUsername:      "alice",
+		adbc.OptionKeyPassword:      "wonderland-secret",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cn, err := db.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	if got := adbcString(t, cn, "SHOW openwit.query_memory_limit"); got != "2GB" {
+		t.Errorf("ADBC over TLS through the proxy: %q", got)
+	}
+	_, body := httpGet(t, px.HTTPURL()+"/metrics")
+	if v, _ := metricValue(body, `openwit_proxy_cancel_requests_total{result="forwarded"}`); v != 1 {
+		t.Errorf("forwarded cancel requests: %v, want 1", v)
+	}
 }
