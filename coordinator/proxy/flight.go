@@ -12,7 +12,7 @@ import (
 // connection reaches the same gateway.
 func (p *Proxy) serveFlight(client net.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.DialTimeout)
-	b, name, gw := p.dial(ctx, protoFlight)
+	b, name, _, gw := p.dial(ctx, protoFlight)
 	cancel()
 	if b == nil {
 		// Nothing the client can read as an error: HTTP/2 has not

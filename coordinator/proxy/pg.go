@@ -188,7 +188,7 @@ func (p *Proxy) servePG(nc net.Conn) {
 // by whole messages.
 func (p *Proxy) relayPG(client net.Conn, startup []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.DialTimeout)
-	b, name, gw := p.dial(ctx, protoPG)
+	b, name, addr, gw := p.dial(ctx, protoPG)
 	cancel()
 	if b == nil {
 		p.met.refused.WithLabelValues("pg", "no_gateway").Inc()
@@ -209,7 +209,7 @@ func (p *Proxy) relayPG(client net.Conn, startup []byte) {
 		_, _ = client.Write(fatalMessage(codeConnectionFailure, "connection to the gateway failed", "Gateway "+name+": "+err.Error()))
 		return
 	}
-	s := &pgSession{p: p, name: name, gw: gw, client: client}
+	s := &pgSession{p: p, name: name, addr: addr, gw: gw, client: client}
 	defer s.forgetKey()
 
 	var clientGone atomic.Bool
@@ -244,6 +244,7 @@ func (p *Proxy) relayPG(client net.Conn, startup []byte) {
 type pgSession struct {
 	p      *Proxy
 	name   string
+	addr   string // the gateway's PostgreSQL address, as configured
 	gw     net.Conn
 	client net.Conn
 	// lastFatal: the last message relayed was an ErrorResponse with
@@ -396,7 +397,7 @@ func (s *pgSession) rewriteKey(msg []byte) []byte {
 	if len(body) < 8 || len(body) > 4+256 || s.key != nil {
 		return msg // not a key we understand: pass it on
 	}
-	e := &cancelKey{gateway: s.name, addr: s.gw.RemoteAddr().String(), pid: binary.BigEndian.Uint32(body[:4]),
+	e := &cancelKey{gateway: s.name, addr: s.addr, pid: binary.BigEndian.Uint32(body[:4]),
 		gSecret: append([]byte(nil), body[4:]...)}
 	pid, ok := s.p.keys.add(e)
 	if !ok {

@@ -253,14 +253,15 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 type gatewayConn struct{ net.Conn }
 
 // dial connects to a gateway for protocol proto, trying the picked
-// gateways in turn; a gateway that refuses is marked down. It returns nil
-// when no gateway is up.
-func (p *Proxy) dial(ctx context.Context, proto int) (*backend, string, net.Conn) {
+// gateways in turn; a gateway that refuses is marked down. It returns the
+// gateway, its name, the address dialled (as configured, so TLS verifies
+// the configured host) and the connection; nil when no gateway is up.
+func (p *Proxy) dial(ctx context.Context, proto int) (*backend, string, string, net.Conn) {
 	tried := make(map[*backend]bool)
 	for {
 		b, addr := p.pool.pick(proto, tried)
 		if b == nil {
-			return nil, "", nil
+			return nil, "", "", nil
 		}
 		tried[b] = true
 		d := net.Dialer{Timeout: p.cfg.DialTimeout}
@@ -275,8 +276,8 @@ func (p *Proxy) dial(ctx context.Context, proto int) (*backend, string, net.Conn
 		gc := gatewayConn{c}
 		if !p.track(gc) {
 			c.Close()
-			return nil, "", nil
+			return nil, "", "", nil
 		}
-		return b, p.pool.name(b), gc
+		return b, p.pool.name(b), addr, gc
 	}
 }
