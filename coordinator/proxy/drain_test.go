@@ -176,15 +176,28 @@ func TestDrainReweightShutdown(t *testing.T) {
 		t.Errorf("40 connections with weights 1:3: %v", got)
 	}
 
-	// Shutdown ends an idle session with FATAL 57P01.
+	// With no gateway listed a new client gets FATAL 57P03; an open
+	// session is not touched.
 	last, _ := open()
+	d.set()
+	eventually(t, "every gateway removed", func() bool {
+		p.pool.mu.Lock()
+		defer p.pool.mu.Unlock()
+		return len(p.pool.byName) == 0
+	})
+	_, err = pgx.Connect(ctx, dsn)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57P03" || pe.Severity != "FATAL" {
+		t.Errorf("connection with no gateway: %v, want FATAL 57P03", err)
+	}
+
+	// Shutdown ends an idle session with FATAL 57P01.
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := p.Shutdown(sctx); err != nil {
 		t.Fatal(err)
 	}
 	_, err = last.Exec(ctx, "SELECT 1")
-	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57P01" {
 		t.Errorf("session after the proxy's shutdown: %v, want FATAL 57P01", err)
 	}
