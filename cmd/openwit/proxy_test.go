@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -200,6 +201,19 @@ func TestProxy(t *testing.T) {
 		}
 		if _, e, err = psql(tpx.PGPort, "sslmode=disable", "-c", "SELECT 1"); err == nil || !strings.Contains(e, "requires TLS") {
 			t.Errorf("psql without TLS through a --tls-required proxy: %q %v", e, err)
+		}
+		// Direct TLS (sslnegotiation=direct), with and without ALPN.
+		conn := testserver.Connect(t, fmt.Sprintf("postgres://openwit@localhost:%d/openwit?sslmode=verify-full&sslnegotiation=direct&sslrootcert=%s", tpx.PGPort, certs.CAFile))
+		whichGateway(t, conn)
+		tc, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", tpx.PGPort), &tls.Config{RootCAs: certs.Pool, ServerName: "localhost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = tc.SetDeadline(time.Now().Add(30 * time.Second))
+		b, err := io.ReadAll(tc)
+		tc.Close()
+		if err != nil || !strings.Contains(string(b), "08P01") || !strings.Contains(string(b), "without ALPN") {
+			t.Errorf("direct TLS without ALPN: %q %v, want FATAL 08P01", b, err)
 		}
 	})
 

@@ -45,8 +45,12 @@
 //     the client travels in that TLS session. Without one it answers 'N'.
 //     GSSENCRequest is answered 'N'. Each may come once and neither after
 //     TLS (FATAL 08P01). With TLSRequired a StartupMessage over plain TCP
-//     gets FATAL 28000. Direct TLS (PostgreSQL 17's sslnegotiation=direct)
-//     is not supported.
+//     gets FATAL 28000.
+//   - Direct TLS (PostgreSQL 17's sslnegotiation=direct): with a
+//     certificate, a connection whose first byte is a TLS handshake record
+//     (0x16; no valid startup packet starts with it) gets the TLS
+//     handshake at once; the client must negotiate the ALPN protocol
+//     "postgresql" (else FATAL 08P01, sent inside TLS).
 //   - StartupMessage: protocol 3.x with a well-formed parameter list (else
 //     FATAL 08P01, as PostgreSQL words it). The proxy picks a gateway,
 //     connects (plain TCP, or with GatewayTLS an SSLRequest and a verified

@@ -40,6 +40,27 @@ const (
 	codeInvalidAuthorization = "28000"
 )
 
+// alpnProtocol is PostgreSQL's ALPN protocol name, required for direct TLS.
+const alpnProtocol = "postgresql"
+
+// tlsHandshakeRecord is the first byte of a TLS ClientHello record.
+const tlsHandshakeRecord = 0x16
+
+// replayConn returns pending bytes before reading from Conn.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (r *replayConn) Read(b []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(b, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	return r.Conn.Read(b)
+}
+
 // startupError is a FATAL the proxy sends during the startup phase.
 type startupError struct{ code, msg string }
 
@@ -115,6 +136,30 @@ func (p *Proxy) servePG(nc net.Conn) {
 		p.met.refused.WithLabelValues("pg", reason).Inc()
 		_, _ = client.Write(fatalMessage(code, msg, ""))
 	}
+	if p.cfg.TLS != nil {
+		// Direct TLS (PostgreSQL 17's sslnegotiation=direct): a TLS
+		// handshake record where a startup packet would start (no valid
+		// one starts with 0x16). Anything else is replayed.
+		var first [1]byte
+		if _, err := io.ReadFull(nc, first[:]); err != nil {
+			return
+		}
+		rc := &replayConn{Conn: nc, pending: first[:]}
+		client = rc
+		if first[0] == tlsHandshakeRecord {
+			tc := tls.Server(rc, p.cfg.TLS)
+			if err := tc.Handshake(); err != nil {
+				p.met.refused.WithLabelValues("pg", "tls_handshake").Inc()
+				p.log.Debug("proxy tls handshake failed", "err", err, "direct", true)
+				return
+			}
+			client, secure, sslDone = tc, true, true
+			if tc.ConnectionState().NegotiatedProtocol != alpnProtocol {
+				refuse("startup", codeProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension")
+				return
+			}
+		}
+	}
 	for {
 		body, err := readStartupPacket(client)
 		if err != nil {
@@ -136,10 +181,10 @@ func (p *Proxy) servePG(nc net.Conn) {
 			if code == sslRequestCode {
 				sslDone = true
 				if p.cfg.TLS != nil {
-					if _, err := nc.Write([]byte{'S'}); err != nil {
+					if _, err := client.Write([]byte{'S'}); err != nil {
 						return
 					}
-					tc := tls.Server(nc, p.cfg.TLS)
+					tc := tls.Server(client, p.cfg.TLS)
 					if err := tc.Handshake(); err != nil {
 						p.met.refused.WithLabelValues("pg", "tls_handshake").Inc()
 						p.log.Debug("proxy tls handshake failed", "err", err)
@@ -151,7 +196,7 @@ func (p *Proxy) servePG(nc net.Conn) {
 			} else {
 				gssDone = true
 			}
-			if _, err := nc.Write([]byte{'N'}); err != nil {
+			if _, err := client.Write([]byte{'N'}); err != nil {
 				return
 			}
 			continue

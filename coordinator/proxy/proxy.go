@@ -107,6 +107,10 @@ func New(cfg Config) (*Proxy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.TLS != nil && len(cfg.TLS.NextProtos) == 0 {
+		cfg.TLS = cfg.TLS.Clone()
+		cfg.TLS.NextProtos = []string{alpnProtocol} // for direct TLS
+	}
 	met, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("register proxy metrics: %w", err)
