@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"openwit/coordinator/proxy"
 	"openwit/internal/node"
 	"openwit/version"
 )
@@ -65,7 +66,11 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node) or search (a search worker)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) or proxy (alone; routes clients to --gateways)")
+	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
+		cfg.Gateways, err = proxy.ParseGateways(v)
+		return err
+	})
 	fs.StringVar(&cfg.SearchAddr, "search-addr", cfg.SearchAddr, "search service listen address (default "+node.DefaultSearchAddr+" for --roles search; with all, off unless set)")
 	fs.Func("search-workers", "comma-separated host:port list of the search workers a coordinator distributes fragments to", func(v string) error {
 		cfg.SearchWorkers = nil

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"openwit/coordinator/proxy"
 	"openwit/gateway/auth"
 	"openwit/planner/pgtypes"
 )
@@ -24,8 +25,8 @@ type Config struct {
 	FlightAddr string `yaml:"flight_addr"`
 	HTTPAddr   string `yaml:"http_addr"`
 	// Roles is a comma-separated list of the roles to run (see Roles):
-	// "all" (the default), "gateway,coordinator" (a front node) or
-	// "search" (a search worker).
+	// "all" (the default), "gateway,coordinator" (a front node),
+	// "search" (a search worker) or "proxy" (alone; not part of "all").
 	Roles string `yaml:"roles"`
 	// SearchAddr is where the search service listens (Arrow Flight,
 	// internal traffic). A search worker defaults to DefaultSearchAddr;
@@ -34,6 +35,9 @@ type Config struct {
 	// SearchWorkers are the search workers (host:port) a coordinator
 	// sends fragments over Parquet files to; empty runs them in process.
 	SearchWorkers []string `yaml:"search_workers"`
+	// Gateways are the gateways a proxy (--roles proxy) spreads clients
+	// over by weighted round-robin (--gateways "pg=H:P,flight=H:P,weight=N;...").
+	Gateways []proxy.Gateway `yaml:"gateways"`
 	// Catalog is the catalog URL: sqlite:PATH (default DATA_DIR/catalog.db)
 	// or postgres://...
 	Catalog string `yaml:"catalog"`
@@ -116,6 +120,9 @@ const (
 	RoleIngest      = "ingest"
 	RoleStorage     = "storage"
 	RoleSearch      = "search"
+	// RoleProxy routes clients to gateways; it runs alone and is not part
+	// of "all" (a proxy in front of its own gateway would route to itself).
+	RoleProxy = "proxy"
 )
 
 // Roles is the set of roles a process runs.
@@ -131,15 +138,17 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleProxy:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, proxy)", name)
 		}
 	}
 	switch {
 	case len(r) == 0:
 		r[RoleAll] = true
+	case r[RoleProxy] && len(r) > 1:
+		return nil, errors.New("--roles: proxy runs alone (it listens on --pg-addr and --flight-addr in front of the gateways)")
 	case r[RoleAll] && len(r) > 1:
 		return nil, errors.New(`--roles: "all" already names every role`)
 	}
@@ -274,6 +283,9 @@ func (c *Config) Validate() error {
 		}
 		c.SearchWorkers[i] = w
 	}
+	if err := c.validateGateways(roles); err != nil {
+		return err
+	}
 	if len(c.SearchWorkers) > 0 && !roles[RoleCoordinator] {
 		return fmt.Errorf("--search-workers is for a coordinator; --roles %q runs none", c.Roles)
 	}
@@ -326,6 +338,22 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)
 	}
 	return nil
+}
+
+// validateGateways checks --gateways against the roles.
+func (c *Config) validateGateways(roles Roles) error {
+	switch {
+	case roles[RoleProxy] && len(c.Gateways) == 0:
+		return errors.New("--roles proxy needs gateways (--gateways pg=HOST:PORT,flight=HOST:PORT,weight=N;...)")
+	case !roles[RoleProxy] && len(c.Gateways) > 0:
+		return fmt.Errorf("--gateways is for a proxy; --roles %q runs none", c.Roles)
+	}
+	for i := range c.Gateways {
+		if err := c.Gateways[i].Normalize(); err != nil {
+			return fmt.Errorf("--gateways: %w", err)
+		}
+	}
+	return proxy.CheckGateways(c.Gateways)
 }
 
 func isLoopback(addr string) bool {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"openwit/coordinator/proxy"
 )
 
 func TestParseRoles(t *testing.T) {
@@ -26,7 +28,10 @@ func TestParseRoles(t *testing.T) {
 		{"coordinator", false, false, "gateway and coordinator"},
 		{"ingest", false, false, "gateway and coordinator"},
 		{"all,search", false, false, "already names every role"},
-		{"proxy", false, false, `unknown role "proxy"`},
+		{"proxy", false, false, ""},
+		{"proxy,search", false, false, "proxy runs alone"},
+		{"all,proxy", false, false, "proxy runs alone"},
+		{"router", false, false, `unknown role "router"`},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -42,6 +47,9 @@ func TestParseRoles(t *testing.T) {
 			}
 			if r.Front() != c.front || r[RoleSearch] != c.search {
 				t.Fatalf("front %v search %v, want %v %v", r.Front(), r[RoleSearch], c.front, c.search)
+			}
+			if r[RoleProxy] != (c.in == "proxy") {
+				t.Fatalf("proxy role %v for %q (all does not include it)", r[RoleProxy], c.in)
 			}
 			if r.Front() && (!r[RoleIngest] || !r[RoleStorage] || !r[RoleCoordinator]) {
 				t.Fatalf("a front node runs every front role: %v", r)
@@ -78,6 +86,17 @@ func TestValidateRoles(t *testing.T) {
 		"bad worker address":           func(c *Config) { c.SearchWorkers = []string{"nohost"} },
 		"workers on a search worker":   func(c *Config) { c.Roles = "search"; c.SearchWorkers = []string{"127.0.0.1:1"} },
 		"bad role":                     func(c *Config) { c.Roles = "gateway,proxy" },
+		"proxy without gateways":       func(c *Config) { c.Roles = "proxy" },
+		"gateways without the proxy":   func(c *Config) { c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1"}} },
+		"gateway without addresses":    func(c *Config) { c.Roles = "proxy"; c.Gateways = []proxy.Gateway{{Name: "a"}} },
+		"gateway weight too large": func(c *Config) {
+			c.Roles = "proxy"
+			c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1", Weight: proxy.MaxWeight + 1}}
+		},
+		"duplicate gateways": func(c *Config) {
+			c.Roles = "proxy"
+			c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1"}, {PGAddr: "127.0.0.1:1"}}
+		},
 	}
 	for name, mod := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -117,6 +136,28 @@ func TestLoadFileRoles(t *testing.T) {
 	}
 	if err := w.Validate(); err != nil || w.SearchAddr != "127.0.0.1:9003" {
 		t.Fatalf("%v, search addr %q", err, w.SearchAddr)
+	}
+}
+
+func TestLoadFileGateways(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "proxy.yaml")
+	text := "roles: proxy\ngateways:\n  - pg: 127.0.0.1:5433\n    flight: 127.0.0.1:8815\n    weight: 3\n  - name: b\n    pg: 127.0.0.1:5434\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := []proxy.Gateway{
+		{Name: "127.0.0.1:5433", PGAddr: "127.0.0.1:5433", FlightAddr: "127.0.0.1:8815", Weight: 3},
+		{Name: "b", PGAddr: "127.0.0.1:5434", Weight: 1},
+	}
+	if !slices.Equal(c.Gateways, want) {
+		t.Fatalf("gateways %+v, want %+v", c.Gateways, want)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"openwit/coordinator/proxy"
 	"openwit/gateway"
 	"openwit/gateway/flightsql"
 	"openwit/gateway/pgwire"
@@ -56,6 +57,7 @@ type Node struct {
 	search    *search.Server // the search service, when this process runs it
 	srchLn    net.Listener
 	client    *search.Client // the coordinator's client of the search workers
+	proxy     *proxy.Proxy   // --roles proxy
 	http      *http.Server
 	httpLn    net.Listener
 	lock      *os.File
@@ -102,6 +104,16 @@ func (n *Node) start(ctx context.Context) (err error) {
 
 	if err := n.startHTTP(); err != nil {
 		return err
+	}
+	if roles[RoleProxy] {
+		// A proxy holds no data: no data dir, object store or catalog.
+		if err := n.startProxy(ctx); err != nil {
+			return err
+		}
+		n.ready.Store(true)
+		log.Info("openwit ready", "version", version.Version, "roles", cfg.Roles, "http_addr", n.httpLn.Addr().String(),
+			"pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(), "gateways", len(cfg.Gateways), "tls", cfg.TLSCert != "")
+		return nil
 	}
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
@@ -217,6 +229,38 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	return nil
 }
 
+// startProxy starts the proxy role: PostgreSQL wire and Flight SQL
+// listeners routing to the configured gateways (coordinator/proxy).
+func (n *Node) startProxy(ctx context.Context) (err error) {
+	cfg := proxy.DefaultConfig()
+	cfg.Backends = proxy.Static(n.cfg.Gateways)
+	cfg.TLS, cfg.TLSRequired = n.sec.tls, n.cfg.TLSRequired
+	cfg.GatewayTLS = n.sec.searchClient // with --tls-ca: TLS to the gateways, verified against it
+	cfg.Logger, cfg.Registerer = n.log, n.reg
+	cfg.MaxMessageSize = n.cfg.MaxMessageSize
+	if n.proxy, err = proxy.New(cfg); err != nil {
+		return err
+	}
+	if n.pgLn, err = net.Listen("tcp", n.cfg.PGAddr); err != nil {
+		return fmt.Errorf("listen on --pg-addr: %w", err)
+	}
+	if n.fsqlLn, err = net.Listen("tcp", n.cfg.FlightAddr); err != nil {
+		return fmt.Errorf("listen on --flight-addr: %w", err)
+	}
+	n.proxy.Start(ctx)
+	go func() {
+		if err := n.proxy.ServePG(n.pgLn); err != nil {
+			n.errc <- err
+		}
+	}()
+	go func() {
+		if err := n.proxy.ServeFlight(n.fsqlLn); err != nil {
+			n.errc <- err
+		}
+	}()
+	return nil
+}
+
 // engineMemoryLimit is --query-memory-limit as planner.Config wants it:
 // -1 for no limit.
 func (n *Node) engineMemoryLimit() int64 {
@@ -308,6 +352,11 @@ func (n *Node) closeAll(ctx context.Context) error {
 		}
 	} else if n.pgLn != nil {
 		n.pgLn.Close()
+	}
+	if n.proxy != nil {
+		if err := n.proxy.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop proxy: %w", err))
+		}
 	}
 	if n.flight != nil {
 		if err := n.flight.Shutdown(ctx); err != nil {
