@@ -52,6 +52,10 @@ type Config struct {
 	// holds that many records.
 	CommitInterval time.Duration
 	CommitRecords  int
+	// SessionTimeout is how long the group waits for a silent member (a
+	// crashed node) before giving its partitions to others; 0 is Kafka's
+	// default (45s).
+	SessionTimeout time.Duration
 
 	Catalog    catalog.Catalog
 	Bucket     objstore.Bucket

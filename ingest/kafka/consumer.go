@@ -119,6 +119,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		kgo.OnPartitionsRevoked(c.revoked),
 		kgo.OnPartitionsLost(c.lost),
 	}
+	if st := c.cfg.SessionTimeout; st > 0 {
+		opts = append(opts, kgo.SessionTimeout(st), kgo.HeartbeatInterval(st/4))
+	}
 	cl, err := kgo.NewClient(append(opts, c.cfg.ClientOptions...)...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
