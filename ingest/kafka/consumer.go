@@ -115,6 +115,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(time.Second),
+		// The client buffers one fetch per broker while we publish: make
+		// it big enough to keep the partitions busy.
+		kgo.FetchMaxPartitionBytes(8 << 20),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
 		kgo.OnPartitionsRevoked(c.revoked),
 		kgo.OnPartitionsLost(c.lost),
