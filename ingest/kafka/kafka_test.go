@@ -294,3 +294,27 @@ func FuzzScanObject(f *testing.F) {
 		_ = fields
 	})
 }
+
+func TestUnknownFieldPolicy(t *testing.T) {
+	t.Parallel()
+	tbl := &catalog.Table{Name: "t", Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}, {Name: "v", Type: "int8", NotNull: true}},
+		TimeColumn: "ts", ShardDuration: time.Hour}
+	rec := []byte(`{"ts":1717000000,"v":1,"extra":{"x":1}}`)
+	reject, err := newConverter(tbl, PolicyReject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reject.convert(rec); err == nil || !strings.Contains(err.Error(), `unknown field "extra"`) {
+		t.Errorf("reject: err = %v", err)
+	}
+	ignore, err := newConverter(tbl, PolicyIgnore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ignore.convert(rec); err != nil || ignore.vals[1].i != 1 {
+		t.Errorf("ignore: err = %v, v = %+v", err, ignore.vals[1])
+	}
+	if _, err := ignore.convert([]byte(`{"ts":1717000000}`)); err == nil || !strings.Contains(err.Error(), `column "v" is NOT NULL`) {
+		t.Errorf("missing NOT NULL column: err = %v", err)
+	}
+}
