@@ -29,4 +29,12 @@
 //     skips parts whose LSN is at or below their shard's checkpoint, so a
 //     crash between publish and truncation never duplicates rows.
 //   - The WAL is truncated below the smallest LSN still buffered anywhere.
+//
+// # Files published elsewhere
+//
+// Queries see the files the ingester knows: its own, those added with
+// AddFiles (this node's Kafka consumer, which bypasses the WAL: see
+// ingest/kafka), and, with Config.RefreshInterval (set when the catalog is
+// a shared PostgreSQL), the tables and files other nodes published, loaded
+// by Refresh. File ids are deduplicated.
 package ingest

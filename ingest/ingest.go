@@ -39,6 +39,10 @@ type Config struct {
 	FlushRows  int64
 	FlushBytes int64
 	FlushAge   time.Duration
+	// RefreshInterval, when positive, is how often the background loop
+	// loads tables and files that other nodes (or Kafka consumers) put in a
+	// shared catalog (see Refresh).
+	RefreshInterval time.Duration
 }
 
 // DefaultConfig returns the flush thresholds used by `openwit serve`.
@@ -83,10 +87,20 @@ type shardBuf struct {
 }
 
 type tableState struct {
-	table  *catalog.Table
-	schema *arrow.Schema
-	files  []*catalog.File
-	shards map[int64]*shardBuf
+	table   *catalog.Table
+	schema  *arrow.Schema
+	files   []*catalog.File
+	fileIDs map[string]bool // ids of files
+	shards  map[int64]*shardBuf
+}
+
+// addFile appends f unless it is known. The caller holds in.mu.
+func (ts *tableState) addFile(f *catalog.File) {
+	if ts.fileIDs[f.ID] {
+		return
+	}
+	ts.fileIDs[f.ID] = true
+	ts.files = append(ts.files, f)
 }
 
 // New loads the tables from the catalog and replays the WAL into buffers.
@@ -151,14 +165,74 @@ func (in *Ingester) addTable(ctx context.Context, t *catalog.Table) error {
 	if err != nil {
 		return fmt.Errorf("list files of %s: %w", t.Name, err)
 	}
+	ts := &tableState{table: t, schema: schema, fileIDs: map[string]bool{}, shards: map[int64]*shardBuf{}}
+	for _, f := range files {
+		ts.addFile(f)
+	}
 	in.mu.Lock()
-	in.tables[t.ID] = &tableState{table: t, schema: schema, files: files, shards: map[int64]*shardBuf{}}
+	if in.tables[t.ID] == nil { // known ones keep their buffers
+		in.tables[t.ID] = ts
+	}
 	in.mu.Unlock()
 	return nil
 }
 
-// AddTable makes a newly created table known to the ingester.
-func (in *Ingester) AddTable(ctx context.Context, t *catalog.Table) error { return in.addTable(ctx, t) }
+// AddTable makes a newly created table known to the ingester; a table it
+// knows already is left as it is.
+func (in *Ingester) AddTable(ctx context.Context, t *catalog.Table) error {
+	in.mu.Lock()
+	known := in.tables[t.ID] != nil
+	in.mu.Unlock()
+	if known {
+		return nil
+	}
+	return in.addTable(ctx, t)
+}
+
+// AddFiles makes files published by someone else (a Kafka consumer of
+// this node) visible to queries at once. Files already known and tables
+// not known are skipped.
+func (in *Ingester) AddFiles(tableID int64, files []*catalog.File) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[tableID]
+	if ts == nil {
+		return
+	}
+	for _, f := range files {
+		ts.addFile(f)
+	}
+}
+
+// Refresh loads what other nodes sharing the catalog created: tables this
+// ingester does not know, and files of known tables it has not seen.
+// Tables dropped elsewhere stay until this node is told (DropTable).
+func (in *Ingester) Refresh(ctx context.Context) error {
+	tables, err := in.cfg.Catalog.ListTables(ctx)
+	if err != nil {
+		return fmt.Errorf("refresh: list tables: %w", err)
+	}
+	for _, t := range tables {
+		in.mu.Lock()
+		known := in.tables[t.ID] != nil
+		in.mu.Unlock()
+		if !known {
+			if err := in.addTable(ctx, t); err != nil {
+				return fmt.Errorf("refresh: %w", err)
+			}
+			continue
+		}
+		files, err := in.cfg.Catalog.ListFiles(ctx, t.ID)
+		if errors.Is(err, catalog.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("refresh: %w", err)
+		}
+		in.AddFiles(t.ID, files)
+	}
+	return nil
+}
 
 // DropTable forgets a dropped table and releases its buffers.
 func (in *Ingester) DropTable(tableID int64) {
@@ -358,10 +432,20 @@ func (in *Ingester) Start() {
 		defer close(in.done)
 		tick := time.NewTicker(flushTick(in.cfg.FlushAge))
 		defer tick.Stop()
+		var refresh <-chan time.Time
+		if in.cfg.RefreshInterval > 0 {
+			rt := time.NewTicker(in.cfg.RefreshInterval)
+			defer rt.Stop()
+			refresh = rt.C
+		}
 		for {
 			select {
 			case <-in.stop:
 				return
+			case <-refresh:
+				if err := in.Refresh(context.Background()); err != nil {
+					in.log.Warn("catalog refresh failed; will retry", "err", err)
+				}
 			case <-tick.C:
 				if err := in.flush(context.Background(), false); err != nil {
 					in.log.Warn("flush failed; will retry", "err", err)
@@ -452,7 +536,7 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	}
 	in.mu.Lock()
 	if f != nil {
-		j.ts.files = append(j.ts.files, f)
+		j.ts.addFile(f)
 	}
 	frozen := j.sb.frozen
 	j.sb.frozen = nil

@@ -6,6 +6,9 @@
 //
 // A file id is t<table>-s<shard>-l<max LSN>: derived from the rows it holds,
 // so a retried publish names the same object and the same catalog row.
+// Files from Kafka (ingest/kafka) are named by the records they hold
+// instead: t<table>-s<shard>-k<hash of group and topic>-p<partition>-o<first
+// offset>-<next offset>, published with catalog.PublishFilesAt.
 // Publisher uploads first (an atomic put) and then publishes in the catalog;
 // an object that was uploaded but never published is an orphan no query can
 // see (garbage collection of orphans comes with compaction).

@@ -97,6 +97,7 @@ func serve(args []string) int {
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
+	node.KafkaFlags(fs, &cfg.Kafka)
 	// A config file is applied first; flags given on the command line win.
 	for i, a := range args {
 		if a == "--config" || a == "-config" {

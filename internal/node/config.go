@@ -91,6 +91,8 @@ type Config struct {
 	// may hold on this node, with a unit ("2GB", "512MB"); "0" means no
 	// limit. Sessions change theirs with SET openwit.query_memory_limit.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// Kafka configures Kafka ingest (kafka.go).
+	Kafka KafkaConfig `yaml:"kafka"`
 }
 
 // QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
@@ -332,6 +334,9 @@ func (c *Config) Validate() error {
 		return errors.New("flush thresholds must be positive")
 	}
 	if _, err := c.QueryMemoryBytes(); err != nil {
+		return err
+	}
+	if err := c.Kafka.validate(); err != nil {
 		return err
 	}
 	if c.ShardDuration < time.Minute {

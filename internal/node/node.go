@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -62,6 +63,7 @@ type Node struct {
 	httpLn    net.Listener
 	lock      *os.File
 	cacheLock *os.File
+	kafka     *kafkaRunner // Kafka ingest, when configured
 	errc      chan error
 }
 
@@ -179,11 +181,15 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
 		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat},
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
+		RefreshInterval: sharedCatalogRefresh(cfg.Catalog),
 	})
 	if err != nil {
 		return fmt.Errorf("start ingest: %w", err)
 	}
 	n.ing.Start()
+	if err := n.startKafka(); err != nil {
+		return err
+	}
 	if len(cfg.SearchWorkers) > 0 {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
@@ -259,6 +265,15 @@ func (n *Node) startProxy(ctx context.Context) (err error) {
 		}
 	}()
 	return nil
+}
+
+// sharedCatalogRefresh is how often the ingester loads tables and files
+// other nodes published: only a PostgreSQL catalog is shared.
+func sharedCatalogRefresh(url string) time.Duration {
+	if strings.HasPrefix(url, "postgres") {
+		return time.Second
+	}
+	return 0
 }
 
 // engineMemoryLimit is --query-memory-limit as planner.Config wants it:
@@ -374,6 +389,7 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.srchLn != nil {
 		n.srchLn.Close()
 	}
+	n.stopKafka(ctx) // publishes its buffers before the catalog closes
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))

@@ -30,6 +30,10 @@ var (
 	// ErrSchemaVersion: the database holds a catalog schema this binary does
 	// not know (written by a newer OpenWit, or edited by hand).
 	ErrSchemaVersion = errors.New("catalog: incompatible schema version")
+	// ErrConflict: a source offset compare-and-set failed: the stored
+	// offset is not the expected one (another consumer published that
+	// range, or a later one). Nothing was written.
+	ErrConflict = errors.New("catalog: offset conflict")
 )
 
 // Catalog is the metadata catalog: tables and the Parquet files published
@@ -67,8 +71,39 @@ type Catalog interface {
 	// A table without files has an empty, non-nil map. ErrNotFound if the
 	// table does not exist.
 	Checkpoints(ctx context.Context, tableID int64) (map[int64]uint64, error)
+	// PublishFilesAt, in ONE transaction, advances the offset of
+	// (d.Source, d.Topic, d.Partition) from d.From to d.To with a
+	// compare-and-set, and publishes every file as PublishFile does (file
+	// row, shard checkpoint). d.From is the offset the caller read from
+	// SourceOffsets (NoOffset when there was none). When the stored offset
+	// is not d.From the transaction writes nothing and returns ErrConflict,
+	// unless the stored offset is already d.To and every file is published
+	// with the same content: that is this very publish repeated after an
+	// unknown outcome, and it returns nil. files may be empty (a range of
+	// records that produced no rows). ErrNotFound if a file's table does not
+	// exist.
+	PublishFilesAt(ctx context.Context, files []*File, d OffsetDelta) error
+	// SourceOffsets returns partition -> stored offset (the next offset to
+	// read) of one source and topic; partitions never published are
+	// absent. The map is non-nil.
+	SourceOffsets(ctx context.Context, source, topic string) (map[int32]int64, error)
 	// Close releases the database handle. It is idempotent.
 	Close() error
+}
+
+// NoOffset is OffsetDelta.From when the catalog holds no offset yet for
+// the partition.
+const NoOffset int64 = -1
+
+// OffsetDelta is the checkpoint delta of one publish from a partitioned
+// log (a Kafka topic partition): the records from offset From up to but
+// not including To are in the files published with it.
+type OffsetDelta struct {
+	Source    string // who reads the log (the Kafka consumer group)
+	Topic     string
+	Partition int32
+	From      int64 // the stored offset this publish follows, or NoOffset
+	To        int64 // the next offset to read once published; > From, >= 0
 }
 
 // Table is a table definition.
@@ -221,6 +256,19 @@ func validateFile(f *File) error {
 		return fmt.Errorf("file %q: negative rows or bytes: %w", f.ID, ErrInvalid)
 	case f.MaxLSN > math.MaxInt64:
 		return fmt.Errorf("file %q: max lsn %d above 2^63-1: %w", f.ID, f.MaxLSN, ErrInvalid)
+	}
+	return nil
+}
+
+func validateDelta(d OffsetDelta) error {
+	switch {
+	case d.Source == "" || d.Topic == "":
+		return fmt.Errorf("offset delta: empty source or topic: %w", ErrInvalid)
+	case d.Partition < 0:
+		return fmt.Errorf("offset delta: partition %d: %w", d.Partition, ErrInvalid)
+	case d.From < NoOffset || d.To < 0 || d.To <= d.From:
+		return fmt.Errorf("offset delta %s/%s/%d: from %d to %d: want NoOffset or >= 0, and from < to: %w",
+			d.Source, d.Topic, d.Partition, d.From, d.To, ErrInvalid)
 	}
 	return nil
 }

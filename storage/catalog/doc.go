@@ -32,6 +32,20 @@
 //     a publish that returned survives power loss; PostgreSQL is as durable
 //     as its synchronous_commit setting.
 //
+// # Publishing at a log offset (Kafka)
+//
+// PublishFilesAt publishes the files built from one range of a partitioned
+// log (records From..To-1 of a Kafka topic partition) and, in the same
+// transaction, advances the source's stored offset with a compare-and-set
+// from From to To (docs/design/009-kafka-exactly-once.md). The stored
+// offset is the next offset to read, keyed by (source, topic, partition);
+// source is the Kafka consumer group. If the stored offset is not From,
+// another consumer has published that range or a later one: nothing is
+// written and the caller gets ErrConflict (it drops its buffer and seeks
+// to SourceOffsets). A publish repeated after an unknown outcome finds the
+// offset at To and its own files, and returns nil. Offsets are not
+// removed by DropTable (they belong to the source, not to a table).
+//
 // # Tables
 //
 // CreateTable assigns an ID that is never reused, even after the table is
@@ -95,6 +109,14 @@
 //	  shard_start_us  BIGINT
 //	  max_lsn         BIGINT  CHECK (>= 0)
 //	  PRIMARY KEY (table_id, shard_start_us)
+//
+//	openwit_source_offsets
+//	  source          TEXT (bytewise)   the Kafka consumer group
+//	  topic           TEXT (bytewise)
+//	  partition_id    INTEGER  CHECK (>= 0)
+//	  next_offset     BIGINT   CHECK (>= 0)  next offset to read
+//	  updated_at_us   BIGINT
+//	  PRIMARY KEY (source, topic, partition_id)
 //
 // Foreign keys have no ON DELETE action: DropTable deletes children
 // explicitly, and a stray child row makes the parent delete fail rather

@@ -91,6 +91,20 @@ func migrations() []migration {
 )`,
 			},
 		},
+		{
+			version: 2,
+			name:    "source offsets",
+			stmts: []string{
+				`CREATE TABLE openwit_source_offsets (
+	source        {{key}} NOT NULL,
+	topic         {{key}} NOT NULL,
+	partition_id  INTEGER NOT NULL CHECK (partition_id >= 0),
+	next_offset   BIGINT NOT NULL CHECK (next_offset >= 0),
+	updated_at_us BIGINT NOT NULL,
+	PRIMARY KEY (source, topic, partition_id)
+)`,
+			},
+		},
 	}
 }
 

@@ -253,41 +253,158 @@ func (s *store) PublishFile(ctx context.Context, f *File) error {
 		created = time.Now()
 	}
 	err := s.run(ctx, txIdempotent, func(q querier) error {
-		// The share lock makes a concurrent DropTable wait for this
-		// transaction, or this one see the table gone.
-		if err := tableExists(ctx, q, f.TableID, s.d.lockShare); err != nil {
-			return err
-		}
-		n, err := q.exec(ctx, `INSERT INTO openwit_files (`+fileColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (id) DO NOTHING`,
-			f.ID, f.TableID, f.Shard, f.Path, f.MinTime, f.MaxTime, f.Rows, f.Bytes, int64(f.MaxLSN), micros(created))
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			old, err := scanFile(q.queryRow(ctx, `SELECT `+fileColumns+` FROM openwit_files WHERE id = $1`, f.ID))
-			if err != nil {
-				return fmt.Errorf("read existing file: %w", err)
-			}
-			if !sameContent(old, f) {
-				return fmt.Errorf("published with different content (table %d, path %q): %w", old.TableID, old.Path, ErrExists)
-			}
-			// Already published: its checkpoint was raised in the same
-			// transaction that inserted it.
-			return nil
-		}
-		_, err = q.exec(ctx, `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn)
-VALUES ($1, $2, $3)
-ON CONFLICT (table_id, shard_start_us) DO UPDATE SET max_lsn =
-	CASE WHEN excluded.max_lsn > openwit_checkpoints.max_lsn THEN excluded.max_lsn ELSE openwit_checkpoints.max_lsn END`,
-			f.TableID, f.Shard, int64(f.MaxLSN))
+		_, err := s.insertFile(ctx, q, f, created)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("publish file %q: %w", f.ID, err)
 	}
 	return nil
+}
+
+// insertFile inserts the file row and raises its shard checkpoint inside
+// the transaction q. An ID already published with the same content is left
+// alone (inserted false); with different content it is ErrExists.
+func (s *store) insertFile(ctx context.Context, q querier, f *File, created time.Time) (inserted bool, err error) {
+	// The share lock makes a concurrent DropTable wait for this
+	// transaction, or this one see the table gone.
+	if err := tableExists(ctx, q, f.TableID, s.d.lockShare); err != nil {
+		return false, err
+	}
+	n, err := q.exec(ctx, `INSERT INTO openwit_files (`+fileColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (id) DO NOTHING`,
+		f.ID, f.TableID, f.Shard, f.Path, f.MinTime, f.MaxTime, f.Rows, f.Bytes, int64(f.MaxLSN), micros(created))
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		old, err := scanFile(q.queryRow(ctx, `SELECT `+fileColumns+` FROM openwit_files WHERE id = $1`, f.ID))
+		if err != nil {
+			return false, fmt.Errorf("read existing file: %w", err)
+		}
+		if !sameContent(old, f) {
+			return false, fmt.Errorf("published with different content (table %d, path %q): %w", old.TableID, old.Path, ErrExists)
+		}
+		// Already published: its checkpoint was raised in the same
+		// transaction that inserted it.
+		return false, nil
+	}
+	_, err = q.exec(ctx, `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn)
+VALUES ($1, $2, $3)
+ON CONFLICT (table_id, shard_start_us) DO UPDATE SET max_lsn =
+	CASE WHEN excluded.max_lsn > openwit_checkpoints.max_lsn THEN excluded.max_lsn ELSE openwit_checkpoints.max_lsn END`,
+		f.TableID, f.Shard, int64(f.MaxLSN))
+	return err == nil, err
+}
+
+// PublishFilesAt implements Catalog.
+func (s *store) PublishFilesAt(ctx context.Context, files []*File, d OffsetDelta) error {
+	if err := validateDelta(d); err != nil {
+		return fmt.Errorf("publish files: %w", err)
+	}
+	for _, f := range files {
+		if err := validateFile(f); err != nil {
+			return fmt.Errorf("publish files: %w", err)
+		}
+	}
+	now := time.Now()
+	err := s.run(ctx, txIdempotent, func(q querier) error {
+		// The compare-and-set comes first: its row lock (PostgreSQL) or
+		// the write lock (SQLite) orders concurrent publishers of one
+		// partition, and the loser re-reads the winner's offset.
+		var n int64
+		var err error
+		if d.From == NoOffset {
+			n, err = q.exec(ctx, `INSERT INTO openwit_source_offsets (source, topic, partition_id, next_offset, updated_at_us)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (source, topic, partition_id) DO NOTHING`, d.Source, d.Topic, d.Partition, d.To, micros(now))
+		} else {
+			n, err = q.exec(ctx, `UPDATE openwit_source_offsets SET next_offset = $4, updated_at_us = $5
+WHERE source = $1 AND topic = $2 AND partition_id = $3 AND next_offset = $6`,
+				d.Source, d.Topic, d.Partition, d.To, micros(now), d.From)
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return s.repeatedPublish(ctx, q, files, d)
+		}
+		for _, f := range files {
+			created := f.CreatedAt
+			if created.IsZero() {
+				created = now
+			}
+			inserted, err := s.insertFile(ctx, q, f, created)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				// The offset moved, so this range was never published
+				// before: a file already there belongs to another range.
+				return fmt.Errorf("file %q is already published: %w", f.ID, ErrExists)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("publish %d files at %s/%s/%d offsets %d..%d: %w", len(files), d.Source, d.Topic, d.Partition, d.From, d.To, err)
+	}
+	return nil
+}
+
+// repeatedPublish decides a failed compare-and-set: nil when the stored
+// offset is d.To and every file is published with the same content (this
+// publish, repeated after an unknown outcome), ErrConflict otherwise.
+func (s *store) repeatedPublish(ctx context.Context, q querier, files []*File, d OffsetDelta) error {
+	var cur int64
+	err := q.queryRow(ctx, `SELECT next_offset FROM openwit_source_offsets WHERE source = $1 AND topic = $2 AND partition_id = $3`,
+		d.Source, d.Topic, d.Partition).Scan(&cur)
+	if isNoRows(err) {
+		return fmt.Errorf("no stored offset, expected %d: %w", d.From, ErrConflict)
+	}
+	if err != nil {
+		return err
+	}
+	if cur != d.To {
+		return fmt.Errorf("stored offset is %d, expected %d: %w", cur, d.From, ErrConflict)
+	}
+	for _, f := range files {
+		old, err := scanFile(q.queryRow(ctx, `SELECT `+fileColumns+` FROM openwit_files WHERE id = $1`, f.ID))
+		if isNoRows(err) || (err == nil && !sameContent(old, f)) {
+			return fmt.Errorf("stored offset is already %d with other files: %w", cur, ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SourceOffsets implements Catalog.
+func (s *store) SourceOffsets(ctx context.Context, source, topic string) (map[int32]int64, error) {
+	var out map[int32]int64
+	err := s.run(ctx, txRead, func(q querier) error {
+		out = map[int32]int64{}
+		rs, err := q.query(ctx, `SELECT partition_id, next_offset FROM openwit_source_offsets WHERE source = $1 AND topic = $2`, source, topic)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var p int32
+			var o int64
+			if err := rs.Scan(&p, &o); err != nil {
+				return err
+			}
+			out[p] = o
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("source offsets %s/%s: %w", source, topic, err)
+	}
+	return out, nil
 }
 
 // ListFiles implements Catalog.

@@ -1,0 +1,125 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"openwit/storage/catalog"
+	"openwit/storage/objstore"
+	"openwit/storage/pqfile"
+)
+
+// Unknown-field policies of a topic (Topic.UnknownFields).
+const (
+	// PolicyReject sends a record with a field that is not a column to
+	// the dead-letter table.
+	PolicyReject = "reject"
+	// PolicyIgnore drops fields that are not columns.
+	PolicyIgnore = "ignore"
+)
+
+// ErrorsTable is the dead-letter table: records that cannot become rows.
+const ErrorsTable = "openwit_errors"
+
+// Topic maps one Kafka topic to a table.
+type Topic struct {
+	Name          string `yaml:"name"`
+	Table         string `yaml:"table"`          // default: the topic name
+	UnknownFields string `yaml:"unknown_fields"` // PolicyReject (default) or PolicyIgnore
+}
+
+// Sink learns about tables and files the consumer creates, so queries on
+// this node see them at once (the ingester implements it).
+type Sink interface {
+	AddTable(ctx context.Context, t *catalog.Table) error
+	AddFiles(tableID int64, files []*catalog.File)
+}
+
+// Config configures a Consumer.
+type Config struct {
+	Brokers []string
+	Group   string // consumer group; also the source id of the catalog offsets
+	Topics  []Topic
+	// CommitInterval is how often each partition's buffered records are
+	// published (files + offset in one catalog transaction): the freshness
+	// of Kafka rows. CommitRecords publishes a partition earlier once it
+	// holds that many records.
+	CommitInterval time.Duration
+	CommitRecords  int
+	// SessionTimeout is how long the group waits for a silent member (a
+	// crashed node) before giving its partitions to others; 0 is Kafka's
+	// default (45s).
+	SessionTimeout time.Duration
+
+	Catalog    catalog.Catalog
+	Bucket     objstore.Bucket
+	Writer     pqfile.WriterOptions
+	Sink       Sink // optional
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// ClientOptions are appended to the franz-go client options (tests use
+	// them for short session timeouts).
+	ClientOptions []kgo.Opt
+}
+
+// DefaultConfig returns the defaults of `openwit serve`.
+func DefaultConfig() Config {
+	return Config{Group: "openwit", CommitInterval: 5 * time.Second, CommitRecords: 500_000}
+}
+
+// Validate checks the configuration and fills defaults.
+func (c *Config) Validate() error {
+	d := DefaultConfig()
+	if len(c.Brokers) == 0 {
+		return errors.New("kafka: no brokers")
+	}
+	if len(c.Topics) == 0 {
+		return errors.New("kafka: no topics")
+	}
+	if c.Group == "" {
+		c.Group = d.Group
+	}
+	if c.CommitInterval <= 0 {
+		c.CommitInterval = d.CommitInterval
+	}
+	if c.CommitRecords <= 0 {
+		c.CommitRecords = d.CommitRecords
+	}
+	seen := map[string]bool{}
+	for i := range c.Topics {
+		t := &c.Topics[i]
+		if t.Name == "" {
+			return errors.New("kafka: a topic without a name")
+		}
+		if seen[t.Name] {
+			return fmt.Errorf("kafka: topic %q listed twice", t.Name)
+		}
+		seen[t.Name] = true
+		if t.Table == "" {
+			t.Table = t.Name
+		}
+		switch t.UnknownFields {
+		case "":
+			t.UnknownFields = PolicyReject
+		case PolicyReject, PolicyIgnore:
+		default:
+			return fmt.Errorf("kafka: topic %q: unknown_fields %q: want %s or %s", t.Name, t.UnknownFields, PolicyReject, PolicyIgnore)
+		}
+	}
+	if c.Catalog == nil || c.Bucket == nil {
+		return errors.New("kafka: catalog and object store are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Registerer == nil {
+		c.Registerer = prometheus.NewRegistry()
+	}
+	return nil
+}

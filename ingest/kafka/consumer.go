@@ -1,0 +1,579 @@
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"openwit/ingest"
+	"openwit/storage"
+	"openwit/storage/catalog"
+	"openwit/storage/pqfile"
+)
+
+// maxRawText bounds the raw text of a record kept in the dead-letter table.
+const maxRawText = 64 << 10
+
+// pollRecords is the most records one poll hands over.
+const pollRecords = 50_000
+
+// Consumer reads the configured topics in a consumer group and publishes
+// their records as Parquet files, exactly once in effect (see doc.go).
+// Run it once; it is not restartable.
+type Consumer struct {
+	cfg       Config
+	log       *slog.Logger
+	m         *metrics
+	mem       memory.Allocator
+	cl        *kgo.Client
+	topics    map[string]*topicInfo
+	errT      *catalog.Table // the dead-letter table
+	errSchema *arrow.Schema
+
+	mu    sync.Mutex // the partition states; held while processing
+	parts map[tp]*partState
+}
+
+type tp struct {
+	topic string
+	part  int32
+}
+
+type topicInfo struct {
+	cfg   Topic
+	table *catalog.Table
+	hash  string // short hash of (group, topic) for file ids
+}
+
+// bkey is one output file of a partition: a table and a time shard.
+type bkey struct {
+	table int64
+	shard int64
+}
+
+// partState is the buffer of one assigned partition.
+type partState struct {
+	tp     tp
+	info   *topicInfo
+	conv   *converter
+	stored int64 // the catalog's offset (next to read), or NoOffset
+	next   int64 // records below it are stale; -1 accepts any
+	first  int64 // offset of the first buffered record; -1: empty
+	last   int64
+	count  int // buffered records
+	since  time.Time
+	build  map[bkey]*array.RecordBuilder
+	held   map[bkey][]arrow.RecordBatch // built, not yet published
+}
+
+// New checks cfg; Run does the work.
+func New(cfg Config) (*Consumer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Consumer{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), mem: memory.DefaultAllocator,
+		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}}
+	for _, t := range cfg.Topics {
+		h := fnv.New32a()
+		h.Write([]byte(cfg.Group + "\x00" + t.Name))
+		c.topics[t.Name] = &topicInfo{cfg: t, hash: fmt.Sprintf("%08x", h.Sum32())}
+	}
+	return c, nil
+}
+
+// Run resolves the tables (waiting for them to be created), joins the
+// group and consumes until ctx is cancelled; then it publishes what it
+// holds and leaves the group.
+func (c *Consumer) Run(ctx context.Context) error {
+	if err := c.resolveTables(ctx); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(c.topics))
+	for n := range c.topics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.cfg.Brokers...),
+		kgo.ConsumerGroup(c.cfg.Group),
+		kgo.ConsumeTopics(names...),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(time.Second),
+		// The client buffers one fetch per broker while we publish: make
+		// it big enough to keep the partitions busy.
+		kgo.FetchMaxPartitionBytes(8 << 20),
+		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
+		kgo.OnPartitionsRevoked(c.revoked),
+		kgo.OnPartitionsLost(c.lost),
+	}
+	if st := c.cfg.SessionTimeout; st > 0 {
+		opts = append(opts, kgo.SessionTimeout(st), kgo.HeartbeatInterval(st/4))
+	}
+	cl, err := kgo.NewClient(append(opts, c.cfg.ClientOptions...)...)
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	c.cl = cl
+	c.log.Info("kafka consumer started", "group", c.cfg.Group, "topics", names, "commit_interval", c.cfg.CommitInterval)
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, c.untilDue())
+		fetches := cl.PollRecords(pctx, pollRecords)
+		cancel()
+		if fetches.IsClientClosed() {
+			break
+		}
+		fetches.EachError(func(topic string, part int32, err error) {
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				c.log.Warn("kafka fetch error", "topic", topic, "partition", part, "err", err)
+			}
+		})
+		c.mu.Lock()
+		fetches.EachRecord(c.add)
+		c.publish(ctx, false, nil)
+		c.mu.Unlock()
+		cl.AllowRebalance()
+	}
+	// Publish what is buffered, then leave the group (the revoke callback
+	// finds the buffers empty).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	c.publish(sctx, true, nil)
+	c.mu.Unlock()
+	cl.Close()
+	c.mu.Lock()
+	for k, ps := range c.parts {
+		ps.release()
+		delete(c.parts, k)
+	}
+	c.mu.Unlock()
+	c.m.assigned.Set(0)
+	c.m.buffered.Set(0)
+	return nil
+}
+
+// resolveTables looks the topics' tables up, waiting for missing ones,
+// and creates the dead-letter table when needed.
+func (c *Consumer) resolveTables(ctx context.Context) error {
+	for {
+		missing := ""
+		for _, ti := range c.topics {
+			if ti.table != nil {
+				continue
+			}
+			t, err := c.cfg.Catalog.GetTable(ctx, ti.cfg.Table)
+			if err != nil {
+				missing = ti.cfg.Table
+				if !errors.Is(err, catalog.ErrNotFound) {
+					c.log.Warn("kafka: read table", "table", ti.cfg.Table, "err", err)
+				}
+				continue
+			}
+			ti.table = t
+		}
+		if missing == "" {
+			break
+		}
+		c.log.Warn("kafka: waiting for the table of a topic to be created", "table", missing)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(c.cfg.CommitInterval):
+		}
+	}
+	t, err := c.cfg.Catalog.GetTable(ctx, ErrorsTable)
+	if errors.Is(err, catalog.ErrNotFound) {
+		t, err = c.cfg.Catalog.CreateTable(ctx, ErrorsTableDef())
+		if errors.Is(err, catalog.ErrExists) { // another node won
+			t, err = c.cfg.Catalog.GetTable(ctx, ErrorsTable)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("dead-letter table %s: %w", ErrorsTable, err)
+	}
+	c.errT = t
+	if c.errSchema, err = storage.ArrowSchema(t); err != nil {
+		return err
+	}
+	if c.cfg.Sink != nil {
+		if err := c.cfg.Sink.AddTable(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrorsTableDef is the definition of the dead-letter table.
+func ErrorsTableDef() *catalog.Table {
+	return &catalog.Table{
+		Name: ErrorsTable,
+		Columns: []catalog.Column{
+			{Name: "ts", Type: storage.TypeTimestampTZ, NotNull: true},
+			{Name: "topic", Type: storage.TypeText, NotNull: true},
+			{Name: "partition", Type: storage.TypeInt4, NotNull: true},
+			{Name: "offset", Type: storage.TypeInt8, NotNull: true},
+			{Name: "error", Type: storage.TypeText, NotNull: true},
+			{Name: "raw", Type: storage.TypeText},
+		},
+		TimeColumn:    "ts",
+		ShardDuration: 24 * time.Hour,
+	}
+}
+
+// untilDue is how long the next poll may wait: until the oldest buffer
+// is due, at most a commit interval.
+func (c *Consumer) untilDue() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.cfg.CommitInterval
+	for _, ps := range c.parts {
+		if ps.count > 0 {
+			d = min(d, time.Until(ps.since.Add(c.cfg.CommitInterval)))
+		}
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+// newPart makes the state of an assigned partition; stored is the
+// catalog's offset or NoOffset.
+func (c *Consumer) newPart(k tp, stored int64) (*partState, error) {
+	ti := c.topics[k.topic]
+	if ti == nil {
+		return nil, fmt.Errorf("kafka: records of unknown topic %q", k.topic)
+	}
+	conv, err := newConverter(ti.table, ti.cfg.UnknownFields)
+	if err != nil {
+		return nil, err
+	}
+	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1,
+		build: map[bkey]*array.RecordBuilder{}, held: map[bkey][]arrow.RecordBatch{}}
+	if old := c.parts[k]; old != nil {
+		old.release()
+	}
+	c.parts[k] = ps
+	c.m.assigned.Set(float64(len(c.parts)))
+	return ps, nil
+}
+
+// adjustOffsets runs when partitions are assigned: it starts each at the
+// catalog's offset, the only one that counts (Kafka's committed offset is
+// a hint used when the catalog has none).
+func (c *Consumer) adjustOffsets(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	for topic, parts := range offsets {
+		stored, err := c.cfg.Catalog.SourceOffsets(ctx, c.cfg.Group, topic)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		for p := range parts {
+			o, ok := stored[p]
+			if !ok {
+				o = catalog.NoOffset
+			} else {
+				parts[p] = kgo.NewOffset().At(o).WithEpoch(-1)
+			}
+			if _, err := c.newPart(tp{topic, p}, o); err != nil {
+				c.mu.Unlock()
+				return nil, err
+			}
+			c.log.Info("kafka partition assigned", "topic", topic, "partition", p, "catalog_offset", o)
+		}
+		c.mu.Unlock()
+	}
+	return offsets, nil
+}
+
+// revoked publishes the revoked partitions' buffers, so the next owner
+// starts where this one stopped, and forgets them.
+func (c *Consumer) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	only := map[tp]bool{}
+	for topic, parts := range revoked {
+		for _, p := range parts {
+			only[tp{topic, p}] = true
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	c.publish(pctx, true, only)
+	cancel()
+	c.drop(only)
+}
+
+// lost forgets partitions taken away without a clean revoke; their
+// buffers are dropped (Kafka still has the records).
+func (c *Consumer) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	only := map[tp]bool{}
+	for topic, parts := range lost {
+		for _, p := range parts {
+			only[tp{topic, p}] = true
+		}
+	}
+	c.drop(only)
+}
+
+func (c *Consumer) drop(only map[tp]bool) {
+	for k := range only {
+		if ps := c.parts[k]; ps != nil {
+			c.m.buffered.Sub(float64(ps.count))
+			ps.release()
+			delete(c.parts, k)
+		}
+	}
+	c.m.assigned.Set(float64(len(c.parts)))
+}
+
+// add buffers one record: a row of the topic's table, or a dead letter.
+func (c *Consumer) add(r *kgo.Record) {
+	k := tp{r.Topic, r.Partition}
+	ps := c.parts[k]
+	if ps == nil {
+		// Assigned without adjustOffsets (should not happen): read the
+		// catalog now.
+		stored, err := c.cfg.Catalog.SourceOffsets(context.Background(), c.cfg.Group, r.Topic)
+		if err != nil {
+			c.log.Warn("kafka: read offsets", "topic", r.Topic, "err", err)
+			return
+		}
+		o, ok := stored[r.Partition]
+		if !ok {
+			o = catalog.NoOffset
+		}
+		if ps, err = c.newPart(k, o); err != nil {
+			c.log.Warn("kafka: partition", "topic", r.Topic, "partition", r.Partition, "err", err)
+			return
+		}
+	}
+	if ps.next >= 0 && r.Offset < ps.next {
+		return // from before a seek
+	}
+	if ps.first < 0 {
+		ps.first, ps.since = r.Offset, time.Now()
+	}
+	ps.last, ps.next = r.Offset, r.Offset+1
+	ps.count++
+	c.m.buffered.Inc()
+	shard, err := ps.conv.convert(r.Value)
+	if err == nil {
+		b := ps.builder(c.mem, bkey{ps.info.table.ID, shard}, ps.conv.schema)
+		ps.conv.appendRow(b)
+		c.m.rows.Inc()
+		return
+	}
+	c.m.deadLetters.WithLabelValues(r.Topic).Inc()
+	ts := r.Timestamp.UnixMicro()
+	ts = min(max(ts, minTimestampTZ), maxTimestampTZ)
+	b := ps.builder(c.mem, bkey{c.errT.ID, ingest.ShardOf(c.errT, ts)}, c.errSchema)
+	b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(ts))
+	b.Field(1).(*array.StringBuilder).Append(r.Topic)
+	b.Field(2).(*array.Int32Builder).Append(r.Partition)
+	b.Field(3).(*array.Int64Builder).Append(r.Offset)
+	b.Field(4).(*array.StringBuilder).Append(err.Error())
+	raw := r.Value
+	if len(raw) > maxRawText {
+		raw = raw[:maxRawText]
+	}
+	if r.Value == nil {
+		b.Field(5).AppendNull()
+	} else {
+		b.Field(5).(*array.StringBuilder).Append(strings.ToValidUTF8(string(raw), string(utf8.RuneError)))
+	}
+}
+
+func (ps *partState) builder(mem memory.Allocator, k bkey, schema *arrow.Schema) *array.RecordBuilder {
+	b := ps.build[k]
+	if b == nil {
+		b = array.NewRecordBuilder(mem, schema)
+		ps.build[k] = b
+	}
+	return b
+}
+
+// reset drops the buffered records.
+func (ps *partState) reset() {
+	for k, rs := range ps.held {
+		for _, r := range rs {
+			r.Release()
+		}
+		delete(ps.held, k)
+	}
+	for _, b := range ps.build {
+		if b.Field(0).Len() > 0 {
+			b.NewRecordBatch().Release()
+		}
+	}
+	ps.first, ps.count = -1, 0
+}
+
+func (ps *partState) release() {
+	ps.reset()
+	for k, b := range ps.build {
+		b.Release()
+		delete(ps.build, k)
+	}
+}
+
+// publish publishes the buffers that are due (all: every non-empty one),
+// limited to only when it is not nil, in parallel, then moves Kafka's
+// committed offsets (a hint) and re-seeks partitions that lost a
+// compare-and-set. The caller holds c.mu.
+func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
+	now := time.Now()
+	var due []*partState
+	for k, ps := range c.parts {
+		if ps.count == 0 || (only != nil && !only[k]) {
+			continue
+		}
+		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval {
+			due = append(due, ps)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	results := make([]error, len(due))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, ps := range due {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			results[i] = c.publishPart(ctx, ps)
+		}()
+	}
+	wg.Wait()
+	commit := map[string]map[int32]kgo.EpochOffset{}
+	seek := map[string]map[int32]kgo.EpochOffset{}
+	for i, ps := range due {
+		err := results[i]
+		switch {
+		case err == nil:
+			c.m.publishes.WithLabelValues("ok").Inc()
+			if commit[ps.tp.topic] == nil {
+				commit[ps.tp.topic] = map[int32]kgo.EpochOffset{}
+			}
+			commit[ps.tp.topic][ps.tp.part] = kgo.EpochOffset{Epoch: -1, Offset: ps.stored}
+		case errors.Is(err, catalog.ErrConflict):
+			// Another consumer published this range (we were a zombie
+			// owner): drop ours and continue from the catalog's offset.
+			c.m.publishes.WithLabelValues("conflict").Inc()
+			c.m.buffered.Sub(float64(ps.count))
+			ps.reset()
+			stored, rerr := c.cfg.Catalog.SourceOffsets(ctx, c.cfg.Group, ps.tp.topic)
+			o, ok := stored[ps.tp.part]
+			if rerr != nil || !ok {
+				// Seek again on the next assignment; until then accept
+				// nothing older than what we had.
+				c.log.Warn("kafka: offset conflict, catalog unreadable", "topic", ps.tp.topic, "partition", ps.tp.part, "err", rerr)
+				continue
+			}
+			c.log.Info("kafka: offset conflict, seeking to the catalog's offset", "topic", ps.tp.topic, "partition", ps.tp.part, "offset", o)
+			ps.stored, ps.next = o, o
+			if seek[ps.tp.topic] == nil {
+				seek[ps.tp.topic] = map[int32]kgo.EpochOffset{}
+			}
+			seek[ps.tp.topic][ps.tp.part] = kgo.EpochOffset{Epoch: -1, Offset: o}
+		default:
+			c.m.publishes.WithLabelValues("error").Inc()
+			c.log.Warn("kafka publish failed; will retry", "topic", ps.tp.topic, "partition", ps.tp.part, "err", err)
+		}
+	}
+	if len(seek) > 0 && c.cl != nil {
+		c.cl.SetOffsets(seek)
+	}
+	if len(commit) > 0 && c.cl != nil {
+		c.cl.CommitOffsets(ctx, commit, nil)
+	}
+}
+
+// publishPart writes one partition's buffer as files (one per table and
+// shard) and publishes them with the offset delta in one catalog
+// transaction.
+func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
+	for k, b := range ps.build {
+		if b.Field(0).Len() > 0 {
+			ps.held[k] = append(ps.held[k], b.NewRecordBatch())
+		}
+	}
+	to := ps.last + 1
+	keys := make([]bkey, 0, len(ps.held))
+	for k := range ps.held {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].table < keys[j].table || (keys[i].table == keys[j].table && keys[i].shard < keys[j].shard)
+	})
+	var files []*catalog.File
+	var rows int64
+	for _, k := range keys {
+		t := ps.info.table
+		if k.table == c.errT.ID {
+			t = c.errT
+		}
+		// The id names the records it holds (first..to-1 of the
+		// partition), so two consumers racing for one range write the
+		// same object with the same rows.
+		id := fmt.Sprintf("t%d-s%d-k%s-p%d-o%d-%d", k.table, k.shard, ps.info.hash, ps.tp.part, ps.first, to)
+		f, err := c.writeFile(ctx, t, k.shard, id, ps.held[k])
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+		if k.table == ps.info.table.ID {
+			rows += f.Rows
+		}
+	}
+	d := catalog.OffsetDelta{Source: c.cfg.Group, Topic: ps.tp.topic, Partition: ps.tp.part, From: ps.stored, To: to}
+	if err := c.cfg.Catalog.PublishFilesAt(ctx, files, d); err != nil {
+		return err
+	}
+	c.m.rowsPublished.Add(float64(rows))
+	c.m.buffered.Sub(float64(ps.count))
+	ps.stored = to
+	ps.reset()
+	if c.cfg.Sink != nil {
+		byTable := map[int64][]*catalog.File{}
+		for _, f := range files {
+			byTable[f.TableID] = append(byTable[f.TableID], f)
+		}
+		for id, fs := range byTable {
+			c.cfg.Sink.AddFiles(id, fs)
+		}
+	}
+	return nil
+}
+
+// writeFile encodes batches as one Parquet file and uploads it.
+func (c *Consumer) writeFile(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
+	var buf bytes.Buffer
+	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, c.cfg.Writer)
+	if err != nil {
+		return nil, fmt.Errorf("write parquet: %w", err)
+	}
+	minT, maxT := storage.TimeRange(t, batches)
+	f := &catalog.File{ID: id, TableID: t.ID, Shard: shard, Path: storage.FileKey(t.ID, shard, id),
+		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len())}
+	if err := c.cfg.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,79 @@
+// Package kafka ingests JSON records from Kafka topics (franz-go) into
+// OpenWit tables, exactly once in effect, without the write-ahead log:
+// Kafka is the log (docs/design/009-kafka-exactly-once.md).
+//
+// # Consuming
+//
+// Every process with the ingest role and a Kafka configuration joins one
+// consumer group (Config.Group, default "openwit"); Kafka spreads the
+// topics' partitions over the members and moves them when members join or
+// leave. Each topic maps to one table (Topic.Table, default the topic's
+// name), which must exist: the consumer waits for it before joining.
+//
+// # Records
+//
+// A record's value is one JSON object. Its members are matched to columns
+// by name (exactly, else lowercased). Conversions, by column type:
+//
+//	text        string as is; numbers and nested values as their JSON text; true/false
+//	jsonb       the member's JSON text (a string keeps its quotes)
+//	int2/4/8    integer number (or a whole one such as 1e3), or a string of one; range-checked
+//	float4/8    number, or a string strconv.ParseFloat accepts (NaN, Inf)
+//	bool        true/false, or a string t/true/yes/y/on/1 or f/false/no/n/off/0
+//	numeric     number or string, rounded to the scale; overflow is an error
+//	bytea       string: \x-prefixed hex, else standard base64
+//	timestamptz, timestamp, date
+//	            a string in RFC 3339 (also with a space for T, or without a
+//	            zone: UTC), or an epoch number (or a string of digits) whose
+//	            unit follows from its magnitude |n|: below 1e11 seconds
+//	            (fractions allowed), below 1e14 milliseconds, below 1e17
+//	            microseconds, else nanoseconds. timestamptz must lie within
+//	            1970-01-01 00:00:01 .. 2038-01-19 03:14:07 UTC (the planner's
+//	            range, as for COPY).
+//
+// null and absent members are NULL. A member that is not a column is, by
+// Topic.UnknownFields, an error ("reject", the default) or dropped
+// ("ignore").
+//
+// # Dead letters
+//
+// A record that cannot become a row (not one JSON object, a value its
+// column cannot hold, a missing or unparseable time column, a NULL in a
+// NOT NULL column, an unknown member under "reject") becomes a row of the
+// table openwit_errors instead, created on first start:
+//
+//	ts         timestamptz  the record's Kafka timestamp (clamped to the timestamptz range)
+//	topic      text
+//	partition  int4
+//	offset     int8         (quote it in SQL: "offset")
+//	error      text         why
+//	raw        text         the record's value, at most 64 KiB, invalid UTF-8 replaced
+//
+// Dead letters are published with the partition's other files in the same
+// catalog transaction, so they are exactly-once too, and a bad record
+// never holds a partition up. openwit_kafka_dead_letters_total counts them
+// by topic.
+//
+// # Publishing (exactly once)
+//
+// Each assigned partition buffers its rows (per table and time shard) and
+// dead letters. Every Config.CommitInterval (or at Config.CommitRecords
+// buffered records, or when the partition is revoked, or at shutdown) the
+// buffer becomes Parquet files, uploaded to the object store, and then ONE
+// catalog transaction (catalog.PublishFilesAt) inserts the file rows and
+// moves the partition's stored offset from the one this consumer started
+// from to the offset after its last record, with a compare-and-set. If the
+// stored offset moved meanwhile (another member owned the partition and
+// published the range), the transaction writes nothing: the buffer is
+// dropped and the partition re-seeks to the stored offset. On assignment a
+// partition starts at the catalog's offset; Kafka's committed group
+// offset (committed after each publish) is only used when the catalog has
+// none. File ids name their records, t<table>-s<shard>-k<hash of group and
+// topic>-p<partition>-o<first offset>-<next offset>, so two members racing
+// for one range upload the same object with the same rows. Objects whose
+// publish lost stay unreferenced (orphans, as with the WAL path).
+//
+// Rows are visible to queries once published: freshness is the commit
+// interval. A crash loses only unpublished buffers, which are read from
+// Kafka again.
+package kafka

@@ -1,0 +1,34 @@
+package kafka
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+type metrics struct {
+	rows          prometheus.Counter
+	deadLetters   *prometheus.CounterVec
+	rowsPublished prometheus.Counter
+	publishes     *prometheus.CounterVec
+	buffered      prometheus.Gauge
+	assigned      prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
+	return &metrics{
+		rows: f.NewCounter(prometheus.CounterOpts{Name: "openwit_kafka_records_total",
+			Help: "Kafka records converted to rows (buffered; published at the next commit)."}),
+		deadLetters: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_dead_letters_total",
+			Help: "Kafka records that could not become rows and went to openwit_errors."}, []string{"topic"}),
+		rowsPublished: f.NewCounter(prometheus.CounterOpts{Name: "openwit_kafka_rows_published_total",
+			Help: "Rows from Kafka published in files (with their offsets)."}),
+		publishes: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_publishes_total",
+			Help: "Partition publishes (files + offset in one catalog transaction) by result: ok, conflict (another consumer had published the range), error."},
+			[]string{"result"}),
+		buffered: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_kafka_buffered_records",
+			Help: "Kafka records read but not yet published."}),
+		assigned: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_kafka_assigned_partitions",
+			Help: "Kafka partitions assigned to this node."}),
+	}
+}
