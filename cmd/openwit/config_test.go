@@ -178,9 +178,10 @@ func TestConfigFile(t *testing.T) {
 			if tt.yaml != "" {
 				path = writeConfig(t, fmt.Sprintf(tt.yaml, loopbackAddr(t), t.TempDir()))
 			}
+			bin := testserver.Binary(t) // built before the clock starts
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, testserver.Binary(t), "serve", "--config", path).CombinedOutput()
+			out, err := exec.CommandContext(ctx, bin, "serve", "--config", path).CombinedOutput()
 			if ctx.Err() != nil {
 				t.Fatalf("serve with a bad config did not exit within 30s\n%s", out)
 			}

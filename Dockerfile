@@ -1,0 +1,20 @@
+# The openwit binary in a small Debian image. The PostgreSQL parser
+# (libpg_query) is compiled with cgo, so the build stage needs a C compiler
+# (the golang image has one); the result links only glibc.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=1 go build -trimpath -o /out/openwit ./cmd/openwit
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/openwit /usr/local/bin/openwit
+RUN useradd --system --home /var/lib/openwit --create-home openwit
+USER openwit
+WORKDIR /var/lib/openwit
+# PostgreSQL wire, Flight SQL, HTTP (health, metrics), search service.
+EXPOSE 5433 8815 8080 8816
+ENTRYPOINT ["openwit"]
+CMD ["serve", "--data-dir", "/var/lib/openwit/data"]
