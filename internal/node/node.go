@@ -176,7 +176,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
-		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
+		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
 	}
@@ -356,4 +356,13 @@ func (n *Node) closeAll(ctx context.Context) error {
 		n.cacheLock.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// searchWorkers returns the search workers of a query: the static
+// --search-workers list.
+func (n *Node) searchWorkers() []search.Worker {
+	if len(n.cfg.SearchWorkers) == 0 {
+		return nil
+	}
+	return search.Equal(n.cfg.SearchWorkers)
 }
