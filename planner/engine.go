@@ -65,7 +65,12 @@ type Engine struct {
 	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
 	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
 	schemas sync.Map   // table id -> *arrow.Schema
+	running atomic.Int64
 }
+
+// Running returns how many vectorized scans (the distributed part of
+// queries) run now: the query concurrency a coordinator gossips.
+func (e *Engine) Running() int { return int(e.running.Load()) }
 
 var layoutsOnce sync.Once
 

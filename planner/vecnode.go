@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -197,7 +198,13 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 		snap.Release()
 		return nil, nil, err
 	}
-	return op, func() { done(); snap.Release() }, nil
+	v.eng.running.Add(1)
+	var once sync.Once
+	return op, func() {
+		once.Do(func() { v.eng.running.Add(-1) })
+		done()
+		snap.Release()
+	}, nil
 }
 
 func (e *Engine) execParams() exec.Params {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -403,7 +404,10 @@ func (w *logWriter) Write(p []byte) (int, error) {
 			break
 		}
 	}
-	w.log.Log(context.Background(), level, "gossip", "msg", line)
+	if strings.Contains(line, "use of closed network connection") {
+		level = slog.LevelDebug // a send racing our own shutdown
+	}
+	w.log.Log(context.Background(), level, "memberlist", "line", line)
 	return len(p), nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"openwit/coordinator/membership"
 	"openwit/gateway"
 	"openwit/gateway/flightsql"
 	"openwit/gateway/pgwire"
@@ -56,6 +57,9 @@ type Node struct {
 	search    *search.Server // the search service, when this process runs it
 	srchLn    net.Listener
 	client    *search.Client // the coordinator's client of the search workers
+	members   *membership.Membership
+	id        string // node id
+	sampler   membership.ProcessSampler
 	http      *http.Server
 	httpLn    net.Listener
 	lock      *os.File
@@ -123,6 +127,13 @@ func (n *Node) start(ctx context.Context) (err error) {
 		}
 		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
 	}
+	if err := n.startGossip(); err != nil {
+		return err
+	}
+	attrs = append(attrs, "node_id", n.id)
+	if n.members != nil {
+		attrs = append(attrs, "gossip_addr", n.members.Addr())
+	}
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
 	return nil
@@ -172,8 +183,14 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		return fmt.Errorf("start ingest: %w", err)
 	}
 	n.ing.Start()
-	if len(cfg.SearchWorkers) > 0 {
+	if len(cfg.SearchWorkers) > 0 || cfg.GossipAddr != "" {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "openwit_search_fragment_reruns_total",
+			Help: "Fragments run again on another worker (or here) after their worker failed."},
+			func() float64 { return float64(n.client.Reruns()) }))
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_search_workers",
+			Help: "Search workers a query would use now (static list and alive gossip members)."},
+			func() float64 { return float64(len(n.searchWorkers())) }))
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
@@ -259,6 +276,7 @@ func (n *Node) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.HandleFunc("/cluster", n.serveCluster)
 	mux.Handle("/metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	// Go's profiler, for operators (CPU, heap, goroutines); --http-addr
 	// is loopback unless set otherwise.
@@ -302,6 +320,12 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) closeAll(ctx context.Context) error {
 	var errs []error
+	if n.members != nil {
+		// Leave first: coordinators stop sending fragments here.
+		if err := n.members.Close(ctx); err != nil {
+			n.log.Warn("leave the cluster", "err", err)
+		}
+	}
 	if n.pg != nil {
 		if err := n.pg.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop pgwire: %w", err))
@@ -358,11 +382,3 @@ func (n *Node) closeAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// searchWorkers returns the search workers of a query: the static
-// --search-workers list.
-func (n *Node) searchWorkers() []search.Worker {
-	if len(n.cfg.SearchWorkers) == 0 {
-		return nil
-	}
-	return search.Equal(n.cfg.SearchWorkers)
-}
