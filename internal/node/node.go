@@ -381,4 +381,3 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
