@@ -82,6 +82,15 @@ type Client struct {
 	closed bool
 
 	reruns atomic.Int64
+	failed sync.Map // addr -> time.Time of the last Unavailable answer
+}
+
+// FailedWithin reports whether the worker at addr was unreachable (an
+// Unavailable answer after the retries, or a stream broken mid-way) within
+// the last d: a coordinator may skip it until gossip has decided.
+func (c *Client) FailedWithin(addr string, d time.Duration) bool {
+	v, ok := c.failed.Load(addr)
+	return ok && time.Since(v.(time.Time)) < d
 }
 
 // Reruns returns how many fragments Distribute ran again on another
@@ -291,6 +300,7 @@ func (r *remote) mapErr(ctx context.Context, err error) error {
 	switch st.Code() {
 	case codes.Unavailable:
 		we.kind = ErrUnavailable
+		r.c.failed.Store(r.addr, time.Now())
 	case codes.Unimplemented:
 		we.kind = exec.ErrUnsupported
 	case codes.ResourceExhausted:

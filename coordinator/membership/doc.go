@@ -39,8 +39,12 @@
 //
 // # Health
 //
-// Each Member carries the local node's opinion: alive, suspect (missed a
-// probe; memberlist is confirming), dead (confirmed unreachable) or left
-// (left gracefully). Dead and left members stay in the view for
-// Config.Retain so that `openwit status` shows them.
+// Each Member carries the local node's opinion: alive, dead (memberlist
+// confirmed it unreachable) or left (it said bye: a node leaving first
+// tells every member directly and advertises Leaving, because memberlist's
+// leave event does not tell a graceful leave from a failure). memberlist
+// does not expose its internal suspicion; Suspect is for the caller's own
+// evidence (a coordinator marks a search worker it just failed to reach).
+// Dead and left members stay in the view for Config.Retain so that
+// `openwit status` shows them.
 package membership

@@ -58,7 +58,9 @@ type Health string
 
 // Health values.
 const (
-	Alive   Health = "alive"
+	Alive Health = "alive"
+	// Suspect is not set by Membership: memberlist keeps its suspicion
+	// internal. Callers report their own evidence with it.
 	Suspect Health = "suspect"
 	Dead    Health = "dead"
 	Left    Health = "left"
@@ -253,24 +255,12 @@ func (m *Membership) run() {
 // Members returns the local view: every member, this node included, with
 // its health, ordered by id.
 func (m *Membership) Members() []Member {
-	state := map[string]memberlist.NodeStateType{}
-	for _, n := range m.ml.Members() {
-		state[n.Name] = n.State
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := time.Now()
 	var out []Member
 	for id, mb := range m.members {
-		if s, ok := state[id]; ok {
-			h := Alive
-			if s == memberlist.StateSuspect {
-				h = Suspect
-			}
-			if mb.Health != h {
-				mb.Health, mb.Since = h, now
-			}
-		} else if (mb.Health == Dead || mb.Health == Left) && now.Sub(mb.Since) > m.cfg.Retain {
+		if (mb.Health == Dead || mb.Health == Left) && now.Sub(mb.Since) > m.cfg.Retain {
 			delete(m.members, id)
 			continue
 		}
@@ -317,11 +307,49 @@ func (m *Membership) Close(ctx context.Context) error {
 		m.meta = meta
 	}
 	m.mu.Unlock()
-	if err := m.ml.UpdateNode(timeout / 2); err != nil {
-		m.log.Debug("advertise leaving", "err", err)
-	}
+	m.sayBye(timeout / 2)
 	err = m.ml.Leave(timeout / 2)
 	return errors.Join(err, m.ml.Shutdown())
+}
+
+// byePrefix starts the message a member sends every other before leaving.
+var byePrefix = []byte("openwit-bye\x00")
+
+// sayBye tells every member, directly over TCP (and by gossip through the
+// Leaving meta), that this node is leaving, so that they take its
+// departure for a leave, not a failure, and stop sending it work at once.
+// memberlist's leave event cannot tell the two apart.
+func (m *Membership) sayBye(timeout time.Duration) {
+	msg := append(slices.Clone(byePrefix), m.cfg.Self.ID...)
+	var wg sync.WaitGroup
+	for _, mb := range m.Members() {
+		if mb.Self || mb.Health != Alive {
+			continue
+		}
+		// Built from our view: the nodes memberlist.Members returns are
+		// its own, written concurrently.
+		host, port, err := splitAddr(mb.GossipAddr)
+		if err != nil {
+			continue
+		}
+		n := &memberlist.Node{Name: mb.ID, Addr: net.ParseIP(host), Port: uint16(port)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.ml.SendReliable(n, msg); err != nil {
+				m.log.Debug("say bye", "node", n.Name, "err", err)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	if err := m.ml.UpdateNode(timeout); err != nil {
+		m.log.Debug("advertise leaving", "err", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
 }
 
 // delegate gives memberlist this node's meta; load travels in it (no
@@ -337,7 +365,18 @@ func (d *delegate) NodeMeta(limit int) []byte {
 	return d.meta
 }
 
-func (d *delegate) NotifyMsg([]byte)                           {}
+// NotifyMsg receives a leaving member's bye (see sayBye).
+func (d *delegate) NotifyMsg(msg []byte) {
+	id, ok := bytes.CutPrefix(msg, byePrefix)
+	if !ok {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if mb := d.members[string(id)]; mb != nil {
+		mb.Leaving = true
+	}
+}
 func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte { return nil }
 func (d *delegate) LocalState(join bool) []byte                { return nil }
 func (d *delegate) MergeRemoteState(buf []byte, join bool)     {}

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -143,7 +144,7 @@ func (n *Node) searchWorkers() []search.Worker {
 			if m.SearchAddr == "" || !m.HasRole(RoleSearch) {
 				continue
 			}
-			if m.Health != membership.Alive || m.Leaving {
+			if m.Health != membership.Alive || m.Leaving || n.failedRecently(m.SearchAddr) {
 				skip[m.SearchAddr] = true
 				continue
 			}
@@ -154,7 +155,7 @@ func (n *Node) searchWorkers() []search.Worker {
 		}
 	}
 	for _, a := range n.cfg.SearchWorkers {
-		if !skip[a] && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == a }) {
+		if !skip[a] && (n.members == nil || !n.failedRecently(a)) && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == a }) {
 			out = append(out, search.Worker{Addr: a, Weight: 1})
 		}
 	}
@@ -167,6 +168,18 @@ func (n *Node) searchWorkers() []search.Worker {
 	return out
 }
 
+// suspectFor is how long a coordinator skips a search worker it could not
+// reach while gossip still has it alive.
+const suspectFor = 5 * time.Second
+
+// failedRecently reports whether this coordinator failed to reach the
+// search worker at addr in the last suspectFor: a local suspicion, shown
+// as suspect by /cluster, that spares the next queries the retries until
+// gossip declares the worker dead (or the skip ends).
+func (n *Node) failedRecently(addr string) bool {
+	return n.client != nil && n.client.FailedWithin(addr, suspectFor)
+}
+
 // serveCluster answers GET /cluster: the nodes this one knows, their
 // health and load, and scale-out hints (membership.Status as JSON).
 func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
@@ -177,6 +190,11 @@ func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 	var members []membership.Member
 	if n.members != nil {
 		members = n.members.Members()
+		for i, m := range members {
+			if m.Health == membership.Alive && m.SearchAddr != "" && n.failedRecently(m.SearchAddr) {
+				members[i].Health = membership.Suspect
+			}
+		}
 	} else {
 		self := membership.Member{Info: n.info(), Health: membership.Alive, Self: true}
 		self.Load = n.load()

@@ -3,7 +3,9 @@
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
 // Flight SQL gateways; a search worker has the object store and the search
 // service; every process has the HTTP endpoint (/healthz, /readyz,
-// /metrics).
+// /metrics, /cluster) and, with --gossip-addr, a gossip member
+// (coordinator/membership) whose view gives a coordinator its search
+// workers.
 package node
 
 import (
