@@ -188,9 +188,17 @@ func TestGossipKillSearchWorkers(t *testing.T) {
 		}
 	}
 	c.waitWorkers(t, 1)
-	health := map[string]membership.Health{}
-	for _, m := range clusterStatus(t, c.coord).Nodes {
-		health[m.SearchAddr] = m.Health
+	// Gossip confirms the deaths within its suspicion timeout; the bound
+	// only keeps a broken detector from hanging the test.
+	var health map[string]membership.Health
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		health = map[string]membership.Health{}
+		for _, m := range clusterStatus(t, c.coord).Nodes {
+			health[m.SearchAddr] = m.Health
+		}
+		if health[c.workerAddr[0]] == membership.Dead && health[c.workerAddr[1]] == membership.Dead && health[c.workerAddr[2]] == membership.Alive {
+			break
+		}
 	}
 	if health[c.workerAddr[0]] != membership.Dead || health[c.workerAddr[1]] != membership.Dead || health[c.workerAddr[2]] != membership.Alive {
 		t.Errorf("coordinator's view after the kills: %v", health)
