@@ -40,10 +40,11 @@ type Config struct {
 	// QueryMemoryLimit bounds the memory of one vectorized aggregation;
 	// 0 means DefaultQueryMemoryLimit, a negative value means no limit.
 	QueryMemoryLimit int64
-	// Workers are the search workers (host:port) that vectorized
-	// fragments over Parquet files are distributed to (search.Distribute);
-	// empty runs every fragment in this process.
-	Workers []string
+	// Workers returns the live search workers that vectorized fragments
+	// over Parquet files are distributed to (search.Distribute). It is
+	// called once per query, so membership changes apply to the next
+	// query; nil, or an empty answer, runs every fragment in this process.
+	Workers func() []search.Worker
 	// Search reaches Workers; nil makes a client per query.
 	Search *search.Client
 	// CopyMaxBytes bounds the parsed rows one COPY FROM STDIN holds before
@@ -64,7 +65,12 @@ type Engine struct {
 	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
 	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
 	schemas sync.Map   // table id -> *arrow.Schema
+	running atomic.Int64
 }
+
+// Running returns how many vectorized scans (the distributed part of
+// queries) run now: the query concurrency a coordinator gossips.
+func (e *Engine) Running() int { return int(e.running.Load()) }
 
 var layoutsOnce sync.Once
 
@@ -187,4 +193,12 @@ func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 		e.schemas.Delete(t.ID)
 	}
 	return nil
+}
+
+// workers returns the search workers of this query (Config.Workers).
+func (e *Engine) workers() []search.Worker {
+	if e.cfg.Workers == nil {
+		return nil
+	}
+	return e.cfg.Workers()
 }

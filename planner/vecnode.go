@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -100,7 +101,7 @@ func (v *vecNode) String() string {
 		}
 		fmt.Fprintf(&b, ", topk=%d by [%s]", t.K, strings.Join(keys, ", "))
 	}
-	if n := len(v.eng.cfg.Workers); n > 0 {
+	if n := len(v.eng.workers()); n > 0 {
 		fmt.Fprintf(&b, ", search workers=%d", n)
 	}
 	if v.bounds[0] != math.MinInt64 || v.bounds[1] != math.MaxInt64 {
@@ -182,7 +183,7 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 		}
 	}
 	done := func() {}
-	if workers := v.eng.cfg.Workers; len(workers) > 0 {
+	if workers := v.eng.workers(); len(workers) > 0 {
 		c := v.eng.cfg.Search
 		if c == nil {
 			c = search.NewClient(search.ClientConfig{})
@@ -197,7 +198,13 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 		snap.Release()
 		return nil, nil, err
 	}
-	return op, func() { done(); snap.Release() }, nil
+	v.eng.running.Add(1)
+	var once sync.Once
+	return op, func() {
+		once.Do(func() { v.eng.running.Add(-1) })
+		done()
+		snap.Release()
+	}, nil
 }
 
 func (e *Engine) execParams() exec.Params {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"openwit/exec"
+	"openwit/internal/retry"
 )
 
 // ErrUnavailable reports that a worker could not be reached (gRPC
@@ -31,7 +32,8 @@ var ErrUnavailable = errors.New("search worker unavailable")
 // ClientConfig configures a Client.
 type ClientConfig struct {
 	// Attempts is how many times a fragment is tried on one worker while
-	// it answers Unavailable before its first batch; 0 means 3.
+	// it answers Unavailable before its first batch; 0 means 3. The
+	// schedule is internal/retry's policy.
 	Attempts int
 	// BaseDelay is the backoff before the second attempt, doubled for each
 	// further one (with jitter); 0 means 50ms.
@@ -78,7 +80,22 @@ type Client struct {
 	mu     sync.Mutex
 	conns  map[string]*grpc.ClientConn
 	closed bool
+
+	reruns atomic.Int64
+	failed sync.Map // addr -> time.Time of the last Unavailable answer
 }
+
+// FailedWithin reports whether the worker at addr was unreachable (an
+// Unavailable answer after the retries, or a stream broken mid-way) within
+// the last d: a coordinator may skip it until gossip has decided.
+func (c *Client) FailedWithin(addr string, d time.Duration) bool {
+	v, ok := c.failed.Load(addr)
+	return ok && time.Since(v.(time.Time)) < d
+}
+
+// Reruns returns how many fragments Distribute ran again on another
+// worker (or here) after their worker failed.
+func (c *Client) Reruns() int64 { return c.reruns.Load() }
 
 // NewClient returns a client; connections are made on first use.
 func NewClient(cfg ClientConfig) *Client {
@@ -172,26 +189,12 @@ func (r *remote) Open(ctx context.Context) error {
 		return r.openErr
 	}
 	r.opened = true
-	delay := r.c.cfg.BaseDelay
-	for attempt := 1; ; attempt++ {
-		err := r.try(ctx)
-		if err == nil {
-			return nil
-		}
-		if status.Code(err) != codes.Unavailable || attempt >= r.c.cfg.Attempts || ctx.Err() != nil {
-			r.openErr = r.mapErr(ctx, err)
-			return r.openErr
-		}
-		// Full jitter over [delay/2, delay).
-		d := delay/2 + rand.N(delay/2+1)
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			r.openErr = ctx.Err()
-			return r.openErr
-		}
-		delay = min(2*delay, r.c.cfg.MaxDelay)
+	pol := retry.Policy{Attempts: r.c.cfg.Attempts, Base: r.c.cfg.BaseDelay, Max: r.c.cfg.MaxDelay}
+	unavailable := func(err error) bool { return status.Code(err) == codes.Unavailable }
+	if err := retry.Do(ctx, pol, unavailable, r.try); err != nil {
+		r.openErr = r.mapErr(ctx, err)
 	}
+	return r.openErr
 }
 
 // try makes one DoGet and reads up to the first batch.
@@ -297,6 +300,7 @@ func (r *remote) mapErr(ctx context.Context, err error) error {
 	switch st.Code() {
 	case codes.Unavailable:
 		we.kind = ErrUnavailable
+		r.c.failed.Store(r.addr, time.Now())
 	case codes.Unimplemented:
 		we.kind = exec.ErrUnsupported
 	case codes.ResourceExhausted:

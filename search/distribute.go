@@ -17,20 +17,25 @@ import (
 // with its file sources spread over workers and returns an operator that
 // produces what exec.Run(ctx, p, f) would.
 //
-// The files are grouped by owner (Pick over workers) into one fragment per
-// worker; in-memory sources (the ingest buffers, which never leave this
-// node) form one more fragment run here with p. An aggregation runs as
-// partial aggregations on the workers and one final aggregation here; a
-// top-k runs on every worker and once more here over their union; a plain
-// scan concatenates the streams in arrival order and stops at f.Limit.
+// Each file goes to its owner under weighted rendezvous hashing
+// (RankWeighted). An aggregation or a top-k sends one fragment per worker
+// (its files); it runs as partial aggregations on the workers and one final
+// aggregation here, or a top-k on every worker and once more here over
+// their union. A plain scan sends one fragment per file and concatenates
+// the outputs in arrival order, stopping at f.Limit. In-memory sources (the
+// ingest buffers, which never leave this node) form one more fragment run
+// here with p.
 //
-// A fragment whose worker stays unavailable after the client's retries (or
-// does not know the ticket's version) moves to the next worker in its first
-// file's rendezvous order, and at last runs here (this node reads the same
-// object store). For an aggregation or a top-k the move can happen at any
-// point, since nothing is emitted before every input is complete; for a
-// plain scan only before the worker's first batch.
-func Distribute(ctx context.Context, p exec.Params, c *Client, workers []string, f *exec.Fragment) (exec.Operator, error) {
+// A fragment's output is used only once its stream ended cleanly: the
+// batches of an aggregation or top-k part are held until the final step,
+// and a plain scan's per-file fragment is held until its stream ends (so
+// what is held is bounded by one file's output per running stream). When
+// a worker stays unavailable after the client's retries, dies mid-stream,
+// or does not know the ticket's version, what it sent is discarded and the
+// fragment runs again, whole, on the next worker in its first file's
+// rendezvous order, and at last here (this node reads the same object
+// store). No partial output is ever merged twice.
+func Distribute(ctx context.Context, p exec.Params, c *Client, workers []Worker, f *exec.Fragment) (exec.Operator, error) {
 	d := &distributor{p: p, c: c}
 	files := 0
 	for _, s := range f.Sources {
@@ -64,7 +69,6 @@ func Distribute(ctx context.Context, p exec.Params, c *Client, workers []string,
 		// only) runs here.
 		return exec.Run(ctx, p, f)
 	}
-	parts := split(&sub, workers)
 	switch {
 	case f.Agg != nil:
 		partial, err := sub.OutputSchema(p)
@@ -74,17 +78,23 @@ func Distribute(ctx context.Context, p exec.Params, c *Client, workers []string,
 		spec := *f.Agg
 		spec.Mode = exec.AggFinal
 		final := &exec.Fragment{Table: f.Table, Schema: partial, Columns: names(partial), Agg: &spec}
-		return &gatherOp{d: d, parts: parts, final: final, schema: schema}, nil
+		return &gatherOp{d: d, parts: split(&sub, workers, false), final: final, schema: schema}, nil
 	case f.TopK != nil:
 		final := &exec.Fragment{Table: f.Table, Schema: schema, Columns: names(schema), TopK: f.TopK}
-		return &gatherOp{d: d, parts: parts, final: final, schema: schema}, nil
+		return &gatherOp{d: d, parts: split(&sub, workers, false), final: final, schema: schema}, nil
 	}
+	parts := split(&sub, workers, true)
 	inputs := make([]exec.Input, len(parts))
 	for i, pt := range parts {
-		inputs[i] = func(ctx context.Context) (exec.Operator, error) { return d.start(ctx, pt) }
+		inputs[i] = func(ctx context.Context) (exec.Operator, error) { return d.start(ctx, pt, schema) }
 	}
-	return exec.NewUnion(schema, inputs, 0, f.Limit), nil
+	// One stream per file: enough at once to keep every worker busy.
+	return exec.NewUnion(schema, inputs, scanStreamsPerWorker*len(workers), f.Limit), nil
 }
+
+// scanStreamsPerWorker is how many per-file streams of a plain scan run at
+// once per worker.
+const scanStreamsPerWorker = 4
 
 func names(s *arrow.Schema) []string {
 	out := make([]string, s.NumFields())
@@ -101,9 +111,9 @@ type part struct {
 	candidates []string
 }
 
-// split groups f's file sources by owner and its in-memory sources into a
-// local part.
-func split(f *exec.Fragment, workers []string) []part {
+// split groups f's file sources by owner (one part per worker, or one per
+// file when perFile is set) and its in-memory sources into a local part.
+func split(f *exec.Fragment, workers []Worker, perFile bool) []part {
 	byWorker := map[string][]exec.Source{}
 	var local []exec.Source
 	for _, s := range f.Sources {
@@ -111,26 +121,33 @@ func split(f *exec.Fragment, workers []string) []part {
 			local = append(local, s)
 			continue
 		}
-		w := Pick(s.File.ID, workers)
+		w := PickWeighted(s.File.ID, workers)
 		byWorker[w] = append(byWorker[w], s)
 	}
 	var parts []part
-	seen := map[string]bool{}
-	for _, w := range workers {
-		srcs := byWorker[w]
-		if len(srcs) == 0 || seen[w] {
-			continue
-		}
-		seen[w] = true
+	add := func(srcs []exec.Source) {
 		g := *f
 		g.Sources = srcs
-		cands := []string{w}
-		for _, o := range Rank(srcs[0].File.ID, workers) {
-			if o != w {
-				cands = append(cands, o)
-			}
+		var cands []string
+		for _, o := range RankWeighted(srcs[0].File.ID, workers) {
+			cands = append(cands, o.Addr)
 		}
 		parts = append(parts, part{frag: &g, candidates: append(cands, "")})
+	}
+	seen := map[string]bool{}
+	for _, w := range workers {
+		srcs := byWorker[w.Addr]
+		if len(srcs) == 0 || seen[w.Addr] {
+			continue
+		}
+		seen[w.Addr] = true
+		if !perFile {
+			add(srcs)
+			continue
+		}
+		for i := range srcs {
+			add(srcs[i : i+1])
+		}
 	}
 	if len(local) > 0 {
 		g := *f
@@ -155,24 +172,18 @@ func movable(err error) bool {
 	return errors.As(err, &we) && we.Code == codes.Unimplemented
 }
 
-// start opens pt on its first candidate that accepts it.
-func (d *distributor) start(ctx context.Context, pt part) (exec.Operator, error) {
-	var err error
-	for i, cand := range pt.candidates {
-		var op exec.Operator
-		op, err = d.run(ctx, cand, pt.frag)
-		if err != nil {
-			return nil, err
-		}
-		if err = op.Open(ctx); err == nil {
-			return op, nil
-		}
-		op.Close()
-		if !movable(err) || i+1 == len(pt.candidates) {
-			break
-		}
+// start runs pt to the end (gather) and returns an operator over its
+// output. A part that runs here (in-memory sources) streams directly: it
+// has no other candidate.
+func (d *distributor) start(ctx context.Context, pt part, schema *arrow.Schema) (exec.Operator, error) {
+	if len(pt.candidates) == 1 && pt.candidates[0] == "" {
+		return exec.Run(ctx, d.p, pt.frag)
 	}
-	return nil, err
+	out, err := d.gather(ctx, pt)
+	if err != nil {
+		return nil, err
+	}
+	return &heldOp{schema: schema, batches: out}, nil
 }
 
 func (d *distributor) run(ctx context.Context, cand string, f *exec.Fragment) (exec.Operator, error) {
@@ -182,8 +193,9 @@ func (d *distributor) run(ctx context.Context, cand string, f *exec.Fragment) (e
 	return d.c.Run(cand, f)
 }
 
-// gather runs pt to the end and returns its batches (retained), moving it
-// to the next candidate when its worker fails.
+// gather runs pt to the end and returns its batches (retained), running
+// it again whole on the next candidate when its worker fails; what the
+// failed run sent is released, never returned.
 func (d *distributor) gather(ctx context.Context, pt part) ([]arrow.RecordBatch, error) {
 	var err error
 	for i, cand := range pt.candidates {
@@ -192,9 +204,10 @@ func (d *distributor) gather(ctx context.Context, pt part) ([]arrow.RecordBatch,
 		if err == nil {
 			return out, nil
 		}
-		if !movable(err) || i+1 == len(pt.candidates) {
+		if !movable(err) || i+1 == len(pt.candidates) || ctx.Err() != nil {
 			break
 		}
+		d.c.reruns.Add(1)
 	}
 	return nil, err
 }
@@ -313,4 +326,30 @@ func (g *gatherOp) Close() error {
 	}
 	g.inputs = nil
 	return err
+}
+
+// heldOp returns batches a finished fragment produced.
+type heldOp struct {
+	schema  *arrow.Schema
+	batches []arrow.RecordBatch
+	next    int
+}
+
+var _ exec.Operator = (*heldOp)(nil)
+
+func (h *heldOp) Schema() *arrow.Schema      { return h.schema }
+func (h *heldOp) Open(context.Context) error { return nil }
+
+func (h *heldOp) Next(context.Context) (arrow.RecordBatch, error) {
+	if h.next >= len(h.batches) {
+		return nil, io.EOF
+	}
+	h.next++
+	return h.batches[h.next-1], nil
+}
+
+func (h *heldOp) Close() error {
+	release(h.batches)
+	h.batches = nil
+	return nil
 }

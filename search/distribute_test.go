@@ -2,9 +2,12 @@ package search_test
 
 import (
 	"context"
+	"io"
 	"math"
+	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,7 +74,7 @@ func TestDistributeEqualsLocal(t *testing.T) {
 				f := fragment(d.sources(buffers))
 				mod(f)
 				want := local(t, p, f)
-				op, err := search.Distribute(context.Background(), p, c, addrs, f)
+				op, err := search.Distribute(context.Background(), p, c, search.Equal(addrs), f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -94,7 +97,7 @@ func TestDistributeEqualsLocal(t *testing.T) {
 	t.Run("limit", func(t *testing.T) {
 		f := fragment(d.sources(true))
 		f.Limit = 30
-		op, err := search.Distribute(context.Background(), p, c, addrs, f)
+		op, err := search.Distribute(context.Background(), p, c, search.Equal(addrs), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +108,7 @@ func TestDistributeEqualsLocal(t *testing.T) {
 	t.Run("only buffers", func(t *testing.T) {
 		f := fragment(d.sources(true)[len(d.files):])
 		f.Agg = &exec.AggSpec{Aggs: []exec.Agg{{Func: exec.AggCountStar}}}
-		op, err := search.Distribute(context.Background(), p, c, addrs, f)
+		op, err := search.Distribute(context.Background(), p, c, search.Equal(addrs), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +119,7 @@ func TestDistributeEqualsLocal(t *testing.T) {
 	t.Run("no sources", func(t *testing.T) {
 		f := fragment(nil)
 		f.Agg = &exec.AggSpec{Aggs: []exec.Agg{{Func: exec.AggCountStar}}}
-		op, err := search.Distribute(context.Background(), p, c, addrs, f)
+		op, err := search.Distribute(context.Background(), p, c, search.Equal(addrs), f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +145,7 @@ func TestDistributeMovesFragmentsOffDeadWorkers(t *testing.T) {
 			mod(f)
 			want := sorted(local(t, p, f))
 			for _, workers := range [][]string{{dead.addr, live.addr}, {dead.addr}} {
-				op, err := search.Distribute(context.Background(), p, c, workers, f)
+				op, err := search.Distribute(context.Background(), p, c, search.Equal(workers), f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -164,7 +167,7 @@ func TestDistributeCancel(t *testing.T) {
 	defer c.Close()
 	p := exec.Params{Bucket: d.bucket}
 	ctx, cancel := context.WithCancel(context.Background())
-	op, err := search.Distribute(ctx, p, c, []string{w.addr}, fragment(d.sources(false)))
+	op, err := search.Distribute(ctx, p, c, search.Equal([]string{w.addr}), fragment(d.sources(false)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +196,7 @@ func TestDistributeShipsNonFiniteLiterals(t *testing.T) {
 	f := fragment(d.sources(true))
 	f.Filter = exec.Call(exec.OpLt, col("lat"), exec.Float(math.NaN()))
 	f.Agg = &exec.AggSpec{Aggs: []exec.Agg{{Func: exec.AggCountStar}}}
-	op, err := search.Distribute(context.Background(), p, c, []string{w.addr}, f)
+	op, err := search.Distribute(context.Background(), p, c, search.Equal([]string{w.addr}), f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,5 +207,129 @@ func TestDistributeShipsNonFiniteLiterals(t *testing.T) {
 	}
 	if n := w.fragments(t); n["OK"] < 1 {
 		t.Fatalf("the worker ran no fragment: %v", n)
+	}
+}
+
+// cutProxy forwards TCP to a worker and, once it has passed cutAfter
+// HTTP/2 DATA frames back to the client, closes every connection and its
+// listener: from the coordinator's side the worker died in the middle of a
+// stream (the first frame carries the schema, the next ones batches).
+type cutProxy struct {
+	addr     string
+	ln       net.Listener
+	cutAfter int
+
+	mu     sync.Mutex
+	frames int
+	conns  []net.Conn
+	cut    bool
+}
+
+func startCutProxy(t *testing.T, backend string, cutAfter int) *cutProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{addr: ln.Addr().String(), ln: ln, cutAfter: cutAfter}
+	t.Cleanup(p.kill)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b, err := net.Dial("tcp", backend)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, b)
+			p.mu.Unlock()
+			go func() { io.Copy(b, c); b.Close() }()
+			go p.back(c, b)
+		}
+	}()
+	return p
+}
+
+// back copies the worker's HTTP/2 frames to the client, counting DATA
+// frames, and cuts when the budget is spent.
+func (p *cutProxy) back(c, b net.Conn) {
+	defer c.Close()
+	hdr := make([]byte, 9)
+	for {
+		if _, err := io.ReadFull(b, hdr); err != nil {
+			return
+		}
+		n := int(hdr[0])<<16 | int(hdr[1])<<8 | int(hdr[2])
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(b, payload); err != nil {
+			return
+		}
+		if _, err := c.Write(append(hdr, payload...)); err != nil {
+			return
+		}
+		if hdr[3] != 0 || n == 0 { // not DATA
+			continue
+		}
+		p.mu.Lock()
+		p.frames++
+		over := p.frames >= p.cutAfter
+		p.mu.Unlock()
+		if over {
+			p.kill()
+			return
+		}
+	}
+}
+
+func (p *cutProxy) kill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	p.ln.Close()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// TestDistributeRerunsAFragmentWhoseWorkerDiesMidStream: a worker whose
+// connection breaks after it sent the schema and a first batch: the
+// fragment runs again whole elsewhere and the answer is exact, for
+// aggregations, top-k and plain scans (whose rows would show twice if the
+// part already received were kept).
+func TestDistributeRerunsAFragmentWhoseWorkerDiesMidStream(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
+	d := newDataset(t, mem, 12, 4000, 10)
+	p := exec.Params{Mem: mem, Bucket: d.bucket}
+	cases := distCases()
+	cases["plain scan"] = func(*exec.Fragment) {}
+	for name, mod := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := fragment(d.sources(true))
+			mod(f)
+			want := sorted(local(t, p, f))
+			live := startWorker(t, d.bucket)
+			px := startCutProxy(t, startWorker(t, d.bucket).addr, 2)
+			c := search.NewClient(search.ClientConfig{Mem: mem, Attempts: 2, BaseDelay: 5 * time.Millisecond})
+			defer c.Close()
+			ws := []search.Worker{{Addr: px.addr, Weight: 1}, {Addr: live.addr, Weight: 1}}
+			op, err := search.Distribute(t.Context(), p, c, ws, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sorted(collect(t, op)); !slices.Equal(got, want) {
+				t.Fatalf("got %d rows, want %d", len(got), len(want))
+			}
+			px.mu.Lock()
+			cut, frames := px.cut, px.frames
+			px.mu.Unlock()
+			if !cut || frames < 2 || c.Reruns() == 0 {
+				t.Fatalf("the proxied worker was not cut mid-stream (cut %v after %d data frames, %d reruns)", cut, frames, c.Reruns())
+			}
+		})
 	}
 }

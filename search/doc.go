@@ -68,5 +68,17 @@
 // Pick assigns each file to a worker by rendezvous (highest random weight)
 // hashing of the file id over the worker addresses: stable across
 // coordinators and queries (cache affinity), and removing a worker moves
-// only the files it owned.
+// only the files it owned. Distribute uses its weighted form (RankWeighted:
+// score -weight/ln(u)), which with equal weights is Pick, and gives each
+// worker a share of the files proportional to its weight (the --weight it
+// gossips; docs/design/010-gossip-membership.md).
+//
+// # Failures
+//
+// A fragment's output is used only once its stream ended cleanly. When its
+// worker stays unavailable after the client's retries (internal/retry),
+// dies mid-stream, or answers Unimplemented, its batches are released and
+// the fragment runs again whole on the next worker in its first file's
+// rendezvous order, and at last on the coordinator; Client.Reruns counts
+// these.
 package search

@@ -91,3 +91,91 @@ func TestPickBalance(t *testing.T) {
 		})
 	}
 }
+
+// TestPickWeightedFollowsWeights: the share of files a worker owns is its
+// share of the total weight, for several weight mixes.
+func TestPickWeightedFollowsWeights(t *testing.T) {
+	ids := fileIDs(40000)
+	for _, weights := range [][]float64{{1, 2}, {1, 1, 4}, {0.5, 1, 1.5, 2, 5}, {3, 3, 3}} {
+		t.Run(fmt.Sprint(weights), func(t *testing.T) {
+			workers := make([]search.Worker, len(weights))
+			total := 0.0
+			for i, w := range weights {
+				workers[i] = search.Worker{Addr: fmt.Sprintf("10.1.0.%d:8816", i+1), Weight: w}
+				total += w
+			}
+			count := map[string]int{}
+			for _, id := range ids {
+				count[search.PickWeighted(id, workers)]++
+			}
+			for _, w := range workers {
+				want := float64(len(ids)) * w.Weight / total
+				// Binomial standard deviation is below 100 files here: 5%
+				// of the expected count is over 4 deviations for shares
+				// above 1/10.
+				if dev := math.Abs(float64(count[w.Addr])-want) / want; dev > 0.05 {
+					t.Errorf("worker %s (weight %v) owns %d files, want %.0f (%.1f%% off)", w.Addr, w.Weight, count[w.Addr], want, dev*100)
+				}
+			}
+		})
+	}
+}
+
+// TestPickWeightedEqualWeightsIsPick: with equal weights the weighted
+// choice and order are Pick's and Rank's, so gossip-fed routing keeps the
+// static list's file placement (and its caches).
+func TestPickWeightedEqualWeightsIsPick(t *testing.T) {
+	addrs := []string{"10.0.0.1:8816", "10.0.0.2:8816", "10.0.0.3:8816", "10.0.0.4:8816"}
+	for _, wt := range []float64{1, 2.5, 0} {
+		ws := search.Equal(addrs)
+		for i := range ws {
+			ws[i].Weight = wt
+		}
+		for _, id := range fileIDs(20000) {
+			if got, want := search.PickWeighted(id, ws), search.Pick(id, addrs); got != want {
+				t.Fatalf("weight %v: PickWeighted(%s) = %s, Pick = %s", wt, id, got, want)
+			}
+			r, want := search.RankWeighted(id, ws), search.Rank(id, addrs)
+			for i := range r {
+				if r[i].Addr != want[i] {
+					t.Fatalf("weight %v: RankWeighted(%s) = %v, Rank = %v", wt, id, r, want)
+				}
+			}
+		}
+	}
+	if got := search.PickWeighted("x", nil); got != "" {
+		t.Fatalf("PickWeighted over no workers = %q", got)
+	}
+}
+
+// TestPickWeightedMovesOnlyTheChangedWorkersFiles: raising one worker's
+// weight only takes files to it; removing it only moves its own files.
+func TestPickWeightedMovesOnlyTheChangedWorkersFiles(t *testing.T) {
+	ws := []search.Worker{{Addr: "a:1", Weight: 1}, {Addr: "b:1", Weight: 2}, {Addr: "c:1", Weight: 1}}
+	ids := fileIDs(5000)
+	before := map[string]string{}
+	for _, id := range ids {
+		before[id] = search.PickWeighted(id, ws)
+	}
+	heavier := slices.Clone(ws)
+	heavier[2].Weight = 3
+	gained := 0
+	for _, id := range ids {
+		after := search.PickWeighted(id, heavier)
+		if after != before[id] {
+			if after != "c:1" {
+				t.Fatalf("file %s moved from %s to %s when c:1 grew", id, before[id], after)
+			}
+			gained++
+		}
+	}
+	if gained == 0 {
+		t.Fatal("c:1 gained no file when its weight tripled")
+	}
+	for _, id := range ids {
+		after := search.PickWeighted(id, ws[:2])
+		if before[id] != "c:1" && after != before[id] {
+			t.Fatalf("file %s moved from %s to %s when c:1 left", id, before[id], after)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"path"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -77,7 +78,11 @@ type Server struct {
 	gs  *grpc.Server
 	lc  grpcserve.Lifecycle // serve/shutdown of gs
 
+	running atomic.Int64 // fragments running now
 }
+
+// Running returns how many fragments run now (the load a worker gossips).
+func (s *Server) Running() int { return int(s.running.Load()) }
 
 var _ flight.FlightServer = (*Server)(nil)
 
@@ -126,7 +131,11 @@ func (s *Server) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServ
 		return statusError(err)
 	}
 	s.met.running.Inc()
-	defer s.met.running.Dec()
+	s.running.Add(1)
+	defer func() {
+		s.met.running.Dec()
+		s.running.Add(-1)
+	}()
 	p := exec.Params{Mem: s.cfg.Mem, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
 	op, err := exec.Run(ctx, p, f)
 	if err != nil {

@@ -32,6 +32,8 @@ func main() {
 		os.Exit(serve(os.Args[2:]))
 	case "bench":
 		os.Exit(benchCmd(os.Args[2:]))
+	case "status":
+		os.Exit(status(os.Args[2:]))
 	case "passwd":
 		os.Exit(passwd(os.Args[2:]))
 	case "version", "--version":
@@ -51,6 +53,7 @@ func usage() {
 commands:
   serve     run OpenWit (every role in one process on embedded defaults)
   bench     benchmark OpenWit against DuckDB and PostgreSQL on synthetic logs
+  status    print the cluster's nodes, health and load (from a node's /cluster)
   passwd    print the SCRAM-SHA-256 verifier of a password read from stdin
   version   print the version
 
@@ -81,6 +84,13 @@ func serve(args []string) int {
 		}
 		return nil
 	})
+	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's id in the cluster (default: stored in DATA_DIR/node_id, or HOSTNAME-SEARCHPORT for a search worker)")
+	fs.StringVar(&cfg.GossipAddr, "gossip-addr", cfg.GossipAddr, "gossip (memberlist) listen address, UDP and TCP; off when empty")
+	fs.Func("join", "comma-separated gossip addresses (host:port) of cluster members to join", func(v string) error {
+		cfg.Join = splitList(v)
+		return nil
+	})
+	fs.Float64Var(&cfg.Weight, "weight", cfg.Weight, "relative capacity of this node as a search worker (its share of the files)")
 	fs.StringVar(&cfg.Catalog, "catalog", cfg.Catalog, "catalog URL: sqlite:PATH or postgres://... (default sqlite in --data-dir)")
 	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects) or s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from the AWS environment variables or shared config)")
 	fs.StringVar(&cfg.CacheDir, "cache-dir", cfg.CacheDir, "local-disk read cache of a remote (s3://) object store; off when empty")
@@ -154,4 +164,15 @@ func serve(args []string) int {
 	}
 	log.Info("stopped")
 	return code
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -38,6 +38,17 @@ type Config struct {
 	// Gateways are the gateways a proxy (--roles proxy) spreads clients
 	// over by weighted round-robin (--gateways "pg=H:P,flight=H:P,weight=N;...").
 	Gateways []proxy.Gateway `yaml:"gateways"`
+	// NodeID names this node in the cluster (gossip); empty means the id
+	// stored in DATA_DIR/node_id (a front node) or HOSTNAME-SEARCHPORT (a
+	// search worker).
+	NodeID string `yaml:"node_id"`
+	// GossipAddr is the gossip (memberlist) address, UDP and TCP; empty
+	// runs no gossip. Join are gossip addresses of existing members.
+	GossipAddr string   `yaml:"gossip_addr"`
+	Join       []string `yaml:"join"`
+	// Weight is this node's relative capacity as a search worker: it owns
+	// files in proportion (weighted rendezvous hashing).
+	Weight float64 `yaml:"weight"`
 	// Catalog is the catalog URL: sqlite:PATH (default DATA_DIR/catalog.db)
 	// or postgres://...
 	Catalog string `yaml:"catalog"`
@@ -193,6 +204,7 @@ func DefaultConfig() Config {
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",
 		CacheSize:        DefaultCacheSize,
+		Weight:           1,
 	}
 }
 
@@ -291,6 +303,9 @@ func (c *Config) Validate() error {
 	if len(c.SearchWorkers) > 0 && !roles[RoleCoordinator] {
 		return fmt.Errorf("--search-workers is for a coordinator; --roles %q runs none", c.Roles)
 	}
+	if err := c.validateGossip(); err != nil {
+		return err
+	}
 	switch c.Auth {
 	case AuthTrust:
 		if roles.Front() && !isLoopback(c.PGAddr) {
@@ -371,4 +386,34 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Config) validateGossip() error {
+	if c.GossipAddr == "" {
+		if len(c.Join) > 0 {
+			return errors.New("--join needs --gossip-addr")
+		}
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.GossipAddr); err != nil {
+		return fmt.Errorf("--gossip-addr %q: %w", c.GossipAddr, err)
+	}
+	for i, j := range c.Join {
+		j = strings.TrimSpace(j)
+		if _, _, err := net.SplitHostPort(j); err != nil {
+			return fmt.Errorf("--join %q: %w", j, err)
+		}
+		c.Join[i] = j
+	}
+	if !isLoopback(c.GossipAddr) && c.TLSCA == "" {
+		// Gossip is not authenticated: off loopback, a forged member
+		// could offer itself as a search worker. With mutual TLS a
+		// coordinator only talks to workers holding a certificate of the
+		// CA.
+		return fmt.Errorf("gossip off loopback addresses needs mutual TLS between nodes (--tls-ca, --tls-cert, --tls-key); --gossip-addr is %s", c.GossipAddr)
+	}
+	if !(c.Weight > 0) || c.Weight > 1e6 {
+		return fmt.Errorf("--weight %v: want a positive number up to 1e6", c.Weight)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,5 +223,44 @@ func TestLoadFileCache(t *testing.T) {
 	c.CacheSize = 0
 	if err := c.Validate(); err == nil {
 		t.Fatal("a cache dir with size 0 validated")
+	}
+}
+
+func TestValidateGossip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "openwit.yaml")
+	doc := "roles: search\nnode_id: w1\ngossip_addr: 127.0.0.1:7947\njoin:\n  - 127.0.0.1:7946\n  - ' localhost:7948'\nweight: 2.5\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	c.DataDir = t.TempDir()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.NodeID != "w1" || c.GossipAddr != "127.0.0.1:7947" || !slices.Equal(c.Join, []string{"127.0.0.1:7946", "localhost:7948"}) || c.Weight != 2.5 {
+		t.Fatalf("loaded %+v", c)
+	}
+	for name, tc := range map[string]struct {
+		mod  func(*Config)
+		want string
+	}{
+		"join without gossip":   {func(c *Config) { c.GossipAddr = "" }, "--join needs --gossip-addr"},
+		"bad gossip address":    {func(c *Config) { c.GossipAddr = "7947" }, "--gossip-addr"},
+		"bad join address":      {func(c *Config) { c.Join = []string{"host"} }, "--join"},
+		"off loopback, no mTLS": {func(c *Config) { c.GossipAddr = "0.0.0.0:7947" }, "mutual TLS"},
+		"zero weight":           {func(c *Config) { c.Weight = 0 }, "--weight"},
+		"NaN weight":            {func(c *Config) { c.Weight = math.NaN() }, "--weight"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.DataDir, c.Roles, c.GossipAddr, c.Join = t.TempDir(), "search", "127.0.0.1:7947", []string{"127.0.0.1:7946"}
+			tc.mod(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -3,7 +3,9 @@
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
 // Flight SQL gateways; a search worker has the object store and the search
 // service; every process has the HTTP endpoint (/healthz, /readyz,
-// /metrics).
+// /metrics, /cluster) and, with --gossip-addr, a gossip member
+// (coordinator/membership) whose view gives a coordinator its search
+// workers.
 package node
 
 import (
@@ -25,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"openwit/coordinator/membership"
 	"openwit/coordinator/proxy"
 	"openwit/gateway"
 	"openwit/gateway/flightsql"
@@ -59,6 +62,9 @@ type Node struct {
 	srchLn    net.Listener
 	client    *search.Client // the coordinator's client of the search workers
 	proxy     *proxy.Proxy   // --roles proxy
+	members   *membership.Membership
+	id        string // node id
+	sampler   membership.ProcessSampler
 	http      *http.Server
 	httpLn    net.Listener
 	lock      *os.File
@@ -137,6 +143,13 @@ func (n *Node) start(ctx context.Context) (err error) {
 		}
 		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
 	}
+	if err := n.startGossip(); err != nil {
+		return err
+	}
+	attrs = append(attrs, "node_id", n.id)
+	if n.members != nil {
+		attrs = append(attrs, "gossip_addr", n.members.Addr())
+	}
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
 	return nil
@@ -190,11 +203,17 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if err := n.startKafka(); err != nil {
 		return err
 	}
-	if len(cfg.SearchWorkers) > 0 {
+	if len(cfg.SearchWorkers) > 0 || cfg.GossipAddr != "" {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "openwit_search_fragment_reruns_total",
+			Help: "Fragments run again on another worker (or here) after their worker failed."},
+			func() float64 { return float64(n.client.Reruns()) }))
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_search_workers",
+			Help: "Search workers a query would use now (static list and alive gossip members)."},
+			func() float64 { return float64(len(n.searchWorkers())) }))
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
-		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
+		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
 	}
@@ -318,6 +337,7 @@ func (n *Node) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.HandleFunc("/cluster", n.serveCluster)
 	mux.Handle("/metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	// Go's profiler, for operators (CPU, heap, goroutines); --http-addr
 	// is loopback unless set otherwise.
@@ -361,6 +381,12 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) closeAll(ctx context.Context) error {
 	var errs []error
+	if n.members != nil {
+		// Leave first: coordinators stop sending fragments here.
+		if err := n.members.Close(ctx); err != nil {
+			n.log.Warn("leave the cluster", "err", err)
+		}
+	}
 	if n.pg != nil {
 		if err := n.pg.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop pgwire: %w", err))

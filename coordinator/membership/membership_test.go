@@ -1,0 +1,137 @@
+package membership
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// start runs a member on a free loopback port, joined to seeds.
+func start(t *testing.T, id string, load *atomic.Int64, seeds ...string) *Membership {
+	t.Helper()
+	m, err := New(Config{
+		Self: Info{ID: id, Version: "test", Roles: []string{"search"}, SearchAddr: "127.0.0.1:" + strings.TrimPrefix(id, "n"),
+			HTTPAddr: "127.0.0.1:80", Weight: 1},
+		BindAddr: "127.0.0.1:0",
+		Join:     seeds,
+		Refresh:  50 * time.Millisecond,
+		Load:     func() Load { return Load{Queries: int(load.Load()), CPUs: 2} },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(t.Context()) })
+	return m
+}
+
+// waitView polls m's view until cond holds; the bound only stops a
+// broken cluster from hanging the test.
+func waitView(t *testing.T, m *Membership, what string, cond func(map[string]Member) bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var view map[string]Member
+	for time.Now().Before(deadline) {
+		view = map[string]Member{}
+		for _, mb := range m.Members() {
+			view[mb.ID] = mb
+		}
+		if cond(view) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: never %s; view %+v", m.cfg.Self.ID, what, view)
+}
+
+func healthOf(id string, h Health) func(map[string]Member) bool {
+	return func(v map[string]Member) bool { return v[id].Health == h }
+}
+
+func TestMembership(t *testing.T) {
+	var loads [4]atomic.Int64
+	a := start(t, "n9001", &loads[0])
+	b := start(t, "n9002", &loads[1], a.Addr())
+	c := start(t, "n9003", &loads[2], b.Addr())
+	d := start(t, "n9004", &loads[3], a.Addr(), c.Addr())
+	all := []*Membership{a, b, c, d}
+
+	t.Run("join", func(t *testing.T) {
+		for _, m := range all {
+			waitView(t, m, "sees four alive members", func(v map[string]Member) bool {
+				if len(v) != 4 {
+					return false
+				}
+				for _, o := range all {
+					mb := v[o.cfg.Self.ID]
+					if mb.Health != Alive || mb.GossipAddr != o.Addr() || !mb.HasRole("search") ||
+						mb.SearchAddr != o.cfg.Self.SearchAddr || mb.Version != "test" || mb.Self != (o == m) {
+						return false
+					}
+				}
+				return true
+			})
+		}
+	})
+
+	t.Run("meta updates", func(t *testing.T) {
+		loads[2].Store(7)
+		for _, m := range all {
+			waitView(t, m, "sees n9003 run 7 queries", func(v map[string]Member) bool {
+				return v["n9003"].Load.Queries == 7 && v["n9003"].Load.CPUs == 2
+			})
+		}
+	})
+
+	t.Run("leave", func(t *testing.T) {
+		if err := d.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range all[:3] {
+			waitView(t, m, "sees n9004 left", healthOf("n9004", Left))
+		}
+	})
+
+	t.Run("failure detection", func(t *testing.T) {
+		// Stop c without leaving: to the others it stops answering probes.
+		close(c.stop)
+		c.done.Wait()
+		if err := c.ml.Shutdown(); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range all[:2] {
+			waitView(t, m, "sees n9003 dead", healthOf("n9003", Dead))
+		}
+		// The dead member keeps its last meta in the view.
+		if v := a.Members(); len(v) != 4 || v[2].ID != "n9003" || v[2].SearchAddr != "127.0.0.1:9003" {
+			t.Fatalf("view after the failure: %+v", v)
+		}
+	})
+
+	t.Run("rejoin", func(t *testing.T) {
+		c2 := start(t, "n9003", &loads[2], a.Addr())
+		for _, m := range []*Membership{a, b, c2} {
+			waitView(t, m, "sees n9003 alive again", healthOf("n9003", Alive))
+		}
+	})
+}
+
+func TestMetaLimit(t *testing.T) {
+	_, err := New(Config{Self: Info{ID: strings.Repeat("x", 600)}, BindAddr: "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "512") {
+		t.Fatalf("a 600-byte id: err %v, want the meta size limit", err)
+	}
+	if _, err := New(Config{BindAddr: "127.0.0.1:0"}); err == nil {
+		t.Fatal("no node id: no error")
+	}
+	// A full-size meta of a node with every address fits.
+	i := Info{ID: strings.Repeat("n", 64), Version: "v0.0.0-20261126-0123456789ab", Roles: []string{"gateway", "coordinator", "ingest", "storage", "search"},
+		Weight: 1.5, Load: Load{Queries: 1 << 20, CPUs: 256, CPU: 255.99, FreeMem: 1 << 50, BufferFill: 0.999}}
+	for _, p := range []*string{&i.PGAddr, &i.FlightAddr, &i.HTTPAddr, &i.SearchAddr} {
+		*p = fmt.Sprintf("search-worker-%s.openwit.svc:65535", strings.Repeat("9", 14))
+	}
+	if b, err := encode(i); err != nil {
+		t.Fatalf("a full node meta (%d bytes): %v", len(b), err)
+	}
+}

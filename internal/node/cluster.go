@@ -1,0 +1,207 @@
+package node
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"openwit/coordinator/membership"
+	"openwit/search"
+	"openwit/version"
+)
+
+// startGossip names the node and, with --gossip-addr, joins the cluster
+// (see docs/design/010-gossip-membership.md).
+func (n *Node) startGossip() (err error) {
+	if n.id, err = n.nodeID(); err != nil {
+		return err
+	}
+	if n.cfg.GossipAddr == "" {
+		return nil
+	}
+	n.members, err = membership.New(membership.Config{
+		Self: n.info(), BindAddr: n.cfg.GossipAddr, Join: n.cfg.Join, Load: n.load,
+		Logger: n.log.With("component", "gossip"),
+	})
+	return err
+}
+
+// nodeID is --node-id, else the id stored in the data dir (a front node
+// owns one), else HOSTNAME-SEARCHPORT.
+func (n *Node) nodeID() (string, error) {
+	if n.cfg.NodeID != "" {
+		return n.cfg.NodeID, nil
+	}
+	if n.lock == nil {
+		host, _ := os.Hostname()
+		port := "0"
+		if n.srchLn != nil {
+			_, port, _ = net.SplitHostPort(n.srchLn.Addr().String())
+		}
+		return fmt.Sprintf("%s-%s", cmpOr(host, "openwit"), port), nil
+	}
+	path := filepath.Join(n.cfg.DataDir, "node_id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read node id: %w", err)
+	}
+	var r [6]byte
+	rand.Read(r[:])
+	id := "ow-" + hex.EncodeToString(r[:])
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("store node id: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("store node id: %w", err)
+	}
+	return id, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// info is what this node gossips, without load.
+func (n *Node) info() membership.Info {
+	roles, _ := ParseRoles(n.cfg.Roles)
+	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
+	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
+			i.Roles = append(i.Roles, r)
+		}
+	}
+	addr := func(l net.Listener) string {
+		if l == nil {
+			return ""
+		}
+		return l.Addr().String()
+	}
+	i.PGAddr, i.FlightAddr, i.HTTPAddr, i.SearchAddr = addr(n.pgLn), addr(n.fsqlLn), addr(n.httpLn), addr(n.srchLn)
+	return i
+}
+
+// load samples what this node gossips as its load.
+func (n *Node) load() membership.Load {
+	l := membership.Load{CPUs: runtime.GOMAXPROCS(0)}
+	l.CPU, l.FreeMem = n.sampler.Sample()
+	if n.eng != nil {
+		l.Queries += n.eng.Running()
+	}
+	if n.search != nil {
+		l.Queries += n.search.Running()
+	}
+	if n.ing != nil && n.cfg.FlushRows > 0 {
+		rows := gaugeValue(n.reg, "openwit_ingest_buffered_rows")
+		l.BufferFill = min(float64(int(100*rows/float64(n.cfg.FlushRows)))/100, 1)
+	}
+	return l
+}
+
+func gaugeValue(g prometheus.Gatherer, name string) float64 {
+	mfs, err := g.Gather()
+	if err != nil {
+		return 0
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
+// searchWorkers returns the search workers of a query: the static
+// --search-workers list (weight 1) united with the alive gossip members
+// running the search role (their --weight). A member that gossip sees as
+// suspect, dead or leaving is left out even when it is in the static
+// list. This node's own search service counts only next to others (alone,
+// running the fragments in process is cheaper) and with gossip on.
+func (n *Node) searchWorkers() []search.Worker {
+	var out []search.Worker
+	skip := map[string]bool{}
+	if n.members != nil {
+		for _, m := range n.members.Members() {
+			if m.SearchAddr == "" || !m.HasRole(RoleSearch) {
+				continue
+			}
+			if m.Health != membership.Alive || m.Leaving || n.failedRecently(m.SearchAddr) {
+				skip[m.SearchAddr] = true
+				continue
+			}
+			if m.Self {
+				continue
+			}
+			out = append(out, search.Worker{Addr: m.SearchAddr, Weight: m.Weight})
+		}
+	}
+	for _, a := range n.cfg.SearchWorkers {
+		if !skip[a] && (n.members == nil || !n.failedRecently(a)) && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == a }) {
+			out = append(out, search.Worker{Addr: a, Weight: 1})
+		}
+	}
+	if len(out) > 0 && n.srchLn != nil && n.members != nil {
+		self := n.srchLn.Addr().String()
+		if !skip[self] && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == self }) {
+			out = append(out, search.Worker{Addr: self, Weight: n.cfg.Weight})
+		}
+	}
+	return out
+}
+
+// suspectFor is how long a coordinator skips a search worker it could not
+// reach while gossip still has it alive.
+const suspectFor = 5 * time.Second
+
+// failedRecently reports whether this coordinator failed to reach the
+// search worker at addr in the last suspectFor: a local suspicion, shown
+// as suspect by /cluster, that spares the next queries the retries until
+// gossip declares the worker dead (or the skip ends).
+func (n *Node) failedRecently(addr string) bool {
+	return n.client != nil && n.client.FailedWithin(addr, suspectFor)
+}
+
+// serveCluster answers GET /cluster: the nodes this one knows, their
+// health and load, and scale-out hints (membership.Status as JSON).
+func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	var members []membership.Member
+	if n.members != nil {
+		members = n.members.Members()
+		for i, m := range members {
+			if m.Health == membership.Alive && m.SearchAddr != "" && n.failedRecently(m.SearchAddr) {
+				members[i].Health = membership.Suspect
+			}
+		}
+	} else {
+		self := membership.Member{Info: n.info(), Health: membership.Alive, Self: true}
+		self.Load = n.load()
+		members = []membership.Member{self}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(membership.NewStatus(n.id, n.members != nil, members))
+}
