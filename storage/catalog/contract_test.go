@@ -37,6 +37,8 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"publish_races_drop", testPublishRacesDrop},
 		{"reopen", testReopen},
 		{"schema_version_checks", testSchemaVersionChecks},
+		{"index_artifacts", testIndexArtifacts},
+		{"index_lease_concurrent", testIndexLeaseConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
