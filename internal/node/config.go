@@ -79,6 +79,13 @@ type Config struct {
 	FlushRows  int64         `yaml:"flush_rows"`
 	FlushBytes int64         `yaml:"flush_bytes"`
 	FlushAge   time.Duration `yaml:"flush_age"`
+	// DeferIndex publishes files without index artifacts and leaves them
+	// to the indexer role (the catalog's index queue) instead of building
+	// them in the publish path.
+	DeferIndex bool `yaml:"defer_index"`
+	// IndexCacheSize bounds the index artifacts a coordinator keeps
+	// decoded for pruning; 0 turns pruning by artifacts off.
+	IndexCacheSize ByteSize `yaml:"index_cache_size"`
 	// ShardDuration is the default time-shard width of new tables.
 	ShardDuration time.Duration `yaml:"shard_duration"`
 	// MaxMessageSize bounds one PostgreSQL protocol message.
@@ -116,6 +123,7 @@ const (
 	RoleIngest      = "ingest"
 	RoleStorage     = "storage"
 	RoleSearch      = "search"
+	RoleIndexer     = "indexer"
 )
 
 // Roles is the set of roles a process runs.
@@ -131,10 +139,10 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer)", name)
 		}
 	}
 	switch {
@@ -144,7 +152,7 @@ func ParseRoles(s string) (Roles, error) {
 		return nil, errors.New(`--roles: "all" already names every role`)
 	}
 	if r[RoleAll] {
-		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer} {
 			r[n] = true
 		}
 		return r, nil
@@ -178,6 +186,7 @@ func DefaultConfig() Config {
 		FlushRows:        1 << 20,
 		FlushBytes:       128 << 20,
 		FlushAge:         30 * time.Second,
+		IndexCacheSize:   256 << 20,
 		ShardDuration:    time.Hour,
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",

@@ -61,6 +61,8 @@ type Node struct {
 	lock      *os.File
 	cacheLock *os.File
 	errc      chan error
+	// stopIndexer stops the indexer role (nil: not running).
+	stopIndexer func()
 }
 
 // Start builds every component and starts serving. The HTTP endpoint comes
@@ -123,8 +125,37 @@ func (n *Node) start(ctx context.Context) (err error) {
 		}
 		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
 	}
+	if roles[RoleIndexer] {
+		if err := n.startIndexer(ctx); err != nil {
+			return err
+		}
+	}
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
+	return nil
+}
+
+// startIndexer runs the indexer role: it opens the catalog unless the
+// front roles did.
+func (n *Node) startIndexer(ctx context.Context) (err error) {
+	if n.cat == nil {
+		if n.cat, err = catalog.Open(ctx, n.cfg.Catalog); err != nil {
+			return fmt.Errorf("open catalog: %w", err)
+		}
+	}
+	host, _ := os.Hostname()
+	ix, err := storage.NewIndexer(storage.IndexerConfig{Catalog: n.cat, Bucket: n.bucket,
+		Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Logger: n.log, Registerer: n.reg})
+	if err != nil {
+		return err
+	}
+	ictx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ix.Run(ictx)
+	}()
+	n.stopIndexer = func() { cancel(); <-done }
 	return nil
 }
 
@@ -165,7 +196,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
-		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat},
+		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log},
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
 	})
 	if err != nil {
@@ -175,7 +206,11 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if len(cfg.SearchWorkers) > 0 {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
-	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
+	ixCache := int64(cfg.IndexCacheSize)
+	if ixCache <= 0 {
+		ixCache = -1 // off
+	}
+	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
@@ -302,6 +337,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) closeAll(ctx context.Context) error {
 	var errs []error
+	if n.stopIndexer != nil {
+		n.stopIndexer()
+	}
 	if n.pg != nil {
 		if err := n.pg.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop pgwire: %w", err))
