@@ -116,4 +116,3 @@ func TestIndexerLeaseExpiry(t *testing.T) {
 		t.Errorf("artifact lacks the id Bloom filter")
 	}
 }
-
