@@ -50,6 +50,9 @@ type Config struct {
 	// is removed at the end unless Keep.
 	WorkDir string
 	Keep    bool
+	// NoIndex runs OpenWit without pruning by index artifacts
+	// (--index-cache-size 0), to measure what they save.
+	NoIndex bool
 	// QueryTimeout bounds one run of one query.
 	QueryTimeout time.Duration
 	// NodeLogger receives the in-process OpenWit node's logs (nil: errors
@@ -214,7 +217,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	var ow *openWit
 	var files []string
 	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) {
-		if ow, err = startOpenWit(ctx, dataDir, nodeLog); err != nil {
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex); err != nil {
 			return nil, err
 		}
 		defer func() {

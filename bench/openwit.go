@@ -32,7 +32,7 @@ type openWit struct {
 // startOpenWit starts a node like `openwit serve` does, on dataDir. Buffers
 // are flushed by size or by Flush, not by age (FlushAge 1h), so every
 // hour shard becomes one Parquet file.
-func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger) (*openWit, error) {
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool) (*openWit, error) {
 	var lastErr error
 	// A free port can be taken before the node binds it: retry.
 	for range 3 {
@@ -46,6 +46,9 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger) (*openW
 		cfg.FlightAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 		cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", ports[2])
 		cfg.FlushAge = time.Hour
+		if noIndex {
+			cfg.IndexCacheSize = 0
+		}
 		n, err := node.Start(ctx, cfg, log)
 		if err == nil {
 			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr}, nil

@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"openwit/storage/index"
 )
 
 // ErrUnsupported marks an expression or plan the executor cannot run; the
@@ -42,6 +44,9 @@ const (
 	OpIsNotNull Op = "is_not_null" // Args[0] IS NOT NULL
 	OpLike      Op = "like"        // Args[0] LIKE Str (escape Escape)
 	OpDateTrunc Op = "date_trunc"  // date_trunc(Str, Args[0]) in UTC
+	// OpMatch is match(Args[0], Str): every word of Str is a word of
+	// Args[0] (words as index.Tokens splits them).
+	OpMatch Op = "match"
 )
 
 // Expr is a serializable expression over the columns of a batch.
@@ -54,6 +59,9 @@ type Expr struct {
 	Str string `json:"str,omitempty"`
 	// Escape is the LIKE escape character ("" means none).
 	Escape string `json:"escape,omitempty"`
+	// Fold makes LIKE compare strings.ToLower of Args[0] (ILIKE, whose
+	// pattern the planner lowers).
+	Fold bool `json:"fold,omitempty"`
 }
 
 // LitKind is the type of a literal.
@@ -167,7 +175,12 @@ func (e *Expr) format(names []string) string {
 	case OpIsNotNull:
 		return e.Args[0].format(names) + " IS NOT NULL"
 	case OpLike:
+		if e.Fold {
+			return "lower(" + e.Args[0].format(names) + ") LIKE '" + e.Str + "'"
+		}
 		return e.Args[0].format(names) + " LIKE '" + e.Str + "'"
+	case OpMatch:
+		return "match(" + e.Args[0].format(names) + ", '" + strings.ReplaceAll(e.Str, "'", "''") + "')"
 	case OpDateTrunc:
 		return "date_trunc('" + e.Str + "', " + e.Args[0].format(names) + ")"
 	}
@@ -299,17 +312,24 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 			return nil, err
 		}
 		return &isNull{arg: v, negate: e.Op == OpIsNotNull}, nil
-	case OpLike:
+	case OpLike, OpMatch:
 		v, err := compileValue(e.Args[0], schema)
 		if err != nil {
 			return nil, err
 		}
 		if v.typ().ID() != arrow.STRING {
-			return nil, unsupported("LIKE on %s", v.typ())
+			return nil, unsupported("%s on %s", e.Op, v.typ())
+		}
+		if e.Op == OpMatch {
+			return &like{arg: v, match: matchWords(e.Str)}, nil
 		}
 		m, err := compileLike(e.Str, e.Escape)
 		if err != nil {
 			return nil, err
+		}
+		if e.Fold {
+			cs := m
+			m = func(s string) bool { return cs(strings.ToLower(s)) }
 		}
 		return &like{arg: v, match: m}, nil
 	case OpLit:
@@ -484,45 +504,11 @@ func (p *like) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []boo
 // LIKE is case-sensitive and matches the whole string; % is any run of
 // characters, _ exactly one.
 func compileLike(pattern, escape string) (func(string) bool, error) {
-	esc := rune(-1)
-	if escape != "" {
-		r := []rune(escape)
-		if len(r) != 1 {
-			return nil, unsupported("LIKE escape %q", escape)
-		}
-		esc = r[0]
+	toks, err := likeTokens(pattern, escape)
+	if err != nil {
+		return nil, err
 	}
-	// Tokenize into literal runs and wildcards.
-	type tok struct {
-		lit  string
-		wild rune // 0 for a literal
-	}
-	var toks []tok
-	var cur strings.Builder
-	rs := []rune(pattern)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == esc:
-			if i+1 >= len(rs) {
-				return nil, unsupported("LIKE pattern ends with the escape character")
-			}
-			i++
-			cur.WriteRune(rs[i])
-		case r == '%' || r == '_':
-			if cur.Len() > 0 {
-				toks = append(toks, tok{lit: cur.String()})
-				cur.Reset()
-			}
-			toks = append(toks, tok{wild: r})
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	if cur.Len() > 0 {
-		toks = append(toks, tok{lit: cur.String()})
-	}
-	isPct := func(t tok) bool { return t.wild == '%' }
+	isPct := func(t likeTok) bool { return t.wild == '%' }
 	switch {
 	case len(toks) == 0:
 		return func(s string) bool { return s == "" }, nil
@@ -776,4 +762,55 @@ func (l *Lit) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return json.Unmarshal(j.F, &l.F)
+}
+
+// likeTok is a literal run (wild 0) or a wildcard of a LIKE pattern.
+type likeTok struct {
+	lit  string
+	wild rune
+}
+
+// likeTokens splits a LIKE pattern into literal runs and wildcards.
+func likeTokens(pattern, escape string) ([]likeTok, error) {
+	esc := rune(-1)
+	if escape != "" {
+		r := []rune(escape)
+		if len(r) != 1 {
+			return nil, unsupported("LIKE escape %q", escape)
+		}
+		esc = r[0]
+	}
+	var toks []likeTok
+	var cur strings.Builder
+	rs := []rune(pattern)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == esc:
+			if i+1 >= len(rs) {
+				return nil, unsupported("LIKE pattern ends with the escape character")
+			}
+			i++
+			cur.WriteRune(rs[i])
+		case r == '%' || r == '_':
+			if cur.Len() > 0 {
+				toks = append(toks, likeTok{lit: cur.String()})
+				cur.Reset()
+			}
+			toks = append(toks, likeTok{wild: r})
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		toks = append(toks, likeTok{lit: cur.String()})
+	}
+	return toks, nil
+}
+
+// matchWords returns the test of match(x, query): every word of query is
+// a word of x. A query without words matches nothing.
+func matchWords(query string) func(string) bool {
+	want := index.Tokens(query)
+	return func(s string) bool { return index.MatchTokens(s, want) }
 }

@@ -12,8 +12,10 @@ import (
 )
 
 // FragmentVersion is the version of the Fragment encoding this binary
-// writes and the only one it reads.
-const FragmentVersion = 1
+// writes and the only one it reads. Version 2 added FileSource.RowGroups
+// (a version 1 reader would scan every row group of a pruned file) and
+// the match operator and LIKE's fold flag.
+const FragmentVersion = 2
 
 // Fragment is a pipeline over some sources of one table:
 // scan → [filter] → [aggregate | top-k | limit].

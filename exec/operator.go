@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -83,6 +84,10 @@ type FileSource struct {
 	ID   string `json:"id"`
 	Path string `json:"path"`
 	Rows int64  `json:"rows"`
+	// RowGroups, when not nil, are the only row groups to read, in
+	// ascending order (the coordinator pruned the others with the file's
+	// index artifact); nil means all.
+	RowGroups []int `json:"row_groups,omitempty"`
 }
 
 // Scan reads the projected columns of one source.
@@ -282,7 +287,10 @@ func (s *Scan) open(ctx context.Context) error {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
 	s.rd = rd
-	groups := s.keptRowGroups()
+	groups, err := s.keptRowGroups()
+	if err != nil {
+		return err
+	}
 	if len(s.cols) == 0 {
 		// Nothing projected (count(*)): the row counts come from the
 		// footer; no column is decoded.
@@ -312,16 +320,33 @@ func (s *Scan) open(ctx context.Context) error {
 	return nil
 }
 
-// keptRowGroups returns the row groups whose statistics do not rule out
-// the prune predicate (nil: all).
-func (s *Scan) keptRowGroups() []int {
+// keptRowGroups returns the row groups of the source's list whose
+// statistics do not rule out the prune predicate (nil: all).
+func (s *Scan) keptRowGroups() ([]int, error) {
 	n := s.rd.NumRowGroups()
+	listed := s.src.File.RowGroups
+	for _, g := range listed {
+		if g < 0 || g >= n {
+			return nil, fmt.Errorf("read %s: row group %d of %d", s.src.File.Path, g, n)
+		}
+	}
 	s.RowGroups = n
 	if s.pruneBy == nil && s.bound == nil {
-		return nil
+		if listed != nil {
+			s.RowGroupsPruned = n - len(listed)
+			s.RowGroups = len(listed)
+			return slices.Clone(listed), nil
+		}
+		return nil, nil
+	}
+	if listed == nil {
+		listed = make([]int, n)
+		for g := range listed {
+			listed[g] = g
+		}
 	}
 	kept := make([]int, 0, n)
-	for g := 0; g < n; g++ {
+	for _, g := range listed {
 		if s.bound != nil && s.bound.skip(s.rd.RowGroupStats(g, s.bound.col)) {
 			continue
 		}
@@ -338,7 +363,7 @@ func (s *Scan) keptRowGroups() []int {
 	}
 	s.RowGroupsPruned = n - len(kept)
 	s.RowGroups = len(kept)
-	return kept
+	return kept, nil
 }
 
 // Next implements Operator.

@@ -14,6 +14,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"openwit/ingest"
 	"openwit/internal/pgerror"
@@ -51,6 +52,13 @@ type Config struct {
 	// writing them atomically at its end; 0 means DefaultCopyMaxBytes. It
 	// must stay below the WAL's record size limit.
 	CopyMaxBytes int64
+	// IndexCacheBytes bounds the index artifacts (storage/index) kept
+	// decoded for file and row group pruning; 0 means
+	// DefaultIndexCacheBytes, a negative value disables pruning by
+	// artifacts.
+	IndexCacheBytes int64
+	// Registerer receives the planner's metrics; nil means none.
+	Registerer prometheus.Registerer
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.
@@ -62,10 +70,11 @@ type Engine struct {
 	cfg     Config
 	gms     *sqle.Engine
 	nextID  atomic.Uint32
-	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
-	schemas sync.Map   // table id -> *arrow.Schema
+	ddlMu   sync.Mutex  // serializes CREATE/DROP TABLE on this node
+	tables  sync.Map    // name -> *catalog.Table (cache of the catalog)
+	schemas sync.Map    // table id -> *arrow.Schema
 	running atomic.Int64
+	ixCache *indexCache // nil: no pruning by index artifacts
 }
 
 // Running returns how many vectorized scans (the distributed part of
@@ -94,6 +103,12 @@ func New(cfg Config) (*Engine, error) {
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
 	e := &Engine{cfg: cfg}
+	if cfg.IndexCacheBytes == 0 {
+		cfg.IndexCacheBytes = DefaultIndexCacheBytes
+	}
+	if cfg.IndexCacheBytes > 0 && cfg.Bucket != nil {
+		e.ixCache = newIndexCache(cfg.Bucket, cfg.Logger, cfg.IndexCacheBytes, cfg.Registerer)
+	}
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).

@@ -19,10 +19,12 @@ import (
 )
 
 type harness struct {
-	t   testing.TB
-	eng *planner.Engine
-	ing *ingest.Ingester
-	s   *planner.Session
+	t      testing.TB
+	eng    *planner.Engine
+	ing    *ingest.Ingester
+	s      *planner.Session
+	bucket objstore.Bucket
+	cfg    planner.Config // as given to planner.New
 }
 
 func newHarness(t testing.TB) *harness { return newHarnessConfig(t, planner.Config{}) }
@@ -56,7 +58,7 @@ func newHarnessConfig(t testing.TB, cfg planner.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, eng: eng, ing: ing, s: eng.NewSession("openwit", "test")}
+	return &harness{t: t, eng: eng, ing: ing, s: eng.NewSession("openwit", "test"), bucket: bucket, cfg: cfg}
 }
 
 // query runs sql and renders the rows, one line each, values joined by "|".

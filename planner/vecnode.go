@@ -108,8 +108,17 @@ func (v *vecNode) String() string {
 		fmt.Fprintf(&b, ", time=[%s, %s]", fmtMicros(v.bounds[0]), fmtMicros(v.bounds[1]))
 	}
 	if snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID); err == nil {
-		kept, pruned := v.files(snap)
-		fmt.Fprintf(&b, ", files=%d kept, %d pruned by time", len(kept), pruned)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		kept, st := v.files(ctx, snap)
+		cancel()
+		fmt.Fprintf(&b, ", files=%d kept, %d pruned by time", len(kept), st.byTime)
+		if st.indexed > 0 {
+			fmt.Fprintf(&b, ", index: %d files with artifacts, %d files pruned (zone map %d, bloom %d, full-text %d)",
+				st.indexed, st.filesByZone+st.filesByBloom+st.filesByGrams, st.filesByZone, st.filesByBloom, st.filesByGrams)
+			fmt.Fprintf(&b, ", row groups=%d considered, %d pruned (zone map %d, bloom %d, full-text %d)",
+				st.rowGroups, st.rgByZone+st.rgByBloom+st.rgByGrams, st.rgByZone, st.rgByBloom, st.rgByGrams)
+		}
+		fmt.Fprintf(&b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
 		}
@@ -129,8 +138,20 @@ func fmtMicros(us int64) string {
 	return timeFromMicros(us).Format("2006-01-02 15:04:05.999999Z07")
 }
 
-// files returns the snapshot's files whose time range meets the bounds.
-func (v *vecNode) files(snap *ingest.Snapshot) (kept []exec.Source, pruned int) {
+// pruneStats count what file pruning did.
+type pruneStats struct {
+	byTime                                  int // files pruned by their time range
+	indexed                                 int // files within the time range with a usable artifact
+	filesByZone, filesByBloom, filesByGrams int // files all of whose row groups were pruned
+	rowGroups                               int // row groups of indexed files
+	rgByZone, rgByBloom, rgByGrams          int // row groups pruned
+	bytes, bytesKept                        int64
+}
+
+// files returns the sources to scan: the snapshot's files whose time
+// range meets the bounds and whose index artifact (when it has one) does
+// not rule out the filter, with the row groups to read.
+func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec.Source, st pruneStats) {
 	files := snap.Files
 	if t := v.frag.TopK; t != nil && len(t.Keys) > 0 && v.frag.Columns[t.Keys[0].Col] == v.tbl.def.TimeColumn {
 		// ORDER BY time LIMIT k: hand out the files nearest the wanted
@@ -144,13 +165,51 @@ func (v *vecNode) files(snap *ingest.Snapshot) (kept []exec.Source, pruned int) 
 		}
 	}
 	for _, f := range files {
+		st.bytes += f.Bytes
 		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
-			pruned++
+			st.byTime++
 			continue
 		}
-		kept = append(kept, exec.Source{File: &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}})
+		src := &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}
+		bytes := f.Bytes
+		if v.frag.Filter != nil {
+			if ix := v.eng.ixCache.get(ctx, f); ix != nil {
+				st.indexed++
+				st.rowGroups += len(ix.RowGroups)
+				var keptRows int64
+				counts := map[exec.PruneReason]int{}
+				for g, r := range exec.IndexPrune(v.frag.Filter, v.frag.Columns, ix) {
+					counts[r]++
+					if r == exec.KeptRowGroup {
+						src.RowGroups = append(src.RowGroups, g)
+						keptRows += ix.RowGroups[g]
+					}
+				}
+				st.rgByZone += counts[exec.PrunedByZone]
+				st.rgByBloom += counts[exec.PrunedByBloom]
+				st.rgByGrams += counts[exec.PrunedByGrams]
+				if len(src.RowGroups) == 0 {
+					switch {
+					case counts[exec.PrunedByGrams] > 0:
+						st.filesByGrams++
+					case counts[exec.PrunedByBloom] > 0:
+						st.filesByBloom++
+					default:
+						st.filesByZone++
+					}
+					continue
+				}
+				if len(src.RowGroups) == len(ix.RowGroups) {
+					src.RowGroups = nil
+				} else if f.Rows > 0 {
+					bytes = f.Bytes * keptRows / f.Rows
+				}
+			}
+		}
+		st.bytesKept += bytes
+		kept = append(kept, exec.Source{File: src})
 	}
-	return kept, pruned
+	return kept, st
 }
 
 // RowIter implements sql.ExecSourceRel.
@@ -172,7 +231,7 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 	}
 	frag := *v.frag
 	frag.Schema = snap.Schema
-	frag.Sources, _ = v.files(snap)
+	frag.Sources, _ = v.files(ctx, snap)
 	if len(snap.Batches) > 0 {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
@@ -459,13 +460,22 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 	case *expression.GreaterThanOrEqual:
 		return c.compare(exec.OpGe, v.Left(), v.Right())
 	case *expression.Like:
-		pat, ok := v.RightChild.(*expression.Literal)
+		// ILIKE arrives as lower(x) LIKE lower('pattern').
+		// Both lower()s are strings.ToLower (go-mysql-server's for utf8mb4
+		// text, or pgexpr's).
+		left, right := v.LeftChild, v.RightChild
+		left, fold := lowerArg(left)
+		right, lowerPat := lowerArg(right)
+		pat, ok := right.(*expression.Literal)
 		if !ok {
 			return c.fail("LIKE pattern is not a constant")
 		}
 		s, ok := pat.Value().(string)
 		if !ok {
 			return c.fail("LIKE pattern is not text")
+		}
+		if lowerPat {
+			s = strings.ToLower(s)
 		}
 		esc := `\`
 		if v.Escape != nil {
@@ -476,10 +486,22 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 			es, _ := el.Value().(string)
 			esc = es
 		}
-		if !types.IsText(v.LeftChild.Type()) {
-			return c.fail("LIKE on %s", v.LeftChild.Type())
+		if !types.IsText(left.Type()) {
+			return c.fail("LIKE on %s", left.Type())
 		}
-		return &exec.Expr{Op: exec.OpLike, Args: []*exec.Expr{c.value(v.LeftChild)}, Str: s, Escape: esc}
+		return &exec.Expr{Op: exec.OpLike, Args: []*exec.Expr{c.value(left)}, Str: s, Escape: esc, Fold: fold}
+	case *pgexpr.Func:
+		if v.Name == "match" && len(v.Args) == 2 && types.IsText(v.Args[0].Type()) {
+			q, ok := v.Args[1].(*expression.Literal)
+			if !ok {
+				return c.fail("match query is not a constant")
+			}
+			s, ok := q.Value().(string)
+			if !ok {
+				return c.fail("match query is not text")
+			}
+			return &exec.Expr{Op: exec.OpMatch, Args: []*exec.Expr{c.value(v.Args[0])}, Str: s}
+		}
 	case *expression.InTuple, *expression.HashInTuple:
 		in := v.(interface {
 			Left() sql.Expression
@@ -502,6 +524,23 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 		return c.literal(v)
 	}
 	return c.fail("predicate %T is not vectorized", x)
+}
+
+// lowerArg returns x's argument when x is lower(arg) of a text value.
+func lowerArg(x sql.Expression) (sql.Expression, bool) {
+	switch f := x.(type) {
+	case *function.Lower:
+		if types.IsText(f.Child.Type()) {
+			if st, ok := f.Child.Type().(sql.StringType); !ok || st.CharacterSet() == sql.CharacterSet_utf8mb4 {
+				return f.Child, true
+			}
+		}
+	case *pgexpr.Func:
+		if f.Name == "lower" && len(f.Args) == 1 {
+			return f.Args[0], true
+		}
+	}
+	return x, false
 }
 
 // compare compiles a comparison; both operands must have the same type

@@ -175,6 +175,11 @@ func checkFragment(f *exec.Fragment) error {
 		if err := objstore.CheckKey(s.File.Path); err != nil {
 			return fmt.Errorf("source %d: %w", i, err)
 		}
+		for j, g := range s.File.RowGroups {
+			if g < 0 || (j > 0 && g <= s.File.RowGroups[j-1]) {
+				return fmt.Errorf("source %d: row groups not ascending and non-negative", i)
+			}
+		}
 	}
 	if f.Limit < 0 {
 		return fmt.Errorf("negative limit %d", f.Limit)
@@ -214,7 +219,7 @@ var arity = map[exec.Op]int{
 	exec.OpCol: 0, exec.OpLit: 0,
 	exec.OpEq: 2, exec.OpNe: 2, exec.OpLt: 2, exec.OpLe: 2, exec.OpGt: 2, exec.OpGe: 2,
 	exec.OpAnd: -1, exec.OpOr: -1,
-	exec.OpNot: 1, exec.OpIsNull: 1, exec.OpIsNotNull: 1, exec.OpLike: 1, exec.OpDateTrunc: 1,
+	exec.OpNot: 1, exec.OpIsNull: 1, exec.OpIsNotNull: 1, exec.OpLike: 1, exec.OpDateTrunc: 1, exec.OpMatch: 1,
 }
 
 var litKinds = map[exec.LitKind]bool{

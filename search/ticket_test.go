@@ -86,18 +86,20 @@ func TestDecodeTicketErrors(t *testing.T) {
 		{"not json", frag("{"), search.ErrBadTicket},
 		{"no version", frag(`{"table":"t","columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}]}`), search.ErrBadTicket},
 		{"fragment version 99", frag(`{"version":99}`), search.ErrTicketVersion},
-		{"bad schema", envelope(search.TicketVersion, []byte(`{"version":1,"sources":[{"file":{"id":"a","path":"a"}}]}`), []byte("nope")), search.ErrBadTicket},
-		{"no sources", frag(`{"version":1,"columns":["ts"]}`), search.ErrBadTicket},
-		{"memory source", frag(`{"version":1,"columns":["ts"],"sources":[{}]}`), search.ErrBadTicket},
-		{"escaping path", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"../etc/passwd"}}]}`), search.ErrBadTicket},
-		{"absolute path", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"/etc/passwd"}}]}`), search.ErrBadTicket},
-		{"not without argument", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"not"}}`), search.ErrBadTicket},
-		{"literal without value", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"lit"}}`), search.ErrBadTicket},
-		{"unknown operator", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"xor","args":[{"op":"col"}]}}`), search.ErrBadTicket},
-		{"negative column", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"col","col":-1}}`), search.ErrBadTicket},
-		{"sum without argument", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"agg":{"aggs":[{"func":"sum"}]}}`), search.ErrBadTicket},
-		{"top-k without keys", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"topk":{"k":3}}`), search.ErrBadTicket},
-		{"negative limit", frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"limit":-1}`), search.ErrBadTicket},
+		{"bad schema", envelope(search.TicketVersion, []byte(`{"version":2,"sources":[{"file":{"id":"a","path":"a"}}]}`), []byte("nope")), search.ErrBadTicket},
+		{"bad row groups", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","row_groups":[2,1]}}]}`), search.ErrBadTicket},
+		{"negative row group", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","row_groups":[-1]}}]}`), search.ErrBadTicket},
+		{"no sources", frag(`{"version":2,"columns":["ts"]}`), search.ErrBadTicket},
+		{"memory source", frag(`{"version":2,"columns":["ts"],"sources":[{}]}`), search.ErrBadTicket},
+		{"escaping path", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"../etc/passwd"}}]}`), search.ErrBadTicket},
+		{"absolute path", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"/etc/passwd"}}]}`), search.ErrBadTicket},
+		{"not without argument", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"not"}}`), search.ErrBadTicket},
+		{"literal without value", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"lit"}}`), search.ErrBadTicket},
+		{"unknown operator", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"xor","args":[{"op":"col"}]}}`), search.ErrBadTicket},
+		{"negative column", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"col","col":-1}}`), search.ErrBadTicket},
+		{"sum without argument", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"agg":{"aggs":[{"func":"sum"}]}}`), search.ErrBadTicket},
+		{"top-k without keys", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"topk":{"k":3}}`), search.ErrBadTicket},
+		{"negative limit", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"limit":-1}`), search.ErrBadTicket},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,7 +113,7 @@ func TestDecodeTicketErrors(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		deep = `{"op":"not","args":[` + deep + `]}`
 	}
-	if _, err := search.DecodeTicket(frag(`{"version":1,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":` + deep + `}`)); !errors.Is(err, search.ErrBadTicket) {
+	if _, err := search.DecodeTicket(frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":` + deep + `}`)); !errors.Is(err, search.ErrBadTicket) {
 		t.Fatalf("deep expression: %v", err)
 	}
 }
@@ -126,8 +128,8 @@ func FuzzDecodeTicket(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte(search.TicketMagic + "\x01"))
 	sch := flight.SerializeSchema(testSchema, memory.DefaultAllocator)
-	f.Add(envelope(search.TicketVersion, []byte(`{"version":1,"columns":["ts","svc"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"eq","args":[{"op":"col","col":1},{"op":"lit","lit":{"kind":"string","s":"x"}}]},"topk":{"k":2,"keys":[{"col":0}]}}`), sch))
-	f.Add(envelope(search.TicketVersion, []byte(`{"version":1,"columns":["lat"],"sources":[{"file":{"id":"a","path":"a"}}],"agg":{"keys":[{"op":"date_trunc","str":"hour","args":[{"op":"col"}]}],"aggs":[{"func":"count_distinct","arg":{"op":"col"}}],"mode":"final"}}`), sch))
+	f.Add(envelope(search.TicketVersion, []byte(`{"version":2,"columns":["ts","svc"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"eq","args":[{"op":"col","col":1},{"op":"lit","lit":{"kind":"string","s":"x"}}]},"topk":{"k":2,"keys":[{"col":0}]}}`), sch))
+	f.Add(envelope(search.TicketVersion, []byte(`{"version":2,"columns":["lat"],"sources":[{"file":{"id":"a","path":"a"}}],"agg":{"keys":[{"op":"date_trunc","str":"hour","args":[{"op":"col"}]}],"aggs":[{"func":"count_distinct","arg":{"op":"col"}}],"mode":"final"}}`), sch))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		frag, err := search.DecodeTicket(b)
 		if err != nil {

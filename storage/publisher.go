@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"openwit/storage/catalog"
+	"openwit/storage/index"
 	"openwit/storage/objstore"
 	"openwit/storage/pqfile"
 )
@@ -20,11 +24,40 @@ type Publisher struct {
 	Bucket  objstore.Bucket
 	Catalog catalog.Catalog
 	Writer  pqfile.WriterOptions
+	// DeferIndex leaves building the index artifact to the indexer role:
+	// files are published without one and queued. By default Publish
+	// builds it from the file it just wrote (a failure there is logged
+	// and the file is queued instead).
+	DeferIndex bool
+	// Logger may be nil (no logs).
+	Logger *slog.Logger
 }
 
 // FileKey is the object store key of a data file.
 func FileKey(tableID, shard int64, fileID string) string {
 	return fmt.Sprintf("tables/%d/shard=%d/%s.parquet", tableID, shard, fileID)
+}
+
+// IndexKey is the object store key of a data file's index artifact.
+func IndexKey(fileKey string) string { return fileKey + ".idx" }
+
+// BuildIndex builds the index artifact of the Parquet file held in data,
+// for table t, uploads it next to the file and returns its record.
+func BuildIndex(ctx context.Context, bucket objstore.Bucket, t *catalog.Table, fileKey string, data io.ReaderAt, size int64) (*catalog.IndexArtifact, error) {
+	rd, err := pqfile.NewReader(data, size, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", fileKey, err)
+	}
+	ix, err := index.Build(ctx, rd, index.OptionsFromTable(t.Options))
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", fileKey, err)
+	}
+	b := ix.Encode()
+	key := IndexKey(fileKey)
+	if err := bucket.Put(ctx, key, bytes.NewReader(b), int64(len(b))); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", key, err)
+	}
+	return &catalog.IndexArtifact{Path: key, Bytes: int64(len(b)), Version: index.Version}, nil
 }
 
 // Publish writes one file for (t, shard) holding batches and publishes it.
@@ -48,6 +81,13 @@ func (p *Publisher) Publish(ctx context.Context, t *catalog.Table, shard int64, 
 	}
 	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
+	}
+	if !p.DeferIndex {
+		a, err := BuildIndex(ctx, p.Bucket, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil && p.Logger != nil {
+			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)
+		}
+		f.Index = a
 	}
 	if err := p.Catalog.PublishFile(ctx, f); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", f.ID, err)

@@ -31,6 +31,7 @@ func benchCmd(args []string) int {
 	fs.StringVar(&cfg.DuckDBBin, "duckdb-bin", cfg.DuckDBBin, "the openwit-duckdb program (cd bench/duckdb && go build -o ../../bin/openwit-duckdb .)")
 	fs.StringVar(&cfg.WorkDir, "work-dir", "", "directory for OpenWit's data dir, WORK_DIR/openwit (default: a temporary directory)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory")
+	fs.BoolVar(&cfg.NoIndex, "no-index", false, "query OpenWit without pruning by index artifacts (they are still built)")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", cfg.QueryTimeout, "limit for one run of one query")
 	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
 	allowMismatch := fs.Bool("allow-mismatch", false, "exit 0 even when engines disagree on a result")

@@ -94,6 +94,13 @@ type Config struct {
 	FlushRows  int64         `yaml:"flush_rows"`
 	FlushBytes int64         `yaml:"flush_bytes"`
 	FlushAge   time.Duration `yaml:"flush_age"`
+	// DeferIndex publishes files without index artifacts and leaves them
+	// to the indexer role (the catalog's index queue) instead of building
+	// them in the publish path.
+	DeferIndex bool `yaml:"defer_index"`
+	// IndexCacheSize bounds the index artifacts a coordinator keeps
+	// decoded for pruning; 0 turns pruning by artifacts off.
+	IndexCacheSize ByteSize `yaml:"index_cache_size"`
 	// ShardDuration is the default time-shard width of new tables.
 	ShardDuration time.Duration `yaml:"shard_duration"`
 	// MaxMessageSize bounds one PostgreSQL protocol message.
@@ -135,7 +142,8 @@ const (
 	RoleSearch      = "search"
 	// RoleProxy routes clients to gateways; it runs alone and is not part
 	// of "all" (a proxy in front of its own gateway would route to itself).
-	RoleProxy = "proxy"
+	RoleProxy   = "proxy"
+	RoleIndexer = "indexer"
 )
 
 // Roles is the set of roles a process runs.
@@ -151,10 +159,10 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleProxy:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleProxy:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, proxy)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer, proxy)", name)
 		}
 	}
 	switch {
@@ -166,7 +174,7 @@ func ParseRoles(s string) (Roles, error) {
 		return nil, errors.New(`--roles: "all" already names every role`)
 	}
 	if r[RoleAll] {
-		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer} {
 			r[n] = true
 		}
 		return r, nil
@@ -200,6 +208,7 @@ func DefaultConfig() Config {
 		FlushRows:        1 << 20,
 		FlushBytes:       128 << 20,
 		FlushAge:         30 * time.Second,
+		IndexCacheSize:   256 << 20,
 		ShardDuration:    time.Hour,
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",

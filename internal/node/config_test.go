@@ -26,6 +26,8 @@ func TestParseRoles(t *testing.T) {
 		{"gateway,coordinator", true, false, ""},
 		{" Gateway , coordinator ,ingest,storage", true, false, ""},
 		{"gateway,coordinator,search", true, true, ""},
+		{"indexer", false, false, ""},
+		{"gateway,coordinator,indexer", true, false, ""},
 		{"coordinator", false, false, "gateway and coordinator"},
 		{"ingest", false, false, "gateway and coordinator"},
 		{"all,search", false, false, "already names every role"},
@@ -45,6 +47,11 @@ func TestParseRoles(t *testing.T) {
 			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if strings.Contains(c.in, "indexer") || c.in == "" || c.in == "all" {
+				if !r[RoleIndexer] {
+					t.Fatalf("%q does not run the indexer", c.in)
+				}
 			}
 			if r.Front() != c.front || r[RoleSearch] != c.search {
 				t.Fatalf("front %v search %v, want %v %v", r.Front(), r[RoleSearch], c.front, c.search)

@@ -71,6 +71,8 @@ type Node struct {
 	cacheLock *os.File
 	kafka     *kafkaRunner // Kafka ingest, when configured
 	errc      chan error
+	// stopIndexer stops the indexer role (nil: not running).
+	stopIndexer func()
 }
 
 // Start builds every component and starts serving. The HTTP endpoint comes
@@ -150,8 +152,37 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if n.members != nil {
 		attrs = append(attrs, "gossip_addr", n.members.Addr())
 	}
+	if roles[RoleIndexer] {
+		if err := n.startIndexer(ctx); err != nil {
+			return err
+		}
+	}
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
+	return nil
+}
+
+// startIndexer runs the indexer role: it opens the catalog unless the
+// front roles did.
+func (n *Node) startIndexer(ctx context.Context) (err error) {
+	if n.cat == nil {
+		if n.cat, err = catalog.Open(ctx, n.cfg.Catalog); err != nil {
+			return fmt.Errorf("open catalog: %w", err)
+		}
+	}
+	host, _ := os.Hostname()
+	ix, err := storage.NewIndexer(storage.IndexerConfig{Catalog: n.cat, Bucket: n.bucket,
+		Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Logger: n.log, Registerer: n.reg})
+	if err != nil {
+		return err
+	}
+	ictx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ix.Run(ictx)
+	}()
+	n.stopIndexer = func() { cancel(); <-done }
 	return nil
 }
 
@@ -192,7 +223,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
-		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat},
+		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log},
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
 		RefreshInterval: sharedCatalogRefresh(cfg.Catalog),
 	})
@@ -212,7 +243,11 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 			Help: "Search workers a query would use now (static list and alive gossip members)."},
 			func() float64 { return float64(len(n.searchWorkers())) }))
 	}
-	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
+	ixCache := int64(cfg.IndexCacheSize)
+	if ixCache <= 0 {
+		ixCache = -1 // off
+	}
+	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
 		return err
@@ -386,6 +421,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 		if err := n.members.Close(ctx); err != nil {
 			n.log.Warn("leave the cluster", "err", err)
 		}
+	}
+	if n.stopIndexer != nil {
+		n.stopIndexer()
 	}
 	if n.pg != nil {
 		if err := n.pg.Shutdown(ctx); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"openwit/internal/pgerror"
+	"openwit/storage/index"
 )
 
 // textFuncs are PostgreSQL's string functions.
@@ -109,6 +110,11 @@ var textFuncs = map[string]funcDef{
 			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "requested length too large")
 		}
 		return strings.Repeat(a[0].(string), int(n)), nil
+	}},
+	// match(text, query): every word of query is a word of text (words as
+	// index.Tokens splits them); storage/index's trigram filters prune it.
+	"match": {args: []argKind{kText, kText}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		return boolInt(index.Match(a[0].(string), a[1].(string))), nil
 	}},
 	"starts_with": {args: []argKind{kText, kText}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		return boolInt(strings.HasPrefix(a[0].(string), a[1].(string))), nil

@@ -3,6 +3,7 @@ package pgparse
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/storage"
+	"openwit/storage/index"
 )
 
 // Parse parses query (one or more statements) and translates each.
@@ -349,8 +351,14 @@ func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 				t.fail(pgerror.InvalidParameterValue, "invalid shard_duration %q: use a Go duration of at least 1m, e.g. '1h'", v)
 			}
 			ct.ShardDuration = d
+		case index.OptionBloomColumns, index.OptionGramColumns:
+			for _, name := range index.SplitColumns(v) {
+				if !slices.ContainsFunc(ct.Columns, func(c ColumnDef) bool { return c.Name == name }) {
+					t.fail(pgerror.UndefinedColumn, "column %q of table option %s does not exist", name, de.Defname)
+				}
+			}
 		default:
-			t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (known: time_column, shard_duration)", de.Defname)
+			t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (known: time_column, shard_duration, bloom_columns, ngram_columns)", de.Defname)
 		}
 		ct.Options[de.Defname] = v
 	}

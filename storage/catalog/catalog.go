@@ -67,6 +67,16 @@ type Catalog interface {
 	// ListFiles returns the table's files ordered by (Shard, MinTime, ID).
 	// ErrNotFound if the table does not exist.
 	ListFiles(ctx context.Context, tableID int64) ([]*File, error)
+	// LinkIndex records the index artifact of a published file and takes
+	// the file off the index queue, in one transaction; linking again
+	// replaces the record. ErrNotFound if the file is not published.
+	LinkIndex(ctx context.Context, fileID string, a *IndexArtifact) error
+	// LeaseIndexJob takes the oldest queued file whose lease has expired
+	// (or was never taken), leases it to owner until now+ttl and counts an
+	// attempt. It returns nil, nil when no file is ready.
+	LeaseIndexJob(ctx context.Context, owner string, ttl time.Duration) (*IndexJob, error)
+	// IndexQueueDepth returns the number of files waiting for an artifact.
+	IndexQueueDepth(ctx context.Context) (int64, error)
 	// Checkpoints returns shard -> highest MaxLSN published for that shard.
 	// A table without files has an empty, non-nil map. ErrNotFound if the
 	// table does not exist.
@@ -139,6 +149,24 @@ type File struct {
 	Bytes     int64
 	MaxLSN    uint64    // highest WAL LSN whose rows this file holds; <= 2^63-1
 	CreatedAt time.Time // set by PublishFile when zero; stored in microseconds, returned in UTC
+	// Index is the file's index artifact: given to PublishFile, it is
+	// linked in the same transaction; nil there queues the file for the
+	// indexer. ListFiles fills it in (nil: none yet). It is not part of
+	// the file's content for idempotent publishing.
+	Index *IndexArtifact
+}
+
+// IndexArtifact is the index object of a data file (storage/index).
+type IndexArtifact struct {
+	Path    string // object store key
+	Bytes   int64
+	Version int64 // artifact format version
+}
+
+// IndexJob is a leased entry of the index queue.
+type IndexJob struct {
+	File     *File
+	Attempts int64 // including this one
 }
 
 // Open opens the catalog named by url and applies pending schema

@@ -39,6 +39,8 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"schema_version_checks", testSchemaVersionChecks},
 		{"offsets_compare_and_set", testOffsetsCompareAndSet},
 		{"offsets_concurrent", testOffsetsConcurrent},
+		{"index_artifacts", testIndexArtifacts},
+		{"index_lease_concurrent", testIndexLeaseConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

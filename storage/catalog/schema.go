@@ -21,6 +21,9 @@ type dialect struct {
 	// needs none: a write transaction holds the database write lock.
 	lockShare  string
 	lockUpdate string
+	// lockSkip is the row-lock suffix that skips rows other transactions
+	// hold (a queue's next item).
+	lockSkip string
 }
 
 func sqliteDialect() *dialect {
@@ -36,6 +39,7 @@ func postgresDialect() *dialect {
 		key:        `TEXT COLLATE "C"`,
 		lockShare:  " FOR KEY SHARE",
 		lockUpdate: " FOR UPDATE",
+		lockSkip:   " FOR UPDATE SKIP LOCKED",
 	}
 }
 
@@ -103,6 +107,31 @@ func migrations() []migration {
 	updated_at_us BIGINT NOT NULL,
 	PRIMARY KEY (source, topic, partition_id)
 )`,
+			},
+		},
+		{
+			version: 3,
+			name:    "index artifacts and queue",
+			stmts: []string{
+				`CREATE TABLE openwit_index_artifacts (
+	file_id        {{key}} NOT NULL PRIMARY KEY REFERENCES openwit_files (id),
+	path           TEXT NOT NULL,
+	byte_size      BIGINT NOT NULL,
+	format_version BIGINT NOT NULL,
+	created_at_us  BIGINT NOT NULL
+)`,
+				`CREATE TABLE openwit_index_queue (
+	file_id        {{key}} NOT NULL PRIMARY KEY REFERENCES openwit_files (id),
+	table_id       BIGINT NOT NULL,
+	enqueued_at_us BIGINT NOT NULL,
+	lease_owner    TEXT NOT NULL,
+	lease_until_us BIGINT NOT NULL,
+	attempts       BIGINT NOT NULL
+)`,
+				`CREATE INDEX openwit_index_queue_by_lease ON openwit_index_queue (lease_until_us, enqueued_at_us)`,
+				// Files published before artifacts existed wait for the indexer.
+				`INSERT INTO openwit_index_queue (file_id, table_id, enqueued_at_us, lease_owner, lease_until_us, attempts)
+SELECT id, table_id, created_at_us, '', 0, 0 FROM openwit_files`,
 			},
 		},
 	}

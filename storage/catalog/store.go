@@ -59,6 +59,10 @@ const tableColumns = `id, name, columns_json, time_column, shard_duration_ns, op
 
 const fileColumns = `id, table_id, shard_start_us, path, min_time_us, max_time_us, row_count, byte_size, max_lsn, created_at_us`
 
+// fileColumnsJoined are fileColumns of openwit_files f with the artifact of
+// openwit_index_artifacts a (LEFT JOIN).
+const fileColumnsJoined = `f.id, f.table_id, f.shard_start_us, f.path, f.min_time_us, f.max_time_us, f.row_count, f.byte_size, f.max_lsn, f.created_at_us, a.path, a.byte_size, a.format_version`
+
 // columnJSON is the stored form of a Column inside openwit_tables.columns_json.
 type columnJSON struct {
 	Name    string `json:"name"`
@@ -127,6 +131,25 @@ func scanFile(r row) (*File, error) {
 	return &f, nil
 }
 
+// scanFileJoined scans fileColumnsJoined.
+func scanFileJoined(r row) (*File, error) {
+	var (
+		f          File
+		lsn, crUS  int64
+		ipath      *string
+		ibytes, iv *int64
+	)
+	if err := r.Scan(&f.ID, &f.TableID, &f.Shard, &f.Path, &f.MinTime, &f.MaxTime, &f.Rows, &f.Bytes, &lsn, &crUS, &ipath, &ibytes, &iv); err != nil {
+		return nil, err
+	}
+	f.MaxLSN = uint64(lsn)
+	f.CreatedAt = fromMicros(crUS)
+	if ipath != nil && ibytes != nil && iv != nil {
+		f.Index = &IndexArtifact{Path: *ipath, Bytes: *ibytes, Version: *iv}
+	}
+	return &f, nil
+}
+
 func isNoRows(err error) bool {
 	return errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows)
 }
@@ -174,6 +197,8 @@ func (s *store) DropTable(ctx context.Context, name string) error {
 			return err
 		}
 		for _, stmt := range []string{
+			`DELETE FROM openwit_index_artifacts WHERE file_id IN (SELECT id FROM openwit_files WHERE table_id = $1)`,
+			`DELETE FROM openwit_index_queue WHERE table_id = $1`,
 			`DELETE FROM openwit_files WHERE table_id = $1`,
 			`DELETE FROM openwit_checkpoints WHERE table_id = $1`,
 			`DELETE FROM openwit_tables WHERE id = $1`,
@@ -289,6 +314,17 @@ ON CONFLICT (id) DO NOTHING`,
 		// Already published: its checkpoint was raised in the same
 		// transaction that inserted it.
 		return false, nil
+	}
+	// The file's index artifact is linked, or the file queued for the
+	// indexer, in the same transaction.
+	if f.Index != nil {
+		err = linkIndex(ctx, q, f.ID, f.Index, created)
+	} else {
+		_, err = q.exec(ctx, `INSERT INTO openwit_index_queue (file_id, table_id, enqueued_at_us, lease_owner, lease_until_us, attempts)
+VALUES ($1, $2, $3, '', 0, 0)`, f.ID, f.TableID, micros(created))
+	}
+	if err != nil {
+		return false, err
 	}
 	_, err = q.exec(ctx, `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn)
 VALUES ($1, $2, $3)
@@ -415,14 +451,16 @@ func (s *store) ListFiles(ctx context.Context, tableID int64) ([]*File, error) {
 		if err := tableExists(ctx, q, tableID, ""); err != nil {
 			return err
 		}
-		rs, err := q.query(ctx, `SELECT `+fileColumns+` FROM openwit_files WHERE table_id = $1
-ORDER BY shard_start_us, min_time_us, id`, tableID)
+		rs, err := q.query(ctx, `SELECT `+fileColumnsJoined+` FROM openwit_files f
+LEFT JOIN openwit_index_artifacts a ON a.file_id = f.id
+WHERE f.table_id = $1
+ORDER BY f.shard_start_us, f.min_time_us, f.id`, tableID)
 		if err != nil {
 			return err
 		}
 		defer rs.Close()
 		for rs.Next() {
-			f, err := scanFile(rs)
+			f, err := scanFileJoined(rs)
 			if err != nil {
 				return err
 			}
@@ -462,4 +500,87 @@ func (s *store) Checkpoints(ctx context.Context, tableID int64) (map[int64]uint6
 		return nil, fmt.Errorf("checkpoints: %w", err)
 	}
 	return cps, nil
+}
+
+// linkIndex upserts a file's artifact row and removes its queue row.
+func linkIndex(ctx context.Context, q querier, fileID string, a *IndexArtifact, now time.Time) error {
+	if _, err := q.exec(ctx, `INSERT INTO openwit_index_artifacts (file_id, path, byte_size, format_version, created_at_us)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (file_id) DO UPDATE SET path = excluded.path, byte_size = excluded.byte_size,
+	format_version = excluded.format_version, created_at_us = excluded.created_at_us`,
+		fileID, a.Path, a.Bytes, a.Version, micros(now)); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, `DELETE FROM openwit_index_queue WHERE file_id = $1`, fileID)
+	return err
+}
+
+// LinkIndex implements Catalog.
+func (s *store) LinkIndex(ctx context.Context, fileID string, a *IndexArtifact) error {
+	if a == nil || a.Path == "" || a.Bytes < 0 {
+		return fmt.Errorf("link index of %q: empty artifact: %w", fileID, ErrInvalid)
+	}
+	err := s.run(ctx, txIdempotent, func(q querier) error {
+		var one int64
+		err := q.queryRow(ctx, `SELECT 1 FROM openwit_files WHERE id = $1`+s.d.lockShare, fileID).Scan(&one)
+		if isNoRows(err) {
+			return fmt.Errorf("file %q: %w", fileID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return linkIndex(ctx, q, fileID, a, time.Now())
+	})
+	if err != nil {
+		return fmt.Errorf("link index of %q: %w", fileID, err)
+	}
+	return nil
+}
+
+// LeaseIndexJob implements Catalog.
+func (s *store) LeaseIndexJob(ctx context.Context, owner string, ttl time.Duration) (*IndexJob, error) {
+	if owner == "" || ttl <= 0 {
+		return nil, fmt.Errorf("lease index job: owner %q, ttl %v: %w", owner, ttl, ErrInvalid)
+	}
+	var job *IndexJob
+	err := s.run(ctx, txIdempotent, func(q querier) error {
+		job = nil
+		now := time.Now()
+		var id string
+		var attempts int64
+		err := q.queryRow(ctx, `SELECT file_id, attempts FROM openwit_index_queue WHERE lease_until_us < $1
+ORDER BY enqueued_at_us, file_id LIMIT 1`+s.d.lockSkip, micros(now)).Scan(&id, &attempts)
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `UPDATE openwit_index_queue SET lease_owner = $1, lease_until_us = $2, attempts = attempts + 1 WHERE file_id = $3`,
+			owner, micros(now.Add(ttl)), id); err != nil {
+			return err
+		}
+		f, err := scanFile(q.queryRow(ctx, `SELECT `+fileColumns+` FROM openwit_files WHERE id = $1`, id))
+		if err != nil {
+			return fmt.Errorf("read queued file %q: %w", id, err)
+		}
+		job = &IndexJob{File: f, Attempts: attempts + 1}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease index job: %w", err)
+	}
+	return job, nil
+}
+
+// IndexQueueDepth implements Catalog.
+func (s *store) IndexQueueDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.run(ctx, txRead, func(q querier) error {
+		return q.queryRow(ctx, `SELECT count(*) FROM openwit_index_queue`).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("index queue depth: %w", err)
+	}
+	return n, nil
 }

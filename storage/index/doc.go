@@ -1,0 +1,73 @@
+// Package index builds, encodes and reads the index artifact of a data
+// file: one object per Parquet file, stored next to it under
+// "<file key>.idx", that lets the coordinator rule out whole files and
+// row groups before any fragment is sent (exec.IndexPrune evaluates a
+// filter against it).
+//
+// # What an artifact holds
+//
+// Per column and per row group of the file:
+//
+//   - A zone map: the null count and the minimum and maximum, copied from
+//     the Parquet footer statistics (pqfile.Reader.RowGroupStats, so NaN
+//     is left out of float bounds and strings compare bytewise). Kinds:
+//     int (int2/int4/int8, date in days, timestamp in µs), float, text,
+//     bool; other types have none.
+//   - An equality Bloom filter (text and integer columns): a split-block
+//     Bloom filter over the xxHash64 of each distinct non-null value (text:
+//     its bytes; integers: the 8 little-endian bytes of the int64), 12 bits
+//     per distinct value (about 1% false positives), at most 8 MiB. Which
+//     columns: the table option bloom_columns = 'a,b' (exactly those;
+//     ” for none), else automatically every text and integer column in
+//     the row groups where more than half of the non-null values are
+//     distinct (AutoBloomRatio; trace ids, request ids).
+//   - A trigram filter (text columns): a split-block Bloom filter over the
+//     distinct byte trigrams of strings.ToLower of every non-null value.
+//     Which columns: the table option ngram_columns = 'a,b', else every
+//     text column. A row group holding a value that is not valid UTF-8
+//     gets no trigram filter (lowercasing would not preserve substrings).
+//
+// # Why trigrams answer LIKE, ILIKE and match() without false negatives
+//
+// A row where x LIKE p is true contains every literal run of p (the text
+// between wildcards, escapes resolved) as a substring. strings.ToLower maps
+// rune by rune, so lower(x) contains lower(run), and so every trigram of
+// lower(run): a row group whose filter lacks one of them holds no match.
+// ILIKE is lower(x) LIKE lower(p); strings.ToLower is idempotent (a test
+// checks every rune), so the same holds. match(x, q) is true when every
+// word of q is a word of x, words being the maximal runs of Unicode
+// letters and digits of lower(text) (Tokens): each word of q is then a
+// substring of lower(x). Runs and words shorter than three bytes prune
+// nothing. Bloom filters give false positives only: a kept row group may
+// hold no match, a pruned one never holds one. `LIKE '%timeout%'` keeps
+// row groups with "timeouts" or "xtimeout": they do match.
+//
+// # Format (version 1)
+//
+// Little-endian; varint and uvarint are encoding/binary's.
+//
+//	"OWIX" | version uint16 (1) | flags uint16 (0)
+//	uvarint row groups G | G × uvarint rows
+//	uvarint columns C | C × column
+//	crc32c uint32 (Castagnoli, of every byte before it) | "OWIX"
+//
+//	column  = uvarint name length | name | kind byte (0 none, 1 int,
+//	          2 float, 3 text, 4 bool) | G × zone | filters (Bloom) |
+//	          filters (trigram)
+//	zone    = flags byte (bit 0 known, bit 1 has min/max) | if known:
+//	          varint nulls (-1 unknown) | if min/max: min, max as
+//	          int: varint; float: 8 bytes IEEE 754; text: uvarint length +
+//	          bytes; bool: 1 byte
+//	filters = 0 (none for the column) | 1, then G × (uvarint blocks B, 0
+//	          for none in that row group | B × 8 × uint32 words)
+//
+// A block is 256 bits. A key with 64-bit hash h sets, in block
+// ((h>>32) × B) >> 32, bit (uint32(h) × salt[i]) >> 27 of word i for the
+// eight salts of Parquet's split-block Bloom filter.
+//
+// Invariants: Decode rejects (ErrCorrupt) anything whose magic, version,
+// checksum or structure is off; readers then prune nothing for that file,
+// which is correct, only slower. Artifacts are immutable, like their data
+// files, and rebuilt (not patched) when the format changes: a reader that
+// meets another version treats the artifact as missing.
+package index

@@ -1,0 +1,464 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"openwit/storage/pqfile"
+)
+
+// ErrCorrupt marks an artifact that cannot be decoded: damaged, truncated,
+// or of another format version. Readers fall back to no pruning.
+var ErrCorrupt = errors.New("index: corrupt artifact")
+
+// Kind is the value kind of a column's zone map.
+type Kind uint8
+
+// Zone map kinds; the Go type of Zone.Min and Zone.Max for each.
+const (
+	KindNone   Kind = iota // no zone map (decimal, bytea, ...)
+	KindInt                // int64: int2/int4/int8, date (days), timestamp (µs)
+	KindFloat              // float64 (NaN is left out of min and max)
+	KindString             // string, compared bytewise
+	KindBool               // bool
+)
+
+// Index is the artifact of one Parquet file: per column and row group, a
+// zone map, and optionally an equality Bloom filter and a trigram filter.
+type Index struct {
+	// RowGroups holds the row count of each row group of the file.
+	RowGroups []int64
+	Columns   []Column
+}
+
+// Column is the index of one column.
+type Column struct {
+	Name  string
+	Kind  Kind
+	Zones []Zone // one per row group
+	// Blooms holds an equality filter per row group (nil slice: none for
+	// the column; a nil element: none for that row group).
+	Blooms []*Bloom
+	// Grams holds a trigram filter per row group, as Blooms.
+	Grams []*Bloom
+}
+
+// Zone is the zone map of one column chunk.
+type Zone struct {
+	// Known is false when the file kept no usable statistics: the zone
+	// prunes nothing.
+	Known bool
+	// Nulls is the number of nulls (-1: unknown).
+	Nulls int64
+	// Min and Max are nil when every value is NULL.
+	Min, Max any
+}
+
+// Column returns the named column's index, or nil.
+func (ix *Index) Column(name string) *Column {
+	for i := range ix.Columns {
+		if ix.Columns[i].Name == name {
+			return &ix.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Options choose the filters Build makes.
+type Options struct {
+	// BloomColumns get an equality filter in every row group. When nil,
+	// text and integer columns get one in the row groups where more than
+	// half of the non-null values are distinct (AutoBloomRatio).
+	BloomColumns []string
+	// GramColumns get a trigram filter. When nil, every text column does.
+	GramColumns []string
+}
+
+// AutoBloomRatio is the distinct/non-null ratio above which a column gets
+// an equality filter when Options.BloomColumns is nil.
+const AutoBloomRatio = 0.5
+
+// Table option names read by OptionsFromTable.
+const (
+	OptionBloomColumns = "bloom_columns"
+	OptionGramColumns  = "ngram_columns"
+)
+
+// OptionsFromTable reads the table options bloom_columns and
+// ngram_columns: comma-separated column names (” for none). An absent
+// option means automatic.
+func OptionsFromTable(opts map[string]string) Options {
+	var o Options
+	if v, ok := opts[OptionBloomColumns]; ok {
+		o.BloomColumns = SplitColumns(v)
+	}
+	if v, ok := opts[OptionGramColumns]; ok {
+		o.GramColumns = SplitColumns(v)
+	}
+	return o
+}
+
+// SplitColumns splits a comma-separated list of column names, trimming
+// spaces; the empty string is an empty, non-nil list.
+func SplitColumns(v string) []string {
+	out := []string{}
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// kindOf returns the zone kind of an Arrow type.
+func kindOf(t arrow.DataType) Kind {
+	switch t.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64, arrow.DATE32, arrow.TIMESTAMP:
+		return KindInt
+	case arrow.FLOAT32, arrow.FLOAT64:
+		return KindFloat
+	case arrow.STRING:
+		return KindString
+	case arrow.BOOL:
+		return KindBool
+	}
+	return KindNone
+}
+
+// batchRows is the batch size Build reads with.
+const batchRows = 64 << 10
+
+// Build reads a Parquet file and returns its index.
+func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) {
+	schema := rd.Schema()
+	ix := &Index{RowGroups: make([]int64, rd.NumRowGroups())}
+	for g := range ix.RowGroups {
+		ix.RowGroups[g] = rd.RowGroupRows(g)
+	}
+	type plan struct {
+		col          *Column
+		bloom, grams bool
+		auto         bool
+		timestamp    bool
+	}
+	var (
+		plans []plan
+		names []string
+	)
+	for _, f := range schema.Fields() {
+		k := kindOf(f.Type)
+		ix.Columns = append(ix.Columns, Column{Name: f.Name, Kind: k, Zones: make([]Zone, len(ix.RowGroups))})
+		c := &ix.Columns[len(ix.Columns)-1]
+		for g := range ix.RowGroups {
+			c.Zones[g] = zoneOf(rd, g, f.Name, k)
+		}
+		p := plan{}
+		if k == KindInt || k == KindString {
+			if opt.BloomColumns == nil {
+				p.bloom, p.auto = true, true
+			} else {
+				p.bloom = slices.Contains(opt.BloomColumns, f.Name)
+			}
+		}
+		if k == KindString {
+			p.grams = opt.GramColumns == nil || slices.Contains(opt.GramColumns, f.Name)
+		}
+		if p.bloom || p.grams {
+			plans = append(plans, p)
+			names = append(names, f.Name)
+		}
+	}
+	// Pointers into ix.Columns are stable from here on.
+	for i, n := range names {
+		plans[i].col = ix.Column(n)
+		if plans[i].bloom {
+			plans[i].col.Blooms = make([]*Bloom, len(ix.RowGroups))
+		}
+		if plans[i].grams {
+			plans[i].col.Grams = make([]*Bloom, len(ix.RowGroups))
+		}
+	}
+	if len(names) == 0 {
+		return ix, nil
+	}
+	for g := range ix.RowGroups {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hashes := make([][]uint64, len(names))
+		grams := make([]*gramSet, len(names))
+		for i, p := range plans {
+			if p.grams {
+				grams[i] = newGramSet()
+			}
+		}
+		rr, err := rd.Read(ctx, names, []int{g}, batchRows)
+		if err != nil {
+			return nil, fmt.Errorf("read row group %d: %w", g, err)
+		}
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			for i, p := range plans {
+				col := rec.Column(i)
+				if p.bloom {
+					hashes[i] = appendHashes(hashes[i], col)
+				}
+				if p.grams {
+					grams[i].addColumn(col)
+				}
+			}
+		}
+		err = rr.Err()
+		rr.Release()
+		if err != nil {
+			return nil, fmt.Errorf("read row group %d: %w", g, err)
+		}
+		for i, p := range plans {
+			if p.bloom {
+				h := hashes[i]
+				n := len(h)
+				slices.Sort(h)
+				h = slices.Compact(h)
+				if !p.auto || (n > 0 && float64(len(h)) > AutoBloomRatio*float64(n)) {
+					b := newBloom(len(h))
+					for _, x := range h {
+						b.AddHash(x)
+					}
+					p.col.Blooms[g] = b
+				}
+			}
+			if p.grams && !grams[i].invalid {
+				p.col.Grams[g] = grams[i].bloom()
+			}
+		}
+	}
+	// Drop filter slices with no filter at all.
+	for i := range ix.Columns {
+		c := &ix.Columns[i]
+		if c.Blooms != nil && !slices.ContainsFunc(c.Blooms, func(b *Bloom) bool { return b != nil }) {
+			c.Blooms = nil
+		}
+		if c.Grams != nil && !slices.ContainsFunc(c.Grams, func(b *Bloom) bool { return b != nil }) {
+			c.Grams = nil
+		}
+	}
+	return ix, nil
+}
+
+// zoneOf reads a column chunk's statistics from the footer.
+func zoneOf(rd *pqfile.Reader, g int, name string, k Kind) Zone {
+	if k == KindNone {
+		return Zone{}
+	}
+	mn, mx, nulls, ok := rd.RowGroupStats(g, name)
+	if !ok {
+		return Zone{}
+	}
+	z := Zone{Known: true, Nulls: nulls, Min: mn, Max: mx}
+	switch mn.(type) {
+	case nil, int64, float64, string, bool:
+	default:
+		return Zone{}
+	}
+	if (mn == nil) != (mx == nil) {
+		return Zone{}
+	}
+	return z
+}
+
+// appendHashes appends the equality hashes of col's non-null values.
+func appendHashes(dst []uint64, col arrow.Array) []uint64 {
+	switch a := col.(type) {
+	case *array.String:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashString(a.Value(i)))
+			}
+		}
+	case *array.Int16:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashInt(int64(a.Value(i))))
+			}
+		}
+	case *array.Int32:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashInt(int64(a.Value(i))))
+			}
+		}
+	case *array.Int64:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashInt(a.Value(i)))
+			}
+		}
+	case *array.Date32:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashInt(int64(a.Value(i))))
+			}
+		}
+	case *array.Timestamp:
+		for i := range a.Len() {
+			if a.IsValid(i) {
+				dst = append(dst, HashInt(int64(a.Value(i))))
+			}
+		}
+	}
+	return dst
+}
+
+// gramSet collects the distinct trigrams of a row group's values: in a
+// list while it is short, then in a 2^24-bit set (2 MiB).
+type gramSet struct {
+	list    []uint32
+	bits    []uint64
+	invalid bool // a value is not valid UTF-8: the filter is dropped
+}
+
+// gramListMax is the list length at which a gramSet switches to bits.
+const gramListMax = 1 << 18
+
+func newGramSet() *gramSet { return &gramSet{} }
+
+func (s *gramSet) addColumn(col arrow.Array) {
+	a, ok := col.(*array.String)
+	if !ok {
+		s.invalid = true
+		return
+	}
+	for i := range a.Len() {
+		if a.IsValid(i) && !s.invalid {
+			s.add(a.Value(i))
+		}
+	}
+}
+
+func (s *gramSet) add(v string) {
+	if !utf8.ValidString(v) {
+		s.invalid = true
+		return
+	}
+	v = strings.ToLower(v)
+	for i := 0; i+3 <= len(v); i++ {
+		g := uint32(v[i])<<16 | uint32(v[i+1])<<8 | uint32(v[i+2])
+		if s.bits != nil {
+			s.bits[g/64] |= 1 << (g % 64)
+			continue
+		}
+		s.list = append(s.list, g)
+		if len(s.list) >= gramListMax {
+			slices.Sort(s.list)
+			s.list = slices.Compact(s.list)
+			if len(s.list) >= gramListMax/2 {
+				s.bits = make([]uint64, 1<<24/64)
+				for _, g := range s.list {
+					s.bits[g/64] |= 1 << (g % 64)
+				}
+				s.list = nil
+			}
+		}
+	}
+}
+
+func (s *gramSet) bloom() *Bloom {
+	if s.bits == nil {
+		slices.Sort(s.list)
+		s.list = slices.Compact(s.list)
+		b := newBloom(len(s.list))
+		for _, g := range s.list {
+			b.AddHash(hashGram(g))
+		}
+		return b
+	}
+	n := 0
+	for _, w := range s.bits {
+		n += bits.OnesCount64(w)
+	}
+	b := newBloom(n)
+	for wi, w := range s.bits {
+		for w != 0 {
+			t := bits.TrailingZeros64(w)
+			w &= w - 1
+			b.AddHash(hashGram(uint32(wi*64 + t)))
+		}
+	}
+	return b
+}
+
+// Grams returns the trigrams of s as the trigram filter sees them: the
+// bytes of strings.ToLower(s); nil when s is shorter than 3 bytes or not
+// valid UTF-8 (then it cannot prune).
+func Grams(s string) []uint32 {
+	if !utf8.ValidString(s) {
+		return nil
+	}
+	s = strings.ToLower(s)
+	var out []uint32
+	for i := 0; i+3 <= len(s); i++ {
+		out = append(out, uint32(s[i])<<16|uint32(s[i+1])<<8|uint32(s[i+2]))
+	}
+	return out
+}
+
+// HasGrams reports whether every trigram may be in filter b.
+func HasGrams(b *Bloom, grams []uint32) bool {
+	for _, g := range grams {
+		if !b.HasHash(hashGram(g)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Tokens splits s into the words match() compares: maximal runs of
+// Unicode letters and digits of strings.ToLower(s). Invalid UTF-8 bytes
+// separate words.
+func Tokens(s string) []string {
+	s = strings.ToLower(s)
+	var out []string
+	start := -1
+	for i, r := range s {
+		word := r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			out = append(out, s[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// Match reports whether every word of query is a word of text (words as
+// Tokens splits them); a query without words matches nothing. It is the
+// SQL function match(text, query).
+func Match(text, query string) bool { return MatchTokens(text, Tokens(query)) }
+
+// MatchTokens is Match with the query already split by Tokens.
+func MatchTokens(text string, want []string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	have := Tokens(text)
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
