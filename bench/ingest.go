@@ -31,7 +31,7 @@ type IngestConfig struct {
 	// empty runs everything.
 	Methods    []string
 	NodeLogger *slog.Logger
-	Progress    io.Writer
+	Progress   io.Writer
 }
 
 // IngestResult is one way of loading the rows.
