@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -13,10 +14,27 @@ import (
 
 const payloadVersion = 1
 
+// payloadBuffers recycles the buffers payloads are encoded into: a batch
+// of a bulk-ingest stream is ~10 MB, and a fresh buffer per batch costs an
+// allocation, zeroing and page faults of that size.
+var payloadBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPayload is the largest buffer kept for reuse.
+const maxPooledPayload = 64 << 20
+
+func getPayloadBuffer() *bytes.Buffer { return payloadBuffers.Get().(*bytes.Buffer) }
+
+func putPayloadBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledPayload {
+		b.Reset()
+		payloadBuffers.Put(b)
+	}
+}
+
 // encodePayload encodes one batch of one table as a WAL record payload (see
-// doc.go).
-func encodePayload(tableID int64, parts []Part) ([]byte, error) {
-	var buf bytes.Buffer
+// doc.go) into buf, which it resets; the result aliases buf.
+func encodePayload(buf *bytes.Buffer, tableID int64, parts []Part) ([]byte, error) {
+	buf.Reset()
 	// Size the buffer once: growing a large payload by doubling costs more
 	// than encoding it. IPC adds a schema, metadata and padding per part.
 	size := 13
@@ -35,7 +53,7 @@ func encodePayload(tableID int64, parts []Part) ([]byte, error) {
 		lenAt := buf.Len() + 8
 		buf.Write(ph[:])
 		start := buf.Len()
-		w := ipc.NewWriter(&buf, ipc.WithSchema(p.Rec.Schema()))
+		w := ipc.NewWriter(buf, ipc.WithSchema(p.Rec.Schema()))
 		if err := w.Write(p.Rec); err != nil {
 			return nil, fmt.Errorf("encode batch: %w", err)
 		}

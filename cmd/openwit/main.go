@@ -90,6 +90,8 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.Int64Var(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "flush a time shard's buffer to Parquet at this many rows")
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
+	fs.Var(&cfg.IngestBufferLimit, "ingest-buffer-limit", "rows held in memory before Parquet (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
+	fs.Var(&cfg.WALSizeLimit, "wal-size-limit", "bytes of WAL not yet published (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
 	// A config file is applied first; flags given on the command line win.

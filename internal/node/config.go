@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"openwit/gateway/auth"
+	"openwit/ingest"
 	"openwit/planner/pgtypes"
 )
 
@@ -79,6 +80,11 @@ type Config struct {
 	FlushRows  int64         `yaml:"flush_rows"`
 	FlushBytes int64         `yaml:"flush_bytes"`
 	FlushAge   time.Duration `yaml:"flush_age"`
+	// IngestBufferLimit and WALSizeLimit bound the rows held in memory and
+	// the WAL; past them producers get a retryable error (SQLSTATE 53000,
+	// gRPC ResourceExhausted) instead of the node running out of memory.
+	IngestBufferLimit ByteSize `yaml:"ingest_buffer_limit"`
+	WALSizeLimit      ByteSize `yaml:"wal_size_limit"`
 	// ShardDuration is the default time-shard width of new tables.
 	ShardDuration time.Duration `yaml:"shard_duration"`
 	// MaxMessageSize bounds one PostgreSQL protocol message.
@@ -182,6 +188,9 @@ func DefaultConfig() Config {
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",
 		CacheSize:        DefaultCacheSize,
+
+		IngestBufferLimit: ingest.DefaultBufferLimit,
+		WALSizeLimit:      ingest.DefaultWALSizeLimit,
 	}
 }
 

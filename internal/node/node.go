@@ -8,6 +8,8 @@ package node
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -163,10 +166,15 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if n.wal, err = wal.Open(wal.Options{Dir: filepath.Join(cfg.DataDir, "wal"), Logger: log, Registerer: n.reg}); err != nil {
 		return fmt.Errorf("open wal: %w", err)
 	}
-	n.ing, err = ingest.New(ctx, ingest.Config{
+	nodeID, err := loadNodeID(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
 		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat},
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
+		BufferLimit: int64(cfg.IngestBufferLimit), WALSizeLimit: int64(cfg.WALSizeLimit),
 	})
 	if err != nil {
 		return fmt.Errorf("start ingest: %w", err)
@@ -279,6 +287,29 @@ func (n *Node) startHTTP() error {
 		}
 	}()
 	return nil
+}
+
+// loadNodeID returns the node id kept in DATA_DIR/node_id, creating a
+// random one the first time: batch ids (NODE:LSN) stay stable across
+// restarts of the same WAL.
+func loadNodeID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "node_id")
+	if b, err := os.ReadFile(path); err == nil {
+		if id := strings.TrimSpace(string(b)); id != "" {
+			return id, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read node id: %w", err)
+	}
+	var raw [6]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("write node id: %w", err)
+	}
+	return id, nil
 }
 
 // Err reports a fatal serving error.
