@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,6 +51,20 @@ type IngestResult struct {
 	// MBPerSecPerCore is the Arrow size of the rows (ArrowBytes) per second
 	// and per core (GOMAXPROCS), in MB (10^6 bytes).
 	MBPerSecPerCore float64 `json:"mb_per_sec_per_core"`
+	// CPUSeconds is the CPU time (user + system) of this process during
+	// the run: for OpenWit the client and the in-process node, for
+	// PostgreSQL the client only. On a shared machine it is steadier than
+	// wall time.
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
+
+// processCPU returns this process's CPU time in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // IngestReport is the outcome of RunIngest.
@@ -118,11 +133,12 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		return len(cfg.Methods) == 0 || slices.Contains(cfg.Methods, method) || slices.Contains(cfg.Methods, engine)
 	}
 	if want(EngineOpenWit, MethodEncode) {
+		cpu := processCPU()
 		secs, err := encodeOnly(ctx, recs, rep.Cores)
 		if err != nil {
 			return nil, err
 		}
-		add(IngestResult{Engine: EngineOpenWit, Method: MethodEncode, Rows: rep.Rows, Seconds: secs})
+		add(IngestResult{Engine: EngineOpenWit, Method: MethodEncode, Rows: rep.Rows, Seconds: secs, CPUSeconds: processCPU() - cpu})
 	}
 	dir, err := os.MkdirTemp("", "openwit-bench-ingest-")
 	if err != nil {
@@ -142,7 +158,9 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		if err != nil {
 			return nil, err
 		}
+		cpu := processCPU()
 		res, err := ingestOpenWit(ctx, ow, method, recs, statements, cfg.StatementRows)
+		res.CPUSeconds = processCPU() - cpu
 		if serr := ow.shutdown(); err == nil && serr != nil {
 			err = serr
 		}
@@ -168,11 +186,12 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		pgURL = srv.DSN("")
 	}
 	for _, format := range []string{"text", "binary"} {
+		cpu := processCPU()
 		res, err := copyInto(ctx, EnginePostgres, pgURL, format, statements, recs, cfg.StatementRows)
 		if err != nil {
 			return nil, err
 		}
-		add(IngestResult{Engine: EnginePostgres, Method: "copy " + format, Rows: res.Rows, Seconds: res.Seconds})
+		add(IngestResult{Engine: EnginePostgres, Method: "copy " + format, Rows: res.Rows, Seconds: res.Seconds, CPUSeconds: processCPU() - cpu})
 	}
 	return rep, nil
 }

@@ -39,6 +39,17 @@
 // At half of either limit the flusher publishes every buffer, which frees
 // both. Flushes publish up to FlushParallelism shards at once.
 //
+// # Batch tracking
+//
+// When the catalog implements catalog.BatchLog, every batch (one WAL
+// record) is followed as NODE:LSN through the stages received (Append),
+// wal_written (fsynced) and stored (every part in a published file). The
+// hot path only updates an in-memory map; a goroutine writes the changes
+// to the catalog every BatchLogInterval in one transaction and prunes
+// stored batches older than BatchLogRetention or beyond the BatchLogKeep
+// newest. Replayed batches are recorded as wal_written again (the catalog
+// keeps the first time recorded for each stage).
+//
 // # Invariants
 //
 //   - A batch is acknowledged only after its record is fsynced.
