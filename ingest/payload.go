@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -16,18 +15,31 @@ const payloadVersion = 1
 
 // payloadBuffers recycles the buffers payloads are encoded into: a batch
 // of a bulk-ingest stream is ~10 MB, and a fresh buffer per batch costs an
-// allocation, zeroing and page faults of that size.
-var payloadBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// allocation, zeroing and page faults of that size. A bounded free list,
+// not a sync.Pool: the pool is emptied by every GC cycle, which large
+// batches trigger often.
+var payloadBuffers = make(chan *bytes.Buffer, 8)
 
 // maxPooledPayload is the largest buffer kept for reuse.
 const maxPooledPayload = 64 << 20
 
-func getPayloadBuffer() *bytes.Buffer { return payloadBuffers.Get().(*bytes.Buffer) }
+func getPayloadBuffer() *bytes.Buffer {
+	select {
+	case b := <-payloadBuffers:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
 
 func putPayloadBuffer(b *bytes.Buffer) {
-	if b.Cap() <= maxPooledPayload {
-		b.Reset()
-		payloadBuffers.Put(b)
+	if b.Cap() > maxPooledPayload {
+		return
+	}
+	b.Reset()
+	select {
+	case payloadBuffers <- b:
+	default: // enough kept
 	}
 }
 
