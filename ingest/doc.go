@@ -18,9 +18,42 @@
 //
 // All integers little-endian.
 //
+// # Appending and acknowledging
+//
+// Insert is Append then Sync. Append encodes the batch (into a recycled
+// buffer), writes its WAL record and buffers its rows under one lock, asks
+// the WAL to start a group commit, and returns the LSN without waiting.
+// Sync(lsn) waits for the fsync. A stream of batches (Flight bulk ingest)
+// appends each one as it arrives and syncs only the last before it
+// acknowledges, so reading and converting the next batch overlaps with the
+// fsync of the previous ones, and one fsync covers every batch appended
+// while the previous one ran.
+//
+// # Limits (backpressure)
+//
+// Config.BufferLimit bounds the bytes of rows buffered in memory (active
+// and being published) and Config.WALSizeLimit the bytes of the WAL.
+// Append refuses a batch that would take either past its limit, unless
+// nothing is buffered, with an error wrapping ErrOverloaded, before
+// anything is written, and counts it in openwit_ingest_rejected_total.
+// At half of either limit the flusher publishes every buffer, which frees
+// both. Flushes publish up to FlushParallelism shards at once.
+//
+// # Batch tracking
+//
+// When the catalog implements catalog.BatchLog, every batch (one WAL
+// record) is followed as NODE:LSN through the stages received (Append),
+// wal_written (fsynced) and stored (every part in a published file). The
+// hot path only updates an in-memory map; a goroutine writes the changes
+// to the catalog every BatchLogInterval in one transaction and prunes
+// stored batches older than BatchLogRetention or beyond the BatchLogKeep
+// newest. Replayed batches are recorded as wal_written again (the catalog
+// keeps the first time recorded for each stage).
+//
 // # Invariants
 //
 //   - A batch is acknowledged only after its record is fsynced.
+//   - A refused batch (ErrOverloaded) wrote nothing.
 //   - Rows become visible to queries when their LSN is durable; rows of one
 //     shard are buffered in LSN order (the WAL append and the buffer append
 //     happen under one lock).

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -43,12 +46,48 @@ type Config struct {
 	// loads tables and files that other nodes (or Kafka consumers) put in a
 	// shared catalog (see Refresh).
 	RefreshInterval time.Duration
+
+	// BufferLimit bounds the bytes of rows held in memory (buffered, not
+	// yet published); WALSizeLimit bounds the bytes of the WAL. A batch
+	// that would take either past its limit is refused with ErrOverloaded
+	// (unless nothing is buffered: a batch larger than the limit alone
+	// still gets in), and reaching half of either flushes every buffer.
+	BufferLimit  int64
+	WALSizeLimit int64
+	// FlushParallelism is how many files one flush writes at once
+	// (default GOMAXPROCS).
+	FlushParallelism int
+
+	// NodeID names this node in batch ids (NODE:LSN); default the host
+	// name. It must stay the same across restarts of one WAL.
+	NodeID string
+	// When the catalog implements catalog.BatchLog, batch progress is
+	// written to it every BatchLogInterval (default 1s); stored batches
+	// older than BatchLogRetention (1h) or beyond the BatchLogKeep
+	// (100000) newest are pruned.
+	BatchLogInterval  time.Duration
+	BatchLogRetention time.Duration
+	BatchLogKeep      int
 }
+
+// Defaults of the memory and WAL limits (--ingest-buffer-limit,
+// --wal-size-limit).
+const (
+	DefaultBufferLimit  = 1 << 30
+	DefaultWALSizeLimit = 4 << 30
+)
 
 // DefaultConfig returns the flush thresholds used by `openwit serve`.
 func DefaultConfig() Config {
-	return Config{FlushRows: 1 << 20, FlushBytes: 128 << 20, FlushAge: 30 * time.Second}
+	return Config{FlushRows: 1 << 20, FlushBytes: 128 << 20, FlushAge: 30 * time.Second,
+		BufferLimit: DefaultBufferLimit, WALSizeLimit: DefaultWALSizeLimit, FlushParallelism: runtime.GOMAXPROCS(0)}
 }
+
+// ErrOverloaded is returned (wrapped) by Append and Insert when the memory
+// buffers or the WAL are over their limits. Nothing was written; the
+// producer should retry later (the gateways map it to SQLSTATE 53000 and
+// gRPC ResourceExhausted).
+var ErrOverloaded = errors.New("ingest: over limit")
 
 // Ingester owns the write path of one node. Safe for concurrent use.
 type Ingester struct {
@@ -56,19 +95,25 @@ type Ingester struct {
 	log *slog.Logger
 	mem memory.Allocator
 
-	mu     sync.Mutex
-	tables map[int64]*tableState
+	mu       sync.Mutex
+	tables   map[int64]*tableState
+	buffered int64 // bytes of every chunk, active and frozen
 
 	flushMu sync.Mutex // one flush pass at a time
 
+	batches *batchTracker // nil when the catalog keeps no batch log
+
 	stop    chan struct{}
 	done    chan struct{}
+	kick    chan struct{} // wakes the flusher early; capacity 1
 	started bool
 
 	rowsIn      prometheus.Counter
 	bytesIn     prometheus.Counter
 	bufferedRow prometheus.Gauge
+	bufferedB   prometheus.Gauge
 	flushes     *prometheus.CounterVec
+	rejected    *prometheus.CounterVec
 }
 
 type chunk struct {
@@ -115,6 +160,27 @@ func New(ctx context.Context, cfg Config) (*Ingester, error) {
 	if cfg.FlushAge <= 0 {
 		cfg.FlushAge = d.FlushAge
 	}
+	if cfg.BufferLimit <= 0 {
+		cfg.BufferLimit = d.BufferLimit
+	}
+	if cfg.WALSizeLimit <= 0 {
+		cfg.WALSizeLimit = d.WALSizeLimit
+	}
+	if cfg.FlushParallelism <= 0 {
+		cfg.FlushParallelism = d.FlushParallelism
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID, _ = os.Hostname()
+	}
+	if cfg.BatchLogInterval <= 0 {
+		cfg.BatchLogInterval = DefaultBatchLogInterval
+	}
+	if cfg.BatchLogRetention <= 0 {
+		cfg.BatchLogRetention = DefaultBatchLogRetention
+	}
+	if cfg.BatchLogKeep <= 0 {
+		cfg.BatchLogKeep = DefaultBatchLogKeep
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -133,13 +199,21 @@ func New(ctx context.Context, cfg Config) (*Ingester, error) {
 		tables: map[int64]*tableState{},
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
+		kick:   make(chan struct{}, 1),
 		rowsIn: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_rows_total", Help: "Rows acknowledged by ingest."}),
 		bytesIn: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_bytes_total",
 			Help: "Bytes of WAL payload acknowledged by ingest."}),
 		bufferedRow: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_ingest_buffered_rows",
 			Help: "Rows held in memory buffers, not yet in published files."}),
+		bufferedB: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_ingest_buffered_bytes",
+			Help: "Bytes of rows held in memory buffers, not yet in published files."}),
 		flushes: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_flushes_total",
 			Help: "Buffer flushes to published files."}, []string{"result"}),
+		rejected: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_rejected_total",
+			Help: "Batches refused because ingest was over a limit (reason buffer_limit or wal_size_limit)."}, []string{"reason"}),
+	}
+	if bl, err := catalog.AsBatchLog(cfg.Catalog); err == nil {
+		in.batches = newBatchTracker(cfg.NodeID, bl, in.log, f, cfg)
 	}
 	tables, err := cfg.Catalog.ListTables(ctx)
 	if err != nil {
@@ -239,15 +313,23 @@ func (in *Ingester) DropTable(tableID int64) {
 	in.mu.Lock()
 	ts := in.tables[tableID]
 	delete(in.tables, tableID)
-	in.mu.Unlock()
-	if ts == nil {
-		return
-	}
-	for _, sb := range ts.shards {
-		for _, c := range sb.active {
-			c.rec.Release()
+	var drop []chunk
+	if ts != nil {
+		for _, sb := range ts.shards {
+			// frozen chunks are released by the flush that owns them.
+			drop = append(drop, sb.active...)
+			sb.active = nil
 		}
-		// frozen chunks are released by the flush that owns them.
+	}
+	for _, c := range drop {
+		in.buffered -= c.size
+		in.bufferedRow.Sub(float64(c.rec.NumRows()))
+	}
+	in.bufferedB.Set(float64(in.buffered))
+	in.mu.Unlock()
+	in.batches.dropTable(tableID)
+	for _, c := range drop {
+		c.rec.Release()
 	}
 }
 
@@ -267,14 +349,22 @@ func (in *Ingester) replay(ctx context.Context) error {
 			return fmt.Errorf("decode wal record %d: %w", lsn, err)
 		}
 		ts := in.tables[tableID]
+		var kept int
+		var keptRows, keptBytes int64
 		for _, p := range parts {
 			if ts == nil || lsn <= checkpoints[tableID][p.shard] || !p.rec.Schema().Equal(ts.schema) {
 				p.rec.Release()
 				continue
 			}
 			in.appendChunk(ts, p.shard, lsn, p.rec)
-			rows += p.rec.NumRows()
+			kept++
+			keptRows += p.rec.NumRows()
+			keptBytes += recordSize(p.rec)
 		}
+		if kept > 0 {
+			in.batches.received(tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
+		}
+		rows += keptRows
 		records++
 		return nil
 	})
@@ -308,46 +398,112 @@ type Part struct {
 // visible. It returns after the WAL fsync. It does not take ownership of the
 // records' references: callers release their own.
 func (in *Ingester) Insert(ctx context.Context, tableID int64, parts []Part) error {
-	if len(parts) == 0 {
-		return nil
-	}
-	payload, err := encodePayload(tableID, parts)
-	if err != nil {
+	lsn, err := in.Append(ctx, tableID, parts)
+	if err != nil || lsn == 0 {
 		return err
+	}
+	return in.Sync(ctx, lsn)
+}
+
+// Append writes parts (one table, one batch, split by shard) as one WAL
+// record and buffers the rows, without waiting for the fsync: the rows
+// become visible, and may be acknowledged, only once Sync(lsn) returns.
+// A stream of batches appends each and syncs the last, so one fsync covers
+// many batches while the next ones are read. Append returns LSN 0 for no
+// parts. It does not take ownership of the records' references. An error
+// wrapping ErrOverloaded means nothing was written.
+func (in *Ingester) Append(_ context.Context, tableID int64, parts []Part) (uint64, error) {
+	if len(parts) == 0 {
+		return 0, nil
+	}
+	start := time.Now()
+	buf := getPayloadBuffer()
+	defer putPayloadBuffer(buf)
+	payload, err := encodePayload(buf, tableID, parts)
+	if err != nil {
+		return 0, err
 	}
 	in.mu.Lock()
 	ts := in.tables[tableID]
 	if ts == nil {
 		in.mu.Unlock()
-		return fmt.Errorf("table %d: %w", tableID, catalog.ErrNotFound)
+		return 0, fmt.Errorf("table %d: %w", tableID, catalog.ErrNotFound)
 	}
+	var rows, size int64
 	for _, p := range parts {
 		if !p.Rec.Schema().Equal(ts.schema) {
 			in.mu.Unlock()
-			return fmt.Errorf("batch schema %s does not match table %s", p.Rec.Schema(), ts.table.Name)
+			return 0, fmt.Errorf("batch schema %s does not match table %s", p.Rec.Schema(), ts.table.Name)
 		}
+		rows += p.Rec.NumRows()
+		size += recordSize(p.Rec)
+	}
+	if err := in.admitLocked(size, int64(len(payload))); err != nil {
+		in.mu.Unlock()
+		return 0, err
 	}
 	lsn, err := in.cfg.WAL.Append(payload)
 	if err != nil {
 		in.mu.Unlock()
-		return fmt.Errorf("append to wal: %w", err)
+		return 0, fmt.Errorf("append to wal: %w", err)
 	}
-	var rows int64
 	for _, p := range parts {
 		p.Rec.Retain()
 		in.appendChunk(ts, p.Shard, lsn, p.Rec)
-		rows += p.Rec.NumRows()
 	}
+	in.batches.received(tableID, lsn, rows, size, len(parts), start, false)
 	in.mu.Unlock()
-	// The fsync is not cancelled with the statement: once appended, the
-	// record becomes durable and visible anyway, and the client should learn
-	// that it was acknowledged whenever possible.
+	in.cfg.WAL.StartSync()
+	in.rowsIn.Add(float64(rows))
+	in.bytesIn.Add(float64(len(payload)))
+	return lsn, nil
+}
+
+// Sync returns once every batch appended up to lsn is durable (and so
+// visible). The fsync is not cancelled with the statement: once appended,
+// the record becomes durable and visible anyway, and the client should
+// learn that it was acknowledged whenever possible.
+func (in *Ingester) Sync(ctx context.Context, lsn uint64) error {
 	if err := in.cfg.WAL.Sync(context.WithoutCancel(ctx), lsn); err != nil {
 		return fmt.Errorf("sync wal: %w", err)
 	}
-	in.rowsIn.Add(float64(rows))
-	in.bytesIn.Add(float64(len(payload)))
+	in.batches.durable(lsn, time.Now())
 	return nil
+}
+
+// DurableLSN returns the highest LSN known to be durable.
+func (in *Ingester) DurableLSN() uint64 { return in.cfg.WAL.DurableLSN() }
+
+// admitLocked refuses a batch of size buffered bytes and walBytes of WAL
+// payload when it would take the buffers or the WAL past their limits
+// while something is buffered (publishing it is what frees both), and
+// wakes the flusher when either is half full.
+func (in *Ingester) admitLocked(size, walBytes int64) error {
+	walSize := in.cfg.WAL.Size()
+	if in.buffered >= in.cfg.BufferLimit/2 || walSize >= in.cfg.WALSizeLimit/2 {
+		in.kickFlush()
+	}
+	if in.buffered == 0 {
+		return nil
+	}
+	if in.buffered+size > in.cfg.BufferLimit {
+		in.rejected.WithLabelValues("buffer_limit").Inc()
+		return fmt.Errorf("%w: ingest buffers hold %d bytes not yet written to Parquet; this batch (%d bytes) would pass the limit of %d bytes (--ingest-buffer-limit); retry when the flush catches up",
+			ErrOverloaded, in.buffered, size, in.cfg.BufferLimit)
+	}
+	if walSize+walBytes > in.cfg.WALSizeLimit {
+		in.rejected.WithLabelValues("wal_size_limit").Inc()
+		return fmt.Errorf("%w: the write-ahead log holds %d bytes not yet published; this batch (%d bytes) would pass the limit of %d bytes (--wal-size-limit); retry when the flush catches up",
+			ErrOverloaded, walSize, walBytes, in.cfg.WALSizeLimit)
+	}
+	return nil
+}
+
+func (in *Ingester) kickFlush() {
+	select {
+	case in.kick <- struct{}{}:
+	default:
+	}
 }
 
 func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arrow.RecordBatch) {
@@ -363,16 +519,40 @@ func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arr
 	sb.active = append(sb.active, chunk{lsn: lsn, rec: rec, size: size})
 	sb.rows += rec.NumRows()
 	sb.bytes += size
+	in.buffered += size
 	in.bufferedRow.Add(float64(rec.NumRows()))
+	in.bufferedB.Set(float64(in.buffered))
 }
 
+// recordSize is the Arrow size of rec's rows: for a slice, the part of
+// the buffers the slice covers, not the whole buffers it shares.
 func recordSize(rec arrow.RecordBatch) int64 {
 	var n int64
 	for _, c := range rec.Columns() {
-		for _, b := range c.Data().Buffers() {
-			if b != nil {
-				n += int64(b.Len())
-			}
+		n += arraySize(c)
+	}
+	return n
+}
+
+func arraySize(a arrow.Array) int64 {
+	l := int64(a.Len())
+	n := (l + 7) / 8 // validity bitmap
+	var offs []int32
+	switch x := a.(type) {
+	case *array.String:
+		offs = x.ValueOffsets()
+	case *array.Binary:
+		offs = x.ValueOffsets()
+	}
+	if len(offs) > 0 {
+		return n + 4*int64(len(offs)) + int64(offs[len(offs)-1]-offs[0])
+	}
+	if fw, ok := a.DataType().(arrow.FixedWidthDataType); ok {
+		return n + (l*int64(fw.BitWidth())+7)/8
+	}
+	for _, b := range a.Data().Buffers() {
+		if b != nil {
+			n += int64(b.Len())
 		}
 	}
 	return n
@@ -428,6 +608,9 @@ func (in *Ingester) Snapshot(tableID int64) (*Snapshot, error) {
 // Start runs the background flusher until Close.
 func (in *Ingester) Start() {
 	in.started = true
+	if in.batches != nil {
+		go in.batches.run(in.cfg.WAL.DurableLSN)
+	}
 	go func() {
 		defer close(in.done)
 		tick := time.NewTicker(flushTick(in.cfg.FlushAge))
@@ -447,9 +630,10 @@ func (in *Ingester) Start() {
 					in.log.Warn("catalog refresh failed; will retry", "err", err)
 				}
 			case <-tick.C:
-				if err := in.flush(context.Background(), false); err != nil {
-					in.log.Warn("flush failed; will retry", "err", err)
-				}
+			case <-in.kick:
+			}
+			if err := in.flush(context.Background(), false); err != nil {
+				in.log.Warn("flush failed; will retry", "err", err)
 			}
 		}
 	}()
@@ -482,6 +666,11 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 	now := time.Now()
 	var jobs []flushJob
 	in.mu.Lock()
+	// Past half of a limit, publish everything: that is what frees both
+	// the memory and the WAL.
+	if in.buffered >= in.cfg.BufferLimit/2 || in.cfg.WAL.Size() >= in.cfg.WALSizeLimit/2 {
+		all = true
+	}
 	for _, ts := range in.tables {
 		for shard, sb := range ts.shards {
 			if len(sb.frozen) > 0 {
@@ -500,15 +689,31 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 		}
 	}
 	in.mu.Unlock()
-	var errs []error
-	for _, j := range jobs {
-		if err := in.publish(ctx, j); err != nil {
-			in.flushes.WithLabelValues("error").Inc()
-			errs = append(errs, fmt.Errorf("publish %s shard %d: %w", j.ts.table.Name, j.shard, err))
-			continue
-		}
-		in.flushes.WithLabelValues("ok").Inc()
+	// Shards are published in parallel: encoding Parquet is the costly
+	// part and one file uses one core.
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(in.cfg.FlushParallelism, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				if err := in.publish(ctx, j); err != nil {
+					in.flushes.WithLabelValues("error").Inc()
+					errs[i] = fmt.Errorf("publish %s shard %d: %w", j.ts.table.Name, j.shard, err)
+					continue
+				}
+				in.flushes.WithLabelValues("ok").Inc()
+			}
+		}()
 	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	if len(jobs) > 0 {
 		if err := in.truncateWAL(); err != nil {
 			errs = append(errs, err)
@@ -540,10 +745,17 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	}
 	frozen := j.sb.frozen
 	j.sb.frozen = nil
+	lsns := make([]uint64, len(frozen))
+	for i, c := range frozen {
+		in.buffered -= c.size
+		lsns[i] = c.lsn
+	}
+	in.bufferedB.Set(float64(in.buffered))
 	if len(j.sb.active) == 0 && in.tables[j.ts.table.ID] == j.ts {
 		delete(j.ts.shards, j.shard)
 	}
 	in.mu.Unlock()
+	in.batches.stored(lsns, time.Now())
 	for _, c := range frozen {
 		c.rec.Release()
 	}
@@ -583,6 +795,9 @@ func (in *Ingester) Close(ctx context.Context) error {
 		<-in.done
 	}
 	err := in.Flush(ctx)
+	if in.started && in.batches != nil {
+		in.batches.close() // writes the last changes
+	}
 	in.mu.Lock()
 	for _, ts := range in.tables {
 		for _, sb := range ts.shards {

@@ -13,10 +13,40 @@ import (
 
 const payloadVersion = 1
 
+// payloadBuffers recycles the buffers payloads are encoded into: a batch
+// of a bulk-ingest stream is ~10 MB, and a fresh buffer per batch costs an
+// allocation, zeroing and page faults of that size. A bounded free list,
+// not a sync.Pool: the pool is emptied by every GC cycle, which large
+// batches trigger often.
+var payloadBuffers = make(chan *bytes.Buffer, 8)
+
+// maxPooledPayload is the largest buffer kept for reuse.
+const maxPooledPayload = 64 << 20
+
+func getPayloadBuffer() *bytes.Buffer {
+	select {
+	case b := <-payloadBuffers:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func putPayloadBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledPayload {
+		return
+	}
+	b.Reset()
+	select {
+	case payloadBuffers <- b:
+	default: // enough kept
+	}
+}
+
 // encodePayload encodes one batch of one table as a WAL record payload (see
-// doc.go).
-func encodePayload(tableID int64, parts []Part) ([]byte, error) {
-	var buf bytes.Buffer
+// doc.go) into buf, which it resets; the result aliases buf.
+func encodePayload(buf *bytes.Buffer, tableID int64, parts []Part) ([]byte, error) {
+	buf.Reset()
 	// Size the buffer once: growing a large payload by doubling costs more
 	// than encoding it. IPC adds a schema, metadata and padding per part.
 	size := 13
@@ -35,7 +65,7 @@ func encodePayload(tableID int64, parts []Part) ([]byte, error) {
 		lenAt := buf.Len() + 8
 		buf.Write(ph[:])
 		start := buf.Len()
-		w := ipc.NewWriter(&buf, ipc.WithSchema(p.Rec.Schema()))
+		w := ipc.NewWriter(buf, ipc.WithSchema(p.Rec.Schema()))
 		if err := w.Write(p.Rec); err != nil {
 			return nil, fmt.Errorf("encode batch: %w", err)
 		}

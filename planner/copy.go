@@ -225,6 +225,8 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
 		return 0, pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
+	case errors.Is(err, ingest.ErrOverloaded):
+		return 0, overloadedError(err)
 	case errors.Is(err, wal.ErrTooLarge):
 		return 0, &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
 			Message: fmt.Sprintf("COPY into %q is larger than one WAL record may be", in.t.Name),
@@ -233,6 +235,17 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("copy into %s: %w", in.t.Name, err)
 	}
 	return in.rows, nil
+}
+
+// overloadedError turns an ingest.ErrOverloaded into SQLSTATE 53000
+// (insufficient_resources: retry later; nothing was written); nil for
+// other errors.
+func overloadedError(err error) error {
+	if !errors.Is(err, ingest.ErrOverloaded) {
+		return nil
+	}
+	return &pgerror.Error{Code: pgerror.InsufficientResources, Message: err.Error(),
+		Hint: "nothing was written; retry the statement after a backoff", Err: err}
 }
 
 // Abort releases everything the COPY holds; it is idempotent.

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -104,6 +105,8 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 				}
 				return out, nil
 			}}
+	case "openwit_batches":
+		return e.batchesTable()
 	case "pg_database":
 		return &rowsTable{name: "pg_database", schema: cols("pg_database", "oid", i8, "datname", text, "datdba", i8, "encoding", i4,
 			"datcollate", text, "datctype", text, "datallowconn", b),
@@ -112,6 +115,53 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 			}}
 	}
 	return nil
+}
+
+// batchesLimit is the most rows openwit_batches returns.
+const batchesLimit = 100_000
+
+// batchesTable is openwit_batches: the progress of recent ingest batches
+// from the catalog's batch log (most recent first), written there by the
+// ingest nodes about once a second.
+func (e *Engine) batchesTable() sql.Table {
+	text, i8, ts := types.LongText, types.Int64, types.TimestampMaxPrecision
+	return &rowsTable{name: "openwit_batches", schema: cols("openwit_batches", "batch_id", text, "node", text,
+		"table_name", text, "table_id", i8, "lsn", i8, "rows", i8, "bytes", i8, "stage", text,
+		"received_at", ts, "wal_written_at", ts, "stored_at", ts, "indexed_at", ts),
+		rows: func(ctx *sql.Context) ([]sql.Row, error) {
+			bl, err := catalog.AsBatchLog(e.cfg.Catalog)
+			if err != nil {
+				return nil, nil
+			}
+			bs, err := bl.ListBatches(ctx, batchesLimit)
+			if err != nil {
+				return nil, err
+			}
+			ts, err := e.cfg.Catalog.ListTables(ctx)
+			if err != nil {
+				return nil, err
+			}
+			names := map[int64]string{}
+			for _, t := range ts {
+				names[t.ID] = t.Name
+			}
+			at := func(t time.Time) any {
+				if t.IsZero() {
+					return nil
+				}
+				return t.UTC()
+			}
+			out := make([]sql.Row, 0, len(bs))
+			for _, b := range bs {
+				var name any
+				if n, ok := names[b.TableID]; ok {
+					name = n
+				}
+				out = append(out, sql.Row{b.ID, b.Node, name, b.TableID, int64(b.LSN), b.Rows, b.Bytes, b.Stage(),
+					at(b.ReceivedAt), at(b.WALWrittenAt), at(b.StoredAt), at(b.IndexedAt)})
+			}
+			return out, nil
+		}}
 }
 
 func boolInt8(b bool) int8 {
@@ -132,5 +182,5 @@ func (d *pgCatalogDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tabl
 	return t, t != nil, nil
 }
 func (d *pgCatalogDB) GetTableNames(*sql.Context) ([]string, error) {
-	return []string{"pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, nil
+	return []string{"openwit_batches", "pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, nil
 }

@@ -542,6 +542,9 @@ func (in *inserter) StatementComplete(ctx *sql.Context) error {
 		parts = append(parts, ingest.Part{Shard: s, Rec: rec})
 	}
 	if err := in.t.eng.cfg.Ingester.Insert(ctx, in.t.def.ID, parts); err != nil {
+		if oerr := overloadedError(err); oerr != nil {
+			return oerr
+		}
 		return fmt.Errorf("insert into %s: %w", in.t.def.Name, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -18,6 +19,9 @@ import (
 func benchCmd(args []string) int {
 	if len(args) > 0 && args[0] == "memory" {
 		return benchMemoryCmd(args[1:])
+	}
+	if len(args) > 0 && args[0] == "ingest" {
+		return benchIngestCmd(args[1:])
 	}
 	cfg := bench.DefaultConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -168,6 +172,83 @@ func benchCopy(ctx context.Context, cfg bench.Config, stmtRows int64, jsonPath s
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "openwit bench: write json:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// benchIngestCmd runs `openwit bench ingest`: sustained ingest into
+// published Parquet files by Flight SQL bulk ingest and COPY, against
+// PostgreSQL's COPY and the encode-only rate.
+func benchIngestCmd(args []string) int {
+	def := bench.DefaultConfig()
+	cfg := bench.IngestConfig{Gen: def.Gen, StatementRows: 250_000, Progress: os.Stderr}
+	cfg.Gen.Rows = 2_000_000
+	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
+	fs.Int64Var(&cfg.Gen.Rows, "rows", cfg.Gen.Rows, "rows of synthetic logs to generate")
+	fs.Uint64Var(&cfg.Gen.Seed, "seed", cfg.Gen.Seed, "generator seed")
+	fs.IntVar(&cfg.Gen.Days, "days", cfg.Gen.Days, "days the rows are spread over")
+	fs.IntVar(&cfg.Gen.BatchSize, "batch-size", cfg.Gen.BatchSize, "rows per Arrow record batch (one bulk-ingest message)")
+	fs.Int64Var(&cfg.StatementRows, "copy-statement-rows", cfg.StatementRows, "rows per COPY statement")
+	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (schema openwit_bench is recreated); default: a scratch server")
+	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
+	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
+	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", postgres (default: all)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	cfg.NodeLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	for _, m := range strings.Split(*methods, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			cfg.Methods = append(cfg.Methods, m)
+		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench ingest: cpu profile:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.RunIngest(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "openwit bench ingest:", err)
+		return 1
+	}
+	fmt.Printf("ingest until published, %d rows (%.0f MB Arrow), %d cores, fsync before ack\n", rep.Rows, float64(rep.ArrowBytes)/1e6, rep.Cores)
+	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s")
+	pg := max(rep.Rate(bench.EnginePostgres, bench.MethodCopyBinary), 1)
+	for _, r := range rep.Results {
+		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8.2f %9.2f\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, r.RowsPerSec/pg, r.CPUSeconds)
+	}
+	enc := rep.Rate(bench.EngineOpenWit, bench.MethodEncode)
+	for _, m := range []string{bench.MethodFlight, bench.MethodCopyText, bench.MethodCopyBinary} {
+		fmt.Printf("openwit %s: %.2fx postgres copy binary, %.2fx postgres copy text, %.0f%% of encode-only\n", m,
+			rep.Rate(bench.EngineOpenWit, m)/pg, rep.Rate(bench.EngineOpenWit, m)/rep.Rate(bench.EnginePostgres, bench.MethodCopyText),
+			100*rep.Rate(bench.EngineOpenWit, m)/enc)
+	}
+	if *jsonPath != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err == nil {
+			err = os.WriteFile(*jsonPath, b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench ingest: write json:", err)
 			return 1
 		}
 	}

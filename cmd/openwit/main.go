@@ -107,6 +107,8 @@ func serve(args []string) int {
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
 	fs.Var(&cfg.IndexCacheSize, "index-cache-size", "index artifacts a coordinator keeps decoded for file and row group pruning: bytes or a number with KiB, MiB, GiB; 0 turns that pruning off")
 	fs.BoolVar(&cfg.DeferIndex, "defer-index", cfg.DeferIndex, "publish files without index artifacts and leave them to the indexer role")
+	fs.Var(&cfg.IngestBufferLimit, "ingest-buffer-limit", "rows held in memory before Parquet (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
+	fs.Var(&cfg.WALSizeLimit, "wal-size-limit", "bytes of WAL not yet published (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
 	node.KafkaFlags(fs, &cfg.Kafka)

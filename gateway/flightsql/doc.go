@@ -138,18 +138,22 @@
 // 1970-01-01 00:00:01 .. 2038-01-19 03:14:07 UTC) are rejected.
 //
 // Each incoming record batch is checked and converted as a whole, split by
-// time shard (ingest.ShardOf on the table's time column) and written with
-// one Ingester.Insert: one WAL record, acknowledged after fsync and visible
-// to queries at once, exactly like one INSERT statement. Batches are
-// committed one after another as they arrive. The guarantee:
+// time shard (ingest.ShardOf on the table's time column) and appended with
+// one Ingester.Append: one WAL record, like one INSERT statement. The
+// stream is not held up by fsyncs: each batch is appended as it arrives
+// while the WAL's group commit fsyncs the earlier ones, rows become
+// visible to queries as soon as their record is durable, and the result
+// (PutResult) is sent only after the last batch is fsynced, so an
+// acknowledged row is always durable. The guarantee:
 //
 //   - a batch is all or nothing: a bad value anywhere in it rejects the
 //     whole batch;
 //   - when the call succeeds, every row was committed and the reported
 //     count is the number of rows ingested;
 //   - when the call fails (bad batch, broken stream, cancellation, server
-//     shutdown), the batches before the failing one stay committed and
-//     durable, later ones are not read, and the call's error is returned.
+//     shutdown), the batches before the failing one stay committed: the
+//     call waits for their fsync before it returns the error; later
+//     ones are not read.
 //     The DoPutUpdateResult sent before the error (Flight SQL's protocol
 //     sends it on failure too) carries the number of rows already
 //     committed, so a client can tell how far it got; ADBC discards it.
@@ -157,6 +161,10 @@
 // Bulk ingest is therefore not transactional, like ADBC's ingest into most
 // backends, and like OpenWit's INSERT across statements: clients that need
 // exactly-once loads must make their batches idempotent or restartable.
+// When the node's ingest buffers or WAL are over their limits
+// (--ingest-buffer-limit, --wal-size-limit) a batch is refused whole with
+// ResourceExhausted (SQLSTATE 53000); the client retries it after a
+// backoff.
 // gRPC messages up to Config.MaxRecvMsgSize (256 MiB) are accepted; ADBC
 // sends batches of about 10 MB.
 //

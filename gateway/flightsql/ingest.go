@@ -26,9 +26,10 @@ import (
 
 // DoPutCommandStatementIngest appends the stream's record batches to an
 // existing table. Each incoming batch is checked and converted as a whole,
-// split by time shard and written with one Ingester.Insert (one WAL record,
-// acknowledged after fsync) before the next batch is read. See doc.go for
-// the guarantees when the stream fails midway.
+// split by time shard and appended with one Ingester.Append (one WAL
+// record) while the fsync of earlier batches runs; the result is sent
+// once every batch is fsynced. See doc.go for the guarantees when the
+// stream fails midway.
 func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.StatementIngest, rdr flight.MessageReader) (int64, error) {
 	t, err := s.ingestTable(ctx, cmd)
 	if err != nil {
@@ -37,17 +38,49 @@ func (s *Server) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql.
 	return s.ingest(ctx, t, rdr)
 }
 
-// ingest appends rdr's batches to t, one WAL record per batch, and returns
-// the rows committed.
+// ingestMark is the number of rows of a stream appended up to an LSN.
+type ingestMark struct {
+	lsn  uint64
+	rows int64
+}
+
+// ingest appends rdr's batches to t, one WAL record per batch, waits until
+// they are durable and returns the rows committed.
 func (s *Server) ingest(ctx context.Context, t *catalog.Table, rdr flight.MessageReader) (int64, error) {
 	plan, err := newIngestPlan(t, rdr.Schema(), s.mem)
 	if err != nil {
 		return 0, statusError(err)
 	}
 	var n, batches int64
+	var marks []ingestMark
 	defer func() {
 		s.log.Debug("flight sql bulk ingest", "table", t.Name, "rows", n, "batches", batches)
 	}()
+	// commit waits for the fsync of every appended batch, also when the
+	// stream failed (those batches are durable soon anyway), and returns
+	// the rows committed: all appended ones, or after a failed fsync the
+	// ones known durable.
+	commit := func(err error) (int64, error) {
+		if len(marks) == 0 {
+			return 0, err
+		}
+		last := marks[len(marks)-1]
+		serr := s.cfg.Ingester.Sync(ctx, last.lsn)
+		if serr == nil {
+			return last.rows, err
+		}
+		durable := s.cfg.Ingester.DurableLSN()
+		var done int64
+		for _, m := range marks {
+			if m.lsn <= durable {
+				done = m.rows
+			}
+		}
+		if err == nil {
+			err = statusError(fmt.Errorf("ingest into %s: %w", t.Name, serr))
+		}
+		return done, err
+	}
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
 		if rec.NumRows() == 0 {
@@ -55,30 +88,40 @@ func (s *Server) ingest(ctx context.Context, t *catalog.Table, rdr flight.Messag
 		}
 		parts, err := plan.convert(ctx, rec)
 		if err != nil {
-			return n, statusError(err)
+			return commit(statusError(err))
 		}
-		err = s.cfg.Ingester.Insert(ctx, t.ID, parts)
+		lsn, err := s.cfg.Ingester.Append(ctx, t.ID, parts)
 		for _, p := range parts {
 			p.Rec.Release()
 		}
-		if errors.Is(err, catalog.ErrNotFound) {
-			return n, pgStatus(pgerror.UndefinedTable, "relation %q was dropped during bulk ingest", t.Name)
-		}
 		if err != nil {
-			return n, statusError(fmt.Errorf("ingest into %s: %w", t.Name, err))
+			return commit(ingestError(t, err))
 		}
 		n += rec.NumRows()
 		batches++
+		marks = append(marks, ingestMark{lsn: lsn, rows: n})
 		s.met.rowsIngest.Add(float64(rec.NumRows()))
 		s.met.batchIngest.Inc()
 	}
 	if err := rdr.Err(); err != nil {
 		if ctx.Err() != nil {
-			return n, statusError(ctx.Err())
+			return commit(statusError(ctx.Err()))
 		}
-		return n, status.Errorf(codes.InvalidArgument, "ERROR: read ingest stream after %d rows: %v (SQLSTATE 08P01)", n, err)
+		return commit(status.Errorf(codes.InvalidArgument, "ERROR: read ingest stream after %d rows: %v (SQLSTATE 08P01)", n, err))
 	}
-	return n, nil
+	return commit(nil)
+}
+
+// ingestError maps an error of Ingester.Append to a status.
+func ingestError(t *catalog.Table, err error) error {
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return pgStatus(pgerror.UndefinedTable, "relation %q was dropped during bulk ingest", t.Name)
+	case errors.Is(err, ingest.ErrOverloaded):
+		return statusError(&pgerror.Error{Code: pgerror.InsufficientResources, Message: err.Error(),
+			Hint: "the batch was not written; retry it after a backoff", Err: err})
+	}
+	return statusError(fmt.Errorf("ingest into %s: %w", t.Name, err))
 }
 
 // ingestTable resolves and checks the target of a bulk ingest.

@@ -65,8 +65,11 @@
 // # Writing and durability
 //
 // Append encodes the record into a memory buffer under a mutex, in LSN order.
-// It hands the buffer to the OS (write(2)) when the buffer passes 1 MiB.
-// Nothing is fsynced on this path.
+// It hands the buffer to the OS (write(2)) when the buffer passes 1 MiB. A
+// payload of 1 MiB or more is not copied: its header joins the buffer, the
+// buffer is written, then the payload straight from the caller's slice.
+// Nothing is fsynced on this path. StartSync asks for a round without
+// waiting for it.
 //
 // Sync uses group commit. One syncer goroutine runs rounds. A round writes
 // the buffer and takes the last LSN while holding the mutex. It then fsyncs

@@ -31,6 +31,18 @@ func appendRecord(dst []byte, lsn uint64, payload []byte) []byte {
 	return dst
 }
 
+// appendRecordHeader appends the header of one record (whose payload
+// follows it on disk) to dst.
+func appendRecordHeader(dst []byte, lsn uint64, payload []byte) []byte {
+	start := len(dst)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = binary.LittleEndian.AppendUint32(dst, 0) // CRC, filled in below
+	dst = binary.LittleEndian.AppendUint64(dst, lsn)
+	hdr := dst[start:]
+	binary.LittleEndian.PutUint32(hdr[4:8], recordCRC(hdr, payload))
+	return dst
+}
+
 // recordCRC is the CRC32C of the length field, the LSN field and the payload.
 func recordCRC(hdr, payload []byte) uint32 {
 	c := crc32.Update(0, castagnoli, hdr[0:4])

@@ -222,7 +222,21 @@ func (w *WAL) Append(payload []byte) (uint64, error) {
 		}
 	}
 	lsn := w.next
-	w.buf = appendRecord(w.buf, lsn, payload)
+	if len(payload) < writeBufferSize {
+		w.buf = appendRecord(w.buf, lsn, payload)
+	} else {
+		// A large payload goes to the OS straight from the caller's slice,
+		// after the buffered records and its header: copying it into the
+		// buffer first would cost a copy and, for every new size, a fresh
+		// allocation. A crash between the two writes leaves a torn tail.
+		w.buf = appendRecordHeader(w.buf, lsn, payload)
+		if err := w.flushLocked(); err != nil {
+			return 0, err
+		}
+		if _, err := w.f.Write(payload); err != nil {
+			return 0, w.failLocked(fmt.Errorf("write segment: %w", err))
+		}
+	}
 	w.next++
 	w.segs[len(w.segs)-1].size += n
 	w.size += n
@@ -234,6 +248,21 @@ func (w *WAL) Append(payload []byte) (uint64, error) {
 		}
 	}
 	return lsn, nil
+}
+
+// StartSync asks the syncer to start a group commit round soon without
+// waiting for it, so the fsync of what was appended overlaps with the
+// caller's next work. A later Sync still decides durability.
+func (w *WAL) StartSync() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.err != nil || w.durable == w.next-1 {
+		return
+	}
+	select {
+	case w.kick <- struct{}{}:
+	default: // a kick is already pending
+	}
 }
 
 // Sync returns once every record with LSN <= lsn is fsynced. Concurrent

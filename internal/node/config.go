@@ -14,6 +14,7 @@ import (
 
 	"openwit/coordinator/proxy"
 	"openwit/gateway/auth"
+	"openwit/ingest"
 	"openwit/planner/pgtypes"
 )
 
@@ -101,6 +102,11 @@ type Config struct {
 	// IndexCacheSize bounds the index artifacts a coordinator keeps
 	// decoded for pruning; 0 turns pruning by artifacts off.
 	IndexCacheSize ByteSize `yaml:"index_cache_size"`
+	// IngestBufferLimit and WALSizeLimit bound the rows held in memory and
+	// the WAL; past them producers get a retryable error (SQLSTATE 53000,
+	// gRPC ResourceExhausted) instead of the node running out of memory.
+	IngestBufferLimit ByteSize `yaml:"ingest_buffer_limit"`
+	WALSizeLimit      ByteSize `yaml:"wal_size_limit"`
 	// ShardDuration is the default time-shard width of new tables.
 	ShardDuration time.Duration `yaml:"shard_duration"`
 	// MaxMessageSize bounds one PostgreSQL protocol message.
@@ -214,6 +220,9 @@ func DefaultConfig() Config {
 		QueryMemoryLimit: "2GB",
 		CacheSize:        DefaultCacheSize,
 		Weight:           1,
+
+		IngestBufferLimit: ingest.DefaultBufferLimit,
+		WALSizeLimit:      ingest.DefaultWALSizeLimit,
 	}
 }
 

@@ -221,11 +221,16 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if n.wal, err = wal.Open(wal.Options{Dir: filepath.Join(cfg.DataDir, "wal"), Logger: log, Registerer: n.reg}); err != nil {
 		return fmt.Errorf("open wal: %w", err)
 	}
-	n.ing, err = ingest.New(ctx, ingest.Config{
+	nodeID, err := n.nodeID() // batch ids (NODE:LSN) stay stable across restarts of one WAL
+	if err != nil {
+		return err
+	}
+	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
 		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log},
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
 		RefreshInterval: sharedCatalogRefresh(cfg.Catalog),
+		BufferLimit:     int64(cfg.IngestBufferLimit), WALSizeLimit: int64(cfg.WALSizeLimit),
 	})
 	if err != nil {
 		return fmt.Errorf("start ingest: %w", err)

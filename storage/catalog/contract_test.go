@@ -41,6 +41,8 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"offsets_concurrent", testOffsetsConcurrent},
 		{"index_artifacts", testIndexArtifacts},
 		{"index_lease_concurrent", testIndexLeaseConcurrent},
+		{"batch_log", testBatchLog},
+		{"batch_log_prune", testBatchLogPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -778,5 +780,108 @@ func testSchemaVersionChecks(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 	if got := appliedMigrations(t, c); len(got) != len(migrations()) {
 		t.Errorf("applied migrations %v, want %d", got, len(migrations()))
+	}
+}
+
+func batchLog(t *testing.T, c Catalog) BatchLog {
+	t.Helper()
+	bl, err := AsBatchLog(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bl
+}
+
+func testBatchLog(t *testing.T, open func(t *testing.T) Catalog) {
+	ctx := t.Context()
+	c := open(t)
+	bl := batchLog(t, c)
+	tb, err := c.CreateTable(ctx, sampleTable("logs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.UnixMicro(1_700_000_000_000_000).UTC()
+	b1 := Batch{ID: "n1:1", Node: "n1", TableID: tb.ID, LSN: 1, Rows: 10, Bytes: 100, ReceivedAt: t0}
+	b2 := Batch{ID: "n1:2", Node: "n1", TableID: tb.ID, LSN: 2, Rows: 20, Bytes: 200, ReceivedAt: t0.Add(time.Second),
+		WALWrittenAt: t0.Add(2 * time.Second)}
+	if err := bl.RecordBatches(ctx, []Batch{b1, b2}); err != nil {
+		t.Fatal(err)
+	}
+	// Later reports: b1 becomes durable and stored; a repeated report of
+	// b2 with another WAL time keeps the first one.
+	b1.WALWrittenAt, b1.StoredAt = t0.Add(3*time.Second), t0.Add(4*time.Second)
+	b2late := b2
+	b2late.WALWrittenAt = t0.Add(9 * time.Second)
+	if err := bl.RecordBatches(ctx, []Batch{b1, b2late}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bl.ListBatches(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Batch{b2, b1} // most recent first
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ListBatches =\n%+v\nwant\n%+v", got, want)
+	}
+	if got[0].Stage() != StageWALWritten || got[1].Stage() != StageStored {
+		t.Errorf("stages %s, %s; want wal_written, stored", got[0].Stage(), got[1].Stage())
+	}
+	if got, err := bl.ListBatches(ctx, 1); err != nil || len(got) != 1 || got[0].ID != "n1:2" {
+		t.Errorf("ListBatches(1) = %+v, %v", got, err)
+	}
+	if err := bl.RecordBatches(ctx, []Batch{{ID: "", ReceivedAt: t0}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("batch without id: %v, want ErrInvalid", err)
+	}
+	if err := c.DropTable(ctx, "logs"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := bl.ListBatches(ctx, 10); err != nil || len(got) != 0 {
+		t.Errorf("batches after drop table: %+v, %v", got, err)
+	}
+}
+
+func testBatchLogPrune(t *testing.T, open func(t *testing.T) Catalog) {
+	ctx := t.Context()
+	bl := batchLog(t, open(t))
+	t0 := time.UnixMicro(1_700_000_000_000_000)
+	var bs []Batch
+	for i := range 10 {
+		b := Batch{ID: fmt.Sprintf("n:%d", i+1), Node: "n", TableID: 1, LSN: uint64(i + 1), Rows: 1, Bytes: 1,
+			ReceivedAt: t0.Add(time.Duration(i) * time.Minute), WALWrittenAt: t0.Add(time.Duration(i) * time.Minute)}
+		if i != 2 { // batch 3 is stuck: never stored
+			b.StoredAt = b.ReceivedAt.Add(time.Second)
+		}
+		bs = append(bs, b)
+	}
+	if err := bl.RecordBatches(ctx, bs); err != nil {
+		t.Fatal(err)
+	}
+	ids := func() []string {
+		got, err := bl.ListBatches(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range got {
+			out = append(out, b.ID)
+		}
+		return out
+	}
+	// By age: stored batches received before minute 5 (n:1..n:5) go; the
+	// stuck one stays.
+	n, err := bl.PruneBatches(ctx, t0.Add(5*time.Minute), 100)
+	if err != nil || n != 4 {
+		t.Fatalf("PruneBatches by age = %d, %v; want 4", n, err)
+	}
+	if got, want := ids(), []string{"n:10", "n:9", "n:8", "n:7", "n:6", "n:3"}; !slices.Equal(got, want) {
+		t.Errorf("after prune by age: %v, want %v", got, want)
+	}
+	// By count: keep the 2 newest (and the stuck one).
+	n, err = bl.PruneBatches(ctx, t0, 2)
+	if err != nil || n != 3 {
+		t.Fatalf("PruneBatches by count = %d, %v; want 3", n, err)
+	}
+	if got, want := ids(), []string{"n:10", "n:9", "n:3"}; !slices.Equal(got, want) {
+		t.Errorf("after prune by count: %v, want %v", got, want)
 	}
 }

@@ -134,6 +134,25 @@ func migrations() []migration {
 SELECT id, table_id, created_at_us, '', 0, 0 FROM openwit_files`,
 			},
 		},
+		{
+			version: 4,
+			name:    "ingest batches",
+			stmts: []string{
+				`CREATE TABLE openwit_ingest_batches (
+	id                {{key}} NOT NULL PRIMARY KEY,
+	node              TEXT NOT NULL,
+	table_id          BIGINT NOT NULL,
+	lsn               BIGINT NOT NULL,
+	row_count         BIGINT NOT NULL,
+	byte_size         BIGINT NOT NULL,
+	received_at_us    BIGINT NOT NULL,
+	wal_written_at_us BIGINT,
+	stored_at_us      BIGINT,
+	indexed_at_us     BIGINT
+)`,
+				`CREATE INDEX openwit_ingest_batches_by_time ON openwit_ingest_batches (received_at_us)`,
+			},
+		},
 	}
 }
 

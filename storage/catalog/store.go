@@ -201,6 +201,7 @@ func (s *store) DropTable(ctx context.Context, name string) error {
 			`DELETE FROM openwit_index_queue WHERE table_id = $1`,
 			`DELETE FROM openwit_files WHERE table_id = $1`,
 			`DELETE FROM openwit_checkpoints WHERE table_id = $1`,
+			`DELETE FROM openwit_ingest_batches WHERE table_id = $1`,
 			`DELETE FROM openwit_tables WHERE id = $1`,
 		} {
 			if _, err := q.exec(ctx, stmt, id); err != nil {

@@ -18,8 +18,8 @@
 //   - Row groups of at most WriterOptions.RowGroupRows rows (default 1<<20),
 //     filled in order across the batches given to Write: every row group
 //     but the last is full, whatever the batch sizes.
-//   - Every column chunk compressed with zstd by default (snappy or none on
-//     request), Parquet format 2.6 with version 1 data pages of about 1 MiB.
+//   - Every column chunk compressed with zstd by default, at level 1, the
+//     fastest (snappy or none on request), Parquet format 2.6 with version 1 data pages of about 1 MiB.
 //   - Dictionary encoding for String columns, falling back to plain for the
 //     rest of a column chunk once the dictionary page passes 1 MiB. Other
 //     columns are plain encoded.

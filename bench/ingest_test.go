@@ -1,0 +1,44 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestRunIngest runs `openwit bench ingest` small: every method loads every
+// row (RunIngest checks the acknowledged and counted rows and that Parquet
+// files were written) and reports a rate.
+func TestRunIngest(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	rep, err := RunIngest(ctx, IngestConfig{Gen: GenConfig{Rows: 20_000, Seed: 5, Days: 1, BatchSize: 4096},
+		StatementRows: 7_000, Progress: logWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, m := range []string{MethodEncode, MethodFlight, MethodCopyText, MethodCopyBinary} {
+		want[EngineOpenWit+"/"+m] = true
+	}
+	want[EnginePostgres+"/"+MethodCopyText], want[EnginePostgres+"/"+MethodCopyBinary] = true, true
+	for _, r := range rep.Results {
+		key := r.Engine + "/" + r.Method
+		if !want[key] {
+			t.Errorf("unexpected result %s", key)
+		}
+		delete(want, key)
+		if r.Rows != 20_000 || r.RowsPerSec <= 0 || r.Seconds <= 0 {
+			t.Errorf("%s: %+v", key, r)
+		}
+		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.AckSeconds <= 0 || r.AckSeconds > r.Seconds) {
+			t.Errorf("%s: ack %.3fs of %.3fs", key, r.AckSeconds, r.Seconds)
+		}
+	}
+	for k := range want {
+		t.Errorf("missing result %s", k)
+	}
+	if rep.ArrowBytes <= 0 || rep.Cores <= 0 {
+		t.Errorf("report: %+v", rep)
+	}
+}
