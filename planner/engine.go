@@ -50,6 +50,9 @@ type Config struct {
 	// writing them atomically at its end; 0 means DefaultCopyMaxBytes. It
 	// must stay below the WAL's record size limit.
 	CopyMaxBytes int64
+	// Users are the role names pg_roles lists (the configured users when
+	// authentication is on); empty lists the default user "openwit".
+	Users []string
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.

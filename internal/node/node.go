@@ -177,7 +177,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names}); err != nil {
 		return err
 	}
 	sec := n.sec
