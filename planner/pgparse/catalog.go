@@ -64,8 +64,20 @@ func (t *translator) oidCast(tc *pg.TypeCast) (ast.Expr, bool) {
 	}
 	typ := names[len(names)-1].GetString_().Sval
 	switch typ {
-	case "regclass", "regproc", "regprocedure", "regtype", "regnamespace", "regrole", "oid":
+	case "regclass", "regproc", "regprocedure", "regtype", "regnamespace", "regrole", "oid", "text", "varchar", "name":
 	default:
+		return nil, false
+	}
+	if typ == "text" || typ == "varchar" || typ == "name" {
+		// 'x'::regclass::text is the relation's name (after the lookup).
+		if inner := tc.Arg.GetTypeCast(); inner != nil {
+			if n := inner.TypeName.GetNames(); len(n) > 0 && inner.Arg.GetAConst().GetSval() != nil {
+				switch k := n[len(n)-1].GetString_().Sval; k {
+				case "regclass", "regtype", "regnamespace", "regrole":
+					return t.fn("pg_oid_name", ast.NewStrVal([]byte(k)), t.expr(tc.Arg)), true
+				}
+			}
+		}
 		return nil, false
 	}
 	arg := tc.Arg
@@ -77,6 +89,7 @@ func (t *translator) oidCast(tc *pg.TypeCast) (ast.Expr, bool) {
 	if s := arg.GetAConst().GetSval(); s != nil {
 		return t.fn("pg_oid_of", ast.NewStrVal([]byte(typ)), ast.NewStrVal([]byte(s.Sval))), true
 	}
+
 	switch typ {
 	case "regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole":
 		return t.fn("pg_oid_name", ast.NewStrVal([]byte(typ)), t.expr(tc.Arg)), true
