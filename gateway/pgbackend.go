@@ -56,7 +56,11 @@ func (s *pgStatement) Columns() []pgwire.Column {
 	}
 	out := make([]pgwire.Column, len(cols))
 	for i, c := range cols {
-		out[i] = pgwire.Column{Name: c.Name, TypeOID: c.TypeOID, TypeSize: c.TypeSize, TypeModifier: -1}
+		out[i] = pgwire.Column{Name: c.Name, TypeOID: c.TypeOID, TypeSize: c.TypeSize, TypeModifier: -1,
+			TableOID: c.TableOID, TableAttrNum: c.TableAttrNum}
+		if c.TypeModifier != 0 {
+			out[i].TypeModifier = c.TypeModifier
+		}
 	}
 	return out
 }

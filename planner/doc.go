@@ -23,6 +23,15 @@
 // executor cannot run (Fragment.Validate fails) is never vectorized: that
 // part of the plan stays in go-mysql-server.
 //
+// System catalogs (pgcatalog.go, pgcatalog_tables.go, information_schema.go,
+// pgcatalog_funcs.go): pg_catalog and information_schema are generated from
+// OpenWit's catalog on every query; objects OpenWit lacks (indexes,
+// constraints, defaults, comments, functions) have empty catalogs. Arrays
+// in catalogs are their text form ('{a,b}'). Result columns that are table
+// columns carry the table's OID, attnum and numeric typmod in
+// RowDescription, as PostgreSQL's do. See
+// docs/design/015-catalog-views.md.
+//
 // Sub-packages: pgparse (PostgreSQL → go-mysql-server AST), pgexpr
 // (expressions with PostgreSQL semantics), pgtypes (type and OID mapping).
 // The design is recorded in docs/design/001-postgres-front-end.md.

@@ -59,6 +59,9 @@ type Config struct {
 	IndexCacheBytes int64
 	// Registerer receives the planner's metrics; nil means none.
 	Registerer prometheus.Registerer
+	// Users are the role names pg_roles lists (the configured users when
+	// authentication is on); empty lists the default user "openwit".
+	Users []string
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.
@@ -70,9 +73,9 @@ type Engine struct {
 	cfg     Config
 	gms     *sqle.Engine
 	nextID  atomic.Uint32
-	ddlMu   sync.Mutex  // serializes CREATE/DROP TABLE on this node
-	tables  sync.Map    // name -> *catalog.Table (cache of the catalog)
-	schemas sync.Map    // table id -> *arrow.Schema
+	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
+	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
+	schemas sync.Map   // table id -> *arrow.Schema
 	running atomic.Int64
 	ixCache *indexCache // nil: no pruning by index artifacts
 }

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
@@ -37,7 +39,7 @@ func function0(name string, typ sql.Type, eval func(ctx *sql.Context) (any, erro
 // differently; they are registered before go-mysql-server's defaults so
 // they take precedence.
 func functions(e *Engine) []sql.Function {
-	return []sql.Function{
+	return append([]sql.Function{
 		function0("version", types.LongText, func(*sql.Context) (any, error) {
 			return "PostgreSQL 15.0 (OpenWit " + version.Version + ")", nil
 		}),
@@ -47,5 +49,33 @@ func functions(e *Engine) []sql.Function {
 		function0("current_database", types.LongText, func(*sql.Context) (any, error) { return "openwit", nil }),
 		function0("current_schema", types.LongText, func(*sql.Context) (any, error) { return "public", nil }),
 		function0("pg_backend_pid", types.Int32, func(ctx *sql.Context) (any, error) { return int32(ctx.ID()), nil }),
-	}
+		catalogFn("pg_get_userbyid", 1, 1, true, fixed(types.LongText), func(_ *sql.Context, a []any) (any, error) {
+			oid, err := toInt64(a[0])
+			if err != nil {
+				return nil, err
+			}
+			for i, r := range e.roleNames() {
+				if roleOID(i) == oid {
+					return r, nil
+				}
+			}
+			return fmt.Sprintf("unknown (OID=%d)", oid), nil
+		}),
+		catalogFn("format_type", 2, 2, false, fixed(types.LongText), func(_ *sql.Context, a []any) (any, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			oid, err := toInt64(a[0])
+			if err != nil {
+				return nil, err
+			}
+			mod := int64(-1)
+			if a[1] != nil {
+				if mod, err = toInt64(a[1]); err != nil {
+					return nil, err
+				}
+			}
+			return formatType(oid, mod), nil
+		}),
+	}, catalogFunctions(e)...)
 }

@@ -7,19 +7,26 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/planner/pgparse"
 	"openwit/planner/pgtypes"
 	"openwit/storage/catalog"
 )
 
-// A minimal pg_catalog, generated from OpenWit's catalog on every query:
-// enough for clients' table listings (psql \dt). OIDs: namespaces 11
-// (pg_catalog) and 2200 (public); a table's OID is 16384 + its catalog id.
+// A pg_catalog generated from OpenWit's catalog on every query: what
+// drivers' metadata calls (pgjdbc's DatabaseMetaData), psql's \d commands
+// and GUI schema browsers read. OIDs: namespaces 11 (pg_catalog), 2200
+// (public) and 13000 (information_schema); a table's OID is 16384 + its
+// catalog id; the catalog's own relations have PostgreSQL's OIDs where it
+// has fixed ones (pg_class 1259, ...). OpenWit has no indexes, constraints,
+// defaults, comments or user functions: pg_index, pg_constraint, pg_attrdef,
+// pg_description and pg_proc are empty.
 
 const (
-	oidPgCatalog = 11
-	oidPublic    = 2200
-	oidUser      = 10
-	tableOIDBase = 16384
+	oidPgCatalog  = 11
+	oidPublic     = 2200
+	oidInfoSchema = 13000
+	oidUser       = 10
+	tableOIDBase  = 16384
 )
 
 // rowsTable is a read-only table over rows computed when scanned.
@@ -55,52 +62,91 @@ func cols(table string, spec ...any) sql.Schema {
 	return s
 }
 
-// pgCatalogTable returns the pg_catalog table name, or nil.
+// pgCatalogTable returns the pg_catalog table name, or nil. Tables not
+// listed here are in pgcatalog_tables.go (catalogTables) and
+// information_schema.go.
 func (e *Engine) pgCatalogTable(name string) sql.Table {
 	text, i8, i4, i2, b := types.LongText, types.Int64, types.Int32, types.Int16, types.Boolean
 	tables := func(ctx *sql.Context) ([]*catalog.Table, error) { return e.cfg.Catalog.ListTables(ctx) }
-	switch strings.ToLower(name) {
+	switch name = strings.ToLower(name); name {
 	case "pg_namespace":
-		return &rowsTable{name: "pg_namespace", schema: cols("pg_namespace", "oid", i8, "nspname", text, "nspowner", i8),
+		return &rowsTable{name: "pg_namespace", schema: cols("pg_namespace", "oid", i8, "nspname", text, "nspowner", i8, "nspacl", text),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				return []sql.Row{{int64(oidPgCatalog), "pg_catalog", int64(oidUser)}, {int64(oidPublic), "public", int64(oidUser)}}, nil
+				return []sql.Row{{int64(oidPgCatalog), "pg_catalog", int64(oidUser), nil}, {int64(oidPublic), "public", int64(oidUser), nil},
+					{int64(oidInfoSchema), "information_schema", int64(oidUser), nil}}, nil
 			}}
 	case "pg_am":
-		return &rowsTable{name: "pg_am", schema: cols("pg_am", "oid", i8, "amname", text),
-			rows: func(*sql.Context) ([]sql.Row, error) { return []sql.Row{{int64(2), "heap"}}, nil }}
+		return &rowsTable{name: "pg_am", schema: cols("pg_am", "oid", i8, "amname", text, "amhandler", text, "amtype", text),
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				return []sql.Row{{int64(2), "heap", "heap_tableam_handler", "t"}}, nil
+			}}
 	case "pg_class":
 		return &rowsTable{name: "pg_class", schema: cols("pg_class", "oid", i8, "relname", text, "relnamespace", i8,
-			"relkind", text, "relowner", i8, "relam", i8, "reltuples", types.Float32, "relhasindex", b, "relpersistence", text, "relnatts", i2),
+			"relkind", text, "relowner", i8, "relam", i8, "reltuples", types.Float32, "relhasindex", b, "relpersistence", text, "relnatts", i2,
+			"reltype", i8, "reloftype", i8, "relfilenode", i8, "reltablespace", i8, "relpages", i4, "relallvisible", i4,
+			"reltoastrelid", i8, "relisshared", b, "relchecks", i2, "relhasrules", b, "relhastriggers", b, "relhassubclass", b,
+			"relrowsecurity", b, "relforcerowsecurity", b, "relispopulated", b, "relreplident", text, "relispartition", b,
+			"relrewrite", i8, "relfrozenxid", i8, "relminmxid", i8, "relacl", text, "reloptions", text, "relpartbound", text),
 			rows: func(ctx *sql.Context) ([]sql.Row, error) {
 				ts, err := tables(ctx)
 				if err != nil {
 					return nil, err
 				}
+				row := func(oid int64, name string, ns int64, kind string, natts int) sql.Row {
+					am := int64(2)
+					if kind != "r" {
+						am = 0
+					}
+					return sql.Row{oid, name, ns, kind, int64(oidUser), am, float32(-1), int8(0), "p", int16(natts),
+						int64(0), int64(0), oid, int64(0), int32(0), int32(0),
+						int64(0), int8(0), int16(0), int8(0), int8(0), int8(0),
+						int8(0), int8(0), int8(1), "n", int8(0),
+						int64(0), int64(0), int64(0), nil, nil, nil}
+				}
 				out := make([]sql.Row, 0, len(ts))
 				for _, t := range ts {
-					out = append(out, sql.Row{int64(tableOIDBase + t.ID), t.Name, int64(oidPublic), "r", int64(oidUser), int64(2),
-						float32(-1), int8(0), "p", int16(len(t.Columns))})
+					out = append(out, row(int64(tableOIDBase+t.ID), t.Name, int64(oidPublic), "r", len(t.Columns)))
+				}
+				for _, r := range e.systemRelations() {
+					out = append(out, row(r.oid, r.name, r.ns, r.kind, len(r.table.Schema())))
 				}
 				return out, nil
 			}}
 	case "pg_attribute":
 		return &rowsTable{name: "pg_attribute", schema: cols("pg_attribute", "attrelid", i8, "attname", text, "atttypid", i8,
-			"attnum", i2, "attnotnull", b, "attisdropped", b, "atttypmod", i4, "attlen", i2, "atthasdef", b),
+			"attnum", i2, "attnotnull", b, "attisdropped", b, "atttypmod", i4, "attlen", i2, "atthasdef", b,
+			"attstattarget", i4, "attndims", i4, "attcacheoff", i4, "attbyval", b, "attalign", text, "attstorage", text,
+			"attcompression", text, "atthasmissing", b, "attidentity", text, "attgenerated", text, "attislocal", b,
+			"attinhcount", i4, "attcollation", i8, "attacl", text, "attoptions", text),
 			rows: func(ctx *sql.Context) ([]sql.Row, error) {
 				ts, err := tables(ctx)
 				if err != nil {
 					return nil, err
 				}
 				var out []sql.Row
+				row := func(rel int64, name string, typ sql.Type, colType string, num int, notNull bool) sql.Row {
+					oid, size := pgtypes.OID(typ)
+					coll := int64(0)
+					if oid == pgtypes.OIDText {
+						coll = 100
+					}
+					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, int8(0),
+						int32(-1), int32(0), int32(-1), boolInt8(size > 0 && size <= 8), "i", "p",
+						"", int8(0), "", "", int8(1),
+						int32(0), coll, nil, nil}
+				}
 				for _, t := range ts {
 					for i, c := range t.Columns {
 						gt, err := pgtypes.GMSType(c.Type)
 						if err != nil {
 							return nil, err
 						}
-						oid, size := pgtypes.OID(gt)
-						out = append(out, sql.Row{int64(tableOIDBase + t.ID), c.Name, int64(oid), int16(i + 1),
-							boolInt8(c.NotNull), int8(0), int32(-1), size, int8(0)})
+						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull))
+					}
+				}
+				for _, r := range e.systemRelations() {
+					for i, c := range r.table.Schema() {
+						out = append(out, row(r.oid, c.Name, c.Type, "", i+1, false))
 					}
 				}
 				return out, nil
@@ -109,12 +155,17 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 		return e.batchesTable()
 	case "pg_database":
 		return &rowsTable{name: "pg_database", schema: cols("pg_database", "oid", i8, "datname", text, "datdba", i8, "encoding", i4,
-			"datcollate", text, "datctype", text, "datallowconn", b),
+			"datcollate", text, "datctype", text, "datallowconn", b, "datlocprovider", text, "datistemplate", b,
+			"datconnlimit", i4, "daticulocale", text, "datcollversion", text, "datacl", text, "dattablespace", i8),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				return []sql.Row{{int64(16383), "openwit", int64(oidUser), int32(6), "C", "C", int8(1)}}, nil
+				return []sql.Row{{int64(16383), "openwit", int64(oidUser), int32(6), "C", "C", int8(1), "c", int8(0),
+					int32(-1), nil, nil, nil, int64(1663)}}, nil
 			}}
 	}
-	return nil
+	if strings.HasPrefix(name, pgparse.InformationSchemaPrefix) {
+		return e.informationSchemaTable(strings.TrimPrefix(name, pgparse.InformationSchemaPrefix))
+	}
+	return e.catalogTable(name)
 }
 
 // batchesLimit is the most rows openwit_batches returns.
@@ -182,5 +233,5 @@ func (d *pgCatalogDB) GetTableInsensitive(_ *sql.Context, name string) (sql.Tabl
 	return t, t != nil, nil
 }
 func (d *pgCatalogDB) GetTableNames(*sql.Context) ([]string, error) {
-	return []string{"openwit_batches", "pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, nil
+	return append([]string{"openwit_batches", "pg_am", "pg_attribute", "pg_class", "pg_database", "pg_namespace"}, catalogTableNames...), nil
 }

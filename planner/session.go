@@ -30,6 +30,13 @@ type Column struct {
 	Name     string
 	TypeOID  uint32
 	TypeSize int16
+	// TableOID and TableAttrNum identify the table column a result column
+	// is (pg_class OID, pg_attribute attnum); zero for computed columns.
+	TableOID     uint32
+	TableAttrNum uint16
+	// TypeModifier is the column's atttypmod when it is a table column
+	// with one (numeric(p,s)); zero otherwise.
+	TypeModifier int32
 }
 
 // Session is one client's SQL session. Not safe for concurrent use.
@@ -51,6 +58,9 @@ type pgSession struct {
 	// memLimit is openwit.query_memory_limit in bytes: what one query's
 	// vectorized aggregations may hold on this node; 0 means no limit.
 	memLimit int64
+	// settings are the session's settings (Session.settings), for
+	// pg_settings.
+	settings map[string]string
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -71,6 +81,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["openwit.query_memory_limit"] = pgtypes.FormatMemory(e.cfg.QueryMemoryLimit)
 	s.settings["application_name"] = application
 	s.settings["session_authorization"] = user
+	s.base.settings = s.settings
 	return s
 }
 
@@ -166,9 +177,14 @@ func (p *Prepared) describe(ctx context.Context) error {
 		return nil
 	}
 	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
-		for _, c := range node.Schema() {
+		sources := columnSources(node)
+		for i, c := range node.Schema() {
 			oid, size := pgtypes.OID(c.Type)
-			p.cols = append(p.cols, Column{Name: c.Name, TypeOID: oid, TypeSize: size})
+			col := Column{Name: c.Name, TypeOID: oid, TypeSize: size}
+			if sources != nil {
+				p.s.e.describeSource(ctx, sources[i], &col)
+			}
+			p.cols = append(p.cols, col)
 		}
 	}
 	return nil

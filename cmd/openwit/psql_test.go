@@ -54,6 +54,20 @@ func TestPsql(t *testing.T) {
 			[]string{"-c", "CREATE TABLE t (ts timestamptz, v int)", "-c", "INSERT INTO t VALUES (now(), 42)", "-c", "SELECT v FROM t"},
 			"CREATE TABLE\nINSERT 0 1\n42\n", nil, false},
 		{`\dt lists the table`, []string{"-c", `\dt`}, "public|t|table|openwit\n", nil, false},
+		// psql's describe commands, checked against PostgreSQL 15's output
+		// for the same table (the time column ts is implicitly NOT NULL
+		// in OpenWit).
+		{`\d`, []string{"-c", `\d`}, "public|t|table|openwit\n", nil, false},
+		{`\d t`, []string{"-c", `\d t`}, "ts|timestamp with time zone||not null|\nv|integer|||\n", nil, false},
+		{`\dn`, []string{"-c", `\dn`}, "public|openwit\n", nil, false},
+		{`\df lists no functions`, []string{"-c", `\df`}, "", nil, false},
+		{`\l`, []string{"-c", `\l`}, "openwit|openwit|UTF8|C|C||libc|\n", nil, false},
+		{`\du`, []string{"-c", `\du`}, "openwit|Superuser, Create role, Create DB|{}\n", nil, false},
+		// Grafana's PostgreSQL data source: tables, then columns.
+		{"grafana schema browser", []string{"-c",
+			"SELECT quote_ident(table_name) AS \"table\" FROM information_schema.tables WHERE quote_ident(table_schema) NOT IN ('information_schema', 'pg_catalog', '_timescaledb_cache', '_timescaledb_catalog', '_timescaledb_internal', '_timescaledb_config', 'timescaledb_information', 'timescaledb_experimental') AND table_type = 'BASE TABLE' ORDER BY table_name",
+			"-c", "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 't' ORDER BY ordinal_position"},
+			"t\nts|timestamp with time zone\nv|integer\n", nil, false},
 		{"unknown column", []string{"-v", "ON_ERROR_STOP=1", "-c", "select nosuch"},
 			"", []string{"ERROR:", `"nosuch" does not exist`}, true},
 		{"unknown column, verbose", []string{"-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-c", "select nosuch"},

@@ -88,6 +88,12 @@ tls_required: true
 	if o, e, code := psql("bob", "builder", secure, "-c", "select 1"); code != 0 || o != "1\n" {
 		t.Errorf("psql as bob: %q %q %d", o, e, code)
 	}
+	// pg_roles and \du list the configured users (config file, then users
+	// file); the first owns every object.
+	if o, e, code := psql("bob", "builder", secure, "-c", "SELECT rolname, oid = 10 FROM pg_catalog.pg_roles ORDER BY 1", "-c", `\du`); code != 0 ||
+		o != "alice|t\nbob|f\nalice|Superuser, Create role, Create DB|{}\nbob|Superuser, Create role, Create DB|{}\n" {
+		t.Errorf("pg_roles as bob: %q %q %d", o, e, code)
+	}
 	if _, e, code := psql("bob", "wonderland-secret", secure); code != 2 || !strings.Contains(e, `password authentication failed for user "bob"`) {
 		t.Errorf("psql with a wrong password: %q %d", e, code)
 	}

@@ -254,7 +254,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names}); err != nil {
 		return err
 	}
 	sec := n.sec

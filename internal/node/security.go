@@ -13,6 +13,7 @@ import (
 // security is what the gateways need to authenticate clients.
 type security struct {
 	users    *auth.Users // nil in trust mode
+	names    []string    // the users' names, for pg_roles; nil in trust mode
 	tls      *tls.Config // nil without a certificate
 	tokenKey []byte      // nil: random per process
 	// Mutual TLS of the search service (nil without --tls-ca): the
@@ -39,6 +40,9 @@ func loadSecurity(cfg *Config) (security, error) {
 			return sec, err
 		}
 		sec.users = users
+		for _, e := range entries {
+			sec.names = append(sec.names, e.Name)
+		}
 		for i := range cfg.Users {
 			cfg.Users[i].Password = ""
 		}

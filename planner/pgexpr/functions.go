@@ -81,18 +81,10 @@ var funcs = map[string]funcDef{
 		return TypeOfName(ts[0]), nil
 	}},
 	// Catalog helpers clients call in their introspection queries.
-	"pg_get_userbyid":     {args: []argKind{kAny}, result: textResult, eval: func([]any, []sql.Type) (any, error) { return "openwit", nil }},
 	"pg_table_is_visible": {args: []argKind{kAny}, result: boolResult, eval: func([]any, []sql.Type) (any, error) { return int8(1), nil }},
 	"pg_encoding_to_char": {args: []argKind{kAny}, result: textResult, eval: func([]any, []sql.Type) (any, error) { return "UTF8", nil }},
-	"format_type": {args: []argKind{kAny, kAny}, nonStrict: true, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		if a[0] == nil {
-			return nil, nil
-		}
-		oid, _ := asInt64(a[0])
-		return pgtypes.TypeName(uint32(oid)), nil
-	}},
-	"greatest": {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(1)},
-	"least":    {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(-1)},
+	"greatest":            {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(1)},
+	"least":               {args: []argKind{kAny}, variadic: true, nonStrict: true, result: commonType, eval: extremum(-1)},
 	"upper": {args: []argKind{kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		return strings.ToUpper(a[0].(string)), nil
 	}},

@@ -61,6 +61,13 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		return &ast.IsExpr{Operator: op, Expr: t.expr(bt.Arg)}
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
+		if e, ok := t.oidCast(tc); ok {
+			return e
+		}
+		if len(tc.TypeName.ArrayBounds) > 0 && tc.Arg.GetColumnRef() != nil {
+			// Catalog arrays are their text form; the cast keeps it.
+			return t.expr(tc.Arg)
+		}
 		if names := tc.TypeName.Names; len(names) > 0 && names[len(names)-1].GetString_().Sval == "interval" {
 			if len(tc.TypeName.Typmods) > 0 {
 				t.unsupported("interval field restrictions")
@@ -113,9 +120,10 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 	case n.GetRowExpr() != nil:
 		return ast.ValTuple(t.exprs(n.GetRowExpr().Args))
 	case n.GetCollateClause() != nil:
-		t.unsupported("COLLATE")
+		// Collations are accepted and ignored: text compares bytewise (C).
+		return t.expr(n.GetCollateClause().Arg)
 	case n.GetAIndirection() != nil:
-		t.unsupported("subscripts and field selection")
+		return t.indirection(n.GetAIndirection())
 	case n.GetAArrayExpr() != nil:
 		t.unsupported("ARRAY constructors")
 	}
@@ -229,6 +237,8 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
 			return t.fn("concat", l, r)
+		case "&", "|":
+			return &ast.BinaryExpr{Operator: op, Left: l, Right: r}
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
@@ -304,6 +314,18 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 		op = "<>"
 	}
 	r := a.Rexpr
+	if schemas, ok := currentSchemas(r); ok {
+		// current_schemas(b) is a constant list (catalog queries).
+		in := &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: strList(schemas)}
+		switch {
+		case op == "=" && !all:
+			return in
+		case op == "<>" && all:
+			in.Operator = ast.NotInStr
+			return in
+		}
+		t.unsupported(op + " ANY/ALL (current_schemas())")
+	}
 	if arr := r.GetAArrayExpr(); arr != nil {
 		if len(arr.Elements) == 0 {
 			t.fail(pgerror.IndeterminateDatatype, "cannot determine type of empty array")
@@ -370,6 +392,9 @@ func (t *translator) boolExpr(b *pg.BoolExpr) ast.Expr {
 }
 
 func (t *translator) subLink(s *pg.SubLink) ast.Expr {
+	if s.SubLinkType == pg.SubLinkType_ARRAY_SUBLINK {
+		return t.arraySubLink(s)
+	}
 	sel := s.Subselect.GetSelectStmt()
 	sq := &ast.Subquery{Select: t.selectStmt(sel, false)}
 	switch s.SubLinkType {
@@ -519,7 +544,10 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		parts = append(parts, n.GetString_().Sval)
 	}
 	name := parts[len(parts)-1]
-	if len(parts) > 1 && parts[0] != "pg_catalog" {
+	if e, ok := arrayUpper(f); ok && name == "array_upper" {
+		return e
+	}
+	if len(parts) > 1 && parts[0] != "pg_catalog" && !(parts[0] == "information_schema" && name == "_pg_expandarray") {
 		t.fail(pgerror.UndefinedFunction, "function %s does not exist", strings.Join(parts, "."))
 	}
 

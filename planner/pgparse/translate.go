@@ -917,10 +917,19 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		tn := ast.TableName{Name: ast.NewTableIdent(rv.Relname)}
 		if rv.Schemaname == "pg_catalog" && (rv.Catalogname == "" || rv.Catalogname == "openwit") {
 			tn.DbQualifier = ast.NewTableIdent("pg_catalog")
+		} else if rv.Schemaname == "information_schema" && (rv.Catalogname == "" || rv.Catalogname == "openwit") {
+			// go-mysql-server answers for its own (MySQL) information_schema:
+			// PostgreSQL's views live in the pg_catalog database under a
+			// prefix, aliased back to their name.
+			tn.DbQualifier = ast.NewTableIdent("pg_catalog")
+			tn.Name = ast.NewTableIdent(InformationSchemaPrefix + rv.Relname)
 		} else {
 			tn.Name = ast.NewTableIdent(t.rangeVarName(rv))
 		}
 		ate := &ast.AliasedTableExpr{Expr: tn}
+		if rv.Schemaname == "information_schema" {
+			ate.As = ast.NewTableIdent(rv.Relname)
+		}
 		if rv.Alias != nil {
 			if len(rv.Alias.Colnames) > 0 {
 				t.unsupported("column aliases on a table")

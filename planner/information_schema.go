@@ -1,0 +1,198 @@
+package planner
+
+import (
+	"strconv"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/planner/pgtypes"
+	"openwit/storage"
+)
+
+// PostgreSQL's information_schema views over the generated catalog
+// (schema browsers such as Grafana's and DBeaver's read them). The
+// translator maps information_schema.X to the pg_catalog database's table
+// "information_schema.X" (go-mysql-server keeps the information_schema
+// name for its MySQL views). Values use the SQL standard's spellings as
+// PostgreSQL does: 'BASE TABLE', 'YES'/'NO', data_type 'integer'.
+
+// informationSchemaNames are the views provided, by name.
+var informationSchemaNames = []string{"columns", "schemata", "tables", "views"}
+
+// relationColumn is one column of a relation as information_schema.columns
+// shows it.
+type relationColumn struct {
+	name    string
+	oid     uint32
+	colType string // OpenWit's stored type ("numeric(12,2)"); "" for catalog columns
+	notNull bool
+}
+
+type relationInfo struct {
+	schema, name, kind string // kind "r" or "v"
+	cols               []relationColumn
+}
+
+// relations lists OpenWit's tables (public), then the catalog's own
+// relations.
+func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
+	ts, err := e.cfg.Catalog.ListTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []relationInfo
+	for _, t := range ts {
+		r := relationInfo{schema: "public", name: t.Name, kind: "r"}
+		for _, c := range t.Columns {
+			gt, err := pgtypes.GMSType(c.Type)
+			if err != nil {
+				return nil, err
+			}
+			oid, _ := pgtypes.OID(gt)
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull})
+		}
+		out = append(out, r)
+	}
+	for _, sr := range e.systemRelations() {
+		r := relationInfo{schema: "pg_catalog", name: sr.name, kind: sr.kind}
+		if sr.ns == oidInfoSchema {
+			r.schema = "information_schema"
+		}
+		for _, c := range sr.table.Schema() {
+			oid, _ := pgtypes.OID(c.Type)
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid})
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
+}
+
+// informationSchemaTable returns information_schema.name, or nil.
+func (e *Engine) informationSchemaTable(name string) sql.Table {
+	text, i4 := types.LongText, types.Int32
+	full := "information_schema." + name
+	c := func(spec ...any) sql.Schema { return cols(name, spec...) }
+	switch name {
+	case "schemata":
+		return &rowsTable{name: full, schema: c("catalog_name", text, "schema_name", text, "schema_owner", text,
+			"default_character_set_catalog", text, "default_character_set_schema", text, "default_character_set_name", text, "sql_path", text),
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				owner := e.roleNames()[0]
+				var out []sql.Row
+				for _, s := range []string{"information_schema", "pg_catalog", "public"} {
+					out = append(out, sql.Row{"openwit", s, owner, nil, nil, nil, nil})
+				}
+				return out, nil
+			}}
+	case "tables":
+		return &rowsTable{name: full, schema: c("table_catalog", text, "table_schema", text, "table_name", text, "table_type", text,
+			"self_referencing_column_name", text, "reference_generation", text, "user_defined_type_catalog", text,
+			"user_defined_type_schema", text, "user_defined_type_name", text, "is_insertable_into", text, "is_typed", text, "commit_action", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				rs, err := e.relations(ctx)
+				if err != nil {
+					return nil, err
+				}
+				out := make([]sql.Row, 0, len(rs))
+				for _, r := range rs {
+					typ := "BASE TABLE"
+					if r.kind == "v" {
+						typ = "VIEW"
+					}
+					out = append(out, sql.Row{"openwit", r.schema, r.name, typ, nil, nil, nil, nil, nil,
+						yesNo(r.schema == "public"), "NO", nil})
+				}
+				return out, nil
+			}}
+	case "views":
+		return &rowsTable{name: full, schema: c("table_catalog", text, "table_schema", text, "table_name", text,
+			"view_definition", text, "check_option", text, "is_updatable", text, "is_insertable_into", text,
+			"is_trigger_updatable", text, "is_trigger_deletable", text, "is_trigger_insertable_into", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				rs, err := e.relations(ctx)
+				if err != nil {
+					return nil, err
+				}
+				var out []sql.Row
+				for _, r := range rs {
+					if r.kind == "v" {
+						out = append(out, sql.Row{"openwit", r.schema, r.name, nil, "NONE", "NO", "NO", "NO", "NO", "NO"})
+					}
+				}
+				return out, nil
+			}}
+	case "columns":
+		return &rowsTable{name: full, schema: c("table_catalog", text, "table_schema", text, "table_name", text, "column_name", text,
+			"ordinal_position", i4, "column_default", text, "is_nullable", text, "data_type", text,
+			"character_maximum_length", i4, "character_octet_length", i4, "numeric_precision", i4, "numeric_precision_radix", i4,
+			"numeric_scale", i4, "datetime_precision", i4, "interval_type", text, "interval_precision", i4,
+			"character_set_catalog", text, "character_set_schema", text, "character_set_name", text,
+			"collation_catalog", text, "collation_schema", text, "collation_name", text,
+			"domain_catalog", text, "domain_schema", text, "domain_name", text,
+			"udt_catalog", text, "udt_schema", text, "udt_name", text,
+			"scope_catalog", text, "scope_schema", text, "scope_name", text, "maximum_cardinality", i4, "dtd_identifier", text,
+			"is_self_referencing", text, "is_identity", text, "identity_generation", text, "identity_start", text,
+			"identity_increment", text, "identity_maximum", text, "identity_minimum", text, "identity_cycle", text,
+			"is_generated", text, "generation_expression", text, "is_updatable", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				rs, err := e.relations(ctx)
+				if err != nil {
+					return nil, err
+				}
+				var out []sql.Row
+				for _, r := range rs {
+					for i, col := range r.cols {
+						var octets, prec, radix, scale, dtprec any
+						switch col.oid {
+						case pgtypes.OIDText, pgtypes.OIDVarchar:
+							octets = int32(1073741824)
+						case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8:
+							bits := map[uint32]int32{pgtypes.OIDInt2: 16, pgtypes.OIDInt4: 32, pgtypes.OIDInt8: 64}[col.oid]
+							prec, radix, scale = bits, int32(2), int32(0)
+						case pgtypes.OIDFloat4:
+							prec, radix = int32(24), int32(2)
+						case pgtypes.OIDFloat8:
+							prec, radix = int32(53), int32(2)
+						case pgtypes.OIDNumeric:
+							radix = int32(10)
+							if p, s, ok := storage.NumericPrecisionScale(col.colType); ok {
+								prec, scale = int32(p), int32(s)
+							}
+						case pgtypes.OIDDate:
+							dtprec = int32(0)
+						case pgtypes.OIDTimestamp, pgtypes.OIDTimestampTZ, pgtypes.OIDInterval:
+							dtprec = int32(6)
+						}
+						udt := "text"
+						for _, t := range catalogTypes {
+							if t.oid == col.oid {
+								udt = t.name
+							}
+						}
+						out = append(out, sql.Row{"openwit", r.schema, r.name, col.name,
+							int32(i + 1), nil, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
+							nil, octets, prec, radix,
+							scale, dtprec, nil, nil,
+							nil, nil, nil,
+							nil, nil, nil,
+							nil, nil, nil,
+							"openwit", "pg_catalog", udt,
+							nil, nil, nil, nil, strconv.Itoa(i + 1),
+							"NO", "NO", nil, nil,
+							nil, nil, nil, "NO",
+							"NEVER", nil, yesNo(r.schema == "public")})
+					}
+				}
+				return out, nil
+			}}
+	}
+	return nil
+}
