@@ -27,6 +27,10 @@ var (
 	// retries ran out (PublishFile). The change may or may not have been
 	// applied: read the catalog, or repeat an idempotent PublishFile.
 	ErrUnknownOutcome = errors.New("catalog: outcome unknown")
+	// ErrConflict: a file ReplaceFiles should remove is no longer
+	// published (a concurrent compaction, retention drop or DROP TABLE
+	// took it). Nothing was changed.
+	ErrConflict = errors.New("catalog: conflict")
 	// ErrSchemaVersion: the database holds a catalog schema this binary does
 	// not know (written by a newer OpenWit, or edited by hand).
 	ErrSchemaVersion = errors.New("catalog: incompatible schema version")
@@ -45,8 +49,8 @@ type Catalog interface {
 	// caller normalizes). ErrExists if the name is taken.
 	CreateTable(ctx context.Context, t *Table) (*Table, error)
 	// DropTable removes the table, its file rows and its checkpoints in one
-	// transaction. Deleting the objects is someone else's job. ErrNotFound
-	// if there is no such table.
+	// transaction, and records the files' objects as garbage (see
+	// ListGarbage). ErrNotFound if there is no such table.
 	DropTable(ctx context.Context, name string) error
 	// GetTable returns the table by name. ErrNotFound if absent.
 	GetTable(ctx context.Context, name string) (*Table, error)
@@ -67,8 +71,38 @@ type Catalog interface {
 	// A table without files has an empty, non-nil map. ErrNotFound if the
 	// table does not exist.
 	Checkpoints(ctx context.Context, tableID int64) (map[int64]uint64, error)
+	// UpdateTableOptions sets the options in set and removes the keys in
+	// reset (absent keys are ignored) in one transaction and returns the
+	// stored table. ErrNotFound if there is no such table.
+	UpdateTableOptions(ctx context.Context, name string, set map[string]string, reset []string) (*Table, error)
+	// ReplaceFiles, in one transaction, removes the table's files whose IDs
+	// are in remove, records their objects as garbage, and publishes add
+	// (raising checkpoints as PublishFile does): compaction swaps inputs
+	// for outputs, retention passes no add. ErrConflict, changing nothing,
+	// if a file in remove is not a published file of the table; ErrExists
+	// if a file in add is already published. Repeating a call that
+	// succeeded (unknown outcome) returns nil. ErrNotFound if the table
+	// does not exist.
+	ReplaceFiles(ctx context.Context, tableID int64, remove []string, add []*File) error
+	// ListGarbage returns up to limit garbage objects retired before
+	// before, oldest first (limit <= 0: all).
+	ListGarbage(ctx context.Context, before time.Time, limit int) ([]*Garbage, error)
+	// DeleteGarbage forgets garbage rows once their objects are deleted.
+	// Unknown paths are ignored.
+	DeleteGarbage(ctx context.Context, paths []string) error
 	// Close releases the database handle. It is idempotent.
 	Close() error
+}
+
+// Garbage is an object no published file names any more (replaced by
+// compaction, dropped by retention or DROP TABLE). It is deleted from the
+// object store once the grace period after RetiredAt has passed, so that
+// queries that listed it before it was retired can still read it.
+type Garbage struct {
+	Path      string // object store key
+	TableID   int64
+	Bytes     int64
+	RetiredAt time.Time // UTC, microsecond precision
 }
 
 // Table is a table definition.

@@ -37,6 +37,10 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"publish_races_drop", testPublishRacesDrop},
 		{"reopen", testReopen},
 		{"schema_version_checks", testSchemaVersionChecks},
+		{"replace_files", testReplaceFiles},
+		{"replace_races_replace", testReplaceRacesReplace},
+		{"drop_to_garbage", testDropToGarbage},
+		{"update_table_options", testUpdateTableOptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,6 +91,19 @@ func migrations() []migration {
 )`,
 			},
 		},
+		{
+			version: 2,
+			name:    "garbage",
+			stmts: []string{
+				`CREATE TABLE openwit_garbage (
+	path          {{key}} NOT NULL PRIMARY KEY,
+	table_id      BIGINT NOT NULL,
+	byte_size     BIGINT NOT NULL,
+	retired_at_us BIGINT NOT NULL
+)`,
+				`CREATE INDEX openwit_garbage_by_time ON openwit_garbage (retired_at_us, path)`,
+			},
+		},
 	}
 }
 

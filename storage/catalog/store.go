@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -174,11 +175,18 @@ func (s *store) DropTable(ctx context.Context, name string) error {
 			return err
 		}
 		for _, stmt := range []string{
+			`INSERT INTO openwit_garbage (path, table_id, byte_size, retired_at_us)
+SELECT path, table_id, byte_size, $2 FROM openwit_files WHERE table_id = $1
+ON CONFLICT (path) DO NOTHING`,
 			`DELETE FROM openwit_files WHERE table_id = $1`,
 			`DELETE FROM openwit_checkpoints WHERE table_id = $1`,
 			`DELETE FROM openwit_tables WHERE id = $1`,
 		} {
-			if _, err := q.exec(ctx, stmt, id); err != nil {
+			args := []any{id}
+			if strings.HasPrefix(stmt, "INSERT") {
+				args = append(args, micros(time.Now()))
+			}
+			if _, err := q.exec(ctx, stmt, args...); err != nil {
 				return err
 			}
 		}
