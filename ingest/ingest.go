@@ -160,6 +160,31 @@ func (in *Ingester) addTable(ctx context.Context, t *catalog.Table) error {
 // AddTable makes a newly created table known to the ingester.
 func (in *Ingester) AddTable(ctx context.Context, t *catalog.Table) error { return in.addTable(ctx, t) }
 
+// ReplaceFiles makes the table's file list follow a committed catalog swap
+// (compaction, retention): the files with IDs in removed leave it, added
+// join it. Queries that already took a Snapshot keep their list; the
+// objects they name stay readable for the garbage grace period.
+func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catalog.File) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[tableID]
+	if ts == nil {
+		return
+	}
+	gone := make(map[string]bool, len(removed))
+	for _, id := range removed {
+		gone[id] = true
+	}
+	files := make([]*catalog.File, 0, len(ts.files)+len(added))
+	for _, f := range ts.files {
+		if !gone[f.ID] {
+			files = append(files, f)
+		}
+	}
+	// A fresh slice: snapshots share no backing array with it.
+	ts.files = append(files, added...)
+}
+
 // DropTable forgets a dropped table and releases its buffers.
 func (in *Ingester) DropTable(tableID int64) {
 	in.mu.Lock()

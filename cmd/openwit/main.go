@@ -90,6 +90,9 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	fs.Int64Var(&cfg.FlushRows, "flush-rows", cfg.FlushRows, "flush a time shard's buffer to Parquet at this many rows")
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
+	fs.DurationVar(&cfg.CompactionInterval, "compaction-interval", cfg.CompactionInterval, "how often to run compaction, retention and garbage collection (0 disables)")
+	fs.Var(&cfg.CompactionTargetSize, "compaction-target-size", "size of compacted files: bytes or a number with KiB, MiB, GiB, TiB")
+	fs.DurationVar(&cfg.GarbageGrace, "garbage-grace", cfg.GarbageGrace, "how long replaced or dropped files stay readable before deletion (must exceed the longest query)")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
 	// A config file is applied first; flags given on the command line win.

@@ -87,6 +87,15 @@ type Config struct {
 	// may hold on this node, with a unit ("2GB", "512MB"); "0" means no
 	// limit. Sessions change theirs with SET openwit.query_memory_limit.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// CompactionInterval is how often the storage role runs compaction,
+	// retention and garbage collection (storage/compact); 0 disables them.
+	// CompactionTargetSize is the size of compacted files; GarbageGrace
+	// how long replaced or dropped files stay readable (must exceed the
+	// longest query) and how old an unpublished object must be before it
+	// is deleted as an orphan.
+	CompactionInterval   time.Duration `yaml:"compaction_interval"`
+	CompactionTargetSize ByteSize      `yaml:"compaction_target_size"`
+	GarbageGrace         time.Duration `yaml:"garbage_grace"`
 }
 
 // QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
@@ -182,6 +191,10 @@ func DefaultConfig() Config {
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",
 		CacheSize:        DefaultCacheSize,
+
+		CompactionInterval:   5 * time.Minute,
+		CompactionTargetSize: 256 << 20,
+		GarbageGrace:         time.Hour,
 	}
 }
 
@@ -321,6 +334,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.QueryMemoryBytes(); err != nil {
 		return err
+	}
+	if c.CompactionInterval < 0 || c.CompactionTargetSize <= 0 || c.GarbageGrace <= 0 {
+		return errors.New("--compaction-interval must be >= 0, --compaction-target-size and --garbage-grace positive")
 	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)

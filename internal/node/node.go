@@ -61,6 +61,7 @@ type Node struct {
 	lock      *os.File
 	cacheLock *os.File
 	errc      chan error
+	stopJobs  func() // stops the storage jobs (compaction.go)
 }
 
 // Start builds every component and starts serving. The HTTP endpoint comes
@@ -172,6 +173,9 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		return fmt.Errorf("start ingest: %w", err)
 	}
 	n.ing.Start()
+	if err := n.startCompaction(alwaysLeader{}); err != nil {
+		return err
+	}
 	if len(cfg.SearchWorkers) > 0 {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
 	}
@@ -324,6 +328,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	if n.srchLn != nil {
 		n.srchLn.Close()
+	}
+	if n.stopJobs != nil {
+		n.stopJobs()
 	}
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
