@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"openwit/storage/compact"
@@ -28,7 +29,7 @@ func (n *Node) startCompaction(leader Leader) error {
 	jobs, err := compact.New(compact.Config{
 		Catalog: n.cat, Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
 		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
-		OnReplace: n.ing.ReplaceFiles,
+		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint(),
 	})
 	if err != nil {
 		return err
@@ -60,4 +61,36 @@ func (n *Node) startCompaction(leader Leader) error {
 		}
 	}()
 	return nil
+}
+
+// failpoint returns the crash-test hook of the storage jobs, or nil. With
+// OPENWIT_TEST_FAILPOINT=<point> (see compact.Config.Failpoint) the job logs
+// "failpoint reached" there and waits until the file named by
+// OPENWIT_TEST_FAILPOINT_RELEASE exists (forever when unset), so a test can
+// kill the process or act at that moment. For tests only.
+func (n *Node) failpoint() func(context.Context, string) {
+	want := os.Getenv("OPENWIT_TEST_FAILPOINT")
+	if want == "" {
+		return nil
+	}
+	release := os.Getenv("OPENWIT_TEST_FAILPOINT_RELEASE")
+	return func(ctx context.Context, point string) {
+		if point != want {
+			return
+		}
+		n.log.Warn("failpoint reached", "point", point)
+		for {
+			if release != "" {
+				if _, err := os.Stat(release); err == nil {
+					n.log.Warn("failpoint released", "point", point)
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
 }

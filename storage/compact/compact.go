@@ -57,6 +57,10 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Failpoint, when set, is called at "before-swap" (output uploaded,
+	// catalog unchanged) and "after-swap" (catalog swapped, OnReplace not
+	// yet called): crash tests stop the process there.
+	Failpoint func(ctx context.Context, point string)
 }
 
 // Jobs runs compaction, retention and garbage collection steps.
@@ -232,9 +236,11 @@ func (j *Jobs) merge(ctx context.Context, t *catalog.Table, group []*catalog.Fil
 	if took := j.cfg.Now().Sub(start); took > j.cfg.Grace/2 {
 		return fmt.Errorf("upload of %s took %v, more than half the garbage grace %v: not published", out.Path, took, j.cfg.Grace)
 	}
+	j.failpoint(ctx, "before-swap")
 	if err := j.cfg.Catalog.ReplaceFiles(ctx, t.ID, removed, []*catalog.File{out}); err != nil {
 		return err
 	}
+	j.failpoint(ctx, "after-swap")
 	j.m.filesCompacted.Add(float64(len(group)))
 	j.m.filesWritten.Inc()
 	j.m.bytesWritten.Add(float64(out.Bytes))
@@ -328,6 +334,12 @@ func (j *Jobs) readSorted(ctx context.Context, t *catalog.Table, schema *arrow.S
 		s.Release()
 	}
 	return rec, nil
+}
+
+func (j *Jobs) failpoint(ctx context.Context, point string) {
+	if j.cfg.Failpoint != nil {
+		j.cfg.Failpoint(ctx, point)
+	}
 }
 
 func boolInt(b bool) int {
