@@ -87,6 +87,10 @@ type tableState struct {
 	schema *arrow.Schema
 	files  []*catalog.File
 	shards map[int64]*shardBuf
+	// swappedEarly holds IDs a catalog swap removed before this
+	// ingester's publish of them listed them (ReplaceFiles raced publish):
+	// publish must not list them afterwards.
+	swappedEarly map[string]bool
 }
 
 // New loads the tables from the catalog and replays the WAL into buffers.
@@ -177,9 +181,18 @@ func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catal
 	}
 	files := make([]*catalog.File, 0, len(ts.files)+len(added))
 	for _, f := range ts.files {
-		if !gone[f.ID] {
-			files = append(files, f)
+		if gone[f.ID] {
+			delete(gone, f.ID)
+			continue
 		}
+		files = append(files, f)
+	}
+	// The rest were published by a flush that has not listed them yet.
+	for id := range gone {
+		if ts.swappedEarly == nil {
+			ts.swappedEarly = map[string]bool{}
+		}
+		ts.swappedEarly[id] = true
 	}
 	// A fresh slice: snapshots share no backing array with it.
 	ts.files = append(files, added...)
@@ -476,8 +489,11 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 		return err
 	}
 	in.mu.Lock()
-	if f != nil {
+	if f != nil && !j.ts.swappedEarly[f.ID] {
 		j.ts.files = append(j.ts.files, f)
+	}
+	if f != nil {
+		delete(j.ts.swappedEarly, f.ID)
 	}
 	frozen := j.sb.frozen
 	j.sb.frozen = nil
