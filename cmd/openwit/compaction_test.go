@@ -177,3 +177,52 @@ func TestCompactionCrash(t *testing.T) {
 		conn.Close(t.Context())
 	}
 }
+
+// TestRetentionOverSQL: ALTER TABLE ... SET (retention) makes the storage
+// jobs drop the shards that ended before now - retention; queries stop
+// seeing them, recent rows stay, and the dropped files are collected.
+func TestRetentionOverSQL(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{
+		Args: []string{"--flush-rows", "10", "--compaction-interval", "200ms", "--garbage-grace", "2s"},
+	})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE ev (ts timestamptz NOT NULL, key text) WITH (retention = '3650 days')")
+	now := time.Now().UTC()
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO ev VALUES ")
+	for i := range 30 {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		ts := now.Add(-time.Duration(i%3) * 72 * time.Hour) // now, 3 days ago, 6 days ago
+		fmt.Fprintf(&sb, "('%s', 'k%d')", ts.Format(time.RFC3339Nano), i)
+	}
+	mustExec(t, conn, sb.String())
+	count := func() (n int64) {
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM ev").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor(t, "three published shards", s, func() bool { return countParquet(t, s) >= 3 })
+	if n := count(); n != 30 {
+		t.Fatalf("count = %d before retention, want 30", n)
+	}
+	mustExec(t, conn, "ALTER TABLE ev SET (retention = '2 days')")
+	waitMetric(t, s.HTTPURL(), "openwit_retention_shards_dropped_total", func(v float64) bool { return v >= 2 })
+	if n := count(); n != 10 {
+		t.Errorf("count = %d after retention of 2 days, want the 10 recent rows", n)
+	}
+	var oldest time.Time
+	if err := conn.QueryRow(t.Context(), "SELECT min(ts) FROM ev").Scan(&oldest); err != nil {
+		t.Fatal(err)
+	}
+	if now.Sub(oldest) > 48*time.Hour {
+		t.Errorf("oldest row %v is older than the retention", oldest)
+	}
+	waitFor(t, "dropped files collected", s, func() bool { return countParquet(t, s) == 1 })
+	if n := count(); n != 10 {
+		t.Errorf("count = %d after collection, want 10", n)
+	}
+}
