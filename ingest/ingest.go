@@ -135,8 +135,12 @@ type tableState struct {
 	table   *catalog.Table
 	schema  *arrow.Schema
 	files   []*catalog.File
-	fileIDs map[string]bool // ids of files
+	fileIDs map[string]bool // ids of files, and of files a swap removed (never listed again)
 	shards  map[int64]*shardBuf
+	// swappedEarly holds IDs a catalog swap removed before this
+	// ingester's publish of them listed them (ReplaceFiles raced publish):
+	// publish must not list them afterwards.
+	swappedEarly map[string]bool
 }
 
 // addFile appends f unless it is known. The caller holds in.mu.
@@ -306,6 +310,48 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 		in.AddFiles(t.ID, files)
 	}
 	return nil
+}
+
+// ReplaceFiles makes the table's file list follow a committed catalog swap
+// (compaction, retention): the files with IDs in removed leave it, added
+// join it. Queries that already took a Snapshot keep their list; the
+// objects they name stay readable for the garbage grace period.
+func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catalog.File) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[tableID]
+	if ts == nil {
+		return
+	}
+	gone := make(map[string]bool, len(removed))
+	for _, id := range removed {
+		gone[id] = true
+	}
+	files := make([]*catalog.File, 0, len(ts.files)+len(added))
+	for _, f := range ts.files {
+		if gone[f.ID] {
+			delete(gone, f.ID)
+			continue
+		}
+		files = append(files, f)
+	}
+	// The rest were published by a flush that has not listed them yet.
+	for id := range gone {
+		if ts.swappedEarly == nil {
+			ts.swappedEarly = map[string]bool{}
+		}
+		ts.swappedEarly[id] = true
+	}
+	// Removed IDs stay known, so a Refresh that listed the catalog before
+	// the swap cannot bring them back.
+	for _, id := range removed {
+		ts.fileIDs[id] = true
+	}
+	for _, f := range added {
+		ts.fileIDs[f.ID] = true
+	}
+	// A fresh slice: snapshots share no backing array with it.
+	ts.files = append(files, added...)
 }
 
 // DropTable forgets a dropped table and releases its buffers.
@@ -740,8 +786,11 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 		return err
 	}
 	in.mu.Lock()
-	if f != nil {
+	if f != nil && !j.ts.swappedEarly[f.ID] {
 		j.ts.addFile(f)
+	}
+	if f != nil {
+		delete(j.ts.swappedEarly, f.ID)
 	}
 	frozen := j.sb.frozen
 	j.sb.frozen = nil

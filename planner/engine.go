@@ -189,6 +189,24 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	return nil
 }
 
+// alterTable changes table options (ALTER TABLE ... SET/RESET).
+func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	t, err := e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset)
+	if errors.Is(err, catalog.ErrNotFound) {
+		if at.IfExists {
+			return nil
+		}
+		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("alter table %s: %w", at.Name, err)
+	}
+	e.tables.Store(t.Name, t)
+	return nil
+}
+
 func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()

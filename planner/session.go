@@ -357,6 +357,11 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 			return nil, mapError(err)
 		}
 		return &Rows{tag: "CREATE TABLE"}, nil
+	case pgparse.KindAlterTable:
+		if err := s.e.alterTable(ctx, p.st.AlterTable); err != nil {
+			return nil, mapError(err)
+		}
+		return &Rows{tag: "ALTER TABLE"}, nil
 	case pgparse.KindDropTable:
 		if err := s.e.dropTable(ctx, p.st.DropTable); err != nil {
 			return nil, mapError(err)

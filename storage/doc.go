@@ -11,7 +11,8 @@
 // offset>-<next offset>, published with catalog.PublishFilesAt.
 // Publisher uploads first (an atomic put) and then publishes in the catalog;
 // an object that was uploaded but never published is an orphan no query can
-// see (garbage collection of orphans comes with compaction).
+// see; storage/compact deletes it once it is older than the garbage grace
+// period. Compacted files are named t<table>-s<shard>-c<max LSN>-<random>.
 //
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],
@@ -19,5 +20,5 @@
 // jsonb → utf8, bytea → binary.
 //
 // Sub-packages: catalog (metadata), objstore (object stores), pqfile
-// (Parquet encoding).
+// (Parquet encoding), compact (compaction, retention, garbage collection).
 package storage

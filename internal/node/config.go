@@ -117,6 +117,15 @@ type Config struct {
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
 	// Kafka configures Kafka ingest (kafka.go).
 	Kafka KafkaConfig `yaml:"kafka"`
+	// CompactionInterval is how often the storage role runs compaction,
+	// retention and garbage collection (storage/compact); 0 disables them.
+	// CompactionTargetSize is the size of compacted files; GarbageGrace
+	// how long replaced or dropped files stay readable (must exceed the
+	// longest query) and how old an unpublished object must be before it
+	// is deleted as an orphan.
+	CompactionInterval   time.Duration `yaml:"compaction_interval"`
+	CompactionTargetSize ByteSize      `yaml:"compaction_target_size"`
+	GarbageGrace         time.Duration `yaml:"garbage_grace"`
 }
 
 // QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
@@ -223,6 +232,10 @@ func DefaultConfig() Config {
 
 		IngestBufferLimit: ingest.DefaultBufferLimit,
 		WALSizeLimit:      ingest.DefaultWALSizeLimit,
+
+		CompactionInterval:   5 * time.Minute,
+		CompactionTargetSize: 256 << 20,
+		GarbageGrace:         time.Hour,
 	}
 }
 
@@ -371,6 +384,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Kafka.validate(); err != nil {
 		return err
+	}
+	if c.CompactionInterval < 0 || c.CompactionTargetSize <= 0 || c.GarbageGrace <= 0 {
+		return errors.New("--compaction-interval must be >= 0, --compaction-target-size and --garbage-grace positive")
 	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)

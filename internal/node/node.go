@@ -73,6 +73,7 @@ type Node struct {
 	errc      chan error
 	// stopIndexer stops the indexer role (nil: not running).
 	stopIndexer func()
+	stopJobs    func() // stops the storage jobs (compaction.go)
 }
 
 // Start builds every component and starts serving. The HTTP endpoint comes
@@ -237,6 +238,9 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	n.ing.Start()
 	if err := n.startKafka(); err != nil {
+		return err
+	}
+	if err := n.startCompaction(alwaysLeader{}); err != nil {
 		return err
 	}
 	if len(cfg.SearchWorkers) > 0 || cfg.GossipAddr != "" {
@@ -459,6 +463,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 		n.srchLn.Close()
 	}
 	n.stopKafka(ctx) // publishes its buffers before the catalog closes
+	if n.stopJobs != nil {
+		n.stopJobs()
+	}
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))

@@ -24,6 +24,7 @@ const (
 	KindClose                   // CLOSE: Close is set
 	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
+	KindAlterTable              // ALTER TABLE ... SET/RESET (options): AlterTable is set
 )
 
 // Statement is one translated statement.
@@ -39,6 +40,7 @@ type Statement struct {
 
 	CreateTable *CreateTable
 	DropTable   *DropTable
+	AlterTable  *AlterTable
 	Set         *Set
 	Show        *Show
 	Cursor      *Cursor
@@ -70,6 +72,15 @@ type ColumnDef struct {
 type DropTable struct {
 	Names    []string
 	IfExists bool
+}
+
+// AlterTable is ALTER TABLE name SET (option = value, ...) / RESET
+// (option, ...): the table options that may change after creation.
+type AlterTable struct {
+	Name     string
+	IfExists bool
+	Set      map[string]string
+	Reset    []string
 }
 
 // Set is SET / RESET.

@@ -14,6 +14,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/storage"
+	"openwit/storage/compact"
 	"openwit/storage/index"
 )
 
@@ -118,6 +119,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindCreateTable, CreateTable: t.createTable(n.GetCreateStmt()), Tag: "CREATE TABLE"}
 	case n.GetDropStmt() != nil:
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
+	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg.ObjectType_OBJECT_TABLE:
+		return &Statement{Kind: KindAlterTable, AlterTable: t.alterTable(n.GetAlterTableStmt()), Tag: "ALTER TABLE"}
 	case n.GetVariableSetStmt() != nil:
 		return t.set(n.GetVariableSetStmt())
 	case n.GetExplainStmt() != nil:
@@ -295,6 +298,47 @@ func (t *translator) rangeVarName(rv *pg.RangeVar) string {
 	return t.qualifiedName(append(parts, rv.Relname))
 }
 
+func (t *translator) checkRetention(v string) {
+	if _, err := compact.ParseRetention(v); err != nil {
+		t.fail(pgerror.InvalidParameterValue, "invalid retention: %v", err)
+	}
+}
+
+// alterTable accepts ALTER TABLE name SET (retention = '30 days') and
+// RESET (retention); other ALTER TABLE forms are not supported.
+func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
+	at := &AlterTable{Name: t.rangeVarName(s.Relation), IfExists: s.MissingOk, Set: map[string]string{}}
+	for _, c := range s.Cmds {
+		cmd := c.GetAlterTableCmd()
+		if cmd == nil || cmd.Subtype != pg.AlterTableType_AT_SetRelOptions && cmd.Subtype != pg.AlterTableType_AT_ResetRelOptions {
+			t.unsupported("ALTER TABLE other than SET (option = value) or RESET (option)")
+			return at
+		}
+		for _, item := range cmd.Def.GetList().GetItems() {
+			de := item.GetDefElem()
+			if de == nil {
+				continue
+			}
+			switch de.Defname {
+			case compact.RetentionOption:
+			case "time_column", "shard_duration":
+				t.fail(pgerror.FeatureNotSupported, "table option %q cannot be changed after CREATE TABLE", de.Defname)
+			default:
+				t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (ALTER TABLE changes: retention)", de.Defname)
+			}
+			if cmd.Subtype == pg.AlterTableType_AT_ResetRelOptions {
+				at.Reset = append(at.Reset, de.Defname)
+				delete(at.Set, de.Defname)
+				continue
+			}
+			v := t.defElemValue(de)
+			t.checkRetention(v)
+			at.Set[de.Defname] = v
+		}
+	}
+	return at
+}
+
 func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 	if s.Partspec != nil || len(s.InhRelations) > 0 || s.OfTypename != nil {
 		t.unsupported("CREATE TABLE with PARTITION BY, INHERITS or OF")
@@ -357,8 +401,10 @@ func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 					t.fail(pgerror.UndefinedColumn, "column %q of table option %s does not exist", name, de.Defname)
 				}
 			}
+		case compact.RetentionOption:
+			t.checkRetention(v)
 		default:
-			t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (known: time_column, shard_duration, bloom_columns, ngram_columns)", de.Defname)
+			t.fail(pgerror.InvalidParameterValue, "unrecognized table option %q (known: time_column, shard_duration, retention, bloom_columns, ngram_columns)", de.Defname)
 		}
 		ct.Options[de.Defname] = v
 	}

@@ -27,13 +27,15 @@ var (
 	// retries ran out (PublishFile). The change may or may not have been
 	// applied: read the catalog, or repeat an idempotent PublishFile.
 	ErrUnknownOutcome = errors.New("catalog: outcome unknown")
+	// ErrConflict: a compare-and-set lost. For ReplaceFiles, a file it
+	// should remove is no longer published (a concurrent compaction,
+	// retention drop or DROP TABLE took it); for PublishFilesAt, the stored
+	// source offset is not the expected one (another consumer published
+	// that range, or a later one). Nothing was written.
+	ErrConflict = errors.New("catalog: conflict")
 	// ErrSchemaVersion: the database holds a catalog schema this binary does
 	// not know (written by a newer OpenWit, or edited by hand).
 	ErrSchemaVersion = errors.New("catalog: incompatible schema version")
-	// ErrConflict: a source offset compare-and-set failed: the stored
-	// offset is not the expected one (another consumer published that
-	// range, or a later one). Nothing was written.
-	ErrConflict = errors.New("catalog: offset conflict")
 )
 
 // Catalog is the metadata catalog: tables and the Parquet files published
@@ -49,8 +51,8 @@ type Catalog interface {
 	// caller normalizes). ErrExists if the name is taken.
 	CreateTable(ctx context.Context, t *Table) (*Table, error)
 	// DropTable removes the table, its file rows and its checkpoints in one
-	// transaction. Deleting the objects is someone else's job. ErrNotFound
-	// if there is no such table.
+	// transaction, and records the files' objects as garbage (see
+	// ListGarbage). ErrNotFound if there is no such table.
 	DropTable(ctx context.Context, name string) error
 	// GetTable returns the table by name. ErrNotFound if absent.
 	GetTable(ctx context.Context, name string) (*Table, error)
@@ -97,6 +99,25 @@ type Catalog interface {
 	// read) of one source and topic; partitions never published are
 	// absent. The map is non-nil.
 	SourceOffsets(ctx context.Context, source, topic string) (map[int32]int64, error)
+	// UpdateTableOptions sets the options in set and removes the keys in
+	// reset (absent keys are ignored) in one transaction and returns the
+	// stored table. ErrNotFound if there is no such table.
+	UpdateTableOptions(ctx context.Context, name string, set map[string]string, reset []string) (*Table, error)
+	// ReplaceFiles, in one transaction, removes the table's files whose IDs
+	// are in remove, records their objects as garbage, and publishes add
+	// (raising checkpoints as PublishFile does): compaction swaps inputs
+	// for outputs, retention passes no add. ErrConflict, changing nothing,
+	// if a file in remove is not a published file of the table; ErrExists
+	// if a file in add is already published. Repeating a call that
+	// succeeded (unknown outcome) returns nil. ErrNotFound if the table
+	// does not exist.
+	ReplaceFiles(ctx context.Context, tableID int64, remove []string, add []*File) error
+	// ListGarbage returns up to limit garbage objects retired before
+	// before, oldest first (limit <= 0: all).
+	ListGarbage(ctx context.Context, before time.Time, limit int) ([]*Garbage, error)
+	// DeleteGarbage forgets garbage rows once their objects are deleted.
+	// Unknown paths are ignored.
+	DeleteGarbage(ctx context.Context, paths []string) error
 	// Close releases the database handle. It is idempotent.
 	Close() error
 }
@@ -114,6 +135,17 @@ type OffsetDelta struct {
 	Partition int32
 	From      int64 // the stored offset this publish follows, or NoOffset
 	To        int64 // the next offset to read once published; > From, >= 0
+}
+
+// Garbage is an object no published file names any more (replaced by
+// compaction, dropped by retention or DROP TABLE). It is deleted from the
+// object store once the grace period after RetiredAt has passed, so that
+// queries that listed it before it was retired can still read it.
+type Garbage struct {
+	Path      string // object store key
+	TableID   int64
+	Bytes     int64
+	RetiredAt time.Time // UTC, microsecond precision
 }
 
 // Table is a table definition.

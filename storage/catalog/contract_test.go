@@ -43,6 +43,10 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"index_lease_concurrent", testIndexLeaseConcurrent},
 		{"batch_log", testBatchLog},
 		{"batch_log_prune", testBatchLogPrune},
+		{"replace_files", testReplaceFiles},
+		{"replace_races_replace", testReplaceRacesReplace},
+		{"drop_to_garbage", testDropToGarbage},
+		{"update_table_options", testUpdateTableOptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,8 +55,25 @@
 // case-sensitive: the caller normalizes. Column types must be one of the
 // PostgreSQL type names listed on Column.Type, and TimeColumn, when set, must
 // name a column (ErrInvalid otherwise). DropTable deletes the table row, its
-// file rows and its checkpoints in one transaction; deleting the objects is
-// left to the caller.
+// file rows and its checkpoints in one transaction; the files' objects are
+// recorded as garbage in the same transaction.
+//
+// # Replacing files and garbage
+//
+// ReplaceFiles is compaction's swap and retention's drop: in ONE
+// transaction it deletes the named file rows (each locked FOR UPDATE on
+// PostgreSQL), inserts their objects into openwit_garbage with the time of
+// retirement, and inserts the new file rows, raising checkpoints as
+// PublishFile does. If any named file is no longer a published file of the
+// table (a concurrent compaction, retention or DROP TABLE removed it) it
+// fails with ErrConflict and changes nothing, so two compactions of the
+// same inputs never both win. Checkpoints are never lowered: a merged file
+// carries the maximum MaxLSN of its inputs, and a retention drop leaves the
+// checkpoint of the dropped shard in place. A repeated ReplaceFiles that
+// already committed (unknown outcome) finds its inputs gone and its
+// outputs present with the same content and returns nil. The object store
+// side (deleting a garbage object after its grace period, then its row) is
+// storage/compact's. UpdateTableOptions rewrites options_json.
 //
 // # Retries and unknown outcomes (PostgreSQL)
 //
@@ -117,6 +134,12 @@
 //	  next_offset     BIGINT   CHECK (>= 0)  next offset to read
 //	  updated_at_us   BIGINT
 //	  PRIMARY KEY (source, topic, partition_id)
+//	openwit_garbage (migration 2)
+//	  path           TEXT PRIMARY KEY (bytewise)  object store key
+//	  table_id       BIGINT  (no foreign key: the table may be dropped)
+//	  byte_size      BIGINT
+//	  retired_at_us  BIGINT  when the file left the catalog
+//	  INDEX openwit_garbage_by_time (retired_at_us, path)
 //
 // Foreign keys have no ON DELETE action: DropTable deletes children
 // explicitly, and a stray child row makes the parent delete fail rather

@@ -153,6 +153,19 @@ SELECT id, table_id, created_at_us, '', 0, 0 FROM openwit_files`,
 				`CREATE INDEX openwit_ingest_batches_by_time ON openwit_ingest_batches (received_at_us)`,
 			},
 		},
+		{
+			version: 5,
+			name:    "garbage",
+			stmts: []string{
+				`CREATE TABLE openwit_garbage (
+	path          {{key}} NOT NULL PRIMARY KEY,
+	table_id      BIGINT NOT NULL,
+	byte_size     BIGINT NOT NULL,
+	retired_at_us BIGINT NOT NULL
+)`,
+				`CREATE INDEX openwit_garbage_by_time ON openwit_garbage (retired_at_us, path)`,
+			},
+		},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -197,6 +198,12 @@ func (s *store) DropTable(ctx context.Context, name string) error {
 			return err
 		}
 		for _, stmt := range []string{
+			`INSERT INTO openwit_garbage (path, table_id, byte_size, retired_at_us)
+SELECT path, table_id, byte_size, $2 FROM openwit_files WHERE table_id = $1
+ON CONFLICT (path) DO NOTHING`,
+			`INSERT INTO openwit_garbage (path, table_id, byte_size, retired_at_us)
+SELECT a.path, f.table_id, a.byte_size, $2 FROM openwit_index_artifacts a JOIN openwit_files f ON f.id = a.file_id WHERE f.table_id = $1
+ON CONFLICT (path) DO NOTHING`,
 			`DELETE FROM openwit_index_artifacts WHERE file_id IN (SELECT id FROM openwit_files WHERE table_id = $1)`,
 			`DELETE FROM openwit_index_queue WHERE table_id = $1`,
 			`DELETE FROM openwit_files WHERE table_id = $1`,
@@ -204,7 +211,11 @@ func (s *store) DropTable(ctx context.Context, name string) error {
 			`DELETE FROM openwit_ingest_batches WHERE table_id = $1`,
 			`DELETE FROM openwit_tables WHERE id = $1`,
 		} {
-			if _, err := q.exec(ctx, stmt, id); err != nil {
+			args := []any{id}
+			if strings.HasPrefix(stmt, "INSERT") {
+				args = append(args, micros(time.Now()))
+			}
+			if _, err := q.exec(ctx, stmt, args...); err != nil {
 				return err
 			}
 		}

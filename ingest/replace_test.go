@@ -1,0 +1,86 @@
+package ingest_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"openwit/ingest"
+	"openwit/storage"
+	"openwit/storage/catalog"
+	"openwit/storage/objstore"
+)
+
+// swappingPublisher publishes, then lets a "compaction" swap the new file
+// away before the ingester lists it: the race between a flush and a swap.
+type swappingPublisher struct {
+	inner *storage.Publisher
+	ing   *ingest.Ingester
+	swap  func(f *catalog.File)
+}
+
+func (p *swappingPublisher) Publish(ctx context.Context, t *catalog.Table, shard int64, b []arrow.RecordBatch, lsn uint64) (*catalog.File, error) {
+	f, err := p.inner.Publish(ctx, t, shard, b, lsn)
+	if err == nil && p.swap != nil {
+		p.swap(f)
+	}
+	return f, err
+}
+
+func TestReplaceFilesFollowsSwaps(t *testing.T) {
+	dir := t.TempDir()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &swappingPublisher{}
+	n := open(t, dir, pub)
+	pub.inner = &storage.Publisher{Bucket: bucket, Catalog: n.cat}
+	pub.ing = n.ing
+	tb := table(t, n, "swapped")
+	if err := n.ing.AddTable(t.Context(), tb); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, n, tb, 1, 10, 11)
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshotFiles(t, n, tb)
+	if len(first) != 1 {
+		t.Fatalf("files = %d, want 1", len(first))
+	}
+	// The swap lands between the catalog publish and the ingester's
+	// listing of the new file: the file must not come back.
+	insert(t, n, tb, 1, 12)
+	pub.swap = func(f *catalog.File) {
+		merged := *first[0]
+		merged.ID, merged.Path, merged.Rows, merged.MaxLSN = "merged", "merged.parquet", 3, f.MaxLSN
+		if err := n.cat.ReplaceFiles(t.Context(), tb.ID, []string{first[0].ID, f.ID}, []*catalog.File{&merged}); err != nil {
+			t.Fatal(err)
+		}
+		n.ing.ReplaceFiles(tb.ID, []string{first[0].ID, f.ID}, []*catalog.File{&merged})
+	}
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshotFiles(t, n, tb)
+	if len(got) != 1 || got[0].ID != "merged" {
+		ids := []string{}
+		for _, f := range got {
+			ids = append(ids, f.ID)
+		}
+		t.Errorf("ingester lists %v after the raced swap, want [merged]", ids)
+	}
+}
+
+func snapshotFiles(t *testing.T, n *node, tb *catalog.Table) []*catalog.File {
+	t.Helper()
+	s, err := n.ing.Snapshot(tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	return s.Files
+}

@@ -1,0 +1,96 @@
+package node
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"openwit/storage/compact"
+)
+
+// Leader decides whether this process runs the cluster-wide storage jobs
+// (compaction, retention, garbage collection) now. The seam for the control
+// plane: for now the storage role always leads (alwaysLeader); a job lease
+// with a fencing token from etcd replaces it.
+type Leader interface {
+	IsLeader() bool
+}
+
+type alwaysLeader struct{}
+
+func (alwaysLeader) IsLeader() bool { return true }
+
+// startCompaction runs the storage jobs every --compaction-interval in the
+// background until stop is closed.
+func (n *Node) startCompaction(leader Leader) error {
+	if n.cfg.CompactionInterval == 0 {
+		return nil
+	}
+	jobs, err := compact.New(compact.Config{
+		Catalog: n.cat, Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
+		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint(),
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	n.stopJobs = func() { cancel(); <-done }
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(n.cfg.CompactionInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if !leader.IsLeader() {
+				continue
+			}
+			for _, step := range []struct {
+				name string
+				run  func(context.Context) error
+			}{{"compaction", jobs.Compact}, {"retention", jobs.Retain}, {"garbage", jobs.Collect}} {
+				if err := step.run(ctx); err != nil && ctx.Err() == nil {
+					n.log.Warn("storage job failed", "job", step.name, "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// failpoint returns the crash-test hook of the storage jobs, or nil. With
+// OPENWIT_TEST_FAILPOINT=<point> (see compact.Config.Failpoint) the job logs
+// "failpoint reached" there and waits until the file named by
+// OPENWIT_TEST_FAILPOINT_RELEASE exists (forever when unset), so a test can
+// kill the process or act at that moment. For tests only.
+func (n *Node) failpoint() func(context.Context, string) {
+	want := os.Getenv("OPENWIT_TEST_FAILPOINT")
+	if want == "" {
+		return nil
+	}
+	release := os.Getenv("OPENWIT_TEST_FAILPOINT_RELEASE")
+	return func(ctx context.Context, point string) {
+		if point != want {
+			return
+		}
+		n.log.Warn("failpoint reached", "point", point)
+		for {
+			if release != "" {
+				if _, err := os.Stat(release); err == nil {
+					n.log.Warn("failpoint released", "point", point)
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+}

@@ -1,0 +1,51 @@
+// Package compact runs the storage maintenance jobs: compaction, retention
+// and garbage collection. Each is one step, Jobs.Compact, Jobs.Retain and
+// Jobs.Collect (Run-style: ctx in, error out), so that whoever schedules them
+// (internal/node today, on --compaction-interval; a job lease from the
+// control plane later) decides when and where they run.
+//
+// # Compaction
+//
+// In every (table, time shard), the published files smaller than the target
+// size are packed (catalog order) into groups of two or more whose sizes add
+// up to at most the target; each group is read, sorted stably by the table's
+// time column (nulls last) and written as one Parquet file named
+// t<table>-s<shard>-c<max LSN>-<random>, uploaded, and swapped for its inputs
+// with catalog.ReplaceFiles: one transaction removes the input rows, records
+// their objects as garbage and inserts the output row. The output's MaxLSN is
+// the maximum of its inputs', so the shard's WAL checkpoint is unchanged. If
+// an input is gone (a concurrent compaction, retention drop or DROP TABLE)
+// the swap fails with catalog.ErrConflict and changes nothing; the uploaded
+// output is then an orphan. A group is read whole into memory: the target
+// size bounds it (decoded data is several times the Parquet size).
+//
+// # Retention
+//
+// A table's retention option ("30 days", "1 day 12 hours", "90d"; see
+// ParseRetention) drops, in one ReplaceFiles transaction per table, every
+// file of the shards whose end (shard start + shard width) is at or before
+// now - retention. Checkpoints are kept, so WAL replay never re-ingests
+// dropped rows.
+//
+// # Garbage and the grace period
+//
+// Replaced and dropped objects are not deleted at once: a query lists its
+// files once, when it is planned, and must be able to read them until it
+// ends. Collect deletes an object once its garbage row is older than the
+// grace period (Config.Grace, --garbage-grace: it must exceed the longest
+// query), and then the row. Orphans, objects under tables/ that no file or
+// garbage row names (an upload whose publish never happened: a crash, or a
+// lost swap), are deleted when written more than the grace period ago; a
+// younger object may be an upload about to be published and is never
+// touched. Collect lists the objects before it reads the catalog, so an
+// object published in between is named. Compaction refuses to publish an
+// output whose upload took more than half the grace.
+//
+// Known window: the ingest Publisher names files by content (table, shard,
+// max LSN), so a publish repeated after a crash rewrites the same key. If
+// that rewrite falls between Collect's catalog read and its delete of the
+// old (older than the grace) copy of that key, the object is deleted
+// under a fresh catalog row. It needs a node that crashed mid-publish and
+// restarted more than the grace period later, racing Collect's
+// milliseconds.
+package compact
