@@ -26,6 +26,7 @@ import (
 	"openwit/ingest/wal"
 	"openwit/internal/testserver"
 	"openwit/planner"
+	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
@@ -216,7 +217,8 @@ func newStackWith(tb testing.TB, workers func(objstore.Bucket) []string) *stack 
 	}
 	pc := planner.Config{Catalog: cat, Ingester: ing, Bucket: bucket}
 	if workers != nil {
-		pc.Workers = workers(bucket)
+		ws := search.Equal(workers(bucket))
+		pc.Workers = func() []search.Worker { return ws }
 	}
 	eng, err := planner.New(pc)
 	if err != nil {
