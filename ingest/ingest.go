@@ -283,8 +283,10 @@ func (in *Ingester) AddFiles(tableID int64, files []*catalog.File) {
 }
 
 // Refresh loads what other nodes sharing the catalog created: tables this
-// ingester does not know, and files of known tables it has not seen.
-// Tables dropped elsewhere stay until this node is told (DropTable).
+// ingester does not know, and files of known tables it has not seen; and
+// it drops the files another node swapped out (compaction, retention),
+// in the same step as it adds their replacements, so a query never sees
+// both. Tables dropped elsewhere stay until this node is told (DropTable).
 func (in *Ingester) Refresh(ctx context.Context) error {
 	tables, err := in.cfg.Catalog.ListTables(ctx)
 	if err != nil {
@@ -300,6 +302,18 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 			}
 			continue
 		}
+		// Files listed here before the catalog read were published (a
+		// file joins the list only after its publish committed), so one
+		// the read does not return was removed by a committed swap. A file
+		// that joins during the read is left alone.
+		in.mu.Lock()
+		before := map[string]bool{}
+		if ts := in.tables[t.ID]; ts != nil {
+			for _, f := range ts.files {
+				before[f.ID] = true
+			}
+		}
+		in.mu.Unlock()
 		files, err := in.cfg.Catalog.ListFiles(ctx, t.ID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			continue
@@ -307,9 +321,36 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("refresh: %w", err)
 		}
-		in.AddFiles(t.ID, files)
+		in.syncFiles(t.ID, before, files)
 	}
 	return nil
+}
+
+// syncFiles applies one catalog listing to a table's file list: files of
+// before that the listing lacks leave (and stay known, so they never come
+// back), files it adds join. One lock: no snapshot sees old and new.
+func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[tableID]
+	if ts == nil {
+		return
+	}
+	inList := make(map[string]bool, len(listed))
+	for _, f := range listed {
+		inList[f.ID] = true
+	}
+	kept := make([]*catalog.File, 0, len(ts.files)+len(listed))
+	for _, f := range ts.files {
+		if before[f.ID] && !inList[f.ID] {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	ts.files = kept // a fresh slice: snapshots share no backing array with it
+	for _, f := range listed {
+		ts.addFile(f)
+	}
 }
 
 // ReplaceFiles makes the table's file list follow a committed catalog swap

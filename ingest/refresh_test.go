@@ -74,3 +74,79 @@ func TestRefreshSharedCatalog(t *testing.T) {
 		t.Fatalf("b sees %v, want the 3-row file once and its buffered 7", got)
 	}
 }
+
+// TestRefreshFollowsSwaps: when another node swaps files (compaction), a
+// refresh replaces them in one step, so this node never lists the inputs
+// and the output together, and a swapped-out file never comes back.
+func TestRefreshFollowsSwaps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string) *node {
+		w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Close() })
+		ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &node{w: w, cat: cat, ing: ing}
+	}
+	a, b := mk("wal-a"), mk("wal-b")
+	tb := table(t, a, "logs")
+	for _, v := range []int64{1, 2} {
+		insert(t, a, tb, 1, v, v, v)
+		if err := a.ing.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.ing.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := values(t, b, tb); got[-1] != 6 {
+		t.Fatalf("b sees %v, want two files of 3 rows", got)
+	}
+	// Another node compacts the two files into one (the catalog swap is
+	// what matters here; the object is not read).
+	old, err := cat.ListFiles(ctx, tb.ID)
+	if err != nil || len(old) != 2 {
+		t.Fatalf("files %v, %v", old, err)
+	}
+	merged := *old[0]
+	merged.ID, merged.Path, merged.Rows, merged.Index = "merged", old[0].Path+".merged", 6, nil
+	merged.MinTime, merged.MaxTime = min(old[0].MinTime, old[1].MinTime), max(old[0].MaxTime, old[1].MaxTime)
+	merged.CreatedAt = time.Time{}
+	if err := cat.ReplaceFiles(ctx, tb.ID, []string{old[0].ID, old[1].ID}, []*catalog.File{&merged}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ing.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := b.ing.Snapshot(tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Release()
+	if len(snap.Files) != 1 || snap.Files[0].ID != "merged" {
+		var ids []string
+		for _, f := range snap.Files {
+			ids = append(ids, f.ID)
+		}
+		t.Fatalf("b lists %v after the swap, want [merged]", ids)
+	}
+	// A stale listing (from before the swap) cannot bring the inputs back.
+	b.ing.AddFiles(tb.ID, old)
+	if got := values(t, b, tb); got[-1] != 6 {
+		t.Errorf("b sees %v after re-adding swapped-out files, want only the 6-row merged file", got)
+	}
+}
