@@ -37,6 +37,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"publish_races_drop", testPublishRacesDrop},
 		{"reopen", testReopen},
 		{"schema_version_checks", testSchemaVersionChecks},
+		{"fence", testFence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -774,5 +775,37 @@ func testSchemaVersionChecks(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 	if got := appliedMigrations(t, c); len(got) != len(migrations()) {
 		t.Errorf("applied migrations %v, want %d", got, len(migrations()))
+	}
+}
+
+func testFence(t *testing.T, open func(t *testing.T) Catalog) {
+	c := open(t)
+	f, ok := c.(Fencer)
+	if !ok {
+		t.Fatalf("%T does not implement Fencer", c)
+	}
+	ctx := t.Context()
+	for _, step := range []struct {
+		job   string
+		token int64
+		want  error
+	}{
+		{"gc", 10, nil},
+		{"gc", 10, nil}, // a retry
+		{"gc", 12, nil},
+		{"gc", 11, ErrStaleToken},
+		{"gc", 10, ErrStaleToken},
+		{"compact", 11, nil}, // per job
+		{"gc", 13, nil},
+		{"", 1, ErrInvalid},
+		{"gc", 0, ErrInvalid},
+	} {
+		if err := f.Fence(ctx, step.job, step.token); !errors.Is(err, step.want) || (step.want == nil) != (err == nil) {
+			t.Errorf("Fence(%q, %d) = %v, want %v", step.job, step.token, err, step.want)
+		}
+	}
+	// The fence survives a reopen.
+	if err := open(t).(Fencer).Fence(ctx, "gc", 12); !errors.Is(err, ErrStaleToken) {
+		t.Errorf("after reopen: %v, want ErrStaleToken", err)
 	}
 }

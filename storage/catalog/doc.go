@@ -96,6 +96,10 @@
 //	  max_lsn         BIGINT  CHECK (>= 0)
 //	  PRIMARY KEY (table_id, shard_start_us)
 //
+//	openwit_fences (version 2)
+//	  name            TEXT PRIMARY KEY   job name (coordinator/control)
+//	  token           BIGINT CHECK (> 0) highest fencing token seen (Fencer)
+//
 // Foreign keys have no ON DELETE action: DropTable deletes children
 // explicitly, and a stray child row makes the parent delete fail rather
 // than vanish silently.

@@ -91,6 +91,18 @@ func migrations() []migration {
 )`,
 			},
 		},
+		{
+			// The version number may change when branches merge; nothing
+			// depends on it.
+			version: 2,
+			name:    "job fences",
+			stmts: []string{
+				`CREATE TABLE openwit_fences (
+	name  {{key}} NOT NULL PRIMARY KEY,
+	token BIGINT NOT NULL CHECK (token > 0)
+)`,
+			},
+		},
 	}
 }
 

@@ -346,3 +346,34 @@ func (s *store) Checkpoints(ctx context.Context, tableID int64) (map[int64]uint6
 	}
 	return cps, nil
 }
+
+// Fence implements Fencer.
+func (s *store) Fence(ctx context.Context, job string, token int64) error {
+	if job == "" || token <= 0 {
+		return fmt.Errorf("fence %q with token %d: %w", job, token, ErrInvalid)
+	}
+	err := s.run(ctx, txIdempotent, func(q querier) error { return fence(ctx, q, job, token) })
+	if err != nil {
+		return fmt.Errorf("fence %q: %w", job, err)
+	}
+	return nil
+}
+
+// fence raises job's token to token inside the transaction q, or fails with
+// ErrStaleToken. A catalog change made under a job lease calls it in its
+// own transaction, so the change and the check commit together.
+func fence(ctx context.Context, q querier, job string, token int64) error {
+	n, err := q.exec(ctx, `INSERT INTO openwit_fences (name, token) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET token = excluded.token WHERE openwit_fences.token <= excluded.token`, job, token)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		var cur int64
+		if err := q.queryRow(ctx, `SELECT token FROM openwit_fences WHERE name = $1`, job).Scan(&cur); err != nil {
+			return fmt.Errorf("read fence: %w", err)
+		}
+		return fmt.Errorf("token %d is below %d: %w", token, cur, ErrStaleToken)
+	}
+	return nil
+}
