@@ -8,7 +8,10 @@
 // so a retried publish names the same object and the same catalog row.
 // Publisher uploads first (an atomic put) and then publishes in the catalog;
 // an object that was uploaded but never published is an orphan no query can
-// see (garbage collection of orphans comes with compaction).
+// see. OrphanCollector deletes such objects, and those of dropped tables,
+// once they stayed unreferenced for a grace period; the control leader runs
+// it as the "orphan-gc" job (coordinator/control, --gc-interval,
+// --gc-grace).
 //
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],
