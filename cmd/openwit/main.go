@@ -65,7 +65,7 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node) or search (a search worker)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker), control (candidate for the control leader; combinable)")
 	fs.StringVar(&cfg.SearchAddr, "search-addr", cfg.SearchAddr, "search service listen address (default "+node.DefaultSearchAddr+" for --roles search; with all, off unless set)")
 	fs.Func("search-workers", "comma-separated host:port list of the search workers a coordinator distributes fragments to", func(v string) error {
 		cfg.SearchWorkers = nil
@@ -92,6 +92,21 @@ func serve(args []string) int {
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
+	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's id in the cluster (etcd registry and election; default HOSTNAME-HTTPPORT)")
+	fs.Func("etcd-endpoints", "comma-separated client URLs of an external etcd cluster (default: an embedded single-member etcd under --data-dir)", func(v string) error {
+		cfg.EtcdEndpoints = nil
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				cfg.EtcdEndpoints = append(cfg.EtcdEndpoints, e)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&cfg.EtcdEmbedAddr, "etcd-embed-addr", cfg.EtcdEmbedAddr, "client address of the embedded etcd (without --etcd-endpoints); off: no control plane")
+	fs.StringVar(&cfg.EtcdEmbedPeerAddr, "etcd-embed-peer-addr", cfg.EtcdEmbedPeerAddr, "peer address of the embedded etcd")
+	fs.DurationVar(&cfg.ControlLeaseTTL, "control-lease-ttl", cfg.ControlLeaseTTL, "etcd lease of this node's registry entry, leadership and job leases (whole seconds)")
+	fs.DurationVar(&cfg.GCInterval, "gc-interval", cfg.GCInterval, "how often the control leader looks for orphan data objects")
+	fs.DurationVar(&cfg.GCGrace, "gc-grace", cfg.GCGrace, "how long a data object stays unreferenced by the catalog before the orphan-gc job deletes it")
 	// A config file is applied first; flags given on the command line win.
 	for i, a := range args {
 		if a == "--config" || a == "-config" {

@@ -172,6 +172,9 @@ func (j *Jobs) Commit(ctx context.Context, token int64, ops ...clientv3.Op) erro
 		clientv3.Compare(clientv3.ModRevision(stateKey), "=", r.stateRev),
 	).Then(append(ops, clientv3.OpPut(stateKey, string(b)))...).Commit()
 	if err != nil {
+		// The outcome is unknown: counted as failed, though etcd may have
+		// applied it (JobState.Runs is the truth).
+		j.p.runs.WithLabelValues(r.name, "failed").Inc()
 		return fmt.Errorf("job %s: commit: %w", r.name, err)
 	}
 	if !resp.Succeeded {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -87,6 +88,36 @@ type Config struct {
 	// may hold on this node, with a unit ("2GB", "512MB"); "0" means no
 	// limit. Sessions change theirs with SET openwit.query_memory_limit.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// NodeID names this process in the cluster (etcd registry, election);
+	// default HOSTNAME-HTTPPORT.
+	NodeID string `yaml:"node_id"`
+	// EtcdEndpoints are the client URLs of an external etcd cluster. Empty:
+	// a front or control node runs an embedded single-member etcd under
+	// DATA_DIR/etcd on EtcdEmbedAddr (clients) and EtcdEmbedPeerAddr
+	// ("off" there runs no control plane).
+	EtcdEndpoints     []string `yaml:"etcd_endpoints"`
+	EtcdEmbedAddr     string   `yaml:"etcd_embed_addr"`
+	EtcdEmbedPeerAddr string   `yaml:"etcd_embed_peer_addr"`
+	// ControlLeaseTTL is the etcd session lease: a dead node leaves the
+	// registry, the leadership and its job leases this long after it died.
+	ControlLeaseTTL time.Duration `yaml:"control_lease_ttl"`
+	// GCInterval and GCGrace drive the control leader's orphan-gc job:
+	// data objects no catalog row references are deleted after staying
+	// unreferenced for GCGrace.
+	GCInterval time.Duration `yaml:"gc_interval"`
+	GCGrace    time.Duration `yaml:"gc_grace"`
+}
+
+// ControlPlane reports whether the process joins an etcd control plane, and
+// whether it runs the embedded member for it.
+func (c *Config) ControlPlane(roles Roles) (on, embedded bool) {
+	if len(c.EtcdEndpoints) > 0 {
+		return true, false
+	}
+	if c.EtcdEmbedAddr == "off" || !(roles.Front() || roles[RoleControl]) {
+		return false, false
+	}
+	return true, true
 }
 
 // QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
@@ -116,6 +147,7 @@ const (
 	RoleIngest      = "ingest"
 	RoleStorage     = "storage"
 	RoleSearch      = "search"
+	RoleControl     = "control"
 )
 
 // Roles is the set of roles a process runs.
@@ -131,10 +163,10 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleControl:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, control)", name)
 		}
 	}
 	switch {
@@ -144,7 +176,7 @@ func ParseRoles(s string) (Roles, error) {
 		return nil, errors.New(`--roles: "all" already names every role`)
 	}
 	if r[RoleAll] {
-		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleControl} {
 			r[n] = true
 		}
 		return r, nil
@@ -168,20 +200,25 @@ func (r Roles) Only(role string) bool { return r[role] && len(r) == 1 }
 // DefaultConfig returns the embedded single-process defaults.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:          "./openwit-data",
-		PGAddr:           "127.0.0.1:5433",
-		FlightAddr:       "127.0.0.1:8815",
-		HTTPAddr:         "127.0.0.1:8080",
-		Roles:            "all",
-		Auth:             "trust",
-		LogLevel:         "info",
-		FlushRows:        1 << 20,
-		FlushBytes:       128 << 20,
-		FlushAge:         30 * time.Second,
-		ShardDuration:    time.Hour,
-		MaxMessageSize:   64 << 20,
-		QueryMemoryLimit: "2GB",
-		CacheSize:        DefaultCacheSize,
+		DataDir:           "./openwit-data",
+		PGAddr:            "127.0.0.1:5433",
+		FlightAddr:        "127.0.0.1:8815",
+		HTTPAddr:          "127.0.0.1:8080",
+		Roles:             "all",
+		Auth:              "trust",
+		LogLevel:          "info",
+		FlushRows:         1 << 20,
+		FlushBytes:        128 << 20,
+		FlushAge:          30 * time.Second,
+		ShardDuration:     time.Hour,
+		MaxMessageSize:    64 << 20,
+		QueryMemoryLimit:  "2GB",
+		CacheSize:         DefaultCacheSize,
+		EtcdEmbedAddr:     "127.0.0.1:2479",
+		EtcdEmbedPeerAddr: "127.0.0.1:2480",
+		ControlLeaseTTL:   10 * time.Second,
+		GCInterval:        5 * time.Minute,
+		GCGrace:           time.Hour,
 	}
 }
 
@@ -322,6 +359,9 @@ func (c *Config) Validate() error {
 	if _, err := c.QueryMemoryBytes(); err != nil {
 		return err
 	}
+	if err := c.validateControl(roles); err != nil {
+		return err
+	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)
 	}
@@ -338,4 +378,37 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Config) validateControl(roles Roles) error {
+	for i, e := range c.EtcdEndpoints {
+		e = strings.TrimSpace(e)
+		u, err := url.Parse(e)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--etcd-endpoints %q: want http://HOST:PORT", e)
+		}
+		c.EtcdEndpoints[i] = e
+	}
+	if _, embedded := c.ControlPlane(roles); embedded {
+		for name, a := range map[string]string{"etcd-embed-addr": c.EtcdEmbedAddr, "etcd-embed-peer-addr": c.EtcdEmbedPeerAddr} {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return fmt.Errorf("--%s %q: %w", name, a, err)
+			}
+		}
+	}
+	if c.NodeID == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(c.HTTPAddr)
+		c.NodeID = strings.ReplaceAll(host+"-"+port, "/", "-")
+	}
+	if strings.ContainsAny(c.NodeID, "/\x00") {
+		return fmt.Errorf("--node-id %q: no '/'", c.NodeID)
+	}
+	if c.ControlLeaseTTL < 2*time.Second || c.ControlLeaseTTL%time.Second != 0 {
+		return fmt.Errorf("--control-lease-ttl %s: whole seconds, at least 2s", c.ControlLeaseTTL)
+	}
+	if c.GCInterval <= 0 || c.GCGrace < 0 {
+		return fmt.Errorf("--gc-interval %s must be positive and --gc-grace %s not negative", c.GCInterval, c.GCGrace)
+	}
+	return nil
 }

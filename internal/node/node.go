@@ -60,6 +60,7 @@ type Node struct {
 	httpLn    net.Listener
 	lock      *os.File
 	cacheLock *os.File
+	ctl       controlState // etcd control plane (control.go)
 	errc      chan error
 }
 
@@ -86,9 +87,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if n.sec, err = loadSecurity(&n.cfg); err != nil {
 		return err
 	}
-	if roles.Front() {
-		// A search worker writes nothing locally: only a front node
-		// owns (and locks) the data dir.
+	if roles.Front() || roles[RoleControl] {
+		// A search worker writes nothing locally: only a front or
+		// control node owns (and locks) the data dir.
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return fmt.Errorf("create data dir: %w", err)
 		}
@@ -103,6 +104,7 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if err := n.startHTTP(); err != nil {
 		return err
 	}
+	n.startEmbeddedEtcd(ctx, roles)
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
 	}
@@ -123,6 +125,12 @@ func (n *Node) start(ctx context.Context) (err error) {
 		}
 		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
 	}
+	if roles[RoleControl] && n.cat == nil {
+		if n.cat, err = catalog.Open(ctx, cfg.Catalog); err != nil {
+			return fmt.Errorf("open catalog: %w", err)
+		}
+	}
+	n.goControl(roles)
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
 	return nil
@@ -177,7 +185,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log,
 		DefaultShardDuration: cfg.ShardDuration, Workers: cfg.SearchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit()}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), SchemaLock: n.lockSchema}); err != nil {
 		return err
 	}
 	sec := n.sec
@@ -259,6 +267,7 @@ func (n *Node) startHTTP() error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.HandleFunc("GET /control", n.serveControl)
 	mux.Handle("/metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	// Go's profiler, for operators (CPU, heap, goroutines); --http-addr
 	// is loopback unless set otherwise.
@@ -325,6 +334,7 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.srchLn != nil {
 		n.srchLn.Close()
 	}
+	n.closeControl()
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))
