@@ -440,9 +440,22 @@ func (p *Plane) LockSchema(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	m := concurrency.NewMutex(sess, p.key("locks", "schema"))
-	if err := m.Lock(ctx); err != nil {
-		p.schemaMu.Unlock()
-		return nil, fmt.Errorf("%w: schema lock: %v", ErrUnavailable, err)
+	// A member that just died fails the request at once: try again
+	// (through another member) until the timeout.
+	for {
+		err := m.Lock(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || errors.Is(err, concurrency.ErrSessionExpired) {
+			p.schemaMu.Unlock()
+			return nil, fmt.Errorf("%w: schema lock: %v", ErrUnavailable, err)
+		}
+		p.log.Debug("schema lock: retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	return func() {
 		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
