@@ -243,7 +243,7 @@ func (c *child) startOnce(ctx context.Context) error {
 	if c.logf, err = os.OpenFile(c.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
 		return err
 	}
-	args := append([]string{"serve", "--data-dir", c.dataDir, "--pg-addr", c.pg, "--flight-addr", c.flight,
+	args := append([]string{"serve", "--etcd-embed-addr", "off", "--data-dir", c.dataDir, "--pg-addr", c.pg, "--flight-addr", c.flight,
 		"--http-addr", c.http, "--flush-age", "1h"}, c.args...)
 	c.cmd = exec.Command(c.bin, args...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logf, c.logf

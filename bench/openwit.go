@@ -46,6 +46,7 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		cfg.FlightAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 		cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", ports[2])
 		cfg.FlushAge = time.Hour
+		cfg.EtcdEmbedAddr = "off" // a benchmark needs no control plane (and no fixed etcd port)
 		if noIndex {
 			cfg.IndexCacheSize = 0
 		}

@@ -62,6 +62,11 @@ type Config struct {
 	// Users are the role names pg_roles lists (the configured users when
 	// authentication is on); empty lists the default user "openwit".
 	Users []string
+	// SchemaLock, when set, is taken around CREATE/DROP TABLE so that the
+	// schema changes of all gateways sharing a catalog never interleave
+	// (the etcd schema lock of coordinator/control). It returns the
+	// release function; an error fails the statement with SQLSTATE 55P03.
+	SchemaLock func(ctx context.Context) (unlock func(), err error)
 }
 
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.
@@ -164,6 +169,11 @@ func (e *Engine) arrowSchema(t *catalog.Table) (*arrow.Schema, error) {
 func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
+	unlock, err := e.lockSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	def := &catalog.Table{Name: ct.Name, TimeColumn: ct.TimeColumn, ShardDuration: ct.ShardDuration, Options: ct.Options}
 	if def.ShardDuration == 0 {
 		def.ShardDuration = e.cfg.DefaultShardDuration
@@ -191,8 +201,13 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 
 // alterTable changes table options (ALTER TABLE ... SET/RESET).
 func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
-	e.ddlMu.Lock()
+	e.ddlMu.Lock() // before the schema lock, as in createTable
 	defer e.ddlMu.Unlock()
+	unlock, err := e.lockSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	t, err := e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {
@@ -207,9 +222,30 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	return nil
 }
 
+// lockSchema takes Config.SchemaLock, if any.
+func (e *Engine) lockSchema(ctx context.Context) (func(), error) {
+	if e.cfg.SchemaLock == nil {
+		return func() {}, nil
+	}
+	unlock, err := e.cfg.SchemaLock(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &pgerror.Error{Code: pgerror.LockNotAvailable, Message: "schema changes are paused: the cluster-wide schema lock is not available",
+			Detail: err.Error(), Hint: "the control plane (etcd) has no quorum or is unreachable; GET /control on --http-addr shows its state", Err: err}
+	}
+	return unlock, nil
+}
+
 func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
+	unlock, err := e.lockSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for _, name := range dt.Names {
 		t, err := e.cfg.Catalog.GetTable(ctx, name)
 		if errors.Is(err, catalog.ErrNotFound) {

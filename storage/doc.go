@@ -12,7 +12,8 @@
 // Publisher uploads first (an atomic put) and then publishes in the catalog;
 // an object that was uploaded but never published is an orphan no query can
 // see; storage/compact deletes it once it is older than the garbage grace
-// period. Compacted files are named t<table>-s<shard>-c<max LSN>-<random>.
+// period (run by the control leader as the "storage-maintenance" job when
+// the node is in an etcd control plane). Compacted files are named t<table>-s<shard>-c<max LSN>-<random>.
 //
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],

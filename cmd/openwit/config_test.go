@@ -33,7 +33,9 @@ func startServe(tb testing.TB, args ...string) *serveProc {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	p.cmd = exec.Command(testserver.Binary(tb), append([]string{"serve"}, args...)...)
+	// No control plane: its embedded etcd's fixed default ports would clash
+	// between parallel tests (the control tests give it free ports).
+	p.cmd = exec.Command(testserver.Binary(tb), append([]string{"serve", "--etcd-embed-addr", "off"}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = f, f
 	if err := p.cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -181,7 +183,7 @@ func TestConfigFile(t *testing.T) {
 			bin := testserver.Binary(t) // built before the clock starts
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, bin, "serve", "--config", path).CombinedOutput()
+			out, err := exec.CommandContext(ctx, bin, "serve", "--etcd-embed-addr", "off", "--config", path).CombinedOutput()
 			if ctx.Err() != nil {
 				t.Fatalf("serve with a bad config did not exit within 30s\n%s", out)
 			}

@@ -69,7 +69,7 @@ func serve(args []string) int {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) or proxy (alone; routes clients to --gateways)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) control (candidate for the control leader), indexer, or proxy (alone; routes clients to --gateways)")
 	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
 		cfg.Gateways, err = proxy.ParseGateways(v)
 		return err
@@ -115,6 +115,18 @@ func serve(args []string) int {
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")
 	fs.StringVar(&cfg.QueryMemoryLimit, "query-memory-limit", cfg.QueryMemoryLimit, "memory one query's aggregations may hold on this node, e.g. 2GB or 512MB; 0 means no limit (over it: SQLSTATE 53200)")
 	node.KafkaFlags(fs, &cfg.Kafka)
+	fs.Func("etcd-endpoints", "comma-separated client URLs of an external etcd cluster (default: an embedded single-member etcd under --data-dir)", func(v string) error {
+		cfg.EtcdEndpoints = nil
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				cfg.EtcdEndpoints = append(cfg.EtcdEndpoints, e)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&cfg.EtcdEmbedAddr, "etcd-embed-addr", cfg.EtcdEmbedAddr, "client address of the embedded etcd (without --etcd-endpoints); off: no control plane")
+	fs.StringVar(&cfg.EtcdEmbedPeerAddr, "etcd-embed-peer-addr", cfg.EtcdEmbedPeerAddr, "peer address of the embedded etcd")
+	fs.DurationVar(&cfg.ControlLeaseTTL, "control-lease-ttl", cfg.ControlLeaseTTL, "etcd lease of this node's registry entry, leadership and job leases (whole seconds)")
 	// A config file is applied first; flags given on the command line win.
 	for i, a := range args {
 		if a == "--config" || a == "-config" {

@@ -201,7 +201,7 @@ func TestSecurityConfigErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			args := append([]string{"serve", "--data-dir", t.TempDir(), "--http-addr", loopbackAddr(t),
+			args := append([]string{"serve", "--etcd-embed-addr", "off", "--data-dir", t.TempDir(), "--http-addr", loopbackAddr(t),
 				"--pg-addr", loopbackAddr(t), "--flight-addr", loopbackAddr(t)}, tc.args...)
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()

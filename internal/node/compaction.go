@@ -26,11 +26,7 @@ func (n *Node) startCompaction(leader Leader) error {
 	if n.cfg.CompactionInterval == 0 {
 		return nil
 	}
-	jobs, err := compact.New(compact.Config{
-		Catalog: n.cat, Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
-		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
-		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint(),
-	})
+	jobs, err := n.storageJobs()
 	if err != nil {
 		return err
 	}
@@ -50,10 +46,7 @@ func (n *Node) startCompaction(leader Leader) error {
 			if !leader.IsLeader() {
 				continue
 			}
-			for _, step := range []struct {
-				name string
-				run  func(context.Context) error
-			}{{"compaction", jobs.Compact}, {"retention", jobs.Retain}, {"garbage", jobs.Collect}} {
+			for _, step := range storageSteps(jobs) {
 				if err := step.run(ctx); err != nil && ctx.Err() == nil {
 					n.log.Warn("storage job failed", "job", step.name, "err", err)
 				}
@@ -61,6 +54,31 @@ func (n *Node) startCompaction(leader Leader) error {
 		}
 	}()
 	return nil
+}
+
+// storageJobs builds the storage jobs over this node's catalog and object
+// store; swaps are applied to the local ingester's file list when it runs
+// one (other nodes follow through their catalog refresh).
+func (n *Node) storageJobs() (*compact.Jobs, error) {
+	cfg := compact.Config{
+		Catalog: n.cat, Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
+		Failpoint: n.failpoint(),
+	}
+	if n.ing != nil {
+		cfg.OnReplace = n.ing.ReplaceFiles
+	}
+	return compact.New(cfg)
+}
+
+type storageStep struct {
+	name string
+	run  func(context.Context) error
+}
+
+// storageSteps are the storage jobs in the order they run.
+func storageSteps(jobs *compact.Jobs) []storageStep {
+	return []storageStep{{"compaction", jobs.Compact}, {"retention", jobs.Retain}, {"garbage", jobs.Collect}}
 }
 
 // failpoint returns the crash-test hook of the storage jobs, or nil. With

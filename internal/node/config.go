@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -126,6 +127,28 @@ type Config struct {
 	CompactionInterval   time.Duration `yaml:"compaction_interval"`
 	CompactionTargetSize ByteSize      `yaml:"compaction_target_size"`
 	GarbageGrace         time.Duration `yaml:"garbage_grace"`
+	// EtcdEndpoints are the client URLs of an external etcd cluster. Empty:
+	// a front or control node runs an embedded single-member etcd under
+	// DATA_DIR/etcd on EtcdEmbedAddr (clients) and EtcdEmbedPeerAddr
+	// ("off" there runs no control plane).
+	EtcdEndpoints     []string `yaml:"etcd_endpoints"`
+	EtcdEmbedAddr     string   `yaml:"etcd_embed_addr"`
+	EtcdEmbedPeerAddr string   `yaml:"etcd_embed_peer_addr"`
+	// ControlLeaseTTL is the etcd session lease: a dead node leaves the
+	// registry, the leadership and its job leases this long after it died.
+	ControlLeaseTTL time.Duration `yaml:"control_lease_ttl"`
+}
+
+// ControlPlane reports whether the process joins an etcd control plane, and
+// whether it runs the embedded member for it.
+func (c *Config) ControlPlane(roles Roles) (on, embedded bool) {
+	if len(c.EtcdEndpoints) > 0 {
+		return true, false
+	}
+	if c.EtcdEmbedAddr == "off" || !(roles.Front() || roles[RoleControl]) {
+		return false, false
+	}
+	return true, true
 }
 
 // QueryMemoryBytes returns QueryMemoryLimit in bytes (0: no limit).
@@ -159,6 +182,7 @@ const (
 	// of "all" (a proxy in front of its own gateway would route to itself).
 	RoleProxy   = "proxy"
 	RoleIndexer = "indexer"
+	RoleControl = "control"
 )
 
 // Roles is the set of roles a process runs.
@@ -174,10 +198,10 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleProxy:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl, RoleProxy:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer, proxy)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer, control, proxy)", name)
 		}
 	}
 	switch {
@@ -189,7 +213,7 @@ func ParseRoles(s string) (Roles, error) {
 		return nil, errors.New(`--roles: "all" already names every role`)
 	}
 	if r[RoleAll] {
-		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer} {
+		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl} {
 			r[n] = true
 		}
 		return r, nil
@@ -236,6 +260,9 @@ func DefaultConfig() Config {
 		CompactionInterval:   5 * time.Minute,
 		CompactionTargetSize: 256 << 20,
 		GarbageGrace:         time.Hour,
+		EtcdEmbedAddr:        "127.0.0.1:2479",
+		EtcdEmbedPeerAddr:    "127.0.0.1:2480",
+		ControlLeaseTTL:      10 * time.Second,
 	}
 }
 
@@ -388,6 +415,9 @@ func (c *Config) Validate() error {
 	if c.CompactionInterval < 0 || c.CompactionTargetSize <= 0 || c.GarbageGrace <= 0 {
 		return errors.New("--compaction-interval must be >= 0, --compaction-target-size and --garbage-grace positive")
 	}
+	if err := c.validateControl(roles); err != nil {
+		return err
+	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)
 	}
@@ -448,6 +478,31 @@ func (c *Config) validateGossip() error {
 	}
 	if !(c.Weight > 0) || c.Weight > 1e6 {
 		return fmt.Errorf("--weight %v: want a positive number up to 1e6", c.Weight)
+	}
+	return nil
+}
+
+func (c *Config) validateControl(roles Roles) error {
+	for i, e := range c.EtcdEndpoints {
+		e = strings.TrimSpace(e)
+		u, err := url.Parse(e)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--etcd-endpoints %q: want http://HOST:PORT", e)
+		}
+		c.EtcdEndpoints[i] = e
+	}
+	if _, embedded := c.ControlPlane(roles); embedded {
+		for name, a := range map[string]string{"etcd-embed-addr": c.EtcdEmbedAddr, "etcd-embed-peer-addr": c.EtcdEmbedPeerAddr} {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return fmt.Errorf("--%s %q: %w", name, a, err)
+			}
+		}
+	}
+	if strings.ContainsAny(c.NodeID, "/\x00") {
+		return fmt.Errorf("--node-id %q: no '/'", c.NodeID)
+	}
+	if c.ControlLeaseTTL < 2*time.Second || c.ControlLeaseTTL%time.Second != 0 {
+		return fmt.Errorf("--control-lease-ttl %s: whole seconds, at least 2s", c.ControlLeaseTTL)
 	}
 	return nil
 }

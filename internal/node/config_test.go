@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -269,5 +270,50 @@ func TestValidateGossip(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestControlConfig(t *testing.T) {
+	base := func(roles string) Config {
+		c := DefaultConfig()
+		c.DataDir, c.Roles = t.TempDir(), roles
+		return c
+	}
+	for _, tc := range []struct {
+		roles, embedAddr string
+		endpoints        []string
+		on, embedded     bool
+		control          bool
+	}{
+		{"all", "127.0.0.1:2479", nil, true, true, true},
+		{"gateway,coordinator", "127.0.0.1:2479", nil, true, true, false},
+		{"control", "127.0.0.1:2479", nil, true, true, true},
+		{"search", "127.0.0.1:2479", nil, false, false, false},
+		{"search", "", []string{"http://127.0.0.1:2379"}, true, false, false},
+		{"search,control", "", []string{"http://127.0.0.1:2379"}, true, false, true},
+		{"all", "off", nil, false, false, true},
+	} {
+		c := base(tc.roles)
+		c.EtcdEmbedAddr, c.EtcdEndpoints = tc.embedAddr, tc.endpoints
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%+v: %v", tc, err)
+		}
+		roles, _ := ParseRoles(c.Roles)
+		on, embedded := c.ControlPlane(roles)
+		if on != tc.on || embedded != tc.embedded || roles[RoleControl] != tc.control {
+			t.Errorf("%+v: on %v embedded %v control %v", tc, on, embedded, roles[RoleControl])
+		}
+	}
+	for _, bad := range []func(*Config){
+		func(c *Config) { c.EtcdEndpoints = []string{"127.0.0.1:2379"} },
+		func(c *Config) { c.EtcdEmbedAddr = "nowhere" },
+		func(c *Config) { c.NodeID = "a/b" },
+		func(c *Config) { c.ControlLeaseTTL = 1500 * time.Millisecond },
+	} {
+		c := base("all")
+		bad(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v validated", c)
+		}
 	}
 }

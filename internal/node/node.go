@@ -70,6 +70,7 @@ type Node struct {
 	lock      *os.File
 	cacheLock *os.File
 	kafka     *kafkaRunner // Kafka ingest, when configured
+	ctl       controlState // etcd control plane (control.go)
 	errc      chan error
 	// stopIndexer stops the indexer role (nil: not running).
 	stopIndexer func()
@@ -99,9 +100,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if n.sec, err = loadSecurity(&n.cfg); err != nil {
 		return err
 	}
-	if roles.Front() {
-		// A search worker writes nothing locally: only a front node
-		// owns (and locks) the data dir.
+	if roles.Front() || roles[RoleControl] {
+		// A search worker writes nothing locally: only a front or
+		// control node owns (and locks) the data dir.
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return fmt.Errorf("create data dir: %w", err)
 		}
@@ -126,6 +127,7 @@ func (n *Node) start(ctx context.Context) (err error) {
 			"pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(), "gateways", len(cfg.Gateways), "tls", cfg.TLSCert != "")
 		return nil
 	}
+	n.startEmbeddedEtcd(ctx, roles)
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
 	}
@@ -158,6 +160,12 @@ func (n *Node) start(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if roles[RoleControl] && n.cat == nil {
+		if n.cat, err = catalog.Open(ctx, cfg.Catalog); err != nil {
+			return fmt.Errorf("open catalog: %w", err)
+		}
+	}
+	n.goControl(roles)
 	n.ready.Store(true)
 	log.Info("openwit ready", attrs...)
 	return nil
@@ -240,8 +248,13 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if err := n.startKafka(); err != nil {
 		return err
 	}
-	if err := n.startCompaction(alwaysLeader{}); err != nil {
-		return err
+	if !n.ctl.on {
+		// Without a control plane this node runs the storage jobs itself
+		// (swaps are compare-and-set, so concurrent nodes stay correct);
+		// with one, the control leader runs them (control.go).
+		if err := n.startCompaction(alwaysLeader{}); err != nil {
+			return err
+		}
 	}
 	if len(cfg.SearchWorkers) > 0 || cfg.GossipAddr != "" {
 		n.client = search.NewClient(search.ClientConfig{TLS: n.sec.searchClient})
@@ -258,7 +271,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema}); err != nil {
 		return err
 	}
 	sec := n.sec
@@ -382,6 +395,7 @@ func (n *Node) startHTTP() error {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.HandleFunc("/cluster", n.serveCluster)
+	mux.HandleFunc("GET /control", n.serveControl)
 	mux.Handle("/metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	// Go's profiler, for operators (CPU, heap, goroutines); --http-addr
 	// is loopback unless set otherwise.
@@ -466,6 +480,7 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.stopJobs != nil {
 		n.stopJobs()
 	}
+	n.closeControl()
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))

@@ -57,6 +57,7 @@ const (
 	DuplicatePStatement     = "42P05"
 	DuplicateCursor         = "42P03"
 	ObjectNotInState        = "55000"
+	LockNotAvailable        = "55P03"
 )
 
 // Error is an error with a PostgreSQL SQLSTATE.

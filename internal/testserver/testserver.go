@@ -66,9 +66,13 @@ type Server struct {
 	PGPort     int
 	FlightPort int
 	HTTPPort   int
-	Args       []string // extra flags
-	Env        []string // extra environment variables (KEY=VALUE)
-	LogPath    string
+	// EtcdPort and EtcdPeerPort are the embedded etcd's ports (used unless
+	// Args name --etcd-endpoints).
+	EtcdPort     int
+	EtcdPeerPort int
+	Args         []string // extra flags
+	Env          []string // extra environment variables (KEY=VALUE)
+	LogPath      string
 
 	tb     testing.TB
 	cmd    *exec.Cmd
@@ -94,6 +98,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	}
 	s := &Server{DataDir: opts.DataDir, Args: opts.Args, Env: opts.Env, tb: tb}
 	s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
+	s.EtcdPort, s.EtcdPeerPort = FreePort(tb), FreePort(tb)
 	s.LogPath = filepath.Join(tb.TempDir(), "openwit.log")
 	s.start()
 	tb.Cleanup(func() {
@@ -112,6 +117,8 @@ func (s *Server) start() {
 		"--pg-addr", fmt.Sprintf("127.0.0.1:%d", s.PGPort),
 		"--flight-addr", fmt.Sprintf("127.0.0.1:%d", s.FlightPort),
 		"--http-addr", fmt.Sprintf("127.0.0.1:%d", s.HTTPPort),
+		"--etcd-embed-addr", fmt.Sprintf("127.0.0.1:%d", s.EtcdPort),
+		"--etcd-embed-peer-addr", fmt.Sprintf("127.0.0.1:%d", s.EtcdPeerPort),
 	}, s.Args...)
 	f, err := os.OpenFile(s.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -139,6 +146,7 @@ func (s *Server) start() {
 			if strings.Contains(s.Log(), "address already in use") && s.portRetries < 3 {
 				s.portRetries++
 				s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
+				s.EtcdPort, s.EtcdPeerPort = FreePort(tb), FreePort(tb)
 				s.start()
 				return
 			}

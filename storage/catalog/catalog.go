@@ -36,7 +36,21 @@ var (
 	// ErrSchemaVersion: the database holds a catalog schema this binary does
 	// not know (written by a newer OpenWit, or edited by hand).
 	ErrSchemaVersion = errors.New("catalog: incompatible schema version")
+	// ErrStaleToken: a fencing token below the highest one recorded for the
+	// job (Fencer): a newer holder of the job lease has written since.
+	ErrStaleToken = errors.New("catalog: stale fencing token")
 )
+
+// Fencer is implemented by both catalog backends. Jobs run under an etcd
+// job lease (coordinator/control) pass their fencing token so that a holder
+// whose lease expired cannot write after its successor: the catalog
+// remembers the highest token per job and refuses lower ones.
+type Fencer interface {
+	// Fence records token as job's current token, or fails with
+	// ErrStaleToken if a higher token was recorded. The same token again
+	// is accepted (a retried call).
+	Fence(ctx context.Context, job string, token int64) error
+}
 
 // Catalog is the metadata catalog: tables and the Parquet files published
 // for them. See the package documentation for the invariants.

@@ -47,6 +47,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"replace_races_replace", testReplaceRacesReplace},
 		{"drop_to_garbage", testDropToGarbage},
 		{"update_table_options", testUpdateTableOptions},
+		{"fence", testFence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -887,5 +888,37 @@ func testBatchLogPrune(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 	if got, want := ids(), []string{"n:10", "n:9", "n:3"}; !slices.Equal(got, want) {
 		t.Errorf("after prune by count: %v, want %v", got, want)
+	}
+}
+
+func testFence(t *testing.T, open func(t *testing.T) Catalog) {
+	c := open(t)
+	f, ok := c.(Fencer)
+	if !ok {
+		t.Fatalf("%T does not implement Fencer", c)
+	}
+	ctx := t.Context()
+	for _, step := range []struct {
+		job   string
+		token int64
+		want  error
+	}{
+		{"gc", 10, nil},
+		{"gc", 10, nil}, // a retry
+		{"gc", 12, nil},
+		{"gc", 11, ErrStaleToken},
+		{"gc", 10, ErrStaleToken},
+		{"compact", 11, nil}, // per job
+		{"gc", 13, nil},
+		{"", 1, ErrInvalid},
+		{"gc", 0, ErrInvalid},
+	} {
+		if err := f.Fence(ctx, step.job, step.token); !errors.Is(err, step.want) || (step.want == nil) != (err == nil) {
+			t.Errorf("Fence(%q, %d) = %v, want %v", step.job, step.token, err, step.want)
+		}
+	}
+	// The fence survives a reopen.
+	if err := open(t).(Fencer).Fence(ctx, "gc", 12); !errors.Is(err, ErrStaleToken) {
+		t.Errorf("after reopen: %v, want ErrStaleToken", err)
 	}
 }

@@ -134,12 +134,15 @@
 //	  next_offset     BIGINT   CHECK (>= 0)  next offset to read
 //	  updated_at_us   BIGINT
 //	  PRIMARY KEY (source, topic, partition_id)
-//	openwit_garbage (migration 2)
+//	openwit_garbage (migration 5)
 //	  path           TEXT PRIMARY KEY (bytewise)  object store key
 //	  table_id       BIGINT  (no foreign key: the table may be dropped)
 //	  byte_size      BIGINT
 //	  retired_at_us  BIGINT  when the file left the catalog
 //	  INDEX openwit_garbage_by_time (retired_at_us, path)
+//	openwit_fences (migration 6)
+//	  name            TEXT PRIMARY KEY   job name (coordinator/control)
+//	  token           BIGINT CHECK (> 0) highest fencing token seen (Fencer)
 //
 // Foreign keys have no ON DELETE action: DropTable deletes children
 // explicitly, and a stray child row makes the parent delete fail rather

@@ -166,6 +166,16 @@ SELECT id, table_id, created_at_us, '', 0, 0 FROM openwit_files`,
 				`CREATE INDEX openwit_garbage_by_time ON openwit_garbage (retired_at_us, path)`,
 			},
 		},
+		{
+			version: 6,
+			name:    "job fences",
+			stmts: []string{
+				`CREATE TABLE openwit_fences (
+	name  {{key}} NOT NULL PRIMARY KEY,
+	token BIGINT NOT NULL CHECK (token > 0)
+)`,
+			},
+		},
 	}
 }
 

@@ -549,6 +549,18 @@ func (s *store) LinkIndex(ctx context.Context, fileID string, a *IndexArtifact) 
 	return nil
 }
 
+// Fence implements Fencer.
+func (s *store) Fence(ctx context.Context, job string, token int64) error {
+	if job == "" || token <= 0 {
+		return fmt.Errorf("fence %q with token %d: %w", job, token, ErrInvalid)
+	}
+	err := s.run(ctx, txIdempotent, func(q querier) error { return fence(ctx, q, job, token) })
+	if err != nil {
+		return fmt.Errorf("fence %q: %w", job, err)
+	}
+	return nil
+}
+
 // LeaseIndexJob implements Catalog.
 func (s *store) LeaseIndexJob(ctx context.Context, owner string, ttl time.Duration) (*IndexJob, error) {
 	if owner == "" || ttl <= 0 {
@@ -595,4 +607,23 @@ func (s *store) IndexQueueDepth(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("index queue depth: %w", err)
 	}
 	return n, nil
+}
+
+// fence raises job's token to token inside the transaction q, or fails with
+// ErrStaleToken. A catalog change made under a job lease calls it in its
+// own transaction, so the change and the check commit together.
+func fence(ctx context.Context, q querier, job string, token int64) error {
+	n, err := q.exec(ctx, `INSERT INTO openwit_fences (name, token) VALUES ($1, $2)
+ON CONFLICT (name) DO UPDATE SET token = excluded.token WHERE openwit_fences.token <= excluded.token`, job, token)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		var cur int64
+		if err := q.queryRow(ctx, `SELECT token FROM openwit_fences WHERE name = $1`, job).Scan(&cur); err != nil {
+			return fmt.Errorf("read fence: %w", err)
+		}
+		return fmt.Errorf("token %d is below %d: %w", token, cur, ErrStaleToken)
+	}
+	return nil
 }
