@@ -116,3 +116,54 @@ func TestIndexerLeaseExpiry(t *testing.T) {
 		t.Errorf("artifact lacks the id Bloom filter")
 	}
 }
+
+// TestPublisherDeferIndexFromNow: a publisher builds artifacts until
+// DeferIndexFromNow (a node shutting down), then queues its files.
+func TestPublisherDeferIndexFromNow(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "t", TimeColumn: "ts",
+		Columns: []catalog.Column{{Name: "ts", Type: TypeTimestampTZ}, {Name: "id", Type: TypeText}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := ArrowSchema(tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &Publisher{Bucket: bucket, Catalog: cat}
+	publish := func(lsn uint64) *catalog.File {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer b.Release()
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(lsn))
+		b.Field(1).(*array.StringBuilder).Append(fmt.Sprint("id-", lsn))
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		f, err := pub.Publish(ctx, tbl, 0, []arrow.RecordBatch{rec}, lsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	f1 := publish(1)
+	if _, err := bucket.Size(ctx, IndexKey(f1.Path)); err != nil {
+		t.Fatalf("no artifact for a normal publish: %v", err)
+	}
+	pub.DeferIndexFromNow()
+	f2 := publish(2)
+	if _, err := bucket.Size(ctx, IndexKey(f2.Path)); err == nil {
+		t.Fatal("an artifact was built after DeferIndexFromNow")
+	}
+	if n, _ := cat.IndexQueueDepth(ctx); n != 1 {
+		t.Fatalf("queue depth %d, want 1 (the deferred file)", n)
+	}
+}

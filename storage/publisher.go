@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -31,7 +32,15 @@ type Publisher struct {
 	DeferIndex bool
 	// Logger may be nil (no logs).
 	Logger *slog.Logger
+
+	deferAll atomic.Bool // set by DeferIndexFromNow
 }
+
+// DeferIndexFromNow makes every later Publish queue its file for the
+// indexer instead of building the artifact: a node shutting down publishes
+// its buffers as fast as it can (building artifacts reads each file again)
+// and the indexer role catches up. Safe to call concurrently with Publish.
+func (p *Publisher) DeferIndexFromNow() { p.deferAll.Store(true) }
 
 // FileKey is the object store key of a data file.
 func FileKey(tableID, shard int64, fileID string) string {
@@ -82,7 +91,7 @@ func (p *Publisher) Publish(ctx context.Context, t *catalog.Table, shard int64, 
 	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
 	}
-	if !p.DeferIndex {
+	if !p.DeferIndex && !p.deferAll.Load() {
 		a, err := BuildIndex(ctx, p.Bucket, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 		if err != nil && p.Logger != nil {
 			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)

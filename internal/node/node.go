@@ -71,6 +71,7 @@ type Node struct {
 	cacheLock *os.File
 	kafka     *kafkaRunner // Kafka ingest, when configured
 	ctl       controlState // etcd control plane (control.go)
+	pub       *storage.Publisher
 	errc      chan error
 	// stopIndexer stops the indexer role (nil: not running).
 	stopIndexer func()
@@ -234,9 +235,10 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	n.pub = &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
-		Publisher: &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log},
+		Publisher: n.pub,
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
 		RefreshInterval: sharedCatalogRefresh(cfg.Catalog),
 		BufferLimit:     int64(cfg.IngestBufferLimit), WALSizeLimit: int64(cfg.WALSizeLimit),
@@ -481,6 +483,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 		n.stopJobs()
 	}
 	n.closeControl()
+	if n.pub != nil {
+		n.pub.DeferIndexFromNow() // publish fast; the indexer role builds the artifacts later
+	}
 	if n.ing != nil {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))
