@@ -609,6 +609,11 @@ func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arr
 	in.buffered += size
 	in.bufferedRow.Add(float64(rec.NumRows()))
 	in.bufferedB.Set(float64(in.buffered))
+	// A full buffer is published now, not at the next tick (up to a
+	// second later): that bounds memory and the size of files.
+	if (in.cfg.FlushRows > 0 && sb.rows >= in.cfg.FlushRows) || (in.cfg.FlushBytes > 0 && sb.bytes >= in.cfg.FlushBytes) {
+		in.kickFlush()
+	}
 }
 
 // recordSize is the Arrow size of rec's rows: for a slice, the part of
