@@ -19,29 +19,7 @@ import (
 // its buffered rows.
 func TestRefreshSharedCatalog(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(name string) *node {
-		w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { w.Close() })
-		ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &node{w: w, cat: cat, ing: ing}
-	}
-	a, b := mk("wal-a"), mk("wal-b")
+	cat, a, b := sharedNodes(t)
 	tb := table(t, a, "logs")
 	if _, err := b.ing.Snapshot(tb.ID); err == nil {
 		t.Fatal("b knows the table before a refresh")
@@ -80,29 +58,7 @@ func TestRefreshSharedCatalog(t *testing.T) {
 // and the output together, and a swapped-out file never comes back.
 func TestRefreshFollowsSwaps(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(name string) *node {
-		w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { w.Close() })
-		ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &node{w: w, cat: cat, ing: ing}
-	}
-	a, b := mk("wal-a"), mk("wal-b")
+	cat, a, b := sharedNodes(t)
 	tb := table(t, a, "logs")
 	for _, v := range []int64{1, 2} {
 		insert(t, a, tb, 1, v, v, v)
@@ -149,4 +105,33 @@ func TestRefreshFollowsSwaps(t *testing.T) {
 	if got := values(t, b, tb); got[-1] != 6 {
 		t.Errorf("b sees %v after re-adding swapped-out files, want only the 6-row merged file", got)
 	}
+}
+
+// sharedNodes returns two ingesters (own WALs) on one SQLite catalog and
+// one local object store, as two nodes sharing a catalog.
+func sharedNodes(t *testing.T) (catalog.Catalog, *node, *node) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string) *node {
+		w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Close() })
+		ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &node{w: w, cat: cat, ing: ing}
+	}
+	return cat, mk("wal-a"), mk("wal-b")
 }

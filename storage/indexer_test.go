@@ -25,25 +25,7 @@ import (
 // expired another builder builds it, exactly once, and links it.
 func TestIndexerLeaseExpiry(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "t", TimeColumn: "ts",
-		Columns: []catalog.Column{{Name: "ts", Type: TypeTimestampTZ}, {Name: "id", Type: TypeText}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, err := ArrowSchema(tbl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, bucket, tbl, schema := indexFixture(t)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	for i := range 100 {
 		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(i))
@@ -121,25 +103,7 @@ func TestIndexerLeaseExpiry(t *testing.T) {
 // DeferIndexFromNow (a node shutting down), then queues its files.
 func TestPublisherDeferIndexFromNow(t *testing.T) {
 	ctx := t.Context()
-	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "t", TimeColumn: "ts",
-		Columns: []catalog.Column{{Name: "ts", Type: TypeTimestampTZ}, {Name: "id", Type: TypeText}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, err := ArrowSchema(tbl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, bucket, tbl, schema := indexFixture(t)
 	pub := &Publisher{Bucket: bucket, Catalog: cat}
 	publish := func(lsn uint64) *catalog.File {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
@@ -166,4 +130,30 @@ func TestPublisherDeferIndexFromNow(t *testing.T) {
 	if n, _ := cat.IndexQueueDepth(ctx); n != 1 {
 		t.Fatalf("queue depth %d, want 1 (the deferred file)", n)
 	}
+}
+
+// indexFixture is a SQLite catalog, a local object store and a table t
+// (ts timestamptz, id text) with its Arrow schema.
+func indexFixture(t *testing.T) (catalog.Catalog, objstore.Bucket, *catalog.Table, *arrow.Schema) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "t", TimeColumn: "ts",
+		Columns: []catalog.Column{{Name: "ts", Type: TypeTimestampTZ}, {Name: "id", Type: TypeText}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := ArrowSchema(tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat, bucket, tbl, schema
 }
