@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -56,6 +57,9 @@ func parquetFiles(tb testing.TB, dataDir string) (files []string, rows int64) {
 	tb.Helper()
 	root := filepath.Join(dataDir, "objects")
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted by garbage collection while we walk
+		}
 		if err != nil {
 			return err
 		}
@@ -63,6 +67,9 @@ func parquetFiles(tb testing.TB, dataDir string) (files []string, rows int64) {
 			return nil
 		}
 		r, err := file.OpenParquetFile(path, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("open %s: %w", path, err)
 		}

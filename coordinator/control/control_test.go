@@ -353,3 +353,32 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("job name: %v", err)
 	}
 }
+
+// TestSchemaLockDropsLeftWaiter: a Lock request that timed out on the
+// client may still be applied by etcd and leave the node's waiter key
+// under the lock prefix; while it stands every other node's DDL waits.
+// dropWaiter (run after a failed LockSchema) deletes exactly that key.
+func TestSchemaLockDropsLeftWaiter(t *testing.T) {
+	e := startEtcd(t)
+	b, _ := newPlane(t, e.Endpoint, "b", false)
+	c, _ := newPlane(t, e.Endpoint, "c", false)
+	sess, err := b.session(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a lost, later applied, tryAcquire of b leaves behind.
+	left := fmt.Sprintf("%s/%x", b.key("locks", "schema"), sess.Lease())
+	if _, err := b.cli.Put(t.Context(), left, "", clientv3.WithLease(sess.Lease())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.LockSchema(t.Context()); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("c locked past b's left waiter key: %v", err)
+	}
+	b.schemaSem <- struct{}{} // as LockSchema holds it when it fails
+	b.dropWaiter(sess, func() { <-b.schemaSem })
+	unlock, err := c.LockSchema(t.Context())
+	if err != nil {
+		t.Fatalf("after dropWaiter: %v", err)
+	}
+	unlock()
+}

@@ -126,7 +126,7 @@ type Plane struct {
 	specs    []JobSpec
 	jobErr   map[string]string
 
-	schemaMu sync.Mutex // one schema lock holder per process (a session has one mutex key)
+	schemaSem chan struct{} // one schema lock holder per process (a session has one mutex key)
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -154,7 +154,7 @@ func New(cfg Config) (*Plane, error) {
 	f := promauto.With(cfg.Registerer)
 	p := &Plane{
 		cfg: cfg, cli: cli, log: cfg.Logger, sessCh: make(chan struct{}), role: RoleDisconnected,
-		jobErr: map[string]string{},
+		jobErr: map[string]string{}, schemaSem: make(chan struct{}, 1),
 		isLeader: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_control_leader",
 			Help: "1 while this node is the control leader."}),
 		hasSess: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_control_session",
@@ -427,28 +427,42 @@ func (p *Plane) IsLeader() bool {
 }
 
 // LockSchema takes the cluster-wide schema lock (an etcd mutex) so that
-// CREATE/DROP TABLE of two gateways never interleave. It fails with
+// CREATE/DROP/ALTER TABLE of two gateways never interleave. It fails with
 // ErrUnavailable when the lock cannot be had within the lock timeout (no
 // quorum). The returned function releases it.
+//
+// Each attempt has its own short deadline: a request that reached the etcd
+// leader just as it died is never answered, and waiting for it would spend
+// the whole timeout on one lost proposal while a new leader is elected in
+// about a second. A lost attempt may still be applied later and leave this
+// session's waiter key behind, which would stop every other node's DDL for
+// as long as this node lives; a failed LockSchema therefore deletes that
+// key before the next LockSchema of this process may start.
 func (p *Plane) LockSchema(ctx context.Context) (func(), error) {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.LockTimeout)
 	defer cancel()
-	p.schemaMu.Lock()
+	select {
+	case p.schemaSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: schema lock: another DDL statement of this node is still waiting", ErrUnavailable)
+	}
+	release := func() { <-p.schemaSem }
 	sess, err := p.session(ctx)
 	if err != nil {
-		p.schemaMu.Unlock()
+		release()
 		return nil, err
 	}
 	m := concurrency.NewMutex(sess, p.key("locks", "schema"))
-	// A member that just died fails the request at once: try again
-	// (through another member) until the timeout.
+	attempt := min(2*time.Second, p.cfg.LockTimeout)
 	for {
-		err := m.Lock(ctx)
+		actx, acancel := context.WithTimeout(ctx, attempt)
+		err := m.Lock(actx)
+		acancel()
 		if err == nil {
 			break
 		}
 		if ctx.Err() != nil || errors.Is(err, concurrency.ErrSessionExpired) {
-			p.schemaMu.Unlock()
+			go p.dropWaiter(sess, release)
 			return nil, fmt.Errorf("%w: schema lock: %v", ErrUnavailable, err)
 		}
 		p.log.Debug("schema lock: retrying", "err", err)
@@ -460,9 +474,33 @@ func (p *Plane) LockSchema(ctx context.Context) (func(), error) {
 	return func() {
 		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_ = m.Unlock(uctx) // the lease ends it otherwise
-		p.schemaMu.Unlock()
+		if m.Unlock(uctx) != nil {
+			go p.dropWaiter(sess, release)
+			return
+		}
+		release()
 	}, nil
+}
+
+// dropWaiter deletes this session's schema-lock key, which a failed Lock or
+// Unlock may have left, then lets the next LockSchema of this process in.
+// It gives up when the session ends (its lease takes the key with it).
+func (p *Plane) dropWaiter(sess *concurrency.Session, release func()) {
+	defer release()
+	key := fmt.Sprintf("%s/%x", p.key("locks", "schema"), sess.Lease())
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := p.cli.Delete(ctx, key)
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case <-sess.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 var jobNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,99}$`)
