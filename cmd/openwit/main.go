@@ -67,7 +67,7 @@ func serve(args []string) int {
 	configPath := fs.String("config", "", "YAML config file (flags override it)")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the WAL, the embedded catalog and the local object store")
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
-	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
+	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (queries, bulk ingest)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
 	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) control (candidate for the control leader), indexer, or proxy (alone; routes clients to --gateways)")
 	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
