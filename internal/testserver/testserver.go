@@ -27,6 +27,17 @@ var (
 	buildErr  error
 )
 
+// Main runs a package's tests (call it from TestMain) and then removes the
+// binary Binary built, which is otherwise left in the temp dir (about
+// 200 MB per test run).
+func Main(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // Binary returns the path of an openwit binary built from this checkout.
 // $OPENWIT_BIN overrides it (CI builds once and shares it across packages).
 func Binary(tb testing.TB) string {
