@@ -36,6 +36,7 @@ func (n *Node) startGossip() (err error) {
 		Self: n.info(), BindAddr: n.cfg.GossipAddr, Join: n.cfg.Join, Load: n.load,
 		Logger: n.log.With("component", "gossip"),
 	})
+	n.gossiper.Store(n.members)
 	return err
 }
 
@@ -85,7 +86,7 @@ func cmpOr(a, b string) string {
 func (n *Node) info() membership.Info {
 	roles, _ := ParseRoles(n.cfg.Roles)
 	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
-	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleProxy} {
 		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
 			i.Roles = append(i.Roles, r)
 		}

@@ -427,8 +427,8 @@ func (c *Config) Validate() error {
 // validateGateways checks --gateways against the roles.
 func (c *Config) validateGateways(roles Roles) error {
 	switch {
-	case roles[RoleProxy] && len(c.Gateways) == 0:
-		return errors.New("--roles proxy needs gateways (--gateways pg=HOST:PORT,flight=HOST:PORT,weight=N;...)")
+	case roles[RoleProxy] && len(c.Gateways) == 0 && c.GossipAddr == "":
+		return errors.New("--roles proxy needs gateways: --gateways pg=HOST:PORT,flight=HOST:PORT,weight=N;... or gossip (--gossip-addr, --join) to find them")
 	case !roles[RoleProxy] && len(c.Gateways) > 0:
 		return fmt.Errorf("--gateways is for a proxy; --roles %q runs none", c.Roles)
 	}

@@ -63,7 +63,8 @@ type Node struct {
 	client    *search.Client // the coordinator's client of the search workers
 	proxy     *proxy.Proxy   // --roles proxy
 	members   *membership.Membership
-	id        string // node id
+	gossiper  atomic.Pointer[membership.Membership] // members, for goroutines started before it
+	id        string                                // node id
 	sampler   membership.ProcessSampler
 	http      *http.Server
 	httpLn    net.Listener
@@ -121,6 +122,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if roles[RoleProxy] {
 		// A proxy holds no data: no data dir, object store or catalog.
 		if err := n.startProxy(ctx); err != nil {
+			return err
+		}
+		if err := n.startGossip(); err != nil {
 			return err
 		}
 		n.ready.Store(true)
@@ -318,6 +322,16 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 func (n *Node) startProxy(ctx context.Context) (err error) {
 	cfg := proxy.DefaultConfig()
 	cfg.Backends = proxy.Static(n.cfg.Gateways)
+	if n.cfg.GossipAddr != "" {
+		// Gossip starts after the listeners (it advertises them): the
+		// proxy reads the members at its first health check.
+		cfg.Backends = gossipGateways{static: n.cfg.Gateways, members: func() []membership.Member {
+			if m := n.gossiper.Load(); m != nil {
+				return m.Members()
+			}
+			return nil
+		}}
+	}
 	cfg.TLS, cfg.TLSRequired = n.sec.tls, n.cfg.TLSRequired
 	cfg.GatewayTLS = n.sec.searchClient // with --tls-ca: TLS to the gateways, verified against it
 	cfg.Logger, cfg.Registerer = n.log, n.reg
