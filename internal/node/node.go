@@ -317,6 +317,10 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	return nil
 }
 
+// controlCloseTimeout bounds how long Shutdown waits for the node to
+// leave the control plane.
+const controlCloseTimeout = 15 * time.Second
+
 // startProxy starts the proxy role: PostgreSQL wire and Flight SQL
 // listeners routing to the configured gateways (coordinator/proxy).
 func (n *Node) startProxy(ctx context.Context) (err error) {
@@ -496,7 +500,16 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.stopJobs != nil {
 		n.stopJobs()
 	}
-	n.closeControl()
+	// Leaving the control plane (resign, revoke, stop the embedded etcd
+	// member) is bounded: the lease expires anyway, and publishing the
+	// buffers below matters more than a tidy exit from etcd.
+	ctlDone := make(chan struct{})
+	go func() { n.closeControl(); close(ctlDone) }()
+	select {
+	case <-ctlDone:
+	case <-time.After(controlCloseTimeout):
+		n.log.Warn("leaving the control plane is taking too long; going on", "after", controlCloseTimeout)
+	}
 	if n.pub != nil {
 		n.pub.DeferIndexFromNow() // publish fast; the indexer role builds the artifacts later
 	}
