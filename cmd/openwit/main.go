@@ -137,6 +137,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	})
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's id in the cluster (default: stored in DATA_DIR/node_id, or HOSTNAME-SEARCHPORT for a search worker)")
 	fs.StringVar(&cfg.GossipAddr, "gossip-addr", cfg.GossipAddr, "gossip (memberlist) listen address, UDP and TCP; off when empty")
+	fs.StringVar(&cfg.AdvertiseHost, "advertise-host", cfg.AdvertiseHost, "host name or IP other nodes reach this one at, in place of an unspecified listen host (0.0.0.0) in what it gossips and registers")
 	fs.Func("join", "comma-separated gossip addresses (host:port) of cluster members to join", func(v string) error {
 		cfg.Join = splitList(v)
 		return nil

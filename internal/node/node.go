@@ -5,7 +5,8 @@
 // service; every process has the HTTP endpoint (/healthz, /readyz,
 // /metrics, /cluster) and, with --gossip-addr, a gossip member
 // (coordinator/membership) whose view gives a coordinator its search
-// workers.
+// workers. What a node gossips and registers are its listeners' addresses,
+// with an unspecified host (0.0.0.0) replaced by --advertise-host.
 package node
 
 import (
