@@ -275,6 +275,7 @@ func (c *composeCheck) common(name string, s *composeService, hostPorts map[stri
 // openwit checks an `openwit serve` service with the binary's own flag
 // parser and validation. It returns the service's role mix and node id.
 func (c *composeCheck) openwit(name string, s *composeService) (mix, id string) {
+	c.image(name, s)
 	if len(s.Command) == 0 || s.Command[0] != "serve" {
 		c.problem(name, "command %q: want `serve ...`", s.Command)
 		return "", ""
@@ -455,6 +456,31 @@ func (c *composeCheck) openwit(name string, s *composeService) (mix, id string) 
 		c.problem(name, "no --node-id")
 	}
 	return mix, cfg.NodeID
+}
+
+// image checks that the OpenWit image is built from a Dockerfile whose
+// final stage installs the tool the health check runs.
+func (c *composeCheck) image(name string, s *composeService) {
+	ctx, ok := s.Build.(string)
+	if !ok {
+		c.problem(name, "build %v: want a context directory (build: .)", s.Build)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(c.dir, ctx, "Dockerfile"))
+	if err != nil {
+		c.problem(name, "build: %v", err)
+		return
+	}
+	final := string(b)
+	if i := strings.LastIndex(final, "\nFROM "); i >= 0 {
+		final = final[i:]
+	}
+	if hc := s.Healthcheck; hc != nil && len(hc.Test) > 1 && (hc.Test[0] == "CMD" || hc.Test[0] == "CMD-SHELL") {
+		tool := strings.Fields(hc.Test[1])[0]
+		if tool != "openwit" && !regexp.MustCompile(`(?m)^RUN .*install .*\b`+regexp.QuoteMeta(tool)+`\b`).MatchString(final) {
+			c.problem(name, "health check runs %s, which the Dockerfile's final stage does not install", tool)
+		}
+	}
 }
 
 // imagePorts reads the ports a service of a known image listens on, and

@@ -184,6 +184,12 @@ func TestComposeChecksBite(t *testing.T) {
 			hc.Test = stringList{"CMD", "curl", "-fsS", "http://127.0.0.1:9090/readyz"}
 			s.Healthcheck = &hc
 		}, []string{"service storage-1", "does not GET /readyz on the --http-addr port 8080"}},
+		{"health check with a tool the image lacks", func(f *composeFile) {
+			s := f.Services["cache-1"]
+			hc := *s.Healthcheck
+			hc.Test = stringList{"CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/readyz"}
+			s.Healthcheck = &hc
+		}, []string{"service cache-1", "health check runs wget, which the Dockerfile's final stage does not install"}},
 		{"dependency on a missing service", func(f *composeFile) {
 			f.Services["search-1"].DependsOn = append(f.Services["search-1"].DependsOn, "cache-2")
 		}, []string{"service search-1", "depends_on cache-2: no such service"}},

@@ -5,8 +5,7 @@
 // service; every process has the HTTP endpoint (/healthz, /readyz,
 // /metrics, /cluster) and, with --gossip-addr, a gossip member
 // (coordinator/membership) whose view gives a coordinator its search
-// workers. What a node gossips and registers are its listeners' addresses,
-// with an unspecified host (0.0.0.0) replaced by --advertise-host.
+// workers.
 package node
 
 import (
