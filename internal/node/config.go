@@ -48,6 +48,11 @@ type Config struct {
 	// runs no gossip. Join are gossip addresses of existing members.
 	GossipAddr string   `yaml:"gossip_addr"`
 	Join       []string `yaml:"join"`
+	// AdvertiseHost is the host name or IP other nodes reach this one at:
+	// it replaces an unspecified listen host (0.0.0.0, ::) in the
+	// addresses the node gossips and registers (containers, NAT). Empty:
+	// the listen addresses as they are.
+	AdvertiseHost string `yaml:"advertise_host"`
 	// Weight is this node's relative capacity as a search worker: it owns
 	// files in proportion (weighted rendezvous hashing).
 	Weight float64 `yaml:"weight"`
@@ -453,6 +458,9 @@ func isLoopback(addr string) bool {
 }
 
 func (c *Config) validateGossip() error {
+	if strings.ContainsAny(c.AdvertiseHost, "/ ") || (strings.Contains(c.AdvertiseHost, ":") && net.ParseIP(c.AdvertiseHost) == nil) {
+		return fmt.Errorf("--advertise-host %q: want a host name or an IP", c.AdvertiseHost)
+	}
 	if c.GossipAddr == "" {
 		if len(c.Join) > 0 {
 			return errors.New("--join needs --gossip-addr")
