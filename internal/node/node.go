@@ -2,7 +2,9 @@
 // a front node (gateway, coordinator, ingest, storage) has the catalog,
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
 // Flight SQL gateways; a search worker has the object store and the search
-// service; every process has the HTTP endpoint (/healthz, /readyz,
+// service; a cache node has the object store behind memory and disk caches
+// and the cache service (storage/cache), which the other roles read
+// through (cacherole.go); every process has the HTTP endpoint (/healthz, /readyz,
 // /metrics, /cluster) and, with --gossip-addr, a gossip member
 // (coordinator/membership) whose view gives a coordinator its search
 // workers.
