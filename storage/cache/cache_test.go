@@ -494,3 +494,64 @@ func TestMutualTLS(t *testing.T) {
 		}
 	}
 }
+
+// pairBucket is a Local whose OpenFile waits (boundedly) until another
+// OpenFile runs at the same time, and records the most that ran at once.
+type pairBucket struct {
+	*objstore.Local
+	mu         sync.Mutex
+	cur, peak  int
+	armed      bool
+	pairedOnce chan struct{}
+	once       sync.Once
+}
+
+func (p *pairBucket) OpenFile(ctx context.Context, key string) (objstore.File, error) {
+	p.mu.Lock()
+	if !p.armed {
+		p.mu.Unlock()
+		return p.Local.OpenFile(ctx, key)
+	}
+	p.cur++
+	p.peak = max(p.peak, p.cur)
+	if p.cur >= 2 {
+		p.once.Do(func() { close(p.pairedOnce) })
+	}
+	p.mu.Unlock()
+	defer func() { p.mu.Lock(); p.cur--; p.mu.Unlock() }()
+	select {
+	case <-p.pairedOnce:
+	case <-time.After(5 * time.Second): // bound only: the assertion is on peak
+	}
+	return p.Local.OpenFile(ctx, key)
+}
+
+// TestPrefetch reads a cold range of several blocks: their loads overlap,
+// and each block is counted once as a miss.
+func TestPrefetch(t *testing.T) {
+	local := newLocal(t)
+	data := randomBytes(8, 8*1024)
+	put(t, local, "t/p", data)
+	pb := &pairBucket{Local: local, pairedOnce: make(chan struct{})}
+	n := startNode(t, pb, cache.Config{BlockSize: 1024, MaxRange: 8 * 1024})
+	// The size and the first block load before the range is prefetched.
+	if resp, _ := get(t, n.addr, "t/p", "bytes=0-0"); resp.StatusCode != http.StatusPartialContent {
+		t.Fatalf("warm-up: %s", resp.Status)
+	}
+	pb.mu.Lock()
+	pb.armed = true
+	pb.mu.Unlock()
+	resp, body := get(t, n.addr, "t/p", "bytes=0-8191")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, data) {
+		t.Fatalf("read: %s, %d bytes", resp.Status, len(body))
+	}
+	pb.mu.Lock()
+	peak := pb.peak
+	pb.mu.Unlock()
+	if peak < 2 {
+		t.Errorf("at most %d block loads ran at once for an 8-block range, want prefetching (2 or more)", peak)
+	}
+	if h, m := metric(t, n.reg, "openwit_cache_hits_total"), metric(t, n.reg, "openwit_cache_misses_total"); h != 1 || m != 8 {
+		t.Errorf("hits %v misses %v, want 1 (block 0, warm) and 8 (each block loaded once)", h, m)
+	}
+}

@@ -42,7 +42,9 @@
 // runs under a context detached from the request that started it (up to
 // 2 minutes), so a canceled request does not fail the others waiting.
 // Errors are not cached: a missing object is looked up again on the next
-// read.
+// read. A request for several blocks loads the ones after the first up to
+// 4 at a time ahead of sending (prefetch), so a cold range costs about
+// one object-store latency per 4 blocks.
 //
 // # Consistency
 //
@@ -72,8 +74,9 @@
 //
 // # Metrics
 //
-// Server: openwit_cache_{hits,misses}_total (blocks; a request that waited
-// for another's load counts as a hit), openwit_cache_served_bytes_total,
+// Server: openwit_cache_{hits,misses}_total (blocks served: a miss is a
+// block the request loaded itself; one found in memory, or loaded by a
+// concurrent request it waited for, is a hit), openwit_cache_served_bytes_total,
 // openwit_cache_evictions_total, openwit_cache_not_found_total,
 // openwit_cache_bad_requests_total, openwit_cache_hit_ratio (since start)
 // and openwit_cache_memory_bytes. Client:

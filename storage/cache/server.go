@@ -258,12 +258,30 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request) {
 	}
 	bs := s.cfg.BlockSize
 	var first []byte
+	var loads atomic.Int64 // blocks this request loaded
+	blocks := int64(0)     // blocks served
+	defer func() {
+		l := loads.Load()
+		s.met.misses.Add(float64(l))
+		s.missN.Add(l)
+		s.met.hits.Add(float64(max(blocks-l, 0)))
+		s.hitN.Add(max(blocks-l, 0))
+	}()
 	if end > off {
 		// The first block before the header, so that its errors get a
 		// status; later errors cut the response short.
-		if first, err = s.block(ctx, key, size, off/bs); err != nil {
+		if first, err = s.block(ctx, key, size, off/bs, &loads); err != nil {
 			s.fail(w, key, err)
 			return
+		}
+		if last := (end - 1) / bs; last > off/bs {
+			pctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				s.prefetch(pctx, key, size, off/bs+1, last, &loads)
+			}()
+			defer func() { cancel(); <-done }()
 		}
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(end-off, 10))
@@ -278,7 +296,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request) {
 		idx := pos / bs
 		data := first
 		if data == nil {
-			if data, err = s.block(ctx, key, size, idx); err != nil {
+			if data, err = s.block(ctx, key, size, idx, &loads); err != nil {
 				s.cfg.Logger.Warn("cache read cut short", "key", key, "offset", pos, "err", err)
 				panic(http.ErrAbortHandler) // the client sees a short body
 			}
@@ -290,6 +308,7 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request) {
 		}
 		s.met.served.Add(float64(len(part)))
 		pos += int64(len(part))
+		blocks++
 	}
 }
 
@@ -351,8 +370,34 @@ func (s *Server) size(ctx context.Context, key string) (int64, error) {
 	return e.size, nil
 }
 
-// block returns block idx of the object of the given size.
-func (s *Server) block(ctx context.Context, key string, size, idx int64) ([]byte, error) {
+// prefetchParallel bounds the block loads one request runs ahead of the
+// block it sends.
+const prefetchParallel = 4
+
+// prefetch loads blocks from..to of a request's range, prefetchParallel
+// at a time, so that a cold range costs about one object-store latency
+// per prefetchParallel blocks instead of one per block; the sending loop
+// joins these loads (single flight). Errors are left to the sending loop.
+func (s *Server) prefetch(ctx context.Context, key string, size, from, to int64, loads *atomic.Int64) {
+	sem := make(chan struct{}, prefetchParallel)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for idx := from; idx <= to; idx++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, _ = s.block(ctx, key, size, idx, loads)
+		})
+	}
+}
+
+// block returns block idx of the object of the given size, counting in
+// loads when this call loaded it.
+func (s *Server) block(ctx context.Context, key string, size, idx int64, loads *atomic.Int64) ([]byte, error) {
 	bs := s.cfg.BlockSize
 	e, loaded, err := s.mem.get(ctx, entryKey{key: key, size: size, idx: idx}, func(ctx context.Context) (*entry, error) {
 		f, err := s.open(ctx, key)
@@ -370,15 +415,11 @@ func (s *Server) block(ctx context.Context, key string, size, idx int64) ([]byte
 		}
 		return &entry{data: buf}, nil
 	})
+	if loaded {
+		loads.Add(1)
+	}
 	if err != nil {
 		return nil, err
-	}
-	if loaded {
-		s.met.misses.Inc()
-		s.missN.Add(1)
-	} else {
-		s.met.hits.Inc()
-		s.hitN.Add(1)
 	}
 	return e.data, nil
 }
