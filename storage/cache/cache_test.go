@@ -411,7 +411,16 @@ func TestFallback(t *testing.T) {
 	if fb := metric(t, reg, "openwit_cache_client_fallbacks_total"); fb != 3 {
 		t.Errorf("fallbacks = %v, want 3 (Size, ReadAt, Get)", fb)
 	}
-	// Only the first read tried the node (3 attempts); then it was down.
+	// No node at all is the plain path, not a fallback.
+	noneReg := prometheus.NewRegistry()
+	none := newClient(t, store, cache.ClientConfig{Registerer: noneReg})
+	if size, err := none.Size(t.Context(), "t/f"); err != nil || size != int64(len(data)) {
+		t.Fatalf("Size without nodes: %d, %v", size, err)
+	}
+	if fb := metric(t, noneReg, "openwit_cache_client_fallbacks_total"); fb != 0 {
+		t.Errorf("a client without nodes counted %v fallbacks, want 0", fb)
+	}
+	// Only the first read tried the node; then it was down.
 	if r := metric(t, reg, "openwit_cache_client_requests_total"); r != 1 {
 		t.Errorf("requests to the dead node = %v, want 1 (then skipped)", r)
 	}

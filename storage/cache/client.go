@@ -171,9 +171,11 @@ func score(node, key string) uint64 {
 }
 
 // order returns the nodes to try for key, in rendezvous order, without
-// the nodes that failed within DownFor.
-func (c *Client) order(key string) []string {
-	nodes := rendezvous(dedupe(c.cfg.Nodes()), key)
+// the nodes that failed within DownFor; configured reports whether there
+// is any node at all.
+func (c *Client) order(key string) (nodes []string, configured bool) {
+	nodes = rendezvous(dedupe(c.cfg.Nodes()), key)
+	configured = len(nodes) > 0
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := time.Now()
@@ -184,7 +186,7 @@ func (c *Client) order(key string) []string {
 			return false
 		}
 		return ok
-	})
+	}), configured
 }
 
 func dedupe(nodes []string) []string {
@@ -210,16 +212,23 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("cache node %s: %d %s", e.node, e.code, e.msg)
 }
 
-// errNoNode reports that no cache node is configured or up.
-var errNoNode = errors.New("no cache node")
+var (
+	// errNoNode reports that no cache node is configured (or gossiped).
+	errNoNode = errors.New("no cache node")
+	// errAllDown reports that every cache node failed within DownFor.
+	errAllDown = errors.New("every cache node failed recently")
+)
 
 // call runs op against the nodes of key in order under the retry policy.
 // A node that fails at the transport level or with a 5xx is skipped for
 // DownFor (and by the next attempts); a 4xx answer is final.
 func (c *Client) call(ctx context.Context, key string, op func(ctx context.Context, node string) error) error {
-	nodes := c.order(key)
-	if len(nodes) == 0 {
+	nodes, configured := c.order(key)
+	switch {
+	case !configured:
 		return errNoNode
+	case len(nodes) == 0:
+		return errAllDown
 	}
 	i := 0
 	return retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error {
@@ -256,13 +265,16 @@ func retryable(err error) bool {
 }
 
 // fallback records that the object store answers a read the nodes did
-// not, unless ctx ended (then there is nobody to answer).
+// not, unless ctx ended (then there is nobody to answer): it returns
+// ctx's error then, nil otherwise.
 func (c *Client) fallback(ctx context.Context, key string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	c.fallbacks.Inc()
 	if !errors.Is(err, errNoNode) {
+		// Without any node (gossip on, no cache node yet) the store is
+		// the normal path, not a fallback.
+		c.fallbacks.Inc()
 		c.cfg.Logger.Debug("cache read falls back to the object store", "key", key, "err", err)
 	}
 	return nil
@@ -321,7 +333,7 @@ func (c *Client) fetch(ctx context.Context, node, key string, off int64, p []byt
 
 // forget tells the key's node that the object changed (best effort).
 func (c *Client) forget(ctx context.Context, key string) {
-	nodes := c.order(key)
+	nodes, _ := c.order(key)
 	if len(nodes) == 0 {
 		return
 	}
