@@ -337,16 +337,23 @@ func (c *Client) forget(ctx context.Context, key string) {
 	if len(nodes) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), forgetTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.url(nodes[0], key), nil)
 	if err != nil {
 		return
 	}
-	if resp, err := c.hc.Do(req); err == nil {
-		resp.Body.Close()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.markDown(nodes[0]) // spares the next writes and reads the wait
+		return
 	}
+	resp.Body.Close()
 }
+
+// forgetTimeout bounds what a write waits for its forget: an unreachable
+// node costs a write at most this much, once per DownFor.
+const forgetTimeout = 500 * time.Millisecond
 
 // Put implements [objstore.Bucket.Put]: the object store stores it, then
 // the key's node forgets what it held of the key.

@@ -70,7 +70,9 @@
 // with 5xx is skipped for DownFor (5 s) and the next node in rendezvous
 // order is tried. When no node answers, or a node answers a 4xx (a
 // missing object included), the object store answers the read: the
-// cache is never needed for correctness.
+// cache is never needed for correctness. After a Put or Delete the client
+// sends DELETE to the key's node, waiting at most 500 ms (a node that does
+// not answer is skipped for DownFor).
 //
 // # Metrics
 //
