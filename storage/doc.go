@@ -21,5 +21,6 @@
 // jsonb → utf8, bytea → binary.
 //
 // Sub-packages: catalog (metadata), objstore (object stores), pqfile
-// (Parquet encoding), compact (compaction, retention, garbage collection).
+// (Parquet encoding), compact (compaction, retention, garbage collection),
+// cache (the cache role: hot object bytes shared by the search workers).
 package storage

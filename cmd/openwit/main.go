@@ -120,7 +120,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (queries, bulk ingest)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) control (candidate for the control leader), indexer, or proxy (alone; routes clients to --gateways)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) control (candidate for the control leader), indexer, cache (a cache node; not part of all), or proxy (alone; routes clients to --gateways)")
 	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
 		cfg.Gateways, err = proxy.ParseGateways(v)
 		return err
@@ -147,6 +147,12 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.StringVar(&cfg.ObjectStore, "object-store", cfg.ObjectStore, "object store URL: file:///PATH (default DATA_DIR/objects) or s3://BUCKET/PREFIX?endpoint=URL&region=R (credentials from the AWS environment variables or shared config)")
 	fs.StringVar(&cfg.CacheDir, "cache-dir", cfg.CacheDir, "local-disk read cache of a remote (s3://) object store; off when empty")
 	fs.Var(&cfg.CacheSize, "cache-size", "size limit of --cache-dir: bytes or a number with KiB, MiB, GiB, TiB")
+	fs.StringVar(&cfg.CacheAddr, "cache-addr", cfg.CacheAddr, "cache service listen address of --roles cache (default "+node.DefaultCacheAddr+")")
+	fs.Var(&cfg.CacheMemory, "cache-memory", "memory the cache role keeps blocks in (bytes or KiB, MiB, GiB), in front of --cache-dir")
+	fs.Func("cache-nodes", "comma-separated host:port list of cache nodes that search workers and coordinators read objects through (gossip adds the ones it sees)", func(v string) error {
+		cfg.CacheNodes = splitList(v)
+		return nil
+	})
 	fs.StringVar(&cfg.Auth, "auth", cfg.Auth, "client authentication: trust (no passwords, loopback only) or password (SCRAM-SHA-256; users from the config file or --users-file)")
 	fs.StringVar(&cfg.UsersFile, "users-file", cfg.UsersFile, "YAML file with a users list (name and password or verifier) for --auth password")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "PEM certificate (chain) for TLS on the PostgreSQL wire and Flight SQL ports")

@@ -24,12 +24,13 @@
 //	id   node id (also the memberlist node name, unique in the cluster)
 //	v    release (version.Version)
 //	r    roles, e.g. ["gateway","coordinator","ingest","storage"]
-//	pg, fl, http, srch   PostgreSQL wire, Flight SQL, HTTP and search
-//	     service addresses (host:port), absent when the role is off
+//	pg, fl, http, srch, cache   PostgreSQL wire, Flight SQL, HTTP, search
+//	     and cache service addresses (host:port), absent when the role is off
 //	w    configured weight (--weight), the worker's relative capacity
 //	l    load: q running queries (coordinator) or fragments (search),
 //	     c CPUs (GOMAXPROCS), cpu cores in use by the process, fm bytes of
-//	     memory available on the host, bf ingest buffer fill (0–1)
+//	     memory available on the host, bf ingest buffer fill (0–1),
+//	     hr a cache node's block hit ratio since start (0–1)
 //
 // Unknown keys are ignored, so a newer release may add fields. The load is
 // refreshed every Config.Refresh (1s) and re-advertised (an alive message

@@ -28,6 +28,7 @@ type Info struct {
 	FlightAddr string   `json:"fl,omitempty"`
 	HTTPAddr   string   `json:"http,omitempty"`
 	SearchAddr string   `json:"srch,omitempty"`
+	CacheAddr  string   `json:"cache,omitempty"`
 	Weight     float64  `json:"w,omitempty"`
 	Load       Load     `json:"l"`
 	// Leaving is set by a node that is shutting down: it takes no new
@@ -51,6 +52,8 @@ type Load struct {
 	FreeMem uint64 `json:"fm,omitempty"`
 	// BufferFill is the ingest buffer's fill, 0 to 1 (ingest nodes).
 	BufferFill float64 `json:"bf,omitempty"`
+	// CacheHitRatio is a cache node's block hit ratio since start, 0 to 1.
+	CacheHitRatio float64 `json:"hr,omitempty"`
 }
 
 // Health is the local view of a member's liveness.

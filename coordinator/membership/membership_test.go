@@ -135,3 +135,34 @@ func TestMetaLimit(t *testing.T) {
 		t.Fatalf("a full node meta (%d bytes): %v", len(b), err)
 	}
 }
+
+// TestCacheHint computes the cache role's hint from the alive cache
+// nodes' gossiped hit ratios.
+func TestCacheHint(t *testing.T) {
+	node := func(id string, ratio float64, h Health, roles ...string) Member {
+		return Member{Info: Info{ID: id, Roles: roles, Load: Load{CacheHitRatio: ratio}}, Health: h}
+	}
+	find := func(st Status) *Hint {
+		for i := range st.Hints {
+			if st.Hints[i].Role == "cache" {
+				return &st.Hints[i]
+			}
+		}
+		return nil
+	}
+	if h := find(NewStatus("a", true, []Member{node("a", 0, Alive, "search")})); h != nil {
+		t.Fatalf("a cache hint without cache nodes: %+v", h)
+	}
+	st := NewStatus("a", true, []Member{node("c1", 0.9, Alive, "cache"), node("c2", 0.7, Alive, "cache"), node("c3", 0, Dead, "cache")})
+	if h := find(st); h == nil || h.Value < 0.79 || h.Value > 0.81 || h.Advice != "ok" || h.Signal != "cache hit ratio" {
+		t.Fatalf("hint %+v, want ratio 0.8 ok", h)
+	}
+	st = NewStatus("a", true, []Member{node("c1", 0.2, Alive, "cache")})
+	if h := find(st); h == nil || h.Advice != "scale out" {
+		t.Fatalf("hint %+v, want scale out", h)
+	}
+	var b strings.Builder
+	if err := st.WriteTable(&b); err != nil || !strings.Contains(b.String(), "cache hit ratio") {
+		t.Fatalf("table %v:\n%s", err, b.String())
+	}
+}

@@ -76,7 +76,34 @@ func NewStatus(self string, gossip bool, members []Member) Status {
 		}
 		st.Hints = append(st.Hints, h)
 	}
+	if h, ok := cacheHint(members); ok {
+		st.Hints = append(st.Hints, h)
+	}
 	return st
+}
+
+// cacheHintOut is the hit ratio under which the cache tier should grow:
+// the hot set no longer fits the nodes' memory.
+const cacheHintOut = 0.5
+
+// cacheHint advises on the cache role from the mean hit ratio of the
+// alive cache nodes; ok is false without any.
+func cacheHint(members []Member) (Hint, bool) {
+	nodes, sum := 0, 0.0
+	for _, m := range members {
+		if m.Health == Alive && m.HasRole("cache") {
+			nodes++
+			sum += m.Load.CacheHitRatio
+		}
+	}
+	if nodes == 0 {
+		return Hint{}, false
+	}
+	h := Hint{Role: "cache", Signal: "cache hit ratio", Value: sum / float64(nodes), Advice: "ok"}
+	if h.Value < cacheHintOut {
+		h.Advice = "scale out"
+	}
+	return h, true
 }
 
 // WriteTable prints st as `openwit status` shows it.

@@ -101,6 +101,8 @@ func (n *Node) nodeID() (string, error) {
 		port := "0"
 		if n.srchLn != nil {
 			_, port, _ = net.SplitHostPort(n.srchLn.Addr().String())
+		} else if n.tier.ln != nil {
+			_, port, _ = net.SplitHostPort(n.tier.ln.Addr().String())
 		}
 		return fmt.Sprintf("%s-%s", cmpOr(host, "openwit"), port), nil
 	}
@@ -136,13 +138,14 @@ func cmpOr(a, b string) string {
 func (n *Node) info() membership.Info {
 	roles, _ := ParseRoles(n.cfg.Roles)
 	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
-	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleProxy} {
+	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleCache, RoleProxy} {
 		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
 			i.Roles = append(i.Roles, r)
 		}
 	}
 	addr := n.advertised
 	i.PGAddr, i.FlightAddr, i.HTTPAddr, i.SearchAddr = addr(n.pgLn), addr(n.fsqlLn), addr(n.httpLn), addr(n.srchLn)
+	i.CacheAddr = addr(n.tier.ln)
 	return i
 }
 
@@ -156,6 +159,7 @@ func (n *Node) load() membership.Load {
 	if n.search != nil {
 		l.Queries += n.search.Running()
 	}
+	l.CacheHitRatio = n.cacheHitRatio()
 	if n.ing != nil && n.cfg.FlushRows > 0 {
 		rows := gaugeValue(n.reg, "openwit_ingest_buffered_rows")
 		l.BufferFill = min(float64(int(100*rows/float64(n.cfg.FlushRows)))/100, 1)

@@ -61,7 +61,7 @@ func (n *Node) startCompaction(leader Leader) error {
 // one (other nodes follow through their catalog refresh).
 func (n *Node) storageJobs() (*compact.Jobs, error) {
 	cfg := compact.Config{
-		Catalog: n.cat, Bucket: n.bucket, Logger: n.log, Registerer: n.reg,
+		Catalog: n.cat, Bucket: n.tier.direct, Logger: n.log, Registerer: n.reg,
 		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
 		Failpoint: n.failpoint(),
 	}

@@ -67,6 +67,14 @@ type Config struct {
 	// bytes (storage/objstore Cache).
 	CacheDir  string   `yaml:"cache_dir"`
 	CacheSize ByteSize `yaml:"cache_size"`
+	// CacheAddr is where the cache role serves (storage/cache; default
+	// DefaultCacheAddr); CacheMemory bounds its memory LRU, in front of
+	// CacheDir (default DATA_DIR/cache for the cache role). CacheNodes
+	// are cache nodes (host:port) that search workers and coordinators
+	// read objects through, besides those gossip finds.
+	CacheAddr   string   `yaml:"cache_addr"`
+	CacheMemory ByteSize `yaml:"cache_memory"`
+	CacheNodes  []string `yaml:"cache_nodes"`
 	// Auth is "trust" (the default: no passwords, loopback only) or
 	// "password" (alias "scram-sha-256": SCRAM-SHA-256 on the PostgreSQL
 	// wire, Basic credentials checked against the same verifiers on
@@ -188,7 +196,15 @@ const (
 	RoleProxy   = "proxy"
 	RoleIndexer = "indexer"
 	RoleControl = "control"
+	// RoleCache serves hot object bytes to the search path; not part of
+	// "all" (a single process gains nothing from a service in front of
+	// its own disk cache).
+	RoleCache = "cache"
 )
+
+// DefaultCacheAddr is the cache service address of a cache node that
+// does not set one.
+const DefaultCacheAddr = "127.0.0.1:8818"
 
 // Roles is the set of roles a process runs.
 type Roles map[string]bool
@@ -203,10 +219,10 @@ func ParseRoles(s string) (Roles, error) {
 		name = strings.ToLower(strings.TrimSpace(name))
 		switch name {
 		case "":
-		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl, RoleProxy:
+		case RoleAll, RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl, RoleProxy, RoleCache:
 			r[name] = true
 		default:
-			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer, control, proxy)", name)
+			return nil, fmt.Errorf("--roles: unknown role %q (known: all, gateway, coordinator, ingest, storage, search, indexer, control, cache, proxy)", name)
 		}
 	}
 	switch {
@@ -214,8 +230,8 @@ func ParseRoles(s string) (Roles, error) {
 		r[RoleAll] = true
 	case r[RoleProxy] && len(r) > 1:
 		return nil, errors.New("--roles: proxy runs alone (it listens on --pg-addr and --flight-addr in front of the gateways)")
-	case r[RoleAll] && len(r) > 1:
-		return nil, errors.New(`--roles: "all" already names every role`)
+	case r[RoleAll] && len(r) > 1 && !(len(r) == 2 && r[RoleCache]):
+		return nil, errors.New(`--roles: "all" already names every role but cache`)
 	}
 	if r[RoleAll] {
 		for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl} {
@@ -257,6 +273,7 @@ func DefaultConfig() Config {
 		MaxMessageSize:   64 << 20,
 		QueryMemoryLimit: "2GB",
 		CacheSize:        DefaultCacheSize,
+		CacheMemory:      1 << 30,
 		Weight:           1,
 
 		IngestBufferLimit: ingest.DefaultBufferLimit,
@@ -400,6 +417,9 @@ func (c *Config) Validate() error {
 	if c.ObjectStore == "" {
 		c.ObjectStore = "file://" + filepath.Join(c.DataDir, "objects")
 	}
+	if err := c.validateCacheRole(roles); err != nil {
+		return err
+	}
 	if c.CacheDir != "" {
 		if c.CacheSize <= 0 {
 			return fmt.Errorf("--cache-size %d: must be positive with --cache-dir", c.CacheSize)
@@ -455,6 +475,42 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validateCacheRole checks the cache role's flags and fills its defaults.
+func (c *Config) validateCacheRole(roles Roles) error {
+	if roles[RoleCache] {
+		if c.CacheAddr == "" {
+			c.CacheAddr = DefaultCacheAddr
+		}
+		if c.CacheDir == "" {
+			c.CacheDir = filepath.Join(c.DataDir, "cache")
+		}
+		if c.CacheMemory <= 0 {
+			return fmt.Errorf("--cache-memory %d: must be positive for the cache role", c.CacheMemory)
+		}
+	} else if c.CacheAddr != "" {
+		return fmt.Errorf("--cache-addr is set but the cache role is not in --roles %q", c.Roles)
+	}
+	if c.CacheAddr != "" {
+		if _, _, err := net.SplitHostPort(c.CacheAddr); err != nil {
+			return fmt.Errorf("--cache-addr %q: %w", c.CacheAddr, err)
+		}
+		if !isLoopback(c.CacheAddr) && (c.TLSCA == "" || c.TLSCert == "") {
+			return fmt.Errorf("the cache service needs mutual TLS (--tls-ca, --tls-cert, --tls-key) off loopback addresses; --cache-addr is %s", c.CacheAddr)
+		}
+	}
+	for i, a := range c.CacheNodes {
+		a = strings.TrimSpace(a)
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("--cache-nodes %q: %w", a, err)
+		}
+		c.CacheNodes[i] = a
+	}
+	if len(c.CacheNodes) > 0 && roles[RoleProxy] {
+		return errors.New("--cache-nodes is for search workers and coordinators; a proxy reads no objects")
+	}
+	return nil
 }
 
 func (c *Config) validateGossip() error {

@@ -36,6 +36,10 @@ func TestParseRoles(t *testing.T) {
 		{"proxy,search", false, false, "proxy runs alone"},
 		{"all,proxy", false, false, "proxy runs alone"},
 		{"router", false, false, `unknown role "router"`},
+		{"cache", false, false, ""},
+		{"search,cache", false, true, ""},
+		{"all,cache", true, true, ""},
+		{"cache,proxy", false, false, "proxy runs alone"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -59,6 +63,9 @@ func TestParseRoles(t *testing.T) {
 			}
 			if r[RoleProxy] != (c.in == "proxy") {
 				t.Fatalf("proxy role %v for %q (all does not include it)", r[RoleProxy], c.in)
+			}
+			if r[RoleCache] != strings.Contains(c.in, "cache") {
+				t.Fatalf("cache role %v for %q (all does not include it)", r[RoleCache], c.in)
 			}
 			if r.Front() && (!r[RoleIngest] || !r[RoleStorage] || !r[RoleCoordinator]) {
 				t.Fatalf("a front node runs every front role: %v", r)
@@ -231,6 +238,60 @@ func TestLoadFileCache(t *testing.T) {
 	c.CacheSize = 0
 	if err := c.Validate(); err == nil {
 		t.Fatal("a cache dir with size 0 validated")
+	}
+}
+
+// TestCacheRoleConfig checks the cache role's defaults and YAML keys, and
+// refuses its flags where they make no sense.
+func TestCacheRoleConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "openwit.yaml")
+	yaml := "roles: cache\ndata_dir: " + dir + "\ncache_memory: 64MiB\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.CacheAddr != DefaultCacheAddr || c.CacheDir != filepath.Join(dir, "cache") || c.CacheMemory != 64<<20 {
+		t.Fatalf("cache_addr %q, cache_dir %q, cache_memory %d", c.CacheAddr, c.CacheDir, c.CacheMemory)
+	}
+	yaml = "roles: search\ncache_nodes: [127.0.0.1:8818, 127.0.0.1:8819]\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c = DefaultConfig()
+	if err := c.LoadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || len(c.CacheNodes) != 2 || c.CacheAddr != "" {
+		t.Fatalf("%v, cache_nodes %v, cache_addr %q", err, c.CacheNodes, c.CacheAddr)
+	}
+	bad := map[string]func(c *Config){
+		"cache addr without the role": func(c *Config) { c.Roles = "search"; c.CacheAddr = "127.0.0.1:1" },
+		"cache addr off loopback":     func(c *Config) { c.Roles = "cache"; c.CacheAddr = "0.0.0.0:8818" },
+		"bad cache addr":              func(c *Config) { c.Roles = "cache"; c.CacheAddr = "nohost" },
+		"no cache memory":             func(c *Config) { c.Roles = "cache"; c.CacheMemory = 0 },
+		"bad cache node":              func(c *Config) { c.Roles = "search"; c.CacheNodes = []string{"nohost"} },
+		"cache nodes on a proxy": func(c *Config) {
+			c.Roles = "proxy"
+			c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1"}}
+			c.CacheNodes = []string{"127.0.0.1:1"}
+		},
+	}
+	for name, mod := range bad {
+		t.Run(name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.DataDir = t.TempDir()
+			mod(&c)
+			if err := c.Validate(); err == nil {
+				t.Fatal("no error")
+			}
+		})
 	}
 }
 

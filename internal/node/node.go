@@ -2,7 +2,9 @@
 // a front node (gateway, coordinator, ingest, storage) has the catalog,
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
 // Flight SQL gateways; a search worker has the object store and the search
-// service; every process has the HTTP endpoint (/healthz, /readyz,
+// service; a cache node has the object store behind memory and disk caches
+// and the cache service (storage/cache), which the other roles read
+// through (cacherole.go); every process has the HTTP endpoint (/healthz, /readyz,
 // /metrics, /cluster) and, with --gossip-addr, a gossip member
 // (coordinator/membership) whose view gives a coordinator its search
 // workers.
@@ -70,6 +72,7 @@ type Node struct {
 	httpLn    net.Listener
 	lock      *os.File
 	cacheLock *os.File
+	tier      cacheTier    // cache role and client (cacherole.go)
 	kafka     *kafkaRunner // Kafka ingest, when configured
 	ctl       controlState // etcd control plane (control.go)
 	pub       *storage.Publisher
@@ -136,7 +139,7 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if n.bucket, err = objstore.Open(ctx, cfg.ObjectStore); err != nil {
 		return fmt.Errorf("open object store: %w", err)
 	}
-	if err := n.startCache(); err != nil {
+	if err := n.startCacheTier(roles); err != nil {
 		return err
 	}
 	attrs := []any{"version", version.Version, "roles", cfg.Roles, "http_addr", n.httpLn.Addr().String()}
@@ -152,6 +155,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 			return err
 		}
 		attrs = append(attrs, "search_addr", n.srchLn.Addr().String())
+	}
+	if n.tier.ln != nil {
+		attrs = append(attrs, "cache_addr", n.tier.ln.Addr().String(), "cache_memory", int64(cfg.CacheMemory), "cache_dir", cfg.CacheDir)
 	}
 	if err := n.startGossip(); err != nil {
 		return err
@@ -200,30 +206,30 @@ func (n *Node) startIndexer(ctx context.Context) (err error) {
 	return nil
 }
 
-// startCache puts the local-disk read cache in front of a remote object
-// store when --cache-dir is set.
-func (n *Node) startCache() (err error) {
+// diskCache puts the local-disk read cache of --cache-dir in front of b
+// when the object store is remote; otherwise it returns b.
+func (n *Node) diskCache(b objstore.Bucket) (objstore.Bucket, error) {
 	cfg := n.cfg
 	if cfg.CacheDir == "" {
-		return nil
+		return b, nil
 	}
-	if _, local := n.bucket.(*objstore.Local); local {
+	if _, local := n.tier.direct.(*objstore.Local); local {
 		n.log.Info("object cache off: the object store is a local directory", "cache_dir", cfg.CacheDir)
-		return nil
+		return b, nil
 	}
 	if err := os.MkdirAll(cfg.CacheDir, 0o750); err != nil {
-		return fmt.Errorf("create cache dir: %w", err)
+		return nil, fmt.Errorf("create cache dir: %w", err)
 	}
+	var err error
 	if n.cacheLock, err = lockDir(cfg.CacheDir, "cache dir"); err != nil {
-		return err
+		return nil, err
 	}
-	c, err := objstore.NewCache(n.bucket, objstore.CacheConfig{Dir: cfg.CacheDir, MaxBytes: int64(cfg.CacheSize), Registerer: n.reg})
+	c, err := objstore.NewCache(b, objstore.CacheConfig{Dir: cfg.CacheDir, MaxBytes: int64(cfg.CacheSize), Registerer: n.reg})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	n.bucket = c
 	n.log.Info("object cache on", "cache_dir", cfg.CacheDir, "cache_size", int64(cfg.CacheSize), "cached_bytes", c.Bytes())
-	return nil
+	return c, nil
 }
 
 // startFront starts the gateway, coordinator, ingest and storage roles.
@@ -495,6 +501,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 	}
 	if n.srchLn != nil {
 		n.srchLn.Close()
+	}
+	if err := n.stopCacheTier(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	n.stopKafka(ctx) // publishes its buffers before the catalog closes
 	if n.stopJobs != nil {

@@ -606,3 +606,12 @@ func (c *Cache) store(id blockID, data []byte, gen uint64) error {
 	c.evictLocked()
 	return nil
 }
+
+// Forget drops the cached blocks of key, as a Put or Delete through the
+// cache does; the cache service calls it when a client reports a write
+// that went to the object store directly.
+func (c *Cache) Forget(key string) {
+	if CheckKey(key) == nil {
+		c.invalidate(key)
+	}
+}

@@ -104,7 +104,9 @@
 // on local disk, for search workers that read Parquet files from a remote
 // store (`openwit serve --cache-dir DIR --cache-size 10GiB`). Only reads
 // through OpenFile are cached; Get, GetRange, Size and List pass through,
-// and Put and Delete pass through and drop the key's cached blocks.
+// and Put and Delete pass through and drop the key's cached blocks (as
+// Forget does, which the cache role calls when a client reports a write
+// that went to the object store directly).
 //
 //   - Objects are cut into blocks of BlockSize (1 MiB) bytes. A block is the
 //     file DIR/<id[:2]>/<id>-<size>-<index>-<crc32c>, where id is the first
