@@ -50,6 +50,9 @@ type ClientConfig struct {
 	// Logger may be nil; Registerer nil leaves the metrics unregistered.
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// Failpoint, when set, is called with "handoff-after-publish" once a
+	// storage node answered, before Publish returns (crash tests).
+	Failpoint func(ctx context.Context, point string)
 }
 
 // Client hands sealed ingest buffers to storage nodes. It implements
@@ -145,6 +148,9 @@ func (c *Client) Publish(ctx context.Context, t *catalog.Table, shard int64, bat
 			return err
 		})
 		if err == nil {
+			if c.cfg.Failpoint != nil {
+				c.cfg.Failpoint(ctx, "handoff-after-publish")
+			}
 			return f, nil
 		}
 		switch status.Code(err) {
