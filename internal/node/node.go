@@ -1,11 +1,16 @@
 // Package node assembles the OpenWit roles a process runs (Config.Roles):
 // a front node (gateway, coordinator, ingest, storage) has the catalog,
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
-// Flight SQL gateways; a search worker has the object store and the search
-// service; every process has the HTTP endpoint (/healthz, /readyz,
-// /metrics, /cluster) and, with --gossip-addr, a gossip member
-// (coordinator/membership) whose view gives a coordinator its search
-// workers.
+// Flight SQL gateways; with --storage-nodes it drops the storage role and
+// its ingester hands sealed buffers to storage nodes (storage/handoff). A
+// storage node (--roles storage) has the catalog, the object store, the
+// storage service on --storage-addr and the storage jobs, and no client
+// ports; a Kafka ingest node (--roles ingest) has the catalog, the object
+// store and the Kafka consumer. A search worker has the object store and
+// the search service; every process has the HTTP endpoint (/healthz,
+// /readyz with the roles, /metrics, /cluster) and, with --gossip-addr, a
+// gossip member (coordinator/membership) whose view gives a coordinator
+// its search workers and an ingester its storage nodes.
 package node
 
 import (
