@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"openwit/coordinator/membership"
 
 	"openwit/internal/testpg"
 	"openwit/internal/testserver"
@@ -307,4 +311,94 @@ func setFlag(s *testserver.Server, name, value string) {
 		}
 	}
 	s.Args = append(s.Args, name, value)
+}
+
+// TestStorageNodesFromGossip: a front node with --storage-nodes gossip and
+// no storage node yet keeps acknowledged rows buffered (queryable, in its
+// WAL); a storage node that joins the gossip cluster gets the hand-offs.
+func TestStorageNodesFromGossip(t *testing.T) {
+	t.Parallel()
+	pg := testpg.Start(t)
+	dsn := pg.CreateDB(t, "storage_gossip")
+	objects := filepath.Join(t.TempDir(), "objects")
+	shared := []string{"--catalog", dsn, "--object-store", "file://" + objects}
+	frontGossip := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
+	front := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "gateway,coordinator",
+		"--storage-nodes", "gossip", "--gossip-addr", frontGossip, "--flush-age", "50ms"}, shared...)})
+	conn := testserver.Connect(t, front.DSN())
+	mustExec(t, conn, "CREATE TABLE logs (ts timestamptz NOT NULL, id int8)")
+	n := insertHours(t, conn, 0, 200, 1, 2, 3)
+	// No storage node: the hand-off fails and is retried; the rows stay
+	// buffered and in the WAL, and queries see them.
+	waitMetric(t, front.HTTPURL(), "openwit_ingest_flushes_total{result=\"error\"}", func(v float64) bool { return v >= 1 })
+	_, body := httpGet(t, front.HTTPURL()+"/metrics")
+	if v, _ := metricValue(body, "openwit_ingest_buffered_rows"); v != float64(n) {
+		t.Fatalf("buffered rows %v, want %d", v, n)
+	}
+	if v, ok := metricValue(body, "openwit_wal_bytes"); !ok || v == 0 {
+		t.Fatalf("wal bytes %v (found %v): the WAL was truncated before any publish", v, ok)
+	}
+	if got := queryText(t, conn, "SELECT count(*) FROM logs"); got[0] != fmt.Sprint(n) {
+		t.Fatalf("buffered rows are not queryable: %v", got)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
+	store := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "storage", "--storage-addr", addr,
+		"--gossip-addr", fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t)), "--join", frontGossip}, shared...)})
+	c := &storageCluster{front: front, stores: []*testserver.Server{store}, addrs: []string{addr}, objects: objects}
+	var err error
+	if c.cat, err = catalog.Open(t.Context(), dsn); err != nil {
+		t.Fatal(err)
+	}
+	defer c.cat.Close()
+	c.waitPublished(t)
+	c.exactlyOnce(t, n)
+	if _, rows := handedOff(t, store); rows != float64(n) {
+		t.Errorf("the storage node published %v rows, want %d", rows, n)
+	}
+	if st := clusterStatus(t, front); !slices.ContainsFunc(st.Nodes, func(m membership.Member) bool { return m.StorageAddr == addr }) {
+		t.Errorf("the front node's /cluster does not show the storage address %s: %+v", addr, st.Nodes)
+	}
+}
+
+// TestKafkaIngestNode: --roles ingest alone is a Kafka ingest node (no
+// client ports) publishing files and offsets into the shared catalog, where
+// a front node queries them.
+func TestKafkaIngestNode(t *testing.T) {
+	t.Parallel()
+	const topic, n = "kev", 500
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close()
+	pg := testpg.Start(t)
+	dsn := pg.CreateDB(t, "kafka_node")
+	shared := []string{"--catalog", dsn, "--object-store", "file://" + filepath.Join(t.TempDir(), "objects")}
+	front := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "gateway,coordinator"}, shared...)})
+	conn := testserver.Connect(t, front.DSN())
+	mustExec(t, conn, "CREATE TABLE kev (ts timestamptz NOT NULL, key int8 NOT NULL)")
+	ing := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "ingest", "--kafka-brokers", strings.Join(kc.ListenAddrs(), ","),
+		"--kafka-topics", topic, "--kafka-commit-interval", "200ms"}, shared...)})
+	prod, err := kgo.NewClient(kgo.SeedBrokers(kc.ListenAddrs()...), kgo.DefaultProduceTopic(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	var rs []*kgo.Record
+	for i := range n {
+		rs = append(rs, &kgo.Record{Value: fmt.Appendf(nil, `{"ts":%d,"key":%d}`, int64(1_717_000_000_000)+int64(i), i)})
+	}
+	if err := prod.ProduceSync(t.Context(), rs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d|%d", n, n)
+	waitFor(t, "the Kafka rows on the front node", front, func() bool {
+		return queryText(t, conn, "SELECT count(*), count(DISTINCT key) FROM kev")[0] == want
+	})
+	if _, body := httpGet(t, ing.HTTPURL()+"/readyz"); !strings.Contains(body, "roles: ingest\n") {
+		t.Errorf("ingest node /readyz: %q", body)
+	}
+	if err := testserver.WaitTCP(shortCtx(t), fmt.Sprintf("127.0.0.1:%d", ing.PGPort)); err == nil {
+		t.Error("a Kafka ingest node listens on --pg-addr")
+	}
 }
