@@ -360,3 +360,31 @@ func TestControlConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadFileStorage(t *testing.T) {
+	dir := t.TempDir()
+	front := filepath.Join(dir, "front.yaml")
+	if err := os.WriteFile(front, []byte("roles: gateway,coordinator\nstorage_nodes:\n  - 127.0.0.1:9101\n  - 127.0.0.1:9102\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(front); err != nil {
+		t.Fatal(err)
+	}
+	c.DataDir = t.TempDir()
+	if err := c.Validate(); err != nil || !slices.Equal(c.StorageNodes, []string{"127.0.0.1:9101", "127.0.0.1:9102"}) {
+		t.Fatalf("%v, storage nodes %q", err, c.StorageNodes)
+	}
+	store := filepath.Join(dir, "storage.yaml")
+	if err := os.WriteFile(store, []byte("roles: storage\nstorage_addr: 127.0.0.1:9103\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultConfig()
+	if err := s.LoadFile(store); err != nil {
+		t.Fatal(err)
+	}
+	s.DataDir = t.TempDir()
+	if err := s.Validate(); err != nil || s.StorageAddr != "127.0.0.1:9103" {
+		t.Fatalf("%v, storage addr %q", err, s.StorageAddr)
+	}
+}
