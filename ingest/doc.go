@@ -58,9 +58,11 @@
 //     shard are buffered in LSN order (the WAL append and the buffer append
 //     happen under one lock).
 //   - A shard's rows are published with the shard's highest LSN; the catalog
-//     raises the (table, shard) checkpoint in the same transaction. Replay
-//     skips parts whose LSN is at or below their shard's checkpoint, so a
-//     crash between publish and truncation never duplicates rows.
+//     raises the (table, WAL id, shard) checkpoint in the same transaction.
+//     Replay skips parts whose LSN is at or below their shard's checkpoint
+//     for this WAL (wal.WAL.ID), so a crash between publish and truncation
+//     never duplicates rows, and another node's WAL, whose LSNs are
+//     unrelated, never hides this node's records.
 //   - The WAL is truncated below the smallest LSN still buffered anywhere.
 //
 // # Files published elsewhere

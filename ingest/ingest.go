@@ -23,9 +23,11 @@ import (
 )
 
 // Publisher turns the buffered rows of one (table, shard) into a published
-// file. It must be idempotent for the same (table, shard, maxLSN).
+// file. It must be idempotent for the same (writer, table, shard, maxLSN),
+// and raise the writer's checkpoint (catalog.File.Writer). The writer is
+// the WAL's id (wal.WAL.ID).
 type Publisher interface {
-	Publish(ctx context.Context, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error)
+	Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error)
 }
 
 // Config configures an Ingester.
@@ -423,7 +425,7 @@ func (in *Ingester) DropTable(tableID int64) {
 func (in *Ingester) replay(ctx context.Context) error {
 	checkpoints := map[int64]map[int64]uint64{}
 	for id := range in.tables {
-		cp, err := in.cfg.Catalog.Checkpoints(ctx, id)
+		cp, err := in.cfg.Catalog.Checkpoints(ctx, in.cfg.WAL.ID(), id)
 		if err != nil {
 			return fmt.Errorf("read checkpoints: %w", err)
 		}
@@ -824,7 +826,7 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 		recs[i] = c.rec
 		rows += c.rec.NumRows()
 	}
-	f, err := in.cfg.Publisher.Publish(ctx, j.ts.table, j.shard, recs, j.max)
+	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), j.ts.table, j.shard, recs, j.max)
 	if errors.Is(err, catalog.ErrNotFound) {
 		f, err = nil, nil // dropped meanwhile: nothing to publish
 	}

@@ -21,8 +21,8 @@ type swappingPublisher struct {
 	swap  func(f *catalog.File)
 }
 
-func (p *swappingPublisher) Publish(ctx context.Context, t *catalog.Table, shard int64, b []arrow.RecordBatch, lsn uint64) (*catalog.File, error) {
-	f, err := p.inner.Publish(ctx, t, shard, b, lsn)
+func (p *swappingPublisher) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, b []arrow.RecordBatch, lsn uint64) (*catalog.File, error) {
+	f, err := p.inner.Publish(ctx, writer, t, shard, b, lsn)
 	if err == nil && p.swap != nil {
 		p.swap(f)
 	}

@@ -35,7 +35,7 @@ func TestIndexerLeaseExpiry(t *testing.T) {
 	b.Release()
 	defer rec.Release()
 	pub := &Publisher{Bucket: bucket, Catalog: cat, DeferIndex: true}
-	f, err := pub.Publish(ctx, tbl, 0, []arrow.RecordBatch{rec}, 1)
+	f, err := pub.Publish(ctx, "w1", tbl, 0, []arrow.RecordBatch{rec}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestPublisherDeferIndexFromNow(t *testing.T) {
 		b.Field(1).(*array.StringBuilder).Append(fmt.Sprint("id-", lsn))
 		rec := b.NewRecordBatch()
 		defer rec.Release()
-		f, err := pub.Publish(ctx, tbl, 0, []arrow.RecordBatch{rec}, lsn)
+		f, err := pub.Publish(ctx, "w1", tbl, 0, []arrow.RecordBatch{rec}, lsn)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,16 @@ type Publisher struct {
 // and the indexer role catches up. Safe to call concurrently with Publish.
 func (p *Publisher) DeferIndexFromNow() { p.deferAll.Store(true) }
 
+// FileID is the id of the file holding the rows of WAL writer's records up
+// to maxLSN for (table, shard). An empty writer gives the ids of before
+// per-writer checkpoints.
+func FileID(writer string, tableID, shard int64, maxLSN uint64) string {
+	if writer == "" {
+		return fmt.Sprintf("t%d-s%d-l%d", tableID, shard, maxLSN)
+	}
+	return fmt.Sprintf("t%d-s%d-w%s-l%d", tableID, shard, writer, maxLSN)
+}
+
 // FileKey is the object store key of a data file.
 func FileKey(tableID, shard int64, fileID string) string {
 	return fmt.Sprintf("tables/%d/shard=%d/%s.parquet", tableID, shard, fileID)
@@ -73,10 +83,11 @@ func BuildIndex(ctx context.Context, bucket objstore.Bucket, t *catalog.Table, f
 	return &catalog.IndexArtifact{Path: key, Bytes: int64(len(b)), Version: index.Version}, nil
 }
 
-// Publish writes one file for (t, shard) holding batches and publishes it.
-// The file id is derived from (table, shard, maxLSN), so a retried publish of
-// the same rows is idempotent in the catalog.
-func (p *Publisher) Publish(ctx context.Context, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error) {
+// Publish writes one file for (t, shard) holding batches, rows of the WAL
+// writer up to maxLSN, and publishes it. The file id is derived from
+// (table, shard, writer, maxLSN), so a retried publish of the same rows is
+// idempotent in the catalog, and two nodes' WALs never name the same file.
+func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error) {
 	if len(batches) == 0 {
 		return nil, nil
 	}
@@ -87,10 +98,10 @@ func (p *Publisher) Publish(ctx context.Context, t *catalog.Table, shard int64, 
 		return nil, fmt.Errorf("write parquet: %w", err)
 	}
 	minT, maxT := TimeRange(t, batches)
-	id := fmt.Sprintf("t%d-s%d-l%d", t.ID, shard, maxLSN)
+	id := FileID(writer, t.ID, shard, maxLSN)
 	f := &catalog.File{
 		ID: id, TableID: t.ID, Shard: shard, Path: FileKey(t.ID, shard, id),
-		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()), MaxLSN: maxLSN,
+		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()), MaxLSN: maxLSN, Writer: writer,
 	}
 	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", f.Path, err)

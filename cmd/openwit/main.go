@@ -6,8 +6,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -62,12 +64,61 @@ run 'openwit serve --help' or 'openwit bench --help' for their flags.
 }
 
 func serve(args []string) int {
+	cfg, err := parseServeArgs(args, os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "openwit: --log-level:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	// Listen for signals before starting: a SIGTERM during startup (catalog
+	// open, WAL replay) is handled as soon as the node is up.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	ctx := context.Background()
+	n, err := node.Start(ctx, cfg, log)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	code := 0
+	select {
+	case s := <-sig:
+		log.Info("shutting down", "signal", s.String())
+	case err := <-n.Err():
+		log.Error("serving failed", "err", err)
+		code = 1
+	}
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := n.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		code = 1
+	}
+	log.Info("stopped")
+	return code
+}
+
+// parseServeArgs turns the arguments of `openwit serve` into a Config: the
+// YAML file named by --config first, then the flags over it. Errors are
+// printed to out (flag.ErrHelp after the usage). The docker-compose.yml test
+// parses every service's command line with it, so the cluster file and the
+// binary cannot disagree on the flags.
+func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	cfg := node.DefaultConfig()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
 	configPath := fs.String("config", "", "YAML config file (flags override it)")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the WAL, the embedded catalog and the local object store")
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
-	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (reserved)")
+	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (queries, bulk ingest)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
 	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node: clients, ingest, and storage unless --storage-nodes), storage (a storage node: hand-offs on --storage-addr, storage jobs), ingest (alone: a Kafka ingest node), search (a search worker), control (candidate for the control leader), indexer, or proxy (alone; routes clients to --gateways)")
 	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
@@ -91,6 +142,7 @@ func serve(args []string) int {
 	})
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's id in the cluster (default: stored in DATA_DIR/node_id, or HOSTNAME-SEARCHPORT for a search worker)")
 	fs.StringVar(&cfg.GossipAddr, "gossip-addr", cfg.GossipAddr, "gossip (memberlist) listen address, UDP and TCP; off when empty")
+	fs.StringVar(&cfg.AdvertiseHost, "advertise-host", cfg.AdvertiseHost, "host name or IP other nodes reach this one at, in place of an unspecified listen host (0.0.0.0) in what it gossips and registers")
 	fs.Func("join", "comma-separated gossip addresses (host:port) of cluster members to join", func(v string) error {
 		cfg.Join = splitList(v)
 		return nil
@@ -137,57 +189,20 @@ func serve(args []string) int {
 		if a == "--config" || a == "-config" {
 			if i+1 < len(args) {
 				if err := cfg.LoadFile(args[i+1]); err != nil {
-					fmt.Fprintln(os.Stderr, "openwit:", err)
-					return 2
+					fmt.Fprintln(out, "openwit:", err)
+					return cfg, err
 				}
 			}
 		} else if v, ok := strings.CutPrefix(a, "--config="); ok {
 			if err := cfg.LoadFile(v); err != nil {
-				fmt.Fprintln(os.Stderr, "openwit:", err)
-				return 2
+				fmt.Fprintln(out, "openwit:", err)
+				return cfg, err
 			}
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
-	}
+	err := fs.Parse(args)
 	_ = configPath
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		fmt.Fprintln(os.Stderr, "openwit: --log-level:", err)
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
-	// Listen for signals before starting: a SIGTERM during startup (catalog
-	// open, WAL replay) is handled as soon as the node is up.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	ctx := context.Background()
-	n, err := node.Start(ctx, cfg, log)
-	if err != nil {
-		log.Error("start failed", "err", err)
-		return 1
-	}
-	code := 0
-	select {
-	case s := <-sig:
-		log.Info("shutting down", "signal", s.String())
-	case err := <-n.Err():
-		log.Error("serving failed", "err", err)
-		code = 1
-	}
-	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := n.Shutdown(sctx); err != nil {
-		log.Error("shutdown", "err", err)
-		code = 1
-	}
-	log.Info("stopped")
-	return code
+	return cfg, err
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

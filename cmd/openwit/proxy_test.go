@@ -526,3 +526,71 @@ func TestProxyGatewayTLS(t *testing.T) {
 		t.Errorf("forwarded cancel requests: %v, want 1", v)
 	}
 }
+
+// TestProxyGossip: a proxy with no --gateways finds the gateways through
+// gossip, spreads new connections over them, and stops sending any to a
+// gateway that leaves.
+func TestProxyGossip(t *testing.T) {
+	t.Parallel()
+	seed := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
+	var gws []*testserver.Server
+	for i, limit := range proxyGateways[:2] {
+		gossip := seed
+		args := []string{"--query-memory-limit", limit, "--node-id", fmt.Sprintf("gw%d", i)}
+		if i > 0 {
+			gossip = fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
+			args = append(args, "--join", seed)
+		}
+		gws = append(gws, testserver.Start(t, testserver.Options{Args: append(args, "--gossip-addr", gossip)}))
+	}
+	px := testserver.Start(t, testserver.Options{Args: []string{"--roles", "proxy",
+		"--gossip-addr", fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t)), "--join", seed}})
+	// spread counts the gateways serving n new connections (-1: refused).
+	spread := func(n int) (counts []int, refused int) {
+		t.Helper()
+		counts = make([]int, len(gws))
+		for range n {
+			conn, err := pgx.Connect(t.Context(), px.DSN())
+			if err != nil {
+				refused++
+				continue
+			}
+			counts[whichGateway(t, conn)]++
+			conn.Close(context.Background())
+		}
+		return counts, refused
+	}
+	// The proxy learns the members at its next health check.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		counts, _ := spread(20)
+		if counts[0] > 0 && counts[1] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connections per gateway %v: the proxy never used both gossiped gateways", counts)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// A gateway that leaves (clean stop: it gossips that it is leaving)
+	// gets no new connection once the proxy has noticed.
+	gws[0].Stop()
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		conn, err := pgx.Connect(t.Context(), px.DSN())
+		if err == nil {
+			g := whichGateway(t, conn)
+			conn.Close(context.Background())
+			if g == 1 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the proxy still routes to the stopped gateway (last error %v)", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if counts, refused := spread(10); counts[0] != 0 || counts[1] != 10 {
+		t.Fatalf("after gw0 left: connections per gateway %v (%d refused), want all on gw1", counts, refused)
+	}
+}

@@ -136,10 +136,15 @@ func TestLeaseExpiryTakeover(t *testing.T) {
 	b, _ := newPlane(t, e.Endpoint, "b", true)
 	waitFor(t, "b campaigns", func() bool { return b.Status(t.Context()).Role == RoleCandidate })
 	term := b.Status(t.Context()).LeaderTerm
+	killed := time.Now()
 	kill(a)
 	// a's keys stay until its lease expires: nobody else leads before.
+	// (The lease may have run out by now on a starved machine: its last
+	// keepalive can be up to a third of the TTL before the kill.)
 	if st := b.Status(t.Context()); st.Leader != "a" {
-		t.Fatalf("right after a died: %s, want a until its lease expires", st)
+		if took := time.Since(killed); took < 3*time.Second {
+			t.Fatalf("%v after a died: %s, want a until its lease expires", took, st)
+		}
 	}
 	waitFor(t, "b leads after a's lease expired", b.IsLeader)
 	st := b.Status(t.Context())
@@ -289,7 +294,7 @@ func TestPeriodicJobOnLeader(t *testing.T) {
 	obs, _ := newPlane(t, e.Endpoint, "obs", false)
 	st, _, err := obs.Jobs().State(t.Context(), "tick")
 	// The last call may have been cut short by Close before its commit.
-	if err != nil || st.Runs < 3 || st.Runs > int64(n.Load()) || st.Runs < int64(n.Load())-1 || st.Holder != "a" {
+	if err != nil || st.Runs < 2 || st.Runs > int64(n.Load()) || st.Runs < int64(n.Load())-1 || st.Holder != "a" {
 		t.Fatalf("state %+v %v, want %d runs by a (or one less)", st, err, n.Load())
 	}
 	// A commit cut short by Close may be applied without its answer.

@@ -8,8 +8,9 @@
 // A Backends provider lists the gateways (Gateway: name, PostgreSQL
 // address, Flight SQL address, weight 1..1000). The proxy reads it at start
 // and once per health-check interval, so a provider fed by gossip can add,
-// remove and re-weight gateways; today it is Static (--gateways or the
-// config file's gateways list). A gateway that leaves the list is draining:
+// remove and re-weight gateways: Static (--gateways or the config file's
+// gateways list), or, with gossip, the node's provider (internal/node),
+// which adds the alive gateways gossip knows. A gateway that leaves the list is draining:
 // it gets no new connections, and its open sessions go on until the client
 // or the gateway ends them.
 //

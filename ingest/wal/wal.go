@@ -2,12 +2,15 @@ package wal
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +80,7 @@ func (o Options) withDefaults() (Options, error) {
 
 // WAL is an open write-ahead log. All methods are safe for concurrent use.
 type WAL struct {
+	id      string // see ID
 	dir     string
 	segSize int64
 	maxSize int
@@ -124,7 +128,12 @@ func Open(opts Options) (*WAL, error) {
 		kick:     make(chan struct{}, 1),
 		syncDone: make(chan struct{}),
 	}
-	if err := w.recover(); err != nil {
+	fresh, err := w.recover()
+	if err != nil {
+		return nil, fmt.Errorf("open wal %s: %w", opts.Dir, err)
+	}
+	if w.id, err = loadID(opts.Dir, fresh); err != nil {
+		w.f.Close()
 		return nil, fmt.Errorf("open wal %s: %w", opts.Dir, err)
 	}
 	w.m.segments.Set(float64(len(w.segs)))
@@ -145,20 +154,21 @@ func makeDir(dir string) error {
 }
 
 // recover scans the existing segments and opens the last one for appending.
-func (w *WAL) recover() error {
+// It reports fresh when the directory held no segment (a new WAL).
+func (w *WAL) recover() (fresh bool, err error) {
 	segs, err := listSegments(w.dir, w.log)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(segs) == 0 {
 		f, err := createSegment(w.dir, 1)
 		if err != nil {
-			return err
+			return false, err
 		}
 		w.f, w.next = f, 1
 		w.segs = []segment{{first: 1, path: filepath.Join(w.dir, segmentName(1)), size: segmentHeaderSize}}
 		w.size = segmentHeaderSize
-		return nil
+		return true, nil
 	}
 	next := segs[0].first
 	var res scanResult
@@ -166,16 +176,16 @@ func (w *WAL) recover() error {
 		s := &segs[i]
 		name := filepath.Base(s.path)
 		if s.first != next {
-			return fmt.Errorf("%w: segment %s starts at lsn %d, want %d", ErrCorrupt, name, s.first, next)
+			return false, fmt.Errorf("%w: segment %s starts at lsn %d, want %d", ErrCorrupt, name, s.first, next)
 		}
 		if res, err = scanSegment(*s, w.maxSize); err != nil {
-			return fmt.Errorf("scan segment %s: %w", name, err)
+			return false, fmt.Errorf("scan segment %s: %w", name, err)
 		}
 		if res.bad != nil && i < len(segs)-1 {
 			if !errors.Is(res.bad, ErrCorrupt) {
-				return fmt.Errorf("%w: segment %s offset %d: %w", ErrCorrupt, name, res.end, res.bad)
+				return false, fmt.Errorf("%w: segment %s offset %d: %w", ErrCorrupt, name, res.end, res.bad)
 			}
-			return fmt.Errorf("segment %s offset %d: %w", name, res.end, res.bad)
+			return false, fmt.Errorf("segment %s offset %d: %w", name, res.end, res.bad)
 		}
 		next = s.first + res.records
 		s.size = res.end
@@ -185,12 +195,12 @@ func (w *WAL) recover() error {
 	name := filepath.Base(last.path)
 	f, err := os.OpenFile(last.path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		return fmt.Errorf("open segment %s: %w", name, err)
+		return false, fmt.Errorf("open segment %s: %w", name, err)
 	}
 	if res.bad != nil {
 		if err := f.Truncate(res.end); err != nil {
 			_ = f.Close()
-			return fmt.Errorf("cut segment %s: %w", name, err)
+			return false, fmt.Errorf("cut segment %s: %w", name, err)
 		}
 		w.log.Warn("cut wal tail", "segment", name, "offset", res.end, "bytes", res.size-res.end, "reason", res.bad.Error())
 	}
@@ -198,10 +208,10 @@ func (w *WAL) recover() error {
 	// before reporting it as such.
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("sync segment %s: %w", name, err)
+		return false, fmt.Errorf("sync segment %s: %w", name, err)
 	}
 	w.segs, w.f, w.next, w.durable = segs, f, next, next-1
-	return nil
+	return false, nil
 }
 
 // Append adds one record and returns its LSN. The record is handed to the OS
@@ -484,4 +494,56 @@ func (w *WAL) Close() error {
 		return fmt.Errorf("close wal: %w", err)
 	}
 	return nil
+}
+
+// idFile holds the WAL's identity (see ID).
+const idFile = "wal.id"
+
+// ID names this WAL's LSN sequence: it is created with the WAL and kept
+// across restarts, and a WAL that starts over from LSN 1 (a new or emptied
+// directory) gets a new one. Whatever records "published up to LSN n"
+// (the catalog's checkpoints) must key it by ID, never by node: a node
+// whose disk was replaced would otherwise skip its new records on replay.
+func (w *WAL) ID() string { return w.id }
+
+// loadID reads the directory's WAL id, or stores a new random one when the
+// WAL is fresh or predates ids.
+func loadID(dir string, fresh bool) (string, error) {
+	path := filepath.Join(dir, idFile)
+	if !fresh {
+		b, err := os.ReadFile(path)
+		if id := strings.TrimSpace(string(b)); err == nil && id != "" {
+			return id, nil
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("read wal id: %w", err)
+		}
+	}
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(r[:])
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("store wal id: %w", err)
+	}
+	_, err = f.WriteString(id + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store wal id: %w", err)
+	}
+	return id, nil
 }

@@ -32,11 +32,62 @@ func (n *Node) startGossip() (err error) {
 	if n.cfg.GossipAddr == "" {
 		return nil
 	}
+	adv, err := n.gossipAdvertise()
+	if err != nil {
+		return err
+	}
 	n.members, err = membership.New(membership.Config{
-		Self: n.info(), BindAddr: n.cfg.GossipAddr, Join: n.cfg.Join, Load: n.load,
+		Self: n.info(), BindAddr: n.cfg.GossipAddr, AdvertiseAddr: adv, Join: n.cfg.Join, Load: n.load,
 		Logger: n.log.With("component", "gossip"),
 	})
+	n.gossiper.Store(n.members)
 	return err
+}
+
+// gossipAdvertise is the gossip address other members reach this one at
+// when --gossip-addr has an unspecified host and --advertise-host is set:
+// that host's IP (memberlist advertises an IP); else empty (the bind
+// address).
+func (n *Node) gossipAdvertise() (string, error) {
+	host, port, err := net.SplitHostPort(n.cfg.GossipAddr)
+	if err != nil || n.cfg.AdvertiseHost == "" || !unspecified(host) {
+		return "", err
+	}
+	if port == "0" {
+		return "", errors.New("--advertise-host needs a fixed --gossip-addr port")
+	}
+	ips, err := net.LookupIP(n.cfg.AdvertiseHost)
+	if err != nil || len(ips) == 0 {
+		return "", fmt.Errorf("--advertise-host %s: resolve: %v", n.cfg.AdvertiseHost, err)
+	}
+	ip := ips[0]
+	for _, i := range ips {
+		if i.To4() != nil {
+			ip = i
+			break
+		}
+	}
+	return net.JoinHostPort(ip.String(), port), nil
+}
+
+// advertised is the address other nodes reach a listener at: its own, with
+// an unspecified host replaced by --advertise-host.
+func (n *Node) advertised(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	a := l.Addr().String()
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || n.cfg.AdvertiseHost == "" || !unspecified(host) {
+		return a
+	}
+	return net.JoinHostPort(n.cfg.AdvertiseHost, port)
+}
+
+// unspecified reports whether a listen host means every interface.
+func unspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "" || (ip != nil && ip.IsUnspecified())
 }
 
 // nodeID is --node-id, else the id stored in the data dir (a front node
@@ -85,17 +136,12 @@ func cmpOr(a, b string) string {
 func (n *Node) info() membership.Info {
 	roles, _ := n.cfg.RoleSet()
 	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
-	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch} {
+	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleProxy} {
 		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
 			i.Roles = append(i.Roles, r)
 		}
 	}
-	addr := func(l net.Listener) string {
-		if l == nil {
-			return ""
-		}
-		return l.Addr().String()
-	}
+	addr := n.advertised
 	i.PGAddr, i.FlightAddr, i.HTTPAddr, i.SearchAddr = addr(n.pgLn), addr(n.fsqlLn), addr(n.httpLn), addr(n.srchLn)
 	i.StorageAddr = addr(n.storeLn)
 	return i
@@ -161,7 +207,7 @@ func (n *Node) searchWorkers() []search.Worker {
 		}
 	}
 	if len(out) > 0 && n.srchLn != nil && n.members != nil {
-		self := n.srchLn.Addr().String()
+		self := n.advertised(n.srchLn)
 		if !skip[self] && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == self }) {
 			out = append(out, search.Worker{Addr: self, Weight: n.cfg.Weight})
 		}

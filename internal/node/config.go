@@ -59,6 +59,11 @@ type Config struct {
 	// runs no gossip. Join are gossip addresses of existing members.
 	GossipAddr string   `yaml:"gossip_addr"`
 	Join       []string `yaml:"join"`
+	// AdvertiseHost is the host name or IP other nodes reach this one at:
+	// it replaces an unspecified listen host (0.0.0.0, ::) in the
+	// addresses the node gossips and registers (containers, NAT). Empty:
+	// the listen addresses as they are.
+	AdvertiseHost string `yaml:"advertise_host"`
 	// Weight is this node's relative capacity as a search worker: it owns
 	// files in proportion (weighted rendezvous hashing).
 	Weight float64 `yaml:"weight"`
@@ -525,8 +530,8 @@ func (c *Config) validateStorage(roles Roles) error {
 // validateGateways checks --gateways against the roles.
 func (c *Config) validateGateways(roles Roles) error {
 	switch {
-	case roles[RoleProxy] && len(c.Gateways) == 0:
-		return errors.New("--roles proxy needs gateways (--gateways pg=HOST:PORT,flight=HOST:PORT,weight=N;...)")
+	case roles[RoleProxy] && len(c.Gateways) == 0 && c.GossipAddr == "":
+		return errors.New("--roles proxy needs gateways: --gateways pg=HOST:PORT,flight=HOST:PORT,weight=N;... or gossip (--gossip-addr, --join) to find them")
 	case !roles[RoleProxy] && len(c.Gateways) > 0:
 		return fmt.Errorf("--gateways is for a proxy; --roles %q runs none", c.Roles)
 	}
@@ -551,6 +556,9 @@ func isLoopback(addr string) bool {
 }
 
 func (c *Config) validateGossip() error {
+	if strings.ContainsAny(c.AdvertiseHost, "/ ") || (strings.Contains(c.AdvertiseHost, ":") && net.ParseIP(c.AdvertiseHost) == nil) {
+		return fmt.Errorf("--advertise-host %q: want a host name or an IP", c.AdvertiseHost)
+	}
 	if c.GossipAddr == "" {
 		if len(c.Join) > 0 {
 			return errors.New("--join needs --gossip-addr")

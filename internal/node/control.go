@@ -101,12 +101,12 @@ func (n *Node) startControl(roles Roles) error {
 		}
 	}
 	sort.Strings(names)
-	addrs := map[string]string{"http": n.httpLn.Addr().String()}
+	addrs := map[string]string{"http": n.advertised(n.httpLn)}
 	if n.pgLn != nil {
-		addrs["pg"], addrs["flight"] = n.pgLn.Addr().String(), n.fsqlLn.Addr().String()
+		addrs["pg"], addrs["flight"] = n.advertised(n.pgLn), n.advertised(n.fsqlLn)
 	}
 	if n.srchLn != nil {
-		addrs["search"] = n.srchLn.Addr().String()
+		addrs["search"] = n.advertised(n.srchLn)
 	}
 	if n.storeLn != nil {
 		addrs["storage"] = n.storeLn.Addr().String()

@@ -69,7 +69,8 @@ type Node struct {
 	client    *search.Client // the coordinator's client of the search workers
 	proxy     *proxy.Proxy   // --roles proxy
 	members   *membership.Membership
-	id        string // node id
+	gossiper  atomic.Pointer[membership.Membership] // members, for goroutines started before it
+	id        string                                // node id
 	sampler   membership.ProcessSampler
 	http      *http.Server
 	httpLn    net.Listener
@@ -130,6 +131,9 @@ func (n *Node) start(ctx context.Context) (err error) {
 	if roles[RoleProxy] {
 		// A proxy holds no data: no data dir, object store or catalog.
 		if err := n.startProxy(ctx); err != nil {
+			return err
+		}
+		if err := n.startGossip(); err != nil {
 			return err
 		}
 		n.ready.Store(true)
@@ -264,7 +268,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		if n.handoff, err = handoff.NewClient(handoff.ClientConfig{Writer: nodeID, Nodes: n.storageNodes,
+		if n.handoff, err = handoff.NewClient(handoff.ClientConfig{Nodes: n.storageNodes,
 			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}); err != nil {
 			return err
 		}
@@ -393,11 +397,25 @@ func (n *Node) startStorage() (err error) {
 	return nil
 }
 
+// controlCloseTimeout bounds how long Shutdown waits for the node to
+// leave the control plane.
+const controlCloseTimeout = 15 * time.Second
+
 // startProxy starts the proxy role: PostgreSQL wire and Flight SQL
 // listeners routing to the configured gateways (coordinator/proxy).
 func (n *Node) startProxy(ctx context.Context) (err error) {
 	cfg := proxy.DefaultConfig()
 	cfg.Backends = proxy.Static(n.cfg.Gateways)
+	if n.cfg.GossipAddr != "" {
+		// Gossip starts after the listeners (it advertises them): the
+		// proxy reads the members at its first health check.
+		cfg.Backends = gossipGateways{static: n.cfg.Gateways, members: func() []membership.Member {
+			if m := n.gossiper.Load(); m != nil {
+				return m.Members()
+			}
+			return nil
+		}}
+	}
 	cfg.TLS, cfg.TLSRequired = n.sec.tls, n.cfg.TLSRequired
 	cfg.GatewayTLS = n.sec.searchClient // with --tls-ca: TLS to the gateways, verified against it
 	cfg.Logger, cfg.Registerer = n.log, n.reg
@@ -573,7 +591,16 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.stopJobs != nil {
 		n.stopJobs()
 	}
-	n.closeControl()
+	// Leaving the control plane (resign, revoke, stop the embedded etcd
+	// member) is bounded: the lease expires anyway, and publishing the
+	// buffers below matters more than a tidy exit from etcd.
+	ctlDone := make(chan struct{})
+	go func() { n.closeControl(); close(ctlDone) }()
+	select {
+	case <-ctlDone:
+	case <-time.After(controlCloseTimeout):
+		n.log.Warn("leaving the control plane is taking too long; going on", "after", controlCloseTimeout)
+	}
 	if n.pub != nil {
 		n.pub.DeferIndexFromNow() // publish fast; the indexer role builds the artifacts later
 	}

@@ -27,6 +27,17 @@ var (
 	buildErr  error
 )
 
+// Main runs a package's tests (call it from TestMain) and then removes the
+// binary Binary built, which is otherwise left in the temp dir (about
+// 200 MB per test run).
+func Main(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // Binary returns the path of an openwit binary built from this checkout.
 // $OPENWIT_BIN overrides it (CI builds once and shares it across packages).
 func Binary(tb testing.TB) string {
@@ -217,9 +228,16 @@ func (s *Server) wait(check func(error)) {
 	case err := <-s.waitCh:
 		check(err)
 	case <-time.After(60 * time.Second):
-		_ = s.cmd.Process.Signal(syscall.SIGKILL)
-		<-s.waitCh
-		s.tb.Errorf("openwit did not exit within 60s\n%s", s.Log())
+		// SIGQUIT makes the Go runtime print every goroutine's stack to
+		// the log: what the process was stuck on.
+		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-s.waitCh:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Signal(syscall.SIGKILL)
+			<-s.waitCh
+		}
+		s.tb.Errorf("openwit did not exit within 60s (goroutine dump at the end)\n%s", s.Log())
 	}
 	s.cmd = nil
 	s.log.Close()

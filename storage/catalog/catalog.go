@@ -73,7 +73,7 @@ type Catalog interface {
 	// ListTables returns every table ordered by name (bytewise).
 	ListTables(ctx context.Context) ([]*Table, error)
 	// PublishFile, in one transaction, inserts the file row and raises the
-	// (table, shard) checkpoint to max(current, f.MaxLSN). Publishing a file
+	// (table, f.Writer, shard) checkpoint to max(current, f.MaxLSN). Publishing a file
 	// whose ID already exists with the same content (CreatedAt aside) is a
 	// no-op returning nil, so a publish retried after an unknown outcome
 	// never creates a duplicate; the same ID with different content is
@@ -93,10 +93,11 @@ type Catalog interface {
 	LeaseIndexJob(ctx context.Context, owner string, ttl time.Duration) (*IndexJob, error)
 	// IndexQueueDepth returns the number of files waiting for an artifact.
 	IndexQueueDepth(ctx context.Context) (int64, error)
-	// Checkpoints returns shard -> highest MaxLSN published for that shard.
-	// A table without files has an empty, non-nil map. ErrNotFound if the
+	// Checkpoints returns shard -> highest MaxLSN the WAL writer published
+	// for that shard (files published with File.Writer == writer). A table
+	// without such files has an empty, non-nil map. ErrNotFound if the
 	// table does not exist.
-	Checkpoints(ctx context.Context, tableID int64) (map[int64]uint64, error)
+	Checkpoints(ctx context.Context, writer string, tableID int64) (map[int64]uint64, error)
 	// PublishFilesAt, in ONE transaction, advances the offset of
 	// (d.Source, d.Topic, d.Partition) from d.From to d.To with a
 	// compare-and-set, and publishes every file as PublishFile does (file
@@ -194,6 +195,12 @@ type File struct {
 	Rows      int64
 	Bytes     int64
 	MaxLSN    uint64    // highest WAL LSN whose rows this file holds; <= 2^63-1
+	// Writer is the WAL (wal.WAL.ID) whose LSNs MaxLSN counts: publishing
+	// raises that writer's checkpoint only. Empty for files no WAL wrote
+	// (compaction output, Kafka). Given to PublishFile and ReplaceFiles;
+	// not stored with the file (ListFiles leaves it empty) and not part of
+	// its content.
+	Writer string
 	CreatedAt time.Time // set by PublishFile when zero; stored in microseconds, returned in UTC
 	// Index is the file's index artifact: given to PublishFile, it is
 	// linked in the same transaction; nil there queues the file for the

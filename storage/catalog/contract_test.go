@@ -30,6 +30,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"round_trip", testRoundTrip},
 		{"publish_and_list_order", testPublishListOrder},
 		{"checkpoint_max", testCheckpointMax},
+		{"checkpoint_per_writer", testCheckpointPerWriter},
 		{"idempotent_publish", testIdempotentPublish},
 		{"publish_dropped_table", testPublishDroppedTable},
 		{"drop_removes_rows", testDropRemovesRows},
@@ -132,7 +133,7 @@ func mustFiles(t *testing.T, c Catalog, tableID int64) []*File {
 
 func mustCheckpoints(t *testing.T, c Catalog, tableID int64) map[int64]uint64 {
 	t.Helper()
-	cp, err := c.Checkpoints(t.Context(), tableID)
+	cp, err := c.Checkpoints(t.Context(), "", tableID)
 	if err != nil {
 		t.Fatalf("Checkpoints(%d): %v", tableID, err)
 	}
@@ -234,7 +235,7 @@ func testExistsNotFound(t *testing.T, open func(t *testing.T) Catalog) {
 	if _, err := c.ListFiles(ctx, missing); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ListFiles(missing) err = %v, want ErrNotFound", err)
 	}
-	if _, err := c.Checkpoints(ctx, missing); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Checkpoints(ctx, "", missing); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Checkpoints(missing) err = %v, want ErrNotFound", err)
 	}
 	if err := c.PublishFile(ctx, sampleFile(missing, "f", 0, 0, 1)); !errors.Is(err, ErrNotFound) {
@@ -467,6 +468,36 @@ func testCheckpointMax(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 }
 
+// testCheckpointPerWriter: the LSNs of two WALs are unrelated, so each
+// writer's checkpoint of a shard moves only with its own files.
+func testCheckpointPerWriter(t *testing.T, open func(t *testing.T) Catalog) {
+	c := open(t)
+	ctx := t.Context()
+	tbl := mustCreate(t, c, "t")
+	for _, f := range []struct {
+		id, writer string
+		lsn        uint64
+	}{{"a1", "wa", 500}, {"b1", "wb", 3}, {"b2", "wb", 2}, {"c1", "", 9}} {
+		g := sampleFile(tbl.ID, f.id, 0, 0, f.lsn)
+		g.Writer = f.writer
+		mustPublish(t, c, g)
+	}
+	for writer, want := range map[string]map[int64]uint64{"wa": {0: 500}, "wb": {0: 3}, "": {0: 9}, "wz": {}} {
+		got, err := c.Checkpoints(ctx, writer, tbl.ID)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("checkpoints of writer %q = %v, %v; want %v", writer, got, err, want)
+		}
+	}
+	// The writer is not part of the file's content: ListFiles leaves it
+	// empty and publishing the same file again is still a no-op.
+	g := sampleFile(tbl.ID, "a1", 0, 0, 500)
+	g.Writer = "wa"
+	mustPublish(t, c, g)
+	if fs := mustFiles(t, c, tbl.ID); len(fs) != 4 {
+		t.Errorf("files after a repeated publish: %d, want 4", len(fs))
+	}
+}
+
 func testIdempotentPublish(t *testing.T, open func(t *testing.T) Catalog) {
 	c := open(t)
 	ctx := t.Context()
@@ -536,7 +567,7 @@ func testPublishDroppedTable(t *testing.T, open func(t *testing.T) Catalog) {
 	if _, err := c.ListFiles(ctx, old.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ListFiles(dropped) err = %v, want ErrNotFound", err)
 	}
-	if _, err := c.Checkpoints(ctx, old.ID); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Checkpoints(ctx, "", old.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Checkpoints(dropped) err = %v, want ErrNotFound", err)
 	}
 	// The name can be reused; the new table starts empty.

@@ -10,7 +10,7 @@
 // MaxLSN. Hence:
 //
 //   - Atomicity. PublishFile inserts the file row and raises the
-//     (table, shard) checkpoint in ONE transaction: a reader never sees the
+//     (table, writer, shard) checkpoint in ONE transaction: a reader never sees the
 //     file without the checkpoint or the checkpoint without the file.
 //   - Idempotency. A file is identified by its ID (a content id chosen by
 //     the writer). Publishing an ID that is already published with the same
@@ -18,12 +18,14 @@
 //     with different content it returns ErrExists. So a publish whose outcome
 //     is unknown (connection lost during COMMIT) is simply repeated; the
 //     PostgreSQL backend does that itself.
-//   - Checkpoint monotonicity. The checkpoint of (table, shard) is the
-//     maximum MaxLSN over the files published into that shard; publishing a
-//     file with an older MaxLSN never lowers it. When the writer publishes
-//     each shard's files in LSN order (the rule for callers; the catalog
-//     cannot check it), every row of the shard with LSN <= the checkpoint is
-//     in a published file, so the shard's WAL may be truncated up to it.
+//   - Checkpoint monotonicity. The checkpoint of (table, writer, shard) is
+//     the maximum MaxLSN over the files that writer (one WAL, File.Writer)
+//     published into that shard; publishing a file with an older MaxLSN
+//     never lowers it. When the writer publishes each shard's files in LSN
+//     order (the rule for callers; the catalog cannot check it), every row
+//     of its WAL for the shard with LSN <= the checkpoint is in a published
+//     file, so replay may skip those records. Checkpoints are per writer
+//     because the LSNs of two nodes' WALs are unrelated numbers.
 //   - Publishing into a table that does not exist (dropped meanwhile) fails
 //     with ErrNotFound. On PostgreSQL PublishFile holds a KEY SHARE lock on
 //     the table row and DropTable a FOR UPDATE lock, so a drop either waits

@@ -9,9 +9,9 @@ import (
 )
 
 // raiseCheckpoint is PublishFile's checkpoint rule: max(current, $3).
-const raiseCheckpoint = `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn)
-VALUES ($1, $2, $3)
-ON CONFLICT (table_id, shard_start_us) DO UPDATE SET max_lsn =
+const raiseCheckpoint = `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn, writer)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (table_id, writer, shard_start_us) DO UPDATE SET max_lsn =
 	CASE WHEN excluded.max_lsn > openwit_checkpoints.max_lsn THEN excluded.max_lsn ELSE openwit_checkpoints.max_lsn END`
 
 // UpdateTableOptions implements Catalog.
@@ -134,7 +134,7 @@ VALUES ($1, $2, $3, '', 0, 0)`, f.ID, f.TableID, c)
 			if err != nil {
 				return err
 			}
-			if _, err := q.exec(ctx, raiseCheckpoint, f.TableID, f.Shard, int64(f.MaxLSN)); err != nil {
+			if _, err := q.exec(ctx, raiseCheckpoint, f.TableID, f.Shard, int64(f.MaxLSN), f.Writer); err != nil {
 				return err
 			}
 		}

@@ -176,6 +176,27 @@ SELECT id, table_id, created_at_us, '', 0, 0 FROM openwit_files`,
 )`,
 			},
 		},
+		{
+			// Checkpoints per WAL (File.Writer): LSNs of two nodes'
+			// WALs are unrelated, so one shard checkpoint shared by every
+			// writer made a node skip its own unpublished records on
+			// replay. Rows from before keep writer ''.
+			version: 7,
+			name:    "per-writer checkpoints",
+			stmts: []string{
+				`CREATE TABLE openwit_checkpoints_v7 (
+	table_id       BIGINT NOT NULL REFERENCES openwit_tables (id),
+	writer         {{key}} NOT NULL,
+	shard_start_us BIGINT NOT NULL,
+	max_lsn        BIGINT NOT NULL CHECK (max_lsn >= 0),
+	PRIMARY KEY (table_id, writer, shard_start_us)
+)`,
+				`INSERT INTO openwit_checkpoints_v7 (table_id, writer, shard_start_us, max_lsn)
+SELECT table_id, '', shard_start_us, max_lsn FROM openwit_checkpoints`,
+				`DROP TABLE openwit_checkpoints`,
+				`ALTER TABLE openwit_checkpoints_v7 RENAME TO openwit_checkpoints`,
+			},
+		},
 	}
 }
 

@@ -338,11 +338,7 @@ VALUES ($1, $2, $3, '', 0, 0)`, f.ID, f.TableID, micros(created))
 	if err != nil {
 		return false, err
 	}
-	_, err = q.exec(ctx, `INSERT INTO openwit_checkpoints (table_id, shard_start_us, max_lsn)
-VALUES ($1, $2, $3)
-ON CONFLICT (table_id, shard_start_us) DO UPDATE SET max_lsn =
-	CASE WHEN excluded.max_lsn > openwit_checkpoints.max_lsn THEN excluded.max_lsn ELSE openwit_checkpoints.max_lsn END`,
-		f.TableID, f.Shard, int64(f.MaxLSN))
+	_, err = q.exec(ctx, raiseCheckpoint, f.TableID, f.Shard, int64(f.MaxLSN), f.Writer)
 	return err == nil, err
 }
 
@@ -487,14 +483,14 @@ ORDER BY f.shard_start_us, f.min_time_us, f.id`, tableID)
 }
 
 // Checkpoints implements Catalog.
-func (s *store) Checkpoints(ctx context.Context, tableID int64) (map[int64]uint64, error) {
+func (s *store) Checkpoints(ctx context.Context, writer string, tableID int64) (map[int64]uint64, error) {
 	var cps map[int64]uint64
 	err := s.run(ctx, txRead, func(q querier) error {
 		cps = map[int64]uint64{}
 		if err := tableExists(ctx, q, tableID, ""); err != nil {
 			return err
 		}
-		rs, err := q.query(ctx, `SELECT shard_start_us, max_lsn FROM openwit_checkpoints WHERE table_id = $1`, tableID)
+		rs, err := q.query(ctx, `SELECT shard_start_us, max_lsn FROM openwit_checkpoints WHERE table_id = $1 AND writer = $2`, tableID, writer)
 		if err != nil {
 			return err
 		}

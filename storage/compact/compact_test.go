@@ -118,7 +118,7 @@ func (r *rig) publish(t *testing.T, tbl *catalog.Table, shard int64, n int, lsn 
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	p := &storage.Publisher{Bucket: r.bucket, Catalog: r.cat}
-	f, err := p.Publish(t.Context(), tbl, shard, []arrow.RecordBatch{rec}, lsn)
+	f, err := p.Publish(t.Context(), "w1", tbl, shard, []arrow.RecordBatch{rec}, lsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestCompactMergesAndCollectsAfterGrace(t *testing.T) {
 		}
 		lone := r.publish(t, tbl, base+hour, 50, 3, rnd) // alone in its shard: kept as is
 		before, _ := r.read(t, r.files(t, tbl))
-		cpBefore, err := r.cat.Checkpoints(ctx, tbl.ID)
+		cpBefore, err := r.cat.Checkpoints(ctx, "w1", tbl.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestCompactMergesAndCollectsAfterGrace(t *testing.T) {
 		if _, ok := r.read(t, files[:1]); !ok {
 			t.Error("merged file is not sorted by the time column")
 		}
-		if cp, _ := r.cat.Checkpoints(ctx, tbl.ID); !equalMaps(cp, cpBefore) {
+		if cp, _ := r.cat.Checkpoints(ctx, "w1", tbl.ID); !equalMaps(cp, cpBefore) {
 			t.Errorf("checkpoints %v after compaction, want unchanged %v", cp, cpBefore)
 		}
 		if got := testutil.ToFloat64(r.jobs.m.filesCompacted); got != 6 {
@@ -389,7 +389,7 @@ func TestRetentionDropsOldShards(t *testing.T) {
 		recent := r.publish(t, tbl, cur-47*hour, 10, 4, rnd)
 		nowF := r.publish(t, tbl, cur, 10, 5, rnd)
 		untouched := r.publish(t, keepT, cur-1000*hour, 10, 1, rnd)
-		cp, _ := r.cat.Checkpoints(ctx, tbl.ID)
+		cp, _ := r.cat.Checkpoints(ctx, "w1", tbl.ID)
 
 		if err := r.jobs.Retain(ctx); err != nil {
 			t.Fatal(err)
@@ -403,7 +403,7 @@ func TestRetentionDropsOldShards(t *testing.T) {
 		if got := testutil.ToFloat64(r.jobs.m.shardsDropped); got != 2 {
 			t.Errorf("shards dropped = %v, want 2", got)
 		}
-		if cp2, _ := r.cat.Checkpoints(ctx, tbl.ID); !equalMaps(cp, cp2) {
+		if cp2, _ := r.cat.Checkpoints(ctx, "w1", tbl.ID); !equalMaps(cp, cp2) {
 			t.Errorf("checkpoints changed by retention: %v -> %v (replay would re-ingest)", cp, cp2)
 		}
 		// The dropped files are garbage: readable until the grace ends.

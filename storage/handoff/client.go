@@ -31,8 +31,6 @@ import (
 
 // ClientConfig configures a Client.
 type ClientConfig struct {
-	// Writer is the ingest node's id, sent in every descriptor. Required.
-	Writer string
 	// Nodes returns the storage nodes (host:port) to choose from now.
 	// Required; it is called once per hand-off.
 	Nodes func() []string
@@ -71,8 +69,8 @@ type Client struct {
 
 // NewClient returns a client; connections are made on first use.
 func NewClient(cfg ClientConfig) (*Client, error) {
-	if cfg.Writer == "" || cfg.Nodes == nil {
-		return nil, errors.New("handoff client config: writer and nodes are required")
+	if cfg.Nodes == nil {
+		return nil, errors.New("handoff client config: nodes are required")
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = 2 * time.Minute
@@ -116,17 +114,17 @@ func Rank(key string, nodes []string) []string {
 	return search.Rank(key, nodes)
 }
 
-// Publish hands the rows of (t, shard) up to maxLSN to the storage node
+// Publish hands the rows of writer's (t, shard) up to maxLSN to the storage node
 // owning them and returns the file it published. Transient failures are
 // retried (internal/retry) and then moved to the next node: a hand-off is
 // idempotent (the storage node derives the file id from the descriptor).
 // A table the storage node does not know (dropped) returns an error
 // wrapping catalog.ErrNotFound.
-func (c *Client) Publish(ctx context.Context, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error) {
+func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error) {
 	if len(batches) == 0 {
 		return nil, nil
 	}
-	d := &Descriptor{V: Version, Writer: c.cfg.Writer, TableID: t.ID, Table: t.Name, Schema: SchemaID(t), Shard: shard, MaxLSN: maxLSN}
+	d := &Descriptor{V: Version, Writer: writer, TableID: t.ID, Table: t.Name, Schema: SchemaID(t), Shard: shard, MaxLSN: maxLSN}
 	cmd, err := d.Encode()
 	if err != nil {
 		return nil, err

@@ -84,8 +84,9 @@ func DecodeDescriptor(b []byte) (*Descriptor, error) {
 		return nil, fmt.Errorf("descriptor: %v: %w", err, ErrInvalid)
 	}
 	switch {
-	case d.Writer == "" || len(d.Writer) > 256:
-		return nil, fmt.Errorf("descriptor: writer %q: want 1 to 256 bytes: %w", d.Writer, ErrInvalid)
+	case !validWriter(d.Writer):
+		// The writer becomes part of the file id and object key.
+		return nil, fmt.Errorf("descriptor: writer %q: want up to 64 letters, digits, '-' or '_': %w", d.Writer, ErrInvalid)
 	case d.TableID <= 0 || d.Table == "":
 		return nil, fmt.Errorf("descriptor: table %q id %d: %w", d.Table, d.TableID, ErrInvalid)
 	case d.Schema == "":
@@ -94,6 +95,21 @@ func DecodeDescriptor(b []byte) (*Descriptor, error) {
 		return nil, fmt.Errorf("descriptor: max lsn %d out of range: %w", d.MaxLSN, ErrInvalid)
 	}
 	return &d, nil
+}
+
+// validWriter reports whether w is a WAL id as ingest writes it (hex) or
+// a similar name: it must be safe in an object key. Empty is the writer of
+// WALs that predate ids.
+func validWriter(w string) bool {
+	if len(w) > 64 {
+		return false
+	}
+	for _, c := range w {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // SchemaID identifies a table's columns (names, types, NOT NULL) and time

@@ -10,7 +10,7 @@
 //
 //   - The first FlightData message holds the Arrow schema and a
 //     FlightDescriptor of type CMD whose Cmd is the JSON Descriptor:
-//     {"v":1,"writer":ID,"table_id":N,"table":NAME,"schema":SCHEMA_ID,
+//     {"v":1,"writer":WAL_ID,"table_id":N,"table":NAME,"schema":SCHEMA_ID,
 //     "shard":START_US,"max_lsn":LSN}. Unknown fields, a missing field, or
 //     more than MaxDescriptorSize bytes are refused (InvalidArgument); a
 //     version other than Version is Unimplemented.

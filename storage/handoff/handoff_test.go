@@ -108,7 +108,7 @@ func (f *fixture) files(t *testing.T) []*catalog.File {
 
 func (f *fixture) client(t *testing.T, nodes ...string) *Client {
 	t.Helper()
-	c, err := NewClient(ClientConfig{Writer: "w1", Nodes: func() []string { return nodes },
+	c, err := NewClient(ClientConfig{Nodes: func() []string { return nodes },
 		Retry: retry.Policy{Attempts: 2, Base: time.Millisecond, Max: 5 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestHandoffPublishesOnceAndIsIdempotent(t *testing.T) {
 	c := f.client(t, f.addr)
 	ctx := t.Context()
 	batches := []arrow.RecordBatch{f.batch(t, 3, "a"), f.batch(t, 2, "b")}
-	got, err := c.Publish(ctx, f.tbl, 0, batches, 7)
+	got, err := c.Publish(ctx, "w1", f.tbl, 0, batches, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestHandoffPublishesOnceAndIsIdempotent(t *testing.T) {
 	}
 	// The same hand-off again (a retry after a lost answer) publishes
 	// nothing new and answers with the same file.
-	again, err := c.Publish(ctx, f.tbl, 0, batches, 7)
+	again, err := c.Publish(ctx, "w1", f.tbl, 0, batches, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestHandoffFailsOverToTheNextNode(t *testing.T) {
 		if Rank(d.Key(), []string{dead, f.addr})[0] == dead {
 			deadFirst++
 		}
-		if _, err := c.Publish(t.Context(), f.tbl, shard*3600e6, []arrow.RecordBatch{f.batch(t, 1, "x")}, uint64(shard+1)); err != nil {
+		if _, err := c.Publish(t.Context(), "w1", f.tbl, shard*3600e6, []arrow.RecordBatch{f.batch(t, 1, "x")}, uint64(shard+1)); err != nil {
 			t.Fatalf("shard %d: %v", shard, err)
 		}
 	}
@@ -182,7 +182,7 @@ func TestHandoffDroppedTableIsNotFound(t *testing.T) {
 	if err := f.cat.DropTable(t.Context(), "logs"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Publish(t.Context(), f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1)
+	_, err := c.Publish(t.Context(), "w1", f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1)
 	if !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("hand-off to a dropped table: %v, want catalog.ErrNotFound", err)
 	}
@@ -190,7 +190,7 @@ func TestHandoffDroppedTableIsNotFound(t *testing.T) {
 	if _, err := f.cat.CreateTable(t.Context(), &catalog.Table{Name: "logs", TimeColumn: "ts", Columns: f.tbl.Columns}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Publish(t.Context(), f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1); !errors.Is(err, catalog.ErrNotFound) {
+	if _, err := c.Publish(t.Context(), "w1", f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1); !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("hand-off to a recreated table: %v, want catalog.ErrNotFound", err)
 	}
 }
@@ -260,7 +260,7 @@ func TestHandoffBadInput(t *testing.T) {
 		{"no descriptor", nil, []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"garbage descriptor", []byte("{not json"), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"unknown field", []byte(`{"v":1,"writer":"w","table_id":1,"table":"logs","schema":"s","max_lsn":1,"evil":1}`), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
-		{"missing writer", enc(Descriptor{V: Version, TableID: f.tbl.ID, Table: "logs", Schema: "s", MaxLSN: 1}), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
+		{"writer escaping the object key", enc(Descriptor{V: Version, Writer: "../../x", TableID: f.tbl.ID, Table: "logs", Schema: SchemaID(f.tbl), MaxLSN: 1}), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"future version", enc(v2), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.Unimplemented},
 		{"schema id mismatch", enc(otherSchema), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"wrong column type", enc(good), []arrow.RecordBatch{wrong}, codes.InvalidArgument},
@@ -280,11 +280,11 @@ func TestHandoffBadInput(t *testing.T) {
 	c := f.client(t, f.addr)
 	bad := *f.tbl
 	bad.Columns = []catalog.Column{{Name: "ts", Type: storage.TypeTimestampTZ, NotNull: true}, {Name: "msg", Type: "int8"}}
-	if _, err := c.Publish(t.Context(), &bad, 0, []arrow.RecordBatch{wrong}, 9); !errors.Is(err, ErrInvalid) {
+	if _, err := c.Publish(t.Context(), "w1", &bad, 0, []arrow.RecordBatch{wrong}, 9); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("client, wrong schema: %v, want ErrInvalid", err)
 	}
 	// The service still works.
-	if _, err := c.Publish(t.Context(), f.tbl, 0, []arrow.RecordBatch{f.batch(t, 2, "ok")}, 10); err != nil {
+	if _, err := c.Publish(t.Context(), "w1", f.tbl, 0, []arrow.RecordBatch{f.batch(t, 2, "ok")}, 10); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -292,17 +292,17 @@ func TestHandoffBadInput(t *testing.T) {
 func TestHandoffMutualTLS(t *testing.T) {
 	certs := testcert.New(t)
 	f := newFixture(t, certs)
-	c, err := NewClient(ClientConfig{Writer: "w1", Nodes: func() []string { return []string{f.addr} },
+	c, err := NewClient(ClientConfig{Nodes: func() []string { return []string{f.addr} },
 		TLS: certs.MutualClientConfig(), Retry: retry.Policy{Attempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Publish(t.Context(), f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1); err != nil {
+	if _, err := c.Publish(t.Context(), "w1", f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "x")}, 1); err != nil {
 		t.Fatalf("with a client certificate: %v", err)
 	}
 	plain := f.client(t, f.addr)
-	if _, err := plain.Publish(t.Context(), f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "y")}, 2); !errors.Is(err, ErrUnavailable) {
+	if _, err := plain.Publish(t.Context(), "w1", f.tbl, 0, []arrow.RecordBatch{f.batch(t, 1, "y")}, 2); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("plain text against mutual TLS: %v, want ErrUnavailable", err)
 	}
 	if n := len(f.files(t)); n != 1 {

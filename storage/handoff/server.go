@@ -32,7 +32,7 @@ import (
 
 // Publisher writes and publishes one file (storage.Publisher does).
 type Publisher interface {
-	Publish(ctx context.Context, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error)
+	Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error)
 }
 
 // TableGetter looks tables up by name (catalog.Catalog does).
@@ -136,7 +136,7 @@ func (s *Server) DoPut(stream flight.FlightService_DoPutServer) error {
 		return statusError(err)
 	}
 	unlock := s.lock(fmt.Sprintf("%s/%d/%d/%d", d.Writer, d.TableID, d.Shard, d.MaxLSN))
-	f, err := s.cfg.Publisher.Publish(ctx, t, d.Shard, batches, d.MaxLSN)
+	f, err := s.cfg.Publisher.Publish(ctx, d.Writer, t, d.Shard, batches, d.MaxLSN)
 	unlock()
 	if err != nil {
 		return statusError(fmt.Errorf("publish %s shard %d: %w", d.Table, d.Shard, err))
