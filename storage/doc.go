@@ -15,6 +15,15 @@
 // period (run by the control leader as the "storage-maintenance" job when
 // the node is in an etcd control plane). Compacted files are named t<table>-s<shard>-c<max LSN>-<random>.
 //
+// Where Publisher runs: on a node with the storage role. A front node
+// (gateway,coordinator) runs it in process unless given --storage-nodes;
+// then its ingester hands each sealed (table, shard) buffer over Arrow
+// Flight DoPut to the storage node owning it by rendezvous hashing
+// (storage/handoff), which runs Publisher and answers with the published
+// file; the ingest node truncates its WAL only after that answer. Kafka
+// consumers publish their own files with their offsets. See
+// docs/design/017-storage-role.md.
+//
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],
 // numeric(p,s) → decimal128(p,s) (unconstrained numeric is numeric(38,10)),
@@ -22,5 +31,6 @@
 //
 // Sub-packages: catalog (metadata), objstore (object stores), pqfile
 // (Parquet encoding), compact (compaction, retention, garbage collection),
-// cache (the cache role: hot object bytes shared by the search workers).
+// cache (the cache role: hot object bytes shared by the search workers),
+// handoff (the storage service and its client).
 package storage

@@ -32,6 +32,10 @@ type Publisher struct {
 	DeferIndex bool
 	// Logger may be nil (no logs).
 	Logger *slog.Logger
+	// Failpoint, when set, is called with "publish-after-upload" between
+	// the upload and the catalog publish (crash tests; see
+	// internal/node's failpoint).
+	Failpoint func(ctx context.Context, point string)
 
 	deferAll atomic.Bool // set by DeferIndexFromNow
 }
@@ -108,6 +112,9 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)
 		}
 		f.Index = a
+	}
+	if p.Failpoint != nil {
+		p.Failpoint(ctx, "publish-after-upload")
 	}
 	if err := p.Catalog.PublishFile(ctx, f); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", f.ID, err)

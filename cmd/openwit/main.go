@@ -120,7 +120,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.StringVar(&cfg.PGAddr, "pg-addr", cfg.PGAddr, "PostgreSQL wire protocol listen address")
 	fs.StringVar(&cfg.FlightAddr, "flight-addr", cfg.FlightAddr, "Arrow Flight SQL listen address (queries, bulk ingest)")
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "HTTP listen address for /healthz, /readyz and /metrics")
-	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node), search (a search worker) control (candidate for the control leader), indexer, cache (a cache node; not part of all), or proxy (alone; routes clients to --gateways)")
+	fs.StringVar(&cfg.Roles, "roles", cfg.Roles, "roles to run: all, gateway,coordinator (a front node: clients, ingest, and storage unless --storage-nodes), storage (a storage node: hand-offs on --storage-addr, storage jobs), ingest (alone: a Kafka ingest node), search (a search worker), control (candidate for the control leader), indexer, cache (a cache node; not part of all), or proxy (alone; routes clients to --gateways or the gateways gossip finds)")
 	fs.Func("gateways", `gateways of a proxy: "pg=HOST:PORT,flight=HOST:PORT,weight=N;..." (weighted round-robin over the healthy ones)`, func(v string) (err error) {
 		cfg.Gateways, err = proxy.ParseGateways(v)
 		return err
@@ -133,6 +133,11 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 				cfg.SearchWorkers = append(cfg.SearchWorkers, w)
 			}
 		}
+		return nil
+	})
+	fs.StringVar(&cfg.StorageAddr, "storage-addr", cfg.StorageAddr, "storage service listen address: hand-offs of ingest buffers over Arrow Flight (default "+node.DefaultStorageAddr+" for --roles storage without gateway; otherwise off unless set)")
+	fs.Func("storage-nodes", `comma-separated host:port list of the storage services a front node hands its ingest buffers to (it then runs no storage role), or "gossip" for the gossip members running one`, func(v string) error {
+		cfg.StorageNodes = splitList(v)
 		return nil
 	})
 	fs.StringVar(&cfg.NodeID, "node-id", cfg.NodeID, "this node's id in the cluster (default: stored in DATA_DIR/node_id, or HOSTNAME-SEARCHPORT for a search worker)")

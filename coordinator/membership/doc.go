@@ -24,8 +24,10 @@
 //	id   node id (also the memberlist node name, unique in the cluster)
 //	v    release (version.Version)
 //	r    roles, e.g. ["gateway","coordinator","ingest","storage"]
-//	pg, fl, http, srch, cache   PostgreSQL wire, Flight SQL, HTTP, search
-//	     and cache service addresses (host:port), absent when the role is off
+//	pg, fl, http, srch, stor, cache   PostgreSQL wire, Flight SQL, HTTP,
+//	     search, storage and cache service addresses (host:port), absent when the role
+//	     is off. When the meta would exceed 512 bytes, the addresses on
+//	     the HTTP address's host are written ":PORT" (the host is implied)
 //	w    configured weight (--weight), the worker's relative capacity
 //	l    load: q running queries (coordinator) or fragments (search),
 //	     c CPUs (GOMAXPROCS), cpu cores in use by the process, fm bytes of

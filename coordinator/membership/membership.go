@@ -29,8 +29,10 @@ type Info struct {
 	HTTPAddr   string   `json:"http,omitempty"`
 	SearchAddr string   `json:"srch,omitempty"`
 	CacheAddr  string   `json:"cache,omitempty"`
-	Weight     float64  `json:"w,omitempty"`
-	Load       Load     `json:"l"`
+	// StorageAddr is the storage service (hand-offs from ingest nodes).
+	StorageAddr string  `json:"stor,omitempty"`
+	Weight      float64 `json:"w,omitempty"`
+	Load        Load    `json:"l"`
 	// Leaving is set by a node that is shutting down: it takes no new
 	// work and its leaving is not a failure.
 	Leaving bool `json:"bye,omitempty"`
@@ -198,6 +200,19 @@ func encode(i Info) ([]byte, error) {
 	b, err := json.Marshal(i)
 	if err != nil {
 		return nil, err
+	}
+	if len(b) > memberlist.MetaMaxSize {
+		// Too long: write the addresses on the HTTP address's host as
+		// ":PORT" (decode puts the host back).
+		host, _, _ := net.SplitHostPort(i.HTTPAddr)
+		for _, a := range []*string{&i.PGAddr, &i.FlightAddr, &i.SearchAddr, &i.StorageAddr, &i.CacheAddr} {
+			if h, port, err := net.SplitHostPort(*a); err == nil && h == host && host != "" {
+				*a = ":" + port
+			}
+		}
+		if b, err = json.Marshal(i); err != nil {
+			return nil, err
+		}
 	}
 	if len(b) > memberlist.MetaMaxSize {
 		return nil, fmt.Errorf("membership: node meta is %d bytes, over memberlist's %d (shorten the node id or addresses)", len(b), memberlist.MetaMaxSize)
@@ -404,8 +419,8 @@ func (e *events) NotifyLeave(n *memberlist.Node) {
 }
 
 func (e *events) set(n *memberlist.Node, h Health) {
-	var info Info
-	if err := json.Unmarshal(n.Meta, &info); err != nil || info.ID == "" {
+	info, err := decode(n.Meta)
+	if err != nil || info.ID == "" {
 		info = Info{ID: n.Name}
 		if err != nil {
 			e.log.Warn("unreadable node meta", "node", n.Name, "err", err)
@@ -454,3 +469,18 @@ func (w *logWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*logWriter)(nil)
+
+// decode reads a node meta written by encode.
+func decode(b []byte) (Info, error) {
+	var i Info
+	if err := json.Unmarshal(b, &i); err != nil {
+		return Info{}, err
+	}
+	host, _, _ := net.SplitHostPort(i.HTTPAddr)
+	for _, a := range []*string{&i.PGAddr, &i.FlightAddr, &i.SearchAddr, &i.StorageAddr, &i.CacheAddr} {
+		if strings.HasPrefix(*a, ":") {
+			*a = net.JoinHostPort(host, (*a)[1:])
+		}
+	}
+	return i, nil
+}

@@ -128,11 +128,18 @@ func TestMetaLimit(t *testing.T) {
 	// A full-size meta of a node with every address fits.
 	i := Info{ID: strings.Repeat("n", 64), Version: "v0.0.0-20261126-0123456789ab", Roles: []string{"gateway", "coordinator", "ingest", "storage", "search"},
 		Weight: 1.5, Load: Load{Queries: 1 << 20, CPUs: 256, CPU: 255.99, FreeMem: 1 << 50, BufferFill: 0.999}}
-	for _, p := range []*string{&i.PGAddr, &i.FlightAddr, &i.HTTPAddr, &i.SearchAddr} {
+	for _, p := range []*string{&i.PGAddr, &i.FlightAddr, &i.HTTPAddr, &i.SearchAddr, &i.StorageAddr} {
 		*p = fmt.Sprintf("search-worker-%s.openwit.svc:65535", strings.Repeat("9", 14))
 	}
-	if b, err := encode(i); err != nil {
+	b, err := encode(i)
+	if err != nil {
 		t.Fatalf("a full node meta (%d bytes): %v", len(b), err)
+	}
+	// Over the limit in full, the addresses were shortened; decoding
+	// gives them back.
+	back, err := decode(b)
+	if err != nil || back.StorageAddr != i.StorageAddr || back.PGAddr != i.PGAddr || back.SearchAddr != i.SearchAddr {
+		t.Fatalf("decode: %+v, %v; want the addresses of %+v", back, err, i)
 	}
 }
 

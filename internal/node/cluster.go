@@ -136,7 +136,7 @@ func cmpOr(a, b string) string {
 
 // info is what this node gossips, without load.
 func (n *Node) info() membership.Info {
-	roles, _ := ParseRoles(n.cfg.Roles)
+	roles, _ := n.cfg.RoleSet()
 	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
 	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleCache, RoleProxy} {
 		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
@@ -146,6 +146,7 @@ func (n *Node) info() membership.Info {
 	addr := n.advertised
 	i.PGAddr, i.FlightAddr, i.HTTPAddr, i.SearchAddr = addr(n.pgLn), addr(n.fsqlLn), addr(n.httpLn), addr(n.srchLn)
 	i.CacheAddr = addr(n.tier.ln)
+	i.StorageAddr = addr(n.storeLn)
 	return i
 }
 
@@ -213,6 +214,26 @@ func (n *Node) searchWorkers() []search.Worker {
 		self := n.advertised(n.srchLn)
 		if !skip[self] && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == self }) {
 			out = append(out, search.Worker{Addr: self, Weight: n.cfg.Weight})
+		}
+	}
+	return out
+}
+
+// storageNodes returns the storage services an ingester hands off to: the
+// static --storage-nodes list united with the alive gossip members running
+// the storage service (not leaving).
+func (n *Node) storageNodes() []string {
+	var out []string
+	for _, a := range n.cfg.StorageNodes {
+		if a != StorageNodesGossip {
+			out = append(out, a)
+		}
+	}
+	if n.members != nil {
+		for _, m := range n.members.Members() {
+			if m.StorageAddr != "" && m.HasRole(RoleStorage) && m.Health == membership.Alive && !m.Leaving && !slices.Contains(out, m.StorageAddr) {
+				out = append(out, m.StorageAddr)
+			}
 		}
 	}
 	return out

@@ -26,10 +26,21 @@ type Config struct {
 	PGAddr     string `yaml:"pg_addr"`
 	FlightAddr string `yaml:"flight_addr"`
 	HTTPAddr   string `yaml:"http_addr"`
-	// Roles is a comma-separated list of the roles to run (see Roles):
-	// "all" (the default), "gateway,coordinator" (a front node),
+	// Roles is a comma-separated list of the roles to run (see
+	// ParseRoles): "all" (the default), "gateway,coordinator" (a front
+	// node), "storage" (a storage node), "ingest" (a Kafka ingest node),
 	// "search" (a search worker) or "proxy" (alone; not part of "all").
 	Roles string `yaml:"roles"`
+	// StorageAddr is where the storage service listens (Arrow Flight
+	// DoPut hand-offs from ingest nodes; storage/handoff). A process
+	// running storage without gateway defaults to DefaultStorageAddr;
+	// with a front node it runs only when set.
+	StorageAddr string `yaml:"storage_addr"`
+	// StorageNodes are the storage services (host:port) a front node's
+	// ingester hands its buffers to; with them the front node runs no
+	// storage role itself. "gossip" alone: the live gossip members
+	// running the storage service (they are added to a static list too).
+	StorageNodes []string `yaml:"storage_nodes"`
 	// SearchAddr is where the search service listens (Arrow Flight,
 	// internal traffic). A search worker defaults to DefaultSearchAddr;
 	// with --roles all it runs only when set.
@@ -183,6 +194,14 @@ const (
 // that does not set one.
 const DefaultSearchAddr = "127.0.0.1:8816"
 
+// DefaultStorageAddr is the storage service address of a storage node
+// that does not set one.
+const DefaultStorageAddr = "127.0.0.1:8817"
+
+// StorageNodesGossip as --storage-nodes takes the storage nodes from gossip
+// only.
+const StorageNodesGossip = "gossip"
+
 // Role names.
 const (
 	RoleAll         = "all"
@@ -210,9 +229,11 @@ const DefaultCacheAddr = "127.0.0.1:8818"
 type Roles map[string]bool
 
 // ParseRoles parses a comma-separated role list. Empty means all.
-// Gateway, coordinator, ingest and storage cannot run apart yet: naming
-// any of them needs gateway and coordinator, and brings ingest and storage
-// (the coordinator reads the ingest buffers).
+// Gateway and coordinator run together and bring ingest and storage (the
+// coordinator reads the ingest buffers); Config.RoleSet takes storage away
+// from a front node given --storage-nodes. Without gateway, "storage" is
+// a storage node (the storage service and the storage jobs, no client
+// ports) and "ingest" a Kafka ingest node (it needs --kafka-brokers).
 func ParseRoles(s string) (Roles, error) {
 	r := Roles{}
 	for _, name := range strings.Split(s, ",") {
@@ -239,13 +260,37 @@ func ParseRoles(s string) (Roles, error) {
 		}
 		return r, nil
 	}
-	if r[RoleGateway] || r[RoleCoordinator] || r[RoleIngest] || r[RoleStorage] {
+	if r[RoleGateway] || r[RoleCoordinator] {
 		if !r[RoleGateway] || !r[RoleCoordinator] {
 			return nil, errors.New("--roles: gateway and coordinator run together in this version (with ingest and storage); name both")
 		}
 		r[RoleIngest], r[RoleStorage] = true, true
 	}
 	return r, nil
+}
+
+// RoleSet parses c.Roles (ParseRoles) and applies --storage-nodes: a front
+// node handing its buffers to storage nodes runs no storage role.
+func (c *Config) RoleSet() (Roles, error) {
+	r, err := ParseRoles(c.Roles)
+	if err != nil {
+		return nil, err
+	}
+	if r.Front() && len(c.StorageNodes) > 0 {
+		delete(r, RoleStorage)
+	}
+	return r, nil
+}
+
+// Names returns the roles in a fixed order ("all" left out).
+func (r Roles) Names() []string {
+	var out []string
+	for _, n := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleIndexer, RoleControl, RoleProxy} {
+		if r[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Front reports whether the process runs the client-facing roles
@@ -346,16 +391,22 @@ func (c *Config) Validate() error {
 		return err
 	}
 	c.DataDir = abs
-	roles, err := ParseRoles(c.Roles)
+	roles, err := c.RoleSet()
 	if err != nil {
 		return err
 	}
 	if roles.Only(RoleSearch) && c.SearchAddr == "" {
 		c.SearchAddr = DefaultSearchAddr
 	}
+	if err := c.validateStorage(roles); err != nil {
+		return err
+	}
 	addrs := map[string]string{"pg-addr": c.PGAddr, "flight-addr": c.FlightAddr, "http-addr": c.HTTPAddr}
 	if c.SearchAddr != "" {
 		addrs["search-addr"] = c.SearchAddr
+	}
+	if c.StorageAddr != "" {
+		addrs["storage-addr"] = c.StorageAddr
 	}
 	for name, a := range addrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
@@ -437,6 +488,9 @@ func (c *Config) Validate() error {
 	if err := c.Kafka.validate(); err != nil {
 		return err
 	}
+	if roles[RoleIngest] && !roles.Front() && len(c.Kafka.Brokers) == 0 {
+		return errors.New("--roles ingest without gateway is a Kafka ingest node: it needs --kafka-brokers and --kafka-topics (SQL and Flight ingest come with gateway,coordinator)")
+	}
 	if c.CompactionInterval < 0 || c.CompactionTargetSize <= 0 || c.GarbageGrace <= 0 {
 		return errors.New("--compaction-interval must be >= 0, --compaction-target-size and --garbage-grace positive")
 	}
@@ -445,6 +499,50 @@ func (c *Config) Validate() error {
 	}
 	if c.ShardDuration < time.Minute {
 		return fmt.Errorf("shard duration %s is below 1m", c.ShardDuration)
+	}
+	return nil
+}
+
+// validateStorage checks --storage-addr and --storage-nodes against the
+// roles and fills the storage node's default address.
+func (c *Config) validateStorage(roles Roles) error {
+	if roles[RoleStorage] && !roles.Front() && c.StorageAddr == "" {
+		c.StorageAddr = DefaultStorageAddr
+	}
+	if c.StorageAddr != "" {
+		if !roles[RoleStorage] {
+			return fmt.Errorf("--storage-addr is set but the storage role is not in --roles %q (or --storage-nodes took it away)", c.Roles)
+		}
+		if _, _, err := net.SplitHostPort(c.StorageAddr); err != nil {
+			return fmt.Errorf("--storage-addr %q: %w", c.StorageAddr, err)
+		}
+		if !isLoopback(c.StorageAddr) && (c.TLSCA == "" || c.TLSCert == "") {
+			// Without mutual TLS anyone reaching the port could publish
+			// files into any table.
+			return fmt.Errorf("the storage service needs mutual TLS (--tls-ca, --tls-cert, --tls-key) off loopback addresses; --storage-addr is %s", c.StorageAddr)
+		}
+	}
+	if len(c.StorageNodes) == 0 {
+		return nil
+	}
+	if !roles.Front() {
+		return fmt.Errorf("--storage-nodes is for a front node (gateway,coordinator); --roles %q runs none", c.Roles)
+	}
+	for i, a := range c.StorageNodes {
+		a = strings.TrimSpace(a)
+		c.StorageNodes[i] = a
+		if a == StorageNodesGossip {
+			if len(c.StorageNodes) > 1 {
+				return errors.New(`--storage-nodes: "gossip" stands alone (gossip members are added to a static list anyway)`)
+			}
+			if c.GossipAddr == "" {
+				return errors.New(`--storage-nodes gossip needs --gossip-addr`)
+			}
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("--storage-nodes %q: %w", a, err)
+		}
 	}
 	return nil
 }

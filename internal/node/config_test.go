@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"openwit/coordinator/proxy"
+	"openwit/ingest/kafka"
 )
 
 func TestParseRoles(t *testing.T) {
@@ -30,7 +31,9 @@ func TestParseRoles(t *testing.T) {
 		{"indexer", false, false, ""},
 		{"gateway,coordinator,indexer", true, false, ""},
 		{"coordinator", false, false, "gateway and coordinator"},
-		{"ingest", false, false, "gateway and coordinator"},
+		{"ingest", false, false, ""},
+		{"storage", false, false, ""},
+		{"storage,search,indexer", false, true, ""},
 		{"all,search", false, false, "already names every role"},
 		{"proxy", false, false, ""},
 		{"proxy,search", false, false, "proxy runs alone"},
@@ -96,15 +99,55 @@ func TestValidateRoles(t *testing.T) {
 			t.Fatalf("%v, search addr %q", err, c.SearchAddr)
 		}
 	})
+	t.Run("storage node defaults its address", func(t *testing.T) {
+		c := base()
+		c.Roles = "storage"
+		if err := c.Validate(); err != nil || c.StorageAddr != DefaultStorageAddr {
+			t.Fatalf("%v, storage addr %q", err, c.StorageAddr)
+		}
+		if r, _ := c.RoleSet(); r.Front() || !r[RoleStorage] || r[RoleIngest] {
+			t.Fatalf("roles %v", r.Names())
+		}
+	})
+	t.Run("a front node with storage nodes runs no storage", func(t *testing.T) {
+		c := base()
+		c.Roles = "gateway,coordinator"
+		c.StorageNodes = []string{" 127.0.0.1:8817", "127.0.0.1:8818"}
+		if err := c.Validate(); err != nil || c.StorageAddr != "" || c.StorageNodes[0] != "127.0.0.1:8817" {
+			t.Fatalf("%v, storage addr %q, nodes %q", err, c.StorageAddr, c.StorageNodes)
+		}
+		if r, _ := c.RoleSet(); !r.Front() || r[RoleStorage] || !r[RoleIngest] {
+			t.Fatalf("roles %v", r.Names())
+		}
+		c.StorageNodes = nil
+		if r, _ := c.RoleSet(); !r[RoleStorage] {
+			t.Fatalf("without --storage-nodes a front node keeps storage: %v", r.Names())
+		}
+	})
+	t.Run("a Kafka ingest node", func(t *testing.T) {
+		c := base()
+		c.Roles = "ingest"
+		c.Kafka.Brokers, c.Kafka.Topics = []string{"127.0.0.1:9092"}, []kafka.Topic{{Name: "logs"}}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	bad := map[string]func(c *Config){
-		"search addr without the role": func(c *Config) { c.Roles = "gateway,coordinator"; c.SearchAddr = "127.0.0.1:1" },
-		"search addr off loopback":     func(c *Config) { c.Roles = "search"; c.SearchAddr = "0.0.0.0:8816" },
-		"bad worker address":           func(c *Config) { c.SearchWorkers = []string{"nohost"} },
-		"workers on a search worker":   func(c *Config) { c.Roles = "search"; c.SearchWorkers = []string{"127.0.0.1:1"} },
-		"bad role":                     func(c *Config) { c.Roles = "gateway,proxy" },
-		"proxy without gateways":       func(c *Config) { c.Roles = "proxy" },
-		"gateways without the proxy":   func(c *Config) { c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1"}} },
-		"gateway without addresses":    func(c *Config) { c.Roles = "proxy"; c.Gateways = []proxy.Gateway{{Name: "a"}} },
+		"ingest alone without kafka":          func(c *Config) { c.Roles = "ingest" },
+		"storage addr without the role":       func(c *Config) { c.Roles = "search"; c.StorageAddr = "127.0.0.1:1" },
+		"storage addr with storage nodes":     func(c *Config) { c.StorageAddr = "127.0.0.1:1"; c.StorageNodes = []string{"127.0.0.1:2"} },
+		"storage addr off loopback":           func(c *Config) { c.Roles = "storage"; c.StorageAddr = "0.0.0.0:8817" },
+		"storage nodes on a storage node":     func(c *Config) { c.Roles = "storage"; c.StorageNodes = []string{"127.0.0.1:2"} },
+		"bad storage node":                    func(c *Config) { c.StorageNodes = []string{"nohost"} },
+		"storage nodes gossip without gossip": func(c *Config) { c.StorageNodes = []string{"gossip"} },
+		"search addr without the role":        func(c *Config) { c.Roles = "gateway,coordinator"; c.SearchAddr = "127.0.0.1:1" },
+		"search addr off loopback":            func(c *Config) { c.Roles = "search"; c.SearchAddr = "0.0.0.0:8816" },
+		"bad worker address":                  func(c *Config) { c.SearchWorkers = []string{"nohost"} },
+		"workers on a search worker":          func(c *Config) { c.Roles = "search"; c.SearchWorkers = []string{"127.0.0.1:1"} },
+		"bad role":                            func(c *Config) { c.Roles = "gateway,proxy" },
+		"proxy without gateways":              func(c *Config) { c.Roles = "proxy" },
+		"gateways without the proxy":          func(c *Config) { c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1"}} },
+		"gateway without addresses":           func(c *Config) { c.Roles = "proxy"; c.Gateways = []proxy.Gateway{{Name: "a"}} },
 		"gateway weight too large": func(c *Config) {
 			c.Roles = "proxy"
 			c.Gateways = []proxy.Gateway{{PGAddr: "127.0.0.1:1", Weight: proxy.MaxWeight + 1}}
@@ -376,5 +419,33 @@ func TestControlConfig(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v validated", c)
 		}
+	}
+}
+
+func TestLoadFileStorage(t *testing.T) {
+	dir := t.TempDir()
+	front := filepath.Join(dir, "front.yaml")
+	if err := os.WriteFile(front, []byte("roles: gateway,coordinator\nstorage_nodes:\n  - 127.0.0.1:9101\n  - 127.0.0.1:9102\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	if err := c.LoadFile(front); err != nil {
+		t.Fatal(err)
+	}
+	c.DataDir = t.TempDir()
+	if err := c.Validate(); err != nil || !slices.Equal(c.StorageNodes, []string{"127.0.0.1:9101", "127.0.0.1:9102"}) {
+		t.Fatalf("%v, storage nodes %q", err, c.StorageNodes)
+	}
+	store := filepath.Join(dir, "storage.yaml")
+	if err := os.WriteFile(store, []byte("roles: storage\nstorage_addr: 127.0.0.1:9103\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultConfig()
+	if err := s.LoadFile(store); err != nil {
+		t.Fatal(err)
+	}
+	s.DataDir = t.TempDir()
+	if err := s.Validate(); err != nil || s.StorageAddr != "127.0.0.1:9103" {
+		t.Fatalf("%v, storage addr %q", err, s.StorageAddr)
 	}
 }

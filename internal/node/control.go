@@ -108,6 +108,9 @@ func (n *Node) startControl(roles Roles) error {
 	if n.srchLn != nil {
 		addrs["search"] = n.advertised(n.srchLn)
 	}
+	if n.storeLn != nil {
+		addrs["storage"] = n.storeLn.Addr().String()
+	}
 	p, err := control.New(control.Config{Endpoints: endpoints, NodeID: n.id, Roles: names, Addrs: addrs,
 		Campaign: roles[RoleControl], LeaseTTL: n.cfg.ControlLeaseTTL, Logger: n.log, Registerer: n.reg})
 	if err != nil {

@@ -82,8 +82,10 @@ type kafkaRunner struct {
 	done   chan struct{}
 }
 
-// startKafka starts the Kafka consumer when brokers are configured. Its
-// files go to the ingester so queries here see them at once.
+// startKafka starts the Kafka consumer when brokers are configured. It
+// publishes its files and offsets itself (one catalog transaction), also on
+// a Kafka ingest node; on a front node the files go to the ingester too so
+// queries here see them at once.
 func (n *Node) startKafka() error {
 	k := n.cfg.Kafka
 	if len(k.Brokers) == 0 {
@@ -101,7 +103,10 @@ func (n *Node) startKafka() error {
 		cfg.CommitRecords = k.CommitRecords
 	}
 	cfg.SessionTimeout = k.SessionTimeout
-	cfg.Catalog, cfg.Bucket, cfg.Sink, cfg.Logger, cfg.Registerer = n.cat, n.bucket, n.ing, n.log, n.reg
+	cfg.Catalog, cfg.Bucket, cfg.Logger, cfg.Registerer = n.cat, n.bucket, n.log, n.reg
+	if n.ing != nil { // a Kafka ingest node (--roles ingest) has no ingester
+		cfg.Sink = n.ing
+	}
 	c, err := kafka.New(cfg)
 	if err != nil {
 		return err

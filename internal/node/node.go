@@ -1,13 +1,18 @@
 // Package node assembles the OpenWit roles a process runs (Config.Roles):
 // a front node (gateway, coordinator, ingest, storage) has the catalog,
 // object store, write-ahead log, ingester, planner, the PostgreSQL wire and
-// Flight SQL gateways; a search worker has the object store and the search
-// service; a cache node has the object store behind memory and disk caches
-// and the cache service (storage/cache), which the other roles read
-// through (cacherole.go); every process has the HTTP endpoint (/healthz, /readyz,
-// /metrics, /cluster) and, with --gossip-addr, a gossip member
-// (coordinator/membership) whose view gives a coordinator its search
-// workers.
+// Flight SQL gateways; with --storage-nodes it drops the storage role and
+// its ingester hands sealed buffers to storage nodes (storage/handoff). A
+// storage node (--roles storage) has the catalog, the object store, the
+// storage service on --storage-addr and the storage jobs, and no client
+// ports; a Kafka ingest node (--roles ingest) has the catalog, the object
+// store and the Kafka consumer. A search worker has the object store and
+// the search service; a cache node has the object store behind memory
+// and disk caches and the cache service (storage/cache), which the other
+// roles read through (cacherole.go); every process has the HTTP endpoint (/healthz,
+// /readyz with the roles, /metrics, /cluster) and, with --gossip-addr, a
+// gossip member (coordinator/membership) whose view gives a coordinator
+// its search workers and an ingester its storage nodes.
 package node
 
 import (
@@ -40,6 +45,7 @@ import (
 	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/handoff"
 	"openwit/storage/objstore"
 	"openwit/version"
 )
@@ -76,6 +82,9 @@ type Node struct {
 	kafka     *kafkaRunner // Kafka ingest, when configured
 	ctl       controlState // etcd control plane (control.go)
 	pub       *storage.Publisher
+	store     *handoff.Server // the storage service (--storage-addr)
+	storeLn   net.Listener
+	handoff   *handoff.Client // the ingester's publisher with --storage-nodes
 	errc      chan error
 	// stopIndexer stops the indexer role (nil: not running).
 	stopIndexer func()
@@ -98,16 +107,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 
 func (n *Node) start(ctx context.Context) (err error) {
 	cfg, log := n.cfg, n.log
-	roles, err := ParseRoles(cfg.Roles)
+	roles, err := cfg.RoleSet()
 	if err != nil {
 		return err
 	}
 	if n.sec, err = loadSecurity(&n.cfg); err != nil {
 		return err
 	}
-	if roles.Front() || roles[RoleControl] {
-		// A search worker writes nothing locally: only a front or
-		// control node owns (and locks) the data dir.
+	if roles.Front() || roles[RoleControl] || roles[RoleStorage] || roles[RoleIngest] {
+		// A search worker writes nothing locally: the other roles own
+		// (and lock) the data dir, which keeps their node id.
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return fmt.Errorf("create data dir: %w", err)
 		}
@@ -149,6 +158,20 @@ func (n *Node) start(ctx context.Context) (err error) {
 		}
 		attrs = append(attrs, "pg_addr", n.pgLn.Addr().String(), "flight_addr", n.fsqlLn.Addr().String(),
 			"data_dir", cfg.DataDir, "search_workers", len(cfg.SearchWorkers), "auth", cfg.Auth, "tls", cfg.TLSCert != "")
+	}
+	if !roles.Front() && (roles[RoleStorage] || roles[RoleIngest]) {
+		if err := n.startBackend(roles); err != nil {
+			return err
+		}
+	}
+	if roles[RoleStorage] && cfg.StorageAddr != "" {
+		if err := n.startStorage(); err != nil {
+			return err
+		}
+		attrs = append(attrs, "storage_addr", n.storeLn.Addr().String())
+	}
+	if len(cfg.StorageNodes) > 0 {
+		attrs = append(attrs, "storage_nodes", strings.Join(cfg.StorageNodes, ","))
 	}
 	if roles[RoleSearch] && cfg.SearchAddr != "" {
 		if err := n.startSearch(); err != nil {
@@ -245,10 +268,21 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	n.pub = &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: cfg.DeferIndex, Logger: log}
+	roles, _ := cfg.RoleSet()
+	var pub ingest.Publisher
+	if roles[RoleStorage] {
+		pub = n.publisher()
+	} else {
+		// --storage-nodes: hand the buffers to the storage nodes.
+		if n.handoff, err = handoff.NewClient(handoff.ClientConfig{Nodes: n.storageNodes,
+			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}); err != nil {
+			return err
+		}
+		pub = n.handoff
+	}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
-		Publisher: n.pub,
+		Publisher: pub,
 		FlushRows: cfg.FlushRows, FlushBytes: cfg.FlushBytes, FlushAge: cfg.FlushAge,
 		RefreshInterval: sharedCatalogRefresh(cfg.Catalog),
 		BufferLimit:     int64(cfg.IngestBufferLimit), WALSizeLimit: int64(cfg.WALSizeLimit),
@@ -260,7 +294,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if err := n.startKafka(); err != nil {
 		return err
 	}
-	if !n.ctl.on {
+	if !n.ctl.on && roles[RoleStorage] {
 		// Without a control plane this node runs the storage jobs itself
 		// (swaps are compare-and-set, so concurrent nodes stay correct);
 		// with one, the control leader runs them (control.go).
@@ -317,6 +351,52 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	go func() {
 		if err := n.flight.Serve(context.Background(), n.fsqlLn); err != nil {
+			n.errc <- err
+		}
+	}()
+	return nil
+}
+
+// publisher returns the node's storage.Publisher, built on first use: the
+// local ingester's (roles all) and the storage service's.
+func (n *Node) publisher() *storage.Publisher {
+	if n.pub == nil {
+		n.pub = &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: n.cfg.DeferIndex, Logger: n.log, Failpoint: n.failpoint()}
+	}
+	return n.pub
+}
+
+// startBackend starts a storage or Kafka ingest node without the front
+// roles: the catalog, the Kafka consumer (publishing its own files and
+// offsets), and the storage jobs when no control plane runs them.
+func (n *Node) startBackend(roles Roles) (err error) {
+	if n.cat, err = catalog.Open(context.Background(), n.cfg.Catalog); err != nil {
+		return fmt.Errorf("open catalog: %w", err)
+	}
+	if roles[RoleIngest] {
+		if err := n.startKafka(); err != nil {
+			return err
+		}
+	}
+	if roles[RoleStorage] && !n.ctl.on {
+		return n.startCompaction(alwaysLeader{})
+	}
+	return nil
+}
+
+// startStorage starts the storage service on its own listener
+// (storage/handoff, docs/design/017-storage-role.md).
+func (n *Node) startStorage() (err error) {
+	n.store, err = handoff.NewServer(handoff.Config{Publisher: n.publisher(), Catalog: n.cat,
+		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer})
+	if err != nil {
+		return err
+	}
+	if n.storeLn, err = net.Listen("tcp", n.cfg.StorageAddr); err != nil {
+		return fmt.Errorf("listen on --storage-addr: %w", err)
+	}
+	go func() {
+		if err := n.store.Serve(context.Background(), n.storeLn); err != nil {
 			n.errc <- err
 		}
 	}()
@@ -418,7 +498,9 @@ func (n *Node) startHTTP() error {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
+		roles, _ := n.cfg.RoleSet()
 		fmt.Fprintln(w, "ready")
+		fmt.Fprintln(w, "roles:", strings.Join(roles.Names(), ","))
 	})
 	mux.HandleFunc("/cluster", n.serveCluster)
 	mux.HandleFunc("GET /control", n.serveControl)
@@ -502,6 +584,15 @@ func (n *Node) closeAll(ctx context.Context) error {
 	if n.srchLn != nil {
 		n.srchLn.Close()
 	}
+	if n.store != nil {
+		// Running hand-offs finish (their ingest nodes retry otherwise).
+		if err := n.store.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop storage: %w", err))
+		}
+	}
+	if n.storeLn != nil {
+		n.storeLn.Close()
+	}
 	if err := n.stopCacheTier(ctx); err != nil {
 		errs = append(errs, err)
 	}
@@ -526,6 +617,9 @@ func (n *Node) closeAll(ctx context.Context) error {
 		if err := n.ing.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("flush buffers: %w", err))
 		}
+	}
+	if n.handoff != nil {
+		n.handoff.Close()
 	}
 	if n.eng != nil {
 		n.eng.Close()

@@ -186,21 +186,21 @@ type Column struct {
 
 // File is one immutable Parquet data file of a table.
 type File struct {
-	ID        string // unique, chosen by the writer (content id)
-	TableID   int64
-	Shard     int64  // shard start, Unix microseconds
-	Path      string // object store key
-	MinTime   int64  // Unix microseconds, inclusive
-	MaxTime   int64  // Unix microseconds, inclusive
-	Rows      int64
-	Bytes     int64
-	MaxLSN    uint64    // highest WAL LSN whose rows this file holds; <= 2^63-1
+	ID      string // unique, chosen by the writer (content id)
+	TableID int64
+	Shard   int64  // shard start, Unix microseconds
+	Path    string // object store key
+	MinTime int64  // Unix microseconds, inclusive
+	MaxTime int64  // Unix microseconds, inclusive
+	Rows    int64
+	Bytes   int64
+	MaxLSN  uint64 // highest WAL LSN whose rows this file holds; <= 2^63-1
 	// Writer is the WAL (wal.WAL.ID) whose LSNs MaxLSN counts: publishing
 	// raises that writer's checkpoint only. Empty for files no WAL wrote
 	// (compaction output, Kafka). Given to PublishFile and ReplaceFiles;
 	// not stored with the file (ListFiles leaves it empty) and not part of
 	// its content.
-	Writer string
+	Writer    string
 	CreatedAt time.Time // set by PublishFile when zero; stored in microseconds, returned in UTC
 	// Index is the file's index artifact: given to PublishFile, it is
 	// linked in the same transaction; nil there queues the file for the

@@ -1,0 +1,253 @@
+package handoff
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"openwit/internal/retry"
+	"openwit/search"
+	"openwit/storage/catalog"
+)
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Nodes returns the storage nodes (host:port) to choose from now.
+	// Required; it is called once per hand-off.
+	Nodes func() []string
+	// Retry is the schedule of attempts on one node before the next one
+	// is tried (internal/retry; zero: its default).
+	Retry retry.Policy
+	// CallTimeout bounds one attempt (sending the rows and the publish);
+	// 0 means 2 minutes.
+	CallTimeout time.Duration
+	// MaxMessageSize bounds one sent batch message; 0 means 256 MiB.
+	MaxMessageSize int
+	// TLS, when set, connects over TLS (RootCAs verify the storage nodes,
+	// Certificates is presented to them). Nil means plain text.
+	TLS *tls.Config
+	// Logger may be nil; Registerer nil leaves the metrics unregistered.
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// Failpoint, when set, is called with "handoff-after-publish" once a
+	// storage node answered, before Publish returns (crash tests).
+	Failpoint func(ctx context.Context, point string)
+}
+
+// Client hands sealed ingest buffers to storage nodes. It implements
+// ingest.Publisher and is safe for concurrent use.
+type Client struct {
+	cfg ClientConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	conns  map[string]*grpc.ClientConn
+	closed bool
+
+	calls     *prometheus.CounterVec
+	failovers prometheus.Counter
+}
+
+// NewClient returns a client; connections are made on first use.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Nodes == nil {
+		return nil, errors.New("handoff client config: nodes are required")
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 2 * time.Minute
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = 256 << 20
+	}
+	cfg.Retry = cfg.Retry.WithDefaults()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	f := promauto.With(reg)
+	return &Client{cfg: cfg, log: cfg.Logger, conns: map[string]*grpc.ClientConn{},
+		calls: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_handoffs_total",
+			Help: "Hand-off attempts to storage nodes, by gRPC status code."}, []string{"code"}),
+		failovers: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_handoff_failovers_total",
+			Help: "Hand-offs that moved to the next storage node after the retries on one failed."}),
+	}, nil
+}
+
+// Close closes every connection.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	var errs []error
+	for addr, cc := range c.conns {
+		errs = append(errs, cc.Close())
+		delete(c.conns, addr)
+	}
+	return errors.Join(errs...)
+}
+
+// Rank orders storage nodes for a hand-off key by rendezvous hashing: the
+// first is the owner, the next ones take over in order when it fails.
+func Rank(key string, nodes []string) []string {
+	return search.Rank(key, nodes)
+}
+
+// Publish hands the rows of writer's (t, shard) up to maxLSN to the storage node
+// owning them and returns the file it published. Transient failures are
+// retried (internal/retry) and then moved to the next node: a hand-off is
+// idempotent (the storage node derives the file id from the descriptor).
+// A table the storage node does not know (dropped) returns an error
+// wrapping catalog.ErrNotFound.
+func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error) {
+	if len(batches) == 0 {
+		return nil, nil
+	}
+	d := &Descriptor{V: Version, Writer: writer, TableID: t.ID, Table: t.Name, Schema: SchemaID(t), Shard: shard, MaxLSN: maxLSN}
+	cmd, err := d.Encode()
+	if err != nil {
+		return nil, err
+	}
+	nodes := slices.Compact(slices.Sorted(slices.Values(c.cfg.Nodes())))
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("hand off %s shard %d: no storage node known: %w", t.Name, shard, ErrUnavailable)
+	}
+	var errs []error
+	for i, addr := range Rank(d.Key(), nodes) {
+		if i > 0 {
+			c.failovers.Inc()
+			c.log.Warn("hand-off moves to the next storage node", "table", t.Name, "shard", shard, "node", addr, "err", errs[len(errs)-1])
+		}
+		var f *catalog.File
+		err := retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error {
+			var err error
+			f, err = c.put(ctx, addr, cmd, batches)
+			return err
+		})
+		if err == nil {
+			if c.cfg.Failpoint != nil {
+				c.cfg.Failpoint(ctx, "handoff-after-publish")
+			}
+			return f, nil
+		}
+		switch status.Code(err) {
+		case codes.NotFound:
+			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), catalog.ErrNotFound)
+		case codes.InvalidArgument, codes.AlreadyExists:
+			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), ErrInvalid)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("hand off %s shard %d: %w", t.Name, shard, ctx.Err())
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+	}
+	return nil, fmt.Errorf("hand off %s shard %d: %w: %w", t.Name, shard, ErrUnavailable, errors.Join(errs...))
+}
+
+// retryable reports whether another attempt on the same node may succeed.
+func retryable(err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted, codes.Internal, codes.Unknown:
+		return true
+	}
+	return false
+}
+
+// put runs one DoPut on addr.
+func (c *Client) put(ctx context.Context, addr string, cmd []byte, batches []arrow.RecordBatch) (f *catalog.File, err error) {
+	defer func() { c.calls.WithLabelValues(status.Code(err).String()).Inc() }()
+	fc, err := c.conn(addr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
+	defer cancel()
+	stream, err := fc.DoPut(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := flight.NewRecordWriter(stream, ipc.WithSchema(batches[0].Schema()))
+	w.SetFlightDescriptor(&flight.FlightDescriptor{Type: flight.DescriptorCMD, Cmd: cmd})
+	for _, b := range batches {
+		if err = w.Write(b); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err == nil {
+		err = stream.CloseSend()
+	}
+	if err != nil {
+		// The server ended the call: its status comes with Recv.
+		if _, rerr := stream.Recv(); rerr != nil && rerr != io.EOF {
+			return nil, rerr
+		}
+		return nil, status.Errorf(codes.Unavailable, "send hand-off: %v", err)
+	}
+	res, err := stream.Recv()
+	if err != nil {
+		if err == io.EOF {
+			return nil, status.Error(codes.Unavailable, "storage node closed the call without a result")
+		}
+		return nil, err
+	}
+	if err := json.Unmarshal(res.GetAppMetadata(), &f); err != nil {
+		return nil, status.Errorf(codes.Internal, "decode the published file: %v", err)
+	}
+	// Drain to the end of the call so the stream is released.
+	for {
+		if _, err := stream.Recv(); err != nil {
+			break
+		}
+	}
+	return f, nil
+}
+
+func (c *Client) conn(addr string) (flight.FlightServiceClient, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errors.New("handoff: client is closed")
+	}
+	cc, ok := c.conns[addr]
+	if !ok {
+		// Reconnect at the pace of the retries (as the search client).
+		cp := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: 5 * time.Second}
+		cp.Backoff.BaseDelay, cp.Backoff.MaxDelay = c.cfg.Retry.Base, c.cfg.Retry.Max
+		creds := insecure.NewCredentials()
+		if c.cfg.TLS != nil {
+			creds = credentials.NewTLS(c.cfg.TLS)
+		}
+		var err error
+		cc, err = grpc.NewClient(addr, grpc.WithTransportCredentials(creds), grpc.WithConnectParams(cp),
+			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(c.cfg.MaxMessageSize)))
+		if err != nil {
+			return nil, fmt.Errorf("handoff: connect %s: %w", addr, err)
+		}
+		c.conns[addr] = cc
+	}
+	return flight.NewFlightServiceClient(cc), nil
+}
