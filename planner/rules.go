@@ -43,6 +43,29 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 	return n, changed, nil
 }
 
+const ruleSetOpOffset analyzer.RuleId = 10_004
+
+// setOpOffset moves ORDER BY, OFFSET and LIMIT off a set operation that has
+// both an ORDER BY and an OFFSET into Sort, Offset and Limit nodes above it.
+// go-mysql-server's set operation skips the OFFSET rows before it sorts, so
+// which rows were skipped depended on the order the inputs produced them in
+// (with Parquet files read in parallel, on timing).
+func setOpOffset(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		s, ok := n.(*plan.SetOp)
+		if !ok || s.Offset == nil || len(s.SortFields) == 0 {
+			return n, transform.SameTree, nil
+		}
+		bare := *s
+		bare.SortFields, bare.Limit, bare.Offset = nil, nil, nil
+		var out sql.Node = plan.NewOffset(s.Offset, plan.NewSort(s.SortFields, &bare))
+		if s.Limit != nil {
+			out = plan.NewLimit(s.Limit, out)
+		}
+		return out, transform.NewTree, nil
+	})
+}
+
 const ruleBooleanConditions analyzer.RuleId = 10_002
 
 // booleanConditions rejects WHERE and HAVING conditions that are not

@@ -768,6 +768,10 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 	if s, ok := sel.(*ast.Select); ok {
 		exprs = s.SelectExprs
 	}
+	key := func(e ast.Expr) ast.Expr { return t.orderKeyExpr(e, exprs) }
+	if s, ok := sel.(*ast.SetOp); ok {
+		key = func(e ast.Expr) ast.Expr { return t.setOpOrderKey(e, s) }
+	}
 	var out ast.OrderBy
 	for _, n := range items {
 		sb := n.GetSortBy()
@@ -801,16 +805,43 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 		switch sb.SortbyNulls {
 		case pg.SortByNulls_SORTBY_NULLS_FIRST:
 			if !desc {
-				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.DescScr})
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: key(e)}, Direction: ast.DescScr})
 			}
 		case pg.SortByNulls_SORTBY_NULLS_LAST:
 			if desc {
-				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.AscScr})
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: key(e)}, Direction: ast.AscScr})
 			}
 		}
 		out = append(out, &ast.Order{Expr: e, Direction: dir})
 	}
 	return out
+}
+
+// setOpOrderKey resolves an ORDER BY position of a set operation to the
+// output column's name, which the leftmost input's select list gives (for
+// use inside another expression, where go-mysql-server does not accept
+// positions). Names are already output columns.
+func (t *translator) setOpOrderKey(e ast.Expr, s *ast.SetOp) ast.Expr {
+	v, ok := e.(*ast.SQLVal)
+	if !ok || v.Type != ast.IntVal {
+		return e
+	}
+	var left ast.SelectStatement = s
+	for {
+		op, ok := left.(*ast.SetOp)
+		if !ok {
+			break
+		}
+		left = op.Left
+	}
+	pos, _ := strconv.Atoi(string(v.Val))
+	if sel, ok := left.(*ast.Select); ok && pos >= 1 && pos <= len(sel.SelectExprs) {
+		if ae, ok := sel.SelectExprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() {
+			return &ast.ColName{Name: ae.As}
+		}
+	}
+	t.unsupported("NULLS FIRST/LAST on this set operation position")
+	return e
 }
 
 // orderKeyExpr resolves an ORDER BY position to its expression (for use
