@@ -121,6 +121,7 @@ func New(cfg Config) (*Engine, error) {
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
+		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.

@@ -66,6 +66,83 @@ func setOpOffset(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 	})
 }
 
+const ruleSetOpTypes analyzer.RuleId = 10_005
+
+// setOpTypes rejects set operations whose inputs have columns of different
+// type categories (PostgreSQL: 42804, "UNION types integer and text cannot
+// be matched"); go-mysql-server would convert both to a common MySQL type.
+// A string literal or NULL fits any column, as PostgreSQL's unknown-typed
+// literals do.
+func setOpTypes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	var err error
+	transform.Inspect(n, func(n sql.Node) bool {
+		s, ok := n.(*plan.SetOp)
+		if !ok || err != nil {
+			return err == nil
+		}
+		for i := range s.Left().Schema() {
+			lt, lok := setOpInputType(s.Left(), i)
+			rt, rok := setOpInputType(s.Right(), i)
+			if !lok || !rok {
+				continue
+			}
+			lo, _ := pgtypes.OID(lt)
+			ro, _ := pgtypes.OID(rt)
+			if typeCategory(lo) != typeCategory(ro) {
+				op := map[int]string{plan.UnionType: "UNION", plan.IntersectType: "INTERSECT", plan.ExceptType: "EXCEPT"}[s.SetOpType]
+				err = pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", op, pgtypes.TypeName(lo), pgtypes.TypeName(ro))
+				return false
+			}
+		}
+		return true
+	})
+	return n, transform.SameTree, err
+}
+
+// setOpInputType is the type column i of a set operation's input had
+// before go-mysql-server converted it to the other input's type; ok is
+// false for NULL and string literals, which take the other input's type.
+func setOpInputType(n sql.Node, i int) (t sql.Type, ok bool) {
+	for {
+		switch x := n.(type) {
+		case *plan.Distinct, *plan.Sort, *plan.Limit, *plan.Offset, *plan.TopN, *plan.Filter:
+			n = x.Children()[0]
+			continue
+		case *plan.Project:
+			e := x.Projections[i]
+			if a, ok := e.(*expression.Alias); ok {
+				e = a.Child
+			}
+			if c, ok := e.(*expression.Convert); ok {
+				e = c.Child
+			}
+			if l, ok := e.(*expression.Literal); ok && (l.Value() == nil || types.IsText(l.Type())) {
+				return nil, false
+			}
+			return e.Type(), e.Type() != types.Null
+		}
+		t := n.Schema()[i].Type
+		return t, t != types.Null
+	}
+}
+
+// typeCategory is PostgreSQL's type category of an OID (pg_type.typcategory).
+func typeCategory(oid uint32) byte {
+	switch oid {
+	case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDNumeric, pgtypes.OIDFloat4, pgtypes.OIDFloat8:
+		return 'N'
+	case pgtypes.OIDText, pgtypes.OIDVarchar, pgtypes.OIDBPChar:
+		return 'S'
+	case pgtypes.OIDDate, pgtypes.OIDTimestamp, pgtypes.OIDTimestampTZ:
+		return 'D'
+	case pgtypes.OIDBool:
+		return 'B'
+	case pgtypes.OIDInterval:
+		return 'T'
+	}
+	return 'U'
+}
+
 const ruleBooleanConditions analyzer.RuleId = 10_002
 
 // booleanConditions rejects WHERE and HAVING conditions that are not

@@ -791,6 +791,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 				}
 			}
 		} else {
+			if so, ok := sel.(*ast.SetOp); ok {
+				t.checkSetOpOrderKey(sb.Node, so)
+			}
 			e = t.expr(sb.Node)
 		}
 		dir := ast.AscScr
@@ -826,6 +829,19 @@ func (t *translator) setOpOrderKey(e ast.Expr, s *ast.SetOp) ast.Expr {
 	if !ok || v.Type != ast.IntVal {
 		return e
 	}
+	pos, _ := strconv.Atoi(string(v.Val))
+	if sel, ok := leftmostSelect(s); ok && pos >= 1 && pos <= len(sel.SelectExprs) {
+		if ae, ok := sel.SelectExprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() {
+			return &ast.ColName{Name: ae.As}
+		}
+	}
+	t.unsupported("NULLS FIRST/LAST on this set operation position")
+	return e
+}
+
+// leftmostSelect returns the input of a set operation that names its
+// output columns.
+func leftmostSelect(s *ast.SetOp) (*ast.Select, bool) {
 	var left ast.SelectStatement = s
 	for {
 		op, ok := left.(*ast.SetOp)
@@ -834,14 +850,40 @@ func (t *translator) setOpOrderKey(e ast.Expr, s *ast.SetOp) ast.Expr {
 		}
 		left = op.Left
 	}
-	pos, _ := strconv.Atoi(string(v.Val))
-	if sel, ok := left.(*ast.Select); ok && pos >= 1 && pos <= len(sel.SelectExprs) {
-		if ae, ok := sel.SelectExprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() {
-			return &ast.ColName{Name: ae.As}
+	sel, ok := left.(*ast.Select)
+	return sel, ok
+}
+
+// checkSetOpOrderKey fails like PostgreSQL on an ORDER BY key of a set
+// operation that is not an output column: an expression (0A000), a
+// qualified name (42P01) or a name no output column has (42703).
+func (t *translator) checkSetOpOrderKey(n *pg.Node, s *ast.SetOp) {
+	cr := n.GetColumnRef()
+	if cr == nil {
+		panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",
+			Detail: "Only result column names can be used, not expressions or functions."}})
+	}
+	if len(cr.Fields) > 1 {
+		if q := cr.Fields[0].GetString_(); q != nil {
+			t.fail(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", q.Sval)
+		}
+		return
+	}
+	name := cr.Fields[0].GetString_()
+	sel, ok := leftmostSelect(s)
+	if name == nil || !ok {
+		return
+	}
+	for _, se := range sel.SelectExprs {
+		ae, ok := se.(*ast.AliasedExpr)
+		if !ok {
+			return // a *: go-mysql-server resolves the name
+		}
+		if ae.As.String() == name.Sval {
+			return
 		}
 	}
-	t.unsupported("NULLS FIRST/LAST on this set operation position")
-	return e
+	t.fail(pgerror.UndefinedColumn, "column %q does not exist", name.Sval)
 }
 
 // orderKeyExpr resolves an ORDER BY position to its expression (for use
