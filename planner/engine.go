@@ -122,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
+		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.

@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -91,6 +92,52 @@ func setOpTypes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 			if typeCategory(lo) != typeCategory(ro) {
 				op := map[int]string{plan.UnionType: "UNION", plan.IntersectType: "INTERSECT", plan.ExceptType: "EXCEPT"}[s.SetOpType]
 				err = pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", op, pgtypes.TypeName(lo), pgtypes.TypeName(ro))
+				return false
+			}
+		}
+		return true
+	})
+	return n, transform.SameTree, err
+}
+
+const ruleCoalesceTypes analyzer.RuleId = 10_006
+
+// coalesceTypes checks COALESCE's arguments like PostgreSQL: arguments of
+// different type categories are 42804, and a string literal must be valid
+// input for the type of the first typed argument (22P02 otherwise; NULL
+// and string literals fit any type).
+func coalesceTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	var err error
+	transform.InspectExpressions(n, func(e sql.Expression) bool {
+		c, ok := e.(*function.Coalesce)
+		if !ok || err != nil {
+			return err == nil
+		}
+		var typ sql.Type
+		var oid uint32
+		for _, a := range c.Children() {
+			if l, ok := a.(*expression.Literal); ok && (l.Value() == nil || types.IsText(l.Type())) {
+				continue
+			}
+			o, _ := pgtypes.OID(a.Type())
+			if a.Type() == types.Null {
+				continue
+			}
+			if typ == nil {
+				typ, oid = a.Type(), o
+				continue
+			}
+			if typeCategory(o) != typeCategory(oid) {
+				err = pgerror.New(pgerror.DatatypeMismatch, "COALESCE types %s and %s cannot be matched", pgtypes.TypeName(oid), pgtypes.TypeName(o))
+				return false
+			}
+		}
+		if typ == nil {
+			return true
+		}
+		for _, a := range c.Children() {
+			if _, _, cerr := coerceLiteral(ctx, a, typ); cerr != nil {
+				err = cerr
 				return false
 			}
 		}
