@@ -120,6 +120,9 @@ func New(cfg Config) (*Engine, error) {
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
+		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
+		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
+		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.

@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -41,6 +42,152 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 		return true
 	})
 	return n, changed, nil
+}
+
+const ruleSetOpOffset analyzer.RuleId = 10_004
+
+// setOpOffset moves ORDER BY, OFFSET and LIMIT off a set operation that has
+// both an ORDER BY and an OFFSET into Sort, Offset and Limit nodes above it.
+// go-mysql-server's set operation skips the OFFSET rows before it sorts, so
+// which rows were skipped depended on the order the inputs produced them in
+// (with Parquet files read in parallel, on timing).
+func setOpOffset(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		s, ok := n.(*plan.SetOp)
+		if !ok || s.Offset == nil || len(s.SortFields) == 0 {
+			return n, transform.SameTree, nil
+		}
+		bare := *s
+		bare.SortFields, bare.Limit, bare.Offset = nil, nil, nil
+		var out sql.Node = plan.NewOffset(s.Offset, plan.NewSort(s.SortFields, &bare))
+		if s.Limit != nil {
+			out = plan.NewLimit(s.Limit, out)
+		}
+		return out, transform.NewTree, nil
+	})
+}
+
+const ruleSetOpTypes analyzer.RuleId = 10_005
+
+// setOpTypes rejects set operations whose inputs have columns of different
+// type categories (PostgreSQL: 42804, "UNION types integer and text cannot
+// be matched"); go-mysql-server would convert both to a common MySQL type.
+// A string literal or NULL fits any column, as PostgreSQL's unknown-typed
+// literals do.
+func setOpTypes(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	var err error
+	transform.Inspect(n, func(n sql.Node) bool {
+		s, ok := n.(*plan.SetOp)
+		if !ok || err != nil {
+			return err == nil
+		}
+		for i := range s.Left().Schema() {
+			lt, lok := setOpInputType(s.Left(), i)
+			rt, rok := setOpInputType(s.Right(), i)
+			if !lok || !rok {
+				continue
+			}
+			lo, _ := pgtypes.OID(lt)
+			ro, _ := pgtypes.OID(rt)
+			if typeCategory(lo) != typeCategory(ro) {
+				op := map[int]string{plan.UnionType: "UNION", plan.IntersectType: "INTERSECT", plan.ExceptType: "EXCEPT"}[s.SetOpType]
+				err = pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", op, pgtypes.TypeName(lo), pgtypes.TypeName(ro))
+				return false
+			}
+		}
+		return true
+	})
+	return n, transform.SameTree, err
+}
+
+const ruleCoalesceTypes analyzer.RuleId = 10_006
+
+// coalesceTypes checks COALESCE's arguments like PostgreSQL: arguments of
+// different type categories are 42804, and a string literal must be valid
+// input for the type of the first typed argument (22P02 otherwise; NULL
+// and string literals fit any type).
+func coalesceTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	var err error
+	transform.InspectExpressions(n, func(e sql.Expression) bool {
+		c, ok := e.(*function.Coalesce)
+		if !ok || err != nil {
+			return err == nil
+		}
+		var typ sql.Type
+		var oid uint32
+		for _, a := range c.Children() {
+			if l, ok := a.(*expression.Literal); ok && (l.Value() == nil || types.IsText(l.Type())) {
+				continue
+			}
+			o, _ := pgtypes.OID(a.Type())
+			if a.Type() == types.Null {
+				continue
+			}
+			if typ == nil {
+				typ, oid = a.Type(), o
+				continue
+			}
+			if typeCategory(o) != typeCategory(oid) {
+				err = pgerror.New(pgerror.DatatypeMismatch, "COALESCE types %s and %s cannot be matched", pgtypes.TypeName(oid), pgtypes.TypeName(o))
+				return false
+			}
+		}
+		if typ == nil {
+			return true
+		}
+		for _, a := range c.Children() {
+			if _, _, cerr := coerceLiteral(ctx, a, typ); cerr != nil {
+				err = cerr
+				return false
+			}
+		}
+		return true
+	})
+	return n, transform.SameTree, err
+}
+
+// setOpInputType is the type column i of a set operation's input had
+// before go-mysql-server converted it to the other input's type; ok is
+// false for NULL and string literals, which take the other input's type.
+func setOpInputType(n sql.Node, i int) (t sql.Type, ok bool) {
+	for {
+		switch x := n.(type) {
+		case *plan.Distinct, *plan.Sort, *plan.Limit, *plan.Offset, *plan.TopN, *plan.Filter:
+			n = x.Children()[0]
+			continue
+		case *plan.Project:
+			e := x.Projections[i]
+			if a, ok := e.(*expression.Alias); ok {
+				e = a.Child
+			}
+			if c, ok := e.(*expression.Convert); ok {
+				e = c.Child
+			}
+			if l, ok := e.(*expression.Literal); ok && (l.Value() == nil || types.IsText(l.Type())) {
+				return nil, false
+			}
+			return e.Type(), e.Type() != types.Null
+		}
+		t := n.Schema()[i].Type
+		return t, t != types.Null
+	}
+}
+
+// typeCategory is PostgreSQL's type category of an OID (pg_type.typcategory).
+func typeCategory(oid uint32) byte {
+	switch oid {
+	case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDNumeric, pgtypes.OIDFloat4, pgtypes.OIDFloat8:
+		return 'N'
+	case pgtypes.OIDText, pgtypes.OIDVarchar, pgtypes.OIDBPChar:
+		return 'S'
+	case pgtypes.OIDDate, pgtypes.OIDTimestamp, pgtypes.OIDTimestampTZ:
+		return 'D'
+	case pgtypes.OIDBool:
+		return 'B'
+	case pgtypes.OIDInterval:
+		return 'T'
+	}
+	return 'U'
 }
 
 const ruleBooleanConditions analyzer.RuleId = 10_002

@@ -22,6 +22,7 @@ const (
 	InvalidTableDefinition  = "42P16"
 	GroupingError           = "42803"
 	InvalidTextRepr         = "22P02"
+	InvalidEscapeSequence   = "22025"
 	IndeterminateDatatype   = "42P18"
 	DivisionByZero          = "22012"
 	NumericOutOfRange       = "22003"

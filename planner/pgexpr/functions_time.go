@@ -259,7 +259,8 @@ func evalDatePartFloat(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	return f, nil
 }
 
-// evalToChar formats a timestamp with the common to_char patterns.
+// evalToChar formats a timestamp with the common to_char patterns (and
+// the FM prefix).
 func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	t := zoned(ctx, a[0].(time.Time), ts[0])
 	pat := a[1].(string)
@@ -269,6 +270,8 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 		f   func() string
 	}{
 		{"YYYY", func() string { return fmt.Sprintf("%04d", t.Year()) }},
+		{"IYYY", func() string { y, _ := t.ISOWeek(); return fmt.Sprintf("%04d", y) }},
+		{"IW", func() string { _, w := t.ISOWeek(); return fmt.Sprintf("%02d", w) }},
 		{"HH24", func() string { return fmt.Sprintf("%02d", t.Hour()) }},
 		{"HH12", func() string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) }},
 		{"Month", func() string { return fmt.Sprintf("%-9s", t.Month().String()) }},
@@ -305,16 +308,31 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 			i += j + 2
 			continue
 		}
+		// FM (fill mode) drops the padding of the field that follows:
+		// trailing blanks of names, leading zeros of numbers.
+		fm := strings.HasPrefix(pat[i:], "FM")
+		if fm {
+			i += 2
+		}
 		matched := false
 		for _, tk := range tokens {
 			if strings.HasPrefix(pat[i:], tk.tok) {
-				b.WriteString(tk.f())
+				out := tk.f()
+				if fm {
+					out = strings.TrimRight(out, " ")
+					if strings.Trim(out, "0123456789") == "" {
+						if out = strings.TrimLeft(out, "0"); out == "" {
+							out = "0"
+						}
+					}
+				}
+				b.WriteString(out)
 				i += len(tk.tok)
 				matched = true
 				break
 			}
 		}
-		if !matched {
+		if !matched && i < len(pat) {
 			b.WriteByte(pat[i])
 			i++
 		}

@@ -14,6 +14,7 @@
 // and `%`, `||`. Result column names follow PostgreSQL's rules (the column
 // name for a column reference, the function name for a call, the type name
 // for a cast, `?column?` otherwise) and are made explicit as aliases.
+// LIKE and ILIKE patterns are rewritten to one escape convention (like.go).
 //
 // Anything the translator does not support fails with SQLSTATE 0A000 naming
 // the construct; syntax errors carry 42601 and the cursor position. See

@@ -225,6 +225,10 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			}
 			t.unsupported("prefix operator " + op)
 		}
+		switch op {
+		case "~~", "!~~", "~~*", "!~~*":
+			return t.like(a, strings.HasPrefix(op, "!"), strings.HasSuffix(op, "*"))
+		}
 		l, r := t.expr(a.Lexpr), t.expr(a.Rexpr)
 		switch op {
 		case "=", "<", ">", "<=", ">=":
@@ -242,24 +246,10 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
-		case "~~":
-			return &ast.ComparisonExpr{Operator: ast.LikeStr, Left: l, Right: r}
-		case "!~~":
-			return &ast.ComparisonExpr{Operator: ast.NotLikeStr, Left: l, Right: r}
 		}
 		t.fail(pgerror.UndefinedFunction, "operator does not exist: %s", op)
-	case pg.A_Expr_Kind_AEXPR_LIKE:
-		l, r := t.expr(a.Lexpr), t.expr(a.Rexpr)
-		if op == "!~~" {
-			return &ast.ComparisonExpr{Operator: ast.NotLikeStr, Left: l, Right: r}
-		}
-		return &ast.ComparisonExpr{Operator: ast.LikeStr, Left: l, Right: r}
-	case pg.A_Expr_Kind_AEXPR_ILIKE:
-		l, r := t.fn("lower", t.expr(a.Lexpr)), t.fn("lower", t.expr(a.Rexpr))
-		if op == "!~~*" {
-			return &ast.ComparisonExpr{Operator: ast.NotLikeStr, Left: l, Right: r}
-		}
-		return &ast.ComparisonExpr{Operator: ast.LikeStr, Left: l, Right: r}
+	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
+		return t.like(a, op == "!~~" || op == "!~~*", a.Kind == pg.A_Expr_Kind_AEXPR_ILIKE)
 	case pg.A_Expr_Kind_AEXPR_IN:
 		l := t.expr(a.Lexpr)
 		list := ast.ValTuple(t.exprs(a.Rexpr.GetList().GetItems()))

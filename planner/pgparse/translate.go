@@ -768,6 +768,10 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 	if s, ok := sel.(*ast.Select); ok {
 		exprs = s.SelectExprs
 	}
+	key := func(e ast.Expr) ast.Expr { return t.orderKeyExpr(e, exprs) }
+	if s, ok := sel.(*ast.SetOp); ok {
+		key = func(e ast.Expr) ast.Expr { return t.setOpOrderKey(e, s) }
+	}
 	var out ast.OrderBy
 	for _, n := range items {
 		sb := n.GetSortBy()
@@ -787,6 +791,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 				}
 			}
 		} else {
+			if so, ok := sel.(*ast.SetOp); ok {
+				t.checkSetOpOrderKey(sb.Node, so)
+			}
 			e = t.expr(sb.Node)
 		}
 		dir := ast.AscScr
@@ -801,16 +808,82 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 		switch sb.SortbyNulls {
 		case pg.SortByNulls_SORTBY_NULLS_FIRST:
 			if !desc {
-				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.DescScr})
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: key(e)}, Direction: ast.DescScr})
 			}
 		case pg.SortByNulls_SORTBY_NULLS_LAST:
 			if desc {
-				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: t.orderKeyExpr(e, exprs)}, Direction: ast.AscScr})
+				out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: key(e)}, Direction: ast.AscScr})
 			}
 		}
 		out = append(out, &ast.Order{Expr: e, Direction: dir})
 	}
 	return out
+}
+
+// setOpOrderKey resolves an ORDER BY position of a set operation to the
+// output column's name, which the leftmost input's select list gives (for
+// use inside another expression, where go-mysql-server does not accept
+// positions). Names are already output columns.
+func (t *translator) setOpOrderKey(e ast.Expr, s *ast.SetOp) ast.Expr {
+	v, ok := e.(*ast.SQLVal)
+	if !ok || v.Type != ast.IntVal {
+		return e
+	}
+	pos, _ := strconv.Atoi(string(v.Val))
+	if sel, ok := leftmostSelect(s); ok && pos >= 1 && pos <= len(sel.SelectExprs) {
+		if ae, ok := sel.SelectExprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() {
+			return &ast.ColName{Name: ae.As}
+		}
+	}
+	t.unsupported("NULLS FIRST/LAST on this set operation position")
+	return e
+}
+
+// leftmostSelect returns the input of a set operation that names its
+// output columns.
+func leftmostSelect(s *ast.SetOp) (*ast.Select, bool) {
+	var left ast.SelectStatement = s
+	for {
+		op, ok := left.(*ast.SetOp)
+		if !ok {
+			break
+		}
+		left = op.Left
+	}
+	sel, ok := left.(*ast.Select)
+	return sel, ok
+}
+
+// checkSetOpOrderKey fails like PostgreSQL on an ORDER BY key of a set
+// operation that is not an output column: an expression (0A000), a
+// qualified name (42P01) or a name no output column has (42703).
+func (t *translator) checkSetOpOrderKey(n *pg.Node, s *ast.SetOp) {
+	cr := n.GetColumnRef()
+	if cr == nil {
+		panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",
+			Detail: "Only result column names can be used, not expressions or functions."}})
+	}
+	if len(cr.Fields) > 1 {
+		if q := cr.Fields[0].GetString_(); q != nil {
+			t.fail(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", q.Sval)
+		}
+		return
+	}
+	name := cr.Fields[0].GetString_()
+	sel, ok := leftmostSelect(s)
+	if name == nil || !ok {
+		return
+	}
+	for _, se := range sel.SelectExprs {
+		ae, ok := se.(*ast.AliasedExpr)
+		if !ok {
+			return // a *: go-mysql-server resolves the name
+		}
+		if ae.As.String() == name.Sval {
+			return
+		}
+	}
+	t.fail(pgerror.UndefinedColumn, "column %q does not exist", name.Sval)
 }
 
 // orderKeyExpr resolves an ORDER BY position to its expression (for use

@@ -75,9 +75,13 @@ var intervalPart = regexp.MustCompile(`(?i)^([+-]?\d+(?:\.\d+)?)\s*(microseconds
 var clockPart = regexp.MustCompile(`^([+-])?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?$`)
 
 // ParseInterval parses PostgreSQL interval input ("5 minutes", "1 day
-// 02:00:00", "2 hours 30 mins", "-1 day", "1 mon", "@ 1 hour ago" is not
-// supported).
+// 02:00:00", "2 hours 30 mins", "-1 day", "1 mon", ISO 8601 durations
+// with designators such as "P1Y2M3DT4H5M6S" or "PT1H30M"; "@ 1 hour ago"
+// and ISO 8601's alternative format are not supported).
 func ParseInterval(s string) (Interval, error) {
+	if iv, ok := parseISOInterval(strings.TrimSpace(s)); ok {
+		return iv, nil
+	}
 	var iv Interval
 	fields := strings.Fields(strings.TrimSpace(s))
 	if len(fields) == 0 {
@@ -149,6 +153,52 @@ func ParseInterval(s string) (Interval, error) {
 		}
 	}
 	return iv, nil
+}
+
+var isoNum = `([+-]?\d+(?:\.\d+)?)`
+var isoInterval = regexp.MustCompile(`^P(?:` + isoNum + `Y)?(?:` + isoNum + `M)?(?:` + isoNum + `W)?(?:` + isoNum + `D)?` +
+	`(?:T(?:` + isoNum + `H)?(?:` + isoNum + `M)?(?:` + isoNum + `S)?)?$`)
+
+// parseISOInterval parses an ISO 8601 duration with designators
+// (PnYnMnWnDTnHnMnS, every field optional; "P" alone is invalid, "PT"
+// is zero, as in PostgreSQL). As in
+// PostgreSQL, a fraction of a year or month spills into months or days
+// (a month being 30 days), and a fraction of a day into time.
+func parseISOInterval(s string) (Interval, bool) {
+	m := isoInterval.FindStringSubmatch(s)
+	if m == nil || s == "P" {
+		return Interval{}, false
+	}
+	var iv Interval
+	var months, days, micros float64
+	for i, f := range m[1:] {
+		if f == "" {
+			continue
+		}
+		n, _ := strconv.ParseFloat(f, 64)
+		switch i {
+		case 0:
+			months += n * 12
+		case 1:
+			months += n
+		case 2:
+			days += n * 7
+		case 3:
+			days += n
+		case 4:
+			micros += n * 3600e6
+		case 5:
+			micros += n * 60e6
+		case 6:
+			micros += n * 1e6
+		}
+	}
+	iv.Months = int32(months)
+	days += (months - float64(iv.Months)) * 30
+	iv.Days = int32(days)
+	micros += (days - float64(iv.Days)) * 86400e6
+	iv.Micros = int64(math.Round(micros))
+	return iv, true
 }
 
 func sign(f float64) float64 {

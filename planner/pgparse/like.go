@@ -1,0 +1,123 @@
+package pgparse
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/internal/pgerror"
+)
+
+// like translates [NOT] LIKE and [NOT] ILIKE (also spelt ~~, !~~, ~~*,
+// !~~*), with an optional ESCAPE clause, which PostgreSQL's grammar turns
+// into a like_escape(pattern, escape) call on the right.
+//
+// PostgreSQL's escape character is a backslash unless ESCAPE names another
+// one or, with ESCAPE ”, none. A constant pattern is rewritten to use the
+// backslash, so everything downstream (go-mysql-server's LIKE, the
+// vectorized LIKE, trigram pruning) sees one escape convention. A pattern
+// that then holds a backslash gets an explicit ESCAPE '\': go-mysql-server
+// simplifies a LIKE without one (no wildcard: equality; a trailing %: a
+// range) and keeps the backslashes in the simplified literal.
+//
+// ILIKE is lower(x) LIKE lower(pattern): lower() leaves %, _ and \ alone.
+//
+// A constant pattern that ends with its escape character is an error
+// (22025) here; PostgreSQL raises it only when a value's matching reaches
+// the end of the pattern.
+func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
+	pat, escNode := a.Rexpr, (*pg.Node)(nil)
+	if fc := pat.GetFuncCall(); fc != nil && len(fc.Args) == 2 && fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval() == "like_escape" {
+		pat, escNode = fc.Args[0], fc.Args[1]
+	}
+	l := t.expr(a.Lexpr)
+	var r, esc ast.Expr
+	if s := pat.GetAConst().GetSval(); s != nil {
+		escape, ok := `\`, true
+		if escNode != nil {
+			escape, ok = t.likeEscape(escNode)
+		}
+		if !ok {
+			t.unsupported("LIKE ... ESCAPE with an escape that is not a constant")
+		}
+		canon, ok := canonicalLike(s.Sval, escape)
+		if !ok {
+			t.fail(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+		}
+		r = ast.NewStrVal([]byte(canon))
+		if strings.ContainsRune(canon, '\\') {
+			esc = ast.NewStrVal([]byte(`\`))
+		}
+	} else {
+		r = t.expr(pat)
+		esc = ast.NewStrVal([]byte(`\`))
+		if escNode != nil {
+			escape, ok := t.likeEscape(escNode)
+			if !ok || escape == "" {
+				t.unsupported("LIKE ... ESCAPE with a pattern that is not a constant")
+			}
+			esc = ast.NewStrVal([]byte(escape))
+		}
+	}
+	if fold {
+		l, r = t.fn("lower", l), t.fn("lower", r)
+	}
+	op := ast.LikeStr
+	if not {
+		op = ast.NotLikeStr
+	}
+	return &ast.ComparisonExpr{Operator: op, Left: l, Right: r, Escape: esc}
+}
+
+// likeEscape returns a constant ESCAPE string, failing like PostgreSQL when
+// it is longer than one character; ok is false when it is not a constant.
+func (t *translator) likeEscape(n *pg.Node) (string, bool) {
+	s := n.GetAConst().GetSval()
+	if s == nil {
+		return "", false
+	}
+	if utf8.RuneCountInString(s.Sval) > 1 {
+		panic(failure{&pgerror.Error{Code: pgerror.InvalidEscapeSequence, Message: "invalid escape string",
+			Hint: "Escape string must be empty or one character."}})
+	}
+	return s.Sval, true
+}
+
+// canonicalLike rewrites a LIKE pattern whose escape character is escape
+// ("" for none) into the same pattern with a backslash as the escape
+// character: an escaped character stays escaped if it is %, _ or \ and
+// becomes itself otherwise; a backslash that is not the escape character
+// becomes \\. It reports false for a pattern that ends with its escape
+// character.
+func canonicalLike(pattern, escape string) (string, bool) {
+	esc := rune(-1)
+	if escape != "" {
+		esc, _ = utf8.DecodeRuneInString(escape)
+	}
+	var b strings.Builder
+	rs := []rune(pattern)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == esc:
+			i++
+			if i == len(rs) {
+				return "", false
+			}
+			switch n := rs[i]; n {
+			case '%', '_', '\\':
+				b.WriteByte('\\')
+				b.WriteRune(n)
+			default:
+				b.WriteRune(n)
+			}
+		case r == '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), true
+}
