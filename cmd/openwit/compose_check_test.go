@@ -123,14 +123,6 @@ func parseCompose(b []byte) (*composeFile, error) {
 	return &f, nil
 }
 
-// pendingFlags and pendingRoles come with work on other branches (the
-// storage, ingest and cache roles); until it is merged the checks report
-// them, marked as such.
-var (
-	pendingFlags = map[string]bool{"storage-addr": true, "storage-nodes": true, "cache-addr": true, "cache-nodes": true, "cache-memory": true}
-	pendingRoles = map[string]bool{"ingest": true, "storage": true, "cache": true}
-)
-
 // listenFlags are the listen addresses each role needs reachable from other
 // containers.
 var listenFlags = map[string][]string{
@@ -304,11 +296,7 @@ func (c *composeCheck) openwit(name string, s *composeService) (mix, id string) 
 			c.problem(name, "openwit serve %s: %v", strings.Join(s.Command[1:], " "), err)
 			return "", ""
 		}
-		msg := "flag --%s: not defined by `openwit serve`"
-		if pendingFlags[flagName] {
-			msg += " (expected from the storage/ingest/cache branches, not merged yet)"
-		}
-		c.problem(name, msg, flagName)
+		c.problem(name, "flag --%s: not defined by `openwit serve`", flagName)
 		args = dropFlag(args, flagName)
 	}
 	var roleNames []string
@@ -320,11 +308,7 @@ func (c *composeCheck) openwit(name string, s *composeService) (mix, id string) 
 	slices.Sort(roleNames)
 	mix = strings.Join(roleNames, ",")
 	if _, err := node.ParseRoles(cfg.Roles); err != nil {
-		msg := "--roles %s: %v"
-		if pendingRoles[mix] {
-			msg += " (role expected from the storage/ingest/cache branches, not merged yet)"
-		}
-		c.problem(name, msg, cfg.Roles, err)
+		c.problem(name, "--roles %s: %v", cfg.Roles, err)
 	} else {
 		v := cfg
 		if err := v.Validate(); err != nil {

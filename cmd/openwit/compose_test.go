@@ -59,9 +59,7 @@ func genCerts(t *testing.T) (string, map[string]bool) {
 	return filepath.Join(dir, "certs"), files
 }
 
-// TestComposeFile checks the repository's docker-compose.yml. Until the
-// storage, ingest and cache roles are merged it reports their flags and
-// roles (marked "not merged yet") and nothing else.
+// TestComposeFile checks the repository's docker-compose.yml.
 func TestComposeFile(t *testing.T) {
 	t.Parallel()
 	_, certs := genCerts(t)

@@ -109,7 +109,7 @@ func (n *Node) startControl(roles Roles) error {
 		addrs["search"] = n.advertised(n.srchLn)
 	}
 	if n.storeLn != nil {
-		addrs["storage"] = n.storeLn.Addr().String()
+		addrs["storage"] = n.advertised(n.storeLn)
 	}
 	p, err := control.New(control.Config{Endpoints: endpoints, NodeID: n.id, Roles: names, Addrs: addrs,
 		Campaign: roles[RoleControl], LeaseTTL: n.cfg.ControlLeaseTTL, Logger: n.log, Registerer: n.reg})
