@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -36,6 +37,13 @@ type Publisher struct {
 	// the upload and the catalog publish (crash tests; see
 	// internal/node's failpoint).
 	Failpoint func(ctx context.Context, point string)
+	// MaxUploadAge, when positive, is the longest an upload may wait for
+	// its catalog publish: older, garbage collection may already take it
+	// for an orphan (an object no catalog row names, older than the
+	// garbage grace) and delete it. Publish then deletes the upload and
+	// fails, and the caller's retry uploads it again. A node sets half of
+	// --garbage-grace, as compaction does.
+	MaxUploadAge time.Duration
 
 	deferAll atomic.Bool // set by DeferIndexFromNow
 }
@@ -103,6 +111,7 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 		ID: id, TableID: t.ID, Shard: shard, Path: FileKey(t.ID, shard, id),
 		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()), MaxLSN: maxLSN, Writer: writer,
 	}
+	uploaded := time.Now()
 	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
 	}
@@ -115,6 +124,15 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 	}
 	if p.Failpoint != nil {
 		p.Failpoint(ctx, "publish-after-upload")
+	}
+	if took := time.Since(uploaded); p.MaxUploadAge > 0 && took > p.MaxUploadAge {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_ = p.Bucket.Delete(dctx, f.Path) // what the orphan sweep would do; a failure leaves it to the sweep
+		if f.Index != nil {
+			_ = p.Bucket.Delete(dctx, f.Index.Path)
+		}
+		cancel()
+		return nil, fmt.Errorf("publish %s: the upload is %v old, over %v (half the garbage grace): garbage collection may delete it as an orphan; not published, retried", f.ID, took.Round(time.Millisecond), p.MaxUploadAge)
 	}
 	if err := p.Catalog.PublishFile(ctx, f); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", f.ID, err)

@@ -361,7 +361,8 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 // local ingester's (roles all) and the storage service's.
 func (n *Node) publisher() *storage.Publisher {
 	if n.pub == nil {
-		n.pub = &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: n.cfg.DeferIndex, Logger: n.log, Failpoint: n.failpoint()}
+		n.pub = &storage.Publisher{Bucket: n.bucket, Catalog: n.cat, DeferIndex: n.cfg.DeferIndex, Logger: n.log, Failpoint: n.failpoint(),
+			MaxUploadAge: n.cfg.GarbageGrace / 2}
 	}
 	return n.pub
 }

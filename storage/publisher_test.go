@@ -1,0 +1,57 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"openwit/storage/objstore"
+)
+
+// TestPublishRefusesAnOldUpload: an upload that waited longer than
+// MaxUploadAge for its catalog publish may already have been taken for an
+// orphan by garbage collection, so Publish deletes it and fails (the
+// caller retries) instead of publishing a file that may be gone; a retry
+// in time publishes it.
+func TestPublishRefusesAnOldUpload(t *testing.T) {
+	ctx := t.Context()
+	cat, bucket, tbl, schema := indexFixture(t)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	for i := range 10 {
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(i))
+		b.Field(1).(*array.StringBuilder).Append("x")
+	}
+	rec := b.NewRecordBatch()
+	b.Release()
+	defer rec.Release()
+	slow := func(ctx context.Context, point string) { time.Sleep(50 * time.Millisecond) }
+	pub := &Publisher{Bucket: bucket, Catalog: cat, MaxUploadAge: 10 * time.Millisecond, Failpoint: slow}
+	_, err := pub.Publish(ctx, "w1", tbl, 0, []arrow.RecordBatch{rec}, 7)
+	if err == nil || !strings.Contains(err.Error(), "garbage grace") {
+		t.Fatalf("publish after a slow upload: %v, want the upload-age error", err)
+	}
+	key := FileKey(tbl.ID, 0, FileID("w1", tbl.ID, 0, 7))
+	if _, err := bucket.Size(ctx, key); !errors.Is(err, objstore.ErrNotFound) {
+		t.Fatalf("the refused upload is still in the store: %v", err)
+	}
+	if _, err := bucket.Size(ctx, IndexKey(key)); !errors.Is(err, objstore.ErrNotFound) {
+		t.Fatalf("the refused upload's index artifact is still in the store: %v", err)
+	}
+	if fs, _ := cat.ListFiles(ctx, tbl.ID); len(fs) != 0 {
+		t.Fatalf("refused upload published: %+v", fs)
+	}
+	pub.Failpoint = nil
+	f, err := pub.Publish(ctx, "w1", tbl, 0, []arrow.RecordBatch{rec}, 7)
+	if err != nil || f.Path != key || f.Rows != 10 {
+		t.Fatalf("retry: %+v, %v", f, err)
+	}
+	if _, err := bucket.Size(ctx, key); err != nil {
+		t.Fatalf("published file missing: %v", err)
+	}
+}
