@@ -46,7 +46,7 @@ func TestPublishRefusesAnOldUpload(t *testing.T) {
 	if fs, _ := cat.ListFiles(ctx, tbl.ID); len(fs) != 0 {
 		t.Fatalf("refused upload published: %+v", fs)
 	}
-	pub.Failpoint = nil
+	pub.Failpoint, pub.MaxUploadAge = nil, time.Minute // building the index alone can take more than 10ms
 	f, err := pub.Publish(ctx, "w1", tbl, 0, []arrow.RecordBatch{rec}, 7)
 	if err != nil || f.Path != key || f.Rows != 10 {
 		t.Fatalf("retry: %+v, %v", f, err)
