@@ -271,7 +271,23 @@ func TestControlPlaneFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	before := jobState(t, cli)
+	// Leadership may have moved since the status above (a lease that
+	// expired while quorum came back): kill the node that leads now, once
+	// both nodes agree on it and it has committed a run of the job.
+	var before control.JobState
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		sa, sb := controlStatus(t, nodes["a"]), controlStatus(t, nodes["b"])
+		before = jobState(t, cli)
+		if sa.Leader != "" && sa.Leader == sb.Leader && sa.LeaderTerm == sb.LeaderTerm && before.Holder == sa.Leader {
+			leader, term = sa.Leader, sa.LeaderTerm
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no settled leader: a says %s (term %d), b says %s (term %d), job holder %s", sa.Leader, sa.LeaderTerm, sb.Leader, sb.LeaderTerm, before.Holder)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	other = map[string]string{"a": "b", "b": "a"}[leader]
 	c0, _ := jobRuns(t, nodes[other]) // it may have led for a while already
 	killed := time.Now()
 	nodes[leader].Kill()
@@ -283,7 +299,12 @@ func TestControlPlaneFaults(t *testing.T) {
 	}
 	putOrphan()
 	waitGone("after the leader was killed")
+	// The run that deleted it commits after its last step.
 	after := jobState(t, cli)
+	for deadline := time.Now().Add(30 * time.Second); (after.Token <= before.Token || after.Holder != other) && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		after = jobState(t, cli)
+	}
 	if after.Token <= before.Token || after.Holder != other {
 		t.Fatalf("job state before %+v after %+v: want a larger token held by %s", before, after, other)
 	}
