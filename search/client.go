@@ -15,13 +15,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"openwit/exec"
+	"openwit/internal/grpcserve"
 	"openwit/internal/retry"
 )
 
@@ -77,9 +75,7 @@ func (c ClientConfig) withDefaults() ClientConfig {
 type Client struct {
 	cfg ClientConfig
 
-	mu     sync.Mutex
-	conns  map[string]*grpc.ClientConn
-	closed bool
+	conns *grpcserve.Conns
 
 	reruns atomic.Int64
 	failed sync.Map // addr -> time.Time of the last Unavailable answer
@@ -99,48 +95,18 @@ func (c *Client) Reruns() int64 { return c.reruns.Load() }
 
 // NewClient returns a client; connections are made on first use.
 func NewClient(cfg ClientConfig) *Client {
-	return &Client{cfg: cfg.withDefaults(), conns: map[string]*grpc.ClientConn{}}
+	cfg = cfg.withDefaults()
+	return &Client{cfg: cfg, conns: &grpcserve.Conns{Name: "search worker", TLS: cfg.TLS, BaseDelay: cfg.BaseDelay, MaxDelay: cfg.MaxDelay,
+		CallOptions: []grpc.CallOption{grpc.MaxCallRecvMsgSize(cfg.MaxRecvMsgSize)}}}
 }
 
 // Close closes every connection.
-func (c *Client) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.closed = true
-	var errs []error
-	for addr, cc := range c.conns {
-		errs = append(errs, cc.Close())
-		delete(c.conns, addr)
-	}
-	return errors.Join(errs...)
-}
+func (c *Client) Close() error { return c.conns.Close() }
 
 func (c *Client) conn(addr string) (flight.FlightServiceClient, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, errors.New("search: client is closed")
-	}
-	cc, ok := c.conns[addr]
-	if !ok {
-		var err error
-		// A failed connection waits out gRPC's reconnect backoff (1s at
-		// first by default) and fails calls at once meanwhile: align it
-		// with the call retries so that a retry meets a fresh attempt.
-		cp := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: 5 * time.Second}
-		cp.Backoff.BaseDelay, cp.Backoff.MaxDelay = c.cfg.BaseDelay, c.cfg.MaxDelay
-		creds := insecure.NewCredentials()
-		if c.cfg.TLS != nil {
-			creds = credentials.NewTLS(c.cfg.TLS)
-		}
-		cc, err = grpc.NewClient(addr,
-			grpc.WithTransportCredentials(creds),
-			grpc.WithConnectParams(cp),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(c.cfg.MaxRecvMsgSize)))
-		if err != nil {
-			return nil, fmt.Errorf("search worker %s: %w", addr, err)
-		}
-		c.conns[addr] = cc
+	cc, err := c.conns.Get(addr)
+	if err != nil {
+		return nil, err
 	}
 	return flight.NewFlightServiceClient(cc), nil
 }

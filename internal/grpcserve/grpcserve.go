@@ -1,5 +1,6 @@
 // Package grpcserve is the serve/shutdown lifecycle shared by OpenWit's
-// gRPC servers (Flight SQL, search workers).
+// gRPC servers (Flight SQL, search workers, the storage service), and the
+// pool of client connections by address their clients share (Conns).
 package grpcserve
 
 import (

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -18,12 +17,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"openwit/internal/grpcserve"
 	"openwit/internal/retry"
 	"openwit/search"
 	"openwit/storage/catalog"
@@ -59,9 +56,7 @@ type Client struct {
 	cfg ClientConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	conns  map[string]*grpc.ClientConn
-	closed bool
+	conns *grpcserve.Conns
 
 	calls     *prometheus.CounterVec
 	failovers prometheus.Counter
@@ -87,7 +82,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		reg = prometheus.NewRegistry()
 	}
 	f := promauto.With(reg)
-	return &Client{cfg: cfg, log: cfg.Logger, conns: map[string]*grpc.ClientConn{},
+	// Reconnect at the pace of the retries.
+	conns := &grpcserve.Conns{Name: "handoff: storage node", TLS: cfg.TLS, BaseDelay: cfg.Retry.Base, MaxDelay: cfg.Retry.Max,
+		CallOptions: []grpc.CallOption{grpc.MaxCallSendMsgSize(cfg.MaxMessageSize)}}
+	return &Client{cfg: cfg, log: cfg.Logger, conns: conns,
 		calls: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_handoffs_total",
 			Help: "Hand-off attempts to storage nodes, by gRPC status code."}, []string{"code"}),
 		failovers: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_handoff_failovers_total",
@@ -96,17 +94,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 }
 
 // Close closes every connection.
-func (c *Client) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.closed = true
-	var errs []error
-	for addr, cc := range c.conns {
-		errs = append(errs, cc.Close())
-		delete(c.conns, addr)
-	}
-	return errors.Join(errs...)
-}
+func (c *Client) Close() error { return c.conns.Close() }
 
 // Rank orders storage nodes for a hand-off key by rendezvous hashing: the
 // first is the owner, the next ones take over in order when it fails.
@@ -227,27 +215,9 @@ func (c *Client) put(ctx context.Context, addr string, cmd []byte, batches []arr
 }
 
 func (c *Client) conn(addr string) (flight.FlightServiceClient, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, errors.New("handoff: client is closed")
-	}
-	cc, ok := c.conns[addr]
-	if !ok {
-		// Reconnect at the pace of the retries (as the search client).
-		cp := grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: 5 * time.Second}
-		cp.Backoff.BaseDelay, cp.Backoff.MaxDelay = c.cfg.Retry.Base, c.cfg.Retry.Max
-		creds := insecure.NewCredentials()
-		if c.cfg.TLS != nil {
-			creds = credentials.NewTLS(c.cfg.TLS)
-		}
-		var err error
-		cc, err = grpc.NewClient(addr, grpc.WithTransportCredentials(creds), grpc.WithConnectParams(cp),
-			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(c.cfg.MaxMessageSize)))
-		if err != nil {
-			return nil, fmt.Errorf("handoff: connect %s: %w", addr, err)
-		}
-		c.conns[addr] = cc
+	cc, err := c.conns.Get(addr)
+	if err != nil {
+		return nil, err
 	}
 	return flight.NewFlightServiceClient(cc), nil
 }
