@@ -125,12 +125,14 @@ type chunk struct {
 }
 
 type shardBuf struct {
-	active   []chunk
-	frozen   []chunk // being published
-	rows     int64
-	bytes    int64
-	oldest   time.Time
-	flushing bool
+	active []chunk
+	frozen []chunk // being published
+	rows   int64
+	bytes  int64
+	oldest time.Time
+	// frozenOldest is oldest of the frozen chunks (when they were active).
+	frozenOldest time.Time
+	flushing     bool
 }
 
 type tableState struct {
@@ -699,6 +701,33 @@ func (in *Ingester) Snapshot(tableID int64) (*Snapshot, error) {
 	return s, nil
 }
 
+// UnpublishedAge is how long the oldest acknowledged row this ingester
+// still buffers (not yet in a published file, or handed to a storage
+// node) has waited; 0 when nothing is buffered. It is the upload lag
+// operators watch: it stays under the flush age unless publishing falls
+// behind or fails.
+func (in *Ingester) UnpublishedAge() time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var oldest time.Time
+	for _, ts := range in.tables {
+		for _, sb := range ts.shards {
+			for _, c := range []struct {
+				n  int
+				at time.Time
+			}{{len(sb.frozen), sb.frozenOldest}, {len(sb.active), sb.oldest}} {
+				if c.n > 0 && (oldest.IsZero() || c.at.Before(oldest)) {
+					oldest = c.at
+				}
+			}
+		}
+	}
+	if oldest.IsZero() {
+		return 0
+	}
+	return time.Since(oldest)
+}
+
 // Start runs the background flusher until Close.
 func (in *Ingester) Start() {
 	in.started = true
@@ -777,6 +806,7 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 			}
 			if all || sb.rows >= in.cfg.FlushRows || sb.bytes >= in.cfg.FlushBytes || now.Sub(sb.oldest) >= in.cfg.FlushAge {
 				sb.frozen, sb.active = sb.active, nil
+				sb.frozenOldest = sb.oldest
 				sb.rows, sb.bytes = 0, 0
 				jobs = append(jobs, flushJob{ts, shard, sb, sb.frozen[len(sb.frozen)-1].lsn})
 			}

@@ -14,6 +14,7 @@ import (
 
 	"openwit/ingest"
 	"openwit/ingest/wal"
+	"openwit/internal/testlocal"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
@@ -30,25 +31,16 @@ type node struct {
 
 func open(t *testing.T, dir string, pub ingest.Publisher) *node {
 	t.Helper()
-	ctx := context.Background()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, "wal")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testlocal.Open(t, dir)
+	cat, bucket, w := p.Catalog, p.Bucket, p.WAL
 	if pub == nil {
 		pub = &storage.Publisher{Bucket: bucket, Catalog: cat}
 	} else if fp, ok := pub.(*failingPublisher); ok {
 		fp.inner = &storage.Publisher{Bucket: bucket, Catalog: cat}
+	} else if rp, ok := pub.(*refusingPublisher); ok {
+		rp.inner = &storage.Publisher{Bucket: bucket, Catalog: cat}
 	}
-	ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: pub, FlushAge: time.Hour})
+	ing, err := ingest.New(context.Background(), ingest.Config{WAL: w, Catalog: cat, Publisher: pub, FlushAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,20 +231,8 @@ func TestBufferLimitRefusesAndFlushFrees(t *testing.T) {
 	n := open(t, dir, nil)
 	tb := table(t, n, "logs")
 	n.crash()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cat.Close()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, "wal")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	p := testlocal.Open(t, dir)
+	cat, bucket, w := p.Catalog, p.Bucket, p.WAL
 	reg := prometheus.NewRegistry()
 	// No Start: the flusher does not run, so nothing frees the buffers
 	// behind the test's back.
@@ -440,4 +420,55 @@ func TestTwoWritersShareACatalog(t *testing.T) {
 	}
 	wa.Close()
 	wb2.Close()
+}
+
+// refusingPublisher fails without publishing while refuse is set, as when
+// the object store or the storage node is unreachable.
+type refusingPublisher struct {
+	inner  *storage.Publisher
+	refuse bool
+}
+
+func (p *refusingPublisher) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, b []arrow.RecordBatch, lsn uint64) (*catalog.File, error) {
+	if p.refuse {
+		return nil, errors.New("object store unreachable")
+	}
+	return p.inner.Publish(ctx, writer, t, shard, b, lsn)
+}
+
+// TestUnpublishedAge: the upload lag counts from the oldest row not yet
+// published, also while a failed publish holds it frozen and newer rows
+// arrive.
+func TestUnpublishedAge(t *testing.T) {
+	pub := &refusingPublisher{refuse: true}
+	n := open(t, t.TempDir(), pub)
+	tb := table(t, n, "logs")
+	ing := n.ing
+	if a := ing.UnpublishedAge(); a != 0 {
+		t.Fatalf("age with nothing buffered = %v", a)
+	}
+	insert(t, n, tb, 1, 1)
+	first := time.Now() // the oldest row arrived before this
+	time.Sleep(20 * time.Millisecond)
+	if err := ing.Flush(t.Context()); err == nil {
+		t.Fatal("flush with the publisher refusing: no error")
+	}
+	insert(t, n, tb, 1, 2) // newer rows next to the frozen ones
+	lower := time.Since(first)
+	if a := ing.UnpublishedAge(); a < lower {
+		t.Fatalf("age %v, want at least %v (since the first, still unpublished row)", a, lower)
+	}
+	pub.refuse = false
+	if err := ing.Flush(t.Context()); err != nil { // the frozen rows
+		t.Fatal(err)
+	}
+	if err := ing.Flush(t.Context()); err != nil { // the newer ones
+		t.Fatal(err)
+	}
+	if a := ing.UnpublishedAge(); a != 0 {
+		t.Fatalf("age after everything was published = %v", a)
+	}
+	if got := values(t, n, tb); got[-1] != 2 {
+		t.Fatalf("published rows %v, want 2", got)
+	}
 }

@@ -8,9 +8,9 @@ import (
 
 	"openwit/ingest"
 	"openwit/ingest/wal"
+	"openwit/internal/testlocal"
 	"openwit/storage"
 	"openwit/storage/catalog"
-	"openwit/storage/objstore"
 )
 
 // TestRefreshSharedCatalog runs two ingesters (own WALs) on one catalog
@@ -112,15 +112,7 @@ func TestRefreshFollowsSwaps(t *testing.T) {
 func sharedNodes(t *testing.T) (catalog.Catalog, *node, *node) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, bucket := testlocal.Store(t, dir)
 	mk := func(name string) *node {
 		w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, name)})
 		if err != nil {

@@ -4,17 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"openwit/ingest"
-	"openwit/ingest/wal"
 	"openwit/internal/pgerror"
+	"openwit/internal/testlocal"
 	"openwit/planner"
 	"openwit/storage"
-	"openwit/storage/catalog"
 	"openwit/storage/objstore"
 )
 
@@ -33,22 +31,9 @@ func newHarness(t testing.TB) *harness { return newHarnessConfig(t, planner.Conf
 // Ingester and Bucket are filled in).
 func newHarnessConfig(t testing.TB, cfg planner.Config) *harness {
 	t.Helper()
-	dir := t.TempDir()
 	ctx := context.Background()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, "wal")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
+	p := testlocal.Open(t, t.TempDir())
+	cat, bucket, w := p.Catalog, p.Bucket, p.WAL
 	ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: cat, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)

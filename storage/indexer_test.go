@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"openwit/internal/testlocal"
 	"openwit/storage/catalog"
 	"openwit/storage/index"
 	"openwit/storage/objstore"
@@ -137,15 +137,7 @@ func TestPublisherDeferIndexFromNow(t *testing.T) {
 func indexFixture(t *testing.T) (catalog.Catalog, objstore.Bucket, *catalog.Table, *arrow.Schema) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, bucket := testlocal.Store(t, dir)
 	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "t", TimeColumn: "ts",
 		Columns: []catalog.Column{{Name: "ts", Type: TypeTimestampTZ}, {Name: "id", Type: TypeText}}})
 	if err != nil {

@@ -153,6 +153,10 @@ func TestControlPlaneFaults(t *testing.T) {
 	leader, term := st.Leader, st.LeaderTerm
 	other := map[string]string{"a": "b", "b": "a"}[leader]
 	t.Logf("%v: control leader %s (term %d)", time.Since(t0), leader, term)
+	// GET /cluster carries the same control status.
+	if cs := clusterStatus(t, nodes[other]); cs.Control == nil || cs.Control.Leader != leader || !cs.Control.Quorum || len(cs.Control.Members) != 3 {
+		t.Fatalf("GET /cluster on %s: control %+v, want leader %s with quorum over 3 members", other, cs.Control, leader)
+	}
 	for _, m := range st.Members {
 		if !m.Reachable {
 			t.Fatalf("member %s unreachable: %+v", m.Endpoint, st.Members)

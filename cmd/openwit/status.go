@@ -9,12 +9,11 @@ import (
 	"os"
 	"time"
 
-	"openwit/coordinator/membership"
 	"openwit/internal/node"
 )
 
 // status prints the cluster as the node at --http-addr sees it (its GET
-// /cluster) as a table, with scale-out hints per role.
+// /cluster) as tables: nodes, scale-out hints per role, the control plane.
 func status(args []string) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	addr := fs.String("http-addr", node.DefaultConfig().HTTPAddr, "HTTP address (host:port) of any node")
@@ -41,7 +40,7 @@ func status(args []string) int {
 		os.Stdout.Write(body)
 		return 0
 	}
-	var st membership.Status
+	var st node.ClusterStatus
 	if err := json.Unmarshal(body, &st); err != nil {
 		fmt.Fprintf(os.Stderr, "openwit status: read /cluster from %s: %v\n", *addr, err)
 		return 1

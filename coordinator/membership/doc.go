@@ -50,4 +50,17 @@
 // evidence (a coordinator marks a search worker it just failed to reach).
 // Dead and left members stay in the view for Config.Retain so that
 // `openwit status` shows them.
+//
+// # Scale-out hints
+//
+// NewStatus turns the alive members' load into one hint per role that
+// has nodes: search and coordinator from running fragments or queries per
+// core (over 1: scale out); gateway and ingest from CPU use per core (over
+// 0.8); storage from the worst upload lag of the nodes that buffer
+// acknowledged rows, in multiples of their flush age (over 2: publishing
+// does not keep up or fails); indexer from the catalog's index queue depth
+// per indexer (over 100); cache from the mean hit ratio (under 0.5).
+// "scale in" is advised for the per-core signals under 0.1 with more than
+// one node. The advice is a hint for an operator or an autoscaler, never
+// acted on by OpenWit itself.
 package membership

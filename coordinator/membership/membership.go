@@ -56,6 +56,24 @@ type Load struct {
 	BufferFill float64 `json:"bf,omitempty"`
 	// CacheHitRatio is a cache node's block hit ratio since start, 0 to 1.
 	CacheHitRatio float64 `json:"hr,omitempty"`
+	// Conns is the open client connections (gateway, proxy).
+	Conns int `json:"cn,omitempty"`
+	// IngestRate is the rows per second acknowledged over the last
+	// interval (ingest).
+	IngestRate float64 `json:"ir,omitempty"`
+	// WALBytes is the WAL not yet checkpointed, in bytes (ingest).
+	WALBytes int64 `json:"wb,omitempty"`
+	// UploadLag is how long, in seconds, the oldest acknowledged row not
+	// yet published has waited, and FlushAge the node's --flush-age in
+	// seconds: past it publishing is behind (ingest).
+	UploadLag float64 `json:"ul,omitempty"`
+	FlushAge  float64 `json:"fa,omitempty"`
+	// IndexQueue is the files waiting for index artifacts (indexer; the
+	// queue is the catalog's, shared by all indexers).
+	IndexQueue int `json:"iq,omitempty"`
+	// Latency is the mean query time, in seconds, over the last interval
+	// (gateway; 0 without queries).
+	Latency float64 `json:"lat,omitempty"`
 }
 
 // Health is the local view of a member's liveness.

@@ -126,9 +126,10 @@ func TestMetaLimit(t *testing.T) {
 		t.Fatal("no node id: no error")
 	}
 	// A full-size meta of a node with every address fits.
-	i := Info{ID: strings.Repeat("n", 64), Version: "v0.0.0-20261126-0123456789ab", Roles: []string{"gateway", "coordinator", "ingest", "storage", "search"},
-		Weight: 1.5, Load: Load{Queries: 1 << 20, CPUs: 256, CPU: 255.99, FreeMem: 1 << 50, BufferFill: 0.999}}
-	for _, p := range []*string{&i.PGAddr, &i.FlightAddr, &i.HTTPAddr, &i.SearchAddr, &i.StorageAddr} {
+	i := Info{ID: strings.Repeat("n", 64), Version: "v0.0.0-20261126-0123456789ab", Roles: []string{"gateway", "coordinator", "ingest", "storage", "search", "cache", "indexer"},
+		Weight: 1.5, Load: Load{Queries: 1 << 20, CPUs: 256, CPU: 255.9, FreeMem: 1 << 50, BufferFill: 0.99, CacheHitRatio: 0.999,
+			Conns: 1 << 20, IngestRate: 12345678.9, WALBytes: 1 << 40, UploadLag: 99999.9, FlushAge: 86400, IndexQueue: 1 << 20, Latency: 999.999}}
+	for _, p := range []*string{&i.PGAddr, &i.FlightAddr, &i.HTTPAddr, &i.SearchAddr, &i.StorageAddr, &i.CacheAddr} {
 		*p = fmt.Sprintf("search-worker-%s.openwit.svc:65535", strings.Repeat("9", 14))
 	}
 	b, err := encode(i)
@@ -170,6 +171,67 @@ func TestCacheHint(t *testing.T) {
 	}
 	var b strings.Builder
 	if err := st.WriteTable(&b); err != nil || !strings.Contains(b.String(), "cache hit ratio") {
+		t.Fatalf("table %v:\n%s", err, b.String())
+	}
+}
+
+// TestRoleHints computes each role's hint from the alive nodes' gossiped
+// load: CPU per core for gateways and ingest nodes, upload lag in flush
+// ages for storage, queue depth per indexer.
+func TestRoleHints(t *testing.T) {
+	node := func(id string, h Health, l Load, roles ...string) Member {
+		return Member{Info: Info{ID: id, Roles: roles, Load: l}, Health: h}
+	}
+	hint := func(st Status, role string) Hint {
+		for _, h := range st.Hints {
+			if h.Role == role {
+				return h
+			}
+		}
+		t.Fatalf("no %s hint in %+v", role, st.Hints)
+		return Hint{}
+	}
+	busy := Load{CPUs: 2, CPU: 1.9, Conns: 40, Latency: 0.25}
+	idle := Load{CPUs: 2, CPU: 0.1, Conns: 2}
+	st := NewStatus("g1", true, []Member{
+		node("g1", Alive, busy, "gateway", "coordinator"),
+		node("g2", Alive, busy, "gateway", "coordinator"),
+		node("g3", Dead, idle, "gateway"), // dead nodes do not count
+		node("i1", Alive, Load{CPUs: 4, CPU: 0.2, IngestRate: 1500, WALBytes: 64 << 20, UploadLag: 95, FlushAge: 30}, "ingest"),
+		node("i2", Alive, Load{CPUs: 4, CPU: 0.1, IngestRate: 500, UploadLag: 3, FlushAge: 30}, "ingest"),
+		node("x1", Alive, Load{CPUs: 1, IndexQueue: 450}, "indexer"),
+		node("x2", Alive, Load{CPUs: 1, IndexQueue: 440}, "indexer"),
+	})
+	if h := hint(st, "gateway"); h.Advice != "scale out" || h.Value < 0.94 || h.Value > 0.96 || !strings.Contains(h.Detail, "80 client connections") || !strings.Contains(h.Detail, "250ms") {
+		t.Errorf("gateway hint %+v, want scale out at 0.95 with 80 connections and 250ms", h)
+	}
+	if h := hint(st, "ingest"); h.Advice != "scale in" || !strings.Contains(h.Detail, "2000 rows/s") || !strings.Contains(h.Detail, "64MiB") {
+		t.Errorf("ingest hint %+v, want scale in with 2000 rows/s and 64MiB of WAL", h)
+	}
+	if h := hint(st, "storage"); h.Advice != "scale out" || h.Value < 3.16 || h.Value > 3.17 || !strings.Contains(h.Detail, "i1") {
+		t.Errorf("storage hint %+v, want scale out at 95/30 on i1", h)
+	}
+	if h := hint(st, "indexer"); h.Advice != "scale out" || h.Value != 225 || !strings.Contains(h.Detail, "450 files waiting") {
+		t.Errorf("indexer hint %+v, want scale out at 450/2", h)
+	}
+	// A calm cluster.
+	st = NewStatus("g1", true, []Member{
+		node("g1", Alive, Load{CPUs: 2, CPU: 0.5}, "gateway"),
+		node("i1", Alive, Load{CPUs: 2, CPU: 0.5, UploadLag: 20, FlushAge: 30}, "ingest"),
+		node("x1", Alive, Load{IndexQueue: 3}, "indexer"),
+	})
+	for _, role := range []string{"gateway", "ingest", "storage", "indexer"} {
+		if h := hint(st, role); h.Advice != "ok" {
+			t.Errorf("%s hint %+v, want ok", role, h)
+		}
+	}
+	for _, h := range st.Hints {
+		if h.Role == "search" || h.Role == "coordinator" || h.Role == "cache" {
+			t.Errorf("hint for %s without any such node: %+v", h.Role, h)
+		}
+	}
+	var b strings.Builder
+	if err := st.WriteTable(&b); err != nil || !strings.Contains(b.String(), "upload lag / flush age") || !strings.Contains(b.String(), "DETAIL") {
 		t.Fatalf("table %v:\n%s", err, b.String())
 	}
 }

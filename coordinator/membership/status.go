@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Status is the cluster as one node sees it: what GET /cluster answers
@@ -29,8 +30,10 @@ type Hint struct {
 	// Value is the signal's current value (for utilization signals, load
 	// per core over the alive nodes of the role).
 	Value float64 `json:"value"`
-	// Advice is "scale out", "ok", "scale in" or "TODO".
+	// Advice is "scale out", "ok" or "scale in".
 	Advice string `json:"advice"`
+	// Detail is what else the operator should see next to the signal.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Utilization bounds of the hints: over hintOut running queries or
@@ -44,42 +47,118 @@ const (
 // NewStatus summarizes members (Members' answer) for self.
 func NewStatus(self string, gossip bool, members []Member) Status {
 	st := Status{Self: self, Gossip: gossip, Nodes: members}
-	for _, r := range []struct{ role, signal string }{
-		{"search", "running fragments per core"},
-		{"coordinator", "running queries per core"},
-		{"gateway", ""}, // connections: TODO
-		{"ingest", ""},  // rows/s, WAL bytes not checkpointed: TODO
-		{"storage", ""}, // upload lag: TODO
+	for _, r := range []struct {
+		role, signal string
+		value        func(Load) float64 // summed over the role's nodes, divided by their cores
+		out          float64
+	}{
+		{"search", "running fragments per core", func(l Load) float64 { return float64(l.Queries) }, hintOut},
+		{"coordinator", "running queries per core", func(l Load) float64 { return float64(l.Queries) }, hintOut},
+		{"gateway", "CPU use per core", func(l Load) float64 { return l.CPU }, cpuHintOut},
+		{"ingest", "CPU use per core", func(l Load) float64 { return l.CPU }, cpuHintOut},
 	} {
-		h := Hint{Role: r.role, Signal: r.signal, Advice: "TODO"}
-		if r.signal != "" {
-			nodes, queries, cpus := 0, 0, 0
-			for _, m := range members {
-				if m.Health == Alive && m.HasRole(r.role) {
-					nodes++
-					queries += m.Load.Queries
-					cpus += max(m.Load.CPUs, 1)
-				}
+		h := Hint{Role: r.role, Signal: r.signal}
+		nodes, cpus, sum := 0, 0, 0.0
+		var agg Load
+		for _, m := range members {
+			if m.Health == Alive && m.HasRole(r.role) {
+				nodes++
+				sum += r.value(m.Load)
+				cpus += max(m.Load.CPUs, 1)
+				agg.Conns += m.Load.Conns
+				agg.IngestRate += m.Load.IngestRate
+				agg.WALBytes += m.Load.WALBytes
+				agg.Latency = max(agg.Latency, m.Load.Latency)
 			}
-			if nodes == 0 {
-				continue
-			}
-			h.Value = float64(queries) / float64(cpus)
-			switch {
-			case h.Value > hintOut:
-				h.Advice = "scale out"
-			case h.Value < hintIn && nodes > 1:
-				h.Advice = "scale in"
-			default:
-				h.Advice = "ok"
-			}
+		}
+		if nodes == 0 {
+			continue
+		}
+		h.Value = sum / float64(cpus)
+		switch {
+		case h.Value > r.out:
+			h.Advice = "scale out"
+		case h.Value < hintIn && nodes > 1:
+			h.Advice = "scale in"
+		default:
+			h.Advice = "ok"
+		}
+		switch r.role {
+		case "gateway":
+			h.Detail = fmt.Sprintf("%d client connections; slowest mean query time %s", agg.Conns, seconds(agg.Latency))
+		case "ingest":
+			h.Detail = fmt.Sprintf("%.0f rows/s; WAL not checkpointed %s", agg.IngestRate, mib(uint64(agg.WALBytes)))
 		}
 		st.Hints = append(st.Hints, h)
 	}
-	if h, ok := cacheHint(members); ok {
-		st.Hints = append(st.Hints, h)
+	for _, f := range []func([]Member) (Hint, bool){storageHint, indexerHint, cacheHint} {
+		if h, ok := f(members); ok {
+			st.Hints = append(st.Hints, h)
+		}
 	}
 	return st
+}
+
+// cpuHintOut is the CPU use per core over which a role bound by CPU
+// (gateway, ingest) should grow.
+const cpuHintOut = 0.8
+
+// lagHintOut is how many flush ages the oldest unpublished row may wait
+// before the storage side is behind: flushes start at one flush age, so
+// two mean the uploads do not keep up (or fail).
+const lagHintOut = 2.0
+
+// storageHint advises on the storage role from the upload lag of the
+// nodes that buffer acknowledged rows (ingest nodes, whether they publish
+// themselves or hand off to storage nodes): the worst node's lag, in
+// flush ages. ok is false when no node gossips a flush age.
+func storageHint(members []Member) (Hint, bool) {
+	h := Hint{Role: "storage", Signal: "upload lag / flush age", Advice: "ok"}
+	found := false
+	var worst Member
+	for _, m := range members {
+		if m.Health != Alive || m.Load.FlushAge <= 0 {
+			continue
+		}
+		found = true
+		if v := m.Load.UploadLag / m.Load.FlushAge; v >= h.Value {
+			h.Value, worst = v, m
+		}
+	}
+	if !found {
+		return h, false
+	}
+	if h.Value > lagHintOut {
+		h.Advice = "scale out"
+	}
+	h.Detail = fmt.Sprintf("oldest unpublished row %s on %s (flush age %s)", seconds(worst.Load.UploadLag), worst.ID, seconds(worst.Load.FlushAge))
+	return h, true
+}
+
+// queueHintOut is the index queue depth per indexer over which the
+// indexer role should grow: each one builds a file's artifacts at a time.
+const queueHintOut = 100
+
+// indexerHint advises on the indexer role from the catalog's index queue
+// depth (the largest any alive indexer reports: they share one queue)
+// per alive indexer. ok is false without indexers.
+func indexerHint(members []Member) (Hint, bool) {
+	nodes, depth := 0, 0
+	for _, m := range members {
+		if m.Health == Alive && m.HasRole("indexer") {
+			nodes++
+			depth = max(depth, m.Load.IndexQueue)
+		}
+	}
+	if nodes == 0 {
+		return Hint{}, false
+	}
+	h := Hint{Role: "indexer", Signal: "index queue depth per indexer", Value: float64(depth) / float64(nodes), Advice: "ok"}
+	if h.Value > queueHintOut {
+		h.Advice = "scale out"
+	}
+	h.Detail = fmt.Sprintf("%d files waiting, %d indexers", depth, nodes)
+	return h, true
 }
 
 // cacheHintOut is the hit ratio under which the cache tier should grow:
@@ -120,13 +199,9 @@ func (st Status) WriteTable(w io.Writer) error {
 			dash(m.SearchAddr), m.Weight, m.Load.Queries, m.Load.CPU, m.Load.CPUs, mib(m.Load.FreeMem), 100*m.Load.BufferFill)
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "ROLE\tSIGNAL\tVALUE\tHINT")
+	fmt.Fprintln(tw, "ROLE\tSIGNAL\tVALUE\tHINT\tDETAIL")
 	for _, h := range st.Hints {
-		v := "-"
-		if h.Signal != "" {
-			v = fmt.Sprintf("%.2f", h.Value)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.Role, dash(h.Signal), v, h.Advice)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\n", h.Role, h.Signal, h.Value, h.Advice, dash(h.Detail))
 	}
 	if !st.Gossip {
 		fmt.Fprintln(tw, "\n(no gossip on this node: --gossip-addr is not set)")
@@ -139,6 +214,10 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }
 
 func mib(b uint64) string {

@@ -1,12 +1,15 @@
 package node
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -14,10 +17,14 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
+	"openwit/coordinator/control"
 	"openwit/coordinator/membership"
 	"openwit/search"
 	"openwit/version"
@@ -138,7 +145,7 @@ func cmpOr(a, b string) string {
 func (n *Node) info() membership.Info {
 	roles, _ := n.cfg.RoleSet()
 	i := membership.Info{ID: n.id, Version: version.Version, Weight: n.cfg.Weight}
-	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleCache, RoleProxy} {
+	for _, r := range []string{RoleGateway, RoleCoordinator, RoleIngest, RoleStorage, RoleSearch, RoleCache, RoleIndexer, RoleProxy} {
 		if roles[r] && (r != RoleSearch || n.srchLn != nil) {
 			i.Roles = append(i.Roles, r)
 		}
@@ -161,24 +168,83 @@ func (n *Node) load() membership.Load {
 		l.Queries += n.search.Running()
 	}
 	l.CacheHitRatio = n.cacheHitRatio()
-	if n.ing != nil && n.cfg.FlushRows > 0 {
-		rows := gaugeValue(n.reg, "openwit_ingest_buffered_rows")
-		l.BufferFill = min(float64(int(100*rows/float64(n.cfg.FlushRows)))/100, 1)
+	m := gather(n.reg)
+	if n.ing != nil {
+		if n.cfg.FlushRows > 0 {
+			l.BufferFill = min(float64(int(100*m.value("openwit_ingest_buffered_rows")/float64(n.cfg.FlushRows)))/100, 1)
+		}
+		l.WALBytes = int64(m.value("openwit_wal_bytes"))
+		l.UploadLag = round(n.ing.UnpublishedAge().Seconds(), 10)
+		l.FlushAge = n.cfg.FlushAge.Seconds()
 	}
+	l.Conns = int(m.value("openwit_pgwire_connections") + m.value("openwit_proxy_connections"))
+	if roles, _ := n.cfg.RoleSet(); roles[RoleIndexer] {
+		l.IndexQueue = int(m.value("openwit_index_queue_depth"))
+	}
+	// Rates over the time since the previous sample.
+	rows, qn, qsum := m.value("openwit_ingest_rows_total"), m.histCount("openwit_pgwire_query_duration_seconds"), m.histSum("openwit_pgwire_query_duration_seconds")
+	now := time.Now()
+	r := &n.rates
+	r.mu.Lock()
+	if !r.at.IsZero() {
+		if secs := now.Sub(r.at).Seconds(); secs > 0 && rows >= r.rows {
+			l.IngestRate = round((rows-r.rows)/secs, 1)
+		}
+		if qn > r.queries {
+			l.Latency = round((qsum-r.querySecs)/(qn-r.queries), 1000)
+		}
+	}
+	r.at, r.rows, r.queries, r.querySecs = now, rows, qn, qsum
+	r.mu.Unlock()
 	return l
 }
 
-func gaugeValue(g prometheus.Gatherer, name string) float64 {
-	mfs, err := g.Gather()
-	if err != nil {
-		return 0
-	}
+// loadRates is the previous load sample's counters.
+type loadRates struct {
+	mu                       sync.Mutex
+	at                       time.Time
+	rows, queries, querySecs float64
+}
+
+// round rounds v to 1/per: a load that did not really change is not
+// re-gossiped.
+func round(v, per float64) float64 { return math.Round(v*per) / per }
+
+// metricSet is one Gather of a registry, by metric name.
+type metricSet map[string]*dto.MetricFamily
+
+func gather(g prometheus.Gatherer) metricSet {
+	mfs, _ := g.Gather() // what could be gathered, on a partial error too
+	m := make(metricSet, len(mfs))
 	for _, mf := range mfs {
-		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
+		m[mf.GetName()] = mf
 	}
-	return 0
+	return m
+}
+
+// value is the sum of a gauge's or counter's series (0 when absent).
+func (m metricSet) value(name string) float64 {
+	var v float64
+	for _, s := range m[name].GetMetric() {
+		v += s.GetGauge().GetValue() + s.GetCounter().GetValue() + s.GetUntyped().GetValue()
+	}
+	return v
+}
+
+func (m metricSet) histCount(name string) float64 {
+	var v float64
+	for _, s := range m[name].GetMetric() {
+		v += float64(s.GetHistogram().GetSampleCount())
+	}
+	return v
+}
+
+func (m metricSet) histSum(name string) float64 {
+	var v float64
+	for _, s := range m[name].GetMetric() {
+		v += s.GetHistogram().GetSampleSum()
+	}
+	return v
 }
 
 // searchWorkers returns the search workers of a query: the static
@@ -251,8 +317,66 @@ func (n *Node) failedRecently(addr string) bool {
 	return n.client != nil && n.client.FailedWithin(addr, suspectFor)
 }
 
-// serveCluster answers GET /cluster: the nodes this one knows, their
-// health and load, and scale-out hints (membership.Status as JSON).
+// ClusterStatus is GET /cluster: the nodes this one knows (gossip), their
+// health and load, scale-out hints, and the control plane as this node
+// sees it (leader, quorum, jobs; absent on a node without one).
+type ClusterStatus struct {
+	membership.Status
+	Control *control.Status `json:"control,omitempty"`
+}
+
+// WriteTable prints st as `openwit status` shows it.
+func (st ClusterStatus) WriteTable(w io.Writer) error {
+	if err := st.Status.WriteTable(w); err != nil {
+		return err
+	}
+	c := st.Control
+	if c == nil {
+		_, err := fmt.Fprintln(w, "\ncontrol: none on this node (no --etcd-endpoints and no embedded etcd)")
+		return err
+	}
+	leader := c.Leader
+	if leader == "" {
+		leader = "none"
+	} else {
+		leader += fmt.Sprintf(" (term %d)", c.LeaderTerm)
+	}
+	reachable := 0
+	for _, m := range c.Members {
+		if m.Reachable {
+			reachable++
+		}
+	}
+	fmt.Fprintf(w, "\ncontrol: leader %s, decisions %s, quorum %s; this node: %s; etcd members reachable %d/%d\n",
+		leader, c.Decisions, yesNo(c.Quorum), c.Role, reachable, len(c.Members))
+	if c.Error != "" {
+		fmt.Fprintf(w, "control error: %s\n", c.Error)
+	}
+	if c.Leader == "" && c.Quorum {
+		fmt.Fprintln(w, "control warning: no node is a control candidate, so the cluster jobs (compaction, retention, garbage collection) do not run: give a node the control role")
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(c.Jobs) > 0 {
+		fmt.Fprintln(tw, "JOB\tRUNS\tLAST RUN\tBY\tPAUSED\tLAST ERROR")
+	}
+	for _, j := range c.Jobs {
+		last := "-"
+		if !j.LastRun.IsZero() {
+			last = j.LastRun.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", j.Name, j.Runs, last, cmpOr(j.Holder, "-"), yesNo(j.Paused), cmpOr(j.LastError, "-"))
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// serveCluster answers GET /cluster (ClusterStatus as JSON).
 func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -271,8 +395,19 @@ func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 		self.Load = n.load()
 		members = []membership.Member{self}
 	}
+	st := ClusterStatus{Status: membership.NewStatus(n.id, n.members != nil, members)}
+	if n.ctl.on {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if p, err := n.plane(ctx); err == nil && p != nil {
+			c := p.Status(ctx)
+			st.Control = &c
+		} else {
+			st.Control = &control.Status{NodeID: n.id, Role: control.RoleDisconnected, Decisions: "paused", Error: "control plane starting"}
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.Encode(membership.NewStatus(n.id, n.members != nil, members))
+	enc.Encode(st)
 }

@@ -74,6 +74,7 @@ type Node struct {
 	gossiper  atomic.Pointer[membership.Membership] // members, for goroutines started before it
 	id        string                                // node id
 	sampler   membership.ProcessSampler
+	rates     loadRates // the previous load sample (cluster.go)
 	http      *http.Server
 	httpLn    net.Listener
 	lock      *os.File

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 
 	"openwit/internal/retry"
 	"openwit/internal/testcert"
+	"openwit/internal/testlocal"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
@@ -44,15 +44,7 @@ func newFixture(t *testing.T, tlsOn *testcert.Set) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
-	cat, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cat.Close() })
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, bucket := testlocal.Store(t, dir)
 	tbl, err := cat.CreateTable(ctx, &catalog.Table{Name: "logs", TimeColumn: "ts", ShardDuration: time.Hour,
 		Columns: []catalog.Column{{Name: "ts", Type: storage.TypeTimestampTZ, NotNull: true}, {Name: "msg", Type: storage.TypeText}}})
 	if err != nil {
