@@ -505,11 +505,13 @@ func TestMutualTLS(t *testing.T) {
 }
 
 // pairBucket is a Local whose OpenFile waits (boundedly) until another
-// OpenFile runs at the same time, and records the most that ran at once.
+// OpenFile runs at the same time, and records the most that ran at once
+// and how many ran.
 type pairBucket struct {
 	*objstore.Local
 	mu         sync.Mutex
 	cur, peak  int
+	opens      int
 	armed      bool
 	pairedOnce chan struct{}
 	once       sync.Once
@@ -521,6 +523,7 @@ func (p *pairBucket) OpenFile(ctx context.Context, key string) (objstore.File, e
 		p.mu.Unlock()
 		return p.Local.OpenFile(ctx, key)
 	}
+	p.opens++
 	p.cur++
 	p.peak = max(p.peak, p.cur)
 	if p.cur >= 2 {
@@ -535,14 +538,17 @@ func (p *pairBucket) OpenFile(ctx context.Context, key string) (objstore.File, e
 	return p.Local.OpenFile(ctx, key)
 }
 
-// TestPrefetch reads a cold range of several blocks: their loads overlap,
-// and each block is counted once as a miss.
+// TestPrefetch reads a cold range of 20 blocks whose first is warm: the
+// 19 others load as runs of up to 8 blocks, one object-store read each
+// (3 reads, not 19), the runs overlap, and each block is counted once as
+// a miss.
 func TestPrefetch(t *testing.T) {
 	local := newLocal(t)
-	data := randomBytes(8, 8*1024)
+	const bs = 1024
+	data := randomBytes(8, 20*bs)
 	put(t, local, "t/p", data)
 	pb := &pairBucket{Local: local, pairedOnce: make(chan struct{})}
-	n := startNode(t, pb, cache.Config{BlockSize: 1024, MaxRange: 8 * 1024})
+	n := startNode(t, pb, cache.Config{BlockSize: bs, MaxRange: 20 * bs})
 	// The size and the first block load before the range is prefetched.
 	if resp, _ := get(t, n.addr, "t/p", "bytes=0-0"); resp.StatusCode != http.StatusPartialContent {
 		t.Fatalf("warm-up: %s", resp.Status)
@@ -550,17 +556,64 @@ func TestPrefetch(t *testing.T) {
 	pb.mu.Lock()
 	pb.armed = true
 	pb.mu.Unlock()
-	resp, body := get(t, n.addr, "t/p", "bytes=0-8191")
+	resp, body := get(t, n.addr, "t/p", fmt.Sprintf("bytes=0-%d", len(data)-1))
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, data) {
 		t.Fatalf("read: %s, %d bytes", resp.Status, len(body))
 	}
 	pb.mu.Lock()
-	peak := pb.peak
+	peak, opens := pb.peak, pb.opens
 	pb.mu.Unlock()
-	if peak < 2 {
-		t.Errorf("at most %d block loads ran at once for an 8-block range, want prefetching (2 or more)", peak)
+	if opens != 3 {
+		t.Errorf("%d object-store reads for 19 cold blocks, want 3 (runs of 8, 8 and 3)", opens)
 	}
-	if h, m := metric(t, n.reg, "openwit_cache_hits_total"), metric(t, n.reg, "openwit_cache_misses_total"); h != 1 || m != 8 {
-		t.Errorf("hits %v misses %v, want 1 (block 0, warm) and 8 (each block loaded once)", h, m)
+	if peak < 2 {
+		t.Errorf("at most %d run loads ran at once, want prefetching (2 or more)", peak)
+	}
+	if h, m := metric(t, n.reg, "openwit_cache_hits_total"), metric(t, n.reg, "openwit_cache_misses_total"); h != 1 || m != 20 {
+		t.Errorf("hits %v misses %v, want 1 (block 0, warm) and 20 (each block loaded once)", h, m)
+	}
+	// Read again: all in memory.
+	if _, body := get(t, n.addr, "t/p", fmt.Sprintf("bytes=0-%d", len(data)-1)); !bytes.Equal(body, data) {
+		t.Fatal("second read differs")
+	}
+	if h, m := metric(t, n.reg, "openwit_cache_hits_total"), metric(t, n.reg, "openwit_cache_misses_total"); h != 21 || m != 20 {
+		t.Errorf("after a second read: hits %v misses %v, want 21 and 20", h, m)
+	}
+}
+
+// TestScanResistance: blocks read more than once (the hot set) stay in
+// memory while a scan reads many more blocks than fit, once each; with
+// plain LRU the scan would evict them.
+func TestScanResistance(t *testing.T) {
+	store := newLocal(t)
+	const bs = 4096
+	hot := randomBytes(20, 2*bs)
+	cold := randomBytes(21, 40*bs)
+	put(t, store, "t/hot", hot)
+	put(t, store, "t/cold", cold)
+	// Room for about 8 blocks.
+	n := startNode(t, store, cache.Config{BlockSize: bs, MaxRange: bs, MemoryBytes: 8*bs + 2000})
+	block := func(key string, i int) {
+		t.Helper()
+		want := map[string][]byte{"t/hot": hot, "t/cold": cold}[key]
+		if _, body := get(t, n.addr, key, fmt.Sprintf("bytes=%d-%d", i*bs, (i+1)*bs-1)); !bytes.Equal(body, want[i*bs:(i+1)*bs]) {
+			t.Fatalf("%s block %d differs", key, i)
+		}
+	}
+	for range 2 {
+		block("t/hot", 0)
+		block("t/hot", 1)
+	}
+	for i := range 40 {
+		block("t/cold", i)
+	}
+	misses := metric(t, n.reg, "openwit_cache_misses_total")
+	block("t/hot", 0)
+	block("t/hot", 1)
+	if m := metric(t, n.reg, "openwit_cache_misses_total"); m != misses {
+		t.Errorf("the hot blocks after a scan of 40: %v misses, want none (they were evicted)", m-misses)
+	}
+	if e := metric(t, n.reg, "openwit_cache_evictions_total"); e < 30 {
+		t.Errorf("evictions = %v: the scan did not cycle through the cache", e)
 	}
 }

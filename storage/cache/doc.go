@@ -32,19 +32,25 @@
 // # Server
 //
 // Objects are cut into blocks of Config.BlockSize (1 MiB). The memory
-// LRU holds blocks, keyed by (key, object size, block index), and object
+// cache holds blocks, keyed by (key, object size, block index), and object
 // sizes, and is bounded by Config.MemoryBytes (each entry is charged its
-// bytes, its key and a fixed overhead); the least recently used entries
-// are evicted. A miss loads the block from Config.Bucket, which for the
-// cache role is the object store behind objstore.Cache (--cache-dir), so
-// blocks evicted from memory are usually still on local disk. Concurrent
-// misses of one block or size run one load (single flight); the load
-// runs under a context detached from the request that started it (up to
-// 2 minutes), so a canceled request does not fail the others waiting.
-// Errors are not cached: a missing object is looked up again on the next
-// read. A request for several blocks loads the ones after the first up to
-// 4 at a time ahead of sending (prefetch), so a cold range costs about
-// one object-store latency per 4 blocks.
+// bytes, its key and a fixed overhead). Eviction is segmented LRU, which
+// resists scans: a loaded entry enters the probation segment and moves to
+// the protected one (at most 80% of the memory) when it is read again;
+// eviction takes probation's least recent entry first. One pass over a
+// large file therefore cycles through probation and leaves the hot set
+// (footers, index artifacts, the blocks queries keep reading) in place.
+// A miss loads from Config.Bucket, which for the cache role is the object
+// store behind objstore.Cache (--cache-dir), so blocks evicted from memory
+// are usually still on local disk. Concurrent misses of one block or size
+// run one load (single flight); the load runs under a context detached
+// from the request that started it (up to 2 minutes), so a canceled
+// request does not fail the others waiting. Errors are not cached: a
+// missing object is looked up again on the next read. A request for
+// several blocks claims the missing ones after the first before it sends
+// anything and loads each run of them (up to 8 blocks) with one
+// object-store read, up to 4 runs at a time (prefetch): a cold 8 MiB
+// chunk costs two reads (its first block, then the rest), not eight.
 //
 // # Consistency
 //

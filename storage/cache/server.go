@@ -277,9 +277,12 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request) {
 		if last := (end - 1) / bs; last > off/bs {
 			pctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
+			// Claimed before sending starts, so that the sending loop
+			// waits for the runs instead of loading blocks one by one.
+			keys, flights := s.claimRange(key, size, off/bs+1, last)
 			go func() {
 				defer close(done)
-				s.prefetch(pctx, key, size, off/bs+1, last, &loads)
+				s.prefetch(pctx, key, size, keys, flights, &loads)
 			}()
 			defer func() { cancel(); <-done }()
 		}
@@ -370,28 +373,92 @@ func (s *Server) size(ctx context.Context, key string) (int64, error) {
 	return e.size, nil
 }
 
-// prefetchParallel bounds the block loads one request runs ahead of the
-// block it sends.
-const prefetchParallel = 4
+// prefetchParallel bounds the object-store reads one request runs ahead
+// of the block it sends, and maxRunBlocks the blocks one read loads.
+const (
+	prefetchParallel = 4
+	maxRunBlocks     = 8
+)
 
-// prefetch loads blocks from..to of a request's range, prefetchParallel
-// at a time, so that a cold range costs about one object-store latency
-// per prefetchParallel blocks instead of one per block; the sending loop
-// joins these loads (single flight). Errors are left to the sending loop.
-func (s *Server) prefetch(ctx context.Context, key string, size, from, to int64, loads *atomic.Int64) {
+// prefetch loads the claimed blocks of a request's range ahead of the
+// sending loop, which joins these loads (single flight): each run of
+// missing blocks (up to maxRunBlocks) is one object-store read, and up to
+// prefetchParallel runs are read at a time. So a cold 8 MiB chunk costs
+// one read after its first block instead of seven. Errors are left to
+// the sending loop.
+func (s *Server) prefetch(ctx context.Context, key string, size int64, keys []entryKey, flights []*flight, loads *atomic.Int64) {
 	sem := make(chan struct{}, prefetchParallel)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for idx := from; idx <= to; idx++ {
+	for i := 0; i < len(keys); {
+		if flights[i] == nil {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(keys) && flights[j] != nil && j-i < maxRunBlocks {
+			j++
+		}
+		run, fl := keys[i:j], flights[i:j]
+		i = j
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return
+			for k, f := range fl {
+				s.mem.complete(run[k], f, nil, errAbandoned)
+			}
+			continue
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			_, _ = s.block(ctx, key, size, idx, loads)
+			s.loadRun(ctx, key, size, run, fl)
+			loads.Add(int64(len(run)))
 		})
+	}
+}
+
+// claimRange claims the loads of the missing blocks from..to of key
+// (see lru.claim); prefetch must complete them.
+func (s *Server) claimRange(key string, size, from, to int64) ([]entryKey, []*flight) {
+	keys := make([]entryKey, 0, to-from+1)
+	for idx := from; idx <= to; idx++ {
+		keys = append(keys, entryKey{key: key, size: size, idx: idx})
+	}
+	return keys, s.mem.claim(keys)
+}
+
+// loadRun reads the contiguous blocks run of key (whose flights this
+// caller claimed) with one read and completes their flights. The blocks
+// share one buffer, charged block by block.
+func (s *Server) loadRun(ctx context.Context, key string, size int64, run []entryKey, fl []*flight) {
+	bs := s.cfg.BlockSize
+	lctx, cancel := loadContext(ctx)
+	defer cancel()
+	from := run[0].idx * bs
+	buf := make([]byte, min(int64(len(run))*bs, size-from))
+	err := func() error {
+		f, err := s.open(lctx, key)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if f.Size() != size {
+			s.mem.forget(key)
+			return fmt.Errorf("read %q: object changed size from %d to %d", key, size, f.Size())
+		}
+		if n, err := f.ReadAt(buf, from); n != len(buf) {
+			return fmt.Errorf("read %q blocks %d-%d: %w", key, run[0].idx, run[len(run)-1].idx, cmpErr(err, io.ErrUnexpectedEOF))
+		}
+		return nil
+	}()
+	for k, f := range fl {
+		if err != nil {
+			s.mem.complete(run[k], f, nil, err)
+			continue
+		}
+		a := int64(k) * bs
+		b := min(a+bs, int64(len(buf)))
+		s.mem.complete(run[k], f, &entry{data: buf[a:b:b]}, nil)
 	}
 }
 
