@@ -49,14 +49,14 @@ type lru struct {
 	maxProt int64
 	onEvict func()
 
-	mu         sync.Mutex
-	bytes      int64
-	protBytes  int64
-	probation  *list.List // of *entry, most recent first
-	protected  *list.List // of *entry, most recent first
-	items      map[entryKey]*list.Element
-	flights    map[entryKey]*flight
-	epoch      uint64 // bumped by forget: loads started before do not store
+	mu        sync.Mutex
+	bytes     int64
+	protBytes int64
+	probation *list.List // of *entry, most recent first
+	protected *list.List // of *entry, most recent first
+	items     map[entryKey]*list.Element
+	flights   map[entryKey]*flight
+	epoch     uint64 // bumped by forget: loads started before do not store
 }
 
 type flight struct {
