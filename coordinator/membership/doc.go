@@ -32,7 +32,7 @@
 //	l    load: q running queries (coordinator) or fragments (search),
 //	     c CPUs (GOMAXPROCS), cpu cores in use by the process, fm bytes of
 //	     memory available on the host, bf ingest buffer fill (0–1),
-//	     hr a cache node's block hit ratio since start (0–1)
+//	     hr a cache node's block hit ratio over the last five minutes (0–1)
 //
 // Unknown keys are ignored, so a newer release may add fields. The load is
 // refreshed every Config.Refresh (1s) and re-advertised (an alive message

@@ -54,7 +54,8 @@ type Load struct {
 	FreeMem uint64 `json:"fm,omitempty"`
 	// BufferFill is the ingest buffer's fill, 0 to 1 (ingest nodes).
 	BufferFill float64 `json:"bf,omitempty"`
-	// CacheHitRatio is a cache node's block hit ratio since start, 0 to 1.
+	// CacheHitRatio is a cache node's block hit ratio over the last five
+	// minutes, 0 to 1.
 	CacheHitRatio float64 `json:"hr,omitempty"`
 	// Conns is the open client connections (gateway, proxy).
 	Conns int `json:"cn,omitempty"`

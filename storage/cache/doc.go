@@ -86,7 +86,7 @@
 // block the request loaded itself; one found in memory, or loaded by a
 // concurrent request it waited for, is a hit), openwit_cache_served_bytes_total,
 // openwit_cache_evictions_total, openwit_cache_not_found_total,
-// openwit_cache_bad_requests_total, openwit_cache_hit_ratio (since start)
+// openwit_cache_bad_requests_total, openwit_cache_hit_ratio (over the last five minutes)
 // and openwit_cache_memory_bytes. Client:
 // openwit_cache_client_requests_total and
 // openwit_cache_client_fallbacks_total.

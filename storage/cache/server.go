@@ -100,8 +100,8 @@ type Server struct {
 	met *metrics
 	hs  *http.Server
 
-	// hitN and missN mirror the hit and miss counters for HitRatio.
-	hitN, missN atomic.Int64
+	// window counts hits and misses of the last minutes for HitRatio.
+	window hitWindow
 
 	mu     sync.Mutex
 	closed bool
@@ -132,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_cache_hit_ratio",
-				Help: "Blocks served from memory over all blocks served, since start (0 before the first read)."},
+				Help: "Blocks served from memory over all blocks served, over the last five minutes (0 without reads)."},
 				s.HitRatio),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "openwit_cache_memory_bytes",
 				Help: "Bytes charged for the blocks and sizes in memory."},
@@ -156,14 +156,9 @@ const pathPrefix = "/v1/objects/"
 // most objstore.MaxKeyLen bytes, 3 times that escaped.
 const maxHeaderBytes = 16 << 10
 
-// HitRatio returns hits/(hits+misses) since start.
-func (s *Server) HitRatio() float64 {
-	h, m := s.hitN.Load(), s.missN.Load()
-	if h+m == 0 {
-		return 0
-	}
-	return float64(h) / float64(h+m)
-}
+// HitRatio returns hits/(hits+misses) over the last five minutes (0
+// without reads).
+func (s *Server) HitRatio() float64 { return s.window.ratio() }
 
 // Serve answers requests on l until Shutdown; with Config.TLS the
 // connections are TLS. It returns nil after Shutdown.
@@ -263,9 +258,8 @@ func (s *Server) serveObject(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		l := loads.Load()
 		s.met.misses.Add(float64(l))
-		s.missN.Add(l)
 		s.met.hits.Add(float64(max(blocks-l, 0)))
-		s.hitN.Add(max(blocks-l, 0))
+		s.window.add(max(blocks-l, 0), l)
 	}()
 	if end > off {
 		// The first block before the header, so that its errors get a
