@@ -15,20 +15,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"openwit/internal/pgerror"
+	"openwit/internal/pgstartup"
 )
 
-// Startup packet codes (the first int32 after the length).
+// Startup packet codes (internal/pgstartup).
 const (
-	sslRequestCode    = 80877103
-	gssEncRequestCode = 80877104
-	cancelRequestCode = 80877102
-)
-
-// Startup packet size bounds: a code alone, and PostgreSQL's
-// MAX_STARTUP_PACKET_LENGTH.
-const (
-	minStartupPacket = 8
-	maxStartupPacket = 10000
+	sslRequestCode    = pgstartup.SSLRequest
+	gssEncRequestCode = pgstartup.GSSEncRequest
+	cancelRequestCode = pgstartup.CancelRequest
 )
 
 // SQLSTATEs the proxy sends itself.
@@ -59,65 +55,6 @@ func (r *replayConn) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return r.Conn.Read(b)
-}
-
-// startupError is a FATAL the proxy sends during the startup phase.
-type startupError struct{ code, msg string }
-
-func (e *startupError) Error() string { return e.msg }
-
-var errClientClosed = errors.New("client closed the connection during startup")
-
-// readStartupPacket reads one length-prefixed startup packet straight from
-// the socket (no read-ahead: after SSLRequest every later byte must go
-// through TLS).
-func readStartupPacket(r io.Reader) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errClientClosed
-		}
-		return nil, err
-	}
-	n := int64(int32(binary.BigEndian.Uint32(hdr[:])))
-	if n < minStartupPacket || n > maxStartupPacket {
-		return nil, &startupError{codeProtocolViolation, "invalid length of startup packet"}
-	}
-	body := make([]byte, n-4)
-	if _, err := io.ReadFull(r, body); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errClientClosed
-		}
-		return nil, err
-	}
-	return body, nil
-}
-
-// checkStartupParams checks the layout of a StartupMessage's key/value
-// pairs, as PostgreSQL does, so a malformed packet never reaches a gateway.
-func checkStartupParams(b []byte) error {
-	bad := &startupError{codeProtocolViolation, "invalid startup packet layout: expected terminator as last byte"}
-	if len(b) == 0 || b[len(b)-1] != 0 {
-		return bad
-	}
-	for {
-		i := bytes.IndexByte(b, 0)
-		if i == 0 {
-			if len(b) != 1 {
-				return bad
-			}
-			return nil
-		}
-		b = b[i+1:]
-		j := bytes.IndexByte(b, 0)
-		if j < 0 {
-			return bad
-		}
-		b = b[j+1:]
-		if len(b) == 0 {
-			return bad
-		}
-	}
 }
 
 // fatalMessage encodes an ErrorResponse with severity FATAL.
@@ -161,11 +98,11 @@ func (p *Proxy) servePG(nc net.Conn) {
 		}
 	}
 	for {
-		body, err := readStartupPacket(client)
+		body, err := pgstartup.ReadPacket(client)
 		if err != nil {
-			var se *startupError
-			if errors.As(err, &se) {
-				refuse("startup", se.code, se.msg)
+			var pe *pgerror.Error
+			if errors.As(err, &pe) {
+				refuse("startup", pe.Code, pe.Message)
 			}
 			return
 		}
@@ -211,10 +148,9 @@ func (p *Proxy) servePG(nc net.Conn) {
 				fmt.Sprintf("unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, code&0xffff))
 			return
 		}
-		if err := checkStartupParams(body[4:]); err != nil {
-			var se *startupError
-			errors.As(err, &se)
-			refuse("startup", se.code, se.msg)
+		if _, err := pgstartup.ParseParams(body[4:]); err != nil {
+			pe := pgerror.As(err)
+			refuse("startup", pe.Code, pe.Message)
 			return
 		}
 		if p.cfg.TLSRequired && !secure {

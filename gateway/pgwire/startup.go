@@ -1,7 +1,6 @@
 package pgwire
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -15,78 +14,19 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"openwit/internal/pgerror"
+	"openwit/internal/pgstartup"
 )
 
-// Startup packet codes (the first int32 after the length).
+// Startup packet codes and bounds (internal/pgstartup).
 const (
-	sslRequestCode    = 80877103
-	gssEncRequestCode = 80877104
-	cancelRequestCode = 80877102
-)
-
-// Startup packet size bounds: a code alone, and PostgreSQL's
-// MAX_STARTUP_PACKET_LENGTH.
-const (
-	minStartupPacket = 8
-	maxStartupPacket = 10000
+	sslRequestCode    = pgstartup.SSLRequest
+	gssEncRequestCode = pgstartup.GSSEncRequest
+	cancelRequestCode = pgstartup.CancelRequest
+	maxStartupPacket  = pgstartup.MaxPacket
 )
 
 // errStartupClosed means the client went away during startup.
-var errStartupClosed = errors.New("client closed the connection during startup")
-
-// readStartupPacket reads one length-prefixed startup packet straight from
-// the socket (no read-ahead, so nothing is lost when the framing switches
-// to typed messages).
-func readStartupPacket(r io.Reader) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errStartupClosed
-		}
-		return nil, err
-	}
-	n := int64(int32(binary.BigEndian.Uint32(hdr[:])))
-	if n < minStartupPacket || n > maxStartupPacket {
-		return nil, fatal(pgerror.ProtocolViolation, "invalid length of startup packet")
-	}
-	body := make([]byte, n-4)
-	if _, err := io.ReadFull(r, body); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errStartupClosed
-		}
-		return nil, err
-	}
-	return body, nil
-}
-
-// parseStartupParams decodes the key/value pairs of a StartupMessage body
-// (after the protocol version).
-func parseStartupParams(b []byte) (map[string]string, error) {
-	params := make(map[string]string)
-	if len(b) == 0 || b[len(b)-1] != 0 {
-		return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
-	}
-	for {
-		i := bytes.IndexByte(b, 0)
-		if i == 0 {
-			if len(b) != 1 {
-				return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
-			}
-			return params, nil
-		}
-		key := string(b[:i])
-		b = b[i+1:]
-		j := bytes.IndexByte(b, 0)
-		if j < 0 {
-			return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: missing value for parameter %q", key)
-		}
-		params[key] = string(b[:j])
-		b = b[j+1:]
-		if len(b) == 0 {
-			return nil, fatal(pgerror.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
-		}
-	}
-}
+var errStartupClosed = pgstartup.ErrClosed
 
 // startup runs the startup phase: encryption negotiation, cancel requests,
 // StartupMessage, authentication, session creation and the initial
@@ -113,7 +53,7 @@ func (c *conn) startup() bool {
 		}
 	}
 	for {
-		body, err := readStartupPacket(in)
+		body, err := pgstartup.ReadPacket(in)
 		if err != nil {
 			c.startupFailed(err)
 			return false
@@ -157,7 +97,7 @@ func (c *conn) startup() bool {
 				"unsupported frontend protocol %d.%d: server supports 3.0 to 3.0", major, code&0xffff))
 			return false
 		}
-		params, err := parseStartupParams(body[4:])
+		params, err := pgstartup.ParseParams(body[4:])
 		if err != nil {
 			c.sendFatal(err)
 			return false
