@@ -47,25 +47,42 @@ type ArrowRows struct {
 // only the Arrow types may differ from the result columns' PostgreSQL types
 // (for example a timestamp's zone label), which the caller converts.
 func (p *Prepared) ExecuteArrow(ctx context.Context, params []any) (rows *ArrowRows, ok bool, err error) {
-	if p.st.Kind != pgparse.KindQuery || p.cols == nil || p.s.base.rowEngine {
+	if !p.arrowable() {
 		return nil, false, nil
 	}
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	if err != nil {
 		return nil, false, err
 	}
+	rows, ok, err = p.arrowRows(sctx, node, cancel)
+	if !ok {
+		cancel()
+	}
+	return rows, ok, err
+}
+
+// arrowable reports whether the statement may run as Arrow batches: a
+// query with result columns, in a session that did not turn the executor
+// off.
+func (p *Prepared) arrowable() bool {
+	return p.st.Kind == pgparse.KindQuery && p.cols != nil && !p.s.base.rowEngine
+}
+
+// arrowRows starts the planned node as ArrowRows when its plan is fully
+// vectorized (see ExecuteArrow); the rows own cancel. ok is false, with
+// nothing started and cancel not called, when it is not.
+func (p *Prepared) arrowRows(sctx *sql.Context, node sql.Node, cancel context.CancelFunc) (rows *ArrowRows, ok bool, err error) {
 	v, cols, limit, ok := p.s.e.arrowPlan(sctx, node)
 	if !ok || len(cols) != len(p.cols) {
-		cancel()
 		return nil, false, nil
 	}
 	op, release, err := v.run(sctx)
 	if err != nil {
-		cancel()
 		if v.frag.Filter == nil && v.frag.Agg == nil && v.frag.TopK == nil {
 			// A plain scan the executor cannot run is the row engine's.
 			return nil, false, nil
 		}
+		cancel()
 		return nil, false, mapError(execError(err))
 	}
 	in := op.Schema()
@@ -75,6 +92,53 @@ func (p *Prepared) ExecuteArrow(ctx context.Context, params []any) (rows *ArrowR
 	}
 	return &ArrowRows{ctx: sctx, cancel: cancel, op: op, release: release,
 		schema: arrow.NewSchema(fields, nil), cols: cols, limit: limit}, true, nil
+}
+
+// arrowRowIter reads ArrowRows as go-mysql-server rows, for a fully
+// vectorized query run through Execute (the PostgreSQL wire): the
+// executor's batches go straight to the result, without the row engine's
+// iterators above them. The row it returns is reused by the next call
+// (Rows.Next converts it at once).
+type arrowRowIter struct {
+	ar     *ArrowRows
+	schema sql.Schema
+	cur    arrow.RecordBatch
+	i      int
+	row    sql.Row
+}
+
+func (it *arrowRowIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for it.cur == nil || it.i >= int(it.cur.NumRows()) {
+		if it.cur != nil {
+			it.cur.Release()
+			it.cur = nil
+		}
+		rec, err := it.ar.Next()
+		if err != nil {
+			return nil, err
+		}
+		it.cur, it.i = rec, 0
+	}
+	if it.row == nil {
+		it.row = make(sql.Row, len(it.schema))
+	}
+	for c := range it.row {
+		v, err := arrowValue(ctx, it.cur.Column(c), it.i, it.schema[c].Type)
+		if err != nil {
+			return nil, err
+		}
+		it.row[c] = v
+	}
+	it.i++
+	return it.row, nil
+}
+
+func (it *arrowRowIter) Close(*sql.Context) error {
+	if it.cur != nil {
+		it.cur.Release()
+		it.cur = nil
+	}
+	return it.ar.Close()
 }
 
 // arrowPlan matches [Limit →] [Project of columns →] (vecNode | plain

@@ -414,6 +414,17 @@ func (p *Prepared) run(ctx context.Context, bindings map[string]ast.Expr, timeou
 		cancel()
 		return explainRows(node), nil
 	}
+	if p.arrowable() {
+		// A fully vectorized plan streams the executor's batches.
+		ar, ok, err := p.arrowRows(sctx, node, cancel)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			schema := node.Schema()
+			return &Rows{ctx: sctx, iter: &arrowRowIter{ar: ar, schema: schema}, schema: schema, cancel: cancel}, nil
+		}
+	}
 	schema, iter, _, err := p.s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
 	if err != nil {
 		cancel()

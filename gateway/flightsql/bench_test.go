@@ -35,7 +35,8 @@ func benchRows(b *testing.B, name string, def int) int {
 // of the "logs" table: timestamptz, three texts, int4, float8) from one
 // `openwit serve`, read by a Go client over Flight SQL (arrow-go's client;
 // the executor's batches, and the row path for comparison) and over the
-// PostgreSQL wire (pgx, binary format, scanned into Go values).
+// PostgreSQL wire (pgx, binary format, scanned into Go values), next to
+// the same rows and query read by pgx from a real PostgreSQL 15.
 // OPENWIT_BENCH_ROWS sets the row count (default 10M).
 //
 //	go test ./gateway/flightsql -run '^$' -bench ResultRows -benchtime 3x
@@ -88,37 +89,61 @@ func BenchmarkResultRows(b *testing.B) {
 	}
 	b.Run("flightsql", flightRun(q))
 	b.Run("flightsql-rowpath", flightRun("SET openwit.vectorize = off; "+q))
-	b.Run("pgwire", func(b *testing.B) {
-		conn, err := pgx.Connect(ctx, srv.DSN())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		var rows int64
-		start := time.Now()
-		for b.Loop() {
-			res, err := conn.Query(ctx, q)
+	pgxRun := func(dsn string) func(b *testing.B) {
+		return func(b *testing.B) {
+			conn, err := pgx.Connect(ctx, dsn)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var (
-				ts            time.Time
-				svc, lvl, msg *string
-				status        *int32
-				latency       *float64
-			)
-			for res.Next() {
-				if err := res.Scan(&ts, &svc, &lvl, &status, &latency, &msg); err != nil {
+			defer conn.Close(ctx)
+			var rows int64
+			start := time.Now()
+			for b.Loop() {
+				res, err := conn.Query(ctx, q)
+				if err != nil {
 					b.Fatal(err)
 				}
-				rows++
+				var (
+					ts            time.Time
+					svc, lvl, msg *string
+					status        *int32
+					latency       *float64
+				)
+				for res.Next() {
+					if err := res.Scan(&ts, &svc, &lvl, &status, &latency, &msg); err != nil {
+						b.Fatal(err)
+					}
+					rows++
+				}
+				if err := res.Err(); err != nil {
+					b.Fatal(err)
+				}
 			}
-			if err := res.Err(); err != nil {
-				b.Fatal(err)
-			}
+			report(b, rows, start)
 		}
-		report(b, rows, start)
-	})
+	}
+	b.Run("pgwire", pgxRun(srv.DSN()))
+	// The same rows and query on a real PostgreSQL 15 on this machine.
+	pg := testpg.Start(b)
+	dsn := pg.CreateDB(b, "stream")
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE logs (ts timestamptz NOT NULL, service text, level text, status int4, latency_ms float8, msg text)`); err != nil {
+		b.Fatal(err)
+	}
+	for from := 0; from < total; from += step {
+		recs := logBatches(min(step, total-from), step)
+		if n, err := conn.CopyFrom(ctx, pgx.Identifier{"logs"}, []string{"ts", "service", "level", "status", "latency_ms", "msg"}, &arrowCopySource{recs: recs}); err != nil || n != int64(min(step, total-from)) {
+			b.Fatalf("load postgres: %d rows, %v", n, err)
+		}
+		for _, r := range recs {
+			r.Release()
+		}
+	}
+	conn.Close(ctx)
+	b.Run("pgwire-postgres15", pgxRun(dsn))
 }
 
 // BenchmarkBulkIngest measures rows/s of loading the same log rows with
