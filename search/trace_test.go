@@ -26,7 +26,9 @@ func (o *oldWorker) DoGet(t *flight.Ticket, s flight.FlightService_DoGetServer) 
 	return o.srv.DoGet(t, noTrailer{s})
 }
 
-type noTrailer struct{ flight.FlightService_DoGetServer }
+type noTrailer struct {
+	flight.FlightService_DoGetServer
+}
 
 func (noTrailer) SetTrailer(metadata.MD) {}
 
