@@ -73,6 +73,18 @@ func deadlocks(n int) int {
 	return k
 }
 
+// analyzeBytes runs EXPLAIN ANALYZE of q and returns its bytes line: read,
+// from the object store, from a cache.
+func analyzeBytes(t *testing.T, conn *pgx.Conn, q string) (read, store, cached int64) {
+	t.Helper()
+	plan := strings.Join(queryText(t, conn, "EXPLAIN ANALYZE "+q), "\n")
+	m := e2eBytesRE.FindStringSubmatch(plan)
+	if m == nil {
+		t.Fatalf("EXPLAIN ANALYZE shows no bytes:\n%s", plan)
+	}
+	return atoi(m[1]), atoi(m[2]), atoi(m[3])
+}
+
 func atoi(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
