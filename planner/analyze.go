@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"openwit/exec"
@@ -54,10 +56,80 @@ func (p *Prepared) explainAnalyze(ctx context.Context, bindings map[string]ast.E
 	}
 	done := time.Now()
 	rows := explainRows(node)
+	if p.st.Explain.JSON {
+		return explainJSON(node, rows, planned.Sub(start), done.Sub(planned))
+	}
 	rows.rows = append(rows.rows,
 		[]any{"Planning Time: " + search.FormatMillis(planned.Sub(start))},
 		[]any{"Execution Time: " + search.FormatMillis(done.Sub(planned))})
 	return rows, nil
+}
+
+// explainJSON renders EXPLAIN (ANALYZE, FORMAT JSON): one row holding a
+// JSON array with one object: the text plan's lines, each vectorized
+// scan's counters, and the times in milliseconds.
+func explainJSON(node sql.Node, text *Rows, planning, execution time.Duration) (*Rows, error) {
+	lines := make([]string, len(text.rows))
+	for i, r := range text.rows {
+		lines[i] = r[0].(string)
+	}
+	scans := []map[string]any{}
+	transform.Inspect(node, func(n sql.Node) bool {
+		if v, ok := n.(*vecNode); ok {
+			v.actualMu.Lock()
+			a := v.actual
+			v.actualMu.Unlock()
+			if a != nil {
+				scans = append(scans, a.jsonValue(v.tbl.def.Name))
+			}
+		}
+		return true
+	})
+	doc := []map[string]any{{
+		"Plan Text":      lines,
+		"Scans":          scans,
+		"Planning Time":  millis(planning),
+		"Execution Time": millis(execution),
+	}}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return &Rows{rows: [][]any{{string(b)}}, tag: "EXPLAIN"}, nil
+}
+
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// jsonValue is the record as EXPLAIN (ANALYZE, FORMAT JSON) shows it.
+func (a *vecActual) jsonValue(table string) map[string]any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.prune
+	var total searchTotals
+	frags := []map[string]any{}
+	for _, r := range a.trace.Runs() {
+		total.add(r)
+		f := map[string]any{"Worker": r.Worker, "Files": r.Files, "Reported": r.Reported, "Time": millis(r.Elapsed), "Failed Workers": r.Failed}
+		if r.Reported {
+			f["Worker Time"] = millis(r.WorkerTime)
+			f["Row Groups Read"], f["Row Groups Pruned By Scan"] = r.Stats.RowGroups, r.Stats.RowGroupsPruned
+			f["Rows Scanned"], f["Rows Returned"] = r.Stats.Rows, r.Stats.RowsOut
+			f["Bytes Read"], f["Bytes From Cache"] = r.Stats.BytesRead, r.Stats.CacheBytes
+		}
+		frags = append(frags, f)
+	}
+	return map[string]any{
+		"Table": table, "Actual Rows": a.rows, "Actual Loops": a.loops, "Actual Total Time": millis(a.elapsed),
+		"Files": map[string]any{"Considered": a.files, "Pruned By Time": p.byTime, "Pruned By Zone Map": p.filesByZone,
+			"Pruned By Bloom": p.filesByBloom, "Pruned By Full-Text": p.filesByGrams, "With Index Artifacts": p.indexed},
+		"Row Groups": map[string]any{"Considered By Index": p.rowGroups, "Pruned By Zone Map": p.rgByZone,
+			"Pruned By Bloom": p.rgByBloom, "Pruned By Full-Text": p.rgByGrams,
+			"Read": total.st.RowGroups, "Pruned By Scan": total.st.RowGroupsPruned},
+		"Rows Scanned": total.st.Rows, "Rows Returned By Fragments": total.st.RowsOut,
+		"Bytes Read": total.st.BytesRead, "Bytes From Object Store": total.st.BytesRead - total.st.CacheBytes,
+		"Bytes From Cache": total.st.CacheBytes, "Bytes Of Kept Files": p.bytesKept,
+		"Unreported Fragments": total.unreported, "Fragments": frags,
+	}
 }
 
 // vecActual is what the runs of one vecNode did, for EXPLAIN ANALYZE.

@@ -1,6 +1,7 @@
 package planner_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -111,7 +112,31 @@ func TestExplainAnalyze(t *testing.T) {
 	if plan := h.mustQuery(`EXPLAIN (ANALYZE false) ` + q); strings.Contains(plan, "actual") || strings.Contains(plan, "Execution Time") {
 		t.Errorf("EXPLAIN (ANALYZE false) ran the query:\n%s", plan)
 	}
+	// FORMAT JSON: the same counters, machine-readable.
+	var doc []struct {
+		PlanText      []string `json:"Plan Text"`
+		ExecutionTime float64  `json:"Execution Time"`
+		Scans         []struct {
+			Table       string           `json:"Table"`
+			ActualRows  int64            `json:"Actual Rows"`
+			RowsScanned int64            `json:"Rows Scanned"`
+			FilesMap    map[string]int   `json:"Files"`
+			Fragments   []map[string]any `json:"Fragments"`
+		} `json:"Scans"`
+	}
+	out := h.mustQuery(`EXPLAIN (ANALYZE, FORMAT JSON) ` + q)
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("FORMAT JSON: %v\n%s", err, out)
+	}
+	if len(doc) != 1 || len(doc[0].Scans) != 1 || len(doc[0].PlanText) == 0 || doc[0].ExecutionTime <= 0 {
+		t.Fatalf("FORMAT JSON: %s", out)
+	}
+	if s := doc[0].Scans[0]; s.Table != "traces" || s.ActualRows != 1 || s.RowsScanned != 500 || s.FilesMap["Considered"] != 12 ||
+		s.FilesMap["Pruned By Bloom"] != 11 || s.FilesMap["With Index Artifacts"] != 12 || len(s.Fragments) != 1 || s.Fragments[0]["Worker"] != "" {
+		t.Errorf("FORMAT JSON scan: %+v\n%s", s, out)
+	}
 	for _, c := range []struct{ sql, code string }{
+		{`EXPLAIN (FORMAT JSON) ` + q, pgerror.FeatureNotSupported},
 		{`EXPLAIN ANALYZE INSERT INTO traces VALUES (now(), 'x', 1, 'y')`, pgerror.FeatureNotSupported},
 		{`EXPLAIN ANALYZE CREATE TABLE u AS SELECT 1`, pgerror.FeatureNotSupported},
 		{`EXPLAIN ANALYZE SELECT * FROM nope`, pgerror.UndefinedTable},

@@ -55,6 +55,8 @@ type Explain struct {
 	// Analyze runs the statement (discarding its rows) and annotates the
 	// plan with what the run did.
 	Analyze bool
+	// JSON asks for FORMAT JSON (with Analyze only).
+	JSON bool
 }
 
 // CreateTable is CREATE TABLE.

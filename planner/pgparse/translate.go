@@ -1195,8 +1195,14 @@ func (t *translator) explain(e *pg.ExplainStmt) *Statement {
 			}
 		case "verbose", "costs", "format":
 			if strings.ToLower(d.Defname) == "format" {
-				if v := defElemString(d); v != "" && !strings.EqualFold(v, "text") {
-					t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported; OpenWit prints text plans", strings.ToUpper(v))
+				v := defElemString(d)
+				switch {
+				case strings.EqualFold(v, "json"):
+					opts.JSON = true
+				case v != "" && !strings.EqualFold(v, "text"):
+					t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported; OpenWit prints text plans (and JSON with ANALYZE)", strings.ToUpper(v))
+				default:
+					opts.JSON = false
 				}
 			}
 		default:
@@ -1205,6 +1211,9 @@ func (t *translator) explain(e *pg.ExplainStmt) *Statement {
 	}
 	if e.Query.GetSelectStmt() == nil {
 		t.fail(pgerror.FeatureNotSupported, "EXPLAIN of %s is not supported", statementName(e.Query))
+	}
+	if opts.JSON && !opts.Analyze {
+		t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT JSON) is supported with ANALYZE only")
 	}
 	return &Statement{Kind: KindExplain, AST: t.selectStmt(e.Query.GetSelectStmt(), true), Tag: "EXPLAIN", Explain: opts}
 }
