@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"openwit/storage/objstore"
 )
 
 // FragmentVersion is the version of the Fragment encoding this binary
@@ -120,10 +122,45 @@ func (f *Fragment) OutputSchema(p Params) (*arrow.Schema, error) {
 	return in, nil
 }
 
-// Stats count what a run read.
+// Stats count what a run read and returned. A search worker sends them
+// back with a fragment's result (search/doc.go), so the field names are
+// part of that format: add fields, never rename them.
 type Stats struct {
-	Sources, RowGroups, RowGroupsPruned int
-	Rows                                int64
+	// Sources counts the sources scanned.
+	Sources int `json:"sources"`
+	// RowGroups counts the row groups read; RowGroupsPruned those the
+	// scan skipped by their footer statistics, a top-k bound or a probe of
+	// the filter columns (row groups the coordinator ruled out by index
+	// artifacts never reach the scan).
+	RowGroups       int `json:"row_groups"`
+	RowGroupsPruned int `json:"row_groups_pruned"`
+	// Rows counts the rows scanned (before the filter); RowsOut the rows
+	// the fragment returned.
+	Rows    int64 `json:"rows"`
+	RowsOut int64 `json:"rows_out"`
+	// BytesRead counts the bytes read from data files; CacheBytes the part
+	// of them a cache served (objstore.ReadStats), the rest came from the
+	// object store.
+	BytesRead  int64 `json:"bytes_read"`
+	CacheBytes int64 `json:"cache_bytes"`
+}
+
+// Add adds o's counters to s.
+func (s *Stats) Add(o Stats) {
+	s.Sources += o.Sources
+	s.RowGroups += o.RowGroups
+	s.RowGroupsPruned += o.RowGroupsPruned
+	s.Rows += o.Rows
+	s.RowsOut += o.RowsOut
+	s.BytesRead += o.BytesRead
+	s.CacheBytes += o.CacheBytes
+}
+
+// StatsReporter is implemented by operators that count what their run
+// did (the operator Run returns; search's remote fragments once their
+// stream ended). Stats is meaningful after the operator is closed.
+type StatsReporter interface {
+	Stats() Stats
 }
 
 // Run executes the fragment with up to p.Parallelism sources at a time and
@@ -156,7 +193,10 @@ type runner struct {
 
 	mu    sync.Mutex
 	stats Stats
+	reads objstore.ReadStats
 }
+
+var _ StatsReporter = (*runner)(nil)
 
 func (r *runner) Schema() *arrow.Schema { return r.schema }
 
@@ -164,7 +204,9 @@ func (r *runner) Schema() *arrow.Schema { return r.schema }
 func (r *runner) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stats
+	st := r.stats
+	st.CacheBytes = r.reads.CacheBytes()
+	return st
 }
 
 func (r *runner) Open(ctx context.Context) error {
@@ -172,7 +214,7 @@ func (r *runner) Open(ctx context.Context) error {
 		return r.err
 	}
 	r.opened = true
-	ctx, r.cancel = context.WithCancel(ctx)
+	ctx, r.cancel = context.WithCancel(objstore.WithReadStats(ctx, &r.reads))
 	if r.f.Agg != nil || r.f.TopK != nil {
 		res, err := r.blocking(ctx)
 		if err != nil {
@@ -234,6 +276,7 @@ func (r *runner) note(op Operator) {
 		r.stats.RowGroups += s.RowGroups
 		r.stats.RowGroupsPruned += s.RowGroupsPruned
 		r.stats.Rows += s.Rows
+		r.stats.BytesRead += s.BytesRead()
 	}
 }
 
@@ -369,12 +412,21 @@ func (r *runner) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	if r.union != nil {
-		return r.union.Next(ctx)
+		rec, err := r.union.Next(ctx)
+		if err == nil {
+			r.mu.Lock()
+			r.stats.RowsOut += rec.NumRows()
+			r.mu.Unlock()
+		}
+		return rec, err
 	}
 	if r.emitted || r.result == nil {
 		return nil, io.EOF
 	}
 	r.emitted = true
+	r.mu.Lock()
+	r.stats.RowsOut += r.result.NumRows()
+	r.mu.Unlock()
 	return r.result, nil
 }
 

@@ -572,3 +572,31 @@ func FuzzDecodeFragment(f *testing.F) {
 		}
 	})
 }
+
+// TestRunCountsBytes: a run counts the bytes it reads from data files and
+// the part a cache served: the first time through a disk cache the first
+// read of each file misses (its block is then cached for the next reads),
+// the second time every byte is a hit; a plain scan counts the rows it
+// returns.
+func TestRunCountsBytes(t *testing.T) {
+	rows := normRows(topRows(400))
+	store := newBucket(t)
+	files := fileSources(t, store, topSchema, rows, 4)
+	cached, err := objstore.NewCache(store, objstore.CacheConfig{Dir: t.TempDir(), MaxBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for i, wantCache := range []bool{false, true} {
+		p := Params{Mem: mem, Bucket: cached, Parallelism: 2}
+		f := &Fragment{Schema: topSchema, Columns: []string{"id", "s"}, Sources: files, Filter: cmpE(OpGe, Col(0), Int(390))}
+		got, st := runFragment(t, t.Context(), p, f)
+		if len(got) != 10 || st.RowsOut != 10 || st.Sources != 4 {
+			t.Errorf("run %d: %d rows, stats %+v, want 10 rows out of 4 sources", i, len(got), st)
+		}
+		if st.BytesRead <= 0 || (wantCache && st.CacheBytes != st.BytesRead) || (!wantCache && st.CacheBytes >= st.BytesRead) {
+			t.Errorf("run %d: %d bytes read, %d from the cache", i, st.BytesRead, st.CacheBytes)
+		}
+	}
+}

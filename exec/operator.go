@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -115,10 +116,30 @@ type Scan struct {
 	closed  bool
 
 	// RowGroups and RowGroupsPruned count what the scan kept and skipped
-	// (by statistics or by probing the filter columns).
+	// (by statistics or by probing the filter columns) of the row groups
+	// its source lists (all, without a list): row groups the list leaves
+	// out are not counted.
 	RowGroups, RowGroupsPruned int
 	// Rows counts the rows the scan returned.
 	Rows int64
+	// bytes counts the bytes read from the data file (BytesRead).
+	bytes atomic.Int64
+}
+
+// BytesRead returns the bytes the scan read from its data file (footer,
+// probes and column chunks), whatever tier served them.
+func (s *Scan) BytesRead() int64 { return s.bytes.Load() }
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n *atomic.Int64
+}
+
+func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // dictColumns returns the projected string columns that are
@@ -282,7 +303,7 @@ func (s *Scan) open(ctx context.Context) error {
 		}
 		ra, size = r, r.Size()
 	}
-	rd, err := pqfile.NewReader(ra, size, s.p.mem())
+	rd, err := pqfile.NewReader(countingReaderAt{ra, &s.bytes}, size, s.p.mem())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
@@ -333,7 +354,6 @@ func (s *Scan) keptRowGroups() ([]int, error) {
 	s.RowGroups = n
 	if s.pruneBy == nil && s.bound == nil {
 		if listed != nil {
-			s.RowGroupsPruned = n - len(listed)
 			s.RowGroups = len(listed)
 			return slices.Clone(listed), nil
 		}
@@ -361,7 +381,7 @@ func (s *Scan) keptRowGroups() ([]int, error) {
 			kept = append(kept, g)
 		}
 	}
-	s.RowGroupsPruned = n - len(kept)
+	s.RowGroupsPruned = len(listed) - len(kept)
 	s.RowGroups = len(kept)
 	return kept, nil
 }

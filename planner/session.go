@@ -406,6 +406,9 @@ func (p *Prepared) bind(params []any) (map[string]ast.Expr, error) {
 // run plans and starts the statement; timeout > 0 bounds planning and
 // every row fetched.
 func (p *Prepared) run(ctx context.Context, bindings map[string]ast.Expr, timeout time.Duration) (*Rows, error) {
+	if p.st.Kind == pgparse.KindExplain && p.st.Explain != nil && p.st.Explain.Analyze {
+		return p.explainAnalyze(ctx, bindings, timeout)
+	}
 	sctx, node, cancel, err := p.planWithin(ctx, bindings, timeout)
 	if err != nil {
 		return nil, err

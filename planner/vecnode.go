@@ -35,6 +35,9 @@ type vecNode struct {
 	out    []int     // output column i is result column out[i]; -1: NULL (unused above)
 	kinds  []outKind // per output column (nil: all plain)
 	bounds [2]int64  // time column bounds for file pruning
+
+	actualMu sync.Mutex
+	actual   *vecActual // what EXPLAIN ANALYZE's runs did; nil otherwise
 }
 
 var _ sql.ExecSourceRel = (*vecNode)(nil)
@@ -66,8 +69,25 @@ func (v *vecNode) WithChildren(children ...sql.Node) (sql.Node, error) {
 	return v, nil
 }
 
-// String describes the fragment for EXPLAIN.
+// String describes the fragment for EXPLAIN; after an EXPLAIN ANALYZE run,
+// with what the run did instead of the pruning a run would do now.
 func (v *vecNode) String() string {
+	v.actualMu.Lock()
+	a := v.actual
+	v.actualMu.Unlock()
+	if a != nil {
+		return a.render(v.describe() + ")")
+	}
+	var b strings.Builder
+	b.WriteString(v.describe())
+	v.describeFiles(&b)
+	b.WriteString(")")
+	return b.String()
+}
+
+// describe is the fragment's description without its files and the
+// closing parenthesis.
+func (v *vecNode) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "VectorizedScan(table=%s", v.tbl.def.Name)
 	if len(v.frag.Columns) > 0 {
@@ -107,25 +127,28 @@ func (v *vecNode) String() string {
 	if v.bounds[0] != math.MinInt64 || v.bounds[1] != math.MaxInt64 {
 		fmt.Fprintf(&b, ", time=[%s, %s]", fmtMicros(v.bounds[0]), fmtMicros(v.bounds[1]))
 	}
+	return b.String()
+}
+
+// describeFiles writes what pruning the table's files would do now.
+func (v *vecNode) describeFiles(b *strings.Builder) {
 	if snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		kept, st := v.files(ctx, snap)
 		cancel()
-		fmt.Fprintf(&b, ", files=%d kept, %d pruned by time", len(kept), st.byTime)
+		fmt.Fprintf(b, ", files=%d kept, %d pruned by time", len(kept), st.byTime)
 		if st.indexed > 0 {
-			fmt.Fprintf(&b, ", index: %d files with artifacts, %d files pruned (zone map %d, bloom %d, full-text %d)",
+			fmt.Fprintf(b, ", index: %d files with artifacts, %d files pruned (zone map %d, bloom %d, full-text %d)",
 				st.indexed, st.filesByZone+st.filesByBloom+st.filesByGrams, st.filesByZone, st.filesByBloom, st.filesByGrams)
-			fmt.Fprintf(&b, ", row groups=%d considered, %d pruned (zone map %d, bloom %d, full-text %d)",
+			fmt.Fprintf(b, ", row groups=%d considered, %d pruned (zone map %d, bloom %d, full-text %d)",
 				st.rowGroups, st.rgByZone+st.rgByBloom+st.rgByGrams, st.rgByZone, st.rgByBloom, st.rgByGrams)
 		}
-		fmt.Fprintf(&b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
+		fmt.Fprintf(b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
 		}
 		snap.Release()
 	}
-	b.WriteString(")")
-	return b.String()
 }
 
 func fmtMicros(us int64) string {
@@ -214,11 +237,12 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 
 // RowIter implements sql.ExecSourceRel.
 func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
+	start := time.Now()
 	op, release, err := v.run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &vecIter{v: v, op: op, release: release}, nil
+	return &vecIter{v: v, op: op, release: release, actual: v.actualFor(ctx), start: start}, nil
 }
 
 // run starts the fragment over the table's current snapshot, locally or
@@ -231,9 +255,18 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 	}
 	frag := *v.frag
 	frag.Schema = snap.Schema
-	frag.Sources, _ = v.files(ctx, snap)
+	var st pruneStats
+	frag.Sources, st = v.files(ctx, snap)
+	nfiles := len(frag.Sources)
 	if len(snap.Batches) > 0 {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
+	}
+	// An EXPLAIN ANALYZE run records the pruning and the fragments.
+	dctx := ctx
+	act := v.actualFor(ctx)
+	if act != nil {
+		act.addRun(len(snap.Files), st, len(snap.Batches) > 0)
+		dctx = search.WithTrace(ctx, &act.trace)
 	}
 	p := v.eng.execParams()
 	if sc, ok := ctx.(*sql.Context); ok {
@@ -248,9 +281,9 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 			c = search.NewClient(search.ClientConfig{})
 			done = func() { c.Close() }
 		}
-		op, err = search.Distribute(ctx, p, c, workers, &frag)
-	} else {
-		op, err = exec.Run(ctx, p, &frag)
+		op, err = search.Distribute(dctx, p, c, workers, &frag)
+	} else if op, err = exec.Run(ctx, p, &frag); err == nil {
+		op = search.Traced(dctx, op, nfiles)
 	}
 	if err != nil {
 		done()
@@ -280,6 +313,10 @@ type vecIter struct {
 	release func() // after op is closed
 	cur     arrow.RecordBatch
 	row     int
+
+	actual *vecActual // EXPLAIN ANALYZE's record, or nil
+	start  time.Time
+	rows   int64 // rows returned
 }
 
 func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -310,12 +347,17 @@ func (it *vecIter) Next(ctx *sql.Context) (sql.Row, error) {
 		row[i] = val
 	}
 	it.row++
+	it.rows++
 	return row, nil
 }
 
 func (it *vecIter) Close(*sql.Context) error {
 	err := it.op.Close()
 	it.release()
+	if it.actual != nil {
+		it.actual.addRows(it.rows, time.Since(it.start))
+		it.actual = nil
+	}
 	return err
 }
 

@@ -184,8 +184,8 @@ func TestExplain(t *testing.T) {
 	if _, err := h.query(`EXPLAIN SELECT * FROM nope`); pgerror.Code(err) != pgerror.UndefinedTable {
 		t.Errorf("EXPLAIN of an unknown table: want 42P01, got %v", err)
 	}
-	if _, err := h.query(`EXPLAIN ANALYZE SELECT * FROM t`); pgerror.Code(err) != pgerror.FeatureNotSupported {
-		t.Errorf("EXPLAIN ANALYZE: want 0A000, got %v", err)
+	if _, err := h.query(`EXPLAIN (BUFFERS) SELECT * FROM t`); pgerror.Code(err) != pgerror.FeatureNotSupported {
+		t.Errorf("EXPLAIN (BUFFERS): want 0A000, got %v", err)
 	}
 	if _, err := h.query(`EXPLAIN INSERT INTO t VALUES (now(), 1)`); pgerror.Code(err) != pgerror.FeatureNotSupported {
 		t.Errorf("EXPLAIN INSERT: want 0A000, got %v", err)

@@ -140,8 +140,11 @@ type remote struct {
 	openErr        error
 	cancel         context.CancelFunc
 	rdr            *flight.Reader
+	stream         flight.FlightService_DoGetClient
 	pending        bool // the first batch was read by Open and not returned yet
 	done           bool
+	stats          FragmentStats // from the trailer, once the stream ended
+	reported       bool
 }
 
 var _ exec.Operator = (*remote)(nil)
@@ -193,10 +196,16 @@ func (r *remote) try(ctx context.Context) error {
 		return err
 	} else {
 		r.done = true
+		r.stats, r.reported = decodeStatsTrailer(stream.Trailer())
 	}
-	r.rdr, r.cancel = rdr, cancel
+	r.rdr, r.cancel, r.stream = rdr, cancel, stream
 	return nil
 }
+
+// FragmentStats returns what the worker reported about the run once its
+// stream ended cleanly; ok is false before that, and when the worker sent
+// no stats (an older release).
+func (r *remote) FragmentStats() (st FragmentStats, ok bool) { return r.stats, r.reported }
 
 func (r *remote) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if !r.opened {
@@ -221,6 +230,7 @@ func (r *remote) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if err := r.rdr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return nil, r.mapErr(ctx, err)
 	}
+	r.stats, r.reported = decodeStatsTrailer(r.stream.Trailer())
 	return nil, io.EOF
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"google.golang.org/grpc/codes"
@@ -36,15 +37,10 @@ import (
 // rendezvous order, and at last here (this node reads the same object
 // store). No partial output is ever merged twice.
 func Distribute(ctx context.Context, p exec.Params, c *Client, workers []Worker, f *exec.Fragment) (exec.Operator, error) {
-	d := &distributor{p: p, c: c}
-	files := 0
-	for _, s := range f.Sources {
-		if s.File != nil {
-			files++
-		}
-	}
+	d := &distributor{p: p, c: c, trace: traceFrom(ctx)}
+	files := fileCount(f)
 	if len(workers) == 0 || files == 0 {
-		return exec.Run(ctx, p, f)
+		return d.runLocal(ctx, f)
 	}
 	if err := f.Validate(p); err != nil {
 		return nil, err
@@ -67,7 +63,7 @@ func Distribute(ctx context.Context, p exec.Params, c *Client, workers []Worker,
 	if _, err := probe.Encode(); err != nil {
 		// A fragment without a ticket encoding (e.g. in-memory sources
 		// only) runs here.
-		return exec.Run(ctx, p, f)
+		return d.runLocal(ctx, f)
 	}
 	switch {
 	case f.Agg != nil:
@@ -158,8 +154,28 @@ func split(f *exec.Fragment, workers []Worker, perFile bool) []part {
 }
 
 type distributor struct {
-	p exec.Params
-	c *Client
+	p     exec.Params
+	c     *Client
+	trace *Trace // nil: record nothing
+}
+
+func fileCount(f *exec.Fragment) int {
+	n := 0
+	for _, s := range f.Sources {
+		if s.File != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// runLocal runs f on this node, recorded in the trace when it is closed.
+func (d *distributor) runLocal(ctx context.Context, f *exec.Fragment) (exec.Operator, error) {
+	op, err := exec.Run(ctx, d.p, f)
+	if err != nil || d.trace == nil {
+		return op, err
+	}
+	return &tracedOp{Operator: op, t: d.trace, files: fileCount(f), start: time.Now()}, nil
 }
 
 // movable reports whether a part that failed with err may move to its
@@ -177,7 +193,7 @@ func movable(err error) bool {
 // has no other candidate.
 func (d *distributor) start(ctx context.Context, pt part, schema *arrow.Schema) (exec.Operator, error) {
 	if len(pt.candidates) == 1 && pt.candidates[0] == "" {
-		return exec.Run(ctx, d.p, pt.frag)
+		return d.runLocal(ctx, pt.frag)
 	}
 	out, err := d.gather(ctx, pt)
 	if err != nil {
@@ -200,8 +216,12 @@ func (d *distributor) gather(ctx context.Context, pt part) ([]arrow.RecordBatch,
 	var err error
 	for i, cand := range pt.candidates {
 		var out []arrow.RecordBatch
-		out, err = d.drain(ctx, cand, pt.frag)
+		var run FragmentRun
+		start := time.Now()
+		out, run, err = d.drain(ctx, cand, pt.frag)
 		if err == nil {
+			run.Worker, run.Files, run.Elapsed, run.Failed = cand, fileCount(pt.frag), time.Since(start), i
+			d.trace.add(run)
 			return out, nil
 		}
 		if !movable(err) || i+1 == len(pt.candidates) || ctx.Err() != nil {
@@ -212,10 +232,14 @@ func (d *distributor) gather(ctx context.Context, pt part) ([]arrow.RecordBatch,
 	return nil, err
 }
 
-func (d *distributor) drain(ctx context.Context, cand string, f *exec.Fragment) (out []arrow.RecordBatch, err error) {
+// drain runs f on cand to the end and returns its batches (retained) and
+// what the run reported about itself (Worker, Files, Elapsed and Failed
+// are left to the caller).
+func (d *distributor) drain(ctx context.Context, cand string, f *exec.Fragment) (out []arrow.RecordBatch, run FragmentRun, err error) {
+	start := time.Now()
 	op, err := d.run(ctx, cand, f)
 	if err != nil {
-		return nil, err
+		return nil, run, err
 	}
 	defer op.Close()
 	defer func() {
@@ -225,19 +249,31 @@ func (d *distributor) drain(ctx context.Context, cand string, f *exec.Fragment) 
 		}
 	}()
 	if err := op.Open(ctx); err != nil {
-		return nil, err
+		return nil, run, err
 	}
 	for {
 		rec, err := op.Next(ctx)
 		if err == io.EOF {
-			return out, nil
+			break
 		}
 		if err != nil {
-			return out, err
+			return out, run, err
 		}
 		rec.Retain()
 		out = append(out, rec)
 	}
+	if err := op.Close(); err != nil {
+		return out, run, err
+	}
+	switch o := op.(type) {
+	case *remote:
+		if fs, ok := o.FragmentStats(); ok {
+			run.Reported, run.Stats, run.WorkerTime = true, fs.Stats, time.Duration(fs.ElapsedMicros)*time.Microsecond
+		}
+	case exec.StatsReporter:
+		run.Reported, run.Stats, run.WorkerTime = true, o.Stats(), time.Since(start)
+	}
+	return out, run, nil
 }
 
 func release(bs []arrow.RecordBatch) {

@@ -44,6 +44,24 @@
 //	              (flight.SerializeSchema: a stream with the schema message
 //	              and no batches)
 //
+// # Fragment stats
+//
+// At the end of a successful stream the worker sets the gRPC trailer
+// "openwit-fragment-stats-bin" (StatsTrailer) to FragmentStats as JSON:
+//
+//	{"v":1, "sources":S, "row_groups":G, "row_groups_pruned":P, "rows":R,
+//	 "rows_out":O, "bytes_read":B, "cache_bytes":C, "elapsed_us":T}
+//
+// the executor's counters (exec.Stats: rows scanned and returned, row
+// groups read and pruned by the scan, bytes read from data files and the
+// part a cache served) and the worker's time on the fragment. The
+// coordinator reads it after the stream ended (Client, Distribute) and
+// records it with the worker's address and its own time in the Trace of
+// the run's context, which EXPLAIN ANALYZE prints. A trailer that is
+// missing (a worker of an older release) or of another "v" is ignored:
+// the fragment shows as not reported. Older coordinators ignore the
+// trailer, so neither side needs a new ticket version.
+//
 // Versioning: the envelope version changes when this layout changes; the
 // fragment version (inside the JSON) changes when the meaning of a fragment
 // changes (a new operator or aggregate state layout that an older worker

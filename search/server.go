@@ -162,6 +162,14 @@ func (s *Server) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServ
 		}
 		rows += rec.NumRows()
 	}
+	// The run's counters travel in the trailer (search/doc.go, "Fragment
+	// stats"); they are final once the operator is closed.
+	closeErr := op.Close()
+	if sr, ok := op.(exec.StatsReporter); ok && closeErr == nil {
+		if md := encodeStatsTrailer(sr.Stats(), time.Since(start)); md != nil {
+			stream.SetTrailer(md)
+		}
+	}
 	if err := w.Close(); err != nil {
 		return statusError(fmt.Errorf("send end of stream: %w", err))
 	}

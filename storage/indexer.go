@@ -38,6 +38,10 @@ type IndexerConfig struct {
 	// Logger may be nil; Registerer may be nil.
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// Failpoint, when set (crash tests), is called with
+	// "index-after-upload" between the upload of an artifact and its link
+	// in the catalog.
+	Failpoint func(ctx context.Context, point string)
 	// beforeBuild, when set (tests), runs after a file is leased.
 	beforeBuild func(f *catalog.File)
 }
@@ -121,6 +125,9 @@ func (ix *Indexer) Step(ctx context.Context) (did bool, err error) {
 	a, err := BuildIndex(bctx, ix.cfg.Bucket, t, f.Path, r, r.Size())
 	if err != nil {
 		return true, err
+	}
+	if ix.cfg.Failpoint != nil {
+		ix.cfg.Failpoint(bctx, "index-after-upload")
 	}
 	if err := ix.cfg.Catalog.LinkIndex(bctx, f.ID, a); err != nil {
 		return true, err

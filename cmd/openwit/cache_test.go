@@ -129,9 +129,18 @@ func TestCacheRole(t *testing.T) {
 		return false
 	})
 
+	// EXPLAIN ANALYZE: the worker's bytes came from the cache tier.
+	const aq = "SELECT service, max(latency_ms) FROM logs GROUP BY service"
+	if read, store, cached := analyzeBytes(t, cc, aq); read <= 0 || cached != read || store != 0 {
+		t.Errorf("EXPLAIN ANALYZE with the cache node: %d bytes read, %d from the object store, %d from the cache", read, store, cached)
+	}
+
 	// Without the cache node, reads go to the object store.
 	cache.Kill()
 	runCacheQueries(t, "cache node killed", cc, sc)
+	if read, store, cached := analyzeBytes(t, cc, aq); read <= 0 || cached != 0 || store != read {
+		t.Errorf("EXPLAIN ANALYZE without the cache node: %d bytes read, %d from the object store, %d from the cache", read, store, cached)
+	}
 	if fb := metricOf(t, worker, "openwit_cache_client_fallbacks_total"); fb == 0 {
 		t.Error("no fallback counted on the search worker after the cache node died")
 	}

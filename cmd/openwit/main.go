@@ -170,6 +170,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
 	fs.Var(&cfg.IndexCacheSize, "index-cache-size", "index artifacts a coordinator keeps decoded for file and row group pruning: bytes or a number with KiB, MiB, GiB; 0 turns that pruning off")
 	fs.BoolVar(&cfg.DeferIndex, "defer-index", cfg.DeferIndex, "publish files without index artifacts and leave them to the indexer role")
+	fs.DurationVar(&cfg.IndexLease, "index-lease", cfg.IndexLease, "how long the indexer role holds a queued file (0: 1m); a dead builder's file is rebuilt after it")
 	fs.Var(&cfg.IngestBufferLimit, "ingest-buffer-limit", "rows held in memory before Parquet (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.Var(&cfg.WALSizeLimit, "wal-size-limit", "bytes of WAL not yet published (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.DurationVar(&cfg.CompactionInterval, "compaction-interval", cfg.CompactionInterval, "how often to run compaction, retention and garbage collection (0 disables)")

@@ -3,6 +3,9 @@ package node
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"openwit/storage/compact"
@@ -81,19 +84,32 @@ func storageSteps(jobs *compact.Jobs) []storageStep {
 	return []storageStep{{"compaction", jobs.Compact}, {"retention", jobs.Retain}, {"garbage", jobs.Collect}}
 }
 
-// failpoint returns the crash-test hook of the storage jobs, or nil. With
-// OPENWIT_TEST_FAILPOINT=<point> (see compact.Config.Failpoint) the job logs
+// failpoint returns the crash-test hook of the storage jobs and the
+// indexer, or nil. With OPENWIT_TEST_FAILPOINT=<point> (see
+// compact.Config.Failpoint, storage.IndexerConfig.Failpoint) the job logs
 // "failpoint reached" there and waits until the file named by
 // OPENWIT_TEST_FAILPOINT_RELEASE exists (forever when unset), so a test can
-// kill the process or act at that moment. For tests only.
+// kill the process or act at that moment; <point>@N stops only the Nth
+// time the point is reached. For tests only.
 func (n *Node) failpoint() func(context.Context, string) {
 	want := os.Getenv("OPENWIT_TEST_FAILPOINT")
 	if want == "" {
 		return nil
 	}
+	nth := int64(0)
+	if i := strings.LastIndexByte(want, '@'); i >= 0 {
+		v, err := strconv.ParseInt(want[i+1:], 10, 64)
+		if err == nil && v > 0 {
+			want, nth = want[:i], v
+		}
+	}
+	var reached atomic.Int64
 	release := os.Getenv("OPENWIT_TEST_FAILPOINT_RELEASE")
 	return func(ctx context.Context, point string) {
 		if point != want {
+			return
+		}
+		if k := reached.Add(1); nth > 0 && k != nth {
 			return
 		}
 		n.log.Warn("failpoint reached", "point", point)

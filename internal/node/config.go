@@ -124,6 +124,10 @@ type Config struct {
 	// to the indexer role (the catalog's index queue) instead of building
 	// them in the publish path.
 	DeferIndex bool `yaml:"defer_index"`
+	// IndexLease is how long the indexer role holds a queued file: a build
+	// must finish within it, and the file of a builder that died is taken
+	// by another after it. 0 means one minute.
+	IndexLease time.Duration `yaml:"index_lease"`
 	// IndexCacheSize bounds the index artifacts a coordinator keeps
 	// decoded for pruning; 0 turns pruning by artifacts off.
 	IndexCacheSize ByteSize `yaml:"index_cache_size"`

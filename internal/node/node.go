@@ -216,7 +216,8 @@ func (n *Node) startIndexer(ctx context.Context) (err error) {
 	}
 	host, _ := os.Hostname()
 	ix, err := storage.NewIndexer(storage.IndexerConfig{Catalog: n.cat, Bucket: n.bucket,
-		Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Logger: n.log, Registerer: n.reg})
+		Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Lease: n.cfg.IndexLease, Logger: n.log, Registerer: n.reg,
+		Failpoint: n.failpoint()})
 	if err != nil {
 		return err
 	}

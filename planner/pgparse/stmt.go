@@ -18,7 +18,7 @@ const (
 	KindSet                     // Set is set
 	KindShow                    // Show is set
 	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
-	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT
+	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT, Explain its options
 	KindDeclare                 // DECLARE CURSOR: Cursor is set, AST is the query
 	KindFetch                   // FETCH or MOVE: Fetch is set
 	KindClose                   // CLOSE: Close is set
@@ -47,6 +47,16 @@ type Statement struct {
 	Fetch       *Fetch
 	Close       *Close
 	Copy        *Copy
+	Explain     *Explain
+}
+
+// Explain holds the options of EXPLAIN.
+type Explain struct {
+	// Analyze runs the statement (discarding its rows) and annotates the
+	// plan with what the run did.
+	Analyze bool
+	// JSON asks for FORMAT JSON (with Analyze only).
+	JSON bool
 }
 
 // CreateTable is CREATE TABLE.

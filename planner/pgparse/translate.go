@@ -1171,19 +1171,38 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 	return &ast.TableFuncExpr{Name: name, Exprs: exprs, Alias: ast.NewTableIdent(alias)}
 }
 
-// explain translates EXPLAIN [VERBOSE] SELECT ...; the plan is described,
+// explain translates EXPLAIN [ANALYZE] [VERBOSE] SELECT ... and EXPLAIN
+// (option [value], ...) SELECT ...; without ANALYZE the plan is described,
 // never run.
 func (t *translator) explain(e *pg.ExplainStmt) *Statement {
+	opts := &Explain{}
 	for _, o := range e.Options {
 		d := o.GetDefElem()
 		if d == nil {
 			continue
 		}
 		switch strings.ToLower(d.Defname) {
+		case "analyze":
+			on, ok := defElemBool(d)
+			if !ok {
+				t.fail(pgerror.SyntaxError, "EXPLAIN option ANALYZE requires a Boolean value")
+			}
+			opts.Analyze = on
+		case "timing", "summary":
+			// Accepted: OpenWit always reports times and the summary.
+			if _, ok := defElemBool(d); !ok {
+				t.fail(pgerror.SyntaxError, "EXPLAIN option %s requires a Boolean value", strings.ToUpper(d.Defname))
+			}
 		case "verbose", "costs", "format":
 			if strings.ToLower(d.Defname) == "format" {
-				if v := defElemString(d); v != "" && !strings.EqualFold(v, "text") {
-					t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported; OpenWit prints text plans", strings.ToUpper(v))
+				v := defElemString(d)
+				switch {
+				case strings.EqualFold(v, "json"):
+					opts.JSON = true
+				case v != "" && !strings.EqualFold(v, "text"):
+					t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT %s) is not supported; OpenWit prints text plans (and JSON with ANALYZE)", strings.ToUpper(v))
+				default:
+					opts.JSON = false
 				}
 			}
 		default:
@@ -1193,7 +1212,37 @@ func (t *translator) explain(e *pg.ExplainStmt) *Statement {
 	if e.Query.GetSelectStmt() == nil {
 		t.fail(pgerror.FeatureNotSupported, "EXPLAIN of %s is not supported", statementName(e.Query))
 	}
-	return &Statement{Kind: KindExplain, AST: t.selectStmt(e.Query.GetSelectStmt(), true), Tag: "EXPLAIN"}
+	if opts.JSON && !opts.Analyze {
+		t.fail(pgerror.FeatureNotSupported, "EXPLAIN (FORMAT JSON) is supported with ANALYZE only")
+	}
+	return &Statement{Kind: KindExplain, AST: t.selectStmt(e.Query.GetSelectStmt(), true), Tag: "EXPLAIN", Explain: opts}
+}
+
+// defElemBool reads a Boolean option value as PostgreSQL does: none means
+// true; true/false, on/off, yes/no, 1/0 (any case); ok is false for
+// anything else.
+func defElemBool(d *pg.DefElem) (on, ok bool) {
+	if d.Arg == nil {
+		return true, true
+	}
+	var v string
+	switch {
+	case d.Arg.GetString_() != nil:
+		v = d.Arg.GetString_().Sval
+	case d.Arg.GetInteger() != nil:
+		v = strconv.Itoa(int(d.Arg.GetInteger().Ival))
+	case d.Arg.GetBoolean() != nil:
+		return d.Arg.GetBoolean().Boolval, true
+	default:
+		return false, false
+	}
+	switch strings.ToLower(v) {
+	case "true", "on", "yes", "1":
+		return true, true
+	case "false", "off", "no", "0":
+		return false, true
+	}
+	return false, false
 }
 
 func defElemString(d *pg.DefElem) string {

@@ -566,6 +566,7 @@ func (f *file) read(p []byte, off int64) error {
 		return err
 	})
 	if err == nil {
+		objstore.CountCacheRead(f.ctx, int64(len(p)))
 		return nil
 	}
 	if err := c.fallback(f.ctx, f.key, err); err != nil {

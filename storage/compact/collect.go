@@ -15,6 +15,10 @@ import (
 // (storage.FileKey); orphans are looked for only there.
 const TablesPrefix = "tables/"
 
+// indexSuffix ends the key of a data file's index artifact
+// (storage.IndexKey).
+const indexSuffix = ".parquet.idx"
+
 // collectBatch bounds the garbage rows handled per catalog round trip.
 const collectBatch = 1000
 
@@ -22,9 +26,14 @@ const collectBatch = 1000
 // then forgets their garbage rows, and deletes orphans: objects under
 // TablesPrefix that neither a file row nor a garbage row names and that
 // were written more than the grace period ago (an upload whose publish
-// never happened). Objects younger than the grace are never deleted: they
-// may be uploads about to be published. Orphans are only looked for when
-// the bucket implements objstore.ModTimer.
+// never happened). An index artifact ("<file>.idx") is an orphan only when
+// its data file is not named either: an artifact uploaded by an indexer
+// that died before linking it, or whose file was compacted away
+// meanwhile, would otherwise stay forever, while one whose file is still
+// published waits for an indexer to link it. Objects younger than the
+// grace are never deleted: they may be uploads about to be published.
+// Orphans are only looked for when the bucket implements
+// objstore.ModTimer.
 func (j *Jobs) Collect(ctx context.Context) error {
 	if err := j.collectRetired(ctx); err != nil {
 		return err
@@ -71,7 +80,7 @@ func (j *Jobs) collectOrphans(ctx context.Context) error {
 	// published meanwhile is then named, never taken for an orphan.
 	var keys []string
 	err := j.cfg.Bucket.List(ctx, TablesPrefix, func(key string, _ int64) error {
-		if strings.HasSuffix(key, ".parquet") {
+		if strings.HasSuffix(key, ".parquet") || strings.HasSuffix(key, indexSuffix) {
 			keys = append(keys, key)
 		}
 		return nil
@@ -90,6 +99,9 @@ func (j *Jobs) collectOrphans(ctx context.Context) error {
 	for _, key := range keys {
 		if named[key] {
 			continue
+		}
+		if strings.HasSuffix(key, indexSuffix) && named[strings.TrimSuffix(key, ".idx")] {
+			continue // its file may still get it linked, or retires it
 		}
 		at, err := mt.ModTime(ctx, key)
 		if errors.Is(err, objstore.ErrNotFound) {

@@ -375,6 +375,50 @@ func TestOrphansYoungKept(t *testing.T) {
 	})
 }
 
+// TestOrphanArtifacts: an index artifact that an indexer uploaded and never
+// linked is kept while its data file is published (an indexer will link
+// it) and deleted after the grace once no file names it (its file was
+// compacted away, or never published).
+func TestOrphanArtifacts(t *testing.T) {
+	backends(t, func(t *testing.T, r *rig) {
+		ctx := t.Context()
+		tbl := r.createTable(t, "oa", nil)
+		schema, err := storage.ArrowSchema(tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer b.Release()
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(base))
+		b.Field(1).(*array.StringBuilder).Append("h")
+		b.Field(2).(*array.Int64Builder).Append(1)
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		p := &storage.Publisher{Bucket: r.bucket, Catalog: r.cat, DeferIndex: true}
+		f, err := p.Publish(ctx, "w1", tbl, base, []arrow.RecordBatch{rec}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := storage.IndexKey(f.Path) // uploaded, the indexer died before linking
+		orphan := storage.IndexKey(storage.FileKey(tbl.ID, base, "t1-compacted-away"))
+		for _, k := range []string{pending, orphan} {
+			if err := r.bucket.Put(ctx, k, bytes.NewReader([]byte("OWIX")), 4); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.advance(grace + time.Minute)
+		if err := r.jobs.Collect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r.exists(t, orphan) {
+			t.Error("an artifact no file names was kept past the grace")
+		}
+		if !r.exists(t, pending) || !r.exists(t, f.Path) {
+			t.Error("the artifact of a published file (not linked yet), or the file, was deleted")
+		}
+	})
+}
+
 func TestRetentionDropsOldShards(t *testing.T) {
 	backends(t, func(t *testing.T, r *rig) {
 		ctx := t.Context()

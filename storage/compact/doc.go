@@ -37,7 +37,10 @@
 // garbage row names (an upload whose publish never happened: a crash, or a
 // lost swap), are deleted when written more than the grace period ago; a
 // younger object may be an upload about to be published and is never
-// touched. Collect lists the objects before it reads the catalog, so an
+// touched. An index artifact (<file>.idx) no file links is an orphan only
+// once its data file is not named either (an indexer that died between
+// upload and link, or whose file was compacted away meanwhile); while the
+// file is published an indexer may still link it. Collect lists the objects before it reads the catalog, so an
 // object published in between is named. Compaction refuses to publish an
 // output whose upload took more than half the grace.
 //

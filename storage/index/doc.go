@@ -65,6 +65,15 @@
 // ((h>>32) × B) >> 32, bit (uint32(h) × salt[i]) >> 27 of word i for the
 // eight salts of Parquet's split-block Bloom filter.
 //
+// # What pruning did
+//
+// EXPLAIN ANALYZE reports, per vectorized scan, the files and row groups
+// the coordinator pruned with these artifacts, by the reason
+// exec.IndexPrune gives (zone map, Bloom filter, trigram filter, printed
+// "full-text"; a file counts under trigram when any of its row groups was
+// pruned by one, else Bloom, else zone map), next to the files pruned by
+// their time range and the counters the fragments report (search/doc.go).
+//
 // Invariants: Decode rejects (ErrCorrupt) anything whose magic, version,
 // checksum or structure is off; readers then prune nothing for that file,
 // which is correct, only slower. Artifacts are immutable, like their data

@@ -457,6 +457,7 @@ func (f *cacheFile) readFromBlocks(p []byte, pos, idx, last int64) (int64, error
 			if err == nil {
 				c.m.hits.Inc()
 				c.m.hitBytes.Add(float64(n))
+				CountCacheRead(f.ctx, n)
 				return n, nil
 			}
 			continue // corrupt or evicted meanwhile: fetch it
