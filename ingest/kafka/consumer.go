@@ -52,6 +52,11 @@ type Consumer struct {
 	bytes   atomic.Int64 // record value bytes buffered (all partitions)
 	paused  atomic.Bool  // fetching paused by backpressure (set by Run)
 	retryAt time.Time    // after a failed column addition: poll again then
+	// stuck is set when a publish at the buffer limit failed during the
+	// current poll: no more publishes are tried until the next poll.
+	stuck bool
+	// seenRecords and seenBytes size polls: the average record size.
+	seenRecords, seenBytes int64
 }
 
 type tp struct {
@@ -159,7 +164,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			wait = min(wait, pausedCheck)
 		}
 		pctx, cancel := context.WithTimeout(ctx, wait)
-		fetches := cl.PollRecords(pctx, pollRecords)
+		fetches := cl.PollRecords(pctx, c.pollSize())
 		cancel()
 		if fetches.IsClientClosed() {
 			break
@@ -170,6 +175,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		})
 		c.mu.Lock()
+		c.stuck = false
 		fetches.EachRecord(func(r *kgo.Record) { c.add(ctx, r) })
 		c.seekHalted()
 		c.publish(ctx, c.bytes.Load() >= c.cfg.BufferLimit, nil)
@@ -195,6 +201,21 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.m.bufferedBytes.Set(0)
 	c.m.paused.Set(0)
 	return nil
+}
+
+// pollSize is how many records the next poll may take: what fits under
+// Config.BufferLimit at the average record size seen, at least one, at
+// most pollRecords. The client's own fetch buffers (a fetch per broker)
+// come on top.
+func (c *Consumer) pollSize() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seenRecords == 0 {
+		return 1 // learn the record size first
+	}
+	avg := max(c.seenBytes/c.seenRecords, 1)
+	room := max(c.cfg.BufferLimit-c.bytes.Load(), 0)
+	return int(min(room/avg+1, pollRecords))
 }
 
 // pausedCheck is how often a paused consumer looks at the pressure again.
@@ -475,7 +496,10 @@ func (c *Consumer) add(ctx context.Context, r *kgo.Record) {
 	ps.count++
 	ps.bytes += int64(len(r.Value))
 	c.addBytes(int64(len(r.Value)))
+	c.seenRecords++
+	c.seenBytes += int64(len(r.Value))
 	c.m.buffered.Inc()
+	defer c.atLimit(ctx)
 	if err == nil {
 		b := ps.builder(c.mem, bkey{ps.info.table.ID, shard}, ps.conv.schema)
 		ps.conv.appendRow(b)
@@ -509,6 +533,17 @@ func (ps *partState) builder(mem memory.Allocator, k bkey, schema *arrow.Schema)
 		ps.build[k] = b
 	}
 	return b
+}
+
+// atLimit publishes every buffer once the buffered bytes reach
+// Config.BufferLimit, so memory stays within the limit plus one record.
+// The caller holds c.mu.
+func (c *Consumer) atLimit(ctx context.Context) {
+	if c.stuck || c.bytes.Load() < c.cfg.BufferLimit {
+		return
+	}
+	c.publish(ctx, true, nil)
+	c.stuck = c.bytes.Load() >= c.cfg.BufferLimit
 }
 
 // addBytes counts buffered record bytes.

@@ -24,6 +24,7 @@ type env struct {
 	brokers []string
 	cat     catalog.Catalog
 	bucket  *objstore.Local
+	dir     string // bucket is dir/objects
 }
 
 func newEnv(t testing.TB, partitions int32, topics ...string) *env {
@@ -44,7 +45,7 @@ func newEnv(t testing.TB, partitions int32, topics ...string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return &env{t: t, brokers: c.ListenAddrs(), cat: cat, bucket: b}
+	return &env{t: t, brokers: c.ListenAddrs(), cat: cat, bucket: b, dir: dir}
 }
 
 // logsTable is the table the tests consume into.
