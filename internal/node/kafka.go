@@ -109,7 +109,7 @@ func (n *Node) startKafka() error {
 	// size, and it pauses while the node's ingest is over its limits.
 	cfg.BufferLimit = int64(n.cfg.IngestBufferLimit)
 	cfg.SchemaLock = n.lockSchema // column additions, as DDL over SQL
-	if n.ing != nil { // a Kafka ingest node (--roles ingest) has no ingester
+	if n.ing != nil {             // a Kafka ingest node (--roles ingest) has no ingester
 		cfg.Sink = n.ing
 		cfg.Pressure = n.ing.Overloaded
 	}
