@@ -108,8 +108,10 @@ func (n *Node) startKafka() error {
 	// Backpressure: the consumer's buffers share --ingest-buffer-limit's
 	// size, and it pauses while the node's ingest is over its limits.
 	cfg.BufferLimit = int64(n.cfg.IngestBufferLimit)
-	cfg.SchemaLock = n.lockSchema // column additions, as DDL over SQL
-	if n.ing != nil {             // a Kafka ingest node (--roles ingest) has no ingester
+	// Column additions (unknown_fields: add) take the schema lock, as DDL
+	// over SQL does.
+	cfg.SchemaLock = n.lockSchema
+	if n.ing != nil { // a Kafka ingest node (--roles ingest) has no ingester
 		cfg.Sink = n.ing
 		cfg.Pressure = n.ing.Overloaded
 	}
