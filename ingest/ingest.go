@@ -134,7 +134,8 @@ type shardBuf struct {
 }
 
 type tableState struct {
-	table   *catalog.Table
+	id      int64          // table.ID, readable without in.mu
+	table   *catalog.Table // replaced by UpdateTable: read under in.mu
 	schema  *arrow.Schema
 	files   []*catalog.File
 	fileIDs map[string]bool // ids of files, and of files a swap removed (never listed again)
@@ -245,7 +246,7 @@ func (in *Ingester) addTable(ctx context.Context, t *catalog.Table) error {
 	if err != nil {
 		return fmt.Errorf("list files of %s: %w", t.Name, err)
 	}
-	ts := &tableState{table: t, schema: schema, fileIDs: map[string]bool{}, shards: map[int64]*shardBuf{}}
+	ts := &tableState{id: t.ID, table: t, schema: schema, fileIDs: map[string]bool{}, shards: map[int64]*shardBuf{}}
 	for _, f := range files {
 		ts.addFile(f)
 	}
@@ -908,7 +909,7 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 				j := jobs[i]
 				if err := in.publish(ctx, j); err != nil {
 					in.flushes.WithLabelValues("error").Inc()
-					errs[i] = fmt.Errorf("publish %s shard %d: %w", j.ts.table.Name, j.shard, err)
+					errs[i] = fmt.Errorf("publish table %d shard %d: %w", j.ts.id, j.shard, err)
 					continue
 				}
 				in.flushes.WithLabelValues("ok").Inc()
@@ -932,13 +933,28 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	if err := in.cfg.WAL.Sync(ctx, j.max); err != nil {
 		return err
 	}
-	recs := make([]arrow.RecordBatch, len(j.sb.frozen))
+	// The table's current definition: chunks frozen before columns were
+	// added are widened, so the file (and a storage node's check against
+	// the catalog) has the table's schema.
+	in.mu.Lock()
+	table, schema := j.ts.table, j.ts.schema
+	in.mu.Unlock()
+	recs := make([]arrow.RecordBatch, 0, len(j.sb.frozen))
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
 	var rows int64
-	for i, c := range j.sb.frozen {
-		recs[i] = c.rec
+	for _, c := range j.sb.frozen {
+		w, err := storage.Widen(in.mem, c.rec, schema)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", table.Name, err)
+		}
+		recs = append(recs, w)
 		rows += c.rec.NumRows()
 	}
-	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), j.ts.table, j.shard, recs, j.max)
+	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), table, j.shard, recs, j.max)
 	if errors.Is(err, catalog.ErrNotFound) {
 		f, err = nil, nil // dropped meanwhile: nothing to publish
 	}
