@@ -33,7 +33,7 @@ func waitRows(t *testing.T, conn *pgx.Conn, sql string, want []string) {
 
 // TestKafkaSchemaEvolution runs two `openwit serve` processes consuming a
 // 2-partition topic with unknown_fields: add into a shared PostgreSQL
-// catalog. Records on both partitions bring the same new fields at once:
+// catalog and one etcd. Records on both partitions bring the same new fields at once:
 // each becomes ONE nullable column, queryable over pgx on both nodes and
 // listed by information_schema (what psql's \d shows); older rows read
 // NULL. One node is SIGKILLed after a schema change and restarted: no
@@ -55,7 +55,9 @@ func TestKafkaSchemaEvolution(t *testing.T) {
 	a := testserver.Start(t, testserver.Options{Args: args})
 	ca := testserver.Connect(t, a.DSN())
 	mustExec(t, ca, `CREATE TABLE ev (ts timestamptz NOT NULL, key int8 NOT NULL)`)
-	b := testserver.Start(t, testserver.Options{Args: args})
+	// b shares a's embedded etcd: column additions on both nodes take one
+	// cluster-wide schema lock.
+	b := testserver.Start(t, testserver.Options{Args: append(slices.Clone(args), "--etcd-endpoints", fmt.Sprintf("http://127.0.0.1:%d", a.EtcdPort))})
 	// Each node owns one partition, so both meet the new fields.
 	waitMetric(t, a.HTTPURL(), "openwit_kafka_assigned_partitions", func(v float64) bool { return v == 1 })
 	waitMetric(t, b.HTTPURL(), "openwit_kafka_assigned_partitions", func(v float64) bool { return v == 1 })
