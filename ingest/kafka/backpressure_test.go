@@ -144,6 +144,11 @@ func TestBackpressureBufferLimit(t *testing.T) {
 	if got := counterValue(t, reg, "openwit_kafka_publishes_total"); got == 0 {
 		t.Error("no failed publish counted")
 	}
+	t.Logf("paused with %v records (%v bytes) buffered; limit %d bytes", counterValue(t, reg, "openwit_kafka_records_total"),
+		counterValue(t, reg, "openwit_kafka_buffered_bytes"), c.cfg.BufferLimit)
+	if got := counterValue(t, reg, "openwit_kafka_buffered_bytes"); got > 2*float64(c.cfg.BufferLimit) {
+		t.Errorf("%v bytes buffered at the pause, limit %d", got, c.cfg.BufferLimit)
+	}
 	// Paused: the buffers stop growing (one poll past the limit at most).
 	if got := counterValue(t, reg, "openwit_kafka_records_total"); got >= n {
 		t.Errorf("%v records buffered while the limit is %d bytes of %d", got, c.cfg.BufferLimit, total)
