@@ -102,6 +102,10 @@ type Scan struct {
 
 	rd *pqfile.Reader
 	rr *pqfile.RecordReader
+	// absent marks the projected columns the file does not have (added
+	// to the table after it was written): they read as NULL. nil when
+	// the file has every projected column.
+	absent []bool
 	// dict reads dictionary-encoded string columns as Arrow dictionaries;
 	// only for consumers whose kernels take them (see dict.go).
 	dict bool
@@ -308,11 +312,23 @@ func (s *Scan) open(ctx context.Context) error {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
 	s.rd = rd
+	read := s.cols
+	for i, c := range s.cols {
+		if len(rd.Schema().FieldIndices(c)) == 0 {
+			if s.absent == nil {
+				s.absent = make([]bool, len(s.cols))
+				read = slices.Clone(s.cols[:i])
+			}
+			s.absent[i] = true
+		} else if s.absent != nil {
+			read = append(read, c)
+		}
+	}
 	groups, err := s.keptRowGroups()
 	if err != nil {
 		return err
 	}
-	if len(s.cols) == 0 {
+	if len(read) == 0 {
 		// Nothing projected (count(*)): the row counts come from the
 		// footer; no column is decoded.
 		if groups == nil {
@@ -326,14 +342,16 @@ func (s *Scan) open(ctx context.Context) error {
 		}
 		return nil
 	}
-	if groups, err = s.probe(ctx, groups); err != nil {
-		return err
-	}
 	var dict []string
-	if s.dict {
-		dict = s.dictColumns(groups)
+	if s.absent == nil { // probing and dictionaries assume every column
+		if groups, err = s.probe(ctx, groups); err != nil {
+			return err
+		}
+		if s.dict {
+			dict = s.dictColumns(groups)
+		}
 	}
-	rr, err := rd.ReadDict(ctx, s.cols, dict, groups, s.p.batchRows())
+	rr, err := rd.ReadDict(ctx, read, dict, groups, s.p.batchRows())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}
@@ -423,7 +441,15 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 				s.counts = s.counts[1:]
 			}
 			if n > 0 {
-				s.cur = array.NewRecordBatch(s.schema, nil, n)
+				// No column, or only columns the file lacks (NULL).
+				cols := make([]arrow.Array, len(s.cols))
+				for i := range cols {
+					cols[i] = array.MakeArrayOfNull(s.p.mem(), s.schema.Field(i).Type, int(n))
+				}
+				s.cur = array.NewRecordBatch(s.schema, cols, n)
+				for _, c := range cols {
+					c.Release()
+				}
 				s.Rows += s.cur.NumRows()
 				return s.cur, nil
 			}
@@ -440,6 +466,25 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	// with the scan's schema, the schema of every batch (Arrow IPC writers
 	// check it).
 	rec := s.rr.RecordBatch()
+	if s.absent != nil {
+		cols := make([]arrow.Array, len(s.cols))
+		j := 0
+		for i := range cols {
+			if s.absent[i] {
+				cols[i] = array.MakeArrayOfNull(s.p.mem(), s.schema.Field(i).Type, int(rec.NumRows()))
+				continue
+			}
+			cols[i] = rec.Column(j)
+			cols[i].Retain()
+			j++
+		}
+		s.cur = array.NewRecordBatch(s.schema, cols, rec.NumRows())
+		for _, c := range cols {
+			c.Release()
+		}
+		s.Rows += s.cur.NumRows()
+		return s.cur, nil
+	}
 	if sameTypes(rec.Schema(), s.schema) && !rec.Schema().Equal(s.schema) {
 		s.cur = array.NewRecordBatch(s.schema, rec.Columns(), rec.NumRows())
 	} else {

@@ -37,7 +37,20 @@
 // nothing is buffered, with an error wrapping ErrOverloaded, before
 // anything is written, and counts it in openwit_ingest_rejected_total.
 // At half of either limit the flusher publishes every buffer, which frees
-// both. Flushes publish up to FlushParallelism shards at once.
+// both; Overloaded reports that state, and the Kafka consumer pauses on
+// it (ingest/kafka). Flushes publish up to FlushParallelism shards at once.
+//
+// # Added columns
+//
+// A table's columns may grow (catalog.AddColumns: Kafka schema evolution).
+// UpdateTable (also reached through AddTable with a known table, and
+// through Refresh for columns another node added) widens the active
+// buffers with NULL columns and switches the table's schema. A batch built
+// with the older schema (a statement planned before the change) is widened
+// on Append; WAL records written before the change are widened on replay
+// (never dropped); chunks being published keep their schema and are
+// widened in Snapshot. Files written before lack the columns; readers
+// (exec, the planner's row path, compaction) read them as NULL.
 //
 // # Batch tracking
 //

@@ -136,7 +136,8 @@ type shardBuf struct {
 }
 
 type tableState struct {
-	table   *catalog.Table
+	id      int64          // table.ID, readable without in.mu
+	table   *catalog.Table // replaced by UpdateTable: read under in.mu
 	schema  *arrow.Schema
 	files   []*catalog.File
 	fileIDs map[string]bool // ids of files, and of files a swap removed (never listed again)
@@ -247,7 +248,7 @@ func (in *Ingester) addTable(ctx context.Context, t *catalog.Table) error {
 	if err != nil {
 		return fmt.Errorf("list files of %s: %w", t.Name, err)
 	}
-	ts := &tableState{table: t, schema: schema, fileIDs: map[string]bool{}, shards: map[int64]*shardBuf{}}
+	ts := &tableState{id: t.ID, table: t, schema: schema, fileIDs: map[string]bool{}, shards: map[int64]*shardBuf{}}
 	for _, f := range files {
 		ts.addFile(f)
 	}
@@ -259,16 +260,79 @@ func (in *Ingester) addTable(ctx context.Context, t *catalog.Table) error {
 	return nil
 }
 
-// AddTable makes a newly created table known to the ingester; a table it
-// knows already is left as it is.
+// AddTable makes a newly created table known to the ingester. For a table
+// it knows already, a definition with more columns (columns added since)
+// replaces the one it has (UpdateTable); anything else is left as it is.
 func (in *Ingester) AddTable(ctx context.Context, t *catalog.Table) error {
 	in.mu.Lock()
 	known := in.tables[t.ID] != nil
 	in.mu.Unlock()
 	if known {
-		return nil
+		return in.UpdateTable(t)
 	}
 	return in.addTable(ctx, t)
+}
+
+// UpdateTable takes the definition of a known table whose columns grew
+// (catalog.AddColumns): buffered rows are widened with NULLs for the new
+// columns, and snapshots from now on have the new schema. A definition
+// with no more columns than the current one, or of an unknown table, is
+// ignored.
+func (in *Ingester) UpdateTable(t *catalog.Table) error {
+	schema, err := storage.ArrowSchema(t)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[t.ID]
+	if ts == nil || len(t.Columns) <= len(ts.table.Columns) {
+		return nil
+	}
+	// Widen first, then swap: a failure changes nothing.
+	widened := map[*shardBuf][]chunk{}
+	for _, sb := range ts.shards {
+		cs := make([]chunk, len(sb.active))
+		for i, c := range sb.active {
+			w, err := storage.Widen(in.mem, c.rec, schema)
+			if err != nil {
+				for _, d := range cs[:i] {
+					d.rec.Release()
+				}
+				for _, done := range widened {
+					for _, d := range done {
+						d.rec.Release()
+					}
+				}
+				return fmt.Errorf("table %s: %w", t.Name, err)
+			}
+			cs[i] = chunk{lsn: c.lsn, rec: w, size: recordSize(w)}
+		}
+		widened[sb] = cs
+	}
+	for sb, cs := range widened {
+		for i, c := range sb.active {
+			in.buffered += cs[i].size - c.size
+			sb.bytes += cs[i].size - c.size
+			c.rec.Release()
+		}
+		sb.active = cs
+	}
+	in.bufferedB.Set(float64(in.buffered))
+	// Frozen chunks (being published) keep their schema: their file lacks
+	// the new columns, which read as NULL; Snapshot widens them.
+	ts.table, ts.schema = t, schema
+	return nil
+}
+
+// Table returns the ingester's current definition of a table, or nil.
+func (in *Ingester) Table(id int64) *catalog.Table {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if ts := in.tables[id]; ts != nil {
+		return ts.table
+	}
+	return nil
 }
 
 // AddFiles makes files published by someone else (a Kafka consumer of
@@ -305,6 +369,10 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 				return fmt.Errorf("refresh: %w", err)
 			}
 			continue
+		}
+		// Columns another node added (Kafka schema evolution).
+		if err := in.UpdateTable(t); err != nil {
+			return fmt.Errorf("refresh: %w", err)
 		}
 		// Files listed here before the catalog read were published (a
 		// file joins the list only after its publish committed), so one
@@ -443,14 +511,21 @@ func (in *Ingester) replay(ctx context.Context) error {
 		var kept int
 		var keptRows, keptBytes int64
 		for _, p := range parts {
-			if ts == nil || lsn <= checkpoints[tableID][p.shard] || !p.rec.Schema().Equal(ts.schema) {
+			if ts == nil || lsn <= checkpoints[tableID][p.shard] {
 				p.rec.Release()
 				continue
 			}
-			in.appendChunk(ts, p.shard, lsn, p.rec)
+			// Written before columns were added: they read as NULL.
+			w, err := storage.Widen(in.mem, p.rec, ts.schema)
+			p.rec.Release()
+			if err != nil {
+				in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
+				continue
+			}
+			in.appendChunk(ts, p.shard, lsn, w)
 			kept++
-			keptRows += p.rec.NumRows()
-			keptBytes += recordSize(p.rec)
+			keptRows += w.NumRows()
+			keptBytes += recordSize(w)
 		}
 		if kept > 0 {
 			in.batches.received(tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
@@ -521,26 +596,41 @@ func (in *Ingester) Append(_ context.Context, tableID int64, parts []Part) (uint
 		return 0, fmt.Errorf("table %d: %w", tableID, catalog.ErrNotFound)
 	}
 	var rows, size int64
-	for _, p := range parts {
-		if !p.Rec.Schema().Equal(ts.schema) {
-			in.mu.Unlock()
-			return 0, fmt.Errorf("batch schema %s does not match table %s", p.Rec.Schema(), ts.table.Name)
+	// A batch built before columns were added (a statement planned with
+	// the older definition) is widened with NULLs; the WAL keeps it as
+	// it came, and replay widens it again.
+	recs := make([]arrow.RecordBatch, len(parts))
+	release := func() {
+		for _, r := range recs {
+			if r != nil {
+				r.Release()
+			}
 		}
+	}
+	for i, p := range parts {
+		w, err := storage.Widen(in.mem, p.Rec, ts.schema)
+		if err != nil {
+			in.mu.Unlock()
+			release()
+			return 0, fmt.Errorf("batch schema %s does not match table %s: %w", p.Rec.Schema(), ts.table.Name, err)
+		}
+		recs[i] = w
 		rows += p.Rec.NumRows()
-		size += recordSize(p.Rec)
+		size += recordSize(w)
 	}
 	if err := in.admitLocked(size, int64(len(payload))); err != nil {
 		in.mu.Unlock()
+		release()
 		return 0, err
 	}
 	lsn, err := in.cfg.WAL.Append(payload)
 	if err != nil {
 		in.mu.Unlock()
+		release()
 		return 0, fmt.Errorf("append to wal: %w", err)
 	}
-	for _, p := range parts {
-		p.Rec.Retain()
-		in.appendChunk(ts, p.Shard, lsn, p.Rec)
+	for i, p := range parts {
+		in.appendChunk(ts, p.Shard, lsn, recs[i])
 	}
 	in.batches.received(tableID, lsn, rows, size, len(parts), start, false)
 	in.mu.Unlock()
@@ -586,6 +676,24 @@ func (in *Ingester) admitLocked(size, walBytes int64) error {
 		in.rejected.WithLabelValues("wal_size_limit").Inc()
 		return fmt.Errorf("%w: the write-ahead log holds %d bytes not yet published; this batch (%d bytes) would pass the limit of %d bytes (--wal-size-limit); retry when the flush catches up",
 			ErrOverloaded, walSize, walBytes, in.cfg.WALSizeLimit)
+	}
+	return nil
+}
+
+// Overloaded returns an error wrapping ErrOverloaded while the buffers
+// or the WAL are at half their limit or more (the flusher is then
+// publishing every buffer), else nil. Background writers (the Kafka
+// consumer) pause on it, leaving the rest of the room to INSERT and COPY.
+func (in *Ingester) Overloaded() error {
+	in.mu.Lock()
+	buffered := in.buffered
+	in.mu.Unlock()
+	wal := in.cfg.WAL.Size()
+	switch {
+	case buffered >= in.cfg.BufferLimit/2:
+		return fmt.Errorf("%w: %d bytes buffered, limit %d", ErrOverloaded, buffered, in.cfg.BufferLimit)
+	case wal >= in.cfg.WALSizeLimit/2:
+		return fmt.Errorf("%w: wal holds %d bytes, limit %d", ErrOverloaded, wal, in.cfg.WALSizeLimit)
 	}
 	return nil
 }
@@ -693,8 +801,13 @@ func (in *Ingester) Snapshot(tableID int64) (*Snapshot, error) {
 				if c.lsn > durable {
 					break
 				}
-				c.rec.Retain()
-				s.Batches = append(s.Batches, c.rec)
+				// Frozen chunks may predate added columns.
+				w, err := storage.Widen(in.mem, c.rec, ts.schema)
+				if err != nil {
+					s.Release()
+					return nil, fmt.Errorf("table %s: %w", ts.table.Name, err)
+				}
+				s.Batches = append(s.Batches, w)
 			}
 		}
 	}
@@ -826,7 +939,7 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 				j := jobs[i]
 				if err := in.publish(ctx, j); err != nil {
 					in.flushes.WithLabelValues("error").Inc()
-					errs[i] = fmt.Errorf("publish %s shard %d: %w", j.ts.table.Name, j.shard, err)
+					errs[i] = fmt.Errorf("publish table %d shard %d: %w", j.ts.id, j.shard, err)
 					continue
 				}
 				in.flushes.WithLabelValues("ok").Inc()
@@ -850,13 +963,28 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	if err := in.cfg.WAL.Sync(ctx, j.max); err != nil {
 		return err
 	}
-	recs := make([]arrow.RecordBatch, len(j.sb.frozen))
+	// The table's current definition: chunks frozen before columns were
+	// added are widened, so the file (and a storage node's check against
+	// the catalog) has the table's schema.
+	in.mu.Lock()
+	table, schema := j.ts.table, j.ts.schema
+	in.mu.Unlock()
+	recs := make([]arrow.RecordBatch, 0, len(j.sb.frozen))
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
 	var rows int64
-	for i, c := range j.sb.frozen {
-		recs[i] = c.rec
+	for _, c := range j.sb.frozen {
+		w, err := storage.Widen(in.mem, c.rec, schema)
+		if err != nil {
+			return fmt.Errorf("table %s: %w", table.Name, err)
+		}
+		recs = append(recs, w)
 		rows += c.rec.NumRows()
 	}
-	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), j.ts.table, j.shard, recs, j.max)
+	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), table, j.shard, recs, j.max)
 	if errors.Is(err, catalog.ErrNotFound) {
 		f, err = nil, nil // dropped meanwhile: nothing to publish
 	}

@@ -147,7 +147,14 @@ func (e *Engine) Close() error { return e.gms.Close() }
 
 func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, error) {
 	if v, ok := e.tables.Load(name); ok {
-		return v.(*catalog.Table), nil
+		t := v.(*catalog.Table)
+		// Columns added since (Kafka schema evolution, here or on
+		// another node) reach the ingester first.
+		if cur := e.cfg.Ingester.Table(t.ID); cur != nil && len(cur.Columns) > len(t.Columns) {
+			e.tables.Store(name, cur)
+			return cur, nil
+		}
+		return t, nil
 	}
 	t, err := e.cfg.Catalog.GetTable(ctx, name)
 	if err != nil {
@@ -158,7 +165,7 @@ func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, err
 }
 
 func (e *Engine) arrowSchema(t *catalog.Table) (*arrow.Schema, error) {
-	if v, ok := e.schemas.Load(t.ID); ok {
+	if v, ok := e.schemas.Load(t.ID); ok && v.(*arrow.Schema).NumFields() == len(t.Columns) {
 		return v.(*arrow.Schema), nil
 	}
 	s, err := storage.ArrowSchema(t)

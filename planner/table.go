@@ -233,12 +233,36 @@ func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
 	}
-	rr, err := rd.Read(ctx, names, nil, 64*1024)
+	// Columns added after the file was written read as NULL.
+	read, absent := rd.Absent(names)
+	var fill *arrow.Schema
+	if absent != nil {
+		fields := make([]arrow.Field, len(names))
+		for i, n := range names {
+			fields[i] = t.arrowField(n)
+		}
+		fill = arrow.NewSchema(fields, nil)
+		if len(read) == 0 { // read one column for the row counts
+			read = []string{rd.Schema().Field(0).Name}
+		}
+	}
+	rr, err := rd.Read(ctx, read, nil, 64*1024)
 	if err != nil {
 		rd.Close()
 		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
 	}
-	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr}, nil
+	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr, absent: absent, fill: fill}, nil
+}
+
+// arrowField is the Arrow field of the table's column name.
+func (t *table) arrowField(name string) arrow.Field {
+	s, err := t.eng.arrowSchema(t.def)
+	if err == nil {
+		if i := s.FieldIndices(name); len(i) > 0 {
+			return s.Field(i[0])
+		}
+	}
+	return arrow.Field{Name: name, Type: arrow.Null, Nullable: true}
 }
 
 // batchRowIter turns Arrow batches into go-mysql-server rows.
@@ -281,8 +305,11 @@ func (it *batchRowIter) Close(*sql.Context) error { return nil }
 
 type fileRowIter struct {
 	batchRowIter
-	rd *pqfile.Reader
-	rr *pqfile.RecordReader
+	rd     *pqfile.Reader
+	rr     *pqfile.RecordReader
+	absent []bool        // columns the file lacks (NULL); nil: none
+	fill   *arrow.Schema // the output schema when absent is set
+	own    arrow.RecordBatch
 }
 
 func (it *fileRowIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -297,11 +324,22 @@ func (it *fileRowIter) Next(ctx *sql.Context) (sql.Row, error) {
 			return nil, io.EOF
 		}
 		it.cur, it.row = it.rr.RecordBatch(), 0
+		if it.absent != nil {
+			if it.own != nil {
+				it.own.Release()
+			}
+			it.own = pqfile.FillAbsent(memory.DefaultAllocator, it.cur, it.fill, it.absent)
+			it.cur = it.own
+		}
 	}
 	return it.batchRowIter.Next(ctx)
 }
 
 func (it *fileRowIter) Close(*sql.Context) error {
+	if it.own != nil {
+		it.own.Release()
+		it.own = nil
+	}
 	it.rr.Release()
 	return it.rd.Close()
 }

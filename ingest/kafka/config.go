@@ -22,6 +22,10 @@ const (
 	PolicyReject = "reject"
 	// PolicyIgnore drops fields that are not columns.
 	PolicyIgnore = "ignore"
+	// PolicyAdd adds a nullable column for a field the table lacks (its
+	// type inferred from the value) before the record's row is written:
+	// schema evolution (docs/design/022-kafka-schema-evolution.md).
+	PolicyAdd = "add"
 )
 
 // ErrorsTable is the dead-letter table: records that cannot become rows.
@@ -31,7 +35,7 @@ const ErrorsTable = "openwit_errors"
 type Topic struct {
 	Name          string `yaml:"name"`
 	Table         string `yaml:"table"`          // default: the topic name
-	UnknownFields string `yaml:"unknown_fields"` // PolicyReject (default) or PolicyIgnore
+	UnknownFields string `yaml:"unknown_fields"` // PolicyReject (default), PolicyIgnore or PolicyAdd
 }
 
 // Sink learns about tables and files the consumer creates, so queries on
@@ -56,6 +60,17 @@ type Config struct {
 	// crashed node) before giving its partitions to others; 0 is Kafka's
 	// default (45s).
 	SessionTimeout time.Duration
+	// BufferLimit bounds the bytes of record values read but not yet
+	// published: past it every partition publishes, and consumption
+	// pauses while the publish cannot bring it back under.
+	BufferLimit int64
+	// Pressure, when set, reports whether the node's ingest is over its
+	// limits (the ingester's buffers or WAL, ingest.ErrOverloaded):
+	// consumption pauses while it returns an error.
+	Pressure func() error
+	// SchemaLock, when set, is taken around a column addition (the
+	// cluster-wide etcd schema lock, as for DDL over SQL).
+	SchemaLock func(ctx context.Context) (unlock func(), err error)
 
 	Catalog    catalog.Catalog
 	Bucket     objstore.Bucket
@@ -70,7 +85,7 @@ type Config struct {
 
 // DefaultConfig returns the defaults of `openwit serve`.
 func DefaultConfig() Config {
-	return Config{Group: "openwit", CommitInterval: 5 * time.Second, CommitRecords: 500_000}
+	return Config{Group: "openwit", CommitInterval: 5 * time.Second, CommitRecords: 500_000, BufferLimit: 1 << 30}
 }
 
 // Validate checks the configuration and fills defaults.
@@ -91,6 +106,9 @@ func (c *Config) Validate() error {
 	if c.CommitRecords <= 0 {
 		c.CommitRecords = d.CommitRecords
 	}
+	if c.BufferLimit <= 0 {
+		c.BufferLimit = d.BufferLimit
+	}
 	seen := map[string]bool{}
 	for i := range c.Topics {
 		t := &c.Topics[i]
@@ -107,9 +125,9 @@ func (c *Config) Validate() error {
 		switch t.UnknownFields {
 		case "":
 			t.UnknownFields = PolicyReject
-		case PolicyReject, PolicyIgnore:
+		case PolicyReject, PolicyIgnore, PolicyAdd:
 		default:
-			return fmt.Errorf("kafka: topic %q: unknown_fields %q: want %s or %s", t.Name, t.UnknownFields, PolicyReject, PolicyIgnore)
+			return fmt.Errorf("kafka: topic %q: unknown_fields %q: want %s, %s or %s", t.Name, t.UnknownFields, PolicyReject, PolicyIgnore, PolicyAdd)
 		}
 	}
 	if c.Catalog == nil || c.Bucket == nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -46,6 +47,16 @@ type Consumer struct {
 
 	mu    sync.Mutex // the partition states; held while processing
 	parts map[tp]*partState
+
+	names   []string     // the topics, sorted
+	bytes   atomic.Int64 // record value bytes buffered (all partitions)
+	paused  atomic.Bool  // fetching paused by backpressure (set by Run)
+	retryAt time.Time    // after a failed column addition: poll again then
+	// stuck is set when a publish at the buffer limit failed during the
+	// current poll: no more publishes are tried until the next poll.
+	stuck bool
+	// seenRecords and seenBytes size polls: the average record size.
+	seenRecords, seenBytes int64
 }
 
 type tp struct {
@@ -74,10 +85,15 @@ type partState struct {
 	next   int64 // records below it are stale; -1 accepts any
 	first  int64 // offset of the first buffered record; -1: empty
 	last   int64
-	count  int // buffered records
-	since  time.Time
-	build  map[bkey]*array.RecordBuilder
-	held   map[bkey][]arrow.RecordBatch // built, not yet published
+	count  int   // buffered records
+	bytes  int64 // their value bytes
+	// halt, when >= 0, is the offset of a record whose new columns could
+	// not be added (catalog or schema lock unavailable): the partition
+	// takes no record from it on, and Run seeks back to it.
+	halt  int64
+	since time.Time
+	build map[bkey]*array.RecordBuilder
+	held  map[bkey][]arrow.RecordBatch // built, not yet published
 }
 
 // New checks cfg; Run does the work.
@@ -107,6 +123,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	c.names = names
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.cfg.Brokers...),
 		kgo.ConsumerGroup(c.cfg.Group),
@@ -132,8 +149,22 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.cl = cl
 	c.log.Info("kafka consumer started", "group", c.cfg.Group, "topics", names, "commit_interval", c.cfg.CommitInterval)
 	for ctx.Err() == nil {
-		pctx, cancel := context.WithTimeout(ctx, c.untilDue())
-		fetches := cl.PollRecords(pctx, pollRecords)
+		if d := time.Until(c.retryAt); d > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(d):
+			}
+			continue
+		}
+		c.backpressure(ctx)
+		wait := c.untilDue()
+		if c.paused.Load() {
+			// Fetching is paused: come back soon to see whether the
+			// pressure is gone.
+			wait = min(wait, pausedCheck)
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		fetches := cl.PollRecords(pctx, c.pollSize())
 		cancel()
 		if fetches.IsClientClosed() {
 			break
@@ -144,8 +175,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		})
 		c.mu.Lock()
-		fetches.EachRecord(c.add)
-		c.publish(ctx, false, nil)
+		c.stuck = false
+		fetches.EachRecord(func(r *kgo.Record) { c.add(ctx, r) })
+		c.seekHalted()
+		c.publish(ctx, c.bytes.Load() >= c.cfg.BufferLimit, nil)
 		c.mu.Unlock()
 		cl.AllowRebalance()
 	}
@@ -165,7 +198,91 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.mu.Unlock()
 	c.m.assigned.Set(0)
 	c.m.buffered.Set(0)
+	c.m.bufferedBytes.Set(0)
+	c.m.paused.Set(0)
 	return nil
+}
+
+// pollSize is how many records the next poll may take: what fits under
+// Config.BufferLimit at the average record size seen, at least one, at
+// most pollRecords. The client's own fetch buffers (a fetch per broker)
+// come on top.
+func (c *Consumer) pollSize() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seenRecords == 0 {
+		return 1 // learn the record size first
+	}
+	avg := max(c.seenBytes/c.seenRecords, 1)
+	room := max(c.cfg.BufferLimit-c.bytes.Load(), 0)
+	return int(min(room/avg+1, pollRecords))
+}
+
+// pausedCheck is how often a paused consumer looks at the pressure again.
+const pausedCheck = 100 * time.Millisecond
+
+// pressure returns why consumption should pause, or "".
+func (c *Consumer) pressure() string {
+	if c.bytes.Load() >= c.cfg.BufferLimit {
+		return "buffer_limit"
+	}
+	if c.cfg.Pressure != nil && c.cfg.Pressure() != nil {
+		return "ingest"
+	}
+	return ""
+}
+
+// backpressure pauses fetching while the consumer's buffers are over
+// Config.BufferLimit after publishing them (a publish that fails, say the
+// object store is down) or the node's ingest is over its limits
+// (Config.Pressure), and resumes it when the pressure is gone. Records
+// the client had fetched for paused topics are dropped by franz-go and
+// fetched again after the resume, from the next offset not yet taken, so
+// pausing neither loses nor repeats a record.
+func (c *Consumer) backpressure(ctx context.Context) {
+	why := c.pressure()
+	if why == "buffer_limit" {
+		c.mu.Lock()
+		c.publish(ctx, true, nil)
+		c.mu.Unlock()
+		why = c.pressure()
+	}
+	switch {
+	case why != "" && !c.paused.Load():
+		c.cl.PauseFetchTopics(c.names...)
+		c.paused.Store(true)
+		c.m.paused.Set(1)
+		c.m.pauses.WithLabelValues(why).Inc()
+		c.log.Warn("kafka consumption paused by backpressure", "reason", why, "buffered_bytes", c.bytes.Load(), "buffer_limit", c.cfg.BufferLimit)
+	case why == "" && c.paused.Load():
+		c.cl.ResumeFetchTopics(c.names...)
+		c.paused.Store(false)
+		c.m.paused.Set(0)
+		c.log.Info("kafka consumption resumed")
+	}
+}
+
+// Paused reports whether consumption is paused by backpressure.
+func (c *Consumer) Paused() bool { return c.paused.Load() }
+
+// seekHalted moves halted partitions back to the record that could not
+// be taken, to be read again after a pause. The caller holds c.mu.
+func (c *Consumer) seekHalted() {
+	seek := map[string]map[int32]kgo.EpochOffset{}
+	for _, ps := range c.parts {
+		if ps.halt < 0 {
+			continue
+		}
+		if seek[ps.tp.topic] == nil {
+			seek[ps.tp.topic] = map[int32]kgo.EpochOffset{}
+		}
+		seek[ps.tp.topic][ps.tp.part] = kgo.EpochOffset{Epoch: -1, Offset: ps.halt}
+		ps.next, ps.halt = ps.halt, -1
+	}
+	if len(seek) > 0 && c.cl != nil {
+		c.cl.SetOffsets(seek)
+		c.retryAt = time.Now().Add(time.Second)
+	}
 }
 
 // resolveTables looks the topics' tables up, waiting for missing ones,
@@ -261,7 +378,7 @@ func (c *Consumer) newPart(k tp, stored int64) (*partState, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1,
+	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1, halt: -1,
 		build: map[bkey]*array.RecordBuilder{}, held: map[bkey][]arrow.RecordBatch{}}
 	if old := c.parts[k]; old != nil {
 		old.release()
@@ -334,6 +451,7 @@ func (c *Consumer) drop(only map[tp]bool) {
 	for k := range only {
 		if ps := c.parts[k]; ps != nil {
 			c.m.buffered.Sub(float64(ps.count))
+			c.addBytes(-ps.bytes)
 			ps.release()
 			delete(c.parts, k)
 		}
@@ -342,7 +460,8 @@ func (c *Consumer) drop(only map[tp]bool) {
 }
 
 // add buffers one record: a row of the topic's table, or a dead letter.
-func (c *Consumer) add(r *kgo.Record) {
+// Under PolicyAdd a record with new fields first adds their columns.
+func (c *Consumer) add(ctx context.Context, r *kgo.Record) {
 	k := tp{r.Topic, r.Partition}
 	ps := c.parts[k]
 	if ps == nil {
@@ -362,16 +481,25 @@ func (c *Consumer) add(r *kgo.Record) {
 			return
 		}
 	}
-	if ps.next >= 0 && r.Offset < ps.next {
-		return // from before a seek
+	if ps.halt >= 0 || (ps.next >= 0 && r.Offset < ps.next) {
+		return // halted, or from before a seek
+	}
+	shard, err := c.convert(ctx, ps, r.Value)
+	if errors.Is(err, errHalt) {
+		ps.halt = r.Offset
+		return
 	}
 	if ps.first < 0 {
 		ps.first, ps.since = r.Offset, time.Now()
 	}
 	ps.last, ps.next = r.Offset, r.Offset+1
 	ps.count++
+	ps.bytes += int64(len(r.Value))
+	c.addBytes(int64(len(r.Value)))
+	c.seenRecords++
+	c.seenBytes += int64(len(r.Value))
 	c.m.buffered.Inc()
-	shard, err := ps.conv.convert(r.Value)
+	defer c.atLimit(ctx)
 	if err == nil {
 		b := ps.builder(c.mem, bkey{ps.info.table.ID, shard}, ps.conv.schema)
 		ps.conv.appendRow(b)
@@ -407,6 +535,22 @@ func (ps *partState) builder(mem memory.Allocator, k bkey, schema *arrow.Schema)
 	return b
 }
 
+// atLimit publishes every buffer once the buffered bytes reach
+// Config.BufferLimit, so memory stays within the limit plus one record.
+// The caller holds c.mu.
+func (c *Consumer) atLimit(ctx context.Context) {
+	if c.stuck || c.bytes.Load() < c.cfg.BufferLimit {
+		return
+	}
+	c.publish(ctx, true, nil)
+	c.stuck = c.bytes.Load() >= c.cfg.BufferLimit
+}
+
+// addBytes counts buffered record bytes.
+func (c *Consumer) addBytes(n int64) {
+	c.m.bufferedBytes.Set(float64(c.bytes.Add(n)))
+}
+
 // reset drops the buffered records.
 func (ps *partState) reset() {
 	for k, rs := range ps.held {
@@ -420,7 +564,7 @@ func (ps *partState) reset() {
 			b.NewRecordBatch().Release()
 		}
 	}
-	ps.first, ps.count = -1, 0
+	ps.first, ps.count, ps.bytes = -1, 0, 0
 }
 
 func (ps *partState) release() {
@@ -477,6 +621,7 @@ func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 			// owner): drop ours and continue from the catalog's offset.
 			c.m.publishes.WithLabelValues("conflict").Inc()
 			c.m.buffered.Sub(float64(ps.count))
+			c.addBytes(-ps.bytes)
 			ps.reset()
 			stored, rerr := c.cfg.Catalog.SourceOffsets(ctx, c.cfg.Group, ps.tp.topic)
 			o, ok := stored[ps.tp.part]
@@ -548,6 +693,7 @@ func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 	}
 	c.m.rowsPublished.Add(float64(rows))
 	c.m.buffered.Sub(float64(ps.count))
+	c.addBytes(-ps.bytes)
 	ps.stored = to
 	ps.reset()
 	if c.cfg.Sink != nil {

@@ -3,9 +3,11 @@ package kafka
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,25 +60,81 @@ type converter struct {
 	byName  map[string]int
 	timeIdx int // -1: the table has no time column
 	reject  bool
+	add     bool              // PolicyAdd: unknown fields become columns
+	folded  map[string]string // lowercased column name -> column name
 	vals    []value
 	set     []bool
 	fields  []field
+	// pending holds, after convert returned errNewColumns, the columns
+	// the record needs (PolicyAdd).
+	pending []catalog.Column
 }
+
+// errNewColumns is convert's answer, under PolicyAdd, for a record that is
+// valid but has fields the table lacks: the caller adds c.pending to the
+// table and converts the record again.
+var errNewColumns = errors.New("kafka: record has new fields")
 
 func newConverter(t *catalog.Table, policy string) (*converter, error) {
 	schema, err := storage.ArrowSchema(t)
 	if err != nil {
 		return nil, err
 	}
-	c := &converter{t: t, schema: schema, byName: map[string]int{}, timeIdx: -1, reject: policy != PolicyIgnore,
+	c := &converter{t: t, schema: schema, byName: map[string]int{}, timeIdx: -1,
+		reject: policy != PolicyIgnore && policy != PolicyAdd, add: policy == PolicyAdd, folded: map[string]string{},
 		vals: make([]value, len(t.Columns)), set: make([]bool, len(t.Columns))}
 	for i, col := range t.Columns {
 		c.byName[col.Name] = i
+		c.folded[strings.ToLower(col.Name)] = col.Name
 		if col.Name == t.TimeColumn {
 			c.timeIdx = i
 		}
 	}
 	return c, nil
+}
+
+// newColumn is the column an unknown field becomes under PolicyAdd: its
+// name folded to lower case (as PostgreSQL folds an unquoted identifier),
+// its type inferred from the JSON value (see doc.go). ok is false for a
+// null value: no column is made from null alone. An error means the field
+// cannot become a column (the record is a dead letter).
+func (c *converter) newColumn(f *field) (col catalog.Column, ok bool, err error) {
+	if f.kind == kindNull {
+		return col, false, nil
+	}
+	name := strings.ToLower(f.key)
+	switch {
+	case name == "":
+		return col, false, errors.New("field with an empty name cannot become a column")
+	case len(name) > catalog.MaxNameBytes:
+		return col, false, fmt.Errorf("field %q cannot become a column: its name is longer than %d bytes", f.key, catalog.MaxNameBytes)
+	case strings.ContainsRune(name, 0):
+		return col, false, fmt.Errorf("field %q cannot become a column: its name contains NUL", f.key)
+	}
+	if other, clash := c.folded[name]; clash {
+		return col, false, fmt.Errorf("field %q cannot become a column: it differs only in case from column %q of table %s", f.key, other, c.t.Name)
+	}
+	return catalog.Column{Name: name, Type: inferType(f)}, true, nil
+}
+
+// inferType is the column type for a JSON value: string text, a number
+// written as an integer that fits int8 bigint (int8), any other number
+// double precision (float8), boolean bool, object or array jsonb.
+func inferType(f *field) string {
+	switch f.kind {
+	case kindNumber:
+		if isInteger(f.raw) {
+			if _, err := strconv.ParseInt(string(f.raw), 10, 64); err == nil {
+				return storage.TypeInt8
+			}
+		}
+		return storage.TypeFloat8
+	case kindBool:
+		return storage.TypeBool
+	case kindObject, kindArray:
+		return storage.TypeJSONB
+	}
+	return storage.TypeText
 }
 
 // convert parses one record into c.vals and returns its time shard. An
@@ -88,6 +146,7 @@ func (c *converter) convert(raw []byte) (int64, error) {
 		return 0, err
 	}
 	clear(c.set)
+	c.pending = c.pending[:0]
 	for i := range c.fields {
 		f := &c.fields[i]
 		k, ok := c.byName[f.key]
@@ -97,6 +156,15 @@ func (c *converter) convert(raw []byte) (int64, error) {
 		if !ok {
 			if c.reject {
 				return 0, fmt.Errorf("unknown field %q (table %s has no such column)", f.key, c.t.Name)
+			}
+			if c.add {
+				col, ok, err := c.newColumn(f)
+				if err != nil {
+					return 0, err
+				}
+				if ok && !slices.ContainsFunc(c.pending, func(p catalog.Column) bool { return p.Name == col.Name }) {
+					c.pending = append(c.pending, col)
+				}
 			}
 			continue
 		}
@@ -118,6 +186,10 @@ func (c *converter) convert(raw []byte) (int64, error) {
 			}
 			return 0, fmt.Errorf("column %q is NOT NULL but the record has no value for it", col.Name)
 		}
+	}
+	if len(c.pending) > 0 {
+		// Valid but for its new fields: only such a record adds columns.
+		return 0, errNewColumns
 	}
 	if c.timeIdx < 0 {
 		return 0, nil

@@ -32,14 +32,73 @@
 //	            range, as for COPY).
 //
 // null and absent members are NULL. A member that is not a column is, by
-// Topic.UnknownFields, an error ("reject", the default) or dropped
-// ("ignore").
+// Topic.UnknownFields, an error ("reject", the default), dropped
+// ("ignore"), or a new column ("add").
+//
+// # Schema evolution (unknown_fields: add)
+//
+// A record that is valid but for members the table lacks first adds a
+// nullable column for each, then becomes a row like any other
+// (docs/design/022-kafka-schema-evolution.md). The column's name is the
+// member's, folded to lower case as PostgreSQL folds an unquoted
+// identifier (members are then matched exactly, else lowercased, as
+// before); its type follows the value:
+//
+//	string                                   text
+//	number written as an integer, fits int8  bigint (int8)
+//	any other number (1.5, 1e3, 2.0, huge)   double precision (float8)
+//	true/false                               boolean
+//	object or array                          jsonb (its JSON text)
+//	null                                     no column (wait for a non-null value)
+//
+// A member whose name is empty, longer than 63 bytes (NAMEDATALEN-1),
+// holds NUL, or differs only in case from an existing column that it does
+// not match (a column created as "Region" and a member "REGION") cannot
+// become a column: the record is a dead letter. So is a record that is
+// invalid anyway (it adds nothing), and one whose table already has 1600
+// columns. Once a column exists its type is fixed: a later value it cannot
+// hold (1.5 for a bigint, "maybe" for a boolean) makes a dead letter, not a
+// schema change; the conversions are the table above's (a text column
+// takes a number as its JSON text).
+//
+// The column is added with catalog.AddColumns under Config.SchemaLock (the
+// cluster-wide etcd schema lock when a control plane runs, as for DDL over
+// SQL); AddColumns runs under the table row's lock and keeps a column
+// already present, so two nodes adding one field at once end with ONE
+// column, and the one whose type lost converts with the winner's. The
+// catalog change commits before the record is buffered, so before its
+// offset can be published: a crash after it re-reads the record, finds the
+// column, and publishes the row once. The local ingester is told at once
+// (Sink.AddTable); other nodes see the column in the catalog views at once
+// and in queries after their catalog refresh (a second, PostgreSQL
+// catalog). Rows written before read NULL for it. When the catalog or the
+// schema lock cannot be reached, the partition stops at the record, seeks
+// back to it and tries again a second later; nothing after it is taken.
+// openwit_kafka_columns_added_total counts added columns by table.
+//
+// # Backpressure
+//
+// Config.BufferLimit (the node's --ingest-buffer-limit) bounds the bytes of
+// record values a consumer holds unpublished. A poll takes at most the
+// records that fit under it at the average record size; reaching it
+// publishes every partition at once. While the buffers stay at the limit
+// after a publish (publishes failing: object store or catalog down) or the
+// node's ingester is at half its buffer or WAL limit (Config.Pressure,
+// ingest.Ingester.Overloaded: INSERT and COPY keep the rest), fetching is
+// paused (franz-go PauseFetchTopics); records the client had fetched are
+// dropped by the client and fetched again after the resume from the next
+// offset not yet taken, so a pause neither loses nor repeats a record. The
+// pressure is checked every 100 ms while paused. Metrics:
+// openwit_kafka_paused (1 while paused), openwit_kafka_pauses_total{reason}
+// (buffer_limit or ingest), openwit_kafka_buffered_bytes. The client's own
+// fetch buffer (up to 8 MiB per partition) comes on top of the limit.
 //
 // # Dead letters
 //
 // A record that cannot become a row (not one JSON object, a value its
 // column cannot hold, a missing or unparseable time column, a NULL in a
-// NOT NULL column, an unknown member under "reject") becomes a row of the
+// NOT NULL column, an unknown member under "reject", a member that cannot
+// become a column under "add") becomes a row of the
 // table openwit_errors instead, created on first start:
 //
 //	ts         timestamptz  the record's Kafka timestamp (clamped to the timestamptz range)

@@ -24,6 +24,7 @@ type env struct {
 	brokers []string
 	cat     catalog.Catalog
 	bucket  *objstore.Local
+	dir     string // bucket is dir/objects
 }
 
 func newEnv(t testing.TB, partitions int32, topics ...string) *env {
@@ -44,7 +45,7 @@ func newEnv(t testing.TB, partitions int32, topics ...string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return &env{t: t, brokers: c.ListenAddrs(), cat: cat, bucket: b}
+	return &env{t: t, brokers: c.ListenAddrs(), cat: cat, bucket: b, dir: dir}
 }
 
 // logsTable is the table the tests consume into.
@@ -183,6 +184,13 @@ func (e *env) column(table, col string) []string {
 		if err != nil {
 			e.t.Fatal(err)
 		}
+		if _, absent := rd.Absent([]string{col}); absent != nil {
+			// Written before the column was added: NULL.
+			for range f.Rows {
+				out = append(out, "NULL")
+			}
+			continue
+		}
 		rr, err := rd.Read(ctx, []string{col}, nil, 1<<16)
 		if err != nil {
 			e.t.Fatal(err)
@@ -191,21 +199,26 @@ func (e *env) column(table, col string) []string {
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			n += rec.NumRows()
-			switch a := rec.Column(0).(type) {
-			case *array.Int64:
-				for i := range a.Len() {
-					out = append(out, fmt.Sprint(a.Value(i)))
+			a := rec.Column(0)
+			for i := range a.Len() {
+				if a.IsNull(i) {
+					out = append(out, "NULL")
+					continue
 				}
-			case *array.Int32:
-				for i := range a.Len() {
+				switch a := a.(type) {
+				case *array.Int64:
 					out = append(out, fmt.Sprint(a.Value(i)))
-				}
-			case *array.String:
-				for i := range a.Len() {
+				case *array.Int32:
+					out = append(out, fmt.Sprint(a.Value(i)))
+				case *array.Float64:
+					out = append(out, fmt.Sprint(a.Value(i)))
+				case *array.Boolean:
+					out = append(out, fmt.Sprint(a.Value(i)))
+				case *array.String:
 					out = append(out, a.Value(i))
+				default:
+					e.t.Fatalf("column %s: %T", col, a)
 				}
-			default:
-				e.t.Fatalf("column %s: %T", col, a)
 			}
 		}
 		if err := rr.Err(); err != nil {

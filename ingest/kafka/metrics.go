@@ -12,6 +12,10 @@ type metrics struct {
 	publishes     *prometheus.CounterVec
 	buffered      prometheus.Gauge
 	assigned      prometheus.Gauge
+	bufferedBytes prometheus.Gauge
+	paused        prometheus.Gauge
+	pauses        *prometheus.CounterVec
+	columnsAdded  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -30,5 +34,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Kafka records read but not yet published."}),
 		assigned: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_kafka_assigned_partitions",
 			Help: "Kafka partitions assigned to this node."}),
+		bufferedBytes: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_kafka_buffered_bytes",
+			Help: "Bytes of Kafka record values read but not yet published (bounded by the buffer limit)."}),
+		paused: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_kafka_paused",
+			Help: "1 while Kafka consumption is paused by backpressure, else 0."}),
+		pauses: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_pauses_total",
+			Help: "Times Kafka consumption paused, by reason: buffer_limit (the consumer's own buffers could not be published under the limit) or ingest (the node's ingest buffers or WAL are over their limits)."},
+			[]string{"reason"}),
+		columnsAdded: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_columns_added_total",
+			Help: "Columns this node added to tables for new JSON fields (unknown_fields: add)."}, []string{"table"}),
 	}
 }

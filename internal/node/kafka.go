@@ -19,7 +19,7 @@ type KafkaConfig struct {
 	// source id of the offsets stored in the catalog.
 	Group string `yaml:"group"`
 	// Topics map topics to tables (default: the table named as the topic)
-	// with a policy for unknown fields (reject or ignore).
+	// with a policy for unknown fields (reject, ignore or add).
 	Topics []kafka.Topic `yaml:"topics"`
 	// CommitInterval is how often a partition's records are published
 	// (files and offset in one catalog transaction): their freshness.
@@ -37,11 +37,12 @@ func KafkaFlags(fs *flag.FlagSet, k *KafkaConfig) {
 		k.Brokers = splitList(v)
 		return nil
 	})
-	fs.Func("kafka-topics", "comma-separated topics to ingest, each TOPIC (into the table of that name) or TOPIC:TABLE", func(v string) error {
+	fs.Func("kafka-topics", "comma-separated topics to ingest, each TOPIC (into the table of that name), TOPIC:TABLE or TOPIC:TABLE:POLICY (unknown fields: reject, ignore or add)", func(v string) error {
 		k.Topics = nil
 		for _, s := range splitList(v) {
-			name, table, _ := strings.Cut(s, ":")
-			k.Topics = append(k.Topics, kafka.Topic{Name: name, Table: table})
+			name, rest, _ := strings.Cut(s, ":")
+			table, policy, _ := strings.Cut(rest, ":")
+			k.Topics = append(k.Topics, kafka.Topic{Name: name, Table: table, UnknownFields: policy})
 		}
 		return nil
 	})
@@ -104,8 +105,15 @@ func (n *Node) startKafka() error {
 	}
 	cfg.SessionTimeout = k.SessionTimeout
 	cfg.Catalog, cfg.Bucket, cfg.Logger, cfg.Registerer = n.cat, n.bucket, n.log, n.reg
+	// Backpressure: the consumer's buffers share --ingest-buffer-limit's
+	// size, and it pauses while the node's ingest is over its limits.
+	cfg.BufferLimit = int64(n.cfg.IngestBufferLimit)
+	// Column additions (unknown_fields: add) take the schema lock, as DDL
+	// over SQL does.
+	cfg.SchemaLock = n.lockSchema
 	if n.ing != nil { // a Kafka ingest node (--roles ingest) has no ingester
 		cfg.Sink = n.ing
+		cfg.Pressure = n.ing.Overloaded
 	}
 	c, err := kafka.New(cfg)
 	if err != nil {

@@ -18,11 +18,11 @@ func TestKafkaConfig(t *testing.T) {
 		c.DataDir = t.TempDir()
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 		KafkaFlags(fs, &c.Kafka)
-		if err := fs.Parse([]string{"--kafka-brokers", "a:9092, b:9092", "--kafka-topics", "logs,events:ev", "--kafka-group", "g", "--kafka-commit-interval", "2s"}); err != nil {
+		if err := fs.Parse([]string{"--kafka-brokers", "a:9092, b:9092", "--kafka-topics", "logs,events:ev,m::add", "--kafka-group", "g", "--kafka-commit-interval", "2s"}); err != nil {
 			t.Fatal(err)
 		}
 		want := KafkaConfig{Brokers: []string{"a:9092", "b:9092"}, Group: "g", CommitInterval: 2 * time.Second,
-			Topics: []kafka.Topic{{Name: "logs"}, {Name: "events", Table: "ev"}}}
+			Topics: []kafka.Topic{{Name: "logs"}, {Name: "events", Table: "ev"}, {Name: "m", UnknownFields: "add"}}}
 		if !reflect.DeepEqual(c.Kafka, want) {
 			t.Fatalf("parsed %+v, want %+v", c.Kafka, want)
 		}

@@ -118,6 +118,15 @@ type Catalog interface {
 	// reset (absent keys are ignored) in one transaction and returns the
 	// stored table. ErrNotFound if there is no such table.
 	UpdateTableOptions(ctx context.Context, name string, set map[string]string, reset []string) (*Table, error)
+	// AddColumns appends the nullable columns of cols the table lacks, in
+	// one transaction, and returns the stored table. A column already
+	// present under the same name keeps its type (two writers adding one
+	// column end with one). ErrExists if a name differs only in case from
+	// an existing column's; ErrInvalid for a bad name (empty, longer than
+	// MaxNameBytes, NUL), type or NOT NULL, or past MaxColumns; ErrNotFound
+	// if there is no such table. Rows written before read NULL for the
+	// added columns.
+	AddColumns(ctx context.Context, name string, cols []Column) (*Table, error)
 	// ReplaceFiles, in one transaction, removes the table's files whose IDs
 	// are in remove, records their objects as garbage, and publishes add
 	// (raising checkpoints as PublishFile does): compaction swaps inputs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +191,69 @@ func testUpdateTableOptions(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 	if _, err := c.UpdateTableOptions(ctx, "nope", nil, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing table: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testAddColumns(t *testing.T, open func(t *testing.T) Catalog) {
+	c := open(t)
+	ctx := t.Context()
+	base := mustCreate(t, c, "grow")
+	got, err := c.AddColumns(ctx, "grow", []Column{{Name: "user", Type: "text"}, {Name: "n", Type: "int8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Columns) != len(base.Columns)+2 || got.Columns[len(got.Columns)-1] != (Column{Name: "n", Type: "int8"}) {
+		t.Fatalf("columns = %+v", got.Columns)
+	}
+	// Present under the same name: kept as it is (no error, no change).
+	if got, err = c.AddColumns(ctx, "grow", []Column{{Name: "n", Type: "float8"}}); err != nil || len(got.Columns) != len(base.Columns)+2 {
+		t.Fatalf("re-add: %v, %d columns", err, len(got.Columns))
+	}
+	for _, tc := range []struct {
+		col  Column
+		want error
+	}{
+		{Column{Name: "N", Type: "text"}, ErrExists},
+		{Column{Name: "", Type: "text"}, ErrInvalid},
+		{Column{Name: strings.Repeat("x", 64), Type: "text"}, ErrInvalid},
+		{Column{Name: "a\x00b", Type: "text"}, ErrInvalid},
+		{Column{Name: "bad", Type: "blob"}, ErrInvalid},
+		{Column{Name: "nn", Type: "text", NotNull: true}, ErrInvalid},
+	} {
+		if _, err := c.AddColumns(ctx, "grow", []Column{tc.col}); !errors.Is(err, tc.want) {
+			t.Errorf("add %+v: err = %v, want %v", tc.col, err, tc.want)
+		}
+	}
+	if _, err := c.AddColumns(ctx, "nope", []Column{{Name: "x", Type: "text"}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing table: err = %v, want ErrNotFound", err)
+	}
+	// Concurrent adders of one column end with one column.
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.AddColumns(ctx, "grow", []Column{{Name: "shared", Type: "bool"}, {Name: fmt.Sprintf("own%d", i), Type: "text"}})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tbl, err := c.GetTable(ctx, "grow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, col := range tbl.Columns {
+		if col.Name == "shared" {
+			n++
+		}
+	}
+	if n != 1 || len(tbl.Columns) != len(base.Columns)+2+1+len(errs) {
+		t.Fatalf("after concurrent adds: %d shared columns, %d columns: %+v", n, len(tbl.Columns), tbl.Columns)
 	}
 }

@@ -48,6 +48,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"replace_races_replace", testReplaceRacesReplace},
 		{"drop_to_garbage", testDropToGarbage},
 		{"update_table_options", testUpdateTableOptions},
+		{"add_columns", testAddColumns},
 		{"fence", testFence},
 	}
 	for _, tc := range tests {

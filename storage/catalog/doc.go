@@ -75,7 +75,9 @@
 // already committed (unknown outcome) finds its inputs gone and its
 // outputs present with the same content and returns nil. The object store
 // side (deleting a garbage object after its grace period, then its row) is
-// storage/compact's. UpdateTableOptions rewrites options_json.
+// storage/compact's. UpdateTableOptions rewrites options_json; AddColumns appends
+// to columns_json under the table row's lock (FOR UPDATE; SQLite's write lock),
+// so concurrent adds of one column serialize and leave one column.
 //
 // # Retries and unknown outcomes (PostgreSQL)
 //

@@ -370,7 +370,12 @@ func (j *Jobs) readFile(ctx context.Context, schema *arrow.Schema, f *catalog.Fi
 	for i, fl := range schema.Fields() {
 		names[i] = fl.Name
 	}
-	rr, err := rd.Read(ctx, names, nil, 64<<10)
+	// Columns added to the table after the file was written are NULL.
+	read, absent := rd.Absent(names)
+	if absent != nil && len(read) == 0 {
+		read = []string{rd.Schema().Field(0).Name} // for the row counts
+	}
+	rr, err := rd.Read(ctx, read, nil, 64<<10)
 	if err != nil {
 		return nil, err
 	}
@@ -378,6 +383,10 @@ func (j *Jobs) readFile(ctx context.Context, schema *arrow.Schema, f *catalog.Fi
 	var out []arrow.RecordBatch
 	for rr.Next() {
 		b := rr.RecordBatch()
+		if absent != nil {
+			b = pqfile.FillAbsent(j.mem, b, schema, absent)
+			defer b.Release()
+		}
 		for i, fl := range schema.Fields() {
 			if !arrow.TypeEqual(b.Column(i).DataType(), fl.Type) {
 				for _, o := range out {
