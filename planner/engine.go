@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -209,7 +210,8 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	return nil
 }
 
-// alterTable changes table options (ALTER TABLE ... SET/RESET).
+// alterTable adds columns and changes table options (ALTER TABLE ... ADD
+// COLUMN, SET/RESET).
 func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	e.ddlMu.Lock() // before the schema lock, as in createTable
 	defer e.ddlMu.Unlock()
@@ -218,7 +220,7 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 		return err
 	}
 	defer unlock()
-	t, err := e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset)
+	t, err := e.cfg.Catalog.GetTable(ctx, at.Name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {
 			return nil
@@ -227,6 +229,36 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	}
 	if err != nil {
 		return fmt.Errorf("alter table %s: %w", at.Name, err)
+	}
+	var add []catalog.Column
+	for _, a := range at.Add {
+		if slices.ContainsFunc(t.Columns, func(c catalog.Column) bool { return c.Name == a.Column.Name }) {
+			if a.IfNotExists {
+				continue // PostgreSQL: a NOTICE, and nothing changes
+			}
+			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, at.Name)
+		}
+		add = append(add, catalog.Column{Name: a.Column.Name, Type: a.Column.Type})
+	}
+	if len(add) > 0 {
+		t, err = e.cfg.Catalog.AddColumns(ctx, at.Name, add)
+		switch {
+		case errors.Is(err, catalog.ErrExists):
+			return pgerror.New(pgerror.DuplicateColumn, "%v", err)
+		case errors.Is(err, catalog.ErrInvalid):
+			return pgerror.New(pgerror.FeatureNotSupported, "%v", err)
+		case err != nil:
+			return fmt.Errorf("alter table %s: %w", at.Name, err)
+		}
+		// Buffered rows are widened with NULLs for the new columns.
+		if err := e.cfg.Ingester.AddTable(ctx, t); err != nil {
+			return err
+		}
+	}
+	if len(at.Set) > 0 || len(at.Reset) > 0 {
+		if t, err = e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset); err != nil {
+			return fmt.Errorf("alter table %s: %w", at.Name, err)
+		}
 	}
 	e.tables.Store(t.Name, t)
 	return nil

@@ -24,7 +24,7 @@ const (
 	KindClose                   // CLOSE: Close is set
 	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
-	KindAlterTable              // ALTER TABLE ... SET/RESET (options): AlterTable is set
+	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
 )
 
 // Statement is one translated statement.
@@ -85,12 +85,20 @@ type DropTable struct {
 }
 
 // AlterTable is ALTER TABLE name SET (option = value, ...) / RESET
-// (option, ...): the table options that may change after creation.
+// (option, ...) (the table options that may change after creation) and
+// ADD [COLUMN] [IF NOT EXISTS] (nullable columns).
 type AlterTable struct {
 	Name     string
 	IfExists bool
 	Set      map[string]string
 	Reset    []string
+	Add      []AddColumn
+}
+
+// AddColumn is one ADD COLUMN of ALTER TABLE.
+type AddColumn struct {
+	Column      ColumnDef
+	IfNotExists bool
 }
 
 // Set is SET / RESET.

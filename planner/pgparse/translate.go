@@ -304,14 +304,19 @@ func (t *translator) checkRetention(v string) {
 	}
 }
 
-// alterTable accepts ALTER TABLE name SET (retention = '30 days') and
-// RESET (retention); other ALTER TABLE forms are not supported.
+// alterTable accepts ALTER TABLE name SET (retention = '30 days'), RESET
+// (retention) and ADD [COLUMN] [IF NOT EXISTS] of nullable columns; other
+// ALTER TABLE forms are not supported.
 func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
 	at := &AlterTable{Name: t.rangeVarName(s.Relation), IfExists: s.MissingOk, Set: map[string]string{}}
 	for _, c := range s.Cmds {
 		cmd := c.GetAlterTableCmd()
+		if cmd != nil && cmd.Subtype == pg.AlterTableType_AT_AddColumn {
+			t.addColumn(at, cmd)
+			continue
+		}
 		if cmd == nil || cmd.Subtype != pg.AlterTableType_AT_SetRelOptions && cmd.Subtype != pg.AlterTableType_AT_ResetRelOptions {
-			t.unsupported("ALTER TABLE other than SET (option = value) or RESET (option)")
+			t.unsupported("ALTER TABLE other than SET (option = value), RESET (option) or ADD COLUMN")
 			return at
 		}
 		for _, item := range cmd.Def.GetList().GetItems() {
@@ -337,6 +342,38 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
 		}
 	}
 	return at
+}
+
+// addColumn translates ADD [COLUMN] [IF NOT EXISTS] name type [NULL]. The
+// column must be nullable without a default: the rows already stored have
+// no value for it and read NULL.
+func (t *translator) addColumn(at *AlterTable, cmd *pg.AlterTableCmd) {
+	cd := cmd.Def.GetColumnDef()
+	if cd == nil {
+		t.unsupported("this ADD form of ALTER TABLE")
+		return
+	}
+	for _, a := range at.Add {
+		if a.Column.Name == cd.Colname {
+			t.fail(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
+		}
+	}
+	col := ColumnDef{Name: cd.Colname, Type: t.typeName(cd.TypeName)}
+	for _, cn := range cd.Constraints {
+		switch c := cn.GetConstraint(); c.GetContype() {
+		case pg.ConstrType_CONSTR_NULL:
+		case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
+			t.fail(pgerror.FeatureNotSupported, "an added column must be nullable: the rows already stored have no value for %q", cd.Colname)
+		case pg.ConstrType_CONSTR_DEFAULT:
+			t.fail(pgerror.FeatureNotSupported, "an added column cannot have a default: the rows already stored read NULL for %q", cd.Colname)
+		default:
+			t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
+		}
+	}
+	if cd.IsNotNull {
+		t.fail(pgerror.FeatureNotSupported, "an added column must be nullable: the rows already stored have no value for %q", cd.Colname)
+	}
+	at.Add = append(at.Add, AddColumn{Column: col, IfNotExists: cmd.MissingOk})
 }
 
 func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
