@@ -155,6 +155,37 @@ func TestEngineEndToEnd(t *testing.T) {
 	}
 }
 
+// TestTableCreatedElsewhere: a table another node created in the shared
+// catalog is queryable and writable here at once, before the ingester's
+// periodic refresh would have loaded it (found by TestChaos: INSERTs
+// failed with XX000 "catalog: not found" and SELECTs with 42P01 on the
+// second front node for up to a second after CREATE TABLE on the first).
+func TestTableCreatedElsewhere(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}, {Name: "v", Type: "int8"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.mustQuery(`SELECT count(*) FROM other`); got != "0" {
+		t.Fatalf("count of the new table: %q", got)
+	}
+	h.mustQuery(`INSERT INTO other VALUES ('2026-01-01 10:00:00+00', 1), ('2026-01-01 11:00:00+00', 2)`)
+	if got := h.mustQuery(`SELECT count(*), sum(v) FROM other`); got != "2|3" {
+		t.Fatalf("after INSERT: %q", got)
+	}
+	// Another session, and a second table only ever written to.
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other2", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	h.s = h.eng.NewSession("openwit", "test")
+	h.mustQuery(`INSERT INTO other2 VALUES ('2026-01-01 10:00:00+00')`)
+	if got := h.mustQuery(`SELECT count(*) FROM other2`); got != "1" {
+		t.Fatalf("other2: %q", got)
+	}
+}
+
 func TestEngineErrors(t *testing.T) {
 	h := newHarness(t)
 	h.mustQuery(`CREATE TABLE t (ts timestamptz, x int)`)
