@@ -50,6 +50,11 @@ type chaosCluster struct {
 	cat     catalog.Catalog
 }
 
+// all returns every node.
+func (c *chaosCluster) all() []*testserver.Server {
+	return slices.Concat([]*testserver.Server{c.store}, c.fronts, c.workers, []*testserver.Server{c.proxy})
+}
+
 func startChaosCluster(t *testing.T) *chaosCluster {
 	t.Helper()
 	etcd := startEtcdCluster(t, 1)
@@ -68,20 +73,25 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.cat.Close() })
+	// Launched together, they come up in parallel; gossip joins are
+	// retried until the seed answers.
 	storeAddr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
-	c.store = testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "storage", "--node-id", "store",
+	c.store = testserver.Launch(t, testserver.Options{Args: append([]string{"--roles", "storage", "--node-id", "store",
 		"--storage-addr", storeAddr, "--gossip-addr", seed}, shared...)})
 	for i := range 2 {
-		c.fronts = append(c.fronts, testserver.Start(t, testserver.Options{Args: slices.Concat([]string{
+		c.fronts = append(c.fronts, testserver.Launch(t, testserver.Options{Args: slices.Concat([]string{
 			"--roles", "gateway,coordinator,control", "--node-id", fmt.Sprintf("front%d", i),
 			"--storage-nodes", storeAddr, "--flush-age", "300ms", "--compaction-interval", "2s"}, gossip(), shared)}))
 	}
 	for range 3 {
-		c.workers = append(c.workers, testserver.Start(t, testserver.Options{Args: slices.Concat([]string{
+		c.workers = append(c.workers, testserver.Launch(t, testserver.Options{Args: slices.Concat([]string{
 			"--roles", "search", "--search-addr", fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t)),
 			"--object-store", objects}, gossip())}))
 	}
-	c.proxy = testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "proxy"}, gossip()...)})
+	c.proxy = testserver.Launch(t, testserver.Options{Args: append([]string{"--roles", "proxy"}, gossip()...)})
+	for _, s := range c.all() {
+		s.WaitReady()
+	}
 	// The proxy routes to both front nodes, and both would use the three
 	// workers, before the load starts.
 	waitFor(t, "the proxy sees both front nodes", c.proxy, func() bool {
@@ -352,28 +362,62 @@ func TestChaos(t *testing.T) {
 		wg.Go(func() { chaosReader(r, stop, c.proxy.DSN(), reads) })
 	}
 
-	// The chaos: one node down at a time, so a role always keeps a live
-	// node. The pauses only shape the load; nothing asserts on time.
-	victims := append(slices.Clone(c.fronts), c.workers...)
+	// The chaos, in rounds: kill one or two nodes (at most one front node
+	// and two of the three workers, so every role keeps a live node), wait,
+	// start them again on the same ports and data dirs; sometimes kill a
+	// node again while it starts (WAL replay, hand-off of the replayed
+	// rows, gossip join) and start it once more. The pauses only shape
+	// the load; nothing asserts on time.
 	name := func(s *testserver.Server) string {
 		if i := slices.Index(c.fronts, s); i >= 0 {
 			return fmt.Sprintf("front%d", i)
 		}
 		return fmt.Sprintf("worker%d", slices.Index(c.workers, s))
 	}
-	kills, chaosStart := 0, time.Now()
-	for time.Since(chaosStart) < duration || kills == 0 {
-		v := victims[rng.IntN(len(victims))]
-		down := time.Duration(200+rng.IntN(1300)) * time.Millisecond
-		up := time.Duration(500+rng.IntN(1500)) * time.Millisecond
-		v.Kill()
-		kills++
-		t.Logf("%v: killed %s; restart in %v", time.Since(chaosStart).Round(time.Millisecond), name(v), down)
-		time.Sleep(down)
-		v.Restart()
-		time.Sleep(up)
+	since := func(t0 time.Time) time.Duration { return time.Since(t0).Round(time.Millisecond) }
+	var kills, frontKills, workerKills, startKills int
+	chaosStart := time.Now()
+	for time.Since(chaosStart) < duration || frontKills == 0 || workerKills == 0 {
+		var round []*testserver.Server
+		if rng.IntN(2) == 0 {
+			round = append(round, c.fronts[rng.IntN(len(c.fronts))])
+		}
+		if len(round) == 0 || rng.IntN(2) == 0 {
+			for _, i := range rng.Perm(len(c.workers))[:1+rng.IntN(len(c.workers)-1)] {
+				round = append(round, c.workers[i])
+			}
+		}
+		for _, v := range round {
+			v.Kill()
+			kills++
+			if slices.Contains(c.fronts, v) {
+				frontKills++
+			} else {
+				workerKills++
+			}
+			t.Logf("%v: killed %s", since(chaosStart), name(v))
+			time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
+		}
+		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
+		for _, v := range round {
+			v.Relaunch()
+		}
+		if v := round[rng.IntN(len(round))]; rng.IntN(4) == 0 {
+			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+			v.Kill()
+			kills++
+			startKills++
+			t.Logf("%v: killed %s again while it started", since(chaosStart), name(v))
+			v.Relaunch()
+		}
+		for _, v := range round {
+			v.WaitReady()
+		}
+		t.Logf("%v: %d node(s) back", since(chaosStart), len(round))
+		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
 	}
-	t.Logf("%v: %d kills; stopping the load", time.Since(chaosStart).Round(time.Millisecond), kills)
+	t.Logf("%v: %d kills (front nodes %d, workers %d, %d while starting); stopping the load",
+		since(chaosStart), kills, frontKills, workerKills, startKills)
 	close(stop)
 	wg.Wait()
 
@@ -421,6 +465,26 @@ func TestChaos(t *testing.T) {
 	for _, f := range reads.failed {
 		t.Errorf("read: %s", f)
 	}
+	// What the restarted front nodes replayed from their WALs (rows
+	// acknowledged before the kill and not yet published), and what the
+	// storage node and the control leader did meanwhile.
+	var replays, replayed int64
+	for _, f := range c.fronts {
+		for _, line := range strings.Split(f.Log(), "\n") {
+			if strings.Contains(line, `msg="wal replayed"`) {
+				replays++
+				if _, v, ok := strings.Cut(line, " rows="); ok {
+					n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+					replayed += n
+				}
+			}
+		}
+	}
+	_, body := httpGet(t, c.store.HTTPURL()+"/metrics")
+	handoffRows, _ := metricValue(body, "openwit_storage_handoff_rows_total")
+	handoffFiles, _ := metricValue(body, "openwit_storage_handoff_files_total")
+	t.Logf("front nodes: %d starts replayed %d rows from their WALs; storage node: %v files, %v rows handed off since its start",
+		replays, replayed, handoffFiles, handoffRows)
 	for i, f := range c.fronts {
 		chaosCheckRows(t, fmt.Sprintf("front%d", i), testserver.Connect(t, f.DSN()), ledger)
 	}
