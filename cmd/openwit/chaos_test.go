@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -340,6 +341,8 @@ func TestChaos(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x6f70656e776974))
 
 	t0 := time.Now()
+	testserver.Binary(t) // built once per test process
+	t.Logf("%v: openwit built", time.Since(t0).Round(time.Millisecond))
 	c := startChaosCluster(t)
 	mustExec(t, testserver.Connect(t, c.proxy.DSN()), "CREATE TABLE chaos (ts timestamptz NOT NULL, id int8 NOT NULL, w int4)")
 	t.Logf("%v: cluster up", time.Since(t0).Round(time.Millisecond))
@@ -362,62 +365,24 @@ func TestChaos(t *testing.T) {
 		wg.Go(func() { chaosReader(r, stop, c.proxy.DSN(), reads) })
 	}
 
-	// The chaos, in rounds: kill one or two nodes (at most one front node
-	// and two of the three workers, so every role keeps a live node), wait,
-	// start them again on the same ports and data dirs; sometimes kill a
-	// node again while it starts (WAL replay, hand-off of the replayed
-	// rows, gossip join) and start it once more. The pauses only shape
-	// the load; nothing asserts on time.
-	name := func(s *testserver.Server) string {
-		if i := slices.Index(c.fronts, s); i >= 0 {
-			return fmt.Sprintf("front%d", i)
-		}
-		return fmt.Sprintf("worker%d", slices.Index(c.workers, s))
-	}
-	since := func(t0 time.Time) time.Duration { return time.Since(t0).Round(time.Millisecond) }
-	var kills, frontKills, workerKills, startKills int
+	// The chaos: every 0.3-2 s a node that is up is SIGKILLed, at most
+	// one front node and two of the three workers at a time, so every role
+	// keeps a live node. A killed node is started again on the same ports
+	// and data dir 0.2-1.5 s later, without waiting for it; a quarter of
+	// the starts are killed again before the node is ready (during WAL
+	// replay, the hand-off of the replayed rows, the gossip join). The
+	// times only shape the load; nothing asserts on them, and a slow
+	// machine just sees fewer nodes up.
+	sched := newChaosSchedule(c, rng)
 	chaosStart := time.Now()
-	for time.Since(chaosStart) < duration || frontKills == 0 || workerKills == 0 {
-		var round []*testserver.Server
-		if rng.IntN(2) == 0 {
-			round = append(round, c.fronts[rng.IntN(len(c.fronts))])
-		}
-		if len(round) == 0 || rng.IntN(2) == 0 {
-			for _, i := range rng.Perm(len(c.workers))[:1+rng.IntN(len(c.workers)-1)] {
-				round = append(round, c.workers[i])
-			}
-		}
-		for _, v := range round {
-			v.Kill()
-			kills++
-			if slices.Contains(c.fronts, v) {
-				frontKills++
-			} else {
-				workerKills++
-			}
-			t.Logf("%v: killed %s", since(chaosStart), name(v))
-			time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
-		}
-		time.Sleep(time.Duration(200+rng.IntN(1300)) * time.Millisecond)
-		for _, v := range round {
-			v.Relaunch()
-		}
-		if v := round[rng.IntN(len(round))]; rng.IntN(4) == 0 {
-			time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
-			v.Kill()
-			kills++
-			startKills++
-			t.Logf("%v: killed %s again while it started", since(chaosStart), name(v))
-			v.Relaunch()
-		}
-		for _, v := range round {
-			v.WaitReady()
-		}
-		t.Logf("%v: %d node(s) back", since(chaosStart), len(round))
-		time.Sleep(time.Duration(300+rng.IntN(1200)) * time.Millisecond)
+	for end := chaosStart.Add(duration); time.Now().Before(end) || sched.frontKills == 0 || sched.workerKills == 0; {
+		sched.step(t, chaosStart)
+		time.Sleep(50 * time.Millisecond)
 	}
+	sched.finish(t, chaosStart)
+	kills, frontKills, workerKills, startKills := sched.kills, sched.frontKills, sched.workerKills, sched.startKills
 	t.Logf("%v: %d kills (front nodes %d, workers %d, %d while starting); stopping the load",
-		since(chaosStart), kills, frontKills, workerKills, startKills)
+		time.Since(chaosStart).Round(time.Millisecond), kills, frontKills, workerKills, startKills)
 	close(stop)
 	wg.Wait()
 
@@ -535,4 +500,128 @@ func chaosCheckRows(t *testing.T, node string, conn *pgx.Conn, l *chaosLedger) {
 		}
 	}
 	t.Logf("%s: %d batches present (%d acknowledged)", node, len(present), len(l.acked))
+}
+
+// chaosNode is a node the chaos may kill, and its state.
+type chaosNode struct {
+	name  string
+	s     *testserver.Server
+	front bool
+	// down: killed, to be started at restartAt; starting: started, not
+	// yet ready (killed again at killAt unless zero).
+	down, starting    bool
+	restartAt, killAt time.Time
+}
+
+// chaosSchedule kills and restarts the front nodes and search workers of
+// a chaosCluster from a seeded random source.
+type chaosSchedule struct {
+	nodes                                      []*chaosNode
+	rng                                        *rand.Rand
+	nextKill                                   time.Time
+	kills, frontKills, workerKills, startKills int
+}
+
+func newChaosSchedule(c *chaosCluster, rng *rand.Rand) *chaosSchedule {
+	sc := &chaosSchedule{rng: rng, nextKill: time.Now()}
+	for i, f := range c.fronts {
+		sc.nodes = append(sc.nodes, &chaosNode{name: fmt.Sprintf("front%d", i), s: f, front: true})
+	}
+	for i, w := range c.workers {
+		sc.nodes = append(sc.nodes, &chaosNode{name: fmt.Sprintf("worker%d", i), s: w})
+	}
+	return sc
+}
+
+func (sc *chaosSchedule) ms(lo, hi int) time.Duration {
+	return time.Duration(lo+sc.rng.IntN(hi-lo)) * time.Millisecond
+}
+
+// step moves the schedule on: restarts, kills of starting nodes, then a
+// new kill when it is due.
+func (sc *chaosSchedule) step(t *testing.T, t0 time.Time) {
+	t.Helper()
+	now := time.Now()
+	at := now.Sub(t0).Round(time.Millisecond)
+	for _, n := range sc.nodes {
+		switch {
+		case n.down && now.After(n.restartAt):
+			n.s.Relaunch()
+			n.down, n.starting, n.killAt = false, true, time.Time{}
+			if sc.rng.IntN(4) == 0 {
+				n.killAt = now.Add(sc.ms(0, 1500))
+			}
+			t.Logf("%v: started %s", at, n.name)
+		case n.starting && !n.killAt.IsZero() && now.After(n.killAt):
+			n.s.Kill()
+			n.starting, n.down, n.restartAt = false, true, now.Add(sc.ms(0, 500))
+			sc.kills++
+			sc.startKills++
+			t.Logf("%v: killed %s again while it started", at, n.name)
+		case n.starting && chaosReady(n.s):
+			n.starting = false
+			t.Logf("%v: %s ready", at, n.name)
+		}
+	}
+	if now.Before(sc.nextKill) {
+		return
+	}
+	sc.nextKill = now.Add(sc.ms(300, 2000))
+	var fronts, workers int // not up
+	var up []*chaosNode
+	for _, n := range sc.nodes {
+		if n.down || n.starting {
+			if n.front {
+				fronts++
+			} else {
+				workers++
+			}
+		} else {
+			up = append(up, n)
+		}
+	}
+	up = slices.DeleteFunc(up, func(n *chaosNode) bool {
+		return n.front && fronts >= 1 || !n.front && workers >= 2
+	})
+	if len(up) == 0 {
+		return
+	}
+	n := up[sc.rng.IntN(len(up))]
+	n.s.Kill()
+	n.down, n.restartAt = true, now.Add(sc.ms(200, 1500))
+	sc.kills++
+	if n.front {
+		sc.frontKills++
+	} else {
+		sc.workerKills++
+	}
+	t.Logf("%v: killed %s", at, n.name)
+}
+
+// finish starts every node that is down and waits until all are ready.
+func (sc *chaosSchedule) finish(t *testing.T, t0 time.Time) {
+	t.Helper()
+	for _, n := range sc.nodes {
+		if n.down {
+			n.s.Relaunch()
+		}
+	}
+	for _, n := range sc.nodes {
+		if n.down || n.starting {
+			n.s.WaitReady()
+			n.down, n.starting = false, false
+		}
+	}
+	t.Logf("%v: every node ready", time.Since(t0).Round(time.Millisecond))
+}
+
+// chaosReady reports whether a started server answers /readyz with 200.
+func chaosReady(s *testserver.Server) bool {
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get(s.HTTPURL() + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200
 }
