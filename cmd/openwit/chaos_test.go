@@ -16,8 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-adbc/go/adbc"
+	adbcfsql "github.com/apache/arrow-adbc/go/adbc/driver/flightsql"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"google.golang.org/grpc/codes"
 
 	"openwit/internal/testpg"
 	"openwit/internal/testserver"
@@ -110,10 +116,11 @@ func startChaosCluster(t *testing.T) *chaosCluster {
 // chaosLedger is what the writers were told: acknowledged batches, and
 // batches whose outcome is unknown (the connection died inside the INSERT).
 type chaosLedger struct {
-	mu      sync.Mutex
-	acked   map[int64]bool
-	unknown map[int64]bool
-	failed  []string // INSERTs refused with an error that is not a lost connection
+	mu       sync.Mutex
+	acked    map[int64]bool
+	unknown  map[int64]bool
+	byWriter [chaosWriters + 1]int // acknowledged batches per writer
+	failed   []string              // INSERTs refused with an error that is not a lost connection
 }
 
 // chaosInsert renders batch b: ids b*chaosBatchRows.., spread over the
@@ -201,6 +208,7 @@ func chaosWriter(w int, next *atomic.Int64, stop <-chan struct{}, dsn func() str
 		switch {
 		case err == nil:
 			l.acked[b] = true
+			l.byWriter[w]++
 		case connLost(conn, err):
 			l.unknown[b] = true
 		default:
@@ -217,6 +225,120 @@ func chaosWriter(w int, next *atomic.Int64, stop <-chan struct{}, dsn func() str
 		if err != nil && connLost(conn, err) {
 			conn.Close(context.Background())
 			conn = nil
+		}
+	}
+}
+
+// chaosSchema is the Arrow schema of table chaos.
+var chaosSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "w", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+}, nil)
+
+// chaosRecord is batch b as an Arrow record (the rows of chaosInsert).
+func chaosRecord(b int64, w int) arrow.RecordBatch {
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, chaosSchema)
+	defer rb.Release()
+	for r := range int64(chaosBatchRows) {
+		id := b*chaosBatchRows + r
+		ts := chaosBase.Add(time.Duration(id%chaosHours)*time.Hour + time.Duration(id)*time.Millisecond)
+		rb.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixMicro()))
+		rb.Field(1).(*array.Int64Builder).Append(id)
+		rb.Field(2).(*array.Int32Builder).Append(int32(w))
+	}
+	return rb.NewRecordBatch()
+}
+
+// chaosFlightWriter writes batches over ADBC bulk ingest (Flight SQL)
+// through the proxy, one batch per ingest: a batch is one WAL record,
+// acknowledged when ExecuteUpdate returns. The Flight SQL analogue of
+// connLost is gRPC Unavailable (ADBC StatusIO): the proxy closes a
+// client's connection when its gateway dies, and the client opens a new
+// one; the batch in flight has an unknown outcome. ResourceExhausted
+// (backpressure) wrote nothing and is retried.
+func chaosFlightWriter(w int, next *atomic.Int64, stop <-chan struct{}, uri string, l *chaosLedger) {
+	var db adbc.Database
+	var cn adbc.Connection
+	closeConn := func() {
+		if cn != nil {
+			cn.Close()
+			cn = nil
+		}
+		if db != nil {
+			db.Close()
+			db = nil
+		}
+	}
+	defer closeConn()
+	ingest := func(b int64) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		if cn == nil {
+			var err error
+			if db, err = adbcfsql.NewDriver(memory.DefaultAllocator).NewDatabase(map[string]string{adbc.OptionKeyURI: uri}); err != nil {
+				return err
+			}
+			if cn, err = db.Open(ctx); err != nil {
+				return err
+			}
+		}
+		st, err := cn.NewStatement()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for k, v := range map[string]string{adbc.OptionKeyIngestTargetTable: "chaos", adbc.OptionKeyIngestMode: adbc.OptionValueIngestModeAppend} {
+			if err := st.SetOption(k, v); err != nil {
+				return err
+			}
+		}
+		rec := chaosRecord(b, w)
+		defer rec.Release()
+		rdr, err := array.NewRecordReader(chaosSchema, []arrow.RecordBatch{rec})
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		if err := st.BindStream(ctx, rdr); err != nil {
+			return err
+		}
+		n, err := st.ExecuteUpdate(ctx)
+		if err == nil && n != chaosBatchRows {
+			return fmt.Errorf("bulk ingest answered %d rows, want %d", n, chaosBatchRows)
+		}
+		return err
+	}
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		b := next.Add(1)
+		err := ingest(b)
+		var ae adbc.Error
+		isAE := errors.As(err, &ae)
+		switch {
+		case err == nil:
+			l.mu.Lock()
+			l.acked[b] = true
+			l.byWriter[w]++
+			l.mu.Unlock()
+		case isAE && codes.Code(ae.VendorCode) == codes.ResourceExhausted:
+			time.Sleep(100 * time.Millisecond) // nothing written
+		case isAE && ae.Code == adbc.StatusIO:
+			l.mu.Lock()
+			l.unknown[b] = true
+			l.mu.Unlock()
+			closeConn()
+			time.Sleep(100 * time.Millisecond)
+		default:
+			l.mu.Lock()
+			l.unknown[b] = true
+			l.failed = append(l.failed, fmt.Sprintf("flight writer %d batch %d: %v", w, b, err))
+			l.mu.Unlock()
+			closeConn()
 		}
 	}
 }
@@ -354,13 +476,17 @@ func TestChaos(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range chaosWriters {
 		// Writers 0 and 2 go through the proxy, 1 and 3 straight to a
-		// front node (which the chaos kills under them).
+		// front node (which the chaos kills under them); writer
+		// chaosWriters (below) uses Flight SQL bulk ingest.
 		dsn := c.proxy.DSN
 		if w%2 == 1 {
 			dsn = c.fronts[w/2%len(c.fronts)].DSN
 		}
 		wg.Go(func() { chaosWriter(w, &next, stop, dsn, ledger) })
 	}
+	wg.Go(func() {
+		chaosFlightWriter(chaosWriters, &next, stop, fmt.Sprintf("grpc+tcp://127.0.0.1:%d", c.proxy.FlightPort), ledger)
+	})
 	for r := range chaosReaders {
 		wg.Go(func() { chaosReader(r, stop, c.proxy.DSN(), reads) })
 	}
@@ -421,8 +547,9 @@ func TestChaos(t *testing.T) {
 	defer reads.mu.Unlock()
 	t.Logf("%d batches acknowledged, %d with an unknown outcome; %d queries answered, %d retries after a lost connection",
 		len(ledger.acked), len(ledger.unknown), reads.ok.Load(), reads.retried.Load())
-	if len(ledger.acked) == 0 || reads.ok.Load() == 0 {
-		t.Fatalf("no load ran: %d batches acknowledged, %d queries answered", len(ledger.acked), reads.ok.Load())
+	t.Logf("acknowledged batches per writer (the last one Flight SQL): %v", ledger.byWriter)
+	if slices.Contains(ledger.byWriter[:], 0) || reads.ok.Load() == 0 {
+		t.Errorf("a writer or the readers got nothing done: batches per writer %v, %d queries answered", ledger.byWriter, reads.ok.Load())
 	}
 	for _, f := range ledger.failed {
 		t.Errorf("INSERT failed: %s", f)
