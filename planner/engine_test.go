@@ -184,6 +184,24 @@ func TestTableCreatedElsewhere(t *testing.T) {
 	if got := h.mustQuery(`SELECT count(*) FROM other2`); got != "1" {
 		t.Fatalf("other2: %q", got)
 	}
+	// COPY FROM as the first statement on a third one.
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other3", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.beginCopy("COPY other3 FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Append(ctx, []any{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := in.Commit(ctx); err != nil || n != 1 {
+		t.Fatalf("COPY into a table created elsewhere: %d, %v", n, err)
+	}
+	if got := h.mustQuery(`SELECT count(*) FROM other3`); got != "1" {
+		t.Fatalf("other3: %q", got)
+	}
 }
 
 func TestEngineErrors(t *testing.T) {

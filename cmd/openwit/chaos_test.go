@@ -507,8 +507,33 @@ func TestChaos(t *testing.T) {
 	}
 	sched.finish(t, chaosStart)
 	kills, frontKills, workerKills, startKills := sched.kills, sched.frontKills, sched.workerKills, sched.startKills
-	t.Logf("%v: %d kills (front nodes %d, workers %d, %d while starting); stopping the load",
+	t.Logf("%v: %d kills (front nodes %d, workers %d, %d while starting)",
 		time.Since(chaosStart).Round(time.Millisecond), kills, frontKills, workerKills, startKills)
+	// Healed: with every node back, every writer gets another batch
+	// acknowledged and the readers another answer. The bound only keeps a
+	// hang from stalling the test.
+	ledger.mu.Lock()
+	writes := ledger.byWriter
+	ledger.mu.Unlock()
+	answers := reads.ok.Load()
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ledger.mu.Lock()
+		now := ledger.byWriter
+		ledger.mu.Unlock()
+		healed := reads.ok.Load() > answers
+		for w := range now {
+			healed = healed && now[w] > writes[w]
+		}
+		if healed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("after the chaos, with every node up, batches per writer went from %v to %v and answered queries from %d to %d in 90 s",
+				writes, now, answers, reads.ok.Load())
+			break
+		}
+	}
+	t.Logf("%v: healed; stopping the load", time.Since(chaosStart).Round(time.Millisecond))
 	close(stop)
 	wg.Wait()
 
@@ -526,20 +551,22 @@ func TestChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var files []*catalog.File
+	var rows int64
 	for _, f := range c.fronts {
 		conn := testserver.Connect(t, f.DSN())
 		waitFor(t, "the front node sees the catalog's files", f, func() bool {
-			files, err := c.cat.ListFiles(t.Context(), tbl.ID)
-			if err != nil {
+			if files, err = c.cat.ListFiles(t.Context(), tbl.ID); err != nil {
 				t.Fatal(err)
 			}
-			var rows int64
+			rows = 0
 			for _, f := range files {
 				rows += f.Rows
 			}
 			return queryText(t, conn, "SELECT count(*) FROM chaos")[0] == fmt.Sprint(rows)
 		})
 	}
+	t.Logf("catalog: %d files hold %d rows (compaction merges the hand-offs' small files)", len(files), rows)
 
 	ledger.mu.Lock()
 	defer ledger.mu.Unlock()
@@ -548,9 +575,6 @@ func TestChaos(t *testing.T) {
 	t.Logf("%d batches acknowledged, %d with an unknown outcome; %d queries answered, %d retries after a lost connection",
 		len(ledger.acked), len(ledger.unknown), reads.ok.Load(), reads.retried.Load())
 	t.Logf("acknowledged batches per writer (the last one Flight SQL): %v", ledger.byWriter)
-	if slices.Contains(ledger.byWriter[:], 0) || reads.ok.Load() == 0 {
-		t.Errorf("a writer or the readers got nothing done: batches per writer %v, %d queries answered", ledger.byWriter, reads.ok.Load())
-	}
 	for _, f := range ledger.failed {
 		t.Errorf("INSERT failed: %s", f)
 	}
@@ -580,9 +604,19 @@ func TestChaos(t *testing.T) {
 	for i, f := range c.fronts {
 		chaosCheckRows(t, fmt.Sprintf("front%d", i), testserver.Connect(t, f.DSN()), ledger)
 	}
-	for _, s := range append(append([]*testserver.Server{c.store, c.proxy}, c.fronts...), c.workers...) {
+	for _, s := range c.all() {
 		if strings.Contains(s.Log(), "WARNING: DATA RACE") {
 			t.Errorf("a server reported a data race:\n%s", s.Log())
+		}
+	}
+	if t.Failed() {
+		// Keep the nodes' logs (the test's temp dirs are removed).
+		dir, err := os.MkdirTemp("", "openwit-chaos-logs-")
+		if err == nil {
+			for i, s := range c.all() {
+				_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("node%d-%s.log", i, filepath.Base(filepath.Dir(s.LogPath)))), []byte(s.Log()), 0o644)
+			}
+			t.Logf("node logs kept in %s (store, front0, front1, workers, proxy)", dir)
 		}
 	}
 }
