@@ -272,15 +272,26 @@ func (s *Server) wait(check func(error)) {
 	s.log.Close()
 }
 
-// FreePort returns a free TCP port on 127.0.0.1.
+// handedOut holds the ports FreePort returned in this process: the kernel
+// may offer a closed port again, and two servers launched together would
+// then be given the same one (seen as a gossip port taken by a sibling).
+var handedOut sync.Map
+
+// FreePort returns a free TCP port on 127.0.0.1, never the same one twice
+// in one test process.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, seen := handedOut.LoadOrStore(port, true); !seen {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // WaitTCP waits until addr accepts connections or ctx ends.
