@@ -84,5 +84,10 @@
 // AddFiles (this node's Kafka consumer, which bypasses the WAL: see
 // ingest/kafka), and, with Config.RefreshInterval (set when the catalog is
 // a shared PostgreSQL), the tables and files other nodes published, loaded
-// by Refresh. File ids are deduplicated.
+// by Refresh. File ids are deduplicated. A table another node created is
+// also added at its first use on this node (AddTable from the planner and
+// the Flight SQL ingest path), without waiting for Refresh; its files from
+// other nodes arrive with Refresh, so another node's rows become visible
+// here about one RefreshInterval after that node published them (rows
+// still in that node's buffers are visible only there).
 package ingest

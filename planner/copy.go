@@ -89,6 +89,9 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look up table %s: %w", c.Table, err)
 	}
+	if err := e.cfg.Ingester.AddTable(ctx, t); err != nil { // created on another node: see tableDef
+		return nil, fmt.Errorf("load table %s: %w", c.Table, err)
+	}
 	schema, err := e.arrowSchema(t)
 	if err != nil {
 		return nil, err

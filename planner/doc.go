@@ -6,6 +6,12 @@
 // inserter, which hands the whole statement to ingest as one WAL record when
 // the statement completes, so a failed statement writes nothing.
 //
+// Tables are looked up in the catalog by name (and cached). A table found
+// there that the ingester does not know yet (another node created it in a
+// shared catalog, and the ingester's periodic refresh has not run) is
+// handed to the ingester at that first use, so the first INSERT, COPY or
+// SELECT on this node works at once.
+//
 // SQL cursors (cursor.go): DECLARE name [NO SCROLL] CURSOR [WITH HOLD] FOR
 // SELECT ..., FETCH / MOVE [FORWARD | NEXT] [count | ALL] [FROM | IN] name,
 // CLOSE name | ALL. A cursor runs its query once and streams it forward

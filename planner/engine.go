@@ -161,6 +161,12 @@ func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, err
 	if err != nil {
 		return nil, err
 	}
+	// A table another node created (shared catalog) is made known to the
+	// ingester at its first use here, not at the ingester's next refresh:
+	// until then queries would call it missing and INSERTs fail.
+	if err := e.cfg.Ingester.AddTable(ctx, t); err != nil {
+		return nil, fmt.Errorf("load table %s: %w", name, err)
+	}
 	e.tables.Store(name, t)
 	return t, nil
 }

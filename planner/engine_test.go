@@ -140,6 +140,55 @@ func TestEngineEndToEnd(t *testing.T) {
 	}
 }
 
+// TestTableCreatedElsewhere: a table another node created in the shared
+// catalog is queryable and writable here at once, before the ingester's
+// periodic refresh would have loaded it (found by TestChaos: INSERTs
+// failed with XX000 "catalog: not found" and SELECTs with 42P01 on the
+// second front node for up to a second after CREATE TABLE on the first).
+func TestTableCreatedElsewhere(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}, {Name: "v", Type: "int8"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.mustQuery(`SELECT count(*) FROM other`); got != "0" {
+		t.Fatalf("count of the new table: %q", got)
+	}
+	h.mustQuery(`INSERT INTO other VALUES ('2026-01-01 10:00:00+00', 1), ('2026-01-01 11:00:00+00', 2)`)
+	if got := h.mustQuery(`SELECT count(*), sum(v) FROM other`); got != "2|3" {
+		t.Fatalf("after INSERT: %q", got)
+	}
+	// Another session, and a second table only ever written to.
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other2", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	h.s = h.eng.NewSession("openwit", "test")
+	h.mustQuery(`INSERT INTO other2 VALUES ('2026-01-01 10:00:00+00')`)
+	if got := h.mustQuery(`SELECT count(*) FROM other2`); got != "1" {
+		t.Fatalf("other2: %q", got)
+	}
+	// COPY FROM as the first statement on a third one.
+	if _, err := h.cfg.Catalog.CreateTable(ctx, &catalog.Table{Name: "other3", TimeColumn: "ts", ShardDuration: time.Hour,
+		Columns: []catalog.Column{{Name: "ts", Type: "timestamptz", NotNull: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.beginCopy("COPY other3 FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Append(ctx, []any{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := in.Commit(ctx); err != nil || n != 1 {
+		t.Fatalf("COPY into a table created elsewhere: %d, %v", n, err)
+	}
+	if got := h.mustQuery(`SELECT count(*) FROM other3`); got != "1" {
+		t.Fatalf("other3: %q", got)
+	}
+}
+
 func TestEngineErrors(t *testing.T) {
 	h := newHarness(t)
 	h.mustQuery(`CREATE TABLE t (ts timestamptz, x int)`)

@@ -164,6 +164,11 @@ func (s *Server) lookupIngestTable(ctx context.Context, name string, create bool
 	if err != nil {
 		return nil, statusError(fmt.Errorf("look up table %s: %w", name, err))
 	}
+	// A table another node created (shared catalog) is new to this
+	// node's ingester until its next refresh.
+	if err := s.cfg.Ingester.AddTable(ctx, t); err != nil {
+		return nil, statusError(fmt.Errorf("load table %s: %w", name, err))
+	}
 	return t, nil
 }
 

@@ -66,11 +66,12 @@ func (n *Node) startCacheTier(roles Roles) (err error) {
 // the alive cache nodes gossip knows.
 func (n *Node) cacheNodes() []string {
 	out := n.cfg.CacheNodes
-	if n.members == nil {
+	gossip := n.gossiper.Load() // not n.members: readers may run before gossip starts
+	if gossip == nil {
 		return out
 	}
 	out = slices.Clone(out)
-	for _, m := range n.members.Members() {
+	for _, m := range gossip.Members() {
 		if m.CacheAddr != "" && m.HasRole(RoleCache) && m.Health == membership.Alive && !m.Leaving {
 			out = append(out, m.CacheAddr)
 		}

@@ -256,8 +256,9 @@ func (m metricSet) histSum(name string) float64 {
 func (n *Node) searchWorkers() []search.Worker {
 	var out []search.Worker
 	skip := map[string]bool{}
-	if n.members != nil {
-		for _, m := range n.members.Members() {
+	gossip := n.gossiper.Load() // not n.members: queries may run before gossip starts
+	if gossip != nil {
+		for _, m := range gossip.Members() {
 			if m.SearchAddr == "" || !m.HasRole(RoleSearch) {
 				continue
 			}
@@ -272,11 +273,11 @@ func (n *Node) searchWorkers() []search.Worker {
 		}
 	}
 	for _, a := range n.cfg.SearchWorkers {
-		if !skip[a] && (n.members == nil || !n.failedRecently(a)) && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == a }) {
+		if !skip[a] && (gossip == nil || !n.failedRecently(a)) && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == a }) {
 			out = append(out, search.Worker{Addr: a, Weight: 1})
 		}
 	}
-	if len(out) > 0 && n.srchLn != nil && n.members != nil {
+	if len(out) > 0 && n.srchLn != nil && gossip != nil {
 		self := n.advertised(n.srchLn)
 		if !skip[self] && !slices.ContainsFunc(out, func(w search.Worker) bool { return w.Addr == self }) {
 			out = append(out, search.Worker{Addr: self, Weight: n.cfg.Weight})
@@ -295,8 +296,10 @@ func (n *Node) storageNodes() []string {
 			out = append(out, a)
 		}
 	}
-	if n.members != nil {
-		for _, m := range n.members.Members() {
+	// Not n.members: the ingester hands replayed rows off before gossip
+	// starts (a data race the chaos test found).
+	if gossip := n.gossiper.Load(); gossip != nil {
+		for _, m := range gossip.Members() {
 			if m.StorageAddr != "" && m.HasRole(RoleStorage) && m.Health == membership.Alive && !m.Leaving && !slices.Contains(out, m.StorageAddr) {
 				out = append(out, m.StorageAddr)
 			}
@@ -383,8 +386,9 @@ func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var members []membership.Member
-	if n.members != nil {
-		members = n.members.Members()
+	gossip := n.gossiper.Load()
+	if gossip != nil {
+		members = gossip.Members()
 		for i, m := range members {
 			if m.Health == membership.Alive && m.SearchAddr != "" && n.failedRecently(m.SearchAddr) {
 				members[i].Health = membership.Suspect
@@ -395,7 +399,7 @@ func (n *Node) serveCluster(w http.ResponseWriter, r *http.Request) {
 		self.Load = n.load()
 		members = []membership.Member{self}
 	}
-	st := ClusterStatus{Status: membership.NewStatus(n.id, n.members != nil, members)}
+	st := ClusterStatus{Status: membership.NewStatus(n.id, gossip != nil, members)}
 	if n.ctl.on {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()

@@ -104,6 +104,15 @@ type Options struct {
 // (SIGTERM) when the test ends.
 func Start(tb testing.TB, opts Options) *Server {
 	tb.Helper()
+	s := Launch(tb, opts)
+	s.WaitReady()
+	return s
+}
+
+// Launch starts a server without waiting for it: several servers started
+// with Launch come up in parallel. Call WaitReady before using it.
+func Launch(tb testing.TB, opts Options) *Server {
+	tb.Helper()
 	if opts.DataDir == "" {
 		opts.DataDir = tb.TempDir()
 	}
@@ -111,7 +120,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	s.PGPort, s.FlightPort, s.HTTPPort = FreePort(tb), FreePort(tb), FreePort(tb)
 	s.EtcdPort, s.EtcdPeerPort = FreePort(tb), FreePort(tb)
 	s.LogPath = filepath.Join(tb.TempDir(), "openwit.log")
-	s.start()
+	s.spawn()
 	tb.Cleanup(func() {
 		if s.cmd != nil {
 			s.Stop()
@@ -121,6 +130,13 @@ func Start(tb testing.TB, opts Options) *Server {
 }
 
 func (s *Server) start() {
+	s.tb.Helper()
+	s.spawn()
+	s.WaitReady()
+}
+
+// spawn starts the process.
+func (s *Server) spawn() {
 	tb := s.tb
 	tb.Helper()
 	args := append([]string{"serve",
@@ -146,10 +162,18 @@ func (s *Server) start() {
 	}
 	exited := make(chan error, 1)
 	go func(c *exec.Cmd) { exited <- c.Wait() }(s.cmd)
+	s.waitCh = exited
+}
+
+// WaitReady waits until the server started by Launch or Relaunch answers
+// 200 on /readyz; it fails the test if the process exits first.
+func (s *Server) WaitReady() {
+	tb := s.tb
+	tb.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
+		case err := <-s.waitCh:
 			s.cmd = nil
 			s.log.Close()
 			// FreePort cannot reserve a port: another process may take it
@@ -168,7 +192,6 @@ func (s *Server) start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				s.waitCh = exited
 				return
 			}
 		}
@@ -182,6 +205,12 @@ func (s *Server) start() {
 func (s *Server) Restart() {
 	s.tb.Helper()
 	s.start()
+}
+
+// Relaunch is Restart without waiting: call WaitReady.
+func (s *Server) Relaunch() {
+	s.tb.Helper()
+	s.spawn()
 }
 
 // DSN is a pgx connection string for the server's PostgreSQL endpoint.
@@ -243,15 +272,26 @@ func (s *Server) wait(check func(error)) {
 	s.log.Close()
 }
 
-// FreePort returns a free TCP port on 127.0.0.1.
+// handedOut holds the ports FreePort returned in this process: the kernel
+// may offer a closed port again, and two servers launched together would
+// then be given the same one (seen as a gossip port taken by a sibling).
+var handedOut sync.Map
+
+// FreePort returns a free TCP port on 127.0.0.1, never the same one twice
+// in one test process.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, seen := handedOut.LoadOrStore(port, true); !seen {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // WaitTCP waits until addr accepts connections or ctx ends.
