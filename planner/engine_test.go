@@ -13,6 +13,7 @@ import (
 	"openwit/internal/testlocal"
 	"openwit/planner"
 	"openwit/storage"
+	"openwit/storage/catalog"
 	"openwit/storage/objstore"
 )
 
