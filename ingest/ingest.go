@@ -113,9 +113,12 @@ type Ingester struct {
 	rowsIn      prometheus.Counter
 	bytesIn     prometheus.Counter
 	bufferedRow prometheus.Gauge
-	bufferedB   prometheus.Gauge
-	flushes     *prometheus.CounterVec
-	rejected    *prometheus.CounterVec
+	dropped     prometheus.Counter // replayed rows a late hand-off already published
+	// replayedUpTo is the highest LSN replayed from the WAL at start.
+	replayedUpTo uint64
+	bufferedB    prometheus.Gauge
+	flushes      *prometheus.CounterVec
+	rejected     *prometheus.CounterVec
 }
 
 type chunk struct {
@@ -141,7 +144,10 @@ type tableState struct {
 	schema  *arrow.Schema
 	files   []*catalog.File
 	fileIDs map[string]bool // ids of files, and of files a swap removed (never listed again)
-	shards  map[int64]*shardBuf
+	// replayed: chunks replayed from the WAL may still be buffered; a
+	// hand-off committed after the crash may hold them (dropRepublished).
+	replayed bool
+	shards   map[int64]*shardBuf
 	// swappedEarly holds IDs a catalog swap removed before this
 	// ingester's publish of them listed them (ReplaceFiles raced publish):
 	// publish must not list them afterwards.
@@ -218,6 +224,8 @@ func New(ctx context.Context, cfg Config) (*Ingester, error) {
 			Help: "Bytes of rows held in memory buffers, not yet in published files."}),
 		flushes: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_flushes_total",
 			Help: "Buffer flushes to published files."}, []string{"result"}),
+		dropped: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_republish_skipped_rows_total",
+			Help: "Rows replayed from the WAL that a file of this WAL already held (a hand-off committed after the crash): dropped from the buffers instead of published twice."}),
 		rejected: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_rejected_total",
 			Help: "Batches refused because ingest was over a limit (reason buffer_limit or wal_size_limit)."}, []string{"reason"}),
 	}
@@ -394,6 +402,9 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 			return fmt.Errorf("refresh: %w", err)
 		}
 		in.syncFiles(t.ID, before, files)
+		if err := in.dropRepublished(ctx, t.ID); err != nil {
+			return fmt.Errorf("refresh: %w", err)
+		}
 	}
 	return nil
 }
@@ -423,6 +434,55 @@ func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*c
 	for _, f := range listed {
 		ts.addFile(f)
 	}
+}
+
+// dropRepublished drops the replayed active chunks of table id that a
+// file of this ingester's WAL already holds (its checkpoint for the shard
+// reached their LSN): a hand-off the storage node committed after this
+// node crashed and replayed those rows from its WAL. Kept, they would be
+// counted twice by queries until the next flush, and a flush of them with
+// newer rows would publish them twice. Frozen chunks are left to their
+// publish, which checks the checkpoint too. Once no replayed chunk is
+// buffered, the table is not checked again.
+func (in *Ingester) dropRepublished(ctx context.Context, id int64) error {
+	in.mu.Lock()
+	ts := in.tables[id]
+	check := ts != nil && ts.replayed
+	in.mu.Unlock()
+	if !check {
+		return nil
+	}
+	cp, err := in.cfg.Catalog.Checkpoints(ctx, in.cfg.WAL.ID(), id)
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	replayed := false
+	for shard, sb := range ts.shards {
+		kept := sb.active[:0]
+		for _, c := range sb.active {
+			if c.lsn > cp[shard] {
+				kept = append(kept, c)
+				replayed = replayed || c.lsn <= in.replayedUpTo
+				continue
+			}
+			in.buffered -= c.size
+			sb.rows -= c.rec.NumRows()
+			sb.bytes -= c.size
+			in.bufferedRow.Sub(float64(c.rec.NumRows()))
+			in.dropped.Add(float64(c.rec.NumRows()))
+			c.rec.Release()
+		}
+		clear(sb.active[len(kept):])
+		sb.active = kept
+		for _, c := range sb.frozen {
+			replayed = replayed || c.lsn <= in.replayedUpTo
+		}
+	}
+	ts.replayed = replayed
+	in.bufferedB.Set(float64(in.buffered))
+	return nil
 }
 
 // ReplaceFiles makes the table's file list follow a committed catalog swap
@@ -523,6 +583,8 @@ func (in *Ingester) replay(ctx context.Context) error {
 				continue
 			}
 			in.appendChunk(ts, p.shard, lsn, w)
+			ts.replayed = true
+			in.replayedUpTo = max(in.replayedUpTo, lsn)
 			kept++
 			keptRows += w.NumRows()
 			keptBytes += recordSize(w)
@@ -962,6 +1024,37 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	if err := in.cfg.WAL.Sync(ctx, j.max); err != nil {
 		return err
+	}
+	// Chunks a file of this WAL already holds (a hand-off committed after
+	// a crash whose rows were replayed) are not published again.
+	cp, err := in.cfg.Catalog.Checkpoints(ctx, in.cfg.WAL.ID(), j.ts.table.ID)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return err
+	}
+	if done := cp[j.shard]; done > 0 && j.sb.frozen[0].lsn <= done {
+		in.mu.Lock()
+		kept := j.sb.frozen[:0]
+		var gone []chunk
+		for _, c := range j.sb.frozen {
+			if c.lsn > done {
+				kept = append(kept, c)
+			} else {
+				gone = append(gone, c)
+			}
+		}
+		j.sb.frozen = kept
+		for _, c := range gone {
+			in.buffered -= c.size
+			in.bufferedRow.Sub(float64(c.rec.NumRows()))
+			in.dropped.Add(float64(c.rec.NumRows()))
+			c.rec.Release()
+		}
+		in.bufferedB.Set(float64(in.buffered))
+		empty := len(j.sb.frozen) == 0
+		in.mu.Unlock()
+		if empty {
+			return nil
+		}
 	}
 	// The table's current definition: chunks frozen before columns were
 	// added are widened, so the file (and a storage node's check against

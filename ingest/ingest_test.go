@@ -472,3 +472,72 @@ func TestUnpublishedAge(t *testing.T) {
 		t.Fatalf("published rows %v, want 2", got)
 	}
 }
+
+// lateHandoff publishes rows v at hour h as a file of writer up to maxLSN,
+// as a storage node does when it commits a hand-off after the node that
+// sent it crashed.
+func lateHandoff(t *testing.T, dir string, n *node, tb *catalog.Table, writer string, maxLSN uint64, h int, vs ...int64) {
+	t.Helper()
+	schema, err := storage.ArrowSchema(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	base := time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC)
+	for i, v := range vs {
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(base.Add(time.Duration(i) * time.Second).UnixMicro()))
+		b.Field(1).(*array.Int64Builder).Append(v)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := &storage.Publisher{Bucket: bucket, Catalog: n.cat}
+	if _, err := pub.Publish(t.Context(), writer, tb, ingest.ShardOf(tb, base.UnixMicro()), []arrow.RecordBatch{rec}, maxLSN); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLateHandoffAfterReplay: a node crashes after handing rows off; it
+// replays them from its WAL, and then the storage node commits the
+// hand-off. The replayed rows must count once: not in the file and the
+// buffers at once (a refresh sees the file), and not published a second
+// time with newer rows (a flush before the refresh).
+func TestLateHandoffAfterReplay(t *testing.T) {
+	for _, refreshFirst := range []bool{true, false} {
+		dir := t.TempDir()
+		n := open(t, dir, nil)
+		tb := table(t, n, "logs")
+		insert(t, n, tb, 1, 1, 2, 3)
+		last, writer := n.w.LastLSN(), n.w.ID()
+		n.crash()
+
+		n = open(t, dir, nil) // replays 1, 2, 3 into the buffers
+		if got := values(t, n, tb); got[1] != 1 || got[-1] != 0 {
+			t.Fatalf("after replay: %v", got)
+		}
+		insert(t, n, tb, 1, 4) // a newer row of the same shard
+		lateHandoff(t, dir, n, tb, writer, last, 1, 1, 2, 3)
+		if refreshFirst {
+			if err := n.ing.Refresh(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := values(t, n, tb); got[1] != 0 || got[4] != 1 || got[-1] != 3 {
+				t.Fatalf("refresh after the late hand-off: %v, want the file's 3 rows and row 4 buffered", got)
+			}
+		}
+		if err := n.ing.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.ing.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := values(t, n, tb); got[-1] != 4 || len(got) != 1 {
+			t.Fatalf("refresh first %v: published rows %v, want 4 in files and nothing buffered", refreshFirst, got)
+		}
+		n.crash()
+	}
+}
