@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
 	"github.com/jackc/pgx/v5"
 
 	"openwit/internal/pgserver"
@@ -217,7 +218,11 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	var ow *openWit
 	var files []string
 	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) {
-		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex); err != nil {
+		var dataBytes int64
+		for _, r := range recs {
+			dataBytes += util.TotalRecordSize(r)
+		}
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes); err != nil {
 			return nil, err
 		}
 		defer func() {

@@ -14,7 +14,10 @@
 //  2. Starts OpenWit in-process (internal/node, like `openwit serve`) on a
 //     temporary data dir and free loopback ports, creates the table and
 //     loads the rows through Arrow Flight SQL bulk ingest
-//     (CommandStatementIngest); then flushes every buffer to Parquet.
+//     (CommandStatementIngest); then flushes every buffer to Parquet,
+//     which builds the files' index artifacts as `openwit serve` does, so
+//     queries run with pruning by them. The node's ingest buffer and WAL
+//     limits are raised to hold the whole data set until that flush.
 //  3. Loads the same rows into PostgreSQL (a given URL, or a scratch server
 //     from internal/pgserver) with COPY (pgx CopyFrom), then ANALYZE.
 //  4. Points DuckDB at the very Parquet files OpenWit wrote (a view logs

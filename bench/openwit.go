@@ -30,9 +30,12 @@ type openWit struct {
 }
 
 // startOpenWit starts a node like `openwit serve` does, on dataDir. Buffers
-// are flushed by size or by Flush, not by age (FlushAge 1h), so every
-// hour shard becomes one Parquet file.
-func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool) (*openWit, error) {
+// are flushed by Flush, not by age (FlushAge 1h), so every hour shard
+// becomes one Parquet file; the ingest buffer and WAL limits are raised to
+// hold dataBytes of Arrow data (0: the defaults). With the default 1 GiB
+// buffer limit a 10M-row load was refused a retryable "over limit" when
+// publishing (and building the index artifacts) fell behind.
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64) (*openWit, error) {
 	var lastErr error
 	// A free port can be taken before the node binds it: retry.
 	for range 3 {
@@ -46,6 +49,8 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		cfg.FlightAddr = fmt.Sprintf("127.0.0.1:%d", ports[1])
 		cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", ports[2])
 		cfg.FlushAge = time.Hour
+		cfg.IngestBufferLimit = max(cfg.IngestBufferLimit, node.ByteSize(3*dataBytes))
+		cfg.WALSizeLimit = max(cfg.WALSizeLimit, node.ByteSize(4*dataBytes))
 		cfg.EtcdEmbedAddr = "off" // a benchmark needs no control plane (and no fixed etcd port)
 		if noIndex {
 			cfg.IndexCacheSize = 0

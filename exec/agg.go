@@ -1062,6 +1062,22 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 	hasNulls := a.NullN() > 0
 	if sc, ok := asStrCol(a); ok && sc.isDict() {
 		// One set insertion per (group, dictionary value) of the batch.
+		if nv := sc.vals.Len(); len(s.counts)*nv <= 1<<16 {
+			// Few groups × values: a dense bitmap instead of a hash
+			// lookup per row.
+			seen := make([]bool, len(s.counts)*nv)
+			for i := 0; i < n; i++ {
+				if hasNulls && a.IsNull(i) {
+					continue
+				}
+				c := sc.code(i)
+				if j := int(gids[i])*nv + c; !seen[j] {
+					seen[j] = true
+					s.add(distinctKey{g: gids[i], s: sc.vals.Value(c)}, true)
+				}
+			}
+			return nil
+		}
 		seen := make(map[uint64]struct{})
 		for i := 0; i < n; i++ {
 			if hasNulls && a.IsNull(i) {

@@ -194,7 +194,7 @@ func amTwoPhase(t *testing.T, p exec.Params, spec exec.AggSpec, inputs [][]arrow
 }
 
 func TestAggPartialFinalEqualsComplete(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&exec.Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	r := rand.New(rand.NewPCG(1, 2))
 	var batches []arrow.RecordBatch
@@ -329,7 +329,7 @@ func TestAggPartialSchema(t *testing.T) {
 }
 
 func TestAggNoKeysEmptyInput(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&exec.Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := exec.Params{Mem: mem, Parallelism: 2}
 	spec := amSpecs()["no keys"]
@@ -378,7 +378,7 @@ func TestAggNoKeysEmptyInput(t *testing.T) {
 }
 
 func TestAggCountDistinctOverlapping(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&exec.Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := exec.Params{Mem: mem}
 	// Every partial sees the same values: the final count is still the

@@ -133,7 +133,7 @@ func TestHashAgg(t *testing.T) {
 	}
 	for name, keys := range keySets {
 		t.Run(name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := mkBatches(t, mem, aggSchema, rows, 1, 99, 0, 57, 100)
@@ -148,7 +148,7 @@ func TestHashAgg(t *testing.T) {
 }
 
 func TestHashAggSchema(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	spec := &AggSpec{Keys: []*Expr{Col(1)}, Aggs: []Agg{
@@ -225,7 +225,7 @@ func TestAggSumExact(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := mkBatches(t, mem, schema, rows, tc.sizes...)
@@ -253,7 +253,7 @@ func TestAggFloatKeys(t *testing.T) {
 	for c, name := range []string{"float64", "float32"} {
 		for _, keys := range [][]*Expr{{Col(c)}, {Col(c), Col(c)}} {
 			t.Run(fmt.Sprintf("%s/%d keys", name, len(keys)), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem}
 				bs := mkBatches(t, mem, schema, rows, 3, 3)
@@ -271,7 +271,7 @@ func TestAggFloatKeys(t *testing.T) {
 		}
 	}
 	t.Run("count_distinct, min, max", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 		defer mem.AssertSize(t, 0)
 		p := Params{Mem: mem}
 		bs := mkBatches(t, mem, schema, rows)
@@ -316,7 +316,7 @@ func TestAggNullKeys(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := mkBatches(t, mem, schema, rows, 3)
@@ -352,7 +352,7 @@ func TestAggMinMaxTypes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s%v", tc.dt, tc.vals), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			schema := schemaOf(field("v", tc.dt))
@@ -388,7 +388,7 @@ func TestAggEmptyInput(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := tc.input(mem)
@@ -401,7 +401,7 @@ func TestAggEmptyInput(t *testing.T) {
 		})
 	}
 	t.Run("everything filtered out", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 		defer mem.AssertSize(t, 0)
 		p := Params{Mem: mem}
 		bs := mkBatches(t, mem, aggSchema, aggRows(50), 20)
@@ -421,7 +421,7 @@ func TestAggEmptyInput(t *testing.T) {
 // TestAggListOrder checks that list keeps every value in input order,
 // NULLs included, as float8.
 func TestAggListOrder(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	schema := schemaOf(field("k", arrow.PrimitiveTypes.Int64), field("v", arrow.PrimitiveTypes.Int32), field("f", arrow.PrimitiveTypes.Float32))
@@ -459,7 +459,7 @@ func TestAggMerge(t *testing.T) {
 	for name, spec := range specs {
 		for _, split := range []int{0, 1, 77, 199, 200} {
 			t.Run(fmt.Sprintf("%s/split%d", name, split), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem}
 				left := mkBatches(t, mem, aggSchema, rows[:split], 50)
@@ -506,7 +506,7 @@ func tableRows(tb testing.TB, t *aggTable) [][]any {
 }
 
 func TestAggMemoryLimit(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("k", arrow.PrimitiveTypes.Int64), field("s", arrow.BinaryTypes.String))
 	rows := make([][]any, 5000)
@@ -571,7 +571,7 @@ func TestAggErrors(t *testing.T) {
 // TestHashAggOperatorContract checks Next after the result and
 // idempotent Open and Close.
 func TestHashAggOperatorContract(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	bs := mkBatches(t, mem, aggSchema, aggRows(20), 7)

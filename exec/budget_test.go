@@ -14,7 +14,7 @@ import (
 // whole, that count DISTINCT sets are charged (they grow without new
 // groups), and that a finished run gives every byte back.
 func TestBudgetSharedAcrossWorkers(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("k", arrow.PrimitiveTypes.Int64), field("s", arrow.BinaryTypes.String))
 	var srcs []Source

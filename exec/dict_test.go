@@ -15,7 +15,7 @@ import (
 // GROUP BY on one and several keys, min/max/first, count DISTINCT) must give
 // the answers of the same fragment over plain in-memory strings.
 func TestDictionaryAggregation(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("svc", arrow.BinaryTypes.String), field("lvl", arrow.BinaryTypes.String), field("n", arrow.PrimitiveTypes.Int64))
 	rng := rand.New(rand.NewPCG(3, 4))

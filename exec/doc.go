@@ -28,4 +28,16 @@
 // bytewise (the C collation); NaN is equal to itself and larger than every
 // other float; aggregates skip NULLs; sum of integers is exact (128-bit);
 // an aggregation without GROUP BY returns one row even over no input.
+//
+// # Memory and file metadata
+//
+// Scans decode every batch into new Arrow buffers and release them a
+// batch later. A node's engine passes a Pool as Params.Mem, which hands
+// the released buffers out again (zeroed, 64-byte aligned) instead of
+// allocating fresh ones; see pool.go for the rule that comes with it
+// (nothing may read a buffer after its batch is released: strings that
+// outlive a batch are cloned). Params.Footers, a FooterCache, keeps the
+// parsed footers of the files scanned, so a query opens a file it or an
+// earlier query read without decoding and checking the footer again.
+// Design record: docs/design/024-scan-memory-and-footers.md.
 package exec

@@ -145,7 +145,7 @@ func normRow(r []any) []any {
 }
 
 func TestPredicates(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	rec := mkBatch(t, mem, predSchema, predRows)
 	defer rec.Release()
@@ -341,7 +341,7 @@ func TestPredicates(t *testing.T) {
 // against a set of constants and against every other column of its class,
 // with the reference implementation.
 func TestPredicateMatrix(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	rec := mkBatch(t, mem, predSchema, predRows)
 	defer rec.Release()
@@ -507,7 +507,7 @@ func TestLike(t *testing.T) {
 // TestLikePredicate runs LIKE through the compiled predicate on a column
 // with NULLs, checking every pattern of TestLike's shapes at once.
 func TestLikePredicate(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("s", arrow.BinaryTypes.String))
 	strs := []any{"", "a", "abc", "a.c", "a%c", "a_c", "aéc", "(x)", "timeout", "x timeout y", nil, "日本語", "a\nc", `a\c`}

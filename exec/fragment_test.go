@@ -124,7 +124,7 @@ func TestRunParallelism(t *testing.T) {
 			var results [][][]any
 			for _, par := range []int{1, 4} {
 				t.Run(fmt.Sprintf("%s/%s/p%d", tc.name, kind, par), func(t *testing.T) {
-					mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+					mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 					defer mem.AssertSize(t, 0)
 					p := Params{Mem: mem, Bucket: bucket, Parallelism: par, BatchRows: 50}
 					f := tc.f
@@ -163,7 +163,7 @@ func TestRunPruningStats(t *testing.T) {
 	files := fileSources(t, bucket, topSchema, rows, 4)
 	for _, par := range []int{1, 3} {
 		t.Run(fmt.Sprintf("p%d", par), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem, Bucket: bucket, Parallelism: par}
 			f := &Fragment{Schema: topSchema, Columns: []string{"id", "s"}, Sources: files,
@@ -186,7 +186,7 @@ func TestRunLimit(t *testing.T) {
 	for _, par := range []int{1, 4} {
 		for _, limit := range []int64{1, 5, 23, 24, 100, 499, 500, 501, 10000} {
 			t.Run(fmt.Sprintf("p%d/limit%d", par, limit), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem, Parallelism: par}
 				srcs, bs := fragSources(t, mem, topSchema, rows, 8)
@@ -209,7 +209,7 @@ func TestRunLimit(t *testing.T) {
 		}
 	}
 	t.Run("filter and limit", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 		defer mem.AssertSize(t, 0)
 		p := Params{Mem: mem, Parallelism: 3}
 		srcs, bs := fragSources(t, mem, topSchema, rows, 8)
@@ -234,7 +234,7 @@ func TestRunCloseEarly(t *testing.T) {
 	for _, par := range []int{1, 2, 8} {
 		for _, reads := range []int{0, 1, 3} {
 			t.Run(fmt.Sprintf("p%d/reads%d", par, reads), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem, Parallelism: par}
 				srcs, bs := fragSources(t, mem, topSchema, rows, 40)
@@ -279,7 +279,7 @@ func TestRunCloseEarly(t *testing.T) {
 		}
 	})
 	t.Run("blocking, close after open", func(t *testing.T) {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 		defer mem.AssertSize(t, 0)
 		p := Params{Mem: mem, Parallelism: 2}
 		srcs, bs := fragSources(t, mem, topSchema, rows, 4)
@@ -314,7 +314,7 @@ func TestRunContextCanceled(t *testing.T) {
 	for name, mk := range frags {
 		for _, par := range []int{1, 4} {
 			t.Run(fmt.Sprintf("%s/p%d/before open", name, par), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem, Parallelism: par}
 				srcs, bs := fragSources(t, mem, topSchema, rows, 20)
@@ -334,7 +334,7 @@ func TestRunContextCanceled(t *testing.T) {
 	}
 	for _, par := range []int{1, 4} {
 		t.Run(fmt.Sprintf("stream/p%d/while reading", par), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem, Parallelism: par}
 			srcs, bs := fragSources(t, mem, topSchema, rows, 40)
@@ -381,7 +381,7 @@ func TestRunSourceError(t *testing.T) {
 	for _, mode := range []string{"stream", "agg", "top-k"} {
 		for _, par := range []int{1, 4} {
 			t.Run(fmt.Sprintf("%s/p%d", mode, par), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem, Bucket: bucket, Parallelism: par, BatchRows: 16}
 				srcs, bs := fragSources(t, mem, topSchema, rows, 10)
@@ -409,7 +409,7 @@ func TestRunSourceError(t *testing.T) {
 }
 
 func TestRunNoSources(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem, Parallelism: 4}
 	rows, _ := runFragment(t, t.Context(), p, &Fragment{Schema: topSchema, Columns: names(topSchema)})

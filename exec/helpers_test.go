@@ -178,7 +178,9 @@ func valueAt(a arrow.Array, i int) any {
 	case *array.Float64:
 		return x.Value(i)
 	case *array.String:
-		return x.Value(i)
+		// Value aliases the array's buffer, which a Pool reuses once
+		// the batch is released.
+		return strings.Clone(x.Value(i))
 	case *array.Boolean:
 		return x.Value(i)
 	case *array.Decimal128:

@@ -44,6 +44,8 @@ type Params struct {
 	// its workers together) may hold; 0 means no limit. Exceeding it fails
 	// the query with ErrMemoryLimit.
 	MemoryLimit int64
+	// Footers, when not nil, caches the footers of the files scanned.
+	Footers *FooterCache
 
 	budget *memBudget // shared by the operators of one Run
 }
@@ -307,7 +309,14 @@ func (s *Scan) open(ctx context.Context) error {
 		}
 		ra, size = r, r.Size()
 	}
-	rd, err := pqfile.NewReader(countingReaderAt{ra, &s.bytes}, size, s.p.mem())
+	ra = countingReaderAt{ra, &s.bytes}
+	var rd *pqfile.Reader
+	var err error
+	if ft := s.p.Footers.lookup(s.src.File.Path, size); ft != nil {
+		rd, err = pqfile.NewReaderFooter(ra, size, s.p.mem(), ft)
+	} else if rd, err = pqfile.NewReader(ra, size, s.p.mem()); err == nil && s.p.Footers != nil {
+		s.p.Footers.put(s.src.File.Path, rd.Footer())
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
 	}

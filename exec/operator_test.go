@@ -79,7 +79,7 @@ func TestFilter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := mkBatches(t, mem, filterSchema, rows, tc.sizes...)
@@ -105,7 +105,7 @@ func normRows(rows [][]any) [][]any {
 // TestFilterKeepsBatchesValid checks that a batch from Filter stays valid
 // until the next Next, and that Open and Close are idempotent.
 func TestFilterOperatorContract(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	rows := filterRows(30)
@@ -150,7 +150,7 @@ func TestFilterOperatorContract(t *testing.T) {
 
 // TestFilterCloseEarly closes a filter in the middle of its input.
 func TestFilterCloseEarly(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	bs := mkBatches(t, mem, filterSchema, filterRows(30), 10, 10, 10)
@@ -184,7 +184,7 @@ func TestScanBatches(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			bs := mkBatches(t, mem, filterSchema, rows, 0, 20, 1, 29)
@@ -241,7 +241,7 @@ func TestScanUnknownColumn(t *testing.T) {
 }
 
 func TestScanContextCanceled(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem}
 	bs := mkBatches(t, mem, filterSchema, filterRows(10), 5)
@@ -344,7 +344,7 @@ func newBucket(tb testing.TB) *objstore.Local {
 // pqFixture writes the Parquet test table once per test.
 func pqFixture(tb testing.TB) (*objstore.Local, *FileSource, [][]any) {
 	tb.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(tb, 0)
 	rows := pqTableRows()
 	bs := mkBatches(tb, mem, pqSchema, rows, 333, 333, 334)
@@ -388,7 +388,7 @@ func TestScanParquet(t *testing.T) {
 	for _, tc := range tests {
 		for _, batchRows := range []int64{0, 7, 100, 1000} {
 			t.Run(fmt.Sprintf("%s/batch%d", tc.name, batchRows), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				p := Params{Mem: mem, Bucket: bucket, BatchRows: batchRows}
 				got, s := scanFile(t, p, src, tc.cols, nil, false)
@@ -518,7 +518,7 @@ func TestScanParquetPruning(t *testing.T) {
 	bucket, src, rows := pqFixture(t)
 	for _, tc := range pruneCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem, Bucket: bucket, BatchRows: 64}
 			cols, idx, e := narrow(tc.e)
@@ -547,7 +547,7 @@ func TestScanParquetProbe(t *testing.T) {
 	bucket, src, rows := pqFixture(t)
 	for _, tc := range pruneCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem, Bucket: bucket, BatchRows: 64}
 			want := refFilter(tc.e, rows)
@@ -567,7 +567,7 @@ func TestScanParquetProbe(t *testing.T) {
 // TestScanParquetAllNaNGroup checks pruning on a file whose only row group
 // holds nothing but NaN (and NULL).
 func TestScanParquetAllNaNGroup(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("f", arrow.PrimitiveTypes.Float64), field("g", arrow.PrimitiveTypes.Float32))
 	rows := [][]any{{nan, nan}, {nil, nil}, {nan, nan}}
@@ -597,7 +597,7 @@ func TestScanParquetAllNaNGroup(t *testing.T) {
 }
 
 func TestScanParquetMissingFile(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem, Bucket: newBucket(t)}
 	s, err := NewScan(p, Source{File: &FileSource{Path: "missing.parquet"}}, pqSchema, []string{"id"}, nil)
@@ -616,7 +616,7 @@ func TestScanParquetMissingFile(t *testing.T) {
 // TestScanParquetCloseEarly closes a file scan after one batch.
 func TestScanParquetCloseEarly(t *testing.T) {
 	bucket, src, _ := pqFixture(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem, Bucket: bucket, BatchRows: 10}
 	s, err := NewScan(p, Source{File: src}, pqSchema, []string{"s", "f"}, nil)
@@ -643,7 +643,7 @@ func TestScanParquetCloseEarly(t *testing.T) {
 // TestSelectRowsTypes checks the row selection kernel on every type it
 // copies, including sliced arrays.
 func TestSelectRowsTypes(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	rows := filterRows(40)
 	rec := mkBatch(t, mem, filterSchema, rows)
@@ -773,7 +773,7 @@ func TestScanParquetBatchSchema(t *testing.T) {
 	bucket, src, _ := pqFixture(t)
 	for _, filter := range []*Expr{nil, cmpE(OpGe, Col(0), Int(0)), cmpE(OpEq, Col(1), Str("s0007"))} {
 		t.Run(fmt.Sprint(filter), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem, Bucket: bucket}
 			f := &Fragment{Schema: pqSchema, Columns: []string{"id", "s"}, Sources: []Source{{File: src}}, Filter: filter}

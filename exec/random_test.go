@@ -354,7 +354,7 @@ func TestRandomFilter(t *testing.T) {
 	for seed := range seeds(40) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 1))
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			rows := normRows(randTable(r, r.IntN(3000)))
@@ -385,7 +385,7 @@ func TestRandomAgg(t *testing.T) {
 	for seed := range seeds(40) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 2))
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			p := Params{Mem: mem}
 			rows := normRows(randTable(r, r.IntN(3000)))
@@ -443,7 +443,7 @@ func TestRandomTopK(t *testing.T) {
 	for seed := range seeds(40) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 3))
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			rows := normRows(randTable(r, r.IntN(2000)))
 			bs := mkBatches(t, mem, randSchema, rows, randSizes(r, len(rows))...)
@@ -468,7 +468,7 @@ func TestRandomRun(t *testing.T) {
 	for seed := range seeds(10) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 4))
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			rows := normRows(randTable(r, r.IntN(1500)))
 			nsrc := 1 + r.IntN(6)

@@ -17,7 +17,7 @@ import (
 // TestRegressionRunStatsRows: Stats.Rows is never incremented by the runner (no
 // code writes r.stats.Rows), so it is 0 whatever the run read.
 func TestRegressionRunStatsRows(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	rows := normRows(topRows(100))
 	for _, par := range []int{1, 3} {
@@ -70,7 +70,7 @@ func TestRegressionFragmentEncodeNonFiniteFloat(t *testing.T) {
 // Either reject it up front (newTopK / Validate) or keep the first K rows
 // in arrival order.
 func TestRegressionTopKWithoutKeys(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	rows := normRows(topRows(50))
 	srcs, bs := fragSources(t, mem, topSchema, rows, 2)
@@ -137,7 +137,7 @@ func TestRegressionValidateNilSchema(t *testing.T) {
 // whose Next opens it implicitly. A failed Open should be remembered and
 // returned again (or Next should fail).
 func TestRegressionOpenErrorNotSticky(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	p := Params{Mem: mem, Bucket: newBucket(t)}
 	missing := Source{File: &FileSource{Path: "missing.parquet"}}
@@ -198,7 +198,7 @@ func (c *countingAllocator) Reallocate(size int, b []byte) []byte {
 // predicate should get the allocator (e.g. compilePredicate(e, schema,
 // mem) or test(mem, rec, out, null)).
 func TestRegressionPredicateAllocatesOutsideParamsMem(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	def := &countingAllocator{Allocator: memory.NewGoAllocator()}
 	old := memory.DefaultAllocator

@@ -14,7 +14,7 @@ import (
 // others after their footers, with the answer of the same top-k over
 // in-memory batches (no statistics, nothing skipped).
 func TestTopKBoundPrunesRowGroups(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("ts", &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}), field("v", arrow.PrimitiveTypes.Float64))
 	bucket := newBucket(t)
@@ -70,7 +70,7 @@ func TestTopKBoundPrunesRowGroups(t *testing.T) {
 // DESC order; a later file holding NaN must still win over files whose
 // statistics look better.
 func TestTopKBoundKeepsNaN(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	schema := schemaOf(field("v", arrow.PrimitiveTypes.Float64))
 	bucket := newBucket(t)

@@ -111,7 +111,7 @@ func TestTopK(t *testing.T) {
 	for name, spec := range topSpecs() {
 		for _, sizes := range [][]int{{200}, {1, 17, 0, 82}, {3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}} {
 			t.Run(fmt.Sprintf("%s/%v", name, sizes), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				bs := mkBatches(t, mem, topSchema, rows, sizes...)
 				defer releaseAll(bs)
@@ -142,7 +142,7 @@ func TestTopKExplicit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%+v/k%d", tc.key, tc.k), func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 			defer mem.AssertSize(t, 0)
 			bs := mkBatches(t, mem, schema, rows, 2, 2, 2)
 			defer releaseAll(bs)
@@ -165,7 +165,7 @@ func TestTopKMerge(t *testing.T) {
 	for name, spec := range topSpecs() {
 		for _, split := range []int{0, 1, 70, 150} {
 			t.Run(fmt.Sprintf("%s/split%d", name, split), func(t *testing.T) {
-				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+				mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 				defer mem.AssertSize(t, 0)
 				left := mkBatches(t, mem, topSchema, rows[:split], 30)
 				right := mkBatches(t, mem, topSchema, rows[split:], 30)
@@ -198,7 +198,7 @@ func TestTopKMerge(t *testing.T) {
 // TestTopKRelease checks that a top-k abandoned before its result
 // releases the batches it holds.
 func TestTopKRelease(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	bs := mkBatches(t, mem, topSchema, topRows(100), 10)
 	tk, err := newTopK(&TopKSpec{K: 5, Keys: []SortKey{{Col: 8, Desc: true}}}, topSchema)

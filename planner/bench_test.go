@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"openwit/bench"
 	"openwit/ingest"
 )
 
@@ -110,5 +112,66 @@ func BenchmarkQueries(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkBenchQueries runs the queries of `openwit bench` (package bench:
+// same generator, same SQL) over $OPENWIT_BENCH_ROWS rows (default 1Mi)
+// loaded through the ingester and flushed to Parquet with their index
+// artifacts, as a node publishes them. Profile one query with
+// -bench 'BenchQueries/distinct_hosts' -cpuprofile cpu.out, or all of them
+// and pick one with go tool pprof -tagfocus query=distinct_hosts.
+func BenchmarkBenchQueries(b *testing.B) {
+	h := newHarness(b)
+	// $OPENWIT_BENCH_DAYS (default 3) sets the rows per hourly file:
+	// 3.3M rows over 1 day make files of the size 10M rows over 3 days do.
+	days := 3
+	if n, err := strconv.Atoi(os.Getenv("OPENWIT_BENCH_DAYS")); err == nil && n > 0 {
+		days = n
+	}
+	gen, err := bench.NewGenerator(bench.GenConfig{Rows: int64(benchRows()), Seed: 1, Days: days, BatchSize: 65536})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.mustQuery(bench.CreateTableSQL)
+	ctx := context.Background()
+	def, err := h.eng.TableDef(ctx, "logs")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range gen.NumBatches() {
+		rec := gen.Batch(memory.DefaultAllocator, i)
+		// Timestamps ascend, so each shard's rows are contiguous.
+		ts := rec.Column(0).(*array.Timestamp)
+		var parts []ingest.Part
+		start := 0
+		for j := 1; j <= ts.Len(); j++ {
+			if j == ts.Len() || ingest.ShardOf(def, int64(ts.Value(j))) != ingest.ShardOf(def, int64(ts.Value(start))) {
+				parts = append(parts, ingest.Part{Shard: ingest.ShardOf(def, int64(ts.Value(start))), Rec: rec.NewSlice(int64(start), int64(j))})
+				start = j
+			}
+		}
+		if err := h.ing.Insert(ctx, def.ID, parts); err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range parts {
+			p.Rec.Release()
+		}
+		rec.Release()
+	}
+	if err := h.ing.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range bench.Queries(gen) {
+		b.Run(q.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			// The label separates the queries in one profile:
+			// go tool pprof -tagfocus query=NAME.
+			pprof.Do(ctx, pprof.Labels("query", q.Name), func(context.Context) {
+				for b.Loop() {
+					h.mustQuery(q.SQL)
+				}
+			})
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"openwit/exec"
 	"openwit/ingest"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
@@ -70,6 +71,10 @@ type Config struct {
 	SchemaLock func(ctx context.Context) (unlock func(), err error)
 }
 
+// footerCacheSize is how many Parquet footers an engine keeps (a few KiB
+// each).
+const footerCacheSize = 4096
+
 // DefaultQueryMemoryLimit is the default of Config.QueryMemoryLimit.
 const DefaultQueryMemoryLimit = 2 << 30
 
@@ -84,6 +89,11 @@ type Engine struct {
 	schemas sync.Map   // table id -> *arrow.Schema
 	running atomic.Int64
 	ixCache *indexCache // nil: no pruning by index artifacts
+	// pool allocates the executor's batches, reusing freed buffers
+	// (exec.Pool): shared by every query of the engine.
+	pool *exec.Pool
+	// footers caches the footers of the Parquet files queries scan.
+	footers *exec.FooterCache
 }
 
 // Running returns how many vectorized scans (the distributed part of
@@ -111,7 +121,7 @@ func New(cfg Config) (*Engine, error) {
 		// layout list; teach it PostgreSQL's output forms (offsets like -07).
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, pool: exec.NewPool(), footers: exec.NewFooterCache(footerCacheSize)}
 	if cfg.IndexCacheBytes == 0 {
 		cfg.IndexCacheBytes = DefaultIndexCacheBytes
 	}

@@ -38,7 +38,8 @@ type Config struct {
 	// Registerer registers the server's metrics; nil leaves them
 	// unregistered.
 	Registerer prometheus.Registerer
-	// Mem allocates the batches; nil means memory.DefaultAllocator.
+	// Mem allocates the batches; nil means an exec.Pool, which reuses the
+	// buffers of released batches.
 	Mem memory.Allocator
 	// Parallelism is how many sources of one fragment run at once; 0
 	// means 1.
@@ -72,11 +73,12 @@ func (c Config) Validate() error {
 type Server struct {
 	flight.BaseFlightServer
 
-	cfg Config
-	log *slog.Logger
-	met *serverMetrics
-	gs  *grpc.Server
-	lc  grpcserve.Lifecycle // serve/shutdown of gs
+	cfg     Config
+	log     *slog.Logger
+	met     *serverMetrics
+	footers *exec.FooterCache // of the files fragments scan
+	gs      *grpc.Server
+	lc      grpcserve.Lifecycle // serve/shutdown of gs
 
 	running atomic.Int64 // fragments running now
 }
@@ -96,9 +98,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Mem == nil {
-		cfg.Mem = memory.DefaultAllocator
+		cfg.Mem = exec.NewPool()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer)}
+	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer), footers: exec.NewFooterCache(4096)}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(2*MaxTicketPart + 64),
 		grpc.ChainStreamInterceptor(s.streamGuard),
@@ -136,7 +138,7 @@ func (s *Server) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServ
 		s.met.running.Dec()
 		s.running.Add(-1)
 	}()
-	p := exec.Params{Mem: s.cfg.Mem, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
+	p := exec.Params{Mem: s.cfg.Mem, Footers: s.footers, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
 	op, err := exec.Run(ctx, p, f)
 	if err != nil {
 		if !errors.Is(err, exec.ErrUnsupported) {

@@ -1,9 +1,11 @@
 package pgexpr
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -102,14 +104,20 @@ func (p *percentile) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	)
 	switch x := av.(type) {
 	case *FloatList:
-		// From the vectorized executor: float8 values already, sorted
-		// once however many percentiles read them.
-		x.sort()
-		vals = x.Vals
-		if p.desc {
-			vals = slices.Clone(vals)
-			slices.Reverse(vals)
+		// From the vectorized executor: float8 values already, in no
+		// order. Select the one or two values the percentile needs
+		// (linear time) instead of sorting them all.
+		n := len(x.Vals)
+		if n == 0 {
+			return nil, nil
 		}
+		at := func(i int) float64 {
+			if p.desc {
+				i = n - 1 - i
+			}
+			return x.at(i)
+		}
+		return p.pickAt(n, f, at)
 	case types.JSONDocument:
 		list, _ = x.Val.([]any)
 	case sql.JSONWrapper:
@@ -154,10 +162,16 @@ func sortedFloats(list []any, desc bool) ([]float64, error) {
 
 // pick computes the percentile f of sorted values.
 func (p *percentile) pick(vals []float64, f float64) (any, error) {
+	return p.pickAt(len(vals), f, func(i int) float64 { return vals[i] })
+}
+
+// pickAt computes the percentile f of n values, at(i) being the i-th in
+// the sort order.
+func (p *percentile) pickAt(n int, f float64, at func(int) float64) (any, error) {
 	if p.disc {
-		idx := int(math.Ceil(f*float64(len(vals)))) - 1
+		idx := int(math.Ceil(f*float64(n))) - 1
 		idx = max(idx, 0)
-		v := vals[idx]
+		v := at(idx)
 		if types.IsInteger(p.typ) {
 			return int64(v), nil
 		}
@@ -166,12 +180,13 @@ func (p *percentile) pick(vals []float64, f float64) (any, error) {
 		}
 		return v, nil
 	}
-	pos := f * float64(len(vals)-1)
+	pos := f * float64(n-1)
 	lo, hi := math.Floor(pos), math.Ceil(pos)
 	if lo == hi {
-		return vals[int(lo)], nil
+		return at(int(lo)), nil
 	}
-	return vals[int(lo)] + (pos-lo)*(vals[int(hi)]-vals[int(lo)]), nil
+	vlo, vhi := at(int(lo)), at(int(hi))
+	return vlo + (pos-lo)*(vhi-vlo), nil
 }
 
 // FloatList is json_arrayagg over a numeric column as the vectorized
@@ -182,12 +197,63 @@ type FloatList struct {
 	Vals  []float64
 	Nulls int
 
-	once sync.Once
+	mu sync.Mutex // at reorders Vals
 }
 
 var _ sql.JSONWrapper = (*FloatList)(nil)
 
-func (l *FloatList) sort() { l.once.Do(func() { slices.Sort(l.Vals) }) }
+// at returns the k-th smallest value (from 0) in slices.Sort's order of
+// float64 (NaN first), reordering Vals around it: quickselect, with a
+// median-of-three pivot and a sort of what is left when the partitions
+// keep coming out lopsided, so it is linear on average and n log n at
+// worst.
+func (l *FloatList) at(k int) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v := l.Vals
+	lo, hi := 0, len(v)-1
+	for budget := 2 * bits.Len(uint(len(v))); lo < hi; budget-- {
+		if budget == 0 {
+			slices.Sort(v[lo : hi+1])
+			break
+		}
+		// Median of three to v[hi], then Lomuto partition around it.
+		mid := lo + (hi-lo)/2
+		if cmp.Less(v[mid], v[lo]) {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if cmp.Less(v[hi], v[lo]) {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if cmp.Less(v[mid], v[hi]) {
+			v[mid], v[hi] = v[hi], v[mid]
+		}
+		pivot := v[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if cmp.Less(v[j], pivot) {
+				v[i], v[j] = v[j], v[i]
+				i++
+			}
+		}
+		v[i], v[hi] = v[hi], v[i]
+		// v[lo:i] < pivot <= v[i+1:hi+1]; skip a run equal to the pivot
+		// so that many equal values cannot make it quadratic.
+		e := i + 1
+		for e <= hi && cmp.Compare(v[e], pivot) == 0 {
+			e++
+		}
+		switch {
+		case k < i:
+			hi = i - 1
+		case k < e:
+			return pivot
+		default:
+			lo = e
+		}
+	}
+	return v[k]
+}
 
 // Clone implements sql.JSONWrapper.
 func (l *FloatList) Clone(context.Context) sql.JSONWrapper {

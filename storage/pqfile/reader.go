@@ -37,6 +37,7 @@ type Reader struct {
 	// fields maps a field name to its index in schema; -1 marks a name that
 	// more than one field has.
 	fields map[string]int
+	size   int64
 }
 
 // NewReader parses the footer of the size-byte Parquet file in r. mem
@@ -102,7 +103,46 @@ func NewReader(r io.ReaderAt, size int64, mem memory.Allocator) (rd *Reader, err
 		}
 		fields[f.Name] = i
 	}
-	return &Reader{mem: mem, pf: pf, schema: schema, manifest: fr.Manifest, fields: fields}, nil
+	return &Reader{mem: mem, pf: pf, schema: schema, manifest: fr.Manifest, fields: fields, size: size}, nil
+}
+
+// Footer returns the reader's parsed and checked footer, for
+// NewReaderFooter. Files are immutable, so it stays valid for the file
+// for good and may be shared by any number of readers and goroutines.
+func (r *Reader) Footer() *Footer {
+	return &Footer{md: r.pf.MetaData(), schema: r.schema, manifest: r.manifest, fields: r.fields, size: r.size}
+}
+
+// Footer is the parsed footer of one file (see Reader.Footer).
+type Footer struct {
+	md       *metadata.FileMetaData
+	schema   *arrow.Schema
+	manifest *pqarrow.SchemaManifest
+	fields   map[string]int
+	size     int64
+}
+
+// Size is the size of the file the footer was read from.
+func (f *Footer) Size() int64 { return f.size }
+
+// NewReaderFooter is NewReader for a file whose footer an earlier reader
+// of the same file parsed and checked: it reads nothing until Read. size
+// must be the file's size (a different size means another file, an
+// error).
+func NewReaderFooter(r io.ReaderAt, size int64, mem memory.Allocator, f *Footer) (rd *Reader, err error) {
+	if size != f.size {
+		return nil, fmt.Errorf("open parquet file: %d bytes, its footer was read from %d", size, f.size)
+	}
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	defer recoverCorrupt("open parquet file", &err)
+	props := parquet.NewReaderProperties(mem)
+	pf, err := file.NewParquetReader(io.NewSectionReader(&errRecorder{r: r}, 0, size), file.WithReadProps(props), file.WithMetadata(f.md))
+	if err != nil {
+		return nil, fmt.Errorf("open parquet file: %w: %w", ErrCorrupt, err)
+	}
+	return &Reader{mem: mem, pf: pf, schema: f.schema, manifest: f.manifest, fields: f.fields, size: size}, nil
 }
 
 // checkLayout checks the row group and column chunk metadata that the

@@ -1,0 +1,6 @@
+//go:build !race
+
+package exec
+
+// poisonFreed: see pool_race.go.
+const poisonFreed = false
