@@ -558,7 +558,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
 		return t.percentile(name, f)
 	}
-	if (len(f.AggOrder) > 0 && name != "string_agg") || f.AggWithinGroup {
+	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
 	}
 	if f.FuncVariadic {
@@ -587,6 +587,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		return out
 	}
 	args := t.exprs(f.Args)
+	if name == "array_agg" {
+		return t.arrayAgg(f, args, filter)
+	}
 	if filter != nil {
 		// agg(x) FILTER (WHERE c) aggregates x only where c is true; every
 		// aggregate ignores the NULLs the CASE yields elsewhere.
@@ -635,9 +638,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			t.unsupported("string_agg with a non-constant separator")
 		}
 		gc.Separator = ast.Separator{SeparatorString: string(sep.Val)}
-		if len(f.AggOrder) > 0 {
-			gc.OrderBy = t.orderBy(f.AggOrder, nil)
-		}
+		gc.OrderBy = t.aggOrderBy(f.AggOrder)
 		return gc
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
@@ -661,6 +662,58 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	out.Name = ast.NewColIdent(name)
 	for _, a := range args {
 		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: a})
+	}
+	return out
+}
+
+// arrayAgg translates array_agg(x [ORDER BY ...]) [FILTER (WHERE c)]
+// (see planner/pgexpr/array_agg.go).
+func (t *translator) arrayAgg(f *pg.FuncCall, args []ast.Expr, filter ast.Expr) ast.Expr {
+	if len(args) != 1 {
+		t.fail(pgerror.UndefinedFunction, "function array_agg with %d arguments does not exist", len(args))
+	}
+	info := &pgexpr.ArrayAggInfo{}
+	var elem ast.Expr = ast.InjectedExpr{Expression: pgexpr.InjectableArrayElem{Info: info}, Children: args}
+	if filter != nil {
+		elem = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: elem}}}
+	}
+	gc := &ast.GroupConcatExpr{
+		Distinct:  boolDistinct(f.AggDistinct),
+		Exprs:     ast.SelectExprs{&ast.AliasedExpr{Expr: elem}},
+		Separator: ast.Separator{SeparatorString: ","},
+		OrderBy:   t.aggOrderBy(f.AggOrder),
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableArrayAgg{Info: info}, Children: ast.Exprs{gc}}
+}
+
+// aggOrderBy translates the ORDER BY inside an aggregate call. Every key is
+// preceded by its "IS NULL" so NULLs sort as PostgreSQL sorts them (last
+// ascending, first descending, or as NULLS FIRST/LAST says):
+// go-mysql-server's group_concat sorts NULL first whatever the direction.
+func (t *translator) aggOrderBy(items []*pg.Node) ast.OrderBy {
+	var out ast.OrderBy
+	for _, n := range items {
+		sb := n.GetSortBy()
+		if len(sb.UseOp) > 0 {
+			t.unsupported("ORDER BY ... USING")
+		}
+		e := t.expr(sb.Node)
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		nullDir, dir := ast.AscScr, ast.AscScr
+		if nullsFirst {
+			nullDir = ast.DescScr
+		}
+		if desc {
+			dir = ast.DescScr
+		}
+		out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: e}, Direction: nullDir}, &ast.Order{Expr: e, Direction: dir})
 	}
 	return out
 }
