@@ -182,6 +182,9 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 		}
 		parts = append(parts, f.GetString_().Sval)
 	}
+	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
+		return e
+	}
 	col := &ast.ColName{Name: ast.NewColIdent(parts[len(parts)-1])}
 	switch len(parts) {
 	case 1:
