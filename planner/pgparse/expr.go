@@ -589,6 +589,24 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
 	}
+	if name == "count" && len(f.Args) == 1 && f.Args[0].GetRowExpr() != nil {
+		// count([DISTINCT] (a, b)): a row value is never NULL, even when
+		// its fields are, so count one string per row that encodes every
+		// field (NULL included) unambiguously.
+		var parts ast.SelectExprs
+		for i, a := range f.Args[0].GetRowExpr().Args {
+			if i > 0 {
+				parts = append(parts, &ast.AliasedExpr{Expr: ast.NewStrVal([]byte(","))})
+			}
+			elem := ast.InjectedExpr{Expression: pgexpr.InjectableArrayElem{Info: &pgexpr.ArrayAggInfo{}}, Children: ast.Exprs{t.expr(a)}}
+			parts = append(parts, &ast.AliasedExpr{Expr: elem})
+		}
+		var arg ast.Expr = &ast.FuncExpr{Name: ast.NewColIdent("concat"), Exprs: parts}
+		if filter != nil {
+			arg = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: arg}}}
+		}
+		return &ast.FuncExpr{Name: ast.NewColIdent("count"), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+	}
 	args := t.exprs(f.Args)
 	if name == "array_agg" {
 		return t.arrayAgg(f, args, filter)
