@@ -818,9 +818,7 @@ func (t *translator) percentile(name string, f *pg.FuncCall) ast.Expr {
 	if len(f.Args) != 1 || len(f.AggOrder) != 1 || f.Over != nil || f.AggFilter != nil {
 		t.unsupported(name + " in this form")
 	}
-	if f.Args[0].GetAArrayExpr() != nil {
-		t.unsupported(name + " with an array of fractions")
-	}
+
 	if t.inWhere {
 		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
 	}
@@ -831,8 +829,20 @@ func (t *translator) percentile(name string, f *pg.FuncCall) ast.Expr {
 	t.inAggregate = false
 	agg := &ast.FuncExpr{Name: ast.NewColIdent("json_arrayagg"), Exprs: ast.SelectExprs{&ast.AliasedExpr{
 		Expr: ast.InjectedExpr{Expression: pgexpr.InjectableRecordType{Info: info}, Children: ast.Exprs{x}}}}}
+	children := ast.Exprs{agg}
+	arr := f.Args[0].GetAArrayExpr()
+	if arr != nil {
+		if len(arr.Elements) == 0 {
+			t.unsupported(name + " with an empty array of fractions")
+		}
+		for _, e := range arr.Elements {
+			children = append(children, t.expr(e))
+		}
+	} else {
+		children = append(children, t.expr(f.Args[0]))
+	}
 	return ast.InjectedExpr{
-		Expression: pgexpr.InjectablePercentile{Info: info, Disc: name == "percentile_disc", Desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC},
-		Children:   ast.Exprs{agg, t.expr(f.Args[0])},
+		Expression: pgexpr.InjectablePercentile{Info: info, Disc: name == "percentile_disc", Desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC, Array: arr != nil},
+		Children:   children,
 	}
 }
