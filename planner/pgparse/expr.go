@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
@@ -161,6 +162,16 @@ func (t *translator) constant(c *pg.A_Const) ast.Expr {
 			// or numeric beyond int8.
 			if i, err := strconv.ParseInt(f, 10, 64); err == nil {
 				return intLiteral(i)
+			}
+		}
+		if strings.ContainsAny(f, "eE") {
+			// 1e3 is numeric in PostgreSQL (MySQL: double); write it out.
+			if d, err := decimal.NewFromString(f); err == nil {
+				scale := max(0, -int(d.Exponent()))
+				prec := max(len(d.Coefficient().String())+max(0, int(d.Exponent())), scale+1)
+				if prec <= 65 && scale <= 30 { // go-mysql-server's decimal limits
+					return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: d, Type: types.MustCreateDecimalType(uint8(prec), uint8(scale))}}
+				}
 			}
 		}
 		return ast.NewFloatVal([]byte(f))
@@ -588,6 +599,13 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
+	}
+	if name == "pg_typeof" && len(f.Args) == 1 && f.Over == nil {
+		if c := f.Args[0].GetAConst(); c != nil && c.GetSval() != nil {
+			// A string literal keeps PostgreSQL's type unknown where
+			// nothing gives it one, as in pg_typeof's "any" argument.
+			return ast.NewStrVal([]byte("unknown"))
+		}
 	}
 	if name == "count" && len(f.Args) == 1 && f.Args[0].GetRowExpr() != nil {
 		// count([DISTINCT] (a, b)): a row value is never NULL, even when
