@@ -32,7 +32,8 @@
 // System catalogs (pgcatalog.go, pgcatalog_tables.go, information_schema.go,
 // pgcatalog_funcs.go): pg_catalog and information_schema are generated from
 // OpenWit's catalog on every query; objects OpenWit lacks (indexes,
-// constraints, defaults, comments, functions) have empty catalogs. Arrays
+// constraints, defaults, comments, user functions) have empty catalogs;
+// pg_proc lists the built-in functions. Arrays
 // in catalogs are their text form ('{a,b}'). Result columns that are table
 // columns carry the table's OID, attnum and numeric typmod in
 // RowDescription, as PostgreSQL's do. See

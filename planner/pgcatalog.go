@@ -18,8 +18,9 @@ import (
 // (public) and 13000 (information_schema); a table's OID is 16384 + its
 // catalog id; the catalog's own relations have PostgreSQL's OIDs where it
 // has fixed ones (pg_class 1259, ...). OpenWit has no indexes, constraints,
-// defaults, comments or user functions: pg_index, pg_constraint, pg_attrdef,
-// pg_description and pg_proc are empty.
+// defaults, comments or user functions: pg_index, pg_constraint, pg_attrdef
+// and pg_description are empty; pg_proc lists the built-in functions
+// (pgcatalog_proc.go).
 
 const (
 	oidPgCatalog  = 11

@@ -24,7 +24,7 @@ import (
 
 // catalogTableNames are the tables catalogTable answers for.
 var catalogTableNames = []string{"pg_attrdef", "pg_auth_members", "pg_collation", "pg_constraint", "pg_description",
-	"pg_index", "pg_inherits", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace", "pg_publication_rel",
+	"pg_index", "pg_inherits", "pg_language", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace", "pg_publication_rel",
 	"pg_roles", "pg_settings", "pg_shdescription", "pg_statistic_ext", "pg_tablespace", "pg_type", "pg_user"}
 
 // catalogOIDs are the OIDs PostgreSQL gives its catalog relations; views
@@ -33,7 +33,7 @@ var catalogOIDs = map[string]int64{
 	"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_database": 1262,
 	"pg_tablespace": 1213, "pg_am": 2601, "pg_attrdef": 2604, "pg_constraint": 2606, "pg_description": 2609,
 	"pg_index": 2610, "pg_inherits": 2611, "pg_namespace": 2615, "pg_collation": 3456, "pg_auth_members": 1261,
-	"pg_shdescription": 2396,
+	"pg_shdescription": 2396, "pg_language": 2612,
 }
 
 // catalogViews are the pg_catalog relations that are views in PostgreSQL.
@@ -311,13 +311,19 @@ func (e *Engine) catalogTable(name string) sql.Table {
 			rows: func(*sql.Context) ([]sql.Row, error) {
 				return []sql.Row{{int64(1663), "pg_default", int64(oidUser), nil, nil}, {int64(1664), "pg_global", int64(oidUser), nil, nil}}, nil
 			}}
+	case "pg_language":
+		return &rowsTable{name: name, schema: cols(name, "oid", i8, "lanname", text, "lanowner", i8, "lanispl", b,
+			"lanpltrusted", b, "lanplcallfoid", i8, "laninline", i8, "lanvalidator", i8, "lanacl", text),
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				return []sql.Row{{int64(12), "internal", int64(oidUser), int8(0), int8(0), int64(0), int64(0), int64(0), nil}}, nil
+			}}
 	case "pg_proc":
 		return &rowsTable{name: name, schema: cols(name, "oid", i8, "proname", text, "pronamespace", i8, "proowner", i8,
 			"prolang", i8, "procost", f4, "prorows", f4, "provariadic", i8, "prosupport", text, "prokind", text,
 			"prosecdef", b, "proleakproof", b, "proisstrict", b, "proretset", b, "provolatile", text, "proparallel", text,
 			"pronargs", i2, "pronargdefaults", i2, "prorettype", i8, "proargtypes", text, "proallargtypes", text,
 			"proargmodes", text, "proargnames", text, "proargdefaults", text, "protrftypes", text, "prosrc", text,
-			"probin", text, "prosqlbody", text, "proconfig", text, "proacl", text), rows: empty}
+			"probin", text, "prosqlbody", text, "proconfig", text, "proacl", text), rows: procRows}
 	case "pg_roles":
 		return &rowsTable{name: name, schema: cols(name, "rolname", text, "rolsuper", b, "rolinherit", b, "rolcreaterole", b,
 			"rolcreatedb", b, "rolcanlogin", b, "rolreplication", b, "rolconnlimit", i4, "rolpassword", text,

@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
@@ -11,6 +14,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
+	"openwit/planner/pgparse"
 	"openwit/planner/pgtypes"
 )
 
@@ -42,6 +46,125 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 		return true
 	})
 	return n, changed, nil
+}
+
+const ruleDistinctOnStar analyzer.RuleId = 10_007
+
+// hideDistinctOnHelpers removes the helper columns (__oN, __rn) that
+// SELECT DISTINCT ON (...) * carries to its outer query (see
+// pgparse.DistinctOnStarAlias): from the outer projection, or with a new
+// projection where go-mysql-server dropped the outer one. They are the last
+// columns, so the other columns' positions do not move.
+func hideDistinctOnHelpers(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	out, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		if p, ok := n.(*plan.Project); ok {
+			if !overDistinctOnStar(p.Child) {
+				return n, transform.SameTree, nil
+			}
+			keep := len(p.Projections)
+			for keep > 0 && isDistinctOnHelper(p.Projections[keep-1]) {
+				keep--
+			}
+			if keep == len(p.Projections) {
+				return n, transform.SameTree, nil
+			}
+			return plan.NewProject(p.Projections[:keep], p.Child), transform.NewTree, nil
+		}
+		if overDistinctOnStar(n) {
+			return n, transform.SameTree, nil // its parent decides
+		}
+		children := n.Children()
+		changed := false
+		for i, c := range children {
+			if overDistinctOnStar(c) {
+				children[i], changed = withoutDistinctOnHelpers(c), true
+			}
+		}
+		if !changed {
+			return n, transform.SameTree, nil
+		}
+		nn, err := n.WithChildren(children...)
+		return nn, transform.NewTree, err
+	})
+	if err != nil {
+		return nil, same, err
+	}
+	if overDistinctOnStar(out) {
+		return withoutDistinctOnHelpers(out), transform.NewTree, nil
+	}
+	// A query over the DISTINCT ON subquery (FROM (SELECT DISTINCT ON ...
+	// *) t) may have projected t's helper columns too: drop them there.
+	wrapped := map[string]bool{}
+	transform.Inspect(out, func(n sql.Node) bool {
+		if sa, ok := n.(*plan.SubqueryAlias); ok {
+			if p, ok := sa.Child.(*plan.Project); ok && overDistinctOnStar(p.Child) {
+				wrapped[strings.ToLower(sa.Name())] = true
+			}
+		}
+		return true
+	})
+	out, _, err = transform.Node(out, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		p, ok := n.(*plan.Project)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		var proj []sql.Expression
+		for _, e := range p.Projections {
+			if gf, ok := e.(*expression.GetField); ok && isDistinctOnHelperName(gf.Name()) && wrapped[strings.ToLower(gf.Table())] {
+				continue
+			}
+			proj = append(proj, e)
+		}
+		if len(proj) == len(p.Projections) {
+			return n, transform.SameTree, nil
+		}
+		same = transform.NewTree
+		return plan.NewProject(proj, p.Child), transform.NewTree, nil
+	})
+	return out, same, err
+}
+
+// withoutDistinctOnHelpers projects n's columns up to its helper columns.
+func withoutDistinctOnHelpers(n sql.Node) sql.Node {
+	sch := n.Schema()
+	keep := len(sch)
+	for keep > 0 && isDistinctOnHelperName(sch[keep-1].Name) {
+		keep--
+	}
+	proj := make([]sql.Expression, keep)
+	for i, c := range sch[:keep] {
+		proj[i] = expression.NewGetFieldWithTable(i, 0, c.Type, c.DatabaseSource, c.Source, c.Name, c.Nullable)
+	}
+	return plan.NewProject(proj, n)
+}
+
+func overDistinctOnStar(n sql.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.SubqueryAlias:
+			return x.Name() == pgparse.DistinctOnStarAlias
+		case *plan.Sort, *plan.Filter, *plan.TopN, *plan.Limit, *plan.Offset:
+			n = x.Children()[0]
+		default:
+			return false
+		}
+	}
+}
+
+func isDistinctOnHelper(e sql.Expression) bool {
+	gf, ok := e.(*expression.GetField)
+	return ok && isDistinctOnHelperName(gf.Name())
+}
+
+func isDistinctOnHelperName(name string) bool {
+	if name == "__rn" {
+		return true
+	}
+	if len(name) > 3 && name[:3] == "__o" {
+		_, err := strconv.Atoi(name[3:])
+		return err == nil
+	}
+	return false
 }
 
 const ruleSetOpOffset analyzer.RuleId = 10_004

@@ -74,6 +74,9 @@ func (e *Engine) NewSession(user, application string) *Session {
 	// PostgreSQL rejects ungrouped columns next to aggregates, like MySQL's
 	// ONLY_FULL_GROUP_BY; STRICT makes bad input an error, never a warning.
 	_ = base.SetSessionVariable(sql.NewEmptyContext(), "sql_mode", "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION")
+	// string_agg and array_agg are group_concat, which MySQL truncates at
+	// 1024 bytes; PostgreSQL does not truncate (1 GB is its value limit).
+	_ = base.SetSessionVariable(sql.NewEmptyContext(), "group_concat_max_len", uint64(1<<30))
 	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC, memLimit: e.cfg.QueryMemoryLimit}, settings: map[string]string{}}
 	for k, v := range defaultSettings {
 		s.settings[k] = v

@@ -436,3 +436,64 @@ func TestPgxArrayParameters(t *testing.T) {
 		t.Errorf("after the error: count %v", got)
 	}
 }
+
+// array_agg results are typed arrays (int8[], float8[], text[],
+// timestamptz[], bool[]): pgx reads them in binary with NULL elements, and
+// the text format is PostgreSQL's array output.
+func TestPgxArrayAggResults(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE agg (ts timestamptz NOT NULL, id int8, name text, score float8, ok boolean)")
+	mustExec(t, conn, `INSERT INTO agg VALUES
+		('2024-06-01 10:00:00+00', 1, 'a b', 0.5, true), ('2024-06-01 10:01:00+00', 2, NULL, 1.5, false),
+		('2024-06-01 10:02:00+00', NULL, 'q"x', NULL, NULL)`)
+	var (
+		ids    []*int64
+		names  []*string
+		scores []*float64
+		ts     []time.Time
+		oks    []*bool
+	)
+	err := conn.QueryRow(t.Context(), `SELECT array_agg(id ORDER BY ts), array_agg(name ORDER BY ts DESC),
+		array_agg(score ORDER BY ts), array_agg(ts ORDER BY ts), array_agg(ok ORDER BY ts) FROM agg`).Scan(&ids, &names, &scores, &ts, &oks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 3 || *ids[0] != 1 || *ids[1] != 2 || ids[2] != nil {
+		t.Errorf("array_agg(id) = %v, want [1 2 NULL]", ids)
+	}
+	if len(names) != 3 || *names[0] != `q"x` || names[1] != nil || *names[2] != "a b" {
+		t.Errorf("array_agg(name) = %v, want [q\"x NULL a b]", names)
+	}
+	if len(scores) != 3 || *scores[0] != 0.5 || *scores[1] != 1.5 || scores[2] != nil {
+		t.Errorf("array_agg(score) = %v", scores)
+	}
+	if len(ts) != 3 || !ts[2].Equal(time.Date(2024, 6, 1, 10, 2, 0, 0, time.UTC)) {
+		t.Errorf("array_agg(ts) = %v", ts)
+	}
+	if len(oks) != 3 || !*oks[0] || *oks[1] || oks[2] != nil {
+		t.Errorf("array_agg(ok) = %v", oks)
+	}
+	// The result column types are the array types.
+	rows, err := conn.Query(t.Context(), "SELECT array_agg(id), array_agg(name), array_agg(score) FROM agg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oids []uint32
+	for _, f := range rows.FieldDescriptions() {
+		oids = append(oids, f.DataTypeOID)
+	}
+	rows.Close()
+	if want := []uint32{pgtype.Int8ArrayOID, pgtype.TextArrayOID, pgtype.Float8ArrayOID}; !slices.Equal(oids, want) {
+		t.Errorf("result types %v, want %v", oids, want)
+	}
+	// Text format, as psql shows it.
+	var text string
+	if err := conn.QueryRow(t.Context(), "SELECT array_agg(name ORDER BY ts) FROM agg", pgx.QueryExecModeSimpleProtocol).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"a b",NULL,"q\"x"}`; text != want {
+		t.Errorf("text form %s, want %s", text, want)
+	}
+}

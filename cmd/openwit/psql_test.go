@@ -61,6 +61,11 @@ func TestPsql(t *testing.T) {
 		{`\d t`, []string{"-c", `\d t`}, "ts|timestamp with time zone||not null|\nv|integer|||\n", nil, false},
 		{`\dn`, []string{"-c", `\dn`}, "public|openwit\n", nil, false},
 		{`\df lists no functions`, []string{"-c", `\df`}, "", nil, false},
+		// Built-in functions are in pg_catalog, as in PostgreSQL (which also
+		// lists lower(anyrange) and lower(anymultirange)).
+		{`\df lower`, []string{"-c", `\df lower`}, "pg_catalog|lower|text|text|func\n", nil, false},
+		{`\df+ lower`, []string{"-c", `\df+ lower`}, "pg_catalog|lower|text|text|func|immutable|safe|openwit|invoker||internal|lower|\n", nil, false},
+		{`\df string_agg`, []string{"-c", `\df string_agg`}, "pg_catalog|string_agg|text|text, text|agg\n", nil, false},
 		{`\l`, []string{"-c", `\l`}, "openwit|openwit|UTF8|C|C||libc|\n", nil, false},
 		{`\du`, []string{"-c", `\du`}, "openwit|Superuser, Create role, Create DB|{}\n", nil, false},
 		// Grafana's PostgreSQL data source: tables, then columns.

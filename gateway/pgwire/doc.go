@@ -253,6 +253,10 @@
 //	uuid 2950                 8-4-4-4-12 hex                             16 bytes
 //	text[] 1009 (and varchar, {a,"b c"}                                  one-dimensional array
 //	name, bpchar arrays)
+//	bool, int, float, numeric, the array literal as is ({1,NULL,"b c"})   one-dimensional array,
+//	date, timestamp[tz],                                                 elements in their binary
+//	interval arrays (values                                              format, -1 for NULL
+//	are their text form)
 //
 // Years before 1 print with a " BC" suffix; fractional seconds are rounded
 // to microseconds. Other type OIDs are printed generically in text and

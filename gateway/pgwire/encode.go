@@ -416,6 +416,9 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 		// The binary form of these types is their text.
 		return e.appendText(buf, oid, v)
 	}
+	if s, ok := v.(string); ok && paramArrayOIDs[oid] {
+		return e.appendArrayBinary(buf, oid, s)
+	}
 	if elem, ok := arrayElem(oid); ok {
 		return e.appendStringArrayBinary(buf, oid, elem, v)
 	}
@@ -580,6 +583,56 @@ func (e *encoder) appendStringArrayBinary(buf []byte, oid, elem uint32, v any) (
 	for _, s := range a {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
 		buf = append(buf, s...)
+	}
+	return buf, nil
+}
+
+// appendArrayBinary appends the binary format of a one-dimensional array
+// given as its text form ("{1,NULL,3}"): the header, then each element in
+// its type's binary format (-1 for NULL).
+func (e *encoder) appendArrayBinary(buf []byte, oid uint32, s string) ([]byte, error) {
+	var elems []*string
+	if err := e.typeMap().Scan(pgtype.TextArrayOID, pgtype.TextFormatCode, []byte(s), &elems); err != nil {
+		return buf, errSyntax(oid, s)
+	}
+	var elem uint32
+	if t, ok := e.typeMap().TypeForOID(oid); ok {
+		if c, ok := t.Codec.(*pgtype.ArrayCodec); ok {
+			elem = c.ElementType.OID
+		}
+	}
+	if elem == 0 {
+		return buf, errMismatch(s, oid)
+	}
+	ndim, hasNull := uint32(1), uint32(0)
+	if len(elems) == 0 {
+		ndim = 0
+	}
+	for _, x := range elems {
+		if x == nil {
+			hasNull = 1
+		}
+	}
+	buf = binary.BigEndian.AppendUint32(buf, ndim)
+	buf = binary.BigEndian.AppendUint32(buf, hasNull)
+	buf = binary.BigEndian.AppendUint32(buf, elem)
+	if ndim == 0 {
+		return buf, nil
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(elems)))
+	buf = binary.BigEndian.AppendUint32(buf, 1) // lower bound
+	for _, x := range elems {
+		if x == nil {
+			buf = binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
+			continue
+		}
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		var err error
+		if buf, err = e.appendBinary(buf, elem, *x); err != nil {
+			return buf[:at], err
+		}
+		binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
 	}
 	return buf, nil
 }

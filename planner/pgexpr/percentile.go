@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
 )
 
 // percentile_cont / percentile_disc (fraction) WITHIN GROUP (ORDER BY x)
@@ -41,10 +42,13 @@ func (r InjectableRecordType) WithResolvedChildren(children []any) (any, error) 
 
 // InjectablePercentile computes the percentile from the collected values.
 // Children: the json_arrayagg aggregate and the fraction.
+// With Array, the fraction children are the elements of an ARRAY[...] of
+// fractions and the result is the array of their percentiles.
 type InjectablePercentile struct {
-	Info *SumInfo
-	Disc bool
-	Desc bool
+	Info  *SumInfo
+	Disc  bool
+	Desc  bool
+	Array bool
 }
 
 // WithResolvedChildren implements sqlparser.Injectable.
@@ -58,7 +62,85 @@ func (p InjectablePercentile) WithResolvedChildren(children []any) (any, error) 
 	if p.Disc && p.Info.ArgType != nil {
 		typ = p.Info.ArgType
 	}
-	return &percentile{agg: agg, frac: frac, disc: p.Disc, desc: p.Desc, typ: typ}, nil
+	one := &percentile{agg: agg, frac: frac, disc: p.Disc, desc: p.Desc, typ: typ}
+	if !p.Array {
+		return one, nil
+	}
+	out := &percentiles{typ: ArrayOf(typ)}
+	for _, c := range children[1:] {
+		f, ok := c.(sql.Expression)
+		if !ok {
+			return nil, fmt.Errorf("percentile: arguments are not expressions")
+		}
+		n := *one
+		n.frac = f
+		out.each = append(out.each, &n)
+	}
+	return out, nil
+}
+
+// percentiles is percentile_cont/percentile_disc(ARRAY[f1, ...]): the
+// array of each fraction's percentile, NULL when there are no values.
+type percentiles struct {
+	each []*percentile
+	typ  sql.Type
+}
+
+func (p *percentiles) Resolved() bool {
+	for _, e := range p.each {
+		if !e.Resolved() {
+			return false
+		}
+	}
+	return true
+}
+func (p *percentiles) String() string   { return fmt.Sprintf("percentiles(%d)", len(p.each)) }
+func (p *percentiles) Type() sql.Type   { return p.typ }
+func (p *percentiles) IsNullable() bool { return true }
+
+// Children are the aggregate, then the fractions.
+func (p *percentiles) Children() []sql.Expression {
+	out := []sql.Expression{p.each[0].agg}
+	for _, e := range p.each {
+		out = append(out, e.frac)
+	}
+	return out
+}
+
+func (p *percentiles) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(p.each)+1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(p, len(children), len(p.each)+1)
+	}
+	out := &percentiles{typ: p.typ}
+	for i, e := range p.each {
+		n := *e
+		n.agg, n.frac = children[0], children[i+1]
+		out.each = append(out.each, &n)
+	}
+	return out, nil
+}
+
+func (p *percentiles) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	elems := make([]*string, len(p.each))
+	oid, _ := pgtypes.OID(p.each[0].typ)
+	for i, e := range p.each {
+		v, err := e.Eval(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			if e.frac.IsNullable() {
+				continue // a NULL fraction gives a NULL element
+			}
+			return nil, nil // no values
+		}
+		s, err := TextOf(ctx, v, oid)
+		if err != nil {
+			return nil, err
+		}
+		elems[i] = &s
+	}
+	return pgtypes.FormatArrayText(elems), nil
 }
 
 type percentile struct {

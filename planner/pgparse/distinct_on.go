@@ -10,6 +10,11 @@ import (
 	"openwit/internal/pgerror"
 )
 
+// DistinctOnStarAlias names the subquery of a DISTINCT ON query whose
+// select list is *: its helper columns (__oN, __rn) follow the table's and
+// are removed from the outer * after planning.
+const DistinctOnStarAlias = "__distinct_on_star"
+
 func isDistinctOn(s *pg.SelectStmt) bool {
 	return len(s.DistinctClause) > 0 && s.DistinctClause[0].GetNode() != nil
 }
@@ -27,12 +32,17 @@ func isDistinctOn(s *pg.SelectStmt) bool {
 func (t *translator) distinctOn(s *pg.SelectStmt) ast.SelectStatement {
 	inner := t.simpleSelect(s)
 	var targets []*ast.AliasedExpr
+	star := false
 	for _, se := range inner.SelectExprs {
 		ae, ok := se.(*ast.AliasedExpr)
 		if !ok {
-			t.unsupported("DISTINCT ON with *")
+			star = true
+			continue
 		}
 		targets = append(targets, ae)
+	}
+	if star && len(targets) > 0 {
+		t.unsupported("DISTINCT ON with * and other select-list items")
 	}
 	if len(inner.GroupBy) > 0 || inner.Having != nil {
 		t.unsupported("DISTINCT ON with GROUP BY")
@@ -85,6 +95,11 @@ func (t *translator) distinctOn(s *pg.SelectStmt) ast.SelectStatement {
 	}
 	inner.QueryOpts.Distinct = false
 	var outerExprs ast.SelectExprs
+	if star {
+		// The outer * would show the helper columns too; the planner's
+		// hideDistinctOnHelpers rule drops them from its projection.
+		outerExprs = ast.SelectExprs{&ast.StarExpr{}}
+	}
 	for i, ae := range targets {
 		col := fmt.Sprintf("__c%d", i+1)
 		outerExprs = append(outerExprs, &ast.AliasedExpr{Expr: &ast.ColName{Name: ast.NewColIdent(col)}, As: ae.As})
@@ -100,9 +115,13 @@ func (t *translator) distinctOn(s *pg.SelectStmt) ast.SelectStatement {
 		Expr: &ast.FuncExpr{Name: ast.NewColIdent("row_number"), Over: &ast.Over{PartitionBy: keys, OrderBy: order}},
 		As:   ast.NewColIdent("__rn"),
 	})
+	alias := "__distinct_on"
+	if star {
+		alias = DistinctOnStarAlias
+	}
 	outer := &ast.Select{
 		SelectExprs: outerExprs,
-		From:        ast.TableExprs{&ast.AliasedTableExpr{Expr: &ast.Subquery{Select: inner}, As: ast.NewTableIdent("__distinct_on")}},
+		From:        ast.TableExprs{&ast.AliasedTableExpr{Expr: &ast.Subquery{Select: inner}, As: ast.NewTableIdent(alias)}},
 		Where: &ast.Where{Type: ast.WhereStr, Expr: &ast.ComparisonExpr{Operator: "=",
 			Left: &ast.ColName{Name: ast.NewColIdent("__rn")}, Right: ast.NewIntVal([]byte("1"))}},
 		OrderBy: outerOrder,

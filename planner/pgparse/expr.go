@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
@@ -163,6 +164,16 @@ func (t *translator) constant(c *pg.A_Const) ast.Expr {
 				return intLiteral(i)
 			}
 		}
+		if strings.ContainsAny(f, "eE") {
+			// 1e3 is numeric in PostgreSQL (MySQL: double); write it out.
+			if d, err := decimal.NewFromString(f); err == nil {
+				scale := max(0, -int(d.Exponent()))
+				prec := max(len(d.Coefficient().String())+max(0, int(d.Exponent())), scale+1)
+				if prec <= 65 && scale <= 30 { // go-mysql-server's decimal limits
+					return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: d, Type: types.MustCreateDecimalType(uint8(prec), uint8(scale))}}
+				}
+			}
+		}
 		return ast.NewFloatVal([]byte(f))
 	case c.GetSval() != nil:
 		return ast.NewStrVal([]byte(c.GetSval().Sval))
@@ -181,6 +192,9 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 			t.unsupported("* in this position")
 		}
 		parts = append(parts, f.GetString_().Sval)
+	}
+	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
+		return e
 	}
 	col := &ast.ColName{Name: ast.NewColIdent(parts[len(parts)-1])}
 	switch len(parts) {
@@ -558,7 +572,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
 		return t.percentile(name, f)
 	}
-	if (len(f.AggOrder) > 0 && name != "string_agg") || f.AggWithinGroup {
+	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
 	}
 	if f.FuncVariadic {
@@ -586,7 +600,35 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
 	}
+	if name == "pg_typeof" && len(f.Args) == 1 && f.Over == nil {
+		if c := f.Args[0].GetAConst(); c != nil && c.GetSval() != nil {
+			// A string literal keeps PostgreSQL's type unknown where
+			// nothing gives it one, as in pg_typeof's "any" argument.
+			return ast.NewStrVal([]byte("unknown"))
+		}
+	}
+	if name == "count" && len(f.Args) == 1 && f.Args[0].GetRowExpr() != nil {
+		// count([DISTINCT] (a, b)): a row value is never NULL, even when
+		// its fields are, so count one string per row that encodes every
+		// field (NULL included) unambiguously.
+		var parts ast.SelectExprs
+		for i, a := range f.Args[0].GetRowExpr().Args {
+			if i > 0 {
+				parts = append(parts, &ast.AliasedExpr{Expr: ast.NewStrVal([]byte(","))})
+			}
+			elem := ast.InjectedExpr{Expression: pgexpr.InjectableArrayElem{Info: &pgexpr.ArrayAggInfo{}}, Children: ast.Exprs{t.expr(a)}}
+			parts = append(parts, &ast.AliasedExpr{Expr: elem})
+		}
+		var arg ast.Expr = &ast.FuncExpr{Name: ast.NewColIdent("concat"), Exprs: parts}
+		if filter != nil {
+			arg = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: arg}}}
+		}
+		return &ast.FuncExpr{Name: ast.NewColIdent("count"), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+	}
 	args := t.exprs(f.Args)
+	if name == "array_agg" {
+		return t.arrayAgg(f, args, filter)
+	}
 	if filter != nil {
 		// agg(x) FILTER (WHERE c) aggregates x only where c is true; every
 		// aggregate ignores the NULLs the CASE yields elsewhere.
@@ -635,9 +677,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			t.unsupported("string_agg with a non-constant separator")
 		}
 		gc.Separator = ast.Separator{SeparatorString: string(sep.Val)}
-		if len(f.AggOrder) > 0 {
-			gc.OrderBy = t.orderBy(f.AggOrder, nil)
-		}
+		gc.OrderBy = t.aggOrderBy(f.AggOrder)
 		return gc
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
@@ -661,6 +701,58 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	out.Name = ast.NewColIdent(name)
 	for _, a := range args {
 		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: a})
+	}
+	return out
+}
+
+// arrayAgg translates array_agg(x [ORDER BY ...]) [FILTER (WHERE c)]
+// (see planner/pgexpr/array_agg.go).
+func (t *translator) arrayAgg(f *pg.FuncCall, args []ast.Expr, filter ast.Expr) ast.Expr {
+	if len(args) != 1 {
+		t.fail(pgerror.UndefinedFunction, "function array_agg with %d arguments does not exist", len(args))
+	}
+	info := &pgexpr.ArrayAggInfo{}
+	var elem ast.Expr = ast.InjectedExpr{Expression: pgexpr.InjectableArrayElem{Info: info}, Children: args}
+	if filter != nil {
+		elem = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: elem}}}
+	}
+	gc := &ast.GroupConcatExpr{
+		Distinct:  boolDistinct(f.AggDistinct),
+		Exprs:     ast.SelectExprs{&ast.AliasedExpr{Expr: elem}},
+		Separator: ast.Separator{SeparatorString: ","},
+		OrderBy:   t.aggOrderBy(f.AggOrder),
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableArrayAgg{Info: info}, Children: ast.Exprs{gc}}
+}
+
+// aggOrderBy translates the ORDER BY inside an aggregate call. Every key is
+// preceded by its "IS NULL" so NULLs sort as PostgreSQL sorts them (last
+// ascending, first descending, or as NULLS FIRST/LAST says):
+// go-mysql-server's group_concat sorts NULL first whatever the direction.
+func (t *translator) aggOrderBy(items []*pg.Node) ast.OrderBy {
+	var out ast.OrderBy
+	for _, n := range items {
+		sb := n.GetSortBy()
+		if len(sb.UseOp) > 0 {
+			t.unsupported("ORDER BY ... USING")
+		}
+		e := t.expr(sb.Node)
+		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+		nullsFirst := desc
+		switch sb.SortbyNulls {
+		case pg.SortByNulls_SORTBY_NULLS_FIRST:
+			nullsFirst = true
+		case pg.SortByNulls_SORTBY_NULLS_LAST:
+			nullsFirst = false
+		}
+		nullDir, dir := ast.AscScr, ast.AscScr
+		if nullsFirst {
+			nullDir = ast.DescScr
+		}
+		if desc {
+			dir = ast.DescScr
+		}
+		out = append(out, &ast.Order{Expr: &ast.IsExpr{Operator: ast.IsNullStr, Expr: e}, Direction: nullDir}, &ast.Order{Expr: e, Direction: dir})
 	}
 	return out
 }
@@ -744,9 +836,7 @@ func (t *translator) percentile(name string, f *pg.FuncCall) ast.Expr {
 	if len(f.Args) != 1 || len(f.AggOrder) != 1 || f.Over != nil || f.AggFilter != nil {
 		t.unsupported(name + " in this form")
 	}
-	if f.Args[0].GetAArrayExpr() != nil {
-		t.unsupported(name + " with an array of fractions")
-	}
+
 	if t.inWhere {
 		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
 	}
@@ -757,8 +847,20 @@ func (t *translator) percentile(name string, f *pg.FuncCall) ast.Expr {
 	t.inAggregate = false
 	agg := &ast.FuncExpr{Name: ast.NewColIdent("json_arrayagg"), Exprs: ast.SelectExprs{&ast.AliasedExpr{
 		Expr: ast.InjectedExpr{Expression: pgexpr.InjectableRecordType{Info: info}, Children: ast.Exprs{x}}}}}
+	children := ast.Exprs{agg}
+	arr := f.Args[0].GetAArrayExpr()
+	if arr != nil {
+		if len(arr.Elements) == 0 {
+			t.unsupported(name + " with an empty array of fractions")
+		}
+		for _, e := range arr.Elements {
+			children = append(children, t.expr(e))
+		}
+	} else {
+		children = append(children, t.expr(f.Args[0]))
+	}
 	return ast.InjectedExpr{
-		Expression: pgexpr.InjectablePercentile{Info: info, Disc: name == "percentile_disc", Desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC},
-		Children:   ast.Exprs{agg, t.expr(f.Args[0])},
+		Expression: pgexpr.InjectablePercentile{Info: info, Disc: name == "percentile_disc", Desc: sb.SortbyDir == pg.SortByDir_SORTBY_DESC, Array: arr != nil},
+		Children:   children,
 	}
 }

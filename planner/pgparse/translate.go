@@ -74,6 +74,11 @@ type translator struct {
 	inWhere     bool
 	inAggregate bool
 	deferred    error
+	// fullUsing maps the USING columns of the current SELECT's FULL JOINs
+	// to coalesce(left.c, right.c), what an unqualified reference means.
+	fullUsing map[string]ast.Expr
+	// lastFullUsing is fullUsing of the SELECT simpleSelect last returned.
+	lastFullUsing map[string]ast.Expr
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -590,7 +595,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 	if s.WithClause != nil {
 		with = t.with(s.WithClause)
 	}
-	var out ast.SelectStatement
+	var (
+		out   ast.SelectStatement
+		using map[string]ast.Expr // the FULL JOIN USING columns ORDER BY sees
+	)
 	switch s.Op {
 	case pg.SetOperation_SETOP_NONE:
 		if len(s.ValuesLists) > 0 {
@@ -603,6 +611,7 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 			return out
 		} else {
 			out = t.simpleSelect(s)
+			using = t.lastFullUsing
 		}
 	default:
 		op := map[pg.SetOperation]string{
@@ -618,7 +627,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 		out = &ast.SetOp{Type: op, Left: t.selectStmt(s.Larg, false), Right: t.selectStmt(s.Rarg, false)}
 	}
 	if len(s.SortClause) > 0 {
+		saved := t.fullUsing
+		t.fullUsing = using
 		out.SetOrderBy(t.orderBy(s.SortClause, out))
+		t.fullUsing = saved
 	}
 	if s.LimitCount != nil || s.LimitOffset != nil {
 		if s.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
@@ -745,20 +757,21 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	// A subquery has its own WHERE and aggregates.
-	savedWhere, savedAgg := t.inWhere, t.inAggregate
-	t.inWhere, t.inAggregate = false, false
-	defer func() { t.inWhere, t.inAggregate = savedWhere, savedAgg }()
+	savedWhere, savedAgg, savedUsing := t.inWhere, t.inAggregate, t.fullUsing
+	t.inWhere, t.inAggregate, t.fullUsing = false, false, nil
+	defer func() { t.inWhere, t.inAggregate, t.fullUsing = savedWhere, savedAgg, savedUsing }()
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
 			sel.QueryOpts.Distinct = true
 		}
 	}
-	for _, n := range s.TargetList {
-		sel.SelectExprs = append(sel.SelectExprs, t.target(n.GetResTarget()))
-	}
+	// FROM first: FULL JOIN ... USING decides what its columns mean.
 	for _, f := range s.FromClause {
 		sel.From = append(sel.From, t.tableExpr(f))
+	}
+	for _, n := range s.TargetList {
+		sel.SelectExprs = append(sel.SelectExprs, t.target(n.GetResTarget()))
 	}
 	if s.WhereClause != nil {
 		t.inWhere = true
@@ -778,6 +791,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 		t.unsupported("WINDOW clause")
 	}
 	t.checkGrouping(sel)
+	t.lastFullUsing = t.fullUsing
 	return sel
 }
 
@@ -956,6 +970,9 @@ func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
 	if cr := rt.Val.GetColumnRef(); cr != nil {
 		last := cr.Fields[len(cr.Fields)-1]
 		if last.GetAStar() != nil {
+			if len(t.fullUsing) > 0 {
+				t.unsupported("* over FULL JOIN ... USING")
+			}
 			star := &ast.StarExpr{}
 			if len(cr.Fields) > 1 {
 				star.TableName = ast.TableName{Name: ast.NewTableIdent(cr.Fields[len(cr.Fields)-2].GetString_().Sval)}
@@ -1156,6 +1173,10 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 	if j.Quals != nil {
 		out.Condition.On = t.expr(j.Quals)
 	}
+	if kind == ast.FullOuterJoinStr && len(j.UsingClause) > 0 {
+		t.fullJoinUsing(j, out)
+		return out
+	}
 	for _, u := range j.UsingClause {
 		out.Condition.Using = append(out.Condition.Using, ast.NewColIdent(u.GetString_().Sval))
 	}
@@ -1163,6 +1184,46 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 		out.Condition.On = ast.BoolVal(true)
 	}
 	return out
+}
+
+// fullJoinUsing translates FULL JOIN ... USING (c, ...), which
+// go-mysql-server lacks, into FULL JOIN ... ON l.c = r.c AND ...; an
+// unqualified c in the same SELECT then means coalesce(l.c, r.c), as in
+// PostgreSQL. Both sides must be tables or subqueries with a name.
+func (t *translator) fullJoinUsing(j *pg.JoinExpr, out *ast.JoinTableExpr) {
+	left, right := fromItemName(j.Larg), fromItemName(j.Rarg)
+	if left == "" || right == "" {
+		t.unsupported("FULL JOIN ... USING over a nested join")
+	}
+	if t.fullUsing == nil {
+		t.fullUsing = map[string]ast.Expr{}
+	}
+	for _, u := range j.UsingClause {
+		c := u.GetString_().Sval
+		l := &ast.ColName{Name: ast.NewColIdent(c), Qualifier: ast.TableName{Name: ast.NewTableIdent(left)}}
+		r := &ast.ColName{Name: ast.NewColIdent(c), Qualifier: ast.TableName{Name: ast.NewTableIdent(right)}}
+		var eq ast.Expr = &ast.ComparisonExpr{Operator: ast.EqualStr, Left: l, Right: r}
+		if out.Condition.On != nil {
+			eq = &ast.AndExpr{Left: out.Condition.On, Right: eq}
+		}
+		out.Condition.On = eq
+		t.fullUsing[c] = &ast.FuncExpr{Name: ast.NewColIdent("coalesce"), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: l}, &ast.AliasedExpr{Expr: r}}}
+	}
+}
+
+// fromItemName is the name a table or aliased subquery in FROM is referred
+// to by; "" for other items.
+func fromItemName(n *pg.Node) string {
+	if rv := n.GetRangeVar(); rv != nil {
+		if rv.Alias != nil {
+			return rv.Alias.Aliasname
+		}
+		return rv.Relname
+	}
+	if rs := n.GetRangeSubselect(); rs != nil && rs.Alias != nil {
+		return rs.Alias.Aliasname
+	}
+	return ""
 }
 
 func uniqueAlias(exprs ast.SelectExprs, name string) bool {

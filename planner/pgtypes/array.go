@@ -1,7 +1,15 @@
 package pgtypes
 
 import (
+	"context"
+	"fmt"
+	"math"
+	"reflect"
 	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/sqltypes"
+	"github.com/dolthub/vitess/go/vt/proto/query"
 
 	"openwit/storage"
 )
@@ -168,4 +176,117 @@ func FormatArray(elems []*string) string {
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+// ArrayType is the engine type of a one-dimensional PostgreSQL array whose
+// elements have type Elem (an OID). Its values are the array's text form
+// ("{1,2,NULL}", as PostgreSQL prints it), so the gateways send them as they
+// are in text format and parse them for binary format.
+type ArrayType struct{ Elem uint32 }
+
+var _ sql.Type = ArrayType{}
+
+// CollationCoercibility implements sql.CollationCoercible.
+func (ArrayType) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
+	return sql.Collation_binary, 5
+}
+
+// Compare orders arrays by their text form; PostgreSQL compares element by
+// element, which only matters for sorting arrays (not supported).
+func (t ArrayType) Compare(_ context.Context, a, b any) (int, error) {
+	x, ok1 := a.(string)
+	y, ok2 := b.(string)
+	if !ok1 || !ok2 {
+		return 0, fmt.Errorf("cannot compare %T with %T", a, b)
+	}
+	return strings.Compare(x, y), nil
+}
+
+// Convert implements sql.Type: array literals are accepted as they are.
+func (t ArrayType) Convert(_ context.Context, v any) (any, sql.ConvertInRange, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, sql.InRange, nil
+	case string:
+		if _, ok := ParseArray(x); !ok {
+			return nil, sql.OutOfRange, fmt.Errorf("malformed array literal: %q", x)
+		}
+		return x, sql.InRange, nil
+	}
+	return nil, sql.OutOfRange, fmt.Errorf("cannot convert %T to %s", v, t)
+}
+
+// Equals implements sql.Type.
+func (t ArrayType) Equals(o sql.Type) bool { a, ok := o.(ArrayType); return ok && a.Elem == t.Elem }
+
+// MaxTextResponseByteLength implements sql.Type.
+func (t ArrayType) MaxTextResponseByteLength(*sql.Context) uint32 { return math.MaxUint32 }
+
+// Promote implements sql.Type.
+func (t ArrayType) Promote() sql.Type { return t }
+
+// SQL implements sql.Type.
+func (t ArrayType) SQL(_ *sql.Context, dest []byte, v any) (sqltypes.Value, error) {
+	if v == nil {
+		return sqltypes.NULL, nil
+	}
+	return sqltypes.MakeTrusted(sqltypes.Text, append(dest, fmt.Sprint(v)...)), nil
+}
+
+// Type implements sql.Type.
+func (t ArrayType) Type() query.Type { return sqltypes.Text }
+
+// ValueType implements sql.Type.
+func (t ArrayType) ValueType() reflect.Type { return reflect.TypeOf("") }
+
+// Zero implements sql.Type.
+func (t ArrayType) Zero() any { return "{}" }
+
+// String implements sql.Type.
+func (t ArrayType) String() string { return TypeName(t.Elem) + "[]" }
+
+// FormatArrayText renders elements (nil = NULL) as PostgreSQL's array
+// output does: an element is double-quoted (with \ before " and \) only when
+// it is empty, is NULL spelt out, or contains a brace, comma, quote,
+// backslash or white space.
+func FormatArrayText(elems []*string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if e == nil {
+			b.WriteString("NULL")
+			continue
+		}
+		s := *e
+		if !arrayElemNeedsQuotes(s) {
+			b.WriteString(s)
+			continue
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func arrayElemNeedsQuotes(s string) bool {
+	if s == "" || strings.EqualFold(s, "NULL") {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || isArraySpace(c):
+			return true
+		}
+	}
+	return false
 }

@@ -93,6 +93,9 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	if _, ok := t.(intervalType); ok {
 		return OIDInterval, 16
 	}
+	if a, ok := t.(ArrayType); ok {
+		return ArrayOID(a.Elem), -1
+	}
 	switch t.Type() {
 	case sqltypes.Int8:
 		return OIDBool, 1
@@ -155,6 +158,9 @@ func TypeName(oid uint32) string {
 		return "bytea"
 	case OIDInterval:
 		return "interval"
+	}
+	if elem, ok := ArrayElemOID(oid); ok {
+		return TypeName(elem) + "[]"
 	}
 	return "text"
 }
