@@ -73,6 +73,17 @@ func table(t *testing.T, n *node, name string) *catalog.Table {
 // insert writes rows with values vs at hour h (one shard per hour).
 func insert(t *testing.T, n *node, tb *catalog.Table, h int, vs ...int64) {
 	t.Helper()
+	rec, shard := rows(t, tb, h, vs...)
+	defer rec.Release()
+	if err := n.ing.Insert(context.Background(), tb.ID, []ingest.Part{{Shard: shard, Rec: rec}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rows returns a batch of values vs at hour h, a second apart, and its
+// shard.
+func rows(t *testing.T, tb *catalog.Table, h int, vs ...int64) (arrow.RecordBatch, int64) {
+	t.Helper()
 	schema, err := storage.ArrowSchema(tb)
 	if err != nil {
 		t.Fatal(err)
@@ -84,12 +95,7 @@ func insert(t *testing.T, n *node, tb *catalog.Table, h int, vs ...int64) {
 		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(base.Add(time.Duration(i) * time.Second).UnixMicro()))
 		b.Field(1).(*array.Int64Builder).Append(v)
 	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	shard := ingest.ShardOf(tb, base.UnixMicro())
-	if err := n.ing.Insert(context.Background(), tb.ID, []ingest.Part{{Shard: shard, Rec: rec}}); err != nil {
-		t.Fatal(err)
-	}
+	return b.NewRecordBatch(), ingest.ShardOf(tb, base.UnixMicro())
 }
 
 // values returns the multiset of v visible in the table: buffered rows and
@@ -478,25 +484,14 @@ func TestUnpublishedAge(t *testing.T) {
 // sent it crashed.
 func lateHandoff(t *testing.T, dir string, n *node, tb *catalog.Table, writer string, maxLSN uint64, h int, vs ...int64) {
 	t.Helper()
-	schema, err := storage.ArrowSchema(tb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	defer b.Release()
-	base := time.Date(2026, 1, 1, h, 0, 0, 0, time.UTC)
-	for i, v := range vs {
-		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(base.Add(time.Duration(i) * time.Second).UnixMicro()))
-		b.Field(1).(*array.Int64Builder).Append(v)
-	}
-	rec := b.NewRecordBatch()
+	rec, shard := rows(t, tb, h, vs...)
 	defer rec.Release()
 	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pub := &storage.Publisher{Bucket: bucket, Catalog: n.cat}
-	if _, err := pub.Publish(t.Context(), writer, tb, ingest.ShardOf(tb, base.UnixMicro()), []arrow.RecordBatch{rec}, maxLSN); err != nil {
+	if _, err := pub.Publish(t.Context(), writer, tb, shard, []arrow.RecordBatch{rec}, maxLSN); err != nil {
 		t.Fatal(err)
 	}
 }
