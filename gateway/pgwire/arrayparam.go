@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"openwit/internal/pgarray"
 	"openwit/internal/pgerror"
 )
 
@@ -87,18 +88,7 @@ func (e *encoder) decodeArrayParam(oid uint32, format int16, data []byte, n int)
 		default:
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "array parameter $%d: elements of type %T are not supported", n, v)
 		}
-		if !arrayElemNeedsQuotes(s) {
-			b.WriteString(s)
-			continue
-		}
-		b.WriteByte('"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(s[j])
-		}
-		b.WriteByte('"')
+		b.Write(pgarray.AppendElem(nil, s))
 	}
 	b.WriteByte('}')
 	return b.String(), nil

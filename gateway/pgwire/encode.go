@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"openwit/internal/pgarray"
 	"openwit/internal/pgerror"
 )
 
@@ -525,33 +526,9 @@ func appendTextArray(buf []byte, a []string) []byte {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		if !arrayElemNeedsQuotes(s) {
-			buf = append(buf, s...)
-			continue
-		}
-		buf = append(buf, '"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				buf = append(buf, '\\')
-			}
-			buf = append(buf, s[j])
-		}
-		buf = append(buf, '"')
+		buf = pgarray.AppendElem(buf, s)
 	}
 	return append(buf, '}')
-}
-
-func arrayElemNeedsQuotes(s string) bool {
-	if s == "" || strings.EqualFold(s, "NULL") {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{', '}', ',', '"', '\\', ' ', '\t', '\n', '\r', '\v', '\f':
-			return true
-		}
-	}
-	return false
 }
 
 // appendStringArrayBinary appends a one-dimensional array of strings in

@@ -2,11 +2,11 @@ package pgexpr
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/internal/pgarray"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
 )
@@ -95,17 +95,7 @@ func (a *arrayElem) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if oid == pgtypes.OIDBool {
 		s = s[:1] // t / f, as in boolean arrays
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String(), nil
+	return string(pgarray.AppendQuoted(make([]byte, 0, len(s)+2), s)), nil
 }
 
 type arrayAgg struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/dolthub/vitess/go/vt/proto/query"
 
+	"openwit/internal/pgarray"
 	"openwit/storage"
 )
 
@@ -260,33 +261,8 @@ func FormatArrayText(elems []*string) string {
 			b.WriteString("NULL")
 			continue
 		}
-		s := *e
-		if !arrayElemNeedsQuotes(s) {
-			b.WriteString(s)
-			continue
-		}
-		b.WriteByte('"')
-		for j := 0; j < len(s); j++ {
-			if s[j] == '"' || s[j] == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(s[j])
-		}
-		b.WriteByte('"')
+		b.Write(pgarray.AppendElem(nil, *e))
 	}
 	b.WriteByte('}')
 	return b.String()
-}
-
-func arrayElemNeedsQuotes(s string) bool {
-	if s == "" || strings.EqualFold(s, "NULL") {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '{' || c == '}' || c == ',' || c == '"' || c == '\\' || isArraySpace(c):
-			return true
-		}
-	}
-	return false
 }
