@@ -155,29 +155,7 @@ func isArraySpace(c byte) bool {
 
 // FormatArray renders elements (nil = NULL) as a one-dimensional array
 // literal that ParseArray reads back.
-func FormatArray(elems []*string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, e := range elems {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if e == nil {
-			b.WriteString("NULL")
-			continue
-		}
-		b.WriteByte('"')
-		for j := 0; j < len(*e); j++ {
-			if c := (*e)[j]; c == '"' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte((*e)[j])
-		}
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
+func FormatArray(elems []*string) string { return formatArray(elems, pgarray.AppendQuoted) }
 
 // ArrayType is the engine type of a one-dimensional PostgreSQL array whose
 // elements have type Elem (an OID). Its values are the array's text form
@@ -250,19 +228,21 @@ func (t ArrayType) String() string { return TypeName(t.Elem) + "[]" }
 // output does: an element is double-quoted (with \ before " and \) only when
 // it is empty, is NULL spelt out, or contains a brace, comma, quote,
 // backslash or white space.
-func FormatArrayText(elems []*string) string {
-	var b strings.Builder
-	b.WriteByte('{')
+func FormatArrayText(elems []*string) string { return formatArray(elems, pgarray.AppendElem) }
+
+// formatArray writes elems (nil = NULL) between braces, each non-NULL one
+// with appendElem.
+func formatArray(elems []*string, appendElem func([]byte, string) []byte) string {
+	buf := []byte{'{'}
 	for i, e := range elems {
 		if i > 0 {
-			b.WriteByte(',')
+			buf = append(buf, ',')
 		}
 		if e == nil {
-			b.WriteString("NULL")
+			buf = append(buf, "NULL"...)
 			continue
 		}
-		b.Write(pgarray.AppendElem(nil, *e))
+		buf = appendElem(buf, *e)
 	}
-	b.WriteByte('}')
-	return b.String()
+	return string(append(buf, '}'))
 }
