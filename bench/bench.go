@@ -27,10 +27,16 @@ const (
 	EngineOpenWit  = "openwit"
 	EngineDuckDB   = "duckdb"
 	EnginePostgres = "postgres"
+	// EngineOpenWitS3 is a second OpenWit node on an S3-compatible object
+	// store with its local-disk read cache (bench/s3.go).
+	EngineOpenWitS3 = "openwit-s3"
 )
 
 // AllEngines lists the engines in report order.
-var AllEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres}
+var AllEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres, EngineOpenWitS3}
+
+// DefaultEngines are the engines `openwit bench` runs unless told.
+var DefaultEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres}
 
 // Config configures one benchmark run.
 type Config struct {
@@ -46,6 +52,11 @@ type Config struct {
 	PostgresURL string
 	// DuckDBBin is the openwit-duckdb program.
 	DuckDBBin string
+	// S3URL is the object store of the openwit-s3 engine, an s3:// URL
+	// as --object-store takes it (credentials from the AWS environment);
+	// empty starts a scratch versitygw from VersitygwBin.
+	S3URL        string
+	VersitygwBin string
 	// WorkDir holds OpenWit's data dir (WORKDIR/openwit, which must not
 	// exist yet); empty uses a new temporary directory. What Run creates
 	// is removed at the end unless Keep.
@@ -68,8 +79,9 @@ func DefaultConfig() Config {
 	return Config{
 		Gen:          GenConfig{Rows: 10_000_000, Seed: 1, Days: 3, BatchSize: 65536},
 		Runs:         5,
-		Engines:      slices.Clone(AllEngines),
+		Engines:      slices.Clone(DefaultEngines),
 		DuckDBBin:    "bin/openwit-duckdb",
+		VersitygwBin: "bin/versitygw",
 		QueryTimeout: 10 * time.Minute,
 	}
 }
@@ -120,8 +132,10 @@ type Report struct {
 	// Geometric means over the queries both engines answered.
 	GeomeanOpenWitVsDuckDB   float64 `json:"geomean_openwit_vs_duckdb,omitempty"`
 	GeomeanPostgresVsOpenWit float64 `json:"geomean_postgres_vs_openwit,omitempty"`
-	Mismatches               int     `json:"mismatches"`
-	Failures                 int     `json:"failures"`
+	// GeomeanS3VsLocal: openwit-s3's warm median over openwit's.
+	GeomeanS3VsLocal float64 `json:"geomean_s3_vs_local,omitempty"`
+	Mismatches       int     `json:"mismatches"`
+	Failures         int     `json:"failures"`
 }
 
 // LoadResult is one load step.
@@ -147,7 +161,10 @@ type QueryReport struct {
 
 // EngineResult is one query on one engine.
 type EngineResult struct {
-	MedianMs float64     `json:"median_ms,omitempty"`
+	MedianMs float64 `json:"median_ms,omitempty"`
+	// ColdMs is the warm-up run, the first time the engine saw the query
+	// (for openwit-s3: with the read cache as the load left it).
+	ColdMs   float64     `json:"cold_ms,omitempty"`
 	TimesMs  []float64   `json:"times_ms,omitempty"`
 	RowCount int         `json:"row_count"`
 	Error    string      `json:"error,omitempty"`
@@ -222,7 +239,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		for _, r := range recs {
 			dataBytes += util.TotalRecordSize(r)
 		}
-		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes); err != nil {
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes, "", ""); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -252,6 +269,63 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 		rep.ParquetFiles = len(files)
 		say("openwit: %d parquet files under %s", len(files), filepath.Join(ow.dataDir, "objects"))
+	}
+
+	// OpenWit on an S3-compatible store: the same load into a second node.
+	var ows3 *openWit
+	if cfg.has(EngineOpenWitS3) {
+		store := cfg.S3URL
+		if store == "" {
+			const bucket = "openwit-bench"
+			gwDir := filepath.Join(workDir, "versitygw")
+			if !cfg.Keep && cleanup != workDir {
+				defer os.RemoveAll(gwDir)
+			}
+			srv, err := startVersitygw(ctx, cfg.VersitygwBin, gwDir, bucket)
+			if err != nil {
+				return nil, err
+			}
+			defer srv.stop()
+			setScratchCredentials()
+			store = srv.storeURL(bucket, "openwit")
+			say("openwit-s3: scratch versitygw at %s", srv.endpoint)
+		}
+		var dataBytes int64
+		for _, r := range recs {
+			dataBytes += util.TotalRecordSize(r)
+		}
+		s3Dir := filepath.Join(workDir, "openwit-s3")
+		if _, err := os.Stat(s3Dir); err == nil {
+			return nil, fmt.Errorf("%s exists (from a --keep run?): remove it or choose another work dir", s3Dir)
+		}
+		if !cfg.Keep && cleanup != workDir {
+			defer os.RemoveAll(s3Dir)
+		}
+		if ows3, err = startOpenWit(ctx, s3Dir, nodeLog, cfg.NoIndex, dataBytes, store, filepath.Join(s3Dir, "cache")); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if serr := ows3.shutdown(); serr != nil && err == nil {
+				err = fmt.Errorf("stop openwit-s3: %w", serr)
+			}
+		}()
+		if err := ows3.createTable(ctx); err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		n, err := ows3.ingest(ctx, recs)
+		if err != nil {
+			return nil, err
+		}
+		if n != cfg.Gen.Rows {
+			return nil, fmt.Errorf("openwit-s3 bulk ingest acknowledged %d rows, sent %d", n, cfg.Gen.Rows)
+		}
+		addLoad(LoadResult{Engine: EngineOpenWitS3, Step: "flight sql bulk ingest", Rows: n, Seconds: time.Since(start).Seconds()})
+		start = time.Now()
+		if err := ows3.node.Flush(ctx); err != nil {
+			return nil, fmt.Errorf("flush openwit-s3: %w", err)
+		}
+		addLoad(LoadResult{Engine: EngineOpenWitS3, Step: "flush to parquet", Seconds: time.Since(start).Seconds()})
 	}
 
 	// PostgreSQL: COPY, then ANALYZE.
@@ -310,6 +384,14 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				Rows: r.Rows, RowCount: len(r.Rows), Error: r.Error}
 		}
 	}
+	if cfg.has(EngineOpenWitS3) {
+		say("openwit-s3: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
+		r := &pgRunner{dsn: ows3.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+		for i := range rep.Queries {
+			rep.Queries[i].Results[EngineOpenWitS3] = r.run(ctx, queries[i])
+		}
+		r.close()
+	}
 	if cfg.has(EnginePostgres) {
 		say("postgres: running %d queries", len(queries))
 		r := &pgRunner{dsn: pgDSN, postgres: true, runs: cfg.Runs, timeout: cfg.QueryTimeout}
@@ -355,6 +437,8 @@ func (r *pgRunner) run(ctx context.Context, q Query) *EngineResult {
 		}
 		if i > 0 {
 			res.TimesMs = append(res.TimesMs, float64(elapsed.Microseconds())/1000)
+		} else {
+			res.ColdMs = float64(elapsed.Microseconds()) / 1000
 		}
 		rows = got
 	}
@@ -441,6 +525,7 @@ func (rep *Report) compare() {
 	}
 	rep.GeomeanOpenWitVsDuckDB = rep.geomean(EngineOpenWit, EngineDuckDB)
 	rep.GeomeanPostgresVsOpenWit = rep.geomean(EnginePostgres, EngineOpenWit)
+	rep.GeomeanS3VsLocal = rep.geomean(EngineOpenWitS3, EngineOpenWit)
 }
 
 // ratio is a's median over b's for query q; ok is false unless both ran.

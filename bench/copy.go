@@ -87,7 +87,7 @@ func RunCopy(ctx context.Context, cfg CopyConfig) ([]CopyResult, error) {
 
 	var results []CopyResult
 	for _, format := range []string{"text", "binary"} {
-		ow, err := startOpenWit(ctx, fmt.Sprintf("%s/openwit-%s", dir, format), nodeLog, false, 0)
+		ow, err := startOpenWit(ctx, fmt.Sprintf("%s/openwit-%s", dir, format), nodeLog, false, 0, "", "")
 		if err != nil {
 			return nil, err
 		}

@@ -154,7 +154,7 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		if !want(EngineOpenWit, method) {
 			continue
 		}
-		ow, err := startOpenWit(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), nodeLog, false, 0)
+		ow, err := startOpenWit(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), nodeLog, false, 0, "", "")
 		if err != nil {
 			return nil, err
 		}

@@ -34,8 +34,10 @@ type openWit struct {
 // becomes one Parquet file; the ingest buffer and WAL limits are raised to
 // hold dataBytes of Arrow data (0: the defaults). With the default 1 GiB
 // buffer limit a 10M-row load was refused a retryable "over limit" when
-// publishing (and building the index artifacts) fell behind.
-func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64) (*openWit, error) {
+// publishing (and building the index artifacts) fell behind. A non-empty
+// store is the object store URL (default DATA_DIR/objects) and cacheDir
+// its local-disk read cache.
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64, store, cacheDir string) (*openWit, error) {
 	var lastErr error
 	// A free port can be taken before the node binds it: retry.
 	for range 3 {
@@ -52,6 +54,7 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		cfg.IngestBufferLimit = max(cfg.IngestBufferLimit, node.ByteSize(3*dataBytes))
 		cfg.WALSizeLimit = max(cfg.WALSizeLimit, node.ByteSize(4*dataBytes))
 		cfg.EtcdEmbedAddr = "off" // a benchmark needs no control plane (and no fixed etcd port)
+		cfg.ObjectStore, cfg.CacheDir = store, cacheDir
 		if noIndex {
 			cfg.IndexCacheSize = 0
 		}

@@ -48,7 +48,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 	for i := range rep.Queries {
 		q := &rep.Queries[i]
 		cells := []string{pad(q.Name)}
-		for _, e := range AllEngines {
+		for _, e := range DefaultEngines {
 			cells = append(cells, q.cell(e))
 		}
 		for _, p := range [][2]string{{EngineOpenWit, EngineDuckDB}, {EnginePostgres, EngineOpenWit}} {
@@ -70,6 +70,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(tw, "%s\t\t\t\t%s\t%s\t\t\n", pad("geometric mean"), gm(rep.GeomeanOpenWitVsDuckDB), gm(rep.GeomeanPostgresVsOpenWit))
 	tw.Flush()
 	fmt.Fprintln(w, "\nopenwit/duckdb above 1: OpenWit is slower than DuckDB; postgres/openwit above 1: OpenWit is faster than PostgreSQL.")
+	if slices.Contains(rep.Engines, EngineOpenWitS3) {
+		rep.writeS3Table(w, pad)
+	}
 
 	if rep.Failures > 0 {
 		fmt.Fprintf(w, "\n%d QUERY FAILURES:\n", rep.Failures)
@@ -93,6 +96,34 @@ func (rep *Report) WriteTable(w io.Writer) {
 			}
 		}
 	}
+}
+
+// writeS3Table prints the openwit-s3 engine next to the local-disk one:
+// its first (cold) run, its median after the warm-up (warm: the read cache
+// holds what the query reads) and the warm/local ratio.
+func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, pad("query")+"\topenwit ms\ts3 cold ms\ts3 warm ms\ts3 warm/local\t")
+	for i := range rep.Queries {
+		q := &rep.Queries[i]
+		cold := "-"
+		if r := q.Results[EngineOpenWitS3]; r != nil && r.Error == "" {
+			cold = fmt.Sprintf("%.1f", r.ColdMs)
+		}
+		ratio := "-"
+		if r, ok := q.ratio(EngineOpenWitS3, EngineOpenWit); ok {
+			ratio = fmt.Sprintf("%.2fx", r)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), cold, q.cell(EngineOpenWitS3), ratio)
+	}
+	gm := "-"
+	if rep.GeomeanS3VsLocal > 0 {
+		gm = fmt.Sprintf("%.2fx", rep.GeomeanS3VsLocal)
+	}
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", pad("geometric mean"), gm)
+	tw.Flush()
+	fmt.Fprintln(w, "\nopenwit-s3: the same rows on an S3-compatible store with the local-disk read cache; warm is the median after the warm-up run.")
 }
 
 func (q *QueryReport) cell(engine string) string {

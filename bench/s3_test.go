@@ -1,0 +1,86 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"openwit/internal/tests3"
+)
+
+// TestS3Engine runs the openwit-s3 engine (a second node on a scratch
+// versitygw with its disk read cache) next to the local-disk node on a
+// small data set: both answer every query alike, the Parquet files are in
+// the bucket, and the queries went through the read cache.
+func TestS3Engine(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Gen = GenConfig{Rows: 20_000, Seed: 5, Days: 1, BatchSize: 4096}
+	cfg.Runs = 1
+	cfg.Engines = []string{EngineOpenWit, EngineOpenWitS3}
+	cfg.VersitygwBin = tests3.VersitygwBinary(t)
+	cfg.WorkDir = t.TempDir()
+	cfg.Keep = true
+	cfg.Progress = logWriter{t}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	t.Log("\n" + table.String())
+	if !strings.Contains(table.String(), "s3 warm/local") {
+		t.Error("no openwit-s3 table in the report")
+	}
+	if rep.Failures != 0 || rep.Mismatches != 0 {
+		t.Errorf("%d failures, %d mismatches", rep.Failures, rep.Mismatches)
+	}
+	steps := 0
+	for _, l := range rep.Load {
+		if l.Engine == EngineOpenWitS3 {
+			steps++
+		}
+	}
+	if steps != 2 {
+		t.Errorf("openwit-s3 load steps: %d, want 2", steps)
+	}
+	for _, q := range rep.Queries {
+		if r := q.Results[EngineOpenWitS3]; r == nil || r.Error != "" || r.ColdMs <= 0 {
+			t.Errorf("%s on openwit-s3: %+v", q.Name, r)
+		}
+	}
+	if rep.GeomeanS3VsLocal <= 0 {
+		t.Error("no s3/local geometric mean")
+	}
+	// The files are objects in the bucket (versitygw's posix backend keeps
+	// them as files), and reading them filled the disk read cache.
+	if n := countFiles(t, filepath.Join(cfg.WorkDir, "versitygw", "data", "openwit-bench"), ".parquet"); n == 0 {
+		t.Error("no parquet object in the bucket")
+	}
+	if n := countFiles(t, filepath.Join(cfg.WorkDir, "openwit-s3", "cache"), ""); n == 0 {
+		t.Error("the read cache is empty after the queries")
+	}
+}
+
+func countFiles(t *testing.T, dir, suffix string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, suffix) {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
