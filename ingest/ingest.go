@@ -110,10 +110,11 @@ type Ingester struct {
 	kick    chan struct{} // wakes the flusher early; capacity 1
 	started bool
 
-	rowsIn      prometheus.Counter
-	bytesIn     prometheus.Counter
-	bufferedRow prometheus.Gauge
-	dropped     prometheus.Counter // replayed rows a late hand-off already published
+	rowsIn         prometheus.Counter
+	bytesIn        prometheus.Counter
+	bufferedRow    prometheus.Gauge
+	dropped        prometheus.Counter // replayed rows a late hand-off already published
+	retiredDropped prometheus.Counter // files a refresh found swapped out during its read
 	// replayedUpTo is the highest LSN replayed from the WAL at start.
 	replayedUpTo uint64
 	bufferedB    prometheus.Gauge
@@ -226,6 +227,8 @@ func New(ctx context.Context, cfg Config) (*Ingester, error) {
 			Help: "Buffer flushes to published files."}, []string{"result"}),
 		dropped: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_republish_skipped_rows_total",
 			Help: "Rows replayed from the WAL that a file of this WAL already held (a hand-off committed after the crash): dropped from the buffers instead of published twice."}),
+		retiredDropped: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_refresh_retired_files_total",
+			Help: "Files published here while a catalog refresh read the file list, which another node swapped out before the read (dropped so their replacement is not counted twice)."}),
 		rejected: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_rejected_total",
 			Help: "Batches refused because ingest was over a limit (reason buffer_limit or wal_size_limit)."}, []string{"reason"}),
 	}
@@ -401,7 +404,11 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("refresh: %w", err)
 		}
-		in.syncFiles(t.ID, before, files)
+		if joined := in.syncFiles(t.ID, before, files); len(joined) > 0 {
+			if err := in.dropRetired(ctx, t.ID, joined); err != nil {
+				return fmt.Errorf("refresh: %w", err)
+			}
+		}
 		if err := in.dropRepublished(ctx, t.ID); err != nil {
 			return fmt.Errorf("refresh: %w", err)
 		}
@@ -411,13 +418,16 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 
 // syncFiles applies one catalog listing to a table's file list: files of
 // before that the listing lacks leave (and stay known, so they never come
-// back), files it adds join. One lock: no snapshot sees old and new.
-func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File) {
+// back), files it adds join. One lock: no snapshot sees old and new. It
+// returns the files that joined during the read and that the listing
+// lacks: published after the read began, or published and swapped out
+// before it (dropRetired tells which).
+func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File) (joined []*catalog.File) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ts := in.tables[tableID]
 	if ts == nil {
-		return
+		return nil
 	}
 	inList := make(map[string]bool, len(listed))
 	for _, f := range listed {
@@ -425,8 +435,11 @@ func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*c
 	}
 	kept := make([]*catalog.File, 0, len(ts.files)+len(listed))
 	for _, f := range ts.files {
-		if before[f.ID] && !inList[f.ID] {
-			continue
+		if !inList[f.ID] {
+			if before[f.ID] {
+				continue
+			}
+			joined = append(joined, f)
 		}
 		kept = append(kept, f)
 	}
@@ -434,6 +447,46 @@ func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*c
 	for _, f := range listed {
 		ts.addFile(f)
 	}
+	return joined
+}
+
+// dropRetired closes the window syncFiles leaves: a file this node
+// published while a refresh read the catalog, which another node's
+// compaction or retention swapped out before the read; the listing then
+// holds its replacement, and keeping both would count its rows twice
+// until the next refresh. The catalog records a swapped-out file's object
+// as garbage in the swap's transaction, so a joined file whose object is
+// garbage leaves (and stays known, so it never comes back).
+func (in *Ingester) dropRetired(ctx context.Context, tableID int64, joined []*catalog.File) error {
+	paths := make([]string, len(joined))
+	for i, f := range joined {
+		paths[i] = f.Path
+	}
+	retired, err := in.cfg.Catalog.Retired(ctx, paths)
+	if err != nil || len(retired) == 0 {
+		return err
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[tableID]
+	if ts == nil {
+		return nil
+	}
+	gone := map[string]bool{}
+	for _, f := range joined {
+		if retired[f.Path] {
+			gone[f.ID] = true
+		}
+	}
+	kept := make([]*catalog.File, 0, len(ts.files))
+	for _, f := range ts.files {
+		if !gone[f.ID] {
+			kept = append(kept, f)
+		}
+	}
+	in.retiredDropped.Add(float64(len(ts.files) - len(kept)))
+	ts.files = kept
+	return nil
 }
 
 // dropRepublished drops the replayed active chunks of table id that a

@@ -127,3 +127,107 @@ func sharedNodes(t *testing.T) (catalog.Catalog, *node, *node) {
 	}
 	return cat, mk("wal-a"), mk("wal-b")
 }
+
+// hookedCatalog runs beforeList once, at the start of the next ListFiles.
+type hookedCatalog struct {
+	catalog.Catalog
+	beforeList func()
+}
+
+func (c *hookedCatalog) ListFiles(ctx context.Context, tableID int64) ([]*catalog.File, error) {
+	if h := c.beforeList; h != nil {
+		c.beforeList = nil
+		h()
+	}
+	return c.Catalog.ListFiles(ctx, tableID)
+}
+
+// TestRefreshDropsFileSwappedDuringRead: this node publishes a file while
+// its refresh reads the catalog, and another node's compaction swaps that
+// file out before the read. The listing holds the replacement and lacks
+// the file, which joined the list after the refresh began: keeping both
+// would count the rows twice until the next refresh. The catalog's garbage
+// record tells the refresh that the file was swapped out.
+func TestRefreshDropsFileSwappedDuringRead(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cat, bucket := testlocal.Store(t, dir)
+	w, err := wal.Open(wal.Options{Dir: filepath.Join(dir, "wal")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	hooked := &hookedCatalog{Catalog: cat}
+	ing, err := ingest.New(ctx, ingest.Config{WAL: w, Catalog: hooked, Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, FlushAge: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{w: w, cat: cat, ing: ing}
+	tb := table(t, n, "logs")
+	insert(t, n, tb, 1, 1, 2, 3)
+	if err := ing.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var published, replaced []string
+	hooked.beforeList = func() {
+		// During the read: a local publish lands, then a remote
+		// compaction swaps both files for one.
+		insert(t, n, tb, 1, 4, 5)
+		if err := ing.Flush(ctx); err != nil {
+			t.Error(err)
+			return
+		}
+		old, err := cat.ListFiles(ctx, tb.ID)
+		if err != nil || len(old) != 2 {
+			t.Errorf("files %v, %v", old, err)
+			return
+		}
+		merged := *old[0]
+		merged.ID, merged.Path, merged.Rows, merged.Index = "merged", old[0].Path+".merged", 5, nil
+		merged.MinTime, merged.MaxTime = min(old[0].MinTime, old[1].MinTime), max(old[0].MaxTime, old[1].MaxTime)
+		merged.CreatedAt = time.Time{}
+		for _, f := range old {
+			published = append(published, f.ID)
+		}
+		if err := cat.ReplaceFiles(ctx, tb.ID, published, []*catalog.File{&merged}); err != nil {
+			t.Error(err)
+		}
+		replaced = []string{"merged"}
+	}
+	if err := ing.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if replaced == nil {
+		t.Fatal("the hook did not run")
+	}
+	snap, err := ing.Snapshot(tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Release()
+	var ids []string
+	for _, f := range snap.Files {
+		ids = append(ids, f.ID)
+	}
+	if len(ids) != 1 || ids[0] != "merged" {
+		t.Fatalf("after the refresh the node lists %v, want [merged] (swapped out: %v)", ids, published)
+	}
+	// A file published during a read and NOT swapped out stays.
+	hooked.beforeList = func() {
+		insert(t, n, tb, 2, 6)
+		if err := ing.Flush(ctx); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := ing.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	snap2, err := ing.Snapshot(tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap2.Release()
+	if len(snap2.Files) != 2 {
+		t.Errorf("after a publish during a read with no swap: %d files, want 2", len(snap2.Files))
+	}
+}

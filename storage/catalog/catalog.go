@@ -142,6 +142,10 @@ type Catalog interface {
 	// DeleteGarbage forgets garbage rows once their objects are deleted.
 	// Unknown paths are ignored.
 	DeleteGarbage(ctx context.Context, paths []string) error
+	// Retired reports which of paths (object keys of files) are recorded
+	// as garbage: their files were swapped out or dropped, and their
+	// objects are not yet deleted.
+	Retired(ctx context.Context, paths []string) (map[string]bool, error)
 	// Close releases the database handle. It is idempotent.
 	Close() error
 }

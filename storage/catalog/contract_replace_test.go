@@ -108,6 +108,19 @@ func testReplaceFiles(t *testing.T, open func(t *testing.T) Catalog) {
 	if got := garbagePaths(t, c); !reflect.DeepEqual(got, []string{in[2].Path, other.Path}) {
 		t.Errorf("garbage after delete = %v, want [%s %s]", got, in[2].Path, other.Path)
 	}
+	// Retired names the swapped-out files whose garbage rows remain; a
+	// published file, a forgotten one and an unknown key are not.
+	paths := []string{in[0].Path, in[2].Path, other.Path, merged.Path, "no/such/key"}
+	for i := range 600 { // more than one IN group
+		paths = append(paths, fmt.Sprintf("pad/%d", i))
+	}
+	got, err := c.Retired(ctx, paths)
+	if want := map[string]bool{in[2].Path: true, other.Path: true}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Retired = %v, %v; want %v", got, err, want)
+	}
+	if got, err := c.Retired(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("Retired(nil) = %v, %v", got, err)
+	}
 }
 
 func testReplaceRacesReplace(t *testing.T, open func(t *testing.T) Catalog) {

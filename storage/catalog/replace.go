@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 )
 
@@ -228,4 +229,50 @@ func (s *store) DeleteGarbage(ctx context.Context, paths []string) error {
 		return fmt.Errorf("delete %d garbage rows: %w", len(paths), err)
 	}
 	return nil
+}
+
+// Retired implements Catalog. Paths are looked up in groups of up to 500
+// (one IN list each) in one read transaction.
+func (s *store) Retired(ctx context.Context, paths []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	err := s.run(ctx, txRead, func(q querier) error {
+		clear(out)
+		for start := 0; start < len(paths); start += 500 {
+			group := paths[start:min(start+500, len(paths))]
+			var b strings.Builder
+			args := make([]any, len(group))
+			for i, p := range group {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", i+1)
+				args[i] = p
+			}
+			rs, err := q.query(ctx, `SELECT path FROM openwit_garbage WHERE path IN (`+b.String()+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rs.Next() {
+				var p string
+				if err := rs.Scan(&p); err != nil {
+					rs.Close()
+					return err
+				}
+				out[p] = true
+			}
+			if err := rs.Err(); err != nil {
+				rs.Close()
+				return err
+			}
+			rs.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %d retired paths: %w", len(paths), err)
+	}
+	return out, nil
 }
