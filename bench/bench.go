@@ -360,13 +360,28 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	recs = nil
 
 	// Queries, one engine at a time.
-	if cfg.has(EngineOpenWit) {
-		say("openwit: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
-		r := &pgRunner{dsn: ow.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
-		for i := range rep.Queries {
-			rep.Queries[i].Results[EngineOpenWit] = r.run(ctx, queries[i])
+	// OpenWit on local disk and on S3 run each query in turn, so that a
+	// change of load on a shared machine hits both sides of their ratio.
+	if cfg.has(EngineOpenWit) || cfg.has(EngineOpenWitS3) {
+		var local, remote *pgRunner
+		if cfg.has(EngineOpenWit) {
+			say("openwit: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
+			local = &pgRunner{dsn: ow.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+			defer local.close()
 		}
-		r.close()
+		if cfg.has(EngineOpenWitS3) {
+			say("openwit-s3: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
+			remote = &pgRunner{dsn: ows3.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+			defer remote.close()
+		}
+		for i := range rep.Queries {
+			if local != nil {
+				rep.Queries[i].Results[EngineOpenWit] = local.run(ctx, queries[i])
+			}
+			if remote != nil {
+				rep.Queries[i].Results[EngineOpenWitS3] = remote.run(ctx, queries[i])
+			}
+		}
 	}
 	if cfg.has(EngineDuckDB) {
 		say("duckdb: running %d queries over %d parquet files", len(queries), len(files))
@@ -383,14 +398,6 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			rep.Queries[i].Results[EngineDuckDB] = &EngineResult{TimesMs: r.TimesMs, MedianMs: median(r.TimesMs),
 				Rows: r.Rows, RowCount: len(r.Rows), Error: r.Error}
 		}
-	}
-	if cfg.has(EngineOpenWitS3) {
-		say("openwit-s3: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
-		r := &pgRunner{dsn: ows3.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
-		for i := range rep.Queries {
-			rep.Queries[i].Results[EngineOpenWitS3] = r.run(ctx, queries[i])
-		}
-		r.close()
 	}
 	if cfg.has(EnginePostgres) {
 		say("postgres: running %d queries", len(queries))
