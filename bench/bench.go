@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 	"github.com/jackc/pgx/v5"
 
 	"openwit/internal/pgserver"
@@ -235,11 +234,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	var ow *openWit
 	var files []string
 	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) {
-		var dataBytes int64
-		for _, r := range recs {
-			dataBytes += util.TotalRecordSize(r)
-		}
-		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes, "", ""); err != nil {
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes(recs), "", ""); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -247,23 +242,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				err = fmt.Errorf("stop openwit: %w", serr)
 			}
 		}()
-		if err := ow.createTable(ctx); err != nil {
+		if err := ow.load(ctx, EngineOpenWit, recs, cfg.Gen.Rows, addLoad); err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		n, err := ow.ingest(ctx, recs)
-		if err != nil {
-			return nil, err
-		}
-		if n != cfg.Gen.Rows {
-			return nil, fmt.Errorf("openwit bulk ingest acknowledged %d rows, sent %d", n, cfg.Gen.Rows)
-		}
-		addLoad(LoadResult{Engine: EngineOpenWit, Step: "flight sql bulk ingest", Rows: n, Seconds: time.Since(start).Seconds()})
-		start = time.Now()
-		if err := ow.node.Flush(ctx); err != nil {
-			return nil, fmt.Errorf("flush openwit: %w", err)
-		}
-		addLoad(LoadResult{Engine: EngineOpenWit, Step: "flush to parquet", Seconds: time.Since(start).Seconds()})
 		if files, err = ow.parquetFiles(); err != nil {
 			return nil, err
 		}
@@ -290,10 +271,6 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			store = srv.storeURL(bucket, "openwit")
 			say("openwit-s3: scratch versitygw at %s", srv.endpoint)
 		}
-		var dataBytes int64
-		for _, r := range recs {
-			dataBytes += util.TotalRecordSize(r)
-		}
 		s3Dir := filepath.Join(workDir, "openwit-s3")
 		if _, err := os.Stat(s3Dir); err == nil {
 			return nil, fmt.Errorf("%s exists (from a --keep run?): remove it or choose another work dir", s3Dir)
@@ -301,7 +278,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		if !cfg.Keep && cleanup != workDir {
 			defer os.RemoveAll(s3Dir)
 		}
-		if ows3, err = startOpenWit(ctx, s3Dir, nodeLog, cfg.NoIndex, dataBytes, store, filepath.Join(s3Dir, "cache")); err != nil {
+		if ows3, err = startOpenWit(ctx, s3Dir, nodeLog, cfg.NoIndex, dataBytes(recs), store, filepath.Join(s3Dir, "cache")); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -309,23 +286,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				err = fmt.Errorf("stop openwit-s3: %w", serr)
 			}
 		}()
-		if err := ows3.createTable(ctx); err != nil {
+		if err := ows3.load(ctx, EngineOpenWitS3, recs, cfg.Gen.Rows, addLoad); err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		n, err := ows3.ingest(ctx, recs)
-		if err != nil {
-			return nil, err
-		}
-		if n != cfg.Gen.Rows {
-			return nil, fmt.Errorf("openwit-s3 bulk ingest acknowledged %d rows, sent %d", n, cfg.Gen.Rows)
-		}
-		addLoad(LoadResult{Engine: EngineOpenWitS3, Step: "flight sql bulk ingest", Rows: n, Seconds: time.Since(start).Seconds()})
-		start = time.Now()
-		if err := ows3.node.Flush(ctx); err != nil {
-			return nil, fmt.Errorf("flush openwit-s3: %w", err)
-		}
-		addLoad(LoadResult{Engine: EngineOpenWitS3, Step: "flush to parquet", Seconds: time.Since(start).Seconds()})
 	}
 
 	// PostgreSQL: COPY, then ANALYZE.

@@ -52,19 +52,8 @@ func (w logWriter) Write(p []byte) (int, error) {
 func TestEndToEnd(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Gen = GenConfig{Rows: 20_000, Seed: 3, Days: 3, BatchSize: 4096}
-	cfg.Runs = 1
 	cfg.DuckDBBin = buildDuckDB(t)
-	cfg.WorkDir = t.TempDir()
-	cfg.Progress = logWriter{t}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	rep, err := Run(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table bytes.Buffer
-	rep.WriteTable(&table)
-	t.Log("\n" + table.String())
+	rep, _ := runSmall(t, cfg)
 
 	if rep.ParquetFiles == 0 || len(rep.Load) != 4 || len(rep.Queries) != len(Queries(mustGen(t, cfg.Gen))) {
 		t.Errorf("report: %d parquet files, %d load steps, %d queries", rep.ParquetFiles, len(rep.Load), len(rep.Queries))
@@ -106,6 +95,27 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil || back.Rows != 20_000 || len(back.Queries) != len(rep.Queries) {
 		t.Errorf("json report: %v, %d rows, %d queries", err, back.Rows, len(back.Queries))
 	}
+}
+
+// runSmall runs cfg once per query (Runs 1) in a temporary work dir
+// unless cfg names one, and returns the report and its printed table.
+func runSmall(t *testing.T, cfg Config) (*Report, string) {
+	t.Helper()
+	cfg.Runs = 1
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = t.TempDir()
+	}
+	cfg.Progress = logWriter{t}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	t.Log("\n" + table.String())
+	return rep, table.String()
 }
 
 func mustGen(t *testing.T, cfg GenConfig) *Generator {

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/apache/arrow-go/v18/arrow/util"
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -87,6 +88,38 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// load creates the logs table, bulk-ingests recs (want rows in all) and
+// flushes every buffer to Parquet, reporting both steps as engine's.
+func (o *openWit) load(ctx context.Context, engine string, recs []arrow.RecordBatch, want int64, report func(LoadResult)) error {
+	if err := o.createTable(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := o.ingest(ctx, recs)
+	if err != nil {
+		return err
+	}
+	if n != want {
+		return fmt.Errorf("%s bulk ingest acknowledged %d rows, sent %d", engine, n, want)
+	}
+	report(LoadResult{Engine: engine, Step: "flight sql bulk ingest", Rows: n, Seconds: time.Since(start).Seconds()})
+	start = time.Now()
+	if err := o.node.Flush(ctx); err != nil {
+		return fmt.Errorf("flush %s: %w", engine, err)
+	}
+	report(LoadResult{Engine: engine, Step: "flush to parquet", Seconds: time.Since(start).Seconds()})
+	return nil
+}
+
+// dataBytes is the Arrow size of recs.
+func dataBytes(recs []arrow.RecordBatch) int64 {
+	var n int64
+	for _, r := range recs {
+		n += util.TotalRecordSize(r)
+	}
+	return n
 }
 
 // DSN is the connection string of the node's PostgreSQL endpoint.

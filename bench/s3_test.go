@@ -1,13 +1,10 @@
 package bench
 
 import (
-	"bytes"
-	"context"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"openwit/internal/tests3"
 )
@@ -19,22 +16,12 @@ import (
 func TestS3Engine(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Gen = GenConfig{Rows: 20_000, Seed: 5, Days: 1, BatchSize: 4096}
-	cfg.Runs = 1
 	cfg.Engines = []string{EngineOpenWit, EngineOpenWitS3}
 	cfg.VersitygwBin = tests3.VersitygwBinary(t)
 	cfg.WorkDir = t.TempDir()
 	cfg.Keep = true
-	cfg.Progress = logWriter{t}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	rep, err := Run(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table bytes.Buffer
-	rep.WriteTable(&table)
-	t.Log("\n" + table.String())
-	if !strings.Contains(table.String(), "s3 warm/local") {
+	rep, table := runSmall(t, cfg)
+	if !strings.Contains(table, "s3 warm/local") {
 		t.Error("no openwit-s3 table in the report")
 	}
 	if rep.Failures != 0 || rep.Mismatches != 0 {
