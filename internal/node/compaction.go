@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -63,10 +65,19 @@ func (n *Node) startCompaction(leader Leader) error {
 // store; swaps are applied to the local ingester's file list when it runs
 // one (other nodes follow through their catalog refresh).
 func (n *Node) storageJobs() (*compact.Jobs, error) {
+	// Merges spill sorted runs under DATA_DIR/tmp/compact; what a crash
+	// left there is removed at start.
+	tmp := filepath.Join(n.cfg.DataDir, "tmp", "compact")
+	if err := os.RemoveAll(tmp); err != nil {
+		return nil, fmt.Errorf("compaction temporary directory: %w", err)
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("compaction temporary directory: %w", err)
+	}
 	cfg := compact.Config{
 		Catalog: n.cat, Bucket: n.tier.direct, Logger: n.log, Registerer: n.reg,
 		TargetBytes: int64(n.cfg.CompactionTargetSize), Grace: n.cfg.GarbageGrace,
-		Failpoint: n.failpoint(),
+		Failpoint: n.failpoint(), TempDir: tmp,
 	}
 	if n.ing != nil {
 		cfg.OnReplace = n.ing.ReplaceFiles

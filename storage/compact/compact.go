@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -47,6 +48,9 @@ type Config struct {
 	Grace time.Duration
 	// Writer encodes compacted files.
 	Writer pqfile.WriterOptions
+	// TempDir holds a merge's sorted runs and output until the upload (about
+	// the group's size on disk); empty: os.TempDir().
+	TempDir string
 	// OnReplace, when set, is called after every committed swap (removed
 	// file IDs, added files) so that in-memory file lists follow the
 	// catalog (the ingester's).
@@ -197,18 +201,18 @@ func (j *Jobs) merge(ctx context.Context, t *catalog.Table, group []*catalog.Fil
 	if err != nil {
 		return err
 	}
-	rec, err := j.readSorted(ctx, t, schema, group)
+	dir, err := os.MkdirTemp(j.cfg.TempDir, "openwit-compact-")
+	if err != nil {
+		return fmt.Errorf("temporary directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	m, err := j.writeMerged(ctx, t, schema, group, dir)
 	if err != nil {
 		return err
 	}
-	defer rec.Release()
-	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, schema, []arrow.RecordBatch{rec}, j.cfg.Writer)
-	if err != nil {
-		return fmt.Errorf("write parquet: %w", err)
-	}
-	out := &catalog.File{TableID: t.ID, Shard: group[0].Shard, Rows: rows, Bytes: int64(buf.Len())}
-	out.MinTime, out.MaxTime = storage.TimeRange(t, []arrow.RecordBatch{rec})
+	defer m.f.Close()
+	rows := m.rows
+	out := &catalog.File{TableID: t.ID, Shard: group[0].Shard, Rows: rows, Bytes: m.bytes, MinTime: m.minT, MaxTime: m.maxT}
 	var inRows int64
 	removed := make([]string, len(group))
 	for i, f := range group {
@@ -228,7 +232,7 @@ func (j *Jobs) merge(ctx context.Context, t *catalog.Table, group []*catalog.Fil
 	out.ID = fmt.Sprintf("t%d-s%d-c%d-%s", t.ID, out.Shard, out.MaxLSN, hex.EncodeToString(suffix[:]))
 	out.Path = storage.FileKey(t.ID, out.Shard, out.ID)
 	start := j.cfg.Now()
-	if err := j.cfg.Bucket.Put(ctx, out.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+	if err := j.cfg.Bucket.Put(ctx, out.Path, m.f, m.bytes); err != nil {
 		return fmt.Errorf("upload %s: %w", out.Path, err)
 	}
 	// Collect deletes unnamed objects older than the grace period; an

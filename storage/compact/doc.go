@@ -16,8 +16,13 @@
 // the maximum of its inputs', so the shard's WAL checkpoint is unchanged. If
 // an input is gone (a concurrent compaction, retention drop or DROP TABLE)
 // the swap fails with catalog.ErrConflict and changes nothing; the uploaded
-// output is then an orphan. A group is read whole into memory: the target
-// size bounds it (decoded data is several times the Parquet size).
+// output is then an orphan. The merge is an external merge sort (merge.go):
+// each input is read and sorted on its own and spilled as an Arrow IPC run to
+// Config.TempDir (DATA_DIR/tmp/compact on a node), the runs are merged by time
+// with a heap holding one 8Ki-row batch of each, and the output streams
+// through pqfile.StreamWriter to a temporary file that is then uploaded. So a
+// merge holds about its largest input decoded plus one output row group in
+// memory, and needs about the group's size on disk.
 //
 // # Retention
 //

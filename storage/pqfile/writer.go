@@ -128,18 +128,54 @@ func (o WriterOptions) withDefaults() WriterOptions {
 // the number of rows and of bytes written. Write does not close w. On error
 // it returns zero counts, and w holds an incomplete file to discard.
 func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts WriterOptions) (rows int64, bytes int64, err error) {
-	if err := opts.Validate(); err != nil {
-		return 0, 0, fmt.Errorf("write parquet: %w", err)
-	}
-	if schema == nil {
-		return 0, 0, errors.New("write parquet: nil schema")
-	}
-	opts = opts.withDefaults()
 	for i, b := range batches {
-		if !b.Schema().Equal(schema) {
+		if schema != nil && !b.Schema().Equal(schema) {
 			return 0, 0, fmt.Errorf("write parquet: batch %d schema %s differs from file schema %s", i, b.Schema(), schema)
 		}
 	}
+	sw, err := NewStreamWriter(w, schema, opts)
+	if err != nil {
+		return 0, 0, err
+	}
+	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
+	for _, b := range batches {
+		if b.NumRows() > 0 {
+			nonEmpty = append(nonEmpty, b)
+		}
+	}
+	// The batches become the chunks of one table, without copying, cut
+	// into row groups of RowGroupRows whatever the batch boundaries.
+	if err := sw.writeGroups(nonEmpty); err != nil {
+		sw.abort()
+		return 0, 0, err
+	}
+	return sw.Close()
+}
+
+// StreamWriter writes one Parquet file from batches given one at a time,
+// holding at most one row group of them (Write, when every batch is at
+// hand, holds none). The layout is Write's.
+type StreamWriter struct {
+	schema  *arrow.Schema
+	groupN  int64
+	fw      *pqarrow.FileWriter
+	bw      *bufio.Writer
+	cw      *countingWriter
+	pending []arrow.RecordBatch // retained, fewer than groupN rows
+	pendN   int64
+	rows    int64
+	closed  bool
+}
+
+// NewStreamWriter starts a Parquet file of schema on w.
+func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*StreamWriter, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("write parquet: %w", err)
+	}
+	if schema == nil {
+		return nil, errors.New("write parquet: nil schema")
+	}
+	opts = opts.withDefaults()
 	codec, _ := opts.Compression.codec() // checked by Validate
 
 	props := []parquet.WriterProperty{
@@ -165,42 +201,124 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 	fw, err := pqarrow.NewFileWriter(schema, cw, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Allocator)))
 	if err != nil {
-		return 0, 0, fmt.Errorf("write parquet: %w", err)
+		return nil, fmt.Errorf("write parquet: %w", err)
 	}
 	if err := appendSchemaChecksum(fw); err != nil {
 		_ = fw.Close()
-		return 0, 0, fmt.Errorf("write parquet: %w", err)
+		return nil, fmt.Errorf("write parquet: %w", err)
 	}
-	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
-	for _, b := range batches {
-		if b.NumRows() > 0 {
-			nonEmpty = append(nonEmpty, b)
-			rows += b.NumRows()
+	return &StreamWriter{schema: schema, groupN: opts.RowGroupRows, fw: fw, bw: bw, cw: cw}, nil
+}
+
+// Write adds the rows of b, which must have exactly the file's schema.
+// Full row groups are encoded and written out at once; the rest is kept
+// (retained) until more rows or Close.
+func (sw *StreamWriter) Write(b arrow.RecordBatch) error {
+	if sw.closed {
+		return errors.New("write parquet: writer closed")
+	}
+	if !b.Schema().Equal(sw.schema) {
+		return fmt.Errorf("write parquet: batch schema %s differs from file schema %s", b.Schema(), sw.schema)
+	}
+	if b.NumRows() == 0 {
+		return nil
+	}
+	b.Retain()
+	sw.pending = append(sw.pending, b)
+	sw.pendN += b.NumRows()
+	if sw.pendN < sw.groupN {
+		return nil
+	}
+	full := sw.pendN / sw.groupN * sw.groupN
+	var head, tail []arrow.RecordBatch
+	n := int64(0)
+	for _, p := range sw.pending {
+		switch {
+		case n >= full:
+			tail = append(tail, p)
+		case n+p.NumRows() <= full:
+			head = append(head, p)
+		default:
+			cut := full - n
+			head = append(head, p.NewSlice(0, cut))
+			tail = append(tail, p.NewSlice(cut, p.NumRows()))
+			p.Release()
 		}
+		n += p.NumRows()
 	}
-	if rows > 0 {
-		// The batches become the chunks of one table, without copying, cut
-		// into row groups of RowGroupRows whatever the batch boundaries.
-		// Unlike WriteBuffered, WriteTable streams each column chunk out as
-		// it is encoded instead of holding the whole row group in memory.
-		tbl := array.NewTableFromRecords(schema, nonEmpty)
-		err := fw.WriteTable(tbl, opts.RowGroupRows)
+	err := sw.writeGroups(head)
+	for _, h := range head {
+		h.Release()
+	}
+	sw.pending, sw.pendN = tail, sw.pendN-full
+	if err != nil {
+		sw.abort()
+	}
+	return err
+}
+
+// writeGroups writes batches as row groups of groupN rows (the last one
+// shorter). The caller keeps its references to batches.
+func (sw *StreamWriter) writeGroups(batches []arrow.RecordBatch) error {
+	var n int64
+	for _, b := range batches {
+		n += b.NumRows()
+	}
+	var err error
+	if n > 0 {
+		// Unlike WriteBuffered, WriteTable streams each column chunk out
+		// as it is encoded instead of holding the whole row group in
+		// memory.
+		tbl := array.NewTableFromRecords(sw.schema, batches)
+		err = sw.fw.WriteTable(tbl, sw.groupN)
 		tbl.Release()
 		if err != nil {
-			_ = fw.Close()
-			return 0, 0, fmt.Errorf("write parquet: %w", err)
+			err = fmt.Errorf("write parquet: %w", err)
 		}
+		sw.rows += n
 	}
-	if err := fw.Close(); err != nil {
+	return err
+}
+
+// abort closes the writer after a failure; the file is to be discarded.
+func (sw *StreamWriter) abort() {
+	if !sw.closed {
+		sw.closed = true
+		_ = sw.fw.Close()
+		sw.releasePending()
+	}
+}
+
+func (sw *StreamWriter) releasePending() {
+	for _, p := range sw.pending {
+		p.Release()
+	}
+	sw.pending, sw.pendN = nil, 0
+}
+
+// Close writes the remaining rows and the footer, and returns the rows and
+// bytes written. It does not close w. On error the file is incomplete.
+func (sw *StreamWriter) Close() (rows int64, bytes int64, err error) {
+	if sw.closed {
+		return 0, 0, errors.New("write parquet: writer closed")
+	}
+	err = sw.writeGroups(sw.pending)
+	sw.releasePending()
+	sw.closed = true
+	if err != nil {
+		_ = sw.fw.Close()
+		return 0, 0, err
+	}
+	if err := sw.fw.Close(); err != nil {
 		return 0, 0, fmt.Errorf("write parquet: close: %w", err)
 	}
-	if cw.err == nil {
-		cw.err = bw.Flush()
+	if sw.cw.err == nil {
+		sw.cw.err = sw.bw.Flush()
 	}
-	if cw.err != nil {
-		return 0, 0, fmt.Errorf("write parquet: %w", cw.err)
+	if sw.cw.err != nil {
+		return 0, 0, fmt.Errorf("write parquet: %w", sw.cw.err)
 	}
-	return rows, cw.n, nil
+	return sw.rows, sw.cw.n, nil
 }
 
 // appendSchemaChecksum adds the checksum of the stored Arrow schema to the
