@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type EmbedConfig struct {
 type Embedded struct {
 	etcd  *embed.Etcd
 	quiet *atomic.Bool
+	once  sync.Once
 	// Endpoint is the client URL to connect to.
 	Endpoint string
 }
@@ -79,10 +81,13 @@ func StartEmbedded(ctx context.Context, c EmbedConfig) (*Embedded, error) {
 // Err reports a fatal error of the running member.
 func (e *Embedded) Err() <-chan error { return e.etcd.Err() }
 
-// Close stops the member. Its shutdown chatter is logged at debug level.
+// Close stops the member; it is idempotent. Its shutdown chatter is
+// logged at debug level.
 func (e *Embedded) Close() {
-	e.quiet.Store(true)
-	e.etcd.Close()
+	e.once.Do(func() {
+		e.quiet.Store(true)
+		e.etcd.Close()
+	})
 }
 
 func hostURL(addr string) (*url.URL, error) {
