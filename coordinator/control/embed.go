@@ -23,7 +23,8 @@ type EmbedConfig struct {
 	// advertises them as http:// URLs.
 	ClientAddr string
 	PeerAddr   string
-	Logger     *slog.Logger
+	// Logger may be nil (no logs).
+	Logger *slog.Logger
 }
 
 // Embedded is a running embedded etcd member.
@@ -45,6 +46,9 @@ func StartEmbedded(ctx context.Context, c EmbedConfig) (*Embedded, error) {
 	purl, err := hostURL(c.PeerAddr)
 	if err != nil {
 		return nil, fmt.Errorf("--etcd-embed-peer-addr: %w", err)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := embed.NewConfig()
 	cfg.Name = "openwit"
