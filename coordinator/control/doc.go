@@ -41,6 +41,8 @@
 //     transaction that creates the key only if absent, so concurrent
 //     assigners agree; the record goes with its owner's lease, and the
 //     next lookup assigns the shard again (docs/design/026-shard-ownership.md).
+//     An owner deletes its own records idle for ShardIdle (compare on the
+//     epoch).
 //   - Nothing on the query or ingest path waits for etcd: queries and
 //     acknowledged writes keep working without quorum. A hand-off asks
 //     Owners.Lookup, which answers from a watched cache or within

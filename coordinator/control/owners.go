@@ -82,6 +82,8 @@ type Owners struct {
 	cands     map[string]Candidate // by node id
 	prev      map[string]string    // key → node id of its last record that went away
 	downUntil time.Time            // no etcd round trip before then (it just failed)
+	used      map[string]time.Time // own records: last hand-off taken (or first seen)
+	idle      time.Duration        // own records unused this long are released
 
 	assigned   prometheus.Counter
 	reassigned prometheus.Counter
@@ -91,6 +93,7 @@ type Owners struct {
 func newOwners(p *Plane, reg prometheus.Registerer) *Owners {
 	f := promauto.With(reg)
 	return &Owners{p: p, recs: map[string]Owner{}, cands: map[string]Candidate{}, prev: map[string]string{},
+		used: map[string]time.Time{}, idle: ShardIdle,
 		assigned: f.NewCounter(prometheus.CounterOpts{Name: "openwit_control_shard_assignments_total",
 			Help: "Shard owner records this node created in etcd."}),
 		reassigned: f.NewCounter(prometheus.CounterOpts{Name: "openwit_control_shard_reassignments_total",
@@ -111,9 +114,14 @@ func (o *Owners) start() {
 	o.once.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		o.cancel, o.done = cancel, make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { o.watch(ctx) })
+		if o.p.cfg.Addrs[OwnerAddr] != "" {
+			wg.Go(func() { o.sweepEvery(ctx) })
+		}
 		go func() {
-			defer close(o.done)
-			o.watch(ctx)
+			wg.Wait()
+			close(o.done)
 		}()
 	})
 }
@@ -261,11 +269,82 @@ func (o *Owners) Cached(key string) (Owner, bool) {
 
 // OwnedElsewhere reports whether the watch, being current, knows key's
 // owner to be another node than this one (a storage node taking a
-// hand-off it does not own).
+// hand-off it does not own). A storage node calls it for every hand-off
+// it takes: a key it owns is noted as in use, which keeps its record from
+// the idle sweep.
 func (o *Owners) OwnedElsewhere(key string) bool {
 	o.start()
 	r, ok := o.current(key)
+	if ok && r.NodeID == o.p.cfg.NodeID {
+		o.mu.Lock()
+		o.used[key] = time.Now()
+		o.mu.Unlock()
+	}
 	return ok && r.NodeID != o.p.cfg.NodeID
+}
+
+// ShardIdle is how long a storage node keeps owning a shard it took no
+// hand-off of: then it deletes the record (a compare on its epoch), so
+// records of past shards do not pile up in etcd. A later hand-off of the
+// shard assigns it again, usually to the same node.
+const ShardIdle = time.Hour
+
+// sweepEvery releases this node's idle records every idle/4.
+func (o *Owners) sweepEvery(ctx context.Context) {
+	t := time.NewTicker(o.idle / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := o.sweep(ctx, now); err != nil && ctx.Err() == nil {
+				o.p.log.Debug("shard owner sweep", "err", err)
+			}
+		}
+	}
+}
+
+// sweep deletes this node's records unused since now-idle. A record seen
+// for the first time counts as used now.
+func (o *Owners) sweep(ctx context.Context, now time.Time) error {
+	o.mu.Lock()
+	if !o.live {
+		o.mu.Unlock()
+		return nil
+	}
+	var idle []Owner
+	for k, r := range o.recs {
+		if r.NodeID != o.p.cfg.NodeID {
+			continue
+		}
+		u, ok := o.used[k]
+		if !ok {
+			o.used[k] = now
+		} else if now.Sub(u) >= o.idle {
+			idle = append(idle, r)
+		}
+	}
+	for k := range o.used {
+		if r, ok := o.recs[k]; !ok || r.NodeID != o.p.cfg.NodeID {
+			delete(o.used, k)
+		}
+	}
+	o.mu.Unlock()
+	for _, r := range idle {
+		k := o.key(r.Key)
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := o.p.cli.Txn(cctx).If(clientv3.Compare(clientv3.CreateRevision(k), "=", r.Epoch)).Then(clientv3.OpDelete(k)).Commit()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("release shard %s: %w", r.Key, err)
+		}
+		o.mu.Lock()
+		delete(o.used, r.Key)
+		o.mu.Unlock()
+		o.p.log.Debug("idle shard released", "key", r.Key, "epoch", r.Epoch)
+	}
+	return nil
 }
 
 // current returns key's record when the watch is current.

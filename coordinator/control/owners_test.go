@@ -265,3 +265,54 @@ func counter(tb testing.TB, reg *prometheus.Registry, name string) float64 {
 	}
 	return v
 }
+
+func TestOwnerReleasesIdleRecords(t *testing.T) {
+	e := startEtcd(t)
+	s1, _ := storagePlane(t, e.Endpoint, "s1", "10.0.0.1:8817")
+	in, reg := newPlane(t, e.Endpoint, "in", false)
+	waitCandidates(t, in, 1)
+	waitCandidates(t, s1, 1)
+	nodes := []string{"10.0.0.1:8817"}
+	for _, k := range []string{"t1-s0", "t1-s1"} {
+		if _, ok := in.Owners().Lookup(t.Context(), k, nodes, byList(nodes...)); !ok {
+			t.Fatalf("%s: no owner", k)
+		}
+	}
+	old, _ := record(t, in, "t1-s1")
+	o := s1.Owners()
+	waitFor(t, "s1 sees its records", func() bool {
+		_, a := o.current("t1-s0")
+		_, b := o.current("t1-s1")
+		return a && b
+	})
+	// The sweep's clock is given: first sight at t0, a hand-off of t1-s0
+	// after it, then a sweep one idle period after t0.
+	t0 := time.Now()
+	if err := o.sweep(t.Context(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if o.OwnedElsewhere("t1-s0") {
+		t.Fatal("s1 owns t1-s0 but sees it owned elsewhere")
+	}
+	if err := o.sweep(t.Context(), t0.Add(o.idle)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := record(t, in, "t1-s0"); !ok {
+		t.Fatal("the record in use was released")
+	}
+	if _, ok := record(t, in, "t1-s1"); ok {
+		t.Fatal("the idle record was kept")
+	}
+	// The next hand-off assigns it again: a new epoch, the same node, not
+	// counted as a reassignment.
+	waitFor(t, "the ingest node sees the release", func() bool { _, ok := in.Owners().current("t1-s1"); return !ok })
+	if addr, ok := in.Owners().Lookup(t.Context(), "t1-s1", nodes, byList(nodes...)); !ok || addr != nodes[0] {
+		t.Fatalf("lookup after the release: %q %v", addr, ok)
+	}
+	if r, _ := record(t, in, "t1-s1"); r.NodeID != "s1" || r.Epoch <= old.Epoch {
+		t.Fatalf("record %+v after %+v", r, old)
+	}
+	if v := counter(t, reg, "openwit_control_shard_reassignments_total"); v != 0 {
+		t.Fatalf("%v reassignments, want 0", v)
+	}
+}
