@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,6 +138,10 @@ func TestStorageShardOwnersInEtcd(t *testing.T) {
 	}
 	if st := clusterStatus(t, fb); st.Control == nil || st.Control.ShardOwners["s0"] != len(of0) || st.Control.ShardOwners["s1"] != len(hours)-len(of0) {
 		t.Errorf("/cluster shard owners %+v, want s0 %d, s1 %d", st.Control, len(of0), len(hours)-len(of0))
+	}
+	out, err := exec.Command(testserver.Binary(t), "status", "--http-addr", strings.TrimPrefix(fb.HTTPURL(), "http://")).CombinedOutput()
+	if want := fmt.Sprintf("shards owned: s0 %d, s1 %d\n", len(of0), len(hours)-len(of0)); err != nil || !strings.Contains(string(out), want) {
+		t.Errorf("openwit status (%v) lacks %q:\n%s", err, want, out)
 	}
 	if now := owners(); !maps.Equal(now, first) {
 		t.Errorf("owners changed without a failure: %v then %v", first, now)
