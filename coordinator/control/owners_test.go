@@ -316,3 +316,33 @@ func TestOwnerReleasesIdleRecords(t *testing.T) {
 		t.Fatalf("%v reassignments, want 0", v)
 	}
 }
+
+// BenchmarkOwnerLookup compares a lookup the watch answers with one that
+// assigns a new shard in etcd (a transaction on the embedded member).
+func BenchmarkOwnerLookup(b *testing.B) {
+	e := startEtcd(b)
+	storagePlane(b, e.Endpoint, "s1", "10.0.0.1:8817")
+	storagePlane(b, e.Endpoint, "s2", "10.0.0.2:8817")
+	in, _ := newPlane(b, e.Endpoint, "in", false)
+	waitCandidates(b, in, 2)
+	nodes := []string{"10.0.0.1:8817", "10.0.0.2:8817"}
+	o := in.Owners()
+	if _, ok := o.Lookup(b.Context(), "t1-s0", nodes, byList(nodes...)); !ok {
+		b.Fatal("no owner")
+	}
+	waitFor(b, "the watch has the record", func() bool { _, ok := o.current("t1-s0"); return ok })
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			o.Lookup(b.Context(), "t1-s0", nodes, byList(nodes...))
+		}
+	})
+	b.Run("assign", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			o.Lookup(b.Context(), fmt.Sprintf("t2-s%d", i), nodes, byList(nodes...))
+		}
+	})
+}
