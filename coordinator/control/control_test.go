@@ -98,6 +98,7 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 // stops without revoking the lease, so its keys live until the TTL.
 func kill(p *Plane) {
 	p.cli.Close()
+	p.owners.stop()
 	p.cancel()
 	<-p.done
 }

@@ -16,6 +16,9 @@
 //	PREFIX/jobs/NAME/state             JSON JobState: runs, last token, holder, last run
 //	                                   (no lease: it outlives nodes)
 //	PREFIX/locks/schema/LEASE          schema change lock (CREATE/DROP TABLE)
+//	PREFIX/shards/KEY                  owner of a (table, time shard), KEY = t<table_id>-s<shard>:
+//	                                   JSON {node_id, addr}, on the OWNER's registry lease;
+//	                                   its creation revision is the assignment's epoch
 //
 // Invariants:
 //
@@ -34,8 +37,16 @@
 //   - A job whose holder dies is taken over after the lease TTL: the next
 //     waiter's mutex acquisition waits for the dead key's deletion. Since
 //     the dead run did not commit, the job is still due and runs once more.
-//   - Nothing on the query or ingest path reads etcd: queries and
-//     acknowledged writes keep working without quorum. CREATE/DROP TABLE
+//   - A shard has at most one owner record: Owners assigns it with a
+//     transaction that creates the key only if absent, so concurrent
+//     assigners agree; the record goes with its owner's lease, and the
+//     next lookup assigns the shard again (docs/design/026-shard-ownership.md).
+//     An owner deletes its own records idle for ShardIdle (compare on the
+//     epoch).
+//   - Nothing on the query or ingest path waits for etcd: queries and
+//     acknowledged writes keep working without quorum. A hand-off asks
+//     Owners.Lookup, which answers from a watched cache or within
+//     LookupBound, falling back to the caller's rendezvous order. CREATE/DROP TABLE
 //     take the schema lock and fail (Plane.LockSchema: ErrUnavailable)
 //     when it cannot be had within LockTimeout.
 //

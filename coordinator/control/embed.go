@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,13 +23,15 @@ type EmbedConfig struct {
 	// advertises them as http:// URLs.
 	ClientAddr string
 	PeerAddr   string
-	Logger     *slog.Logger
+	// Logger may be nil (no logs).
+	Logger *slog.Logger
 }
 
 // Embedded is a running embedded etcd member.
 type Embedded struct {
 	etcd  *embed.Etcd
 	quiet *atomic.Bool
+	once  sync.Once
 	// Endpoint is the client URL to connect to.
 	Endpoint string
 }
@@ -43,6 +46,9 @@ func StartEmbedded(ctx context.Context, c EmbedConfig) (*Embedded, error) {
 	purl, err := hostURL(c.PeerAddr)
 	if err != nil {
 		return nil, fmt.Errorf("--etcd-embed-peer-addr: %w", err)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := embed.NewConfig()
 	cfg.Name = "openwit"
@@ -79,10 +85,13 @@ func StartEmbedded(ctx context.Context, c EmbedConfig) (*Embedded, error) {
 // Err reports a fatal error of the running member.
 func (e *Embedded) Err() <-chan error { return e.etcd.Err() }
 
-// Close stops the member. Its shutdown chatter is logged at debug level.
+// Close stops the member; it is idempotent. Its shutdown chatter is
+// logged at debug level.
 func (e *Embedded) Close() {
-	e.quiet.Store(true)
-	e.etcd.Close()
+	e.once.Do(func() {
+		e.quiet.Store(true)
+		e.etcd.Close()
+	})
 }
 
 func hostURL(addr string) (*url.URL, error) {

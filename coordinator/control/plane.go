@@ -112,10 +112,11 @@ type JobFunc func(ctx context.Context, token int64) error
 // control leader and its job leases. Nothing on the query or ingest path
 // uses it. Methods are safe for concurrent use.
 type Plane struct {
-	cfg  Config
-	cli  *clientv3.Client
-	log  *slog.Logger
-	jobs *Jobs
+	cfg    Config
+	cli    *clientv3.Client
+	log    *slog.Logger
+	jobs   *Jobs
+	owners *Owners
 
 	mu       sync.Mutex
 	sess     *concurrency.Session
@@ -163,6 +164,7 @@ func New(cfg Config) (*Plane, error) {
 			Help: "Job runs on this node by job and result (committed, failed, stale)."}, []string{"job", "result"}),
 	}
 	p.jobs = &Jobs{p: p, runs: map[int64]*jobRun{}, local: map[string]*sync.Mutex{}}
+	p.owners = newOwners(p, cfg.Registerer)
 	return p, nil
 }
 
@@ -201,6 +203,7 @@ func (p *Plane) Start() {
 // Close resigns, revokes the lease (the registry key goes at once) and
 // closes the client.
 func (p *Plane) Close() error {
+	p.owners.stop()
 	if p.cancel != nil {
 		p.cancel()
 		<-p.done
@@ -417,6 +420,22 @@ func (p *Plane) errText() string {
 		return "connecting"
 	}
 	return p.lastErr
+}
+
+// hasSession reports whether the node holds an etcd session now.
+func (p *Plane) hasSession() bool {
+	p.mu.Lock()
+	s := p.sess
+	p.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	select {
+	case <-s.Done():
+		return false
+	default:
+		return true
+	}
 }
 
 // IsLeader reports whether this node is the control leader now.

@@ -33,6 +33,9 @@ type Status struct {
 	Members   []EndpointStatus `json:"members"`
 	Nodes     []NodeInfo       `json:"nodes"`
 	Jobs      []JobStatus      `json:"jobs"`
+	// ShardOwners counts the (table, time shard) owner records by owner
+	// node id (Owners; absent when there are none).
+	ShardOwners map[string]int `json:"shard_owners,omitempty"`
 }
 
 // EndpointStatus is one etcd endpoint's answer to a status request.
@@ -108,6 +111,18 @@ func (p *Plane) Status(ctx context.Context) Status {
 				var n NodeInfo
 				if json.Unmarshal(kv.Value, &n) == nil {
 					nodes = append(nodes, n)
+				}
+			}
+		}
+		g, err = p.cli.Get(c, p.key("shards")+"/", clientv3.WithPrefix(), clientv3.WithSerializable())
+		if err == nil {
+			for _, kv := range g.Kvs {
+				var r Owner
+				if json.Unmarshal(kv.Value, &r) == nil {
+					if st.ShardOwners == nil {
+						st.ShardOwners = map[string]int{}
+					}
+					st.ShardOwners[r.NodeID]++
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -354,6 +355,13 @@ func (st ClusterStatus) WriteTable(w io.Writer) error {
 		leader, c.Decisions, yesNo(c.Quorum), c.Role, reachable, len(c.Members))
 	if c.Error != "" {
 		fmt.Fprintf(w, "control error: %s\n", c.Error)
+	}
+	if len(c.ShardOwners) > 0 {
+		var parts []string
+		for _, id := range slices.Sorted(maps.Keys(c.ShardOwners)) {
+			parts = append(parts, fmt.Sprintf("%s %d", id, c.ShardOwners[id]))
+		}
+		fmt.Fprintf(w, "shards owned: %s\n", strings.Join(parts, ", "))
 	}
 	if c.Leader == "" && c.Quorum {
 		fmt.Fprintln(w, "control warning: no node is a control candidate, so the cluster jobs (compaction, retention, garbage collection) do not run: give a node the control role")

@@ -129,6 +129,9 @@ func (n *Node) startControl(roles Roles) error {
 		return nil
 	}
 	p.Start()
+	if n.handoff != nil || n.store != nil {
+		p.Owners() // follow the shard owners from now on (shardowner.go)
+	}
 	c.plane = p
 	n.log.Info("control plane", "node_id", n.id, "etcd", endpoints, "embedded", c.embedded, "candidate", roles[RoleControl])
 	return nil

@@ -276,8 +276,12 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		if n.handoff, err = handoff.NewClient(handoff.ClientConfig{Nodes: n.storageNodes,
-			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}); err != nil {
+		hc := handoff.ClientConfig{Nodes: n.storageNodes,
+			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}
+		if n.ctl.on {
+			hc.Owner = n.shardOwner
+		}
+		if n.handoff, err = handoff.NewClient(hc); err != nil {
 			return err
 		}
 		pub = n.handoff
@@ -390,8 +394,12 @@ func (n *Node) startBackend(roles Roles) (err error) {
 // startStorage starts the storage service on its own listener
 // (storage/handoff, docs/design/017-storage-role.md).
 func (n *Node) startStorage() (err error) {
-	n.store, err = handoff.NewServer(handoff.Config{Publisher: n.publisher(), Catalog: n.cat,
-		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer})
+	hc := handoff.Config{Publisher: n.publisher(), Catalog: n.cat,
+		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer}
+	if n.ctl.on {
+		hc.OwnedElsewhere = n.shardOwnedElsewhere
+	}
+	n.store, err = handoff.NewServer(hc)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,14 @@ type ClientConfig struct {
 	// Logger may be nil; Registerer nil leaves the metrics unregistered.
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// Owner, when set, names the storage node that owns a hand-off key
+	// (Descriptor.Key) now: the shard's single writer assigned through the
+	// control plane (coordinator/control Owners.Lookup). nodes is what
+	// Nodes returned. The owner is tried first, then the others in
+	// rendezvous order; ok=false (no control plane answer and no usable
+	// cached owner) means rendezvous order alone. It must return within a
+	// short bound: a flush waits for it.
+	Owner func(ctx context.Context, key string, nodes []string) (addr string, ok bool)
 	// Failpoint, when set, is called with "handoff-after-publish" once a
 	// storage node answered, before Publish returns (crash tests).
 	Failpoint func(ctx context.Context, point string)
@@ -60,6 +68,7 @@ type Client struct {
 
 	calls     *prometheus.CounterVec
 	failovers prometheus.Counter
+	owned     *prometheus.CounterVec
 }
 
 // NewClient returns a client; connections are made on first use.
@@ -90,6 +99,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			Help: "Hand-off attempts to storage nodes, by gRPC status code."}, []string{"code"}),
 		failovers: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_handoff_failovers_total",
 			Help: "Hand-offs that moved to the next storage node after the retries on one failed."}),
+		owned: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_handoff_placements_total",
+			Help: "Hand-offs by how their first storage node was chosen: owner (the shard's owner in the control plane) or rendezvous."}, []string{"by"}),
 	}, nil
 }
 
@@ -117,12 +128,8 @@ func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, s
 	if err != nil {
 		return nil, err
 	}
-	nodes := slices.Compact(slices.Sorted(slices.Values(c.cfg.Nodes())))
-	if len(nodes) == 0 {
-		return nil, fmt.Errorf("hand off %s shard %d: no storage node known: %w", t.Name, shard, ErrUnavailable)
-	}
 	var errs []error
-	for i, addr := range Rank(d.Key(), nodes) {
+	for i, addr := range c.order(ctx, d.Key()) {
 		if i > 0 {
 			c.failovers.Inc()
 			c.log.Warn("hand-off moves to the next storage node", "table", t.Name, "shard", shard, "node", addr, "err", errs[len(errs)-1])
@@ -150,7 +157,27 @@ func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, s
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("hand off %s shard %d: no storage node known: %w", t.Name, shard, ErrUnavailable)
+	}
 	return nil, fmt.Errorf("hand off %s shard %d: %w: %w", t.Name, shard, ErrUnavailable, errors.Join(errs...))
+}
+
+// order is the storage nodes to try for key: its owner (Owner) first, if
+// any, then the known nodes in rendezvous order.
+func (c *Client) order(ctx context.Context, key string) []string {
+	nodes := slices.Compact(slices.Sorted(slices.Values(c.cfg.Nodes())))
+	ranked := Rank(key, nodes)
+	if c.cfg.Owner == nil {
+		return ranked
+	}
+	owner, ok := c.cfg.Owner(ctx, key, nodes)
+	if !ok || owner == "" {
+		c.owned.WithLabelValues("rendezvous").Inc()
+		return ranked
+	}
+	c.owned.WithLabelValues("owner").Inc()
+	return append([]string{owner}, slices.DeleteFunc(ranked, func(a string) bool { return a == owner })...)
 }
 
 // retryable reports whether another attempt on the same node may succeed.

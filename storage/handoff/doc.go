@@ -44,5 +44,8 @@
 // Unavailable, DeadlineExceeded, ResourceExhausted, Aborted, Internal and
 // Unknown are retried on the same node (internal/retry), then the next node
 // in rendezvous order (Rank over (table, shard)) is tried. InvalidArgument
-// and NotFound end the hand-off at once.
+// and NotFound end the hand-off at once. With ClientConfig.Owner (a shared
+// control plane), the shard's owner is tried first and rendezvous order is
+// the fallback (docs/design/026-shard-ownership.md); a storage node takes a
+// hand-off it does not own all the same and counts it (OwnedElsewhere).
 package handoff

@@ -55,6 +55,12 @@ type Config struct {
 	// MaxMessageSize bounds one gRPC message (one batch); 0 means 256 MiB.
 	MaxBytes       int64
 	MaxMessageSize int
+	// OwnedElsewhere, when set, reports whether a hand-off key
+	// (Descriptor.Key) is owned by another live storage node now
+	// (coordinator/control Owners.OwnedElsewhere). Such a hand-off is
+	// still taken (files overlap, nothing is wrong) and counted in
+	// openwit_handoff_not_owner_total.
+	OwnedElsewhere func(key string) bool
 	// TLS, when set, serves TLS only; with ClientAuth
 	// tls.RequireAndVerifyClientCert only nodes holding a certificate of
 	// ClientCAs may hand off (mutual TLS, as the search service).
@@ -134,6 +140,10 @@ func (s *Server) DoPut(stream flight.FlightService_DoPutServer) error {
 	}()
 	if err != nil {
 		return statusError(err)
+	}
+	if s.cfg.OwnedElsewhere != nil && s.cfg.OwnedElsewhere(d.Key()) {
+		s.met.notOwner.Inc()
+		s.log.Debug("hand-off of a shard another storage node owns", "table", d.Table, "shard", d.Shard, "writer", d.Writer)
 	}
 	unlock := s.lock(fmt.Sprintf("%s/%d/%d/%d", d.Writer, d.TableID, d.Shard, d.MaxLSN))
 	f, err := s.cfg.Publisher.Publish(ctx, d.Writer, t, d.Shard, batches, d.MaxLSN)
@@ -318,6 +328,7 @@ type serverMetrics struct {
 	handoffs *prometheus.CounterVec
 	files    prometheus.Counter
 	rows     prometheus.Counter
+	notOwner prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -332,5 +343,7 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 			Help: "Files the storage service published for hand-offs (a repeated hand-off counts again)."}),
 		rows: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_handoff_rows_total",
 			Help: "Rows in the files the storage service published for hand-offs."}),
+		notOwner: f.NewCounter(prometheus.CounterOpts{Name: "openwit_handoff_not_owner_total",
+			Help: "Hand-offs taken for a (table, shard) whose owner in the control plane is another live storage node (overlapping files)."}),
 	}
 }
