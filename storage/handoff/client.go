@@ -23,6 +23,7 @@ import (
 	"openwit/internal/grpcserve"
 	"openwit/internal/retry"
 	"openwit/search"
+	"openwit/storage"
 	"openwit/storage/catalog"
 )
 
@@ -60,6 +61,8 @@ type Client struct {
 
 	calls     *prometheus.CounterVec
 	failovers prometheus.Counter
+	staged    prometheus.Counter
+	commits   *prometheus.CounterVec
 }
 
 // NewClient returns a client; connections are made on first use.
@@ -90,6 +93,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			Help: "Hand-off attempts to storage nodes, by gRPC status code."}, []string{"code"}),
 		failovers: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_handoff_failovers_total",
 			Help: "Hand-offs that moved to the next storage node after the retries on one failed."}),
+		staged: f.NewCounter(prometheus.CounterOpts{Name: "openwit_kafka_staged_files_total",
+			Help: "Kafka files staged on storage nodes (encoded and uploaded there)."}),
+		commits: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_publish_at_calls_total",
+			Help: "Publish-at calls (staged files and a partition offset) to storage nodes, by gRPC status code."}, []string{"code"}),
 	}, nil
 }
 
@@ -117,46 +124,66 @@ func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, s
 	if err != nil {
 		return nil, err
 	}
+	what := fmt.Sprintf("hand off %s shard %d", t.Name, shard)
+	var f *catalog.File
+	err = c.onNodes(ctx, d.Key(), what, retryable, func(ctx context.Context, addr string) error {
+		var err error
+		f, err = c.put(ctx, addr, cmd, batches)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.Failpoint != nil {
+		c.cfg.Failpoint(ctx, "handoff-after-publish")
+	}
+	return f, nil
+}
+
+// onNodes runs call on the storage nodes ranked for key (Rank): on each
+// with the retry policy while retryable says so, then on the next node.
+// NotFound (catalog.ErrNotFound), InvalidArgument and AlreadyExists
+// (ErrInvalid), Aborted (catalog.ErrConflict) and FailedPrecondition
+// (storage.ErrStaleUpload) end it at once: another node would answer the
+// same. what names the operation in errors and logs.
+func (c *Client) onNodes(ctx context.Context, key, what string, retryable func(error) bool, call func(ctx context.Context, addr string) error) error {
 	nodes := slices.Compact(slices.Sorted(slices.Values(c.cfg.Nodes())))
 	if len(nodes) == 0 {
-		return nil, fmt.Errorf("hand off %s shard %d: no storage node known: %w", t.Name, shard, ErrUnavailable)
+		return fmt.Errorf("%s: no storage node known: %w", what, ErrUnavailable)
 	}
 	var errs []error
-	for i, addr := range Rank(d.Key(), nodes) {
+	for i, addr := range Rank(key, nodes) {
 		if i > 0 {
 			c.failovers.Inc()
-			c.log.Warn("hand-off moves to the next storage node", "table", t.Name, "shard", shard, "node", addr, "err", errs[len(errs)-1])
+			c.log.Warn("hand-off moves to the next storage node", "op", what, "node", addr, "err", errs[len(errs)-1])
 		}
-		var f *catalog.File
-		err := retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error {
-			var err error
-			f, err = c.put(ctx, addr, cmd, batches)
-			return err
-		})
+		err := retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error { return call(ctx, addr) })
 		if err == nil {
-			if c.cfg.Failpoint != nil {
-				c.cfg.Failpoint(ctx, "handoff-after-publish")
-			}
-			return f, nil
+			return nil
 		}
+		msg := status.Convert(err).Message()
 		switch status.Code(err) {
 		case codes.NotFound:
-			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), catalog.ErrNotFound)
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrNotFound)
 		case codes.InvalidArgument, codes.AlreadyExists:
-			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), ErrInvalid)
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, ErrInvalid)
+		case codes.Aborted:
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrConflict)
+		case codes.FailedPrecondition:
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, storage.ErrStaleUpload)
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("hand off %s shard %d: %w", t.Name, shard, ctx.Err())
+			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 	}
-	return nil, fmt.Errorf("hand off %s shard %d: %w: %w", t.Name, shard, ErrUnavailable, errors.Join(errs...))
+	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, errors.Join(errs...))
 }
 
 // retryable reports whether another attempt on the same node may succeed.
 func retryable(err error) bool {
 	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted, codes.Internal, codes.Unknown:
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Internal, codes.Unknown:
 		return true
 	}
 	return false
