@@ -276,11 +276,9 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		if n.handoff, err = handoff.NewClient(handoff.ClientConfig{Nodes: n.storageNodes,
-			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}); err != nil {
+		if pub, err = n.handoffClient(); err != nil {
 			return err
 		}
-		pub = n.handoff
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
@@ -369,6 +367,20 @@ func (n *Node) publisher() *storage.Publisher {
 	return n.pub
 }
 
+// handoffClient returns the storage service's client (--storage-nodes),
+// made on first use: the ingester's publisher and the Kafka consumer's.
+func (n *Node) handoffClient() (*handoff.Client, error) {
+	if n.handoff == nil {
+		c, err := handoff.NewClient(handoff.ClientConfig{Nodes: n.storageNodes,
+			TLS: n.sec.searchClient, Logger: n.log, Registerer: n.reg, Failpoint: n.failpoint()})
+		if err != nil {
+			return nil, err
+		}
+		n.handoff = c
+	}
+	return n.handoff, nil
+}
+
 // startBackend starts a storage or Kafka ingest node without the front
 // roles: the catalog, the Kafka consumer (publishing its own files and
 // offsets), and the storage jobs when no control plane runs them.
@@ -391,7 +403,7 @@ func (n *Node) startBackend(roles Roles) (err error) {
 // (storage/handoff, docs/design/017-storage-role.md).
 func (n *Node) startStorage() (err error) {
 	n.store, err = handoff.NewServer(handoff.Config{Publisher: n.publisher(), Catalog: n.cat,
-		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer})
+		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer, Failpoint: n.failpoint()})
 	if err != nil {
 		return err
 	}
