@@ -57,12 +57,14 @@ func newEnv(t testing.TB, partitions int32, topics ...string) *env {
 
 // viaStorage starts a storage service (storage/handoff) over the env's
 // catalog and object store and makes the consumers publish through it: they
-// stage their files there and publish them there with their offsets. It
-// returns the service's metrics.
-func (e *env) viaStorage() *prometheus.Registry {
+// stage their files there and publish them there with their offsets. The
+// service builds index artifacts unless deferIndex. It returns the
+// service's metrics.
+func (e *env) viaStorage(deferIndex bool) *prometheus.Registry {
 	e.t.Helper()
 	reg := prometheus.NewRegistry()
-	srv, err := handoff.NewServer(handoff.Config{Publisher: &storage.Publisher{Bucket: e.bucket, Catalog: e.cat}, Catalog: e.cat, Registerer: reg})
+	pub := &storage.Publisher{Bucket: e.bucket, Catalog: e.cat, DeferIndex: deferIndex}
+	srv, err := handoff.NewServer(handoff.Config{Publisher: pub, Catalog: e.cat, Registerer: reg})
 	if err != nil {
 		e.t.Fatal(err)
 	}

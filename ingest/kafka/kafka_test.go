@@ -112,7 +112,7 @@ func TestConflictDropsBuffer(t *testing.T) {
 func TestConflictDropsBufferThroughStorage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 1, "logs")
-	sreg := e.viaStorage()
+	sreg := e.viaStorage(false)
 	conflictDropsBuffer(t, e)
 	if got := labeledValue(t, sreg, "openwit_storage_handoffs_total", "Aborted"); got != 1 {
 		t.Errorf("the storage node refused %v calls as Aborted, want 1 (the conflicting publish-at)", got)

@@ -18,7 +18,7 @@ func TestConsumeThroughStorage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 3, "logs")
 	e.createLogs("logs")
-	sreg := e.viaStorage()
+	sreg := e.viaStorage(false)
 	const n = 3000
 	var values [][]byte
 	for k := range n {
