@@ -63,25 +63,39 @@ func newEnv(t testing.TB, partitions int32, topics ...string) *env {
 func (e *env) viaStorage(deferIndex bool) *prometheus.Registry {
 	e.t.Helper()
 	reg := prometheus.NewRegistry()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.serveStorage(l, deferIndex, reg)
+	e.storageClient(l.Addr().String())
+	return reg
+}
+
+// serveStorage serves a storage service over the env's catalog and object
+// store on l until the test ends.
+func (e *env) serveStorage(l net.Listener, deferIndex bool, reg prometheus.Registerer) {
+	e.t.Helper()
 	pub := &storage.Publisher{Bucket: e.bucket, Catalog: e.cat, DeferIndex: deferIndex}
 	srv, err := handoff.NewServer(handoff.Config{Publisher: pub, Catalog: e.cat, Registerer: reg})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	go srv.Serve(context.Background(), l)
 	e.t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	c, err := handoff.NewClient(handoff.ClientConfig{Nodes: func() []string { return []string{l.Addr().String()} },
+}
+
+// storageClient makes the consumers publish through the storage service
+// at addr.
+func (e *env) storageClient(addr string) {
+	e.t.Helper()
+	c, err := handoff.NewClient(handoff.ClientConfig{Nodes: func() []string { return []string{addr} },
 		Retry: retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 10 * time.Millisecond}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { c.Close() })
 	e.pub = c
-	return reg
 }
 
 // logsTable is the table the tests consume into.

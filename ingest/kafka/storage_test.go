@@ -2,10 +2,12 @@ package kafka
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -80,4 +82,49 @@ func TestConsumeThroughStorage(t *testing.T) {
 		t.Errorf("%d Parquet objects, %d published files", objects, files)
 	}
 	t.Logf("%d files staged and published by the storage node", files)
+}
+
+// TestConsumeWhileStorageDown: with no storage service reachable the
+// publishes fail and the records stay buffered (nothing published, no
+// offset); once a storage service listens, every record is published once.
+func TestConsumeWhileStorageDown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, "logs")
+	e.createLogs("logs")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there yet
+	e.storageClient(addr)
+	const n = 500
+	var values [][]byte
+	for k := range n {
+		values = append(values, logRecord(k))
+	}
+	e.produce("logs", values)
+	reg := prometheus.NewRegistry()
+	c := e.consumer("g", reg, Topic{Name: "logs"})
+	stop := run(t, c)
+	deadline := time.Now().Add(60 * time.Second)
+	for labeledValue(t, reg, "openwit_kafka_publishes_total", "error") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed publish while the storage service is down")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if o, err := e.cat.SourceOffsets(context.Background(), "g", "logs"); err != nil || len(o) != 0 {
+		t.Fatalf("offsets %v (%v) while the storage service is down", o, err)
+	}
+	if rows := e.column("logs", "key"); len(rows) != 0 {
+		t.Fatalf("%d rows published while the storage service is down", len(rows))
+	}
+	if l, err = net.Listen("tcp", addr); err != nil {
+		t.Fatal(err)
+	}
+	e.serveStorage(l, false, nil)
+	e.waitOffsets("g", "logs", n)
+	stop()
+	checkKeys(t, e, "logs", n)
 }
