@@ -35,7 +35,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 	objects := filepath.Join(t.TempDir(), "objects")
 	shared := []string{"--catalog", dsn, "--object-store", "file://" + objects}
 	addr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
-	store := testserver.Start(t, testserver.Options{Env: []string{"OPENWIT_TEST_FAILPOINT=stage-after-upload"},
+	store := testserver.Start(t, testserver.Options{Env: []string{"OPENWIT_TEST_FAILPOINT=stage-after-upload@1"},
 		Args: append([]string{"--roles", "storage", "--storage-addr", addr}, shared...)})
 	front := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "gateway,coordinator", "--storage-nodes", addr}, shared...)})
 	conn := testserver.Connect(t, front.DSN())
@@ -77,11 +77,11 @@ func TestKafkaThroughStorage(t *testing.T) {
 		}
 		return sum
 	}
-	stops := func() int { return strings.Count(store.Log(), "failpoint reached") }
+	stopped := func(point string) bool { return strings.Contains(store.Log(), `failpoint reached" point=`+point) }
 
 	// (a) Killed after uploading a staged file: nothing is published.
 	produce(n / 3)
-	waitFor(t, "the storage node stopped after a stage", store, func() bool { return stops() == 1 })
+	waitFor(t, "the storage node stopped after a stage", store, func() bool { return stopped("stage-after-upload") })
 	staged, _ := filepath.Glob(filepath.Join(objects, "tables", "*", "shard=*", "*-k*-p*-o*.parquet"))
 	if len(staged) == 0 {
 		t.Fatal("no staged object in the shared object store")
@@ -93,9 +93,9 @@ func TestKafkaThroughStorage(t *testing.T) {
 	produce(n / 3)
 
 	// (b) Killed right after a publish committed, before the answer.
-	store.Env = []string{"OPENWIT_TEST_FAILPOINT=commit-after-publish"}
+	store.Env = []string{"OPENWIT_TEST_FAILPOINT=commit-after-publish@1"} // the first publish only
 	store.Restart()
-	waitFor(t, "the storage node stopped after a publish", store, func() bool { return stops() == 2 })
+	waitFor(t, "the storage node stopped after a publish", store, func() bool { return stopped("commit-after-publish") })
 	if o := offsets(); o == 0 {
 		t.Fatal("no offset published at the commit failpoint")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -155,6 +156,10 @@ func (c *Client) Stage(ctx context.Context, t *catalog.Table, shard int64, id st
 	return f, nil
 }
 
+// commitGrace is how long a publish-at already sent is still waited for
+// once the caller's context ended.
+const commitGrace = 5 * time.Second
+
 // PublishAt publishes staged files with the offset delta d in one catalog
 // transaction on a storage node (ActionPublishAt), retried and failed over
 // like Publish: a repeated publish (an answer lost) is a no-op there. It
@@ -175,12 +180,21 @@ func (c *Client) PublishAt(ctx context.Context, files []*catalog.File, d catalog
 		if err != nil {
 			return err
 		}
-		// A publish once sent is waited for even when ctx ends (a node
-		// shutting down): abandoned, its outcome would be unknown and the
-		// rows staged and published again.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.CallTimeout)
+		// A publish once sent is waited for up to commitGrace after ctx
+		// ends (a node shutting down): abandoned at once, its outcome
+		// would be unknown and the rows staged and published again.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.CallTimeout)
 		defer cancel()
-		stream, err := fc.DoAction(ctx, &flight.Action{Type: ActionPublishAt, Body: body})
+		defer context.AfterFunc(ctx, func() {
+			t := time.NewTimer(commitGrace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cancel()
+			case <-cctx.Done():
+			}
+		})()
+		stream, err := fc.DoAction(cctx, &flight.Action{Type: ActionPublishAt, Body: body})
 		if err != nil {
 			return err
 		}
