@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,6 +25,8 @@ import (
 // object itself (its own object store stays empty).
 func TestKafkaThroughStorage(t *testing.T) {
 	t.Parallel()
+	start := time.Now()
+	phase := func(what string) { t.Logf("%v: %s", time.Since(start).Round(time.Millisecond), what) }
 	const topic, n = "kev", 600
 	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
 	if err != nil {
@@ -45,6 +48,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 	ing := testserver.Start(t, testserver.Options{Args: []string{"--roles", "ingest", "--storage-nodes", addr,
 		"--catalog", dsn, "--object-store", "file://" + own,
 		"--kafka-brokers", strings.Join(kc.ListenAddrs(), ","), "--kafka-topics", topic, "--kafka-commit-interval", "200ms"}})
+	phase("catalog, storage, front and ingest nodes up")
 	prod, err := kgo.NewClient(kgo.SeedBrokers(kc.ListenAddrs()...), kgo.DefaultProduceTopic(topic),
 		kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	if err != nil {
@@ -90,6 +94,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 		t.Fatalf("offsets add up to %d before any publish", o)
 	}
 	store.Kill()
+	phase("(a) killed after a stage")
 	produce(n / 3)
 
 	// (b) Killed right after a publish committed, before the answer.
@@ -100,6 +105,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 		t.Fatal("no offset published at the commit failpoint")
 	}
 	store.Kill()
+	phase("(b) killed after a publish")
 	store.Env = nil
 	store.Restart()
 	produce(n - 2*(n/3))
@@ -108,6 +114,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 	waitFor(t, "every record once on the front node", front, func() bool {
 		return queryText(t, conn, "SELECT count(*), count(DISTINCT key), sum(key) FROM kev")[0] == want
 	})
+	phase("every record once on the front node")
 	waitFor(t, "the offsets at the log's end", ing, func() bool { return offsets() == n })
 	if got := queryText(t, conn, "SELECT count(*), count(DISTINCT key) FROM kev")[0]; got != fmt.Sprintf("%d|%d", n, n) {
 		t.Fatalf("count(*), count(DISTINCT key) = %s after the offsets reached the end", got)
