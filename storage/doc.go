@@ -20,9 +20,13 @@
 // then its ingester hands each sealed (table, shard) buffer over Arrow
 // Flight DoPut to the storage node owning it by rendezvous hashing
 // (storage/handoff), which runs Publisher and answers with the published
-// file; the ingest node truncates its WAL only after that answer. Kafka
-// consumers publish their own files with their offsets. See
-// docs/design/017-storage-role.md.
+// file; the ingest node truncates its WAL only after that answer. A Kafka
+// consumer with the storage role publishes its own files with its
+// offsets; without it (a --roles ingest node given --storage-nodes) it
+// stages them on the storage nodes (Publisher.Stage: written and uploaded,
+// not published) and a storage node publishes them with the offsets
+// (Publisher.PublishAt, one catalog transaction). See
+// docs/design/017-storage-role.md and 027-kafka-through-storage.md.
 //
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,29 +100,11 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 	if len(batches) == 0 {
 		return nil, nil
 	}
-	schema := batches[0].Schema()
-	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, schema, batches, p.Writer)
+	f, uploaded, err := p.write(ctx, t, shard, FileID(writer, t.ID, shard, maxLSN), batches)
 	if err != nil {
-		return nil, fmt.Errorf("write parquet: %w", err)
+		return nil, err
 	}
-	minT, maxT := TimeRange(t, batches)
-	id := FileID(writer, t.ID, shard, maxLSN)
-	f := &catalog.File{
-		ID: id, TableID: t.ID, Shard: shard, Path: FileKey(t.ID, shard, id),
-		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()), MaxLSN: maxLSN, Writer: writer,
-	}
-	uploaded := time.Now()
-	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
-	}
-	if !p.DeferIndex && !p.deferAll.Load() {
-		a, err := BuildIndex(ctx, p.Bucket, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil && p.Logger != nil {
-			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)
-		}
-		f.Index = a
-	}
+	f.MaxLSN, f.Writer = maxLSN, writer
 	if p.Failpoint != nil {
 		p.Failpoint(ctx, "publish-after-upload")
 	}
@@ -138,6 +121,84 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 		return nil, fmt.Errorf("publish %s: %w", f.ID, err)
 	}
 	return f, nil
+}
+
+// Stage writes one file for (t, shard) holding batches under the given id
+// and uploads it (with its index artifact, as Publish does) WITHOUT
+// publishing it: PublishAt publishes staged files later, with a Kafka
+// partition's offset (docs/design/027-kafka-through-storage.md). The id
+// names the rows (a Kafka record range), so staging it again writes the
+// same object. A staged object that is never published is an orphan that
+// garbage collection deletes after the grace period.
+func (p *Publisher) Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
+	if len(batches) == 0 {
+		return nil, fmt.Errorf("stage %s: no rows: %w", id, catalog.ErrInvalid)
+	}
+	f, _, err := p.write(ctx, t, shard, id, batches)
+	if err != nil {
+		return nil, err
+	}
+	if p.Failpoint != nil {
+		p.Failpoint(ctx, "stage-after-upload")
+	}
+	return f, nil
+}
+
+// ErrStaleUpload: a staged object given to PublishAt is gone or older than
+// MaxUploadAge, so garbage collection may take it for an orphan. Nothing
+// was published; stage the rows again.
+var ErrStaleUpload = errors.New("storage: staged upload missing or too old")
+
+// PublishAt publishes staged files (Stage) with the offset delta d in one
+// catalog transaction (catalog.PublishFilesAt: ErrConflict when the stored
+// offset is not d.From, nil when this very publish is repeated). Before
+// that it checks every object is there and, with MaxUploadAge, younger
+// than it (when the bucket tells modification times): otherwise it
+// returns ErrStaleUpload and publishes nothing.
+func (p *Publisher) PublishAt(ctx context.Context, files []*catalog.File, d catalog.OffsetDelta) error {
+	if mt, ok := p.Bucket.(objstore.ModTimer); ok {
+		for _, f := range files {
+			at, err := mt.ModTime(ctx, f.Path)
+			if errors.Is(err, objstore.ErrNotFound) {
+				return fmt.Errorf("publish %s: the staged object is gone: %w", f.ID, ErrStaleUpload)
+			}
+			if err != nil {
+				return fmt.Errorf("publish %s: %w", f.ID, err)
+			}
+			if age := time.Since(at); p.MaxUploadAge > 0 && age > p.MaxUploadAge {
+				return fmt.Errorf("publish %s: staged %v ago, over %v (half the garbage grace): %w", f.ID, age.Round(time.Millisecond), p.MaxUploadAge, ErrStaleUpload)
+			}
+		}
+	}
+	return p.Catalog.PublishFilesAt(ctx, files, d)
+}
+
+// write encodes batches as the Parquet file id of (t, shard), uploads it
+// and builds its index artifact unless deferred. It returns the file and
+// when the upload started.
+func (p *Publisher) write(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, time.Time, error) {
+	var buf bytes.Buffer
+	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, p.Writer)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("write parquet: %w", err)
+	}
+	minT, maxT := TimeRange(t, batches)
+	f := &catalog.File{
+		ID: id, TableID: t.ID, Shard: shard, Path: FileKey(t.ID, shard, id),
+		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()),
+	}
+	uploaded := time.Now()
+	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		return nil, time.Time{}, fmt.Errorf("upload %s: %w", f.Path, err)
+	}
+	if !p.DeferIndex && !p.deferAll.Load() {
+		a, err := BuildIndex(ctx, p.Bucket, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil && p.Logger != nil {
+			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)
+		}
+		f.Index = a
+	}
+	return f, uploaded, nil
 }
 
 // TimeRange returns the min and max of the table's time column (Unix µs)

@@ -22,7 +22,14 @@ import (
 // the rows per run (default 200k).
 //
 //	go test ./ingest/kafka -run '^$' -bench Consume -benchtime 3x
-func BenchmarkConsume(b *testing.B) {
+func BenchmarkConsume(b *testing.B) { benchmarkConsume(b, false) }
+
+// BenchmarkConsumeThroughStorage is BenchmarkConsume with the files staged
+// and published by a storage service (storage/handoff) on loopback, as on
+// a Kafka ingest node with --storage-nodes.
+func BenchmarkConsumeThroughStorage(b *testing.B) { benchmarkConsume(b, true) }
+
+func benchmarkConsume(b *testing.B, viaStorage bool) {
 	total := 200_000
 	if v := os.Getenv("OPENWIT_BENCH_KAFKA_ROWS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -53,6 +60,11 @@ func BenchmarkConsume(b *testing.B) {
 			b.Fatal(err)
 		}
 		e.produce("logs", values)
+		if viaStorage {
+			// Index artifacts are left to the indexer, as the consumer
+			// does in process: the same work on both paths.
+			e.viaStorage(true)
+		}
 		reg := prometheus.NewRegistry()
 		c := e.consumer("bench", reg, Topic{Name: "logs"})
 		c.cfg.CommitInterval = time.Second

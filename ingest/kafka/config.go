@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -45,6 +46,25 @@ type Sink interface {
 	AddFiles(tableID int64, files []*catalog.File)
 }
 
+// Publisher writes a partition's files and publishes them with its offset
+// delta. Without one (Config.Publisher nil) the consumer encodes and
+// uploads the files itself (Config.Bucket) and publishes them in
+// Config.Catalog; a node without the storage role uses the storage
+// service's client (storage/handoff.Client), so the files are encoded and
+// uploaded on storage nodes (docs/design/027-kafka-through-storage.md).
+// Implementations are safe for concurrent use.
+type Publisher interface {
+	// Stage writes batches, rows of (t, shard), as the Parquet file id
+	// and uploads it without publishing it. Staging an id again writes
+	// the same object (the id names its records).
+	Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error)
+	// PublishAt publishes staged files with d in one catalog transaction,
+	// as catalog.PublishFilesAt: an error wrapping catalog.ErrConflict
+	// when the stored offset is not d.From (nothing published), nil when
+	// this very publish is repeated.
+	PublishAt(ctx context.Context, files []*catalog.File, d catalog.OffsetDelta) error
+}
+
 // Config configures a Consumer.
 type Config struct {
 	Brokers []string
@@ -72,7 +92,10 @@ type Config struct {
 	// cluster-wide etcd schema lock, as for DDL over SQL).
 	SchemaLock func(ctx context.Context) (unlock func(), err error)
 
-	Catalog    catalog.Catalog
+	Catalog catalog.Catalog
+	// Publisher writes and publishes the files; nil: the consumer does it
+	// with Bucket, Writer and Catalog.
+	Publisher  Publisher
 	Bucket     objstore.Bucket
 	Writer     pqfile.WriterOptions
 	Sink       Sink // optional
@@ -130,8 +153,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("kafka: topic %q: unknown_fields %q: want %s, %s or %s", t.Name, t.UnknownFields, PolicyReject, PolicyIgnore, PolicyAdd)
 		}
 	}
-	if c.Catalog == nil || c.Bucket == nil {
-		return errors.New("kafka: catalog and object store are required")
+	if c.Catalog == nil || (c.Bucket == nil && c.Publisher == nil) {
+		return errors.New("kafka: catalog and an object store or publisher are required")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -23,6 +23,7 @@ import (
 	"openwit/ingest"
 	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/objstore"
 	"openwit/storage/pqfile"
 )
 
@@ -41,6 +42,7 @@ type Consumer struct {
 	m         *metrics
 	mem       memory.Allocator
 	cl        *kgo.Client
+	pub       Publisher
 	topics    map[string]*topicInfo
 	errT      *catalog.Table // the dead-letter table
 	errSchema *arrow.Schema
@@ -102,7 +104,10 @@ func New(cfg Config) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), mem: memory.DefaultAllocator,
-		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}}
+		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}, pub: cfg.Publisher}
+	if c.pub == nil {
+		c.pub = &localPublisher{bucket: cfg.Bucket, cat: cfg.Catalog, writer: cfg.Writer}
+	}
 	for _, t := range cfg.Topics {
 		h := fnv.New32a()
 		h.Write([]byte(cfg.Group + "\x00" + t.Name))
@@ -651,8 +656,8 @@ func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 }
 
 // publishPart writes one partition's buffer as files (one per table and
-// shard) and publishes them with the offset delta in one catalog
-// transaction.
+// shard; Publisher.Stage: here or on a storage node) and publishes them
+// with the offset delta in one catalog transaction (Publisher.PublishAt).
 func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 	for k, b := range ps.build {
 		if b.Field(0).Len() > 0 {
@@ -678,7 +683,7 @@ func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 		// partition), so two consumers racing for one range write the
 		// same object with the same rows.
 		id := fmt.Sprintf("t%d-s%d-k%s-p%d-o%d-%d", k.table, k.shard, ps.info.hash, ps.tp.part, ps.first, to)
-		f, err := c.writeFile(ctx, t, k.shard, id, ps.held[k])
+		f, err := c.pub.Stage(ctx, t, k.shard, id, ps.held[k])
 		if err != nil {
 			return err
 		}
@@ -688,7 +693,7 @@ func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 		}
 	}
 	d := catalog.OffsetDelta{Source: c.cfg.Group, Topic: ps.tp.topic, Partition: ps.tp.part, From: ps.stored, To: to}
-	if err := c.cfg.Catalog.PublishFilesAt(ctx, files, d); err != nil {
+	if err := c.pub.PublishAt(ctx, files, d); err != nil {
 		return err
 	}
 	c.m.rowsPublished.Add(float64(rows))
@@ -708,18 +713,33 @@ func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 	return nil
 }
 
-// writeFile encodes batches as one Parquet file and uploads it.
-func (c *Consumer) writeFile(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
+// localPublisher encodes and uploads the files itself and publishes them
+// in the catalog: a consumer on a node with the storage role.
+type localPublisher struct {
+	bucket objstore.Bucket
+	cat    catalog.Catalog
+	writer pqfile.WriterOptions
+}
+
+var _ Publisher = (*localPublisher)(nil)
+
+// Stage encodes batches as one Parquet file and uploads it.
+func (p *localPublisher) Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
 	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, c.cfg.Writer)
+	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, p.writer)
 	if err != nil {
 		return nil, fmt.Errorf("write parquet: %w", err)
 	}
 	minT, maxT := storage.TimeRange(t, batches)
 	f := &catalog.File{ID: id, TableID: t.ID, Shard: shard, Path: storage.FileKey(t.ID, shard, id),
 		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len())}
-	if err := c.cfg.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+	if err := p.bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
 	}
 	return f, nil
+}
+
+// PublishAt publishes the files with d in one catalog transaction.
+func (p *localPublisher) PublishAt(ctx context.Context, files []*catalog.File, d catalog.OffsetDelta) error {
+	return p.cat.PublishFilesAt(ctx, files, d)
 }

@@ -130,9 +130,27 @@
 // none. File ids name their records, t<table>-s<shard>-k<hash of group and
 // topic>-p<partition>-o<first offset>-<next offset>, so two members racing
 // for one range upload the same object with the same rows. Objects whose
-// publish lost stay unreferenced (orphans, as with the WAL path).
+// publish lost stay unreferenced: orphans, deleted by the garbage job after
+// the grace, as with the WAL path.
 //
 // Rows are visible to queries once published: freshness is the commit
 // interval. A crash loses only unpublished buffers, which are read from
 // Kafka again.
+//
+// # Through the storage service
+//
+// Writing the files and the catalog transaction go through
+// Config.Publisher: Stage writes one file (one table and shard) and
+// uploads it unpublished, PublishAt publishes a partition's staged files
+// with its offset delta (catalog.PublishFilesAt semantics: ErrConflict
+// when the stored offset moved). Without a Publisher the consumer does
+// both itself (Config.Bucket, Config.Catalog). A node without the storage
+// role (--roles ingest --storage-nodes) passes the storage service's
+// client (storage/handoff): the storage node owning each (table, shard)
+// encodes and uploads the file and builds its index artifact, and a
+// storage node runs the catalog transaction, so the ingest node never
+// writes Parquet (docs/design/027-kafka-through-storage.md). A failure
+// between the steps leaves staged objects no catalog row names; the
+// partition's next publish stages again (the same ids when no record came
+// since) and the garbage job deletes the leftovers after the grace.
 package kafka

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -13,7 +14,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"openwit/internal/retry"
+	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/handoff"
 	"openwit/storage/objstore"
 	"openwit/storage/pqfile"
 )
@@ -25,6 +29,9 @@ type env struct {
 	cat     catalog.Catalog
 	bucket  *objstore.Local
 	dir     string // bucket is dir/objects
+	// pub, when set (viaStorage), is the consumers' publisher: a storage
+	// service's client; the consumers get no object store.
+	pub Publisher
 }
 
 func newEnv(t testing.TB, partitions int32, topics ...string) *env {
@@ -46,6 +53,49 @@ func newEnv(t testing.TB, partitions int32, topics ...string) *env {
 	}
 	t.Cleanup(func() { b.Close() })
 	return &env{t: t, brokers: c.ListenAddrs(), cat: cat, bucket: b, dir: dir}
+}
+
+// viaStorage starts a storage service (storage/handoff) over the env's
+// catalog and object store and makes the consumers publish through it: they
+// stage their files there and publish them there with their offsets. The
+// service builds index artifacts unless deferIndex. It returns the
+// service's metrics.
+func (e *env) viaStorage(deferIndex bool) *prometheus.Registry {
+	e.t.Helper()
+	reg := prometheus.NewRegistry()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.serveStorage(l, deferIndex, reg)
+	e.storageClient(l.Addr().String())
+	return reg
+}
+
+// serveStorage serves a storage service over the env's catalog and object
+// store on l until the test ends.
+func (e *env) serveStorage(l net.Listener, deferIndex bool, reg prometheus.Registerer) {
+	e.t.Helper()
+	pub := &storage.Publisher{Bucket: e.bucket, Catalog: e.cat, DeferIndex: deferIndex}
+	srv, err := handoff.NewServer(handoff.Config{Publisher: pub, Catalog: e.cat, Registerer: reg})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	go srv.Serve(context.Background(), l)
+	e.t.Cleanup(func() { srv.Shutdown(context.Background()) })
+}
+
+// storageClient makes the consumers publish through the storage service
+// at addr.
+func (e *env) storageClient(addr string) {
+	e.t.Helper()
+	c, err := handoff.NewClient(handoff.ClientConfig{Nodes: func() []string { return []string{addr} },
+		Retry: retry.Policy{Attempts: 3, Base: time.Millisecond, Max: 10 * time.Millisecond}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	e.pub = c
 }
 
 // logsTable is the table the tests consume into.
@@ -104,6 +154,9 @@ func (e *env) consumer(group string, reg prometheus.Registerer, topics ...Topic)
 	cfg := DefaultConfig()
 	cfg.Brokers, cfg.Group, cfg.Topics = e.brokers, group, topics
 	cfg.Catalog, cfg.Bucket, cfg.Registerer = e.cat, e.bucket, reg
+	if e.pub != nil {
+		cfg.Bucket, cfg.Publisher = nil, e.pub
+	}
 	cfg.CommitInterval = 200 * time.Millisecond
 	cfg.ClientOptions = []kgo.Opt{kgo.SessionTimeout(6 * time.Second), kgo.HeartbeatInterval(500 * time.Millisecond)}
 	c, err := New(cfg)
@@ -253,6 +306,27 @@ func counterValue(t testing.TB, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// labeledValue returns the value of the counter name whose one label has
+// the given value.
+func labeledValue(t testing.TB, reg *prometheus.Registry, name, label string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == label {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 func jsonValidObject(b []byte) bool {

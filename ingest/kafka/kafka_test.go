@@ -104,6 +104,22 @@ func TestConsume(t *testing.T) {
 func TestConflictDropsBuffer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 1, "logs")
+	conflictDropsBuffer(t, e)
+}
+
+// TestConflictDropsBufferThroughStorage: the same when a storage node
+// publishes: its publish-at is refused (Aborted) and nothing is published.
+func TestConflictDropsBufferThroughStorage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1, "logs")
+	sreg := e.viaStorage(false)
+	conflictDropsBuffer(t, e)
+	if got := labeledValue(t, sreg, "openwit_storage_handoffs_total", "Aborted"); got != 1 {
+		t.Errorf("the storage node refused %v calls as Aborted, want 1 (the conflicting publish-at)", got)
+	}
+}
+
+func conflictDropsBuffer(t *testing.T, e *env) {
 	e.createLogs("logs")
 	const n = 100
 	var values [][]byte

@@ -37,7 +37,8 @@ type Config struct {
 	// with a front node it runs only when set.
 	StorageAddr string `yaml:"storage_addr"`
 	// StorageNodes are the storage services (host:port) a front node's
-	// ingester hands its buffers to; with them the front node runs no
+	// ingester hands its buffers to, and where a Kafka consumer without
+	// the storage role stages its files; with them a front node runs no
 	// storage role itself. "gossip" alone: the live gossip members
 	// running the storage service (they are added to a static list too).
 	StorageNodes []string `yaml:"storage_nodes"`
@@ -529,8 +530,8 @@ func (c *Config) validateStorage(roles Roles) error {
 	if len(c.StorageNodes) == 0 {
 		return nil
 	}
-	if !roles.Front() {
-		return fmt.Errorf("--storage-nodes is for a front node (gateway,coordinator); --roles %q runs none", c.Roles)
+	if !roles.Front() && (!roles[RoleIngest] || roles[RoleStorage]) {
+		return fmt.Errorf("--storage-nodes is for a front node (gateway,coordinator) or a Kafka ingest node (ingest without storage); --roles %q is neither", c.Roles)
 	}
 	for i, a := range c.StorageNodes {
 		a = strings.TrimSpace(a)

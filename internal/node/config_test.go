@@ -131,13 +131,26 @@ func TestValidateRoles(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Fatal(err)
 		}
+		// With storage nodes it stages its files there.
+		c.StorageNodes = []string{"127.0.0.1:8817"}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := c.RoleSet(); !r[RoleIngest] || r[RoleStorage] {
+			t.Fatalf("roles %v", r.Names())
+		}
 	})
 	bad := map[string]func(c *Config){
-		"ingest alone without kafka":          func(c *Config) { c.Roles = "ingest" },
-		"storage addr without the role":       func(c *Config) { c.Roles = "search"; c.StorageAddr = "127.0.0.1:1" },
-		"storage addr with storage nodes":     func(c *Config) { c.StorageAddr = "127.0.0.1:1"; c.StorageNodes = []string{"127.0.0.1:2"} },
-		"storage addr off loopback":           func(c *Config) { c.Roles = "storage"; c.StorageAddr = "0.0.0.0:8817" },
-		"storage nodes on a storage node":     func(c *Config) { c.Roles = "storage"; c.StorageNodes = []string{"127.0.0.1:2"} },
+		"ingest alone without kafka":      func(c *Config) { c.Roles = "ingest" },
+		"storage addr without the role":   func(c *Config) { c.Roles = "search"; c.StorageAddr = "127.0.0.1:1" },
+		"storage addr with storage nodes": func(c *Config) { c.StorageAddr = "127.0.0.1:1"; c.StorageNodes = []string{"127.0.0.1:2"} },
+		"storage addr off loopback":       func(c *Config) { c.Roles = "storage"; c.StorageAddr = "0.0.0.0:8817" },
+		"storage nodes on a storage node": func(c *Config) { c.Roles = "storage"; c.StorageNodes = []string{"127.0.0.1:2"} },
+		"storage nodes on ingest,storage": func(c *Config) {
+			c.Roles = "ingest,storage"
+			c.Kafka.Brokers, c.Kafka.Topics = []string{"127.0.0.1:9092"}, []kafka.Topic{{Name: "logs"}}
+			c.StorageNodes = []string{"127.0.0.1:2"}
+		},
 		"bad storage node":                    func(c *Config) { c.StorageNodes = []string{"nohost"} },
 		"storage nodes gossip without gossip": func(c *Config) { c.StorageNodes = []string{"gossip"} },
 		"search addr without the role":        func(c *Config) { c.Roles = "gateway,coordinator"; c.SearchAddr = "127.0.0.1:1" },

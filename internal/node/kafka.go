@@ -83,10 +83,12 @@ type kafkaRunner struct {
 	done   chan struct{}
 }
 
-// startKafka starts the Kafka consumer when brokers are configured. It
-// publishes its files and offsets itself (one catalog transaction), also on
-// a Kafka ingest node; on a front node the files go to the ingester too so
-// queries here see them at once.
+// startKafka starts the Kafka consumer when brokers are configured. With
+// the storage role it encodes, uploads and publishes its files and offsets
+// itself (one catalog transaction); without it (--storage-nodes) the
+// storage nodes stage the files and publish them with the offsets
+// (docs/design/027-kafka-through-storage.md). On a front node the files go
+// to the ingester too so queries here see them at once.
 func (n *Node) startKafka() error {
 	k := n.cfg.Kafka
 	if len(k.Brokers) == 0 {
@@ -114,6 +116,13 @@ func (n *Node) startKafka() error {
 	if n.ing != nil { // a Kafka ingest node (--roles ingest) has no ingester
 		cfg.Sink = n.ing
 		cfg.Pressure = n.ing.Overloaded
+	}
+	if roles, _ := n.cfg.RoleSet(); !roles[RoleStorage] && len(n.cfg.StorageNodes) > 0 {
+		h, err := n.handoffClient()
+		if err != nil {
+			return err
+		}
+		cfg.Publisher = h
 	}
 	c, err := kafka.New(cfg)
 	if err != nil {

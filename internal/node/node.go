@@ -276,15 +276,9 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		hc := handoff.ClientConfig{Nodes: n.storageNodes,
-			TLS: n.sec.searchClient, Logger: log, Registerer: n.reg, Failpoint: n.failpoint()}
-		if n.ctl.on {
-			hc.Owner = n.shardOwner
-		}
-		if n.handoff, err = handoff.NewClient(hc); err != nil {
+		if pub, err = n.handoffClient(); err != nil {
 			return err
 		}
-		pub = n.handoff
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
@@ -373,6 +367,24 @@ func (n *Node) publisher() *storage.Publisher {
 	return n.pub
 }
 
+// handoffClient returns the storage service's client (--storage-nodes),
+// made on first use: the ingester's publisher and the Kafka consumer's.
+func (n *Node) handoffClient() (*handoff.Client, error) {
+	if n.handoff == nil {
+		hc := handoff.ClientConfig{Nodes: n.storageNodes,
+			TLS: n.sec.searchClient, Logger: n.log, Registerer: n.reg, Failpoint: n.failpoint()}
+		if n.ctl.on {
+			hc.Owner = n.shardOwner
+		}
+		c, err := handoff.NewClient(hc)
+		if err != nil {
+			return nil, err
+		}
+		n.handoff = c
+	}
+	return n.handoff, nil
+}
+
 // startBackend starts a storage or Kafka ingest node without the front
 // roles: the catalog, the Kafka consumer (publishing its own files and
 // offsets), and the storage jobs when no control plane runs them.
@@ -395,7 +407,7 @@ func (n *Node) startBackend(roles Roles) (err error) {
 // (storage/handoff, docs/design/017-storage-role.md).
 func (n *Node) startStorage() (err error) {
 	hc := handoff.Config{Publisher: n.publisher(), Catalog: n.cat,
-		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer}
+		Logger: n.log, Registerer: n.reg, TLS: n.sec.searchServer, Failpoint: n.failpoint()}
 	if n.ctl.on {
 		hc.OwnedElsewhere = n.shardOwnedElsewhere
 	}

@@ -23,6 +23,7 @@ import (
 	"openwit/internal/grpcserve"
 	"openwit/internal/retry"
 	"openwit/search"
+	"openwit/storage"
 	"openwit/storage/catalog"
 )
 
@@ -31,6 +32,14 @@ type ClientConfig struct {
 	// Nodes returns the storage nodes (host:port) to choose from now.
 	// Required; it is called once per hand-off.
 	Nodes func() []string
+	// Owner, when set, names the storage node that owns a hand-off key
+	// (Descriptor.Key) now: the shard's single writer assigned through the
+	// control plane (coordinator/control Owners.Lookup). nodes is what
+	// Nodes returned. The owner is tried first, then the others in
+	// rendezvous order; ok=false (no control plane answer and no usable
+	// cached owner) means rendezvous order alone. It must return within a
+	// short bound: a flush waits for it.
+	Owner func(ctx context.Context, key string, nodes []string) (addr string, ok bool)
 	// Retry is the schedule of attempts on one node before the next one
 	// is tried (internal/retry; zero: its default).
 	Retry retry.Policy
@@ -45,14 +54,6 @@ type ClientConfig struct {
 	// Logger may be nil; Registerer nil leaves the metrics unregistered.
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
-	// Owner, when set, names the storage node that owns a hand-off key
-	// (Descriptor.Key) now: the shard's single writer assigned through the
-	// control plane (coordinator/control Owners.Lookup). nodes is what
-	// Nodes returned. The owner is tried first, then the others in
-	// rendezvous order; ok=false (no control plane answer and no usable
-	// cached owner) means rendezvous order alone. It must return within a
-	// short bound: a flush waits for it.
-	Owner func(ctx context.Context, key string, nodes []string) (addr string, ok bool)
 	// Failpoint, when set, is called with "handoff-after-publish" once a
 	// storage node answered, before Publish returns (crash tests).
 	Failpoint func(ctx context.Context, point string)
@@ -69,6 +70,8 @@ type Client struct {
 	calls     *prometheus.CounterVec
 	failovers prometheus.Counter
 	owned     *prometheus.CounterVec
+	staged    prometheus.Counter
+	commits   *prometheus.CounterVec
 }
 
 // NewClient returns a client; connections are made on first use.
@@ -101,6 +104,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			Help: "Hand-offs that moved to the next storage node after the retries on one failed."}),
 		owned: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_ingest_handoff_placements_total",
 			Help: "Hand-offs by how their first storage node was chosen: owner (the shard's owner in the control plane) or rendezvous."}, []string{"by"}),
+		staged: f.NewCounter(prometheus.CounterOpts{Name: "openwit_kafka_staged_files_total",
+			Help: "Kafka files staged on storage nodes (encoded and uploaded there)."}),
+		commits: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_publish_at_calls_total",
+			Help: "Publish-at calls (staged files and a partition offset) to storage nodes, by gRPC status code."}, []string{"code"}),
 	}, nil
 }
 
@@ -128,47 +135,70 @@ func (c *Client) Publish(ctx context.Context, writer string, t *catalog.Table, s
 	if err != nil {
 		return nil, err
 	}
+	what := fmt.Sprintf("hand off %s shard %d", t.Name, shard)
+	var f *catalog.File
+	err = c.onNodes(ctx, d.Key(), true, what, retryable, func(ctx context.Context, addr string) error {
+		var err error
+		f, err = c.put(ctx, addr, cmd, batches)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.cfg.Failpoint != nil {
+		c.cfg.Failpoint(ctx, "handoff-after-publish")
+	}
+	return f, nil
+}
+
+// onNodes runs call on the storage nodes ranked for key (Rank; with owned,
+// the key is a (table, shard) and its owner comes first, see order): on each
+// with the retry policy while retryable says so, then on the next node.
+// NotFound (catalog.ErrNotFound), InvalidArgument and AlreadyExists
+// (ErrInvalid), Aborted (catalog.ErrConflict) and FailedPrecondition
+// (storage.ErrStaleUpload) end it at once: another node would answer the
+// same. what names the operation in errors and logs.
+func (c *Client) onNodes(ctx context.Context, key string, owned bool, what string, retryable func(error) bool, call func(ctx context.Context, addr string) error) error {
+	nodes := c.order(ctx, key, owned)
+	if len(nodes) == 0 {
+		return fmt.Errorf("%s: no storage node known: %w", what, ErrUnavailable)
+	}
 	var errs []error
-	for i, addr := range c.order(ctx, d.Key()) {
+	for i, addr := range nodes {
 		if i > 0 {
 			c.failovers.Inc()
-			c.log.Warn("hand-off moves to the next storage node", "table", t.Name, "shard", shard, "node", addr, "err", errs[len(errs)-1])
+			c.log.Warn("hand-off moves to the next storage node", "op", what, "node", addr, "err", errs[len(errs)-1])
 		}
-		var f *catalog.File
-		err := retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error {
-			var err error
-			f, err = c.put(ctx, addr, cmd, batches)
-			return err
-		})
+		err := retry.Do(ctx, c.cfg.Retry, retryable, func(ctx context.Context) error { return call(ctx, addr) })
 		if err == nil {
-			if c.cfg.Failpoint != nil {
-				c.cfg.Failpoint(ctx, "handoff-after-publish")
-			}
-			return f, nil
+			return nil
 		}
+		msg := status.Convert(err).Message()
 		switch status.Code(err) {
 		case codes.NotFound:
-			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), catalog.ErrNotFound)
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrNotFound)
 		case codes.InvalidArgument, codes.AlreadyExists:
-			return nil, fmt.Errorf("hand off %s shard %d to %s: %v: %w", t.Name, shard, addr, status.Convert(err).Message(), ErrInvalid)
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, ErrInvalid)
+		case codes.Aborted:
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrConflict)
+		case codes.FailedPrecondition:
+			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, storage.ErrStaleUpload)
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("hand off %s shard %d: %w", t.Name, shard, ctx.Err())
+			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 	}
-	if len(errs) == 0 {
-		return nil, fmt.Errorf("hand off %s shard %d: no storage node known: %w", t.Name, shard, ErrUnavailable)
-	}
-	return nil, fmt.Errorf("hand off %s shard %d: %w: %w", t.Name, shard, ErrUnavailable, errors.Join(errs...))
+	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, errors.Join(errs...))
 }
 
-// order is the storage nodes to try for key: its owner (Owner) first, if
-// any, then the known nodes in rendezvous order.
-func (c *Client) order(ctx context.Context, key string) []string {
+// order is the storage nodes to try for key in rendezvous order; with
+// owned and an Owner, the key's owner (a (table, shard) key's single writer)
+// comes first.
+func (c *Client) order(ctx context.Context, key string, owned bool) []string {
 	nodes := slices.Compact(slices.Sorted(slices.Values(c.cfg.Nodes())))
 	ranked := Rank(key, nodes)
-	if c.cfg.Owner == nil {
+	if !owned || c.cfg.Owner == nil {
 		return ranked
 	}
 	owner, ok := c.cfg.Owner(ctx, key, nodes)
@@ -183,7 +213,7 @@ func (c *Client) order(ctx context.Context, key string) []string {
 // retryable reports whether another attempt on the same node may succeed.
 func retryable(err error) bool {
 	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted, codes.Internal, codes.Unknown:
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Internal, codes.Unknown:
 		return true
 	}
 	return false

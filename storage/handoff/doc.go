@@ -1,7 +1,9 @@
 // Package handoff is the storage service and its client: ingest nodes hand
 // their sealed buffers to storage nodes over Arrow Flight DoPut, and the
 // storage node writes, uploads and publishes them as one Parquet file
-// (storage.Publisher). See docs/design/017-storage-role.md.
+// (storage.Publisher). Kafka consumers stage their files there and publish
+// them with their partition offsets (see "Kafka: stage and publish-at").
+// See docs/design/017-storage-role.md and 027-kafka-through-storage.md.
 //
 // # Wire format
 //
@@ -39,13 +41,46 @@
 //   - The client returns only after the storage node committed the file to
 //     the catalog: the ingester truncates its WAL after that, never before.
 //
+// # Kafka: stage and publish-at
+//
+// A Kafka consumer without the storage role publishes a partition's buffer
+// in two steps:
+//
+//   - Stage: a DoPut as above whose descriptor is version 2 with
+//     "kind":"stage" and "file":ID, no writer and no max_lsn:
+//     {"v":2,"kind":"stage","table_id":N,"table":NAME,"schema":SCHEMA_ID,
+//     "shard":START_US,"file":ID}. ID is the consumer's file id
+//     t<table>-s<shard>-k<8 hex>-p<partition>-o<first>-<next> of that very
+//     table and shard (ValidStageID; anything else is InvalidArgument). The
+//     storage node writes and uploads the file and its index artifact and
+//     answers the catalog.File as JSON, NOT published. Staging an id again
+//     writes the same object. The stream's columns may be a prefix of the
+//     table's when the missing ones are nullable (a consumer that has not
+//     seen columns another node added); SCHEMA_ID is then that prefix's.
+//   - Publish-at: a DoAction of type ActionPublishAt ("publish-at") whose
+//     body is a PublishAtRequest as JSON, {"v":1,"offset":{"Source":GROUP,
+//     "Topic":T,"Partition":P,"From":F,"To":TO},"files":[FILE...]}, at most
+//     MaxPublishAtSize bytes; each file a staged one of partition P ending at
+//     TO, at its own key. The node checks every object is there and younger
+//     than half the garbage grace (else FailedPrecondition: stage again) and
+//     runs catalog.PublishFilesAt: a stored offset other than From is
+//     Aborted (nothing written; the client returns catalog.ErrConflict), the
+//     same publish repeated is OK. The answer is one empty Result.
+//
+// A version-1 descriptor with kind or file is InvalidArgument; hand-offs
+// are still sent as version 1, so older storage nodes take them; an older
+// node answers a stage Unimplemented. A staged object never published is an
+// orphan that the garbage job deletes after the grace.
+//
 // # Errors and retries
 //
-// Unavailable, DeadlineExceeded, ResourceExhausted, Aborted, Internal and
-// Unknown are retried on the same node (internal/retry), then the next node
-// in rendezvous order (Rank over (table, shard)) is tried. InvalidArgument
-// and NotFound end the hand-off at once. With ClientConfig.Owner (a shared
-// control plane), the shard's owner is tried first and rendezvous order is
-// the fallback (docs/design/026-shard-ownership.md); a storage node takes a
-// hand-off it does not own all the same and counts it (OwnedElsewhere).
+// Unavailable, DeadlineExceeded, ResourceExhausted, Internal and Unknown are
+// retried on the same node (internal/retry), then the next node in
+// rendezvous order (Rank over (table, shard); over the partition for
+// publish-at) is tried. InvalidArgument, NotFound, Aborted and
+// FailedPrecondition end the call at once. With ClientConfig.Owner (a shared
+// control plane), a hand-off tries the shard's owner first and rendezvous
+// order is the fallback (docs/design/026-shard-ownership.md); a storage node
+// takes a hand-off it does not own all the same and counts it
+// (OwnedElsewhere).
 package handoff

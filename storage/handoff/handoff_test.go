@@ -37,6 +37,8 @@ type fixture struct {
 	schema *arrow.Schema
 	addr   string
 	srv    *Server
+	pub    *storage.Publisher // the server's
+	dir    string             // the bucket is dir/objects
 	mem    *memory.CheckedAllocator
 }
 
@@ -54,8 +56,9 @@ func newFixture(t *testing.T, tlsOn *testcert.Set) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{cat: cat, bucket: bucket, tbl: tbl, schema: schema, mem: memory.NewCheckedAllocator(memory.DefaultAllocator)}
-	cfg := Config{Publisher: &storage.Publisher{Bucket: bucket, Catalog: cat}, Catalog: cat, Mem: f.mem, MaxBytes: 1 << 20}
+	f := &fixture{cat: cat, bucket: bucket, tbl: tbl, schema: schema, dir: dir, mem: memory.NewCheckedAllocator(memory.DefaultAllocator),
+		pub: &storage.Publisher{Bucket: bucket, Catalog: cat}}
+	cfg := Config{Publisher: f.pub, Catalog: cat, Mem: f.mem, MaxBytes: 1 << 20}
 	if tlsOn != nil {
 		cfg.TLS = tlsOn.MutualServerConfig()
 	}
@@ -240,8 +243,8 @@ func TestHandoffBadInput(t *testing.T) {
 	defer wrong.Release()
 	otherSchema := good
 	otherSchema.Schema = "0123456789abcdef01234567"
-	v2 := good
-	v2.V = 2
+	v3 := good
+	v3.V = StageVersion + 1
 	big := f.batch(t, 40000, strings.Repeat("x", 40)) // over the 1 MiB limit
 	for _, tc := range []struct {
 		name    string
@@ -253,7 +256,7 @@ func TestHandoffBadInput(t *testing.T) {
 		{"garbage descriptor", []byte("{not json"), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"unknown field", []byte(`{"v":1,"writer":"w","table_id":1,"table":"logs","schema":"s","max_lsn":1,"evil":1}`), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"writer escaping the object key", enc(Descriptor{V: Version, Writer: "../../x", TableID: f.tbl.ID, Table: "logs", Schema: SchemaID(f.tbl), MaxLSN: 1}), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
-		{"future version", enc(v2), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.Unimplemented},
+		{"future version", enc(v3), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.Unimplemented},
 		{"schema id mismatch", enc(otherSchema), []arrow.RecordBatch{f.batch(t, 1, "x")}, codes.InvalidArgument},
 		{"wrong column type", enc(good), []arrow.RecordBatch{wrong}, codes.InvalidArgument},
 		{"oversized", enc(good), []arrow.RecordBatch{big}, codes.InvalidArgument},

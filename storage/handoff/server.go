@@ -30,9 +30,12 @@ import (
 	"openwit/storage/catalog"
 )
 
-// Publisher writes and publishes one file (storage.Publisher does).
+// Publisher writes and publishes one file, or stages files and publishes
+// them later with a Kafka offset (storage.Publisher does).
 type Publisher interface {
 	Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, batches []arrow.RecordBatch, maxLSN uint64) (*catalog.File, error)
+	Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error)
+	PublishAt(ctx context.Context, files []*catalog.File, d catalog.OffsetDelta) error
 }
 
 // TableGetter looks tables up by name (catalog.Catalog does).
@@ -65,6 +68,9 @@ type Config struct {
 	// tls.RequireAndVerifyClientCert only nodes holding a certificate of
 	// ClientCAs may hand off (mutual TLS, as the search service).
 	TLS *tls.Config
+	// Failpoint, when set, is called with "commit-after-publish" once
+	// ActionPublishAt committed, before the answer (crash tests).
+	Failpoint func(ctx context.Context, point string)
 }
 
 // Server is the storage service: an Arrow Flight service whose DoPut takes
@@ -141,15 +147,25 @@ func (s *Server) DoPut(stream flight.FlightService_DoPutServer) error {
 	if err != nil {
 		return statusError(err)
 	}
-	if s.cfg.OwnedElsewhere != nil && s.cfg.OwnedElsewhere(d.Key()) {
-		s.met.notOwner.Inc()
-		s.log.Debug("hand-off of a shard another storage node owns", "table", d.Table, "shard", d.Shard, "writer", d.Writer)
-	}
-	unlock := s.lock(fmt.Sprintf("%s/%d/%d/%d", d.Writer, d.TableID, d.Shard, d.MaxLSN))
-	f, err := s.cfg.Publisher.Publish(ctx, d.Writer, t, d.Shard, batches, d.MaxLSN)
-	unlock()
-	if err != nil {
-		return statusError(fmt.Errorf("publish %s shard %d: %w", d.Table, d.Shard, err))
+	var f *catalog.File
+	if d.Stage() {
+		unlock := s.lock("stage/" + d.File)
+		f, err = s.cfg.Publisher.Stage(ctx, t, d.Shard, d.File, batches)
+		unlock()
+		if err != nil {
+			return statusError(fmt.Errorf("stage %s: %w", d.File, err))
+		}
+	} else {
+		if s.cfg.OwnedElsewhere != nil && s.cfg.OwnedElsewhere(d.Key()) {
+			s.met.notOwner.Inc()
+			s.log.Debug("hand-off of a shard another storage node owns", "table", d.Table, "shard", d.Shard, "writer", d.Writer)
+		}
+		unlock := s.lock(fmt.Sprintf("%s/%d/%d/%d", d.Writer, d.TableID, d.Shard, d.MaxLSN))
+		f, err = s.cfg.Publisher.Publish(ctx, d.Writer, t, d.Shard, batches, d.MaxLSN)
+		unlock()
+		if err != nil {
+			return statusError(fmt.Errorf("publish %s shard %d: %w", d.Table, d.Shard, err))
+		}
 	}
 	meta, err := json.Marshal(f)
 	if err != nil {
@@ -158,7 +174,11 @@ func (s *Server) DoPut(stream flight.FlightService_DoPutServer) error {
 	if err := stream.Send(&flight.PutResult{AppMetadata: meta}); err != nil {
 		return err
 	}
-	if f != nil {
+	switch {
+	case f != nil && d.Stage():
+		s.met.staged.Inc()
+		s.log.Debug("file staged", "table", d.Table, "shard", d.Shard, "file", f.ID, "rows", f.Rows, "duration", time.Since(start))
+	case f != nil:
 		s.met.files.Inc()
 		s.met.rows.Add(float64(f.Rows))
 		s.log.Debug("hand-off published", "writer", d.Writer, "table", d.Table, "shard", d.Shard, "file", f.ID, "rows", f.Rows, "duration", time.Since(start))
@@ -192,6 +212,9 @@ func (s *Server) receive(ctx context.Context, stream flight.FlightService_DoPutS
 	if err != nil {
 		return d, nil, nil, fmt.Errorf("look up table %s: %w", d.Table, err)
 	}
+	if d.Stage() {
+		t = asOf(t, rdr.Schema().NumFields())
+	}
 	if got := SchemaID(t); got != d.Schema {
 		return d, nil, nil, fmt.Errorf("table %s: the writer's schema %s is not the catalog's %s: %w", d.Table, d.Schema, got, ErrInvalid)
 	}
@@ -220,6 +243,24 @@ func (s *Server) receive(ctx context.Context, stream flight.FlightService_DoPutS
 		return d, nil, batches, fmt.Errorf("read batches: %v: %w", err, ErrInvalid)
 	}
 	return d, t, batches, nil
+}
+
+// asOf returns t as it was when it had n columns, when the columns after
+// the first n are nullable (catalog.AddColumns appends only such): a Kafka
+// consumer that has not seen columns another node added stages files
+// without them, which readers fill with NULL. Otherwise t itself.
+func asOf(t *catalog.Table, n int) *catalog.Table {
+	if n <= 0 || n >= len(t.Columns) {
+		return t
+	}
+	for _, c := range t.Columns[n:] {
+		if c.NotNull || c.Name == t.TimeColumn {
+			return t
+		}
+	}
+	old := *t
+	old.Columns = t.Columns[:n:n]
+	return &old
 }
 
 // lock serializes hand-offs of one file (a retry arriving while the first
@@ -287,7 +328,7 @@ func (s *Server) guard(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 			s.log.Error("storage call panicked", "method", path.Base(info.FullMethod), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = status.Errorf(codes.Internal, "storage: internal error: %v", r)
 		}
-		if path.Base(info.FullMethod) == "DoPut" {
+		if m := path.Base(info.FullMethod); m == "DoPut" || m == "DoAction" {
 			s.met.handoffs.WithLabelValues(status.Code(err).String()).Inc()
 		}
 		switch status.Code(err) {
@@ -320,15 +361,22 @@ func statusError(err error) error {
 		code = codes.DeadlineExceeded
 	case errors.Is(err, catalog.ErrUnknownOutcome):
 		code = codes.Unavailable
+	case errors.Is(err, catalog.ErrConflict):
+		code = codes.Aborted // a compare-and-set lost: re-read, do not retry as is
+	case errors.Is(err, storage.ErrStaleUpload):
+		code = codes.FailedPrecondition
 	}
 	return status.Error(code, err.Error())
 }
 
 type serverMetrics struct {
-	handoffs *prometheus.CounterVec
-	files    prometheus.Counter
-	rows     prometheus.Counter
-	notOwner prometheus.Counter
+	handoffs   *prometheus.CounterVec
+	files      prometheus.Counter
+	rows       prometheus.Counter
+	notOwner   prometheus.Counter
+	staged     prometheus.Counter
+	commits    prometheus.Counter
+	commitRows prometheus.Counter
 }
 
 func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
@@ -338,12 +386,18 @@ func newServerMetrics(reg prometheus.Registerer) *serverMetrics {
 	f := promauto.With(reg)
 	return &serverMetrics{
 		handoffs: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_storage_handoffs_total",
-			Help: "Hand-offs received by the storage service, by gRPC status code."}, []string{"code"}),
+			Help: "Calls received by the storage service (hand-offs, Kafka stages and publish-at), by gRPC status code."}, []string{"code"}),
 		files: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_handoff_files_total",
 			Help: "Files the storage service published for hand-offs (a repeated hand-off counts again)."}),
 		rows: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_handoff_rows_total",
 			Help: "Rows in the files the storage service published for hand-offs."}),
 		notOwner: f.NewCounter(prometheus.CounterOpts{Name: "openwit_handoff_not_owner_total",
 			Help: "Hand-offs taken for a (table, shard) whose owner in the control plane is another live storage node (overlapping files)."}),
+		staged: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_staged_files_total",
+			Help: "Kafka files the storage service staged (written and uploaded, not yet published)."}),
+		commits: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_publish_at_total",
+			Help: "Kafka publishes (staged files and a partition offset in one catalog transaction) the storage service committed; a repeated one counts again."}),
+		commitRows: f.NewCounter(prometheus.CounterOpts{Name: "openwit_storage_publish_at_rows_total",
+			Help: "Rows in the files of the Kafka publishes the storage service committed."}),
 	}
 }
