@@ -171,6 +171,10 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 		_ = fw.Close()
 		return 0, 0, fmt.Errorf("write parquet: %w", err)
 	}
+	if err := fw.AppendKeyValueMetadata(nanColumnsKey, nanColumns(schema, batches)); err != nil {
+		_ = fw.Close()
+		return 0, 0, fmt.Errorf("write parquet: %w", err)
+	}
 	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
 	for _, b := range batches {
 		if b.NumRows() > 0 {
