@@ -256,9 +256,9 @@ func (r *runner) workers() int {
 	return max(min(n, len(r.f.Sources)), 1)
 }
 
-func (r *runner) sources() chan Source {
-	c := make(chan Source, len(r.f.Sources))
-	for _, s := range r.f.Sources {
+func sourceChan(srcs []Source) chan Source {
+	c := make(chan Source, len(srcs))
+	for _, s := range srcs {
 		c <- s
 	}
 	close(c)
@@ -290,12 +290,18 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 	n := r.workers()
 	var bound *topBound
 	if r.f.TopK != nil {
-		bound = newTopBound(r.f.TopK, in)
+		if bound = newTopBound(r.f.TopK, in); bound != nil {
+			bound.seedLit(r.f.TopK.Seed)
+		}
 	}
 	aggs := make([]*aggTable, n)
 	tops := make([]*topK, n)
 	errs := make([]error, n)
-	srcs := r.sources()
+	order := r.f.Sources
+	if bound != nil {
+		order = r.orderTopK(ctx, bound)
+	}
+	srcs := sourceChan(order)
 	var wg sync.WaitGroup
 	for w := 0; w < n; w++ {
 		if r.f.Agg != nil {
