@@ -224,17 +224,26 @@ func (r *runner) Open(ctx context.Context) error {
 		r.result = res
 		return nil
 	}
+	p, par := r.p, r.workers()
+	if r.f.Limit > 0 && r.f.Filter == nil {
+		// Every row counts toward the limit: the first source most
+		// likely holds them all. Read one source at a time, in batches
+		// no larger than the limit, so that only the first pages of its
+		// columns are decoded and no other file is opened.
+		par = 1
+		p.BatchRows = min(p.batchRows(), r.f.Limit)
+	}
 	inputs := make([]Input, len(r.f.Sources))
 	for i, src := range r.f.Sources {
 		inputs[i] = func(context.Context) (Operator, error) {
-			op, err := r.f.pipeline(r.p, src, nil)
+			op, err := r.f.pipeline(p, src, nil)
 			if err != nil {
 				return nil, err
 			}
 			return &noted{Operator: op, r: r}, nil
 		}
 	}
-	r.union = NewUnion(r.schema, inputs, r.workers(), r.f.Limit)
+	r.union = NewUnion(r.schema, inputs, par, r.f.Limit)
 	return r.union.Open(ctx)
 }
 
