@@ -29,6 +29,18 @@
 // other float; aggregates skip NULLs; sum of integers is exact (128-bit);
 // an aggregation without GROUP BY returns one row even over no input.
 //
+// # Top-k and LIMIT
+//
+// A top-k skips row groups whose statistics show no first-key value that
+// could reach it (topBound): the bound is the worst kept key of any full
+// heap, seeded before any row is read with the k-th best of the row
+// groups' best values (or TopKSpec.Seed, computed by the coordinator from
+// the zone maps), and sources and row groups are visited best first. Float
+// keys in descending order are skipped only in files that record no NaN
+// in the key (pqfile.Reader.NaNFree). A plain scan under a LIMIT without a
+// filter reads one source at a time in batches of at most the limit. Design
+// record: docs/design/029-topk-seed-dict-pages-limit.md.
+//
 // # Memory and file metadata
 //
 // Scans decode every batch into new Arrow buffers and release them a

@@ -224,17 +224,26 @@ func (r *runner) Open(ctx context.Context) error {
 		r.result = res
 		return nil
 	}
+	p, par := r.p, r.workers()
+	if r.f.Limit > 0 && r.f.Filter == nil {
+		// Every row counts toward the limit: the first source most
+		// likely holds them all. Read one source at a time, in batches
+		// no larger than the limit, so that only the first pages of its
+		// columns are decoded and no other file is opened.
+		par = 1
+		p.BatchRows = min(p.batchRows(), r.f.Limit)
+	}
 	inputs := make([]Input, len(r.f.Sources))
 	for i, src := range r.f.Sources {
 		inputs[i] = func(context.Context) (Operator, error) {
-			op, err := r.f.pipeline(r.p, src, nil)
+			op, err := r.f.pipeline(p, src, nil)
 			if err != nil {
 				return nil, err
 			}
 			return &noted{Operator: op, r: r}, nil
 		}
 	}
-	r.union = NewUnion(r.schema, inputs, r.workers(), r.f.Limit)
+	r.union = NewUnion(r.schema, inputs, par, r.f.Limit)
 	return r.union.Open(ctx)
 }
 
@@ -256,9 +265,9 @@ func (r *runner) workers() int {
 	return max(min(n, len(r.f.Sources)), 1)
 }
 
-func (r *runner) sources() chan Source {
-	c := make(chan Source, len(r.f.Sources))
-	for _, s := range r.f.Sources {
+func sourceChan(srcs []Source) chan Source {
+	c := make(chan Source, len(srcs))
+	for _, s := range srcs {
 		c <- s
 	}
 	close(c)
@@ -290,12 +299,18 @@ func (r *runner) blocking(ctx context.Context) (arrow.RecordBatch, error) {
 	n := r.workers()
 	var bound *topBound
 	if r.f.TopK != nil {
-		bound = newTopBound(r.f.TopK, in)
+		if bound = newTopBound(r.f.TopK, in); bound != nil {
+			bound.seedLit(r.f.TopK.Seed)
+		}
 	}
 	aggs := make([]*aggTable, n)
 	tops := make([]*topK, n)
 	errs := make([]error, n)
-	srcs := r.sources()
+	order := r.f.Sources
+	if bound != nil {
+		order = r.orderTopK(ctx, bound)
+	}
+	srcs := sourceChan(order)
 	var wg sync.WaitGroup
 	for w := 0; w < n; w++ {
 		if r.f.Agg != nil {

@@ -600,3 +600,41 @@ func TestRunCountsBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitReadsOneSource: a plain scan under a LIMIT without a filter
+// reads its sources one at a time in batches no larger than the limit, so
+// a limit the first file satisfies opens no other file and decodes little
+// more than the rows it returns.
+func TestLimitReadsOneSource(t *testing.T) {
+	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
+	defer mem.AssertSize(t, 0)
+	schema := schemaOf(field("id", arrow.PrimitiveTypes.Int64), field("s", arrow.BinaryTypes.String))
+	bucket := newBucket(t)
+	var srcs []Source
+	for f := 0; f < 6; f++ {
+		rows := make([][]any, 5000)
+		for i := range rows {
+			rows[i] = []any{int64(f*5000 + i), fmt.Sprintf("row %d", i)}
+		}
+		bs := mkBatches(t, mem, schema, rows, 5000)
+		srcs = append(srcs, Source{File: writeParquet(t, bucket, fmt.Sprintf("f%d.parquet", f), schema, bs, 5000)})
+		releaseAll(bs)
+	}
+	for _, limit := range []int64{1, 100, 7000} {
+		f := &Fragment{Schema: schema, Columns: names(schema), Sources: srcs, Limit: limit}
+		got, st := runFragment(t, t.Context(), Params{Mem: mem, Bucket: bucket, Parallelism: 4}, f)
+		if int64(len(got)) != limit {
+			t.Fatalf("limit %d: %d rows", limit, len(got))
+		}
+		// The union reads at most two batches ahead (one waiting in its
+		// channel, one in the worker's hand).
+		batch := min(limit, 5000)
+		wantSrc, wantRows := int((limit+4999)/5000)+2, (limit+batch-1)/batch*batch+2*batch
+		if limit <= 5000 {
+			wantSrc = 1 // the first file holds every row wanted
+		}
+		if st.Sources > wantSrc || st.Rows > wantRows {
+			t.Errorf("limit %d: %d sources opened, %d rows scanned; want at most %d and %d", limit, st.Sources, st.Rows, wantSrc, wantRows)
+		}
+	}
+}

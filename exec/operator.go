@@ -292,35 +292,11 @@ func (s *Scan) open(ctx context.Context) error {
 	if s.src.File == nil {
 		return nil
 	}
-	var (
-		ra   io.ReaderAt
-		size int64
-	)
-	if fo, ok := s.p.Bucket.(objstore.FileOpener); ok {
-		f, err := fo.OpenFile(ctx, s.src.File.Path)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", s.src.File.Path, err)
-		}
-		s.file, ra, size = f, f, f.Size()
-	} else {
-		r, err := objstore.NewReaderAt(ctx, s.p.Bucket, s.src.File.Path)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", s.src.File.Path, err)
-		}
-		ra, size = r, r.Size()
-	}
-	ra = countingReaderAt{ra, &s.bytes}
-	var rd *pqfile.Reader
-	var err error
-	if ft := s.p.Footers.lookup(s.src.File.Path, size); ft != nil {
-		rd, err = pqfile.NewReaderFooter(ra, size, s.p.mem(), ft)
-	} else if rd, err = pqfile.NewReader(ra, size, s.p.mem()); err == nil && s.p.Footers != nil {
-		s.p.Footers.put(s.src.File.Path, rd.Footer())
-	}
+	rd, file, err := openFile(ctx, s.p, s.src.File.Path, &s.bytes)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
+		return err
 	}
-	s.rd = rd
+	s.rd, s.file = rd, file
 	read := s.cols
 	for i, c := range s.cols {
 		if len(rd.Schema().FieldIndices(c)) == 0 {
@@ -368,6 +344,42 @@ func (s *Scan) open(ctx context.Context) error {
 	return nil
 }
 
+// openFile opens the Parquet file at path, with its footer from
+// p.Footers when cached there, counting the bytes read in n. The caller
+// closes file when it is not nil.
+func openFile(ctx context.Context, p Params, path string, n *atomic.Int64) (rd *pqfile.Reader, file io.Closer, err error) {
+	var (
+		ra   io.ReaderAt
+		size int64
+	)
+	if fo, ok := p.Bucket.(objstore.FileOpener); ok {
+		f, err := fo.OpenFile(ctx, path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		file, ra, size = f, f, f.Size()
+	} else {
+		r, err := objstore.NewReaderAt(ctx, p.Bucket, path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		ra, size = r, r.Size()
+	}
+	ra = countingReaderAt{ra, n}
+	if ft := p.Footers.lookup(path, size); ft != nil {
+		rd, err = pqfile.NewReaderFooter(ra, size, p.mem(), ft)
+	} else if rd, err = pqfile.NewReader(ra, size, p.mem()); err == nil && p.Footers != nil {
+		p.Footers.put(path, rd.Footer())
+	}
+	if err != nil {
+		if file != nil {
+			file.Close()
+		}
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return rd, file, nil
+}
+
 // keptRowGroups returns the row groups of the source's list whose
 // statistics do not rule out the prune predicate (nil: all).
 func (s *Scan) keptRowGroups() ([]int, error) {
@@ -393,9 +405,13 @@ func (s *Scan) keptRowGroups() ([]int, error) {
 		}
 	}
 	kept := make([]int, 0, n)
+	nanFree := s.bound != nil && s.rd.NaNFree(s.bound.col)
 	for _, g := range listed {
-		if s.bound != nil && s.bound.skip(s.rd.RowGroupStats(g, s.bound.col)) {
-			continue
+		if s.bound != nil {
+			mn, mx, nulls, ok := s.rd.RowGroupStats(g, s.bound.col)
+			if s.bound.skip(mn, mx, nulls, ok, nanFree) {
+				continue
+			}
 		}
 		if s.pruneBy == nil || mayMatch(s.pruneBy, func(col int) (min, max any, ok bool) {
 			mn, mx, nulls, ok := s.rd.RowGroupStats(g, s.cols[col])
@@ -410,6 +426,16 @@ func (s *Scan) keptRowGroups() ([]int, error) {
 	}
 	s.RowGroupsPruned = len(listed) - len(kept)
 	s.RowGroups = len(kept)
+	if s.bound != nil && len(kept) > 1 {
+		// Best first, so the top-k fills from the row groups most likely
+		// to hold its rows and the bound rules out more of the others.
+		best := make(map[int]any, len(kept))
+		for _, g := range kept {
+			mn, mx, _, ok := s.rd.RowGroupStats(g, s.bound.col)
+			best[g] = s.bound.best(mn, mx, ok)
+		}
+		slices.SortStableFunc(kept, func(a, b int) int { return s.bound.rank(best[a], best[b]) })
+	}
 	return kept, nil
 }
 

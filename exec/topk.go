@@ -26,6 +26,13 @@ type SortKey struct {
 type TopKSpec struct {
 	K    int64     `json:"k"`
 	Keys []SortKey `json:"keys"`
+	// Seed, when set, is a value of the first key that at least K rows of
+	// the whole top-k's input (over every fragment of the query) rank at
+	// least as well as: rows ranking strictly worse are dropped, and row
+	// groups holding only such rows skipped. A coordinator computes it
+	// from the files' zone maps (see topBound.seed). An int literal for
+	// integer keys, a float literal for float keys; ignored otherwise.
+	Seed *Lit `json:"seed,omitempty"`
 }
 
 // MaxTopK is the largest K the executor keeps in memory.
@@ -175,9 +182,15 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 	for i, k := range t.spec.Keys {
 		cols[i] = rec.Column(k.Col)
 	}
+	// Rows ranking strictly worse than the shared bound cannot make the
+	// top k, whether or not this heap is full yet.
+	bv, bset := t.bound.value()
 	for i := 0; i < n; i++ {
 		if len(cols) == 0 && int64(len(t.entries)) >= t.spec.K {
 			return
+		}
+		if bset && cmpRowKey(cols[0], i, bv, t.spec.Keys[0]) > 0 {
+			continue
 		}
 		if len(cols) > 0 && int64(len(t.entries)) >= t.spec.K {
 			first := t.spec.Keys[0]
@@ -272,12 +285,25 @@ func (t *topK) release() {
 // topBound shares, between the workers of one top-k, the first sort key of
 // the worst row kept by any full heap. A row group whose statistics show no
 // first-key value ranking at least as well cannot contribute a row, so its
-// scan skips it after reading only the footer. It is used for integer and
-// timestamp keys, and for float keys in ascending order only: Parquet
-// statistics leave NaN out, and NaN ranks first in descending order.
+// scan skips it after reading only the footer. It is used for integer,
+// timestamp and float keys. Parquet statistics leave NaN out, and NaN ranks
+// first in descending order: a float row group is skipped in descending
+// order only when its file records that the column holds no NaN
+// (pqfile.Reader.NaNFree).
+//
+// The bound is also seeded before any row is read (seed): each row group
+// whose statistics have a best value holds a row with exactly that value,
+// so the k-th best of the row groups' best values is ranked at least as
+// well by k distinct rows, and a row ranked strictly worse cannot be in the
+// top k. The same holds for any subset of the row groups, which is why each
+// fragment of a distributed top-k may seed from its own files.
 type topBound struct {
-	key SortKey
-	col string // the scanned column of the key
+	key   SortKey
+	col   string // the scanned column of the key
+	float bool   // a float key: NaN is not in the statistics
+	// exact: the statistics hold values of rows (not rounded), so they may
+	// seed the bound. Timestamps in other units than µs are rounded.
+	exact bool
 
 	mu  sync.Mutex
 	set bool
@@ -292,22 +318,26 @@ func newTopBound(spec *TopKSpec, schema *arrow.Schema) *topBound {
 	}
 	k := spec.Keys[0]
 	f := schema.Field(k.Col)
+	b := &topBound{key: k, col: f.Name, exact: true}
 	switch f.Type.ID() {
-	case arrow.INT16, arrow.INT32, arrow.INT64, arrow.TIMESTAMP:
+	case arrow.INT16, arrow.INT32, arrow.INT64:
+	case arrow.TIMESTAMP:
+		b.exact = false
 	case arrow.FLOAT32, arrow.FLOAT64:
-		if k.Desc {
-			return nil
-		}
+		b.float = true
 	default:
 		return nil
 	}
-	return &topBound{key: k, col: f.Name}
+	return b
 }
 
 // offer tightens the bound with v, the first key of a full heap's root.
 func (b *topBound) offer(v any) {
 	if v == nil {
 		return // NULL ranks last here (or first, and then nothing is skipped)
+	}
+	if f, ok := v.(float64); ok && f != f {
+		return // NaN: statistics cannot rule anything out against it
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -316,14 +346,87 @@ func (b *topBound) offer(v any) {
 	}
 }
 
+// value returns the bound, ok false while there is none.
+func (b *topBound) value() (v any, ok bool) {
+	if b == nil {
+		return nil, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.v, b.set
+}
+
+// best is the first key value that ranks first among a row group's
+// statistics (nil when they give none).
+func (b *topBound) best(min, max any, ok bool) any {
+	if !ok {
+		return nil
+	}
+	if b.key.Desc {
+		return max
+	}
+	return min
+}
+
+// seedLit offers a coordinator's seed (TopKSpec.Seed).
+func (b *topBound) seedLit(l *Lit) {
+	if l == nil || !b.exact {
+		return
+	}
+	switch {
+	case l.Kind == LitInt && !b.float:
+		b.offer(l.I)
+	case l.Kind == LitFloat && b.float:
+		b.offer(l.F)
+	}
+}
+
+// rank orders two best values of sources or row groups for visiting:
+// unknown (nil) first, as they cannot be skipped and may tighten the
+// bound, then best first.
+func (b *topBound) rank(x, y any) int {
+	switch {
+	case x == nil && y == nil:
+		return 0
+	case x == nil:
+		return -1
+	case y == nil:
+		return 1
+	}
+	return orderValues(x, y, b.key)
+}
+
+// seed offers the k-th best of bests, the best first-key values of
+// distinct row groups (nil entries left out); see the type's comment.
+func (b *topBound) seed(k int64, bests []any) {
+	if !b.exact {
+		return
+	}
+	vals := make([]any, 0, len(bests))
+	for _, v := range bests {
+		if v != nil {
+			vals = append(vals, v)
+		}
+	}
+	if int64(len(vals)) < k || k <= 0 {
+		return
+	}
+	sort.Slice(vals, func(i, j int) bool { return orderValues(vals[i], vals[j], b.key) < 0 })
+	b.offer(vals[k-1])
+}
+
 // skip reports whether a row group with these first-key statistics cannot
-// hold a row that ranks before the bound. nulls < 0 means unknown.
-func (b *topBound) skip(min, max any, nulls int64, ok bool) bool {
+// hold a row that ranks before the bound. nulls < 0 means unknown; nanFree
+// says the row group's key holds no NaN.
+func (b *topBound) skip(min, max any, nulls int64, ok, nanFree bool) bool {
 	if !ok || min == nil || max == nil {
 		return false
 	}
 	if nulls != 0 && (b.key.NullsFirst || nulls < 0) {
 		return false // a NULL would rank first
+	}
+	if b.float && b.key.Desc && !nanFree {
+		return false // a NaN would rank first
 	}
 	best := min
 	if b.key.Desc {

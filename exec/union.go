@@ -64,6 +64,9 @@ func (u *Union) Open(ctx context.Context) error {
 		go func() {
 			defer u.wg.Done()
 			for in := range next {
+				if ctx.Err() != nil {
+					return // closed or failed: start no more inputs
+				}
 				if err := u.stream(ctx, in); err != nil {
 					u.errc <- err
 					u.cancel()
@@ -90,6 +93,9 @@ func (u *Union) stream(ctx context.Context, in Input) error {
 		return err
 	}
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rec, err := op.Next(ctx)
 		if err == io.EOF {
 			return nil
@@ -140,6 +146,9 @@ func (u *Union) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			rec.Release()
 		}
 		u.rows += u.cur.NumRows()
+		if u.limit > 0 && u.rows >= u.limit {
+			u.cancel() // the limit is reached: read nothing more ahead
+		}
 		return u.cur, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()

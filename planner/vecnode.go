@@ -169,6 +169,8 @@ type pruneStats struct {
 	rowGroups                               int // row groups of indexed files
 	rgByZone, rgByBloom, rgByGrams          int // row groups pruned
 	bytes, bytesKept                        int64
+	// seed is the top-k seed from the kept files' zone maps (seedTopK).
+	seed *exec.Lit
 }
 
 // files returns the sources to scan: the snapshot's files whose time
@@ -232,6 +234,13 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		st.bytesKept += bytes
 		kept = append(kept, exec.Source{File: src})
 	}
+	if v.frag.TopK != nil && v.frag.Filter == nil {
+		byID := make(map[string]*catalog.File, len(files))
+		for _, f := range files {
+			byID[f.ID] = f
+		}
+		kept, st.seed = v.seedTopK(ctx, byID, snap.Schema, kept, &st)
+	}
 	return kept, st
 }
 
@@ -257,6 +266,11 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 	frag.Schema = snap.Schema
 	var st pruneStats
 	frag.Sources, st = v.files(ctx, snap)
+	if st.seed != nil {
+		t := *frag.TopK
+		t.Seed = st.seed
+		frag.TopK = &t
+	}
 	nfiles := len(frag.Sources)
 	if len(snap.Batches) > 0 {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})

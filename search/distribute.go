@@ -84,8 +84,14 @@ func Distribute(ctx context.Context, p exec.Params, c *Client, workers []Worker,
 	for i, pt := range parts {
 		inputs[i] = func(ctx context.Context) (exec.Operator, error) { return d.start(ctx, pt, schema) }
 	}
-	// One stream per file: enough at once to keep every worker busy.
-	return exec.NewUnion(schema, inputs, scanStreamsPerWorker*len(workers), f.Limit), nil
+	// One stream per file: enough at once to keep every worker busy;
+	// under a LIMIT without a filter, one at a time (the first file most
+	// likely holds every row wanted, and its fragment stops at the limit).
+	streams := scanStreamsPerWorker * len(workers)
+	if f.Limit > 0 && f.Filter == nil {
+		streams = 1
+	}
+	return exec.NewUnion(schema, inputs, streams, f.Limit), nil
 }
 
 // scanStreamsPerWorker is how many per-file streams of a plain scan run at

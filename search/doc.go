@@ -66,7 +66,8 @@
 // fragment version (inside the JSON) changes when the meaning of a fragment
 // changes (a new operator or aggregate state layout that an older worker
 // would misread). JSON field additions that older readers may ignore need
-// no new version. A worker reads exactly the versions it writes and answers
+// no new version: a top-k's seed (exec.TopKSpec.Seed) is one, an older
+// worker ignores it and only skips fewer row groups. A worker reads exactly the versions it writes and answers
 // any other with Unimplemented, so a coordinator never gets a silently
 // different answer from a worker of another release; the coordinator then
 // runs the fragment elsewhere (see Distribute).

@@ -15,6 +15,11 @@
 //     "openwit:arrow_schema_crc32c". The Arrow schema decoder trusts the
 //     lengths in the bytes it decodes, so the reader checks this checksum
 //     first and rejects a damaged schema instead of decoding it.
+//   - Under the key "openwit:nan_columns", the JSON list of the float
+//     columns holding at least one NaN (non-NULL). Parquet statistics leave
+//     NaN out of min and max; Reader.NaNFree tells a reader when a float
+//     column's maximum is its largest value in PostgreSQL's order. Files
+//     without the key say nothing (every float column may hold NaN).
 //   - Row groups of at most WriterOptions.RowGroupRows rows (default 1<<20),
 //     filled in order across the batches given to Write: every row group
 //     but the last is full, whatever the batch sizes.
@@ -47,6 +52,12 @@
 // and is owned by the RecordReader. A Reader is safe for concurrent Read and
 // RowGroupStats calls when the io.ReaderAt under it is (objstore.ReaderAt
 // and *os.File are).
+//
+// ReadDict returns chosen string columns as Arrow dictionaries. For files
+// written by this package whose chunks are dictionary-encoded throughout,
+// it decodes the indices itself, straight from the version 1 data pages
+// into one int32 buffer per chunk (checked against the dictionary), and
+// its batches never cross a row group; otherwise pqarrow decodes them.
 //
 // Damaged input makes NewReader, or the RecordReader, fail with an error
 // that wraps ErrCorrupt where the damage is recognized as such; panics in

@@ -345,6 +345,9 @@ func (r *Reader) ReadDict(ctx context.Context, columns, dict []string, rowGroups
 
 	defer recoverCorrupt("read parquet", &err)
 	props := pqarrow.ArrowReadProperties{BatchSize: batchRows}
+	if rr := r.readDirect(ctx, columns, dict, rowGroups, batchRows, props); rr != nil {
+		return rr, nil
+	}
 	for _, name := range dict {
 		i, err := r.fieldIndex(name)
 		if err != nil {
@@ -385,7 +388,7 @@ func (r *Reader) projectedSchema(columns []string) *arrow.Schema {
 // longer Retain it. A RecordReader is for one goroutine at a time.
 type RecordReader struct {
 	ctx    context.Context
-	inner  pqarrow.RecordReader // nil for a reader of no row groups
+	inner  batchReader // nil for a reader of no row groups
 	schema *arrow.Schema
 	err    error
 	done   bool
@@ -393,6 +396,14 @@ type RecordReader struct {
 }
 
 var _ array.RecordReader = (*RecordReader)(nil)
+
+// batchReader is what RecordReader needs of pqarrow's record reader.
+type batchReader interface {
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+	Release()
+}
 
 func newEmptyRecordReader(schema *arrow.Schema) *RecordReader {
 	rr := &RecordReader{ctx: context.Background(), schema: schema, done: true}

@@ -165,6 +165,7 @@ type StreamWriter struct {
 	pendN   int64
 	rows    int64
 	closed  bool
+	nan     []bool // columns seen holding a NaN (nanColumnsKey)
 }
 
 // NewStreamWriter starts a Parquet file of schema on w.
@@ -207,7 +208,7 @@ func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*St
 		_ = fw.Close()
 		return nil, fmt.Errorf("write parquet: %w", err)
 	}
-	return &StreamWriter{schema: schema, groupN: opts.RowGroupRows, fw: fw, bw: bw, cw: cw}, nil
+	return &StreamWriter{schema: schema, groupN: opts.RowGroupRows, fw: fw, bw: bw, cw: cw, nan: make([]bool, schema.NumFields())}, nil
 }
 
 // Write adds the rows of b, which must have exactly the file's schema.
@@ -263,6 +264,9 @@ func (sw *StreamWriter) writeGroups(batches []arrow.RecordBatch) error {
 	var n int64
 	for _, b := range batches {
 		n += b.NumRows()
+		for i := range sw.nan {
+			sw.nan[i] = sw.nan[i] || hasNaN(b.Column(i))
+		}
 	}
 	var err error
 	if n > 0 {
@@ -308,6 +312,10 @@ func (sw *StreamWriter) Close() (rows int64, bytes int64, err error) {
 	if err != nil {
 		_ = sw.fw.Close()
 		return 0, 0, err
+	}
+	if err := sw.fw.AppendKeyValueMetadata(nanColumnsKey, nanColumnNames(sw.schema, sw.nan)); err != nil {
+		_ = sw.fw.Close()
+		return 0, 0, fmt.Errorf("write parquet: %w", err)
 	}
 	if err := sw.fw.Close(); err != nil {
 		return 0, 0, fmt.Errorf("write parquet: close: %w", err)
