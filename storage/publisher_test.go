@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"openwit/storage/index"
 	"openwit/storage/objstore"
+	"openwit/storage/pqfile"
 )
 
 // TestPublishRefusesAnOldUpload: an upload that waited longer than
@@ -53,5 +58,64 @@ func TestPublishRefusesAnOldUpload(t *testing.T) {
 	}
 	if _, err := bucket.Size(ctx, key); err != nil {
 		t.Fatalf("published file missing: %v", err)
+	}
+}
+
+// TestPublishIndexFromBatches: the artifact Publish builds from the
+// batches it writes is byte for byte the one the indexer role builds by
+// reading the uploaded file, with row groups that straddle batches.
+func TestPublishIndexFromBatches(t *testing.T) {
+	ctx := t.Context()
+	cat, bucket, tbl, schema := indexFixture(t)
+	var recs []arrow.RecordBatch
+	for n := range 6 {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for i := range n * 5 {
+			b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(n*1000 + i))
+			if i%4 == 3 {
+				b.Field(1).AppendNull()
+			} else {
+				b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("Id-%d-%d ÄÖ", n, i%(n+1)))
+			}
+		}
+		recs = append(recs, b.NewRecordBatch())
+		b.Release()
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	pub := &Publisher{Bucket: bucket, Catalog: cat, Writer: pqfile.WriterOptions{RowGroupRows: 7}}
+	f, err := pub.Publish(ctx, "w1", tbl, 0, recs, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Index == nil {
+		t.Fatal("published without an index artifact")
+	}
+	rc, err := bucket.Get(ctx, f.Index.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := objstore.NewReaderAt(ctx, bucket, f.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := encodeIndex(ctx, tbl, f.Path, r, r.Size(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("artifact built at publish (%d bytes) differs from the one built from the file (%d bytes)", len(got), len(want))
+	}
+	ix, err := index.Decode(got)
+	if err != nil || len(ix.RowGroups) != 11 || ix.Column("id").Grams == nil {
+		t.Fatalf("artifact: %d row groups, %v", len(ix.RowGroups), err)
 	}
 }

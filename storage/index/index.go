@@ -139,6 +139,23 @@ const batchRows = 64 << 10
 
 // Build reads a Parquet file and returns its index.
 func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) {
+	return build(ctx, rd, opt, func(ctx context.Context, names []string, g int) (groupReader, error) {
+		return rd.Read(ctx, names, []int{g}, batchRows)
+	})
+}
+
+// groupReader reads one row group's values of the filtered columns, in
+// the order asked: a *pqfile.RecordReader, or batchGroupReader.
+type groupReader interface {
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+	Release()
+}
+
+// build is Build with the filtered columns' values read by readGroup; the
+// zone maps and the row groups come from rd's footer.
+func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(ctx context.Context, names []string, g int) (groupReader, error)) (*Index, error) {
 	schema := rd.Schema()
 	ix := &Index{RowGroups: make([]int64, rd.NumRowGroups())}
 	for g := range ix.RowGroups {
@@ -201,7 +218,7 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 				grams[i] = newGramSet()
 			}
 		}
-		rr, err := rd.Read(ctx, names, []int{g}, batchRows)
+		rr, err := readGroup(ctx, names, g)
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
