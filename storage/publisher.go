@@ -120,8 +120,9 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 		return nil, nil
 	}
 	schema := batches[0].Schema()
-	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, schema, batches, p.Writer)
+	buf := getFileBuffer()
+	defer putFileBuffer(buf) // after the upload and the index build, which read it
+	rows, _, err := pqfile.Write(buf, schema, batches, p.Writer)
 	if err != nil {
 		return nil, fmt.Errorf("write parquet: %w", err)
 	}
@@ -171,6 +172,36 @@ func (p *Publisher) Publish(ctx context.Context, writer string, t *catalog.Table
 		return nil, fmt.Errorf("publish %s: %w", f.ID, err)
 	}
 	return f, nil
+}
+
+// fileBuffers recycles the buffers Publish writes files into: a flush
+// writes one file per shard, and a fresh buffer per file grows by doubling
+// (copying and zeroing as it goes) to the file's size. A bounded free
+// list, as ingest's payload buffers: a sync.Pool would be emptied by the
+// GC cycles that large flushes trigger.
+var fileBuffers = make(chan *bytes.Buffer, 4)
+
+// maxPooledFile is the largest file buffer kept for reuse.
+const maxPooledFile = 128 << 20
+
+func getFileBuffer() *bytes.Buffer {
+	select {
+	case b := <-fileBuffers:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func putFileBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledFile {
+		return
+	}
+	b.Reset()
+	select {
+	case fileBuffers <- b:
+	default: // enough kept
+	}
 }
 
 // TimeRange returns the min and max of the table's time column (Unix µs)

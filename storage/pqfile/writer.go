@@ -2,6 +2,7 @@ package pqfile
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -159,9 +160,15 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
-	// Page headers are small writes: buffer them on their way to w.
-	bw := bufio.NewWriterSize(w, writeBufferSize)
-	cw := &countingWriter{w: bw}
+	// Page headers are small writes: buffer them on their way to w, unless
+	// w is a memory buffer already (copying through a buffer would only
+	// add a copy and a 1 MiB allocation per file).
+	var bw *bufio.Writer
+	cw := &countingWriter{w: w}
+	if !inMemory(w) {
+		bw = bufio.NewWriterSize(w, writeBufferSize)
+		cw.w = bw
+	}
 	fw, err := pqarrow.NewFileWriter(schema, cw, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Allocator)))
 	if err != nil {
@@ -194,13 +201,19 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 	if err := fw.Close(); err != nil {
 		return 0, 0, fmt.Errorf("write parquet: close: %w", err)
 	}
-	if cw.err == nil {
+	if cw.err == nil && bw != nil {
 		cw.err = bw.Flush()
 	}
 	if cw.err != nil {
 		return 0, 0, fmt.Errorf("write parquet: %w", cw.err)
 	}
 	return rows, cw.n, nil
+}
+
+// inMemory reports whether w is a memory buffer.
+func inMemory(w io.Writer) bool {
+	_, ok := w.(*bytes.Buffer)
+	return ok
 }
 
 // appendSchemaChecksum adds the checksum of the stored Arrow schema to the
