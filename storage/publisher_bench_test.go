@@ -79,17 +79,20 @@ func BenchmarkPublish(b *testing.B) {
 	pub := &Publisher{Bucket: bucket, Catalog: cat}
 	b.ReportAllocs()
 	b.SetBytes(size)
-	lsn := uint64(0)
+	lsn, fileBytes := uint64(0), int64(0)
 	cpu0 := processCPU(b)
 	for b.Loop() {
 		lsn++
-		if _, err := pub.Publish(ctx, "w1", tbl, 0, recs, lsn); err != nil {
+		f, err := pub.Publish(ctx, "w1", tbl, 0, recs, lsn)
+		if err != nil {
 			b.Fatal(err)
 		}
+		fileBytes = f.Bytes
 	}
 	// Wall time includes the fsyncs of the upload and the catalog; CPU
 	// time is the cost this benchmark tracks.
 	b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(fileBytes), "file-bytes")
 }
 
 // processCPU is the process's user + system CPU time in nanoseconds.

@@ -155,8 +155,15 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 		parquet.WithDictionaryDefault(false),
 		parquet.WithDictionaryPageSizeLimit(dictPageSizeLimit),
 	}
-	for _, f := range schema.Fields() {
-		if isDictionaryType(f.Type) {
+	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
+	for _, b := range batches {
+		if b.NumRows() > 0 {
+			nonEmpty = append(nonEmpty, b)
+			rows += b.NumRows()
+		}
+	}
+	for i, f := range schema.Fields() {
+		if isDictionaryType(f.Type) && !mostlyDistinct(nonEmpty, i, rows) {
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
@@ -177,13 +184,6 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 	if err := appendSchemaChecksum(fw); err != nil {
 		_ = fw.Close()
 		return 0, 0, fmt.Errorf("write parquet: %w", err)
-	}
-	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
-	for _, b := range batches {
-		if b.NumRows() > 0 {
-			nonEmpty = append(nonEmpty, b)
-			rows += b.NumRows()
-		}
 	}
 	if rows > 0 {
 		// The batches become the chunks of one table, without copying, cut
@@ -208,6 +208,42 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 		return 0, 0, fmt.Errorf("write parquet: %w", cw.err)
 	}
 	return rows, cw.n, nil
+}
+
+// Dictionary choice: a string column is written plain when at least
+// plainDistinct of up to dictSample of its non-null values, taken evenly
+// across the file's rows, are distinct, and there are at least
+// dictMinSample of them.
+const (
+	dictSample    = 4096
+	dictMinSample = 512
+	plainDistinct = 0.9
+)
+
+// mostlyDistinct reports whether string column col of batches (rows rows
+// in all) holds mostly distinct values, identifiers or log messages: their
+// dictionary would be about as large as the data (readers already read
+// such chunks plain, see Reader.DictEncoded), and building it would hash
+// every value for nothing.
+func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64) bool {
+	step := max(rows/dictSample, 1)
+	seen := make(map[string]struct{}, min(rows, dictSample))
+	n := 0
+	var pos, base int64 // next sampled row, first row of the batch
+	for _, b := range batches {
+		a, ok := b.Column(col).(*array.String)
+		if !ok {
+			return false
+		}
+		for ; pos < base+b.NumRows(); pos += step {
+			if i := int(pos - base); a.IsValid(i) {
+				seen[a.Value(i)] = struct{}{}
+				n++
+			}
+		}
+		base += b.NumRows()
+	}
+	return n >= dictMinSample && float64(len(seen)) >= plainDistinct*float64(n)
 }
 
 // inMemory reports whether w is a memory buffer.
