@@ -56,6 +56,10 @@ type IngestResult struct {
 	// PostgreSQL the client only. On a shared machine it is steadier than
 	// wall time.
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// FlushCPUSeconds is the part of CPUSeconds spent in the final flush
+	// (OpenWit), which takes Seconds - AckSeconds of wall time: over that
+	// times the cores, it says how busy the flush kept them.
+	FlushCPUSeconds float64 `json:"flush_cpu_seconds,omitempty"`
 }
 
 // processCPU returns this process's CPU time in seconds.
@@ -227,11 +231,12 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 		start = time.Now().Add(-time.Duration(c.Seconds * float64(time.Second)))
 	}
 	res.AckSeconds = time.Since(start).Seconds()
-	flushStart := time.Now()
+	flushStart, flushCPU := time.Now(), processCPU()
 	if err := ow.node.Flush(ctx); err != nil {
 		return res, fmt.Errorf("flush openwit: %w", err)
 	}
 	res.Seconds = res.AckSeconds + time.Since(flushStart).Seconds()
+	res.FlushCPUSeconds = processCPU() - flushCPU
 	if _, err := ow.parquetFiles(); err != nil {
 		return res, err
 	}

@@ -34,6 +34,9 @@ func TestRunIngest(t *testing.T) {
 		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.AckSeconds <= 0 || r.AckSeconds > r.Seconds) {
 			t.Errorf("%s: ack %.3fs of %.3fs", key, r.AckSeconds, r.Seconds)
 		}
+		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.FlushCPUSeconds <= 0 || r.FlushCPUSeconds > r.CPUSeconds) {
+			t.Errorf("%s: flush cpu %.3fs of %.3fs", key, r.FlushCPUSeconds, r.CPUSeconds)
+		}
 	}
 	for k := range want {
 		t.Errorf("missing result %s", k)

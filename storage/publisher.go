@@ -29,8 +29,9 @@ type Publisher struct {
 	Writer  pqfile.WriterOptions
 	// DeferIndex leaves building the index artifact to the indexer role:
 	// files are published without one and queued. By default Publish
-	// builds it from the file it just wrote (a failure there is logged
-	// and the file is queued instead).
+	// builds it from the batches it just wrote and the new file's footer
+	// (index.BuildFromBatches), while the file uploads; a failure there is
+	// logged and the file is queued instead.
 	DeferIndex bool
 	// Logger may be nil (no logs).
 	Logger *slog.Logger
@@ -51,8 +52,7 @@ type Publisher struct {
 
 // DeferIndexFromNow makes every later Publish queue its file for the
 // indexer instead of building the artifact: a node shutting down publishes
-// its buffers as fast as it can (building artifacts reads each file again)
-// and the indexer role catches up. Safe to call concurrently with Publish.
+// its buffers as fast as it can and the indexer role catches up. Safe to call concurrently with Publish.
 func (p *Publisher) DeferIndexFromNow() { p.deferAll.Store(true) }
 
 // FileID is the id of the file holding the rows of WAL writer's records up
@@ -76,15 +76,35 @@ func IndexKey(fileKey string) string { return fileKey + ".idx" }
 // BuildIndex builds the index artifact of the Parquet file held in data,
 // for table t, uploads it next to the file and returns its record.
 func BuildIndex(ctx context.Context, bucket objstore.Bucket, t *catalog.Table, fileKey string, data io.ReaderAt, size int64) (*catalog.IndexArtifact, error) {
+	b, err := encodeIndex(ctx, t, fileKey, data, size, nil)
+	if err != nil {
+		return nil, err
+	}
+	return putIndex(ctx, bucket, fileKey, b)
+}
+
+// encodeIndex builds and encodes the index artifact of the Parquet file
+// held in data. With batches (those pqfile.Write wrote the file from), it
+// reads only the file's footer and takes the values from the batches.
+func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.ReaderAt, size int64, batches []arrow.RecordBatch) ([]byte, error) {
 	rd, err := pqfile.NewReader(data, size, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", fileKey, err)
 	}
-	ix, err := index.Build(ctx, rd, index.OptionsFromTable(t.Options))
+	var ix *index.Index
+	if batches != nil {
+		ix, err = index.BuildFromBatches(ctx, rd, batches, index.OptionsFromTable(t.Options))
+	} else {
+		ix, err = index.Build(ctx, rd, index.OptionsFromTable(t.Options))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", fileKey, err)
 	}
-	b := ix.Encode()
+	return ix.Encode(), nil
+}
+
+// putIndex uploads the encoded artifact b of fileKey.
+func putIndex(ctx context.Context, bucket objstore.Bucket, fileKey string, b []byte) (*catalog.IndexArtifact, error) {
 	key := IndexKey(fileKey)
 	if err := bucket.Put(ctx, key, bytes.NewReader(b), int64(len(b))); err != nil {
 		return nil, fmt.Errorf("upload %s: %w", key, err)
@@ -174,11 +194,13 @@ func (p *Publisher) PublishAt(ctx context.Context, files []*catalog.File, d cata
 }
 
 // write encodes batches as the Parquet file id of (t, shard), uploads it
-// and builds its index artifact unless deferred. It returns the file and
-// when the upload started.
+// and builds its index artifact unless deferred: from the batches, while
+// the file uploads (the upload mostly waits for I/O), and uploaded once the
+// file is. It returns the file and when the upload started.
 func (p *Publisher) write(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, time.Time, error) {
-	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, p.Writer)
+	buf := getFileBuffer()
+	defer putFileBuffer(buf) // after the upload and the index build, which read it
+	rows, _, err := pqfile.Write(buf, batches[0].Schema(), batches, p.Writer)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("write parquet: %w", err)
 	}
@@ -188,17 +210,58 @@ func (p *Publisher) write(ctx context.Context, t *catalog.Table, shard int64, id
 		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len()),
 	}
 	uploaded := time.Now()
-	if err := p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+	put := make(chan error, 1)
+	go func() { put <- p.Bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())) }()
+	var (
+		ixBytes []byte
+		ixErr   error
+	)
+	withIndex := !p.DeferIndex && !p.deferAll.Load()
+	if withIndex {
+		ixBytes, ixErr = encodeIndex(ctx, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()), batches)
+	}
+	if err := <-put; err != nil {
 		return nil, time.Time{}, fmt.Errorf("upload %s: %w", f.Path, err)
 	}
-	if !p.DeferIndex && !p.deferAll.Load() {
-		a, err := BuildIndex(ctx, p.Bucket, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil && p.Logger != nil {
-			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", err)
+	if withIndex {
+		if ixErr == nil {
+			f.Index, ixErr = putIndex(ctx, p.Bucket, f.Path, ixBytes)
 		}
-		f.Index = a
+		if ixErr != nil && p.Logger != nil {
+			p.Logger.Warn("index build failed, file queued for the indexer", "file", f.ID, "err", ixErr)
+		}
 	}
 	return f, uploaded, nil
+}
+
+// fileBuffers recycles the buffers Publish writes files into: a flush
+// writes one file per shard, and a fresh buffer per file grows by doubling
+// (copying and zeroing as it goes) to the file's size. A bounded free
+// list, as ingest's payload buffers: a sync.Pool would be emptied by the
+// GC cycles that large flushes trigger.
+var fileBuffers = make(chan *bytes.Buffer, 4)
+
+// maxPooledFile is the largest file buffer kept for reuse.
+const maxPooledFile = 128 << 20
+
+func getFileBuffer() *bytes.Buffer {
+	select {
+	case b := <-fileBuffers:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func putFileBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledFile {
+		return
+	}
+	b.Reset()
+	select {
+	case fileBuffers <- b:
+	default: // enough kept
+	}
 }
 
 // TimeRange returns the min and max of the table's time column (Unix µs)

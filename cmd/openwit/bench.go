@@ -233,10 +233,14 @@ func benchIngestCmd(args []string) int {
 		return 1
 	}
 	fmt.Printf("ingest until published, %d rows (%.0f MB Arrow), %d cores, fsync before ack\n", rep.Rows, float64(rep.ArrowBytes)/1e6, rep.Cores)
-	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s")
+	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush busy")
 	pg := max(rep.Rate(bench.EnginePostgres, bench.MethodCopyBinary), 1)
 	for _, r := range rep.Results {
-		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8.2f %9.2f\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, r.RowsPerSec/pg, r.CPUSeconds)
+		busy := ""
+		if flush := r.Seconds - r.AckSeconds; r.FlushCPUSeconds > 0 && flush > 0 {
+			busy = fmt.Sprintf("%.0f%%", 100*r.FlushCPUSeconds/flush/float64(rep.Cores))
+		}
+		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8.2f %9.2f %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, r.RowsPerSec/pg, r.CPUSeconds, busy)
 	}
 	enc := rep.Rate(bench.EngineOpenWit, bench.MethodEncode)
 	for _, m := range []string{bench.MethodFlight, bench.MethodCopyText, bench.MethodCopyBinary} {

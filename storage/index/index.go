@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -139,6 +139,23 @@ const batchRows = 64 << 10
 
 // Build reads a Parquet file and returns its index.
 func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) {
+	return build(ctx, rd, opt, func(ctx context.Context, names []string, g int) (groupReader, error) {
+		return rd.Read(ctx, names, []int{g}, batchRows)
+	})
+}
+
+// groupReader reads one row group's values of the filtered columns, in
+// the order asked: a *pqfile.RecordReader, or batchGroupReader.
+type groupReader interface {
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+	Release()
+}
+
+// build is Build with the filtered columns' values read by readGroup; the
+// zone maps and the row groups come from rd's footer.
+func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(ctx context.Context, names []string, g int) (groupReader, error)) (*Index, error) {
 	schema := rd.Schema()
 	ix := &Index{RowGroups: make([]int64, rd.NumRowGroups())}
 	for g := range ix.RowGroups {
@@ -201,7 +218,7 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 				grams[i] = newGramSet()
 			}
 		}
-		rr, err := rd.Read(ctx, names, []int{g}, batchRows)
+		rr, err := readGroup(ctx, names, g)
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
@@ -318,80 +335,125 @@ func appendHashes(dst []uint64, col arrow.Array) []uint64 {
 	return dst
 }
 
-// gramSet collects the distinct trigrams of a row group's values: in a
-// list while it is short, then in a 2^24-bit set (2 MiB).
+// gramSet collects the distinct trigrams of a row group's values without
+// sorting them: a bit per possible trigram (2^24 bits, 2 MiB, from
+// gramBitsPool) says whether it was seen, and list keeps each new one in
+// the order it came. The filter it makes is the same whatever that order:
+// setting Bloom bits commutes, and the filter's size depends only on the
+// number of distinct trigrams.
 type gramSet struct {
+	bits    []uint64 // nil until the first trigram, and after bloom
 	list    []uint32
-	bits    []uint64
 	invalid bool // a value is not valid UTF-8: the filter is dropped
 }
 
-// gramListMax is the list length at which a gramSet switches to bits.
-const gramListMax = 1 << 18
+// gramBitsWords is the length of a gramSet's bit set: one bit per 24-bit
+// trigram.
+const gramBitsWords = 1 << 24 / 64
+
+// gramBitsPool recycles the 2 MiB bit sets, returned all zero.
+var gramBitsPool = sync.Pool{New: func() any { b := make([]uint64, gramBitsWords); return &b }}
+
+// lowerASCII maps an ASCII byte to its lower case, as strings.ToLower does.
+var lowerASCII = func() (t [128]byte) {
+	for i := range t {
+		t[i] = byte(unicode.ToLower(rune(i)))
+	}
+	return t
+}()
 
 func newGramSet() *gramSet { return &gramSet{} }
 
 func (s *gramSet) addColumn(col arrow.Array) {
 	a, ok := col.(*array.String)
 	if !ok {
-		s.invalid = true
+		s.drop()
 		return
 	}
 	for i := range a.Len() {
-		if a.IsValid(i) && !s.invalid {
+		if s.invalid {
+			return
+		}
+		if a.IsValid(i) {
 			s.add(a.Value(i))
 		}
 	}
 }
 
 func (s *gramSet) add(v string) {
+	if s.invalid || len(v) < 3 {
+		if !s.invalid && !utf8.ValidString(v) {
+			s.drop()
+		}
+		return
+	}
+	if s.bits == nil {
+		s.bits = *gramBitsPool.Get().(*[]uint64)
+	}
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		// strings.ToLower of ASCII, byte by byte, without the copy.
+		g := uint32(lowerASCII[v[0]])<<8 | uint32(lowerASCII[v[1]])
+		for i := 2; i < len(v); i++ {
+			g = (g<<8 | uint32(lowerASCII[v[i]])) & (1<<24 - 1)
+			s.insert(g)
+		}
+		return
+	}
 	if !utf8.ValidString(v) {
-		s.invalid = true
+		s.drop()
 		return
 	}
 	v = strings.ToLower(v)
 	for i := 0; i+3 <= len(v); i++ {
-		g := uint32(v[i])<<16 | uint32(v[i+1])<<8 | uint32(v[i+2])
-		if s.bits != nil {
-			s.bits[g/64] |= 1 << (g % 64)
-			continue
-		}
-		s.list = append(s.list, g)
-		if len(s.list) >= gramListMax {
-			slices.Sort(s.list)
-			s.list = slices.Compact(s.list)
-			if len(s.list) >= gramListMax/2 {
-				s.bits = make([]uint64, 1<<24/64)
-				for _, g := range s.list {
-					s.bits[g/64] |= 1 << (g % 64)
-				}
-				s.list = nil
-			}
-		}
+		s.insert(uint32(v[i])<<16 | uint32(v[i+1])<<8 | uint32(v[i+2]))
 	}
 }
 
-func (s *gramSet) bloom() *Bloom {
+// insert adds trigram g (24 bits) to the set.
+func (s *gramSet) insert(g uint32) {
+	w, m := &s.bits[g/64], uint64(1)<<(g%64)
+	if *w&m == 0 {
+		*w |= m
+		s.list = append(s.list, g)
+	}
+}
+
+// drop marks the set invalid and gives its bits back.
+func (s *gramSet) drop() {
+	s.invalid = true
+	s.release()
+}
+
+// release clears the bits and returns them to the pool.
+func (s *gramSet) release() {
 	if s.bits == nil {
-		slices.Sort(s.list)
-		s.list = slices.Compact(s.list)
-		b := newBloom(len(s.list))
+		return
+	}
+	if len(s.list) < gramBitsWords/8 {
 		for _, g := range s.list {
-			b.AddHash(hashGram(g))
+			s.bits[g/64] = 0
 		}
-		return b
+	} else {
+		clear(s.bits)
 	}
-	n := 0
-	for _, w := range s.bits {
-		n += bits.OnesCount64(w)
-	}
-	b := newBloom(n)
-	for wi, w := range s.bits {
-		for w != 0 {
-			t := bits.TrailingZeros64(w)
-			w &= w - 1
-			b.AddHash(hashGram(uint32(wi*64 + t)))
-		}
+	b := s.bits
+	s.bits = nil
+	gramBitsPool.Put(&b)
+}
+
+// bloom returns the trigram filter of the set and releases its bits.
+func (s *gramSet) bloom() *Bloom {
+	s.release()
+	b := newBloom(len(s.list))
+	for _, g := range s.list {
+		b.AddHash(hashGram(g))
 	}
 	return b
 }

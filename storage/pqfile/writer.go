@@ -2,6 +2,7 @@ package pqfile
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -144,7 +145,8 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 		}
 	}
 	// The batches become the chunks of one table, without copying, cut
-	// into row groups of RowGroupRows whatever the batch boundaries.
+	// into row groups of RowGroupRows whatever the batch boundaries; they
+	// are also the sample of the dictionary choice.
 	if err := sw.writeGroups(nonEmpty); err != nil {
 		sw.abort()
 		return 0, 0, err
@@ -154,12 +156,15 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 
 // StreamWriter writes one Parquet file from batches given one at a time,
 // holding at most one row group of them (Write, when every batch is at
-// hand, holds none). The layout is Write's.
+// hand, holds none). The layout is Write's; the dictionary choice
+// (mostlyDistinct) samples the first row group.
 type StreamWriter struct {
+	w       io.Writer
 	schema  *arrow.Schema
+	opts    WriterOptions
 	groupN  int64
-	fw      *pqarrow.FileWriter
-	bw      *bufio.Writer
+	fw      *pqarrow.FileWriter // started at the first row group (start)
+	bw      *bufio.Writer       // nil when w is in memory already
 	cw      *countingWriter
 	pending []arrow.RecordBatch // retained, fewer than groupN rows
 	pendN   int64
@@ -168,7 +173,8 @@ type StreamWriter struct {
 	nan     []bool // columns seen holding a NaN (nanColumnsKey)
 }
 
-// NewStreamWriter starts a Parquet file of schema on w.
+// NewStreamWriter prepares a Parquet file of schema on w; nothing is
+// written before the first row group or Close.
 func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*StreamWriter, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("write parquet: %w", err)
@@ -177,8 +183,14 @@ func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*St
 		return nil, errors.New("write parquet: nil schema")
 	}
 	opts = opts.withDefaults()
-	codec, _ := opts.Compression.codec() // checked by Validate
+	return &StreamWriter{w: w, schema: schema, opts: opts, groupN: opts.RowGroupRows, nan: make([]bool, schema.NumFields())}, nil
+}
 
+// start creates the Parquet writer, choosing each string column's encoding
+// from sample (the first rows).
+func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
+	opts := sw.opts
+	codec, _ := opts.Compression.codec() // checked by Validate
 	props := []parquet.WriterProperty{
 		parquet.WithAllocator(opts.Allocator),
 		parquet.WithVersion(parquet.V2_6),
@@ -191,24 +203,34 @@ func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*St
 		parquet.WithDictionaryDefault(false),
 		parquet.WithDictionaryPageSizeLimit(dictPageSizeLimit),
 	}
-	for _, f := range schema.Fields() {
-		if isDictionaryType(f.Type) {
+	var rows int64
+	for _, b := range sample {
+		rows += b.NumRows()
+	}
+	for i, f := range sw.schema.Fields() {
+		if isDictionaryType(f.Type) && !mostlyDistinct(sample, i, rows) {
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
-	// Page headers are small writes: buffer them on their way to w.
-	bw := bufio.NewWriterSize(w, writeBufferSize)
-	cw := &countingWriter{w: bw}
-	fw, err := pqarrow.NewFileWriter(schema, cw, parquet.NewWriterProperties(props...),
+	// Page headers are small writes: buffer them on their way to w, unless
+	// w is a memory buffer already (copying through a buffer would only
+	// add a copy and a 1 MiB allocation per file).
+	sw.cw = &countingWriter{w: sw.w}
+	if !inMemory(sw.w) {
+		sw.bw = bufio.NewWriterSize(sw.w, writeBufferSize)
+		sw.cw.w = sw.bw
+	}
+	fw, err := pqarrow.NewFileWriter(sw.schema, sw.cw, parquet.NewWriterProperties(props...),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(opts.Allocator)))
 	if err != nil {
-		return nil, fmt.Errorf("write parquet: %w", err)
+		return fmt.Errorf("write parquet: %w", err)
 	}
 	if err := appendSchemaChecksum(fw); err != nil {
 		_ = fw.Close()
-		return nil, fmt.Errorf("write parquet: %w", err)
+		return fmt.Errorf("write parquet: %w", err)
 	}
-	return &StreamWriter{schema: schema, groupN: opts.RowGroupRows, fw: fw, bw: bw, cw: cw, nan: make([]bool, schema.NumFields())}, nil
+	sw.fw = fw
+	return nil
 }
 
 // Write adds the rows of b, which must have exactly the file's schema.
@@ -268,6 +290,11 @@ func (sw *StreamWriter) writeGroups(batches []arrow.RecordBatch) error {
 			sw.nan[i] = sw.nan[i] || hasNaN(b.Column(i))
 		}
 	}
+	if sw.fw == nil {
+		if err := sw.start(batches); err != nil {
+			return err
+		}
+	}
 	var err error
 	if n > 0 {
 		// Unlike WriteBuffered, WriteTable streams each column chunk out
@@ -288,7 +315,9 @@ func (sw *StreamWriter) writeGroups(batches []arrow.RecordBatch) error {
 func (sw *StreamWriter) abort() {
 	if !sw.closed {
 		sw.closed = true
-		_ = sw.fw.Close()
+		if sw.fw != nil {
+			_ = sw.fw.Close()
+		}
 		sw.releasePending()
 	}
 }
@@ -310,7 +339,9 @@ func (sw *StreamWriter) Close() (rows int64, bytes int64, err error) {
 	sw.releasePending()
 	sw.closed = true
 	if err != nil {
-		_ = sw.fw.Close()
+		if sw.fw != nil {
+			_ = sw.fw.Close()
+		}
 		return 0, 0, err
 	}
 	if err := sw.fw.AppendKeyValueMetadata(nanColumnsKey, nanColumnNames(sw.schema, sw.nan)); err != nil {
@@ -320,13 +351,55 @@ func (sw *StreamWriter) Close() (rows int64, bytes int64, err error) {
 	if err := sw.fw.Close(); err != nil {
 		return 0, 0, fmt.Errorf("write parquet: close: %w", err)
 	}
-	if sw.cw.err == nil {
+	if sw.cw.err == nil && sw.bw != nil {
 		sw.cw.err = sw.bw.Flush()
 	}
 	if sw.cw.err != nil {
 		return 0, 0, fmt.Errorf("write parquet: %w", sw.cw.err)
 	}
 	return sw.rows, sw.cw.n, nil
+}
+
+// Dictionary choice: a string column is written plain when at least
+// plainDistinct of up to dictSample of its non-null values, taken evenly
+// across the file's rows, are distinct, and there are at least
+// dictMinSample of them.
+const (
+	dictSample    = 4096
+	dictMinSample = 512
+	plainDistinct = 0.9
+)
+
+// mostlyDistinct reports whether string column col of batches (rows rows
+// in all) holds mostly distinct values, identifiers or log messages: their
+// dictionary would be about as large as the data (readers already read
+// such chunks plain, see Reader.DictEncoded), and building it would hash
+// every value for nothing.
+func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64) bool {
+	step := max(rows/dictSample, 1)
+	seen := make(map[string]struct{}, min(rows, dictSample))
+	n := 0
+	var pos, base int64 // next sampled row, first row of the batch
+	for _, b := range batches {
+		a, ok := b.Column(col).(*array.String)
+		if !ok {
+			return false
+		}
+		for ; pos < base+b.NumRows(); pos += step {
+			if i := int(pos - base); a.IsValid(i) {
+				seen[a.Value(i)] = struct{}{}
+				n++
+			}
+		}
+		base += b.NumRows()
+	}
+	return n >= dictMinSample && float64(len(seen)) >= plainDistinct*float64(n)
+}
+
+// inMemory reports whether w is a memory buffer.
+func inMemory(w io.Writer) bool {
+	_, ok := w.(*bytes.Buffer)
+	return ok
 }
 
 // appendSchemaChecksum adds the checksum of the stored Arrow schema to the
