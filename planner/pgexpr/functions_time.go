@@ -48,8 +48,7 @@ var timeFuncs = map[string]funcDef{
 			w := t.In(loc)
 			return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC), nil
 		}
-		u := t.UTC()
-		return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UTC(), nil
+		return wallToUTC(t.UTC(), loc), nil
 	}},
 	"justify_hours":    {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyHours)},
 	"justify_days":     {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyDays)},
