@@ -793,7 +793,10 @@ func mapError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case sql.ErrAmbiguousColumnName.Is(err):
-		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: msg, Err: err}
+		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", quotedName(msg)), Err: err}
+	case sql.ErrAmbiguousColumnOrAliasName.Is(err):
+		// ORDER BY a name two output columns have.
+		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("ORDER BY %q is ambiguous", quotedName(msg)), Err: err}
 	case sql.ErrFunctionNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: fmt.Sprintf("function %s() does not exist", quotedName(msg)), Err: err}
 	case sql.ErrInvalidArgumentNumber.Is(err):
