@@ -665,7 +665,23 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if len(args) == 1 {
-			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}
+			// float8 for float input (go-mysql-server's aggregate), exact
+			// numeric from sum(x), sum(x²) and count(x) for integers and
+			// numeric (pgexpr.InjectableStddev).
+			fn := name
+			if m, ok := functions[name]; ok {
+				fn = m
+			}
+			agg := func(name string, arg ast.Expr) ast.Expr {
+				return &ast.FuncExpr{Name: ast.NewColIdent(name), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+			}
+			info := &pgexpr.SumInfo{}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableStddev{Info: info, Func: fn}, Children: ast.Exprs{
+				agg(fn, ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}),
+				agg("sum", ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: &pgexpr.SumInfo{}}, Children: ast.Exprs{args[0]}}),
+				agg("sum", ast.InjectedExpr{Expression: pgexpr.InjectableSquare{Info: info}, Children: ast.Exprs{args[0]}}),
+				agg("count", args[0]),
+			}}
 		}
 	case "string_agg":
 		if len(args) != 2 {
