@@ -20,6 +20,7 @@ var boolType = types.Boolean
 // interpreted in the session's TimeZone, like PostgreSQL.
 var timeFuncs = map[string]funcDef{
 	"date_trunc": {args: []argKind{kText, kTime, kText}, opt: 1, result: dateTruncResult, evalCtx: evalDateTrunc},
+	"date_bin":   {args: []argKind{kAny, kTime, kTime}, check: dateBinArgs, result: secondArgType, evalCtx: evalDateBin},
 	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
 	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
 	"to_timestamp": {args: []argKind{kAny, kText}, opt: 1, check: toTimestampArgs, result: tstzResult, evalCtx: func(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
