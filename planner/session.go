@@ -710,6 +710,11 @@ func (s *Session) set(st *pgparse.Set) error {
 		if parseTimeoutSetting(v) == 0 && strings.TrimSpace(v) != "0" {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
 		}
+	case "intervalstyle":
+		if !strings.EqualFold(strings.TrimSpace(v), "postgres") {
+			return pgerror.New(pgerror.FeatureNotSupported, "IntervalStyle %q is not supported; OpenWit uses postgres", v)
+		}
+		v = "postgres"
 	case "datestyle":
 		if !strings.Contains(strings.ToUpper(v), "ISO") {
 			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)
