@@ -140,7 +140,8 @@ func New(cfg Config) (*Engine, error) {
 	// assigned execution indexes.
 	for _, b := range a.Batches {
 		if b.Desc == "after-all" {
-			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule})
+			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
+				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder})
 		}
 	}
 	ctx := sql.NewEmptyContext()

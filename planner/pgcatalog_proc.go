@@ -54,6 +54,10 @@ func procs() []proc {
 		{"ltrim", 'f', text, a(text), false}, {"rtrim", 'f', text, a(text), false},
 		{"initcap", 'f', text, a(text), false}, {"md5", 'f', text, a(text), false},
 		{"regexp_replace", 'f', text, a(text, text, text), false},
+		{"translate", 'f', text, a(text, text, text), false}, {"to_hex", 'f', text, a(i4), false},
+		{"to_hex", 'f', text, a(i8), false}, {"format", 'f', text, a(text, oidAny), false},
+		{"string_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
+		{"regexp_split_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
 		// Numbers.
 		{"abs", 'f', f8, a(f8), false}, {"abs", 'f', i4, a(i4), false}, {"ceil", 'f', f8, a(f8), false},
 		{"floor", 'f', f8, a(f8), false}, {"round", 'f', f8, a(f8), false}, {"round", 'f', num, a(num, i4), false},
@@ -63,7 +67,7 @@ func procs() []proc {
 		// Time.
 		{"now", 'f', tz, nil, false}, {"date_trunc", 'f', tz, a(text, tz), false},
 		{"date_trunc", 'f', ts, a(text, ts), false}, {"date_part", 'f', f8, a(text, tz), false},
-		{"date_bin", 'f', tz, a(iv, tz, tz), false}, {"to_timestamp", 'f', tz, a(f8), false},
+		{"date_bin", 'f', tz, a(iv, tz, tz), false}, {"make_interval", 'f', iv, a(i4, i4, i4, i4, i4, i4, f8), false}, {"to_timestamp", 'f', tz, a(f8), false},
 		{"to_char", 'f', text, a(tz, text), false},
 		// Other scalars.
 		{"pg_typeof", 'f', oidRegtype, a(oidAny), false}, {"jsonb_typeof", 'f', text, a(js), false},
@@ -83,6 +87,8 @@ func procs() []proc {
 		{"string_agg", 'a', text, a(text, text), false}, {"array_agg", 'a', oidAnyArray, a(oidAnyElement), false},
 		{"stddev", 'a', f8, a(f8), false}, {"stddev_samp", 'a', f8, a(f8), false}, {"stddev_pop", 'a', f8, a(f8), false},
 		{"variance", 'a', f8, a(f8), false}, {"var_samp", 'a', f8, a(f8), false}, {"var_pop", 'a', f8, a(f8), false},
+		{"stddev", 'a', num, a(i8), false}, {"stddev_samp", 'a', num, a(i8), false}, {"stddev_pop", 'a', num, a(i8), false},
+		{"variance", 'a', num, a(i8), false}, {"var_samp", 'a', num, a(i8), false}, {"var_pop", 'a', num, a(i8), false},
 		{"percentile_cont", 'a', f8, a(f8, f8), false}, {"percentile_cont", 'a', oidFloat8Array, a(oidFloat8Array, f8), false},
 		{"percentile_disc", 'a', oidAnyElement, a(f8, oidAnyElement), false},
 		// Window functions.

@@ -427,3 +427,25 @@ func canonicalType(t sql.Type) string {
 	}
 	return ""
 }
+
+const ruleFloatOrder analyzer.RuleId = 10_008
+
+// floatOrder gives the comparisons with a float operand that stay in
+// go-mysql-server PostgreSQL's float order (NaN = NaN, NaN above
+// Infinity; pgexpr.FloatCompare). It runs after the vectorizer, whose
+// kernels already compare so and which only knows go-mysql-server's
+// comparison nodes.
+func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			c, ok := e.(expression.Comparer)
+			if !ok {
+				return e, transform.SameTree, nil
+			}
+			if f, ok := pgexpr.NewFloatCompare(c); ok {
+				return f, transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		})
+	})
+}

@@ -710,6 +710,11 @@ func (s *Session) set(st *pgparse.Set) error {
 		if parseTimeoutSetting(v) == 0 && strings.TrimSpace(v) != "0" {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
 		}
+	case "intervalstyle":
+		if !strings.EqualFold(strings.TrimSpace(v), "postgres") {
+			return pgerror.New(pgerror.FeatureNotSupported, "IntervalStyle %q is not supported; OpenWit uses postgres", v)
+		}
+		v = "postgres"
 	case "datestyle":
 		if !strings.Contains(strings.ToUpper(v), "ISO") {
 			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)
@@ -793,7 +798,10 @@ func mapError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case sql.ErrAmbiguousColumnName.Is(err):
-		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: msg, Err: err}
+		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", quotedName(msg)), Err: err}
+	case sql.ErrAmbiguousColumnOrAliasName.Is(err):
+		// ORDER BY a name two output columns have.
+		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("ORDER BY %q is ambiguous", quotedName(msg)), Err: err}
 	case sql.ErrFunctionNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedFunction, Message: fmt.Sprintf("function %s() does not exist", quotedName(msg)), Err: err}
 	case sql.ErrInvalidArgumentNumber.Is(err):

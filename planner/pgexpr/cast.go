@@ -380,6 +380,14 @@ func ParseTimestamp(s string, loc *time.Location) (time.Time, bool) {
 		s = s[:len(s)-1] + "+00:00"
 	}
 	for _, l := range timeLayouts {
+		if !strings.ContainsAny(l, "ZM") {
+			// No zone in the input: the wall clock is read in loc the way
+			// PostgreSQL does it around DST changes (wallToUTC).
+			if w, err := time.Parse(l, s); err == nil {
+				return wallToUTC(w, loc).In(loc), true
+			}
+			continue
+		}
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return t, true
 		}

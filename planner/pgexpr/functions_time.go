@@ -20,6 +20,7 @@ var boolType = types.Boolean
 // interpreted in the session's TimeZone, like PostgreSQL.
 var timeFuncs = map[string]funcDef{
 	"date_trunc": {args: []argKind{kText, kTime, kText}, opt: 1, result: dateTruncResult, evalCtx: evalDateTrunc},
+	"date_bin":   {args: []argKind{kAny, kTime, kTime}, check: dateBinArgs, result: secondArgType, evalCtx: evalDateBin},
 	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
 	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
 	"to_timestamp": {args: []argKind{kAny, kText}, opt: 1, check: toTimestampArgs, result: tstzResult, evalCtx: func(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
@@ -48,8 +49,7 @@ var timeFuncs = map[string]funcDef{
 			w := t.In(loc)
 			return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC), nil
 		}
-		u := t.UTC()
-		return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UTC(), nil
+		return wallToUTC(t.UTC(), loc), nil
 	}},
 	"justify_hours":    {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyHours)},
 	"justify_days":     {args: []argKind{kAny}, check: intervalArg, result: intervalResult, eval: justifyFunc(justifyDays)},

@@ -2,6 +2,7 @@ package pgexpr
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -133,6 +134,11 @@ func (e *avgExpr) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return f / float64(n), nil
 	}
 	d, ok := toDecimal(s)
+	if f, isFloat := s.(float64); !ok && isFloat && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		// go-mysql-server's windowed sum of integers is a float64 (exact
+		// up to 2^53).
+		d, ok = decimal.NewFromFloat(f), true
+	}
 	if !ok {
 		f, _ := castFloat(s, "float8")
 		return f / float64(n), nil

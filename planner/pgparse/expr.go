@@ -557,8 +557,8 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 
 	var filter ast.Expr
 	if f.AggFilter != nil {
-		if !aggregates[name] || f.Over != nil {
-			t.unsupported("FILTER on non-aggregate or window functions")
+		if !aggregates[name] {
+			t.unsupported("FILTER on non-aggregate window functions")
 		}
 		filter = t.expr(f.AggFilter)
 	}
@@ -585,7 +585,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
 	}
 	if f.Over != nil {
-		return t.windowCall(name, f)
+		return t.windowCall(name, f, filter)
 	}
 	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Distinct: f.AggDistinct}
 	if f.AggStar {
@@ -665,7 +665,23 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 	case "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		if len(args) == 1 {
-			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}
+			// float8 for float input (go-mysql-server's aggregate), exact
+			// numeric from sum(x), sum(x²) and count(x) for integers and
+			// numeric (pgexpr.InjectableStddev).
+			fn := name
+			if m, ok := functions[name]; ok {
+				fn = m
+			}
+			agg := func(name string, arg ast.Expr) ast.Expr {
+				return &ast.FuncExpr{Name: ast.NewColIdent(name), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+			}
+			info := &pgexpr.SumInfo{}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableStddev{Info: info, Func: fn}, Children: ast.Exprs{
+				agg(fn, ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{args[0]}}),
+				agg("sum", ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: &pgexpr.SumInfo{}}, Children: ast.Exprs{args[0]}}),
+				agg("sum", ast.InjectedExpr{Expression: pgexpr.InjectableSquare{Info: info}, Children: ast.Exprs{args[0]}}),
+				agg("count", args[0]),
+			}}
 		}
 	case "string_agg":
 		if len(args) != 2 {
@@ -776,7 +792,10 @@ var windowFuncs = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true,
 }
 
-func (t *translator) windowCall(name string, f *pg.FuncCall) ast.Expr {
+// windowCall translates a window function call. An aggregate's FILTER
+// (WHERE c) feeds it CASE WHEN c THEN x END, whose NULLs every aggregate
+// skips (count(*) counts CASE WHEN c THEN 1 END).
+func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) ast.Expr {
 	if !windowFuncs[name] {
 		t.unsupported(name + " as a window function")
 	}
@@ -784,12 +803,33 @@ func (t *translator) windowCall(name string, f *pg.FuncCall) ast.Expr {
 		t.unsupported("DISTINCT in window functions")
 	}
 	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Over: t.window(f.Over)}
+	filtered := func(e ast.Expr) ast.Expr {
+		if filter == nil {
+			return e
+		}
+		return &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: e}}}
+	}
 	if f.AggStar {
+		if filter != nil {
+			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: filtered(intLiteral(1))}}
+			return out
+		}
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
 	}
 	for _, a := range f.Args {
-		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: t.expr(a)})
+		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: filtered(t.expr(a))})
+	}
+	if name == "avg" && len(f.Args) == 1 {
+		// avg as sum/count over the window, as the aggregate avg is (exact
+		// numeric for integers; NULL, not go-mysql-server's NaN, when the
+		// frame has no values).
+		info := &pgexpr.SumInfo{}
+		arg := filtered(t.expr(f.Args[0]))
+		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: t.window(f.Over), Exprs: ast.SelectExprs{&ast.AliasedExpr{
+			Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}}}}}
+		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: t.window(f.Over), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
 	}
 	return out
 }

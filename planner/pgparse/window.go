@@ -3,6 +3,8 @@ package pgparse
 import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/planner/pgtypes"
 )
 
 // PostgreSQL frame option bits (parsenodes.h).
@@ -70,6 +72,15 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 	default:
 		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
 	}
+	if f.Unit == ast.RangeUnit && opts&(frameStartOffsetPre|frameStartOffsetFol|frameEndOffsetPre|frameEndOffsetFol) != 0 {
+		for _, o := range over.OrderBy {
+			if o.Direction == ast.DescScr {
+				// go-mysql-server's range frames measure offsets as if
+				// the order were ascending.
+				t.unsupported("RANGE frame offsets with a descending ORDER BY")
+			}
+		}
+	}
 	over.Frame = f
 	return over
 }
@@ -78,6 +89,25 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 func (t *translator) frameOffset(n *pg.Node) ast.Expr {
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		return ast.NewIntVal([]byte(itoa(int64(c.GetIval().Ival))))
+	}
+	if tc := n.GetTypeCast(); tc != nil && len(tc.TypeName.Names) > 0 {
+		typ := tc.TypeName.Names[len(tc.TypeName.Names)-1].GetString_().GetSval()
+		if c := tc.Arg.GetAConst(); typ == "interval" && c != nil && c.GetSval() != nil {
+			// RANGE BETWEEN INTERVAL '5 minutes' PRECEDING: a fixed
+			// length, as microseconds for go-mysql-server's range frames.
+			iv, err := pgtypes.ParseInterval(c.GetSval().Sval)
+			if err != nil {
+				panic(failure{err})
+			}
+			if iv.Months != 0 {
+				t.unsupported("RANGE frame offsets with months or years")
+			}
+			us := int64(iv.Days)*86_400_000_000 + iv.Micros
+			if us < 0 {
+				t.fail("22013", "invalid preceding or following size in window function")
+			}
+			return &ast.IntervalExpr{Expr: ast.NewIntVal([]byte(itoa(us))), Unit: "MICROSECOND"}
+		}
 	}
 	t.unsupported("non-constant frame offsets")
 	return nil

@@ -1,0 +1,201 @@
+package pgexpr
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+)
+
+func textArrayResult([]sql.Expression) sql.Type { return pgtypes.ArrayType{Elem: pgtypes.OIDText} }
+
+// moreFuncs are string functions users of PostgreSQL expect: translate,
+// to_hex, format, string_to_array, regexp_split_to_array, and
+// make_interval (positional arguments).
+var moreFuncs = map[string]funcDef{
+	"translate": {args: []argKind{kText, kText, kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		from, to := []rune(a[1].(string)), []rune(a[2].(string))
+		var b strings.Builder
+		for _, r := range a[0].(string) {
+			i := strings.IndexRune(string(from), r)
+			if i < 0 {
+				b.WriteRune(r)
+				continue
+			}
+			if k := len([]rune(string(from)[:i])); k < len(to) {
+				b.WriteRune(to[k])
+			}
+		}
+		return b.String(), nil
+	}},
+	"to_hex": {args: []argKind{kInt}, result: textResult, eval: func(a []any, ts []sql.Type) (any, error) {
+		n, err := asInt64(a[0])
+		if err != nil {
+			return nil, err
+		}
+		if oid, _ := pgtypes.OID(ts[0]); oid != pgtypes.OIDInt8 {
+			return strconv.FormatUint(uint64(uint32(n)), 16), nil
+		}
+		return strconv.FormatUint(uint64(n), 16), nil
+	}},
+	"format": {args: []argKind{kText, kAny}, opt: 1, variadic: true, nonStrict: true, result: textResult, eval: evalFormat},
+	"string_to_array": {args: []argKind{kText, kText, kText}, opt: 1, nonStrict: true, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
+		s := a[0].(string)
+		if s == "" {
+			return "{}", nil
+		}
+		var parts []string
+		switch sep, ok := a[1].(string); {
+		case !ok: // NULL separator: one element per character
+			for _, r := range s {
+				parts = append(parts, string(r))
+			}
+		case sep == "":
+			parts = []string{s}
+		default:
+			parts = strings.Split(s, sep)
+		}
+		null, hasNull := "", false
+		if len(a) > 2 && a[2] != nil {
+			null, hasNull = a[2].(string), true
+		}
+		elems := make([]*string, len(parts))
+		for i := range parts {
+			if !hasNull || parts[i] != null {
+				elems[i] = &parts[i]
+			}
+		}
+		return pgtypes.FormatArrayText(elems), nil
+	}},
+	"regexp_split_to_array": {args: []argKind{kText, kText, kText}, opt: 1, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		flags := ""
+		if len(a) > 2 {
+			flags = a[2].(string)
+		}
+		if strings.Contains(flags, "g") {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_split_to_array() does not support the \"global\" option")
+		}
+		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		if err != nil {
+			return nil, err
+		}
+		s := a[0].(string)
+		// PostgreSQL ignores empty matches at the start and end of the
+		// string and right after a previous match.
+		var parts []string
+		start, prevEnd := 0, -1
+		for _, m := range re.FindAllStringIndex(s, -1) {
+			if m[0] == m[1] && (m[0] == 0 || m[0] == len(s) || m[0] == prevEnd) {
+				continue
+			}
+			parts = append(parts, s[start:m[0]])
+			start, prevEnd = m[1], m[1]
+		}
+		parts = append(parts, s[start:])
+		elems := make([]*string, len(parts))
+		for i := range parts {
+			elems[i] = &parts[i]
+		}
+		return pgtypes.FormatArrayText(elems), nil
+	}},
+	"make_interval": {args: []argKind{kInt, kInt, kInt, kInt, kInt, kInt, kNumber}, opt: 7, result: intervalResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		var f [6]int64
+		for i := 0; i < len(a) && i < 6; i++ {
+			n, err := asInt64(a[i])
+			if err != nil {
+				return nil, err
+			}
+			f[i] = n
+		}
+		secs := 0.0
+		if len(a) > 6 {
+			x, err := castFloat(a[6], "float8")
+			if err != nil {
+				return nil, err
+			}
+			secs = x
+		}
+		months := f[0]*12 + f[1]
+		days := f[2]*7 + f[3]
+		us := (f[4]*3600+f[5]*60)*int64(time.Second/time.Microsecond) + int64(math.Round(secs*1e6))
+		if months < math.MinInt32 || months > math.MaxInt32 || days < math.MinInt32 || days > math.MaxInt32 {
+			return nil, pgerror.New(pgerror.DatetimeOverflow, "interval out of range")
+		}
+		return pgtypes.Interval{Months: int32(months), Days: int32(days), Micros: us}, nil
+	}},
+}
+
+// evalFormat is format(fmt, args...) with the %s, %I, %L and %%
+// conversions (no widths or positions).
+func evalFormat(a []any, ts []sql.Type) (any, error) {
+	if a[0] == nil {
+		return nil, nil
+	}
+	f := a[0].(string)
+	var b strings.Builder
+	next := 1
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		if i >= len(f) {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
+		}
+		c := f[i]
+		if c == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		if c != 's' && c != 'I' && c != 'L' {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized format() type specifier %q", string(c))
+		}
+		if next >= len(a) {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "too few arguments for format()")
+		}
+		v, t := a[next], ts[next]
+		next++
+		switch c {
+		case 's':
+			if v != nil {
+				b.WriteString(outputText(v, t))
+			}
+		case 'I':
+			if v == nil {
+				return nil, pgerror.New("22004", "null values cannot be formatted as an SQL identifier")
+			}
+			b.WriteString(quoteIdent(outputText(v, t)))
+		case 'L':
+			if v == nil {
+				b.WriteString("NULL")
+			} else {
+				b.WriteString("'" + strings.ReplaceAll(outputText(v, t), "'", "''") + "'")
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// quoteIdent quotes an identifier unless it is a lowercase word.
+func quoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
