@@ -100,6 +100,9 @@ func (f *Fragment) pipeline(p Params, src Source, bound *topBound) (Operator, er
 	// arrays never leave the pipeline.
 	scan.dict = f.Agg != nil
 	scan.bound = bound
+	if src.File != nil {
+		scan.text = newTextFilter(scan.schema, f.Filter)
+	}
 	if f.Filter == nil {
 		return scan, nil
 	}
