@@ -80,6 +80,12 @@ type Source struct {
 	File *FileSource `json:"file,omitempty"`
 	// Batches hold all of the table's columns in table order.
 	Batches []arrow.RecordBatch `json:"-"`
+	// Matched, without File or Batches, is a number of rows already known
+	// to pass the fragment's filter (counted from index artifacts by the
+	// coordinator): the scan yields that many rows of NULLs and the filter
+	// is not applied to them. Only fragments whose aggregates read no
+	// column (count(*)) take such a source.
+	Matched int64 `json:"-"`
 }
 
 // FileSource names a Parquet file in the object store.
@@ -296,6 +302,9 @@ func (s *Scan) Open(ctx context.Context) error {
 
 func (s *Scan) open(ctx context.Context) error {
 	if s.src.File == nil {
+		if s.src.Matched > 0 {
+			s.counts = []int64{s.src.Matched}
+		}
 		return nil
 	}
 	var (
@@ -459,7 +468,9 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			s.Rows += s.cur.NumRows()
 			return s.cur, nil
 		}
-		return nil, io.EOF
+		if len(s.counts) == 0 {
+			return nil, io.EOF
+		}
 	}
 	if s.text != nil {
 		for len(s.textOut) == 0 && len(s.textGroups) > 0 {

@@ -50,6 +50,10 @@ type Column struct {
 	Blooms []*Bloom
 	// Grams holds a trigram filter per row group, as Blooms.
 	Grams []*Bloom
+	// Postings holds the exact token postings per row group, as Blooms
+	// (text columns with a trigram filter; none past the vocabulary
+	// bounds). Format version 2.
+	Postings []*Postings
 }
 
 // Zone is the zone map of one column chunk.
@@ -185,6 +189,7 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 		}
 		if plans[i].grams {
 			plans[i].col.Grams = make([]*Bloom, len(ix.RowGroups))
+			plans[i].col.Postings = make([]*Postings, len(ix.RowGroups))
 		}
 	}
 	if len(names) == 0 {
@@ -196,15 +201,18 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 		}
 		hashes := make([][]uint64, len(names))
 		grams := make([]*gramSet, len(names))
+		posts := make([]*postingsBuilder, len(names))
 		for i, p := range plans {
 			if p.grams {
 				grams[i] = newGramSet()
+				posts[i] = newPostingsBuilder()
 			}
 		}
 		rr, err := rd.Read(ctx, names, []int{g}, batchRows)
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
+		base := 0
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			for i, p := range plans {
@@ -214,8 +222,10 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 				}
 				if p.grams {
 					grams[i].addColumn(col)
+					posts[i].addColumn(col, base)
 				}
 			}
+			base += int(rec.NumRows())
 		}
 		err = rr.Err()
 		rr.Release()
@@ -239,6 +249,11 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 			if p.grams && !grams[i].invalid {
 				p.col.Grams[g] = grams[i].bloom()
 			}
+			if p.grams {
+				if p.col.Postings[g], err = posts[i].postings(); err != nil {
+					return nil, fmt.Errorf("row group %d: %w", g, err)
+				}
+			}
 		}
 	}
 	// Drop filter slices with no filter at all.
@@ -249,6 +264,9 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 		}
 		if c.Grams != nil && !slices.ContainsFunc(c.Grams, func(b *Bloom) bool { return b != nil }) {
 			c.Grams = nil
+		}
+		if c.Postings != nil && !slices.ContainsFunc(c.Postings, func(p *Postings) bool { return p != nil }) {
+			c.Postings = nil
 		}
 	}
 	return ix, nil
