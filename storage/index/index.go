@@ -84,7 +84,10 @@ type Options struct {
 	// half of the non-null values are distinct (AutoBloomRatio).
 	BloomColumns []string
 	// GramColumns get a trigram filter. When nil, every text column does.
+	// They also get token postings.
 	GramColumns []string
+
+	noPostings bool // for the benchmark that measures their cost
 }
 
 // AutoBloomRatio is the distinct/non-null ratio above which a column gets
@@ -205,7 +208,9 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 		for i, p := range plans {
 			if p.grams {
 				grams[i] = newGramSet()
-				posts[i] = newPostingsBuilder()
+				if !opt.noPostings {
+					posts[i] = newPostingsBuilder()
+				}
 			}
 		}
 		rr, err := rd.Read(ctx, names, []int{g}, batchRows)
@@ -222,7 +227,9 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 				}
 				if p.grams {
 					grams[i].addColumn(col)
-					posts[i].addColumn(col, base)
+					if posts[i] != nil {
+						posts[i].addColumn(col, base)
+					}
 				}
 			}
 			base += int(rec.NumRows())
@@ -249,8 +256,8 @@ func Build(ctx context.Context, rd *pqfile.Reader, opt Options) (*Index, error) 
 			if p.grams && !grams[i].invalid {
 				p.col.Grams[g] = grams[i].bloom()
 			}
-			if p.grams {
-				if p.col.Postings[g], err = posts[i].postings(); err != nil {
+			if posts[i] != nil {
+				if p.col.Postings[g], err = posts[i].postings(ix.RowGroups[g]); err != nil {
 					return nil, fmt.Errorf("row group %d: %w", g, err)
 				}
 			}

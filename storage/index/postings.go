@@ -21,11 +21,16 @@ type Postings struct {
 	rows [][]byte
 }
 
-// Vocabulary bounds of a row group's postings: past either, Build writes
+// Vocabulary bounds of a row group's postings: past any, Build writes
 // none for that (column, row group) and the trigram filter serves it.
+// The last one leaves out columns of mostly distinct values (trace ids:
+// one term and one bitmap per row, larger than the column itself), which
+// the equality Bloom filter serves better.
 const (
 	PostingsMaxTerms = 64 << 10
 	PostingsMaxBytes = 1 << 20 // bytes of the terms
+	// PostingsRowsPerTerm: at most rows/PostingsRowsPerTerm + 64 terms.
+	PostingsRowsPerTerm = 4
 )
 
 // IsTokenByte reports whether c belongs to a token: tokens are the
@@ -146,9 +151,10 @@ func (b *postingsBuilder) addToken(t string, row uint32) {
 	}
 }
 
-// postings returns the built postings, nil when past a bound.
-func (b *postingsBuilder) postings() (*Postings, error) {
-	if b.over {
+// postings returns the built postings of a row group of rows rows, nil
+// when past a bound.
+func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
+	if b.over || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
 		return nil, nil
 	}
 	order := make([]int, len(b.terms))
