@@ -138,7 +138,8 @@ type Scan struct {
 	// its source lists (all, without a list): row groups the list leaves
 	// out are not counted.
 	RowGroups, RowGroupsPruned int
-	// Rows counts the rows the scan returned.
+	// Rows counts the rows the scan returned; a text scan counts the rows
+	// it tested, as a scan does before its filter.
 	Rows int64
 	// bytes counts the bytes read from the data file (BytesRead).
 	bytes atomic.Int64
@@ -484,7 +485,6 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, io.EOF
 		}
 		s.cur, s.textOut = s.textOut[0], s.textOut[1:]
-		s.Rows += s.cur.NumRows()
 		return s.cur, nil
 	}
 	if s.rr == nil { // no columns: row counts only

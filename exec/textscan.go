@@ -164,6 +164,7 @@ func (s *Scan) textBatches(ctx context.Context, g int) ([]arrow.RecordBatch, err
 		a.Release()
 	}
 	err := s.rd.ScanBytes(ctx, g, s.cols[s.text.col], limit, func(b pqfile.ByteBatch) error {
+		s.Rows += int64(b.Rows)
 		for _, v := range b.Values {
 			if s.text.match(v) {
 				bld.BinaryBuilder.Append(v)

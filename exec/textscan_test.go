@@ -122,12 +122,15 @@ func TestTextScanAgrees(t *testing.T) {
 		}
 		f := &Fragment{Schema: schema, Columns: []string{"msg"}, Filter: e, Agg: agg}
 		f.Sources = files
-		got, _ := runFragment(t, ctx, p, f)
+		got, st := runFragment(t, ctx, p, f)
 		f.Sources = mems
 		want, _ := runFragment(t, ctx, p, f)
 		sameRowSet(t, got, want)
 		if newTextFilter(schema, e) != nil {
 			taken++
+			if st.Rows != int64(len(rows)) {
+				t.Errorf("%s: text scan reports %d rows scanned, the files hold %d", e.Format([]string{"msg"}), st.Rows, len(rows))
+			}
 		}
 	}
 	if taken == 0 {
