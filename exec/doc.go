@@ -52,4 +52,16 @@
 // parsed footers of the files scanned, so a query opens a file it or an
 // earlier query read without decoding and checking the footer again.
 // Design record: docs/design/024-scan-memory-and-footers.md.
+//
+// # Text search
+//
+// A fragment that reads one text column and filters it with LIKE, ILIKE
+// or match() tests the values where the Parquet reader decoded them and
+// copies only the rows that pass (textscan.go); the filter above still
+// evaluates the whole predicate. IndexPrune and IndexCount use the token
+// postings of index artifacts (postings.go): row groups without a
+// candidate row are pruned, and a count(*) under LIKE/ILIKE '%w%' is the
+// cardinality of a bitmap union; the coordinator passes such counts to
+// the fragment as Source.Matched. Design record:
+// docs/design/030-text-postings.md.
 package exec

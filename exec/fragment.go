@@ -100,11 +100,40 @@ func (f *Fragment) pipeline(p Params, src Source, bound *topBound) (Operator, er
 	// arrays never leave the pipeline.
 	scan.dict = f.Agg != nil
 	scan.bound = bound
+	if src.File != nil {
+		scan.text = newTextFilter(scan.schema, f.Filter)
+	}
+	if src.Matched > 0 {
+		if !f.countsOnly() {
+			return nil, errors.New("exec: a source of counted rows in a fragment that reads columns")
+		}
+		return scan, nil
+	}
 	if f.Filter == nil {
 		return scan, nil
 	}
 	return NewFilter(p, scan, f.Filter)
 }
+
+// countsOnly reports whether the fragment only counts the rows that pass
+// its filter: an aggregation without keys whose aggregates are all
+// count(*). Such a fragment can take rows counted from index artifacts
+// (Source.Matched).
+func (f *Fragment) countsOnly() bool {
+	if f.Agg == nil || len(f.Agg.Keys) != 0 || len(f.Agg.Aggs) == 0 || f.TopK != nil {
+		return false
+	}
+	for _, a := range f.Agg.Aggs {
+		if a.Func != AggCountStar {
+			return false
+		}
+	}
+	return true
+}
+
+// CountsOnly reports whether the fragment only counts the rows that pass
+// its filter (see Source.Matched).
+func (f *Fragment) CountsOnly() bool { return f.countsOnly() }
 
 // OutputSchema is the schema of the batches Run returns.
 func (f *Fragment) OutputSchema(p Params) (*arrow.Schema, error) {

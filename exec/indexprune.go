@@ -11,10 +11,11 @@ type PruneReason int
 
 // Prune reasons, in the order they are tried.
 const (
-	KeptRowGroup  PruneReason = iota
-	PrunedByZone              // the zone map (min/max/nulls)
-	PrunedByBloom             // an equality Bloom filter
-	PrunedByGrams             // a trigram filter (LIKE, ILIKE, match)
+	KeptRowGroup     PruneReason = iota
+	PrunedByZone                 // the zone map (min/max/nulls)
+	PrunedByBloom                // an equality Bloom filter
+	PrunedByGrams                // a trigram filter (LIKE, ILIKE, match)
+	PrunedByPostings             // token postings (LIKE, ILIKE, match)
 )
 
 // IndexPrune returns, for each row group of the file ix describes, whether
@@ -113,19 +114,31 @@ func (p *ixPruner) compare(e *Expr, g int) PruneReason {
 }
 
 // text checks the trigrams every matching value must contain: those of
-// each literal run of a LIKE pattern, of each word of a match query.
+// each literal run of a LIKE pattern, of each word of a match query; then
+// the rows the token postings leave (postings.go).
 func (p *ixPruner) text(e *Expr, g int) PruneReason {
 	c := p.column(e.Args[0])
-	if c == nil || c.Grams == nil || c.Grams[g] == nil {
+	if c == nil {
 		return KeptRowGroup
 	}
+	if c.Grams != nil && c.Grams[g] != nil && !p.hasGrams(e, c.Grams[g]) {
+		return PrunedByGrams
+	}
+	if rows, _, ok := textRows(e, c, g); ok && rows.IsEmpty() {
+		return PrunedByPostings
+	}
+	return KeptRowGroup
+}
+
+// hasGrams reports whether filter f may hold every trigram of e's pieces.
+func (p *ixPruner) hasGrams(e *Expr, f *index.Bloom) bool {
 	var parts []string
 	if e.Op == OpMatch {
 		parts = index.Tokens(e.Str)
 	} else {
 		toks, err := likeTokens(e.Str, e.Escape)
 		if err != nil {
-			return KeptRowGroup
+			return true
 		}
 		for _, t := range toks {
 			if t.wild == 0 {
@@ -137,9 +150,9 @@ func (p *ixPruner) text(e *Expr, g int) PruneReason {
 		if !utf8.ValidString(s) {
 			continue
 		}
-		if !index.HasGrams(c.Grams[g], index.Grams(s)) {
-			return PrunedByGrams
+		if !index.HasGrams(f, index.Grams(s)) {
+			return false
 		}
 	}
-	return KeptRowGroup
+	return true
 }

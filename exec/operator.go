@@ -80,6 +80,12 @@ type Source struct {
 	File *FileSource `json:"file,omitempty"`
 	// Batches hold all of the table's columns in table order.
 	Batches []arrow.RecordBatch `json:"-"`
+	// Matched, without File or Batches, is a number of rows already known
+	// to pass the fragment's filter (counted from index artifacts by the
+	// coordinator): the scan yields that many rows of NULLs and the filter
+	// is not applied to them. Only fragments whose aggregates read no
+	// column (count(*)) take such a source.
+	Matched int64 `json:"-"`
 }
 
 // FileSource names a Parquet file in the object store.
@@ -112,21 +118,28 @@ type Scan struct {
 	// only for consumers whose kernels take them (see dict.go).
 	dict bool
 	// bound skips row groups that cannot reach a top-k (may be nil).
-	bound   *topBound
-	counts  []int64   // rows per row group still to emit, without columns
-	file    io.Closer // the open object, when the bucket opens files
-	bi      int
-	cur     arrow.RecordBatch
-	opened  bool
-	openErr error // sticky: Open and Next keep returning it
-	closed  bool
+	bound *topBound
+	// text, when not nil, tests the text column where it is decoded
+	// (textscan.go); textGroups are the row groups still to read and
+	// textOut the batches of the current one.
+	text       *textFilter
+	textGroups []int
+	textOut    []arrow.RecordBatch
+	counts     []int64   // rows per row group still to emit, without columns
+	file       io.Closer // the open object, when the bucket opens files
+	bi         int
+	cur        arrow.RecordBatch
+	opened     bool
+	openErr    error // sticky: Open and Next keep returning it
+	closed     bool
 
 	// RowGroups and RowGroupsPruned count what the scan kept and skipped
 	// (by statistics or by probing the filter columns) of the row groups
 	// its source lists (all, without a list): row groups the list leaves
 	// out are not counted.
 	RowGroups, RowGroupsPruned int
-	// Rows counts the rows the scan returned.
+	// Rows counts the rows the scan returned; a text scan counts the rows
+	// it tested, as a scan does before its filter.
 	Rows int64
 	// bytes counts the bytes read from the data file (BytesRead).
 	bytes atomic.Int64
@@ -290,6 +303,9 @@ func (s *Scan) Open(ctx context.Context) error {
 
 func (s *Scan) open(ctx context.Context) error {
 	if s.src.File == nil {
+		if s.src.Matched > 0 {
+			s.counts = []int64{s.src.Matched}
+		}
 		return nil
 	}
 	rd, file, err := openFile(ctx, s.p, s.src.File.Path, &s.bytes)
@@ -316,6 +332,7 @@ func (s *Scan) open(ctx context.Context) error {
 	if len(read) == 0 {
 		// Nothing projected (count(*)): the row counts come from the
 		// footer; no column is decoded.
+		s.text = nil
 		if groups == nil {
 			groups = make([]int, rd.NumRowGroups())
 			for g := range groups {
@@ -335,7 +352,19 @@ func (s *Scan) open(ctx context.Context) error {
 		if s.dict {
 			dict = s.dictColumns(groups)
 		}
+		if s.text != nil && len(dict) == 0 {
+			// A dictionary is tested once per distinct value: better.
+			if groups == nil {
+				groups = make([]int, rd.NumRowGroups())
+				for g := range groups {
+					groups[g] = g
+				}
+			}
+			s.textGroups = groups
+			return nil
+		}
 	}
+	s.text = nil
 	rr, err := rd.ReadDict(ctx, read, dict, groups, s.p.batchRows())
 	if err != nil {
 		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
@@ -466,7 +495,23 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			s.Rows += s.cur.NumRows()
 			return s.cur, nil
 		}
-		return nil, io.EOF
+		if len(s.counts) == 0 {
+			return nil, io.EOF
+		}
+	}
+	if s.text != nil {
+		for len(s.textOut) == 0 && len(s.textGroups) > 0 {
+			out, err := s.textBatches(ctx, s.textGroups[0])
+			if err != nil {
+				return nil, err
+			}
+			s.textGroups, s.textOut = s.textGroups[1:], out
+		}
+		if len(s.textOut) == 0 {
+			return nil, io.EOF
+		}
+		s.cur, s.textOut = s.textOut[0], s.textOut[1:]
+		return s.cur, nil
 	}
 	if s.rr == nil { // no columns: row counts only
 		for len(s.counts) > 0 {
@@ -556,6 +601,10 @@ func (s *Scan) Close() error {
 	if s.rr != nil {
 		s.rr.Release()
 	}
+	for _, r := range s.textOut {
+		r.Release()
+	}
+	s.textOut = nil
 	var err error
 	if s.rd != nil {
 		err = s.rd.Close()

@@ -71,7 +71,7 @@ func TestIndexPruning(t *testing.T) {
 		{`trace_id = '` + traceID(99999) + `'`, 0, 12, 0},
 		{`status > 202`, 12, 0, 0},
 		{`message LIKE '%Lock detected%'`, -1, -1, -1},
-		{`message LIKE '%lock detected on table t4507%'`, 0, 0, 11}, // trigrams are case-insensitive
+		{`message LIKE '%lock detected on table t4507%'`, 0, 0, 12}, // trigrams fold case, the postings do not: no row matches
 		{`message LIKE '%Lock detected on table t4507%'`, 0, 0, 11},
 		{`message LIKE '%Lock detected on table t4507'`, 0, 0, 11},
 		{`message ILIKE '%deadlock%T4507'`, 0, 0, 11},

@@ -143,6 +143,9 @@ func (v *vecNode) describeFiles(b *strings.Builder) {
 			fmt.Fprintf(b, ", row groups=%d considered, %d pruned (zone map %d, bloom %d, full-text %d)",
 				st.rowGroups, st.rgByZone+st.rgByBloom+st.rgByGrams, st.rgByZone, st.rgByBloom, st.rgByGrams)
 		}
+		if st.rgCounted > 0 {
+			fmt.Fprintf(b, ", count from token postings: %d files, %d row groups, %d rows", st.filesCounted, st.rgCounted, st.rowsCounted)
+		}
 		fmt.Fprintf(b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
@@ -168,7 +171,11 @@ type pruneStats struct {
 	filesByZone, filesByBloom, filesByGrams int // files all of whose row groups were pruned
 	rowGroups                               int // row groups of indexed files
 	rgByZone, rgByBloom, rgByGrams          int // row groups pruned
-	bytes, bytesKept                        int64
+	// Row groups (and files all of whose row groups were) whose matching
+	// rows a count(*) took from the token postings, and those rows.
+	filesCounted, rgCounted int
+	rowsCounted             int64
+	bytes, bytesKept        int64
 	// seed is the top-k seed from the kept files' zone maps (seedTopK).
 	seed *exec.Lit
 }
@@ -203,19 +210,32 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 				st.rowGroups += len(ix.RowGroups)
 				var keptRows int64
 				counts := map[exec.PruneReason]int{}
+				var exact []int64 // rows that pass per row group, -1: unknown
+				if v.frag.CountsOnly() {
+					exact = exec.IndexCount(v.frag.Filter, v.frag.Columns, ix)
+				}
+				counted := 0
 				for g, r := range exec.IndexPrune(v.frag.Filter, v.frag.Columns, ix) {
 					counts[r]++
-					if r == exec.KeptRowGroup {
+					switch {
+					case r != exec.KeptRowGroup:
+					case exact != nil && exact[g] >= 0:
+						counted++
+						st.rowsCounted += exact[g]
+					default:
 						src.RowGroups = append(src.RowGroups, g)
 						keptRows += ix.RowGroups[g]
 					}
 				}
 				st.rgByZone += counts[exec.PrunedByZone]
 				st.rgByBloom += counts[exec.PrunedByBloom]
-				st.rgByGrams += counts[exec.PrunedByGrams]
+				st.rgByGrams += counts[exec.PrunedByGrams] + counts[exec.PrunedByPostings]
+				st.rgCounted += counted
 				if len(src.RowGroups) == 0 {
 					switch {
-					case counts[exec.PrunedByGrams] > 0:
+					case counted > 0:
+						st.filesCounted++
+					case counts[exec.PrunedByGrams]+counts[exec.PrunedByPostings] > 0:
 						st.filesByGrams++
 					case counts[exec.PrunedByBloom] > 0:
 						st.filesByBloom++
@@ -272,6 +292,9 @@ func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), er
 		frag.TopK = &t
 	}
 	nfiles := len(frag.Sources)
+	if st.rowsCounted > 0 {
+		frag.Sources = append(frag.Sources, exec.Source{Matched: st.rowsCounted})
+	}
 	if len(snap.Batches) > 0 {
 		frag.Sources = append(frag.Sources, exec.Source{Batches: snap.Batches})
 	}

@@ -7,8 +7,9 @@ import (
 	"math"
 )
 
-// Version is the artifact format version this binary writes and reads.
-const Version = 1
+// Version is the artifact format version this binary writes. It reads
+// it and version 1 (no postings).
+const Version = 2
 
 // magic opens and closes an artifact.
 const magic = "OWIX"
@@ -33,6 +34,7 @@ func (ix *Index) Encode() []byte {
 		}
 		b = appendFilters(b, c.Blooms)
 		b = appendFilters(b, c.Grams)
+		b = appendPostings(b, c.Postings)
 	}
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return append(b, magic...)
@@ -180,8 +182,9 @@ func Decode(b []byte) (*Index, error) {
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(b)-trailer:]) {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	if v := binary.LittleEndian.Uint16(body[len(magic):]); v != Version {
-		return nil, fmt.Errorf("%w: format version %d, this binary reads %d", ErrCorrupt, v, Version)
+	version := binary.LittleEndian.Uint16(body[len(magic):])
+	if version != 1 && version != Version {
+		return nil, fmt.Errorf("%w: format version %d, this binary reads 1 and %d", ErrCorrupt, version, Version)
 	}
 	d := &decoder{b: body[len(magic)+4:]}
 	ix := &Index{}
@@ -207,6 +210,9 @@ func Decode(b []byte) (*Index, error) {
 		}
 		c.Blooms = d.filters(groups)
 		c.Grams = d.filters(groups)
+		if version >= 2 {
+			c.Postings = d.postings(groups)
+		}
 		ix.Columns = append(ix.Columns, c)
 	}
 	if d.err == nil && len(d.b) != 0 {
@@ -282,4 +288,83 @@ func (d *decoder) filters(groups int) []*Bloom {
 		fs[g] = f
 	}
 	return fs
+}
+
+// appendPostings writes a column's postings: 0 (none) | 1, then per row
+// group uvarint terms+1 (0: none for the row group), the terms front-coded
+// (uvarint bytes shared with the previous term, uvarint suffix length,
+// suffix), then each term's row bitmap (uvarint length, roaring bytes).
+func appendPostings(b []byte, ps []*Postings) []byte {
+	if ps == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	for _, p := range ps {
+		if p == nil {
+			b = binary.AppendUvarint(b, 0)
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(p.Terms))+1)
+		prev := ""
+		for _, t := range p.Terms {
+			n := 0
+			for n < len(t) && n < len(prev) && t[n] == prev[n] {
+				n++
+			}
+			b = binary.AppendUvarint(b, uint64(n))
+			b = appendString(b, t[n:])
+			prev = t
+		}
+		for _, r := range p.rows {
+			b = binary.AppendUvarint(b, uint64(len(r)))
+			b = append(b, r...)
+		}
+	}
+	return b
+}
+
+func (d *decoder) postings(groups int) []*Postings {
+	switch d.byte1("postings flag") {
+	case 0:
+		return nil
+	case 1:
+	default:
+		d.fail("postings flag")
+		return nil
+	}
+	ps := make([]*Postings, groups)
+	for g := range ps {
+		n := d.uvarint("postings terms")
+		if n == 0 || d.err != nil {
+			continue
+		}
+		n--
+		if n > uint64(len(d.b))/3 {
+			d.fail("postings past the end")
+			return nil
+		}
+		p := &Postings{Terms: make([]string, n), rows: make([][]byte, n)}
+		prev := ""
+		for i := range p.Terms {
+			shared := d.uvarint("term prefix")
+			if shared > uint64(len(prev)) {
+				d.fail("term prefix")
+				return nil
+			}
+			t := prev[:shared] + string(d.bytes(d.uvarint("term length"), "term"))
+			if i > 0 && t <= prev {
+				d.fail("terms out of order")
+				return nil
+			}
+			p.Terms[i], prev = t, t
+		}
+		for i := range p.rows {
+			p.rows[i] = d.bytes(d.uvarint("bitmap length"), "bitmap")
+		}
+		if d.err != nil {
+			return nil
+		}
+		ps[g] = p
+	}
+	return ps
 }

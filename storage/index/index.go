@@ -50,6 +50,10 @@ type Column struct {
 	Blooms []*Bloom
 	// Grams holds a trigram filter per row group, as Blooms.
 	Grams []*Bloom
+	// Postings holds the exact token postings per row group, as Blooms
+	// (text columns with a trigram filter; none past the vocabulary
+	// bounds). Format version 2.
+	Postings []*Postings
 }
 
 // Zone is the zone map of one column chunk.
@@ -80,7 +84,10 @@ type Options struct {
 	// half of the non-null values are distinct (AutoBloomRatio).
 	BloomColumns []string
 	// GramColumns get a trigram filter. When nil, every text column does.
+	// They also get token postings.
 	GramColumns []string
+
+	noPostings bool // for the benchmark that measures their cost
 }
 
 // AutoBloomRatio is the distinct/non-null ratio above which a column gets
@@ -202,6 +209,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		}
 		if plans[i].grams {
 			plans[i].col.Grams = make([]*Bloom, len(ix.RowGroups))
+			plans[i].col.Postings = make([]*Postings, len(ix.RowGroups))
 		}
 	}
 	if len(names) == 0 {
@@ -213,15 +221,20 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		}
 		hashes := make([][]uint64, len(names))
 		grams := make([]*gramSet, len(names))
+		posts := make([]*postingsBuilder, len(names))
 		for i, p := range plans {
 			if p.grams {
 				grams[i] = newGramSet()
+				if !opt.noPostings {
+					posts[i] = newPostingsBuilder()
+				}
 			}
 		}
 		rr, err := readGroup(ctx, names, g)
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
+		base := 0
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			for i, p := range plans {
@@ -231,8 +244,12 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 				}
 				if p.grams {
 					grams[i].addColumn(col)
+					if posts[i] != nil {
+						posts[i].addColumn(col, base)
+					}
 				}
 			}
+			base += int(rec.NumRows())
 		}
 		err = rr.Err()
 		rr.Release()
@@ -256,6 +273,11 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 			if p.grams && !grams[i].invalid {
 				p.col.Grams[g] = grams[i].bloom()
 			}
+			if posts[i] != nil {
+				if p.col.Postings[g], err = posts[i].postings(ix.RowGroups[g]); err != nil {
+					return nil, fmt.Errorf("row group %d: %w", g, err)
+				}
+			}
 		}
 	}
 	// Drop filter slices with no filter at all.
@@ -266,6 +288,9 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		}
 		if c.Grams != nil && !slices.ContainsFunc(c.Grams, func(b *Bloom) bool { return b != nil }) {
 			c.Grams = nil
+		}
+		if c.Postings != nil && !slices.ContainsFunc(c.Postings, func(p *Postings) bool { return p != nil }) {
+			c.Postings = nil
 		}
 	}
 	return ix, nil

@@ -1,0 +1,172 @@
+package exec
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"openwit/storage/index"
+)
+
+// Postings (storage/index) hold, per text column and row group, the rows
+// of every token. A row matching LIKE contains every literal run of the
+// pattern; a maximal run of token bytes inside a literal run lies inside
+// one token of the row, and where the literal has a non-token byte (or
+// the pattern its start or end) next to it, the token starts (ends) there
+// too. So the union of the rows of the terms that can hold the piece is a
+// superset of the matches, and the intersection over the pieces still is.
+// When the pattern is %w% with w made of token bytes only, a row holds w
+// if and only if one of its tokens does: the union is exactly the rows
+// that match, and count(*) is its cardinality.
+
+// textRows returns the candidate rows of the text predicate e (LIKE,
+// ILIKE or match() on column c) in row group g from c's postings, and
+// whether they are exactly the rows where e is true. ok is false when the
+// postings say nothing.
+func textRows(e *Expr, c *index.Column, g int) (rows *roaring.Bitmap, exact, ok bool) {
+	if c == nil || c.Postings == nil || c.Postings[g] == nil {
+		return nil, false, false
+	}
+	p := c.Postings[g]
+	var pieces []termTest
+	fold := e.Fold
+	if e.Op == OpMatch {
+		fold = true
+		for _, w := range index.Tokens(e.Str) {
+			pieces = append(pieces, termTest{s: w})
+		}
+	} else {
+		toks, err := likeTokens(e.Str, e.Escape)
+		if err != nil {
+			return nil, false, false
+		}
+		for i, t := range toks {
+			if t.wild == 0 {
+				pieces = append(pieces, literalPieces(t.lit, i > 0, i+1 < len(toks))...)
+			}
+		}
+		exact = len(toks) == 3 && toks[0].wild == '%' && toks[2].wild == '%' && toks[1].wild == 0 &&
+			len(pieces) == 1 && pieces[0].s == toks[1].lit && !pieces[0].start && !pieces[0].end
+	}
+	var terms []string
+	if fold {
+		terms = make([]string, len(p.Terms))
+		for i, t := range p.Terms {
+			terms[i] = strings.ToLower(t)
+		}
+	}
+	for _, pc := range pieces {
+		if index.DigitsOnly(pc.s) || !utf8.ValidString(pc.s) || strings.ContainsRune(pc.s, utf8.RuneError) {
+			// Digit-only tokens are not in the vocabulary; U+FFFD in a
+			// pattern matches any invalid byte of a value (regexp).
+			exact = false
+			continue
+		}
+		i := 0
+		b, err := p.Union(func(t string) bool {
+			if fold {
+				t = terms[i]
+			}
+			i++
+			return pc.test(t)
+		})
+		if err != nil {
+			return nil, false, false
+		}
+		if rows == nil {
+			rows = b
+		} else {
+			rows.And(b)
+		}
+	}
+	if rows == nil {
+		return nil, false, false
+	}
+	return rows, exact, true
+}
+
+// termTest is a run of token bytes of a pattern and whether the token
+// holding it must start (end) where it does.
+type termTest struct {
+	s          string
+	start, end bool
+}
+
+func (tt termTest) test(t string) bool {
+	switch {
+	case tt.start && tt.end:
+		return t == tt.s
+	case tt.start:
+		return strings.HasPrefix(t, tt.s)
+	case tt.end:
+		return strings.HasSuffix(t, tt.s)
+	}
+	return strings.Contains(t, tt.s)
+}
+
+// literalPieces splits a literal run of a LIKE pattern into its maximal
+// runs of token bytes; wildBefore (wildAfter) says a wildcard precedes
+// (follows) the run, else the run starts (ends) the value.
+func literalPieces(lit string, wildBefore, wildAfter bool) []termTest {
+	var out []termTest
+	for i := 0; i < len(lit); {
+		if !index.IsTokenByte(lit[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lit) && index.IsTokenByte(lit[j]) {
+			j++
+		}
+		out = append(out, termTest{s: lit[i:j], start: i > 0 || !wildBefore, end: j < len(lit) || !wildAfter})
+		i = j
+	}
+	return out
+}
+
+// IndexCount returns, for each row group of the file ix describes, the
+// number of rows where filter is true when the postings give it exactly
+// (LIKE or ILIKE '%w%', w of token bytes, under AND and OR), else -1.
+func IndexCount(filter *Expr, cols []string, ix *index.Index) []int64 {
+	out := make([]int64, len(ix.RowGroups))
+	p := &ixPruner{cols: cols, ix: ix}
+	for g := range out {
+		out[g] = -1
+		if filter == nil {
+			continue
+		}
+		if rows, ok := p.exactRows(filter, g); ok {
+			out[g] = int64(rows.GetCardinality())
+		}
+	}
+	return out
+}
+
+// exactRows returns the rows of row group g where e is true, when the
+// postings give them exactly.
+func (p *ixPruner) exactRows(e *Expr, g int) (*roaring.Bitmap, bool) {
+	switch e.Op {
+	case OpAnd, OpOr:
+		var acc *roaring.Bitmap
+		for _, a := range e.Args {
+			b, ok := p.exactRows(a, g)
+			if !ok {
+				return nil, false
+			}
+			switch {
+			case acc == nil:
+				acc = b
+			case e.Op == OpAnd:
+				acc.And(b)
+			default:
+				acc.Or(b)
+			}
+		}
+		return acc, acc != nil
+	case OpLike:
+		rows, exact, ok := textRows(e, p.column(e.Args[0]), g)
+		return rows, ok && exact
+	}
+	return nil, false
+}

@@ -1,0 +1,177 @@
+package index
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Postings are the exact token postings of one text column in one row
+// group: the sorted vocabulary of its tokens (see IsTokenByte) and, per
+// term, the rows (0-based within the row group) holding that token.
+type Postings struct {
+	// Terms is the vocabulary, sorted bytewise, without duplicates.
+	Terms []string
+	// rows holds each term's row bitmap, serialized (roaring's portable
+	// format), decoded on demand.
+	rows [][]byte
+}
+
+// Vocabulary bounds of a row group's postings: past any, Build writes
+// none for that (column, row group) and the trigram filter serves it.
+// The last one leaves out columns of mostly distinct values (trace ids:
+// one term and one bitmap per row, larger than the column itself), which
+// the equality Bloom filter serves better.
+const (
+	PostingsMaxTerms = 64 << 10
+	PostingsMaxBytes = 1 << 20 // bytes of the terms
+	// PostingsRowsPerTerm: at most rows/PostingsRowsPerTerm + 64 terms.
+	PostingsRowsPerTerm = 4
+)
+
+// IsTokenByte reports whether c belongs to a token: tokens are the
+// maximal runs of ASCII letters, digits, '_' and bytes >= 0x80 (every
+// byte of a multi-byte UTF-8 sequence, and invalid bytes), case
+// preserved. Tokens of digits only are left out of the vocabulary.
+func IsTokenByte(c byte) bool {
+	return c >= 0x80 || c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// DigitsOnly reports whether s has only ASCII digits (such tokens are
+// not in the vocabulary).
+func DigitsOnly(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Bitmap returns the rows of term i.
+func (p *Postings) Bitmap(i int) (b *roaring.Bitmap, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: postings bitmap: %v", ErrCorrupt, r)
+		}
+	}()
+	b = roaring.New()
+	if err := b.UnmarshalBinary(p.rows[i]); err != nil {
+		return nil, fmt.Errorf("%w: postings bitmap: %w", ErrCorrupt, err)
+	}
+	return b, nil
+}
+
+// Union returns the rows of every term for which keep is true.
+func (p *Postings) Union(keep func(term string) bool) (*roaring.Bitmap, error) {
+	var bs []*roaring.Bitmap
+	for i, t := range p.Terms {
+		if !keep(t) {
+			continue
+		}
+		b, err := p.Bitmap(i)
+		if err != nil {
+			return nil, err
+		}
+		bs = append(bs, b)
+	}
+	if len(bs) == 0 {
+		return roaring.New(), nil
+	}
+	return roaring.FastOr(bs...), nil
+}
+
+// postingsBuilder collects the postings of one column in one row group.
+type postingsBuilder struct {
+	ids   map[string]uint32
+	terms []string
+	rows  [][]uint32
+	bytes int
+	over  bool // past a vocabulary bound: no postings
+}
+
+func newPostingsBuilder() *postingsBuilder { return &postingsBuilder{ids: map[string]uint32{}} }
+
+// addColumn adds the tokens of col, whose first row is row base of the
+// row group.
+func (b *postingsBuilder) addColumn(col arrow.Array, base int) {
+	a, ok := col.(*array.String)
+	if !ok {
+		b.over = true
+		return
+	}
+	for i := range a.Len() {
+		if b.over {
+			return
+		}
+		if a.IsValid(i) {
+			b.add(a.Value(i), uint32(base+i))
+		}
+	}
+}
+
+func (b *postingsBuilder) add(v string, row uint32) {
+	for i := 0; i < len(v); {
+		if !IsTokenByte(v[i]) {
+			i++
+			continue
+		}
+		j, digits := i, true
+		for j < len(v) && IsTokenByte(v[j]) {
+			digits = digits && '0' <= v[j] && v[j] <= '9'
+			j++
+		}
+		if !digits {
+			b.addToken(v[i:j], row)
+		}
+		i = j
+	}
+}
+
+func (b *postingsBuilder) addToken(t string, row uint32) {
+	id, ok := b.ids[t]
+	if !ok {
+		if len(b.terms) >= PostingsMaxTerms || b.bytes+len(t) > PostingsMaxBytes {
+			b.over = true
+			return
+		}
+		t = strings.Clone(t)
+		id = uint32(len(b.terms))
+		b.ids[t] = id
+		b.terms = append(b.terms, t)
+		b.rows = append(b.rows, nil)
+		b.bytes += len(t)
+	}
+	if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
+		b.rows[id] = append(r, row)
+	}
+}
+
+// postings returns the built postings of a row group of rows rows, nil
+// when past a bound.
+func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
+	if b.over || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
+		return nil, nil
+	}
+	order := make([]int, len(b.terms))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(b.terms[x], b.terms[y]) })
+	p := &Postings{Terms: make([]string, len(order)), rows: make([][]byte, len(order))}
+	for k, i := range order {
+		p.Terms[k] = b.terms[i]
+		bm := roaring.BitmapOf(b.rows[i]...)
+		bm.RunOptimize()
+		buf, err := bm.ToBytes()
+		if err != nil {
+			return nil, fmt.Errorf("encode postings: %w", err)
+		}
+		p.rows[k] = buf
+	}
+	return p, nil
+}
