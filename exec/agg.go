@@ -910,9 +910,9 @@ func (s *valueState) update(gids []uint32, a arrow.Array, n int) error {
 		}
 		foldValues(s, gids, a, n, sc.value, s.strs, strings.Compare, strings.Clone)
 	case *array.Float64:
-		foldValues(s, gids, a, n, x.Value, s.flts, cmpFloat, nil)
+		foldValues(s, gids, a, n, x.Value, s.flts, CompareFloat, nil)
 	case *array.Float32:
-		foldValues(s, gids, a, n, func(i int) float64 { return float64(x.Value(i)) }, s.flts, cmpFloat, nil)
+		foldValues(s, gids, a, n, func(i int) float64 { return float64(x.Value(i)) }, s.flts, CompareFloat, nil)
 	default:
 		get := intKeyGetter(a)
 		if get == nil {
@@ -967,7 +967,7 @@ func (s *valueState) merge(o aggState, m []uint32) error {
 			case s.strs != nil:
 				take = better(s.fn, os.strs[g], s.strs[t], strings.Compare)
 			case s.flts != nil:
-				take = better(s.fn, os.flts[g], s.flts[t], cmpFloat)
+				take = better(s.fn, os.flts[g], s.flts[t], CompareFloat)
 			default:
 				take = better(s.fn, os.ints[g], s.ints[t], cmpInt64)
 			}

@@ -141,9 +141,9 @@ func scalarInts[T integer](vals []T, c int64, op Op, out []bool) {
 	}
 }
 
-// cmpFloat orders floats as PostgreSQL does: NaN equals NaN and is larger
-// than everything else; -0 equals 0.
-func cmpFloat(a, b float64) int {
+// CompareFloat orders floats as PostgreSQL does: NaN equals NaN and is
+// larger than everything else; -0 equals 0.
+func CompareFloat(a, b float64) int {
 	an, bn := math.IsNaN(a), math.IsNaN(b)
 	switch {
 	case an && bn:
@@ -163,7 +163,7 @@ func cmpFloat(a, b float64) int {
 func scalarFloats[T float32 | float64](vals []T, c float64, op Op, out []bool) {
 	if math.IsNaN(c) {
 		for i, v := range vals {
-			out[i] = cmpResult(cmpFloat(float64(v), c), op)
+			out[i] = cmpResult(CompareFloat(float64(v), c), op)
 		}
 		return
 	}
@@ -226,7 +226,7 @@ func (c *cmpArrays) test(mem memory.Allocator, rec arrow.RecordBatch, out, null 
 	case classFloat:
 		lg, rg := floatGetter(la), floatGetter(ra)
 		for i := range out {
-			out[i] = cmpResult(cmpFloat(lg(i), rg(i)), c.op)
+			out[i] = cmpResult(CompareFloat(lg(i), rg(i)), c.op)
 		}
 	case cmpString:
 		ls, lok := asStrCol(la)
@@ -263,7 +263,7 @@ func compareValues(a, b any) int {
 	case int64:
 		return cmp.Compare(x, b.(int64))
 	case float64:
-		return cmpFloat(x, b.(float64))
+		return CompareFloat(x, b.(float64))
 	case string:
 		return cmp.Compare(x, b.(string))
 	case bool:

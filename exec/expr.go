@@ -527,6 +527,16 @@ func compileLike(pattern, escape string) (func(string) bool, error) {
 		l := toks[1].lit
 		return func(s string) bool { return strings.Contains(s, l) }, nil
 	}
+	rx, err := likeRegexp(toks)
+	if err != nil {
+		return nil, err
+	}
+	return rx.MatchString, nil
+}
+
+// likeRegexp is the regexp of a tokenized LIKE pattern (the whole string,
+// % any run of characters, _ exactly one).
+func likeRegexp(toks []likeTok) (*regexp.Regexp, error) {
 	var re strings.Builder
 	re.WriteString(`(?s)\A`)
 	for _, t := range toks {
@@ -544,7 +554,7 @@ func compileLike(pattern, escape string) (func(string) bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exec: LIKE pattern: %w", err)
 	}
-	return rx.MatchString, nil
+	return rx, nil
 }
 
 // cmpClass is the domain two operands are compared in.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -127,22 +126,9 @@ func compileBytesLike(pattern, escape string) (func([]byte) bool, error) {
 		l := []byte(toks[1].lit)
 		return func(v []byte) bool { return bytes.Contains(v, l) }, nil
 	}
-	var re strings.Builder
-	re.WriteString(`(?s)\A`)
-	for _, t := range toks {
-		switch t.wild {
-		case '%':
-			re.WriteString(`.*`)
-		case '_':
-			re.WriteString(`.`)
-		default:
-			re.WriteString(regexp.QuoteMeta(t.lit))
-		}
-	}
-	re.WriteString(`\z`)
-	rx, err := regexp.Compile(re.String())
+	rx, err := likeRegexp(toks)
 	if err != nil {
-		return nil, fmt.Errorf("exec: LIKE pattern: %w", err)
+		return nil, err
 	}
 	return rx.Match, nil
 }

@@ -151,7 +151,7 @@ func cmpRowKey(a arrow.Array, i int, v any, k SortKey) int {
 	c := 0
 	switch x := a.(type) {
 	case *array.Float64:
-		c = cmpFloat(x.Value(i), v.(float64))
+		c = CompareFloat(x.Value(i), v.(float64))
 	case *array.Int64:
 		c = cmp.Compare(x.Value(i), v.(int64))
 	case *array.Int32:

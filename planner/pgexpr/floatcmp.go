@@ -2,11 +2,12 @@ package pgexpr
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/exec"
 )
 
 // FloatCompare is a comparison with a float operand, ordered as PostgreSQL
@@ -90,23 +91,9 @@ func (f *FloatCompare) cmp(ctx *sql.Context, l, r any) (int, error) {
 }
 
 // CompareFloat orders floats as PostgreSQL does: NaN equals NaN and is
-// larger than everything else; -0 equals 0.
-func CompareFloat(a, b float64) int {
-	an, bn := math.IsNaN(a), math.IsNaN(b)
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+// larger than everything else; -0 equals 0 (the vectorized engine's order,
+// exec.CompareFloat).
+func CompareFloat(a, b float64) int { return exec.CompareFloat(a, b) }
 
 // Eval implements sql.Expression.
 func (f *FloatCompare) Eval(ctx *sql.Context, row sql.Row) (any, error) {
