@@ -116,6 +116,21 @@ func (c *ownerCluster) owner(t *testing.T, p *control.Plane, shard int64) (contr
 	return p.Owners().Cached(fmt.Sprintf("t%d-s%d", c.tbl.ID, shard))
 }
 
+// waitOwner waits (10 s at most) until p's cache, which its etcd watch
+// fills, names the owner of shard: a hand-off assigns the record in etcd,
+// the cache learns it a moment later.
+func (c *ownerCluster) waitOwner(t *testing.T, p *control.Plane, shard int64) (control.Owner, bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o, ok := c.owner(t, p, shard)
+		if ok || time.Now().After(deadline) {
+			return o, ok
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (s *ownedStore) files() float64 { return counterValue(s.srv.met.files) }
 
 // waitCandidates waits until p can assign shards to both storage nodes.
@@ -162,9 +177,9 @@ func TestHandoffGoesToTheEtcdOwnerWhateverTheNodeList(t *testing.T) {
 		if _, err := second.Publish(t.Context(), "w2", c.tbl, shard, []arrow.RecordBatch{c.batch(t, 3, "second")}, uint64(s+1)); err != nil {
 			t.Fatal(err)
 		}
-		o, ok := c.owner(t, px, shard)
+		o, ok := c.waitOwner(t, px, shard)
 		if !ok {
-			o, _ = c.owner(t, py, shard)
+			t.Fatalf("shard %d: no owner record after two hand-offs", s)
 		}
 		owner, other := a, b
 		if o.NodeID == b.id {
@@ -201,7 +216,7 @@ func TestHandoffOwnerDiesShardMoves(t *testing.T) {
 			if _, err := cx.Publish(t.Context(), "w1", c.tbl, shard, []arrow.RecordBatch{c.batch(t, 4, "before")}, 1); err != nil {
 				t.Fatal(err)
 			}
-			o, ok := c.owner(t, px, shard)
+			o, ok := c.waitOwner(t, px, shard)
 			if !ok {
 				t.Fatal("no owner record after the hand-off")
 			}
@@ -260,7 +275,10 @@ func TestHandoffWithEtcdDown(t *testing.T) {
 	if _, err := cx.Publish(t.Context(), "w1", c.tbl, 0, []arrow.RecordBatch{c.batch(t, 1, "x")}, 1); err != nil {
 		t.Fatal(err)
 	}
-	o, _ := c.owner(t, px, 0)
+	o, ok := c.waitOwner(t, px, 0)
+	if !ok {
+		t.Fatal("no owner record after the hand-off")
+	}
 	owner := c.stores[0]
 	if o.NodeID == c.stores[1].id {
 		owner = c.stores[1]
