@@ -136,7 +136,9 @@ func TestStorageShardOwnersInEtcd(t *testing.T) {
 			t.Errorf("storage node %d took %v hand-offs of shards it does not own", i, v)
 		}
 	}
-	if st := clusterStatus(t, fb); st.Control == nil || st.Control.ShardOwners["s0"] != len(of0) || st.Control.ShardOwners["s1"] != len(hours)-len(of0) {
+	// Both storage nodes show, even one that owns nothing (rendezvous can
+	// give every hour to one node).
+	if st := clusterStatus(t, fb); st.Control == nil || !maps.Equal(st.Control.ShardOwners, map[string]int{"s0": len(of0), "s1": len(hours) - len(of0)}) {
 		t.Errorf("/cluster shard owners %+v, want s0 %d, s1 %d", st.Control, len(of0), len(hours)-len(of0))
 	}
 	out, err := exec.Command(testserver.Binary(t), "status", "--http-addr", strings.TrimPrefix(fb.HTTPURL(), "http://")).CombinedOutput()

@@ -98,6 +98,16 @@ func TestOwnersAgreeWhateverTheirRanking(t *testing.T) {
 	if st.ShardOwners["s1"]+st.ShardOwners["s2"] != 20 {
 		t.Fatalf("status shard owners %v, want 20 shards", st.ShardOwners)
 	}
+	// A storage node that joins later owns nothing yet and shows as 0;
+	// the ingest nodes, not candidates, do not show.
+	storagePlane(t, e.Endpoint, "s3", "10.0.0.3:8817")
+	waitFor(t, "s3 in the status", func() bool {
+		n, ok := i1.Status(t.Context()).ShardOwners["s3"]
+		return ok && n == 0
+	})
+	if st := i1.Status(t.Context()); len(st.ShardOwners) != 3 {
+		t.Fatalf("status shard owners %v, want s1, s2 and s3", st.ShardOwners)
+	}
 }
 
 func TestOwnerRaceHasOneWinner(t *testing.T) {

@@ -34,7 +34,8 @@ type Status struct {
 	Nodes     []NodeInfo       `json:"nodes"`
 	Jobs      []JobStatus      `json:"jobs"`
 	// ShardOwners counts the (table, time shard) owner records by owner
-	// node id (Owners; absent when there are none).
+	// node id (Owners; absent when there are none); registered storage
+	// nodes that own none count 0.
 	ShardOwners map[string]int `json:"shard_owners,omitempty"`
 }
 
@@ -140,6 +141,15 @@ func (p *Plane) Status(ctx context.Context) Status {
 	wg.Wait()
 	if nodes != nil {
 		st.Nodes = nodes
+	}
+	if st.ShardOwners != nil {
+		// A registered storage node that owns nothing shows as 0: the
+		// node an operator looks for when one gets no shards.
+		for _, n := range nodes {
+			if _, ok := st.ShardOwners[n.ID]; !ok && slices.Contains(n.Roles, OwnerRole) {
+				st.ShardOwners[n.ID] = 0
+			}
+		}
 	}
 	active := st.Quorum && hasSess
 	st.Decisions = "active"
