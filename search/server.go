@@ -200,25 +200,12 @@ func (s *Server) streamGuard(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 
 // statusError maps an error to the gRPC status the client branches on.
 func statusError(err error) error {
-	if _, ok := status.FromError(err); ok {
-		return err
-	}
-	code := codes.Internal
-	switch {
-	case errors.Is(err, ErrBadTicket):
-		code = codes.InvalidArgument
-	case errors.Is(err, ErrTicketVersion), errors.Is(err, exec.ErrUnsupported):
-		code = codes.Unimplemented
-	case errors.Is(err, exec.ErrMemoryLimit):
-		code = codes.ResourceExhausted
-	case errors.Is(err, context.Canceled):
-		code = codes.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		code = codes.DeadlineExceeded
-	case errors.Is(err, objstore.ErrNotFound):
-		code = codes.NotFound
-	}
-	return status.Error(code, err.Error())
+	return grpcserve.StatusError(err,
+		grpcserve.ErrorCode{Err: ErrBadTicket, Code: codes.InvalidArgument},
+		grpcserve.ErrorCode{Err: ErrTicketVersion, Code: codes.Unimplemented},
+		grpcserve.ErrorCode{Err: exec.ErrUnsupported, Code: codes.Unimplemented},
+		grpcserve.ErrorCode{Err: exec.ErrMemoryLimit, Code: codes.ResourceExhausted},
+		grpcserve.ErrorCode{Err: objstore.ErrNotFound, Code: codes.NotFound})
 }
 
 type serverMetrics struct {

@@ -342,31 +342,16 @@ func (s *Server) guard(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 
 // statusError maps an error to the gRPC status the client branches on.
 func statusError(err error) error {
-	if _, ok := status.FromError(err); ok {
-		return err
-	}
-	code := codes.Internal
-	switch {
-	case errors.Is(err, ErrInvalid), errors.Is(err, catalog.ErrInvalid):
-		code = codes.InvalidArgument
-	case errors.Is(err, ErrVersion):
-		code = codes.Unimplemented
-	case errors.Is(err, catalog.ErrNotFound):
-		code = codes.NotFound
-	case errors.Is(err, catalog.ErrExists):
-		code = codes.AlreadyExists
-	case errors.Is(err, context.Canceled):
-		code = codes.Canceled
-	case errors.Is(err, context.DeadlineExceeded):
-		code = codes.DeadlineExceeded
-	case errors.Is(err, catalog.ErrUnknownOutcome):
-		code = codes.Unavailable
-	case errors.Is(err, catalog.ErrConflict):
-		code = codes.Aborted // a compare-and-set lost: re-read, do not retry as is
-	case errors.Is(err, storage.ErrStaleUpload):
-		code = codes.FailedPrecondition
-	}
-	return status.Error(code, err.Error())
+	return grpcserve.StatusError(err,
+		grpcserve.ErrorCode{Err: ErrInvalid, Code: codes.InvalidArgument},
+		grpcserve.ErrorCode{Err: catalog.ErrInvalid, Code: codes.InvalidArgument},
+		grpcserve.ErrorCode{Err: ErrVersion, Code: codes.Unimplemented},
+		grpcserve.ErrorCode{Err: catalog.ErrNotFound, Code: codes.NotFound},
+		grpcserve.ErrorCode{Err: catalog.ErrExists, Code: codes.AlreadyExists},
+		grpcserve.ErrorCode{Err: catalog.ErrUnknownOutcome, Code: codes.Unavailable},
+		// A compare-and-set lost: re-read, do not retry as is.
+		grpcserve.ErrorCode{Err: catalog.ErrConflict, Code: codes.Aborted},
+		grpcserve.ErrorCode{Err: storage.ErrStaleUpload, Code: codes.FailedPrecondition})
 }
 
 type serverMetrics struct {
