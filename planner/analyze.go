@@ -175,6 +175,7 @@ func (a *vecActual) addRun(files int, st pruneStats, buffered bool) {
 	p.rgByBloom += st.rgByBloom
 	p.rgByGrams += st.rgByGrams
 	p.filesCounted += st.filesCounted
+	p.filesCatalog += st.filesCatalog
 	p.rgCounted += st.rgCounted
 	p.rowsCounted += st.rowsCounted
 	p.bytes += st.bytes
@@ -202,7 +203,7 @@ func (a *vecActual) render(desc string) string {
 	pruned := p.byTime + p.filesByZone + p.filesByBloom + p.filesByGrams
 	lines := []string{
 		fmt.Sprintf("files: %d considered, %d pruned (time %d, zone map %d, bloom %d, full-text %d), %d scanned; %d with index artifacts",
-			a.files, pruned, p.byTime, p.filesByZone, p.filesByBloom, p.filesByGrams, a.files-pruned-p.filesCounted, p.indexed),
+			a.files, pruned, p.byTime, p.filesByZone, p.filesByBloom, p.filesByGrams, a.files-pruned-p.filesCounted-p.filesCatalog, p.indexed),
 		fmt.Sprintf("row groups: %d considered by the index, %d pruned (zone map %d, bloom %d, full-text %d); %d read, %d pruned by the scan",
 			p.rowGroups, p.rgByZone+p.rgByBloom+p.rgByGrams, p.rgByZone, p.rgByBloom, p.rgByGrams, total.st.RowGroups, total.st.RowGroupsPruned),
 		fmt.Sprintf("rows: %d scanned, %d returned by the fragments", total.st.Rows, total.st.RowsOut),
@@ -212,6 +213,9 @@ func (a *vecActual) render(desc string) string {
 	if p.rgCounted > 0 {
 		lines = append(lines, fmt.Sprintf("count(*) from token postings: %d files, %d row groups, %d rows counted without reading data",
 			p.filesCounted, p.rgCounted, p.rowsCounted))
+	}
+	if p.filesCatalog > 0 {
+		lines = append(lines, fmt.Sprintf("count(*) from the catalog: %d files' row counts, no file opened", p.filesCatalog))
 	}
 	if a.buffered {
 		lines = append(lines, "ingest buffers: read on the coordinator")

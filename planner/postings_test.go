@@ -70,3 +70,34 @@ func TestCountFromPostings(t *testing.T) {
 		t.Errorf("count = %s, want 13", got)
 	}
 }
+
+// TestCountFromCatalog: count(*) without a filter takes every file's row
+// count from the catalog and opens none; rows in the ingest buffers are
+// still counted, and a filter or a GROUP BY reads the files again.
+func TestCountFromCatalog(t *testing.T) {
+	h := newHarness(t)
+	loadTraces(t, h, 6000)
+	if got := h.mustQuery(`SELECT count(*) FROM traces`); got != "6000" {
+		t.Fatalf("count = %s, want 6000", got)
+	}
+	plan := h.mustQuery(`EXPLAIN ANALYZE SELECT count(*) FROM traces`)
+	if !strings.Contains(plan, "count(*) from the catalog: ") || !strings.Contains(plan, ", 0 scanned;") || !strings.Contains(plan, "bytes: 0 read") {
+		t.Errorf("count(*) opened files:\n%s", plan)
+	}
+	h.mustQuery(`INSERT INTO traces VALUES ('2024-01-01 06:00:00+00', 'extra', 200, 'buffered')`)
+	if got := h.mustQuery(`SELECT count(*), count(*) FROM traces`); got != "6001|6001" {
+		t.Errorf("count with a buffered row = %s, want 6001 twice", got)
+	}
+	for q, want := range map[string]string{
+		`SELECT count(*) FROM traces WHERE status = 200`:                  "2001",
+		`SELECT count(*) FROM traces WHERE ts < '2024-01-01 06:00:00+00'`: "3000",
+		`SELECT count(status) FROM traces`:                                "6001",
+	} {
+		if got := h.mustQuery(q); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+		if plan := h.mustQuery(`EXPLAIN ANALYZE ` + q); strings.Contains(plan, "from the catalog") {
+			t.Errorf("%s counted from the catalog:\n%s", q, plan)
+		}
+	}
+}

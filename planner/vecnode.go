@@ -146,6 +146,9 @@ func (v *vecNode) describeFiles(b *strings.Builder) {
 		if st.rgCounted > 0 {
 			fmt.Fprintf(b, ", count from token postings: %d files, %d row groups, %d rows", st.filesCounted, st.rgCounted, st.rowsCounted)
 		}
+		if st.filesCatalog > 0 {
+			fmt.Fprintf(b, ", count from the catalog: %d files, %d rows", st.filesCatalog, st.rowsCounted)
+		}
 		fmt.Fprintf(b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
@@ -174,7 +177,10 @@ type pruneStats struct {
 	// Row groups (and files all of whose row groups were) whose matching
 	// rows a count(*) took from the token postings, and those rows.
 	filesCounted, rgCounted int
-	rowsCounted             int64
+	// Files a count(*) without a filter took from the catalog's row
+	// counts (added to rowsCounted).
+	filesCatalog int
+	rowsCounted  int64
 	bytes, bytesKept        int64
 	// seed is the top-k seed from the kept files' zone maps (seedTopK).
 	seed *exec.Lit
@@ -200,6 +206,13 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		st.bytes += f.Bytes
 		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
 			st.byTime++
+			continue
+		}
+		if v.frag.Filter == nil && v.frag.CountsOnly() {
+			// count(*) of every row: the catalog has the file's row
+			// count, so the file is not even opened.
+			st.filesCatalog++
+			st.rowsCounted += f.Rows
 			continue
 		}
 		src := &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}
