@@ -1,12 +1,14 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -432,12 +434,51 @@ const ruleFloatOrder analyzer.RuleId = 10_008
 
 // floatOrder gives the comparisons with a float operand that stay in
 // go-mysql-server PostgreSQL's float order (NaN = NaN, NaN above
-// Infinity; pgexpr.FloatCompare). It runs after the vectorizer, whose
-// kernels already compare so and which only knows go-mysql-server's
-// comparison nodes.
+// Infinity; pgexpr.FloatCompare), and the float keys of ORDER BY (Sort,
+// TopN) and the float arguments of min and max a type that compares so
+// (pgexpr.FloatOrdered): go-mysql-server sorts through the type's Compare,
+// where NaN is neither above nor below anything and a sort's result
+// depends on where NaN stood. It runs after the vectorizer, whose kernels
+// already compare so and which only knows go-mysql-server's nodes.
 func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	n, same1, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		var fields sql.SortFields
+		switch n := n.(type) {
+		case *plan.Sort:
+			fields = n.SortFields
+		case *plan.TopN:
+			fields = n.Fields
+		default:
+			return n, transform.SameTree, nil
+		}
+		out, changed := floatOrderedFields(fields)
+		if !changed {
+			return n, transform.SameTree, nil
+		}
+		switch n := n.(type) {
+		case *plan.Sort:
+			return plan.NewSort(out, n.Child), transform.NewTree, nil
+		case *plan.TopN:
+			t := *n
+			t.Fields = out
+			return &t, transform.NewTree, nil
+		}
+		return n, transform.SameTree, nil
+	})
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	n, same2, err := transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			switch a := e.(type) {
+			case *aggregation.Max, *aggregation.Min:
+				ch := a.Children()
+				if w, ok := pgexpr.NewFloatOrdered(ch[0]); ok {
+					out, err := a.WithChildren(w)
+					return out, transform.NewTree, err
+				}
+				return e, transform.SameTree, nil
+			}
 			c, ok := e.(expression.Comparer)
 			if !ok {
 				return e, transform.SameTree, nil
@@ -448,4 +489,21 @@ func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 			return e, transform.SameTree, nil
 		})
 	})
+	return n, same1 && same2, err
+}
+
+// floatOrderedFields wraps the float sort keys (pgexpr.FloatOrdered).
+func floatOrderedFields(fields sql.SortFields) (sql.SortFields, bool) {
+	var out sql.SortFields
+	for i, f := range fields {
+		w, ok := pgexpr.NewFloatOrdered(f.Column)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(fields)
+		}
+		out[i].Column = w
+	}
+	return out, out != nil
 }
