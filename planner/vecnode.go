@@ -179,9 +179,9 @@ type pruneStats struct {
 	filesCounted, rgCounted int
 	// Files a count(*) without a filter took from the catalog's row
 	// counts (added to rowsCounted).
-	filesCatalog int
-	rowsCounted  int64
-	bytes, bytesKept        int64
+	filesCatalog     int
+	rowsCounted      int64
+	bytes, bytesKept int64
 	// seed is the top-k seed from the kept files' zone maps (seedTopK).
 	seed *exec.Lit
 }

@@ -61,7 +61,9 @@ func (f *FloatOrdered) Type() sql.Type {
 }
 
 // Eval implements sql.Expression.
-func (f *FloatOrdered) Eval(ctx *sql.Context, row sql.Row) (any, error) { return f.Child.Eval(ctx, row) }
+func (f *FloatOrdered) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	return f.Child.Eval(ctx, row)
+}
 
 // String implements sql.Expression: the child's, so names do not change.
 func (f *FloatOrdered) String() string { return f.Child.String() }
