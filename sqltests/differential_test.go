@@ -24,15 +24,16 @@ import (
 // grammar (filters, projections, aggregates with GROUP BY, top-k) and runs
 // each against PostgreSQL 15 and against OpenWit, vectorized over Parquet
 // files and in the row engine. The answers must agree: the same rows (in
-// order where the query orders them totally), the same result type OIDs,
+// order where the query orders them totally), the same column names and
+// result type OIDs,
 // and an error where PostgreSQL errs, with its SQLSTATE. The scripts check
 // what a person wrote down; this checks the combinations nobody did.
 //
-// $OPENWIT_DIFF_QUERIES sets the number of queries (default 400) and
+// $OPENWIT_DIFF_QUERIES sets the number of queries (default 250) and
 // $OPENWIT_DIFF_SEED the seed (default: a fixed one, so CI is repeatable;
 // a failure prints the seed and the query).
 func TestDifferential(t *testing.T) {
-	n := 400
+	n := 250
 	if v, err := strconv.Atoi(os.Getenv("OPENWIT_DIFF_QUERIES")); err == nil && v > 0 {
 		n = v
 	}
@@ -261,8 +262,9 @@ func (g *diffGen) query() diffQuery {
 
 // diffResult is a query's answer as text, with its column type OIDs.
 type diffResult struct {
-	oids []uint32
-	rows [][]*string
+	names []string
+	oids  []uint32
+	rows  [][]*string
 }
 
 func diffRun(ctx context.Context, c *pgx.Conn, sql string) (diffResult, error) {
@@ -275,6 +277,7 @@ func diffRun(ctx context.Context, c *pgx.Conn, sql string) (diffResult, error) {
 	defer rows.Close()
 	var res diffResult
 	for _, fd := range rows.FieldDescriptions() {
+		res.names = append(res.names, fd.Name)
 		res.oids = append(res.oids, fd.DataTypeOID)
 	}
 	for rows.Next() {
@@ -302,6 +305,9 @@ const (
 func diffCompare(q diffQuery, want diffResult, werr error, got diffResult, gerr error) string {
 	if werr != nil || gerr != nil {
 		wc, gc := sqlState(werr), sqlState(gerr)
+		if plannedAway(q, wc, gc) {
+			return ""
+		}
 		switch {
 		case werr == nil:
 			return fmt.Sprintf("OpenWit failed (%v), PostgreSQL answered %d rows", gerr, len(want.rows))
@@ -311,6 +317,9 @@ func diffCompare(q diffQuery, want diffResult, werr error, got diffResult, gerr 
 			return fmt.Sprintf("SQLSTATE %s, PostgreSQL's is %s (%v; PostgreSQL: %v)", gc, wc, gerr, werr)
 		}
 		return ""
+	}
+	if !slices.Equal(want.names, got.names) {
+		return fmt.Sprintf("column names %q, PostgreSQL's are %q", got.names, want.names)
 	}
 	if !slices.Equal(want.oids, got.oids) {
 		return fmt.Sprintf("result types %v, PostgreSQL's are %v", got.oids, want.oids)
@@ -331,6 +340,19 @@ func diffCompare(q diffQuery, want diffResult, werr error, got diffResult, gerr 
 		}
 	}
 	return ""
+}
+
+// plannedAway reports a data error (overflow, division by zero) on one
+// side only of a query with a LIMIT: PostgreSQL may stop before it
+// evaluates the rows that fail (a sorted GroupAggregate under a LIMIT
+// never reads the later groups, a target list is computed after the
+// sort), so whether such a query errs depends on the plan.
+func plannedAway(q diffQuery, wantCode, gotCode string) bool {
+	if !strings.Contains(q.sql, " LIMIT ") || (wantCode == "") == (gotCode == "") {
+		return false
+	}
+	code := wantCode + gotCode
+	return code == "22003" || code == "22012"
 }
 
 func sqlState(err error) string {

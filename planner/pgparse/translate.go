@@ -1001,12 +1001,17 @@ func ColumnName(n *pg.Node) string {
 		return f[len(f)-1].GetString_().Sval
 	case n.GetTypeCast() != nil:
 		tc := n.GetTypeCast()
-		if inner := ColumnName(tc.Arg); inner != "?column?" {
-			return inner
+		if nameStrength(tc.Arg) > 1 {
+			return ColumnName(tc.Arg)
 		}
 		names := tc.TypeName.Names
 		return pgTypeDisplayName(names[len(names)-1].GetString_().Sval)
 	case n.GetCaseExpr() != nil:
+		// The ELSE branch names the column when its name is strong
+		// (CASE ... ELSE b END is "b").
+		if d := n.GetCaseExpr().Defresult; d != nil && nameStrength(d) > 1 {
+			return ColumnName(d)
+		}
 		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
@@ -1035,6 +1040,34 @@ func ColumnName(n *pg.Node) string {
 		}
 	}
 	return "?column?"
+}
+
+// nameStrength is how firmly ColumnName names n, as PostgreSQL's
+// FigureColname ranks it: 0 for "?column?", 1 for a name from a type or
+// "case", 2 for a column, function or keyword name. A cast or CASE
+// passes on its argument's or ELSE branch's name only when it is 2.
+func nameStrength(n *pg.Node) int {
+	switch {
+	case n == nil:
+		return 0
+	case n.GetColumnRef() != nil:
+		f := n.GetColumnRef().Fields
+		if f[len(f)-1].GetString_() != nil {
+			return 2
+		}
+		return 0
+	case n.GetTypeCast() != nil:
+		return max(nameStrength(n.GetTypeCast().Arg), 1)
+	case n.GetCaseExpr() != nil:
+		return max(nameStrength(n.GetCaseExpr().Defresult), 1)
+	case n.GetFuncCall() != nil, n.GetCoalesceExpr() != nil, n.GetMinMaxExpr() != nil, n.GetSqlvalueFunction() != nil,
+		n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
+		return 2
+	}
+	if ColumnName(n) == "?column?" {
+		return 0
+	}
+	return 2
 }
 
 func pgTypeDisplayName(n string) string {
