@@ -130,12 +130,13 @@ const (
 
 // IngestMethods are the ways of loading rows into an OpenWit node, in the
 // order RunIngest runs them.
-var IngestMethods = []string{MethodFlight, MethodCopyText, MethodCopyBinary}
+var IngestMethods = []string{MethodFlight, MethodCopyText, MethodCopyBinary, MethodKafka}
 
 // RunIngest measures sustained ingest of the synthetic logs with fsync
 // before acknowledgement, until the rows are in published Parquet files:
 // Arrow Flight SQL bulk ingest (one DoPut stream), COPY FROM STDIN in text
-// and binary format (StatementRows rows per statement), PostgreSQL 15 COPY
+// and binary format (StatementRows rows per statement), JSON records from
+// Kafka (MethodKafka), PostgreSQL 15 COPY
 // into an unindexed table (text and binary), and the rate at which this
 // process merely encodes the rows to Parquet on every core (the practical
 // limit). Every OpenWit method runs on a fresh node.
@@ -192,6 +193,16 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 
 	for i, method := range IngestMethods {
 		if !want(EngineOpenWit, method) {
+			continue
+		}
+		if method == MethodKafka {
+			values := kafkaRecords(recs)
+			freshHeap()
+			res, err := ingestKafka(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), values, rep.Rows, say, nodeLog)
+			if err != nil {
+				return nil, err
+			}
+			add(res)
 			continue
 		}
 		freshHeap()

@@ -37,8 +37,8 @@ type openWit struct {
 // buffer limit a 10M-row load was refused a retryable "over limit" when
 // publishing (and building the index artifacts) fell behind. A non-empty
 // store is the object store URL (default DATA_DIR/objects) and cacheDir
-// its local-disk read cache.
-func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64, store, cacheDir string) (*openWit, error) {
+// its local-disk read cache. tune, if any, changes the configuration last.
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64, store, cacheDir string, tune ...func(*node.Config)) (*openWit, error) {
 	var lastErr error
 	// A free port can be taken before the node binds it: retry.
 	for range 3 {
@@ -58,6 +58,9 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		cfg.ObjectStore, cfg.CacheDir = store, cacheDir
 		if noIndex {
 			cfg.IndexCacheSize = 0
+		}
+		for _, f := range tune {
+			f(&cfg)
 		}
 		n, err := node.Start(ctx, cfg, log)
 		if err == nil {

@@ -196,7 +196,7 @@ func benchIngestCmd(args []string) int {
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (schema openwit_bench is recreated); default: a scratch server")
 	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
-	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", postgres (default: all)")
+	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", kafka, postgres (default: all)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
