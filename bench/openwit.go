@@ -28,6 +28,7 @@ type openWit struct {
 	dataDir string
 	pgAddr  string
 	flight  string
+	http    string
 }
 
 // startOpenWit starts a node like `openwit serve` does, on dataDir. Buffers
@@ -64,7 +65,7 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		}
 		n, err := node.Start(ctx, cfg, log)
 		if err == nil {
-			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr}, nil
+			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr, http: cfg.HTTPAddr}, nil
 		}
 		lastErr = err
 		if !strings.Contains(err.Error(), "address already in use") {
