@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -60,6 +62,12 @@ type IngestResult struct {
 	// (OpenWit), which takes Seconds - AckSeconds of wall time: over that
 	// times the cores, it says how busy the flush kept them.
 	FlushCPUSeconds float64 `json:"flush_cpu_seconds,omitempty"`
+	// FlushFaults and FlushGCs are the page faults (minor, the process's)
+	// and garbage collections during the final flush: on fresh heap
+	// memory every first touch of a page faults, which shows as slow
+	// memmove and memclr in profiles.
+	FlushFaults int64  `json:"flush_faults,omitempty"`
+	FlushGCs    uint32 `json:"flush_gcs,omitempty"`
 }
 
 // processCPU returns this process's CPU time in seconds.
@@ -69,6 +77,29 @@ func processCPU() float64 {
 		return 0
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// freshHeap collects garbage and returns the free heap to the OS, so
+// every method starts as a fresh process would: it pays for growing the
+// heap itself (a page fault at the first touch of each page). Without it
+// a method inherited the heap the previous one grew, and the first
+// method's flush cost up to 1.7x the next ones' CPU for the same work.
+func freshHeap() { debug.FreeOSMemory() }
+
+// processFaults returns this process's minor page faults so far.
+func processFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt
+}
+
+// numGC returns the garbage collections completed so far.
+func numGC() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }
 
 // IngestReport is the outcome of RunIngest.
@@ -97,10 +128,15 @@ const (
 	MethodCopyBinary = "copy binary"
 )
 
+// IngestMethods are the ways of loading rows into an OpenWit node, in the
+// order RunIngest runs them.
+var IngestMethods = []string{MethodFlight, MethodCopyText, MethodCopyBinary, MethodKafka}
+
 // RunIngest measures sustained ingest of the synthetic logs with fsync
 // before acknowledgement, until the rows are in published Parquet files:
 // Arrow Flight SQL bulk ingest (one DoPut stream), COPY FROM STDIN in text
-// and binary format (StatementRows rows per statement), PostgreSQL 15 COPY
+// and binary format (StatementRows rows per statement), JSON records from
+// Kafka (MethodKafka), PostgreSQL 15 COPY
 // into an unindexed table (text and binary), and the rate at which this
 // process merely encodes the rows to Parquet on every core (the practical
 // limit). Every OpenWit method runs on a fresh node.
@@ -137,6 +173,7 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		return len(cfg.Methods) == 0 || slices.Contains(cfg.Methods, method) || slices.Contains(cfg.Methods, engine)
 	}
 	if want(EngineOpenWit, MethodEncode) {
+		freshHeap()
 		cpu := processCPU()
 		secs, err := encodeOnly(ctx, recs, rep.Cores)
 		if err != nil {
@@ -154,10 +191,21 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 		statements = renderCopyText(recs, cfg.StatementRows)
 	}
 
-	for i, method := range []string{MethodFlight, MethodCopyText, MethodCopyBinary} {
+	for i, method := range IngestMethods {
 		if !want(EngineOpenWit, method) {
 			continue
 		}
+		if method == MethodKafka {
+			values := kafkaRecords(recs)
+			freshHeap()
+			res, err := ingestKafka(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), values, rep.Rows, say, nodeLog)
+			if err != nil {
+				return nil, err
+			}
+			add(res)
+			continue
+		}
+		freshHeap()
 		ow, err := startOpenWit(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), nodeLog, false, 0, "", "")
 		if err != nil {
 			return nil, err
@@ -231,12 +279,17 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 		start = time.Now().Add(-time.Duration(c.Seconds * float64(time.Second)))
 	}
 	res.AckSeconds = time.Since(start).Seconds()
-	flushStart, flushCPU := time.Now(), processCPU()
-	if err := ow.node.Flush(ctx); err != nil {
-		return res, fmt.Errorf("flush openwit: %w", err)
+	flushStart, flushCPU, faults, gcs := time.Now(), processCPU(), processFaults(), numGC()
+	// The flush's goroutines inherit the labels: a CPU profile of the run
+	// (--cpuprofile) tells each method's flush apart (pprof -tagfocus).
+	var ferr error
+	pprof.Do(ctx, pprof.Labels("method", method, "phase", "flush"), func(ctx context.Context) { ferr = ow.node.Flush(ctx) })
+	if ferr != nil {
+		return res, fmt.Errorf("flush openwit: %w", ferr)
 	}
 	res.Seconds = res.AckSeconds + time.Since(flushStart).Seconds()
 	res.FlushCPUSeconds = processCPU() - flushCPU
+	res.FlushFaults, res.FlushGCs = processFaults()-faults, numGC()-gcs
 	if _, err := ow.parquetFiles(); err != nil {
 		return res, err
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ func TestRunIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{}
-	for _, m := range []string{MethodEncode, MethodFlight, MethodCopyText, MethodCopyBinary} {
+	for _, m := range []string{MethodEncode, MethodFlight, MethodCopyText, MethodCopyBinary, MethodKafka} {
 		want[EngineOpenWit+"/"+m] = true
 	}
 	want[EnginePostgres+"/"+MethodCopyText], want[EnginePostgres+"/"+MethodCopyBinary] = true, true
@@ -30,6 +31,9 @@ func TestRunIngest(t *testing.T) {
 		delete(want, key)
 		if r.Rows != 20_000 || r.RowsPerSec <= 0 || r.Seconds <= 0 {
 			t.Errorf("%s: %+v", key, r)
+		}
+		if r.Method == MethodKafka { // no acknowledgement, no final flush: the consumer publishes
+			continue
 		}
 		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.AckSeconds <= 0 || r.AckSeconds > r.Seconds) {
 			t.Errorf("%s: ack %.3fs of %.3fs", key, r.AckSeconds, r.Seconds)
@@ -43,5 +47,17 @@ func TestRunIngest(t *testing.T) {
 	}
 	if rep.ArrowBytes <= 0 || rep.Cores <= 0 {
 		t.Errorf("report: %+v", rep)
+	}
+}
+
+// TestAppendJSONString: the Kafka method's records are JSON whose strings
+// decode to the column values, whatever bytes they hold.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\x01\x1f", "ünïcode ✓"} {
+		var got string
+		b := appendJSONString(nil, s)
+		if err := json.Unmarshal(b, &got); err != nil || got != s {
+			t.Errorf("%q: encoded %s, decoded %q, %v", s, b, got, err)
+		}
 	}
 }

@@ -28,6 +28,7 @@ type openWit struct {
 	dataDir string
 	pgAddr  string
 	flight  string
+	http    string
 }
 
 // startOpenWit starts a node like `openwit serve` does, on dataDir. Buffers
@@ -37,8 +38,8 @@ type openWit struct {
 // buffer limit a 10M-row load was refused a retryable "over limit" when
 // publishing (and building the index artifacts) fell behind. A non-empty
 // store is the object store URL (default DATA_DIR/objects) and cacheDir
-// its local-disk read cache.
-func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64, store, cacheDir string) (*openWit, error) {
+// its local-disk read cache. tune, if any, changes the configuration last.
+func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex bool, dataBytes int64, store, cacheDir string, tune ...func(*node.Config)) (*openWit, error) {
 	var lastErr error
 	// A free port can be taken before the node binds it: retry.
 	for range 3 {
@@ -59,9 +60,12 @@ func startOpenWit(ctx context.Context, dataDir string, log *slog.Logger, noIndex
 		if noIndex {
 			cfg.IndexCacheSize = 0
 		}
+		for _, f := range tune {
+			f(&cfg)
+		}
 		n, err := node.Start(ctx, cfg, log)
 		if err == nil {
-			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr}, nil
+			return &openWit{node: n, dataDir: dataDir, pgAddr: cfg.PGAddr, flight: cfg.FlightAddr, http: cfg.HTTPAddr}, nil
 		}
 		lastErr = err
 		if !strings.Contains(err.Error(), "address already in use") {

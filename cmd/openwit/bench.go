@@ -196,7 +196,7 @@ func benchIngestCmd(args []string) int {
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (schema openwit_bench is recreated); default: a scratch server")
 	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
-	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", postgres (default: all)")
+	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", kafka, postgres (default: all)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -233,20 +233,30 @@ func benchIngestCmd(args []string) int {
 		return 1
 	}
 	fmt.Printf("ingest until published, %d rows (%.0f MB Arrow), %d cores, fsync before ack\n", rep.Rows, float64(rep.ArrowBytes)/1e6, rep.Cores)
-	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush busy")
-	pg := max(rep.Rate(bench.EnginePostgres, bench.MethodCopyBinary), 1)
+	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s %11s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush cpu s", "flush busy")
+	pg := rep.Rate(bench.EnginePostgres, bench.MethodCopyBinary)
+	ratio := func(a, b float64) string { // "-" when either was not measured
+		if a == 0 || b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", a/b)
+	}
 	for _, r := range rep.Results {
-		busy := ""
+		busy, flushCPU := "", ""
 		if flush := r.Seconds - r.AckSeconds; r.FlushCPUSeconds > 0 && flush > 0 {
 			busy = fmt.Sprintf("%.0f%%", 100*r.FlushCPUSeconds/flush/float64(rep.Cores))
+			flushCPU = fmt.Sprintf("%.2f", r.FlushCPUSeconds)
 		}
-		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8.2f %9.2f %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, r.RowsPerSec/pg, r.CPUSeconds, busy)
+		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8s %9.2f %11s %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, ratio(r.RowsPerSec, pg), r.CPUSeconds, flushCPU, busy)
 	}
 	enc := rep.Rate(bench.EngineOpenWit, bench.MethodEncode)
-	for _, m := range []string{bench.MethodFlight, bench.MethodCopyText, bench.MethodCopyBinary} {
-		fmt.Printf("openwit %s: %.2fx postgres copy binary, %.2fx postgres copy text, %.0f%% of encode-only\n", m,
-			rep.Rate(bench.EngineOpenWit, m)/pg, rep.Rate(bench.EngineOpenWit, m)/rep.Rate(bench.EnginePostgres, bench.MethodCopyText),
-			100*rep.Rate(bench.EngineOpenWit, m)/enc)
+	for _, m := range bench.IngestMethods {
+		if rep.Rate(bench.EngineOpenWit, m) == 0 {
+			continue
+		}
+		fmt.Printf("openwit %s: %sx postgres copy binary, %sx postgres copy text, %sx encode-only, %sx flight\n", m,
+			ratio(rep.Rate(bench.EngineOpenWit, m), pg), ratio(rep.Rate(bench.EngineOpenWit, m), rep.Rate(bench.EnginePostgres, bench.MethodCopyText)),
+			ratio(rep.Rate(bench.EngineOpenWit, m), enc), ratio(rep.Rate(bench.EngineOpenWit, m), rep.Rate(bench.EngineOpenWit, bench.MethodFlight)))
 	}
 	if *jsonPath != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")

@@ -61,9 +61,9 @@ func benchmarkConsume(b *testing.B, viaStorage bool) {
 		}
 		e.produce("logs", values)
 		if viaStorage {
-			// Index artifacts are left to the indexer, as the consumer
-			// does in process: the same work on both paths.
-			e.viaStorage(true)
+			// Index artifacts are built on both paths (the storage
+			// node's publisher, the consumer's own in process).
+			e.viaStorage(false)
 		}
 		reg := prometheus.NewRegistry()
 		c := e.consumer("bench", reg, Topic{Name: "logs"})

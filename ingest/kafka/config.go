@@ -94,10 +94,13 @@ type Config struct {
 
 	Catalog catalog.Catalog
 	// Publisher writes and publishes the files; nil: the consumer does it
-	// with Bucket, Writer and Catalog.
+	// with Bucket, Writer and Catalog (storage.Publisher: each file's index
+	// artifact is built from the batches while the file uploads, unless
+	// DeferIndex leaves it to the indexer role).
 	Publisher  Publisher
 	Bucket     objstore.Bucket
 	Writer     pqfile.WriterOptions
+	DeferIndex bool
 	Sink       Sink // optional
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer

@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,8 +22,6 @@ import (
 	"openwit/ingest"
 	"openwit/storage"
 	"openwit/storage/catalog"
-	"openwit/storage/objstore"
-	"openwit/storage/pqfile"
 )
 
 // maxRawText bounds the raw text of a record kept in the dead-letter table.
@@ -106,7 +103,8 @@ func New(cfg Config) (*Consumer, error) {
 	c := &Consumer{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), mem: memory.DefaultAllocator,
 		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}, pub: cfg.Publisher}
 	if c.pub == nil {
-		c.pub = &localPublisher{bucket: cfg.Bucket, cat: cfg.Catalog, writer: cfg.Writer}
+		c.pub = &localPublisher{p: &storage.Publisher{Bucket: cfg.Bucket, Catalog: cfg.Catalog, Writer: cfg.Writer,
+			DeferIndex: cfg.DeferIndex, Logger: cfg.Logger}}
 	}
 	for _, t := range cfg.Topics {
 		h := fnv.New32a()
@@ -714,32 +712,22 @@ func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
 }
 
 // localPublisher encodes and uploads the files itself and publishes them
-// in the catalog: a consumer on a node with the storage role.
+// in the catalog: a consumer on a node with the storage role. Files are
+// written as the WAL path writes them (storage.Publisher: recycled file
+// buffers, the index artifact built from the batches while the file
+// uploads), so the indexer does not decode every Kafka file again.
 type localPublisher struct {
-	bucket objstore.Bucket
-	cat    catalog.Catalog
-	writer pqfile.WriterOptions
+	p *storage.Publisher
 }
 
 var _ Publisher = (*localPublisher)(nil)
 
 // Stage encodes batches as one Parquet file and uploads it.
 func (p *localPublisher) Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
-	var buf bytes.Buffer
-	rows, _, err := pqfile.Write(&buf, batches[0].Schema(), batches, p.writer)
-	if err != nil {
-		return nil, fmt.Errorf("write parquet: %w", err)
-	}
-	minT, maxT := storage.TimeRange(t, batches)
-	f := &catalog.File{ID: id, TableID: t.ID, Shard: shard, Path: storage.FileKey(t.ID, shard, id),
-		MinTime: minT, MaxTime: maxT, Rows: rows, Bytes: int64(buf.Len())}
-	if err := p.bucket.Put(ctx, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-		return nil, fmt.Errorf("upload %s: %w", f.Path, err)
-	}
-	return f, nil
+	return p.p.Stage(ctx, t, shard, id, batches)
 }
 
 // PublishAt publishes the files with d in one catalog transaction.
 func (p *localPublisher) PublishAt(ctx context.Context, files []*catalog.File, d catalog.OffsetDelta) error {
-	return p.cat.PublishFilesAt(ctx, files, d)
+	return p.p.Catalog.PublishFilesAt(ctx, files, d)
 }

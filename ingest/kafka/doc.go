@@ -144,7 +144,10 @@
 // uploads it unpublished, PublishAt publishes a partition's staged files
 // with its offset delta (catalog.PublishFilesAt semantics: ErrConflict
 // when the stored offset moved). Without a Publisher the consumer does
-// both itself (Config.Bucket, Config.Catalog). A node without the storage
+// both itself (Config.Bucket, Config.Catalog) with storage.Publisher's
+// Stage: each file's index artifact is built from its batches while the
+// file uploads, as on a storage node, unless Config.DeferIndex leaves it
+// to the indexer role. A node without the storage
 // role (--roles ingest --storage-nodes) passes the storage service's
 // client (storage/handoff): the storage node owning each (table, shard)
 // encodes and uploads the file and builds its index artifact, and a

@@ -128,3 +128,39 @@ func TestConsumeWhileStorageDown(t *testing.T) {
 	stop()
 	checkKeys(t, e, "logs", n)
 }
+
+// TestConsumeBuildsIndex: a consumer that writes its own files publishes
+// each with its index artifact (built from the batches, as the WAL path
+// does), so the indexer role need not decode them again.
+func TestConsumeBuildsIndex(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 2, "logs")
+	tbl := e.createLogs("logs")
+	const n = 2000
+	values := make([][]byte, n)
+	for k := range n {
+		values[k] = logRecord(k)
+	}
+	e.produce("logs", values)
+	c := e.consumer("g1", prometheus.NewRegistry(), Topic{Name: "logs"})
+	stop := run(t, c)
+	e.waitOffsets("g1", "logs", n)
+	stop()
+	checkKeys(t, e, "logs", n)
+	fs, err := e.cat.ListFiles(context.Background(), tbl.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 {
+		t.Fatal("no files published")
+	}
+	for _, f := range fs {
+		if f.Index == nil {
+			t.Errorf("file %s published without an index artifact", f.ID)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, "objects", f.Index.Path)); err != nil {
+			t.Errorf("file %s: artifact %s: %v", f.ID, f.Index.Path, err)
+		}
+	}
+}

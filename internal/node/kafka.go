@@ -107,6 +107,7 @@ func (n *Node) startKafka() error {
 	}
 	cfg.SessionTimeout = k.SessionTimeout
 	cfg.Catalog, cfg.Bucket, cfg.Logger, cfg.Registerer = n.cat, n.bucket, n.log, n.reg
+	cfg.DeferIndex = n.cfg.DeferIndex
 	// Backpressure: the consumer's buffers share --ingest-buffer-limit's
 	// size, and it pauses while the node's ingest is over its limits.
 	cfg.BufferLimit = int64(n.cfg.IngestBufferLimit)
