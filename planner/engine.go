@@ -141,7 +141,9 @@ func New(cfg Config) (*Engine, error) {
 	for _, b := range a.Batches {
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
-				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder})
+				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
+				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
+				analyzer.Rule{Id: ruleFloatSort, Apply: floatSortKeys})
 		}
 	}
 	ctx := sql.NewEmptyContext()
