@@ -134,6 +134,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
+		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
