@@ -22,6 +22,10 @@
 // transaction block (it then lives until CLOSE), and statement_timeout
 // does not cover the rows a cursor reads between FETCHes.
 //
+// Preparing a statement with set operations or VALUES lists binds it until
+// their column types settle on PostgreSQL's resolution (unify.go,
+// pgexpr.TypeGroup, docs/design/035-set-operation-types.md).
+//
 // Prepared.Execute returns rows; Prepared.ExecuteArrow returns the
 // vectorized executor's record batches when the whole plan is vectorized
 // (for the Flight SQL gateway; see arrow.go and

@@ -134,6 +134,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
+		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
@@ -141,7 +142,10 @@ func New(cfg Config) (*Engine, error) {
 	for _, b := range a.Batches {
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
-				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder})
+				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
+				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
+				analyzer.Rule{Id: ruleFloatSort, Apply: floatSortKeys},
+				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins})
 		}
 	}
 	ctx := sql.NewEmptyContext()

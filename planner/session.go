@@ -167,6 +167,9 @@ func (p *Prepared) describe(ctx context.Context) error {
 	// Analyze once with unbound parameters to learn the result shape and
 	// infer parameter types from their context.
 	sctx := p.s.sqlContext(ctx)
+	if err := p.unifyTypes(sctx); err != nil {
+		return err
+	}
 	node, err := p.describePlan(sctx)
 	if err != nil {
 		return err

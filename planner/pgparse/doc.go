@@ -15,6 +15,11 @@
 // name for a column reference, the function name for a call, the type name
 // for a cast, `?column?` otherwise) and are made explicit as aliases.
 // LIKE and ILIKE patterns are rewritten to one escape convention (like.go).
+// The inputs of set operations and the rows of VALUES lists are wrapped so
+// that the planner can resolve their types with PostgreSQL's rules before
+// go-mysql-server merges them (Unify, unify.go); the column comparisons of a
+// NOT EXISTS subquery are marked so that its anti join keeps rows whose
+// comparison is NULL (not_exists.go). See docs/design/035-set-operation-types.md.
 //
 // Anything the translator does not support fails with SQLSTATE 0A000 naming
 // the construct; syntax errors carry 42601 and the cursor position. See

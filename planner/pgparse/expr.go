@@ -389,6 +389,9 @@ func (t *translator) boolExpr(b *pg.BoolExpr) ast.Expr {
 		}
 		return e
 	case pg.BoolExprType_NOT_EXPR:
+		if ex, ok := args[0].(*ast.ExistsExpr); ok {
+			guardNotExists(ex.Subquery) // not_exists.go
+		}
 		return &ast.NotExpr{Expr: args[0]}
 	}
 	t.unsupported("boolean expression")

@@ -37,6 +37,9 @@ type Statement struct {
 	// Deferred is a semantic error found by the translator that is reported
 	// only if planning succeeds (resolution errors come first).
 	Deferred error
+	// Unify is the type resolution of set operations and VALUES lists the
+	// planner completes by binding (nil without either).
+	Unify *Unify
 
 	CreateTable *CreateTable
 	DropTable   *DropTable

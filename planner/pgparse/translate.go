@@ -79,6 +79,7 @@ type translator struct {
 	fullUsing map[string]ast.Expr
 	// lastFullUsing is fullUsing of the SELECT simpleSelect last returned.
 	lastFullUsing map[string]ast.Expr
+	unify         Unify // set operations and VALUES lists (unify.go)
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -111,6 +112,9 @@ func translateTop(n *pg.Node, text string) (st *Statement, err error) {
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
+	if len(t.unify.Groups) > 0 {
+		st.Unify = &t.unify
+	}
 	return st, nil
 }
 
@@ -650,6 +654,9 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 			out.SetLimit(lim)
 		}
 	}
+	if so, ok := out.(*ast.SetOp); ok {
+		t.unifySetOp(so)
+	}
 	if with != nil {
 		out.SetWith(with)
 	}
@@ -739,6 +746,7 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 		width = len(tuple)
 		rows = append(rows, tuple)
 	}
+	t.unifyValues(rows)
 	cols := make(ast.Columns, width)
 	var exprs ast.SelectExprs
 	for i := range cols {

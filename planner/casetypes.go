@@ -1,0 +1,117 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/planner/pgexpr"
+	"openwit/planner/pgtypes"
+)
+
+const ruleCaseTypes analyzer.RuleId = 10_038
+
+// caseTypes checks the results of CASE and the arguments of GREATEST and
+// LEAST like PostgreSQL's select_common_type (pgtypes.CommonType):
+// different type categories are 42804 ("CASE types text and integer cannot
+// be matched"), and a string literal among them must be valid input for
+// the resolved type (22P02 otherwise), which it then has: go-mysql-server
+// would return whichever branch matched, in its own common type.
+func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			var vals []sql.Expression
+			construct := ""
+			switch x := e.(type) {
+			case *expression.Case:
+				construct = "CASE"
+				for _, b := range x.Branches {
+					vals = append(vals, b.Value)
+				}
+				if x.Else != nil {
+					vals = append(vals, x.Else)
+				}
+			case *pgexpr.Func:
+				if x.Name != "greatest" && x.Name != "least" {
+					return e, transform.SameTree, nil
+				}
+				construct = strings.ToUpper(x.Name)
+				vals = x.Args
+			default:
+				return e, transform.SameTree, nil
+			}
+			oids := make([]uint32, len(vals))
+			var typed sql.Type
+			literals := false
+			for i, v := range vals {
+				if isUnknownLiteral(v) {
+					literals = true
+					continue
+				}
+				oids[i], _ = pgtypes.OID(v.Type())
+				if typed == nil {
+					typed = v.Type()
+				}
+			}
+			oid, err := pgtypes.CommonType(construct, oids)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			if !literals || typed == nil {
+				return e, transform.SameTree, nil
+			}
+			to := typed
+			if o, _ := pgtypes.OID(to); o != oid {
+				if to, err = pgtypes.GMSType(pgtypes.CastName(oid)); err != nil {
+					return e, transform.SameTree, nil
+				}
+			}
+			changed := false
+			children := e.Children()
+			for i, c := range children {
+				if !isUnknownLiteral(c) || !contains(vals, c) {
+					continue
+				}
+				nc, ok, err := coerceLiteral(ctx, c, to)
+				if err != nil {
+					return nil, transform.SameTree, err
+				}
+				if ok {
+					children[i], changed = nc, true
+				}
+			}
+			if !changed {
+				return e, transform.SameTree, nil
+			}
+			ne, err := e.WithChildren(children...)
+			return ne, transform.NewTree, err
+		})
+	})
+}
+
+// isUnknownLiteral reports a string literal or NULL written without a cast.
+func isUnknownLiteral(e sql.Expression) bool {
+	l, ok := e.(*expression.Literal)
+	if !ok {
+		return false
+	}
+	if l.Value() == nil {
+		return true
+	}
+	_, isString := l.Value().(string)
+	return isString && types.IsText(l.Type())
+}
+
+func contains(list []sql.Expression, e sql.Expression) bool {
+	for _, x := range list {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
