@@ -41,6 +41,18 @@
 // filter reads one source at a time in batches of at most the limit. Design
 // record: docs/design/029-topk-seed-dict-pages-limit.md.
 //
+// # Late materialization
+//
+// A file scan is a list of parts: whole row groups, or the selected rows
+// of one row group, read through the Parquet page index
+// (pqfile.Reader.ReadRows decodes only the pages holding them). A scan
+// with a filter probes the filter's columns first; a row group where at
+// most 1 row in 128 passes is read for those rows only (rowsel.go). A
+// top-k without a filter reads a row group's first order key, then the
+// other columns of the rows that can reach the top k (topk_sel.go). Row
+// groups without a page index are read whole. Design record:
+// docs/design/032-page-index-late-materialization.md.
+//
 // # Memory and file metadata
 //
 // Scans decode every batch into new Arrow buffers and release them a

@@ -163,6 +163,9 @@ type Stats struct {
 	// artifacts never reach the scan).
 	RowGroups       int `json:"row_groups"`
 	RowGroupsPruned int `json:"row_groups_pruned"`
+	// RowGroupsSelected counts the row groups of RowGroups read for a
+	// selection of their rows only, through the page index.
+	RowGroupsSelected int `json:"row_groups_selected,omitempty"`
 	// Rows counts the rows scanned (before the filter); RowsOut the rows
 	// the fragment returned.
 	Rows    int64 `json:"rows"`
@@ -179,6 +182,7 @@ func (s *Stats) Add(o Stats) {
 	s.Sources += o.Sources
 	s.RowGroups += o.RowGroups
 	s.RowGroupsPruned += o.RowGroupsPruned
+	s.RowGroupsSelected += o.RowGroupsSelected
 	s.Rows += o.Rows
 	s.RowsOut += o.RowsOut
 	s.BytesRead += o.BytesRead
@@ -313,6 +317,7 @@ func (r *runner) note(op Operator) {
 	if s, ok := op.(*Scan); ok {
 		r.stats.RowGroups += s.RowGroups
 		r.stats.RowGroupsPruned += s.RowGroupsPruned
+		r.stats.RowGroupsSelected += s.RowGroupsSelected
 		r.stats.Rows += s.Rows
 		r.stats.BytesRead += s.BytesRead()
 	}

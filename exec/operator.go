@@ -109,7 +109,15 @@ type Scan struct {
 	pruneBy *Expr // conjuncts used to skip row groups (over cols)
 
 	rd *pqfile.Reader
-	rr *pqfile.RecordReader
+	rr *pqfile.RecordReader // of the current whole part
+	// parts are the parts of a file scan still to read (rowsel.go), read
+	// (the file's columns read) and dictCols (those read as
+	// dictionaries) what their record readers read; reading is set once
+	// they are.
+	parts    []scanPart
+	read     []string
+	dictCols []string
+	reading  bool
 	// absent marks the projected columns the file does not have (added
 	// to the table after it was written): they read as NULL. nil when
 	// the file has every projected column.
@@ -138,6 +146,9 @@ type Scan struct {
 	// its source lists (all, without a list): row groups the list leaves
 	// out are not counted.
 	RowGroups, RowGroupsPruned int
+	// RowGroupsSelected counts the row groups read for a selection of
+	// their rows only (late materialization, rowsel.go).
+	RowGroupsSelected int
 	// Rows counts the rows the scan returned; a text scan counts the rows
 	// it tested, as a scan does before its filter.
 	Rows int64
@@ -189,82 +200,6 @@ func (s *Scan) dictColumns(groups []int) []string {
 	return out
 }
 
-// probe reads only the filter's columns of each row group and drops the
-// row groups where no row passes, so that a selective filter (a needle
-// lookup) decodes the wide columns of the matching row groups only. It
-// stops reading a row group at its first match.
-func (s *Scan) probe(ctx context.Context, groups []int) ([]int, error) {
-	if s.pruneBy == nil {
-		return groups, nil
-	}
-	used := map[int]bool{}
-	s.pruneBy.Columns(used)
-	if len(used) == 0 || len(s.cols)-len(used) < 2 {
-		return groups, nil // little to save
-	}
-	if groups == nil {
-		groups = make([]int, s.rd.NumRowGroups())
-		for g := range groups {
-			groups[g] = g
-		}
-	}
-	// The probe schema keeps the projected positions: unused columns are
-	// absent, so the predicate is compiled over a remapped expression.
-	var names []string
-	remap := map[int]int{}
-	for i := range s.cols {
-		if used[i] {
-			remap[i] = len(names)
-			names = append(names, s.cols[i])
-		}
-	}
-	fields := make([]arrow.Field, len(names))
-	for i, n := range names {
-		fields[i] = s.schema.Field(s.schema.FieldIndices(n)[0])
-	}
-	pred, err := compilePredicate(s.pruneBy.Remap(remap), arrow.NewSchema(fields, nil))
-	if err != nil {
-		return groups, nil // the filter itself reports it
-	}
-	kept := groups[:0:0]
-	var mask []bool
-	for _, g := range groups {
-		rr, err := s.rd.Read(ctx, names, []int{g}, s.p.batchRows())
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
-		}
-		match := false
-		for !match && rr.Next() {
-			rec := rr.RecordBatch()
-			n := int(rec.NumRows())
-			if cap(mask) < n {
-				mask = make([]bool, n)
-			}
-			if err := pred.test(s.p.mem(), rec, mask[:n], nil); err != nil {
-				rr.Release()
-				return nil, err
-			}
-			for _, m := range mask[:n] {
-				if m {
-					match = true
-					break
-				}
-			}
-		}
-		err = rr.Err()
-		rr.Release()
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
-		}
-		if match {
-			kept = append(kept, g)
-		}
-	}
-	s.RowGroupsPruned += len(groups) - len(kept)
-	s.RowGroups = len(kept)
-	return kept, nil
-}
-
 var _ Operator = (*Scan)(nil)
 
 // NewScan returns a scan of src producing columns cols (by name) of table
@@ -314,6 +249,7 @@ func (s *Scan) open(ctx context.Context) error {
 	}
 	s.rd, s.file = rd, file
 	read := s.cols
+	defer func() { s.read = read }()
 	for i, c := range s.cols {
 		if len(rd.Schema().FieldIndices(c)) == 0 {
 			if s.absent == nil {
@@ -345,14 +281,22 @@ func (s *Scan) open(ctx context.Context) error {
 		return nil
 	}
 	var dict []string
+	parts := wholeParts(groups)
 	if s.absent == nil { // probing and dictionaries assume every column
-		if groups, err = s.probe(ctx, groups); err != nil {
+		// Dictionary arrays come from whole row groups only: a scan that
+		// reads them never reads a row selection.
+		if parts, err = s.probe(ctx, groups, !s.dict); err != nil {
 			return err
 		}
-		if s.dict {
+		if len(parts) == 0 {
+			groups = []int{}
+		} else if len(parts) == 1 && parts[0].whole {
+			groups = parts[0].groups
+		}
+		if s.dict && len(parts) <= 1 {
 			dict = s.dictColumns(groups)
 		}
-		if s.text != nil && len(dict) == 0 {
+		if s.text != nil && len(parts) <= 1 && len(dict) == 0 {
 			// A dictionary is tested once per distinct value: better.
 			if groups == nil {
 				groups = make([]int, rd.NumRowGroups())
@@ -365,11 +309,12 @@ func (s *Scan) open(ctx context.Context) error {
 		}
 	}
 	s.text = nil
-	rr, err := rd.ReadDict(ctx, read, dict, groups, s.p.batchRows())
-	if err != nil {
-		return fmt.Errorf("read %s: %w", s.src.File.Path, err)
+	s.dictCols = dict
+	if s.topSelective() {
+		parts = topParts(groups, rd.NumRowGroups())
 	}
-	s.rr = rr
+	s.parts = parts
+	s.reading = true
 	return nil
 }
 
@@ -513,7 +458,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		s.cur, s.textOut = s.textOut[0], s.textOut[1:]
 		return s.cur, nil
 	}
-	if s.rr == nil { // no columns: row counts only
+	if !s.reading { // no columns: row counts only
 		for len(s.counts) > 0 {
 			n := min(s.counts[0], s.p.batchRows())
 			s.counts[0] -= n
@@ -536,11 +481,44 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		return nil, io.EOF
 	}
-	if !s.rr.Next() {
-		if err := s.rr.Err(); err != nil {
+	for s.rr == nil || !s.rr.Next() {
+		if s.rr != nil {
+			err := s.rr.Err()
+			s.rr.Release()
+			s.rr = nil
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
+			}
+		}
+		if len(s.parts) == 0 {
+			return nil, io.EOF
+		}
+		part := s.parts[0]
+		s.parts = s.parts[1:]
+		if part.top {
+			p, skip, err := s.topPart(ctx, part.group)
+			if err != nil {
+				return nil, err
+			}
+			if skip || (!p.whole && len(p.rows) == 0) {
+				continue
+			}
+			part = p
+		}
+		if !part.whole {
+			rec, err := s.readRows(ctx, part)
+			if err != nil {
+				return nil, err
+			}
+			s.cur = rec
+			s.Rows += rec.NumRows()
+			return s.cur, nil
+		}
+		rr, err := s.rd.ReadDict(ctx, s.read, s.dictCols, part.groups, s.p.batchRows())
+		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
 		}
-		return nil, io.EOF
+		s.rr = rr
 	}
 	// The file's schema carries Parquet field metadata: relabel the columns
 	// with the scan's schema, the schema of every batch (Arrow IPC writers
@@ -565,14 +543,21 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		s.Rows += s.cur.NumRows()
 		return s.cur, nil
 	}
-	if sameTypes(rec.Schema(), s.schema) && !rec.Schema().Equal(s.schema) {
-		s.cur = array.NewRecordBatch(s.schema, rec.Columns(), rec.NumRows())
-	} else {
-		rec.Retain()
-		s.cur = rec
-	}
+	rec.Retain()
+	s.cur = s.relabel(rec)
 	s.Rows += s.cur.NumRows()
 	return s.cur, nil
+}
+
+// relabel returns rec (whose reference it takes) with the scan's schema
+// when only the schemas' metadata differ.
+func (s *Scan) relabel(rec arrow.RecordBatch) arrow.RecordBatch {
+	if sameTypes(rec.Schema(), s.schema) && !rec.Schema().Equal(s.schema) {
+		out := array.NewRecordBatch(s.schema, rec.Columns(), rec.NumRows())
+		rec.Release()
+		return out
+	}
+	return rec
 }
 
 // sameTypes reports whether two schemas have the same column types.

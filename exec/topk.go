@@ -299,6 +299,7 @@ func (t *topK) release() {
 // fragment of a distributed top-k may seed from its own files.
 type topBound struct {
 	key   SortKey
+	k     int64  // the top-k's K
 	col   string // the scanned column of the key
 	float bool   // a float key: NaN is not in the statistics
 	// exact: the statistics hold values of rows (not rounded), so they may
@@ -318,7 +319,7 @@ func newTopBound(spec *TopKSpec, schema *arrow.Schema) *topBound {
 	}
 	k := spec.Keys[0]
 	f := schema.Field(k.Col)
-	b := &topBound{key: k, col: f.Name, exact: true}
+	b := &topBound{key: k, k: spec.K, col: f.Name, exact: true}
 	switch f.Type.ID() {
 	case arrow.INT16, arrow.INT32, arrow.INT64:
 	case arrow.TIMESTAMP:

@@ -24,7 +24,8 @@
 //     filled in order across the batches given to Write: every row group
 //     but the last is full, whatever the batch sizes.
 //   - Every column chunk compressed with zstd by default, at level 1, the
-//     fastest (snappy or none on request), Parquet format 2.6 with version 1 data pages of about 1 MiB.
+//     fastest (snappy or none on request), Parquet format 2.6 with version 1 data pages of about 1 MiB
+//     (WriterOptions.DataPageSize).
 //   - Dictionary encoding for String columns, falling back to plain for the
 //     rest of a column chunk once the dictionary page passes 1 MiB; except
 //     a String column whose values look mostly distinct (at least 90% of up
@@ -32,6 +33,11 @@
 //     there are 512 or more), such as ids or log messages, which is written
 //     plain: its dictionary would be as large as its data. Other columns
 //     are plain encoded.
+//   - The Parquet page index of every column chunk: a ColumnIndex (each
+//     data page's minimum, maximum and null count) and an OffsetIndex
+//     (each data page's offset, size and first row), between the last row
+//     group and the footer. Files written before it have none; readers
+//     handle both (Reader.HasPageIndex).
 //   - Statistics for every column chunk: the null count, and the minimum and
 //     maximum when the chunk has a non-null value and neither exceeds 4 KiB.
 //     Strings and binaries compare byte-wise, as Go strings do.
@@ -62,6 +68,12 @@
 // it decodes the indices itself, straight from the version 1 data pages
 // into one int32 buffer per chunk (checked against the dictionary), and
 // its batches never cross a row group; otherwise pqarrow decodes them.
+//
+// ReadRows returns chosen columns of a set of rows of one row group (by
+// position, ascending). Through the OffsetIndex, each column seeks to the
+// pages holding those rows and decodes only them; a file without a page
+// index is read sequentially instead. NewReader checks that the page
+// index lies in the data section, like the column chunks.
 //
 // Damaged input makes NewReader, or the RecordReader, fail with an error
 // that wraps ErrCorrupt where the damage is recognized as such; panics in

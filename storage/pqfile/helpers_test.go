@@ -234,7 +234,13 @@ func readAll(t testing.TB, r *pqfile.Reader, columns []string, rowGroups []int, 
 func concat(t testing.TB, mem memory.Allocator, schema *arrow.Schema, batches []arrow.RecordBatch) arrow.RecordBatch {
 	t.Helper()
 	if len(batches) == 0 {
-		return array.NewRecordBatch(schema, emptyColumns(mem, schema), 0)
+		cols := emptyColumns(mem, schema)
+		defer func() {
+			for _, c := range cols {
+				c.Release()
+			}
+		}()
+		return array.NewRecordBatch(schema, cols, 0)
 	}
 	tbl := array.NewTableFromRecords(schema, batches)
 	defer tbl.Release()

@@ -568,9 +568,19 @@ func readEverything(t testing.TB, data []byte) {
 		return
 	}
 	defer r.Close()
+	names := make([]string, 0, r.Schema().NumFields())
+	for _, f := range r.Schema().Fields() {
+		names = append(names, f.Name)
+	}
 	for rg := range r.NumRowGroups() {
 		for _, f := range r.Schema().Fields() {
 			r.RowGroupStats(rg, f.Name)
+		}
+		// The first and last rows, through the page index when there is one.
+		if n := r.RowGroupRows(rg); n > 1 && n < 1<<20 {
+			if rec, err := r.ReadRows(context.Background(), rg, names, []int64{0, n - 1}); err == nil {
+				rec.Release()
+			}
 		}
 	}
 	rr, err := r.Read(context.Background(), nil, nil, 333)

@@ -38,6 +38,7 @@ type Reader struct {
 	// more than one field has.
 	fields map[string]int
 	size   int64
+	src    io.ReaderAt // the file, for readers of their own (ReadRows)
 }
 
 // NewReader parses the footer of the size-byte Parquet file in r. mem
@@ -103,7 +104,7 @@ func NewReader(r io.ReaderAt, size int64, mem memory.Allocator) (rd *Reader, err
 		}
 		fields[f.Name] = i
 	}
-	return &Reader{mem: mem, pf: pf, schema: schema, manifest: fr.Manifest, fields: fields, size: size}, nil
+	return &Reader{mem: mem, pf: pf, schema: schema, manifest: fr.Manifest, fields: fields, size: size, src: src}, nil
 }
 
 // Footer returns the reader's parsed and checked footer, for
@@ -138,11 +139,12 @@ func NewReaderFooter(r io.ReaderAt, size int64, mem memory.Allocator, f *Footer)
 	}
 	defer recoverCorrupt("open parquet file", &err)
 	props := parquet.NewReaderProperties(mem)
-	pf, err := file.NewParquetReader(io.NewSectionReader(&errRecorder{r: r}, 0, size), file.WithReadProps(props), file.WithMetadata(f.md))
+	src := &errRecorder{r: r}
+	pf, err := file.NewParquetReader(io.NewSectionReader(src, 0, size), file.WithReadProps(props), file.WithMetadata(f.md))
 	if err != nil {
 		return nil, fmt.Errorf("open parquet file: %w: %w", ErrCorrupt, err)
 	}
-	return &Reader{mem: mem, pf: pf, schema: f.schema, manifest: f.manifest, fields: f.fields, size: size}, nil
+	return &Reader{mem: mem, pf: pf, schema: f.schema, manifest: f.manifest, fields: f.fields, size: size, src: src}, nil
 }
 
 // checkLayout checks the row group and column chunk metadata that the
@@ -174,6 +176,12 @@ func checkLayout(md *metadata.FileMetaData, footerStart int64) error {
 			if start < int64(len(magic)) || n < 0 || start > footerStart || n > footerStart-start || cc.NumValues() < 0 {
 				return fmt.Errorf("%w: row group %d column %d: chunk at %d of %d bytes, %d values, data ends at %d",
 					ErrCorrupt, i, c, start, n, cc.NumValues(), footerStart)
+			}
+			for _, loc := range []*metadata.IndexLocation{cc.GetColumnIndexLocation(), cc.GetOffsetIndexLocation()} {
+				if loc != nil && (loc.Offset < int64(len(magic)) || loc.Length < 0 || loc.Offset > footerStart || int64(loc.Length) > footerStart-loc.Offset) {
+					return fmt.Errorf("%w: row group %d column %d: page index at %d of %d bytes, data ends at %d",
+						ErrCorrupt, i, c, loc.Offset, loc.Length, footerStart)
+				}
 			}
 		}
 	}

@@ -81,7 +81,15 @@ type WriterOptions struct {
 	// ZstdLevel is the zstd compression level (1 fastest .. 22); 0 means
 	// DefaultZstdLevel.
 	ZstdLevel int
+	// DataPageSize is the size in bytes past which a data page is closed
+	// (checked every 1,024 values); 0 means DefaultDataPageSize. Smaller
+	// pages let ReadRows decode less around the rows it wants.
+	DataPageSize int64
 }
+
+// DefaultDataPageSize is the data page size of written files when
+// WriterOptions.DataPageSize is zero.
+const DefaultDataPageSize = 1 << 20
 
 // DefaultZstdLevel is the zstd level of written files: the fastest. The
 // flush of ingest buffers to Parquet bounds sustained ingest, and level 1
@@ -96,6 +104,7 @@ func DefaultWriterOptions() WriterOptions {
 		Compression:  CompressionZstd,
 		Allocator:    memory.DefaultAllocator,
 		ZstdLevel:    DefaultZstdLevel,
+		DataPageSize: DefaultDataPageSize,
 	}
 }
 
@@ -103,6 +112,9 @@ func DefaultWriterOptions() WriterOptions {
 func (o WriterOptions) Validate() error {
 	if o.RowGroupRows < 0 {
 		return fmt.Errorf("row group rows %d is negative", o.RowGroupRows)
+	}
+	if o.DataPageSize < 0 {
+		return fmt.Errorf("data page size %d is negative", o.DataPageSize)
 	}
 	if o.ZstdLevel < 0 || o.ZstdLevel > 22 {
 		return fmt.Errorf("zstd level %d is out of range 1..22", o.ZstdLevel)
@@ -120,6 +132,9 @@ func (o WriterOptions) withDefaults() WriterOptions {
 	}
 	if o.ZstdLevel == 0 {
 		o.ZstdLevel = DefaultZstdLevel
+	}
+	if o.DataPageSize == 0 {
+		o.DataPageSize = DefaultDataPageSize
 	}
 	return o
 }
@@ -200,8 +215,13 @@ func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
 		parquet.WithStats(true),
 		parquet.WithMaxStatsSize(maxStatsSize),
 		parquet.WithMaxRowGroupLength(opts.RowGroupRows),
+		parquet.WithDataPageSize(opts.DataPageSize),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithDictionaryPageSizeLimit(dictPageSizeLimit),
+		// The page index (ColumnIndex and OffsetIndex of every chunk)
+		// lets a reader decode only the pages holding the rows it wants
+		// (ReadRows).
+		parquet.WithPageIndexEnabled(true),
 	}
 	var rows int64
 	for _, b := range sample {
