@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -23,6 +24,7 @@ import (
 	"openwit/planner/pgexpr"
 	"openwit/search"
 	"openwit/storage/catalog"
+	"openwit/storage/index"
 )
 
 // vecNode runs a fragment of the plan in the vectorized executor and hands
@@ -146,6 +148,9 @@ func (v *vecNode) describeFiles(b *strings.Builder) {
 		if st.rgCounted > 0 {
 			fmt.Fprintf(b, ", count from token postings: %d files, %d row groups, %d rows", st.filesCounted, st.rgCounted, st.rowsCounted)
 		}
+		if st.rgCandidates > 0 {
+			fmt.Fprintf(b, ", candidate rows from token postings: %d row groups, %d rows", st.rgCandidates, st.candidateRows)
+		}
 		fmt.Fprintf(b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
@@ -175,7 +180,10 @@ type pruneStats struct {
 	// rows a count(*) took from the token postings, and those rows.
 	filesCounted, rgCounted int
 	rowsCounted             int64
-	bytes, bytesKept        int64
+	// Row groups read for their candidate rows only, and those rows.
+	rgCandidates     int
+	candidateRows    int64
+	bytes, bytesKept int64
 	// seed is the top-k seed from the kept files' zone maps (seedTopK).
 	seed *exec.Lit
 }
@@ -223,8 +231,20 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 						counted++
 						st.rowsCounted += exact[g]
 					default:
+						rows, few := candidateRows(v.frag.Filter, v.frag.Columns, ix, g)
+						if few && rows.IsEmpty() {
+							counts[exec.PrunedByPostings]++
+							continue
+						}
 						src.RowGroups = append(src.RowGroups, g)
 						keptRows += ix.RowGroups[g]
+						if few {
+							if c, err := exec.NewRowCandidates(g, rows); err == nil {
+								src.Candidates = append(src.Candidates, c)
+								st.rgCandidates++
+								st.candidateRows += int64(rows.GetCardinality())
+							}
+						}
 					}
 				}
 				st.rgByZone += counts[exec.PrunedByZone]
@@ -244,7 +264,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 					}
 					continue
 				}
-				if len(src.RowGroups) == len(ix.RowGroups) {
+				if len(src.RowGroups) == len(ix.RowGroups) && len(src.Candidates) == 0 {
 					src.RowGroups = nil
 				} else if f.Rows > 0 {
 					bytes = f.Bytes * keptRows / f.Rows
@@ -436,3 +456,15 @@ func execError(err error) error {
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func timeFromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// candidateRows returns the rows of row group g that may pass filter,
+// from the token postings of ix, and whether they are few enough to
+// read them alone (at most a quarter of the row group): a scan then
+// reads and tests those rows only (exec.FileSource.Candidates).
+func candidateRows(filter *exec.Expr, cols []string, ix *index.Index, g int) (*roaring.Bitmap, bool) {
+	rows, ok := exec.CandidateRows(filter, cols, ix, g)
+	if !ok || int64(rows.GetCardinality())*4 > ix.RowGroups[g] {
+		return nil, false
+	}
+	return rows, true
+}
