@@ -108,6 +108,7 @@ func TestCandidatesAgree(t *testing.T) {
 			s, _ := rows[rng.IntN(len(rows))][0].(string)
 			other := candWords[rng.IntN(len(candWords))]
 			e := candidatePred(rng, s, strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(other))
+			checkIndexRowGroups(t, e, cols, ix)
 			withCand := *src
 			for g := range ix.RowGroups {
 				rows, ok := CandidateRows(e, cols, ix, g)
@@ -223,4 +224,25 @@ func candidateFile(tb testing.TB, bucket objstore.Bucket, schema *arrow.Schema, 
 		tb.Fatal("no postings built for msg")
 	}
 	return src, ix
+}
+
+// checkIndexRowGroups: IndexRowGroups agrees with IndexPrune, IndexCount
+// and CandidateRows.
+func checkIndexRowGroups(tb testing.TB, e *Expr, cols []string, ix *index.Index) {
+	tb.Helper()
+	all := IndexRowGroups(e, cols, ix, true)
+	prune, count := IndexPrune(e, cols, ix), IndexCount(e, cols, ix)
+	for g, r := range all {
+		want := RowGroupIndex{Reason: prune[g], Count: -1}
+		if prune[g] == KeptRowGroup {
+			want.Count = count[g]
+			if count[g] < 0 {
+				want.Candidates, _ = CandidateRows(e, cols, ix, g)
+			}
+		}
+		if r.Reason != want.Reason || r.Count != want.Count || (r.Candidates == nil) != (want.Candidates == nil) ||
+			(r.Candidates != nil && !r.Candidates.Equals(want.Candidates)) {
+			tb.Fatalf("%s, row group %d: IndexRowGroups %+v, separately %+v", e.Format(cols), g, r, want)
+		}
+	}
 }

@@ -188,7 +188,7 @@ func (p *ixPruner) exactRows(e *Expr, g int) (*roaring.Bitmap, bool) {
 		}
 		return acc, acc != nil
 	case OpLike:
-		rows, exact, ok := textRows(e, p.column(e.Args[0]), g)
+		rows, exact, ok := p.textRows(e, p.column(e.Args[0]), g)
 		return rows, ok && exact
 	}
 	return nil, false
@@ -244,8 +244,48 @@ func (p *ixPruner) candidates(e *Expr, g int) (*roaring.Bitmap, bool) {
 		}
 		return acc, acc != nil
 	case OpLike, OpMatch:
-		rows, _, ok := textRows(e, p.column(e.Args[0]), g)
+		rows, _, ok := p.textRows(e, p.column(e.Args[0]), g)
 		return rows, ok
 	}
 	return nil, false
+}
+
+// RowGroupIndex is what a file's index artifact says of one row group
+// under a fragment's filter.
+type RowGroupIndex struct {
+	// Reason is KeptRowGroup when a row may pass, else why none can.
+	Reason PruneReason
+	// Count is the exact number of rows that pass when the postings give
+	// it (IndexCount), else -1; only asked for with counts.
+	Count int64
+	// Candidates are the rows that may pass (CandidateRows) of a kept row
+	// group not counted; nil when the postings do not narrow them.
+	Candidates *roaring.Bitmap
+}
+
+// IndexRowGroups is IndexPrune, IndexCount (with counts) and
+// CandidateRows in one pass over the row groups of the file ix
+// describes, each text predicate's postings computed once per row group.
+func IndexRowGroups(filter *Expr, cols []string, ix *index.Index, counts bool) []RowGroupIndex {
+	out := make([]RowGroupIndex, len(ix.RowGroups))
+	p := &ixPruner{cols: cols, ix: ix}
+	for g := range out {
+		out[g].Count = -1
+		if filter == nil {
+			continue
+		}
+		if out[g].Reason = p.eval(filter, g); out[g].Reason != KeptRowGroup {
+			continue
+		}
+		if counts {
+			if rows, ok := p.exactRows(filter, g); ok {
+				out[g].Count = int64(rows.GetCardinality())
+				continue
+			}
+		}
+		if rows, ok := p.candidates(filter, g); ok {
+			out[g].Candidates = rows
+		}
+	}
+	return out
 }

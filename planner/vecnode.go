@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -24,7 +23,6 @@ import (
 	"openwit/planner/pgexpr"
 	"openwit/search"
 	"openwit/storage/catalog"
-	"openwit/storage/index"
 )
 
 // vecNode runs a fragment of the plan in the vectorized executor and hands
@@ -218,31 +216,28 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 				st.rowGroups += len(ix.RowGroups)
 				var keptRows int64
 				counts := map[exec.PruneReason]int{}
-				var exact []int64 // rows that pass per row group, -1: unknown
-				if v.frag.CountsOnly() {
-					exact = exec.IndexCount(v.frag.Filter, v.frag.Columns, ix)
-				}
 				counted := 0
-				for g, r := range exec.IndexPrune(v.frag.Filter, v.frag.Columns, ix) {
-					counts[r]++
+				for g, r := range exec.IndexRowGroups(v.frag.Filter, v.frag.Columns, ix, v.frag.CountsOnly()) {
+					counts[r.Reason]++
 					switch {
-					case r != exec.KeptRowGroup:
-					case exact != nil && exact[g] >= 0:
+					case r.Reason != exec.KeptRowGroup:
+					case r.Count >= 0:
 						counted++
-						st.rowsCounted += exact[g]
+						st.rowsCounted += r.Count
 					default:
-						rows, few := candidateRows(v.frag.Filter, v.frag.Columns, ix, g)
-						if few && rows.IsEmpty() {
+						// Few candidates: the scan reads those alone.
+						few := r.Candidates != nil && int64(r.Candidates.GetCardinality())*4 <= ix.RowGroups[g]
+						if few && r.Candidates.IsEmpty() {
 							counts[exec.PrunedByPostings]++
 							continue
 						}
 						src.RowGroups = append(src.RowGroups, g)
 						keptRows += ix.RowGroups[g]
 						if few {
-							if c, err := exec.NewRowCandidates(g, rows); err == nil {
+							if c, err := exec.NewRowCandidates(g, r.Candidates); err == nil {
 								src.Candidates = append(src.Candidates, c)
 								st.rgCandidates++
-								st.candidateRows += int64(rows.GetCardinality())
+								st.candidateRows += int64(r.Candidates.GetCardinality())
 							}
 						}
 					}
@@ -456,15 +451,3 @@ func execError(err error) error {
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 func timeFromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
-// candidateRows returns the rows of row group g that may pass filter,
-// from the token postings of ix, and whether they are few enough to
-// read them alone (at most a quarter of the row group): a scan then
-// reads and tests those rows only (exec.FileSource.Candidates).
-func candidateRows(filter *exec.Expr, cols []string, ix *index.Index, g int) (*roaring.Bitmap, bool) {
-	rows, ok := exec.CandidateRows(filter, cols, ix, g)
-	if !ok || int64(rows.GetCardinality())*4 > ix.RowGroups[g] {
-		return nil, false
-	}
-	return rows, true
-}
