@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -243,6 +244,43 @@ func checkIndexRowGroups(tb testing.TB, e *Expr, cols []string, ix *index.Index)
 		if r.Reason != want.Reason || r.Count != want.Count || (r.Candidates == nil) != (want.Candidates == nil) ||
 			(r.Candidates != nil && !r.Candidates.Equals(want.Candidates)) {
 			tb.Fatalf("%s, row group %d: IndexRowGroups %+v, separately %+v", e.Format(cols), g, r, want)
+		}
+	}
+}
+
+// TestBadCandidates: candidate rows that do not decode, name a row group
+// the file lacks or a row past their row group are an error of the
+// fragment, not a crash or a wrong answer.
+func TestBadCandidates(t *testing.T) {
+	ctx := t.Context()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	schema := schemaOf(field("msg", arrow.BinaryTypes.String), field("n", arrow.PrimitiveTypes.Int64))
+	rows := make([][]any, 100)
+	for i := range rows {
+		rows[i] = []any{fmt.Sprintf("waiting for lock %d", i), int64(i)}
+	}
+	bucket := newBucket(t)
+	src, _ := candidateFile(t, bucket, schema, rows, 50)
+	past, err := NewRowCandidates(1, roaring.BitmapOf(3, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Params{Mem: mem, Bucket: bucket}
+	e := &Expr{Op: OpLike, Args: []*Expr{Col(0)}, Str: "%lock 7%", Escape: `\`}
+	for _, c := range []RowCandidates{{RowGroup: 0, Rows: []byte("junk")}, {RowGroup: 2, Rows: past.Rows}, past} {
+		for _, cols := range [][]string{{"msg"}, {"msg", "n"}} {
+			f := *src
+			f.Candidates = []RowCandidates{c}
+			frag := &Fragment{Schema: schema, Columns: cols, Filter: e, Sources: []Source{{File: &f}}}
+			op, err := Run(ctx, p, frag)
+			if err == nil {
+				_, err = tryDrain(ctx, op)
+				op.Close()
+			}
+			if err == nil {
+				t.Errorf("candidates of row group %d (%d bytes), columns %v: no error", c.RowGroup, len(c.Rows), cols)
+			}
 		}
 	}
 }
