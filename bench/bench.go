@@ -64,6 +64,8 @@ type Config struct {
 	// NoIndex runs OpenWit without pruning by index artifacts
 	// (--index-cache-size 0), to measure what they save.
 	NoIndex bool
+	// Only, when not empty, names the queries to run (all by default).
+	Only []string
 	// QueryTimeout bounds one run of one query.
 	QueryTimeout time.Duration
 	// NodeLogger receives the in-process OpenWit node's logs (nil: errors
@@ -182,6 +184,18 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		return nil, err
 	}
 	queries := Queries(gen)
+	if len(cfg.Only) > 0 {
+		var kept []Query
+		for _, q := range queries {
+			if slices.Contains(cfg.Only, q.Name) {
+				kept = append(kept, q)
+			}
+		}
+		if len(kept) == 0 {
+			return nil, fmt.Errorf("bench: no query named %s", strings.Join(cfg.Only, ", "))
+		}
+		queries = kept
+	}
 	rep = &Report{Rows: cfg.Gen.Rows, Seed: cfg.Gen.Seed, Days: cfg.Gen.Days, Runs: cfg.Runs, Engines: cfg.Engines,
 		StartedAt: time.Now().UTC(), Versions: map[string]string{EngineOpenWit: version.Version}}
 	for _, q := range queries {

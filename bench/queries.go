@@ -37,6 +37,9 @@ func Queries(g *Generator) []Query {
 		{Name: "like_declined", SQL: `SELECT count(*) FROM logs WHERE message LIKE '%declined%'`},
 		// Selective text search (about 0.04% of the rows).
 		{Name: "like_lock_selective", SQL: `SELECT count(*) FROM logs WHERE message LIKE '%waiting for lock on orders%'`},
+		// The same search returning rows (issue 8, multi-word search with
+		// the candidate rows of the token postings).
+		{Name: "like_lock_rows", SQL: `SELECT ts, message FROM logs WHERE message LIKE '%waiting for lock on orders%' LIMIT 100`, RowCountOnly: true},
 		{Name: "top_slowest", SQL: `SELECT trace_id, service, latency_ms FROM logs ORDER BY latency_ms DESC, trace_id LIMIT 10`},
 		{Name: "hour_by_service", SQL: fmt.Sprintf(`SELECT service, count(*) AS n, avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms FROM logs WHERE ts >= %s AND ts < %s GROUP BY service ORDER BY service`,
 			ts(day.Add(12*time.Hour)), ts(day.Add(13*time.Hour)))},

@@ -75,5 +75,10 @@
 // candidate row are pruned, and a count(*) under LIKE/ILIKE '%w%' is the
 // cardinality of a bitmap union; the coordinator passes such counts to
 // the fragment as Source.Matched. Design record:
-// docs/design/030-text-postings.md.
+// docs/design/030-text-postings.md. For other patterns (several words)
+// CandidateRows gives each row group's candidate rows, a superset of the
+// matches; the coordinator passes small sets with the file
+// (FileSource.Candidates) and the scan reads and tests only those rows
+// (candidates.go; pqfile.Reader.ScanBytesRows for a text scan). Design
+// record: docs/design/033-candidate-rows.md.
 package exec

@@ -3,6 +3,8 @@ package exec
 import (
 	"unicode/utf8"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"openwit/storage/index"
 )
 
@@ -38,6 +40,37 @@ func IndexPrune(filter *Expr, cols []string, ix *index.Index) []PruneReason {
 type ixPruner struct {
 	cols []string
 	ix   *index.Index
+	// memo holds the postings answer of each text predicate in each row
+	// group, computed once (the union of term bitmaps is the cost).
+	memo map[textKey]textAnswer
+}
+
+type textKey struct {
+	e *Expr
+	g int
+}
+
+type textAnswer struct {
+	rows      *roaring.Bitmap
+	exact, ok bool
+}
+
+// textRows is the package's textRows, memoized; the caller may modify
+// the bitmap it returns.
+func (p *ixPruner) textRows(e *Expr, c *index.Column, g int) (*roaring.Bitmap, bool, bool) {
+	k := textKey{e, g}
+	a, seen := p.memo[k]
+	if !seen {
+		a.rows, a.exact, a.ok = textRows(e, c, g)
+		if p.memo == nil {
+			p.memo = map[textKey]textAnswer{}
+		}
+		p.memo[k] = a
+	}
+	if a.rows == nil {
+		return nil, a.exact, a.ok
+	}
+	return a.rows.Clone(), a.exact, a.ok
 }
 
 func (p *ixPruner) column(e *Expr) *index.Column {
@@ -124,7 +157,7 @@ func (p *ixPruner) text(e *Expr, g int) PruneReason {
 	if c.Grams != nil && c.Grams[g] != nil && !p.hasGrams(e, c.Grams[g]) {
 		return PrunedByGrams
 	}
-	if rows, _, ok := textRows(e, c, g); ok && rows.IsEmpty() {
+	if rows, _, ok := p.textRows(e, c, g); ok && rows.IsEmpty() {
 		return PrunedByPostings
 	}
 	return KeptRowGroup

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -97,6 +98,11 @@ type FileSource struct {
 	// ascending order (the coordinator pruned the others with the file's
 	// index artifact); nil means all.
 	RowGroups []int `json:"row_groups,omitempty"`
+	// Candidates narrow some row groups to the rows that may pass the
+	// fragment's filter (candidates.go); the others read every row. A
+	// reader that ignores them reads every row and returns the same
+	// result (the filter decides), so they need no new fragment version.
+	Candidates []RowCandidates `json:"candidates,omitempty"`
 }
 
 // Scan reads the projected columns of one source.
@@ -131,6 +137,8 @@ type Scan struct {
 	// (textscan.go); textGroups are the row groups still to read and
 	// textOut the batches of the current one.
 	text       *textFilter
+	cand       map[int]*roaring.Bitmap // candidate rows by row group (candidates.go)
+	sel        *rowSelection           // keeps the candidates of rr's batches
 	textGroups []int
 	textOut    []arrow.RecordBatch
 	counts     []int64   // rows per row group still to emit, without columns
@@ -263,6 +271,9 @@ func (s *Scan) open(ctx context.Context) error {
 	}
 	groups, err := s.keptRowGroups()
 	if err != nil {
+		return err
+	}
+	if s.cand, err = s.candidates(); err != nil {
 		return err
 	}
 	if len(read) == 0 {
@@ -446,7 +457,14 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	if s.text != nil {
 		for len(s.textOut) == 0 && len(s.textGroups) > 0 {
-			out, err := s.textBatches(ctx, s.textGroups[0])
+			g := s.textGroups[0]
+			var out []arrow.RecordBatch
+			var err error
+			if rows := s.cand[g]; rows != nil {
+				out, err = s.textRowsBatches(ctx, g, rows)
+			} else {
+				out, err = s.textBatches(ctx, g)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -519,11 +537,28 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
 		}
 		s.rr = rr
+		// The token postings' candidate rows of this part's row groups
+		// (a row-selected part holds only rows the filter chose).
+		s.sel = s.newRowSelection(part.groups, s.cand)
 	}
 	// The file's schema carries Parquet field metadata: relabel the columns
 	// with the scan's schema, the schema of every batch (Arrow IPC writers
 	// check it).
 	rec := s.rr.RecordBatch()
+	if s.sel != nil {
+		// Only the candidate rows of the row groups that have them.
+		kept, err := s.sel.apply(s.p.mem(), rec)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", s.src.File.Path, err)
+		}
+		if kept.NumRows() == 0 {
+			kept.Release()
+			return s.Next(ctx)
+		}
+		// kept lives until the next call, as s.cur does.
+		defer kept.Release()
+		rec = kept
+	}
 	if s.absent != nil {
 		cols := make([]arrow.Array, len(s.cols))
 		j := 0

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -56,6 +57,11 @@ func textRows(e *Expr, c *index.Column, g int) (rows *roaring.Bitmap, exact, ok 
 			terms[i] = strings.ToLower(t)
 		}
 	}
+	// The terms each piece admits, fewest first: a rare exact word
+	// narrows most, and a piece admitting many terms (a short prefix) is
+	// left out once another one constrained the rows (its union would
+	// cost more than it narrows).
+	var sets [][]int
 	for _, pc := range pieces {
 		if index.DigitsOnly(pc.s) || !utf8.ValidString(pc.s) || strings.ContainsRune(pc.s, utf8.RuneError) {
 			// Digit-only tokens are not in the vocabulary; U+FFFD in a
@@ -63,14 +69,24 @@ func textRows(e *Expr, c *index.Column, g int) (rows *roaring.Bitmap, exact, ok 
 			exact = false
 			continue
 		}
-		i := 0
-		b, err := p.Union(func(t string) bool {
+		var set []int
+		for i, t := range p.Terms {
 			if fold {
 				t = terms[i]
 			}
-			i++
-			return pc.test(t)
-		})
+			if pc.test(t) {
+				set = append(set, i)
+			}
+		}
+		sets = append(sets, set)
+	}
+	slices.SortStableFunc(sets, func(a, b []int) int { return len(a) - len(b) })
+	for k, set := range sets {
+		if k > 0 && len(set) > maxPieceTerms {
+			exact = false
+			break
+		}
+		b, err := p.UnionOf(set)
 		if err != nil {
 			return nil, false, false
 		}
@@ -79,12 +95,19 @@ func textRows(e *Expr, c *index.Column, g int) (rows *roaring.Bitmap, exact, ok 
 		} else {
 			rows.And(b)
 		}
+		if rows.IsEmpty() {
+			break
+		}
 	}
 	if rows == nil {
 		return nil, false, false
 	}
 	return rows, exact, true
 }
+
+// maxPieceTerms bounds the terms whose rows are united for a piece of a
+// pattern once another piece has narrowed the rows.
+const maxPieceTerms = 256
 
 // termTest is a run of token bytes of a pattern and whether the token
 // holding it must start (end) where it does.
@@ -165,8 +188,104 @@ func (p *ixPruner) exactRows(e *Expr, g int) (*roaring.Bitmap, bool) {
 		}
 		return acc, acc != nil
 	case OpLike:
-		rows, exact, ok := textRows(e, p.column(e.Args[0]), g)
+		rows, exact, ok := p.textRows(e, p.column(e.Args[0]), g)
 		return rows, ok && exact
 	}
 	return nil, false
+}
+
+// CandidateRows returns the rows of row group g of the file ix describes
+// where filter may be true, from the token postings of its LIKE, ILIKE
+// and match() terms: a superset of the rows where it is true (false
+// positives, never a missing row). ok is false when the postings do not
+// narrow the rows (no such term under AND, or an OR with a disjunct they
+// say nothing about).
+func CandidateRows(filter *Expr, cols []string, ix *index.Index, g int) (rows *roaring.Bitmap, ok bool) {
+	if filter == nil || g < 0 || g >= len(ix.RowGroups) {
+		return nil, false
+	}
+	p := &ixPruner{cols: cols, ix: ix}
+	return p.candidates(filter, g)
+}
+
+// candidates returns a superset of the rows of row group g where e is
+// true, when the postings narrow them.
+func (p *ixPruner) candidates(e *Expr, g int) (*roaring.Bitmap, bool) {
+	switch e.Op {
+	case OpAnd:
+		// Every conjunct holds on a matching row: intersect those the
+		// postings know, ignore the others.
+		var acc *roaring.Bitmap
+		for _, a := range e.Args {
+			b, ok := p.candidates(a, g)
+			if !ok {
+				continue
+			}
+			if acc == nil {
+				acc = b
+			} else {
+				acc.And(b)
+			}
+		}
+		return acc, acc != nil
+	case OpOr:
+		// One disjunct holds: every one must be known.
+		var acc *roaring.Bitmap
+		for _, a := range e.Args {
+			b, ok := p.candidates(a, g)
+			if !ok {
+				return nil, false
+			}
+			if acc == nil {
+				acc = b
+			} else {
+				acc.Or(b)
+			}
+		}
+		return acc, acc != nil
+	case OpLike, OpMatch:
+		rows, _, ok := p.textRows(e, p.column(e.Args[0]), g)
+		return rows, ok
+	}
+	return nil, false
+}
+
+// RowGroupIndex is what a file's index artifact says of one row group
+// under a fragment's filter.
+type RowGroupIndex struct {
+	// Reason is KeptRowGroup when a row may pass, else why none can.
+	Reason PruneReason
+	// Count is the exact number of rows that pass when the postings give
+	// it (IndexCount), else -1; only asked for with counts.
+	Count int64
+	// Candidates are the rows that may pass (CandidateRows) of a kept row
+	// group not counted; nil when the postings do not narrow them.
+	Candidates *roaring.Bitmap
+}
+
+// IndexRowGroups is IndexPrune, IndexCount (with counts) and
+// CandidateRows in one pass over the row groups of the file ix
+// describes, each text predicate's postings computed once per row group.
+func IndexRowGroups(filter *Expr, cols []string, ix *index.Index, counts bool) []RowGroupIndex {
+	out := make([]RowGroupIndex, len(ix.RowGroups))
+	p := &ixPruner{cols: cols, ix: ix}
+	for g := range out {
+		out[g].Count = -1
+		if filter == nil {
+			continue
+		}
+		if out[g].Reason = p.eval(filter, g); out[g].Reason != KeptRowGroup {
+			continue
+		}
+		if counts {
+			if rows, ok := p.exactRows(filter, g); ok {
+				out[g].Count = int64(rows.GetCardinality())
+				continue
+			}
+		}
+		if rows, ok := p.candidates(filter, g); ok {
+			out[g].Candidates = rows
+		}
+	}
+	return out
 }

@@ -144,7 +144,6 @@ func New(cfg Config) (*Engine, error) {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
-				analyzer.Rule{Id: ruleFloatSort, Apply: floatSortKeys},
 				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins})
 		}
 	}

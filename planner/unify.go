@@ -11,7 +11,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
-	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
 )
 
@@ -192,41 +191,4 @@ func (v *valuesTable) WithExpressions(exprs ...sql.Expression) (sql.Node, error)
 		return nil, err
 	}
 	return &valuesTable{n.(*plan.ValueDerivedTable)}, nil
-}
-
-const ruleFloatSort analyzer.RuleId = 10_036
-
-// floatSortKeys orders the float keys of the sorts that stay in the row
-// engine as PostgreSQL does (pgexpr.FloatSortKey); it runs after the
-// vectorizer, whose sorts already do.
-func floatSortKeys(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	wrap := func(fields sql.SortFields) (sql.SortFields, bool) {
-		var out sql.SortFields
-		for i, f := range fields {
-			k, ok := pgexpr.NewFloatSortKey(f.Column)
-			if !ok {
-				continue
-			}
-			if out == nil {
-				out = append(sql.SortFields{}, fields...)
-			}
-			out[i].Column = k
-		}
-		return out, out != nil
-	}
-	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		switch s := n.(type) {
-		case *plan.Sort:
-			if f, ok := wrap(s.SortFields); ok {
-				return plan.NewSort(f, s.Child), transform.NewTree, nil
-			}
-		case *plan.TopN:
-			if f, ok := wrap(s.Fields); ok {
-				c := *s
-				c.Fields = f
-				return &c, transform.NewTree, nil
-			}
-		}
-		return n, transform.SameTree, nil
-	})
 }

@@ -149,6 +149,9 @@ func (v *vecNode) describeFiles(b *strings.Builder) {
 		if st.filesCatalog > 0 {
 			fmt.Fprintf(b, ", count from the catalog: %d files, %d rows", st.filesCatalog, st.rowsCounted)
 		}
+		if st.rgCandidates > 0 {
+			fmt.Fprintf(b, ", candidate rows from token postings: %d row groups, %d rows", st.rgCandidates, st.candidateRows)
+		}
 		fmt.Fprintf(b, ", bytes=%d to read of %d", st.bytesKept, st.bytes)
 		if len(snap.Batches) > 0 {
 			b.WriteString(", buffered rows")
@@ -179,8 +182,11 @@ type pruneStats struct {
 	filesCounted, rgCounted int
 	// Files a count(*) without a filter took from the catalog's row
 	// counts (added to rowsCounted).
-	filesCatalog     int
-	rowsCounted      int64
+	filesCatalog int
+	rowsCounted  int64
+	// Row groups read for their candidate rows only, and those rows.
+	rgCandidates     int
+	candidateRows    int64
 	bytes, bytesKept int64
 	// seed is the top-k seed from the kept files' zone maps (seedTopK).
 	seed *exec.Lit
@@ -223,21 +229,30 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 				st.rowGroups += len(ix.RowGroups)
 				var keptRows int64
 				counts := map[exec.PruneReason]int{}
-				var exact []int64 // rows that pass per row group, -1: unknown
-				if v.frag.CountsOnly() {
-					exact = exec.IndexCount(v.frag.Filter, v.frag.Columns, ix)
-				}
 				counted := 0
-				for g, r := range exec.IndexPrune(v.frag.Filter, v.frag.Columns, ix) {
-					counts[r]++
+				for g, r := range exec.IndexRowGroups(v.frag.Filter, v.frag.Columns, ix, v.frag.CountsOnly()) {
+					counts[r.Reason]++
 					switch {
-					case r != exec.KeptRowGroup:
-					case exact != nil && exact[g] >= 0:
+					case r.Reason != exec.KeptRowGroup:
+					case r.Count >= 0:
 						counted++
-						st.rowsCounted += exact[g]
+						st.rowsCounted += r.Count
 					default:
+						// Few candidates: the scan reads those alone.
+						few := r.Candidates != nil && int64(r.Candidates.GetCardinality())*4 <= ix.RowGroups[g]
+						if few && r.Candidates.IsEmpty() {
+							counts[exec.PrunedByPostings]++
+							continue
+						}
 						src.RowGroups = append(src.RowGroups, g)
 						keptRows += ix.RowGroups[g]
+						if few {
+							if c, err := exec.NewRowCandidates(g, r.Candidates); err == nil {
+								src.Candidates = append(src.Candidates, c)
+								st.rgCandidates++
+								st.candidateRows += int64(r.Candidates.GetCardinality())
+							}
+						}
 					}
 				}
 				st.rgByZone += counts[exec.PrunedByZone]
@@ -257,7 +272,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 					}
 					continue
 				}
-				if len(src.RowGroups) == len(ix.RowGroups) {
+				if len(src.RowGroups) == len(ix.RowGroups) && len(src.Candidates) == 0 {
 					src.RowGroups = nil
 				} else if f.Rows > 0 {
 					bytes = f.Bytes * keptRows / f.Rows

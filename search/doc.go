@@ -39,6 +39,10 @@
 //	5       4     F, the length of the fragment part (at most 16 MiB)
 //	9       F     the fragment: exec.Fragment.Encode's JSON, whose "version"
 //	              field is exec.FragmentVersion
+//	              (a file source's optional "candidates", the candidate rows
+//	              of some row groups, design 033, is an addition a worker
+//	              that predates it ignores: it reads every row, with the
+//	              same result)
 //	9+F     4     S, the length of the schema part (at most 16 MiB)
 //	13+F    S     the table schema the fragment's Columns name, as Arrow IPC
 //	              (flight.SerializeSchema: a stream with the schema message

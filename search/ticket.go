@@ -180,6 +180,11 @@ func checkFragment(f *exec.Fragment) error {
 				return fmt.Errorf("source %d: row groups not ascending and non-negative", i)
 			}
 		}
+		for j, c := range s.File.Candidates {
+			if c.RowGroup < 0 || (j > 0 && c.RowGroup <= s.File.Candidates[j-1].RowGroup) {
+				return fmt.Errorf("source %d: candidate row groups not ascending and non-negative", i)
+			}
+		}
 	}
 	if f.Limit < 0 {
 		return fmt.Errorf("negative limit %d", f.Limit)

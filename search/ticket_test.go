@@ -89,6 +89,8 @@ func TestDecodeTicketErrors(t *testing.T) {
 		{"bad schema", envelope(search.TicketVersion, []byte(`{"version":2,"sources":[{"file":{"id":"a","path":"a"}}]}`), []byte("nope")), search.ErrBadTicket},
 		{"bad row groups", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","row_groups":[2,1]}}]}`), search.ErrBadTicket},
 		{"negative row group", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","row_groups":[-1]}}]}`), search.ErrBadTicket},
+		{"candidates not ascending", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","candidates":[{"row_group":2,"rows":""},{"row_group":1,"rows":""}]}}]}`), search.ErrBadTicket},
+		{"negative candidate row group", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a","candidates":[{"row_group":-1,"rows":""}]}}]}`), search.ErrBadTicket},
 		{"no sources", frag(`{"version":2,"columns":["ts"]}`), search.ErrBadTicket},
 		{"memory source", frag(`{"version":2,"columns":["ts"],"sources":[{}]}`), search.ErrBadTicket},
 		{"escaping path", frag(`{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"../etc/passwd"}}]}`), search.ErrBadTicket},

@@ -39,6 +39,7 @@ func benchCmd(args []string) int {
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory")
 	fs.BoolVar(&cfg.NoIndex, "no-index", false, "query OpenWit without pruning by index artifacts (they are still built)")
 	fs.DurationVar(&cfg.QueryTimeout, "query-timeout", cfg.QueryTimeout, "limit for one run of one query")
+	only := fs.String("queries", "", "comma-separated names of the queries to run (default: all)")
 	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
 	allowMismatch := fs.Bool("allow-mismatch", false, "exit 0 even when engines disagree on a result")
 	allowErrors := fs.Bool("allow-errors", false, "exit 0 even when a query fails on an engine")
@@ -55,6 +56,11 @@ func benchCmd(args []string) int {
 	for _, e := range strings.Split(*engines, ",") {
 		if e = strings.TrimSpace(e); e != "" {
 			cfg.Engines = append(cfg.Engines, e)
+		}
+	}
+	for _, q := range strings.Split(*only, ",") {
+		if q = strings.TrimSpace(q); q != "" {
+			cfg.Only = append(cfg.Only, q)
 		}
 	}
 	level := slog.LevelError

@@ -85,6 +85,25 @@ func (p *Postings) Union(keep func(term string) bool) (*roaring.Bitmap, error) {
 	return roaring.FastOr(bs...), nil
 }
 
+// UnionOf returns the rows of the terms at the given positions of Terms.
+func (p *Postings) UnionOf(terms []int) (*roaring.Bitmap, error) {
+	switch len(terms) {
+	case 0:
+		return roaring.New(), nil
+	case 1:
+		return p.Bitmap(terms[0])
+	}
+	bs := make([]*roaring.Bitmap, len(terms))
+	for k, i := range terms {
+		b, err := p.Bitmap(i)
+		if err != nil {
+			return nil, err
+		}
+		bs[k] = b
+	}
+	return roaring.FastOr(bs...), nil
+}
+
 // postingsBuilder collects the postings of one column in one row group.
 type postingsBuilder struct {
 	ids   map[string]uint32
