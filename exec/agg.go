@@ -115,6 +115,7 @@ type aggTable struct {
 
 	gids []uint32
 	buf  []byte
+	hist []int64 // rows per dictionary index (countDict)
 }
 
 type keyMode int
@@ -435,17 +436,9 @@ func (t *aggTable) assignDict(a arrow.Array, sc strCol, gids []uint32) error {
 		}
 		c := sc.code(i)
 		if per[c] == 0 {
-			k := sc.vals.Value(c)
-			g, ok := t.strKeys[k]
-			if !ok {
-				var err error
-				if g, err = t.newGroup(); err != nil {
-					return err
-				}
-				k = strings.Clone(k)
-				t.strKeys[k] = g
-				t.keyStr = append(t.keyStr, k)
-				t.bytes += int64(len(k))
+			g, err := t.strGroup(sc.vals.Value(c))
+			if err != nil {
+				return err
 			}
 			per[c] = int64(g) + 1
 		}
@@ -609,7 +602,7 @@ func (h *HashAgg) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := h.table.consume(rec); err != nil {
+		if err := h.table.consumeMasked(rec, nil); err != nil {
 			return nil, err
 		}
 	}
