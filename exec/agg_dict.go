@@ -11,26 +11,47 @@ import (
 // The aggregation fragments of a scan with a filter do not copy the rows
 // that pass: the runner tests the filter into a mask and hands the batch
 // and the mask to the aggregation (consumeMasked). When every aggregate
-// is count(*) the mask is all the aggregation needs: without keys it adds
+// is count(*) (or first() of the key, which is the key: see onlyCounts)
+// the mask is all the aggregation needs: without keys it adds
 // the number of rows that pass; grouped by one dictionary-encoded string
 // column it counts the rows per dictionary index in a dense array, then
 // adds each index's count to the group of its string, one hash lookup per
 // distinct value of the batch instead of one per row. Other aggregations
 // take the rows that pass as before (selectRows) and group them row by
 // row. Either way a group exists only if a row that passes belongs to it.
+// count(DISTINCT) without GROUP BY over a dictionary column marks the
+// indices present in a batch and adds each one's string once.
 
-// starOnly reports whether every aggregate is count(*) (for the input
-// phases: a final aggregation reads states, not rows).
-func (t *aggTable) starOnly() bool {
+// onlyCounts reports whether every aggregate is count(*), or first() of
+// the only key (which the planner adds to read the key back: its value is
+// the group's key), so that the rows of a group need only be counted. A
+// final aggregation reads states, not rows.
+func (t *aggTable) onlyCounts() bool {
 	if t.phase == AggFinal || len(t.states) == 0 {
 		return false
 	}
-	for _, s := range t.states {
-		if c, ok := s.(*countState); !ok || !c.star {
+	for i, s := range t.states {
+		switch x := s.(type) {
+		case *countState:
+			if !x.star {
+				return false
+			}
+		case *valueState:
+			if x.fn != AggFirst || len(t.keys) != 1 || !sameColumn(t.args[i], t.keys[0]) {
+				return false
+			}
+		default:
 			return false
 		}
 	}
 	return true
+}
+
+// sameColumn reports whether a and b both read the same column.
+func sameColumn(a, b value) bool {
+	x, ok := a.(*colValue)
+	y, ok2 := b.(*colValue)
+	return ok && ok2 && x.idx == y.idx
 }
 
 // consumeMasked adds the rows of rec where mask is true; a nil mask keeps
@@ -50,7 +71,7 @@ func (t *aggTable) consumeMasked(rec arrow.RecordBatch, mask []bool) error {
 			mask = nil
 		}
 	}
-	if t.starOnly() {
+	if t.counts {
 		switch t.mode {
 		case keyNone:
 			t.seen = true
@@ -140,10 +161,22 @@ func (t *aggTable) countDict(rec arrow.RecordBatch, mask []bool) (ok bool, err e
 	return true, t.account()
 }
 
-// addCounts adds k rows to group g of every count(*).
+// addCounts adds k rows to group g (see onlyCounts).
 func (t *aggTable) addCounts(g uint32, k int64) {
 	for _, s := range t.states {
-		s.(*countState).counts[g] += k
+		switch x := s.(type) {
+		case *countState:
+			x.counts[g] += k
+		case *valueState: // first(key)
+			if !x.set[g] {
+				x.set[g] = true
+				if int64(g) == t.nullGroup {
+					x.null[g] = true
+				} else {
+					x.strs[g] = t.keyStr[g]
+				}
+			}
+		}
 	}
 }
 
@@ -173,4 +206,38 @@ func countTrue(mask []bool) int {
 		}
 	}
 	return n
+}
+
+// distinctDict adds the distinct values of the first n rows of a to the
+// only group when a is read as a dictionary: the indices present are
+// marked in a dense array, one store per row, and each is looked up once.
+// It reports false, having done nothing, for other arrays.
+func (s *distinctState) distinctDict(a arrow.Array, n int) bool {
+	sc, ok := asStrCol(a)
+	if !ok || !sc.isDict() || sc.idx == nil || sc.vals.NullN() > 0 || sc.vals.Len() > max(n, 1024) {
+		return false
+	}
+	nv := sc.vals.Len()
+	if cap(s.seen) < nv {
+		s.seen = make([]bool, nv)
+	}
+	seen := s.seen[:nv]
+	clear(seen)
+	if a.NullN() == 0 {
+		for _, c := range sc.idx[:n] {
+			seen[c] = true
+		}
+	} else {
+		for i, c := range sc.idx[:n] {
+			if a.IsValid(i) {
+				seen[c] = true
+			}
+		}
+	}
+	for c, ok := range seen {
+		if ok {
+			s.add(distinctKey{s: sc.vals.Value(c)}, true)
+		}
+	}
+	return true
 }

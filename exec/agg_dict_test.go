@@ -70,6 +70,9 @@ func TestDictCount(t *testing.T) {
 		{"group where not", Call(OpNot, isError), AggSpec{Keys: []*Expr{Col(0)}, Aggs: []Agg{{Func: AggCountStar}}}},
 		{"group unique where", isError, AggSpec{Keys: []*Expr{Col(2)}, Aggs: []Agg{{Func: AggCountStar}}}},
 		{"group where, other aggregates", isError, AggSpec{Keys: []*Expr{Col(0)}, Aggs: []Agg{{Func: AggCountStar}, {Func: AggCount, Arg: Col(1)}, {Func: AggSum, Arg: Col(3)}}}},
+		{"group where, first of the key", isError, AggSpec{Keys: []*Expr{Col(0)}, Aggs: []Agg{{Func: AggCountStar}, {Func: AggFirst, Arg: Col(0)}}}},
+		{"group, first of the key", nil, AggSpec{Keys: []*Expr{Col(0)}, Aggs: []Agg{{Func: AggFirst, Arg: Col(0)}, {Func: AggCountStar}}}},
+		{"group where, first of another column", Call(OpNot, isError), AggSpec{Keys: []*Expr{Col(0)}, Aggs: []Agg{{Func: AggCountStar}, {Func: AggMin, Arg: Col(1)}}}},
 		{"distinct where", isError, AggSpec{Aggs: []Agg{{Func: AggCountDistinct, Arg: Col(0)}}}},
 		{"two keys where", isError, AggSpec{Keys: []*Expr{Col(1), Col(0)}, Aggs: []Agg{{Func: AggCountStar}}}},
 	}

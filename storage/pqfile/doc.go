@@ -62,6 +62,9 @@
 // it decodes the indices itself, straight from the version 1 data pages
 // into one int32 buffer per chunk (checked against the dictionary), and
 // its batches never cross a row group; otherwise pqarrow decodes them.
+// Definition levels are decoded straight into the validity bitmap (runs
+// as ranges of bits, bit-packed levels as bytes), and the largest index
+// of a page is checked against the dictionary once (design 034).
 //
 // Damaged input makes NewReader, or the RecordReader, fail with an error
 // that wraps ErrCorrupt where the damage is recognized as such; panics in
