@@ -113,8 +113,10 @@ type aggTable struct {
 	phase AggMode
 	seen  bool // some input row was consumed (here or in a merged table)
 
-	gids []uint32
-	buf  []byte
+	gids   []uint32
+	buf    []byte
+	hist   []int64 // rows per dictionary index (countDict)
+	counts bool    // onlyCounts, for the input phases
 }
 
 type keyMode int
@@ -168,7 +170,13 @@ func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, erro
 	}
 	if t.mode == keyNone {
 		t.addGroups(1)
+		for _, s := range t.states {
+			if d, ok := s.(*distinctState); ok {
+				d.single = true
+			}
+		}
 	}
+	t.counts = t.onlyCounts()
 	return t, nil
 }
 
@@ -435,17 +443,9 @@ func (t *aggTable) assignDict(a arrow.Array, sc strCol, gids []uint32) error {
 		}
 		c := sc.code(i)
 		if per[c] == 0 {
-			k := sc.vals.Value(c)
-			g, ok := t.strKeys[k]
-			if !ok {
-				var err error
-				if g, err = t.newGroup(); err != nil {
-					return err
-				}
-				k = strings.Clone(k)
-				t.strKeys[k] = g
-				t.keyStr = append(t.keyStr, k)
-				t.bytes += int64(len(k))
+			g, err := t.strGroup(sc.vals.Value(c))
+			if err != nil {
+				return err
 			}
 			per[c] = int64(g) + 1
 		}
@@ -609,7 +609,7 @@ func (h *HashAgg) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := h.table.consume(rec); err != nil {
+		if err := h.table.consumeMasked(rec, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -1037,6 +1037,11 @@ type distinctState struct {
 	sets     map[distinctKey]struct{}
 	counts   []int64
 	strBytes int64 // bytes of the string values in sets
+
+	// single: every row is in group 0 (no GROUP BY); seen marks the
+	// dictionary indices of a batch (distinctDict).
+	single bool
+	seen   []bool
 }
 
 // add counts k's value for its group unless the group has it already;
@@ -1060,6 +1065,9 @@ func (s *distinctState) typ() arrow.DataType { return arrow.PrimitiveTypes.Int64
 func (s *distinctState) grow(n int)          { s.counts = growTo(s.counts, n) }
 func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 	hasNulls := a.NullN() > 0
+	if s.single && s.distinctDict(a, n) {
+		return nil
+	}
 	if sc, ok := asStrCol(a); ok && sc.isDict() {
 		// One set insertion per (group, dictionary value) of the batch.
 		if nv := sc.vals.Len(); len(s.counts)*nv <= 1<<16 {

@@ -65,6 +65,16 @@
 // earlier query read without decoding and checking the footer again.
 // Design record: docs/design/024-scan-memory-and-footers.md.
 //
+// # Counting over dictionaries
+//
+// An aggregation fragment does not copy the rows that pass its filter:
+// the runner tests the filter into a mask and the aggregation reads the
+// batch through it. When every aggregate is count(*) it adds the rows
+// that pass, per dictionary index when grouped by one dictionary-encoded
+// string column (a dense array of counters, then one lookup per distinct
+// value); count(DISTINCT) without GROUP BY over such a column marks the
+// indices present. Design record: docs/design/034-dictionary-counts.md.
+//
 // # Text search
 //
 // A fragment that reads one text column and filters it with LIKE, ILIKE

@@ -92,6 +92,18 @@ func (f *Fragment) scanSchema() (*arrow.Schema, error) {
 
 // pipeline builds scan → filter for one source.
 func (f *Fragment) pipeline(p Params, src Source, bound *topBound) (Operator, error) {
+	scan, err := f.scan(p, src, bound)
+	if err != nil {
+		return nil, err
+	}
+	if src.Matched > 0 || f.Filter == nil {
+		return scan, nil
+	}
+	return NewFilter(p, scan, f.Filter)
+}
+
+// scan builds the scan of one source.
+func (f *Fragment) scan(p Params, src Source, bound *topBound) (*Scan, error) {
 	scan, err := NewScan(p, src, f.Schema, f.Columns, f.Filter)
 	if err != nil {
 		return nil, err
@@ -103,16 +115,10 @@ func (f *Fragment) pipeline(p Params, src Source, bound *topBound) (Operator, er
 	if src.File != nil {
 		scan.text = newTextFilter(scan.schema, f.Filter)
 	}
-	if src.Matched > 0 {
-		if !f.countsOnly() {
-			return nil, errors.New("exec: a source of counted rows in a fragment that reads columns")
-		}
-		return scan, nil
+	if src.Matched > 0 && !f.countsOnly() {
+		return nil, errors.New("exec: a source of counted rows in a fragment that reads columns")
 	}
-	if f.Filter == nil {
-		return scan, nil
-	}
-	return NewFilter(p, scan, f.Filter)
+	return scan, nil
 }
 
 // countsOnly reports whether the fragment only counts the rows that pass
@@ -424,12 +430,27 @@ func FirstError(errs []error) error {
 }
 
 func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *topK) error {
-	var bound *topBound
+	var (
+		bound *topBound
+		op    Operator
+		pred  predicate // an aggregation's filter, tested here (agg_dict.go)
+		mask  []bool
+		err   error
+	)
 	if top != nil {
 		bound = top.bound
 	}
-	op, err := r.f.pipeline(r.p, src, bound)
-	if err != nil {
+	if agg != nil && r.f.Filter != nil && src.Matched == 0 {
+		scan, err := r.f.scan(r.p, src, nil)
+		if err != nil {
+			return err
+		}
+		op = scan
+		if pred, err = compilePredicate(r.f.Filter, scan.Schema()); err != nil {
+			scan.Close()
+			return err
+		}
+	} else if op, err = r.f.pipeline(r.p, src, bound); err != nil {
 		return err
 	}
 	defer op.Close()
@@ -446,7 +467,17 @@ func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *to
 			return err
 		}
 		if agg != nil {
-			if err := agg.consume(rec); err != nil {
+			var m []bool
+			if pred != nil {
+				if n := int(rec.NumRows()); cap(mask) < n {
+					mask = make([]bool, n)
+				}
+				m = mask[:rec.NumRows()]
+				if err := pred.test(r.p.mem(), rec, m, nil); err != nil {
+					return err
+				}
+			}
+			if err := agg.consumeMasked(rec, m); err != nil {
 				return err
 			}
 		} else {

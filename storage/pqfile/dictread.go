@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -121,7 +122,7 @@ func (r *Reader) readDictChunk(rg, colIdx int) (out *dictChunk, err error) {
 	if validBuf != nil {
 		valid = validBuf.Bytes()
 	}
-	var levels, scratch []int32
+	var scratch []int32
 	pos, nulls := int64(0), 0
 	for pr.Next() {
 		switch p := pr.Page().(type) {
@@ -156,52 +157,42 @@ func (r *Reader) readDictChunk(rg, colIdx int) (out *dictChunk, err error) {
 				if l < 0 || 4+l > len(data) {
 					return nil, fmt.Errorf("%w: definition levels overrun the page", ErrCorrupt)
 				}
-				levels = grow(levels, int(n))
-				if err := decodeHybrid(data[4:4+l], 1, levels); err != nil {
+				var err error
+				if present, err = decodeLevels(data[4:4+l], int(n), valid, int(pos)); err != nil {
 					return nil, err
 				}
 				data = data[4+l:]
-				present = 0
-				for i, lv := range levels {
-					if lv != 0 {
-						bitutil.SetBit(valid, int(pos)+i)
-						present++
-					} else {
-						bitutil.ClearBit(valid, int(pos)+i)
-					}
-				}
 				nulls += int(n) - present
 			}
 			dst := idx[pos : pos+n]
-			if present > 0 {
-				if len(data) < 1 {
-					return nil, fmt.Errorf("%w: no index bit width", ErrCorrupt)
-				}
-				width := int(data[0])
-				if width > 32 {
-					return nil, fmt.Errorf("%w: index bit width %d", ErrCorrupt, width)
-				}
-				if present == int(n) {
-					err = decodeHybrid(data[1:], width, dst)
-				} else {
-					scratch = grow(scratch, present)
-					if err = decodeHybrid(data[1:], width, scratch); err == nil {
-						j := 0
-						for i, lv := range levels {
-							if lv != 0 {
-								dst[i] = scratch[j]
-								j++
-							} else {
-								dst[i] = 0
-							}
-						}
-					}
-				}
-				if err != nil {
-					return nil, err
-				}
-			} else {
+			if present == 0 {
 				clear(dst)
+				pos += n
+				continue
+			}
+			if len(data) < 1 {
+				return nil, fmt.Errorf("%w: no index bit width", ErrCorrupt)
+			}
+			width := int(data[0])
+			if width > 32 {
+				return nil, fmt.Errorf("%w: index bit width %d", ErrCorrupt, width)
+			}
+			vals := dst
+			if present < int(n) {
+				scratch = grow(scratch, present)
+				vals = scratch
+			}
+			top, err := decodeHybrid(data[1:], width, vals)
+			if err != nil {
+				return nil, err
+			}
+			// Every index must name a dictionary entry: kernels index
+			// by it.
+			if top >= uint32(c.dict.Len()) {
+				return nil, fmt.Errorf("%w: dictionary index %d of %d", ErrCorrupt, top, c.dict.Len())
+			}
+			if present < int(n) {
+				spread(scratch, valid, int(pos), dst)
 			}
 			pos += n
 		default:
@@ -219,13 +210,6 @@ func (r *Reader) readDictChunk(rg, colIdx int) (out *dictChunk, err error) {
 			return nil, errNotDictChunk
 		}
 		c.dict = array.NewStringBuilder(r.mem).NewStringArray()
-	}
-	// Every index must name a dictionary entry: kernels index by it.
-	nd := int32(c.dict.Len())
-	for i, v := range idx {
-		if (v < 0 || v >= nd) && (valid == nil || bitutil.BitIsSet(valid, i)) {
-			return nil, fmt.Errorf("%w: dictionary index %d of %d", ErrCorrupt, v, nd)
-		}
 	}
 	var bufs []*memory.Buffer
 	if validBuf != nil && nulls > 0 {
@@ -272,27 +256,33 @@ func plainStrings(mem memory.Allocator, b []byte, n int) (*array.String, error) 
 }
 
 // decodeHybrid decodes len(out) values of Parquet's RLE / bit-packed
-// hybrid encoding of the given bit width from b.
-func decodeHybrid(b []byte, width int, out []int32) error {
+// hybrid encoding of the given bit width from b and returns the largest
+// of them (as unsigned), so that the caller checks them against the
+// dictionary in one comparison.
+func decodeHybrid(b []byte, width int, out []int32) (uint32, error) {
 	n := len(out)
 	vbytes := (width + 7) / 8
 	mask := uint64(1)<<width - 1
+	var top uint32
 	for i := 0; i < n; {
 		h, k := binary.Uvarint(b)
 		if k <= 0 {
-			return fmt.Errorf("%w: truncated run header", ErrCorrupt)
+			return 0, fmt.Errorf("%w: truncated run header", ErrCorrupt)
 		}
 		b = b[k:]
 		if h&1 == 0 { // a run of one value
 			cnt := int(min(h>>1, uint64(n-i)))
 			if len(b) < vbytes {
-				return fmt.Errorf("%w: truncated run value", ErrCorrupt)
+				return 0, fmt.Errorf("%w: truncated run value", ErrCorrupt)
 			}
 			var v uint32
 			for j := range vbytes {
 				v |= uint32(b[j]) << (8 * j)
 			}
 			b = b[vbytes:]
+			if cnt > 0 {
+				top = max(top, v)
+			}
 			dst := out[i : i+cnt]
 			for j := range dst {
 				dst[j] = int32(v)
@@ -307,17 +297,33 @@ func decodeHybrid(b []byte, width int, out []int32) error {
 			cnt = int(groups) * 8
 		}
 		if need := (cnt*width + 7) / 8; need > len(b) {
-			return fmt.Errorf("%w: truncated bit-packed run", ErrCorrupt)
+			return 0, fmt.Errorf("%w: truncated bit-packed run", ErrCorrupt)
 		}
 		nb := len(b) // the last run may stop short of its groups
-		if groups <= uint64(len(b)) && int(groups)*width < nb {
+		switch {
+		case width == 0:
+			nb = 0
+		case groups <= uint64(len(b)) && int(groups)*width < nb:
 			nb = int(groups) * width
 		}
-		unpack(b[:nb], width, mask, out[i:i+cnt])
+		dst := out[i : i+cnt]
+		unpack(b[:nb], width, mask, dst)
+		if width > 0 && uint64(top) < mask {
+			top = max(top, maxOf(dst))
+		}
 		b = b[nb:]
 		i += cnt
 	}
-	return nil
+	return top, nil
+}
+
+// maxOf returns the largest value of s as unsigned.
+func maxOf(s []int32) uint32 {
+	var m uint32
+	for _, v := range s {
+		m = max(m, uint32(v))
+	}
+	return m
 }
 
 // unpack reads len(out) values of width bits from b, least significant
@@ -328,14 +334,26 @@ func unpack(b []byte, width int, mask uint64, out []int32) {
 		return
 	}
 	j := 0
-	// Whole 8-byte loads while they stay inside b.
-	for ; j < len(out); j++ {
-		bit := j * width
-		at := bit >> 3
-		if at+8 > len(b) {
-			break
+	if width <= 8 {
+		// 8 values are width bytes: one 8-byte load per group.
+		for g := 0; j+8 <= len(out) && g+8 <= len(b); g += width {
+			w := binary.LittleEndian.Uint64(b[g:])
+			o := out[j : j+8 : j+8]
+			for k := range o {
+				o[k] = int32(w >> (k * width) & mask)
+			}
+			j += 8
 		}
-		out[j] = int32((binary.LittleEndian.Uint64(b[at:]) >> (bit & 7)) & mask)
+	} else {
+		// Whole 8-byte loads while they stay inside b.
+		for ; j < len(out); j++ {
+			bit := j * width
+			at := bit >> 3
+			if at+8 > len(b) {
+				break
+			}
+			out[j] = int32((binary.LittleEndian.Uint64(b[at:]) >> (bit & 7)) & mask)
+		}
 	}
 	for ; j < len(out); j++ {
 		bit := j * width
@@ -344,6 +362,95 @@ func unpack(b []byte, width int, mask uint64, out []int32) {
 			v |= uint64(b[(bit>>3)+k]) << (8 * k)
 		}
 		out[j] = int32((v >> (bit & 7)) & mask)
+	}
+}
+
+// decodeLevels decodes n definition levels of a column whose maximum
+// level is 1 (RLE / bit-packed hybrid of width 1) into the validity bitmap
+// valid from bit pos on, and returns how many are 1 (values present).
+// Runs set their bits in one call and bit-packed levels are copied as
+// bytes: a column without NULLs costs a few instructions per page.
+func decodeLevels(b []byte, n int, valid []byte, pos int) (int, error) {
+	present := 0
+	for i := 0; i < n; {
+		h, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, fmt.Errorf("%w: truncated run header", ErrCorrupt)
+		}
+		b = b[k:]
+		if h&1 == 0 {
+			cnt := int(min(h>>1, uint64(n-i)))
+			if len(b) < 1 {
+				return 0, fmt.Errorf("%w: truncated run value", ErrCorrupt)
+			}
+			v := b[0]
+			b = b[1:]
+			if v > 1 {
+				return 0, fmt.Errorf("%w: definition level %d of a flat column", ErrCorrupt, v)
+			}
+			bitutil.SetBitsTo(valid, int64(pos+i), int64(cnt), v == 1)
+			if v == 1 {
+				present += cnt
+			}
+			i += cnt
+			continue
+		}
+		groups := h >> 1 // of 8 levels, one byte each
+		cnt := n - i
+		if groups < uint64((cnt+7)/8) {
+			cnt = int(groups) * 8
+		}
+		if (cnt+7)/8 > len(b) {
+			return 0, fmt.Errorf("%w: truncated bit-packed run", ErrCorrupt)
+		}
+		present += copyBits(valid, pos+i, b, cnt)
+		b = b[min(groups, uint64(len(b))):]
+		i += cnt
+	}
+	return present, nil
+}
+
+// copyBits copies the first n bits of src (least significant first, as
+// Arrow bitmaps and Parquet's bit-packed levels of width 1 both are) to
+// dst from bit at on, and returns how many are set.
+func copyBits(dst []byte, at int, src []byte, n int) int {
+	set := 0
+	if at%8 == 0 {
+		full := n / 8
+		d := dst[at/8:]
+		copy(d[:full], src[:full])
+		for _, x := range src[:full] {
+			set += bits.OnesCount8(x)
+		}
+		if r := n % 8; r > 0 {
+			m := byte(1)<<r - 1
+			x := src[full] & m
+			d[full] = d[full]&^m | x
+			set += bits.OnesCount8(x)
+		}
+		return set
+	}
+	for j := range n {
+		v := src[j/8]>>(j%8)&1 == 1
+		bitutil.SetBitTo(dst, at+j, v)
+		if v {
+			set++
+		}
+	}
+	return set
+}
+
+// spread places the present values vals at the rows of dst whose bit is
+// set in valid (from bit at on) and 0 at the others.
+func spread(vals []int32, valid []byte, at int, dst []int32) {
+	j := 0
+	for i := range dst {
+		if bitutil.BitIsSet(valid, at+i) {
+			dst[i] = vals[j]
+			j++
+		} else {
+			dst[i] = 0
+		}
 	}
 }
 

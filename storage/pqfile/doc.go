@@ -68,6 +68,9 @@
 // it decodes the indices itself, straight from the version 1 data pages
 // into one int32 buffer per chunk (checked against the dictionary), and
 // its batches never cross a row group; otherwise pqarrow decodes them.
+// Definition levels are decoded straight into the validity bitmap (runs
+// as ranges of bits, bit-packed levels as bytes), and the largest index
+// of a page is checked against the dictionary once (design 034).
 //
 // ReadRows returns chosen columns of a set of rows of one row group (by
 // position, ascending). Through the OffsetIndex, each column seeks to the
