@@ -1114,9 +1114,6 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		return t.join(n.GetJoinExpr())
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
-		if rs.Lateral {
-			t.unsupported("LATERAL")
-		}
 		if rs.Alias == nil {
 			t.fail(pgerror.SyntaxError, "subquery in FROM must have an alias")
 		}
@@ -1129,7 +1126,7 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		for _, c := range colnames {
 			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
 		}
-		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname)}
+		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname), Lateral: rs.Lateral}
 	case n.GetRangeFunction() != nil:
 		return t.rangeFunction(n.GetRangeFunction())
 	}
@@ -1172,6 +1169,11 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 	out := &ast.JoinTableExpr{LeftExpr: t.tableExpr(j.Larg), Join: kind, RightExpr: t.tableExpr(j.Rarg)}
 	if j.Quals != nil {
 		out.Condition.On = t.expr(j.Quals)
+		if b, ok := out.Condition.On.(ast.BoolVal); ok && bool(b) && kind != ast.JoinStr {
+			// go-mysql-server builds any join ON a literal true as a
+			// cross join, which drops the outer rows without a match.
+			out.Condition.On = &ast.ParenExpr{Expr: b}
+		}
 	}
 	if kind == ast.FullOuterJoinStr && len(j.UsingClause) > 0 {
 		t.fullJoinUsing(j, out)
