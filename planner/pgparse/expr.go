@@ -548,6 +548,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		parts = append(parts, n.GetString_().Sval)
 	}
 	name := parts[len(parts)-1]
+	f.Args = t.namedArgs(name, f.Args)
 	if e, ok := arrayUpper(f); ok && name == "array_upper" {
 		return e
 	}
