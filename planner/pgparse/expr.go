@@ -827,6 +827,17 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	for _, a := range f.Args {
 		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: filtered(t.expr(a))})
 	}
+	if name == "cume_dist" && len(f.Args) == 0 {
+		// The rows up to the current one's last peer (the default frame)
+		// over the rows of the partition.
+		upTo := &ast.FuncExpr{Name: ast.NewColIdent("count"), Exprs: ast.SelectExprs{&ast.StarExpr{}}, Over: over()}
+		upTo.Over.Frame = nil
+		all := &ast.FuncExpr{Name: ast.NewColIdent("count"), Exprs: ast.SelectExprs{&ast.StarExpr{}}, Over: &ast.Over{PartitionBy: upTo.Over.PartitionBy}}
+		float := func(e ast.Expr) ast.Expr {
+			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{e}}
+		}
+		return &ast.BinaryExpr{Operator: ast.DivStr, Left: float(upTo), Right: float(all)}
+	}
 	if name == "sum" && len(f.Args) == 1 {
 		// go-mysql-server's windowed sum is 0 over a frame without
 		// values; PostgreSQL's is NULL.
