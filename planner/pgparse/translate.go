@@ -79,6 +79,8 @@ type translator struct {
 	fullUsing map[string]ast.Expr
 	// lastFullUsing is fullUsing of the SELECT simpleSelect last returned.
 	lastFullUsing map[string]ast.Expr
+	// windows are the current SELECT's WINDOW clause (window_named.go).
+	windows map[string]*pg.WindowDef
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -757,9 +759,12 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	// A subquery has its own WHERE and aggregates.
-	savedWhere, savedAgg, savedUsing := t.inWhere, t.inAggregate, t.fullUsing
+	savedWhere, savedAgg, savedUsing, savedWindows := t.inWhere, t.inAggregate, t.fullUsing, t.windows
 	t.inWhere, t.inAggregate, t.fullUsing = false, false, nil
-	defer func() { t.inWhere, t.inAggregate, t.fullUsing = savedWhere, savedAgg, savedUsing }()
+	t.windows = t.windowClause(s.WindowClause)
+	defer func() {
+		t.inWhere, t.inAggregate, t.fullUsing, t.windows = savedWhere, savedAgg, savedUsing, savedWindows
+	}()
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
@@ -786,9 +791,6 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	}
 	if s.HavingClause != nil {
 		sel.Having = &ast.Where{Type: ast.HavingStr, Expr: t.expr(s.HavingClause)}
-	}
-	if len(s.WindowClause) > 0 {
-		t.unsupported("WINDOW clause")
 	}
 	t.checkGrouping(sel)
 	t.lastFullUsing = t.fullUsing

@@ -26,9 +26,7 @@ const (
 
 // window translates an OVER clause.
 func (t *translator) window(w *pg.WindowDef) *ast.Over {
-	if w.Refname != "" || w.Name != "" {
-		t.unsupported("named windows")
-	}
+	w = t.namedWindow(w)
 	over := &ast.Over{}
 	for _, p := range w.PartitionClause {
 		over.PartitionBy = append(over.PartitionBy, t.expr(p))
