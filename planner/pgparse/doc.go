@@ -16,6 +16,11 @@
 // for a cast, `?column?` otherwise) and are made explicit as aliases.
 // LIKE and ILIKE patterns are rewritten to one escape convention (like.go).
 //
+// Named function arguments (name => value) are resolved to positions from
+// PostgreSQL's parameter names (namedargs.go); WINDOW clause definitions are
+// substituted into each OVER (window_named.go); a RANGE frame with offsets
+// over a descending key is mirrored to an ascending one (window_desc.go).
+//
 // Anything the translator does not support fails with SQLSTATE 0A000 naming
 // the construct; syntax errors carry 42601 and the cursor position. See
 // docs/design/001-postgres-front-end.md.
