@@ -38,6 +38,18 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 			fields = s.Fields
 		case *plan.SetOp:
 			fields = s.SortFields
+		case *plan.Window:
+			// A window's ORDER BY too: row_number, running sums and
+			// the search for RANGE frame bounds (which compares NULL as
+			// the largest value) all see PostgreSQL's order.
+			for _, e := range s.SelectExprs {
+				transform.InspectExpr(e, func(e sql.Expression) bool {
+					if w, ok := e.(sql.WindowAdaptableExpression); ok && w.Window() != nil {
+						setNullsLast(w.Window().OrderBy, &changed)
+					}
+					return false
+				})
+			}
 		}
 		for i := range fields {
 			if fields[i].NullOrdering != sql.NullsLast {
@@ -48,6 +60,15 @@ func postgresNullOrdering(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *p
 		return true
 	})
 	return n, changed, nil
+}
+
+func setNullsLast(fields sql.SortFields, changed *transform.TreeIdentity) {
+	for i := range fields {
+		if fields[i].NullOrdering != sql.NullsLast {
+			fields[i].NullOrdering = sql.NullsLast
+			*changed = transform.NewTree
+		}
+	}
 }
 
 const ruleDistinctOnStar analyzer.RuleId = 10_007

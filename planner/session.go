@@ -714,10 +714,13 @@ func (s *Session) set(st *pgparse.Set) error {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
 		}
 	case "intervalstyle":
-		if !strings.EqualFold(strings.TrimSpace(v), "postgres") {
-			return pgerror.New(pgerror.FeatureNotSupported, "IntervalStyle %q is not supported; OpenWit uses postgres", v)
+		// The gateway formats interval text output in the style.
+		switch style := strings.ToLower(strings.TrimSpace(v)); style {
+		case "postgres", "postgres_verbose", "sql_standard", "iso_8601":
+			v = style
+		default:
+			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"IntervalStyle\": %q", v)
 		}
-		v = "postgres"
 	case "datestyle":
 		if !strings.Contains(strings.ToUpper(v), "ISO") {
 			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)

@@ -220,7 +220,11 @@
 // reported settings back through Session.Setting and sends ParameterStatus
 // for each changed one. TimeZone also changes how timestamptz values are
 // printed (IANA names, ISO offsets like "+05:30", POSIX "UTC+3"; unknown
-// names fall back to UTC).
+// names fall back to UTC), and IntervalStyle how interval values are printed
+// in text format: postgres ("1 day 02:00:00"), postgres_verbose
+// ("@ 1 day 2 hours"), sql_standard ("1 2:00:00") or iso_8601 ("P1DT2H"),
+// as PostgreSQL's EncodeInterval writes them (intervalstyle.go). Binary
+// format does not depend on it.
 //
 // # Values
 //
@@ -250,6 +254,7 @@
 //	timestamptz 1184          same + offset in the session TimeZone:     int64 µs since 2000-01-01 UTC
 //	                          -07, +05:30, +00:19:32
 //	interval 1186             string as is; Duration as HH:MM:SS[.f]     µs, days, months
+//	                          (other IntervalStyles: reformatted)
 //	uuid 2950                 8-4-4-4-12 hex                             16 bytes
 //	text[] 1009 (and varchar, {a,"b c"}                                  one-dimensional array
 //	name, bpchar arrays)

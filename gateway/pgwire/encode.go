@@ -36,7 +36,10 @@ const (
 type encoder struct {
 	tzName string
 	loc    *time.Location // session TimeZone, for timestamptz text output
-	types  *pgtype.Map    // created on first use (numeric, arrays, other types)
+	// intervalStyle is the session's IntervalStyle for interval text
+	// output ("" or postgres: appendInterval).
+	intervalStyle string
+	types         *pgtype.Map // created on first use (numeric, arrays, other types)
 }
 
 // setTimeZone switches the zone timestamptz values are printed in.
@@ -286,6 +289,14 @@ func (e *encoder) appendText(buf []byte, oid uint32, v any) ([]byte, error) {
 	case pgtype.TimestamptzOID:
 		if t, ok := v.(time.Time); ok {
 			return appendTimestamp(buf, t.In(e.loc), true), nil
+		}
+	case pgtype.IntervalOID:
+		if e.intervalStyle != "" && e.intervalStyle != intervalPostgres {
+			iv, err := toInterval(v)
+			if err != nil {
+				return buf, err
+			}
+			return appendIntervalStyle(buf, iv.months, iv.days, iv.micros, e.intervalStyle), nil
 		}
 	case pgtype.UUIDOID:
 		if b, ok := v.([]byte); ok && len(b) == 16 {

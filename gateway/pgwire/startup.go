@@ -275,6 +275,7 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 		c.w.send(&pgproto3.ParameterStatus{Name: name, Value: v})
 	}
 	c.enc.setTimeZone(c.reported["TimeZone"])
+	c.enc.intervalStyle = normIntervalStyle(c.reported["IntervalStyle"])
 
 	if _, err := rand.Read(c.secret[:]); err != nil {
 		c.sendFatal(fatal(pgerror.InternalError, "generate cancel key: %v", err))
@@ -361,8 +362,11 @@ func (c *conn) reportChangedParams() {
 		}
 		c.reported[name] = v
 		c.w.send(&pgproto3.ParameterStatus{Name: name, Value: v})
-		if name == "TimeZone" {
+		switch name {
+		case "TimeZone":
 			c.enc.setTimeZone(v)
+		case "IntervalStyle":
+			c.enc.intervalStyle = normIntervalStyle(v)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package pgexpr
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -66,8 +67,12 @@ func (s *sumToInt8) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	if d, ok := v.(decimal.Decimal); ok {
-		return d.IntPart(), nil
+	switch x := v.(type) {
+	case decimal.Decimal:
+		return x.IntPart(), nil
+	case float64:
+		// go-mysql-server's windowed sum is a float64 whatever it sums.
+		return int64(math.Round(x)), nil
 	}
 	return asInt64(v)
 }

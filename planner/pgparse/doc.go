@@ -21,6 +21,11 @@
 // NOT EXISTS subquery are marked so that its anti join keeps rows whose
 // comparison is NULL (not_exists.go). See docs/design/035-set-operation-types.md.
 //
+// Named function arguments (name => value) are resolved to positions from
+// PostgreSQL's parameter names (namedargs.go); WINDOW clause definitions are
+// substituted into each OVER (window_named.go); a RANGE frame with offsets
+// over a descending key is mirrored to an ascending one (window_desc.go).
+//
 // Anything the translator does not support fails with SQLSTATE 0A000 naming
 // the construct; syntax errors carry 42601 and the cursor position. See
 // docs/design/001-postgres-front-end.md.

@@ -551,6 +551,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		parts = append(parts, n.GetString_().Sval)
 	}
 	name := parts[len(parts)-1]
+	f.Args = t.namedArgs(name, f.Args)
 	if e, ok := arrayUpper(f); ok && name == "array_upper" {
 		return e
 	}
@@ -805,7 +806,13 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	if f.AggDistinct {
 		t.unsupported("DISTINCT in window functions")
 	}
-	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Over: t.window(f.Over)}
+	over := func() *ast.Over {
+		o, n := t.windowOver(name, f.Over)
+		name = n
+		return o
+	}
+	out := &ast.FuncExpr{Over: over()}
+	out.Name = ast.NewColIdent(name)
 	filtered := func(e ast.Expr) ast.Expr {
 		if filter == nil {
 			return e
@@ -823,15 +830,36 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	for _, a := range f.Args {
 		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: filtered(t.expr(a))})
 	}
+	if name == "cume_dist" && len(f.Args) == 0 {
+		// The rows up to the current one's last peer (the default frame)
+		// over the rows of the partition.
+		upTo := &ast.FuncExpr{Name: ast.NewColIdent("count"), Exprs: ast.SelectExprs{&ast.StarExpr{}}, Over: over()}
+		upTo.Over.Frame = nil
+		all := &ast.FuncExpr{Name: ast.NewColIdent("count"), Exprs: ast.SelectExprs{&ast.StarExpr{}}, Over: &ast.Over{PartitionBy: upTo.Over.PartitionBy}}
+		float := func(e ast.Expr) ast.Expr {
+			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "float8"}, Children: ast.Exprs{e}}
+		}
+		return &ast.BinaryExpr{Operator: ast.DivStr, Left: float(upTo), Right: float(all)}
+	}
+	if name == "sum" && len(f.Args) == 1 {
+		// go-mysql-server's windowed sum is 0 over a frame without
+		// values; PostgreSQL's is NULL.
+		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: filtered(t.expr(f.Args[0]))}}}
+		// Integers are summed exactly, as the aggregate sum is.
+		info := &pgexpr.SumInfo{}
+		out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{filtered(t.expr(f.Args[0]))}}}}
+		sum := ast.InjectedExpr{Expression: pgexpr.InjectableSumResult{Info: info}, Children: ast.Exprs{out}}
+		return &ast.CaseExpr{Whens: []*ast.When{{Cond: &ast.ComparisonExpr{Operator: ast.EqualStr, Left: cnt, Right: ast.NewIntVal([]byte("0"))}, Val: &ast.NullVal{}}}, Else: sum}
+	}
 	if name == "avg" && len(f.Args) == 1 {
 		// avg as sum/count over the window, as the aggregate avg is (exact
 		// numeric for integers; NULL, not go-mysql-server's NaN, when the
 		// frame has no values).
 		info := &pgexpr.SumInfo{}
 		arg := filtered(t.expr(f.Args[0]))
-		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: t.window(f.Over), Exprs: ast.SelectExprs{&ast.AliasedExpr{
+		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{
 			Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}}}}}
-		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: t.window(f.Over), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
 	}
 	return out

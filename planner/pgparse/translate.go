@@ -80,6 +80,8 @@ type translator struct {
 	// lastFullUsing is fullUsing of the SELECT simpleSelect last returned.
 	lastFullUsing map[string]ast.Expr
 	unify         Unify // set operations and VALUES lists (unify.go)
+	// windows are the current SELECT's WINDOW clause (window_named.go).
+	windows map[string]*pg.WindowDef
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -765,9 +767,12 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	// A subquery has its own WHERE and aggregates.
-	savedWhere, savedAgg, savedUsing := t.inWhere, t.inAggregate, t.fullUsing
+	savedWhere, savedAgg, savedUsing, savedWindows := t.inWhere, t.inAggregate, t.fullUsing, t.windows
 	t.inWhere, t.inAggregate, t.fullUsing = false, false, nil
-	defer func() { t.inWhere, t.inAggregate, t.fullUsing = savedWhere, savedAgg, savedUsing }()
+	t.windows = t.windowClause(s.WindowClause)
+	defer func() {
+		t.inWhere, t.inAggregate, t.fullUsing, t.windows = savedWhere, savedAgg, savedUsing, savedWindows
+	}()
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
@@ -794,9 +799,6 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	}
 	if s.HavingClause != nil {
 		sel.Having = &ast.Where{Type: ast.HavingStr, Expr: t.expr(s.HavingClause)}
-	}
-	if len(s.WindowClause) > 0 {
-		t.unsupported("WINDOW clause")
 	}
 	t.checkGrouping(sel)
 	t.lastFullUsing = t.fullUsing
@@ -1155,9 +1157,6 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		return t.join(n.GetJoinExpr())
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
-		if rs.Lateral {
-			t.unsupported("LATERAL")
-		}
 		if rs.Alias == nil {
 			t.fail(pgerror.SyntaxError, "subquery in FROM must have an alias")
 		}
@@ -1170,7 +1169,7 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 		for _, c := range colnames {
 			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
 		}
-		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname)}
+		return &ast.AliasedTableExpr{Expr: sq, As: ast.NewTableIdent(rs.Alias.Aliasname), Lateral: rs.Lateral}
 	case n.GetRangeFunction() != nil:
 		return t.rangeFunction(n.GetRangeFunction())
 	}
@@ -1213,6 +1212,11 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 	out := &ast.JoinTableExpr{LeftExpr: t.tableExpr(j.Larg), Join: kind, RightExpr: t.tableExpr(j.Rarg)}
 	if j.Quals != nil {
 		out.Condition.On = t.expr(j.Quals)
+		if b, ok := out.Condition.On.(ast.BoolVal); ok && bool(b) && kind != ast.JoinStr {
+			// go-mysql-server builds any join ON a literal true as a
+			// cross join, which drops the outer rows without a match.
+			out.Condition.On = &ast.ParenExpr{Expr: b}
+		}
 	}
 	if kind == ast.FullOuterJoinStr && len(j.UsingClause) > 0 {
 		t.fullJoinUsing(j, out)

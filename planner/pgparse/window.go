@@ -26,9 +26,7 @@ const (
 
 // window translates an OVER clause.
 func (t *translator) window(w *pg.WindowDef) *ast.Over {
-	if w.Refname != "" || w.Name != "" {
-		t.unsupported("named windows")
-	}
+	w = t.namedWindow(w)
 	over := &ast.Over{}
 	for _, p := range w.PartitionClause {
 		over.PartitionBy = append(over.PartitionBy, t.expr(p))
@@ -72,14 +70,8 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 	default:
 		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
 	}
-	if f.Unit == ast.RangeUnit && opts&(frameStartOffsetPre|frameStartOffsetFol|frameEndOffsetPre|frameEndOffsetFol) != 0 {
-		for _, o := range over.OrderBy {
-			if o.Direction == ast.DescScr {
-				// go-mysql-server's range frames measure offsets as if
-				// the order were ascending.
-				t.unsupported("RANGE frame offsets with a descending ORDER BY")
-			}
-		}
+	if f.Unit == ast.RangeUnit && hasOffset(f.Extent) && len(w.OrderClause) != 1 {
+		t.fail("42P20", "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 	}
 	over.Frame = f
 	return over
