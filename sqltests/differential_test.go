@@ -53,8 +53,10 @@ func TestDifferential(t *testing.T) {
 	mustExecConn(t, rconn, "SET openwit.vectorize = off")
 
 	rng := rand.New(rand.NewPCG(seed, 7))
-	mustExecConn(t, pconn, diffTableSQL)
-	mustExecConn(t, vconn, diffTableSQL)
+	for _, stmt := range []string{diffTableSQL, diffSvcSQL, diffSvcRows} {
+		mustExecConn(t, pconn, stmt)
+		mustExecConn(t, vconn, stmt)
+	}
 	for _, stmt := range diffRows(rng, 600) {
 		mustExecConn(t, pconn, stmt)
 		mustExecConn(t, vconn, stmt)
@@ -102,6 +104,15 @@ func mustExecConn(tb testing.TB, c *pgx.Conn, sql string) {
 }
 
 const diffTableSQL = `CREATE TABLE t (ts timestamptz NOT NULL, g text, h text, i int4, b int8, f float8, flag bool)`
+
+// svc is a small dimension table for joins and subqueries: names that
+// match g, one that matches nothing, a NULL name and a duplicate.
+const (
+	diffSvcSQL  = `CREATE TABLE svc (since timestamptz NOT NULL, name text, tier int4, owner text)`
+	diffSvcRows = `INSERT INTO svc VALUES ('2026-01-01 00:00:00+00', 'api', 1, 'team-a'), ('2026-01-01 00:00:01+00', 'db', 2, 'team-b'),
+		('2026-01-01 00:00:02+00', 'cache', 2, NULL), ('2026-01-01 00:00:03+00', 'queue', 3, 'team-c'),
+		('2026-01-01 00:00:04+00', NULL, 1, 'team-a'), ('2026-01-01 00:00:05+00', 'db', 3, 'team-d')`
+)
 
 // diffRows returns INSERT statements for n rows: unique timestamps over
 // two days, few distinct strings (with NULLs, case and spaces), integers
@@ -236,6 +247,39 @@ func (g *diffGen) where() string {
 }
 
 func (g *diffGen) query() diffQuery {
+	switch g.r.IntN(9) {
+	case 4: // joins with the dimension table
+		join := g.pick("JOIN", "LEFT JOIN")
+		return diffQuery{sql: fmt.Sprintf("SELECT t.g, s.tier, %s, %s FROM t %s svc s ON t.g = s.name%s GROUP BY 1, 2 ORDER BY 1, 2",
+			g.agg(), g.pick("count(s.owner)", "max(s.owner)", "count(*)"), join, g.where()), ordered: true}
+	case 5: // subqueries: IN, NOT IN (NULLs), EXISTS, NOT EXISTS, scalar
+		sub := g.pick(
+			"g IN (SELECT name FROM svc WHERE tier > 1)",
+			"g NOT IN (SELECT name FROM svc WHERE tier > 1)",
+			"g NOT IN (SELECT name FROM svc)",
+			"EXISTS (SELECT 1 FROM svc WHERE svc.name = t.g AND tier = 2)",
+			"NOT EXISTS (SELECT 1 FROM svc WHERE svc.name = t.g)",
+			"i > (SELECT min(tier) FROM svc)",
+			"(SELECT max(tier) FROM svc WHERE svc.name = t.g) >= 2",
+		)
+		return diffQuery{sql: "SELECT " + g.agg() + ", " + g.agg() + " FROM t WHERE " + sub, ordered: true}
+	case 6: // window functions over a total order
+		w := g.pick(
+			"row_number() OVER (PARTITION BY g ORDER BY ts)",
+			"rank() OVER (ORDER BY i NULLS FIRST, ts)",
+			"sum(i) OVER (PARTITION BY g ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)",
+			"count(*) OVER (PARTITION BY flag)",
+			"lag(i) OVER (ORDER BY ts)",
+			"first_value(h) OVER (PARTITION BY g ORDER BY ts)",
+			"max(b) OVER (PARTITION BY g)",
+			"avg(i) OVER (PARTITION BY g ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)",
+		)
+		return diffQuery{sql: fmt.Sprintf("SELECT ts, g, %s FROM t%s ORDER BY ts LIMIT %d", w, g.where(), 5+g.r.IntN(40)), ordered: true}
+	case 7: // DISTINCT, as a multiset
+		return diffQuery{sql: "SELECT DISTINCT " + g.pick("g", "g, flag", "lower(g), h", "i % 3", "date_trunc('day', ts), g") + " FROM t" + g.where()}
+	case 8: // HAVING
+		return diffQuery{sql: fmt.Sprintf("SELECT %s, count(*) FROM t%s GROUP BY 1 HAVING count(*) > %d ORDER BY 1", g.key(), g.where(), g.r.IntN(20)), ordered: true}
+	}
 	switch g.r.IntN(4) {
 	case 0: // filter + projection, all rows, compared as a multiset
 		exprs := []string{g.expr(), g.expr()}

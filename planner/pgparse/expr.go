@@ -851,6 +851,14 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 		sum := ast.InjectedExpr{Expression: pgexpr.InjectableSumResult{Info: info}, Children: ast.Exprs{out}}
 		return &ast.CaseExpr{Whens: []*ast.When{{Cond: &ast.ComparisonExpr{Operator: ast.EqualStr, Left: cnt, Right: ast.NewIntVal([]byte("0"))}, Val: &ast.NullVal{}}}, Else: sum}
 	}
+	switch name {
+	case "rank", "dense_rank":
+		// go-mysql-server's are unsigned (numeric to a client);
+		// PostgreSQL's are bigint.
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "int8"}, Children: ast.Exprs{out}}
+	case "ntile":
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "int4"}, Children: ast.Exprs{out}}
+	}
 	if name == "avg" && len(f.Args) == 1 {
 		// avg as sum/count over the window, as the aggregate avg is (exact
 		// numeric for integers; NULL, not go-mysql-server's NaN, when the
