@@ -110,34 +110,13 @@ func CommonType(construct string, oids []uint32) (uint32, error) {
 // for a type OID; "" when OpenWit has no cast to it.
 func CastName(oid uint32) string {
 	switch oid {
-	case OIDBool:
-		return storage.TypeBool
-	case OIDInt2:
-		return storage.TypeInt2
-	case OIDInt4:
-		return storage.TypeInt4
-	case OIDInt8:
-		return storage.TypeInt8
-	case OIDFloat4:
-		return storage.TypeFloat4
-	case OIDFloat8:
-		return storage.TypeFloat8
 	case OIDNumeric:
 		return fmt.Sprintf("numeric(%d,%d)", storage.DefaultNumericPrecision, storage.DefaultNumericScale)
 	case OIDText, OIDVarchar, OIDBPChar:
 		return storage.TypeText
-	case OIDDate:
-		return storage.TypeDate
-	case OIDTimestamp:
-		return storage.TypeTimestamp
-	case OIDTimestampTZ:
-		return storage.TypeTimestampTZ
-	case OIDInterval:
-		return "interval"
-	case OIDJSONB:
-		return storage.TypeJSONB
-	case OIDBytea:
-		return storage.TypeBytea
+	}
+	if n := CanonicalName(oid); n != storage.TypeText {
+		return n
 	}
 	return ""
 }
