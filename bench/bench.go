@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/jackc/pgx/v5"
 
@@ -29,10 +30,14 @@ const (
 	// EngineOpenWitS3 is a second OpenWit node on an S3-compatible object
 	// store with its local-disk read cache (bench/s3.go).
 	EngineOpenWitS3 = "openwit-s3"
+	// EngineOpenWitNoIndex is the openwit node restarted on the same files
+	// with pruning by index artifacts off (the artifacts stay built), to
+	// measure in one run what they save.
+	EngineOpenWitNoIndex = "openwit-noindex"
 )
 
 // AllEngines lists the engines in report order.
-var AllEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres, EngineOpenWitS3}
+var AllEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres, EngineOpenWitS3, EngineOpenWitNoIndex}
 
 // DefaultEngines are the engines `openwit bench` runs unless told.
 var DefaultEngines = []string{EngineOpenWit, EngineDuckDB, EnginePostgres}
@@ -43,7 +48,9 @@ type Config struct {
 	// Runs is the number of timed runs per query, after one warm-up.
 	Runs int
 	// Engines selects the engines that run queries. DuckDB reads the
-	// Parquet files OpenWit writes, so selecting it loads OpenWit too.
+	// Parquet files OpenWit writes, and openwit-noindex is OpenWit's node
+	// restarted without index pruning, so selecting either loads OpenWit
+	// too.
 	Engines []string
 	// PostgresURL is a PostgreSQL database to use (its schema
 	// openwit_bench is dropped and recreated); empty starts a scratch
@@ -64,6 +71,12 @@ type Config struct {
 	// NoIndex runs OpenWit without pruning by index artifacts
 	// (--index-cache-size 0), to measure what they save.
 	NoIndex bool
+	// LoadChunkRows, when positive, generates and loads the rows in chunks
+	// of about this many rows (whole batches) instead of all at once, so
+	// that memory holds one chunk: OpenWit flushes each chunk to Parquet
+	// (files follow the time shards; a chunk boundary inside an hour gives
+	// that hour two files) and PostgreSQL copies it.
+	LoadChunkRows int64
 	// Only, when not empty, names the queries to run (all by default).
 	Only []string
 	// QueryTimeout bounds one run of one query.
@@ -95,6 +108,9 @@ func (c *Config) Validate() error {
 	if c.Runs < 1 {
 		return errors.New("runs must be at least 1")
 	}
+	if c.LoadChunkRows < 0 {
+		return errors.New("load chunk rows must not be negative")
+	}
 	if len(c.Engines) == 0 {
 		return errors.New("no engines selected")
 	}
@@ -125,7 +141,8 @@ type Report struct {
 	Engines   []string          `json:"engines"`
 	StartedAt time.Time         `json:"started_at"`
 	Versions  map[string]string `json:"versions"`
-	// GenerateSeconds is the time to generate every row in memory.
+	// GenerateSeconds is the time to generate every row in memory (in
+	// all chunks).
 	GenerateSeconds float64       `json:"generate_seconds"`
 	Load            []LoadResult  `json:"load"`
 	ParquetFiles    int           `json:"parquet_files"`
@@ -135,8 +152,10 @@ type Report struct {
 	GeomeanPostgresVsOpenWit float64 `json:"geomean_postgres_vs_openwit,omitempty"`
 	// GeomeanS3VsLocal: openwit-s3's warm median over openwit's.
 	GeomeanS3VsLocal float64 `json:"geomean_s3_vs_local,omitempty"`
-	Mismatches       int     `json:"mismatches"`
-	Failures         int     `json:"failures"`
+	// GeomeanNoIndexVsIndex: openwit-noindex's median over openwit's.
+	GeomeanNoIndexVsIndex float64 `json:"geomean_noindex_vs_index,omitempty"`
+	Mismatches            int     `json:"mismatches"`
+	Failures              int     `json:"failures"`
 }
 
 // LoadResult is one load step.
@@ -224,14 +243,32 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		defer say("kept %s", dataDir)
 	}
 
-	start := time.Now()
-	recs, err := gen.Generate(ctx, memory.DefaultAllocator, 0)
-	if err != nil {
+	// The rows are generated and loaded in chunks of whole batches
+	// (cfg.LoadChunkRows; one chunk by default), so that a data set larger
+	// than memory can be loaded: each chunk is generated, loaded into every
+	// engine (OpenWit flushes it to Parquet) and released before the next.
+	chunks := chunkBatches(gen.NumBatches(), cfg.Gen.BatchSize, cfg.LoadChunkRows)
+	var recs []arrow.RecordBatch
+	defer func() { Release(recs) }()
+	genChunk := func(c [2]int) error {
+		start := time.Now()
+		var err error
+		if recs, err = gen.GenerateRange(ctx, memory.DefaultAllocator, 0, c[0], c[1]); err != nil {
+			return err
+		}
+		rep.GenerateSeconds += time.Since(start).Seconds()
+		return nil
+	}
+	if err := genChunk(chunks[0]); err != nil {
 		return nil, err
 	}
-	defer func() { Release(recs) }()
-	rep.GenerateSeconds = time.Since(start).Seconds()
-	say("generated %d rows in %.1fs (seed %d, %d days)", cfg.Gen.Rows, rep.GenerateSeconds, cfg.Gen.Seed, cfg.Gen.Days)
+	// Engines are sized for the largest chunk, the first.
+	chunkBytes := dataBytes(recs)
+	if len(chunks) == 1 {
+		say("generated %d rows in %.1fs (seed %d, %d days)", cfg.Gen.Rows, rep.GenerateSeconds, cfg.Gen.Seed, cfg.Gen.Days)
+	} else {
+		say("loading %d rows (seed %d, %d days) in %d chunks of up to %d rows", cfg.Gen.Rows, cfg.Gen.Seed, cfg.Gen.Days, len(chunks), recRows(recs))
+	}
 	addLoad := func(l LoadResult) {
 		if l.Rows > 0 && l.Seconds > 0 {
 			l.RowsPerSec = float64(l.Rows) / l.Seconds
@@ -247,23 +284,21 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	// OpenWit: bulk ingest over Flight SQL, then flush to Parquet.
 	var ow *openWit
 	var files []string
-	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) {
-		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, dataBytes(recs), "", ""); err != nil {
+	if cfg.has(EngineOpenWit) || cfg.has(EngineDuckDB) || cfg.has(EngineOpenWitNoIndex) {
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, cfg.NoIndex, chunkBytes, "", ""); err != nil {
 			return nil, err
 		}
 		defer func() {
+			if ow == nil {
+				return
+			}
 			if serr := ow.shutdown(); serr != nil && err == nil {
 				err = fmt.Errorf("stop openwit: %w", serr)
 			}
 		}()
-		if err := ow.load(ctx, EngineOpenWit, recs, cfg.Gen.Rows, addLoad); err != nil {
+		if err := ow.createTable(ctx); err != nil {
 			return nil, err
 		}
-		if files, err = ow.parquetFiles(); err != nil {
-			return nil, err
-		}
-		rep.ParquetFiles = len(files)
-		say("openwit: %d parquet files under %s", len(files), filepath.Join(ow.dataDir, "objects"))
 	}
 
 	// OpenWit on an S3-compatible store: the same load into a second node.
@@ -292,7 +327,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		if !cfg.Keep && cleanup != workDir {
 			defer os.RemoveAll(s3Dir)
 		}
-		if ows3, err = startOpenWit(ctx, s3Dir, nodeLog, cfg.NoIndex, dataBytes(recs), store, filepath.Join(s3Dir, "cache")); err != nil {
+		if ows3, err = startOpenWit(ctx, s3Dir, nodeLog, cfg.NoIndex, chunkBytes, store, filepath.Join(s3Dir, "cache")); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -300,7 +335,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				err = fmt.Errorf("stop openwit-s3: %w", serr)
 			}
 		}()
-		if err := ows3.load(ctx, EngineOpenWitS3, recs, cfg.Gen.Rows, addLoad); err != nil {
+		if err := ows3.createTable(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -322,19 +357,78 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			return nil, fmt.Errorf("connect to postgresql: %w", err)
 		}
 		defer func() { pgConn.Close(context.Background()) }()
-		copyTime, analyzeTime, err := loadPostgres(ctx, pgConn, recs)
-		if err != nil {
+		if err := createPostgres(ctx, pgConn); err != nil {
 			return nil, err
 		}
-		addLoad(LoadResult{Engine: EnginePostgres, Step: "copy", Rows: cfg.Gen.Rows, Seconds: copyTime.Seconds()})
-		addLoad(LoadResult{Engine: EnginePostgres, Step: "analyze", Seconds: analyzeTime.Seconds()})
+	}
+
+	var owTotals, s3Totals owLoad
+	var pgCopy time.Duration
+	for ci := range chunks {
+		if ci > 0 {
+			if err := genChunk(chunks[ci]); err != nil {
+				return nil, err
+			}
+		}
+		if ow != nil {
+			if err := ow.loadChunk(ctx, EngineOpenWit, recs, &owTotals); err != nil {
+				return nil, err
+			}
+		}
+		if ows3 != nil {
+			if err := ows3.loadChunk(ctx, EngineOpenWitS3, recs, &s3Totals); err != nil {
+				return nil, err
+			}
+		}
+		if pgConn != nil {
+			d, err := copyPostgres(ctx, pgConn, recs)
+			if err != nil {
+				return nil, err
+			}
+			pgCopy += d
+		}
+		Release(recs)
+		recs = nil
+		if len(chunks) > 1 {
+			say("chunk %d/%d loaded", ci+1, len(chunks))
+		}
+	}
+	if len(chunks) > 1 {
+		say("generated %d rows in %.1fs in all", cfg.Gen.Rows, rep.GenerateSeconds)
+	}
+	for _, t := range []struct {
+		engine string
+		tot    *owLoad
+		on     bool
+	}{{EngineOpenWit, &owTotals, ow != nil}, {EngineOpenWitS3, &s3Totals, ows3 != nil}} {
+		if !t.on {
+			continue
+		}
+		if t.tot.rows != cfg.Gen.Rows {
+			return nil, fmt.Errorf("%s bulk ingest acknowledged %d rows, sent %d", t.engine, t.tot.rows, cfg.Gen.Rows)
+		}
+		addLoad(LoadResult{Engine: t.engine, Step: "flight sql bulk ingest", Rows: t.tot.rows, Seconds: t.tot.ingest.Seconds()})
+		addLoad(LoadResult{Engine: t.engine, Step: "flush to parquet", Seconds: t.tot.flush.Seconds()})
+	}
+	if ow != nil {
+		if files, err = ow.parquetFiles(); err != nil {
+			return nil, err
+		}
+		rep.ParquetFiles = len(files)
+		say("openwit: %d parquet files under %s", len(files), filepath.Join(ow.dataDir, "objects"))
+	}
+	if pgConn != nil {
+		addLoad(LoadResult{Engine: EnginePostgres, Step: "copy", Rows: cfg.Gen.Rows, Seconds: pgCopy.Seconds()})
+		start := time.Now()
+		if _, err := pgConn.Exec(ctx, "ANALYZE logs"); err != nil {
+			return nil, fmt.Errorf("postgres analyze: %w", err)
+		}
+		addLoad(LoadResult{Engine: EnginePostgres, Step: "analyze", Seconds: time.Since(start).Seconds()})
 		var v string
 		if err := pgConn.QueryRow(ctx, "SHOW server_version").Scan(&v); err == nil {
 			rep.Versions[EnginePostgres] = v
 		}
 	}
-	Release(recs)
-	recs = nil
 
 	// Queries, one engine at a time.
 	// OpenWit on local disk and on S3 run each query in turn, so that a
@@ -381,6 +475,24 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		r := &pgRunner{dsn: pgDSN, postgres: true, runs: cfg.Runs, timeout: cfg.QueryTimeout}
 		for i := range rep.Queries {
 			rep.Queries[i].Results[EnginePostgres] = r.run(ctx, queries[i])
+		}
+		r.close()
+	}
+	// Last, so that the other engines ran on the node and files as loaded:
+	// the same node restarted on its data dir without index pruning.
+	if cfg.has(EngineOpenWitNoIndex) {
+		serr := ow.shutdown()
+		ow = nil
+		if serr != nil {
+			return nil, fmt.Errorf("stop openwit: %w", serr)
+		}
+		if ow, err = startOpenWit(ctx, dataDir, nodeLog, true, chunkBytes, "", ""); err != nil {
+			return nil, err
+		}
+		say("openwit-noindex: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
+		r := &pgRunner{dsn: ow.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+		for i := range rep.Queries {
+			rep.Queries[i].Results[EngineOpenWitNoIndex] = r.run(ctx, queries[i])
 		}
 		r.close()
 	}
@@ -510,6 +622,7 @@ func (rep *Report) compare() {
 	rep.GeomeanOpenWitVsDuckDB = rep.geomean(EngineOpenWit, EngineDuckDB)
 	rep.GeomeanPostgresVsOpenWit = rep.geomean(EnginePostgres, EngineOpenWit)
 	rep.GeomeanS3VsLocal = rep.geomean(EngineOpenWitS3, EngineOpenWit)
+	rep.GeomeanNoIndexVsIndex = rep.geomean(EngineOpenWitNoIndex, EngineOpenWit)
 }
 
 // ratio is a's median over b's for query q; ok is false unless both ran.
@@ -549,4 +662,29 @@ func outputs(progress io.Writer, nodeLog *slog.Logger) (func(format string, args
 		nodeLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	return func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }, nodeLog
+}
+
+// chunkBatches splits batches 0..n-1 of batchSize rows into ranges of about
+// chunkRows rows (at least one batch each); chunkRows <= 0 is one range.
+func chunkBatches(n, batchSize int, chunkRows int64) [][2]int {
+	per := n
+	if chunkRows > 0 {
+		per = max(1, int(chunkRows/int64(batchSize)))
+	}
+	var out [][2]int
+	for lo := 0; lo < n; lo += per {
+		out = append(out, [2]int{lo, min(lo+per, n)})
+	}
+	if len(out) == 0 {
+		out = append(out, [2]int{0, 0})
+	}
+	return out
+}
+
+func recRows(recs []arrow.RecordBatch) int64 {
+	var n int64
+	for _, r := range recs {
+		n += r.NumRows()
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -189,5 +190,72 @@ func TestCompareRows(t *testing.T) {
 	}
 	if d := compareRows(Query{RowCountOnly: true}, want, [][]*string{{s("x")}, {s("y")}}, "postgres", "openwit"); d != "" {
 		t.Errorf("row count only: %s", d)
+	}
+}
+
+// TestChunkedLoadAndNoIndex loads the rows in chunks (each generated,
+// loaded into OpenWit and PostgreSQL, flushed and released before the
+// next) and runs the queries on openwit-noindex too: every engine agrees,
+// every row arrives once, and a chunk boundary inside an hour gives that
+// hour a second file.
+func TestChunkedLoadAndNoIndex(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Gen = GenConfig{Rows: 20_000, Seed: 4, Days: 3, BatchSize: 1000}
+	cfg.LoadChunkRows = 6000 // 4 chunks: 6, 6, 6 and 2 batches
+	cfg.Engines = []string{EngineOpenWit, EnginePostgres, EngineOpenWitNoIndex}
+	rep, table := runSmall(t, cfg)
+
+	hours := 3 * 24
+	if rep.ParquetFiles <= hours || rep.ParquetFiles > hours+3 {
+		t.Errorf("%d parquet files, want %d hours plus one per chunk boundary inside an hour (at most 3)", rep.ParquetFiles, hours)
+	}
+	var ingested, copied int64
+	for _, l := range rep.Load {
+		switch {
+		case l.Engine == EngineOpenWit && l.Step == "flight sql bulk ingest":
+			ingested = l.Rows
+		case l.Engine == EnginePostgres && l.Step == "copy":
+			copied = l.Rows
+		}
+	}
+	if ingested != 20_000 || copied != 20_000 {
+		t.Errorf("load steps: openwit %d rows, postgres %d rows; want 20000 each", ingested, copied)
+	}
+	for _, q := range rep.Queries {
+		for _, e := range cfg.Engines {
+			if r := q.Results[e]; r == nil || r.Error != "" {
+				t.Errorf("%s on %s: %+v", q.Name, e, r)
+			}
+		}
+		for e, d := range q.Mismatches {
+			t.Errorf("%s: %s disagrees: %s", q.Name, e, d)
+		}
+		if q.Name == "count" {
+			for _, e := range cfg.Engines {
+				if r := q.Results[e]; r != nil && (len(r.Rows) != 1 || Normalize(r.Rows[0][0]) != "20000") {
+					t.Errorf("count on %s: %v", e, r.Rows)
+				}
+			}
+		}
+	}
+	if rep.GeomeanNoIndexVsIndex <= 0 || !strings.Contains(table, "no-index/openwit") {
+		t.Errorf("no-index geometric mean %v; table:\n%s", rep.GeomeanNoIndexVsIndex, table)
+	}
+}
+
+func TestChunkBatches(t *testing.T) {
+	for _, c := range []struct {
+		n, size int
+		rows    int64
+		want    [][2]int
+	}{
+		{10, 100, 0, [][2]int{{0, 10}}},
+		{10, 100, 350, [][2]int{{0, 3}, {3, 6}, {6, 9}, {9, 10}}},
+		{3, 100, 50, [][2]int{{0, 1}, {1, 2}, {2, 3}}}, // at least one batch per chunk
+		{4, 100, 1000, [][2]int{{0, 4}}},
+	} {
+		if got := chunkBatches(c.n, c.size, c.rows); !slices.Equal(got, c.want) {
+			t.Errorf("chunkBatches(%d, %d, %d) = %v, want %v", c.n, c.size, c.rows, got, c.want)
+		}
 	}
 }

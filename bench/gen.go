@@ -419,10 +419,19 @@ func (g *Generator) appendMessage(b []byte, rng *rand.Rand, svc, lv int, status 
 // Generate makes every batch using up to workers goroutines (0: GOMAXPROCS)
 // and returns them in order. The caller releases them.
 func (g *Generator) Generate(ctx context.Context, mem memory.Allocator, workers int) ([]arrow.RecordBatch, error) {
+	return g.GenerateRange(ctx, mem, workers, 0, g.NumBatches())
+}
+
+// GenerateRange makes batches lo..hi-1 (in order) like Generate: the same
+// batches Generate returns at those positions.
+func (g *Generator) GenerateRange(ctx context.Context, mem memory.Allocator, workers, lo, hi int) ([]arrow.RecordBatch, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	out := make([]arrow.RecordBatch, g.NumBatches())
+	if lo < 0 || hi > g.NumBatches() || lo > hi {
+		return nil, fmt.Errorf("batch range [%d, %d) outside [0, %d)", lo, hi, g.NumBatches())
+	}
+	out := make([]arrow.RecordBatch, hi-lo)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -430,7 +439,7 @@ func (g *Generator) Generate(ctx context.Context, mem memory.Allocator, workers 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = g.Batch(mem, i)
+				out[i] = g.Batch(mem, lo+i)
 			}
 		}()
 	}

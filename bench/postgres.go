@@ -32,36 +32,32 @@ func connectPG(ctx context.Context, dsn string, postgres bool) (*pgx.Conn, error
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
-// loadPostgres (re)creates the benchmark schema and table, loads recs with
-// COPY and runs ANALYZE.
-func loadPostgres(ctx context.Context, conn *pgx.Conn, recs []arrow.RecordBatch) (copyTime, analyzeTime time.Duration, err error) {
+// createPostgres (re)creates the bench schema and its unindexed logs table.
+func createPostgres(ctx context.Context, conn *pgx.Conn) error {
 	for _, stmt := range []string{
 		"DROP SCHEMA IF EXISTS " + pgSchema + " CASCADE",
 		"CREATE SCHEMA " + pgSchema,
 		createTablePG,
 	} {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
-			return 0, 0, fmt.Errorf("postgres: %s: %w", stmt, err)
+			return fmt.Errorf("postgres: %s: %w", stmt, err)
 		}
 	}
+	return nil
+}
+
+// copyPostgres appends recs to the logs table with binary COPY.
+func copyPostgres(ctx context.Context, conn *pgx.Conn, recs []arrow.RecordBatch) (time.Duration, error) {
 	start := time.Now()
 	n, err := conn.CopyFrom(ctx, pgx.Identifier{pgSchema, "logs"}, columnNames(), &copySource{recs: recs})
-	copyTime = time.Since(start)
+	d := time.Since(start)
 	if err != nil {
-		return 0, 0, fmt.Errorf("postgres copy: %w", err)
+		return 0, fmt.Errorf("postgres copy: %w", err)
 	}
-	var want int64
-	for _, r := range recs {
-		want += r.NumRows()
+	if want := recRows(recs); n != want {
+		return 0, fmt.Errorf("postgres copy: %d rows copied, want %d", n, want)
 	}
-	if n != want {
-		return 0, 0, fmt.Errorf("postgres copy: %d rows copied, want %d", n, want)
-	}
-	start = time.Now()
-	if _, err := conn.Exec(ctx, "ANALYZE logs"); err != nil {
-		return 0, 0, fmt.Errorf("postgres analyze: %w", err)
-	}
-	return copyTime, time.Since(start), nil
+	return d, nil
 }
 
 // copySource feeds Arrow batches to pgx's binary COPY.

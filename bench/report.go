@@ -73,6 +73,9 @@ func (rep *Report) WriteTable(w io.Writer) {
 	if slices.Contains(rep.Engines, EngineOpenWitS3) {
 		rep.writeS3Table(w, pad)
 	}
+	if slices.Contains(rep.Engines, EngineOpenWitNoIndex) {
+		rep.writeNoIndexTable(w, pad)
+	}
 
 	if rep.Failures > 0 {
 		fmt.Fprintf(w, "\n%d QUERY FAILURES:\n", rep.Failures)
@@ -124,6 +127,30 @@ func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
 	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", pad("geometric mean"), gm)
 	tw.Flush()
 	fmt.Fprintln(w, "\nopenwit-s3: the same rows on an S3-compatible store with the local-disk read cache; warm is the median after the warm-up run.")
+}
+
+// writeNoIndexTable prints openwit-noindex (the node restarted without
+// pruning by index artifacts) next to openwit, with what the artifacts
+// save: no-index/openwit above 1 is the speed-up they bring.
+func (rep *Report) writeNoIndexTable(w io.Writer, pad func(string) string) {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, pad("query")+"\topenwit ms\tno-index ms\tno-index/openwit\t")
+	for i := range rep.Queries {
+		q := &rep.Queries[i]
+		ratio := "-"
+		if r, ok := q.ratio(EngineOpenWitNoIndex, EngineOpenWit); ok {
+			ratio = fmt.Sprintf("%.2fx", r)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), q.cell(EngineOpenWitNoIndex), ratio)
+	}
+	gm := "-"
+	if rep.GeomeanNoIndexVsIndex > 0 {
+		gm = fmt.Sprintf("%.2fx", rep.GeomeanNoIndexVsIndex)
+	}
+	fmt.Fprintf(tw, "%s\t\t\t%s\t\n", pad("geometric mean"), gm)
+	tw.Flush()
+	fmt.Fprintln(w, "\nopenwit-noindex: the same node and files, restarted without pruning by index artifacts (they stay built).")
 }
 
 func (q *QueryReport) cell(engine string) string {

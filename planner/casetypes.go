@@ -8,7 +8,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
-	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
@@ -49,7 +48,7 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			var typed sql.Type
 			literals := false
 			for i, v := range vals {
-				if isUnknownLiteral(v) {
+				if pgexpr.IsUnknownLiteral(v) {
 					literals = true
 					continue
 				}
@@ -74,7 +73,7 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			changed := false
 			children := e.Children()
 			for i, c := range children {
-				if !isUnknownLiteral(c) || !contains(vals, c) {
+				if !pgexpr.IsUnknownLiteral(c) || !contains(vals, c) {
 					continue
 				}
 				nc, ok, err := coerceLiteral(ctx, c, to)
@@ -92,19 +91,6 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			return ne, transform.NewTree, err
 		})
 	})
-}
-
-// isUnknownLiteral reports a string literal or NULL written without a cast.
-func isUnknownLiteral(e sql.Expression) bool {
-	l, ok := e.(*expression.Literal)
-	if !ok {
-		return false
-	}
-	if l.Value() == nil {
-		return true
-	}
-	_, isString := l.Value().(string)
-	return isString && types.IsText(l.Type())
 }
 
 func contains(list []sql.Expression, e sql.Expression) bool {

@@ -126,7 +126,7 @@ func (u InjectableUnify) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("unify argument is not an expression")
 	}
-	unknown := isUnknownLiteral(e)
+	unknown := IsUnknownLiteral(e)
 	to := u.Group.record(u.Input, u.Col, member{typ: e.Type(), unknown: unknown})
 	if to == nil || (!unknown && reflect.DeepEqual(e.Type(), to)) {
 		return e, nil
@@ -134,9 +134,9 @@ func (u InjectableUnify) WithResolvedChildren(children []any) (any, error) {
 	return coerce(e, to)
 }
 
-// isUnknownLiteral reports PostgreSQL's unknown-typed constants: a string
+// IsUnknownLiteral reports PostgreSQL's unknown-typed constants: a string
 // literal or NULL, written without a cast.
-func isUnknownLiteral(e sql.Expression) bool {
+func IsUnknownLiteral(e sql.Expression) bool {
 	l, ok := e.(*expression.Literal)
 	if !ok {
 		return false
