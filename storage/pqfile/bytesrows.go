@@ -15,8 +15,9 @@ import (
 // during the call; nil and null true for NULL). The rows between are
 // skipped without being decoded; when the column chunk has an offset
 // index (Parquet page index), whole pages between two rows are not read
-// at all (the reader seeks to the page holding the next row), else each
-// page is still read and decompressed.
+// at all, neither read from the file nor decompressed (the reader seeks
+// to the page holding the next row); else each page is still read and
+// decompressed.
 func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string, rows []uint32, fn func(row uint32, v []byte, null bool) error) (err error) {
 	if rowGroup < 0 || rowGroup >= r.pf.NumRowGroups() {
 		return fmt.Errorf("read parquet: no row group %d in a file of %d", rowGroup, r.pf.NumRowGroups())
@@ -39,15 +40,6 @@ func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string,
 	if len(rows) == 0 {
 		return nil
 	}
-	cr, err := r.pf.RowGroup(rowGroup).Column(sf.ColIndex)
-	if err != nil {
-		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
-	}
-	defer cr.Close()
-	br, ok := cr.(*file.ByteArrayColumnChunkReader)
-	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
-		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
-	}
 	// firstRows are the first rows of the chunk's pages when it has an
 	// offset index (nil: none).
 	var firstRows []int64
@@ -57,6 +49,24 @@ func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string,
 				firstRows = append(firstRows, p.FirstRowIndex)
 			}
 		}
+	}
+	// With an offset index the reader seeks past the pages without a
+	// wanted row: read the chunk page by page, so that those pages are
+	// not read from the file either.
+	pf := r.pf
+	if firstRows != nil {
+		if pf, err = r.streamed(rowsBufferSize); err != nil {
+			return err
+		}
+	}
+	cr, err := pf.RowGroup(rowGroup).Column(sf.ColIndex)
+	if err != nil {
+		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+	}
+	defer cr.Close()
+	br, ok := cr.(*file.ByteArrayColumnChunkReader)
+	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
+		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
 	}
 	pageOf := func(row int64) int {
 		return sort.Search(len(firstRows), func(i int) bool { return firstRows[i] > row }) - 1
