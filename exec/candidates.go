@@ -112,6 +112,55 @@ func (s *Scan) textRowsBatches(ctx context.Context, g int, rows *roaring.Bitmap)
 	return out, nil
 }
 
+// candidateParts returns parts with the row groups of whole parts that
+// have few candidate rows (at most selMaxRows) and a page index turned into
+// row-selection parts of those rows: the scan reads the projected columns
+// of the candidates only, through the page index (pqfile.Reader.ReadRows),
+// so that the pages without a candidate are neither read nor decompressed.
+// A row group whose candidate set is empty holds no match and is dropped.
+// The other row groups stay whole parts, and their candidates are applied
+// to the batches read (rowSelection).
+func (s *Scan) candidateParts(parts []scanPart) []scanPart {
+	out := make([]scanPart, 0, len(parts))
+	addWhole := func(g int) {
+		if k := len(out) - 1; k >= 0 && out[k].whole && out[k].groups != nil {
+			out[k].groups = append(out[k].groups, g)
+			return
+		}
+		out = append(out, scanPart{groups: []int{g}, whole: true})
+	}
+	for _, p := range parts {
+		if !p.whole {
+			out = append(out, p)
+			continue
+		}
+		groups := p.groups
+		if groups == nil {
+			groups = make([]int, s.rd.NumRowGroups())
+			for g := range groups {
+				groups[g] = g
+			}
+		}
+		for _, g := range groups {
+			b := s.cand[g]
+			if b == nil || b.GetCardinality() > uint64(s.selMaxRows(s.rd.RowGroupRows(g))) || !s.rd.HasPageIndex(g, s.cols) {
+				addWhole(g)
+				continue
+			}
+			if b.IsEmpty() {
+				continue
+			}
+			rows := make([]int64, 0, b.GetCardinality())
+			for it := b.Iterator(); it.HasNext(); {
+				rows = append(rows, int64(it.Next()))
+			}
+			s.RowGroupsSelected++
+			out = append(out, scanPart{group: g, rows: rows})
+		}
+	}
+	return out
+}
+
 // rowSelection keeps the candidate rows of the batches a record reader
 // returns over row groups, in the order it reads them.
 type rowSelection struct {

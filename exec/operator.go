@@ -323,6 +323,8 @@ func (s *Scan) open(ctx context.Context) error {
 	s.dictCols = dict
 	if s.topSelective() {
 		parts = topParts(groups, rd.NumRowGroups())
+	} else if s.cand != nil && s.absent == nil && len(dict) == 0 {
+		parts = s.candidateParts(parts)
 	}
 	s.parts = parts
 	s.reading = true

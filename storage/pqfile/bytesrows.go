@@ -14,9 +14,10 @@ import (
 // once per row with the row's value (a view into the decoded page, valid
 // during the call; nil and null true for NULL). The rows between are
 // skipped without being decoded; when the column chunk has an offset
-// index (Parquet page index), whole pages between two rows are not read
-// at all (the reader seeks to the page holding the next row), else each
-// page is still read and decompressed.
+// index (Parquet page index), whole pages between two rows are not
+// decompressed (the reader seeks to the page holding the next row), nor
+// read from the file when the rows leave at least half of the pages
+// untouched; else each page is still read and decompressed.
 func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string, rows []uint32, fn func(row uint32, v []byte, null bool) error) (err error) {
 	if rowGroup < 0 || rowGroup >= r.pf.NumRowGroups() {
 		return fmt.Errorf("read parquet: no row group %d in a file of %d", rowGroup, r.pf.NumRowGroups())
@@ -39,15 +40,6 @@ func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string,
 	if len(rows) == 0 {
 		return nil
 	}
-	cr, err := r.pf.RowGroup(rowGroup).Column(sf.ColIndex)
-	if err != nil {
-		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
-	}
-	defer cr.Close()
-	br, ok := cr.(*file.ByteArrayColumnChunkReader)
-	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
-		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
-	}
 	// firstRows are the first rows of the chunk's pages when it has an
 	// offset index (nil: none).
 	var firstRows []int64
@@ -60,6 +52,33 @@ func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string,
 	}
 	pageOf := func(row int64) int {
 		return sort.Search(len(firstRows), func(i int) bool { return firstRows[i] > row }) - 1
+	}
+	// With an offset index the reader seeks past the pages without a
+	// wanted row: when the rows leave at least half of the pages
+	// untouched, read the chunk page by page, so that those pages are not
+	// read from the file either; else read it whole, at once.
+	pf := r.pf
+	if firstRows != nil {
+		touched, last := 0, -1
+		for _, row := range rows {
+			if p := pageOf(int64(row)); p != last {
+				touched, last = touched+1, p
+			}
+		}
+		if touched*2 <= len(firstRows) {
+			if pf, err = r.streamed(rowsBufferSize); err != nil {
+				return err
+			}
+		}
+	}
+	cr, err := pf.RowGroup(rowGroup).Column(sf.ColIndex)
+	if err != nil {
+		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+	}
+	defer cr.Close()
+	br, ok := cr.(*file.ByteArrayColumnChunkReader)
+	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
+		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
 	}
 	maxDef := cr.Descriptor().MaxDefinitionLevel()
 	vals := make([]parquet.ByteArray, 1)

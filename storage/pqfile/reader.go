@@ -269,6 +269,10 @@ func (r *Reader) fieldIndex(name string) (int, error) {
 	return i, nil
 }
 
+// smallReadRows is the largest batch size of a small read: ReadDict reads
+// its column chunks page by page (see Reader.streamed) rather than whole.
+const smallReadRows = 4096
+
 // Read returns a RecordReader over the named columns, in that order (nil
 // means all columns in schema order), of the given row groups in that order
 // (nil means all). Batches have at most batchRows rows. ctx is checked before
@@ -365,7 +369,16 @@ func (r *Reader) ReadDict(ctx context.Context, columns, dict []string, rowGroups
 			props.SetReadDict(sf.ColIndex, true)
 		}
 	}
-	fr, err := pqarrow.NewFileReader(r.pf, props, r.mem)
+	pf := r.pf
+	if batchRows <= smallReadRows {
+		// A small read (the first rows for a LIMIT) most likely stops
+		// after the first batches: read the column chunks page by page,
+		// so that only the pages decoded are read.
+		if pf, err = r.streamed(smallReadBufferSize); err != nil {
+			return nil, err
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, r.mem)
 	if err != nil {
 		return nil, fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
 	}

@@ -29,8 +29,12 @@ const (
 	// the page holding it) rather than decode forward.
 	rowsSeekGap = 4 * rowsBatch
 	// rowsBufferSize is the read buffer of a selective read: page headers
-	// are read through it, page bodies larger than it directly.
-	rowsBufferSize = 64 << 10
+	// are read through it, page bodies larger than it directly. It is the
+	// least a seek reads; arrow-go peeks 16 KiB for a page header anyway.
+	rowsBufferSize = 16 << 10
+	// smallReadBufferSize is the read buffer of a small sequential read
+	// (Read with small batches): a few pages of the default size at once.
+	smallReadBufferSize = 64 << 10
 )
 
 // HasPageIndex reports whether every column chunk of rowGroup for the named
@@ -99,12 +103,8 @@ func (r *Reader) ReadRows(ctx context.Context, rowGroup int, columns []string, r
 	pf := r.pf
 	seek := r.HasPageIndex(rowGroup, columns)
 	if seek {
-		props := parquet.NewReaderProperties(r.mem)
-		props.BufferedStreamEnabled = true
-		props.BufferSize = rowsBufferSize
-		pf, err = file.NewParquetReader(io.NewSectionReader(r.src, 0, r.size), file.WithReadProps(props), file.WithMetadata(r.pf.MetaData()))
-		if err != nil {
-			return nil, fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+		if pf, err = r.streamed(rowsBufferSize); err != nil {
+			return nil, err
 		}
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: rowsBatch}, r.mem)
@@ -182,4 +182,21 @@ func (r *Reader) ReadRows(ctx context.Context, rowGroup int, columns []string, r
 		}
 	}
 	return array.NewRecordBatch(schema, cols, int64(len(rows))), nil
+}
+
+// streamed returns a file reader of r's file, sharing its parsed footer,
+// whose column chunks are read as they are decoded, page by page through
+// a buffer of bufferSize bytes, instead of whole: a read that seeks past
+// pages (SeekToRow) or stops after the first pages reads only the pages
+// it decodes. r.pf reads each column chunk whole with one ReadAt, which
+// is cheaper for a full scan (and one request on an object store).
+func (r *Reader) streamed(bufferSize int64) (*file.Reader, error) {
+	props := parquet.NewReaderProperties(r.mem)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = bufferSize
+	pf, err := file.NewParquetReader(io.NewSectionReader(r.src, 0, r.size), file.WithReadProps(props), file.WithMetadata(r.pf.MetaData()))
+	if err != nil {
+		return nil, fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+	}
+	return pf, nil
 }

@@ -88,8 +88,15 @@ type WriterOptions struct {
 }
 
 // DefaultDataPageSize is the data page size of written files when
-// WriterOptions.DataPageSize is zero.
-const DefaultDataPageSize = 1 << 20
+// WriterOptions.DataPageSize is zero. Pages are closed once past it,
+// checked every 1,024 values, so a text column of log lines (~50 bytes a
+// value) gets pages of 2,048 rows and an int64 column pages of 8,192: a
+// read of a few rows (candidate rows of a text search, the rows of a
+// LIMIT, a row selection) decompresses a few small pages instead of
+// pages of 1 MiB, for files about 4% larger and full scans about as fast.
+// arrow-go's writer has one page size for all columns. Design 038 has the
+// numbers.
+const DefaultDataPageSize = 64 << 10
 
 // DefaultZstdLevel is the zstd level of written files: the fastest. The
 // flush of ingest buffers to Parquet bounds sustained ingest, and level 1
