@@ -189,6 +189,11 @@ type EngineResult struct {
 	RowCount int         `json:"row_count"`
 	Error    string      `json:"error,omitempty"`
 	Rows     [][]*string `json:"-"`
+	// ColdRequests and WarmRequests count what openwit-s3 asked of the
+	// object store in the warm-up run and in all the measured runs after
+	// it (only with the scratch server, whose requests are counted).
+	ColdRequests *S3Requests `json:"cold_requests,omitempty"`
+	WarmRequests *S3Requests `json:"warm_requests,omitempty"`
 }
 
 // Run runs the benchmark. Query errors and mismatches are recorded in the
@@ -302,7 +307,10 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 
 	// OpenWit on an S3-compatible store: the same load into a second node.
-	var ows3 *openWit
+	var (
+		ows3 *openWit
+		s3c  *s3Counter // nil with --s3
+	)
 	if cfg.has(EngineOpenWitS3) {
 		store := cfg.S3URL
 		if store == "" {
@@ -317,8 +325,14 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 			}
 			defer srv.stop()
 			setScratchCredentials()
-			store = srv.storeURL(bucket, "openwit")
-			say("openwit-s3: scratch versitygw at %s", srv.endpoint)
+			// The node reaches the server through a proxy that counts its
+			// requests (the warm runs' object reads, in the report).
+			if s3c, err = startS3Counter(srv.endpoint); err != nil {
+				return nil, err
+			}
+			defer s3c.close()
+			store = s3StoreURL(s3c.endpoint, bucket, "openwit")
+			say("openwit-s3: scratch versitygw at %s (requests counted through %s)", srv.endpoint, s3c.endpoint)
 		}
 		s3Dir := filepath.Join(workDir, "openwit-s3")
 		if _, err := os.Stat(s3Dir); err == nil {
@@ -442,7 +456,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		}
 		if cfg.has(EngineOpenWitS3) {
 			say("openwit-s3: running %d queries (%d runs each after a warm-up)", len(queries), cfg.Runs)
-			remote = &pgRunner{dsn: ows3.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout}
+			remote = &pgRunner{dsn: ows3.DSN(), postgres: false, runs: cfg.Runs, timeout: cfg.QueryTimeout, counter: s3c}
 			defer remote.close()
 		}
 		for i := range rep.Queries {
@@ -508,11 +522,14 @@ type pgRunner struct {
 	runs     int
 	timeout  time.Duration
 	conn     *pgx.Conn
+	// counter, if any, counts the object store requests of the engine.
+	counter *s3Counter
 }
 
 func (r *pgRunner) run(ctx context.Context, q Query) *EngineResult {
 	res := &EngineResult{}
 	var rows [][]any
+	before := r.counter.requests()
 	for i := range 1 + r.runs {
 		if r.conn == nil || r.conn.IsClosed() {
 			conn, err := connectPG(ctx, r.dsn, r.postgres)
@@ -535,8 +552,17 @@ func (r *pgRunner) run(ctx context.Context, q Query) *EngineResult {
 			res.TimesMs = append(res.TimesMs, float64(elapsed.Microseconds())/1000)
 		} else {
 			res.ColdMs = float64(elapsed.Microseconds()) / 1000
+			if r.counter != nil {
+				now := r.counter.requests()
+				cold := now.sub(before)
+				res.ColdRequests, before = &cold, now
+			}
 		}
 		rows = got
+	}
+	if r.counter != nil && r.runs > 0 {
+		warm := r.counter.requests().sub(before)
+		res.WarmRequests = &warm
 	}
 	res.MedianMs = median(res.TimesMs)
 	res.RowCount = len(rows)

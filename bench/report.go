@@ -107,7 +107,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, pad("query")+"\topenwit ms\ts3 cold ms\ts3 warm ms\ts3 warm/local\t")
+	fmt.Fprintln(tw, pad("query")+"\topenwit ms\ts3 cold ms\ts3 warm ms\ts3 warm/local\twarm GET/HEAD/LIST per run\t")
 	for i := range rep.Queries {
 		q := &rep.Queries[i]
 		cold := "-"
@@ -118,15 +118,20 @@ func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
 		if r, ok := q.ratio(EngineOpenWitS3, EngineOpenWit); ok {
 			ratio = fmt.Sprintf("%.2fx", r)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), cold, q.cell(EngineOpenWitS3), ratio)
+		reqs := "-"
+		if r := q.Results[EngineOpenWitS3]; r != nil && r.WarmRequests != nil && rep.Runs > 0 {
+			w, n := r.WarmRequests, float64(rep.Runs)
+			reqs = fmt.Sprintf("%.3g/%.3g/%.3g", float64(w.Gets)/n, float64(w.Heads)/n, float64(w.Lists)/n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), cold, q.cell(EngineOpenWitS3), ratio, reqs)
 	}
 	gm := "-"
 	if rep.GeomeanS3VsLocal > 0 {
 		gm = fmt.Sprintf("%.2fx", rep.GeomeanS3VsLocal)
 	}
-	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\n", pad("geometric mean"), gm)
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\t\n", pad("geometric mean"), gm)
 	tw.Flush()
-	fmt.Fprintln(w, "\nopenwit-s3: the same rows on an S3-compatible store with the local-disk read cache; warm is the median after the warm-up run.")
+	fmt.Fprintln(w, "\nopenwit-s3: the same rows on an S3-compatible store with the local-disk read cache; warm is the median after the warm-up run;\nthe last column is the requests each warm run sent to the object store (counted with the scratch server only).")
 }
 
 // writeNoIndexTable prints openwit-noindex (the node restarted without

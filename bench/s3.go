@@ -115,9 +115,10 @@ func (s *s3Server) createBucket(ctx context.Context, bucket string) error {
 	}
 }
 
-// storeURL is the node's --object-store URL of bucket/prefix.
-func (s *s3Server) storeURL(bucket, prefix string) string {
-	q := url.Values{"endpoint": {s.endpoint}, "region": {s3Region}}
+// s3StoreURL is the node's --object-store URL of bucket/prefix on the
+// server at endpoint.
+func s3StoreURL(endpoint, bucket, prefix string) string {
+	q := url.Values{"endpoint": {endpoint}, "region": {s3Region}}
 	return fmt.Sprintf("s3://%s/%s?%s", bucket, prefix, q.Encode())
 }
 

@@ -335,24 +335,12 @@ func (s *Scan) open(ctx context.Context) error {
 // p.Footers when cached there, counting the bytes read in n. The caller
 // closes file when it is not nil.
 func openFile(ctx context.Context, p Params, path string, n *atomic.Int64) (rd *pqfile.Reader, file io.Closer, err error) {
-	var (
-		ra   io.ReaderAt
-		size int64
-	)
-	if fo, ok := p.Bucket.(objstore.FileOpener); ok {
-		f, err := fo.OpenFile(ctx, path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w", path, err)
-		}
-		file, ra, size = f, f, f.Size()
-	} else {
-		r, err := objstore.NewReaderAt(ctx, p.Bucket, path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w", path, err)
-		}
-		ra, size = r, r.Size()
+	f, err := objstore.OpenObject(ctx, p.Bucket, path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	ra = countingReaderAt{ra, n}
+	file, size := f, f.Size()
+	ra := countingReaderAt{f, n}
 	if ft := p.Footers.lookup(path, size); ft != nil {
 		rd, err = pqfile.NewReaderFooter(ra, size, p.mem(), ft)
 	} else if rd, err = pqfile.NewReader(ra, size, p.mem()); err == nil && p.Footers != nil {

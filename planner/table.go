@@ -225,12 +225,14 @@ func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 		// just to know how many rows there are.
 		names = []string{t.schema[0].Name}
 	}
-	ra, err := objstore.NewReaderAt(ctx, t.eng.cfg.Bucket, part.file.Path)
+	// Through the bucket's file capability, so that a read cache serves it.
+	f, err := objstore.OpenObject(ctx, t.eng.cfg.Bucket, part.file.Path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", part.file.Path, err)
 	}
-	rd, err := pqfile.NewReader(ra, ra.Size(), memory.DefaultAllocator)
+	rd, err := pqfile.NewReader(f, f.Size(), memory.DefaultAllocator)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
 	}
 	// Columns added after the file was written read as NULL.
@@ -249,9 +251,10 @@ func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	rr, err := rd.Read(ctx, read, nil, 64*1024)
 	if err != nil {
 		rd.Close()
+		f.Close()
 		return nil, fmt.Errorf("read %s: %w", part.file.Path, err)
 	}
-	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr, absent: absent, fill: fill}, nil
+	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr, file: f, absent: absent, fill: fill}, nil
 }
 
 // arrowField is the Arrow field of the table's column name.
@@ -307,6 +310,7 @@ type fileRowIter struct {
 	batchRowIter
 	rd     *pqfile.Reader
 	rr     *pqfile.RecordReader
+	file   io.Closer
 	absent []bool        // columns the file lacks (NULL); nil: none
 	fill   *arrow.Schema // the output schema when absent is set
 	own    arrow.RecordBatch
@@ -341,7 +345,11 @@ func (it *fileRowIter) Close(*sql.Context) error {
 		it.own = nil
 	}
 	it.rr.Release()
-	return it.rd.Close()
+	err := it.rd.Close()
+	if cerr := it.file.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // arrowValue converts one Arrow value to go-mysql-server's representation

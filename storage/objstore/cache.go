@@ -74,6 +74,10 @@ type cacheBlock struct {
 	len  int64
 	crc  uint32
 	path string
+	// verified: the file's bytes matched crc once in this process (or
+	// were written by it), so reads take only the bytes they want
+	// instead of reading and checking the whole block (guarded by mu).
+	verified bool
 }
 
 // cacheObject tracks one object with blocks in the cache or a fetch in
@@ -364,13 +368,25 @@ type cacheFile struct {
 
 	srcMu sync.Mutex
 	src   File // the object in the underlying bucket, opened on first miss
+	// blocks are the block files this file has read, kept open for its
+	// later reads (at most maxOpenBlocks; closed by Close). A block's
+	// bytes never change under its name, so a handle stays right even when
+	// the block is evicted meanwhile (the open file outlives its name).
+	blocks map[string]*os.File
 }
+
+// maxOpenBlocks bounds the block files one cacheFile keeps open.
+const maxOpenBlocks = 32
 
 func (f *cacheFile) Size() int64 { return f.size }
 
 func (f *cacheFile) Close() error {
 	f.srcMu.Lock()
 	defer f.srcMu.Unlock()
+	for path, bf := range f.blocks {
+		_ = bf.Close()
+		delete(f.blocks, path)
+	}
 	if f.src == nil {
 		return nil
 	}
@@ -517,13 +533,36 @@ func (f *cacheFile) readFromBlocks(p []byte, pos, idx, last int64) (int64, error
 	}
 }
 
-// readCached copies the block's bytes from boff on into p after checking
-// the block's checksum.
+// readCached copies the block's bytes from boff on into p. The first read
+// of a block in this process reads the whole file and checks its checksum
+// (a block left by an earlier run may be torn or rotten); later reads take
+// only the bytes wanted, so the many small reads of a Parquet reader (page
+// headers, page index, 64 KiB buffers) cost what they read, not a block.
+// A block that fails the check or is gone (evicted meanwhile) is dropped
+// and the caller fetches it again.
 func (f *cacheFile) readCached(blk *cacheBlock, p []byte, boff int64) (int64, error) {
-	data, err := os.ReadFile(blk.path)
-	if err == nil && (int64(len(data)) != blk.len || crc32.Checksum(data, castagnoli) != blk.crc) {
-		f.c.m.corrupt.Inc()
-		err = errors.New("checksum mismatch")
+	f.c.mu.Lock()
+	verified := blk.verified
+	f.c.mu.Unlock()
+	var (
+		n   int64
+		err error
+	)
+	if verified {
+		n, err = f.readBlockPart(blk.path, p[:min(int64(len(p)), blk.len-boff)], boff)
+	} else {
+		var data []byte
+		data, err = os.ReadFile(blk.path)
+		if err == nil && (int64(len(data)) != blk.len || crc32.Checksum(data, castagnoli) != blk.crc) {
+			f.c.m.corrupt.Inc()
+			err = errors.New("checksum mismatch")
+		}
+		if err == nil {
+			n = int64(copy(p, data[boff:]))
+			f.c.mu.Lock()
+			blk.verified = true
+			f.c.mu.Unlock()
+		}
 	}
 	if err != nil {
 		f.c.mu.Lock()
@@ -533,7 +572,54 @@ func (f *cacheFile) readCached(blk *cacheBlock, p []byte, boff int64) (int64, er
 		f.c.mu.Unlock()
 		return 0, err
 	}
-	return int64(copy(p, data[boff:])), nil
+	return n, nil
+}
+
+// readBlockPart reads len(p) bytes at off of the block file at path,
+// through a handle kept open for the file's later reads.
+func (f *cacheFile) readBlockPart(path string, p []byte, off int64) (int64, error) {
+	f.srcMu.Lock()
+	bf := f.blocks[path]
+	f.srcMu.Unlock()
+	keep := false
+	if bf == nil {
+		var err error
+		if bf, err = os.Open(path); err != nil {
+			return 0, err
+		}
+		f.srcMu.Lock()
+		if f.blocks == nil {
+			f.blocks = map[string]*os.File{}
+		}
+		if old := f.blocks[path]; old != nil {
+			// Opened concurrently: use the kept one.
+			_ = bf.Close()
+			bf, keep = old, true
+		} else if len(f.blocks) < maxOpenBlocks {
+			f.blocks[path], keep = bf, true
+		}
+		f.srcMu.Unlock()
+	} else {
+		keep = true
+	}
+	n, err := bf.ReadAt(p, off)
+	if !keep {
+		_ = bf.Close()
+	}
+	if err != nil {
+		// The block is shorter than its name says: a short read is an
+		// error, never a partial answer.
+		if keep {
+			f.srcMu.Lock()
+			if f.blocks[path] == bf {
+				delete(f.blocks, path)
+				_ = bf.Close()
+			}
+			f.srcMu.Unlock()
+		}
+		return 0, fmt.Errorf("read cached block %s: %w", filepath.Base(path), err)
+	}
+	return int64(n), nil
 }
 
 // fetch reads blocks [idx, end) from the source, stores the claimed ones
@@ -603,7 +689,8 @@ func (c *Cache) store(id blockID, data []byte, gen uint64) error {
 	if _, ok := c.blocks[id]; ok {
 		return nil // same name, same bytes
 	}
-	c.insertLocked(&cacheBlock{id: id, len: int64(len(data)), crc: crc, path: final})
+	// The bytes are the ones just fetched: no need to check them on read.
+	c.insertLocked(&cacheBlock{id: id, len: int64(len(data)), crc: crc, path: final, verified: true})
 	c.evictLocked()
 	return nil
 }

@@ -326,3 +326,75 @@ func TestCacheConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheSmallReads reads a cached object in many small and straddling
+// pieces, as a Parquet reader does (page headers, page indexes, buffered
+// streams): every piece is right and none makes a request. A block file
+// that disappears under the cache is fetched again, not answered short.
+func TestCacheSmallReads(t *testing.T) {
+	const bs = 64 << 10
+	r := newCacheRig(t, 1<<20, bs)
+	data := randomData(7, 5*bs+777)
+	if err := r.cache.Put(t.Context(), "f", bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	r.readAll(t, "f", 3*bs)
+	f, err := r.cache.OpenFile(t.Context(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rnd := rand.New(rand.NewPCG(7, 7))
+	before := r.proxy.Requests.Load()
+	for i := range 500 {
+		n := 1 + rnd.IntN(2*bs)
+		if i%2 == 0 {
+			n = 1 + rnd.IntN(200)
+		}
+		off := rnd.Int64N(int64(len(data)))
+		p := make([]byte, n)
+		got, err := f.ReadAt(p, off)
+		want := min(int64(n), int64(len(data))-off)
+		if int64(got) != want || (err != nil && (err != io.EOF || want == int64(n))) {
+			t.Fatalf("ReadAt(%d bytes at %d) = %d, %v; want %d", n, off, got, err, want)
+		}
+		if !bytes.Equal(p[:got], data[off:off+want]) {
+			t.Fatalf("ReadAt(%d bytes at %d) returned wrong bytes", n, off)
+		}
+	}
+	if n := r.proxy.Requests.Load() - before; n != 0 {
+		t.Errorf("small reads of a cached object took %d requests, want 0", n)
+	}
+
+	// A block file removed behind the cache's back is fetched again.
+	var blocks []string
+	_ = filepath.WalkDir(r.dir, func(p string, d fs.DirEntry, _ error) error {
+		if !d.IsDir() && strings.Contains(d.Name(), fmt.Sprintf("-%d-2-", len(data))) {
+			blocks = append(blocks, p)
+		}
+		return nil
+	})
+	if len(blocks) != 1 {
+		t.Fatalf("found %d files of block 2, want 1", len(blocks))
+	}
+	if err := os.Remove(blocks[0]); err != nil {
+		t.Fatal(err)
+	}
+	// The open file keeps reading the block it holds open (its bytes do not
+	// change); a file opened now finds the block gone and fetches it.
+	p := make([]byte, 100)
+	if n, err := f.ReadAt(p, 2*bs+10); n != 100 || err != nil || !bytes.Equal(p, data[2*bs+10:2*bs+110]) {
+		t.Fatalf("read of a removed block through the open file = %d, %v (or wrong bytes)", n, err)
+	}
+	f2, err := r.cache.OpenFile(t.Context(), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if n, err := f2.ReadAt(p, 2*bs+20); n != 100 || err != nil || !bytes.Equal(p, data[2*bs+20:2*bs+120]) {
+		t.Fatalf("read of a removed block = %d, %v (or wrong bytes)", n, err)
+	}
+	if n := r.proxy.Requests.Load() - before; n == 0 {
+		t.Error("a removed block was answered without fetching it")
+	}
+}

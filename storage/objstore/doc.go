@@ -117,9 +117,17 @@
 //     fetches runs of missing blocks (up to 16) with one read of the
 //     underlying object, stores them and returns the bytes; concurrent
 //     readers of a block wait for one fetch.
-//   - A block is written to a temporary file and renamed into place; its
-//     checksum is verified on every hit, and a block that fails (a torn
-//     write after a crash, a disk fault) is dropped and fetched again.
+//   - A block is written to a temporary file and renamed into place. A
+//     block found on disk at startup has its checksum verified on its first
+//     hit (the whole block is read once), and one that fails (a torn write
+//     after a crash, a disk fault) is dropped and fetched again; after that,
+//     and for blocks this process wrote, a hit reads only the bytes asked
+//     for, so small reads (page headers, page indexes, 64 KiB buffers of a
+//     selective read) cost what they read rather than a 1 MiB block each;
+//     an opened object keeps the block files it read open (up to 32) for
+//     its later reads, so a hit is one pread, as on a local file.
+//     A block damaged on disk after its first check is not caught by the
+//     cache (Parquet's own structure and page checks still apply).
 //     Startup indexes the blocks in DIR (oldest modification first to
 //     evict), removes temporary files, and drops every block of a key seen
 //     with two sizes.

@@ -87,3 +87,19 @@ func readSpan(key string, size int64, n int, off int64) (want int64, done bool, 
 	}
 	return min(int64(n), size-off), false, nil
 }
+
+// OpenObject opens key in b for reads: through b's [FileOpener] capability when
+// it has one (a local file; the read cache, which then serves the reads
+// from its blocks), else as a [ReaderAt]. Every reader of data files on
+// the search path opens them with OpenObject, so that none bypasses the cache.
+// The caller closes the file.
+func OpenObject(ctx context.Context, b Bucket, key string) (File, error) {
+	if fo, ok := b.(FileOpener); ok {
+		return fo.OpenFile(ctx, key)
+	}
+	r, err := NewReaderAt(ctx, b, key)
+	if err != nil {
+		return nil, err
+	}
+	return readerAtFile{r}, nil
+}
