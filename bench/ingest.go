@@ -68,6 +68,9 @@ type IngestResult struct {
 	// memmove and memclr in profiles.
 	FlushFaults int64  `json:"flush_faults,omitempty"`
 	FlushGCs    uint32 `json:"flush_gcs,omitempty"`
+	// Publishes is the Kafka consumer's partition publishes (catalog
+	// transactions, each with its files) during the run (kafka).
+	Publishes int64 `json:"publishes,omitempty"`
 }
 
 // processCPU returns this process's CPU time in seconds.

@@ -65,7 +65,7 @@ func ingestKafka(ctx context.Context, dataDir string, values [][]byte, want int6
 	// published files checks the end.
 	start := time.Now()
 	for {
-		n, err := kafkaPublished(ctx, ow.http)
+		n, err := kafkaMetric(ctx, ow.http, "openwit_kafka_rows_published_total")
 		if err != nil {
 			return res, err
 		}
@@ -80,6 +80,11 @@ func ingestKafka(ctx context.Context, dataDir string, values [][]byte, want int6
 	}
 	res.Seconds = time.Since(start).Seconds()
 	res.CPUSeconds = processCPU() - cpu
+	// Each publish is a catalog transaction with its files: at a fixed
+	// commit interval a slower run publishes smaller files, more often.
+	if res.Publishes, err = kafkaMetric(ctx, ow.http, `openwit_kafka_publishes_total{result="ok"}`); err != nil {
+		return res, err
+	}
 	conn, err := pgx.Connect(ctx, ow.DSN())
 	if err != nil {
 		return res, fmt.Errorf("connect to openwit: %w", err)
@@ -94,9 +99,9 @@ func ingestKafka(ctx context.Context, dataDir string, values [][]byte, want int6
 	return res, nil
 }
 
-// kafkaPublished reads openwit_kafka_rows_published_total from the node's
-// /metrics (0 before the consumer registered it).
-func kafkaPublished(ctx context.Context, addr string) (int64, error) {
+// kafkaMetric reads a counter (name with its labels, as /metrics prints
+// it) from the node's /metrics (0 before the consumer registered it).
+func kafkaMetric(ctx context.Context, addr, name string) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
 	if err != nil {
 		return 0, err
@@ -109,7 +114,7 @@ func kafkaPublished(ctx context.Context, addr string) (int64, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "openwit_kafka_rows_published_total "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			return int64(f), err
 		}

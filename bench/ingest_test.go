@@ -33,7 +33,13 @@ func TestRunIngest(t *testing.T) {
 			t.Errorf("%s: %+v", key, r)
 		}
 		if r.Method == MethodKafka { // no acknowledgement, no final flush: the consumer publishes
+			if r.Publishes <= 0 || r.Publishes > r.Rows {
+				t.Errorf("%s: %d publishes for %d rows", key, r.Publishes, r.Rows)
+			}
 			continue
+		}
+		if r.Publishes != 0 {
+			t.Errorf("%s: %d kafka publishes", key, r.Publishes)
 		}
 		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.AckSeconds <= 0 || r.AckSeconds > r.Seconds) {
 			t.Errorf("%s: ack %.3fs of %.3fs", key, r.AckSeconds, r.Seconds)

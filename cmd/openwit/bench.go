@@ -256,6 +256,11 @@ func benchIngestCmd(args []string) int {
 		}
 		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8s %9.2f %11s %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, ratio(r.RowsPerSec, pg), r.CPUSeconds, flushCPU, busy)
 	}
+	for _, r := range rep.Results {
+		if r.Publishes > 0 {
+			fmt.Printf("%s: %d partition publishes, %.0f rows each\n", r.Method, r.Publishes, float64(r.Rows)/float64(r.Publishes))
+		}
+	}
 	enc := rep.Rate(bench.EngineOpenWit, bench.MethodEncode)
 	for _, m := range bench.IngestMethods {
 		if rep.Rate(bench.EngineOpenWit, m) == 0 {

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -47,7 +48,7 @@ type value struct {
 	null bool
 	i    int64 // ints, timestamps (Unix µs), dates (days)
 	f    float64
-	s    string // text, jsonb, bytea
+	s    []byte // text, jsonb, bytea; may alias the record (see field)
 	b    bool
 	d    decimal128.Num
 }
@@ -65,6 +66,11 @@ type converter struct {
 	vals    []value
 	set     []bool
 	fields  []field
+	// order[i] is the column the i-th member of the last record named
+	// (-1: none): records of a topic usually list the same members in
+	// the same order, so a comparison with that column's name replaces
+	// the map lookup.
+	order []int
 	// pending holds, after convert returned errNewColumns, the columns
 	// the record needs (PolicyAdd).
 	pending []catalog.Column
@@ -102,7 +108,7 @@ func (c *converter) newColumn(f *field) (col catalog.Column, ok bool, err error)
 	if f.kind == kindNull {
 		return col, false, nil
 	}
-	name := strings.ToLower(f.key)
+	name := strings.ToLower(string(f.key))
 	switch {
 	case name == "":
 		return col, false, errors.New("field with an empty name cannot become a column")
@@ -149,10 +155,7 @@ func (c *converter) convert(raw []byte) (int64, error) {
 	c.pending = c.pending[:0]
 	for i := range c.fields {
 		f := &c.fields[i]
-		k, ok := c.byName[f.key]
-		if !ok {
-			k, ok = c.byName[strings.ToLower(f.key)]
-		}
+		k, ok := c.column(i, f.key)
 		if !ok {
 			if c.reject {
 				return 0, fmt.Errorf("unknown field %q (table %s has no such column)", f.key, c.t.Name)
@@ -197,6 +200,28 @@ func (c *converter) convert(raw []byte) (int64, error) {
 	return ingest.ShardOf(c.t, c.vals[c.timeIdx].i), nil
 }
 
+// column finds the column named by the i-th member's key: the column the
+// i-th member of the previous record named when the key is its name,
+// else by name, else by the name folded to lower case.
+func (c *converter) column(i int, key []byte) (int, bool) {
+	if i < len(c.order) {
+		if k := c.order[i]; k >= 0 && string(key) == c.t.Columns[k].Name {
+			return k, true
+		}
+	} else {
+		c.order = append(c.order, make([]int, i+1-len(c.order))...)
+	}
+	k, ok := c.byName[string(key)]
+	if !ok {
+		k, ok = c.byName[strings.ToLower(string(key))]
+	}
+	if !ok {
+		k = -1
+	}
+	c.order[i] = k
+	return k, ok
+}
+
 // appendRow appends c.vals (after a successful convert) to b.
 func (c *converter) appendRow(b *array.RecordBuilder) {
 	for k := range c.t.Columns {
@@ -212,9 +237,9 @@ func (c *converter) appendRow(b *array.RecordBuilder) {
 		case *array.Date32Builder:
 			bb.Append(arrow.Date32(v.i))
 		case *array.StringBuilder:
-			bb.Append(v.s)
+			bb.BinaryBuilder.Append(v.s) // checked UTF-8 (scanner)
 		case *array.BinaryBuilder:
-			bb.AppendString(v.s)
+			bb.Append(v.s)
 		case *array.Int16Builder:
 			bb.Append(int16(v.i))
 		case *array.Int32Builder:
@@ -249,34 +274,34 @@ func convertValue(f *field, typ string) (value, error) {
 		case kindString:
 			return value{s: f.str}, nil
 		case kindBool:
-			return value{s: strconv.FormatBool(f.b)}, nil
+			return value{s: strconv.AppendBool(nil, f.b)}, nil
 		default:
-			return value{s: string(f.raw)}, nil
+			return value{s: f.raw}, nil
 		}
 	case storage.TypeJSONB:
 		if f.kind == kindString {
-			return value{s: strconv.Quote(f.str)}, nil
+			return value{s: strconv.AppendQuote(nil, string(f.str))}, nil
 		}
 		if f.kind == kindBool {
-			return value{s: strconv.FormatBool(f.b)}, nil
+			return value{s: strconv.AppendBool(nil, f.b)}, nil
 		}
-		return value{s: string(f.raw)}, nil
+		return value{s: f.raw}, nil
 	case storage.TypeBytea:
 		if f.kind != kindString {
 			return bad()
 		}
-		if strings.HasPrefix(f.str, `\x`) {
-			b, err := hex.DecodeString(f.str[2:])
+		if hx, ok := bytes.CutPrefix(f.str, []byte(`\x`)); ok {
+			b, err := hex.DecodeString(string(hx))
 			if err != nil {
 				return value{}, fmt.Errorf("bad hex bytea: %w", err)
 			}
-			return value{s: string(b)}, nil
+			return value{s: b}, nil
 		}
-		b, err := base64.StdEncoding.DecodeString(f.str)
+		b, err := base64.StdEncoding.DecodeString(string(f.str))
 		if err != nil {
 			return value{}, fmt.Errorf("bytea wants base64 or \\x hex: %w", err)
 		}
-		return value{s: string(b)}, nil
+		return value{s: b}, nil
 	case storage.TypeInt2, storage.TypeInt4, storage.TypeInt8:
 		var i int64
 		var err error
@@ -284,7 +309,7 @@ func convertValue(f *field, typ string) (value, error) {
 		case kindNumber:
 			i, err = parseInt(f.raw)
 		case kindString:
-			i, err = strconv.ParseInt(strings.TrimSpace(f.str), 10, 64)
+			i, err = strconv.ParseInt(strings.TrimSpace(string(f.str)), 10, 64)
 		default:
 			return bad()
 		}
@@ -308,7 +333,7 @@ func convertValue(f *field, typ string) (value, error) {
 		case kindNumber:
 			s = string(f.raw)
 		case kindString:
-			s = strings.TrimSpace(f.str)
+			s = strings.TrimSpace(string(f.str))
 		default:
 			return bad()
 		}
@@ -322,7 +347,7 @@ func convertValue(f *field, typ string) (value, error) {
 		case kindBool:
 			return value{b: f.b}, nil
 		case kindString:
-			switch strings.ToLower(strings.TrimSpace(f.str)) {
+			switch strings.ToLower(strings.TrimSpace(string(f.str))) {
 			case "t", "true", "yes", "y", "on", "1":
 				return value{b: true}, nil
 			case "f", "false", "no", "n", "off", "0":
@@ -355,7 +380,7 @@ func convertValue(f *field, typ string) (value, error) {
 		case kindNumber:
 			s = string(f.raw)
 		case kindString:
-			s = strings.TrimSpace(f.str)
+			s = strings.TrimSpace(string(f.str))
 		default:
 			return bad()
 		}
@@ -392,7 +417,7 @@ func parseTime(f *field) (int64, error) {
 	case kindNumber:
 		return epochMicros(f.raw)
 	case kindString:
-		s := strings.TrimSpace(f.str)
+		s := strings.TrimSpace(string(f.str))
 		if validNumber([]byte(s)) {
 			return epochMicros([]byte(s))
 		}

@@ -26,7 +26,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		deadLetters: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_dead_letters_total",
 			Help: "Kafka records that could not become rows and went to openwit_errors."}, []string{"topic"}),
 		rowsPublished: f.NewCounter(prometheus.CounterOpts{Name: "openwit_kafka_rows_published_total",
-			Help: "Rows from Kafka published in files (with their offsets)."}),
+			Help: "Rows from Kafka published in files (with their offsets) that this node's queries see."}),
 		publishes: f.NewCounterVec(prometheus.CounterOpts{Name: "openwit_kafka_publishes_total",
 			Help: "Partition publishes (files + offset in one catalog transaction) by result: ok, conflict (another consumer had published the range), error."},
 			[]string{"result"}),

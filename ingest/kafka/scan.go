@@ -24,17 +24,20 @@ func (k jsonKind) String() string {
 	return [...]string{"null", "string", "number", "boolean", "object", "array"}[k]
 }
 
-// field is one top-level member of a record's JSON object.
+// field is one top-level member of a record's JSON object. key and str
+// alias the record when they have no escapes (the usual case), so a
+// field is valid only as long as the record's bytes are.
 type field struct {
-	key  string // unescaped
+	key  []byte // unescaped
 	kind jsonKind
-	str  string // kindString: the unescaped string
+	str  []byte // kindString: the unescaped string
 	raw  []byte // the value's JSON text (numbers, nested values)
 	b    bool   // kindBool
 }
 
 // scanObject splits one JSON object into its top-level members, appending
-// them to fields[:0]. Strings without escapes alias b. Nested objects and
+// them to fields[:0]. Keys and strings without escapes alias b (no copy,
+// no allocation). Nested objects and
 // arrays are kept as their JSON text (checked with json.Valid). Anything
 // but exactly one object (and white space) is an error.
 func scanObject(b []byte, fields []field) ([]field, error) {
@@ -130,8 +133,9 @@ func (s *scanner) word(w string) bool {
 	return false
 }
 
-// str reads a JSON string at s.i (which is '"').
-func (s *scanner) str() (string, error) {
+// str reads a JSON string at s.i (which is '"'). A string without
+// escapes is returned as a slice of s.b.
+func (s *scanner) str() ([]byte, error) {
 	start := s.i
 	s.i++
 	plain := true
@@ -143,25 +147,25 @@ func (s *scanner) str() (string, error) {
 			if plain {
 				raw := s.b[start+1 : s.i-1]
 				if !utf8.Valid(raw) {
-					return "", s.errf("invalid UTF-8 in a string")
+					return nil, s.errf("invalid UTF-8 in a string")
 				}
-				return string(raw), nil
+				return raw, nil
 			}
 			var out string
 			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
-				return "", s.errf("bad string: %v", err)
+				return nil, s.errf("bad string: %v", err)
 			}
-			return out, nil
+			return []byte(out), nil
 		case c == '\\':
 			plain = false
 			s.i += 2
 		case c < 0x20:
-			return "", s.errf("control character in a string")
+			return nil, s.errf("control character in a string")
 		default:
 			s.i++
 		}
 	}
-	return "", s.errf("unterminated string")
+	return nil, s.errf("unterminated string")
 }
 
 func (s *scanner) value(f *field) error {

@@ -223,6 +223,12 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		grams := make([]*gramSet, len(names))
 		posts := make([]*postingsBuilder, len(names))
 		for i, p := range plans {
+			if p.bloom {
+				// Sized once from the footer's row count: growing by
+				// doubling was a third of the flush's slice growth
+				// (design 042).
+				hashes[i] = make([]uint64, 0, ix.RowGroups[g])
+			}
 			if p.grams {
 				grams[i] = newGramSet()
 				if !opt.noPostings {
