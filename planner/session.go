@@ -771,6 +771,10 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var wi sql.WrappedInsertError
+	if errors.As(err, &wi) && wi.Cause != nil {
+		err = wi.Cause // no Unwrap
+	}
 	var pe *pgerror.Error
 	if errors.As(err, &pe) {
 		return pe
@@ -789,6 +793,8 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case strings.HasPrefix(msg, "Field '") && strings.HasSuffix(msg, "doesn't have a default value"):
 		return &pgerror.Error{Code: pgerror.NotNullViolation, Message: fmt.Sprintf("null value in column %q violates not-null constraint", quotedName(msg)), Err: err}
+	case strings.Contains(msg, "is not a valid value for 'double'") && floatOutOfRange(quotedName(msg)):
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: fmt.Sprintf("%q is out of range for type double precision", quotedName(msg)), Err: err}
 	case strings.Contains(msg, "is not a valid value for"):
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
 	case strings.HasPrefix(msg, "Incorrect datetime value"):
@@ -833,6 +839,12 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
 	}
 	return &pgerror.Error{Code: pgerror.InternalError, Message: msg, Err: err}
+}
+
+// floatOutOfRange reports a number too large (or small) for float8.
+func floatOutOfRange(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return errors.Is(err, strconv.ErrRange)
 }
 
 // quotedName extracts the first quoted or trailing name of a

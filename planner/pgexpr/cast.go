@@ -145,7 +145,16 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			return nil, err
 		}
 		if to == storage.TypeFloat4 {
-			return float32(f), nil
+			// float8 → real overflows and underflows as in PostgreSQL;
+			// the infinities and NaN pass.
+			f4 := float32(f)
+			if math.IsInf(float64(f4), 0) && !math.IsInf(f, 0) {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
+			}
+			if f4 == 0 && f != 0 {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
+			}
+			return f4, nil
 		}
 		return f, nil
 	case storage.TypeBool:
