@@ -59,8 +59,13 @@ type pgSession struct {
 	// vectorized aggregations may hold on this node; 0 means no limit.
 	memLimit int64
 	// settings are the session's settings (Session.settings), for
-	// pg_settings.
+	// pg_settings and current_setting.
 	settings map[string]string
+	// set is Session.set, for set_config.
+	set func(*pgparse.Set) error
+	// undoLocal restores the settings set_config(..., is_local => true)
+	// changed; the next statement runs it.
+	undoLocal func()
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -85,6 +90,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["application_name"] = application
 	s.settings["session_authorization"] = user
 	s.base.settings = s.settings
+	s.base.set = s.set
 	return s
 }
 
@@ -345,6 +351,10 @@ type Rows struct {
 
 // Execute runs the statement with parameter values.
 func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
+	if u := p.s.base.undoLocal; u != nil {
+		p.s.base.undoLocal = nil
+		u()
+	}
 	s := p.s
 	switch p.st.Kind {
 	case pgparse.KindUtility:
