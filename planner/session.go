@@ -180,6 +180,9 @@ func (p *Prepared) describe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := p.probeAmbiguity(sctx); err != nil {
+		return err
+	}
 	if p.st.Deferred != nil {
 		return p.st.Deferred
 	}
@@ -226,6 +229,29 @@ func (p *Prepared) describePlan(ctx *sql.Context) (node sql.Node, err error) {
 		return bound, nil
 	}
 	return analyzed, nil
+}
+
+// probeAmbiguity binds the statement's ambiguity probes and returns the
+// first "column reference is ambiguous" one raises; other probe errors
+// (a name that is an output alias, an outer reference) mean nothing.
+func (p *Prepared) probeAmbiguity(ctx *sql.Context) error {
+	for _, probe := range p.st.Probes {
+		if err := p.bindProbe(ctx, probe); err != nil && sql.ErrAmbiguousColumnName.Is(err) {
+			return mapError(err)
+		}
+	}
+	return nil
+}
+
+func (p *Prepared) bindProbe(ctx *sql.Context, probe ast.SelectStatement) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("probe: %v", r)
+		}
+	}()
+	g := p.s.e.gms
+	_, _, err = planbuilder.New(ctx, g.Analyzer.Catalog, g.EventScheduler, g.Parser).BindOnly(probe, "", nil)
+	return err
 }
 
 // plan binds and analyzes the statement.
