@@ -9,7 +9,8 @@ import (
 )
 
 // execBuilder builds go-mysql-server's row iterators, but for an INSERT
-// into a real column (float4Dest), a VALUES list and a Project
+// into a real column (float4Dest), a Window with a numeric sum
+// (exactWindowSums), a VALUES list and a Project
 // with a float column: go-mysql-server's projection turns -0 into 0 (as
 // MySQL does), PostgreSQL keeps the sign ('-0'::float8 is -0), so such a
 // projection runs in projectIter, which evaluates the same expressions and
@@ -33,6 +34,14 @@ func (b *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 		// An INSERT into a real column converts as PostgreSQL does
 		// (float4.go).
 		cp, err := withFloat4Dest(ii)
+		if cp == nil || err != nil {
+			return nil, err
+		}
+		return b.base.Build(ctx, cp, row)
+	}
+	if w, ok := n.(*plan.Window); ok {
+		// numeric sum() over a window is exact (window_sum.go).
+		cp, err := exactWindowSums(w)
 		if cp == nil || err != nil {
 			return nil, err
 		}

@@ -490,7 +490,9 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case float32:
 		return FormatFloat(float64(x), 32), nil
 	case decimal.Decimal:
-		return x.String(), nil
+		// The exponent is the display scale, as the gateway prints it
+		// (pgtypes.Value): 0.100000::numeric(20,6)::text is 0.100000.
+		return x.StringFixed(max(0, -x.Exponent())), nil
 	case pgtypes.Interval:
 		return x.String(), nil
 	case time.Time:
