@@ -42,6 +42,9 @@ func (t *translator) ambiguityProbes(s *pg.SelectStmt, from ast.TableExprs) []as
 					return
 				}
 				name := x.Fields[0].GetString_().Sval
+				if _, merged := t.fullUsing[name]; merged {
+					return // a FULL JOIN USING column: coalesce(l.c, r.c)
+				}
 				if !seen[name] {
 					seen[name] = true
 					names = append(names, name)
