@@ -340,7 +340,11 @@ func appendCopyValue(b array.Builder, c catalog.Column, v any) error {
 		if !ok {
 			return bad()
 		}
-		bb.Append(float32(f))
+		f4, err := narrowFloat8(f)
+		if err != nil {
+			return pgerror.New(pgerror.NumericOutOfRange, "column %q: %v is out of range for type real", c.Name, f)
+		}
+		bb.Append(f4)
 	case *array.Float64Builder:
 		f, ok := v.(float64)
 		if !ok {

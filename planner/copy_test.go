@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -75,5 +76,43 @@ func TestCopyInAtomic(t *testing.T) {
 	}
 	if err := in.Append(ctx, []any{nil, int64(1), "x"}); pgerror.Code(err) != pgerror.NotNullViolation {
 		t.Fatalf("NULL time column: %v, want 23502", err)
+	}
+}
+
+// TestCopyInReal checks that COPY stores real's infinities, NaN and -0, and
+// refuses finite values past real's range (22003) as PostgreSQL does.
+func TestCopyInReal(t *testing.T) {
+	h := newHarness(t)
+	h.mustQuery("CREATE TABLE f (ts timestamptz NOT NULL, r real)")
+	ctx := context.Background()
+	ts := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	in, err := h.beginCopy("COPY f FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1), 1.5} {
+		if err := in.Append(ctx, []any{ts, v}); err != nil {
+			t.Fatalf("append %v: %v", v, err)
+		}
+	}
+	if err := in.Append(ctx, []any{ts, 1e39}); pgerror.Code(err) != pgerror.NumericOutOfRange {
+		t.Fatalf("1e39 into real: %v, want 22003", err)
+	}
+	in.Abort()
+
+	in, err = h.beginCopy("COPY f FROM STDIN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)} {
+		if err := in.Append(ctx, []any{ts, v}); err != nil {
+			t.Fatalf("append %v: %v", v, err)
+		}
+	}
+	if n, err := in.Commit(ctx); err != nil || n != 4 {
+		t.Fatalf("Commit: %d, %v", n, err)
+	}
+	if got := h.mustQuery("SELECT r::text AS v FROM f ORDER BY r"); got != "-Infinity\n-0\nInfinity\nNaN" {
+		t.Fatalf("stored: %q", got)
 	}
 }

@@ -154,6 +154,7 @@ func New(cfg Config) (*Engine, error) {
 		}
 		a.Catalog.RegisterFunction(ctx, f)
 	}
+	a.ExecBuilder = newExecBuilder()
 	e.gms = sqle.New(a, &sqle.Config{})
 	return e, nil
 }

@@ -77,5 +77,5 @@ func functions(e *Engine) []sql.Function {
 			}
 			return formatType(oid, mod), nil
 		}),
-	}, catalogFunctions(e)...)
+	}, append(catalogFunctions(e), settingFunctions()...)...)
 }

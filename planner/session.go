@@ -59,8 +59,13 @@ type pgSession struct {
 	// vectorized aggregations may hold on this node; 0 means no limit.
 	memLimit int64
 	// settings are the session's settings (Session.settings), for
-	// pg_settings.
+	// pg_settings and current_setting.
 	settings map[string]string
+	// set is Session.set, for set_config.
+	set func(*pgparse.Set) error
+	// undoLocal restores the settings set_config(..., is_local => true)
+	// changed; the next statement runs it.
+	undoLocal func()
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -85,6 +90,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["application_name"] = application
 	s.settings["session_authorization"] = user
 	s.base.settings = s.settings
+	s.base.set = s.set
 	return s
 }
 
@@ -174,6 +180,9 @@ func (p *Prepared) describe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := p.probeAmbiguity(sctx); err != nil {
+		return err
+	}
 	if p.st.Deferred != nil {
 		return p.st.Deferred
 	}
@@ -220,6 +229,29 @@ func (p *Prepared) describePlan(ctx *sql.Context) (node sql.Node, err error) {
 		return bound, nil
 	}
 	return analyzed, nil
+}
+
+// probeAmbiguity binds the statement's ambiguity probes and returns the
+// first "column reference is ambiguous" one raises; other probe errors
+// (a name that is an output alias, an outer reference) mean nothing.
+func (p *Prepared) probeAmbiguity(ctx *sql.Context) error {
+	for _, probe := range p.st.Probes {
+		if err := p.bindProbe(ctx, probe); err != nil && sql.ErrAmbiguousColumnName.Is(err) {
+			return mapError(err)
+		}
+	}
+	return nil
+}
+
+func (p *Prepared) bindProbe(ctx *sql.Context, probe ast.SelectStatement) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("probe: %v", r)
+		}
+	}()
+	g := p.s.e.gms
+	_, _, err = planbuilder.New(ctx, g.Analyzer.Catalog, g.EventScheduler, g.Parser).BindOnly(probe, "", nil)
+	return err
 }
 
 // plan binds and analyzes the statement.
@@ -345,6 +377,10 @@ type Rows struct {
 
 // Execute runs the statement with parameter values.
 func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
+	if u := p.s.base.undoLocal; u != nil {
+		p.s.base.undoLocal = nil
+		u()
+	}
 	s := p.s
 	switch p.st.Kind {
 	case pgparse.KindUtility:
@@ -771,6 +807,10 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var wi sql.WrappedInsertError
+	if errors.As(err, &wi) && wi.Cause != nil {
+		err = wi.Cause // no Unwrap
+	}
 	var pe *pgerror.Error
 	if errors.As(err, &pe) {
 		return pe
@@ -789,6 +829,8 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case strings.HasPrefix(msg, "Field '") && strings.HasSuffix(msg, "doesn't have a default value"):
 		return &pgerror.Error{Code: pgerror.NotNullViolation, Message: fmt.Sprintf("null value in column %q violates not-null constraint", quotedName(msg)), Err: err}
+	case strings.Contains(msg, "is not a valid value for 'double'") && floatOutOfRange(quotedName(msg)):
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: fmt.Sprintf("%q is out of range for type double precision", quotedName(msg)), Err: err}
 	case strings.Contains(msg, "is not a valid value for"):
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
 	case strings.HasPrefix(msg, "Incorrect datetime value"):
@@ -833,6 +875,12 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
 	}
 	return &pgerror.Error{Code: pgerror.InternalError, Message: msg, Err: err}
+}
+
+// floatOutOfRange reports a number too large (or small) for float8.
+func floatOutOfRange(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return errors.Is(err, strconv.ErrRange)
 }
 
 // quotedName extracts the first quoted or trailing name of a

@@ -339,7 +339,8 @@ func (c *conn) afterTag(tag string) {
 		if strings.EqualFold(tag, "PREPARE TRANSACTION") {
 			c.tx = txIdle
 		}
-	case "SET", "RESET", "DISCARD":
+	case "SET", "RESET", "DISCARD", "SELECT":
+		// A SELECT can change settings too: set_config().
 		c.reportChangedParams()
 	}
 }

@@ -32,6 +32,7 @@ const (
 	FeatureNotSupported     = "0A000"
 	ProtocolViolation       = "08P01"
 	InvalidParameterValue   = "22023"
+	NullValueNotAllowed     = "22004"
 	UndefinedObject         = "42704"
 	InvalidSQLStatementName = "26000"
 	InvalidCursorName       = "34000"

@@ -22,12 +22,18 @@ import (
 type Arith struct {
 	Op          string
 	Left, Right sql.Expression
+	// Neg marks a prefix minus (Left is the constant 0): on floats it
+	// flips the sign, so -(0::float8) is -0 where 0 - 0::float8 is 0.
+	Neg bool
 }
 
 var _ sql.Expression = (*Arith)(nil)
 
 // InjectableArith is the vitess Injectable form of Arith.
-type InjectableArith struct{ Op string }
+type InjectableArith struct {
+	Op  string
+	Neg bool // a prefix minus: Arith.Neg
+}
 
 // WithResolvedChildren implements sqlparser.Injectable.
 func (a InjectableArith) WithResolvedChildren(children []any) (any, error) {
@@ -39,7 +45,12 @@ func (a InjectableArith) WithResolvedChildren(children []any) (any, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("%s operands are not expressions", a.Op)
 	}
-	return NewArith(a.Op, l, r)
+	ar, err := NewArith(a.Op, l, r)
+	if err != nil {
+		return nil, err
+	}
+	ar.Neg = a.Neg
+	return ar, nil
 }
 
 // NewArith checks operand types and returns the operation.
@@ -83,7 +94,7 @@ func (a *Arith) WithChildren(children ...sql.Expression) (sql.Expression, error)
 	if len(children) != 2 {
 		return nil, sql.ErrInvalidChildrenNumber.New(a, len(children), 2)
 	}
-	return &Arith{Op: a.Op, Left: children[0], Right: children[1]}, nil
+	return &Arith{Op: a.Op, Left: children[0], Right: children[1], Neg: a.Neg}, nil
 }
 
 func (a *Arith) intOperands() bool {
@@ -235,7 +246,11 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		case "+":
 			v = x + y
 		case "-":
-			v = x - y
+			if a.Neg {
+				v = -y
+			} else {
+				v = x - y
+			}
 		case "*":
 			v = x * y
 		case "%":

@@ -145,7 +145,16 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			return nil, err
 		}
 		if to == storage.TypeFloat4 {
-			return float32(f), nil
+			// float8 → real overflows and underflows as in PostgreSQL;
+			// the infinities and NaN pass.
+			f4 := float32(f)
+			if math.IsInf(float64(f4), 0) && !math.IsInf(f, 0) {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
+			}
+			if f4 == 0 && f != 0 {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
+			}
+			return f4, nil
 		}
 		return f, nil
 	case storage.TypeBool:
@@ -481,7 +490,9 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case float32:
 		return FormatFloat(float64(x), 32), nil
 	case decimal.Decimal:
-		return x.String(), nil
+		// The exponent is the display scale, as the gateway prints it
+		// (pgtypes.Value): 0.100000::numeric(20,6)::text is 0.100000.
+		return x.StringFixed(max(0, -x.Exponent())), nil
 	case pgtypes.Interval:
 		return x.String(), nil
 	case time.Time:

@@ -233,7 +233,7 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				if c := a.Rexpr.GetAConst(); c != nil && c.GetIval() != nil {
 					return intLiteral(-int64(c.GetIval().Ival))
 				}
-				return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "-"}, Children: ast.Exprs{intLiteral(0), t.expr(a.Rexpr)}}
+				return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "-", Neg: true}, Children: ast.Exprs{intLiteral(0), t.expr(a.Rexpr)}}
 			case "+":
 				return t.expr(a.Rexpr)
 			}

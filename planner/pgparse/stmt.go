@@ -40,6 +40,10 @@ type Statement struct {
 	// Unify is the type resolution of set operations and VALUES lists the
 	// planner completes by binding (nil without either).
 	Unify *Unify
+	// Probes are statements the planner binds, without running them, to
+	// find names go-mysql-server resolves where PostgreSQL finds them
+	// ambiguous (ambiguous.go).
+	Probes []ast.SelectStatement
 
 	CreateTable *CreateTable
 	DropTable   *DropTable

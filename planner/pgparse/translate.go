@@ -82,6 +82,8 @@ type translator struct {
 	unify         Unify // set operations and VALUES lists (unify.go)
 	// windows are the current SELECT's WINDOW clause (window_named.go).
 	windows map[string]*pg.WindowDef
+	// probes are the ambiguity probes of the SELECTs (ambiguous.go).
+	probes []ast.SelectStatement
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -114,6 +116,7 @@ func translateTop(n *pg.Node, text string) (st *Statement, err error) {
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
+	st.Probes = t.probes
 	if len(t.unify.Groups) > 0 {
 		st.Unify = &t.unify
 	}
@@ -801,6 +804,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 		sel.Having = &ast.Where{Type: ast.HavingStr, Expr: t.expr(s.HavingClause)}
 	}
 	t.checkGrouping(sel)
+	t.probes = append(t.probes, t.ambiguityProbes(s, sel.From)...)
 	t.lastFullUsing = t.fullUsing
 	return sel
 }

@@ -1,0 +1,138 @@
+package planner
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+)
+
+// go-mysql-server computes sum() over a window in float64 prefix sums,
+// whatever the argument's type; PostgreSQL's sum of numeric (and of
+// integers, which the translator widens to numeric) is exact, and so is
+// avg, which the translator writes as sum / count. exactWindowSums gives a
+// Window node's numeric sums an exact decimal window function.
+
+// exactWindowSums returns w with its numeric sum() window functions exact,
+// or nil when it has none.
+func exactWindowSums(w *plan.Window) (*plan.Window, error) {
+	var exprs []sql.Expression
+	for i, e := range w.SelectExprs {
+		alias, isAlias := e.(*expression.Alias)
+		inner := e
+		if isAlias {
+			inner = alias.Child
+		}
+		s, ok := inner.(*aggregation.Sum)
+		if !ok || s.Window() == nil || !types.IsDecimal(s.Child.Type()) {
+			continue
+		}
+		if exprs == nil {
+			exprs = append([]sql.Expression(nil), w.SelectExprs...)
+		}
+		var ne sql.Expression = &exactSum{Sum: s}
+		if isAlias {
+			var err error
+			if ne, err = alias.WithChildren(ne); err != nil {
+				return nil, err
+			}
+		}
+		exprs[i] = ne
+	}
+	if exprs == nil {
+		return nil, nil
+	}
+	cp := *w
+	cp.SelectExprs = exprs
+	return &cp, nil
+}
+
+// exactSum is a numeric sum() over a window computed in decimals.
+type exactSum struct{ *aggregation.Sum }
+
+// NewWindowFunction implements sql.WindowAdaptableExpression.
+func (s *exactSum) NewWindowFunction() (sql.WindowFunction, error) {
+	child, err := transform.Clone(s.Child)
+	if err != nil {
+		return nil, err
+	}
+	fn := &decimalSumAgg{expr: child}
+	if w := s.Window(); w != nil && w.Frame != nil {
+		if fn.framer, err = w.Frame.NewFramer(w); err != nil {
+			return nil, err
+		}
+	}
+	return fn, nil
+}
+
+// decimalSumAgg keeps exact prefix sums of a partition, and how many
+// values so far were not NULL, so that any frame's sum is a difference.
+type decimalSumAgg struct {
+	expr           sql.Expression
+	framer         sql.WindowFramer
+	partitionStart int
+	prefix         []decimal.Decimal
+	nonNull        []int
+}
+
+var _ sql.WindowFunction = (*decimalSumAgg)(nil)
+
+func (a *decimalSumAgg) Dispose() { expression.Dispose(a.expr) }
+
+func (a *decimalSumAgg) DefaultFramer() sql.WindowFramer {
+	if a.framer != nil {
+		return a.framer
+	}
+	return aggregation.NewUnboundedPrecedingToCurrentRowFramer()
+}
+
+func (a *decimalSumAgg) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
+	a.Dispose()
+	a.partitionStart = interval.Start
+	n := interval.End - interval.Start
+	a.prefix, a.nonNull = make([]decimal.Decimal, n), make([]int, n)
+	var sum decimal.Decimal
+	var cnt int
+	for i := 0; i < n; i++ {
+		v, err := a.expr.Eval(ctx, buf[interval.Start+i])
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			d, ok := v.(decimal.Decimal)
+			if !ok {
+				c, _, err := types.InternalDecimalType.Convert(ctx, v)
+				if err != nil {
+					return err
+				}
+				d = c.(decimal.Decimal)
+			}
+			sum = sum.Add(d)
+			cnt++
+		}
+		a.prefix[i], a.nonNull[i] = sum, cnt
+	}
+	return nil
+}
+
+func (a *decimalSumAgg) NewSlidingFrameInterval(added, dropped sql.WindowInterval) {}
+
+// Compute is the sum of the frame's values; NULL when it has none.
+func (a *decimalSumAgg) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
+	if interval.End-interval.Start < 1 {
+		return nil
+	}
+	end := interval.End - a.partitionStart - 1
+	start := interval.Start - a.partitionStart - 1
+	sum, cnt := a.prefix[end], a.nonNull[end]
+	if start >= 0 {
+		sum, cnt = sum.Sub(a.prefix[start]), cnt-a.nonNull[start]
+	}
+	if cnt == 0 {
+		return nil
+	}
+	return sum
+}
