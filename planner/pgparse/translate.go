@@ -19,7 +19,17 @@ import (
 )
 
 // Parse parses query (one or more statements) and translates each.
-func Parse(query string) ([]*Statement, error) {
+func Parse(query string) ([]*Statement, error) { return ParseWith(query, nil) }
+
+// TableColumns returns the column names of a user table, and false when
+// there is no such table.
+type TableColumns func(table string) ([]string, bool)
+
+// ParseWith is Parse with a lookup of the tables' columns, which the
+// translator needs where PostgreSQL's meaning of a name depends on them
+// (GROUP BY a name that is both an input column and an output alias).
+// A nil cols knows no tables.
+func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
 	tree, err := pg.Parse(query)
 	if err != nil {
 		return nil, syntaxError(err)
@@ -27,7 +37,7 @@ func Parse(query string) ([]*Statement, error) {
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
-		st, err := translateTop(raw.Stmt, text)
+		st, err := translateTop(raw.Stmt, text, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -82,6 +92,12 @@ type translator struct {
 	unify         Unify // set operations and VALUES lists (unify.go)
 	// windows are the current SELECT's WINDOW clause (window_named.go).
 	windows map[string]*pg.WindowDef
+	// tableColumns looks up a table's columns (nil: none known); cteNames
+	// are the statement's CTE names, which hide tables (input_columns.go).
+	tableColumns TableColumns
+	cteNames     map[string]bool
+	// from is the current SELECT's FROM clause.
+	from []*pg.Node
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -100,8 +116,8 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text string) (st *Statement, err error) {
-	t := &translator{}
+func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
+	t := &translator{tableColumns: cols}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -673,6 +689,10 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 	seen := map[string]bool{}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
+		if t.cteNames == nil {
+			t.cteNames = map[string]bool{}
+		}
+		t.cteNames[cte.Ctename] = true
 		if seen[cte.Ctename] {
 			t.fail("42712", "WITH query name %q specified more than once", cte.Ctename)
 		}
@@ -779,6 +799,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 			sel.QueryOpts.Distinct = true
 		}
 	}
+	savedFrom := t.from
+	t.from = s.FromClause
+	defer func() { t.from = savedFrom }()
 	// FROM first: FULL JOIN ... USING decides what its columns mean.
 	for _, f := range s.FromClause {
 		sel.From = append(sel.From, t.tableExpr(f))
