@@ -1232,6 +1232,7 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 			t.unsupported("NATURAL FULL JOIN")
 		}
 	}
+	t.checkLateralOuter(j)
 	out := &ast.JoinTableExpr{LeftExpr: t.tableExpr(j.Larg), Join: kind, RightExpr: t.tableExpr(j.Rarg)}
 	if j.Quals != nil {
 		out.Condition.On = t.expr(j.Quals)
@@ -1309,6 +1310,9 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 // else the function name; it is passed to the table function as a hidden
 // first argument.
 func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
+	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
+		return t.lateralFunction(rf)
+	}
 	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
 		t.unsupported("LATERAL, WITH ORDINALITY and ROWS FROM")
 	}
