@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 )
 
 // Frame exclusions: PostgreSQL's EXCLUDE clause of a window frame.
@@ -192,6 +193,8 @@ type frameFunc struct {
 	defaultFrame bool
 	part         sql.WindowInterval
 	rows         sql.WindowBuffer
+	// peerLo..peerHi are the peers found last (in this partition).
+	peerLo, peerHi int
 }
 
 func (f *frameFunc) Dispose()                                        { f.inner.Dispose() }
@@ -200,6 +203,7 @@ func (f *frameFunc) NewSlidingFrameInterval(_, _ sql.WindowInterval) {}
 
 func (f *frameFunc) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
 	f.part = interval
+	f.peerLo, f.peerHi = 0, 0
 	return f.inner.StartPartition(ctx, interval, buf)
 }
 
@@ -241,6 +245,9 @@ func (f *frameFunc) Compute(ctx *sql.Context, interval sql.WindowInterval, buf s
 		}
 		return nil
 	}
+	if v, ok := f.combine(ctx, interval, buf, cur, lo, hi); ok {
+		return v
+	}
 	rows := f.rows[:0]
 	for i := interval.Start; i < interval.End; i++ {
 		if keep(i) {
@@ -255,9 +262,112 @@ func (f *frameFunc) Compute(ctx *sql.Context, interval sql.WindowInterval, buf s
 	return f.inner.Compute(ctx, all, rows)
 }
 
+// pieces are the contiguous runs of interval left after the exclusion
+// (the current row is cur, its peers lo..hi).
+func (f *frameFunc) pieces(interval sql.WindowInterval, cur, lo, hi int) []sql.WindowInterval {
+	var out []sql.WindowInterval
+	add := func(s, e int) {
+		s, e = max(s, interval.Start), min(e, interval.End)
+		if s < e {
+			out = append(out, sql.WindowInterval{Start: s, End: e})
+		}
+	}
+	switch f.arg.Exclude {
+	case ExcludeCurrentRow:
+		add(interval.Start, cur)
+		add(cur+1, interval.End)
+	case ExcludeGroup:
+		add(interval.Start, lo)
+		add(hi, interval.End)
+	case ExcludeTies:
+		add(interval.Start, lo)
+		add(cur, cur+1)
+		add(hi, interval.End)
+	default:
+		add(interval.Start, interval.End)
+	}
+	return out
+}
+
+// combine computes the go-mysql-server functions whose value over a union
+// of runs follows from their values over each run (sum, count, min, max,
+// first and last value) from the inner function over each run of the
+// partition, without copying rows. ok is false for other functions.
+func (f *frameFunc) combine(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer, cur, lo, hi int) (any, bool) {
+	runs := f.pieces(interval, cur, lo, hi)
+	switch f.inner.(type) {
+	case *aggregation.SumAgg:
+		var sum any
+		for _, r := range runs {
+			v, ok := f.inner.Compute(ctx, r, buf).(float64)
+			if !ok {
+				continue
+			}
+			if sum == nil {
+				sum = v
+			} else {
+				sum = sum.(float64) + v
+			}
+		}
+		return sum, true
+	case *aggregation.CountAgg:
+		var n int64
+		for _, r := range runs {
+			v, _ := f.inner.Compute(ctx, r, buf).(int64)
+			n += v
+		}
+		return n, true
+	case *aggregation.MinAgg, *aggregation.MaxAgg:
+		_, isMax := f.inner.(*aggregation.MaxAgg)
+		var best any
+		for _, r := range runs {
+			v := f.inner.Compute(ctx, r, buf)
+			if err, ok := v.(error); ok {
+				return err, true
+			}
+			if v == nil {
+				continue
+			}
+			if best == nil {
+				best = v
+				continue
+			}
+			c, err := f.arg.Child.Type().Compare(ctx, v, best)
+			if err != nil {
+				return err, true
+			}
+			if (isMax && c > 0) || (!isMax && c < 0) {
+				best = v
+			}
+		}
+		return best, true
+	case *aggregation.FirstAgg:
+		if len(runs) == 0 {
+			return nil, true
+		}
+		return f.inner.Compute(ctx, runs[0], buf), true
+	case *aggregation.LastAgg:
+		if len(runs) == 0 {
+			return nil, true
+		}
+		return f.inner.Compute(ctx, runs[len(runs)-1], buf), true
+	}
+	return nil, false
+}
+
 // peers returns the range of the partition's rows that sort equal to row
 // cur (all of them without an ORDER BY).
 func (f *frameFunc) peers(ctx *sql.Context, buf sql.WindowBuffer, cur int) (int, int) {
+	// Rows come in order: the last row's peers are usually this one's.
+	if f.peerHi > f.peerLo && cur >= f.peerLo && cur < f.peerHi && f.peerLo >= f.part.Start && f.peerHi <= f.part.End {
+		return f.peerLo, f.peerHi
+	}
+	lo, hi := f.scanPeers(ctx, buf, cur)
+	f.peerLo, f.peerHi = lo, hi
+	return lo, hi
+}
+
+func (f *frameFunc) scanPeers(ctx *sql.Context, buf sql.WindowBuffer, cur int) (int, int) {
 	lo, hi := cur, cur+1
 	for lo > f.part.Start && f.equal(ctx, buf[lo-1], buf[cur]) {
 		lo--
