@@ -136,6 +136,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
+		AddPostAnalyzeRule(ruleFrameWindows, frameWindows).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.

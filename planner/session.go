@@ -139,7 +139,17 @@ func (p *Prepared) Columns() []Column {
 
 // Prepare parses query and describes each statement.
 func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
-	stmts, err := pgparse.Parse(query)
+	stmts, err := pgparse.ParseWith(query, func(table string) ([]string, bool) {
+		t, err := s.e.tableDef(ctx, table)
+		if err != nil {
+			return nil, false
+		}
+		names := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			names[i] = c.Name
+		}
+		return names, true
+	})
 	if err != nil {
 		return nil, err
 	}

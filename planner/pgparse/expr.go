@@ -793,7 +793,7 @@ func intLiteral(i int64) ast.Expr {
 var windowFuncs = map[string]bool{
 	"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true,
 	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true,
-	"count": true, "sum": true, "avg": true, "min": true, "max": true,
+	"nth_value": true, "count": true, "sum": true, "avg": true, "min": true, "max": true,
 }
 
 // windowCall translates a window function call. An aggregate's FILTER
@@ -811,6 +811,29 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 		name = n
 		return o
 	}
+	// A frame's EXCLUDE clause, and nth_value's n, are carried by a
+	// marked argument that the planner turns into a pgexpr.FrameWindow.
+	// Ranking functions, lag and lead ignore the frame.
+	def := t.namedWindow(f.Over)
+	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions)}
+	switch name {
+	case "first_value", "last_value", "nth_value":
+		marker.Peers = def.FrameOptions&frameNonDefault == 0 && len(def.OrderClause) > 0
+	}
+	switch name {
+	case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead":
+		marker.Exclude = pgexpr.ExcludeNoOthers
+	case "nth_value":
+		marker.Nth = t.nthValueN(f.Args)
+		f.Args = f.Args[:1]
+		name = "first_value"
+	}
+	mark := func(e ast.Expr) ast.Expr {
+		if marker == (pgexpr.InjectableWindowArg{}) {
+			return e
+		}
+		return ast.InjectedExpr{Expression: marker, Children: ast.Exprs{e}}
+	}
 	out := &ast.FuncExpr{Over: over()}
 	out.Name = ast.NewColIdent(name)
 	filtered := func(e ast.Expr) ast.Expr {
@@ -821,14 +844,22 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	}
 	if f.AggStar {
 		if filter != nil {
-			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: filtered(intLiteral(1))}}
+			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(filtered(intLiteral(1)))}}
+			return out
+		}
+		if marker.Exclude != pgexpr.ExcludeNoOthers {
+			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(intLiteral(1))}}
 			return out
 		}
 		out.Exprs = ast.SelectExprs{&ast.StarExpr{}}
 		return out
 	}
-	for _, a := range f.Args {
-		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: filtered(t.expr(a))})
+	for i, a := range f.Args {
+		e := filtered(t.expr(a))
+		if i == 0 {
+			e = mark(e)
+		}
+		out.Exprs = append(out.Exprs, &ast.AliasedExpr{Expr: e})
 	}
 	if name == "cume_dist" && len(f.Args) == 0 {
 		// The rows up to the current one's last peer (the default frame)
@@ -844,10 +875,10 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	if name == "sum" && len(f.Args) == 1 {
 		// go-mysql-server's windowed sum is 0 over a frame without
 		// values; PostgreSQL's is NULL.
-		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: filtered(t.expr(f.Args[0]))}}}
+		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: mark(filtered(t.expr(f.Args[0])))}}}
 		// Integers are summed exactly, as the aggregate sum is.
 		info := &pgexpr.SumInfo{}
-		out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{filtered(t.expr(f.Args[0]))}}}}
+		out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{filtered(t.expr(f.Args[0]))}})}}
 		sum := ast.InjectedExpr{Expression: pgexpr.InjectableSumResult{Info: info}, Children: ast.Exprs{out}}
 		return &ast.CaseExpr{Whens: []*ast.When{{Cond: &ast.ComparisonExpr{Operator: ast.EqualStr, Left: cnt, Right: ast.NewIntVal([]byte("0"))}, Val: &ast.NullVal{}}}, Else: sum}
 	}
@@ -866,11 +897,28 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 		info := &pgexpr.SumInfo{}
 		arg := filtered(t.expr(f.Args[0]))
 		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{
-			Expr: ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}}}}}
-		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+			Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}})}}}
+		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: mark(arg)}}}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
 	}
 	return out
+}
+
+// nthValueN is nth_value's n, which must be a positive integer constant
+// here (PostgreSQL evaluates it per row).
+func (t *translator) nthValueN(args []*pg.Node) int64 {
+	if len(args) != 2 {
+		t.fail(pgerror.UndefinedFunction, "function nth_value with %d arguments does not exist", len(args))
+	}
+	c := args[1].GetAConst()
+	if c == nil || c.GetIval() == nil {
+		t.unsupported("nth_value with a non-constant n")
+	}
+	n := int64(c.GetIval().Ival)
+	if n <= 0 {
+		t.fail("22016", "argument of nth_value must be greater than zero")
+	}
+	return n
 }
 
 func boolDistinct(d bool) string {

@@ -55,8 +55,10 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 		keys[exprKey(g)] = true
 		if c, ok := g.(*ast.ColName); ok {
 			names[c.Name.Lowered()] = true
-			// GROUP BY an output alias groups by the aliased expression.
-			if c.Qualifier.IsEmpty() {
+			// GROUP BY an output alias groups by the aliased expression,
+			// unless the name is also an input column: PostgreSQL takes
+			// the column (and go-mysql-server binds it so too).
+			if c.Qualifier.IsEmpty() && !t.groupsInputColumn(c.Name.String(), sel) {
 				for _, se := range sel.SelectExprs {
 					if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.Lowered() == c.Name.Lowered() {
 						keys[exprKey(ae.Expr)] = true
@@ -118,6 +120,22 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 	if sel.Having != nil {
 		check(sel.Having.Expr)
 	}
+}
+
+// groupsInputColumn reports whether the bare GROUP BY name is known to be
+// an input column, when it is also an output alias.
+func (t *translator) groupsInputColumn(name string, sel *ast.Select) bool {
+	alias := false
+	for _, se := range sel.SelectExprs {
+		if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.String() == name {
+			alias = true
+		}
+	}
+	if !alias {
+		return false
+	}
+	is, _ := t.inputColumn(name)
+	return is
 }
 
 func hasAggregate(e ast.Expr) bool {

@@ -19,7 +19,17 @@ import (
 )
 
 // Parse parses query (one or more statements) and translates each.
-func Parse(query string) ([]*Statement, error) {
+func Parse(query string) ([]*Statement, error) { return ParseWith(query, nil) }
+
+// TableColumns returns the column names of a user table, and false when
+// there is no such table.
+type TableColumns func(table string) ([]string, bool)
+
+// ParseWith is Parse with a lookup of the tables' columns, which the
+// translator needs where PostgreSQL's meaning of a name depends on them
+// (GROUP BY a name that is both an input column and an output alias).
+// A nil cols knows no tables.
+func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
 	tree, err := pg.Parse(query)
 	if err != nil {
 		return nil, syntaxError(err)
@@ -27,7 +37,7 @@ func Parse(query string) ([]*Statement, error) {
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
-		st, err := translateTop(raw.Stmt, text)
+		st, err := translateTop(raw.Stmt, text, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -84,6 +94,12 @@ type translator struct {
 	windows map[string]*pg.WindowDef
 	// probes are the ambiguity probes of the SELECTs (ambiguous.go).
 	probes []ast.SelectStatement
+	// tableColumns looks up a table's columns (nil: none known); cteNames
+	// are the statement's CTE names, which hide tables (input_columns.go).
+	tableColumns TableColumns
+	cteNames     map[string]bool
+	// from is the current SELECT's FROM clause.
+	from []*pg.Node
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -102,8 +118,8 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text string) (st *Statement, err error) {
-	t := &translator{}
+func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
+	t := &translator{tableColumns: cols}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -676,6 +692,10 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 	seen := map[string]bool{}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
+		if t.cteNames == nil {
+			t.cteNames = map[string]bool{}
+		}
+		t.cteNames[cte.Ctename] = true
 		if seen[cte.Ctename] {
 			t.fail("42712", "WITH query name %q specified more than once", cte.Ctename)
 		}
@@ -782,6 +802,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 			sel.QueryOpts.Distinct = true
 		}
 	}
+	savedFrom := t.from
+	t.from = s.FromClause
+	defer func() { t.from = savedFrom }()
 	// FROM first: FULL JOIN ... USING decides what its columns mean.
 	for _, f := range s.FromClause {
 		sel.From = append(sel.From, t.tableExpr(f))
@@ -1213,6 +1236,7 @@ func (t *translator) join(j *pg.JoinExpr) ast.TableExpr {
 			t.unsupported("NATURAL FULL JOIN")
 		}
 	}
+	t.checkLateralOuter(j)
 	out := &ast.JoinTableExpr{LeftExpr: t.tableExpr(j.Larg), Join: kind, RightExpr: t.tableExpr(j.Rarg)}
 	if j.Quals != nil {
 		out.Condition.On = t.expr(j.Quals)
@@ -1290,6 +1314,9 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 // else the function name; it is passed to the table function as a hidden
 // first argument.
 func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
+	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
+		return t.lateralFunction(rf)
+	}
 	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
 		t.unsupported("LATERAL, WITH ORDINALITY and ROWS FROM")
 	}

@@ -4,6 +4,7 @@ import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
 )
 
@@ -21,8 +22,24 @@ const (
 	frameEndOffsetPre      = 0x01000
 	frameStartOffsetFol    = 0x02000
 	frameEndOffsetFol      = 0x04000
-	frameExcludeMask       = 0x08000 | 0x10000 | 0x20000
+	frameExcludeCurrentRow = 0x08000
+	frameExcludeGroup      = 0x10000
+	frameExcludeTies       = 0x20000
 )
+
+// frameExclusion is the EXCLUDE clause of a frame as a pgexpr.Exclude*
+// constant.
+func frameExclusion(opts int32) int {
+	switch {
+	case opts&frameExcludeCurrentRow != 0:
+		return pgexpr.ExcludeCurrentRow
+	case opts&frameExcludeGroup != 0:
+		return pgexpr.ExcludeGroup
+	case opts&frameExcludeTies != 0:
+		return pgexpr.ExcludeTies
+	}
+	return pgexpr.ExcludeNoOthers
+}
 
 // window translates an OVER clause.
 func (t *translator) window(w *pg.WindowDef) *ast.Over {
@@ -41,9 +58,8 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 	if opts&frameGroups != 0 {
 		t.unsupported("GROUPS frames")
 	}
-	if opts&frameExcludeMask != 0 {
-		t.unsupported("frame EXCLUDE")
-	}
+	// An EXCLUDE clause is carried by the function's argument (see
+	// windowCall).
 	f := &ast.Frame{Unit: ast.RangeUnit, Extent: &ast.FrameExtent{}}
 	if opts&frameRows != 0 {
 		f.Unit = ast.RowsUnit
