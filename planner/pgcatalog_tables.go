@@ -198,8 +198,15 @@ var catalogTypes = []pgType{
 // typeOID returns the OID of a type named as ::regtype accepts it.
 func typeOID(name string) (int64, bool) {
 	n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "pg_catalog.")
+	// Internal names first: TypeName falls back to "text" for types it does
+	// not name (name, oid, varchar, json), so 'text' must not stop at name.
 	for _, t := range catalogTypes {
-		if t.name == n || pgtypes.TypeName(t.oid) == n {
+		if t.name == n {
+			return int64(t.oid), true
+		}
+	}
+	for _, t := range catalogTypes {
+		if pgtypes.TypeName(t.oid) == n {
 			return int64(t.oid), true
 		}
 	}

@@ -812,6 +812,15 @@ func (s *Session) show(st *pgparse.Show) (*Rows, error) {
 	return &Rows{rows: [][]any{{v}}, tag: "SHOW"}, nil
 }
 
+// SQLSTATEs mapError uses that internal/pgerror does not name.
+const (
+	codeDuplicateAlias          = "42712"
+	codeInvalidRowCountInLimit  = "2201W"
+	codeInvalidRowCountInOffset = "2201X"
+	codeInvalidFrameOffset      = "22013"
+	codeInvalidNtileArgument    = "22014"
+)
+
 // mapError turns go-mysql-server errors into PostgreSQL errors.
 func mapError(err error) error {
 	if err == nil {
@@ -881,6 +890,18 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
 	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: msg, Err: err}
+	case sql.ErrDuplicateAliasOrTable.Is(err):
+		return &pgerror.Error{Code: codeDuplicateAlias, Message: fmt.Sprintf("table name %q specified more than once", quotedName(msg)), Err: err}
+	case sql.ErrColumnSpecifiedTwice.Is(err):
+		return &pgerror.Error{Code: pgerror.DuplicateColumn, Message: fmt.Sprintf("column %q specified more than once", quotedName(msg)), Err: err}
+	case sql.ErrInvalidSyntax.Is(err) && strings.HasSuffix(msg, "negative limit"):
+		return &pgerror.Error{Code: codeInvalidRowCountInLimit, Message: "LIMIT must not be negative", Err: err}
+	case sql.ErrInvalidSyntax.Is(err) && strings.HasSuffix(msg, "negative offset"):
+		return &pgerror.Error{Code: codeInvalidRowCountInOffset, Message: "OFFSET must not be negative", Err: err}
+	case expression.ErrInvalidOffset.Is(err):
+		return &pgerror.Error{Code: codeInvalidFrameOffset, Message: "frame starting or ending offset must not be negative", Err: err}
+	case sql.ErrInvalidArgument.Is(err) && strings.HasSuffix(msg, "NTILE"):
+		return &pgerror.Error{Code: codeInvalidNtileArgument, Message: "argument of ntile must be greater than zero", Err: err}
 	case strings.Contains(msg, "syntax error"):
 		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
 	}

@@ -597,7 +597,12 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 					tuple = append(tuple, &ast.Default{})
 					continue
 				}
-				tuple = append(tuple, t.expr(e))
+				x := t.expr(e)
+				if hasAggregate(x) {
+					// go-mysql-server would evaluate it over no rows and insert the result.
+					t.fail(pgerror.GroupingError, "aggregate functions are not allowed in VALUES")
+				}
+				tuple = append(tuple, x)
 			}
 			vals = append(vals, tuple)
 		}
