@@ -425,7 +425,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 		addLoad(LoadResult{Engine: t.engine, Step: "flush to parquet", Seconds: t.tot.flush.Seconds()})
 	}
 	if ow != nil {
-		if files, err = ow.parquetFiles(); err != nil {
+		if files, err = ow.parquetFiles(ctx); err != nil {
 			return nil, err
 		}
 		rep.ParquetFiles = len(files)

@@ -293,7 +293,7 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 	res.Seconds = res.AckSeconds + time.Since(flushStart).Seconds()
 	res.FlushCPUSeconds = processCPU() - flushCPU
 	res.FlushFaults, res.FlushGCs = processFaults()-faults, numGC()-gcs
-	if _, err := ow.parquetFiles(); err != nil {
+	if _, err := ow.parquetFiles(ctx); err != nil {
 		return res, err
 	}
 	return res, nil

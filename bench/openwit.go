@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -175,15 +176,24 @@ func (o *openWit) ingest(ctx context.Context, recs []arrow.RecordBatch) (int64, 
 	return n, nil
 }
 
-// parquetFiles lists the data files OpenWit wrote, in the local object
-// store's layout (storage.FileKey: tables/ID/shard=N/FILE.parquet).
-func (o *openWit) parquetFiles() ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(o.dataDir, "objects", "tables", "*", "shard=*", "*.parquet"))
+// parquetFiles lists the table's live data files, as the catalog has them
+// (compaction may have retired files that the object store still holds
+// for its grace period), as paths in the local object store's layout
+// (objects/tables/ID/shard=N/FILE.parquet).
+func (o *openWit) parquetFiles(ctx context.Context) ([]string, error) {
+	keys, err := o.node.TableFiles(ctx, "logs")
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
+	if len(keys) == 0 {
 		return nil, errors.New("openwit wrote no parquet files")
+	}
+	files := make([]string, len(keys))
+	for i, k := range keys {
+		files[i] = filepath.Join(o.dataDir, "objects", filepath.FromSlash(k))
+		if _, err := os.Stat(files[i]); err != nil {
+			return nil, fmt.Errorf("live file %s: %w", k, err)
+		}
 	}
 	slices.Sort(files)
 	return files, nil

@@ -561,6 +561,30 @@ func (n *Node) Flush(ctx context.Context) error {
 	return n.ing.Flush(ctx)
 }
 
+// TableFiles returns the object store keys of the table's live data files
+// (published and not retired by compaction), as the catalog lists them.
+// Retired files stay in the object store for the garbage grace period, so
+// a listing of the store is not the table (`openwit bench` gives DuckDB
+// these).
+func (n *Node) TableFiles(ctx context.Context, table string) ([]string, error) {
+	if n.cat == nil {
+		return nil, errors.New("this node has no catalog")
+	}
+	t, err := n.cat.GetTable(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	files, err := n.cat.ListFiles(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(files))
+	for i, f := range files {
+		keys[i] = f.Path
+	}
+	return keys, nil
+}
+
 // Shutdown stops accepting work, finishes running statements, publishes
 // every buffered row and closes the WAL and catalog.
 func (n *Node) Shutdown(ctx context.Context) error {
