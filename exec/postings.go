@@ -289,3 +289,21 @@ func IndexRowGroups(filter *Expr, cols []string, ix *index.Index, counts bool) [
 	}
 	return out
 }
+
+// UsesPostings reports whether pruning by e can use token postings: e
+// holds a LIKE, ILIKE or match(), the predicates IndexRowGroups answers
+// from them. Other filters need only an artifact's zone maps and filters.
+func UsesPostings(e *Expr) bool {
+	if e == nil {
+		return false
+	}
+	if e.Op == OpLike || e.Op == OpMatch {
+		return true
+	}
+	for _, a := range e.Args {
+		if UsesPostings(a) {
+			return true
+		}
+	}
+	return false
+}

@@ -69,7 +69,7 @@ func (v *vecNode) seedTopK(ctx context.Context, files map[string]*catalog.File, 
 		f := files[s.File.ID]
 		var ix *index.Index
 		if f != nil {
-			ix = v.eng.ixCache.get(ctx, f)
+			ix = v.eng.ixCache.get(ctx, f, []string{name}, false) // zone maps only
 		}
 		var col *index.Column
 		if ix != nil {

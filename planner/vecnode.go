@@ -208,6 +208,18 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 			slices.SortStableFunc(files, func(a, b *catalog.File) int { return cmp.Compare(a.MinTime, b.MinTime) })
 		}
 	}
+	// The artifact columns the filter refers to, and whether it needs
+	// their postings (a text search).
+	var ixCols []string
+	usesPostings := exec.UsesPostings(v.frag.Filter)
+	if v.frag.Filter != nil {
+		refs := map[int]bool{}
+		v.frag.Filter.Columns(refs)
+		for i := range refs {
+			ixCols = append(ixCols, v.frag.Columns[i])
+		}
+		slices.Sort(ixCols)
+	}
 	for _, f := range files {
 		st.bytes += f.Bytes
 		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
@@ -224,7 +236,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		src := &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}
 		bytes := f.Bytes
 		if v.frag.Filter != nil {
-			if ix := v.eng.ixCache.get(ctx, f); ix != nil {
+			if ix := v.eng.ixCache.get(ctx, f, ixCols, usesPostings); ix != nil {
 				st.indexed++
 				st.rowGroups += len(ix.RowGroups)
 				var keptRows int64

@@ -555,3 +555,74 @@ func MatchTokens(text string, want []string) bool {
 	}
 	return true
 }
+
+// HasPostings reports whether any column has token postings.
+func (ix *Index) HasPostings() bool {
+	for i := range ix.Columns {
+		if ix.Columns[i].Postings != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Own returns c with its postings' bitmaps copied out of the artifact's
+// bytes, where Decode leaves them, so that c keeps no reference to the
+// artifact (its zone maps and filters never do): a cache can hold one
+// column of an artifact and free the rest.
+func (c Column) Own() Column {
+	if c.Postings == nil {
+		return c
+	}
+	ps := make([]*Postings, len(c.Postings))
+	for g, p := range c.Postings {
+		if p == nil {
+			continue
+		}
+		n := 0
+		for _, r := range p.rows {
+			n += len(r)
+		}
+		buf := make([]byte, 0, n)
+		rows := make([][]byte, len(p.rows))
+		for i, r := range p.rows {
+			start := len(buf)
+			buf = append(buf, r...)
+			rows[i] = buf[start:len(buf):len(buf)]
+		}
+		ps[g] = &Postings{Terms: p.Terms, rows: rows}
+	}
+	c.Postings = ps
+	return c
+}
+
+// Bytes estimates the memory c holds: its filters' words, zone maps and
+// postings (terms and bitmaps).
+func (c *Column) Bytes() int64 {
+	n := int64(len(c.Name)) + 64
+	for _, fs := range [][]*Bloom{c.Blooms, c.Grams} {
+		for _, f := range fs {
+			if f != nil {
+				n += int64(4*len(f.blocks)) + 32
+			}
+		}
+	}
+	for _, z := range c.Zones {
+		n += 48
+		for _, v := range []any{z.Min, z.Max} {
+			if s, ok := v.(string); ok {
+				n += int64(len(s))
+			}
+		}
+	}
+	for _, p := range c.Postings {
+		if p == nil {
+			continue
+		}
+		n += 64
+		for i, t := range p.Terms {
+			n += int64(len(t)+16) + int64(len(p.rows[i])+24)
+		}
+	}
+	return n
+}
