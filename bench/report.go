@@ -51,23 +51,11 @@ func (rep *Report) WriteTable(w io.Writer) {
 		for _, e := range DefaultEngines {
 			cells = append(cells, q.cell(e))
 		}
-		for _, p := range [][2]string{{EngineOpenWit, EngineDuckDB}, {EnginePostgres, EngineOpenWit}} {
-			if r, ok := q.ratio(p[0], p[1]); ok {
-				cells = append(cells, fmt.Sprintf("%.2fx", r))
-			} else {
-				cells = append(cells, "-")
-			}
-		}
+		cells = append(cells, q.ratioCell(EngineOpenWit, EngineDuckDB), q.ratioCell(EnginePostgres, EngineOpenWit))
 		cells = append(cells, q.check())
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
-	gm := func(v float64) string {
-		if v == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.2fx", v)
-	}
-	fmt.Fprintf(tw, "%s\t\t\t\t%s\t%s\t\t\n", pad("geometric mean"), gm(rep.GeomeanOpenWitVsDuckDB), gm(rep.GeomeanPostgresVsOpenWit))
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t%s\t\t\n", pad("geometric mean"), ratioText(rep.GeomeanOpenWitVsDuckDB), ratioText(rep.GeomeanPostgresVsOpenWit))
 	tw.Flush()
 	fmt.Fprintln(w, "\nopenwit/duckdb above 1: OpenWit is slower than DuckDB; postgres/openwit above 1: OpenWit is faster than PostgreSQL.")
 	if slices.Contains(rep.Engines, EngineOpenWitS3) {
@@ -114,10 +102,7 @@ func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
 		if r := q.Results[EngineOpenWitS3]; r != nil && r.Error == "" {
 			cold = fmt.Sprintf("%.1f", r.ColdMs)
 		}
-		ratio := "-"
-		if r, ok := q.ratio(EngineOpenWitS3, EngineOpenWit); ok {
-			ratio = fmt.Sprintf("%.2fx", r)
-		}
+		ratio := q.ratioCell(EngineOpenWitS3, EngineOpenWit)
 		reqs := "-"
 		if r := q.Results[EngineOpenWitS3]; r != nil && r.WarmRequests != nil && rep.Runs > 0 {
 			w, n := r.WarmRequests, float64(rep.Runs)
@@ -125,11 +110,7 @@ func (rep *Report) writeS3Table(w io.Writer, pad func(string) string) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), cold, q.cell(EngineOpenWitS3), ratio, reqs)
 	}
-	gm := "-"
-	if rep.GeomeanS3VsLocal > 0 {
-		gm = fmt.Sprintf("%.2fx", rep.GeomeanS3VsLocal)
-	}
-	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\t\n", pad("geometric mean"), gm)
+	fmt.Fprintf(tw, "%s\t\t\t\t%s\t\t\n", pad("geometric mean"), ratioText(rep.GeomeanS3VsLocal))
 	tw.Flush()
 	fmt.Fprintln(w, "\nopenwit-s3: the same rows on an S3-compatible store with the local-disk read cache; warm is the median after the warm-up run;\nthe last column is the requests each warm run sent to the object store (counted with the scratch server only).")
 }
@@ -143,19 +124,26 @@ func (rep *Report) writeNoIndexTable(w io.Writer, pad func(string) string) {
 	fmt.Fprintln(tw, pad("query")+"\topenwit ms\tno-index ms\tno-index/openwit\t")
 	for i := range rep.Queries {
 		q := &rep.Queries[i]
-		ratio := "-"
-		if r, ok := q.ratio(EngineOpenWitNoIndex, EngineOpenWit); ok {
-			ratio = fmt.Sprintf("%.2fx", r)
-		}
+		ratio := q.ratioCell(EngineOpenWitNoIndex, EngineOpenWit)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(q.Name), q.cell(EngineOpenWit), q.cell(EngineOpenWitNoIndex), ratio)
 	}
-	gm := "-"
-	if rep.GeomeanNoIndexVsIndex > 0 {
-		gm = fmt.Sprintf("%.2fx", rep.GeomeanNoIndexVsIndex)
-	}
-	fmt.Fprintf(tw, "%s\t\t\t%s\t\n", pad("geometric mean"), gm)
+	fmt.Fprintf(tw, "%s\t\t\t%s\t\n", pad("geometric mean"), ratioText(rep.GeomeanNoIndexVsIndex))
 	tw.Flush()
 	fmt.Fprintln(w, "\nopenwit-noindex: the same node and files, restarted without pruning by index artifacts (they stay built).")
+}
+
+// ratioCell prints q's a/b ratio, or "-" unless both engines answered.
+func (q *QueryReport) ratioCell(a, b string) string {
+	r, _ := q.ratio(a, b)
+	return ratioText(r)
+}
+
+// ratioText prints a ratio, "-" for none (0).
+func ratioText(r float64) string {
+	if r <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", r)
 }
 
 func (q *QueryReport) cell(engine string) string {

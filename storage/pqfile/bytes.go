@@ -42,16 +42,12 @@ func (r *Reader) ScanBytes(ctx context.Context, rowGroup int, column string, bat
 		return fmt.Errorf("read parquet: column %q is not a leaf", column)
 	}
 	defer recoverCorrupt("read parquet", &err)
-	cr, err := r.pf.RowGroup(rowGroup).Column(sf.ColIndex)
+	br, err := byteArrayChunk(r.pf, rowGroup, sf.ColIndex, column)
 	if err != nil {
-		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+		return err
 	}
-	defer cr.Close()
-	br, ok := cr.(*file.ByteArrayColumnChunkReader)
-	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
-		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
-	}
-	maxDef := cr.Descriptor().MaxDefinitionLevel()
+	defer br.Close()
+	maxDef := br.Descriptor().MaxDefinitionLevel()
 	vals := make([]parquet.ByteArray, batchRows)
 	var defs []int16
 	if maxDef > 0 {
@@ -80,4 +76,19 @@ func (r *Reader) ScanBytes(ctx context.Context, rowGroup int, column string, bat
 		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
 	}
 	return nil
+}
+
+// byteArrayChunk opens column chunk colIndex (named column in errors) of a
+// row group of pf as a flat byte-array column; the caller closes it.
+func byteArrayChunk(pf *file.Reader, rowGroup, colIndex int, column string) (*file.ByteArrayColumnChunkReader, error) {
+	cr, err := pf.RowGroup(rowGroup).Column(colIndex)
+	if err != nil {
+		return nil, fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+	}
+	br, ok := cr.(*file.ByteArrayColumnChunkReader)
+	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
+		cr.Close()
+		return nil, fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
+	}
+	return br, nil
 }

@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // ScanBytesRows is ScanBytes for some rows of the row group only: rows
@@ -71,16 +70,12 @@ func (r *Reader) ScanBytesRows(ctx context.Context, rowGroup int, column string,
 			}
 		}
 	}
-	cr, err := pf.RowGroup(rowGroup).Column(sf.ColIndex)
+	br, err := byteArrayChunk(pf, rowGroup, sf.ColIndex, column)
 	if err != nil {
-		return fmt.Errorf("read parquet: %w: %w", ErrCorrupt, err)
+		return err
 	}
-	defer cr.Close()
-	br, ok := cr.(*file.ByteArrayColumnChunkReader)
-	if !ok || cr.Descriptor().MaxRepetitionLevel() != 0 {
-		return fmt.Errorf("read parquet: column %q is not a flat byte-array column", column)
-	}
-	maxDef := cr.Descriptor().MaxDefinitionLevel()
+	defer br.Close()
+	maxDef := br.Descriptor().MaxDefinitionLevel()
 	vals := make([]parquet.ByteArray, 1)
 	defs := make([]int16, 1)
 	if !br.HasNext() { // reads the dictionary page, if any, before a seek
