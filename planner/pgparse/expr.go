@@ -591,6 +591,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.Over != nil {
 		return t.windowCall(name, f, filter)
 	}
+	if windowOnly[name] {
+		t.fail(pgerror.WrongObjectType, "window function %s requires an OVER clause", name)
+	}
 	out := &ast.FuncExpr{Name: ast.NewColIdent(name), Distinct: f.AggDistinct}
 	if f.AggStar {
 		if name != "count" {
@@ -795,6 +798,11 @@ var windowFuncs = map[string]bool{
 	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true,
 	"nth_value": true, "count": true, "sum": true, "avg": true, "min": true, "max": true,
 }
+
+// windowOnly are the window functions that are not aggregates: they need
+// OVER.
+var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true,
+	"cume_dist": true, "ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true}
 
 // windowCall translates a window function call. An aggregate's FILTER
 // (WHERE c) feeds it CASE WHEN c THEN x END, whose NULLs every aggregate

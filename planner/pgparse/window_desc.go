@@ -21,6 +21,16 @@ import (
 // (PostgreSQL allows RANGE offsets over one key only anyway).
 func (t *translator) windowOver(name string, w *pg.WindowDef) (*ast.Over, string) {
 	over := t.window(w)
+	switch name {
+	case "first_value", "last_value", "nth_value", "lag", "lead":
+		// go-mysql-server's value window functions take the window's
+		// PARTITION BY and ORDER BY as children and cannot be rebuilt
+		// with neither (the plan ends up holding nil): one partition of a
+		// constant is the same window.
+		if len(over.PartitionBy) == 0 && len(over.OrderBy) == 0 {
+			over.PartitionBy = ast.Exprs{intLiteral(1)}
+		}
+	}
 	f := over.Frame
 	if f == nil || f.Unit != ast.RangeUnit || !hasOffset(f.Extent) {
 		return over, name
