@@ -58,6 +58,9 @@ func procs() []proc {
 		{"to_hex", 'f', text, a(i8), false}, {"format", 'f', text, a(text, oidAny), false},
 		{"string_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
 		{"regexp_split_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
+		{"regexp_match", 'f', pgtypes.ArrayOID(text), a(text, text), false},
+		{"chr", 'f', text, a(i4), false}, {"quote_literal", 'f', text, a(oidAnyElement), false},
+		{"quote_nullable", 'f', text, a(oidAnyElement), false}, {"pg_is_in_recovery", 'f', b, nil, false},
 		// Numbers.
 		{"abs", 'f', f8, a(f8), false}, {"abs", 'f', i4, a(i4), false}, {"ceil", 'f', f8, a(f8), false},
 		{"floor", 'f', f8, a(f8), false}, {"round", 'f', f8, a(f8), false}, {"round", 'f', num, a(num, i4), false},

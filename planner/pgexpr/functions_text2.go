@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -74,6 +75,67 @@ var moreFuncs = map[string]funcDef{
 			}
 		}
 		return pgtypes.FormatArrayText(elems), nil
+	}},
+	"regexp_match": {args: []argKind{kText, kText, kText}, opt: 1, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		flags := ""
+		if len(a) > 2 {
+			flags = a[2].(string)
+		}
+		if strings.Contains(flags, "g") {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_match() does not support the \"global\" option")
+		}
+		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		if err != nil {
+			return nil, err
+		}
+		s := a[0].(string)
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil {
+			return nil, nil
+		}
+		// The parenthesized groups (NULL for one that took no part), or
+		// the whole match when the pattern has none.
+		if len(m) == 2 {
+			whole := s[m[0]:m[1]]
+			return pgtypes.FormatArrayText([]*string{&whole}), nil
+		}
+		elems := make([]*string, 0, len(m)/2-1)
+		for i := 2; i < len(m); i += 2 {
+			if m[i] < 0 {
+				elems = append(elems, nil)
+				continue
+			}
+			g := s[m[i]:m[i+1]]
+			elems = append(elems, &g)
+		}
+		return pgtypes.FormatArrayText(elems), nil
+	}},
+	"chr": {args: []argKind{kInt}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		n, err := asInt64(a[0])
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case n == 0:
+			return nil, pgerror.New(pgerror.ProgramLimitExceeded, "null character not permitted")
+		case n < 0:
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "character number must be positive")
+		case n > utf8.MaxRune || (n >= 0xD800 && n <= 0xDFFF):
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "requested character too large for encoding: %d", n)
+		}
+		return string(rune(n)), nil
+	}},
+	"quote_literal": {args: []argKind{kAny}, result: textResult, eval: func(a []any, ts []sql.Type) (any, error) {
+		return quoteLiteral(outputText(a[0], ts[0])), nil
+	}},
+	"quote_nullable": {args: []argKind{kAny}, nonStrict: true, result: textResult, eval: func(a []any, ts []sql.Type) (any, error) {
+		if a[0] == nil {
+			return "NULL", nil
+		}
+		return quoteLiteral(outputText(a[0], ts[0])), nil
+	}},
+	"pg_is_in_recovery": {result: boolResult, eval: func([]any, []sql.Type) (any, error) {
+		return boolInt(false), nil // OpenWit has no standby mode
 	}},
 	"regexp_split_to_array": {args: []argKind{kText, kText, kText}, opt: 1, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		flags := ""
@@ -198,4 +260,15 @@ func quoteIdent(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// quoteLiteral quotes s as a string literal, as PostgreSQL's quote_literal:
+// quotes doubled, and a string holding a backslash written E'...' with
+// the backslashes doubled.
+func quoteLiteral(s string) string {
+	q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	if strings.Contains(s, `\`) {
+		q = "E" + strings.ReplaceAll(q, `\`, `\\`)
+	}
+	return q
 }
