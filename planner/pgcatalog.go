@@ -27,8 +27,20 @@ const (
 	oidPublic     = 2200
 	oidInfoSchema = 13000
 	oidUser       = 10
+	oidDatabase   = 16383 // the openwit database in pg_database
 	tableOIDBase  = 16384
 )
+
+// nsName is the name of a schema OID of the catalog.
+func nsName(oid int64) string {
+	switch oid {
+	case oidPgCatalog:
+		return "pg_catalog"
+	case oidInfoSchema:
+		return "information_schema"
+	}
+	return "public"
+}
 
 // rowsTable is a read-only table over rows computed when scanned.
 type rowsTable struct {
@@ -159,7 +171,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 			"datcollate", text, "datctype", text, "datallowconn", b, "datlocprovider", text, "datistemplate", b,
 			"datconnlimit", i4, "daticulocale", text, "datcollversion", text, "datacl", text, "dattablespace", i8),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				return []sql.Row{{int64(16383), "openwit", int64(oidUser), int32(6), "C", "C", int8(1), "c", int8(0),
+				return []sql.Row{{int64(oidDatabase), "openwit", int64(oidUser), int32(6), "C", "C", int8(1), "c", int8(0),
 					int32(-1), nil, nil, nil, int64(1663)}}, nil
 			}}
 	}

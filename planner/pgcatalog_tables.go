@@ -24,8 +24,9 @@ import (
 
 // catalogTableNames are the tables catalogTable answers for.
 var catalogTableNames = []string{"pg_attrdef", "pg_auth_members", "pg_collation", "pg_constraint", "pg_description",
-	"pg_index", "pg_inherits", "pg_language", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace", "pg_publication_rel",
-	"pg_roles", "pg_settings", "pg_shdescription", "pg_statistic_ext", "pg_tablespace", "pg_type", "pg_user"}
+	"pg_index", "pg_inherits", "pg_language", "pg_matviews", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace",
+	"pg_publication_rel", "pg_roles", "pg_settings", "pg_shdescription", "pg_stat_activity", "pg_statistic_ext", "pg_tables",
+	"pg_tablespace", "pg_type", "pg_user", "pg_views"}
 
 // catalogOIDs are the OIDs PostgreSQL gives its catalog relations; views
 // without a fixed OID get one from 12000 up.
@@ -37,7 +38,8 @@ var catalogOIDs = map[string]int64{
 }
 
 // catalogViews are the pg_catalog relations that are views in PostgreSQL.
-var catalogViews = map[string]bool{"pg_roles": true, "pg_settings": true, "pg_user": true}
+var catalogViews = map[string]bool{"pg_roles": true, "pg_settings": true, "pg_user": true, "pg_tables": true, "pg_views": true,
+	"pg_matviews": true, "pg_stat_activity": true}
 
 // systemRelation is a relation of pg_catalog or information_schema as
 // pg_class lists it.
@@ -342,6 +344,67 @@ func (e *Engine) catalogTable(name string) sql.Table {
 						nil, int8(0), nil, roleOID(i)})
 				}
 				return out, nil
+			}}
+	case "pg_tables":
+		// OpenWit's tables and the catalog's own relations that are
+		// tables in PostgreSQL.
+		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "tablename", text, "tableowner", text,
+			"tablespace", text, "hasindexes", b, "hasrules", b, "hastriggers", b, "rowsecurity", b),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				ts, err := e.cfg.Catalog.ListTables(ctx)
+				if err != nil {
+					return nil, err
+				}
+				owner := e.roleNames()[0]
+				var out []sql.Row
+				for _, t := range ts {
+					out = append(out, sql.Row{"public", t.Name, owner, nil, int8(0), int8(0), int8(0), int8(0)})
+				}
+				for _, r := range e.systemRelations() {
+					if r.kind == "r" {
+						out = append(out, sql.Row{nsName(r.ns), r.name, owner, nil, int8(0), int8(0), int8(0), int8(0)})
+					}
+				}
+				return out, nil
+			}}
+	case "pg_views":
+		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "viewname", text, "viewowner", text, "definition", text),
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				owner := e.roleNames()[0]
+				var out []sql.Row
+				for _, r := range e.systemRelations() {
+					if r.kind == "v" {
+						// Built in, not defined by a query: no definition.
+						out = append(out, sql.Row{nsName(r.ns), r.name, owner, nil})
+					}
+				}
+				return out, nil
+			}}
+	case "pg_matviews":
+		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "matviewname", text, "matviewowner", text,
+			"tablespace", text, "hasindexes", b, "ispopulated", b, "definition", text), rows: empty}
+	case "pg_stat_activity":
+		// The calling session only: sessions live in the gateway, which
+		// the planner does not list.
+		return &rowsTable{name: name, schema: cols(name, "datid", i8, "datname", text, "pid", i4, "leader_pid", i4,
+			"usesysid", i8, "usename", text, "application_name", text, "client_addr", text, "client_hostname", text,
+			"client_port", i4, "backend_start", types.Timestamp, "xact_start", types.Timestamp, "query_start", types.Timestamp,
+			"state_change", types.Timestamp, "wait_event_type", text, "wait_event", text, "state", text, "backend_xid", text,
+			"backend_xmin", text, "query_id", i8, "query", text, "backend_type", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				app := ""
+				if ps, ok := ctx.Session.(*pgSession); ok {
+					app = ps.settings["application_name"]
+				}
+				user, oid := ctx.Client().User, int64(oidUser)
+				for i, r := range e.roleNames() {
+					if r == user {
+						oid = roleOID(i)
+					}
+				}
+				start := ctx.QueryTime().UTC()
+				return []sql.Row{{int64(oidDatabase), "openwit", int32(ctx.ID()), nil, oid, user, app, nil, nil, nil,
+					nil, start, start, start, nil, nil, "active", nil, nil, nil, ctx.Query(), "client backend"}}, nil
 			}}
 	case "pg_user":
 		return &rowsTable{name: name, schema: cols(name, "usename", text, "usesysid", i8, "usecreatedb", b, "usesuper", b,
