@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -18,7 +19,8 @@ import (
 // PostgreSQL does: 'BASE TABLE', 'YES'/'NO', data_type 'integer'.
 
 // informationSchemaNames are the views provided, by name.
-var informationSchemaNames = []string{"columns", "schemata", "tables", "views"}
+var informationSchemaNames = []string{"character_sets", "columns", "key_column_usage", "routines", "schemata",
+	"table_constraints", "tables", "views"}
 
 // relationColumn is one column of a relation as information_schema.columns
 // shows it.
@@ -80,7 +82,50 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 	text, i4 := types.LongText, types.Int32
 	full := "information_schema." + name
 	c := func(spec ...any) sql.Schema { return cols(name, spec...) }
+	empty := func(*sql.Context) ([]sql.Row, error) { return nil, nil }
 	switch name {
+	case "table_constraints":
+		// OpenWit's only constraints are NOT NULL columns, which
+		// PostgreSQL lists as CHECK constraints named
+		// <namespace oid>_<table oid>_<column number>_not_null.
+		return &rowsTable{name: full, schema: c("constraint_catalog", text, "constraint_schema", text, "constraint_name", text,
+			"table_catalog", text, "table_schema", text, "table_name", text, "constraint_type", text, "is_deferrable", text,
+			"initially_deferred", text, "enforced", text, "nulls_distinct", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				ts, err := e.cfg.Catalog.ListTables(ctx)
+				if err != nil {
+					return nil, err
+				}
+				var out []sql.Row
+				for _, t := range ts {
+					for i, col := range t.Columns {
+						if col.NotNull {
+							name := fmt.Sprintf("%d_%d_%d_not_null", oidPublic, tableOIDBase+t.ID, i+1)
+							out = append(out, sql.Row{"openwit", "public", name, "openwit", "public", t.Name, "CHECK", "NO", "NO", "YES", nil})
+						}
+					}
+				}
+				return out, nil
+			}}
+	case "key_column_usage":
+		// No primary, unique or foreign keys.
+		return &rowsTable{name: full, schema: c("constraint_catalog", text, "constraint_schema", text, "constraint_name", text,
+			"table_catalog", text, "table_schema", text, "table_name", text, "column_name", text, "ordinal_position", i4,
+			"position_in_unique_constraint", i4), rows: empty}
+	case "routines":
+		// No user-defined functions (the built-in ones are in pg_proc).
+		return &rowsTable{name: full, schema: c("specific_catalog", text, "specific_schema", text, "specific_name", text,
+			"routine_catalog", text, "routine_schema", text, "routine_name", text, "routine_type", text, "data_type", text,
+			"type_udt_catalog", text, "type_udt_schema", text, "type_udt_name", text, "routine_body", text,
+			"routine_definition", text, "external_language", text, "is_deterministic", text, "security_type", text),
+			rows: empty}
+	case "character_sets":
+		return &rowsTable{name: full, schema: c("character_set_catalog", text, "character_set_schema", text, "character_set_name", text,
+			"character_repertoire", text, "form_of_use", text, "default_collate_catalog", text, "default_collate_schema", text,
+			"default_collate_name", text),
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				return []sql.Row{{nil, nil, "UTF8", "UCS", "UTF8", "openwit", "pg_catalog", "C"}}, nil
+			}}
 	case "schemata":
 		return &rowsTable{name: full, schema: c("catalog_name", text, "schema_name", text, "schema_owner", text,
 			"default_character_set_catalog", text, "default_character_set_schema", text, "default_character_set_name", text, "sql_path", text),
