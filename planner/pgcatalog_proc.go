@@ -63,7 +63,7 @@ func procs() []proc {
 		{"quote_nullable", 'f', text, a(oidAnyElement), false}, {"pg_is_in_recovery", 'f', b, nil, false},
 		{"gcd", 'f', i4, a(i4, i4), false}, {"gcd", 'f', i8, a(i8, i8), false}, {"gcd", 'f', num, a(num, num), false},
 		{"lcm", 'f', i4, a(i4, i4), false}, {"lcm", 'f', i8, a(i8, i8), false}, {"lcm", 'f', num, a(num, num), false},
-		{"width_bucket", 'f', i4, a(f8, f8, f8, i4), false}, {"width_bucket", 'f', i4, a(num, num, num, i4), false},
+		{"div", 'f', num, a(num, num), false}, {"width_bucket", 'f', i4, a(f8, f8, f8, i4), false}, {"width_bucket", 'f', i4, a(num, num, num, i4), false},
 		// Numbers.
 		{"abs", 'f', f8, a(f8), false}, {"abs", 'f', i4, a(i4), false}, {"ceil", 'f', f8, a(f8), false},
 		{"floor", 'f', f8, a(f8), false}, {"round", 'f', f8, a(f8), false}, {"round", 'f', num, a(num, i4), false},

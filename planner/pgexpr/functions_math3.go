@@ -18,6 +18,16 @@ var intMathFuncs = map[string]funcDef{
 	"lcm": {args: []argKind{kNumber, kNumber}, result: gcdResult, eval: func(a []any, ts []sql.Type) (any, error) {
 		return gcdLcm(a, ts, true)
 	}},
+	"div": {args: []argKind{kNumber, kNumber}, result: func([]sql.Expression) sql.Type { return types.MustCreateDecimalType(65, 0) },
+		eval: func(a []any, _ []sql.Type) (any, error) {
+			y, _, _ := toDecimalOrFloatAll(a[0])
+			x, _, _ := toDecimalOrFloatAll(a[1])
+			if x.IsZero() {
+				return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
+			}
+			q, _ := y.QuoRem(x, 0) // truncated toward zero
+			return q, nil
+		}},
 	"width_bucket": {args: []argKind{kNumber, kNumber, kNumber, kInt}, result: int32Result, eval: evalWidthBucket},
 }
 
@@ -177,4 +187,18 @@ func evalWidthBucket(a []any, _ []sql.Type) (any, error) {
 		b = min(lo.Sub(x).Mul(n).DivRound(lo.Sub(hi), 30).Floor().IntPart()+1, count)
 	}
 	return int32(b), nil
+}
+
+// toDecimalOrFloatAll is toDecimalOrFloat with a float as a decimal too
+// (NaN and infinities as zero: the callers reject them first or take
+// numeric arguments).
+func toDecimalOrFloatAll(v any) (decimal.Decimal, float64, bool) {
+	d, f, isDec := toDecimalOrFloat(v)
+	if isDec {
+		return d, 0, true
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return decimal.Zero, f, true
+	}
+	return decimal.NewFromFloat(f), f, true
 }
