@@ -143,6 +143,10 @@ func truncTime(field string, t time.Time) (any, error) {
 		r = localToUTC(y, 1, 1, loc)
 	case "decade":
 		r = localToUTC(y-y%10, 1, 1, loc)
+	case "century": // centuries start in years ending in 01
+		r = localToUTC((y-1)/100*100+1, 1, 1, loc)
+	case "millennium":
+		r = localToUTC((y-1)/1000*1000+1, 1, 1, loc)
 	default:
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "unit %q not recognized for type timestamp", field)
 	}
@@ -221,6 +225,11 @@ func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decima
 		return decimal.NewFromInt(int64(t.Year() / 10)), nil
 	case "century":
 		return decimal.NewFromInt(int64((t.Year() + 99) / 100)), nil
+	case "millennium":
+		return decimal.NewFromInt(int64((t.Year() + 999) / 1000)), nil
+	case "isoyear":
+		y, _ := t.ISOWeek()
+		return decimal.NewFromInt(int64(y)), nil
 	case "timezone":
 		_, off := t.Zone()
 		return decimal.NewFromInt(int64(off)), nil
