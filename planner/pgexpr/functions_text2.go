@@ -2,6 +2,7 @@ package pgexpr
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -77,14 +78,7 @@ var moreFuncs = map[string]funcDef{
 		return pgtypes.FormatArrayText(elems), nil
 	}},
 	"regexp_match": {args: []argKind{kText, kText, kText}, opt: 1, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		flags := ""
-		if len(a) > 2 {
-			flags = a[2].(string)
-		}
-		if strings.Contains(flags, "g") {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_match() does not support the \"global\" option")
-		}
-		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		re, err := singleMatchRegex("regexp_match", a)
 		if err != nil {
 			return nil, err
 		}
@@ -138,14 +132,7 @@ var moreFuncs = map[string]funcDef{
 		return boolInt(false), nil // OpenWit has no standby mode
 	}},
 	"regexp_split_to_array": {args: []argKind{kText, kText, kText}, opt: 1, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		flags := ""
-		if len(a) > 2 {
-			flags = a[2].(string)
-		}
-		if strings.Contains(flags, "g") {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "regexp_split_to_array() does not support the \"global\" option")
-		}
-		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		re, err := singleMatchRegex("regexp_split_to_array", a)
 		if err != nil {
 			return nil, err
 		}
@@ -271,4 +258,17 @@ func quoteLiteral(s string) string {
 		q = "E" + strings.ReplaceAll(q, `\`, `\\`)
 	}
 	return q
+}
+
+// singleMatchRegex compiles the pattern a[1] of fn(text, pattern [,
+// flags]), a function that takes no "g" flag.
+func singleMatchRegex(fn string, a []any) (*regexp.Regexp, error) {
+	flags := ""
+	if len(a) > 2 {
+		flags = a[2].(string)
+	}
+	if strings.Contains(flags, "g") {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "%s() does not support the \"global\" option", fn)
+	}
+	return compileRegex(a[1].(string), strings.Contains(flags, "i"))
 }
