@@ -130,6 +130,9 @@ func (a *Arith) Type() sql.Type {
 		return pgtypes.IntervalType
 	}
 	if a.intOperands() {
+		if a.Neg && (rt == types.Int16 || rt == types.Int32) {
+			return rt // -x has x's type (-smallint overflows at -32768)
+		}
 		if lt == types.Int64 || rt == types.Int64 || (lt == types.Null) || (rt == types.Null) {
 			return types.Int64
 		}
@@ -166,6 +169,12 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	r, err := a.Right.Eval(ctx, row)
 	if err != nil || r == nil {
 		return nil, err
+	}
+	if iv, ok := r.(pgtypes.Interval); ok && a.Neg {
+		if iv.Months == math.MinInt32 || iv.Days == math.MinInt32 || iv.Micros == math.MinInt64 {
+			return nil, pgerror.New("22008", "interval out of range")
+		}
+		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}, nil
 	}
 	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type()); ok {
 		return tv()
