@@ -270,6 +270,9 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		if math.IsInf(v, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
 			return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
 		}
+		if v == 0 && x != 0 && !math.IsInf(y, 0) && (a.Op == "*" && y != 0 || a.Op == "/") {
+			return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
+		}
 		return v, nil
 	}
 	return a.fallback().Eval(ctx, row)

@@ -159,11 +159,34 @@ var funcs = map[string]funcDef{
 		if x == 0 && y < 0 {
 			return nil, pgerror.New("2201F", "zero raised to a negative power is undefined")
 		}
-		return math.Pow(x, y), nil
+		if x < 0 && !math.IsInf(y, 0) && y != math.Trunc(y) {
+			return nil, pgerror.New("2201F", "a negative number raised to a non-integer power yields a complex result")
+		}
+		return checkFloat(math.Pow(x, y), x, y)
+	}},
+	"exp": {args: []argKind{kNumber}, result: floatResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		x, err := castFloat(a[0], "float8")
+		if err != nil {
+			return nil, err
+		}
+		return checkFloat(math.Exp(x), x, 0)
 	}},
 }
 
 func floatResult([]sql.Expression) sql.Type { return types.Float64 }
+
+// checkFloat is PostgreSQL's float8 range check of a result v computed from
+// x and y: infinite from finite operands is an overflow, zero from nonzero
+// finite x an underflow (22003).
+func checkFloat(v, x, y float64) (any, error) {
+	switch {
+	case math.IsInf(v, 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0):
+		return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
+	case v == 0 && x != 0 && !math.IsInf(x, 0) && !math.IsInf(y, 0):
+		return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
+	}
+	return v, nil
+}
 
 func roundResult(args []sql.Expression) sql.Type {
 	t := args[0].Type()
