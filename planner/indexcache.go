@@ -87,7 +87,7 @@ func (c *indexCache) get(ctx context.Context, f *catalog.File, cols []string, po
 		c.hits.Inc()
 		return ix
 	}
-	ix, _ := c.load(ctx, f)
+	ix := c.load(ctx, f)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ix == nil {
@@ -170,7 +170,7 @@ func (c *indexCache) removeLocked(el *list.Element) {
 
 // load reads and decodes f's artifact: the linked one, else the one at
 // the conventional key (built by an indexer after this node listed f).
-func (c *indexCache) load(ctx context.Context, f *catalog.File) (*index.Index, int64) {
+func (c *indexCache) load(ctx context.Context, f *catalog.File) *index.Index {
 	key, linked := storage.IndexKey(f.Path), false
 	if f.Index != nil {
 		key, linked = f.Index.Path, true
@@ -182,7 +182,7 @@ func (c *indexCache) load(ctx context.Context, f *catalog.File) (*index.Index, i
 			c.failures.Inc()
 			c.log.Warn("index artifact unreadable, file not pruned", "file", f.ID, "key", key, "err", err)
 		}
-		return nil, 0
+		return nil
 	}
 	b, err := io.ReadAll(r)
 	r.Close()
@@ -192,13 +192,13 @@ func (c *indexCache) load(ctx context.Context, f *catalog.File) (*index.Index, i
 			if len(ix.RowGroups) == 0 || sum(ix.RowGroups) != f.Rows {
 				err = errors.New("row counts differ from the file's")
 			} else {
-				return ix, int64(len(b))
+				return ix
 			}
 		}
 	}
 	c.failures.Inc()
 	c.log.Warn("index artifact unusable, file not pruned", "file", f.ID, "key", key, "err", err)
-	return nil, int64(len(b))
+	return nil
 }
 
 func sum(xs []int64) int64 {

@@ -55,11 +55,10 @@ func gcdLcm(a []any, ts []sql.Type, lcm bool) (any, error) {
 		x, _, _ := toDecimalOrFloat(a[0])
 		y, _, _ := toDecimalOrFloat(a[1])
 		x, y = x.Abs(), y.Abs()
-		g, p, q := x, x, y
+		g, q := x, y
 		for !q.IsZero() {
-			p, q = q, p.Mod(q)
+			g, q = q, g.Mod(q)
 		}
-		g = p
 		if !lcm {
 			return g, nil
 		}
