@@ -38,7 +38,7 @@ func TestKafkaThroughStorage(t *testing.T) {
 	objects := filepath.Join(t.TempDir(), "objects")
 	shared := []string{"--catalog", dsn, "--object-store", "file://" + objects}
 	addr := fmt.Sprintf("127.0.0.1:%d", testserver.FreePort(t))
-	store := testserver.Start(t, testserver.Options{Env: []string{"OPENWIT_TEST_FAILPOINT=stage-after-upload@1"},
+	store := testserver.Start(t, testserver.Options{Env: []string{"OPENWIT_TEST_FAILPOINT=stage-after-upload"},
 		Args: append([]string{"--roles", "storage", "--storage-addr", addr}, shared...)})
 	front := testserver.Start(t, testserver.Options{Args: append([]string{"--roles", "gateway,coordinator", "--storage-nodes", addr}, shared...)})
 	conn := testserver.Connect(t, front.DSN())
@@ -83,7 +83,9 @@ func TestKafkaThroughStorage(t *testing.T) {
 	}
 	stopped := func(point string) bool { return strings.Contains(store.Log(), `failpoint reached" point=`+point) }
 
-	// (a) Killed after uploading a staged file: nothing is published.
+	// (a) Killed after uploading a staged file: nothing is published. The
+	// failpoint holds every stage (the two partitions stage concurrently:
+	// holding only the first would let the other publish).
 	produce(n / 3)
 	waitFor(t, "the storage node stopped after a stage", store, func() bool { return stopped("stage-after-upload") })
 	staged, _ := filepath.Glob(filepath.Join(objects, "tables", "*", "shard=*", "*-k*-p*-o*.parquet"))
