@@ -106,14 +106,22 @@ func (p *Postings) UnionOf(terms []int) (*roaring.Bitmap, error) {
 
 // postingsBuilder collects the postings of one column in one row group.
 type postingsBuilder struct {
-	ids   map[string]uint32
-	terms []string
-	rows  [][]uint32
-	bytes int
-	over  bool // past a vocabulary bound: no postings
+	ids      map[string]uint32
+	terms    []string
+	rows     [][]uint32
+	bytes    int
+	maxTerms int  // the vocabulary bound of this row group
+	over     bool // past a vocabulary bound: no postings
 }
 
-func newPostingsBuilder() *postingsBuilder { return &postingsBuilder{ids: map[string]uint32{}} }
+// newPostingsBuilder returns the builder of a row group of rows rows. It
+// stops collecting as soon as the vocabulary passes a bound (postings
+// returns nil), so a column of mostly distinct values (trace ids) costs
+// rows/PostingsRowsPerTerm tokens, not a term and a list per row that
+// would be thrown away at the end (design 050).
+func newPostingsBuilder(rows int64) *postingsBuilder {
+	return &postingsBuilder{ids: map[string]uint32{}, maxTerms: int(min(rows/PostingsRowsPerTerm+64, PostingsMaxTerms))}
+}
 
 // addColumn adds the tokens of col, whose first row is row base of the
 // row group.
@@ -133,7 +141,13 @@ func (b *postingsBuilder) addColumn(col arrow.Array, base int) {
 	}
 }
 
-func (b *postingsBuilder) add(v string, row uint32) {
+func (b *postingsBuilder) add(v string, row uint32) { b.addValue(v, row, false) }
+
+// addValue adds the tokens of v at row; with collect it returns the term
+// ids of v's tokens, each once (valueMemo keeps them). Past a bound it
+// stops and returns what it has.
+func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 {
+	var ids []uint32
 	for i := 0; i < len(v); {
 		if !IsTokenByte(v[i]) {
 			i++
@@ -145,18 +159,37 @@ func (b *postingsBuilder) add(v string, row uint32) {
 			j++
 		}
 		if !digits {
-			b.addToken(v[i:j], row)
+			id, first, ok := b.addToken(v[i:j], row)
+			if !ok {
+				return ids
+			}
+			if collect && first {
+				ids = append(ids, id)
+			}
 		}
 		i = j
 	}
+	return ids
 }
 
-func (b *postingsBuilder) addToken(t string, row uint32) {
-	id, ok := b.ids[t]
+// addIDs appends row to the lists of the terms ids (a value seen before).
+func (b *postingsBuilder) addIDs(ids []uint32, row uint32) {
+	for _, id := range ids {
+		if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
+			b.rows[id] = append(r, row)
+		}
+	}
+}
+
+// addToken adds token t at row and returns its term id and whether row
+// was new to its list (t's first time in this value: one value per row);
+// ok is false when the vocabulary passed a bound (b.over).
+func (b *postingsBuilder) addToken(t string, row uint32) (id uint32, first, ok bool) {
+	id, ok = b.ids[t]
 	if !ok {
-		if len(b.terms) >= PostingsMaxTerms || b.bytes+len(t) > PostingsMaxBytes {
+		if len(b.terms) >= b.maxTerms || b.bytes+len(t) > PostingsMaxBytes {
 			b.over = true
-			return
+			return 0, false, false
 		}
 		t = strings.Clone(t)
 		id = uint32(len(b.terms))
@@ -167,13 +200,15 @@ func (b *postingsBuilder) addToken(t string, row uint32) {
 	}
 	if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
 		b.rows[id] = append(r, row)
+		return id, true, true
 	}
+	return id, false, true
 }
 
 // postings returns the built postings of a row group of rows rows, nil
 // when past a bound.
 func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
-	if b.over || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
+	if b.over || len(b.terms) > b.maxTerms || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
 		return nil, nil
 	}
 	order := make([]int, len(b.terms))
