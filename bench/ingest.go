@@ -127,16 +127,16 @@ func (r *IngestReport) Rate(engine, method string) float64 {
 
 // Ingest methods.
 const (
-	MethodEncode     = "encode only"
-	MethodFlight     = "flight bulk ingest"
+	MethodEncode = "encode only"
+	MethodFlight = "flight bulk ingest"
 	// MethodFlightDeferred is Flight bulk ingest into a node that
 	// publishes its files without index artifacts and runs no indexer
 	// (--defer-index): the artifacts are left to the indexer role, which
 	// a cluster runs on other nodes. It measures the ingest and storage
 	// roles alone.
 	MethodFlightDeferred = "flight index deferred"
-	MethodCopyText   = "copy text"
-	MethodCopyBinary = "copy binary"
+	MethodCopyText       = "copy text"
+	MethodCopyBinary     = "copy binary"
 )
 
 // IngestMethods are the ways of loading rows into an OpenWit node, in the
