@@ -301,6 +301,15 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 	neg := func(iv pgtypes.Interval) pgtypes.Interval {
 		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
 	}
+	if iv, ok := r.(pgtypes.Interval); ok && op == "*" {
+		switch l.(type) {
+		case pgtypes.Interval, time.Time:
+		default:
+			// number * interval is interval * number (it was 0, MySQL's
+			// number times a non-numeric string).
+			return timeArith(ctx, op, iv, l, pgtypes.IntervalType)
+		}
+	}
 	switch x := l.(type) {
 	case time.Time:
 		switch y := r.(type) {
