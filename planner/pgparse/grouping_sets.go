@@ -115,7 +115,7 @@ func (t *translator) expandGroupItem(n *pg.Node) [][]*pg.Node {
 		return out
 	case pg.GroupingSetKind_GROUPING_SET_CUBE:
 		if len(gs.Content) > 12 {
-			t.fail("54001", "CUBE is limited to 12 elements")
+			t.fail("54011", "CUBE is limited to 12 elements")
 		}
 		units := make([][]*pg.Node, len(gs.Content))
 		for i, c := range gs.Content {
