@@ -304,6 +304,7 @@ func (t *translator) groupedSelect(sel *ast.Select, sets [][]ast.Expr, order ast
 		default:
 			e = d.expr(e)
 		}
+		d.checkUngrouped(e, aliases)
 		outer.OrderBy = append(outer.OrderBy, &ast.Order{Expr: e, Direction: o.Direction})
 	}
 
@@ -383,6 +384,7 @@ func (d *groupedDerivation) expr(e ast.Expr) ast.Expr {
 		}
 		switch y := x.(type) {
 		case *ast.Subquery:
+			d.checkCorrelated(y)
 			return x, true
 		case ast.InjectedExpr:
 			if _, ok := y.Expression.(groupingMarker); ok {
@@ -541,6 +543,10 @@ func mapExpr(e ast.Expr, f func(ast.Expr) (ast.Expr, bool)) ast.Expr {
 		c := *x
 		c.Exprs = mapSelectExprs(x.Exprs, f)
 		return &c
+	case *ast.ExistsExpr:
+		if sq, ok := m(x.Subquery).(*ast.Subquery); ok {
+			return &ast.ExistsExpr{Subquery: sq}
+		}
 	}
 	return e
 }
@@ -586,4 +592,52 @@ func (t *translator) allColumnsKnown(sel *ast.Select) bool {
 		check(sel.Having.Expr)
 	}
 	return ok
+}
+
+// checkUngrouped fails like PostgreSQL (42803) on an input column the
+// rewritten ORDER BY key e still names: one that is neither grouped nor
+// inside an aggregate.
+func (d *groupedDerivation) checkUngrouped(e ast.Expr, aliases map[string]bool) {
+	walkOuter(e, func(n ast.SQLNode) {
+		c, ok := n.(*ast.ColName)
+		if !ok || c.Qualifier.Name.String() == "__gs" || (c.Qualifier.IsEmpty() && aliases[c.Name.String()]) {
+			return
+		}
+		if is, _ := d.t.inputColumn(c.Name.String()); is {
+			d.t.fail(pgerror.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", c.Name.String())
+		}
+	})
+}
+
+// checkCorrelated points the references of a subquery to the grouped
+// query's FROM items (qualified by their names) at the derived table's
+// grouping columns: the FROM items are inside it, out of the subquery's
+// reach. A reference to a column that is not grouped fails (42803).
+func (d *groupedDerivation) checkCorrelated(sq *ast.Subquery) {
+	names := map[string]bool{}
+	var add func(f *pg.Node)
+	add = func(f *pg.Node) {
+		if j := f.GetJoinExpr(); j != nil {
+			add(j.Larg)
+			add(j.Rarg)
+			return
+		}
+		if n := fromItemName(f); n != "" {
+			names[n] = true
+		}
+	}
+	for _, f := range d.t.from {
+		add(f)
+	}
+	_ = ast.Walk(func(n ast.SQLNode) (bool, error) {
+		if c, ok := n.(*ast.ColName); ok && !c.Qualifier.IsEmpty() && names[c.Qualifier.Name.String()] {
+			j, ok := d.group(c)
+			if !ok {
+				d.t.fail(pgerror.GroupingError, "subquery uses ungrouped column \"%s.%s\" from outer query", c.Qualifier.Name.String(), c.Name.String())
+			}
+			col := derivedCol("__g", j).(*ast.ColName)
+			c.Name, c.Qualifier = col.Name, col.Qualifier
+		}
+		return true, nil
+	}, sq)
 }
