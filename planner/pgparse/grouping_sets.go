@@ -265,7 +265,9 @@ func (t *translator) groupedSelect(sel *ast.Select, sets [][]ast.Expr, order ast
 	members := make([]map[int]bool, len(sets))
 	for i, s := range sets {
 		members[i] = map[int]bool{}
-		for _, e := range s {
+		for k, e := range s {
+			e = t.groupAlias(e, sel.SelectExprs)
+			s[k] = e
 			k := exprKey(e)
 			j, ok := d.keys[k]
 			if !ok {
@@ -310,7 +312,14 @@ func (t *translator) groupedSelect(sel *ast.Select, sets [][]ast.Expr, order ast
 
 	var inner ast.SelectStatement
 	for i, s := range sets {
-		b := &ast.Select{From: sel.From, Where: sel.Where, GroupBy: ast.GroupBy(s)}
+		b := &ast.Select{From: sel.From, Where: sel.Where}
+		for _, e := range s {
+			if _, literal := e.(*ast.SQLVal); !literal {
+				// go-mysql-server reads a literal in GROUP BY as a
+				// position; grouping by a constant changes no group.
+				b.GroupBy = append(b.GroupBy, e)
+			}
+		}
 		for j, g := range d.groups {
 			var e ast.Expr = &ast.NullVal{}
 			if members[i][j] {
@@ -640,4 +649,27 @@ func (d *groupedDerivation) checkCorrelated(sq *ast.Subquery) {
 		}
 		return true, nil
 	}, sq)
+}
+
+// groupAlias resolves a GROUP BY name that is an output alias and not an
+// input column to the aliased expression, as PostgreSQL does (in a plain
+// GROUP BY go-mysql-server resolves it; a branch of the derived table has
+// no such alias).
+func (t *translator) groupAlias(e ast.Expr, exprs ast.SelectExprs) ast.Expr {
+	c, ok := e.(*ast.ColName)
+	if !ok || !c.Qualifier.IsEmpty() {
+		return e
+	}
+	if is, known := t.inputColumn(c.Name.String()); is || !known {
+		return e
+	}
+	for _, se := range exprs {
+		if ae, ok := se.(*ast.AliasedExpr); ok && ae.As.String() == c.Name.String() {
+			if hasAggregate(ae.Expr) {
+				t.fail(pgerror.GroupingError, "aggregate functions are not allowed in GROUP BY")
+			}
+			return ae.Expr
+		}
+	}
+	return e
 }
