@@ -7,6 +7,7 @@ import (
 
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"openwit/internal/pgerror"
 )
@@ -188,11 +189,23 @@ func sortedUnique(keys []string) []string {
 // needsGroupedDerivation reports whether a grouped SELECT must be computed
 // as a derived table of groups: it has grouping sets or grouping() calls,
 // or window functions over its groups.
-func needsGroupedDerivation(sel *ast.Select, multi bool) bool {
+func needsGroupedDerivation(sel *ast.Select, multi bool, order []*pg.Node) bool {
 	if multi {
 		return true
 	}
 	markers, windows, aggs := false, false, sel.Having != nil || len(sel.GroupBy) > 0
+	for _, o := range order {
+		walkNoSubqueries(o.ProtoReflect(), func(m protoreflect.Message) {
+			switch x := m.Interface().(type) {
+			case *pg.GroupingFunc:
+				markers = true
+			case *pg.FuncCall:
+				if x.Over != nil {
+					windows = true
+				}
+			}
+		})
+	}
 	for _, se := range sel.SelectExprs {
 		ae, ok := se.(*ast.AliasedExpr)
 		if !ok {

@@ -854,7 +854,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	t.checkGrouping(sel)
 	t.probes = append(t.probes, t.ambiguityProbes(s, sel.From)...)
 	t.lastFullUsing = t.fullUsing
-	if needsGroupedDerivation(sel, multi) {
+	if needsGroupedDerivation(sel, multi, s.SortClause) {
 		out := t.groupedSelect(sel, sets, t.orderBy(s.SortClause, sel))
 		if t.ordered == nil {
 			t.ordered = map[*ast.Select]bool{}
