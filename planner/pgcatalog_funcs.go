@@ -342,5 +342,8 @@ func formatType(oid int64, typmod int64) string {
 		}
 		return name
 	}
+	if elem, ok := arrayElemOID(oid); ok {
+		return formatType(elem, typmod) + "[]"
+	}
 	return "???"
 }

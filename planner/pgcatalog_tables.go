@@ -220,7 +220,7 @@ func typeOID(name string) (int64, bool) {
 	case "character varying":
 		return pgtypes.OIDVarchar, true
 	}
-	return 0, false
+	return arrayTypeOID(n)
 }
 
 // roleNames are the roles pg_roles lists: the configured users, or the
@@ -253,7 +253,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 			"typalign", text, "typstorage", text, "typnotnull", b, "typbasetype", i8, "typtypmod", i4, "typndims", i4,
 			"typcollation", i8, "typdefaultbin", text, "typdefault", text, "typacl", text),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				out := make([]sql.Row, 0, len(catalogTypes))
+				out := make([]sql.Row, 0, 2*len(catalogTypes))
 				for _, t := range catalogTypes {
 					coll := int64(0)
 					if t.category == "S" {
@@ -267,10 +267,11 @@ func (e *Engine) catalogTable(name string) sql.Table {
 					}
 					out = append(out, sql.Row{int64(t.oid), t.name, int64(oidPgCatalog), int64(oidUser),
 						t.len, boolInt8(t.len > 0 && t.len <= 8), "b", t.category, int8(0), int8(1),
-						",", int64(0), "-", int64(0), int64(0), t.io + "in",
+						",", int64(0), "-", int64(0), int64(arrayOIDs[t.oid]), t.io + "in",
 						t.io + "out", t.io + "recv", t.io + "send", "-", "-", "-",
 						align, storage, int8(0), int64(0), int32(-1), int32(0),
 						coll, nil, nil, nil})
+					out = append(out, pgTypeArrayRow(t, align))
 				}
 				return out, nil
 			}}
