@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -385,27 +386,37 @@ func (e *Engine) catalogTable(name string) sql.Table {
 		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "matviewname", text, "matviewowner", text,
 			"tablespace", text, "hasindexes", b, "ispopulated", b, "definition", text), rows: empty}
 	case "pg_stat_activity":
-		// The calling session only: sessions live in the gateway, which
-		// the planner does not list.
+		// Every session of this node (activity_session.go).
 		return &rowsTable{name: name, schema: cols(name, "datid", i8, "datname", text, "pid", i4, "leader_pid", i4,
 			"usesysid", i8, "usename", text, "application_name", text, "client_addr", text, "client_hostname", text,
 			"client_port", i4, "backend_start", types.Timestamp, "xact_start", types.Timestamp, "query_start", types.Timestamp,
 			"state_change", types.Timestamp, "wait_event_type", text, "wait_event", text, "state", text, "backend_xid", text,
 			"backend_xmin", text, "query_id", i8, "query", text, "backend_type", text),
-			rows: func(ctx *sql.Context) ([]sql.Row, error) {
-				app := ""
-				if ps, ok := ctx.Session.(*pgSession); ok {
-					app = ps.settings["application_name"]
-				}
-				user, oid := ctx.Client().User, int64(oidUser)
-				for i, r := range e.roleNames() {
-					if r == user {
-						oid = roleOID(i)
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				roles := e.roleNames()
+				ts := func(t time.Time) any {
+					if t.IsZero() {
+						return nil
 					}
+					return t.UTC()
 				}
-				start := ctx.QueryTime().UTC()
-				return []sql.Row{{int64(oidDatabase), "openwit", int32(ctx.ID()), nil, oid, user, app, nil, nil, nil,
-					nil, start, start, start, nil, nil, "active", nil, nil, nil, ctx.Query(), "client backend"}}, nil
+				var out []sql.Row
+				for _, a := range e.sessions.list() {
+					var oid any
+					for i, r := range roles {
+						if r == a.user {
+							oid = roleOID(i)
+						}
+					}
+					var addr, port any
+					if a.clientAddr != "" {
+						addr, port = a.clientAddr, a.clientPort
+					}
+					out = append(out, sql.Row{int64(oidDatabase), "openwit", int32(a.pid), nil, oid, a.user, a.application, addr, nil,
+						port, ts(a.backendStart), ts(a.xactStart), ts(a.queryStart), ts(a.stateChange), nil, nil, a.state, nil, nil, nil,
+						a.query, "client backend"})
+				}
+				return out, nil
 			}}
 	case "pg_user":
 		return &rowsTable{name: name, schema: cols(name, "usename", text, "usesysid", i8, "usecreatedb", b, "usesuper", b,

@@ -49,6 +49,7 @@ type Session struct {
 	// RESET and DEFAULT give it back.
 	startApp string
 	tx       txBlock
+	act      *activity // what pg_stat_activity shows of the session
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -105,6 +106,9 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.base.settings = s.settings
 	s.base.set = s.set
 	s.base.inBlock = func() bool { return s.tx.active }
+	now := time.Now()
+	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
+	e.sessions.add(s.act)
 	return s
 }
 
@@ -114,6 +118,7 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 // Close ends the session.
 func (s *Session) Close() error {
 	s.closeCursors(true)
+	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
 }
@@ -402,6 +407,8 @@ type Rows struct {
 	// tx is the transaction block the statement ran in; an error while
 	// reading fails it.
 	tx *txBlock
+	// done runs when the rows are closed: the statement has ended.
+	done func()
 }
 
 // Execute runs the statement with parameter values.
@@ -411,14 +418,17 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		u()
 	}
 	s := p.s
+	s.started(p.st.SQL)
 	rows, err := p.execute(ctx, params)
 	if err != nil {
 		s.failed()
+		s.finished()
 		return nil, err
 	}
 	if s.tx.active {
 		rows.tx = &s.tx
 	}
+	rows.done = s.finished
 	return rows, nil
 }
 
@@ -687,6 +697,9 @@ func (r *Rows) close() error {
 		return nil
 	}
 	r.closed = true
+	if r.done != nil {
+		defer r.done()
+	}
 	var err error
 	if r.iter != nil {
 		err = r.closeIter()

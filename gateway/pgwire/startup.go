@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -254,7 +255,7 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 	var sess Session
 	err := protect(c.log, "Backend.OpenSession", func() error {
 		var err error
-		sess, err = c.srv.cfg.Backend.OpenSession(c.ctx, params)
+		sess, err = c.srv.cfg.Backend.OpenSession(context.WithValue(c.ctx, clientAddrKey{}, c.nc.RemoteAddr()), params)
 		return err
 	})
 	if err == nil && sess == nil {
