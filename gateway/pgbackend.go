@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"net"
 
 	"openwit/gateway/pgwire"
 	"openwit/planner"
@@ -16,12 +17,16 @@ type PGBackend struct {
 var _ pgwire.Backend = (*PGBackend)(nil)
 
 // OpenSession implements pgwire.Backend.
-func (b *PGBackend) OpenSession(_ context.Context, params map[string]string) (pgwire.Session, error) {
+func (b *PGBackend) OpenSession(ctx context.Context, params map[string]string) (pgwire.Session, error) {
 	user := params["user"]
 	if user == "" {
 		user = "openwit"
 	}
-	return &pgSession{s: b.Engine.NewSession(user, params["application_name"])}, nil
+	s := b.Engine.NewSession(user, params["application_name"])
+	if a, ok := pgwire.ClientAddr(ctx).(*net.TCPAddr); ok {
+		s.SetClient(a.IP.String(), a.Port)
+	}
+	return &pgSession{s: s}, nil
 }
 
 type pgSession struct{ s *planner.Session }

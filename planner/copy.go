@@ -81,6 +81,10 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 	if c == nil || !c.From {
 		return nil, pgerror.New(pgerror.InternalError, "not a COPY FROM statement")
 	}
+	if err := p.s.checkWritable("COPY FROM"); err != nil {
+		p.s.failed()
+		return nil, err
+	}
 	e := p.s.e
 	t, err := e.cfg.Catalog.GetTable(ctx, c.Table)
 	if errors.Is(err, catalog.ErrNotFound) {

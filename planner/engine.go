@@ -94,6 +94,8 @@ type Engine struct {
 	pool *exec.Pool
 	// footers caches the footers of the Parquet files queries scan.
 	footers *exec.FooterCache
+	// sessions are the open sessions, for pg_stat_activity.
+	sessions sessionRegistry
 }
 
 // Running returns how many vectorized scans (the distributed part of

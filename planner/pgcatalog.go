@@ -91,7 +91,13 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 	case "pg_am":
 		return &rowsTable{name: "pg_am", schema: cols("pg_am", "oid", i8, "amname", text, "amhandler", text, "amtype", text),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				return []sql.Row{{int64(2), "heap", "heap_tableam_handler", "t"}}, nil
+				// PostgreSQL's built-in access methods: OpenWit's tables
+				// are listed as heap (relam 2); it has no indexes of
+				// these kinds.
+				return []sql.Row{{int64(2), "heap", "heap_tableam_handler", "t"}, {int64(403), "btree", "bthandler", "i"},
+					{int64(405), "hash", "hashhandler", "i"}, {int64(783), "gist", "gisthandler", "i"},
+					{int64(2742), "gin", "ginhandler", "i"}, {int64(3580), "brin", "brinhandler", "i"},
+					{int64(4000), "spgist", "spghandler", "i"}}, nil
 			}}
 	case "pg_class":
 		return &rowsTable{name: "pg_class", schema: cols("pg_class", "oid", i8, "relname", text, "relnamespace", i8,

@@ -306,10 +306,6 @@ func catalogFunctions(e *Engine) []sql.Function {
 		catalogFn("pg_get_partkeydef", 1, 1, false, fixed(text), null),
 		catalogFn("pg_get_statisticsobjdef_columns", 1, 1, false, fixed(text), null),
 		catalogFn("pg_tablespace_location", 1, 1, false, fixed(text), func(*sql.Context, []any) (any, error) { return "", nil }),
-		catalogFn("has_table_privilege", 2, 3, true, fixed(b), yes),
-		catalogFn("has_schema_privilege", 2, 3, true, fixed(b), yes),
-		catalogFn("has_database_privilege", 2, 3, true, fixed(b), yes),
-		catalogFn("has_column_privilege", 3, 4, true, fixed(b), yes),
 		catalogFn("pg_type_is_visible", 1, 1, true, fixed(b), yes),
 		catalogFn("pg_function_is_visible", 1, 1, true, fixed(b), yes),
 		catalogFn("pg_is_other_temp_schema", 1, 1, true, fixed(b), func(*sql.Context, []any) (any, error) { return int8(0), nil }),
@@ -345,6 +341,9 @@ func formatType(oid int64, typmod int64) string {
 				pgtypes.OIDVarchar: "character varying", pgtypes.OIDText: "text"}[t.oid]
 		}
 		return name
+	}
+	if elem, ok := arrayElemOID(oid); ok {
+		return formatType(elem, typmod) + "[]"
 	}
 	return "???"
 }

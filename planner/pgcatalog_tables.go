@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -220,7 +221,7 @@ func typeOID(name string) (int64, bool) {
 	case "character varying":
 		return pgtypes.OIDVarchar, true
 	}
-	return 0, false
+	return arrayTypeOID(n)
 }
 
 // roleNames are the roles pg_roles lists: the configured users, or the
@@ -253,7 +254,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 			"typalign", text, "typstorage", text, "typnotnull", b, "typbasetype", i8, "typtypmod", i4, "typndims", i4,
 			"typcollation", i8, "typdefaultbin", text, "typdefault", text, "typacl", text),
 			rows: func(*sql.Context) ([]sql.Row, error) {
-				out := make([]sql.Row, 0, len(catalogTypes))
+				out := make([]sql.Row, 0, 2*len(catalogTypes))
 				for _, t := range catalogTypes {
 					coll := int64(0)
 					if t.category == "S" {
@@ -267,10 +268,11 @@ func (e *Engine) catalogTable(name string) sql.Table {
 					}
 					out = append(out, sql.Row{int64(t.oid), t.name, int64(oidPgCatalog), int64(oidUser),
 						t.len, boolInt8(t.len > 0 && t.len <= 8), "b", t.category, int8(0), int8(1),
-						",", int64(0), "-", int64(0), int64(0), t.io + "in",
+						",", int64(0), "-", int64(0), int64(arrayOIDs[t.oid]), t.io + "in",
 						t.io + "out", t.io + "recv", t.io + "send", "-", "-", "-",
 						align, storage, int8(0), int64(0), int32(-1), int32(0),
 						coll, nil, nil, nil})
+					out = append(out, pgTypeArrayRow(t, align))
 				}
 				return out, nil
 			}}
@@ -384,27 +386,37 @@ func (e *Engine) catalogTable(name string) sql.Table {
 		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "matviewname", text, "matviewowner", text,
 			"tablespace", text, "hasindexes", b, "ispopulated", b, "definition", text), rows: empty}
 	case "pg_stat_activity":
-		// The calling session only: sessions live in the gateway, which
-		// the planner does not list.
+		// Every session of this node (activity_session.go).
 		return &rowsTable{name: name, schema: cols(name, "datid", i8, "datname", text, "pid", i4, "leader_pid", i4,
 			"usesysid", i8, "usename", text, "application_name", text, "client_addr", text, "client_hostname", text,
 			"client_port", i4, "backend_start", types.Timestamp, "xact_start", types.Timestamp, "query_start", types.Timestamp,
 			"state_change", types.Timestamp, "wait_event_type", text, "wait_event", text, "state", text, "backend_xid", text,
 			"backend_xmin", text, "query_id", i8, "query", text, "backend_type", text),
-			rows: func(ctx *sql.Context) ([]sql.Row, error) {
-				app := ""
-				if ps, ok := ctx.Session.(*pgSession); ok {
-					app = ps.settings["application_name"]
-				}
-				user, oid := ctx.Client().User, int64(oidUser)
-				for i, r := range e.roleNames() {
-					if r == user {
-						oid = roleOID(i)
+			rows: func(*sql.Context) ([]sql.Row, error) {
+				roles := e.roleNames()
+				ts := func(t time.Time) any {
+					if t.IsZero() {
+						return nil
 					}
+					return t.UTC()
 				}
-				start := ctx.QueryTime().UTC()
-				return []sql.Row{{int64(oidDatabase), "openwit", int32(ctx.ID()), nil, oid, user, app, nil, nil, nil,
-					nil, start, start, start, nil, nil, "active", nil, nil, nil, ctx.Query(), "client backend"}}, nil
+				var out []sql.Row
+				for _, a := range e.sessions.list() {
+					var oid any
+					for i, r := range roles {
+						if r == a.user {
+							oid = roleOID(i)
+						}
+					}
+					var addr, port any
+					if a.clientAddr != "" {
+						addr, port = a.clientAddr, a.clientPort
+					}
+					out = append(out, sql.Row{int64(oidDatabase), "openwit", int32(a.pid), nil, oid, a.user, a.application, addr, nil,
+						port, ts(a.backendStart), ts(a.xactStart), ts(a.queryStart), ts(a.stateChange), nil, nil, a.state, nil, nil, nil,
+						a.query, "client backend"})
+				}
+				return out, nil
 			}}
 	case "pg_user":
 		return &rowsTable{name: name, schema: cols(name, "usename", text, "usesysid", i8, "usecreatedb", b, "usesuper", b,

@@ -45,6 +45,11 @@ type Session struct {
 	base     *pgSession
 	settings map[string]string
 	cursors  map[string]*cursor // DECLAREd and not yet closed
+	// startApp is the application_name the client connected with: what
+	// RESET and DEFAULT give it back.
+	startApp string
+	tx       txBlock
+	act      *activity // what pg_stat_activity shows of the session
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -58,11 +63,16 @@ type pgSession struct {
 	// memLimit is openwit.query_memory_limit in bytes: what one query's
 	// vectorized aggregations may hold on this node; 0 means no limit.
 	memLimit int64
+	// efd is extra_float_digits: above 0 float text is shortest-exact,
+	// else it has 15 + efd (float8) or 6 + efd (float4) digits.
+	efd int
 	// settings are the session's settings (Session.settings), for
 	// pg_settings and current_setting.
 	settings map[string]string
 	// set is Session.set, for set_config.
 	set func(*pgparse.Set) error
+	// inBlock reports whether a transaction block is open.
+	inBlock func() bool
 	// undoLocal restores the settings set_config(..., is_local => true)
 	// changed; the next statement runs it.
 	undoLocal func()
@@ -70,6 +80,10 @@ type pgSession struct {
 
 // Location implements the interface pgexpr.SessionLocation looks for.
 func (s *pgSession) Location() *time.Location { return s.loc }
+
+// ExtraFloatDigits implements the interface pgexpr.SessionExtraFloatDigits
+// looks for.
+func (s *pgSession) ExtraFloatDigits() int { return s.efd }
 
 // NewSession starts a session for user.
 func (e *Engine) NewSession(user, application string) *Session {
@@ -82,7 +96,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	// string_agg and array_agg are group_concat, which MySQL truncates at
 	// 1024 bytes; PostgreSQL does not truncate (1 GB is its value limit).
 	_ = base.SetSessionVariable(sql.NewEmptyContext(), "group_concat_max_len", uint64(1<<30))
-	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC, memLimit: e.cfg.QueryMemoryLimit}, settings: map[string]string{}}
+	s := &Session{e: e, base: &pgSession{BaseSession: base, loc: time.UTC, memLimit: e.cfg.QueryMemoryLimit, efd: 1}, settings: map[string]string{}, startApp: application}
 	for k, v := range defaultSettings {
 		s.settings[k] = v
 	}
@@ -91,6 +105,10 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["session_authorization"] = user
 	s.base.settings = s.settings
 	s.base.set = s.set
+	s.base.inBlock = func() bool { return s.tx.active }
+	now := time.Now()
+	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
+	e.sessions.add(s.act)
 	return s
 }
 
@@ -100,6 +118,7 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 // Close ends the session.
 func (s *Session) Close() error {
 	s.closeCursors(true)
+	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
 }
@@ -151,6 +170,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 		return names, true
 	})
 	if err != nil {
+		s.failed()
 		return nil, err
 	}
 	out := make([]*Prepared, 0, len(stmts))
@@ -159,6 +179,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
 		if err := p.describe(ctx); err != nil {
+			s.failed()
 			return nil, err
 		}
 		out = append(out, p)
@@ -383,6 +404,11 @@ type Rows struct {
 	closed  bool
 	started bool // Next was called
 	cancel  context.CancelFunc
+	// tx is the transaction block the statement ran in; an error while
+	// reading fails it.
+	tx *txBlock
+	// done runs when the rows are closed: the statement has ended.
+	done func()
 }
 
 // Execute runs the statement with parameter values.
@@ -392,10 +418,45 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		u()
 	}
 	s := p.s
+	s.started(p.st.SQL)
+	rows, err := p.execute(ctx, params)
+	if err != nil {
+		s.failed()
+		s.finished()
+		return nil, err
+	}
+	if s.tx.active {
+		rows.tx = &s.tx
+	}
+	rows.done = s.finished
+	return rows, nil
+}
+
+func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
+	s := p.s
+	switch p.st.Kind {
+	case pgparse.KindUtility, pgparse.KindSet, pgparse.KindShow:
+	default:
+		s.tx.queried = true
+	}
+	switch p.st.Kind {
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable:
+		if err := s.checkWritable(p.st.Tag); err != nil {
+			return nil, err
+		}
+	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
 		if pgparse.IsTransactionEnd(p.st.Tag) {
 			s.closeCursors(false)
+		}
+		if strings.HasPrefix(p.st.Tag, "DISCARD") {
+			if err := s.discard(p.st.Tag); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.transaction(p.st); err != nil {
+			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindDeclare:
@@ -547,6 +608,14 @@ func (r *Rows) Columns() sql.Schema { return r.schema }
 
 // Next returns the next row (values normalized for the wire), or io.EOF.
 func (r *Rows) Next(ctx context.Context) ([]any, error) {
+	row, err := r.next(ctx)
+	if err != nil && err != io.EOF && r.tx != nil {
+		r.tx.failed = true
+	}
+	return row, err
+}
+
+func (r *Rows) next(ctx context.Context) ([]any, error) {
 	if r.rows != nil {
 		if len(r.rows) == 0 {
 			return nil, io.EOF
@@ -628,6 +697,9 @@ func (r *Rows) close() error {
 		return nil
 	}
 	r.closed = true
+	if r.done != nil {
+		defer r.done()
+	}
 	var err error
 	if r.iter != nil {
 		err = r.closeIter()
@@ -666,6 +738,8 @@ var defaultSettings = map[string]string{
 	"default_transaction_isolation":       "read committed",
 	"transaction_read_only":               "off",
 	"default_transaction_read_only":       "off",
+	"transaction_deferrable":              "off",
+	"default_transaction_deferrable":      "off",
 	"max_identifier_length":               "63",
 	"lc_collate":                          "C",
 	"lc_ctype":                            "C",
@@ -695,23 +769,81 @@ func showColumnName(name string) string {
 }
 
 func (s *Session) set(st *pgparse.Set) error {
-	if st.All {
-		app := s.settings["application_name"]
-		user := s.settings["session_authorization"]
-		for k, v := range defaultSettings {
-			s.settings[k] = v
+	if st.Multi != nil {
+		for i := range st.Multi {
+			m := st.Multi[i]
+			m.Local = st.Local
+			if err := s.set(&m); err != nil {
+				return err
+			}
 		}
-		s.settings["application_name"], s.settings["session_authorization"] = app, user
-		s.base.loc = time.UTC
-		s.base.rowEngine = false
-		s.base.memLimit = s.e.cfg.QueryMemoryLimit
-		s.settings["openwit.query_memory_limit"] = pgtypes.FormatMemory(s.e.cfg.QueryMemoryLimit)
+		return nil
+	}
+	if st.All {
+		s.resetAll()
 		return nil
 	}
 	name := st.Name
 	if name == "time zone" {
 		name = "timezone"
 	}
+	if err := s.checkTxSetting(name, st); err != nil {
+		return err
+	}
+	// A transaction characteristic is always local to its transaction.
+	local := st.Local || isTxCharacteristic(name)
+	switch {
+	case local && !s.tx.active:
+		// Outside a block the statement is its own transaction: the value
+		// is checked and gone at its end.
+		saved := s.base.snapshot()
+		err := s.assign(name, st)
+		s.base.restore(saved)
+		return err
+	case local:
+		if _, ok := s.tx.commit[name]; !ok && !isTxCharacteristic(name) {
+			s.tx.commit[name] = s.settings[name]
+		}
+	}
+	if err := s.assign(name, st); err != nil {
+		return err
+	}
+	if !local && s.tx.active {
+		if _, ok := s.tx.commit[name]; ok {
+			s.tx.commit[name] = s.settings[name]
+		}
+	}
+	if n, ok := strings.CutPrefix(name, "default_"); ok && isTxCharacteristic(n) && !s.tx.active {
+		s.settings[n] = s.settings[name]
+	}
+	return nil
+}
+
+// resetAll is RESET ALL: every setting back to its default, except the
+// session's user and the characteristics of the current transaction.
+func (s *Session) resetAll() {
+	for k, v := range defaultSettings {
+		if k == "session_authorization" || isTxCharacteristic(k) {
+			continue
+		}
+		s.settings[k] = v
+	}
+	s.settings["application_name"] = s.startApp
+	s.base.loc = time.UTC
+	s.base.rowEngine = false
+	s.base.efd = 1
+	s.base.memLimit = s.e.cfg.QueryMemoryLimit
+	s.settings["openwit.query_memory_limit"] = pgtypes.FormatMemory(s.e.cfg.QueryMemoryLimit)
+	if !s.tx.active {
+		s.resetTxCharacteristics()
+	}
+	for k := range s.tx.commit {
+		s.tx.commit[k] = s.settings[k]
+	}
+}
+
+// assign validates a setting's new value, applies it and stores it.
+func (s *Session) assign(name string, st *pgparse.Set) error {
 	def, known := defaultSettings[name]
 	if !known && !strings.Contains(name, ".") {
 		return pgerror.New(pgerror.UndefinedObject, "unrecognized configuration parameter %q", st.Name)
@@ -719,9 +851,18 @@ func (s *Session) set(st *pgparse.Set) error {
 	v := st.Value
 	if st.Default {
 		v = def
-		if name == "openwit.query_memory_limit" {
+		switch name {
+		case "openwit.query_memory_limit":
 			v = pgtypes.FormatMemory(s.e.cfg.QueryMemoryLimit)
+		case "application_name":
+			v = s.startApp
 		}
+	}
+	if c, ok, err := validateSetting(name, v); ok {
+		if err != nil {
+			return err
+		}
+		v = c
 	}
 	switch name {
 	case "openwit.query_memory_limit":
@@ -767,11 +908,8 @@ func (s *Session) set(st *pgparse.Set) error {
 		default:
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"IntervalStyle\": %q", v)
 		}
-	case "datestyle":
-		if !strings.Contains(strings.ToUpper(v), "ISO") {
-			return pgerror.New(pgerror.FeatureNotSupported, "DateStyle %q is not supported; OpenWit uses ISO", v)
-		}
-		v = "ISO, MDY"
+	case "extra_float_digits":
+		s.base.efd, _ = strconv.Atoi(v)
 	}
 	s.settings[name] = v
 	return nil

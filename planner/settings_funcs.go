@@ -50,21 +50,17 @@ func settingFunctions() []sql.Function {
 			if a[1] != nil {
 				st.Value = toText(a[1])
 			}
-			if a[2] != nil && truthy(a[2]) && ps.undoLocal == nil {
-				// is_local: the value lasts until the end of the
-				// transaction; every statement is its own here, so the
-				// next statement starts from the settings before it.
-				saved := make(map[string]string, len(ps.settings))
-				for k, v := range ps.settings {
-					saved[k] = v
-				}
-				loc, rowEngine, memLimit := ps.loc, ps.rowEngine, ps.memLimit
-				ps.undoLocal = func() {
-					clear(ps.settings)
-					for k, v := range saved {
-						ps.settings[k] = v
+			if a[2] != nil && truthy(a[2]) {
+				st.Local = true
+				if !ps.inBlock() {
+					// is_local outside a transaction block: the value
+					// lasts until the end of this statement's transaction;
+					// the next statement starts from the settings before.
+					if ps.undoLocal == nil {
+						saved := ps.snapshot()
+						ps.undoLocal = func() { ps.restore(saved) }
 					}
-					ps.loc, ps.rowEngine, ps.memLimit = loc, rowEngine, memLimit
+					st.Local = false
 				}
 			}
 			if err := ps.set(st); err != nil {

@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"net"
 )
 
 // Backend is what the PostgreSQL wire server talks to: the planner and
@@ -71,4 +72,13 @@ type Rows interface {
 	Tag() string
 	// Close releases resources; it is idempotent.
 	Close() error
+}
+
+type clientAddrKey struct{}
+
+// ClientAddr returns the client's address in the context OpenSession is
+// called with (nil elsewhere).
+func ClientAddr(ctx context.Context) net.Addr {
+	a, _ := ctx.Value(clientAddrKey{}).(net.Addr)
+	return a
 }

@@ -216,9 +216,13 @@
 //
 // # Settings
 //
-// After a statement whose tag is SET, RESET or DISCARD the server reads the
-// reported settings back through Session.Setting and sends ParameterStatus
-// for each changed one. TimeZone also changes how timestamptz values are
+// After a statement whose tag is SET, RESET, DISCARD, SELECT (set_config),
+// COMMIT or ROLLBACK (the end of a block undoes SET LOCAL) the server reads
+// the reported settings back through Session.Setting and sends
+// ParameterStatus for each changed one; extra_float_digits is read back
+// too (not reported): at 0 or less float4 and float8 text output has 6 or
+// 15 plus it significant digits (%g-style), above 0 the shortest exact text.
+// DISCARD ALL also drops the connection's prepared statements and portals. TimeZone also changes how timestamptz values are
 // printed (IANA names, ISO offsets like "+05:30", POSIX "UTC+3"; unknown
 // names fall back to UTC), and IntervalStyle how interval values are printed
 // in text format: postgres ("1 day 02:00:00"), postgres_verbose

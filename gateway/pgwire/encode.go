@@ -16,6 +16,7 @@ import (
 
 	"openwit/internal/pgarray"
 	"openwit/internal/pgerror"
+	"openwit/internal/pgfloat"
 )
 
 // Format codes.
@@ -39,7 +40,26 @@ type encoder struct {
 	// intervalStyle is the session's IntervalStyle for interval text
 	// output ("" or postgres: appendInterval).
 	intervalStyle string
-	types         *pgtype.Map // created on first use (numeric, arrays, other types)
+	// lowFloatDigits is set when extra_float_digits is 0 or less: float
+	// text output then has 15 + floatDigits (float8) or 6 + floatDigits
+	// (float4) significant digits instead of the shortest exact text.
+	lowFloatDigits bool
+	floatDigits    int
+	types          *pgtype.Map // created on first use (numeric, arrays, other types)
+}
+
+// setExtraFloatDigits applies the session's extra_float_digits.
+func (e *encoder) setExtraFloatDigits(v string) {
+	n, err := strconv.Atoi(v)
+	e.lowFloatDigits, e.floatDigits = err == nil && n <= 0, n
+}
+
+// appendFloat appends f as float text in the session's extra_float_digits.
+func (e *encoder) appendFloat(buf []byte, f float64, bits int) []byte {
+	if e.lowFloatDigits {
+		return pgfloat.Append(buf, f, bits, e.floatDigits)
+	}
+	return appendFloat(buf, f, bits)
 }
 
 // setTimeZone switches the zone timestamptz values are printed in.
@@ -247,22 +267,22 @@ func (e *encoder) appendText(buf []byte, oid uint32, v any) ([]byte, error) {
 	case pgtype.Float4OID:
 		switch x := v.(type) {
 		case float32:
-			return appendFloat(buf, float64(x), 32), nil
+			return e.appendFloat(buf, float64(x), 32), nil
 		case float64:
-			return appendFloat(buf, float64(float32(x)), 32), nil
+			return e.appendFloat(buf, float64(float32(x)), 32), nil
 		case int64:
-			return appendFloat(buf, float64(float32(x)), 32), nil
+			return e.appendFloat(buf, float64(float32(x)), 32), nil
 		case uint64:
-			return appendFloat(buf, float64(float32(x)), 32), nil
+			return e.appendFloat(buf, float64(float32(x)), 32), nil
 		}
 	case pgtype.Float8OID:
 		switch x := v.(type) {
 		case float32:
-			return appendFloat(buf, widen(x), 64), nil
+			return e.appendFloat(buf, widen(x), 64), nil
 		case int64:
-			return appendFloat(buf, float64(x), 64), nil
+			return e.appendFloat(buf, float64(x), 64), nil
 		case uint64:
-			return appendFloat(buf, float64(x), 64), nil
+			return e.appendFloat(buf, float64(x), 64), nil
 		}
 	case pgtype.NumericOID:
 		switch x := v.(type) {
@@ -333,9 +353,9 @@ func (e *encoder) appendGeneric(buf []byte, v any) []byte {
 	case uint64:
 		return strconv.AppendUint(buf, x, 10)
 	case float64:
-		return appendFloat(buf, x, 64)
+		return e.appendFloat(buf, x, 64)
 	case float32:
-		return appendFloat(buf, float64(x), 32)
+		return e.appendFloat(buf, float64(x), 32)
 	case time.Time:
 		return appendTimestamp(buf, x.In(e.loc), true)
 	case time.Duration:

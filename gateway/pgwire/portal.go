@@ -335,13 +335,29 @@ func (c *conn) afterTag(tag string) {
 		c.tx = txActive
 	case "COMMIT", "ROLLBACK", "END", "ABORT":
 		c.tx = txIdle
+		// The end of a block undoes its SET LOCAL (and, rolled back, its SET).
+		c.reportChangedParams()
 	case "PREPARE":
 		if strings.EqualFold(tag, "PREPARE TRANSACTION") {
 			c.tx = txIdle
 		}
-	case "SET", "RESET", "DISCARD", "SELECT":
+	case "DISCARD":
+		if strings.EqualFold(tag, "DISCARD ALL") {
+			c.discardAll()
+		}
+		c.reportChangedParams()
+	case "SET", "RESET", "SELECT":
 		// A SELECT can change settings too: set_config().
 		c.reportChangedParams()
+	}
+}
+
+// discardAll drops the connection's prepared statements and portals, as
+// DISCARD ALL does (DEALLOCATE ALL, CLOSE ALL).
+func (c *conn) discardAll() {
+	clear(c.stmts)
+	for name := range c.portals {
+		c.closePortal(name)
 	}
 }
 

@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -254,7 +255,7 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 	var sess Session
 	err := protect(c.log, "Backend.OpenSession", func() error {
 		var err error
-		sess, err = c.srv.cfg.Backend.OpenSession(c.ctx, params)
+		sess, err = c.srv.cfg.Backend.OpenSession(context.WithValue(c.ctx, clientAddrKey{}, c.nc.RemoteAddr()), params)
 		return err
 	})
 	if err == nil && sess == nil {
@@ -276,6 +277,9 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 	}
 	c.enc.setTimeZone(c.reported["TimeZone"])
 	c.enc.intervalStyle = normIntervalStyle(c.reported["IntervalStyle"])
+	if v, ok := sess.Setting("extra_float_digits"); ok {
+		c.enc.setExtraFloatDigits(v)
+	}
 
 	if _, err := rand.Read(c.secret[:]); err != nil {
 		c.sendFatal(fatal(pgerror.InternalError, "generate cancel key: %v", err))
@@ -368,6 +372,11 @@ func (c *conn) reportChangedParams() {
 		case "IntervalStyle":
 			c.enc.intervalStyle = normIntervalStyle(v)
 		}
+	}
+	// extra_float_digits is not reported to the client, but it changes
+	// float text output.
+	if v, ok := c.sess.Setting("extra_float_digits"); ok {
+		c.enc.setExtraFloatDigits(v)
 	}
 }
 

@@ -486,9 +486,9 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 		}
 		return "false", nil
 	case float64:
-		return FormatFloat(x, 64), nil
+		return formatFloatIn(ctx, x, 64), nil
 	case float32:
-		return FormatFloat(float64(x), 32), nil
+		return formatFloatIn(ctx, float64(x), 32), nil
 	case decimal.Decimal:
 		// The exponent is the display scale, as the gateway prints it
 		// (pgtypes.Value): 0.100000::numeric(20,6)::text is 0.100000.

@@ -55,6 +55,10 @@ type Statement struct {
 	Close       *Close
 	Copy        *Copy
 	Explain     *Explain
+	// Begin are the transaction characteristics BEGIN or START
+	// TRANSACTION sets (transaction_isolation, transaction_read_only,
+	// transaction_deferrable).
+	Begin []Set
 }
 
 // Explain holds the options of EXPLAIN.
@@ -116,6 +120,10 @@ type Set struct {
 	// Default is SET x TO DEFAULT or RESET x.
 	Default bool
 	All     bool
+	// Multi are the settings of SET TRANSACTION (Local) or SET SESSION
+	// CHARACTERISTICS AS TRANSACTION (default_transaction_*), in order;
+	// Name is empty.
+	Multi []Set
 }
 
 // Show is SHOW name.

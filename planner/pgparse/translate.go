@@ -176,6 +176,11 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.fetch(n.GetFetchStmt())
 	case n.GetClosePortalStmt() != nil:
 		return t.closeCursor(n.GetClosePortalStmt())
+	case n.GetDiscardStmt() != nil:
+		return t.discard(n.GetDiscardStmt())
+	case n.GetUnlistenStmt() != nil:
+		// Nothing is ever listened to (LISTEN is not supported).
+		return &Statement{Kind: KindUtility, Tag: "UNLISTEN"}
 	}
 	t.unsupported(statementName(n))
 	return nil
@@ -214,7 +219,9 @@ func statementName(n *pg.Node) string {
 	case n.GetExecuteStmt() != nil:
 		return "EXECUTE"
 	case n.GetListenStmt() != nil:
-		return "LISTEN"
+		return "LISTEN (notifications are not delivered by OpenWit)"
+	case n.GetNotifyStmt() != nil:
+		return "NOTIFY (notifications are not delivered by OpenWit)"
 	case n.GetDiscardStmt() != nil:
 		return "DISCARD"
 	}
@@ -237,7 +244,11 @@ func (t *translator) transaction(s *pg.TransactionStmt) *Statement {
 	default:
 		t.unsupported(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"))
 	}
-	return &Statement{Kind: KindUtility, Tag: tag}
+	st := &Statement{Kind: KindUtility, Tag: tag}
+	if tag == "BEGIN" || tag == "START TRANSACTION" {
+		st.Begin = t.transactionOptions(s.Options, "")
+	}
+	return st
 }
 
 func (t *translator) set(s *pg.VariableSetStmt) *Statement {
@@ -259,8 +270,7 @@ func (t *translator) set(s *pg.VariableSetStmt) *Statement {
 		st.Set = &Set{All: true, Default: true}
 		st.Tag = "RESET"
 	case pg.VariableSetKind_VAR_SET_MULTI:
-		// SET TRANSACTION ..., SET SESSION CHARACTERISTICS ...: accepted.
-		return &Statement{Kind: KindUtility, Tag: "SET"}
+		return t.setMulti(s)
 	default:
 		t.unsupported("SET " + s.Kind.String())
 	}
