@@ -47,6 +47,19 @@ func (p *pgSession) Parse(ctx context.Context, query string, paramOIDs []uint32)
 	return out, nil
 }
 
+// SplitQuery implements pgwire.QuerySplitter.
+func (p *pgSession) SplitQuery(query string) ([]pgwire.QueryPart, error) {
+	pieces, err := pgparse.Split(query)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pgwire.QueryPart, len(pieces))
+	for i, pc := range pieces {
+		out[i] = pgwire.QueryPart{SQL: pc.SQL, Pos: pc.Pos}
+	}
+	return out, nil
+}
+
 func (p *pgSession) Setting(name string) (string, bool) { return p.s.Setting(name) }
 func (p *pgSession) Close() error                       { return p.s.Close() }
 

@@ -32,6 +32,22 @@ type Session interface {
 	Close() error
 }
 
+// QueryPart is one statement of a simple query string: its text and the
+// number of characters before it (error positions are shifted by it).
+type QueryPart struct {
+	SQL string
+	Pos int32
+}
+
+// QuerySplitter is implemented by sessions that can cut a simple query
+// holding several statements into its statements (after checking the
+// whole string's syntax). The server then parses and runs them one at a
+// time, so a statement sees what the ones before it did (CREATE TABLE t;
+// INSERT INTO t ...), as in PostgreSQL.
+type QuerySplitter interface {
+	SplitQuery(query string) ([]QueryPart, error)
+}
+
 // Column describes one result column as RowDescription reports it.
 type Column struct {
 	Name         string

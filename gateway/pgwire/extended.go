@@ -1,6 +1,7 @@
 package pgwire
 
 import (
+	"errors"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"openwit/internal/pgerror"
@@ -22,14 +23,37 @@ func (c *conn) simpleQuery(query string) {
 		c.queryError(err)
 		return
 	}
-	stmts, err := c.parseQuery(query, nil)
+	parts := []QueryPart{{SQL: query}}
+	if sp, ok := c.sess.(QuerySplitter); ok {
+		// A syntax error is reported by parsing the whole string below,
+		// which also marks an open transaction failed.
+		if ps, err := sp.SplitQuery(query); err == nil && len(ps) > 1 {
+			parts = ps
+		}
+	}
+	for _, part := range parts {
+		if !c.simpleStatements(query, part) {
+			return
+		}
+	}
+}
+
+// simpleStatements parses and runs the statements of part of a simple
+// query; false when one failed (the error is sent) or the connection is
+// done.
+func (c *conn) simpleStatements(query string, part QueryPart) bool {
+	stmts, err := c.parseQuery(part.SQL, nil)
 	if err != nil {
+		var pe *pgerror.Error
+		if part.Pos > 0 && errors.As(err, &pe) && pe.Position > 0 {
+			pe.Position += part.Pos
+		}
 		c.queryError(err)
-		return
+		return false
 	}
 	if len(stmts) == 0 {
 		c.w.send(&pgproto3.EmptyQueryResponse{})
-		return
+		return true
 	}
 	for _, st := range stmts {
 		ps, err := c.newPrepared("", query, st, nil)
@@ -39,7 +63,7 @@ func (c *conn) simpleQuery(query string) {
 		}
 		if err != nil {
 			c.queryError(err)
-			return
+			return false
 		}
 		p := c.newPortal("", ps, nil, nil)
 		if ps.cols != nil {
@@ -49,12 +73,13 @@ func (c *conn) simpleQuery(query string) {
 		c.release(p)
 		if err != nil {
 			c.queryError(err)
-			return
+			return false
 		}
 		if c.done || c.w.err != nil {
-			return
+			return false
 		}
 	}
+	return true
 }
 
 // queryError reports a statement-level error. When the connection is

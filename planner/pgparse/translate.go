@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
@@ -1482,4 +1483,33 @@ func defElemString(d *pg.DefElem) string {
 		return s.Sval
 	}
 	return ""
+}
+
+// Piece is one statement of a query string: its text and the number of
+// characters before it in the string (to shift an error position).
+type Piece struct {
+	SQL string
+	Pos int32
+}
+
+// Split parses query (so a syntax error anywhere fails it whole, as in
+// PostgreSQL) and returns its statements' texts, for running a
+// multi-statement simple query one statement at a time: each statement is
+// then translated only after the ones before it ran, so it sees the
+// tables they created.
+func Split(query string) ([]Piece, error) {
+	tree, err := pg.Parse(query)
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	out := make([]Piece, 0, len(tree.Stmts))
+	for _, raw := range tree.Stmts {
+		text := statementText(query, raw)
+		pos := int32(0)
+		if i := strings.Index(query[max(0, min(int(raw.StmtLocation), len(query))):], text); i >= 0 && text != "" {
+			pos = int32(utf8.RuneCountInString(query[:max(0, min(int(raw.StmtLocation), len(query)))+i]))
+		}
+		out = append(out, Piece{SQL: text, Pos: pos})
+	}
+	return out, nil
 }
