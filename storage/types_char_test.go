@@ -67,3 +67,16 @@ func TestFitAndCastChar(t *testing.T) {
 		t.Errorf("message: %v", err)
 	}
 }
+
+// BenchmarkFitChar is the per-value cost of the varchar(n) check that
+// INSERT, COPY and bulk ingest add for each string of such a column.
+func BenchmarkFitChar(b *testing.B) {
+	b.ReportAllocs()
+	v := "a log message of forty characters or so."
+	b.SetBytes(int64(len(v)))
+	for b.Loop() {
+		if _, err := FitChar("varchar(64)", v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
