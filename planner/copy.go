@@ -67,12 +67,13 @@ type CopyIn struct {
 	absent  []int    // table columns not in the COPY (NULL)
 	timeSrc int      // incoming column of the time-shard key; -1 = unsharded
 
-	builders map[int64]*array.RecordBuilder
-	parts    []ingest.Part // finished batches
-	bytes    int64         // approximate Arrow size of every row appended
-	rows     int64
-	limit    int64
-	done     bool
+	builders  map[int64]*array.RecordBuilder
+	parts     []ingest.Part // finished batches
+	bytes     int64         // approximate Arrow size of every row appended
+	rows      int64
+	limit     int64
+	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
+	done      bool
 }
 
 // BeginCopyFrom resolves a COPY FROM's table and columns.
@@ -105,7 +106,7 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		limit = DefaultCopyMaxBytes
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
-		builders: map[int64]*array.RecordBuilder{}, limit: limit}
+		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t)}
 	byName := map[string]int{}
 	for i, col := range t.Columns {
 		byName[col.Name] = i
@@ -175,6 +176,18 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 	if b == nil {
 		b = array.NewRecordBuilder(in.mem, in.schema)
 		in.builders[shard] = b
+	}
+	if in.charLimit {
+		// Check every value before appending any (see fitChar).
+		fitted := make([]any, len(row))
+		for k, v := range row {
+			f, err := fitChar(in.t.Columns[in.target[k]], v)
+			if err != nil {
+				return err
+			}
+			fitted[k] = f
+		}
+		row = fitted
 	}
 	for k, v := range row {
 		i := in.target[k]

@@ -195,10 +195,13 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				var out []sql.Row
 				for _, r := range rs {
 					for i, col := range r.cols {
-						var octets, prec, radix, scale, dtprec any
+						var charLen, octets, prec, radix, scale, dtprec any
 						switch col.oid {
-						case pgtypes.OIDText, pgtypes.OIDVarchar:
+						case pgtypes.OIDText, pgtypes.OIDVarchar, pgtypes.OIDBPChar:
 							octets = int32(1073741824)
+							if _, n, ok := storage.CharLength(col.colType); ok && n > 0 {
+								charLen, octets = int32(n), int32(4*n) // UTF8: up to 4 bytes a character
+							}
 						case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8:
 							bits := map[uint32]int32{pgtypes.OIDInt2: 16, pgtypes.OIDInt4: 32, pgtypes.OIDInt8: 64}[col.oid]
 							prec, radix, scale = bits, int32(2), int32(0)
@@ -224,7 +227,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 						}
 						out = append(out, sql.Row{"openwit", r.schema, r.name, col.name,
 							int32(i + 1), nil, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
-							nil, octets, prec, radix,
+							charLen, octets, prec, radix,
 							scale, dtprec, nil, nil,
 							nil, nil, nil,
 							nil, nil, nil,

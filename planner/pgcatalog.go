@@ -146,7 +146,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 				row := func(rel int64, name string, typ sql.Type, colType string, num int, notNull bool) sql.Row {
 					oid, size := pgtypes.OID(typ)
 					coll := int64(0)
-					if oid == pgtypes.OIDText {
+					if oid == pgtypes.OIDText || oid == pgtypes.OIDVarchar || oid == pgtypes.OIDBPChar {
 						coll = 100
 					}
 					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, int8(0),

@@ -336,9 +336,11 @@ func formatType(oid int64, typmod int64) string {
 				m := typmod - 4
 				return fmt.Sprintf("numeric(%d,%d)", m>>16, m&0xffff)
 			}
-		case pgtypes.OIDName, pgtypes.OIDOid, pgtypes.OIDJSON, pgtypes.OIDVarchar, pgtypes.OIDText:
+		case pgtypes.OIDVarchar, pgtypes.OIDBPChar:
+			return charFormatType(t.oid, typmod)
+		case pgtypes.OIDName, pgtypes.OIDOid, pgtypes.OIDJSON, pgtypes.OIDText:
 			return map[uint32]string{pgtypes.OIDName: "name", pgtypes.OIDOid: "oid", pgtypes.OIDJSON: "json",
-				pgtypes.OIDVarchar: "character varying", pgtypes.OIDText: "text"}[t.oid]
+				pgtypes.OIDText: "text"}[t.oid]
 		}
 		return name
 	}

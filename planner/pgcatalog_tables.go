@@ -159,10 +159,14 @@ func splitQualified(name string) []string {
 }
 
 // typmod is PostgreSQL's atttypmod of a column type as OpenWit stores it:
-// numeric(p,s) is ((p << 16) | s) + 4, every other type -1.
+// numeric(p,s) is ((p << 16) | s) + 4, varchar(n) and char(n) n + 4,
+// every other type -1.
 func typmod(colType string) int32 {
 	if p, s, ok := storage.NumericPrecisionScale(colType); ok {
 		return int32(p<<16|s) + 4
+	}
+	if _, n, ok := storage.CharLength(colType); ok && n > 0 {
+		return int32(n) + 4
 	}
 	return -1
 }
@@ -189,6 +193,7 @@ var catalogTypes = []pgType{
 	{pgtypes.OIDJSON, "json", -1, "U", "json"},
 	{pgtypes.OIDFloat4, "float4", 4, "N", "float4"},
 	{pgtypes.OIDFloat8, "float8", 8, "N", "float8"},
+	{pgtypes.OIDBPChar, "bpchar", -1, "S", "bpchar"},
 	{pgtypes.OIDVarchar, "varchar", -1, "S", "varchar"},
 	{pgtypes.OIDDate, "date", 4, "D", "date"},
 	{pgtypes.OIDTimestamp, "timestamp", 8, "D", "timestamp"},

@@ -35,7 +35,8 @@ type Column struct {
 	TableOID     uint32
 	TableAttrNum uint16
 	// TypeModifier is the column's atttypmod when it is a table column
-	// with one (numeric(p,s)); zero otherwise.
+	// with one (numeric(p,s), varchar(n), char(n)) or a cast to varchar(n)
+	// or char(n); zero otherwise.
 	TypeModifier int32
 }
 
@@ -227,6 +228,9 @@ func (p *Prepared) describe(ctx context.Context) error {
 		for i, c := range node.Schema() {
 			oid, size := pgtypes.OID(c.Type)
 			col := Column{Name: c.Name, TypeOID: oid, TypeSize: size}
+			if m := pgtypes.CharTypmod(c.Type); m > 0 {
+				col.TypeModifier = m // varchar(n), char(n) results of casts
+			}
 			if sources != nil {
 				p.s.e.describeSource(ctx, sources[i], &col)
 			}
@@ -1024,6 +1028,8 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + msg, Err: err}
 	case sql.ErrInvalidValue.Is(err), sql.ErrConvertingToSet.Is(err), sql.ErrInvalidValueType.Is(err):
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: msg, Err: err}
+	case types.ErrConvertToDecimalLimit.Is(err):
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: "numeric field overflow", Err: err}
 	case types.ErrValueNotNil.Is(err), sql.ErrValueOutOfRange.Is(err):
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
 	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):

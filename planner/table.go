@@ -100,6 +100,9 @@ type table struct {
 	schema  sql.Schema // full schema
 	projIdx []int      // projected column indexes; nil = all
 	projSch sql.Schema
+	// charLimit is set when a column is varchar(n) or char(n): inserted
+	// values are checked against the length.
+	charLimit bool
 }
 
 var (
@@ -118,7 +121,7 @@ func newTable(eng *Engine, def *catalog.Table) (*table, error) {
 		}
 		sch[i] = &sql.Column{Name: c.Name, Type: typ, Nullable: !c.NotNull, Source: def.Name, DatabaseSource: dbName}
 	}
-	return &table{eng: eng, def: def, schema: sch}, nil
+	return &table{eng: eng, def: def, schema: sch, charLimit: hasCharLimit(def)}, nil
 }
 
 func (t *table) Name() string               { return t.def.Name }
@@ -561,6 +564,18 @@ func (in *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 		b = array.NewRecordBuilder(memory.DefaultAllocator, schema)
 		in.builders[shard] = b
 		in.shards = append(in.shards, shard)
+	}
+	if in.t.charLimit {
+		// Check every value before appending any: a rejected row leaves
+		// the builders' columns the same length.
+		row = row.Copy()
+		for i, c := range in.t.def.Columns {
+			v, err := fitChar(c, row[i])
+			if err != nil {
+				return err
+			}
+			row[i] = v
+		}
 	}
 	for i, v := range row {
 		if err := appendValue(b.Field(i), v); err != nil {

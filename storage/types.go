@@ -36,7 +36,8 @@ const (
 // CanonicalType maps a PostgreSQL type name (any spelling the parser emits,
 // e.g. "integer", "pg_catalog.int4", "character varying") and its type
 // modifiers to the canonical name stored in the catalog. numeric keeps its
-// precision and scale: "numeric(12,2)".
+// precision and scale: "numeric(12,2)"; varchar and char their length:
+// "varchar(16)", "bpchar(4)".
 func CanonicalType(name string, mods []int32) (string, error) {
 	n := strings.ToLower(strings.TrimPrefix(name, "pg_catalog."))
 	switch n {
@@ -46,8 +47,12 @@ func CanonicalType(name string, mods []int32) (string, error) {
 		return TypeTimestamp, nil
 	case "date":
 		return TypeDate, nil
-	case "text", "varchar", "character varying", "bpchar", "char", "character", "name", "citext":
+	case "text", "name", "citext":
 		return TypeText, nil
+	case "varchar", "character varying":
+		return charType(TypeVarchar, mods)
+	case "bpchar", "char", "character":
+		return charType(TypeBPChar, mods)
 	case "int2", "smallint":
 		return TypeInt2, nil
 	case "int4", "int", "integer", "serial":
@@ -119,6 +124,9 @@ func ArrowType(t string) (arrow.DataType, error) {
 		return arrow.PrimitiveTypes.Float64, nil
 	case TypeBool:
 		return arrow.FixedWidthTypes.Boolean, nil
+	}
+	if IsTextual(t) {
+		return arrow.BinaryTypes.String, nil
 	}
 	if p, s, ok := NumericPrecisionScale(t); ok {
 		return &arrow.Decimal128Type{Precision: int32(p), Scale: int32(s)}, nil

@@ -299,6 +299,11 @@ func (p *ingestPlan) convert(ctx context.Context, rec arrow.RecordBatch) (parts 
 		if err := checkValues(c, cols[i]); err != nil {
 			return nil, err
 		}
+		fitted, err := fitChars(p.mem, c, cols[i])
+		if err != nil {
+			return nil, err // cols[i] is still held and released above
+		}
+		cols[i] = fitted
 	}
 	out := array.NewRecordBatch(p.schema, cols, int64(n))
 	defer out.Release()

@@ -153,6 +153,9 @@ func tableSchema(t *catalog.Table) (*arrow.Schema, error) {
 
 // columnTypeName is PostgreSQL's format_type name of a stored column type.
 func columnTypeName(t string) string {
+	if _, _, ok := storage.CharLength(t); ok {
+		return storage.CharTypeName(t)
+	}
 	gt, err := pgtypes.GMSType(t)
 	if err != nil {
 		return t

@@ -268,6 +268,9 @@ func convertValue(f *field, typ string) (value, error) {
 	bad := func() (value, error) {
 		return value{}, fmt.Errorf("a JSON %s cannot be stored in a %s column", f.kind, typ)
 	}
+	if typ != storage.TypeText && storage.IsTextual(typ) {
+		return convertChar(f, typ)
+	}
 	switch typ {
 	case storage.TypeText:
 		switch f.kind {

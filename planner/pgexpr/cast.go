@@ -29,12 +29,8 @@ var dateLike = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}`)
 // Cast is PostgreSQL's `expr::type` for the canonical column types.
 type Cast struct {
 	Child sql.Expression
-	To    string // canonical type name (storage.Type*)
-	// MaxLen truncates text to this many characters (varchar(n)); Pad
-	// blank-pads to it (char(n)).
-	MaxLen int
-	Pad    bool
-	typ    sql.Type
+	To    string // canonical type name (storage.Type*, "varchar(n)", "bpchar(n)")
+	typ   sql.Type
 }
 
 var _ sql.Expression = (*Cast)(nil)
@@ -50,9 +46,7 @@ func NewCast(child sql.Expression, to string) (*Cast, error) {
 
 // InjectableCast is the vitess Injectable form of a cast.
 type InjectableCast struct {
-	To     string
-	MaxLen int
-	Pad    bool
+	To string
 }
 
 // WithResolvedChildren implements sqlparser.Injectable.
@@ -64,12 +58,7 @@ func (c InjectableCast) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("cast argument is not an expression")
 	}
-	cast, err := NewCast(e, c.To)
-	if err != nil {
-		return nil, err
-	}
-	cast.MaxLen, cast.Pad = c.MaxLen, c.Pad
-	return cast, nil
+	return NewCast(e, c.To)
 }
 
 func (c *Cast) Resolved() bool             { return c.Child.Resolved() }
@@ -83,12 +72,7 @@ func (c *Cast) WithChildren(children ...sql.Expression) (sql.Expression, error) 
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(c, len(children), 1)
 	}
-	n, err := NewCast(children[0], c.To)
-	if err != nil {
-		return nil, err
-	}
-	n.MaxLen, n.Pad = c.MaxLen, c.Pad
-	return n, nil
+	return NewCast(children[0], c.To)
 }
 
 // CollationCoercibility implements sql.CollationCoercible.
@@ -102,28 +86,16 @@ func (c *Cast) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	out, err := CastValue(ctx, v, c.Child.Type(), c.To)
-	if err != nil || c.MaxLen <= 0 {
-		return out, err
-	}
-	str, ok := out.(string)
-	if !ok {
-		return out, nil
-	}
-	r := []rune(str)
-	if len(r) > c.MaxLen {
-		return string(r[:c.MaxLen]), nil
-	}
-	if c.Pad && len(r) < c.MaxLen {
-		return str + strings.Repeat(" ", c.MaxLen-len(r)), nil
-	}
-	return str, nil
+	return CastValue(ctx, v, c.Child.Type(), c.To)
 }
 
 // CastValue converts v (of engine type from) to the canonical type to with
 // PostgreSQL's rules.
 func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 	fromOID, _ := pgtypes.OID(from)
+	if base, _, ok := storage.CharLength(to); !ok || base != storage.TypeBPChar {
+		v = bpcharAsText(from, v)
+	}
 	if s, ok := v.([]byte); ok && fromOID != pgtypes.OIDBytea {
 		v = string(s)
 	}
@@ -197,6 +169,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		case string:
 			return ByteaInput([]byte(x)), nil
 		}
+	}
+	if storage.IsTextual(to) {
+		return castChar(ctx, v, fromOID, to)
 	}
 	if p, s, ok := storage.NumericPrecisionScale(to); ok {
 		d, err := castDecimal(v)

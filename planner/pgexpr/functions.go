@@ -466,6 +466,7 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			v = string(b)
 		}
 		if f.def.kind(i) == kText {
+			v = bpcharAsText(a.Type(), v)
 			if _, ok := v.(string); !ok {
 				s, err := TextOf(ctx, v, 0)
 				if err != nil {

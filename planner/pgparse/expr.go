@@ -76,17 +76,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "interval"}, Children: ast.Exprs{t.expr(tc.Arg)}}
 		}
 		to := t.typeName(tc.TypeName)
-		cast := pgexpr.InjectableCast{To: to}
-		if names := tc.TypeName.Names; len(names) > 0 && len(tc.TypeName.Typmods) == 1 {
-			switch names[len(names)-1].GetString_().Sval {
-			case "varchar":
-				cast.MaxLen = int(tc.TypeName.Typmods[0].GetAConst().GetIval().GetIval())
-			case "bpchar":
-				cast.MaxLen = int(tc.TypeName.Typmods[0].GetAConst().GetIval().GetIval())
-				cast.Pad = true
-			}
-		}
-		return ast.InjectedExpr{Expression: cast, Children: ast.Exprs{t.expr(tc.Arg)}}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: to}, Children: ast.Exprs{t.expr(tc.Arg)}}
 	case n.GetFuncCall() != nil:
 		return t.funcCall(n.GetFuncCall())
 	case n.GetGroupingFunc() != nil:

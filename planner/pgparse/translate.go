@@ -561,10 +561,15 @@ func (t *translator) typeName(tn *pg.TypeName) string {
 			mods = append(mods, c.GetIval().Ival)
 		}
 	}
-	if name != "numeric" && name != "decimal" {
+	switch name {
+	case "numeric", "decimal", "varchar", "bpchar":
+	default:
 		mods = nil
 	}
 	typ, err := storage.CanonicalType(name, mods)
+	if err != nil && (name == "varchar" || name == "bpchar") {
+		t.fail(pgerror.InvalidParameterValue, "%s", err.Error())
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "not supported") && isKnownPGType(name) {
 			t.unsupported("type " + name)

@@ -82,6 +82,9 @@ func GMSType(t string) (sql.Type, error) {
 	case "interval":
 		return IntervalType, nil
 	}
+	if storage.IsTextual(t) {
+		return charGMSType(t), nil
+	}
 	if p, s, ok := storage.NumericPrecisionScale(t); ok {
 		return types.MustCreateDecimalType(uint8(p), uint8(s)), nil
 	}
@@ -95,6 +98,9 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	}
 	if a, ok := t.(ArrayType); ok {
 		return ArrayOID(a.Elem), -1
+	}
+	if c, ok := t.(charType); ok {
+		return charOID(c), -1
 	}
 	switch t.Type() {
 	case sqltypes.Int8:
@@ -158,6 +164,10 @@ func TypeName(oid uint32) string {
 		return "bytea"
 	case OIDInterval:
 		return "interval"
+	case OIDVarchar:
+		return "character varying"
+	case OIDBPChar:
+		return "character"
 	}
 	if elem, ok := ArrayElemOID(oid); ok {
 		return TypeName(elem) + "[]"

@@ -296,6 +296,9 @@ func validType(typ string) bool {
 		"bool", "numeric", "date", "jsonb", "bytea":
 		return true
 	}
+	if validCharType(typ) {
+		return true
+	}
 	// numeric with precision and scale: numeric(p,s).
 	var p, sc int
 	if n, err := fmt.Sscanf(typ, "numeric(%d,%d)", &p, &sc); err == nil && n == 2 && typ == fmt.Sprintf("numeric(%d,%d)", p, sc) {

@@ -50,6 +50,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"update_table_options", testUpdateTableOptions},
 		{"add_columns", testAddColumns},
 		{"fence", testFence},
+		{"char_types", testCharTypes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,7 +256,8 @@ func testInvalid(t *testing.T, open func(t *testing.T) Catalog) {
 		{"empty name", func(t *Table) { t.Name = "" }},
 		{"empty column name", func(t *Table) { t.Columns[1].Name = "" }},
 		{"duplicate column", func(t *Table) { t.Columns[1].Name = "ts" }},
-		{"unknown type", func(t *Table) { t.Columns[1].Type = "varchar" }},
+		{"unknown type", func(t *Table) { t.Columns[1].Type = "money" }},
+		{"varchar of length 0", func(t *Table) { t.Columns[1].Type = "varchar(0)" }},
 		{"type case", func(t *Table) { t.Columns[1].Type = "TEXT" }},
 		{"time column not a column", func(t *Table) { t.TimeColumn = "time" }},
 		{"negative shard duration", func(t *Table) { t.ShardDuration = -time.Hour }},
