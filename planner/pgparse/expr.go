@@ -236,6 +236,10 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "-", Neg: true}, Children: ast.Exprs{intLiteral(0), t.expr(a.Rexpr)}}
 			case "+":
 				return t.expr(a.Rexpr)
+			case "|/", "||/":
+				// square root and cube root
+				fn := map[string]string{"|/": "sqrt", "||/": "cbrt"}[op]
+				return t.funcCall(&pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)}, Args: []*pg.Node{a.Rexpr}})
 			}
 			t.unsupported("prefix operator " + op)
 		}
@@ -278,6 +282,20 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			opr = ast.NotBetweenStr
 		}
 		return &ast.RangeCond{Operator: opr, Left: t.expr(a.Lexpr), From: t.expr(bounds[0]), To: t.expr(bounds[1])}
+	case pg.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+		// As PostgreSQL rewrites it: x BETWEEN SYMMETRIC a AND b is
+		// x BETWEEN a AND b OR x BETWEEN b AND a; NOT BETWEEN SYMMETRIC
+		// is the AND of both NOT BETWEENs.
+		bounds := a.Rexpr.GetList().GetItems()
+		lo, hi := t.expr(bounds[0]), t.expr(bounds[1])
+		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+			return &ast.AndExpr{
+				Left:  &ast.RangeCond{Operator: ast.NotBetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
+				Right: &ast.RangeCond{Operator: ast.NotBetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
+		}
+		return &ast.OrExpr{
+			Left:  &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
+			Right: &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
 		return t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))
 	case pg.A_Expr_Kind_AEXPR_DISTINCT:
@@ -651,7 +669,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if len(args) == 1 {
 			name = "log10"
 		} else {
-			t.unsupported("log(base, x)")
+			name = "log" // log(b, x): numeric (planner/pgexpr)
 		}
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		name = "pg_now"
