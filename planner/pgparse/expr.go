@@ -561,6 +561,8 @@ var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_count": true, "regr_sxx": true, "regr_syy": true,
+	"regr_sxy": true, "regr_avgx": true, "regr_avgy": true, "regr_r2": true, "regr_slope": true, "regr_intercept": true,
 }
 
 func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
@@ -664,6 +666,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			args[i] = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: args[i]}}}
 		}
 	}
+	if pgexpr.IsRegrAggregate(name) {
+		return t.regrAgg(name, f, args)
+	}
 	switch name {
 	case "log":
 		if len(args) == 1 {
@@ -679,7 +684,8 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if name == "bool_or" {
 			agg = "max"
 		}
-		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}}}
+		arg := ast.InjectedExpr{Expression: pgexpr.InjectableBoolAggArg{Func: name}, Children: args[:1]}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}}}
 	case "avg":
 		if !f.AggDistinct && len(args) == 1 {
 			info := &pgexpr.SumInfo{}
