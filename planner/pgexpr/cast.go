@@ -64,6 +64,9 @@ func (c InjectableCast) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("cast argument is not an expression")
 	}
+	if err := boolCastError(e.Type(), c.To); err != nil {
+		return nil, err
+	}
 	cast, err := NewCast(e, c.To)
 	if err != nil {
 		return nil, err
