@@ -161,21 +161,27 @@ func (r *regrArg) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	return nil, fmt.Errorf("%s: unknown part %q", r.fn, r.part)
 }
 
-// exactDecimal is the exact decimal value of a finite float64.
+// exactDecimal is the shortest decimal that reads back as the finite
+// float64 f (what PostgreSQL prints for it): the value the user wrote for
+// typical data, exact to its sixteenth or seventeenth digit otherwise, and
+// with few digits, so that the sums stay cheap.
 func exactDecimal(f float64) decimal.Decimal {
 	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 		return decimal.Zero
 	}
-	frac, exp := math.Frexp(f) // f = frac·2^exp, |frac| in [0.5, 1)
-	m := big.NewInt(int64(frac * (1 << 53)))
-	e := exp - 53 // f = m·2^e exactly
-	if e >= 0 {
-		return decimal.NewFromBigInt(m.Lsh(m, uint(e)), 0)
+	// Most data has few decimals: n/10^k for the first k where f·10^k is
+	// an integer n that reads back as f (the division of two exactly
+	// represented numbers rounds correctly) skips the general conversion.
+	for k, p := range pow10 {
+		v := f * p
+		if math.Abs(v) < 1<<53 && v == math.Trunc(v) && v/p == f {
+			return decimal.New(int64(v), -int32(k))
+		}
 	}
-	// m·2^e = m·5^−e·10^e
-	five := new(big.Int).Exp(big.NewInt(5), big.NewInt(int64(-e)), nil)
-	return decimal.NewFromBigInt(m.Mul(m, five), int32(e))
+	return decimal.NewFromFloat(f)
 }
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 
 // InjectableRegr is the final step of a statistics aggregate (Func) over
 // the aggregates of RegrAggs.

@@ -684,7 +684,10 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if name == "bool_or" {
 			agg = "max"
 		}
-		arg := ast.InjectedExpr{Expression: pgexpr.InjectableBoolAggArg{Func: name}, Children: args[:1]}
+		if len(args) != 1 {
+			t.fail(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		arg := ast.InjectedExpr{Expression: pgexpr.InjectableBoolAggArg{Func: name}, Children: args}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}}}
 	case "avg":
 		if !f.AggDistinct && len(args) == 1 {
