@@ -123,7 +123,7 @@ func boolLiteral(ctx *sql.Context, e sql.Expression) (sql.Expression, bool, erro
 }
 
 // comparable is 42883 for text compared with a number (either order),
-// where neither side is a string literal.
+// where neither side is a string literal and both read only user tables.
 func comparable(l, r sql.Expression, op sql.Expression) error {
 	isNum := func(t sql.Type) bool {
 		return (types.IsNumber(t) || types.IsDecimal(t)) && t != types.Boolean && t != types.Int8
@@ -134,12 +134,31 @@ func comparable(l, r sql.Expression, op sql.Expression) error {
 		}
 		return types.IsText(e.Type())
 	}
-	if !(isText(l) && isNum(r.Type()) || isNum(l.Type()) && isText(r)) {
+	if !(isText(l) && isNum(r.Type()) || isNum(l.Type()) && isText(r)) || !userOperand(l) || !userOperand(r) {
 		return nil
 	}
 	lo, _ := pgtypes.OID(l.Type())
 	ro, _ := pgtypes.OID(r.Type())
 	return pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", pgtypes.TypeName(lo), comparerOp(op), pgtypes.TypeName(ro))
+}
+
+// userOperand reports whether e reads only columns of OpenWit's own tables
+// (or none). The catalog emulation keeps arrays and some identifiers as
+// text that PostgreSQL types otherwise (psql's \d compares attnum with
+// an element of a text int2vector), so comparisons that read the catalogs,
+// or columns of subqueries, are left to go-mysql-server's coercion.
+func userOperand(e sql.Expression) bool {
+	ok := true
+	transform.InspectExpr(e, func(x sql.Expression) bool {
+		switch v := x.(type) {
+		case *expression.GetField:
+			ok = ok && v.Database() == dbName
+		case *catalogFunc:
+			ok = false
+		}
+		return !ok
+	})
+	return ok
 }
 
 // comparerOp is the SQL spelling of a comparison.
