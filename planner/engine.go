@@ -139,6 +139,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostAnalyzeRule(ruleFrameWindows, frameWindows).
+		AddPostValidationRule(ruleOperandTypes, operandTypes).
 		AddPostValidationRule(ruleBooleanConditions, booleanConditions).Build()
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.

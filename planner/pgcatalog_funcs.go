@@ -180,6 +180,9 @@ func catalogFunctions(e *Engine) []sql.Function {
 				if i := strings.IndexByte(name, '('); i >= 0 {
 					name = name[:i]
 				}
+				if !knownFunction(name) {
+					return nil, pgerror.New(pgerror.UndefinedFunction, "function %q does not exist", name)
+				}
 				return name, nil
 			case "regclass":
 				oid, ok, err := e.relationOID(ctx, name)

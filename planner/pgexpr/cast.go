@@ -58,6 +58,9 @@ func (c InjectableCast) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("cast argument is not an expression")
 	}
+	if err := boolCastError(e.Type(), c.To); err != nil {
+		return nil, err
+	}
 	return NewCast(e, c.To)
 }
 

@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}
@@ -329,6 +329,10 @@ func evalTrunc(a []any, _ []sql.Type) (any, error) {
 	var s int64
 	if len(a) > 1 {
 		s, _ = asInt64(a[1])
+	}
+	if s < 0 {
+		// Truncate ignores a negative scale: trunc(1234.5, -2) is 1200.
+		return d.Shift(int32(s)).Truncate(0).Shift(int32(-s)), nil
 	}
 	return d.Truncate(int32(s)), nil
 }

@@ -228,6 +228,10 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "-", Neg: true}, Children: ast.Exprs{intLiteral(0), t.expr(a.Rexpr)}}
 			case "+":
 				return t.expr(a.Rexpr)
+			case "|/", "||/":
+				// square root and cube root
+				fn := map[string]string{"|/": "sqrt", "||/": "cbrt"}[op]
+				return t.funcCall(&pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)}, Args: []*pg.Node{a.Rexpr}})
 			}
 			t.unsupported("prefix operator " + op)
 		}
@@ -270,6 +274,20 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			opr = ast.NotBetweenStr
 		}
 		return &ast.RangeCond{Operator: opr, Left: t.expr(a.Lexpr), From: t.expr(bounds[0]), To: t.expr(bounds[1])}
+	case pg.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+		// As PostgreSQL rewrites it: x BETWEEN SYMMETRIC a AND b is
+		// x BETWEEN a AND b OR x BETWEEN b AND a; NOT BETWEEN SYMMETRIC
+		// is the AND of both NOT BETWEENs.
+		bounds := a.Rexpr.GetList().GetItems()
+		lo, hi := t.expr(bounds[0]), t.expr(bounds[1])
+		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM {
+			return &ast.AndExpr{
+				Left:  &ast.RangeCond{Operator: ast.NotBetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
+				Right: &ast.RangeCond{Operator: ast.NotBetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
+		}
+		return &ast.OrExpr{
+			Left:  &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
+			Right: &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
 		return t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))
 	case pg.A_Expr_Kind_AEXPR_DISTINCT:
@@ -535,6 +553,8 @@ var aggregates = map[string]bool{
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
+	"corr": true, "covar_pop": true, "covar_samp": true, "regr_count": true, "regr_sxx": true, "regr_syy": true,
+	"regr_sxy": true, "regr_avgx": true, "regr_avgy": true, "regr_r2": true, "regr_slope": true, "regr_intercept": true,
 }
 
 func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
@@ -643,12 +663,15 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			args[i] = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: args[i]}}}
 		}
 	}
+	if pgexpr.IsRegrAggregate(name) {
+		return t.regrAgg(name, f, args)
+	}
 	switch name {
 	case "log":
 		if len(args) == 1 {
 			name = "log10"
 		} else {
-			t.unsupported("log(base, x)")
+			name = "log" // log(b, x): numeric (planner/pgexpr)
 		}
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		name = "pg_now"
@@ -658,7 +681,11 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if name == "bool_or" {
 			agg = "max"
 		}
-		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: args[0]}}}}}
+		if len(args) != 1 {
+			t.fail(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+		}
+		arg := ast.InjectedExpr{Expression: pgexpr.InjectableBoolAggArg{Func: name}, Children: args}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableBool{}, Children: ast.Exprs{&ast.FuncExpr{Name: ast.NewColIdent(agg), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}}}
 	case "avg":
 		if !f.AggDistinct && len(args) == 1 {
 			info := &pgexpr.SumInfo{}
