@@ -668,10 +668,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 		}
 		lim := &ast.Limit{}
 		if s.LimitCount != nil && s.LimitCount.GetAConst().GetIsnull() == false {
-			lim.Rowcount = t.expr(s.LimitCount)
+			lim.Rowcount = t.limitExpr(s.LimitCount, false)
 		}
-		if s.LimitOffset != nil {
-			lim.Offset = t.expr(s.LimitOffset)
+		if s.LimitOffset != nil && s.LimitOffset.GetAConst().GetIsnull() == false {
+			lim.Offset = t.limitExpr(s.LimitOffset, true)
 		}
 		if lim.Rowcount == nil && lim.Offset != nil {
 			lim.Rowcount = ast.NewIntVal([]byte("9223372036854775807"))
