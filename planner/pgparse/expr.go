@@ -410,6 +410,7 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 	case pg.SubLinkType_EXPR_SUBLINK:
 		return sq
 	case pg.SubLinkType_ANY_SUBLINK:
+		t.checkSubLinkWidth(s)
 		op := opName(s.OperName)
 		if op == "" || op == "=" {
 			return &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(s.Testexpr), Right: sq}
@@ -419,6 +420,7 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 		}
 		t.unsupported(op + " ANY (subquery)")
 	case pg.SubLinkType_ALL_SUBLINK:
+		t.checkSubLinkWidth(s)
 		op := opName(s.OperName)
 		if op == "<>" {
 			return &ast.ComparisonExpr{Operator: ast.NotInStr, Left: t.expr(s.Testexpr), Right: sq}

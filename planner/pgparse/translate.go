@@ -877,6 +877,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 			if pos < 1 || (exprs != nil && pos > len(exprs)) {
 				t.fail(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
 			}
+			if so, ok := sel.(*ast.SetOp); ok {
+				t.checkSetOpOrderPosition(pos, so)
+			}
 			e = ast.NewIntVal([]byte(strconv.Itoa(pos)))
 			if exprs != nil {
 				if ae, ok := exprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() && uniqueAlias(exprs, ae.As.String()) {
@@ -888,6 +891,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 				t.checkSetOpOrderKey(sb.Node, so)
 			}
 			e = t.expr(sb.Node)
+			if s, ok := sel.(*ast.Select); ok {
+				t.checkDistinctOrderKey(e, s)
+			}
 		}
 		dir := ast.AscScr
 		if sb.SortbyDir == pg.SortByDir_SORTBY_DESC {
