@@ -406,6 +406,9 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 	sq := &ast.Subquery{Select: t.selectStmt(sel, false)}
 	switch s.SubLinkType {
 	case pg.SubLinkType_EXISTS_SUBLINK:
+		if e, ok := existsAggregate(sq); ok {
+			return e
+		}
 		return &ast.ExistsExpr{Subquery: sq}
 	case pg.SubLinkType_EXPR_SUBLINK:
 		return sq
