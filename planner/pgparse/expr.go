@@ -126,7 +126,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 	case n.GetAIndirection() != nil:
 		return t.indirection(n.GetAIndirection())
 	case n.GetAArrayExpr() != nil:
-		t.unsupported("ARRAY constructors")
+		return t.arrayCtor(n.GetAArrayExpr())
 	}
 	t.unsupported("expression " + strings.TrimPrefix(strings.TrimPrefix(typeName(n), "*pg_query.Node_"), "*pg_query."))
 	return nil
