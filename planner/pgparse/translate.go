@@ -1325,6 +1325,9 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 // else the function name; it is passed to the table function as a hidden
 // first argument.
 func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
+	if e, ok := t.unnestFunction(rf); ok {
+		return e
+	}
 	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
 		return t.lateralFunction(rf)
 	}
