@@ -1204,6 +1204,9 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 			colnames = nil
 		}
 		sq := &ast.Subquery{Select: t.selectStmt(sub, false)}
+		if rs.Lateral {
+			lateralWhereWithoutFrom(sq.Select) // nofrom_planmisc.go
+		}
 		for _, c := range colnames {
 			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
 		}
