@@ -61,7 +61,16 @@ func limitExprs(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scop
 
 func limitExpr(ctx *sql.Context, e sql.Expression, offset bool) (sql.Expression, bool, error) {
 	if v, ok := pgexpr.UnwrapLimit(e); ok {
-		return v, false, nil
+		if !constant(v) {
+			return v, false, nil
+		}
+		// LIMIT 5 + 5: a literal, so that the top-N paths (and the
+		// vectorized top-k) apply as for LIMIT 10.
+		n, err := v.Eval(ctx, nil)
+		if err != nil {
+			return nil, true, err
+		}
+		return expression.NewLiteral(n, types.Int64), false, nil
 	}
 	lit, ok := e.(*expression.Literal)
 	if !ok {
@@ -117,4 +126,18 @@ func limitParams(n sql.Node, set func(*expression.BindVar, uint32)) {
 			set(bv, pgtypes.OIDInt8)
 		}
 	}
+}
+
+// constant reports whether e can be evaluated while planning: no
+// subquery, parameter or column in it.
+func constant(e sql.Expression) bool {
+	ok := true
+	sql.Inspect(e, func(e sql.Expression) bool {
+		switch e.(type) {
+		case *plan.Subquery, *expression.BindVar, *expression.GetField, *expression.UnresolvedColumn:
+			ok = false
+		}
+		return ok
+	})
+	return ok
 }
