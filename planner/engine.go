@@ -144,11 +144,13 @@ func New(cfg Config) (*Engine, error) {
 	// The vectorizer runs after every other rule, once go-mysql-server has
 	// assigned execution indexes.
 	for _, b := range a.Batches {
+		insertLimitExprs(b)
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
-				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins})
+				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins},
+				analyzer.Rule{Id: ruleLimitWidths, Apply: limitWidths})
 		}
 	}
 	ctx := sql.NewEmptyContext()

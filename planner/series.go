@@ -201,6 +201,9 @@ func (p *provider) TableFunction(_ *sql.Context, name string) (sql.TableFunction
 	if name == "generate_series" {
 		return &generateSeries{}, true
 	}
+	if name == "unnest" {
+		return &unnest{}, true
+	}
 	return nil, false
 }
 

@@ -353,6 +353,7 @@ func (p *Prepared) inferParams(node sql.Node) {
 		return true
 	})
 	transform.Inspect(node, func(n sql.Node) bool {
+		limitParams(n, setOID)
 		ins, ok := n.(*plan.InsertInto)
 		if !ok {
 			return true

@@ -152,7 +152,7 @@ func (t *translator) arraySubLink(s *pg.SubLink) ast.Expr {
 	if err != nil {
 		t.unsupported("this ARRAY subquery")
 	}
-	tree, err := pg.Parse("SELECT '{' || coalesce(string_agg(v::text, ','), '') || '}' FROM (" + inner + ") AS _array(v)")
+	tree, err := pg.Parse("SELECT coalesce(array_agg(v), '{}') FROM (" + inner + ") AS _array(v)")
 	if err != nil || len(tree.Stmts) != 1 {
 		t.unsupported("this ARRAY subquery")
 	}

@@ -128,11 +128,11 @@ func (t *translator) distinctOn(s *pg.SelectStmt) ast.SelectStatement {
 	}
 	if s.LimitCount != nil || s.LimitOffset != nil {
 		lim := &ast.Limit{}
-		if s.LimitCount != nil {
-			lim.Rowcount = t.expr(s.LimitCount)
+		if s.LimitCount != nil && s.LimitCount.GetAConst().GetIsnull() == false {
+			lim.Rowcount = t.limitExpr(s.LimitCount, false)
 		}
-		if s.LimitOffset != nil {
-			lim.Offset = t.expr(s.LimitOffset)
+		if s.LimitOffset != nil && s.LimitOffset.GetAConst().GetIsnull() == false {
+			lim.Offset = t.limitExpr(s.LimitOffset, true)
 			if lim.Rowcount == nil {
 				lim.Rowcount = ast.NewIntVal([]byte(strconv.FormatInt(1<<62, 10)))
 			}

@@ -118,7 +118,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 	case n.GetAIndirection() != nil:
 		return t.indirection(n.GetAIndirection())
 	case n.GetAArrayExpr() != nil:
-		t.unsupported("ARRAY constructors")
+		return t.arrayCtor(n.GetAArrayExpr())
 	}
 	t.unsupported("expression " + strings.TrimPrefix(strings.TrimPrefix(typeName(n), "*pg_query.Node_"), "*pg_query."))
 	return nil
@@ -416,10 +416,14 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 	sq := &ast.Subquery{Select: t.selectStmt(sel, false)}
 	switch s.SubLinkType {
 	case pg.SubLinkType_EXISTS_SUBLINK:
+		if e, ok := existsAggregate(sq); ok {
+			return e
+		}
 		return &ast.ExistsExpr{Subquery: sq}
 	case pg.SubLinkType_EXPR_SUBLINK:
 		return sq
 	case pg.SubLinkType_ANY_SUBLINK:
+		t.checkSubLinkWidth(s)
 		op := opName(s.OperName)
 		if op == "" || op == "=" {
 			return &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(s.Testexpr), Right: sq}
@@ -429,6 +433,7 @@ func (t *translator) subLink(s *pg.SubLink) ast.Expr {
 		}
 		t.unsupported(op + " ANY (subquery)")
 	case pg.SubLinkType_ALL_SUBLINK:
+		t.checkSubLinkWidth(s)
 		op := opName(s.OperName)
 		if op == "<>" {
 			return &ast.ComparisonExpr{Operator: ast.NotInStr, Left: t.expr(s.Testexpr), Right: sq}

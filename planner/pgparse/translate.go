@@ -693,10 +693,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 		}
 		lim := &ast.Limit{}
 		if s.LimitCount != nil && s.LimitCount.GetAConst().GetIsnull() == false {
-			lim.Rowcount = t.expr(s.LimitCount)
+			lim.Rowcount = t.limitExpr(s.LimitCount, false)
 		}
-		if s.LimitOffset != nil {
-			lim.Offset = t.expr(s.LimitOffset)
+		if s.LimitOffset != nil && s.LimitOffset.GetAConst().GetIsnull() == false {
+			lim.Offset = t.limitExpr(s.LimitOffset, true)
 		}
 		if lim.Rowcount == nil && lim.Offset != nil {
 			lim.Rowcount = ast.NewIntVal([]byte("9223372036854775807"))
@@ -931,6 +931,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 			if pos < 1 || (exprs != nil && pos > len(exprs)) {
 				t.fail(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
 			}
+			if so, ok := sel.(*ast.SetOp); ok {
+				t.checkSetOpOrderPosition(pos, so)
+			}
 			e = ast.NewIntVal([]byte(strconv.Itoa(pos)))
 			if exprs != nil {
 				if ae, ok := exprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() && uniqueAlias(exprs, ae.As.String()) {
@@ -942,6 +945,9 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 				t.checkSetOpOrderKey(sb.Node, so)
 			}
 			e = t.expr(sb.Node)
+			if s, ok := sel.(*ast.Select); ok {
+				t.checkDistinctOrderKey(e, s)
+			}
 		}
 		dir := ast.AscScr
 		if sb.SortbyDir == pg.SortByDir_SORTBY_DESC {
@@ -1254,6 +1260,9 @@ func (t *translator) tableExpr(n *pg.Node) ast.TableExpr {
 			colnames = nil
 		}
 		sq := &ast.Subquery{Select: t.selectStmt(sub, false)}
+		if rs.Lateral {
+			lateralWhereWithoutFrom(sq.Select) // nofrom_planmisc.go
+		}
 		for _, c := range colnames {
 			sq.Columns = append(sq.Columns, ast.NewColIdent(c.GetString_().Sval))
 		}
@@ -1375,6 +1384,9 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 // else the function name; it is passed to the table function as a hidden
 // first argument.
 func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
+	if e, ok := t.unnestFunction(rf); ok {
+		return e
+	}
 	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
 		return t.lateralFunction(rf)
 	}
