@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -31,6 +32,18 @@ type Cast struct {
 	Child sql.Expression
 	To    string // canonical type name (storage.Type*, "varchar(n)", "bpchar(n)")
 	typ   sql.Type
+	// memo, for a literal child, holds the cast value of the last query
+	// context: `timestamptz '2024-01-01'` in a projection is parsed once
+	// per statement, not once per row. Keyed by the context because the
+	// result depends on session settings (TimeZone, DateStyle) that may
+	// change between executions of a prepared statement.
+	memo *atomic.Pointer[castMemo]
+}
+
+type castMemo struct {
+	ctx *sql.Context
+	v   any
+	err error
 }
 
 var _ sql.Expression = (*Cast)(nil)
@@ -41,7 +54,11 @@ func NewCast(child sql.Expression, to string) (*Cast, error) {
 	if err != nil {
 		return nil, pgerror.New(pgerror.UndefinedObject, "type %q does not exist", to)
 	}
-	return &Cast{Child: child, To: to, typ: t}, nil
+	c := &Cast{Child: child, To: to, typ: t}
+	if _, ok := child.(*expression.Literal); ok {
+		c.memo = new(atomic.Pointer[castMemo])
+	}
+	return c, nil
 }
 
 // InjectableCast is the vitess Injectable form of a cast.
@@ -85,11 +102,20 @@ func (c *Cast) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
 
 // Eval implements sql.Expression.
 func (c *Cast) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	if c.memo != nil && ctx != nil {
+		if m := c.memo.Load(); m != nil && m.ctx == ctx {
+			return m.v, m.err
+		}
+	}
 	v, err := c.Child.Eval(ctx, row)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	return CastValue(ctx, v, c.Child.Type(), c.To)
+	out, err := CastValue(ctx, v, c.Child.Type(), c.To)
+	if c.memo != nil && ctx != nil {
+		c.memo.Store(&castMemo{ctx: ctx, v: out, err: err})
+	}
+	return out, err
 }
 
 // CastValue converts v (of engine type from) to the canonical type to with
