@@ -8,6 +8,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 )
 
 // like translates [NOT] LIKE and [NOT] ILIKE (also spelt ~~, !~~, ~~*,
@@ -24,9 +25,9 @@ import (
 //
 // ILIKE is lower(x) LIKE lower(pattern): lower() leaves %, _ and \ alone.
 //
-// A constant pattern that ends with its escape character is an error
-// (22025) here; PostgreSQL raises it only when a value's matching reaches
-// the end of the pattern.
+// A constant pattern that ends with its escape character matches nothing;
+// as in PostgreSQL, a value whose matching reaches that end is an error
+// (22025).
 func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 	pat, escNode := a.Rexpr, (*pg.Node)(nil)
 	if fc := pat.GetFuncCall(); fc != nil && len(fc.Args) == 2 && fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval() == "like_escape" {
@@ -44,7 +45,15 @@ func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 		}
 		canon, ok := canonicalLike(s.Sval, escape)
 		if !ok {
-			t.fail(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			// PostgreSQL matches nothing, failing (22025) when a value's
+			// matching reaches the trailing escape (pgexpr's
+			// like_trailing_escape).
+			if fold {
+				l = t.fn("lower", l)
+				canon = strings.ToLower(canon)
+			}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "like_trailing_escape"},
+				Children: ast.Exprs{l, ast.NewStrVal([]byte(canon)), intLiteral(boolToInt(not))}}
 		}
 		r = ast.NewStrVal([]byte(canon))
 		if strings.ContainsRune(canon, '\\') {
@@ -90,7 +99,7 @@ func (t *translator) likeEscape(n *pg.Node) (string, bool) {
 // character: an escaped character stays escaped if it is %, _ or \ and
 // becomes itself otherwise; a backslash that is not the escape character
 // becomes \\. It reports false for a pattern that ends with its escape
-// character.
+// character, returning the rewritten pattern before it.
 func canonicalLike(pattern, escape string) (string, bool) {
 	esc := rune(-1)
 	if escape != "" {
@@ -104,7 +113,7 @@ func canonicalLike(pattern, escape string) (string, bool) {
 		case r == esc:
 			i++
 			if i == len(rs) {
-				return "", false
+				return b.String(), false
 			}
 			switch n := rs[i]; n {
 			case '%', '_', '\\':
@@ -120,4 +129,11 @@ func canonicalLike(pattern, escape string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+func boolToInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
