@@ -35,7 +35,10 @@ var textFuncs3 = map[string]funcDef{
 		if len(a) > 3 {
 			n, _ = asInt64(a[3])
 		}
-		if from+n < n || from+n > math.MaxInt32 {
+		if from <= 0 {
+			return nil, pgerror.New("22011", "negative substring length not allowed")
+		}
+		if from+n > math.MaxInt32 || from+n < math.MinInt32 {
 			return nil, pgerror.New(pgerror.NumericOutOfRange, "integer out of range")
 		}
 		head, err := evalSubstring([]any{s, int64(1), from - 1}, nil)

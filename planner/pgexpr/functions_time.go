@@ -338,9 +338,15 @@ func formatDCH(pat string, tokens []dchToken) string {
 				out := tk.f()
 				if fm {
 					out = strings.TrimRight(out, " ")
-					if strings.Trim(out, "0123456789") == "" {
-						if out = strings.TrimLeft(out, "0"); out == "" {
-							out = "0"
+					// Leading zeros go, after a minus sign too.
+					neg := strings.HasPrefix(out, "-")
+					if digits := strings.TrimPrefix(out, "-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+						if digits = strings.TrimLeft(digits, "0"); digits == "" {
+							digits = "0"
+						}
+						out = digits
+						if neg {
+							out = "-" + digits
 						}
 					}
 				}

@@ -59,12 +59,15 @@ func evalToCharInterval(iv pgtypes.Interval, pat string) string {
 	mi := us / 60_000_000 % 60
 	sec := us / 1_000_000 % 60
 	fsec := us % 1_000_000
+	// num pads to width digits after a minus sign; plain pads the whole
+	// text to width (PostgreSQL's DD and DDD).
 	num := func(v int64, width int) string {
 		if v < 0 {
 			width++
 		}
 		return fmt.Sprintf("%0*d", width, v)
 	}
+	plain := func(v int64, width int) string { return fmt.Sprintf("%0*d", width, v) }
 	h12 := hour % 12
 	if h12 == 0 {
 		h12 = 12
@@ -83,10 +86,10 @@ func evalToCharInterval(iv pgtypes.Interval, pat string) string {
 		{"YY", func() string { return num(years%100, 2) }},
 		{"HH24", func() string { return num(hour, 2) }},
 		{"HH12", func() string { return num(h12, 2) }},
-		{"DDD", func() string { return num((years*12+mons)*30+days, 3) }},
+		{"DDD", func() string { return plain((years*12+mons)*30+days, 3) }},
 		{"SSSS", func() string { return fmt.Sprint(hour*3600 + mi*60 + sec) }},
 		{"MM", func() string { return num(mons, 2) }},
-		{"DD", func() string { return num(days, 2) }},
+		{"DD", func() string { return plain(days, 2) }},
 		{"HH", func() string { return num(h12, 2) }},
 		{"MI", func() string { return num(mi, 2) }},
 		{"SS", func() string { return num(sec, 2) }},

@@ -1,6 +1,7 @@
 package pgexpr
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -44,7 +45,9 @@ const (
 	nkV
 	nkEEEE
 	nkB
-	nkNothing // C, SP, RN/rn (not supported: written as nothing)
+	nkRN
+	nkrn
+	nkNothing // C, SP (written as nothing)
 )
 
 type numNode struct {
@@ -57,7 +60,7 @@ var numKeys = []struct {
 	key numKey
 }{
 	{"EEEE", nkEEEE}, {"eeee", nkEEEE}, {"FM", nkFM}, {"fm", nkFM}, {"MI", nkMI}, {"mi", nkMI},
-	{"PL", nkPL}, {"pl", nkPL}, {"PR", nkPR}, {"pr", nkPR}, {"SG", nkSG}, {"sg", nkSG},
+	{"PL", nkPL}, {"pl", nkPL}, {"RN", nkRN}, {"rn", nkrn}, {"PR", nkPR}, {"pr", nkPR}, {"SG", nkSG}, {"sg", nkSG},
 	{"SP", nkNothing}, {"sp", nkNothing}, {"TH", nkTH}, {"th", nkth},
 	{",", nkComma}, {".", nkDec}, {"0", nk0}, {"9", nk9}, {"B", nkB}, {"b", nkB}, {"C", nkNothing}, {"c", nkNothing},
 	{"D", nkDec}, {"d", nkDec}, {"G", nkG}, {"g", nkG}, {"L", nkL}, {"l", nkL}, {"S", nkS}, {"s", nkS},
@@ -66,14 +69,14 @@ var numKeys = []struct {
 
 // numDesc is what a number format asks for (PostgreSQL's NUMDesc).
 type numDesc struct {
-	pre, post, multi     int
-	decimal, zero, fill  bool
-	minus, plus, bracket bool
-	minusPost, plusPost  bool
-	lsign                int // 0 none, 1 before the number, 2 after
-	preLsignNum          int
-	zeroStart, zeroEnd   int
-	eeee, blank, v       bool
+	pre, post, multi      int
+	decimal, zero, fill   bool
+	minus, plus, bracket  bool
+	minusPost, plusPost   bool
+	lsign                 int // 0 none, 1 before the number, 2 after
+	preLsignNum           int
+	zeroStart, zeroEnd    int
+	eeee, blank, v, roman bool
 }
 
 func numSyntax(msg string) error { return pgerror.New(pgerror.SyntaxError, "%s", msg) }
@@ -173,6 +176,8 @@ func (d *numDesc) prepare(k numKey) error {
 		d.decimal = true
 	case nkFM:
 		d.fill = true
+	case nkRN, nkrn:
+		d.roman = true
 	case nkS:
 		if d.lsign != 0 {
 			return numSyntax(`cannot use "S" twice`)
@@ -253,6 +258,13 @@ func evalToCharNumber(v any, t sql.Type, format string) (any, error) {
 			return p
 		}
 		return len(s)
+	}
+	if d.roman {
+		n, err := romanValue(v, oid)
+		if err != nil {
+			return nil, err
+		}
+		return numRoman(nodes, d.fill, toRoman(n)), nil
 	}
 	switch x := v.(type) {
 	case float64, float32:
@@ -337,7 +349,7 @@ func evalToCharNumber(v any, t sql.Type, format string) (any, error) {
 	if d.eeee {
 		return numstr, nil
 	}
-	return numProcess(nodes, &d, numstr, sign, outPreSpaces), nil
+	return numProcess(nodes, &d, numstr, sign, outPreSpaces)
 }
 
 // sciFloat is C's "%+.*e" with the plus sign written as a blank.
@@ -364,11 +376,9 @@ func sciDecimal(x decimal.Decimal, post int) string {
 			}
 		}
 	}
+	// As in PostgreSQL, the exponent is not adjusted when rounding
+	// carries into a new digit (9.96 with 9.9EEEE is 10.0e+00).
 	m := x.Shift(int32(-exp)).Round(int32(post))
-	if m.Abs().GreaterThanOrEqual(decimal.NewFromInt(10)) {
-		exp++
-		m = x.Shift(int32(-exp)).Round(int32(post))
-	}
 	es := strconv.Itoa(abs(exp))
 	if len(es) < 2 {
 		es = "0" + es
@@ -394,7 +404,7 @@ func abs(i int) int {
 // numProcess is NUM_processor's to_char direction: it writes number (the
 // digits without a sign, with a decimal point when the format has one)
 // through the format nodes.
-func numProcess(nodes []numNode, d *numDesc, number string, sign byte, outPreSpaces int) string {
+func numProcess(nodes []numNode, d *numDesc, number string, sign byte, outPreSpaces int) (string, error) {
 	var out strings.Builder
 	numIn, numCurr, np := false, 0, 0
 	lastRelevant := -1 // index into number, -1 for none
@@ -494,9 +504,9 @@ func numProcess(nodes []numNode, d *numDesc, number string, sign byte, outPreSpa
 						out.WriteByte('0')
 					}
 				default:
-					if c := cur(); c != 0 {
-						out.WriteByte(c)
-					}
+					// Past the end of number PostgreSQL writes its
+					// terminating NUL, which ends the result there.
+					out.WriteByte(cur())
 					numIn = true
 				}
 			}
@@ -546,6 +556,9 @@ func numProcess(nodes []numNode, d *numDesc, number string, sign byte, outPreSpa
 			if number != "" && number[0] == '#' || sign == '-' || d.decimal {
 				continue
 			}
+			if last := number[len(number)-1]; last < '0' || last > '9' {
+				return "", pgerror.New(pgerror.InvalidTextRepr, "\"%s\" is not a number", number)
+			}
 			th := ordinalSuffix(number)
 			if n.key == nkth {
 				th = strings.ToLower(th)
@@ -569,7 +582,94 @@ func numProcess(nodes []numNode, d *numDesc, number string, sign byte, outPreSpa
 			out.WriteByte(sign)
 		}
 	}
-	return out.String()
+	return cutAtNUL(out.String()), nil
+}
+
+// cutAtNUL ends s at its first NUL byte, where PostgreSQL's C string
+// ends.
+func cutAtNUL(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// romanValue is the integer RN formats: numeric rounded, float8 rounded
+// half to even, bigint that must fit an integer.
+func romanValue(v any, oid uint32) (int64, error) {
+	switch x := v.(type) {
+	case float64:
+		return int64(math.RoundToEven(x)), nil
+	case float32:
+		return int64(math.RoundToEven(float64(x))), nil
+	case decimal.Decimal:
+		r := x.Round(0)
+		if !r.IsInteger() || r.GreaterThan(decimal.NewFromInt(math.MaxInt32)) || r.LessThan(decimal.NewFromInt(math.MinInt32)) {
+			return 0, pgerror.New(pgerror.NumericOutOfRange, "integer out of range")
+		}
+		return r.IntPart(), nil
+	}
+	n, err := asInt64(v)
+	if err != nil {
+		return 0, err
+	}
+	if oid == pgtypes.OIDInt8 && (n > math.MaxInt32 || n < math.MinInt32) {
+		return 0, pgerror.New(pgerror.NumericOutOfRange, "integer out of range")
+	}
+	return n, nil
+}
+
+// toRoman is int_to_roman: upper-case numerals, 15 # outside 1..3999.
+func toRoman(n int64) string {
+	if n < 1 || n > 3999 {
+		return strings.Repeat("#", 15)
+	}
+	var b strings.Builder
+	for _, p := range []struct {
+		v int64
+		s string
+	}{{1000, "M"}, {900, "CM"}, {500, "D"}, {400, "CD"}, {100, "C"}, {90, "XC"}, {50, "L"}, {40, "XL"}, {10, "X"}, {9, "IX"}, {5, "V"}, {4, "IV"}, {1, "I"}} {
+		for n >= p.v {
+			b.WriteString(p.s)
+			n -= p.v
+		}
+	}
+	return b.String()
+}
+
+// numRoman writes a format with RN: the numerals (right-aligned in 15
+// characters unless FM) at each RN, literal text as is; digits and signs
+// write nothing (SG writes PostgreSQL's zero sign, ending the result).
+func numRoman(nodes []numNode, fill bool, roman string) string {
+	var out strings.Builder
+	for _, n := range nodes {
+		switch n.key {
+		case nkChar:
+			out.WriteString(n.lit)
+		case nkRN, nkrn:
+			r := roman
+			if n.key == nkrn {
+				r = strings.ToLower(r)
+			}
+			if !fill {
+				r = fmt.Sprintf("%15s", r)
+			}
+			out.WriteString(r)
+		case nkComma, nkG:
+			if !fill {
+				out.WriteByte(' ')
+			}
+		case nkL:
+			out.WriteByte(' ')
+		case nkMI, nkPL:
+			if !fill {
+				out.WriteByte(' ')
+			}
+		case nkSG:
+			out.WriteByte(0)
+		}
+	}
+	return cutAtNUL(out.String())
 }
 
 // ordinalSuffix is get_th: ST, ND, RD or TH for the number's last digit,
