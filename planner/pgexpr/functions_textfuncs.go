@@ -84,46 +84,6 @@ var textFuncs3 = map[string]funcDef{
 		}
 		return b.String(), nil
 	}},
-	// like_trailing_escape(s, prefix, not) is s [NOT] LIKE p for a
-	// pattern p that ends with its escape character (prefix is p before
-	// it, written with backslash escapes): nothing matches, and, as in
-	// PostgreSQL, matching that reaches the trailing escape with
-	// characters of s left over (a proper prefix of s matches prefix) is
-	// an error.
-	"like_trailing_escape": {args: []argKind{kText, kText, kInt}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		re, err := compileRegex(likeToRegex(a[1].(string))+`.`, false)
-		if err != nil {
-			return nil, err
-		}
-		if re.MatchString(a[0].(string)) {
-			return nil, pgerror.New(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
-		}
-		not, _ := asInt64(a[2])
-		return boolInt(not != 0), nil
-	}},
-}
-
-// likeToRegex is the unanchored-at-the-end regular expression of a LIKE
-// pattern with backslash escapes: (?s)\A, then % as .*, _ as ., and
-// everything else literal.
-func likeToRegex(p string) string {
-	var b strings.Builder
-	b.WriteString(`(?s)\A`)
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		switch r := rs[i]; {
-		case r == '\\' && i+1 < len(rs):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(rs[i])))
-		case r == '%':
-			b.WriteString(`.*`)
-		case r == '_':
-			b.WriteString(`.`)
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	return b.String()
 }
 
 func isTextArg(t sql.Type) bool { return types.IsText(t) || t == types.Null }

@@ -46,14 +46,14 @@ func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 		canon, ok := canonicalLike(s.Sval, escape)
 		if !ok {
 			// PostgreSQL matches nothing, failing (22025) when a value's
-			// matching reaches the trailing escape (pgexpr's
-			// like_trailing_escape).
+			// matching reaches the trailing escape: pgexpr's pg_like
+			// matches as PostgreSQL does.
+			pat := s.Sval
 			if fold {
-				l = t.fn("lower", l)
-				canon = strings.ToLower(canon)
+				l, pat = t.fn("lower", l), strings.ToLower(pat)
 			}
-			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "like_trailing_escape"},
-				Children: ast.Exprs{l, ast.NewStrVal([]byte(canon)), intLiteral(boolToInt(not))}}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_like"},
+				Children: ast.Exprs{l, ast.NewStrVal([]byte(pat)), ast.NewStrVal([]byte(escape)), intLiteral(boolToInt(not))}}
 		}
 		r = ast.NewStrVal([]byte(canon))
 		if strings.ContainsRune(canon, '\\') {
@@ -99,7 +99,7 @@ func (t *translator) likeEscape(n *pg.Node) (string, bool) {
 // character: an escaped character stays escaped if it is %, _ or \ and
 // becomes itself otherwise; a backslash that is not the escape character
 // becomes \\. It reports false for a pattern that ends with its escape
-// character, returning the rewritten pattern before it.
+// character.
 func canonicalLike(pattern, escape string) (string, bool) {
 	esc := rune(-1)
 	if escape != "" {
@@ -113,7 +113,7 @@ func canonicalLike(pattern, escape string) (string, bool) {
 		case r == esc:
 			i++
 			if i == len(rs) {
-				return b.String(), false
+				return "", false
 			}
 			switch n := rs[i]; n {
 			case '%', '_', '\\':

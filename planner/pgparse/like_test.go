@@ -14,11 +14,11 @@ func TestCanonicalLike(t *testing.T) {
 		{`a##b`, `#`, `a#b`, true},
 		{`a\b#%`, `#`, `a\\b\%`, true},
 		{`a\%_`, ``, `a\\%_`, true},
-		{`ab%`, `%`, `ab`, false},
+		{`ab%`, `%`, ``, false},
 		{`a%%b`, `%`, `a\%b`, true},
 		{`é#_ü`, `#`, `é\_ü`, true},
-		{`done\`, `\`, `done`, false},
-		{`done#`, `#`, `done`, false},
+		{`done\`, `\`, ``, false},
+		{`done#`, `#`, ``, false},
 	} {
 		got, ok := canonicalLike(tc.pattern, tc.escape)
 		if got != tc.want || ok != tc.ok {
