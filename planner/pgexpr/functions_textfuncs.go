@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -450,10 +452,25 @@ func QuoteIdent(s string) string {
 // quoting as an identifier (every category but unreserved), as the
 // parser's own scanner classifies it.
 func isQuotedKeyword(word string) bool {
-	res, err := pg.Scan(word)
-	if err != nil || len(res.Tokens) != 1 {
-		return false
+	if v, ok := keywordCache.Load(word); ok {
+		return v.(bool)
 	}
-	k := res.Tokens[0].KeywordKind
-	return k != pg.KeywordKind_NO_KEYWORD && k != pg.KeywordKind_UNRESERVED_KEYWORD
+	quoted := false
+	if res, err := pg.Scan(word); err == nil && len(res.Tokens) == 1 {
+		k := res.Tokens[0].KeywordKind
+		quoted = k != pg.KeywordKind_NO_KEYWORD && k != pg.KeywordKind_UNRESERVED_KEYWORD
+	}
+	// Scanning costs about a hundred times a cache hit (a cgo call);
+	// identifiers repeat, so remember up to keywordCacheSize of them.
+	if keywordCacheLen.Add(1) <= keywordCacheSize {
+		keywordCache.Store(word, quoted)
+	}
+	return quoted
 }
+
+const keywordCacheSize = 1 << 14
+
+var (
+	keywordCache    sync.Map // word → bool
+	keywordCacheLen atomic.Int64
+)
