@@ -59,6 +59,24 @@ func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 		if strings.ContainsRune(canon, '\\') {
 			esc = ast.NewStrVal([]byte(`\`))
 		}
+	} else if refersToColumns(pat) {
+		// A pattern from the rows is matched as PostgreSQL does
+		// (pgexpr's pg_like): one ending in its escape character is no
+		// match or 22025, never go-mysql-server's XX000.
+		escape := `\`
+		if escNode != nil {
+			e, ok := t.likeEscape(escNode)
+			if !ok {
+				t.unsupported("LIKE ... ESCAPE with an escape that is not a constant")
+			}
+			escape = e
+		}
+		r = t.expr(pat)
+		if fold {
+			l, r = t.fn("lower", l), t.fn("lower", r)
+		}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_like"},
+			Children: ast.Exprs{l, r, ast.NewStrVal([]byte(escape)), intLiteral(boolToInt(not))}}
 	} else {
 		r = t.expr(pat)
 		esc = ast.NewStrVal([]byte(`\`))
@@ -136,4 +154,12 @@ func boolToInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// refersToColumns reports whether a parse tree reads a column (a pattern
+// that is not a constant expression go-mysql-server folds).
+func refersToColumns(n *pg.Node) bool {
+	found := false
+	walkColumnRefs(n.ProtoReflect(), func(*pg.ColumnRef) { found = true })
+	return found
 }
