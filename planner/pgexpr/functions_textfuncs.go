@@ -68,7 +68,16 @@ var textFuncs3 = map[string]funcDef{
 	"format": {args: []argKind{kText, kAny}, opt: 1, variadic: true, nonStrict: true, result: textResult, evalCtx: evalFormat},
 	// textcat is a || b with a non-array operand: each side cast to text
 	// (a boolean as true/false), NULL when either side is NULL.
-	"textcat": {args: []argKind{kAny, kAny}, check: textcatArgs, result: textResult, evalCtx: func(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	"textcat": {args: []argKind{kAny, kAny}, check: textcatArgs, result: textcatResult, evalCtx: func(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+		if byteaCat(ts[0], ts[1]) {
+			side := func(i int) []byte {
+				if isBytea(ts[i]) {
+					return byteArg(a[i])
+				}
+				return ByteaInput([]byte(textArg(a[i]))) // text read as bytea input
+			}
+			return append(append([]byte{}, side(0)...), side(1)...), nil
+		}
 		var b strings.Builder
 		for i, v := range a {
 			oid, _ := pgtypes.OID(ts[i])
@@ -110,10 +119,40 @@ func substringArgs(args []sql.Expression) bool {
 	return false
 }
 
+// textcatResult is bytea when one side is bytea and the other bytea or
+// text (PostgreSQL types a string literal beside a bytea as bytea; a
+// typed text column would give text there), else text.
+func textcatResult(args []sql.Expression) sql.Type {
+	if byteaCat(args[0].Type(), args[1].Type()) {
+		if isBytea(args[0].Type()) {
+			return args[0].Type()
+		}
+		return args[1].Type()
+	}
+	return types.LongText
+}
+
+// byteaCat reports whether a || b of these types is bytea concatenation.
+func byteaCat(a, b sql.Type) bool {
+	return isBytea(a) && (isBytea(b) || isTextArg(b)) || isBytea(b) && isTextArg(a)
+}
+
+func isBytea(t sql.Type) bool {
+	oid, _ := pgtypes.OID(t)
+	return oid == pgtypes.OIDBytea
+}
+
+func byteArg(v any) []byte {
+	if b, ok := v.([]byte); ok {
+		return b
+	}
+	return []byte(textArg(v))
+}
+
 // textcatArgs wants a text (or unknown) side and refuses arrays (array
 // || array is another operator).
 func textcatArgs(args []sql.Expression) bool {
-	if !isTextArg(args[0].Type()) && !isTextArg(args[1].Type()) {
+	if !isTextArg(args[0].Type()) && !isTextArg(args[1].Type()) && !byteaCat(args[0].Type(), args[1].Type()) {
 		return false
 	}
 	for _, a := range args {
