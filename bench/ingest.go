@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"openwit/internal/node"
 	"openwit/internal/pgserver"
 	"openwit/storage/pqfile"
 )
@@ -125,15 +127,21 @@ func (r *IngestReport) Rate(engine, method string) float64 {
 
 // Ingest methods.
 const (
-	MethodEncode     = "encode only"
-	MethodFlight     = "flight bulk ingest"
-	MethodCopyText   = "copy text"
-	MethodCopyBinary = "copy binary"
+	MethodEncode = "encode only"
+	MethodFlight = "flight bulk ingest"
+	// MethodFlightDeferred is Flight bulk ingest into a node that
+	// publishes its files without index artifacts and runs no indexer
+	// (--defer-index): the artifacts are left to the indexer role, which
+	// a cluster runs on other nodes. It measures the ingest and storage
+	// roles alone.
+	MethodFlightDeferred = "flight index deferred"
+	MethodCopyText       = "copy text"
+	MethodCopyBinary     = "copy binary"
 )
 
 // IngestMethods are the ways of loading rows into an OpenWit node, in the
 // order RunIngest runs them.
-var IngestMethods = []string{MethodFlight, MethodCopyText, MethodCopyBinary, MethodKafka}
+var IngestMethods = []string{MethodFlight, MethodFlightDeferred, MethodCopyText, MethodCopyBinary, MethodKafka}
 
 // RunIngest measures sustained ingest of the synthetic logs with fsync
 // before acknowledgement, until the rows are in published Parquet files:
@@ -208,8 +216,15 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 			add(res)
 			continue
 		}
+		var tune []func(*node.Config)
+		if method == MethodFlightDeferred {
+			tune = append(tune, func(c *node.Config) {
+				c.DeferIndex = true
+				c.Roles = strings.Join([]string{node.RoleGateway, node.RoleCoordinator, node.RoleIngest, node.RoleStorage, node.RoleSearch}, ",")
+			})
+		}
 		freshHeap()
-		ow, err := startOpenWit(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), nodeLog, false, 0, "", "")
+		ow, err := startOpenWit(ctx, filepath.Join(dir, fmt.Sprintf("openwit-%d", i)), nodeLog, false, 0, "", "", tune...)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +272,7 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 	res := IngestResult{Engine: EngineOpenWit, Method: method}
 	var start time.Time
 	switch method {
-	case MethodFlight:
+	case MethodFlight, MethodFlightDeferred:
 		if err := ow.createTable(ctx); err != nil {
 			return res, err
 		}
@@ -293,8 +308,17 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 	res.Seconds = res.AckSeconds + time.Since(flushStart).Seconds()
 	res.FlushCPUSeconds = processCPU() - flushCPU
 	res.FlushFaults, res.FlushGCs = processFaults()-faults, numGC()-gcs
-	if _, err := ow.parquetFiles(ctx); err != nil {
+	files, err := ow.parquetFiles(ctx)
+	if err != nil {
 		return res, err
+	}
+	// Every file has its artifact, except with the index deferred, where
+	// none has one yet.
+	for _, f := range files {
+		_, err := os.Stat(f + ".idx")
+		if has := err == nil; has == (method == MethodFlightDeferred) {
+			return res, fmt.Errorf("openwit %s: %s has an index artifact: %v", method, filepath.Base(f), has)
+		}
 	}
 	return res, nil
 }

@@ -19,7 +19,7 @@ func TestRunIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{}
-	for _, m := range []string{MethodEncode, MethodFlight, MethodCopyText, MethodCopyBinary, MethodKafka} {
+	for _, m := range []string{MethodEncode, MethodFlight, MethodFlightDeferred, MethodCopyText, MethodCopyBinary, MethodKafka} {
 		want[EngineOpenWit+"/"+m] = true
 	}
 	want[EnginePostgres+"/"+MethodCopyText], want[EnginePostgres+"/"+MethodCopyBinary] = true, true

@@ -92,10 +92,12 @@ func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.
 		return nil, fmt.Errorf("read %s: %w", fileKey, err)
 	}
 	var ix *index.Index
+	opt := index.OptionsFromTable(t.Options)
+	opt.TimeColumn = t.TimeColumn
 	if batches != nil {
-		ix, err = index.BuildFromBatches(ctx, rd, batches, index.OptionsFromTable(t.Options))
+		ix, err = index.BuildFromBatches(ctx, rd, batches, opt)
 	} else {
-		ix, err = index.Build(ctx, rd, index.OptionsFromTable(t.Options))
+		ix, err = index.Build(ctx, rd, opt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", fileKey, err)

@@ -240,7 +240,7 @@ func benchIngestCmd(args []string) int {
 		return 1
 	}
 	fmt.Printf("ingest until published, %d rows (%.0f MB Arrow), %d cores, fsync before ack\n", rep.Rows, float64(rep.ArrowBytes)/1e6, rep.Cores)
-	fmt.Printf("%-9s %-19s %12s %9s %9s %12s %8s %9s %11s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush cpu s", "flush busy")
+	fmt.Printf("%-9s %-21s %10s %9s %9s %12s %8s %9s %11s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush cpu s", "flush busy")
 	pg := rep.Rate(bench.EnginePostgres, bench.MethodCopyBinary)
 	ratio := func(a, b float64) string { // "-" when either was not measured
 		if a == 0 || b == 0 {
@@ -254,7 +254,7 @@ func benchIngestCmd(args []string) int {
 			busy = fmt.Sprintf("%.0f%%", 100*r.FlushCPUSeconds/flush/float64(rep.Cores))
 			flushCPU = fmt.Sprintf("%.2f", r.FlushCPUSeconds)
 		}
-		fmt.Printf("%-9s %-19s %12.0f %9.2f %9.2f %12.1f %8s %9.2f %11s %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, ratio(r.RowsPerSec, pg), r.CPUSeconds, flushCPU, busy)
+		fmt.Printf("%-9s %-21s %10.0f %9.2f %9.2f %12.1f %8s %9.2f %11s %11s\n", r.Engine, r.Method, r.RowsPerSec, r.Seconds, r.AckSeconds, r.MBPerSecPerCore, ratio(r.RowsPerSec, pg), r.CPUSeconds, flushCPU, busy)
 	}
 	for _, r := range rep.Results {
 		if r.Publishes > 0 {

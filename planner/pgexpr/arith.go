@@ -121,6 +121,9 @@ func (a *Arith) Type() sql.Type {
 		}
 		return lt
 	case isInterval(lt) && types.IsTime(rt):
+		if rt == types.Date {
+			return types.DatetimeMaxPrecision
+		}
 		return rt
 	case types.IsTime(lt) && types.IsTime(rt) && a.Op == "-":
 		return pgtypes.IntervalType
@@ -140,6 +143,9 @@ func (a *Arith) Type() sql.Type {
 			return types.Int32
 		}
 		return types.Int16
+	}
+	if lt == types.Float32 && rt == types.Float32 && a.Op != "%" || a.Neg && rt == types.Float32 {
+		return types.Float32 // float4 op float4 is float4 in PostgreSQL
 	}
 	if types.IsFloat(lt) || types.IsFloat(rt) || types.IsText(lt) || types.IsText(rt) {
 		return types.Float64
@@ -176,7 +182,7 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}, nil
 	}
-	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type()); ok {
+	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type(), a.Right.Type()); ok {
 		return tv()
 	}
 	if a.intOperands() {
@@ -241,7 +247,7 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			return NumericDiv(x, y)
 		}
 	}
-	if a.Type() == types.Float64 {
+	if rtyp := a.Type(); rtyp == types.Float64 || rtyp == types.Float32 {
 		x, err := castFloat(l, "float8")
 		if err != nil {
 			return nil, err
@@ -273,6 +279,18 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		if v == 0 && x != 0 && !math.IsInf(y, 0) && (a.Op == "*" && y != 0 || a.Op == "/") {
 			return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
 		}
+		if rtyp == types.Float32 {
+			// Rounding the float8 result is exact for + - * /: float8
+			// holds more than twice float4's precision.
+			v32 := float32(v)
+			if math.IsInf(float64(v32), 0) && !math.IsInf(x, 0) && !math.IsInf(y, 0) {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: overflow")
+			}
+			if v32 == 0 && v != 0 {
+				return nil, pgerror.New(pgerror.NumericOutOfRange, "value out of range: underflow")
+			}
+			return v32, nil
+		}
 		return v, nil
 	}
 	return a.fallback().Eval(ctx, row)
@@ -297,9 +315,18 @@ func isZero(v any) bool {
 // timeArith implements timestamp ± interval, interval ± interval,
 // timestamp - timestamp and interval * / number. Month and day parts move
 // the wall clock in the session zone for timestamptz, like PostgreSQL.
-func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any, error), bool) {
+func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (any, error), bool) {
 	neg := func(iv pgtypes.Interval) pgtypes.Interval {
 		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}
+	}
+	if iv, ok := r.(pgtypes.Interval); ok && op == "*" {
+		switch l.(type) {
+		case pgtypes.Interval, time.Time:
+		default:
+			// number * interval is interval * number (it was 0, MySQL's
+			// number times a non-numeric string).
+			return timeArith(ctx, op, iv, l, pgtypes.IntervalType, nil)
+		}
 	}
 	switch x := l.(type) {
 	case time.Time:
@@ -316,7 +343,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op != "-" {
 				return nil, false
 			}
-			if lt == types.Date {
+			if lt == types.Date && rt == types.Date {
 				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
 			}
 			return func() (any, error) {
@@ -361,17 +388,10 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 				return nil, false
 			}
 			return func() (any, error) {
-				if op == "/" {
-					if f == 0 {
-						return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
-					}
-					f = 1 / f
+				if op == "/" && f == 0 {
+					return nil, pgerror.New(pgerror.DivisionByZero, "division by zero")
 				}
-				// Spill fractional months and days down like PostgreSQL.
-				months := float64(x.Months) * f
-				days := float64(x.Days)*f + (months-math.Trunc(months))*30
-				micros := float64(x.Micros)*f + (days-math.Trunc(days))*86_400e6
-				return pgtypes.Interval{Months: int32(months), Days: int32(days), Micros: int64(math.Round(micros))}, nil
+				return scaleInterval(x, f, op == "/")
 			}, true
 		}
 	case int16, int32, int64:
@@ -400,4 +420,44 @@ func AddInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Typ
 		t = t.AddDate(0, 0, int(iv.Days))
 	}
 	return t.Add(time.Duration(iv.Micros) * time.Microsecond).UTC()
+}
+
+// scaleInterval is PostgreSQL's interval_mul (div false) and interval_div
+// (div true, by f): months and days truncated, their fractions spilled
+// down to days and seconds (a month is 30 days), a seconds remainder of a
+// day or more carried into days, division rounding the remainders to
+// microseconds first; 22008 past the range.
+func scaleInterval(x pgtypes.Interval, f float64, div bool) (any, error) {
+	apply := func(v float64) float64 {
+		if div {
+			return v / f
+		}
+		return v * f
+	}
+	tsRound := func(v float64) float64 {
+		if div {
+			return math.RoundToEven(v*1e6) / 1e6
+		}
+		return v
+	}
+	outOfRange := pgerror.New("22008", "interval out of range")
+	m, d := apply(float64(x.Months)), apply(float64(x.Days))
+	if math.IsNaN(m) || m > math.MaxInt32 || m < math.MinInt32 || math.IsNaN(d) || d > math.MaxInt32 || d < math.MinInt32 {
+		return nil, outOfRange
+	}
+	res := pgtypes.Interval{Months: int32(m), Days: int32(d)}
+	monthDays := tsRound((m - float64(res.Months)) * 30)
+	secs := tsRound((d - float64(res.Days) + monthDays - math.Trunc(monthDays)) * 86_400)
+	if math.Abs(secs) >= 86_400 {
+		carry := math.Trunc(secs / 86_400)
+		res.Days += int32(carry)
+		secs -= carry * 86_400
+	}
+	res.Days += int32(monthDays)
+	us := math.RoundToEven(apply(float64(x.Micros)) + secs*1e6)
+	if math.IsNaN(us) || us >= math.MaxInt64 || us < math.MinInt64 {
+		return nil, outOfRange
+	}
+	res.Micros = int64(us)
+	return res, nil
 }

@@ -44,7 +44,7 @@ func (t *translator) distinctOn(s *pg.SelectStmt) ast.SelectStatement {
 	if star && len(targets) > 0 {
 		t.unsupported("DISTINCT ON with * and other select-list items")
 	}
-	if len(inner.GroupBy) > 0 || inner.Having != nil {
+	if len(s.GroupClause) > 0 || len(inner.GroupBy) > 0 || inner.Having != nil {
 		t.unsupported("DISTINCT ON with GROUP BY")
 	}
 	resolve := func(n *pg.Node) ast.Expr {

@@ -26,6 +26,11 @@
 // substituted into each OVER (window_named.go); a RANGE frame with offsets
 // over a descending key is mirrored to an ascending one (window_desc.go).
 //
+// A grouped SELECT with GROUPING SETS, ROLLUP, CUBE, grouping() or window
+// functions is computed as a derived table of groups: a UNION ALL of one
+// plain GROUP BY per grouping set, with the select list, HAVING, ORDER BY
+// and windows evaluated over it (grouping_sets.go, docs/design/045).
+//
 // Anything the translator does not support fails with SQLSTATE 0A000 naming
 // the construct; syntax errors carry 42601 and the cursor position. See
 // docs/design/001-postgres-front-end.md.

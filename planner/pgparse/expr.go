@@ -89,6 +89,8 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		return ast.InjectedExpr{Expression: cast, Children: ast.Exprs{t.expr(tc.Arg)}}
 	case n.GetFuncCall() != nil:
 		return t.funcCall(n.GetFuncCall())
+	case n.GetGroupingFunc() != nil:
+		return t.groupingFunc(n.GetGroupingFunc())
 	case n.GetCaseExpr() != nil:
 		ce := n.GetCaseExpr()
 		out := &ast.CaseExpr{}
@@ -589,6 +591,11 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in WHERE")
 	}
 	if f.Over != nil {
+		if t.inWindow {
+			t.fail(pgerror.WindowingError, "window function calls cannot be nested")
+		}
+		t.inWindow = true
+		defer func() { t.inWindow = false }()
 		return t.windowCall(name, f, filter)
 	}
 	if windowOnly[name] {
@@ -809,7 +816,7 @@ var windowOnly = map[string]bool{"row_number": true, "rank": true, "dense_rank":
 // skips (count(*) counts CASE WHEN c THEN 1 END).
 func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) ast.Expr {
 	if !windowFuncs[name] {
-		t.unsupported(name + " as a window function")
+		t.notWindowFunction(name)
 	}
 	if f.AggDistinct {
 		t.unsupported("DISTINCT in window functions")

@@ -106,7 +106,11 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 			if !bad.Qualifier.IsEmpty() {
 				name = bad.Qualifier.Name.String() + "." + name
 			}
-			t.deferErr(pgerror.New(pgerror.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name))
+			err := pgerror.New(pgerror.GroupingError, "column %q must appear in the GROUP BY clause or be used in an aggregate function", name)
+			if t.allColumnsKnown(sel) {
+				panic(failure{err})
+			}
+			t.deferErr(err)
 		}
 	}
 	for _, se := range sel.SelectExprs {

@@ -71,6 +71,9 @@ func syntaxError(err error) error {
 		if strings.Contains(pe.Message, "unterminated") {
 			e.Code = pgerror.SyntaxError
 		}
+		if windowFrameError(pe.Message) {
+			e.Code = pgerror.WindowingError
+		}
 		return e
 	}
 	return pgerror.New(pgerror.SyntaxError, "%s", err.Error())
@@ -100,6 +103,12 @@ type translator struct {
 	cteNames     map[string]bool
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
+	// groupingCalls counts grouping() calls; ordered are the SELECTs
+	// that got their ORDER BY with their grouping sets (grouping_sets.go).
+	groupingCalls int
+	ordered       map[*ast.Select]bool
+	// inWindow is set while a window function call is translated.
+	inWindow bool
 }
 
 // defer records an error that go-mysql-server's resolution errors (unknown
@@ -656,7 +665,7 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 		}
 		out = &ast.SetOp{Type: op, Left: t.selectStmt(s.Larg, false), Right: t.selectStmt(s.Rarg, false)}
 	}
-	if len(s.SortClause) > 0 {
+	if sel, ok := out.(*ast.Select); len(s.SortClause) > 0 && !(ok && t.ordered[sel]) {
 		saved := t.fullUsing
 		t.fullUsing = using
 		out.SetOrderBy(t.orderBy(s.SortClause, out))
@@ -795,11 +804,11 @@ func (t *translator) values(s *pg.SelectStmt) ast.SelectStatement {
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	// A subquery has its own WHERE and aggregates.
-	savedWhere, savedAgg, savedUsing, savedWindows := t.inWhere, t.inAggregate, t.fullUsing, t.windows
-	t.inWhere, t.inAggregate, t.fullUsing = false, false, nil
+	savedWhere, savedAgg, savedUsing, savedWindows, savedInWindow := t.inWhere, t.inAggregate, t.fullUsing, t.windows, t.inWindow
+	t.inWhere, t.inAggregate, t.fullUsing, t.inWindow = false, false, nil, false
 	t.windows = t.windowClause(s.WindowClause)
 	defer func() {
-		t.inWhere, t.inAggregate, t.fullUsing, t.windows = savedWhere, savedAgg, savedUsing, savedWindows
+		t.inWhere, t.inAggregate, t.fullUsing, t.windows, t.inWindow = savedWhere, savedAgg, savedUsing, savedWindows, savedInWindow
 	}()
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
@@ -822,11 +831,22 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 		sel.Where = &ast.Where{Type: ast.WhereStr, Expr: t.expr(s.WhereClause)}
 		t.inWhere = false
 	}
-	for _, g := range s.GroupClause {
-		if g.GetGroupingSet() != nil {
-			t.unsupported("GROUPING SETS, ROLLUP and CUBE")
+	// GROUP BY: its grouping sets (grouping_sets.go), each item translated.
+	pgSets, multi := t.groupingSets(s.GroupClause)
+	sets := make([][]ast.Expr, len(pgSets))
+	seen := map[string]bool{}
+	for i, ps := range pgSets {
+		for _, g := range ps {
+			e := t.groupItem(g, sel.SelectExprs)
+			sets[i] = append(sets[i], e)
+			if k := exprKey(e); !seen[k] {
+				seen[k] = true
+				sel.GroupBy = append(sel.GroupBy, e)
+			}
 		}
-		sel.GroupBy = append(sel.GroupBy, t.groupItem(g, sel.SelectExprs))
+	}
+	if s.GroupDistinct {
+		sets = distinctSets(sets)
 	}
 	if s.HavingClause != nil {
 		sel.Having = &ast.Where{Type: ast.HavingStr, Expr: t.expr(s.HavingClause)}
@@ -834,6 +854,14 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	t.checkGrouping(sel)
 	t.probes = append(t.probes, t.ambiguityProbes(s, sel.From)...)
 	t.lastFullUsing = t.fullUsing
+	if needsGroupedDerivation(sel, multi, s.SortClause) {
+		out := t.groupedSelect(sel, sets, t.orderBy(s.SortClause, sel))
+		if t.ordered == nil {
+			t.ordered = map[*ast.Select]bool{}
+		}
+		t.ordered[out] = true
+		return out
+	}
 	return sel
 }
 
@@ -851,9 +879,19 @@ func (t *translator) groupItem(g *pg.Node, exprs ast.SelectExprs) ast.Expr {
 		if !ok {
 			t.unsupported("GROUP BY position of *")
 		}
+		if hasAggregate(ae.Expr) {
+			t.fail(pgerror.GroupingError, "aggregate functions are not allowed in GROUP BY")
+		}
 		return ae.Expr
 	}
-	return t.expr(g)
+	e := t.expr(g)
+	if hasWindow(e) {
+		t.fail(pgerror.WindowingError, "window functions are not allowed in GROUP BY")
+	}
+	if hasAggregate(e) {
+		t.fail(pgerror.GroupingError, "aggregate functions are not allowed in GROUP BY")
+	}
+	return e
 }
 
 func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.OrderBy {
@@ -1057,6 +1095,8 @@ func ColumnName(n *pg.Node) string {
 		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
+	case n.GetGroupingFunc() != nil:
+		return "grouping"
 	case n.GetMinMaxExpr() != nil:
 		if n.GetMinMaxExpr().Op == pg.MinMaxOp_IS_GREATEST {
 			return "greatest"

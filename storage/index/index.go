@@ -87,6 +87,12 @@ type Options struct {
 	// They also get token postings.
 	GramColumns []string
 
+	// TimeColumn, the table's time column, gets no automatic Bloom
+	// filter: its values are mostly distinct, so it would always get one,
+	// yet the zone maps of time-sorted files already serve equality on it
+	// (design 050). Named in BloomColumns it gets one.
+	TimeColumn string
+
 	noPostings bool // for the benchmark that measures their cost
 }
 
@@ -188,7 +194,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		p := plan{}
 		if k == KindInt || k == KindString {
 			if opt.BloomColumns == nil {
-				p.bloom, p.auto = true, true
+				p.bloom, p.auto = f.Name != opt.TimeColumn, true
 			} else {
 				p.bloom = slices.Contains(opt.BloomColumns, f.Name)
 			}
@@ -232,7 +238,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 			if p.grams {
 				grams[i] = newGramSet()
 				if !opt.noPostings {
-					posts[i] = newPostingsBuilder()
+					posts[i] = newPostingsBuilder(ix.RowGroups[g])
 				}
 			}
 		}
@@ -240,11 +246,22 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
+		memos := make([]valueMemo, len(names))
+		nonNull := make([]int, len(names)) // the Bloom input dedups repeated text values early
 		base := 0
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			for i, p := range plans {
 				col := rec.Column(i)
+				nonNull[i] += col.Len() - col.NullN()
+				if a, ok := col.(*array.String); ok {
+					var h *[]uint64
+					if p.bloom {
+						h = &hashes[i]
+					}
+					addStrings(a, base, &memos[i], h, grams[i], posts[i])
+					continue
+				}
 				if p.bloom {
 					hashes[i] = appendHashes(hashes[i], col)
 				}
@@ -265,7 +282,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		for i, p := range plans {
 			if p.bloom {
 				h := hashes[i]
-				n := len(h)
+				n := nonNull[i]
 				slices.Sort(h)
 				h = slices.Compact(h)
 				if !p.auto || (n > 0 && float64(len(h)) > AutoBloomRatio*float64(n)) {

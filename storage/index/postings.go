@@ -106,14 +106,22 @@ func (p *Postings) UnionOf(terms []int) (*roaring.Bitmap, error) {
 
 // postingsBuilder collects the postings of one column in one row group.
 type postingsBuilder struct {
-	ids   map[string]uint32
-	terms []string
-	rows  [][]uint32
-	bytes int
-	over  bool // past a vocabulary bound: no postings
+	ids      termTable
+	terms    []string
+	rows     [][]uint32
+	bytes    int
+	maxTerms int  // the vocabulary bound of this row group
+	over     bool // past a vocabulary bound: no postings
 }
 
-func newPostingsBuilder() *postingsBuilder { return &postingsBuilder{ids: map[string]uint32{}} }
+// newPostingsBuilder returns the builder of a row group of rows rows. It
+// stops collecting as soon as the vocabulary passes a bound (postings
+// returns nil), so a column of mostly distinct values (trace ids) costs
+// rows/PostingsRowsPerTerm tokens, not a term and a list per row that
+// would be thrown away at the end (design 050).
+func newPostingsBuilder(rows int64) *postingsBuilder {
+	return &postingsBuilder{maxTerms: int(min(rows/PostingsRowsPerTerm+64, PostingsMaxTerms))}
+}
 
 // addColumn adds the tokens of col, whose first row is row base of the
 // row group.
@@ -133,47 +141,75 @@ func (b *postingsBuilder) addColumn(col arrow.Array, base int) {
 	}
 }
 
-func (b *postingsBuilder) add(v string, row uint32) {
+func (b *postingsBuilder) add(v string, row uint32) { b.addValue(v, row, false) }
+
+// addValue adds the tokens of v at row; with collect it returns the term
+// ids of v's tokens, each once (valueMemo keeps them). Past a bound it
+// stops and returns what it has.
+func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 {
+	var ids []uint32
 	for i := 0; i < len(v); {
 		if !IsTokenByte(v[i]) {
 			i++
 			continue
 		}
-		j, digits := i, true
+		j, digits, h := i, true, uint64(termHashSeed)
 		for j < len(v) && IsTokenByte(v[j]) {
 			digits = digits && '0' <= v[j] && v[j] <= '9'
+			h = (h ^ uint64(v[j])) * termHashPrime
 			j++
 		}
 		if !digits {
-			b.addToken(v[i:j], row)
+			id, first, ok := b.addToken(v[i:j], h, row)
+			if !ok {
+				return ids
+			}
+			if collect && first {
+				ids = append(ids, id)
+			}
 		}
 		i = j
 	}
+	return ids
 }
 
-func (b *postingsBuilder) addToken(t string, row uint32) {
-	id, ok := b.ids[t]
+// addIDs appends row to the lists of the terms ids (a value seen before).
+func (b *postingsBuilder) addIDs(ids []uint32, row uint32) {
+	for _, id := range ids {
+		if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
+			b.rows[id] = append(r, row)
+		}
+	}
+}
+
+// addToken adds token t at row and returns its term id and whether row
+// was new to its list (t's first time in this value: one value per row);
+// ok is false when the vocabulary passed a bound (b.over).
+func (b *postingsBuilder) addToken(t string, h uint64, row uint32) (id uint32, first, ok bool) {
+	id, slot, ok := b.ids.find(b.terms, t, h)
 	if !ok {
-		if len(b.terms) >= PostingsMaxTerms || b.bytes+len(t) > PostingsMaxBytes {
+		if len(b.terms) >= b.maxTerms || b.bytes+len(t) > PostingsMaxBytes {
 			b.over = true
-			return
+			return 0, false, false
 		}
 		t = strings.Clone(t)
 		id = uint32(len(b.terms))
-		b.ids[t] = id
+		b.ids.insert(slot, id, h)
 		b.terms = append(b.terms, t)
 		b.rows = append(b.rows, nil)
 		b.bytes += len(t)
 	}
 	if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
 		b.rows[id] = append(r, row)
+		return id, true, true
 	}
+	return id, false, true
 }
 
 // postings returns the built postings of a row group of rows rows, nil
 // when past a bound.
 func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
-	if b.over || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
+	if b.over || len(b.terms) > b.maxTerms || int64(len(b.terms)) > rows/PostingsRowsPerTerm+64 {
 		return nil, nil
 	}
 	order := make([]int, len(b.terms))
@@ -193,4 +229,59 @@ func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
 		p.rows[k] = buf
 	}
 	return p, nil
+}
+
+// termHashSeed and termHashPrime are FNV-1a's 64-bit parameters: addValue
+// hashes a token's bytes in the loop that finds its end.
+const (
+	termHashSeed  = 14695981039346656037
+	termHashPrime = 1099511628211
+)
+
+// termTable maps a row group's terms to their ids: open addressing with
+// linear probing over the FNV-1a hash addValue computes while it scans the
+// token, so a lookup hashes nothing again (a Go map re-hashed every token;
+// it was a third of the postings' cost, design 050). The terms themselves
+// stay in postingsBuilder.terms.
+type termTable struct {
+	slots  []uint32 // id+1 of the term in the slot, 0 when empty
+	hashes []uint64 // hash of each term, by id
+	shift  uint     // 64 - log2(len(slots))
+}
+
+// find returns t's id, or the empty slot to insert it at.
+func (tt *termTable) find(terms []string, t string, h uint64) (id uint32, slot int, ok bool) {
+	if tt.slots == nil {
+		tt.slots, tt.shift = make([]uint32, 1024), 64-10
+	}
+	mask := len(tt.slots) - 1
+	for i := int((h * 0x9E3779B97F4A7C15) >> tt.shift); ; i = (i + 1) & mask {
+		s := tt.slots[i]
+		if s == 0 {
+			return 0, i, false
+		}
+		if id := s - 1; tt.hashes[id] == h && terms[id] == t {
+			return id, i, true
+		}
+	}
+}
+
+// insert puts id (hash h) in slot, which find returned for it, and grows
+// the table past half full.
+func (tt *termTable) insert(slot int, id uint32, h uint64) {
+	tt.slots[slot] = id + 1
+	tt.hashes = append(tt.hashes, h)
+	if 2*len(tt.hashes) <= len(tt.slots) {
+		return
+	}
+	tt.slots = make([]uint32, 2*len(tt.slots))
+	tt.shift--
+	mask := len(tt.slots) - 1
+	for id, h := range tt.hashes {
+		i := int((h * 0x9E3779B97F4A7C15) >> tt.shift)
+		for tt.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		tt.slots[i] = uint32(id) + 1
+	}
 }

@@ -44,7 +44,7 @@ func TestPostingsRoundTrip(t *testing.T) {
 		t.Errorf("id postings: %+v", id.Postings)
 	}
 	// Mostly distinct values: none.
-	b0 := newPostingsBuilder()
+	b0 := newPostingsBuilder(1000)
 	for i := range 1000 {
 		b0.add(fmt.Sprintf("tr%x", i), uint32(i))
 	}
@@ -52,7 +52,7 @@ func TestPostingsRoundTrip(t *testing.T) {
 		t.Errorf("1000 terms in 1000 rows: postings %v, %v; want none", p != nil, err)
 	}
 	// Too many distinct tokens: none.
-	b := newPostingsBuilder()
+	b := newPostingsBuilder(1 << 30)
 	for i := range PostingsMaxTerms + 1 {
 		b.add(fmt.Sprintf("w%x", i), uint32(i))
 	}
