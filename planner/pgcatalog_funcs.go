@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
 )
 
@@ -146,20 +147,6 @@ func arrayElems(s string) []string {
 		return parts
 	}
 	return strings.Fields(s)
-}
-
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // catalogFunctions are the functions of this file.
@@ -320,7 +307,7 @@ func catalogFunctions(e *Engine) []sql.Function {
 			return strings.Join(arrayElems(s), fmt.Sprint(a[1])), nil
 		}),
 		catalogFn("quote_ident", 1, 1, true, fixed(text), func(_ *sql.Context, a []any) (any, error) {
-			return quoteIdent(fmt.Sprint(a[0])), nil
+			return pgexpr.QuoteIdent(fmt.Sprint(a[0])), nil
 		}),
 	}
 }

@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}
@@ -94,10 +94,9 @@ var funcs = map[string]funcDef{
 	"length": {args: []argKind{kText}, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
 		return int32(utf8.RuneCountInString(a[0].(string))), nil
 	}},
-	"substring": {args: []argKind{kText, kInt, kInt}, opt: 1, result: textResult, eval: evalSubstring},
-	"btrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.Trim)},
-	"ltrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimLeft)},
-	"rtrim":     {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimRight)},
+	"btrim": {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.Trim)},
+	"ltrim": {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimLeft)},
+	"rtrim": {args: []argKind{kText, kText}, opt: 1, result: textResult, eval: trimmer(strings.TrimRight)},
 	"replace": {args: []argKind{kText, kText, kText}, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		if a[1].(string) == "" {
 			return a[0], nil

@@ -45,7 +45,6 @@ var moreFuncs = map[string]funcDef{
 		}
 		return strconv.FormatUint(uint64(n), 16), nil
 	}},
-	"format": {args: []argKind{kText, kAny}, opt: 1, variadic: true, nonStrict: true, result: textResult, eval: evalFormat},
 	"string_to_array": {args: []argKind{kText, kText, kText}, opt: 1, nonStrict: true, result: textArrayResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		if a[0] == nil {
 			return nil, nil
@@ -180,73 +179,6 @@ var moreFuncs = map[string]funcDef{
 		}
 		return pgtypes.Interval{Months: int32(months), Days: int32(days), Micros: us}, nil
 	}},
-}
-
-// evalFormat is format(fmt, args...) with the %s, %I, %L and %%
-// conversions (no widths or positions).
-func evalFormat(a []any, ts []sql.Type) (any, error) {
-	if a[0] == nil {
-		return nil, nil
-	}
-	f := a[0].(string)
-	var b strings.Builder
-	next := 1
-	for i := 0; i < len(f); i++ {
-		if f[i] != '%' {
-			b.WriteByte(f[i])
-			continue
-		}
-		i++
-		if i >= len(f) {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "unterminated format() type specifier")
-		}
-		c := f[i]
-		if c == '%' {
-			b.WriteByte('%')
-			continue
-		}
-		if c != 's' && c != 'I' && c != 'L' {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "unrecognized format() type specifier %q", string(c))
-		}
-		if next >= len(a) {
-			return nil, pgerror.New(pgerror.InvalidParameterValue, "too few arguments for format()")
-		}
-		v, t := a[next], ts[next]
-		next++
-		switch c {
-		case 's':
-			if v != nil {
-				b.WriteString(outputText(v, t))
-			}
-		case 'I':
-			if v == nil {
-				return nil, pgerror.New("22004", "null values cannot be formatted as an SQL identifier")
-			}
-			b.WriteString(quoteIdent(outputText(v, t)))
-		case 'L':
-			if v == nil {
-				b.WriteString("NULL")
-			} else {
-				b.WriteString("'" + strings.ReplaceAll(outputText(v, t), "'", "''") + "'")
-			}
-		}
-	}
-	return b.String(), nil
-}
-
-// quoteIdent quotes an identifier unless it is a lowercase word.
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || i > 0 && r >= '0' && r <= '9') {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // quoteLiteral quotes s as a string literal, as PostgreSQL's quote_literal:

@@ -34,8 +34,7 @@ var timeFuncs = map[string]funcDef{
 		sec, frac := math.Modf(f)
 		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
 	}},
-	"to_char": {args: []argKind{kTime, kText}, result: textResult, evalCtx: evalToChar},
-	"age":     {args: []argKind{kTime, kTime}, opt: 1, result: intervalResult, evalCtx: evalAgeN},
+	"age": {args: []argKind{kTime, kTime}, opt: 1, result: intervalResult, evalCtx: evalAgeN},
 	// timezone(zone, ts) is `ts AT TIME ZONE zone`: timestamptz → the wall
 	// clock in zone (timestamp); timestamp → that wall clock in zone
 	// (timestamptz).
@@ -273,11 +272,7 @@ func evalDatePartFloat(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	t := zoned(ctx, a[0].(time.Time), ts[0])
 	pat := a[1].(string)
-	var b strings.Builder
-	tokens := []struct {
-		tok string
-		f   func() string
-	}{
+	tokens := []dchToken{
 		{"YYYY", func() string { return fmt.Sprintf("%04d", t.Year()) }},
 		{"IYYY", func() string { y, _ := t.ISOWeek(); return fmt.Sprintf("%04d", y) }},
 		{"IW", func() string { _, w := t.ISOWeek(); return fmt.Sprintf("%02d", w) }},
@@ -306,6 +301,20 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 		{"Q", func() string { return fmt.Sprint((int(t.Month())-1)/3 + 1) }},
 		{"D", func() string { return fmt.Sprint(int(t.Weekday()) + 1) }},
 	}
+	return formatDCH(pat, tokens), nil
+}
+
+// dchToken is a to_char template pattern and the text it writes.
+type dchToken struct {
+	tok string
+	f   func() string
+}
+
+// formatDCH writes pat with its patterns (the first of tokens that
+// matches, so longer ones first) replaced, "quoted" text copied, and FM
+// dropping the padding of the pattern that follows.
+func formatDCH(pat string, tokens []dchToken) string {
+	var b strings.Builder
 	for i := 0; i < len(pat); {
 		if pat[i] == '"' {
 			j := strings.IndexByte(pat[i+1:], '"')
@@ -329,9 +338,15 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 				out := tk.f()
 				if fm {
 					out = strings.TrimRight(out, " ")
-					if strings.Trim(out, "0123456789") == "" {
-						if out = strings.TrimLeft(out, "0"); out == "" {
-							out = "0"
+					// Leading zeros go, after a minus sign too.
+					neg := strings.HasPrefix(out, "-")
+					if digits := strings.TrimPrefix(out, "-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+						if digits = strings.TrimLeft(digits, "0"); digits == "" {
+							digits = "0"
+						}
+						out = digits
+						if neg {
+							out = "-" + digits
 						}
 					}
 				}
@@ -346,7 +361,7 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 			i++
 		}
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // intervalPart is extract(field FROM interval).

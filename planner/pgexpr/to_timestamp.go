@@ -314,14 +314,20 @@ func evalToTimestampText(ctx *sql.Context, in, format string) (any, error) {
 				err = setInt("year", &f.year, v, key)
 			}
 		case "YY":
-			var v int
-			if v, _, err = readInt(); err == nil {
-				// Two-digit years are taken as the nearest to 2020.
-				if v < 100 {
-					if v < 70 {
+			var v, n int
+			if v, n, err = readInt(); err == nil {
+				// Years of fewer than four digits are taken as the
+				// nearest to 2020 (PostgreSQL's adjust_partial_year_to_2020).
+				if n < 4 {
+					switch {
+					case v < 70:
 						v += 2000
-					} else {
+					case v < 100:
 						v += 1900
+					case v < 520:
+						v += 2000
+					case v < 1000:
+						v += 1000
 					}
 				}
 				err = setInt("year", &f.year, v, key)

@@ -250,7 +250,7 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		case "+", "-", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
-			return t.fn("concat", l, r)
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "textcat"}, Children: ast.Exprs{l, r}}
 		case "&", "|":
 			return &ast.BinaryExpr{Operator: op, Left: l, Right: r}
 		case "~", "~*", "!~", "!~*":

@@ -8,6 +8,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 )
 
 // like translates [NOT] LIKE and [NOT] ILIKE (also spelt ~~, !~~, ~~*,
@@ -24,9 +25,9 @@ import (
 //
 // ILIKE is lower(x) LIKE lower(pattern): lower() leaves %, _ and \ alone.
 //
-// A constant pattern that ends with its escape character is an error
-// (22025) here; PostgreSQL raises it only when a value's matching reaches
-// the end of the pattern.
+// A constant pattern that ends with its escape character matches nothing;
+// as in PostgreSQL, a value whose matching reaches that end is an error
+// (22025).
 func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 	pat, escNode := a.Rexpr, (*pg.Node)(nil)
 	if fc := pat.GetFuncCall(); fc != nil && len(fc.Args) == 2 && fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval() == "like_escape" {
@@ -44,12 +45,38 @@ func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 		}
 		canon, ok := canonicalLike(s.Sval, escape)
 		if !ok {
-			t.fail(pgerror.InvalidEscapeSequence, "LIKE pattern must not end with escape character")
+			// PostgreSQL matches nothing, failing (22025) when a value's
+			// matching reaches the trailing escape: pgexpr's pg_like
+			// matches as PostgreSQL does.
+			pat := s.Sval
+			if fold {
+				l, pat = t.fn("lower", l), strings.ToLower(pat)
+			}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_like"},
+				Children: ast.Exprs{l, ast.NewStrVal([]byte(pat)), ast.NewStrVal([]byte(escape)), intLiteral(boolToInt(not))}}
 		}
 		r = ast.NewStrVal([]byte(canon))
 		if strings.ContainsRune(canon, '\\') {
 			esc = ast.NewStrVal([]byte(`\`))
 		}
+	} else if refersToColumns(pat) {
+		// A pattern from the rows is matched as PostgreSQL does
+		// (pgexpr's pg_like): one ending in its escape character is no
+		// match or 22025, never go-mysql-server's XX000.
+		escape := `\`
+		if escNode != nil {
+			e, ok := t.likeEscape(escNode)
+			if !ok {
+				t.unsupported("LIKE ... ESCAPE with an escape that is not a constant")
+			}
+			escape = e
+		}
+		r = t.expr(pat)
+		if fold {
+			l, r = t.fn("lower", l), t.fn("lower", r)
+		}
+		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_like"},
+			Children: ast.Exprs{l, r, ast.NewStrVal([]byte(escape)), intLiteral(boolToInt(not))}}
 	} else {
 		r = t.expr(pat)
 		esc = ast.NewStrVal([]byte(`\`))
@@ -120,4 +147,19 @@ func canonicalLike(pattern, escape string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+func boolToInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// refersToColumns reports whether a parse tree reads a column (a pattern
+// that is not a constant expression go-mysql-server folds).
+func refersToColumns(n *pg.Node) bool {
+	found := false
+	walkColumnRefs(n.ProtoReflect(), func(*pg.ColumnRef) { found = true })
+	return found
 }
