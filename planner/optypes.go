@@ -122,19 +122,15 @@ func boolLiteral(ctx *sql.Context, e sql.Expression) (sql.Expression, bool, erro
 	return expression.NewLiteral(v, types.Boolean), true, nil
 }
 
-// comparable is 42883 for text compared with a number (either order),
-// where neither side is a string literal and both read only user tables.
+// comparable is 42883 for a comparison PostgreSQL has no operator for:
+// operands of two different categories among number, text, boolean,
+// date/time and interval (text = integer, date < integer, boolean =
+// integer ...), where neither side is a string literal (PostgreSQL's
+// unknown type, which takes the other side's) and both read only user
+// tables. Other types are left to go-mysql-server's coercion.
 func comparable(l, r sql.Expression, op sql.Expression) error {
-	isNum := func(t sql.Type) bool {
-		return (types.IsNumber(t) || types.IsDecimal(t)) && t != types.Boolean && t != types.Int8
-	}
-	isText := func(e sql.Expression) bool {
-		if _, lit := e.(*expression.Literal); lit {
-			return false
-		}
-		return types.IsText(e.Type())
-	}
-	if !(isText(l) && isNum(r.Type()) || isNum(l.Type()) && isText(r)) || !userOperand(l) || !userOperand(r) {
+	lc, rc := operandCategory(l), operandCategory(r)
+	if lc == catNone || rc == catNone || lc == rc || !userOperand(l) || !userOperand(r) {
 		return nil
 	}
 	lo, _ := pgtypes.OID(l.Type())
@@ -176,4 +172,36 @@ func comparerOp(e sql.Expression) string {
 		return ">="
 	}
 	return "<>"
+}
+
+// Operand categories of comparable.
+const (
+	catNone = iota // a literal string, NULL, or a type not checked
+	catNumber
+	catText
+	catBool
+	catTime
+	catInterval
+)
+
+func operandCategory(e sql.Expression) int {
+	if _, lit := e.(*expression.Literal); lit && types.IsText(e.Type()) {
+		return catNone
+	}
+	t := e.Type()
+	switch {
+	case t == types.Null:
+		return catNone
+	case t == types.Boolean:
+		return catBool
+	case (types.IsNumber(t) || types.IsDecimal(t)) && t != types.Int8:
+		return catNumber
+	case types.IsText(t):
+		return catText
+	case types.IsTime(t):
+		return catTime
+	case t == pgtypes.IntervalType:
+		return catInterval
+	}
+	return catNone
 }
