@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +20,6 @@ import (
 
 // CannotCoerce is SQLSTATE 42846: no cast between the two types.
 const CannotCoerce = "42846"
-
-// dateLike matches input that has the shape of a date, so a failed parse
-// is an out-of-range field rather than bad syntax.
-var dateLike = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}`)
 
 // Cast is PostgreSQL's `expr::type` for the canonical column types.
 type Cast struct {
@@ -426,14 +421,14 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		if to == storage.TypeTimestamp || to == storage.TypeDate {
 			loc = time.UTC
 		}
-		p, ok := ParseTimestamp(x, loc)
-		if !ok && dateLike.MatchString(strings.TrimSpace(x)) {
-			return nil, pgerror.New(pgerror.DatetimeOverflow, "date/time field value out of range: %q", x)
+		name := map[string]string{storage.TypeTimestampTZ: "timestamp with time zone",
+			storage.TypeTimestamp: "timestamp without time zone", storage.TypeDate: "date"}[to]
+		p, special, err := ParseDateTimeInput(x, name, loc, ctx.QueryTime())
+		if err != nil {
+			return nil, err
 		}
-		if !ok {
-			name := map[string]string{storage.TypeTimestampTZ: "timestamp with time zone",
-				storage.TypeTimestamp: "timestamp without time zone", storage.TypeDate: "date"}[to]
-			return nil, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, x)
+		if special != dtFinite {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s input %q is not supported", name, x)
 		}
 		if to == storage.TypeTimestamp {
 			// Drop any zone: timestamp without time zone keeps wall time.

@@ -1,0 +1,63 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+
+	"openwit/planner/pgexpr"
+	"openwit/storage"
+)
+
+// datetimeInsertType is a date, timestamp or timestamptz column as an
+// INSERT stores it: text is read with PostgreSQL's date/time input
+// (pgexpr.ParseDateTimeInput: 20240229, 'Feb 29, 2024', 'epoch', 'today',
+// ...) and its errors (22007, 22008), where go-mysql-server reads only
+// MySQL's forms. Like float4Type it is only the column type of an INSERT's
+// destination (float4Dest).
+type datetimeInsertType struct{ sql.DatetimeType }
+
+// Convert implements sql.Type.
+func (t datetimeInsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return t.DatetimeType.Convert(ctx, v)
+	}
+	to := storage.TypeTimestamp
+	switch t.DatetimeType.Type() {
+	case sqltypes.Date:
+		to = storage.TypeDate
+	case sqltypes.Timestamp:
+		to = storage.TypeTimestampTZ
+	}
+	sctx, _ := ctx.(*sql.Context)
+	if sctx == nil {
+		sctx = sql.NewEmptyContext()
+	}
+	out, err := pgexpr.CastValue(sctx, s, types.LongText, to)
+	if err != nil {
+		return nil, sql.InRange, err
+	}
+	return t.DatetimeType.Convert(ctx, out)
+}
+
+// isDatetimeColumn reports whether t is a date, timestamp or timestamptz
+// column type.
+func isDatetimeColumn(t sql.Type) (sql.DatetimeType, bool) {
+	dt, ok := t.(sql.DatetimeType)
+	if !ok {
+		return nil, false
+	}
+	switch dt.Type() {
+	case sqltypes.Date, sqltypes.Datetime, sqltypes.Timestamp:
+		return dt, true
+	}
+	return nil, false
+}
