@@ -147,7 +147,18 @@ var funcs = map[string]funcDef{
 		}
 		return math.Log10(x), nil
 	})},
-	"power": {args: []argKind{kNumber, kNumber}, result: floatResult, eval: func(a []any, t []sql.Type) (any, error) {
+	"power": {args: []argKind{kNumber, kNumber}, result: powerResult, eval: func(a []any, t []sql.Type) (any, error) {
+		if numericPowerArgs(t) {
+			x, err := castDecimal(a[0])
+			if err != nil {
+				return nil, err
+			}
+			y, err := castDecimal(a[1])
+			if err != nil {
+				return nil, err
+			}
+			return NumericPower(x, y)
+		}
 		x, err := castFloat(a[0], "float8")
 		if err != nil {
 			return nil, err
