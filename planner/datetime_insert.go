@@ -61,3 +61,35 @@ func isDatetimeColumn(t sql.Type) (sql.DatetimeType, bool) {
 	}
 	return nil, false
 }
+
+// timeInsertType is a time column as an INSERT stores it: text is read
+// with PostgreSQL's time input (pgexpr.ParseTimeInput).
+type timeInsertType struct{ timeEngineType }
+
+// timeEngineType is sql.Type under a name that does not hide its Type
+// method when embedded.
+type timeEngineType interface{ sql.Type }
+
+var _ sql.Type = timeInsertType{}
+
+// Convert implements sql.Type.
+func (t timeInsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return t.timeEngineType.Convert(ctx, v)
+	}
+	sctx, _ := ctx.(*sql.Context)
+	if sctx == nil {
+		sctx = sql.NewEmptyContext()
+	}
+	out, err := pgexpr.CastValue(sctx, s, types.LongText, storage.TypeTime)
+	if err != nil {
+		return nil, sql.InRange, err
+	}
+	return out, sql.InRange, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
 )
 
 // float4Type is real (float4) as an INSERT stores it: go-mysql-server's
@@ -109,7 +110,7 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	var out sql.Schema
 	for i, c := range sch {
 		dt, isDatetime := isDatetimeColumn(c.Type)
-		if c.Type.Type() != types.Float32.Type() && !isDatetime {
+		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType {
 			continue
 		}
 		if out == nil {
@@ -118,6 +119,9 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 		out[i].Type = float4Type{NumberType: types.Float32}
 		if isDatetime {
 			out[i].Type = datetimeInsertType{DatetimeType: dt}
+		}
+		if c.Type == pgtypes.TimeType {
+			out[i].Type = timeInsertType{timeEngineType: pgtypes.TimeType}
 		}
 	}
 	if out == nil {

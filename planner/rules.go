@@ -507,6 +507,9 @@ func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 			if f, ok := pgexpr.NewFloatCompare(c); ok {
 				return f, transform.NewTree, nil
 			}
+			if t, ok := pgexpr.CoerceTimeLiteral(c); ok {
+				return t, transform.NewTree, nil
+			}
 			return e, transform.SameTree, nil
 		})
 	})

@@ -420,6 +420,12 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 			return buf, err
 		}
 		return append(buf, u[:]...), nil
+	case pgtype.TimeOID:
+		us, err := timeMicros(v)
+		if err != nil {
+			return buf, err
+		}
+		return binary.BigEndian.AppendUint64(buf, uint64(us)), nil
 	case pgtype.JSONBOID:
 		buf = append(buf, 1) // jsonb binary format version
 		return e.appendText(buf, pgtype.JSONOID, v)

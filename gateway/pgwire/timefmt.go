@@ -551,3 +551,39 @@ func loadLocation(name string) *time.Location {
 	}
 	return time.UTC
 }
+
+// timeMicros reads a time of day in its text form ("13:45:00",
+// "13:45:30.5", "24:00:00") as microseconds since midnight, the binary
+// form of time.
+func timeMicros(v any) (int64, error) {
+	s, ok := v.(string)
+	if !ok {
+		if st, isStringer := v.(interface{ String() string }); isStringer {
+			s, ok = st.String(), true
+		}
+	}
+	if !ok {
+		return 0, errMismatch(v, pgtype.TimeOID)
+	}
+	clock, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(clock, ":")
+	if len(parts) != 3 {
+		return 0, errMismatch(v, pgtype.TimeOID)
+	}
+	var us int64
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return 0, errMismatch(v, pgtype.TimeOID)
+		}
+		us += n * []int64{3_600_000_000, 60_000_000, 1_000_000}[i]
+	}
+	if frac != "" {
+		f, err := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+		if err != nil {
+			return 0, errMismatch(v, pgtype.TimeOID)
+		}
+		us += f
+	}
+	return us, nil
+}

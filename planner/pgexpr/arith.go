@@ -58,6 +58,19 @@ func NewArith(op string, l, r sql.Expression) (*Arith, error) {
 	lt, rt := l.Type(), r.Type()
 	dateInt := (lt == types.Date && types.IsInteger(rt) && (op == "+" || op == "-")) ||
 		(rt == types.Date && types.IsInteger(lt) && op == "+")
+	if isTimeOfDay(lt) || isTimeOfDay(rt) {
+		if _, ok := timeOfDayArithType(op, lt, rt); !ok && !isTextLiteral(l) && !isTextLiteral(r) {
+			lo, _ := pgtypes.OID(lt)
+			ro, _ := pgtypes.OID(rt)
+			code := pgerror.UndefinedFunction
+			msg := "operator does not exist: %s %s %s"
+			if isTimeOfDay(lt) && isTimeOfDay(rt) && op == "+" {
+				code, msg = "42725", "operator is not unique: %s %s %s"
+			}
+			return nil, pgerror.New(code, msg, pgtypes.TypeName(lo), op, pgtypes.TypeName(ro))
+		}
+		return &Arith{Op: op, Left: l, Right: r}, nil
+	}
 	timeNum := (types.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
 		(types.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
 	if timeNum && !dateInt {
@@ -110,6 +123,9 @@ func isInterval(t sql.Type) bool { return t == pgtypes.IntervalType }
 // Type implements sql.Expression.
 func (a *Arith) Type() sql.Type {
 	lt, rt := a.Left.Type(), a.Right.Type()
+	if t, ok := timeOfDayArithType(a.Op, lt, rt); ok {
+		return t
+	}
 	switch {
 	case lt == types.Date && rt == types.Date && a.Op == "-":
 		return types.Int32
@@ -175,6 +191,9 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			return nil, pgerror.New("22008", "interval out of range")
 		}
 		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}, nil
+	}
+	if tv, ok := timeOfDayArith(a.Op, l, r); ok {
+		return tv()
 	}
 	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type()); ok {
 		return tv()

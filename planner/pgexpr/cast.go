@@ -174,8 +174,12 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
 		}
 		return j, nil
+	case storage.TypeTime:
+		return castToTime(ctx, v, fromOID)
 	case "interval":
 		switch x := v.(type) {
+		case pgtypes.TimeOfDay:
+			return pgtypes.Interval{Micros: int64(x)}, nil
 		case pgtypes.Interval:
 			return x, nil
 		case string:
@@ -489,6 +493,8 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 		// (pgtypes.Value): 0.100000::numeric(20,6)::text is 0.100000.
 		return x.StringFixed(max(0, -x.Exponent())), nil
 	case pgtypes.Interval:
+		return x.String(), nil
+	case pgtypes.TimeOfDay:
 		return x.String(), nil
 	case time.Time:
 		switch oid {

@@ -179,35 +179,9 @@ func ParseDateTimeInput(s, typeName string, loc *time.Location, now time.Time) (
 	case "epoch":
 		return time.Unix(0, 0).UTC(), dtFinite, nil
 	}
-	toks, ok := tokenizeDateTime(s)
-	if !ok || len(toks) == 0 {
-		return time.Time{}, dtFinite, syntax()
-	}
-	var f dtFields
-	for _, tk := range toks {
-		var ok bool
-		switch tk.kind {
-		case 'd':
-			ok = f.dateRun(tk)
-		case 't':
-			ok = f.clock(tk.text)
-		case 'z':
-			ok = f.offset(tk.text)
-		case 'l':
-			l, err := time.LoadLocation(tk.text)
-			ok = err == nil && !f.hasZone
-			f.zoneLoc, f.hasZone = l, true
-		case 'w':
-			ok = f.word(tk.text)
-		case 'n':
-			ok = f.number(tk.text, f.hasY && f.hasM && f.hasD)
-		}
-		if !ok {
-			if f.zoneOutOfRange {
-				return time.Time{}, dtFinite, pgerror.New(InvalidTimeZoneDisplacement, "time zone displacement out of range: %q", s)
-			}
-			return time.Time{}, dtFinite, syntax()
-		}
+	f, err := decodeDateTime(s, typeName)
+	if err != nil {
+		return time.Time{}, dtFinite, err
 	}
 	if f.isNow {
 		if f.hasY || f.hasM || f.hasD || f.hasTime || f.relative {
@@ -265,6 +239,44 @@ func ParseDateTimeInput(s, typeName string, loc *time.Location, now time.Time) (
 		return w.Add(-time.Duration(f.zoneOff) * time.Second).In(time.FixedZone("", f.zoneOff)), dtFinite, nil
 	}
 	return wallToUTC(w, loc).In(loc), dtFinite, nil
+}
+
+// decodeDateTime splits s into fields and decodes them.
+func decodeDateTime(s, typeName string) (dtFields, error) {
+	syntax := func() error {
+		return pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", typeName, s)
+	}
+	var f dtFields
+	toks, ok := tokenizeDateTime(s)
+	if !ok || len(toks) == 0 {
+		return f, syntax()
+	}
+	for _, tk := range toks {
+		var ok bool
+		switch tk.kind {
+		case 'd':
+			ok = f.dateRun(tk)
+		case 't':
+			ok = f.clock(tk.text)
+		case 'z':
+			ok = f.offset(tk.text)
+		case 'l':
+			l, err := time.LoadLocation(tk.text)
+			ok = err == nil && !f.hasZone
+			f.zoneLoc, f.hasZone = l, true
+		case 'w':
+			ok = f.word(tk.text)
+		case 'n':
+			ok = f.number(tk.text, f.hasY && f.hasM && f.hasD)
+		}
+		if !ok {
+			if f.zoneOutOfRange {
+				return f, pgerror.New(InvalidTimeZoneDisplacement, "time zone displacement out of range: %q", s)
+			}
+			return f, syntax()
+		}
+	}
+	return f, nil
 }
 
 func (f *dtFields) setYear(text string) bool {
