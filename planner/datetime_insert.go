@@ -2,12 +2,14 @@ package planner
 
 import (
 	"context"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 
 	"openwit/planner/pgexpr"
+	"openwit/planner/pgtypes"
 	"openwit/storage"
 )
 
@@ -23,6 +25,11 @@ type datetimeInsertType struct{ sql.DatetimeType }
 func (t datetimeInsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
 	var s string
 	switch x := v.(type) {
+	case time.Time:
+		if pgtypes.Infinite(x) != 0 {
+			return x, sql.InRange, nil
+		}
+		return t.DatetimeType.Convert(ctx, v)
 	case string:
 		s = x
 	case []byte:
@@ -44,6 +51,10 @@ func (t datetimeInsertType) Convert(ctx context.Context, v any) (any, sql.Conver
 	out, err := pgexpr.CastValue(sctx, s, types.LongText, to)
 	if err != nil {
 		return nil, sql.InRange, err
+	}
+	if tm, ok := out.(time.Time); ok && pgtypes.Infinite(tm) != 0 {
+		// infinity and -infinity lie outside go-mysql-server's range.
+		return tm, sql.InRange, nil
 	}
 	return t.DatetimeType.Convert(ctx, out)
 }

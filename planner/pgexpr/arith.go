@@ -335,6 +335,12 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			if op != "-" {
 				return nil, false
 			}
+			if pgtypes.Infinite(x) != 0 || pgtypes.Infinite(y) != 0 {
+				what := map[bool]string{true: "dates", false: "timestamps"}[lt == types.Date]
+				return func() (any, error) {
+					return nil, pgerror.New(pgerror.DatetimeOverflow, "cannot subtract infinite %s", what)
+				}, true
+			}
 			if lt == types.Date {
 				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
 			}
@@ -351,6 +357,9 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 			}
 			if op == "-" {
 				n = -n
+			}
+			if pgtypes.Infinite(x) != 0 {
+				return func() (any, error) { return x, nil }, true
 			}
 			return func() (any, error) { return x.AddDate(0, 0, int(n)), nil }, true
 		}
@@ -405,6 +414,9 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt sql.Type) (func() (any,
 // AddInterval adds iv to t; months and days move the wall clock in the
 // session zone for timestamptz (typ), like PostgreSQL.
 func AddInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) time.Time {
+	if pgtypes.Infinite(t) != 0 {
+		return t
+	}
 	if iv.Months != 0 || iv.Days != 0 {
 		loc := time.UTC
 		if oid, _ := pgtypes.OID(typ); oid == pgtypes.OIDTimestampTZ {

@@ -431,8 +431,11 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if special != dtFinite {
-			return nil, pgerror.New(pgerror.FeatureNotSupported, "%s input %q is not supported", name, x)
+		switch special {
+		case dtInfinity:
+			return pgtypes.PosInfinity, nil
+		case dtNegInfinity:
+			return pgtypes.NegInfinity, nil
 		}
 		if to == storage.TypeTimestamp {
 			// Drop any zone: timestamp without time zone keeps wall time.
@@ -441,6 +444,9 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		t = p
 	default:
 		return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, to)
+	}
+	if pgtypes.Infinite(t) != 0 {
+		return t.UTC(), nil
 	}
 	t = t.UTC().Round(time.Microsecond)
 	if to == storage.TypeDate {
@@ -497,6 +503,9 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case pgtypes.TimeOfDay:
 		return x.String(), nil
 	case time.Time:
+		if s := pgtypes.InfinityText(x); s != "" {
+			return s, nil
+		}
 		switch oid {
 		case pgtypes.OIDDate:
 			return x.Format("2006-01-02"), nil
@@ -551,6 +560,9 @@ func FormatFloat(f float64, bits int) string {
 // FormatTimestampTZ formats t like PostgreSQL's timestamptz output with
 // DateStyle ISO in loc.
 func FormatTimestampTZ(t time.Time, loc *time.Location) string {
+	if s := pgtypes.InfinityText(t); s != "" {
+		return s
+	}
 	t = t.In(loc)
 	s := t.Format("2006-01-02 15:04:05.999999")
 	_, off := t.Zone()

@@ -90,6 +90,9 @@ func zoned(ctx *sql.Context, t time.Time, typ sql.Type) time.Time {
 }
 
 func evalDateTrunc(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	if t, ok := a[1].(time.Time); ok && pgtypes.Infinite(t) != 0 {
+		return t, nil
+	}
 	t := zoned(ctx, a[1].(time.Time), ts[1])
 	if len(a) == 3 {
 		// date_trunc(field, timestamptz, zone) truncates the wall clock
@@ -255,6 +258,12 @@ func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	if !ok {
 		return nil, pgerror.New(pgerror.UndefinedFunction, "function extract(unknown, %s) does not exist", TypeOfName(ts[1]))
 	}
+	if pgtypes.Infinite(tm) != 0 {
+		if _, monotonic := infiniteField(a[0].(string), tm); monotonic {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "extract(%s from %s) is numeric infinity, which OpenWit's numeric cannot hold", a[0].(string), pgtypes.InfinityText(tm))
+		}
+		return nil, nil
+	}
 	d, err := datePart(ctx, a[0].(string), tm, ts[1])
 	if err != nil {
 		return nil, err
@@ -277,6 +286,12 @@ func evalDatePartFloat(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 			return nil, err
 		}
 		a[1] = t
+	}
+	if tm, ok := a[1].(time.Time); ok && pgtypes.Infinite(tm) != 0 {
+		if f, monotonic := infiniteField(a[0].(string), tm); monotonic {
+			return f, nil
+		}
+		return nil, nil
 	}
 	d, err := datePart(ctx, a[0].(string), a[1].(time.Time), ts[1])
 	if err != nil {

@@ -78,6 +78,9 @@ func castToTime(ctx *sql.Context, v any, fromOID uint32) (any, error) {
 	case string:
 		return ParseTimeInput(x, SessionLocation(ctx), ctx.QueryTime())
 	case time.Time:
+		if pgtypes.Infinite(x) != 0 {
+			return nil, nil // PostgreSQL's time of an infinite timestamp is NULL
+		}
 		switch fromOID {
 		case pgtypes.OIDDate:
 			return nil, pgerror.New(CannotCoerce, "cannot cast type date to time without time zone")
@@ -99,6 +102,7 @@ func castToTime(ctx *sql.Context, v any, fromOID uint32) (any, error) {
 
 // timeFuncs2 are make_time and the time overloads of extract/date_part.
 var timeFuncs2 = map[string]funcDef{
+	"isfinite": isfiniteFunc,
 	"make_time": {args: []argKind{kInt, kInt, kNumber}, result: func([]sql.Expression) sql.Type { return pgtypes.TimeType }, eval: func(a []any, _ []sql.Type) (any, error) {
 		f, err := ints(a[:2])
 		if err != nil {
@@ -225,3 +229,26 @@ func CoerceTimeLiteral(c expression.Comparer) (sql.Expression, bool) {
 	}
 	return out, true
 }
+
+// infiniteField is date_part(field, ±infinity): ±Infinity for the fields
+// that grow with time (year, epoch, ...), and monotonic false (NULL) for
+// the others, as in PostgreSQL.
+func infiniteField(field string, t time.Time) (float64, bool) {
+	switch strings.ToLower(field) {
+	case "epoch", "year", "decade", "century", "millennium", "julian", "isoyear":
+		return math.Inf(pgtypes.Infinite(t)), true
+	}
+	return 0, false
+}
+
+// isfinite is PostgreSQL's isfinite(date | timestamp | timestamptz |
+// interval).
+var isfiniteFunc = funcDef{args: []argKind{kAny}, result: boolResult, check: func(args []sql.Expression) bool {
+	t := args[0].Type()
+	return types.IsTime(t) || isInterval(t) || t == types.Null
+}, eval: func(a []any, _ []sql.Type) (any, error) {
+	if t, ok := a[0].(time.Time); ok {
+		return pgtypes.Infinite(t) == 0, nil
+	}
+	return true, nil
+}}
