@@ -104,3 +104,16 @@ func (t timeInsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInR
 	}
 	return out, sql.InRange, nil
 }
+
+// numericInsertType is a numeric column as an INSERT stores it: NaN,
+// which a Parquet DECIMAL cannot hold, is refused with 0A000
+// (docs/design/044-time-types-and-special-values.md).
+type numericInsertType struct{ sql.DecimalType }
+
+// Convert implements sql.Type.
+func (t numericInsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	if pgexpr.IsNumericNaNInput(v) {
+		return nil, sql.InRange, pgexpr.ErrStoreNumericNaN()
+	}
+	return t.DecimalType.Convert(ctx, v)
+}

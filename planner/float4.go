@@ -110,7 +110,8 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	var out sql.Schema
 	for i, c := range sch {
 		dt, isDatetime := isDatetimeColumn(c.Type)
-		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType {
+		_, isDecimal := c.Type.(sql.DecimalType)
+		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal {
 			continue
 		}
 		if out == nil {
@@ -122,6 +123,9 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 		}
 		if c.Type == pgtypes.TimeType {
 			out[i].Type = timeInsertType{timeEngineType: pgtypes.TimeType}
+		}
+		if dec, ok := c.Type.(sql.DecimalType); ok {
+			out[i].Type = numericInsertType{DecimalType: dec}
 		}
 	}
 	if out == nil {

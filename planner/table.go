@@ -491,6 +491,9 @@ func appendValue(b array.Builder, v any) error {
 			return err
 		}
 	case *array.Decimal128Builder:
+		if pgtypes.IsNumericNaN(v) {
+			return pgexpr.ErrStoreNumericNaN()
+		}
 		d, ok := v.(decimal.Decimal)
 		if !ok {
 			return fmt.Errorf("expected a decimal, got %T", v)

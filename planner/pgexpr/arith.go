@@ -186,6 +186,12 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
+	if pgtypes.IsNumericNaN(l) || pgtypes.IsNumericNaN(r) {
+		if types.IsFloat(a.Type()) {
+			return math.NaN(), nil
+		}
+		return pgtypes.NumericNaN{}, nil // NaN in, NaN out, as in PostgreSQL
+	}
 	if iv, ok := r.(pgtypes.Interval); ok && a.Neg {
 		if iv.Months == math.MinInt32 || iv.Days == math.MinInt32 || iv.Micros == math.MinInt64 {
 			return nil, pgerror.New("22008", "interval out of range")

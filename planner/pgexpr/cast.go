@@ -127,6 +127,16 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			v = i != 0
 		}
 	}
+	if pgtypes.IsNumericNaN(v) {
+		switch to {
+		case storage.TypeInt2, storage.TypeInt4, storage.TypeInt8:
+			return nil, errNaNToInt(map[string]string{storage.TypeInt2: "smallint", storage.TypeInt4: "integer", storage.TypeInt8: "bigint"}[to])
+		case storage.TypeFloat4:
+			return float32(math.NaN()), nil
+		case storage.TypeFloat8:
+			return math.NaN(), nil
+		}
+	}
 	switch to {
 	case storage.TypeInt2:
 		return castInt(v, math.MinInt16, math.MaxInt16, "smallint", func(i int64) any { return int16(i) })
@@ -198,6 +208,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		}
 	}
 	if p, s, ok := storage.NumericPrecisionScale(to); ok {
+		if numericNaNInput(v) {
+			return pgtypes.NumericNaN{}, nil
+		}
 		d, err := castDecimal(v)
 		if err != nil {
 			return nil, err
@@ -501,6 +514,8 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case pgtypes.Interval:
 		return x.String(), nil
 	case pgtypes.TimeOfDay:
+		return x.String(), nil
+	case pgtypes.NumericNaN:
 		return x.String(), nil
 	case time.Time:
 		if s := pgtypes.InfinityText(x); s != "" {
