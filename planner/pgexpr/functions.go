@@ -496,6 +496,9 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		vals[i], ts[i] = v, a.Type()
 	}
+	if nan, ok := numericNaNResult(f, vals); ok {
+		return nan, nil
+	}
 	if f.def.evalCtx != nil {
 		return f.def.evalCtx(ctx, vals, ts)
 	}
@@ -573,6 +576,9 @@ func extremum(dir int) func([]any, []sql.Type) (any, error) {
 }
 
 func compareValues(x, y any) (int, error) {
+	if c, ok := compareNumericNaN(x, y); ok {
+		return c, nil
+	}
 	switch xv := x.(type) {
 	case string:
 		if yv, ok := y.(string); ok {

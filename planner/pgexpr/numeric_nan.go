@@ -238,3 +238,25 @@ func nanText(v any) any {
 	}
 	return v
 }
+
+// numericNaNResult is the result of a numeric function with a NaN
+// argument: NaN, as PostgreSQL's numeric functions (round, abs, power,
+// sqrt, ...) answer; ok is false when no argument is NaN, the function
+// does not return numeric or sees NULLs (greatest, least, coalesce-like
+// functions, which choose among their arguments).
+func numericNaNResult(f *Func, vals []any) (any, bool) {
+	nan := false
+	for _, v := range vals {
+		nan = nan || pgtypes.IsNumericNaN(v)
+	}
+	if !nan || f.def.nonStrict {
+		return nil, false
+	}
+	switch t := f.Type(); {
+	case types.IsDecimal(t):
+		return pgtypes.NumericNaN{}, true
+	case types.IsFloat(t):
+		return math.NaN(), true // sqrt, ln, exp, ... of NaN
+	}
+	return nil, false
+}
