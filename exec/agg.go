@@ -202,7 +202,7 @@ func (t *aggTable) initKeys() {
 
 func keyable(dt arrow.DataType) (keyMode, bool) {
 	switch dt.ID() {
-	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.TIMESTAMP, arrow.DATE32, arrow.BOOL:
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.TIMESTAMP, arrow.DATE32, arrow.TIME64, arrow.BOOL:
 		return keyInt, true
 	case arrow.FLOAT32, arrow.FLOAT64:
 		return keyFloat, true
@@ -249,6 +249,8 @@ func intKeyGetter(a arrow.Array) func(int) int64 {
 	case *array.Timestamp:
 		return func(i int) int64 { return int64(x.Value(i)) }
 	case *array.Date32:
+		return func(i int) int64 { return int64(x.Value(i)) }
+	case *array.Time64:
 		return func(i int) int64 { return int64(x.Value(i)) }
 	case *array.Boolean:
 		return func(i int) int64 {
@@ -1016,6 +1018,8 @@ func (s *valueState) result(mem memory.Allocator, groups int) (arrow.Array, erro
 			bb.Append(arrow.Timestamp(s.ints[g]))
 		case *array.Date32Builder:
 			bb.Append(arrow.Date32(s.ints[g]))
+		case *array.Time64Builder:
+			bb.Append(arrow.Time64(s.ints[g]))
 		case *array.BooleanBuilder:
 			bb.Append(s.ints[g] != 0)
 		default:

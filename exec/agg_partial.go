@@ -221,6 +221,8 @@ func appendKey(b array.Builder, k int64) error {
 		bb.Append(arrow.Timestamp(k))
 	case *array.Date32Builder:
 		bb.Append(arrow.Date32(k))
+	case *array.Time64Builder:
+		bb.Append(arrow.Time64(k))
 	case *array.BooleanBuilder:
 		bb.Append(k != 0)
 	case *array.Float64Builder:

@@ -125,6 +125,8 @@ func appendFrom(b array.Builder, a arrow.Array, i int) error {
 		b.(*array.TimestampBuilder).Append(x.Value(i))
 	case *array.Date32:
 		b.(*array.Date32Builder).Append(x.Value(i))
+	case *array.Time64:
+		b.(*array.Time64Builder).Append(x.Value(i))
 	case *array.Decimal128:
 		b.(*array.Decimal128Builder).Append(x.Value(i))
 	default:

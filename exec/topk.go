@@ -63,7 +63,7 @@ func newTopK(spec *TopKSpec, schema *arrow.Schema) (*topK, error) {
 			return nil, fmt.Errorf("exec: sort column %d out of range", k.Col)
 		}
 		if _, ok := classOf(schema.Field(k.Col).Type); !ok {
-			if schema.Field(k.Col).Type.ID() != arrow.DATE32 {
+			if id := schema.Field(k.Col).Type.ID(); id != arrow.DATE32 && id != arrow.TIME64 {
 				return nil, unsupported("ORDER BY on %s", schema.Field(k.Col).Type)
 			}
 		}
@@ -130,6 +130,8 @@ func keyAt(a arrow.Array, i int) any {
 	case *array.Timestamp:
 		return int64(x.Value(i))
 	case *array.Date32:
+		return int64(x.Value(i))
+	case *array.Time64:
 		return int64(x.Value(i))
 	case *array.Float64:
 		return x.Value(i)

@@ -316,6 +316,12 @@ func appendCopyValue(b array.Builder, c catalog.Column, v any) error {
 			return pgerror.New(pgerror.DatetimeOverflow, "date out of range: %q", t.UTC().Format("2006-01-02"))
 		}
 		bb.Append(arrow.Date32FromTime(t))
+	case *array.Time64Builder:
+		t, ok := v.(pgtypes.TimeOfDay)
+		if !ok {
+			return bad()
+		}
+		bb.Append(arrow.Time64(t))
 	case *array.StringBuilder:
 		s, ok := v.(string)
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
 )
 
 // float4Type is real (float4) as an INSERT stores it: go-mysql-server's
@@ -99,7 +100,8 @@ func (d *float4Dest) Schema() sql.Schema { return d.schema }
 func (d *float4Dest) Underlying() sql.Table { return d.table }
 
 // withFloat4Dest returns ii inserting through a float4Dest when its
-// destination has a real column, else nil.
+// destination has a real, date, timestamp or timestamptz column
+// (datetime_insert.go), else nil.
 func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	if _, done := ii.Destination.(*float4Dest); done {
 		return nil, nil
@@ -107,13 +109,24 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	sch := ii.Destination.Schema()
 	var out sql.Schema
 	for i, c := range sch {
-		if c.Type.Type() != types.Float32.Type() {
+		dt, isDatetime := isDatetimeColumn(c.Type)
+		_, isDecimal := c.Type.(sql.DecimalType)
+		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal {
 			continue
 		}
 		if out == nil {
 			out = sch.Copy()
 		}
 		out[i].Type = float4Type{NumberType: types.Float32}
+		if isDatetime {
+			out[i].Type = datetimeInsertType{DatetimeType: dt}
+		}
+		if c.Type == pgtypes.TimeType {
+			out[i].Type = timeInsertType{timeEngineType: pgtypes.TimeType}
+		}
+		if dec, ok := c.Type.(sql.DecimalType); ok {
+			out[i].Type = numericInsertType{DecimalType: dec}
+		}
 	}
 	if out == nil {
 		return nil, nil

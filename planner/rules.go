@@ -498,6 +498,10 @@ func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 					out, err := a.WithChildren(w)
 					return out, transform.NewTree, err
 				}
+				if w, ok := pgexpr.NewNumericOrdered(ch[0]); ok {
+					out, err := a.WithChildren(w)
+					return out, transform.NewTree, err
+				}
 				return e, transform.SameTree, nil
 			}
 			c, ok := e.(expression.Comparer)
@@ -506,6 +510,12 @@ func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 			}
 			if f, ok := pgexpr.NewFloatCompare(c); ok {
 				return f, transform.NewTree, nil
+			}
+			if n, ok := pgexpr.NewNumericCompare(c); ok {
+				return n, transform.NewTree, nil
+			}
+			if t, ok := pgexpr.CoerceTimeLiteral(c); ok {
+				return t, transform.NewTree, nil
 			}
 			return e, transform.SameTree, nil
 		})
@@ -518,6 +528,9 @@ func floatOrderedFields(fields sql.SortFields) (sql.SortFields, bool) {
 	var out sql.SortFields
 	for i, f := range fields {
 		w, ok := pgexpr.NewFloatOrdered(f.Column)
+		if !ok {
+			w, ok = pgexpr.NewNumericOrdered(f.Column)
+		}
 		if !ok {
 			continue
 		}

@@ -366,6 +366,8 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 		return time.UnixMicro(int64(a.Value(i))).UTC(), nil
 	case *array.Date32:
 		return a.Value(i).ToTime().UTC(), nil
+	case *array.Time64:
+		return pgtypes.TimeOfDay(a.Value(i)), nil
 	case *array.String:
 		s := a.Value(i)
 		if typ == types.JSON {
@@ -422,6 +424,12 @@ func appendValue(b array.Builder, v any) error {
 			return fmt.Errorf("expected a date, got %T", v)
 		}
 		bb.Append(arrow.Date32FromTime(t))
+	case *array.Time64Builder:
+		t, ok := v.(pgtypes.TimeOfDay)
+		if !ok {
+			return fmt.Errorf("expected a time, got %T", v)
+		}
+		bb.Append(arrow.Time64(t))
 	case *array.StringBuilder:
 		switch x := v.(type) {
 		case string:
@@ -486,6 +494,9 @@ func appendValue(b array.Builder, v any) error {
 			return err
 		}
 	case *array.Decimal128Builder:
+		if pgtypes.IsNumericNaN(v) {
+			return pgexpr.ErrStoreNumericNaN()
+		}
 		d, ok := v.(decimal.Decimal)
 		if !ok {
 			return fmt.Errorf("expected a decimal, got %T", v)

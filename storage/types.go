@@ -15,6 +15,7 @@ const (
 	TypeTimestampTZ = "timestamptz"
 	TypeTimestamp   = "timestamp"
 	TypeDate        = "date"
+	TypeTime        = "time"
 	TypeText        = "text"
 	TypeInt2        = "int2"
 	TypeInt4        = "int4"
@@ -47,6 +48,8 @@ func CanonicalType(name string, mods []int32) (string, error) {
 		return TypeTimestamp, nil
 	case "date":
 		return TypeDate, nil
+	case "time", "time without time zone":
+		return TypeTime, nil
 	case "text", "name", "citext":
 		return TypeText, nil
 	case "varchar", "character varying":
@@ -108,6 +111,8 @@ func ArrowType(t string) (arrow.DataType, error) {
 		return &arrow.TimestampType{Unit: arrow.Microsecond}, nil
 	case TypeDate:
 		return arrow.FixedWidthTypes.Date32, nil
+	case TypeTime:
+		return arrow.FixedWidthTypes.Time64us, nil
 	case TypeText, TypeJSONB:
 		return arrow.BinaryTypes.String, nil
 	case TypeBytea:

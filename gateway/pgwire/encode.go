@@ -413,17 +413,29 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 		if err != nil {
 			return buf, err
 		}
+		switch infinite(t) {
+		case 1:
+			return binary.BigEndian.AppendUint32(buf, uint32(math.MaxInt32)), nil
+		case -1:
+			return binary.BigEndian.AppendUint32(buf, 1<<31), nil
+		}
 		return binary.BigEndian.AppendUint32(buf, uint32(int32(dateDays(t)))), nil
 	case pgtype.TimestampOID:
 		t, err := e.toTime(v, oid)
 		if err != nil {
 			return buf, err
 		}
+		if inf := infiniteMicros(t); inf != 0 {
+			return binary.BigEndian.AppendUint64(buf, uint64(inf)), nil
+		}
 		return binary.BigEndian.AppendUint64(buf, uint64(wallMicros(t)-pgEpochMicros)), nil
 	case pgtype.TimestamptzOID:
 		t, err := e.toTime(v, oid)
 		if err != nil {
 			return buf, err
+		}
+		if inf := infiniteMicros(t); inf != 0 {
+			return binary.BigEndian.AppendUint64(buf, uint64(inf)), nil
 		}
 		return binary.BigEndian.AppendUint64(buf, uint64(t.Round(time.Microsecond).UnixMicro()-pgEpochMicros)), nil
 	case pgtype.IntervalOID:
@@ -440,6 +452,12 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 			return buf, err
 		}
 		return append(buf, u[:]...), nil
+	case pgtype.TimeOID:
+		us, err := timeMicros(v)
+		if err != nil {
+			return buf, err
+		}
+		return binary.BigEndian.AppendUint64(buf, uint64(us)), nil
 	case pgtype.JSONBOID:
 		buf = append(buf, 1) // jsonb binary format version
 		return e.appendText(buf, pgtype.JSONOID, v)
@@ -1038,4 +1056,16 @@ func typeSize(oid uint32) int16 {
 		return 64
 	}
 	return -1
+}
+
+// infiniteMicros is the binary timestamp of infinity (math.MaxInt64) or
+// -infinity (math.MinInt64), 0 for a finite t.
+func infiniteMicros(t time.Time) int64 {
+	switch infinite(t) {
+	case 1:
+		return math.MaxInt64
+	case -1:
+		return math.MinInt64
+	}
+	return 0
 }

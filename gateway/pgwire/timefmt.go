@@ -14,6 +14,9 @@ import (
 // appendDate appends t's calendar date in ISO form ("2006-01-02", with a
 // " BC" suffix before year 1).
 func appendDate(buf []byte, t time.Time) []byte {
+	if s := infinityText(t); s != "" {
+		return append(buf, s...)
+	}
 	y, m, d := t.Date()
 	buf, bc := appendYear(buf, y)
 	buf = append(buf, '-')
@@ -32,6 +35,9 @@ func appendDate(buf []byte, t time.Time) []byte {
 // "+00:53:28"). Fractional seconds are rounded to microseconds and
 // trailing zeros dropped.
 func appendTimestamp(buf []byte, t time.Time, withZone bool) []byte {
+	if s := infinityText(t); s != "" {
+		return append(buf, s...)
+	}
 	t = t.Round(time.Microsecond)
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
@@ -550,4 +556,58 @@ func loadLocation(name string) *time.Location {
 		}
 	}
 	return time.UTC
+}
+
+// timeMicros reads a time of day in its text form ("13:45:00",
+// "13:45:30.5", "24:00:00") as microseconds since midnight, the binary
+// form of time.
+func timeMicros(v any) (int64, error) {
+	s, ok := v.(string)
+	if !ok {
+		if st, isStringer := v.(interface{ String() string }); isStringer {
+			s, ok = st.String(), true
+		}
+	}
+	if !ok {
+		return 0, errMismatch(v, pgtype.TimeOID)
+	}
+	clock, frac, _ := strings.Cut(s, ".")
+	parts := strings.Split(clock, ":")
+	if len(parts) != 3 {
+		return 0, errMismatch(v, pgtype.TimeOID)
+	}
+	var us int64
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return 0, errMismatch(v, pgtype.TimeOID)
+		}
+		us += n * []int64{3_600_000_000, 60_000_000, 1_000_000}[i]
+	}
+	if frac != "" {
+		f, err := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+		if err != nil {
+			return 0, errMismatch(v, pgtype.TimeOID)
+		}
+		us += f
+	}
+	return us, nil
+}
+
+// infinite returns 1 for the time standing for infinity, -1 for
+// -infinity and 0 for a finite one (planner/pgtypes.Infinite: their years
+// lie far beyond any finite value).
+func infinite(t time.Time) int {
+	switch y := t.Year(); {
+	case y >= 200_000:
+		return 1
+	case y <= -200_000:
+		return -1
+	}
+	return 0
+}
+
+// infinityText is "infinity", "-infinity" or "" (finite).
+func infinityText(t time.Time) string {
+	return [...]string{"-infinity", "", "infinity"}[infinite(t)+1]
 }

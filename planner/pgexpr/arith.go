@@ -70,6 +70,19 @@ func NewArith(op string, l, r sql.Expression) (*Arith, error) {
 	lt, rt := l.Type(), r.Type()
 	dateInt := (lt == types.Date && types.IsInteger(rt) && (op == "+" || op == "-")) ||
 		(rt == types.Date && types.IsInteger(lt) && op == "+")
+	if isTimeOfDay(lt) || isTimeOfDay(rt) {
+		if _, ok := timeOfDayArithType(op, lt, rt); !ok && !isTextLiteral(l) && !isTextLiteral(r) {
+			lo, _ := pgtypes.OID(lt)
+			ro, _ := pgtypes.OID(rt)
+			code := pgerror.UndefinedFunction
+			msg := "operator does not exist: %s %s %s"
+			if isTimeOfDay(lt) && isTimeOfDay(rt) && op == "+" {
+				code, msg = "42725", "operator is not unique: %s %s %s"
+			}
+			return nil, pgerror.New(code, msg, pgtypes.TypeName(lo), op, pgtypes.TypeName(ro))
+		}
+		return &Arith{Op: op, Left: l, Right: r}, nil
+	}
 	timeNum := (types.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
 		(types.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
 	if timeNum && !dateInt {
@@ -129,6 +142,9 @@ func (a *Arith) Type() sql.Type {
 
 func (a *Arith) computeType() sql.Type {
 	lt, rt := a.Left.Type(), a.Right.Type()
+	if t, ok := timeOfDayArithType(a.Op, lt, rt); ok {
+		return t
+	}
 	switch {
 	case lt == types.Date && rt == types.Date && a.Op == "-":
 		return types.Int32
@@ -195,11 +211,20 @@ func (a *Arith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || r == nil {
 		return nil, err
 	}
+	if pgtypes.IsNumericNaN(l) || pgtypes.IsNumericNaN(r) {
+		if types.IsFloat(a.Type()) {
+			return math.NaN(), nil
+		}
+		return pgtypes.NumericNaN{}, nil // NaN in, NaN out, as in PostgreSQL
+	}
 	if iv, ok := r.(pgtypes.Interval); ok && a.Neg {
 		if iv.Months == math.MinInt32 || iv.Days == math.MinInt32 || iv.Micros == math.MinInt64 {
 			return nil, pgerror.New("22008", "interval out of range")
 		}
 		return pgtypes.Interval{Months: -iv.Months, Days: -iv.Days, Micros: -iv.Micros}, nil
+	}
+	if tv, ok := timeOfDayArith(a.Op, l, r); ok {
+		return tv()
 	}
 	if tv, ok := timeArith(ctx, a.Op, l, r, a.Left.Type(), a.Right.Type()); ok {
 		return tv()
@@ -362,6 +387,12 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 			if op != "-" {
 				return nil, false
 			}
+			if pgtypes.Infinite(x) != 0 || pgtypes.Infinite(y) != 0 {
+				what := map[bool]string{true: "dates", false: "timestamps"}[lt == types.Date && rt == types.Date]
+				return func() (any, error) {
+					return nil, pgerror.New(pgerror.DatetimeOverflow, "cannot subtract infinite %s", what)
+				}, true
+			}
 			if lt == types.Date && rt == types.Date {
 				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
 			}
@@ -378,6 +409,9 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 			}
 			if op == "-" {
 				n = -n
+			}
+			if pgtypes.Infinite(x) != 0 {
+				return func() (any, error) { return x, nil }, true
 			}
 			return func() (any, error) { return x.AddDate(0, 0, int(n)), nil }, true
 		}
@@ -425,6 +459,9 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 // AddInterval adds iv to t; months and days move the wall clock in the
 // session zone for timestamptz (typ), like PostgreSQL.
 func AddInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) time.Time {
+	if pgtypes.Infinite(t) != 0 {
+		return t
+	}
 	if iv.Months != 0 || iv.Days != 0 {
 		loc := time.UTC
 		if oid, _ := pgtypes.OID(typ); oid == pgtypes.OIDTimestampTZ {

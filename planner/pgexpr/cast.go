@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,10 +21,6 @@ import (
 
 // CannotCoerce is SQLSTATE 42846: no cast between the two types.
 const CannotCoerce = "42846"
-
-// dateLike matches input that has the shape of a date, so a failed parse
-// is an out-of-range field rather than bad syntax.
-var dateLike = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}`)
 
 // Cast is PostgreSQL's `expr::type` for the canonical column types.
 type Cast struct {
@@ -133,6 +128,16 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			v = i != 0
 		}
 	}
+	if pgtypes.IsNumericNaN(v) {
+		switch to {
+		case storage.TypeInt2, storage.TypeInt4, storage.TypeInt8:
+			return nil, errNaNToInt(map[string]string{storage.TypeInt2: "smallint", storage.TypeInt4: "integer", storage.TypeInt8: "bigint"}[to])
+		case storage.TypeFloat4:
+			return float32(math.NaN()), nil
+		case storage.TypeFloat8:
+			return math.NaN(), nil
+		}
+	}
 	switch to {
 	case storage.TypeInt2:
 		return castInt(v, math.MinInt16, math.MaxInt16, "smallint", func(i int64) any { return int16(i) })
@@ -180,8 +185,12 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
 		}
 		return j, nil
+	case storage.TypeTime:
+		return castToTime(ctx, v, fromOID)
 	case "interval":
 		switch x := v.(type) {
+		case pgtypes.TimeOfDay:
+			return pgtypes.Interval{Micros: int64(x)}, nil
 		case pgtypes.Interval:
 			return x, nil
 		case string:
@@ -203,6 +212,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		return castChar(ctx, v, fromOID, to)
 	}
 	if p, s, ok := storage.NumericPrecisionScale(to); ok {
+		if numericNaNInput(v) {
+			return pgtypes.NumericNaN{}, nil
+		}
 		d, err := castDecimal(v)
 		if err != nil {
 			return nil, err
@@ -430,14 +442,17 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		if to == storage.TypeTimestamp || to == storage.TypeDate {
 			loc = time.UTC
 		}
-		p, ok := ParseTimestamp(x, loc)
-		if !ok && dateLike.MatchString(strings.TrimSpace(x)) {
-			return nil, pgerror.New(pgerror.DatetimeOverflow, "date/time field value out of range: %q", x)
+		name := map[string]string{storage.TypeTimestampTZ: "timestamp with time zone",
+			storage.TypeTimestamp: "timestamp without time zone", storage.TypeDate: "date"}[to]
+		p, special, err := ParseDateTimeInput(x, name, loc, ctx.QueryTime())
+		if err != nil {
+			return nil, err
 		}
-		if !ok {
-			name := map[string]string{storage.TypeTimestampTZ: "timestamp with time zone",
-				storage.TypeTimestamp: "timestamp without time zone", storage.TypeDate: "date"}[to]
-			return nil, pgerror.New(pgerror.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", name, x)
+		switch special {
+		case dtInfinity:
+			return pgtypes.PosInfinity, nil
+		case dtNegInfinity:
+			return pgtypes.NegInfinity, nil
 		}
 		if to == storage.TypeTimestamp {
 			// Drop any zone: timestamp without time zone keeps wall time.
@@ -446,6 +461,9 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		t = p
 	default:
 		return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, to)
+	}
+	if pgtypes.Infinite(t) != 0 {
+		return t.UTC(), nil
 	}
 	t = t.UTC().Round(time.Microsecond)
 	if to == storage.TypeDate {
@@ -499,7 +517,14 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 		return x.StringFixed(max(0, -x.Exponent())), nil
 	case pgtypes.Interval:
 		return x.String(), nil
+	case pgtypes.TimeOfDay:
+		return x.String(), nil
+	case pgtypes.NumericNaN:
+		return x.String(), nil
 	case time.Time:
+		if s := pgtypes.InfinityText(x); s != "" {
+			return s, nil
+		}
 		switch oid {
 		case pgtypes.OIDDate:
 			return x.Format("2006-01-02"), nil
@@ -554,6 +579,9 @@ func FormatFloat(f float64, bits int) string {
 // FormatTimestampTZ formats t like PostgreSQL's timestamptz output with
 // DateStyle ISO in loc.
 func FormatTimestampTZ(t time.Time, loc *time.Location) string {
+	if s := pgtypes.InfinityText(t); s != "" {
+		return s
+	}
 	t = t.In(loc)
 	s := t.Format("2006-01-02 15:04:05.999999")
 	_, off := t.Zone()

@@ -79,6 +79,7 @@ func (f *FloatCompare) operands(ctx *sql.Context, row sql.Row) (any, any, error)
 }
 
 func (f *FloatCompare) cmp(ctx *sql.Context, l, r any) (int, error) {
+	l, r = nanAsFloat(l), nanAsFloat(r)
 	a, _, err := types.Float64.Convert(ctx, l)
 	if err != nil {
 		return 0, err

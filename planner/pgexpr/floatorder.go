@@ -19,6 +19,7 @@ func (t floatOrderType) Compare(ctx context.Context, a, b any) (int, error) {
 	if hasNulls, res := types.CompareNulls(a, b); hasNulls {
 		return res, nil
 	}
+	a, b = nanAsFloat(a), nanAsFloat(b)
 	x, _, err := types.Float64.Convert(ctx, a)
 	if err != nil {
 		return 0, err

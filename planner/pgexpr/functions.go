@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}
@@ -146,7 +146,18 @@ var funcs = map[string]funcDef{
 		}
 		return math.Log10(x), nil
 	})},
-	"power": {args: []argKind{kNumber, kNumber}, result: floatResult, eval: func(a []any, t []sql.Type) (any, error) {
+	"power": {args: []argKind{kNumber, kNumber}, result: powerResult, eval: func(a []any, t []sql.Type) (any, error) {
+		if numericPowerArgs(t) {
+			x, err := castDecimal(a[0])
+			if err != nil {
+				return nil, err
+			}
+			y, err := castDecimal(a[1])
+			if err != nil {
+				return nil, err
+			}
+			return NumericPower(x, y)
+		}
 		x, err := castFloat(a[0], "float8")
 		if err != nil {
 			return nil, err
@@ -489,6 +500,9 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		vals[i], ts[i] = v, a.Type()
 	}
+	if nan, ok := numericNaNResult(f, vals); ok {
+		return nan, nil
+	}
 	if f.def.evalCtx != nil {
 		return f.def.evalCtx(ctx, vals, ts)
 	}
@@ -566,6 +580,9 @@ func extremum(dir int) func([]any, []sql.Type) (any, error) {
 }
 
 func compareValues(x, y any) (int, error) {
+	if c, ok := compareNumericNaN(x, y); ok {
+		return c, nil
+	}
 	switch xv := x.(type) {
 	case string:
 		if yv, ok := y.(string); ok {

@@ -21,7 +21,7 @@ var boolType = types.Boolean
 var timeFuncs = map[string]funcDef{
 	"date_trunc": {args: []argKind{kText, kTime, kText}, opt: 1, result: dateTruncResult, evalCtx: evalDateTrunc},
 	"date_bin":   {args: []argKind{kAny, kTime, kTime}, check: dateBinArgs, result: secondArgType, evalCtx: evalDateBin},
-	"date_part":  {args: []argKind{kText, kTime}, result: floatResult, evalCtx: evalDatePartFloat},
+	"date_part":  {args: []argKind{kText, kAny}, result: floatResult, evalCtx: evalDatePartFloat, check: datePartArgs},
 	"extract":    {args: []argKind{kText, kAny}, result: numericResult, evalCtx: evalExtract},
 	"to_timestamp": {args: []argKind{kAny, kText}, opt: 1, check: toTimestampArgs, result: tstzResult, evalCtx: func(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
 		if len(a) == 2 {
@@ -89,6 +89,9 @@ func zoned(ctx *sql.Context, t time.Time, typ sql.Type) time.Time {
 }
 
 func evalDateTrunc(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	if t, ok := a[1].(time.Time); ok && pgtypes.Infinite(t) != 0 {
+		return t, nil
+	}
 	t := zoned(ctx, a[1].(time.Time), ts[1])
 	if len(a) == 3 {
 		// date_trunc(field, timestamptz, zone) truncates the wall clock
@@ -237,6 +240,9 @@ func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decima
 }
 
 func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	if t, ok := a[1].(pgtypes.TimeOfDay); ok {
+		return timePart(a[0].(string), t)
+	}
 	if iv, ok := a[1].(pgtypes.Interval); ok {
 		return intervalPart(a[0].(string), iv)
 	}
@@ -251,6 +257,12 @@ func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	if !ok {
 		return nil, pgerror.New(pgerror.UndefinedFunction, "function extract(unknown, %s) does not exist", TypeOfName(ts[1]))
 	}
+	if pgtypes.Infinite(tm) != 0 {
+		if _, monotonic := infiniteField(a[0].(string), tm); monotonic {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "extract(%s from %s) is numeric infinity, which OpenWit's numeric cannot hold", a[0].(string), pgtypes.InfinityText(tm))
+		}
+		return nil, nil
+	}
 	d, err := datePart(ctx, a[0].(string), tm, ts[1])
 	if err != nil {
 		return nil, err
@@ -259,6 +271,27 @@ func evalExtract(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 }
 
 func evalDatePartFloat(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
+	if t, ok := a[1].(pgtypes.TimeOfDay); ok {
+		d, err := timePart(a[0].(string), t)
+		if err != nil {
+			return nil, err
+		}
+		f, _ := d.Float64()
+		return f, nil
+	}
+	if s, ok := a[1].(string); ok {
+		t, err := castTime(ctx, s, "timestamptz")
+		if err != nil {
+			return nil, err
+		}
+		a[1] = t
+	}
+	if tm, ok := a[1].(time.Time); ok && pgtypes.Infinite(tm) != 0 {
+		if f, monotonic := infiniteField(a[0].(string), tm); monotonic {
+			return f, nil
+		}
+		return nil, nil
+	}
 	d, err := datePart(ctx, a[0].(string), a[1].(time.Time), ts[1])
 	if err != nil {
 		return nil, err

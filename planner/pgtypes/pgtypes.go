@@ -81,6 +81,8 @@ func GMSType(t string) (sql.Type, error) {
 		return types.Boolean, nil
 	case "interval":
 		return IntervalType, nil
+	case storage.TypeTime:
+		return TimeType, nil
 	}
 	if storage.IsTextual(t) {
 		return charGMSType(t), nil
@@ -95,6 +97,9 @@ func GMSType(t string) (sql.Type, error) {
 func OID(t sql.Type) (oid uint32, size int16) {
 	if _, ok := t.(intervalType); ok {
 		return OIDInterval, 16
+	}
+	if _, ok := t.(timeType); ok {
+		return OIDTime, 8
 	}
 	if a, ok := t.(ArrayType); ok {
 		return ArrayOID(a.Elem), -1
@@ -168,6 +173,8 @@ func TypeName(oid uint32) string {
 		return "character varying"
 	case OIDBPChar:
 		return "character"
+	case OIDTime:
+		return "time without time zone"
 	}
 	if elem, ok := ArrayElemOID(oid); ok {
 		return TypeName(elem) + "[]"
@@ -237,6 +244,10 @@ func Value(ctx *sql.Context, t sql.Type, v any) (any, error) {
 	case OIDInterval:
 		if iv, ok := v.(Interval); ok {
 			return iv.String(), nil
+		}
+	case OIDTime:
+		if t, ok := v.(TimeOfDay); ok {
+			return t.String(), nil
 		}
 	}
 	switch x := v.(type) {

@@ -293,7 +293,7 @@ func parseURL(url string) (backendKind, string, error) {
 func validType(typ string) bool {
 	switch typ {
 	case "timestamptz", "timestamp", "text", "int2", "int4", "int8", "float4", "float8",
-		"bool", "numeric", "date", "jsonb", "bytea":
+		"bool", "numeric", "date", "time", "jsonb", "bytea":
 		return true
 	}
 	if validCharType(typ) {
