@@ -521,7 +521,11 @@ func (t *translator) sqlValueFunction(s *pg.SQLValueFunction) ast.Expr {
 	case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
 		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "timestamp"}, Children: ast.Exprs{ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_now"}}}}
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-		return t.fn("curdate")
+		// The date of now() in the session TimeZone, typed date
+		// (go-mysql-server's curdate is text in the server's zone).
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "date"}, Children: ast.Exprs{ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_now"}}}}
+	case pg.SQLValueFunctionOp_SVFOP_LOCALTIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "time"}, Children: ast.Exprs{ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "pg_now"}}}}
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_USER, pg.SQLValueFunctionOp_SVFOP_USER,
 		pg.SQLValueFunctionOp_SVFOP_SESSION_USER, pg.SQLValueFunctionOp_SVFOP_CURRENT_ROLE:
 		return t.fn("pg_current_user")
