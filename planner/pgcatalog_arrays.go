@@ -14,7 +14,7 @@ import (
 // arrayOIDs maps a base type's OID to its array type's OID (PostgreSQL's).
 var arrayOIDs = map[uint32]uint32{
 	16: 1000, 17: 1001, 19: 1003, 20: 1016, 21: 1005, 23: 1007, 25: 1009, 26: 1028, 114: 199,
-	700: 1021, 701: 1022, 1043: 1015, 1082: 1182, 1114: 1115, 1184: 1185, 1186: 1187, 1700: 1231, 3802: 3807,
+	700: 1021, 701: 1022, 1042: 1014, 1043: 1015, 1082: 1182, 1083: 1183, 1114: 1115, 1184: 1185, 1186: 1187, 1700: 1231, 3802: 3807,
 }
 
 // arrayElemOID returns the element type of an array type OID.

@@ -277,7 +277,9 @@ func (e *Engine) catalogTable(name string) sql.Table {
 						t.io + "out", t.io + "recv", t.io + "send", "-", "-", "-",
 						align, storage, int8(0), int64(0), int32(-1), int32(0),
 						coll, nil, nil, nil})
-					out = append(out, pgTypeArrayRow(t, align))
+					if arrayOIDs[t.oid] != 0 { // a base type without one would get an array row of oid 0
+						out = append(out, pgTypeArrayRow(t, align))
+					}
 				}
 				return out, nil
 			}}

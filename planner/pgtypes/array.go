@@ -18,7 +18,7 @@ import (
 // arrayOIDs maps element type OIDs to their one-dimensional array types.
 var arrayOIDs = map[uint32]uint32{
 	OIDBool: 1000, OIDBytea: 1001, OIDInt2: 1005, OIDInt4: 1007, OIDText: 1009, OIDVarchar: 1015,
-	OIDInt8: 1016, OIDFloat4: 1021, OIDFloat8: 1022, OIDTimestamp: 1115, OIDDate: 1182,
+	OIDInt8: 1016, OIDFloat4: 1021, OIDFloat8: 1022, OIDTimestamp: 1115, OIDDate: 1182, OIDBPChar: 1014, OIDTime: 1183,
 	OIDInterval: 1187, OIDTimestampTZ: 1185, OIDNumeric: 1231, OIDJSONB: 3807,
 }
 
