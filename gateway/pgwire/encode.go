@@ -509,13 +509,10 @@ func widen(f float32) float64 {
 // %e-style notation (at least two exponent digits) otherwise; NaN,
 // Infinity and -Infinity are spelled out.
 func appendFloat(buf []byte, f float64, bits int) []byte {
+	if out, ok := pgfloat.AppendSpecial(buf, f); ok {
+		return out
+	}
 	switch {
-	case math.IsNaN(f):
-		return append(buf, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(buf, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(buf, "-Infinity"...)
 	case f == 0:
 		if math.Signbit(f) {
 			return append(buf, "-0"...)

@@ -25,16 +25,25 @@ func Precision(bits, efd int) int {
 // Append appends f, a float of bits (32 or 64), formatted for
 // extra_float_digits efd <= 0.
 func Append(buf []byte, f float64, bits, efd int) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(buf, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(buf, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(buf, "-Infinity"...)
+	if out, ok := AppendSpecial(buf, f); ok {
+		return out
 	}
 	// Go's 'g' with an explicit precision is C's %g: exponent form when
 	// the exponent is below -4 or at least the precision, trailing zeros
 	// removed, two exponent digits at least.
 	return strconv.AppendFloat(buf, f, 'g', Precision(bits, efd), bits)
+}
+
+// AppendSpecial appends PostgreSQL's spelling of NaN, Infinity and
+// -Infinity; false (buf unchanged) for a finite f.
+func AppendSpecial(buf []byte, f float64) ([]byte, bool) {
+	switch {
+	case math.IsNaN(f):
+		return append(buf, "NaN"...), true
+	case math.IsInf(f, 1):
+		return append(buf, "Infinity"...), true
+	case math.IsInf(f, -1):
+		return append(buf, "-Infinity"...), true
+	}
+	return buf, false
 }

@@ -112,19 +112,28 @@ func (f *FloatCompare) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch f.op {
-	case "=", "<=>":
-		return c == 0, nil
-	case "<":
-		return c < 0, nil
-	case "<=":
-		return c <= 0, nil
-	case ">":
-		return c > 0, nil
-	case ">=":
-		return c >= 0, nil
+	if v, ok := compareResult(f.op, c); ok {
+		return v, nil
 	}
 	return nil, fmt.Errorf("float comparison: unknown operator %q", f.op)
+}
+
+// compareResult is the value of comparison op for an ordering c (<0, 0,
+// >0); false for an operator it does not know.
+func compareResult(op string, c int) (bool, bool) {
+	switch op {
+	case "=", "<=>":
+		return c == 0, true
+	case "<":
+		return c < 0, true
+	case "<=":
+		return c <= 0, true
+	case ">":
+		return c > 0, true
+	case ">=":
+		return c >= 0, true
+	}
+	return false, false
 }
 
 // WithChildren implements sql.Expression.

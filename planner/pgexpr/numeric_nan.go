@@ -129,17 +129,8 @@ func (n *NumericCompare) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if !ok || l == nil || r == nil {
 		return n.Comparer.Eval(ctx, row)
 	}
-	switch n.op {
-	case "=", "<=>":
-		return c == 0, nil
-	case "<":
-		return c < 0, nil
-	case "<=":
-		return c <= 0, nil
-	case ">":
-		return c > 0, nil
-	case ">=":
-		return c >= 0, nil
+	if v, ok := compareResult(n.op, c); ok {
+		return v, nil
 	}
 	return nil, fmt.Errorf("numeric comparison: unknown operator %q", n.op)
 }
