@@ -23,6 +23,7 @@ import (
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
 	"openwit/planner/pgtypes"
+	"openwit/storage/catalog"
 )
 
 // Column describes a result column.
@@ -159,6 +160,43 @@ func (p *Prepared) Columns() []Column {
 
 // Prepare parses query and describes each statement.
 func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+	out, err := s.prepare(ctx, query, paramOIDs)
+	if err != nil && pgerror.Code(err) == pgerror.UndefinedColumn && s.e.refreshColumns(ctx) {
+		// A column another node added (Kafka schema evolution) reaches
+		// this node's ingester at its next catalog refresh: an unknown
+		// column reads the catalog once before it is reported.
+		out, err = s.prepare(ctx, query, paramOIDs)
+	}
+	if err != nil {
+		s.failed()
+		return nil, err
+	}
+	return out, nil
+}
+
+// refreshColumns takes from the catalog the columns of known tables that
+// this node has not seen yet; it reports whether any table changed.
+func (e *Engine) refreshColumns(ctx context.Context) bool {
+	ts, err := e.cfg.Catalog.ListTables(ctx)
+	if err != nil {
+		return false
+	}
+	changed := false
+	for _, t := range ts {
+		v, ok := e.tables.Load(t.Name)
+		if !ok || len(v.(*catalog.Table).Columns) >= len(t.Columns) {
+			continue
+		}
+		if err := e.cfg.Ingester.UpdateTable(t); err != nil {
+			continue
+		}
+		e.tables.Store(t.Name, t)
+		changed = true
+	}
+	return changed
+}
+
+func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
 	stmts, err := pgparse.ParseWith(query, func(table string) ([]string, bool) {
 		t, err := s.e.tableDef(ctx, table)
 		if err != nil {
@@ -171,7 +209,6 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 		return names, true
 	})
 	if err != nil {
-		s.failed()
 		return nil, err
 	}
 	out := make([]*Prepared, 0, len(stmts))
@@ -180,7 +217,6 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
 		if err := p.describe(ctx); err != nil {
-			s.failed()
 			return nil, err
 		}
 		out = append(out, p)
