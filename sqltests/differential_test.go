@@ -63,17 +63,7 @@ func TestDifferential(t *testing.T) {
 	}
 	// The Parquet mode flushes within milliseconds: wait until every row
 	// is in a file, so the vectorized connection reads files.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		plan, err := diffRun(ctx, vconn, "EXPLAIN SELECT * FROM t")
-		if err == nil && !strings.Contains(fmtRows(plan.rows, 100), "buffered rows") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rows still buffered after 30 s (%v): %s", err, fmtRows(plan.rows, 100))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFlushed(t, vconn, "t")
 
 	g := &diffGen{r: rng}
 	failed := 0

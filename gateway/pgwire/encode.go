@@ -17,6 +17,7 @@ import (
 	"openwit/internal/pgarray"
 	"openwit/internal/pgerror"
 	"openwit/internal/pgfloat"
+	"openwit/internal/pgtime"
 )
 
 // Format codes.
@@ -413,7 +414,7 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 		if err != nil {
 			return buf, err
 		}
-		switch infinite(t) {
+		switch pgtime.Infinite(t) {
 		case 1:
 			return binary.BigEndian.AppendUint32(buf, uint32(math.MaxInt32)), nil
 		case -1:
@@ -1058,7 +1059,7 @@ func typeSize(oid uint32) int16 {
 // infiniteMicros is the binary timestamp of infinity (math.MaxInt64) or
 // -infinity (math.MinInt64), 0 for a finite t.
 func infiniteMicros(t time.Time) int64 {
-	switch infinite(t) {
+	switch pgtime.Infinite(t) {
 	case 1:
 		return math.MaxInt64
 	case -1:

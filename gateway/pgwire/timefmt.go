@@ -9,12 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"openwit/internal/pgerror"
+	"openwit/internal/pgtime"
 )
 
 // appendDate appends t's calendar date in ISO form ("2006-01-02", with a
 // " BC" suffix before year 1).
 func appendDate(buf []byte, t time.Time) []byte {
-	if s := infinityText(t); s != "" {
+	if s := pgtime.InfinityText(t); s != "" {
 		return append(buf, s...)
 	}
 	y, m, d := t.Date()
@@ -35,7 +36,7 @@ func appendDate(buf []byte, t time.Time) []byte {
 // "+00:53:28"). Fractional seconds are rounded to microseconds and
 // trailing zeros dropped.
 func appendTimestamp(buf []byte, t time.Time, withZone bool) []byte {
-	if s := infinityText(t); s != "" {
+	if s := pgtime.InfinityText(t); s != "" {
 		return append(buf, s...)
 	}
 	t = t.Round(time.Microsecond)
@@ -592,22 +593,4 @@ func timeMicros(v any) (int64, error) {
 		us += f
 	}
 	return us, nil
-}
-
-// infinite returns 1 for the time standing for infinity, -1 for
-// -infinity and 0 for a finite one (planner/pgtypes.Infinite: their years
-// lie far beyond any finite value).
-func infinite(t time.Time) int {
-	switch y := t.Year(); {
-	case y >= 200_000:
-		return 1
-	case y <= -200_000:
-		return -1
-	}
-	return 0
-}
-
-// infinityText is "infinity", "-infinity" or "" (finite).
-func infinityText(t time.Time) string {
-	return [...]string{"-infinity", "", "infinity"}[infinite(t)+1]
 }

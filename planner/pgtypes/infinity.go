@@ -1,8 +1,9 @@
 package pgtypes
 
 import (
-	"math"
 	"time"
+
+	"openwit/internal/pgtime"
 )
 
 // PostgreSQL's special date and timestamp values infinity and -infinity
@@ -11,32 +12,17 @@ import (
 // time.Time and as stored microseconds) and survive a round trip through
 // Parquet's timestamp micros. A date holds the day of one (Date32 has no
 // room for the count): Infinite classifies by year, far past any finite
-// value OpenWit accepts (go-mysql-server's years end at 9999).
+// value OpenWit accepts (go-mysql-server's years end at 9999). The wire
+// encoder shares them through internal/pgtime.
 var (
-	PosInfinity = time.UnixMicro(math.MaxInt64).UTC()
-	NegInfinity = time.UnixMicro(math.MinInt64).UTC()
+	PosInfinity = pgtime.PosInfinity
+	NegInfinity = pgtime.NegInfinity
 )
 
 // Infinite returns 1 for infinity, -1 for -infinity and 0 for a finite
 // time.
-func Infinite(t time.Time) int {
-	switch y := t.Year(); {
-	case y >= 200_000:
-		return 1
-	case y <= -200_000:
-		return -1
-	}
-	return 0
-}
+func Infinite(t time.Time) int { return pgtime.Infinite(t) }
 
 // InfinityText is the text form of an infinite time ("infinity" or
 // "-infinity"), or "" for a finite one.
-func InfinityText(t time.Time) string {
-	switch Infinite(t) {
-	case 1:
-		return "infinity"
-	case -1:
-		return "-infinity"
-	}
-	return ""
-}
+func InfinityText(t time.Time) string { return pgtime.InfinityText(t) }
