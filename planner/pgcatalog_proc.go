@@ -59,6 +59,8 @@ func procs() []proc {
 		{"string_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
 		{"regexp_split_to_array", 'f', pgtypes.ArrayOID(text), a(text, text), false},
 		{"regexp_match", 'f', pgtypes.ArrayOID(text), a(text, text), false},
+		{"regexp_like", 'f', b, a(text, text), false}, {"regexp_count", 'f', i4, a(text, text), false},
+		{"regexp_instr", 'f', i4, a(text, text), false}, {"regexp_substr", 'f', text, a(text, text), false},
 		{"chr", 'f', text, a(i4), false}, {"quote_literal", 'f', text, a(oidAnyElement), false},
 		{"quote_nullable", 'f', text, a(oidAnyElement), false}, {"pg_is_in_recovery", 'f', b, nil, false},
 		{"gcd", 'f', i4, a(i4, i4), false}, {"gcd", 'f', i8, a(i8, i8), false}, {"gcd", 'f', num, a(num, num), false},

@@ -1,0 +1,223 @@
+package pgexpr
+
+import (
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"openwit/internal/pgerror"
+)
+
+// regexpFuncs are PostgreSQL 15's regexp_like, regexp_count, regexp_instr
+// and regexp_substr. go-mysql-server has MySQL functions of three of these
+// names (ICU regular expressions, other argument rules); these take their
+// place, so every regular expression OpenWit runs is compiled by
+// compileRegex (docs/design/057).
+var regexpFuncs = map[string]funcDef{
+	// regexp_like(string, pattern [, flags])
+	"regexp_like": {args: []argKind{kText, kText, kText}, opt: 1, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		re, _, err := regexpArgs("regexp_like", a[1].(string), optText(a, 2))
+		if err != nil {
+			return nil, err
+		}
+		return boolInt(re.MatchString(a[0].(string))), nil
+	}},
+	// regexp_count(string, pattern [, start [, flags]])
+	"regexp_count": {args: []argKind{kText, kText, kInt, kText}, opt: 2, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
+		re, icase, err := regexpArgs("regexp_count", a[1].(string), optText(a, 3))
+		if err != nil {
+			return nil, err
+		}
+		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, -1)
+		if err != nil {
+			return nil, err
+		}
+		return int32(len(ms)), nil
+	}},
+	// regexp_instr(string, pattern [, start [, N [, endoption [, flags [, subexpr]]]]])
+	"regexp_instr": {args: []argKind{kText, kText, kInt, kInt, kInt, kText, kInt}, opt: 5, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
+		re, icase, err := regexpArgs("regexp_instr", a[1].(string), optText(a, 5))
+		if err != nil {
+			return nil, err
+		}
+		n, err := regexpIntArg(a, 3, 1, "n", 1)
+		if err != nil {
+			return nil, err
+		}
+		end, err := regexpIntArg(a, 4, 0, "endoption", 0)
+		if err != nil {
+			return nil, err
+		}
+		if end > 1 {
+			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"endoption\": %d", end)
+		}
+		sub, err := regexpIntArg(a, 6, 0, "subexpr", 0)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi, ok := regexpNth(re, ms, n, sub)
+		if !ok {
+			return int32(0), nil
+		}
+		pos := lo
+		if end == 1 {
+			pos = hi
+		}
+		return int32(utf8.RuneCountInString(a[0].(string)[:pos]) + 1), nil
+	}},
+	// regexp_substr(string, pattern [, start [, N [, flags [, subexpr]]]])
+	"regexp_substr": {args: []argKind{kText, kText, kInt, kInt, kText, kInt}, opt: 4, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
+		re, icase, err := regexpArgs("regexp_substr", a[1].(string), optText(a, 4))
+		if err != nil {
+			return nil, err
+		}
+		n, err := regexpIntArg(a, 3, 1, "n", 1)
+		if err != nil {
+			return nil, err
+		}
+		sub, err := regexpIntArg(a, 5, 0, "subexpr", 0)
+		if err != nil {
+			return nil, err
+		}
+		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi, ok := regexpNth(re, ms, n, sub)
+		if !ok {
+			return nil, nil
+		}
+		return a[0].(string)[lo:hi], nil
+	}},
+}
+
+func optText(a []any, i int) string {
+	if len(a) > i {
+		return a[i].(string)
+	}
+	return ""
+}
+
+// regexpArgs compiles pattern under PostgreSQL's flag letters for the
+// functions that take no "g" flag: i (case-insensitive) and c (sensitive,
+// the default), the later one winning. PostgreSQL's other option letters
+// are 0A000 and unknown letters 22023.
+func regexpArgs(fn, pattern, flags string) (*regexp.Regexp, bool, error) {
+	icase := false
+	for _, f := range flags {
+		switch f {
+		case 'i':
+			icase = true
+		case 'c':
+			icase = false
+		case 'g':
+			return nil, false, pgerror.New(pgerror.InvalidParameterValue, "%s() does not support the \"global\" option", fn)
+		case 'b', 'e', 'm', 'n', 'p', 'q', 's', 't', 'w', 'x':
+			return nil, false, pgerror.New(pgerror.FeatureNotSupported, "regular expression option \"%c\" is not supported", f)
+		default:
+			return nil, false, pgerror.New(pgerror.InvalidParameterValue, "invalid regular expression option: \"%c\"", f)
+		}
+	}
+	re, err := compileRegex(pattern, icase)
+	return re, icase, err
+}
+
+// regexpIntArg returns argument i (def when absent), at least minimum, or
+// PostgreSQL's 22023 naming the parameter.
+func regexpIntArg(a []any, i int, def int64, name string, minimum int64) (int, error) {
+	if len(a) <= i {
+		return int(def), nil
+	}
+	v, err := asInt64(a[i])
+	if err != nil {
+		return 0, err
+	}
+	if v < minimum || v > 1<<31-1 {
+		return 0, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"%s\": %d", name, v)
+	}
+	return int(v), nil
+}
+
+// regexpMatches returns up to max matches (all when max < 0) of re in s
+// found the way PostgreSQL's regexp functions search: from the 1-based
+// character position in argument startArg on, in the whole string (so ^
+// matches only at the string's start and \b sees the character before),
+// each search resuming where the last match ended, one character further
+// after an empty match. Each match is re's submatch index slice.
+func regexpMatches(re *regexp.Regexp, pattern string, icase bool, a []any, startArg, max int) ([][]int, error) {
+	s := a[0].(string)
+	start, err := regexpIntArg(a, startArg, 1, "start", 1)
+	if err != nil {
+		return nil, err
+	}
+	pos := 0
+	for i := 1; i < start && pos < len(s); i++ {
+		_, size := utf8.DecodeRuneInString(s[pos:])
+		pos += size
+	}
+	if start > 1 && pos >= len(s) && utf8.RuneCountInString(s) < start-1 {
+		return nil, nil
+	}
+	// after matches at a position p > 0: one character (the one before p)
+	// then the pattern, so the pattern's own match starts at p or later.
+	var after *regexp.Regexp
+	var out [][]int
+	for (max < 0 || len(out) < max) && pos <= len(s) {
+		var m []int
+		if pos == 0 {
+			m = re.FindStringSubmatchIndex(s)
+		} else {
+			if after == nil {
+				if after, err = compileRegex("(?s:.)(?:"+pattern+")", icase); err != nil {
+					return nil, err
+				}
+			}
+			_, size := utf8.DecodeLastRuneInString(s[:pos])
+			from := pos - size
+			m = after.FindStringSubmatchIndex(s[from:])
+			if m != nil {
+				for j := range m {
+					if m[j] >= 0 {
+						m[j] += from
+					}
+				}
+				_, first := utf8.DecodeRuneInString(s[m[0]:])
+				m[0] += first
+			}
+		}
+		if m == nil {
+			break
+		}
+		out = append(out, m)
+		if m[0] == m[1] {
+			if m[1] >= len(s) {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(s[m[1]:])
+			pos = m[1] + size
+		} else {
+			pos = m[1]
+		}
+	}
+	return out, nil
+}
+
+// regexpNth returns the byte range of the n-th match (1-based) in ms, or
+// of its parenthesized subexpression sub when sub > 0; ok is false when
+// there is no such match or the subexpression took no part in it.
+func regexpNth(re *regexp.Regexp, ms [][]int, n, sub int) (lo, hi int, ok bool) {
+	if sub > re.NumSubexp() || len(ms) < n {
+		return 0, 0, false
+	}
+	m := ms[n-1]
+	lo, hi = m[2*sub], m[2*sub+1]
+	if lo < 0 {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
