@@ -455,6 +455,7 @@ func (c *composeCheck) image(name string, s *composeService) {
 		c.problem(name, "build: %v", err)
 		return
 	}
+	c.localReplaces(name, filepath.Join(c.dir, ctx), string(b))
 	final := string(b)
 	if i := strings.LastIndex(final, "\nFROM "); i >= 0 {
 		final = final[i:]
@@ -463,6 +464,31 @@ func (c *composeCheck) image(name string, s *composeService) {
 		tool := strings.Fields(hc.Test[1])[0]
 		if tool != "openwit" && !regexp.MustCompile(`(?m)^RUN .*install .*\b`+regexp.QuoteMeta(tool)+`\b`).MatchString(final) {
 			c.problem(name, "health check runs %s, which the Dockerfile's final stage does not install", tool)
+		}
+	}
+}
+
+// localReplaces checks that every directory go.mod replaces a module with
+// is copied into the build stage before `go mod download`, which fails on a
+// missing replacement directory.
+func (c *composeCheck) localReplaces(name, ctx, dockerfile string) {
+	mod, err := os.ReadFile(filepath.Join(ctx, "go.mod"))
+	if err != nil {
+		c.problem(name, "build: %v", err)
+		return
+	}
+	download := strings.Index(dockerfile, "RUN go mod download")
+	for _, m := range regexp.MustCompile(`(?m)^replace \S+ => (\./\S+)$`).FindAllStringSubmatch(string(mod), -1) {
+		dir := strings.TrimPrefix(m[1], "./")
+		copied := false
+		for _, cp := range regexp.MustCompile(`(?m)^COPY (\S+) `).FindAllStringSubmatchIndex(dockerfile, -1) {
+			src := strings.TrimSuffix(strings.TrimPrefix(dockerfile[cp[2]:cp[3]], "./"), "/")
+			if (src == "." || dir == src || strings.HasPrefix(dir, src+"/")) && (download < 0 || cp[0] < download) {
+				copied = true
+			}
+		}
+		if !copied {
+			c.problem(name, "go.mod replaces a module with %s, which the Dockerfile does not copy before go mod download", m[1])
 		}
 	}
 }
