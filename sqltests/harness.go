@@ -28,6 +28,9 @@ type Harness struct {
 	// comparing (see Runner.Rewrite). It is refused for any target but
 	// TargetPostgres.
 	Rewrite bool
+	// Parallel runs the files of RunDir as parallel subtests (each has its
+	// own server or database, so they share nothing).
+	Parallel bool
 }
 
 // validate refuses rewriting from OpenWit: its output is what the scripts
@@ -75,6 +78,9 @@ func (h Harness) RunDir(t *testing.T, dir string) {
 			rel = file
 		}
 		t.Run(strings.TrimSuffix(filepath.ToSlash(rel), ".slt"), func(t *testing.T) {
+			if h.Parallel {
+				t.Parallel()
+			}
 			h.RunFile(t, file)
 		})
 	}

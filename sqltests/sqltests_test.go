@@ -51,15 +51,23 @@ var openWitModes = []struct {
 }
 
 // TestSLT runs every testdata/**/*.slt script against each target, one
-// fresh database (PostgreSQL) or server (OpenWit) per file.
+// fresh database (PostgreSQL) or server (OpenWit) per file. Files and
+// targets share nothing, so they run in parallel (go test's -parallel, the
+// number of CPUs by default, bounds how many at once).
 func TestSLT(t *testing.T) {
 	for _, tgt := range targets(t) {
 		if tgt == TargetPostgres {
-			t.Run(tgt, func(t *testing.T) { runTarget(t, tgt, nil, "") })
+			t.Run(tgt, func(t *testing.T) {
+				t.Parallel()
+				runTarget(t, tgt, nil, "")
+			})
 			continue
 		}
 		for _, m := range openWitModes {
-			t.Run(m.name, func(t *testing.T) { runTarget(t, tgt, m.args, m.setup) })
+			t.Run(m.name, func(t *testing.T) {
+				t.Parallel()
+				runTarget(t, tgt, m.args, m.setup)
+			})
 		}
 	}
 }
@@ -68,7 +76,7 @@ func runTarget(t *testing.T, tgt string, args []string, setup string) {
 	if *rewriteFlag && tgt != TargetPostgres {
 		t.Fatalf("-rewrite needs -target=%s: expectations are generated from PostgreSQL, never from OpenWit", TargetPostgres)
 	}
-	h := Harness{Runner: Runner{Target: tgt}, Rewrite: *rewriteFlag}
+	h := Harness{Runner: Runner{Target: tgt}, Rewrite: *rewriteFlag, Parallel: true}
 	switch tgt {
 	case TargetPostgres:
 		pg := testpg.Start(t)
