@@ -597,8 +597,8 @@ func (ps *partState) release() {
 
 // publish starts publishing the buffers that are due (all: every
 // non-empty one), limited to only when it is not nil, each in a flight of
-// its own (flight.go): a partition whose previous flight still runs
-// waits for it first. With all it also waits for every flight of the
+// its own (flight.go). A partition whose previous flight still runs is
+// skipped (it stays due) unless all, which waits for it. With all it also waits for every flight of the
 // partitions it covers, so their buffers are empty afterwards unless a
 // publish failed. Then it commits Kafka's offsets (a hint) and re-seeks
 // partitions that lost a compare-and-set. The caller holds c.mu.
@@ -618,6 +618,12 @@ func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 			}
 		}
 		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval {
+			if !all && ps.flying() {
+				// Due, but its previous publish still runs: keep
+				// converting; the loop comes back within 10 ms
+				// (untilDue) and starts it once that one is done.
+				continue
+			}
 			c.settle(ctx, ps)
 			if ps.count > 0 { // a conflict may have dropped the buffer
 				c.startFlight(ctx, ps)

@@ -17,7 +17,7 @@ import (
 // flight is one partition publish running in the background while the
 // poll loop converts the partition's next records into fresh builders
 // (docs/design/055-kafka-publish-pipeline.md). A partition has at most
-// one flight; its next publish waits for it (settle), so the offset
+// one flight; its next publish starts after it is settled, so the offset
 // ranges a partition publishes stay contiguous and in order.
 //
 // The goroutine reads only the flight (and the consumer's thread-safe
@@ -190,6 +190,19 @@ func (c *Consumer) unfly(ps *partState, fl *flight) {
 	ps.first, ps.since = fl.first, fl.since
 	ps.count += fl.count
 	ps.bytes += fl.bytes
+}
+
+// flying reports whether ps has a flight that has not finished.
+func (ps *partState) flying() bool {
+	if ps.fl == nil {
+		return false
+	}
+	select {
+	case <-ps.fl.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // reap settles the flights that have finished, without waiting. The
