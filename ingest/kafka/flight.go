@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -58,15 +59,14 @@ func (c *Consumer) startFlight(ctx context.Context, ps *partState) {
 				fl.err = fmt.Errorf("kafka publish of %s/%d panicked: %v", tp.topic, tp.part, r)
 			}
 		}()
-		c.slots <- struct{}{}
-		defer func() { <-c.slots }()
 		fl.err = c.fly(ctx, fl, tp, hash)
 	}()
 }
 
 // fly writes a flight's files (one per table and shard; Publisher.Stage:
-// here or on a storage node) and publishes them with the offset delta in
-// one catalog transaction (Publisher.PublishAt). Once published, the
+// here or on a storage node), several at once (each holds one of
+// Consumer.slots), and publishes them with the offset delta in one
+// catalog transaction (Publisher.PublishAt). Once published, the
 // node's sink is told and the rows and bytes counted, before settle: a
 // reader of openwit_kafka_rows_published_total then finds the rows.
 func (c *Consumer) fly(ctx context.Context, fl *flight, tp tp, hash string) error {
@@ -77,24 +77,14 @@ func (c *Consumer) fly(ctx context.Context, fl *flight, tp tp, hash string) erro
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].table < keys[j].table || (keys[i].table == keys[j].table && keys[i].shard < keys[j].shard)
 	})
-	var files []*catalog.File
+	files, err := c.stageAll(ctx, fl, keys, tp, hash)
+	if err != nil {
+		return err
+	}
 	var rows int64
-	for _, k := range keys {
-		t := fl.table
-		if k.table == c.errT.ID {
-			t = c.errT
-		}
-		// The id names the records it holds (first..to-1 of the
-		// partition), so two consumers racing for one range write the
-		// same object with the same rows.
-		id := fmt.Sprintf("t%d-s%d-k%s-p%d-o%d-%d", k.table, k.shard, hash, tp.part, fl.first, fl.to)
-		f, err := c.pub.Stage(ctx, t, k.shard, id, fl.held[k])
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
+	for i, k := range keys {
 		if k.table == fl.table.ID {
-			rows += f.Rows
+			rows += files[i].Rows
 		}
 	}
 	d := catalog.OffsetDelta{Source: c.cfg.Group, Topic: tp.topic, Partition: tp.part, From: fl.from, To: fl.to}
@@ -115,6 +105,67 @@ func (c *Consumer) fly(ctx context.Context, fl *flight, tp tp, hash string) erro
 	// Counted once the node's queries see the files.
 	c.m.rowsPublished.Add(float64(rows))
 	return nil
+}
+
+// stageAll stages the flight's file of each key, up to cap(c.slots) at
+// once across the consumer's flights, and returns them in keys' order or
+// the first error (the other stages are then cancelled).
+func (c *Consumer) stageAll(ctx context.Context, fl *flight, keys []bkey, tp tp, hash string) ([]*catalog.File, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	files := make([]*catalog.File, len(keys))
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	fail := func(err error) {
+		once.Do(func() { first = err; cancel() })
+	}
+	for i, k := range keys {
+		acquired := false
+		select {
+		case c.slots <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		if err := ctx.Err(); err != nil {
+			if acquired {
+				<-c.slots
+			}
+			fail(err)
+			break
+		}
+		t := fl.table
+		if k.table == c.errT.ID {
+			t = c.errT
+		}
+		// The id names the records it holds (first..to-1 of the
+		// partition), so two consumers racing for one range write the
+		// same object with the same rows.
+		id := fmt.Sprintf("t%d-s%d-k%s-p%d-o%d-%d", k.table, k.shard, hash, tp.part, fl.first, fl.to)
+		wg.Add(1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					fail(fmt.Errorf("stage %s panicked: %v", id, r))
+				}
+				<-c.slots
+				wg.Done()
+			}()
+			f, err := c.pub.Stage(ctx, t, k.shard, id, fl.held[k])
+			if err != nil {
+				fail(err)
+				return
+			}
+			files[i] = f
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return files, nil
 }
 
 // settle waits for ps's flight, if any, and applies its result to ps:

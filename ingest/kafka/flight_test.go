@@ -25,6 +25,7 @@ type gatePublisher struct {
 	open      chan struct{}
 	staging   chan struct{} // closed when the first Stage has started
 	failFirst bool
+	failStage int // when > 0, the Stage call with this number fails
 
 	mu            sync.Mutex
 	stages, pubs  int
@@ -36,11 +37,15 @@ var errInjected = errors.New("injected: catalog unreachable")
 func (g *gatePublisher) Stage(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, error) {
 	g.mu.Lock()
 	g.stages++
-	first := g.stages == 1
+	first := g.stages == 1 && g.open != nil
+	fail := g.failStage > 0 && g.stages == g.failStage
 	if t.Name == "logs" && len(batches) > 0 {
 		g.schemaColumns = append(g.schemaColumns, int(batches[0].NumCols()))
 	}
 	g.mu.Unlock()
+	if fail {
+		return nil, errInjected
+	}
 	if first {
 		close(g.staging)
 		select {
@@ -158,5 +163,49 @@ func publishOverlapsConvert(t *testing.T, evolve bool) {
 	// failed rows and the new ones in one file of the new schema.
 	if last := gate.schemaColumns[len(gate.schemaColumns)-1]; last != 8 {
 		t.Errorf("the retried file had %d columns, want 8 (widened)", last)
+	}
+}
+
+// TestStageFailureRetried: a partition's records span several time shards,
+// so its publish stages several files at once; one of them fails. Nothing
+// is published, the rows go back and are published once with the retry.
+func TestStageFailureRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1, "logs")
+	e.createLogs("logs")
+	const n = 60
+	var values [][]byte
+	for k := range n {
+		// 20 minutes apart: 20 hour shards.
+		values = append(values, fmt.Appendf(nil, `{"ts":%d,"key":%d}`, int64(1_717_000_000)+int64(k)*1200, k))
+	}
+	e.produce("logs", values)
+	reg := prometheus.NewRegistry()
+	c := e.consumer("g", reg, Topic{Name: "logs"})
+	gate := &gatePublisher{Publisher: &localPublisher{p: &storage.Publisher{Bucket: e.bucket, Catalog: e.cat}}, failStage: 3}
+	c.pub = gate
+	stop := run(t, c)
+	e.waitOffsets("g", "logs", n)
+	stop()
+	if got := labeledValue(t, reg, "openwit_kafka_publishes_total", "error"); got != 1 {
+		t.Errorf("%v failed publishes, want 1 (the injected Stage)", got)
+	}
+	keys := e.column("logs", "key")
+	seen := map[string]int{}
+	for _, k := range keys {
+		seen[k]++
+	}
+	for k := range n {
+		if seen[strconv.Itoa(k)] != 1 {
+			t.Fatalf("key %d published %d times (keys %v)", k, seen[strconv.Itoa(k)], keys)
+		}
+	}
+	if len(keys) != n {
+		t.Fatalf("%d rows, want %d", len(keys), n)
+	}
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	if gate.stages < 3 {
+		t.Fatalf("%d stages, want several files per publish", gate.stages)
 	}
 }
