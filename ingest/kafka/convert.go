@@ -66,7 +66,7 @@ type converter struct {
 	vals    []value
 	set     []bool
 	// char[k] is whether column k is varchar(n) or char(n) (decided once:
-	// parsing the type name per value cost a sixth of the decode).
+	// parsing the type name per value cost a tenth of the decode).
 	char   []bool
 	fields []field
 	// order[i] is the column the i-th member of the last record named
