@@ -598,10 +598,11 @@ func (ps *partState) release() {
 // publish starts publishing the buffers that are due (all: every
 // non-empty one), limited to only when it is not nil, each in a flight of
 // its own (flight.go). A partition whose previous flight still runs is
-// skipped (it stays due) unless all, which waits for it. With all it also waits for every flight of the
-// partitions it covers, so their buffers are empty afterwards unless a
-// publish failed. Then it commits Kafka's offsets (a hint) and re-seeks
-// partitions that lost a compare-and-set. The caller holds c.mu.
+// skipped (it stays due) unless all, which waits for it and then for
+// every flight it started, so the buffers it covers are empty afterwards
+// unless a publish failed. Then it commits Kafka's offsets of the settled
+// flights (a hint) and re-seeks partitions that lost a compare-and-set.
+// The caller holds c.mu.
 func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 	now := time.Now()
 	var started []*partState
