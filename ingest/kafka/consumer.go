@@ -56,6 +56,11 @@ type Consumer struct {
 	stuck bool
 	// seenRecords and seenBytes size polls: the average record size.
 	seenRecords, seenBytes int64
+	// slots bounds the flights staging files at once (GOMAXPROCS).
+	slots chan struct{}
+	// commit and seek collect, from settled flights, Kafka's committed
+	// offsets (a hint) and the partitions to re-seek (flushOffsets).
+	commit, seek map[string]map[int32]kgo.EpochOffset
 }
 
 type tp struct {
@@ -93,6 +98,10 @@ type partState struct {
 	since time.Time
 	build map[bkey]*array.RecordBuilder
 	held  map[bkey][]arrow.RecordBatch // built, not yet published
+	// fl is the partition's publish in progress (nil: none); its records
+	// come before the buffered ones and are still counted in
+	// Consumer.bytes until published.
+	fl *flight
 }
 
 // New checks cfg; Run does the work.
@@ -101,7 +110,9 @@ func New(cfg Config) (*Consumer, error) {
 		return nil, err
 	}
 	c := &Consumer{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), mem: memory.DefaultAllocator,
-		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}, pub: cfg.Publisher}
+		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}, pub: cfg.Publisher,
+		slots:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		commit: map[string]map[int32]kgo.EpochOffset{}, seek: map[string]map[int32]kgo.EpochOffset{}}
 	if c.pub == nil {
 		c.pub = &localPublisher{p: &storage.Publisher{Bucket: cfg.Bucket, Catalog: cfg.Catalog, Writer: cfg.Writer,
 			DeferIndex: cfg.DeferIndex, Logger: cfg.Logger}}
@@ -179,6 +190,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		})
 		c.mu.Lock()
 		c.stuck = false
+		c.reap(ctx)
 		fetches.EachRecord(func(r *kgo.Record) { c.add(ctx, r) })
 		c.seekHalted()
 		c.publish(ctx, c.bytes.Load() >= c.cfg.BufferLimit, nil)
@@ -384,6 +396,7 @@ func (c *Consumer) newPart(k tp, stored int64) (*partState, error) {
 	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1, halt: -1,
 		build: map[bkey]*array.RecordBuilder{}, held: map[bkey][]arrow.RecordBatch{}}
 	if old := c.parts[k]; old != nil {
+		c.settle(context.Background(), old)
 		old.release()
 	}
 	c.parts[k] = ps
@@ -453,6 +466,10 @@ func (c *Consumer) lost(_ context.Context, _ *kgo.Client, lost map[string][]int3
 func (c *Consumer) drop(only map[tp]bool) {
 	for k := range only {
 		if ps := c.parts[k]; ps != nil {
+			// A publish in flight either commits (the range was still
+			// ours) or conflicts; wait for it, so its batches are
+			// released and its files reach the sink.
+			c.settle(context.Background(), ps)
 			c.m.buffered.Sub(float64(ps.count))
 			c.addBytes(-ps.bytes)
 			ps.release()
@@ -578,139 +595,49 @@ func (ps *partState) release() {
 	}
 }
 
-// publish publishes the buffers that are due (all: every non-empty one),
-// limited to only when it is not nil, in parallel, then moves Kafka's
-// committed offsets (a hint) and re-seeks partitions that lost a
-// compare-and-set. The caller holds c.mu.
+// publish starts publishing the buffers that are due (all: every
+// non-empty one), limited to only when it is not nil, each in a flight of
+// its own (flight.go). A partition whose previous flight still runs is
+// skipped (it stays due) unless all, which waits for it and then for
+// every flight it started, so the buffers it covers are empty afterwards
+// unless a publish failed. Then it commits Kafka's offsets of the settled
+// flights (a hint) and re-seeks partitions that lost a compare-and-set.
+// The caller holds c.mu.
 func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 	now := time.Now()
-	var due []*partState
+	var started []*partState
 	for k, ps := range c.parts {
-		if ps.count == 0 || (only != nil && !only[k]) {
+		if only != nil && !only[k] {
 			continue
 		}
-		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval {
-			due = append(due, ps)
-		}
-	}
-	if len(due) == 0 {
-		return
-	}
-	results := make([]error, len(due))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, ps := range due {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i] = c.publishPart(ctx, ps)
-		}()
-	}
-	wg.Wait()
-	commit := map[string]map[int32]kgo.EpochOffset{}
-	seek := map[string]map[int32]kgo.EpochOffset{}
-	for i, ps := range due {
-		err := results[i]
-		switch {
-		case err == nil:
-			c.m.publishes.WithLabelValues("ok").Inc()
-			if commit[ps.tp.topic] == nil {
-				commit[ps.tp.topic] = map[int32]kgo.EpochOffset{}
+		if ps.count == 0 {
+			if all {
+				c.settle(ctx, ps) // it may fail and give its records back
 			}
-			commit[ps.tp.topic][ps.tp.part] = kgo.EpochOffset{Epoch: -1, Offset: ps.stored}
-		case errors.Is(err, catalog.ErrConflict):
-			// Another consumer published this range (we were a zombie
-			// owner): drop ours and continue from the catalog's offset.
-			c.m.publishes.WithLabelValues("conflict").Inc()
-			c.m.buffered.Sub(float64(ps.count))
-			c.addBytes(-ps.bytes)
-			ps.reset()
-			stored, rerr := c.cfg.Catalog.SourceOffsets(ctx, c.cfg.Group, ps.tp.topic)
-			o, ok := stored[ps.tp.part]
-			if rerr != nil || !ok {
-				// Seek again on the next assignment; until then accept
-				// nothing older than what we had.
-				c.log.Warn("kafka: offset conflict, catalog unreadable", "topic", ps.tp.topic, "partition", ps.tp.part, "err", rerr)
+			if ps.count == 0 {
 				continue
 			}
-			c.log.Info("kafka: offset conflict, seeking to the catalog's offset", "topic", ps.tp.topic, "partition", ps.tp.part, "offset", o)
-			ps.stored, ps.next = o, o
-			if seek[ps.tp.topic] == nil {
-				seek[ps.tp.topic] = map[int32]kgo.EpochOffset{}
+		}
+		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval {
+			if !all && ps.flying() {
+				// Due, but its previous publish still runs: keep
+				// converting; the loop comes back within 10 ms
+				// (untilDue) and starts it once that one is done.
+				continue
 			}
-			seek[ps.tp.topic][ps.tp.part] = kgo.EpochOffset{Epoch: -1, Offset: o}
-		default:
-			c.m.publishes.WithLabelValues("error").Inc()
-			c.log.Warn("kafka publish failed; will retry", "topic", ps.tp.topic, "partition", ps.tp.part, "err", err)
+			c.settle(ctx, ps)
+			if ps.count > 0 { // a conflict may have dropped the buffer
+				c.startFlight(ctx, ps)
+				started = append(started, ps)
+			}
 		}
 	}
-	if len(seek) > 0 && c.cl != nil {
-		c.cl.SetOffsets(seek)
-	}
-	if len(commit) > 0 && c.cl != nil {
-		c.cl.CommitOffsets(ctx, commit, nil)
-	}
-}
-
-// publishPart writes one partition's buffer as files (one per table and
-// shard; Publisher.Stage: here or on a storage node) and publishes them
-// with the offset delta in one catalog transaction (Publisher.PublishAt).
-func (c *Consumer) publishPart(ctx context.Context, ps *partState) error {
-	for k, b := range ps.build {
-		if b.Field(0).Len() > 0 {
-			ps.held[k] = append(ps.held[k], b.NewRecordBatch())
+	if all {
+		for _, ps := range started {
+			c.settle(ctx, ps)
 		}
 	}
-	to := ps.last + 1
-	keys := make([]bkey, 0, len(ps.held))
-	for k := range ps.held {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].table < keys[j].table || (keys[i].table == keys[j].table && keys[i].shard < keys[j].shard)
-	})
-	var files []*catalog.File
-	var rows int64
-	for _, k := range keys {
-		t := ps.info.table
-		if k.table == c.errT.ID {
-			t = c.errT
-		}
-		// The id names the records it holds (first..to-1 of the
-		// partition), so two consumers racing for one range write the
-		// same object with the same rows.
-		id := fmt.Sprintf("t%d-s%d-k%s-p%d-o%d-%d", k.table, k.shard, ps.info.hash, ps.tp.part, ps.first, to)
-		f, err := c.pub.Stage(ctx, t, k.shard, id, ps.held[k])
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-		if k.table == ps.info.table.ID {
-			rows += f.Rows
-		}
-	}
-	d := catalog.OffsetDelta{Source: c.cfg.Group, Topic: ps.tp.topic, Partition: ps.tp.part, From: ps.stored, To: to}
-	if err := c.pub.PublishAt(ctx, files, d); err != nil {
-		return err
-	}
-	c.m.buffered.Sub(float64(ps.count))
-	c.addBytes(-ps.bytes)
-	ps.stored = to
-	ps.reset()
-	if c.cfg.Sink != nil {
-		byTable := map[int64][]*catalog.File{}
-		for _, f := range files {
-			byTable[f.TableID] = append(byTable[f.TableID], f)
-		}
-		for id, fs := range byTable {
-			c.cfg.Sink.AddFiles(id, fs)
-		}
-	}
-	// Counted once the node's queries see the files: a reader of the
-	// counter (bench ingest) may then count the rows.
-	c.m.rowsPublished.Add(float64(rows))
-	return nil
+	c.flushOffsets(ctx)
 }
 
 // localPublisher encodes and uploads the files itself and publishes them

@@ -65,7 +65,10 @@ type converter struct {
 	folded  map[string]string // lowercased column name -> column name
 	vals    []value
 	set     []bool
-	fields  []field
+	// char[k] is whether column k is varchar(n) or char(n) (decided once:
+	// parsing the type name per value cost a tenth of the decode).
+	char   []bool
+	fields []field
 	// order[i] is the column the i-th member of the last record named
 	// (-1: none): records of a topic usually list the same members in
 	// the same order, so a comparison with that column's name replaces
@@ -88,8 +91,9 @@ func newConverter(t *catalog.Table, policy string) (*converter, error) {
 	}
 	c := &converter{t: t, schema: schema, byName: map[string]int{}, timeIdx: -1,
 		reject: policy != PolicyIgnore && policy != PolicyAdd, add: policy == PolicyAdd, folded: map[string]string{},
-		vals: make([]value, len(t.Columns)), set: make([]bool, len(t.Columns))}
+		vals: make([]value, len(t.Columns)), set: make([]bool, len(t.Columns)), char: make([]bool, len(t.Columns))}
 	for i, col := range t.Columns {
+		c.char[i] = col.Type != storage.TypeText && storage.IsTextual(col.Type)
 		c.byName[col.Name] = i
 		c.folded[strings.ToLower(col.Name)] = col.Name
 		if col.Name == t.TimeColumn {
@@ -172,7 +176,13 @@ func (c *converter) convert(raw []byte) (int64, error) {
 			continue
 		}
 		col := c.t.Columns[k]
-		v, err := convertValue(f, col.Type)
+		var v value
+		var err error
+		if c.char[k] {
+			v, err = convertChar(f, col.Type)
+		} else {
+			v, err = convertPlain(f, col.Type)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("field %q: %w", f.key, err)
 		}
@@ -262,14 +272,20 @@ func (c *converter) appendRow(b *array.RecordBuilder) {
 
 // convertValue converts one JSON value for a column of type typ.
 func convertValue(f *field, typ string) (value, error) {
+	if typ != storage.TypeText && storage.IsTextual(typ) {
+		return convertChar(f, typ)
+	}
+	return convertPlain(f, typ)
+}
+
+// convertPlain is convertValue for a type that is not varchar(n) or
+// char(n).
+func convertPlain(f *field, typ string) (value, error) {
 	if f.kind == kindNull {
 		return value{null: true}, nil
 	}
 	bad := func() (value, error) {
 		return value{}, fmt.Errorf("a JSON %s cannot be stored in a %s column", f.kind, typ)
-	}
-	if typ != storage.TypeText && storage.IsTextual(typ) {
-		return convertChar(f, typ)
 	}
 	switch typ {
 	case storage.TypeText:

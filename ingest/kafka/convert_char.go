@@ -7,7 +7,7 @@ import "openwit/storage"
 // value too long is an error (the record is a dead letter), blanks past n
 // are cut and char(n) is blank-padded.
 func convertChar(f *field, typ string) (value, error) {
-	v, err := convertValue(f, storage.TypeText)
+	v, err := convertPlain(f, storage.TypeText)
 	if err != nil || v.null {
 		return v, err
 	}

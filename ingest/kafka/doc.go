@@ -133,6 +133,18 @@
 // publish lost stay unreferenced: orphans, deleted by the garbage job after
 // the grace, as with the WAL path.
 //
+// A partition's publish runs in the background (a flight) while the poll
+// loop converts the records after it into fresh builders; the flight's
+// files are staged several at once (at most GOMAXPROCS stages across the
+// consumer). A partition has at most one flight: its next publish starts
+// once the flight is settled, so its offset deltas stay contiguous and in
+// order. A flight whose compare-and-set fails drops the records buffered
+// after it too (the partition re-seeks); one that fails otherwise puts its
+// rows back in front of the buffer (widened if columns were added
+// meanwhile), and they are published with the next publish. A revoke, the
+// buffer limit and shutdown wait for the flights
+// (docs/design/055-kafka-publish-pipeline.md).
+//
 // Rows are visible to queries once published: freshness is the commit
 // interval. A crash loses only unpublished buffers, which are read from
 // Kafka again.

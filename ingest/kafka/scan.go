@@ -139,14 +139,22 @@ func (s *scanner) str() ([]byte, error) {
 	start := s.i
 	s.i++
 	plain := true
+	var hi byte // the OR of the plain bytes: >= 0x80 when any is not ASCII
 	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+		// Runs of bytes that need no attention, the most of a string.
+		for s.i < len(s.b) && strPlain[s.b[s.i]] {
+			hi |= s.b[s.i]
+			s.i++
+		}
+		if s.i == len(s.b) {
+			break
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
 			s.i++
 			if plain {
 				raw := s.b[start+1 : s.i-1]
-				if !utf8.Valid(raw) {
+				if hi >= utf8.RuneSelf && !utf8.Valid(raw) {
 					return nil, s.errf("invalid UTF-8 in a string")
 				}
 				return raw, nil
@@ -159,14 +167,21 @@ func (s *scanner) str() ([]byte, error) {
 		case c == '\\':
 			plain = false
 			s.i += 2
-		case c < 0x20:
+		default: // c < 0x20
 			return nil, s.errf("control character in a string")
-		default:
-			s.i++
 		}
 	}
 	return nil, s.errf("unterminated string")
 }
+
+// strPlain marks the bytes a JSON string holds as themselves: not a
+// quote, a backslash or a control character.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (s *scanner) value(f *field) error {
 	switch c := s.peek(); {
