@@ -240,8 +240,17 @@ func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
 	for _, b := range sample {
 		rows += b.NumRows()
 	}
+	// One set for every column's sample: a map per column cost a large
+	// allocation per string column and file.
+	var seen map[string]struct{}
 	for i, f := range sw.schema.Fields() {
-		if isDictionaryType(f.Type) && !mostlyDistinct(sample, i, rows) {
+		if !isDictionaryType(f.Type) {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]struct{}, min(rows, 2*dictSample))
+		}
+		if !mostlyDistinct(sample, i, rows, seen) {
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
@@ -413,15 +422,15 @@ const (
 // rest of the sample holds (more than 1-plainDistinct of every sample
 // position), so a column of a few services or levels costs a few hundred
 // map lookups, not dictSample (design 056); the answer is the one of the
-// full sample.
-func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64) bool {
+// full sample. seen is scratch space, cleared first.
+func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64, seen map[string]struct{}) bool {
 	step := max(rows/dictSample, 1)
 	positions := (rows + step - 1) / step
 	// More repeats than this among positions samples leave fewer than
 	// plainDistinct of any n <= positions distinct (the +1 absorbs the
 	// rounding of the float products).
 	maxRepeats := int((1-plainDistinct)*float64(positions)) + 1
-	seen := make(map[string]struct{}, min(positions, 256))
+	clear(seen)
 	n := 0
 	var pos, base int64 // next sampled row, first row of the batch
 	for _, b := range batches {
