@@ -221,6 +221,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 	if len(names) == 0 {
 		return ix, nil
 	}
+	var sortScratch []uint64 // sortHashes's space, for every column and row group
 	for g := range ix.RowGroups {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -283,7 +284,7 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 			if p.bloom {
 				h := hashes[i]
 				n := nonNull[i]
-				slices.Sort(h)
+				sortScratch = sortHashes(h, sortScratch)
 				h = slices.Compact(h)
 				if !p.auto || (n > 0 && float64(len(h)) > AutoBloomRatio*float64(n)) {
 					b := newBloom(len(h))

@@ -108,7 +108,10 @@ func (p *Postings) UnionOf(terms []int) (*roaring.Bitmap, error) {
 type postingsBuilder struct {
 	ids      termTable
 	terms    []string
-	rows     [][]uint32
+	rows     [][]uint32 // per term: its rows, until the list passes denseAt
+	dense    [][]uint64 // per term: its rows as a bit set, once past denseAt
+	denseAt  int        // list length at which a term's rows become a bit set
+	groupN   int64      // rows of the row group
 	bytes    int
 	maxTerms int  // the vocabulary bound of this row group
 	over     bool // past a vocabulary bound: no postings
@@ -119,8 +122,15 @@ type postingsBuilder struct {
 // returns nil), so a column of mostly distinct values (trace ids) costs
 // rows/PostingsRowsPerTerm tokens, not a term and a list per row that
 // would be thrown away at the end (design 050).
+//
+// A term's rows are a list while few; past rows/32 of them (where the list
+// is as large as a bit set of the row group) they move to a bit set, so a
+// term of most rows (GET, api, user in every message) costs a bit per row
+// set in place instead of a list of 4 bytes per row grown by doubling and
+// sorted into a bitmap at the end (design 056). The postings are the same.
 func newPostingsBuilder(rows int64) *postingsBuilder {
-	return &postingsBuilder{maxTerms: int(min(rows/PostingsRowsPerTerm+64, PostingsMaxTerms))}
+	return &postingsBuilder{maxTerms: int(min(rows/PostingsRowsPerTerm+64, PostingsMaxTerms)),
+		denseAt: int(max(rows/32, 64)), groupN: rows}
 }
 
 // addColumn adds the tokens of col, whose first row is row base of the
@@ -176,10 +186,40 @@ func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 
 // addIDs appends row to the lists of the terms ids (a value seen before).
 func (b *postingsBuilder) addIDs(ids []uint32, row uint32) {
 	for _, id := range ids {
-		if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
-			b.rows[id] = append(r, row)
-		}
+		b.addRow(id, row)
 	}
+}
+
+// addRow adds row to term id's rows and reports whether it was new there.
+// Rows arrive in increasing order.
+func (b *postingsBuilder) addRow(id, row uint32) bool {
+	if d := b.dense[id]; d != nil {
+		w, bit := int(row>>6), uint64(1)<<(row&63)
+		if w >= len(d) { // not past the row group's rows; kept safe anyway
+			d = append(d, make([]uint64, w+1-len(d))...)
+			b.dense[id] = d
+		}
+		if d[w]&bit != 0 {
+			return false
+		}
+		d[w] |= bit
+		return true
+	}
+	r := b.rows[id]
+	if len(r) > 0 && r[len(r)-1] == row {
+		return false
+	}
+	if len(r) < b.denseAt {
+		b.rows[id] = append(r, row)
+		return true
+	}
+	d := make([]uint64, max((b.groupN+63)/64, int64(row>>6)+1))
+	for _, x := range r {
+		d[x>>6] |= uint64(1) << (x & 63)
+	}
+	d[row>>6] |= uint64(1) << (row & 63)
+	b.dense[id], b.rows[id] = d, nil
+	return true
 }
 
 // addToken adds token t at row and returns its term id and whether row
@@ -197,13 +237,10 @@ func (b *postingsBuilder) addToken(t string, h uint64, row uint32) (id uint32, f
 		b.ids.insert(slot, id, h)
 		b.terms = append(b.terms, t)
 		b.rows = append(b.rows, nil)
+		b.dense = append(b.dense, nil)
 		b.bytes += len(t)
 	}
-	if r := b.rows[id]; len(r) == 0 || r[len(r)-1] != row {
-		b.rows[id] = append(r, row)
-		return id, true, true
-	}
-	return id, false, true
+	return id, b.addRow(id, row), true
 }
 
 // postings returns the built postings of a row group of rows rows, nil
@@ -220,7 +257,12 @@ func (b *postingsBuilder) postings(rows int64) (*Postings, error) {
 	p := &Postings{Terms: make([]string, len(order)), rows: make([][]byte, len(order))}
 	for k, i := range order {
 		p.Terms[k] = b.terms[i]
-		bm := roaring.BitmapOf(b.rows[i]...)
+		var bm *roaring.Bitmap
+		if d := b.dense[i]; d != nil {
+			bm = roaring.FromDense(d, false)
+		} else {
+			bm = roaring.BitmapOf(b.rows[i]...)
+		}
 		bm.RunOptimize()
 		buf, err := bm.ToBytes()
 		if err != nil {

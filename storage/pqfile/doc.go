@@ -24,7 +24,7 @@
 //     filled in order across the batches given to Write: every row group
 //     but the last is full, whatever the batch sizes.
 //   - Every column chunk compressed with zstd by default, at level 1, the
-//     fastest (snappy or none on request), Parquet format 2.6 with version 1 data pages of about 64 KiB
+//     fastest (snappy, LZ4_RAW or none on request), Parquet format 2.6 with version 1 data pages of about 64 KiB
 //     (WriterOptions.DataPageSize, design 038).
 //   - Dictionary encoding for String columns, falling back to plain for the
 //     rest of a column chunk once the dictionary page passes 1 MiB; except

@@ -23,6 +23,8 @@ const (
 	CompressionZstd Compression = iota
 	CompressionSnappy
 	CompressionNone
+	// CompressionLz4Raw is Parquet's LZ4_RAW (an LZ4 block per page).
+	CompressionLz4Raw
 )
 
 func (c Compression) codec() (compress.Compression, error) {
@@ -33,6 +35,8 @@ func (c Compression) codec() (compress.Compression, error) {
 		return compress.Codecs.Snappy, nil
 	case CompressionNone:
 		return compress.Codecs.Uncompressed, nil
+	case CompressionLz4Raw:
+		return compress.Codecs.Lz4Raw, nil
 	default:
 		return 0, fmt.Errorf("unknown compression %d", int(c))
 	}
@@ -47,6 +51,8 @@ func (c Compression) String() string {
 		return "snappy"
 	case CompressionNone:
 		return "none"
+	case CompressionLz4Raw:
+		return "lz4_raw"
 	default:
 		return fmt.Sprintf("Compression(%d)", int(c))
 	}
@@ -234,8 +240,17 @@ func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
 	for _, b := range sample {
 		rows += b.NumRows()
 	}
+	// One set for every column's sample: a map per column cost a large
+	// allocation per string column and file.
+	var seen map[string]struct{}
 	for i, f := range sw.schema.Fields() {
-		if isDictionaryType(f.Type) && !mostlyDistinct(sample, i, rows) {
+		if !isDictionaryType(f.Type) {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]struct{}, min(rows, 2*dictSample))
+		}
+		if !mostlyDistinct(sample, i, rows, seen) {
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
 		}
 	}
@@ -402,9 +417,20 @@ const (
 // dictionary would be about as large as the data (readers already read
 // such chunks plain, see Reader.DictEncoded), and building it would hash
 // every value for nothing.
-func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64) bool {
+//
+// It stops sampling once the repeats seen rule the column out whatever the
+// rest of the sample holds (more than 1-plainDistinct of every sample
+// position), so a column of a few services or levels costs a few hundred
+// map lookups, not dictSample (design 056); the answer is the one of the
+// full sample. seen is scratch space, cleared first.
+func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64, seen map[string]struct{}) bool {
 	step := max(rows/dictSample, 1)
-	seen := make(map[string]struct{}, min(rows, dictSample))
+	positions := (rows + step - 1) / step
+	// More repeats than this among positions samples leave fewer than
+	// plainDistinct of any n <= positions distinct (the +1 absorbs the
+	// rounding of the float products).
+	maxRepeats := int((1-plainDistinct)*float64(positions)) + 1
+	clear(seen)
 	n := 0
 	var pos, base int64 // next sampled row, first row of the batch
 	for _, b := range batches {
@@ -416,6 +442,9 @@ func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64) bool {
 			if i := int(pos - base); a.IsValid(i) {
 				seen[a.Value(i)] = struct{}{}
 				n++
+				if n-len(seen) > maxRepeats {
+					return false
+				}
 			}
 		}
 		base += b.NumRows()
