@@ -23,6 +23,8 @@ const (
 	CompressionZstd Compression = iota
 	CompressionSnappy
 	CompressionNone
+	// CompressionLZ4Raw is Parquet's LZ4_RAW (LZ4 blocks without framing).
+	CompressionLZ4Raw
 )
 
 func (c Compression) codec() (compress.Compression, error) {
@@ -33,6 +35,8 @@ func (c Compression) codec() (compress.Compression, error) {
 		return compress.Codecs.Snappy, nil
 	case CompressionNone:
 		return compress.Codecs.Uncompressed, nil
+	case CompressionLZ4Raw:
+		return compress.Codecs.Lz4Raw, nil
 	default:
 		return 0, fmt.Errorf("unknown compression %d", int(c))
 	}
@@ -47,6 +51,8 @@ func (c Compression) String() string {
 		return "snappy"
 	case CompressionNone:
 		return "none"
+	case CompressionLZ4Raw:
+		return "lz4_raw"
 	default:
 		return fmt.Sprintf("Compression(%d)", int(c))
 	}
@@ -73,8 +79,16 @@ type WriterOptions struct {
 	// RowGroupRows is the most rows in one row group; 0 means
 	// DefaultRowGroupRows.
 	RowGroupRows int64
-	// Compression is the codec for all columns; the zero value is zstd.
+	// Compression is the codec for all columns but free text; the zero
+	// value is zstd.
 	Compression Compression
+	// UniformCompression writes every column with Compression. By
+	// default, when Compression is zstd, free-text columns (plain string
+	// columns whose values mostly hold a space, such as log messages:
+	// freeText) are written with LZ4_RAW instead, which the reads of a
+	// text search's candidate pages decompress about twice as fast
+	// (design 054).
+	UniformCompression bool
 	// Allocator provides the memory for encoding; nil means
 	// memory.DefaultAllocator.
 	Allocator memory.Allocator
@@ -128,6 +142,15 @@ func (o WriterOptions) Validate() error {
 	}
 	_, err := o.Compression.codec()
 	return err
+}
+
+// textCodec returns the codec of free-text columns (see
+// UniformCompression).
+func (o WriterOptions) textCodec() (compress.Compression, error) {
+	if o.Compression != CompressionZstd || o.UniformCompression {
+		return o.Compression.codec()
+	}
+	return compress.Codecs.Lz4Raw, nil
 }
 
 func (o WriterOptions) withDefaults() WriterOptions {
@@ -234,9 +257,16 @@ func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
 	for _, b := range sample {
 		rows += b.NumRows()
 	}
+	text, _ := opts.textCodec() // Compression checked by Validate
 	for i, f := range sw.schema.Fields() {
-		if isDictionaryType(f.Type) && !mostlyDistinct(sample, i, rows) {
+		if !isDictionaryType(f.Type) {
+			continue
+		}
+		switch {
+		case !mostlyDistinct(sample, i, rows):
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+		case text != codec && freeText(sample, i, rows):
+			props = append(props, parquet.WithCompressionPath(parquet.ColumnPath{f.Name}, text))
 		}
 	}
 	// Page headers are small writes: buffer them on their way to w, unless
