@@ -2,6 +2,7 @@ package exec
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -70,12 +71,22 @@ func textRows(e *Expr, c *index.Column, g int) (rows *roaring.Bitmap, exact, ok 
 			continue
 		}
 		var set []int
-		for i, t := range p.Terms {
-			if fold {
-				t = terms[i]
+		if !fold && pc.start {
+			// An exact term or a prefix: the vocabulary is sorted, so
+			// its terms are one run from the first at or after pc.s.
+			for i := sort.SearchStrings(p.Terms, pc.s); i < len(p.Terms) && strings.HasPrefix(p.Terms[i], pc.s); i++ {
+				if pc.test(p.Terms[i]) {
+					set = append(set, i)
+				}
 			}
-			if pc.test(t) {
-				set = append(set, i)
+		} else {
+			for i, t := range p.Terms {
+				if fold {
+					t = terms[i]
+				}
+				if pc.test(t) {
+					set = append(set, i)
+				}
 			}
 		}
 		sets = append(sets, set)

@@ -35,7 +35,7 @@ func BenchmarkCodec(b *testing.B) {
 		{"zstd1", pqfile.WriterOptions{Compression: pqfile.CompressionZstd, ZstdLevel: 1}},
 		{"zstd3", pqfile.WriterOptions{Compression: pqfile.CompressionZstd, ZstdLevel: 3}},
 		{"snappy", pqfile.WriterOptions{Compression: pqfile.CompressionSnappy}},
-		{"lz4_raw", pqfile.WriterOptions{Compression: pqfile.CompressionLz4Raw}},
+		{"lz4_raw", pqfile.WriterOptions{Compression: pqfile.CompressionLZ4Raw}},
 		{"none", pqfile.WriterOptions{Compression: pqfile.CompressionNone}},
 	}
 	for _, c := range codecs {

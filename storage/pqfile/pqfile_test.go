@@ -35,7 +35,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	tests = append(tests, tc{"all types", all})
 	for _, tt := range tests {
-		for _, comp := range []pqfile.Compression{pqfile.CompressionZstd, pqfile.CompressionSnappy, pqfile.CompressionNone, pqfile.CompressionLz4Raw} {
+		for _, comp := range []pqfile.Compression{pqfile.CompressionZstd, pqfile.CompressionSnappy, pqfile.CompressionNone, pqfile.CompressionLZ4Raw} {
 			t.Run(tt.name+"/"+comp.String(), func(t *testing.T) {
 				mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 				defer mem.AssertSize(t, 0)
