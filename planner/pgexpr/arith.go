@@ -83,8 +83,8 @@ func NewArith(op string, l, r sql.Expression) (*Arith, error) {
 		}
 		return &Arith{Op: op, Left: l, Right: r}, nil
 	}
-	timeNum := (types.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
-		(types.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
+	timeNum := (pgtypes.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
+		(pgtypes.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
 	if timeNum && !dateInt {
 		lo, _ := pgtypes.OID(lt)
 		ro, _ := pgtypes.OID(rt)
@@ -150,17 +150,17 @@ func (a *Arith) computeType() sql.Type {
 		return types.Int32
 	case lt == types.Date && types.IsInteger(rt), rt == types.Date && types.IsInteger(lt):
 		return types.Date
-	case types.IsTime(lt) && isInterval(rt):
+	case pgtypes.IsTime(lt) && isInterval(rt):
 		if lt == types.Date {
 			return types.DatetimeMaxPrecision
 		}
 		return lt
-	case isInterval(lt) && types.IsTime(rt):
+	case isInterval(lt) && pgtypes.IsTime(rt):
 		if rt == types.Date {
 			return types.DatetimeMaxPrecision
 		}
 		return rt
-	case types.IsTime(lt) && types.IsTime(rt) && a.Op == "-":
+	case pgtypes.IsTime(lt) && pgtypes.IsTime(rt) && a.Op == "-":
 		return pgtypes.IntervalType
 	case isInterval(lt) && isInterval(rt):
 		return pgtypes.IntervalType

@@ -470,9 +470,7 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 	}
 	if to == storage.TypeTimestampTZ {
-		if _, _, err := types.TimestampMaxPrecision.Convert(ctx, t); err != nil {
-			return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %s (OpenWit stores timestamptz between 1970-01-01 and 2038-01-19)", t.Format(time.RFC3339))
-		}
+		return pgtypes.CheckTimestampTZ(t)
 	}
 	return t, nil
 }

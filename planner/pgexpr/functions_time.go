@@ -59,25 +59,25 @@ var timeFuncs = map[string]funcDef{
 }
 
 func secondArgType(args []sql.Expression) sql.Type {
-	if t := args[1].Type(); types.IsTime(t) {
+	if t := args[1].Type(); pgtypes.IsTime(t) {
 		if t == types.Date {
-			return types.TimestampMaxPrecision
+			return pgtypes.TimestampTZType
 		}
 		return t
 	}
-	return types.TimestampMaxPrecision
+	return pgtypes.TimestampTZType
 }
 
 // dateTruncResult: the three-argument form is timestamptz only.
 func dateTruncResult(args []sql.Expression) sql.Type {
 	if len(args) == 3 {
-		return types.TimestampMaxPrecision
+		return pgtypes.TimestampTZType
 	}
 	return secondArgType(args)
 }
 
 func numericResult([]sql.Expression) sql.Type { return types.MustCreateDecimalType(38, 6) }
-func tstzResult([]sql.Expression) sql.Type    { return types.TimestampMaxPrecision }
+func tstzResult([]sql.Expression) sql.Type    { return pgtypes.TimestampTZType }
 
 // zoned returns t in the zone its type is interpreted in: the session zone
 // for timestamptz, UTC (wall clock) for timestamp and date.
@@ -427,7 +427,7 @@ func atTimeZoneResult(args []sql.Expression) sql.Type {
 	if oid, _ := pgtypes.OID(args[1].Type()); oid == pgtypes.OIDTimestampTZ || types.IsText(args[1].Type()) {
 		return types.DatetimeMaxPrecision
 	}
-	return types.TimestampMaxPrecision
+	return pgtypes.TimestampTZType
 }
 
 func loadZone(name string) (*time.Location, error) {
