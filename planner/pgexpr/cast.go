@@ -463,6 +463,11 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, to)
 	}
 	if pgtypes.Infinite(t) != 0 {
+		if _, ok := v.(string); ok {
+			// A year in the hundred thousands read from text, not the
+			// word infinity (answered above).
+			return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %q", v)
+		}
 		return t.UTC(), nil
 	}
 	t = t.UTC().Round(time.Microsecond)

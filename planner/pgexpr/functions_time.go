@@ -2,7 +2,6 @@ package pgexpr
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -31,8 +30,7 @@ var timeFuncs = map[string]funcDef{
 		if err != nil {
 			return nil, err
 		}
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
+		return toTimestampFloat(f)
 	}},
 	"age": {args: []argKind{kTime, kTime}, opt: 1, result: intervalResult, evalCtx: evalAgeN},
 	// timezone(zone, ts) is `ts AT TIME ZONE zone`: timestamptz → the wall
