@@ -29,3 +29,43 @@ func toTimestampFloat(f float64) (any, error) {
 	sec, frac := math.Modf(f)
 	return pgtypes.CheckTimestampTZ(time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000))
 }
+
+// pgYear is PostgreSQL's year field of an astronomical year y (Go's: 0
+// is 1 BC): there is no year 0, 1 BC is -1.
+func pgYear(y int) int {
+	if y > 0 {
+		return y
+	}
+	return y - 1
+}
+
+// bcYear is the year to_char prints for astronomical year y: 1 BC is
+// 0001 (the era is a separate pattern).
+func bcYear(y int) int {
+	if y > 0 {
+		return y
+	}
+	return 1 - y
+}
+
+// yearPeriod is extract's decade, century or millennium of astronomical
+// year y, as PostgreSQL's timestamptz_part computes them (negative for
+// BC, and no century or millennium 0).
+func yearPeriod(field string, y int) int {
+	switch field {
+	case "decade":
+		if y >= 0 {
+			return y / 10
+		}
+		return -((8 - (y - 1)) / 10)
+	case "century":
+		if y > 0 {
+			return (y + 99) / 100
+		}
+		return -((99 - (y - 1)) / 100)
+	}
+	if y > 0 {
+		return (y + 999) / 1000
+	}
+	return -((999 - (y - 1)) / 1000)
+}
