@@ -394,10 +394,11 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 				}, true
 			}
 			if lt == types.Date && rt == types.Date {
-				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
+				// Unix counts, not Sub: a time.Duration ends at 292 years.
+				return func() (any, error) { return int32((x.Unix() - y.Unix()) / 86_400), nil }, true
 			}
 			return func() (any, error) {
-				us := x.Sub(y).Microseconds()
+				us := x.UnixMicro() - y.UnixMicro()
 				days := us / 86_400_000_000
 				return pgtypes.Interval{Days: int32(days), Micros: us - days*86_400_000_000}, nil
 			}, true
