@@ -62,12 +62,15 @@ func CheckTimestampTZ(t time.Time) (time.Time, error) {
 // Compare implements sql.Type: instants in time order (the infinities are
 // the extreme instants).
 func (t timestamptzType) Compare(ctx context.Context, a, b any) (int, error) {
+	x, ok1 := a.(time.Time)
+	y, ok2 := b.(time.Time)
+	if ok1 && ok2 {
+		return x.Compare(y), nil
+	}
 	if hasNulls, res := types.CompareNulls(a, b); hasNulls {
 		return res, nil
 	}
-	x, ok1 := a.(time.Time)
-	y, ok2 := b.(time.Time)
-	if !ok1 || !ok2 {
+	{
 		var err error
 		if x, err = t.toTime(ctx, a); err != nil {
 			return 0, err
