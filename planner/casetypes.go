@@ -22,6 +22,23 @@ const ruleCaseTypes analyzer.RuleId = 10_038
 // the resolved type (22P02 otherwise), which it then has: go-mysql-server
 // would return whichever branch matched, in its own common type.
 func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	n, same, err := caseCommonTypes(ctx, n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	// A CASE of timestamptz results keeps that type (pgexpr.TimestampTZCase).
+	n, same2, err := transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			if ne, ok := pgexpr.TimestampTZCase(e); ok {
+				return ne, transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		})
+	})
+	return n, same && same2, err
+}
+
+func caseCommonTypes(ctx *sql.Context, n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			var vals []sql.Expression

@@ -18,6 +18,7 @@ import (
 	"openwit/ingest"
 	"openwit/ingest/wal"
 	"openwit/internal/pgerror"
+	"openwit/internal/pgtime"
 	"openwit/planner/pgparse"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
@@ -31,12 +32,12 @@ const DefaultCopyMaxBytes = 192 << 20
 // batch before starting the next.
 const copyBatchRows = 64 << 10
 
-// Range of values the planner's types accept (go-mysql-server's TIMESTAMP
-// for timestamptz, DATETIME for timestamp and DATE for date), enforced on
-// COPY input as INSERT enforces them.
+// Range of values the planner's types accept (pgtypes.TimestampTZType for
+// timestamptz, go-mysql-server's DATETIME for timestamp and DATE for
+// date), enforced on COPY input as INSERT enforces them.
 var (
-	copyMinTimestampTZ = time.Unix(1, 0).UnixMicro()
-	copyMaxTimestampTZ = time.Unix(math.MaxInt32, 999999000).UnixMicro()
+	copyMinTimestampTZ = pgtime.MinTimestampTZ.UnixMicro()
+	copyMaxTimestampTZ = pgtime.MaxTimestampTZ.UnixMicro()
 	copyMinDatetime    = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	copyMaxDatetime    = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
 )

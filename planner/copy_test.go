@@ -71,8 +71,17 @@ func TestCopyInAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer in.Abort()
-	if err := in.Append(ctx, []any{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), nil, nil}); pgerror.Code(err) != pgerror.DatetimeOverflow {
-		t.Fatalf("timestamp before 1970: %v, want 22008", err)
+	if err := in.Append(ctx, []any{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), nil, nil}); pgerror.Code(err) != pgerror.DatetimeOverflow {
+		t.Fatalf("timestamptz after 9999: %v, want 22008", err)
+	}
+	if err := in.Append(ctx, []any{time.Date(0, 12, 31, 23, 59, 59, 0, time.UTC), nil, nil}); pgerror.Code(err) != pgerror.DatetimeOverflow {
+		t.Fatalf("timestamptz before 0001: %v, want 22008", err)
+	}
+	// Before 1970 and after 2038 (MySQL TIMESTAMP's range) are values.
+	for _, ts := range []time.Time{time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if err := in.Append(ctx, []any{ts, nil, nil}); err != nil {
+			t.Fatalf("timestamptz %s: %v", ts, err)
+		}
 	}
 	if err := in.Append(ctx, []any{nil, int64(1), "x"}); pgerror.Code(err) != pgerror.NotNullViolation {
 		t.Fatalf("NULL time column: %v, want 23502", err)

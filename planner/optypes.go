@@ -198,7 +198,7 @@ func operandCategory(e sql.Expression) int {
 		return catNumber
 	case types.IsText(t):
 		return catText
-	case types.IsTime(t):
+	case pgtypes.IsTime(t):
 		return catTime
 	case t == pgtypes.IntervalType:
 		return catInterval

@@ -194,7 +194,7 @@ const batchesLimit = 100_000
 // from the catalog's batch log (most recent first), written there by the
 // ingest nodes about once a second.
 func (e *Engine) batchesTable() sql.Table {
-	text, i8, ts := types.LongText, types.Int64, types.TimestampMaxPrecision
+	text, i8, ts := types.LongText, types.Int64, pgtypes.TimestampTZType
 	return &rowsTable{name: "openwit_batches", schema: cols("openwit_batches", "batch_id", text, "node", text,
 		"table_name", text, "table_id", i8, "lsn", i8, "rows", i8, "bytes", i8, "stage", text,
 		"received_at", ts, "wal_written_at", ts, "stored_at", ts, "indexed_at", ts),

@@ -44,7 +44,7 @@ func (g *generateSeries) NewInstance(_ *sql.Context, db sql.Database, args []sql
 	}
 	g2 := &generateSeries{db: db, col: fmt.Sprint(name), args: args[1:]}
 	t0 := g2.args[0].Type()
-	if types.IsTime(t0) || types.IsText(t0) {
+	if pgtypes.IsTime(t0) || types.IsText(t0) {
 		if len(g2.args) != 3 {
 			return nil, pgerror.New(pgerror.UndefinedFunction, "function generate_series(timestamp, timestamp) does not exist: give an interval step")
 		}
@@ -88,8 +88,8 @@ func (g *generateSeries) typ() sql.Type {
 	switch {
 	case t == types.DatetimeMaxPrecision:
 		return t
-	case types.IsTime(t) || types.IsText(t):
-		return types.TimestampMaxPrecision
+	case pgtypes.IsTime(t) || types.IsText(t):
+		return pgtypes.TimestampTZType
 	case t == types.Int64:
 		return types.Int64
 	}
@@ -112,7 +112,7 @@ func (g *generateSeries) RowIter(ctx *sql.Context, row sql.Row) (sql.RowIter, er
 		}
 		vals[i] = v
 	}
-	if types.IsTime(g.typ()) {
+	if pgtypes.IsTime(g.typ()) {
 		var ts [2]time.Time
 		for i := 0; i < 2; i++ {
 			v, err := pgexpr.CastValue(ctx, vals[i], g.args[i].Type(), "timestamptz")
@@ -175,12 +175,12 @@ func (it *seriesIter) Next(ctx *sql.Context) (sql.Row, error) {
 		return nil, pgerror.New(pgerror.ProgramLimitExceeded, "generate_series would produce more than %d rows", maxSeriesRows)
 	}
 	if it.time {
-		forward := pgexpr.AddInterval(it.ctx, it.cur, it.step, types.TimestampMaxPrecision).After(it.cur)
+		forward := pgexpr.AddInterval(it.ctx, it.cur, it.step, pgtypes.TimestampTZType).After(it.cur)
 		if (forward && it.cur.After(it.stop)) || (!forward && it.cur.Before(it.stop)) {
 			return nil, io.EOF
 		}
 		v := it.cur
-		it.cur = pgexpr.AddInterval(it.ctx, it.cur, it.step, types.TimestampMaxPrecision)
+		it.cur = pgexpr.AddInterval(it.ctx, it.cur, it.step, pgtypes.TimestampTZType)
 		return sql.Row{v}, nil
 	}
 	if (it.inc > 0 && it.i > it.end) || (it.inc < 0 && it.i < it.end) {

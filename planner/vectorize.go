@@ -387,7 +387,7 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 			if !ok {
 				return c.fail("date_trunc unit is not text")
 			}
-			if !c.utc && types.IsTimestampType(v.Args[1].Type()) {
+			if !c.utc && pgtypes.IsTimestampTZ(v.Args[1].Type()) {
 				// timestamptz truncates in the session time zone.
 				return c.fail("date_trunc outside UTC")
 			}
@@ -420,7 +420,7 @@ func (c *compiler) literal(l *expression.Literal) *exec.Expr {
 	case float32:
 		return exec.Float(float64(x))
 	case time.Time:
-		if types.IsTimestampType(l.Type()) || types.IsDatetimeType(l.Type()) {
+		if pgtypes.IsTimestampTZ(l.Type()) || types.IsDatetimeType(l.Type()) {
 			return exec.Timestamp(x)
 		}
 	case decimal.Decimal:
@@ -552,7 +552,7 @@ func (c *compiler) compare(op exec.Op, l, r sql.Expression) *exec.Expr {
 	case (types.IsInteger(lt) || types.IsFloat(lt)) && (types.IsInteger(rt) || types.IsFloat(rt)):
 	case types.IsDecimal(rt) && types.IsFloat(lt), types.IsDecimal(lt) && types.IsFloat(rt):
 	case types.IsDecimal(rt) && types.IsInteger(lt), types.IsDecimal(lt) && types.IsInteger(rt):
-	case types.IsTimestampType(lt) && types.IsTimestampType(rt), types.IsDatetimeType(lt) && types.IsDatetimeType(rt):
+	case pgtypes.IsTimestampTZ(lt) && pgtypes.IsTimestampTZ(rt), types.IsDatetimeType(lt) && types.IsDatetimeType(rt):
 	case types.IsBoolean(lt) && types.IsBoolean(rt):
 	default:
 		return c.fail("comparison of %s with %s", lt, rt)

@@ -135,7 +135,7 @@
 // zone to timestamp/timestamptz (nanoseconds rounded to microseconds, as
 // PostgreSQL rounds its input; zone labels are ignored, values are
 // instants). Values outside the planner's ranges (timestamptz
-// 1970-01-01 00:00:01 .. 2038-01-19 03:14:07 UTC) are rejected.
+// 0001-01-01 .. 9999-12-31 UTC, internal/pgtime) are rejected with 22008.
 //
 // Each incoming record batch is checked and converted as a whole, split by
 // time shard (ingest.ShardOf on the table's time column) and appended with

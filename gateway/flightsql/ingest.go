@@ -20,6 +20,7 @@ import (
 
 	"openwit/ingest"
 	"openwit/internal/pgerror"
+	"openwit/internal/pgtime"
 	"openwit/storage"
 	"openwit/storage/catalog"
 )
@@ -261,11 +262,11 @@ func castable(from, to arrow.DataType) bool {
 	return false
 }
 
-// Value ranges the planner's types accept (go-mysql-server's TIMESTAMP
-// for timestamptz, DATETIME for timestamp, DATE for date).
+// Value ranges the planner's types accept (pgtypes.TimestampTZType for
+// timestamptz, go-mysql-server's DATETIME for timestamp, DATE for date).
 var (
-	minTimestampTZ = time.Unix(1, 0).UnixMicro()
-	maxTimestampTZ = time.Unix(math.MaxInt32, 999999000).UnixMicro()
+	minTimestampTZ = pgtime.MinTimestampTZ.UnixMicro()
+	maxTimestampTZ = pgtime.MaxTimestampTZ.UnixMicro()
 	minDatetime    = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxDatetime    = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
 )

@@ -19,17 +19,17 @@ import (
 	"github.com/shopspring/decimal"
 
 	"openwit/ingest"
+	"openwit/internal/pgtime"
 	"openwit/storage"
 	"openwit/storage/catalog"
 )
 
 // Range of timestamps the planner's types accept, as COPY enforces it
-// (planner/copy.go): timestamptz within 1970-01-01 00:00:01 ..
-// 2038-01-19 03:14:07.999999 UTC, timestamp and date within years
-// 1000 .. 9999.
+// (planner/copy.go): timestamptz within 0001-01-01 .. 9999-12-31 UTC
+// (internal/pgtime), timestamp and date within years 1000 .. 9999.
 var (
-	minTimestampTZ = time.Unix(1, 0).UnixMicro()
-	maxTimestampTZ = time.Unix(math.MaxInt32, 999999000).UnixMicro()
+	minTimestampTZ = pgtime.MinTimestampTZ.UnixMicro()
+	maxTimestampTZ = pgtime.MaxTimestampTZ.UnixMicro()
 	minDatetime    = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	maxDatetime    = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
 )

@@ -28,8 +28,8 @@
 //	            unit follows from its magnitude |n|: below 1e11 seconds
 //	            (fractions allowed), below 1e14 milliseconds, below 1e17
 //	            microseconds, else nanoseconds. timestamptz must lie within
-//	            1970-01-01 00:00:01 .. 2038-01-19 03:14:07 UTC (the planner's
-//	            range, as for COPY).
+//	            0001-01-01 .. 9999-12-31 UTC (the planner's range, as for
+//	            COPY; internal/pgtime).
 //
 // null and absent members are NULL. A member that is not a column is, by
 // Topic.UnknownFields, an error ("reject", the default), dropped

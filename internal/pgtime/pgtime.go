@@ -33,3 +33,13 @@ func Infinite(t time.Time) int {
 func InfinityText(t time.Time) string {
 	return [...]string{"-infinity", "", "infinity"}[Infinite(t)+1]
 }
+
+// MinTimestampTZ and MaxTimestampTZ bound the finite timestamptz values
+// OpenWit holds, the instants 0001-01-01 00:00:00 .. 9999-12-31
+// 23:59:59.999999 UTC (PostgreSQL's range is wider: 4713 BC .. 294276 AD;
+// docs/design/051). The planner, COPY, Flight SQL ingest and Kafka
+// ingest all check this range.
+var (
+	MinTimestampTZ = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTimestampTZ = time.Date(9999, 12, 31, 23, 59, 59, 999_999_000, time.UTC)
+)

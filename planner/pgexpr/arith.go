@@ -83,8 +83,8 @@ func NewArith(op string, l, r sql.Expression) (*Arith, error) {
 		}
 		return &Arith{Op: op, Left: l, Right: r}, nil
 	}
-	timeNum := (types.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
-		(types.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
+	timeNum := (pgtypes.IsTime(lt) && (types.IsNumber(rt) || types.IsDecimal(rt))) ||
+		(pgtypes.IsTime(rt) && (types.IsNumber(lt) || types.IsDecimal(lt)))
 	if timeNum && !dateInt {
 		lo, _ := pgtypes.OID(lt)
 		ro, _ := pgtypes.OID(rt)
@@ -150,17 +150,17 @@ func (a *Arith) computeType() sql.Type {
 		return types.Int32
 	case lt == types.Date && types.IsInteger(rt), rt == types.Date && types.IsInteger(lt):
 		return types.Date
-	case types.IsTime(lt) && isInterval(rt):
+	case pgtypes.IsTime(lt) && isInterval(rt):
 		if lt == types.Date {
 			return types.DatetimeMaxPrecision
 		}
 		return lt
-	case isInterval(lt) && types.IsTime(rt):
+	case isInterval(lt) && pgtypes.IsTime(rt):
 		if rt == types.Date {
 			return types.DatetimeMaxPrecision
 		}
 		return rt
-	case types.IsTime(lt) && types.IsTime(rt) && a.Op == "-":
+	case pgtypes.IsTime(lt) && pgtypes.IsTime(rt) && a.Op == "-":
 		return pgtypes.IntervalType
 	case isInterval(lt) && isInterval(rt):
 		return pgtypes.IntervalType
@@ -394,10 +394,11 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 				}, true
 			}
 			if lt == types.Date && rt == types.Date {
-				return func() (any, error) { return int32(x.Sub(y).Hours() / 24), nil }, true
+				// Unix counts, not Sub: a time.Duration ends at 292 years.
+				return func() (any, error) { return int32((x.Unix() - y.Unix()) / 86_400), nil }, true
 			}
 			return func() (any, error) {
-				us := x.Sub(y).Microseconds()
+				us := x.UnixMicro() - y.UnixMicro()
 				days := us / 86_400_000_000
 				return pgtypes.Interval{Days: int32(days), Micros: us - days*86_400_000_000}, nil
 			}, true

@@ -463,6 +463,11 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		return nil, pgerror.New(CannotCoerce, "cannot cast type %T to %s", v, to)
 	}
 	if pgtypes.Infinite(t) != 0 {
+		if _, ok := v.(string); ok {
+			// A year in the hundred thousands read from text, not the
+			// word infinity (answered above).
+			return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %q", v)
+		}
 		return t.UTC(), nil
 	}
 	t = t.UTC().Round(time.Microsecond)
@@ -470,9 +475,7 @@ func castTime(ctx *sql.Context, v any, to string) (any, error) {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 	}
 	if to == storage.TypeTimestampTZ {
-		if _, _, err := types.TimestampMaxPrecision.Convert(ctx, t); err != nil {
-			return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range: %s (OpenWit stores timestamptz between 1970-01-01 and 2038-01-19)", t.Format(time.RFC3339))
-		}
+		return pgtypes.CheckTimestampTZ(t)
 	}
 	return t, nil
 }

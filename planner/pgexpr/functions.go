@@ -399,7 +399,7 @@ func NewFunc(name string, args []sql.Expression) (*Func, error) {
 		case kNumber:
 			ok = (types.IsNumber(t) && t != types.Boolean) || types.IsDecimal(t)
 		case kTime:
-			ok = types.IsTime(t) || (types.IsText(t) && isLiteral(a))
+			ok = pgtypes.IsTime(t) || (types.IsText(t) && isLiteral(a))
 		case kAny:
 		}
 		if !ok {

@@ -2,7 +2,6 @@ package pgexpr
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -31,8 +30,7 @@ var timeFuncs = map[string]funcDef{
 		if err != nil {
 			return nil, err
 		}
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC(), nil
+		return toTimestampFloat(f)
 	}},
 	"age": {args: []argKind{kTime, kTime}, opt: 1, result: intervalResult, evalCtx: evalAgeN},
 	// timezone(zone, ts) is `ts AT TIME ZONE zone`: timestamptz → the wall
@@ -59,25 +57,25 @@ var timeFuncs = map[string]funcDef{
 }
 
 func secondArgType(args []sql.Expression) sql.Type {
-	if t := args[1].Type(); types.IsTime(t) {
+	if t := args[1].Type(); pgtypes.IsTime(t) {
 		if t == types.Date {
-			return types.TimestampMaxPrecision
+			return pgtypes.TimestampTZType
 		}
 		return t
 	}
-	return types.TimestampMaxPrecision
+	return pgtypes.TimestampTZType
 }
 
 // dateTruncResult: the three-argument form is timestamptz only.
 func dateTruncResult(args []sql.Expression) sql.Type {
 	if len(args) == 3 {
-		return types.TimestampMaxPrecision
+		return pgtypes.TimestampTZType
 	}
 	return secondArgType(args)
 }
 
 func numericResult([]sql.Expression) sql.Type { return types.MustCreateDecimalType(38, 6) }
-func tstzResult([]sql.Expression) sql.Type    { return types.TimestampMaxPrecision }
+func tstzResult([]sql.Expression) sql.Type    { return pgtypes.TimestampTZType }
 
 // zoned returns t in the zone its type is interpreted in: the session zone
 // for timestamptz, UTC (wall clock) for timestamp and date.
@@ -197,7 +195,7 @@ func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decima
 	case "epoch":
 		return decimal.New(t.UnixMicro(), -6), nil
 	case "year":
-		return decimal.NewFromInt(int64(t.Year())), nil
+		return decimal.NewFromInt(int64(pgYear(t.Year()))), nil
 	case "month":
 		return decimal.NewFromInt(int64(t.Month())), nil
 	case "day":
@@ -223,12 +221,8 @@ func datePart(ctx *sql.Context, field string, t time.Time, typ sql.Type) (decima
 		return decimal.NewFromInt(int64(w)), nil
 	case "quarter":
 		return decimal.NewFromInt(int64((t.Month()-1)/3 + 1)), nil
-	case "decade":
-		return decimal.NewFromInt(int64(t.Year() / 10)), nil
-	case "century":
-		return decimal.NewFromInt(int64((t.Year() + 99) / 100)), nil
-	case "millennium":
-		return decimal.NewFromInt(int64((t.Year() + 999) / 1000)), nil
+	case "decade", "century", "millennium":
+		return decimal.NewFromInt(int64(yearPeriod(strings.ToLower(field), t.Year()))), nil
 	case "isoyear":
 		y, _ := t.ISOWeek()
 		return decimal.NewFromInt(int64(y)), nil
@@ -306,7 +300,7 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	t := zoned(ctx, a[0].(time.Time), ts[0])
 	pat := a[1].(string)
 	tokens := []dchToken{
-		{"YYYY", func() string { return fmt.Sprintf("%04d", t.Year()) }},
+		{"YYYY", func() string { return fmt.Sprintf("%04d", bcYear(t.Year())) }},
 		{"IYYY", func() string { y, _ := t.ISOWeek(); return fmt.Sprintf("%04d", y) }},
 		{"IW", func() string { _, w := t.ISOWeek(); return fmt.Sprintf("%02d", w) }},
 		{"HH24", func() string { return fmt.Sprintf("%02d", t.Hour()) }},
@@ -320,7 +314,7 @@ func evalToChar(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 		{"Dy", func() string { return t.Weekday().String()[:3] }},
 		{"DY", func() string { return strings.ToUpper(t.Weekday().String()[:3]) }},
 		{"DDD", func() string { return fmt.Sprintf("%03d", t.YearDay()) }},
-		{"YY", func() string { return fmt.Sprintf("%02d", t.Year()%100) }},
+		{"YY", func() string { return fmt.Sprintf("%02d", bcYear(t.Year())%100) }},
 		{"MM", func() string { return fmt.Sprintf("%02d", int(t.Month())) }},
 		{"DD", func() string { return fmt.Sprintf("%02d", t.Day()) }},
 		{"HH", func() string { return fmt.Sprintf("%02d", (t.Hour()+11)%12+1) }},
@@ -427,7 +421,7 @@ func atTimeZoneResult(args []sql.Expression) sql.Type {
 	if oid, _ := pgtypes.OID(args[1].Type()); oid == pgtypes.OIDTimestampTZ || types.IsText(args[1].Type()) {
 		return types.DatetimeMaxPrecision
 	}
-	return types.TimestampMaxPrecision
+	return pgtypes.TimestampTZType
 }
 
 func loadZone(name string) (*time.Location, error) {

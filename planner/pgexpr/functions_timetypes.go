@@ -203,7 +203,7 @@ func timeOfDayArithType(op string, lt, rt sql.Type) (sql.Type, bool) {
 // timestamptz, date, time or an untyped literal.
 func datePartArgs(args []sql.Expression) bool {
 	t := args[1].Type()
-	return types.IsTime(t) || isTimeOfDay(t) || t == types.Null || types.IsText(t) && isLiteral(args[1])
+	return pgtypes.IsTime(t) || isTimeOfDay(t) || t == types.Null || types.IsText(t) && isLiteral(args[1])
 }
 
 // isTextLiteral reports an untyped string constant.
@@ -245,7 +245,7 @@ func infiniteField(field string, t time.Time) (float64, bool) {
 // interval).
 var isfiniteFunc = funcDef{args: []argKind{kAny}, result: boolResult, check: func(args []sql.Expression) bool {
 	t := args[0].Type()
-	return types.IsTime(t) || isInterval(t) || t == types.Null
+	return pgtypes.IsTime(t) || isInterval(t) || t == types.Null
 }, eval: func(a []any, _ []sql.Type) (any, error) {
 	if t, ok := a[0].(time.Time); ok {
 		return pgtypes.Infinite(t) == 0, nil

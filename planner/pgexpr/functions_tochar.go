@@ -45,7 +45,7 @@ var toCharFuncs = map[string]funcDef{
 // timestamptz).
 func toCharArgs(args []sql.Expression) bool {
 	t := args[0].Type()
-	return t == types.Null || types.IsTime(t) || isNumberType(t) || isInterval(t) || types.IsText(t) && isLiteral(args[0])
+	return t == types.Null || pgtypes.IsTime(t) || isNumberType(t) || isInterval(t) || types.IsText(t) && isLiteral(args[0])
 }
 
 // evalToCharInterval is to_char(interval, format): the interval's fields

@@ -5,10 +5,9 @@
 //
 // go-mysql-server has no boolean type (BOOLEAN is TINYINT) and no timestamp
 // with time zone; OpenWit reserves TINYINT for bool (PostgreSQL has no 1-byte
-// integer) and uses TIMESTAMP(6) for timestamptz (stored as UTC) and
-// DATETIME(6) for timestamp without time zone. go-mysql-server's TIMESTAMP
-// range (1970-01-01 .. 2038-01-19) therefore limits timestamptz values for
-// now; a PostgreSQL timestamptz type of our own replaces it later.
+// integer), uses TimestampTZType (an instant in UTC with PostgreSQL's range,
+// not MySQL TIMESTAMP's 1970 .. 2038) for timestamptz and DATETIME(6) for
+// timestamp without time zone.
 package pgtypes
 
 import (
@@ -56,7 +55,7 @@ const (
 func GMSType(t string) (sql.Type, error) {
 	switch t {
 	case storage.TypeTimestampTZ:
-		return types.TimestampMaxPrecision, nil
+		return TimestampTZType, nil
 	case storage.TypeTimestamp:
 		return types.DatetimeMaxPrecision, nil
 	case storage.TypeDate:
@@ -100,6 +99,9 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	}
 	if _, ok := t.(timeType); ok {
 		return OIDTime, 8
+	}
+	if IsTimestampTZ(t) {
+		return OIDTimestampTZ, 8
 	}
 	if a, ok := t.(ArrayType); ok {
 		return ArrayOID(a.Elem), -1
