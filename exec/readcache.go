@@ -204,6 +204,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	}
 	s.headTaken = true
 	if rec := s.p.Reads.get(key); rec != nil {
+		rec = s.withSchema(rec)
 		if s.cur != nil {
 			s.cur.Release()
 		}
@@ -225,7 +226,7 @@ func (s *Scan) readRowsCached(ctx context.Context, part scanPart) (arrow.RecordB
 	}
 	key := readKey("rows", s.src.File.Path, s.schema, strconv.Itoa(part.group), part.rows)
 	if rec := s.p.Reads.get(key); rec != nil {
-		return rec, nil
+		return s.withSchema(rec), nil
 	}
 	rec, err := s.readRows(ctx, part)
 	if err == nil {
@@ -236,3 +237,15 @@ func (s *Scan) readRowsCached(ctx context.Context, part scanPart) (arrow.RecordB
 
 // maxCachedRows bounds the row selections ReadCache keeps.
 const maxCachedRows = 4096
+
+// withSchema returns rec (whose reference it takes) labelled with the
+// scan's schema: a cached batch has the types the key names, but the
+// field metadata of the scan that read it.
+func (s *Scan) withSchema(rec arrow.RecordBatch) arrow.RecordBatch {
+	if rec.Schema() == s.schema {
+		return rec
+	}
+	out := array.NewRecordBatch(s.schema, rec.Columns(), rec.NumRows())
+	rec.Release()
+	return out
+}
