@@ -271,6 +271,7 @@ func (r *runner) Open(ctx context.Context) error {
 		// columns are decoded and no other file is opened.
 		par = 1
 		p.BatchRows = min(p.batchRows(), r.f.Limit)
+		p.heads = true
 	}
 	inputs := make([]Input, len(r.f.Sources))
 	for i, src := range r.f.Sources {

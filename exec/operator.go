@@ -47,6 +47,10 @@ type Params struct {
 	MemoryLimit int64
 	// Footers, when not nil, caches the footers of the files scanned.
 	Footers *FooterCache
+	// Reads, when not nil, caches small decoded reads (ReadCache).
+	Reads *ReadCache
+
+	heads bool // a plain LIMIT: the scans' first batches go through Reads
 
 	budget *memBudget // shared by the operators of one Run
 }
@@ -145,6 +149,8 @@ type Scan struct {
 	file       io.Closer // the open object, when the bucket opens files
 	bi         int
 	cur        arrow.RecordBatch
+	headTaken  bool // the first batch of a plain LIMIT's scan was asked for (headKey)
+	skipHead   bool // it came from Params.Reads: skip the reader's first batch
 	opened     bool
 	openErr    error // sticky: Open and Next keep returning it
 	closed     bool
@@ -415,7 +421,7 @@ func (s *Scan) keptRowGroups() ([]int, error) {
 }
 
 // Next implements Operator.
-func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
+func (s *Scan) next(ctx context.Context) (arrow.RecordBatch, error) {
 	if s.openErr != nil {
 		return nil, s.openErr
 	}
@@ -514,7 +520,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			part = p
 		}
 		if !part.whole {
-			rec, err := s.readRows(ctx, part)
+			rec, err := s.readRowsCached(ctx, part)
 			if err != nil {
 				return nil, err
 			}
@@ -535,6 +541,11 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	// with the scan's schema, the schema of every batch (Arrow IPC writers
 	// check it).
 	rec := s.rr.RecordBatch()
+	if s.skipHead {
+		// The first batch came from the read cache.
+		s.skipHead = false
+		return s.next(ctx)
+	}
 	if s.sel != nil {
 		// Only the candidate rows of the row groups that have them.
 		kept, err := s.sel.apply(s.p.mem(), rec)
@@ -543,7 +554,7 @@ func (s *Scan) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		}
 		if kept.NumRows() == 0 {
 			kept.Release()
-			return s.Next(ctx)
+			return s.next(ctx)
 		}
 		// kept lives until the next call, as s.cur does.
 		defer kept.Release()

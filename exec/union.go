@@ -2,8 +2,10 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -29,6 +31,7 @@ type Union struct {
 	wg             sync.WaitGroup
 	cur            arrow.RecordBatch
 	rows           int64
+	sent           atomic.Int64 // rows the inputs have sent to out
 }
 
 var _ Operator = (*Union)(nil)
@@ -64,8 +67,8 @@ func (u *Union) Open(ctx context.Context) error {
 		go func() {
 			defer u.wg.Done()
 			for in := range next {
-				if ctx.Err() != nil {
-					return // closed or failed: start no more inputs
+				if ctx.Err() != nil || u.limitSent() {
+					return // closed, failed or enough rows: start no more inputs
 				}
 				if err := u.stream(ctx, in); err != nil {
 					u.errc <- err
@@ -82,8 +85,14 @@ func (u *Union) Open(ctx context.Context) error {
 	return nil
 }
 
-// stream sends one input's batches to u.out.
-func (u *Union) stream(ctx context.Context, in Input) error {
+// stream sends one input's batches to u.out. A panic in the input is
+// its error (the process goes on).
+func (u *Union) stream(ctx context.Context, in Input) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("exec: panic: %v", v)
+		}
+	}()
 	op, err := in(ctx)
 	if err != nil {
 		return err
@@ -103,6 +112,7 @@ func (u *Union) stream(ctx context.Context, in Input) error {
 		if err != nil {
 			return err
 		}
+		n := rec.NumRows()
 		rec.Retain()
 		select {
 		case u.out <- rec:
@@ -110,7 +120,18 @@ func (u *Union) stream(ctx context.Context, in Input) error {
 			rec.Release()
 			return ctx.Err()
 		}
+		if u.sent.Add(n); u.limitSent() {
+			// The batches sent hold the rows the limit lets through:
+			// read nothing ahead (the consumer cancels when it gets
+			// them, but a read started before that is wasted work).
+			return nil
+		}
 	}
+}
+
+// limitSent reports whether the inputs have sent at least limit rows.
+func (u *Union) limitSent() bool {
+	return u.limit > 0 && u.sent.Load() >= u.limit
 }
 
 // Next implements Operator.

@@ -16,6 +16,9 @@ type PGBackend struct {
 
 var _ pgwire.Backend = (*PGBackend)(nil)
 
+// A fully vectorized query's rows go to the wire as Arrow batches.
+var _ pgwire.RecordRows = (*planner.Rows)(nil)
+
 // OpenSession implements pgwire.Backend.
 func (b *PGBackend) OpenSession(ctx context.Context, params map[string]string) (pgwire.Session, error) {
 	user := params["user"]

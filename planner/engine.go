@@ -94,6 +94,8 @@ type Engine struct {
 	pool *exec.Pool
 	// footers caches the footers of the Parquet files queries scan.
 	footers *exec.FooterCache
+	// reads caches small decoded reads of those files (exec.ReadCache).
+	reads *exec.ReadCache
 	// sessions are the open sessions, for pg_stat_activity.
 	sessions sessionRegistry
 }
@@ -123,7 +125,8 @@ func New(cfg Config) (*Engine, error) {
 		// layout list; teach it PostgreSQL's output forms (offsets like -07).
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
-	e := &Engine{cfg: cfg, pool: exec.NewPool(), footers: exec.NewFooterCache(footerCacheSize)}
+	e := &Engine{cfg: cfg, pool: exec.NewPool(), footers: exec.NewFooterCache(footerCacheSize),
+		reads: exec.NewReadCache(exec.DefaultReadCacheBytes)}
 	if cfg.IndexCacheBytes == 0 {
 		cfg.IndexCacheBytes = DefaultIndexCacheBytes
 	}

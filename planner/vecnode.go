@@ -381,7 +381,7 @@ func (e *Engine) execParams() exec.Params {
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
 	}
-	return exec.Params{Mem: e.pool, Footers: e.footers, Bucket: e.cfg.Bucket, Parallelism: par, MemoryLimit: e.cfg.QueryMemoryLimit}
+	return exec.Params{Mem: e.pool, Footers: e.footers, Reads: e.reads, Bucket: e.cfg.Bucket, Parallelism: par, MemoryLimit: e.cfg.QueryMemoryLimit}
 }
 
 type vecIter struct {

@@ -77,6 +77,7 @@ type Server struct {
 	log     *slog.Logger
 	met     *serverMetrics
 	footers *exec.FooterCache // of the files fragments scan
+	reads   *exec.ReadCache   // small decoded reads of those files
 	gs      *grpc.Server
 	lc      grpcserve.Lifecycle // serve/shutdown of gs
 
@@ -100,7 +101,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Mem == nil {
 		cfg.Mem = exec.NewPool()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer), footers: exec.NewFooterCache(4096)}
+	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer), footers: exec.NewFooterCache(4096),
+		reads: exec.NewReadCache(exec.DefaultReadCacheBytes)}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(2*MaxTicketPart + 64),
 		grpc.ChainStreamInterceptor(s.streamGuard),
@@ -138,7 +140,7 @@ func (s *Server) DoGet(tkt *flight.Ticket, stream flight.FlightService_DoGetServ
 		s.met.running.Dec()
 		s.running.Add(-1)
 	}()
-	p := exec.Params{Mem: s.cfg.Mem, Footers: s.footers, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
+	p := exec.Params{Mem: s.cfg.Mem, Footers: s.footers, Reads: s.reads, Bucket: s.cfg.Bucket, Parallelism: s.cfg.Parallelism, MemoryLimit: s.cfg.MemoryLimit}
 	op, err := exec.Run(ctx, p, f)
 	if err != nil {
 		if !errors.Is(err, exec.ErrUnsupported) {

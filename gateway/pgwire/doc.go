@@ -115,6 +115,15 @@
 // the wrong number of values, or any row for a statement without columns,
 // fails the statement with XX000.
 //
+// Rows that implement RecordRows (the vectorized executor's results) are
+// read as Arrow record batches when every result column has an Arrow type
+// the server encodes: DataRows are then written straight from the
+// batches' columns, with the same bytes the values of Next would give (the
+// common pairs of Arrow type and result type in text format, and ints,
+// float8 and text in binary, have direct encoders; the others go through
+// the value Next would return). A batch whose column types differ from
+// the announced schema fails the statement with XX000.
+//
 // RowDescription takes the statement's Columns as they are, except that a
 // zero TypeSize is filled in from the type (-1 for variable-length types)
 // and a zero TypeModifier is sent as -1 ("no modifier").

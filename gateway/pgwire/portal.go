@@ -45,6 +45,7 @@ type portal struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	rows    Rows
+	recs    *recordCursor // rows read as Arrow batches (RecordRows), or nil
 	state   portalState
 	tag     string
 	busy    time.Duration // time spent executing, for the duration metric
@@ -122,6 +123,10 @@ func (c *conn) newPortal(name string, ps *prepared, params []any, formats []int1
 
 // release closes the portal's rows and context.
 func (c *conn) release(p *portal) {
+	if p.recs != nil {
+		p.recs.release()
+		p.recs = nil
+	}
 	if p.rows != nil {
 		rows := p.rows
 		p.rows = nil
@@ -234,6 +239,7 @@ func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
 			return false, pgerror.New(pgerror.InternalError, "backend returned no rows")
 		}
 		p.rows = rows
+		c.openRecords(p)
 	}
 	var n uint64
 	for {
@@ -241,6 +247,25 @@ func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
 			p.state = portalSuspended
 			c.w.send(&pgproto3.PortalSuspended{})
 			return true, nil
+		}
+		if p.recs != nil {
+			err := c.nextRecordRow(p)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return false, err
+			}
+			start := len(c.w.buf)
+			if err := protect(c.log, "encode row", func() error { return c.appendRecordRow(p) }); err != nil {
+				c.w.buf = c.w.buf[:start] // drop a partial DataRow
+				return false, err
+			}
+			n++
+			if err := c.w.flushIfFull(); err != nil {
+				return false, err
+			}
+			continue
 		}
 		var row []any
 		err := protect(c.log, "Rows.Next", func() error {
@@ -275,6 +300,10 @@ func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
 	if c.tx == txFailed && strings.HasPrefix(tag, "COMMIT") {
 		// COMMIT of a failed transaction block rolls it back.
 		tag = "ROLLBACK"
+	}
+	if p.recs != nil {
+		p.recs.release()
+		p.recs = nil
 	}
 	rows := p.rows
 	p.rows = nil
