@@ -102,7 +102,9 @@ func (c *Consumer) fly(ctx context.Context, fl *flight, tp tp, hash string) erro
 			c.cfg.Sink.AddFiles(id, fs)
 		}
 	}
-	// Counted once the node's queries see the files.
+	// Counted once the node's queries see the files (both counters, so a
+	// reader that sees the rows also sees their publish).
+	c.m.publishes.WithLabelValues("ok").Inc()
 	c.m.rowsPublished.Add(float64(rows))
 	return nil
 }
@@ -183,8 +185,7 @@ func (c *Consumer) settle(ctx context.Context, ps *partState) {
 	<-fl.done
 	ps.fl = nil
 	switch err := fl.err; {
-	case err == nil:
-		c.m.publishes.WithLabelValues("ok").Inc()
+	case err == nil: // counted by fly
 		ps.stored = fl.to
 		releaseHeld(fl.held)
 		c.queueCommit(ps.tp, fl.to)
