@@ -96,7 +96,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableCase{}, Children: ast.Exprs{out}}
 	case n.GetCoalesceExpr() != nil:
-		return t.fn("coalesce", t.exprs(n.GetCoalesceExpr().Args)...)
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCharResult{Func: "coalesce"}, Children: ast.Exprs{t.fn("coalesce", t.exprs(n.GetCoalesceExpr().Args)...)}}
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
 		name := "greatest"
@@ -289,7 +289,7 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			Left:  &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
 			Right: &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
-		return t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCharResult{Func: "nullif"}, Children: ast.Exprs{t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))}}
 	case pg.A_Expr_Kind_AEXPR_DISTINCT:
 		return &ast.NotExpr{Expr: &ast.ComparisonExpr{Operator: ast.NullSafeEqualStr, Left: t.expr(a.Lexpr), Right: t.expr(a.Rexpr)}}
 	case pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
@@ -735,6 +735,10 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		gc.Separator = ast.Separator{SeparatorString: string(sep.Val)}
 		gc.OrderBy = t.aggOrderBy(f.AggOrder)
 		return gc
+	case "min", "max":
+		if len(args) == 1 {
+			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableMinMaxArg{}, Children: ast.Exprs{args[0]}}
+		}
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
 	case "sum":
