@@ -13,6 +13,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
+	"openwit/storage"
 )
 
 func (t *translator) exprs(ns []*pg.Node) ast.Exprs {
@@ -66,8 +67,23 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 			return e
 		}
 		if len(tc.TypeName.ArrayBounds) > 0 && tc.Arg.GetColumnRef() != nil {
-			// Catalog arrays are their text form; the cast keeps it.
-			return t.expr(tc.Arg)
+			// Catalog arrays are their text form, and some (oidvector,
+			// int2vector) are not array literals: a cast to an element
+			// type OpenWit lacks keeps the column as it is, and a column
+			// whose value is no array literal stays as it is.
+			names := tc.TypeName.Names
+			if _, err := storage.CanonicalType(names[len(names)-1].GetString_().Sval, nil); err != nil || len(tc.TypeName.ArrayBounds) > 1 {
+				return t.expr(tc.Arg)
+			}
+			elem := t.typeName(&pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods})
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCast{Elem: elem, Lenient: true}, Children: ast.Exprs{t.expr(tc.Arg)}}
+		}
+		if len(tc.TypeName.ArrayBounds) > 0 {
+			if len(tc.TypeName.ArrayBounds) > 1 {
+				t.unsupported("multidimensional arrays")
+			}
+			elem := t.typeName(&pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods})
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCast{Elem: elem}, Children: ast.Exprs{t.expr(tc.Arg)}}
 		}
 		if names := tc.TypeName.Names; len(names) > 0 && names[len(names)-1].GetString_().Sval == "interval" {
 			if len(tc.TypeName.Typmods) > 0 {
