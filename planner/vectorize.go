@@ -379,6 +379,8 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 		return c.literal(v)
 	case *pgexpr.TextAs:
 		return c.value(v.Child)
+	case *pgexpr.BPCharTrim:
+		return &exec.Expr{Op: exec.OpRTrim, Args: []*exec.Expr{c.value(v.Child)}}
 	case *pgexpr.Func:
 		if v.Name == "date_trunc" && len(v.Args) == 2 {
 			unit, ok := v.Args[0].(*expression.Literal)
