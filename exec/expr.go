@@ -44,6 +44,7 @@ const (
 	OpIsNotNull Op = "is_not_null" // Args[0] IS NOT NULL
 	OpLike      Op = "like"        // Args[0] LIKE Str (escape Escape)
 	OpDateTrunc Op = "date_trunc"  // date_trunc(Str, Args[0]) in UTC
+	OpRTrim     Op = "rtrim"       // Args[0] without trailing blanks (char(n) as text)
 	// OpMatch is match(Args[0], Str): every word of Str is a word of
 	// Args[0] (words as index.Tokens splits them).
 	OpMatch Op = "match"
@@ -183,6 +184,8 @@ func (e *Expr) format(names []string) string {
 		return "match(" + e.Args[0].format(names) + ", '" + strings.ReplaceAll(e.Str, "'", "''") + "')"
 	case OpDateTrunc:
 		return "date_trunc('" + e.Str + "', " + e.Args[0].format(names) + ")"
+	case OpRTrim:
+		return "rtrim(" + e.Args[0].format(names) + ")"
 	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
@@ -230,6 +233,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 			return nil, unsupported("date_trunc unit %q", e.Str)
 		}
 		return &dateTrunc{arg: arg, unit: unit}, nil
+	case OpRTrim:
+		return compileRTrim(e, schema)
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }

@@ -140,6 +140,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
+		AddPostAnalyzeRule(ruleBPCharCompare, bpcharCompare).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostAnalyzeRule(ruleFrameWindows, frameWindows).
 		AddPostValidationRule(ruleOperandTypes, operandTypes).

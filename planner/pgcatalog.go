@@ -116,10 +116,17 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 					if kind != "r" {
 						am = 0
 					}
+					// A user table's replica identity is the default
+					// (psql's \d+ prints none); catalogs and views have
+					// none ("n").
+					replident := "n"
+					if kind == "r" && ns == int64(oidPublic) {
+						replident = "d"
+					}
 					return sql.Row{oid, name, ns, kind, int64(oidUser), am, float32(-1), int8(0), "p", int16(natts),
 						int64(0), int64(0), oid, int64(0), int32(0), int32(0),
 						int64(0), int8(0), int16(0), int8(0), int8(0), int8(0),
-						int8(0), int8(0), int8(1), "n", int8(0),
+						int8(0), int8(0), int8(1), replident, int8(0),
 						int64(0), int64(0), int64(0), nil, nil, nil}
 				}
 				out := make([]sql.Row, 0, len(ts))
@@ -150,7 +157,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 						coll = 100
 					}
 					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, int8(0),
-						int32(-1), int32(0), int32(-1), boolInt8(size > 0 && size <= 8), "i", "p",
+						int32(-1), int32(0), int32(-1), boolInt8(size > 0 && size <= 8), typAlign(oid, size), typStorage(oid, size),
 						"", int8(0), "", "", int8(1),
 						int32(0), coll, nil, nil}
 				}

@@ -51,6 +51,9 @@ func arrayTypeOID(name string) (int64, bool) {
 // pgTypeArrayRow is the pg_type row of the array type of t; align is the
 // base type's typalign.
 func pgTypeArrayRow(t pgType, align string) sql.Row {
+	if align != "d" {
+		align = "i" // an array is int-aligned unless its elements are double-aligned
+	}
 	coll := int64(0)
 	if t.category == "S" {
 		coll = 100

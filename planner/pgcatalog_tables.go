@@ -265,12 +265,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 					if t.category == "S" {
 						coll = 100
 					}
-					align, storage := "i", "p"
-					if t.len < 0 {
-						storage = "x"
-					} else if t.len == 8 || t.len == 16 {
-						align = "d"
-					}
+					align, storage := typAlign(t.oid, t.len), typStorage(t.oid, t.len)
 					out = append(out, sql.Row{int64(t.oid), t.name, int64(oidPgCatalog), int64(oidUser),
 						t.len, boolInt8(t.len > 0 && t.len <= 8), "b", t.category, int8(0), int8(1),
 						",", int64(0), "-", int64(0), int64(arrayOIDs[t.oid]), t.io + "in",

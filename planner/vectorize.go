@@ -377,6 +377,10 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 		return exec.Col(i)
 	case *expression.Literal:
 		return c.literal(v)
+	case *pgexpr.TextAs:
+		return c.value(v.Child)
+	case *pgexpr.BPCharTrim:
+		return &exec.Expr{Op: exec.OpRTrim, Args: []*exec.Expr{c.value(v.Child)}}
 	case *pgexpr.Func:
 		if v.Name == "date_trunc" && len(v.Args) == 2 {
 			unit, ok := v.Args[0].(*expression.Literal)

@@ -55,7 +55,7 @@ func (a InjectableArrayAny) WithResolvedChildren(children []any) (any, error) {
 		return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s[]", TypeOfName(x.Type()), a.Op, TypeOfName(x.Type()))
 	}
 	if t := arr.Type(); t != types.Null {
-		if oid, _ := pgtypes.OID(t); oid != pgtypes.OIDText {
+		if _, isArray := t.(pgtypes.ArrayType); !isArray && !types.IsText(t) {
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
 		}
 	}

@@ -23,6 +23,9 @@ func (InjectableCase) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return c, nil
 	}
+	if cc := charCase(ce); cc != nil {
+		return cc, nil
+	}
 	vals := []sql.Expression{ce.Else}
 	for _, b := range ce.Branches {
 		vals = append(vals, b.Value)

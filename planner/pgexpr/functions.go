@@ -524,6 +524,9 @@ func TypeOfName(t sql.Type) string {
 // commonType is the result type of greatest/least: the widest numeric
 // type, else the first non-null argument's type.
 func commonType(args []sql.Expression) sql.Type {
+	if t, ok := CharCommonType(args); ok {
+		return t
+	}
 	var out sql.Type = types.Null
 	rank := func(t sql.Type) int {
 		switch {

@@ -80,6 +80,7 @@ var textFuncs3 = map[string]funcDef{
 		}
 		var b strings.Builder
 		for i, v := range a {
+			v = bpcharAsText(ts[i], v) // char(n) || text drops the blanks
 			oid, _ := pgtypes.OID(ts[i])
 			if ts[i] == boolType {
 				oid = pgtypes.OIDBool

@@ -29,6 +29,10 @@ func TestColumnName(t *testing.T) {
 		"CASE WHEN x THEN 1 ELSE CASE WHEN y THEN 2 ELSE c END END": "c",
 		"coalesce(a, b)": "coalesce",
 		"CASE WHEN x THEN 1 ELSE coalesce(a, b) END": "coalesce",
+		"ARRAY[1]":         "array",
+		"ARRAY(SELECT 1)":  "array",
+		"ARRAY[1]::text[]": "array",
+		"'{1}'::int[]":     "int4",
 	} {
 		tree, err := pgq.Parse("SELECT " + expr)
 		if err != nil {

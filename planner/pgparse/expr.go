@@ -13,6 +13,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
+	"openwit/storage"
 )
 
 func (t *translator) exprs(ns []*pg.Node) ast.Exprs {
@@ -66,8 +67,23 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 			return e
 		}
 		if len(tc.TypeName.ArrayBounds) > 0 && tc.Arg.GetColumnRef() != nil {
-			// Catalog arrays are their text form; the cast keeps it.
-			return t.expr(tc.Arg)
+			// Catalog arrays are their text form, and some (oidvector,
+			// int2vector) are not array literals: a cast to an element
+			// type OpenWit lacks keeps the column as it is, and a column
+			// whose value is no array literal stays as it is.
+			names := tc.TypeName.Names
+			if _, err := storage.CanonicalType(names[len(names)-1].GetString_().Sval, nil); err != nil || len(tc.TypeName.ArrayBounds) > 1 {
+				return t.expr(tc.Arg)
+			}
+			elem := t.typeName(&pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods})
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCast{Elem: elem, Lenient: true}, Children: ast.Exprs{t.expr(tc.Arg)}}
+		}
+		if len(tc.TypeName.ArrayBounds) > 0 {
+			if len(tc.TypeName.ArrayBounds) > 1 {
+				t.unsupported("multidimensional arrays")
+			}
+			elem := t.typeName(&pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods})
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCast{Elem: elem}, Children: ast.Exprs{t.expr(tc.Arg)}}
 		}
 		if names := tc.TypeName.Names; len(names) > 0 && names[len(names)-1].GetString_().Sval == "interval" {
 			if len(tc.TypeName.Typmods) > 0 {
@@ -96,7 +112,7 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 		}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableCase{}, Children: ast.Exprs{out}}
 	case n.GetCoalesceExpr() != nil:
-		return t.fn("coalesce", t.exprs(n.GetCoalesceExpr().Args)...)
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCharResult{Func: "coalesce"}, Children: ast.Exprs{t.fn("coalesce", t.exprs(n.GetCoalesceExpr().Args)...)}}
 	case n.GetMinMaxExpr() != nil:
 		mm := n.GetMinMaxExpr()
 		name := "greatest"
@@ -289,7 +305,7 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			Left:  &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: lo, To: hi},
 			Right: &ast.RangeCond{Operator: ast.BetweenStr, Left: t.expr(a.Lexpr), From: hi, To: lo}}
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
-		return t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))
+		return ast.InjectedExpr{Expression: pgexpr.InjectableCharResult{Func: "nullif"}, Children: ast.Exprs{t.fn("nullif", t.expr(a.Lexpr), t.expr(a.Rexpr))}}
 	case pg.A_Expr_Kind_AEXPR_DISTINCT:
 		return &ast.NotExpr{Expr: &ast.ComparisonExpr{Operator: ast.NullSafeEqualStr, Left: t.expr(a.Lexpr), Right: t.expr(a.Rexpr)}}
 	case pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
@@ -735,6 +751,10 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		gc.Separator = ast.Separator{SeparatorString: string(sep.Val)}
 		gc.OrderBy = t.aggOrderBy(f.AggOrder)
 		return gc
+	case "min", "max":
+		if len(args) == 1 {
+			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableMinMaxArg{}, Children: ast.Exprs{args[0]}}
+		}
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
 	case "sum":

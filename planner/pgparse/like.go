@@ -33,7 +33,10 @@ func (t *translator) like(a *pg.A_Expr, not, fold bool) ast.Expr {
 	if fc := pat.GetFuncCall(); fc != nil && len(fc.Args) == 2 && fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval() == "like_escape" {
 		pat, escNode = fc.Args[0], fc.Args[1]
 	}
-	l := t.expr(a.Lexpr)
+	// A char(n) operand keeps its blanks (bpcharlike): it is typed text,
+	// so neither a comparison go-mysql-server simplifies LIKE into nor a
+	// text function drops them.
+	l := ast.Expr(ast.InjectedExpr{Expression: pgexpr.InjectableLikeArg{}, Children: ast.Exprs{t.expr(a.Lexpr)}})
 	var r, esc ast.Expr
 	if s := pat.GetAConst().GetSval(); s != nil {
 		escape, ok := `\`, true

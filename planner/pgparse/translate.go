@@ -1117,6 +1117,8 @@ func ColumnName(n *pg.Node) string {
 		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
+	case n.GetAArrayExpr() != nil:
+		return "array"
 	case n.GetGroupingFunc() != nil:
 		return "grouping"
 	case n.GetMinMaxExpr() != nil:
@@ -1133,6 +1135,8 @@ func ColumnName(n *pg.Node) string {
 		switch sl.SubLinkType {
 		case pg.SubLinkType_EXISTS_SUBLINK:
 			return "exists"
+		case pg.SubLinkType_ARRAY_SUBLINK:
+			return "array"
 		case pg.SubLinkType_EXPR_SUBLINK:
 			if sel := sl.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) == 1 {
 				rt := sel.TargetList[0].GetResTarget()
