@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"openwit/internal/arrowsize"
 )
 
 // ReadCache keeps copies of small decoded reads of Parquet files: the
@@ -78,7 +80,7 @@ func (c *ReadCache) put(key string, rec arrow.RecordBatch) {
 	if c == nil || key == "" || rec == nil {
 		return
 	}
-	size := recordBytes(rec)
+	size := arrowsize.Record(rec)
 	if size > c.maxEntry {
 		return
 	}
@@ -86,7 +88,7 @@ func (c *ReadCache) put(key string, rec arrow.RecordBatch) {
 	if err != nil {
 		return // not cached: the read itself is fine
 	}
-	size = recordBytes(cp)
+	size = arrowsize.Record(cp)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.items[key]; ok {
@@ -131,32 +133,6 @@ func compactCopy(mem memory.Allocator, rec arrow.RecordBatch) (arrow.RecordBatch
 		cols[i] = cp
 	}
 	return array.NewRecordBatch(rec.Schema(), cols, rec.NumRows()), nil
-}
-
-// recordBytes is the size of rec's buffers (whole buffers: a slice
-// counts what it keeps alive).
-func recordBytes(rec arrow.RecordBatch) int64 {
-	var n int64
-	for _, col := range rec.Columns() {
-		n += dataBytes(col.Data())
-	}
-	return n
-}
-
-func dataBytes(d arrow.ArrayData) int64 {
-	var n int64
-	for _, b := range d.Buffers() {
-		if b != nil {
-			n += int64(b.Len())
-		}
-	}
-	for _, c := range d.Children() {
-		n += dataBytes(c)
-	}
-	if d.DataType().ID() == arrow.DICTIONARY {
-		n += dataBytes(d.Dictionary())
-	}
-	return n
 }
 
 // readKey names a read of path: its kind, the output schema (columns and

@@ -37,14 +37,6 @@ var regexpFuncs = map[string]funcDef{
 	}},
 	// regexp_instr(string, pattern [, start [, N [, endoption [, flags [, subexpr]]]]])
 	"regexp_instr": {args: []argKind{kText, kText, kInt, kInt, kInt, kText, kInt}, opt: 5, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
-		re, icase, err := regexpArgs("regexp_instr", a[1].(string), optText(a, 5))
-		if err != nil {
-			return nil, err
-		}
-		n, err := regexpIntArg(a, 3, 1, "n", 1)
-		if err != nil {
-			return nil, err
-		}
 		end, err := regexpIntArg(a, 4, 0, "endoption", 0)
 		if err != nil {
 			return nil, err
@@ -52,15 +44,10 @@ var regexpFuncs = map[string]funcDef{
 		if end > 1 {
 			return nil, pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"endoption\": %d", end)
 		}
-		sub, err := regexpIntArg(a, 6, 0, "subexpr", 0)
+		lo, hi, ok, err := regexpFind("regexp_instr", a, 5, 6)
 		if err != nil {
 			return nil, err
 		}
-		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
-		if err != nil {
-			return nil, err
-		}
-		lo, hi, ok := regexpNth(re, ms, n, sub)
 		if !ok {
 			return int32(0), nil
 		}
@@ -72,28 +59,36 @@ var regexpFuncs = map[string]funcDef{
 	}},
 	// regexp_substr(string, pattern [, start [, N [, flags [, subexpr]]]])
 	"regexp_substr": {args: []argKind{kText, kText, kInt, kInt, kText, kInt}, opt: 4, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		re, icase, err := regexpArgs("regexp_substr", a[1].(string), optText(a, 4))
-		if err != nil {
+		lo, hi, ok, err := regexpFind("regexp_substr", a, 4, 5)
+		if err != nil || !ok {
 			return nil, err
-		}
-		n, err := regexpIntArg(a, 3, 1, "n", 1)
-		if err != nil {
-			return nil, err
-		}
-		sub, err := regexpIntArg(a, 5, 0, "subexpr", 0)
-		if err != nil {
-			return nil, err
-		}
-		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
-		if err != nil {
-			return nil, err
-		}
-		lo, hi, ok := regexpNth(re, ms, n, sub)
-		if !ok {
-			return nil, nil
 		}
 		return a[0].(string)[lo:hi], nil
 	}},
+}
+
+// regexpFind returns the byte range of what fn(string, pattern [, start [,
+// N ...]]) finds: the N-th match from start (arguments 2 and 3), or its
+// subexpression in argument subArg, with the flags in argument flagsArg.
+func regexpFind(fn string, a []any, flagsArg, subArg int) (lo, hi int, ok bool, err error) {
+	re, icase, err := regexpArgs(fn, a[1].(string), optText(a, flagsArg))
+	if err != nil {
+		return 0, 0, false, err
+	}
+	n, err := regexpIntArg(a, 3, 1, "n", 1)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	sub, err := regexpIntArg(a, subArg, 0, "subexpr", 0)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	lo, hi, ok = regexpNth(re, ms, n, sub)
+	return lo, hi, ok, nil
 }
 
 func optText(a []any, i int) string {

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
+	"openwit/internal/arrowsize"
 	"openwit/internal/grpcserve"
 	"openwit/storage"
 	"openwit/storage/catalog"
@@ -229,7 +230,7 @@ func (s *Server) receive(ctx context.Context, stream flight.FlightService_DoPutS
 	var size int64
 	for rdr.Next() {
 		b := rdr.RecordBatch()
-		size += recordBytes(b)
+		size += arrowsize.Record(b)
 		if size > s.cfg.MaxBytes {
 			return d, nil, batches, fmt.Errorf("hand-off of %s shard %d exceeds %d bytes: %w", d.Table, d.Shard, s.cfg.MaxBytes, ErrInvalid)
 		}
@@ -297,28 +298,6 @@ func sameColumns(got, want *arrow.Schema) error {
 		}
 	}
 	return nil
-}
-
-// recordBytes is the size of a batch's buffers.
-func recordBytes(b arrow.RecordBatch) int64 {
-	var n int64
-	for _, c := range b.Columns() {
-		n += dataBytes(c.Data())
-	}
-	return n
-}
-
-func dataBytes(d arrow.ArrayData) int64 {
-	var n int64
-	for _, b := range d.Buffers() {
-		if b != nil {
-			n += int64(b.Len())
-		}
-	}
-	for _, c := range d.Children() {
-		n += dataBytes(c)
-	}
-	return n
 }
 
 // guard counts hand-offs by code and turns panics into Internal errors.

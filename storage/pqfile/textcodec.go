@@ -26,8 +26,23 @@ const freeTextShare = 0.5
 // freeText reports whether string column col of batches (rows rows in
 // all) holds free text (see freeTextShare).
 func freeText(batches []arrow.RecordBatch, col int, rows int64) bool {
-	step := max(rows/dictSample, 1)
 	n, spaced := 0, 0
+	ok := sampleStrings(batches, col, rows, func(v string) bool {
+		n++
+		if strings.IndexByte(v, ' ') >= 0 {
+			spaced++
+		}
+		return true
+	})
+	return ok && n >= dictMinSample && float64(spaced) >= freeTextShare*float64(n)
+}
+
+// sampleStrings calls visit with up to dictSample non-null values of
+// string column col of batches (rows rows in all), sampled evenly, until
+// visit returns false; it returns false when visit did or the column is
+// not a String column.
+func sampleStrings(batches []arrow.RecordBatch, col int, rows int64, visit func(string) bool) bool {
+	step := max(rows/dictSample, 1)
 	var pos, base int64 // next sampled row, first row of the batch
 	for _, b := range batches {
 		a, ok := b.Column(col).(*array.String)
@@ -35,14 +50,11 @@ func freeText(batches []arrow.RecordBatch, col int, rows int64) bool {
 			return false
 		}
 		for ; pos < base+b.NumRows(); pos += step {
-			if i := int(pos - base); a.IsValid(i) {
-				n++
-				if strings.IndexByte(a.Value(i), ' ') >= 0 {
-					spaced++
-				}
+			if i := int(pos - base); a.IsValid(i) && !visit(a.Value(i)) {
+				return false
 			}
 		}
 		base += b.NumRows()
 	}
-	return n >= dictMinSample && float64(spaced) >= freeTextShare*float64(n)
+	return true
 }

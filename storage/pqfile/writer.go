@@ -462,22 +462,12 @@ func mostlyDistinct(batches []arrow.RecordBatch, col int, rows int64, seen map[s
 	maxRepeats := int((1-plainDistinct)*float64(positions)) + 1
 	clear(seen)
 	n := 0
-	var pos, base int64 // next sampled row, first row of the batch
-	for _, b := range batches {
-		a, ok := b.Column(col).(*array.String)
-		if !ok {
-			return false
-		}
-		for ; pos < base+b.NumRows(); pos += step {
-			if i := int(pos - base); a.IsValid(i) {
-				seen[a.Value(i)] = struct{}{}
-				n++
-				if n-len(seen) > maxRepeats {
-					return false
-				}
-			}
-		}
-		base += b.NumRows()
+	if !sampleStrings(batches, col, rows, func(v string) bool {
+		seen[v] = struct{}{}
+		n++
+		return n-len(seen) <= maxRepeats
+	}) {
+		return false
 	}
 	return n >= dictMinSample && float64(len(seen)) >= plainDistinct*float64(n)
 }
