@@ -55,7 +55,9 @@ func (a InjectableArrayAny) WithResolvedChildren(children []any) (any, error) {
 		return nil, pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s[]", TypeOfName(x.Type()), a.Op, TypeOfName(x.Type()))
 	}
 	if t := arr.Type(); t != types.Null {
-		if _, isArray := t.(pgtypes.ArrayType); !isArray && !types.IsText(t) {
+		// An array value, its text form, or a parameter (typed text until
+		// it is bound: pgx's WHERE id = ANY($1)).
+		if _, isArray := t.(pgtypes.ArrayType); !isArray && !types.IsText(t) && !isTextOID(t) {
 			return nil, pgerror.New(pgerror.DatatypeMismatch, "op ANY/ALL (array) requires array on right side")
 		}
 	}
@@ -179,4 +181,9 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, nil
 	}
 	return a.All, nil
+}
+
+func isTextOID(t sql.Type) bool {
+	oid, _ := pgtypes.OID(t)
+	return oid == pgtypes.OIDText
 }
