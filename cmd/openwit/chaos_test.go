@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -690,13 +691,14 @@ type chaosNode struct {
 // a chaosCluster from a seeded random source.
 type chaosSchedule struct {
 	nodes                                      []*chaosNode
+	proxy                                      *testserver.Server
 	rng                                        *rand.Rand
 	nextKill                                   time.Time
 	kills, frontKills, workerKills, startKills int
 }
 
 func newChaosSchedule(c *chaosCluster, rng *rand.Rand) *chaosSchedule {
-	sc := &chaosSchedule{rng: rng, nextKill: time.Now()}
+	sc := &chaosSchedule{rng: rng, nextKill: time.Now(), proxy: c.proxy}
 	for i, f := range c.fronts {
 		sc.nodes = append(sc.nodes, &chaosNode{name: fmt.Sprintf("front%d", i), s: f, front: true})
 	}
@@ -731,7 +733,10 @@ func (sc *chaosSchedule) step(t *testing.T, t0 time.Time) {
 			sc.kills++
 			sc.startKills++
 			t.Logf("%v: killed %s again while it started", at, n.name)
-		case n.starting && chaosReady(n.s):
+		case n.starting && chaosReady(n.s) && (!n.front || proxySees(sc.proxy, n.name)):
+			// A front node counts as up once the proxy routes to it:
+			// killing the other one before that leaves clients no
+			// gateway at all.
 			n.starting = false
 			t.Logf("%v: %s ready", at, n.name)
 		}
@@ -786,6 +791,22 @@ func (sc *chaosSchedule) finish(t *testing.T, t0 time.Time) {
 		}
 	}
 	t.Logf("%v: every node ready", time.Since(t0).Round(time.Millisecond))
+}
+
+// proxySees reports whether the proxy counts front node name as up.
+func proxySees(proxy *testserver.Server, name string) bool {
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get(proxy.HTTPURL() + "/metrics")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return false
+	}
+	v, _ := metricValue(string(b), fmt.Sprintf(`openwit_proxy_gateway_up{gateway=%q}`, name))
+	return v == 1
 }
 
 // chaosReady reports whether a started server answers /readyz with 200.
