@@ -136,6 +136,7 @@ func New(cfg Config) (*Engine, error) {
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
+		AddPostAnalyzeRule(ruleTZCompare, tzCompare).
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
