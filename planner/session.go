@@ -377,6 +377,13 @@ func (p *Prepared) inferParams(node sql.Node) {
 				set(bv, c.Type())
 			}
 		}
+		if f, ok := e.(*pgexpr.Func); ok {
+			for i, a := range f.Args {
+				if bv, ok := a.(*expression.BindVar); ok && f.ParamOID(i) != 0 {
+					setOID(bv, f.ParamOID(i))
+				}
+			}
+		}
 		if in, ok := e.(*expression.InTuple); ok {
 			if tup, ok := in.Right().(expression.Tuple); ok {
 				for _, x := range tup {
