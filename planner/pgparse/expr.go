@@ -389,9 +389,10 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 		}
 		bare := &pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods}
 		elem = t.typeName(bare)
-		if tc.Arg.GetAArrayExpr() != nil {
-			// ARRAY[...]::int[]: the constructor's elements, as above.
-			return t.arrayAny(&pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: a.Lexpr, Rexpr: tc.Arg}, op, all)
+		if arr := tc.Arg.GetAArrayExpr(); arr != nil {
+			// ARRAY[...]::int[]: the constructor's elements, each cast
+			// to the element type, as above.
+			return t.arrayAny(&pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: a.Lexpr, Rexpr: castElements(arr, bare)}, op, all)
 		}
 		r = tc.Arg
 	}
