@@ -503,6 +503,11 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if nan, ok := numericNaNResult(f, vals); ok {
 		return nan, nil
 	}
+	if f.Name == "greatest" || f.Name == "least" {
+		if v, ok := charExtremum(f, vals); ok {
+			return v, nil
+		}
+	}
 	if f.def.evalCtx != nil {
 		return f.def.evalCtx(ctx, vals, ts)
 	}
