@@ -19,6 +19,7 @@ import (
 
 	"openwit/exec"
 	"openwit/ingest"
+	"openwit/internal/notify"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
@@ -69,6 +70,10 @@ type Config struct {
 	// (the etcd schema lock of coordinator/control). It returns the
 	// release function; an error fails the statement with SQLSTATE 55P03.
 	SchemaLock func(ctx context.Context) (unlock func(), err error)
+	// Notify is the node's LISTEN/NOTIFY hub (shared with the relay that
+	// carries notifications between nodes); nil: the engine's own, which
+	// delivers between this engine's sessions only.
+	Notify *notify.Hub
 }
 
 // footerCacheSize is how many Parquet footers an engine keeps (a few KiB
@@ -98,6 +103,9 @@ type Engine struct {
 	reads *exec.ReadCache
 	// sessions are the open sessions, for pg_stat_activity.
 	sessions sessionRegistry
+	// hub delivers LISTEN/NOTIFY notifications (Config.Notify or the
+	// engine's own).
+	hub *notify.Hub
 }
 
 // Running returns how many vectorized scans (the distributed part of
@@ -126,7 +134,10 @@ func New(cfg Config) (*Engine, error) {
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
 	e := &Engine{cfg: cfg, pool: exec.NewPool(), footers: exec.NewFooterCache(footerCacheSize),
-		reads: exec.NewReadCache(exec.DefaultReadCacheBytes)}
+		reads: exec.NewReadCache(exec.DefaultReadCacheBytes), hub: cfg.Notify}
+	if e.hub == nil {
+		e.hub = notify.NewHub(cfg.Logger)
+	}
 	if cfg.IndexCacheBytes == 0 {
 		cfg.IndexCacheBytes = DefaultIndexCacheBytes
 	}

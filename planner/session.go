@@ -19,6 +19,7 @@ import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	"github.com/shopspring/decimal"
 
+	"openwit/internal/notify"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
@@ -52,6 +53,11 @@ type Session struct {
 	startApp string
 	tx       txBlock
 	act      *activity // what pg_stat_activity shows of the session
+	// LISTEN/NOTIFY (session_notify.go): the listener (nil until the
+	// first LISTEN), what the block has queued, the wire's wake function.
+	lis  *notify.Listener
+	ntx  notifyTx
+	wake func()
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -120,6 +126,9 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 // Close ends the session.
 func (s *Session) Close() error {
 	s.closeCursors(true)
+	if s.lis != nil {
+		s.lis.Close()
+	}
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
@@ -500,6 +509,8 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindNotify:
+		return s.notifyStatement(ctx, p.st.Notify)
 	case pgparse.KindDeclare:
 		return s.declare(ctx, p, params)
 	case pgparse.KindFetch:

@@ -105,6 +105,7 @@ func (s *Session) transaction(st *pgparse.Statement) error {
 			}
 		}
 	case "COMMIT":
+		s.endNotifyBlock(s.tx.active && !s.tx.failed)
 		if s.tx.active && s.tx.failed {
 			s.base.restore(s.tx.begin)
 		} else if s.tx.active {
@@ -117,6 +118,7 @@ func (s *Session) transaction(st *pgparse.Statement) error {
 		s.tx = txBlock{}
 		s.resetTxCharacteristics()
 	case "ROLLBACK":
+		s.endNotifyBlock(false)
 		if s.tx.active {
 			s.base.restore(s.tx.begin)
 		}
@@ -153,6 +155,7 @@ func (s *Session) discard(tag string) error {
 		return pgerror.New(codeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 	}
 	s.closeCursors(true)
+	s.unlistenAll()
 	return s.set(&pgparse.Set{All: true, Default: true})
 }
 

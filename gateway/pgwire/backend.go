@@ -98,3 +98,30 @@ func ClientAddr(ctx context.Context) net.Addr {
 	a, _ := ctx.Value(clientAddrKey{}).(net.Addr)
 	return a
 }
+
+// Notification is a NOTIFY delivered to a session that listens to its
+// channel.
+type Notification struct {
+	PID     uint32 // the sending session's process id
+	Channel string
+	Payload string
+}
+
+// Notifier is implemented by sessions that receive LISTEN/NOTIFY
+// notifications. The server sends what TakeNotifications returns as
+// NotificationResponse messages when the session is outside a transaction
+// block: before ReadyForQuery, and at once while the connection waits for
+// the client (wake is called from any goroutine when a notification is
+// queued).
+type Notifier interface {
+	SetNotifyWake(wake func())
+	TakeNotifications() []Notification
+}
+
+// ProcessIDer is implemented by sessions that have their own process id
+// (what pg_backend_pid() returns): the server reports it in BackendKeyData
+// instead of its own connection counter, so that a client can tell its
+// own notifications (and its row in pg_stat_activity) by the pid.
+type ProcessIDer interface {
+	ProcessID() uint32
+}

@@ -25,6 +25,7 @@ const (
 	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
+	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
 )
 
 // Statement is one translated statement.
@@ -55,6 +56,7 @@ type Statement struct {
 	Close       *Close
 	Copy        *Copy
 	Explain     *Explain
+	Notify      *Notify
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).

@@ -179,9 +179,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.closeCursor(n.GetClosePortalStmt())
 	case n.GetDiscardStmt() != nil:
 		return t.discard(n.GetDiscardStmt())
-	case n.GetUnlistenStmt() != nil:
-		// Nothing is ever listened to (LISTEN is not supported).
-		return &Statement{Kind: KindUtility, Tag: "UNLISTEN"}
+	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
+		return t.notify(n)
 	}
 	t.unsupported(statementName(n))
 	return nil
@@ -219,10 +218,6 @@ func statementName(n *pg.Node) string {
 		return "PREPARE"
 	case n.GetExecuteStmt() != nil:
 		return "EXECUTE"
-	case n.GetListenStmt() != nil:
-		return "LISTEN (notifications are not delivered by OpenWit)"
-	case n.GetNotifyStmt() != nil:
-		return "NOTIFY (notifications are not delivered by OpenWit)"
 	case n.GetDiscardStmt() != nil:
 		return "DISCARD"
 	}
