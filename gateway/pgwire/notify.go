@@ -13,11 +13,18 @@ import (
 // the socket's read deadline (as Shutdown does): readFailed then sends
 // them and reads on.
 
-// startReading records that the message loop waits for the client.
+// startReading records that the message loop waits for the client. A
+// notification queued after the last ReadyForQuery but before reading is
+// set found nothing to wake: an idle session outside a block sends what
+// is queued now (later ones wake the read).
 func (c *conn) startReading() {
 	c.mu.Lock()
 	c.reading = true
 	c.mu.Unlock()
+	if c.idle && c.tx == txIdle && c.notifier != nil {
+		c.sendNotifications()
+		_ = c.w.flush()
+	}
 }
 
 // doneReading records that the loop's read returned err. A deadline a
