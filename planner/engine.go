@@ -151,6 +151,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
+		AddPostAnalyzeRule(ruleFloat4Results, float4Results).
 		AddPostAnalyzeRule(ruleBPCharCompare, bpcharCompare).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostAnalyzeRule(ruleFrameWindows, frameWindows).
