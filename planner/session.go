@@ -52,6 +52,10 @@ type Session struct {
 	startApp string
 	tx       txBlock
 	act      *activity // what pg_stat_activity shows of the session
+	// implicit is set while the statements of one simple query run as
+	// an implicit transaction block (BeginImplicit); implicitFailed when
+	// one of them failed.
+	implicit, implicitFailed bool
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -78,6 +82,9 @@ type pgSession struct {
 	// undoLocal restores the settings set_config(..., is_local => true)
 	// changed; the next statement runs it.
 	undoLocal func()
+	// txw are the rows the open transaction block wrote, staged until
+	// COMMIT; nil when writes commit at once (session_txwrites.go).
+	txw *txWrites
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -120,6 +127,10 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 // Close ends the session.
 func (s *Session) Close() error {
 	s.closeCursors(true)
+	if s.base.txw != nil { // never committed: dropped
+		s.base.txw.release()
+		s.base.txw = nil
+	}
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
@@ -496,7 +507,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 				return nil, err
 			}
 		}
-		if err := s.transaction(p.st); err != nil {
+		if err := s.transaction(ctx, p.st); err != nil {
 			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil
