@@ -317,7 +317,8 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	}
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
+		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
 		return err
 	}
 	sec := n.sec
