@@ -110,6 +110,14 @@
 // simple Query ends the implicit transaction and closes all portals; inside
 // a block (after BEGIN) they survive Sync until COMMIT/ROLLBACK.
 //
+// Writes follow transactions for a session implementing Transactional
+// (the planner's, design 059): outside a block, the Executes up to a Sync
+// are one implicit transaction, committed (written and fsynced) at Sync
+// before ReadyForQuery, or dropped when one of them failed; so are the
+// statements of a simple Query holding several, committed before the last
+// one's CommandComplete. A commit that fails is reported before
+// ReadyForQuery.
+//
 // CommandComplete carries Rows.Tag(), or "SELECT n" (n = rows sent by that
 // Execute) when the tag is empty and the statement has columns. A row with
 // the wrong number of values, or any row for a statement without columns,

@@ -305,6 +305,11 @@ func (c *conn) handleExecute(m *pgproto3.Execute) error {
 	if err := c.checkAborted(p.ps.query); err != nil {
 		return err
 	}
+	if c.tx == txIdle {
+		// Outside a block the Executes up to Sync are one implicit
+		// transaction, as in PostgreSQL: Sync commits their writes.
+		c.beginImplicit()
+	}
 	return c.runPortal(p, m.MaxRows)
 }
 
@@ -326,6 +331,11 @@ func (c *conn) handleClose(m *pgproto3.Close) error {
 // handleSync ends an extended-protocol cycle.
 func (c *conn) handleSync() {
 	c.skipping = false
+	// Commit (fsync) what the cycle's statements wrote before
+	// ReadyForQuery; a cycle with a failed statement drops it.
+	if err := c.endImplicit(true); err != nil {
+		c.queryError(err)
+	}
 	c.endImplicitTransaction()
 	c.readyForQuery()
 }
