@@ -334,3 +334,78 @@ func TestTxnWritesCrash(t *testing.T) {
 	s.Restart()
 	check(want)
 }
+
+// TestTxnWritesLimit: a block staging more than --txn-write-limit fails
+// the statement that passes it with 54000 (nothing of that statement is
+// staged, the block is aborted), ROLLBACK leaves nothing, and the same
+// rows written in several blocks, or by COPY in a block, stay within it.
+func TestTxnWritesLimit(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{Args: []string{"--txn-write-limit", "256KiB"}})
+	ctx := t.Context()
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE tw (ts timestamptz NOT NULL, k text, n int8)")
+	// About 100 KiB of text per statement.
+	insert := "INSERT INTO tw SELECT '2024-01-01 00:00:00+00'::timestamptz + g * interval '1 second', repeat('x', 100), g FROM generate_series(1, 1000) g"
+	mustExec(t, conn, "BEGIN")
+	mustExec(t, conn, insert)
+	mustExec(t, conn, insert)
+	_, err := conn.Exec(ctx, insert)
+	if sqlState(err) != "54000" {
+		t.Fatalf("third statement of the block: %v, want 54000", err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+		t.Errorf("after the limit: %v, want 25P02", err)
+	}
+	mustExec(t, conn, "ROLLBACK")
+	if n, _ := countRows(t, conn, "true"); n != 0 {
+		t.Errorf("after ROLLBACK: %d rows", n)
+	}
+	for range 3 {
+		mustExec(t, conn, "BEGIN")
+		mustExec(t, conn, insert)
+		mustExec(t, conn, "COMMIT")
+	}
+	if n, _ := countRows(t, conn, "true"); n != 3000 {
+		t.Errorf("three blocks committed %d rows, want 3000", n)
+	}
+
+	// COPY in a block is staged too: rolled back, then committed.
+	copyRows := func(tx pgx.Tx, from int) int64 {
+		t.Helper()
+		rows := make([][]any, 100)
+		for i := range rows {
+			rows[i] = []any{time.Date(2024, 2, 1, 0, 0, from+i, 0, time.UTC), "copy", int64(from + i)}
+		}
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"tw"}, []string{"ts", "k", "n"}, pgx.CopyFromRows(rows))
+		if err != nil {
+			t.Fatalf("COPY in a block: %v", err)
+		}
+		return n
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyRows(tx, 0)
+	if n, _ := countRows(t, tx, "k = 'copy'"); n != 100 {
+		t.Errorf("the block sees %d of its copied rows, want 100", n)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := countRows(t, conn, "k = 'copy'"); n != 0 {
+		t.Errorf("after ROLLBACK: %d copied rows", n)
+	}
+	if tx, err = conn.Begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	copyRows(tx, 0)
+	copyRows(tx, 100)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, sum := countRows(t, conn, "k = 'copy'"); n != 200 || sum != 199*200/2 {
+		t.Errorf("after COMMIT: count %d sum %d, want 200 and %d", n, sum, 199*200/2)
+	}
+}
