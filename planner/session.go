@@ -499,7 +499,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
-		if pgparse.IsTransactionEnd(p.st.Tag) {
+		if pgparse.IsTransactionEnd(p.st.Tag) && p.st.Savepoint == "" {
 			s.closeCursors(false)
 		}
 		if strings.HasPrefix(p.st.Tag, "DISCARD") {

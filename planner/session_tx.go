@@ -41,6 +41,9 @@ type txBlock struct {
 	// commit are the values settings SET LOCAL in the block get back at
 	// COMMIT (their session value).
 	commit map[string]string
+	// savepoints are the block's savepoints, oldest first
+	// (session_savepoint.go).
+	savepoints []savepoint
 }
 
 // settingsSnapshot is a copy of a session's settings and what they drive.
@@ -93,6 +96,9 @@ func (s *Session) resetTxCharacteristics() {
 // before it returns) unless the block failed, and ROLLBACK drops them
 // (session_txwrites.go).
 func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error {
+	if st.Savepoint != "" || st.Tag == "SAVEPOINT" || st.Tag == "RELEASE" {
+		return s.savepointStatement(st)
+	}
 	switch st.Tag {
 	case "BEGIN", "START TRANSACTION":
 		if s.tx.active {

@@ -70,6 +70,44 @@ func (w *txWrites) stage(t *catalog.Table, parts []ingest.Part) error {
 	return nil
 }
 
+// txMark is a point in the staged writes that rollbackTo returns to.
+type txMark struct {
+	order int
+	parts map[int64]int
+	bytes int64
+}
+
+// mark returns the current point of w (nil: nothing staged).
+func (w *txWrites) mark() txMark {
+	if w == nil {
+		return txMark{}
+	}
+	m := txMark{order: len(w.order), parts: make(map[int64]int, len(w.parts)), bytes: w.bytes}
+	for id, ps := range w.parts {
+		m.parts[id] = len(ps)
+	}
+	return m
+}
+
+// rollbackTo drops the rows staged after m.
+func (w *txWrites) rollbackTo(m txMark) {
+	if w == nil {
+		return
+	}
+	for id, ps := range w.parts {
+		keep := m.parts[id]
+		for _, p := range ps[keep:] {
+			p.Rec.Release()
+		}
+		if keep == 0 {
+			delete(w.parts, id)
+		} else {
+			w.parts[id] = ps[:keep]
+		}
+	}
+	w.order, w.bytes = w.order[:m.order], m.bytes
+}
+
 // release drops every staged row.
 func (w *txWrites) release() {
 	for _, ps := range w.parts {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -239,15 +241,35 @@ assert count(oc) == 20, "the failed block left rows"
 print("ok")
 `
 
-// TestTxnWritesPsycopg2: psycopg2's default mode (a block opened before
-// the first statement, conn.commit/rollback).
-func TestTxnWritesPsycopg2(t *testing.T) {
+// TestTxnWritesClients: psycopg2's default mode (a block opened before
+// the first statement, conn.commit/rollback), and psql's ON_ERROR_ROLLBACK
+// (a savepoint around every statement of a block).
+func TestTxnWritesClients(t *testing.T) {
 	t.Parallel()
 	if exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run() != nil {
 		t.Fatal("psycopg2 missing (bash .ci/run installs python3-psycopg2)")
 	}
 	s := testserver.Start(t, testserver.Options{})
 	runRealClient(t, s, nil, "/usr/bin/python3", "-c", psycopgTxnScript)
+
+	script := filepath.Join(t.TempDir(), "block.sql")
+	if err := os.WriteFile(script, []byte(`CREATE TABLE psql_tw (ts timestamptz NOT NULL, x int);
+BEGIN;
+INSERT INTO psql_tw VALUES ('2024-01-01 00:00:00+00', 1);
+SELECT 1 / 0;
+INSERT INTO psql_tw VALUES ('2024-01-01 00:00:01+00', 2);
+COMMIT;
+BEGIN;
+INSERT INTO psql_tw VALUES ('2024-01-01 00:00:02+00', 4);
+ROLLBACK;
+SELECT count(*), sum(x) FROM psql_tw;
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runPsql(t, s, "-q", "-v", "ON_ERROR_ROLLBACK=on", "-f", script)
+	if code != 0 || !strings.Contains(errs, "division by zero") || strings.TrimSpace(out) != "2|3" {
+		t.Errorf("psql ON_ERROR_ROLLBACK: exit %d, out %q (want 2|3: the failed statement alone undone), stderr %q", code, out, errs)
+	}
 }
 
 // TestTxnWritesCrash: a block's rows are durable only once COMMIT

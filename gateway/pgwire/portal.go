@@ -371,6 +371,9 @@ func (c *conn) afterTag(tag string) {
 		c.tx = txActive
 	case "COMMIT", "ROLLBACK", "END", "ABORT":
 		c.tx = txIdle
+		if t, ok := c.sess.(Transactional); ok && t.InTransaction() {
+			c.tx = txActive // ROLLBACK TO a savepoint: the block goes on
+		}
 		// The end of a block undoes its SET LOCAL (and, rolled back, its SET).
 		c.reportChangedParams()
 	case "PREPARE":
