@@ -17,8 +17,9 @@ import (
 )
 
 // Transactional writes (design 059). Inside a transaction block (BEGIN ...
-// COMMIT) and inside a simple query holding several statements (one
-// implicit block, as in PostgreSQL) INSERT and COPY FROM do not write to
+// COMMIT) and inside an implicit one (a simple query holding several
+// statements, or the Executes up to a Sync, as in PostgreSQL; the gateway
+// calls BeginImplicit and EndImplicit) INSERT and COPY FROM do not write to
 // the ingester: their rows are staged in the session as Arrow batches. The
 // session's own scans see them (read your writes: they are one more source
 // of fresh rows of the table's snapshot), other sessions do not. COMMIT

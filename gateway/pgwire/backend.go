@@ -50,17 +50,19 @@ type QuerySplitter interface {
 
 // Transactional is implemented by sessions whose writes follow transaction
 // blocks. The server tells them about what only the protocol knows: the
-// statements of one simple query holding several of them form one
-// implicit transaction, and any error it reports (also those that never
-// reached the session, such as bad COPY data) fails the block.
+// statements of one simple query holding several of them, and the
+// Executes up to a Sync outside a block, form one implicit transaction,
+// and any error it reports (also those that never reached the session,
+// such as bad COPY data) fails the block.
 type Transactional interface {
-	// BeginImplicit starts the implicit transaction of a simple query
-	// holding several statements (a no-op inside an explicit block).
+	// BeginImplicit starts an implicit transaction (a no-op inside an
+	// explicit block).
 	BeginImplicit()
 	// EndImplicit ends it: commit (when no statement failed) makes its
 	// writes durable before it returns; otherwise they are dropped. The
-	// server calls it before the last statement's CommandComplete, or
-	// after the error that stopped the query.
+	// server calls it before the last statement's CommandComplete of a
+	// simple query, at Sync before ReadyForQuery, or after the error that
+	// stopped a simple query.
 	EndImplicit(ctx context.Context, commit bool) error
 	// FailTransaction records that a statement failed.
 	FailTransaction()

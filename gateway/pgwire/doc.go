@@ -223,11 +223,13 @@
 //
 // # Transaction status
 //
-// OpenWit has no multi-statement transactions; the status byte in
-// ReadyForQuery is bookkeeping that keeps clients' transaction logic happy.
-// A CommandComplete tag of BEGIN or START TRANSACTION moves 'I' to 'T';
-// COMMIT, ROLLBACK, END, ABORT or PREPARE TRANSACTION moves to 'I'; an error
-// in 'T' moves to 'E'. In 'E' only statements whose first keyword is
+// The session runs the blocks (its writes are staged until COMMIT, design
+// 059); the status byte in ReadyForQuery follows the tags. A
+// CommandComplete tag of BEGIN or START TRANSACTION moves 'I' to 'T';
+// COMMIT, ROLLBACK, END, ABORT or PREPARE TRANSACTION moves to 'I', except
+// that a ROLLBACK (TO SAVEPOINT) after which a Transactional session is
+// still in its block moves to 'T'; an error in 'T' moves to 'E', or to 'I'
+// when it ended the block (a failed COMMIT). In 'E' only statements whose first keyword is
 // ROLLBACK, COMMIT, END or ABORT run (others get 25P02 at Parse, Bind,
 // Execute or Query), and a COMMIT there reports ROLLBACK.
 //
