@@ -241,9 +241,55 @@ assert count(oc) == 20, "the failed block left rows"
 print("ok")
 `
 
+const jdbcTxnSource = `
+import java.sql.*;
+public class T {
+  static void check(boolean c, String m) { if (!c) throw new RuntimeException(m); }
+  static long count(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM jdbc_tw")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+  static void insert(Connection c, int from, int n) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("INSERT INTO jdbc_tw VALUES (?, ?)")) {
+      for (int i = from; i < from + n; i++) {
+        p.setTimestamp(1, new Timestamp(1709251200000L + i * 1000L));
+        p.setInt(2, i);
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+  }
+  public static void main(String[] a) throws Exception {
+    String url = "jdbc:postgresql://127.0.0.1:" + System.getenv("PGPORT") + "/openwit?user=openwit";
+    try (Connection c = DriverManager.getConnection(url); Connection o = DriverManager.getConnection(url)) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE jdbc_tw (ts timestamptz NOT NULL, n int)");
+      }
+      c.setAutoCommit(false);
+      insert(c, 0, 100);
+      check(count(c) == 100, "own writes " + count(c));
+      check(count(o) == 0, "another connection sees " + count(o));
+      c.rollback();
+      check(count(c) == 0, "after rollback " + count(c));
+      insert(c, 0, 100);
+      Savepoint sp = c.setSavepoint();
+      insert(c, 100, 50);
+      c.rollback(sp);
+      check(count(c) == 100, "after rollback to savepoint " + count(c));
+      c.commit();
+      check(count(o) == 100, "after commit another connection sees " + count(o));
+    }
+    System.out.println("ok");
+  }
+}
+`
+
 // TestTxnWritesClients: psycopg2's default mode (a block opened before
-// the first statement, conn.commit/rollback), and psql's ON_ERROR_ROLLBACK
-// (a savepoint around every statement of a block).
+// the first statement, conn.commit/rollback), pgjdbc with autocommit off
+// (executeBatch, rollback, a savepoint, commit), and psql's
+// ON_ERROR_ROLLBACK (a savepoint around every statement of a block).
 func TestTxnWritesClients(t *testing.T) {
 	t.Parallel()
 	if exec.Command("/usr/bin/python3", "-c", "import psycopg2").Run() != nil {
@@ -251,6 +297,16 @@ func TestTxnWritesClients(t *testing.T) {
 	}
 	s := testserver.Start(t, testserver.Options{})
 	runRealClient(t, s, nil, "/usr/bin/python3", "-c", psycopgTxnScript)
+
+	const jar = "/usr/share/java/postgresql.jar"
+	if _, err := os.Stat(jar); err != nil {
+		t.Fatal("pgjdbc missing (bash .ci/run installs libpostgresql-jdbc-java)")
+	}
+	src := filepath.Join(t.TempDir(), "T.java")
+	if err := os.WriteFile(src, []byte(jdbcTxnSource), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runRealClient(t, s, nil, "java", "-cp", jar, src)
 
 	script := filepath.Join(t.TempDir(), "block.sql")
 	if err := os.WriteFile(script, []byte(`CREATE TABLE psql_tw (ts timestamptz NOT NULL, x int);
