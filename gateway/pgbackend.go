@@ -63,6 +63,15 @@ func (p *pgSession) SplitQuery(query string) ([]pgwire.QueryPart, error) {
 	return out, nil
 }
 
+var _ pgwire.Transactional = (*pgSession)(nil)
+
+func (p *pgSession) BeginImplicit() { p.s.BeginImplicit() }
+func (p *pgSession) EndImplicit(ctx context.Context, commit bool) error {
+	return p.s.EndImplicit(ctx, commit)
+}
+func (p *pgSession) FailTransaction()    { p.s.FailTransaction() }
+func (p *pgSession) InTransaction() bool { return p.s.InTransaction() }
+
 func (p *pgSession) Setting(name string) (string, bool) { return p.s.Setting(name) }
 
 // ProcessID implements pgwire.ProcessIDer: BackendKeyData carries the

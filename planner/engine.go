@@ -55,6 +55,11 @@ type Config struct {
 	// writing them atomically at its end; 0 means DefaultCopyMaxBytes. It
 	// must stay below the WAL's record size limit.
 	CopyMaxBytes int64
+	// TxWriteMaxBytes bounds the rows one transaction block holds in
+	// memory before COMMIT writes them as one WAL record; 0 means
+	// DefaultTxWriteMaxBytes. It must stay below the WAL's record size
+	// limit.
+	TxWriteMaxBytes int64
 	// IndexCacheBytes bounds the index artifacts (storage/index) kept
 	// decoded for file and row group pruning; 0 means
 	// DefaultIndexCacheBytes, a negative value disables pruning by

@@ -58,6 +58,10 @@ type Session struct {
 	lis  *notify.Listener
 	ntx  notifyTx
 	wake func()
+	// implicit is set while the statements of one simple query run as
+	// an implicit transaction block (BeginImplicit); implicitFailed when
+	// one of them failed.
+	implicit, implicitFailed bool
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -84,6 +88,9 @@ type pgSession struct {
 	// undoLocal restores the settings set_config(..., is_local => true)
 	// changed; the next statement runs it.
 	undoLocal func()
+	// txw are the rows the open transaction block wrote, staged until
+	// COMMIT; nil when writes commit at once (session_txwrites.go).
+	txw *txWrites
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -128,6 +135,10 @@ func (s *Session) Close() error {
 	s.closeCursors(true)
 	if s.lis != nil {
 		s.lis.Close()
+	}
+	if s.base.txw != nil { // never committed: dropped
+		s.base.txw.release()
+		s.base.txw = nil
 	}
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
@@ -497,7 +508,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
-		if pgparse.IsTransactionEnd(p.st.Tag) {
+		if pgparse.IsTransactionEnd(p.st.Tag) && p.st.Savepoint == "" {
 			s.closeCursors(false)
 		}
 		if strings.HasPrefix(p.st.Tag, "DISCARD") {
@@ -505,7 +516,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 				return nil, err
 			}
 		}
-		if err := s.transaction(p.st); err != nil {
+		if err := s.transaction(ctx, p.st); err != nil {
 			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil

@@ -54,6 +54,9 @@ type conn struct {
 	stmts   map[string]*prepared
 	portals map[string]*portal
 	tx      byte
+	// implicit is set while a simple query's statements run as one
+	// implicit transaction (Transactional sessions).
+	implicit bool
 	// skipping is set after an error in the extended protocol: messages
 	// are discarded until Sync.
 	skipping bool

@@ -320,7 +320,8 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	n.hub = notify.NewHub(log)
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
+		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
 		return err
 	}
 	sec := n.sec

@@ -61,6 +61,9 @@ type Statement struct {
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
 	Begin []Set
+	// Savepoint names the savepoint of SAVEPOINT, RELEASE and ROLLBACK TO
+	// (tag ROLLBACK, as in PostgreSQL); empty for the other statements.
+	Savepoint string
 }
 
 // Explain holds the options of EXPLAIN.

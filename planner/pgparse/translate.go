@@ -237,10 +237,16 @@ func (t *translator) transaction(s *pg.TransactionStmt) *Statement {
 		tag = "COMMIT"
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		tag = "ROLLBACK"
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		tag = "SAVEPOINT"
+	case pg.TransactionStmtKind_TRANS_STMT_RELEASE:
+		tag = "RELEASE"
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		tag = "ROLLBACK" // PostgreSQL's tag; Savepoint tells it apart
 	default:
-		t.unsupported(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"))
+		t.unsupported(strings.ReplaceAll(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"), "_", " "))
 	}
-	st := &Statement{Kind: KindUtility, Tag: tag}
+	st := &Statement{Kind: KindUtility, Tag: tag, Savepoint: s.SavepointName}
 	if tag == "BEGIN" || tag == "START TRANSACTION" {
 		st.Begin = t.transactionOptions(s.Options, "")
 	}
