@@ -827,6 +827,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	defer func() {
 		t.inWhere, t.inAggregate, t.fullUsing, t.windows, t.inWindow = savedWhere, savedAgg, savedUsing, savedWindows, savedInWindow
 	}()
+	selectListSRF(s)
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
@@ -1392,9 +1393,20 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if e, ok := t.unnestFunction(rf); ok {
 		return e
 	}
+	if !rf.Lateral && functionRefersToColumns(rf) {
+		// A function in FROM sees the FROM items before it: LATERAL is
+		// implied, as in PostgreSQL.
+		rf = &pg.RangeFunction{Lateral: true, Ordinality: rf.Ordinality, IsRowsfrom: rf.IsRowsfrom,
+			Functions: rf.Functions, Alias: rf.Alias, Coldeflist: rf.Coldeflist}
+	}
 	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
 		return t.lateralFunction(rf)
 	}
+	return t.fromFunction(rf)
+}
+
+// fromFunction translates a function in FROM that is not LATERAL.
+func (t *translator) fromFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
 		t.unsupported("LATERAL, WITH ORDINALITY and ROWS FROM")
 	}
