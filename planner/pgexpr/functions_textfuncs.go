@@ -168,13 +168,13 @@ func textcatArgs(args []sql.Expression) bool {
 // first parenthesized subexpression, or the whole match when there is none;
 // NULL when nothing matches.
 func regexSubstring(s, pattern string) (any, error) {
-	re, err := compileRegex(pattern, false)
+	re, err := compileARE(pattern, areFlags{})
 	if err != nil {
 		return nil, err
 	}
-	m := re.FindStringSubmatchIndex(s)
-	if m == nil {
-		return nil, nil
+	m, err := re.find(s)
+	if m == nil || err != nil {
+		return nil, err
 	}
 	if len(m) > 2 {
 		if m[2] < 0 {

@@ -1,0 +1,201 @@
+package pgexpr
+
+import (
+	"regexp"
+	"sync"
+	"unicode/utf8"
+
+	"openwit/internal/pgerror"
+)
+
+// pgRegexp is a PostgreSQL regular expression compiled for RE2: every
+// pattern OpenWit matches (~ and its kin, the regexp_* functions,
+// substring FROM, SIMILAR TO) is one of these, made by compileARE.
+//
+// PostgreSQL matches the whole RE greedily (leftmost-longest) unless its
+// first quantifier is non-greedy, and then it finds the shortest match.
+// The first kind runs in RE2's leftmost-longest mode; the second finds
+// its extent with every quantifier made non-greedy and, when the pattern
+// looks at nothing outside its match, takes the submatches from the
+// pattern as written, anchored to that extent.
+type pgRegexp struct {
+	re, after  *regexp.Regexp // the pattern; with one character before it
+	anchored   *regexp.Regexp // \A(?:pattern)\z, for a shortest match's groups
+	words      bool           // uses RE2's ASCII-only \b or \B
+	shortest   bool
+	ncap       int
+	contextual bool
+}
+
+// regexCacheSize bounds the compiled patterns kept; the cache is emptied
+// when it is full (patterns are usually constants: a few per query).
+const regexCacheSize = 512
+
+type regexKey struct {
+	pattern string
+	flags   areFlags
+}
+
+var regexCache = struct {
+	sync.Mutex
+	m map[regexKey]*pgRegexp
+}{m: map[regexKey]*pgRegexp{}}
+
+// compileARE compiles a PostgreSQL ARE under flags f, from the cache when
+// it was compiled before.
+func compileARE(pattern string, f areFlags) (*pgRegexp, error) {
+	key := regexKey{pattern, f}
+	regexCache.Lock()
+	re, ok := regexCache.m[key]
+	regexCache.Unlock()
+	if ok {
+		return re, nil
+	}
+	tr, err := translateARE(pattern, f)
+	if err != nil {
+		return nil, err
+	}
+	re = &pgRegexp{words: tr.words, shortest: tr.greedy < 0, ncap: tr.ncap, contextual: tr.contextual}
+	src := tr.src
+	if re.shortest {
+		src = tr.lazySrc
+		if re.anchored, err = compileRE2(`\A(?:` + tr.src + `)\z`); err != nil {
+			return nil, err
+		}
+	}
+	if re.re, err = compileRE2(src); err != nil {
+		return nil, err
+	}
+	if re.after, err = compileRE2(`(?s:.)(?:` + src + `)`); err != nil {
+		return nil, err
+	}
+	if !re.shortest {
+		re.re.Longest()
+		re.after.Longest()
+	}
+	regexCache.Lock()
+	if len(regexCache.m) >= regexCacheSize {
+		regexCache.m = map[regexKey]*pgRegexp{}
+	}
+	regexCache.m[key] = re
+	regexCache.Unlock()
+	return re, nil
+}
+
+// compileRE2 compiles a translated pattern; RE2's own limits (a repetition
+// count over 1000 in nested quantifiers, a too large program) come back as
+// PostgreSQL's "too complex".
+func compileRE2(src string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, pgerror.New("2201B", "invalid regular expression: regular expression is too complex")
+	}
+	return re, nil
+}
+
+// NumSubexp is the number of parenthesized subexpressions.
+func (r *pgRegexp) NumSubexp() int { return r.ncap }
+
+// check refuses text RE2's word boundaries would misjudge: its \b knows
+// only ASCII word characters, PostgreSQL's are every letter and digit.
+func (r *pgRegexp) check(s string) error {
+	if !r.words {
+		return nil
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < utf8.RuneSelf {
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if isWordRune(c) {
+			return pgerror.New(pgerror.FeatureNotSupported, `regular expression word constraints (\m \M \y \Y) on text with non-ASCII letters or digits are not supported`)
+		}
+		i += size - 1
+	}
+	return nil
+}
+
+// match reports whether the pattern matches somewhere in s.
+func (r *pgRegexp) match(s string) (bool, error) {
+	if err := r.check(s); err != nil {
+		return false, err
+	}
+	return r.re.MatchString(s), nil
+}
+
+// find is findAt(s, 0).
+func (r *pgRegexp) find(s string) ([]int, error) {
+	if err := r.check(s); err != nil {
+		return nil, err
+	}
+	return r.findAt(s, 0), nil
+}
+
+// findAt returns the submatch index slice of the first match starting at
+// byte offset pos or later, seeing the whole of s (so ^ and \y look at
+// the text before pos), or nil. The caller has checked s.
+func (r *pgRegexp) findAt(s string, pos int) []int {
+	var m []int
+	if pos == 0 {
+		m = r.re.FindStringSubmatchIndex(s)
+	} else {
+		_, size := utf8.DecodeLastRuneInString(s[:pos])
+		from := pos - size
+		m = r.after.FindStringSubmatchIndex(s[from:])
+		if m != nil {
+			for j := range m {
+				if m[j] >= 0 {
+					m[j] += from
+				}
+			}
+			_, first := utf8.DecodeRuneInString(s[m[0]:])
+			m[0] += first
+		}
+	}
+	if m == nil || !r.shortest || r.ncap == 0 || r.contextual {
+		return m
+	}
+	sub := r.anchored.FindStringSubmatchIndex(s[m[0]:m[1]])
+	if sub == nil {
+		return m
+	}
+	for j := range sub {
+		if sub[j] >= 0 {
+			sub[j] += m[0]
+		}
+	}
+	return sub
+}
+
+// findAll returns up to max matches (all when max < 0) from byte offset
+// pos on, the way PostgreSQL's regexp functions iterate: each search
+// resumes where the last match ended, one character further after an
+// empty match.
+func (r *pgRegexp) findAll(s string, pos, max int) ([][]int, error) {
+	if err := r.check(s); err != nil {
+		return nil, err
+	}
+	var out [][]int
+	for (max < 0 || len(out) < max) && pos <= len(s) {
+		m := r.findAt(s, pos)
+		if m == nil {
+			break
+		}
+		out = append(out, m)
+		if m[0] == m[1] {
+			if m[1] >= len(s) {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(s[m[1]:])
+			pos = m[1] + size
+		} else {
+			pos = m[1]
+		}
+	}
+	return out, nil
+}
+
+// expand appends template (Go's $ syntax) with the groups of match m.
+func (r *pgRegexp) expand(dst []byte, template, s string, m []int) []byte {
+	return r.re.ExpandString(dst, template, s, m)
+}
