@@ -150,8 +150,8 @@ type areParser struct {
 type piece struct {
 	src       string
 	greedy    int  // 1, -1, or 0 (no greediness attribute)
-	firstWord bool // its first character is always a word character
-	lastWord  bool // its last character is always a word character
+	firstWord bool // every non-empty match starts with a word character
+	lastWord  bool // every non-empty match ends with a word character
 	nonEmpty  bool // it never matches the empty string
 	atom      bool // it can take a quantifier
 	constr    byte // a word constraint still to resolve: 'm' or 'M'
@@ -301,15 +301,15 @@ func (p *areParser) parseBranch(depth int) (piece, error) {
 		items = append(items, it)
 	}
 	// Resolve \m and \M: RE2's \b is exact where the character after \m
-	// (before \M) is always a word character.
+	// (before \M) is always a word character of this branch.
 	for i, it := range items {
 		switch it.constr {
 		case 'm':
-			if i+1 >= len(items) || !items[i+1].firstWord {
+			if !wordFollows(items[i+1:]) {
 				return piece{}, pgerror.New(pgerror.FeatureNotSupported, `regular expression constraint \m (or [[:<:]]) is supported only before a word character`)
 			}
 		case 'M':
-			if i == 0 || !items[i-1].lastWord {
+			if !wordPrecedes(items[:i]) {
 				return piece{}, pgerror.New(pgerror.FeatureNotSupported, `regular expression constraint \M (or [[:>:]]) is supported only after a word character`)
 			}
 		}
@@ -323,12 +323,56 @@ func (p *areParser) parseBranch(depth int) (piece, error) {
 		}
 		out.nonEmpty = out.nonEmpty || it.nonEmpty
 	}
-	if len(items) > 0 {
-		out.firstWord = items[0].firstWord
-		out.lastWord = items[len(items)-1].lastWord
+	// A non-empty match starts in the first item that matched something:
+	// one up to the first item that never matches empty.
+	out.firstWord, out.lastWord = true, true
+	for _, it := range items {
+		out.firstWord = out.firstWord && it.firstWord
+		if it.nonEmpty {
+			break
+		}
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		out.lastWord = out.lastWord && items[i].lastWord
+		if items[i].nonEmpty {
+			break
+		}
 	}
 	out.src = b.String()
 	return out, nil
+}
+
+// wordFollows reports whether the text matched by items always starts
+// with a word character (and is never empty).
+func wordFollows(items []piece) bool {
+	for _, it := range items {
+		if !it.firstWord {
+			return false
+		}
+		if it.nonEmpty {
+			return true
+		}
+	}
+	return false
+}
+
+// wordPrecedes reports whether the text matched by items always ends with
+// a word character (and is never empty).
+func wordPrecedes(items []piece) bool {
+	for i := len(items) - 1; i >= 0; i-- {
+		if !items[i].lastWord {
+			return false
+		}
+		if items[i].nonEmpty {
+			return true
+		}
+	}
+	return false
+}
+
+// constraint is a piece that matches the empty string only.
+func constraint(src string) piece {
+	return piece{src: src, firstWord: true, lastWord: true}
 }
 
 // quantifierNext reports whether a quantifier starts at the position.
@@ -422,8 +466,8 @@ func (p *areParser) quantify(a piece) (piece, error) {
 	}
 	nonEmpty := lo >= 1 && a.nonEmpty
 	out.nonEmpty = nonEmpty
-	out.firstWord = a.firstWord && lo >= 1
-	out.lastWord = a.lastWord && lo >= 1
+	out.firstWord = a.firstWord
+	out.lastWord = a.lastWord
 	return out, nil
 }
 
@@ -465,7 +509,7 @@ func (p *areParser) parseAtom(depth int) (piece, error) {
 				if !p.eos() {
 					p.i++
 				}
-				return piece{src: ""}, nil
+				return constraint(""), nil
 			case '=', '!':
 				return piece{}, errRELookwhat
 			case '<':
@@ -517,16 +561,16 @@ func (p *areParser) parseAtom(depth int) (piece, error) {
 		p.i++
 		p.contextual = true
 		if p.f.nlanch {
-			return piece{src: `(?m:^)`}, nil
+			return constraint(`(?m:^)`), nil
 		}
-		return piece{src: `\A`}, nil
+		return constraint(`\A`), nil
 	case '$':
 		p.i++
 		p.contextual = true
 		if p.f.nlanch {
-			return piece{src: `(?m:$)`}, nil
+			return constraint(`(?m:$)`), nil
 		}
-		return piece{src: `\z`}, nil
+		return constraint(`\z`), nil
 	case '*', '+', '?':
 		return piece{}, errREBadRpt
 	case '{':
@@ -558,7 +602,7 @@ func (p *areParser) hasPrefix(s string) bool {
 
 func (p *areParser) wordConstraint(kind byte) piece {
 	p.contextual, p.words = true, true
-	return piece{src: `\b`, constr: kind}
+	return piece{src: `\b`, constr: kind, firstWord: true, lastWord: true}
 }
 
 func literalPiece(r rune) piece {
@@ -603,19 +647,19 @@ func (p *areParser) parseEscape() (piece, error) {
 	case 'y':
 		p.i++
 		p.contextual, p.words = true, true
-		return piece{src: `\b`}, nil
+		return constraint(`\b`), nil
 	case 'Y':
 		p.i++
 		p.contextual, p.words = true, true
-		return piece{src: `\B`}, nil
+		return constraint(`\B`), nil
 	case 'A':
 		p.i++
 		p.contextual = true
-		return piece{src: `\A`}, nil
+		return constraint(`\A`), nil
 	case 'Z':
 		p.i++
 		p.contextual = true
-		return piece{src: `\z`}, nil
+		return constraint(`\z`), nil
 	case '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		save := p.i + 1
 		n, end := 0, p.i
