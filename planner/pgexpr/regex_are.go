@@ -27,12 +27,10 @@ type areFlags struct {
 
 // areResult is a translated pattern.
 type areResult struct {
-	src        string // RE2 source
-	lazySrc    string // RE2 source with every quantifier non-greedy
-	greedy     int    // the whole RE's greediness: 1 greedy, -1 non-greedy, 0 none
-	contextual bool   // uses ^ $ \A \Z or a word constraint (looks outside its match)
-	words      bool   // uses RE2's \b or \B (ASCII word characters only)
-	ncap       int    // capturing groups
+	src    string // RE2 source
+	greedy int    // the whole RE's greediness: 1 greedy, -1 non-greedy, 0 none
+	words  bool   // uses RE2's \b or \B (ASCII word characters only)
+	ncap   int    // capturing groups
 }
 
 // regexErr is PostgreSQL's error for an invalid regular expression.
@@ -112,37 +110,23 @@ func translateARE(pattern string, f areFlags) (areResult, error) {
 			b.WriteString(literalRE(r))
 		}
 		s := head + b.String()
-		return areResult{src: s, lazySrc: s}, nil
+		return areResult{src: s}, nil
 	}
-	start := p.i
 	body, err := p.parseRE(0)
 	if err != nil {
 		return areResult{}, err
 	}
-	res := areResult{src: head + body.src, greedy: body.greedy, contextual: p.contextual, words: p.words, ncap: p.ncap}
-	if res.greedy < 0 {
-		q := &areParser{p: p.p, i: start, f: f, lazy: true}
-		lb, err := q.parseRE(0)
-		if err != nil {
-			return areResult{}, err
-		}
-		res.lazySrc = head + lb.src
-	} else {
-		res.lazySrc = res.src
-	}
-	return res, nil
+	return areResult{src: head + body.src, greedy: body.greedy, words: p.words, ncap: p.ncap}, nil
 }
 
 // areParser is a recursive-descent parser over the pattern's runes that
 // writes RE2 as it goes.
 type areParser struct {
-	p          []rune
-	i          int
-	f          areFlags
-	lazy       bool // write every quantifier non-greedy
-	ncap       int  // capturing groups opened so far
-	contextual bool
-	words      bool
+	p     []rune
+	i     int
+	f     areFlags
+	ncap  int // capturing groups opened so far
+	words bool
 }
 
 // piece is a translated (sub)expression with what the word constraints
@@ -453,7 +437,7 @@ func (p *areParser) quantify(a piece) (piece, error) {
 		return piece{}, errREBadRpt
 	}
 	out := piece{src: "(?:" + a.src + ")" + q, atom: false}
-	if nongreedy || p.lazy {
+	if nongreedy {
 		out.src += "?"
 	}
 	switch {
@@ -559,14 +543,12 @@ func (p *areParser) parseAtom(depth int) (piece, error) {
 		return piece{src: `(?s:.)`, atom: true, nonEmpty: true}, nil
 	case '^':
 		p.i++
-		p.contextual = true
 		if p.f.nlanch {
 			return constraint(`(?m:^)`), nil
 		}
 		return constraint(`\A`), nil
 	case '$':
 		p.i++
-		p.contextual = true
 		if p.f.nlanch {
 			return constraint(`(?m:$)`), nil
 		}
@@ -601,7 +583,7 @@ func (p *areParser) hasPrefix(s string) bool {
 }
 
 func (p *areParser) wordConstraint(kind byte) piece {
-	p.contextual, p.words = true, true
+	p.words = true
 	return piece{src: `\b`, constr: kind, firstWord: true, lastWord: true}
 }
 
@@ -646,19 +628,17 @@ func (p *areParser) parseEscape() (piece, error) {
 		return p.wordConstraint(byte(c)), nil
 	case 'y':
 		p.i++
-		p.contextual, p.words = true, true
+		p.words = true
 		return constraint(`\b`), nil
 	case 'Y':
 		p.i++
-		p.contextual, p.words = true, true
+		p.words = true
 		return constraint(`\B`), nil
 	case 'A':
 		p.i++
-		p.contextual = true
 		return constraint(`\A`), nil
 	case 'Z':
 		p.i++
-		p.contextual = true
 		return constraint(`\z`), nil
 	case '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		save := p.i + 1
@@ -829,6 +809,9 @@ func (p *areParser) parseBracket() (piece, error) {
 			body.WriteString(literalRE(lo) + "-" + literalRE(hi))
 			if !(isWordRange(lo, hi)) {
 				allWord = false
+			}
+			if !p.eos() && p.p[p.i] == '-' && p.i+1 < len(p.p) && p.p[p.i+1] != ']' {
+				return piece{}, errRERange // a-b-c
 			}
 			continue
 		}

@@ -20,7 +20,7 @@ var posixClasses = map[string]string{
 	"digit":  `0-9`,
 	"xdigit": `0-9A-Fa-f`,
 	"upper":  `\p{Lu}\p{Lt}\x{2160}-\x{216f}\x{24b6}-\x{24cf}`,
-	"lower":  `\p{Ll}\x{aa}\x{ba}\x{2170}-\x{217f}\x{24d0}-\x{24e9}`,
+	"lower":  `\p{Ll}\p{Lt}\x{aa}\x{ba}\x{2170}-\x{217f}\x{24d0}-\x{24e9}`,
 	"space":  spaceClass,
 	"blank":  `\t `,
 	"cntrl":  `\p{Cc}`,

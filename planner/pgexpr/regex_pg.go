@@ -15,16 +15,13 @@ import (
 // PostgreSQL matches the whole RE greedily (leftmost-longest) unless its
 // first quantifier is non-greedy, and then it finds the shortest match.
 // The first kind runs in RE2's leftmost-longest mode; the second finds
-// its extent with every quantifier made non-greedy and, when the pattern
-// looks at nothing outside its match, takes the submatches from the
-// pattern as written, anchored to that extent.
+// the leftmost start with RE2 and the shortest end, with the submatches,
+// with shortestProg from there.
 type pgRegexp struct {
-	re, after  *regexp.Regexp // the pattern; with one character before it
-	anchored   *regexp.Regexp // \A(?:pattern)\z, for a shortest match's groups
-	words      bool           // uses RE2's ASCII-only \b or \B
-	shortest   bool
-	ncap       int
-	contextual bool
+	re, after *regexp.Regexp // the pattern; with one character before it
+	short     *shortestProg  // the pattern as written, for a shortest match
+	words     bool           // uses RE2's ASCII-only \b or \B
+	ncap      int
 }
 
 // regexCacheSize bounds the compiled patterns kept; the cache is emptied
@@ -55,12 +52,11 @@ func compileARE(pattern string, f areFlags) (*pgRegexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	re = &pgRegexp{words: tr.words, shortest: tr.greedy < 0, ncap: tr.ncap, contextual: tr.contextual}
+	re = &pgRegexp{words: tr.words, ncap: tr.ncap}
 	src := tr.src
-	if re.shortest {
-		src = tr.lazySrc
-		if re.anchored, err = compileRE2(`\A(?:` + tr.src + `)\z`); err != nil {
-			return nil, err
+	if tr.greedy < 0 {
+		if re.short, err = newShortestProg(tr.src); err != nil {
+			return nil, pgerror.New("2201B", "invalid regular expression: regular expression is too complex")
 		}
 	}
 	if re.re, err = compileRE2(src); err != nil {
@@ -69,7 +65,7 @@ func compileARE(pattern string, f areFlags) (*pgRegexp, error) {
 	if re.after, err = compileRE2(`(?s:.)(?:` + src + `)`); err != nil {
 		return nil, err
 	}
-	if !re.shortest {
+	if re.short == nil {
 		re.re.Longest()
 		re.after.Longest()
 	}
@@ -152,19 +148,13 @@ func (r *pgRegexp) findAt(s string, pos int) []int {
 			m[0] += first
 		}
 	}
-	if m == nil || !r.shortest || r.ncap == 0 || r.contextual {
+	if m == nil || r.short == nil {
 		return m
 	}
-	sub := r.anchored.FindStringSubmatchIndex(s[m[0]:m[1]])
-	if sub == nil {
-		return m
+	if sub := r.short.match(s, m[0]); sub != nil {
+		return sub
 	}
-	for j := range sub {
-		if sub[j] >= 0 {
-			sub[j] += m[0]
-		}
-	}
-	return sub
+	return m
 }
 
 // findAll returns up to max matches (all when max < 0) from byte offset

@@ -1,0 +1,157 @@
+package pgexpr
+
+import (
+	"regexp/syntax"
+	"unicode/utf8"
+)
+
+// shortestProg runs a compiled RE2 program from a fixed start and stops at
+// the first (shortest) end where it matches, which Go's regexp package
+// cannot do: PostgreSQL gives a non-greedy RE (its first quantifier is
+// non-greedy) the shortest match at the leftmost start, and making every
+// quantifier non-greedy is not the same when alternatives differ in
+// length ('a.*?(bcd|bc)' on 'abcd' is 'abc').
+//
+// It is a breadth-first simulation over the program (one list of threads
+// per position, in priority order), so the cost is the match's length times
+// the program's size, and the submatches it returns are those of the
+// highest-priority thread that matches at that end, the way RE2's
+// leftmost-first mode would split the same extent.
+type shortestProg struct {
+	prog *syntax.Prog
+}
+
+// newShortestProg compiles src (RE2 syntax, as regexp.Compile reads it).
+func newShortestProg(src string) (*shortestProg, error) {
+	re, err := syntax.Parse(src, syntax.Perl)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return nil, err
+	}
+	return &shortestProg{prog: prog}, nil
+}
+
+// spThread is one thread: an instruction and its capture positions.
+type spThread struct {
+	pc  uint32
+	cap []int
+}
+
+// spList is the threads at one position, each instruction visited at
+// most once.
+type spList struct {
+	seen    []bool
+	visited []uint32
+	threads []spThread
+}
+
+func (l *spList) reset() {
+	for _, pc := range l.visited {
+		l.seen[pc] = false
+	}
+	l.visited, l.threads = l.visited[:0], l.threads[:0]
+}
+
+// match returns the submatch index slice (like FindStringSubmatchIndex) of
+// the shortest match that starts exactly at byte pos of s, seeing the text
+// before pos for its constraints, or nil.
+func (sp *shortestProg) match(s string, pos int) []int {
+	n := len(sp.prog.Inst)
+	ncap := sp.prog.NumCap
+	if ncap < 2 {
+		ncap = 2
+	}
+	cur := &spList{seen: make([]bool, n)}
+	next := &spList{seen: make([]bool, n)}
+	before := rune(-1)
+	if pos > 0 {
+		before, _ = utf8.DecodeLastRuneInString(s[:pos])
+	}
+	start := make([]int, ncap)
+	for i := range start {
+		start[i] = -1
+	}
+	p := pos
+	after, width := sp.runeAt(s, p)
+	sp.add(cur, uint32(sp.prog.Start), start, p, before, after)
+	for {
+		// The first thread (in priority order) at a match instruction
+		// is the shortest match with the preferred submatches.
+		for _, t := range cur.threads {
+			if sp.prog.Inst[t.pc].Op == syntax.InstMatch {
+				t.cap[0], t.cap[1] = pos, p
+				return t.cap
+			}
+		}
+		if len(cur.threads) == 0 || p >= len(s) {
+			return nil
+		}
+		c := after
+		np := p + width
+		nafter, nwidth := sp.runeAt(s, np)
+		next.reset()
+		for _, t := range cur.threads {
+			in := &sp.prog.Inst[t.pc]
+			ok := false
+			switch in.Op {
+			case syntax.InstRune:
+				ok = in.MatchRune(c)
+			case syntax.InstRune1:
+				ok = c == in.Rune[0]
+			case syntax.InstRuneAny:
+				ok = true
+			case syntax.InstRuneAnyNotNL:
+				ok = c != '\n'
+			}
+			if ok {
+				sp.add(next, in.Out, t.cap, np, c, nafter)
+			}
+		}
+		cur, next = next, cur
+		p, after, width = np, nafter, nwidth
+	}
+}
+
+// runeAt is the rune at byte p of s and its width; -1 at the end.
+func (sp *shortestProg) runeAt(s string, p int) (rune, int) {
+	if p >= len(s) {
+		return -1, 0
+	}
+	return utf8.DecodeRuneInString(s[p:])
+}
+
+// add puts pc and what it reaches without reading a character into l, in
+// priority order; cap is copied where a capture instruction changes it.
+func (sp *shortestProg) add(l *spList, pc uint32, cap []int, p int, before, after rune) {
+	if l.seen[pc] {
+		return
+	}
+	l.seen[pc] = true
+	l.visited = append(l.visited, pc)
+	in := &sp.prog.Inst[pc]
+	switch in.Op {
+	case syntax.InstFail:
+	case syntax.InstAlt, syntax.InstAltMatch:
+		sp.add(l, in.Out, cap, p, before, after)
+		sp.add(l, in.Arg, cap, p, before, after)
+	case syntax.InstNop:
+		sp.add(l, in.Out, cap, p, before, after)
+	case syntax.InstEmptyWidth:
+		if in.MatchEmptyWidth(before, after) {
+			sp.add(l, in.Out, cap, p, before, after)
+		}
+	case syntax.InstCapture:
+		if int(in.Arg) < len(cap) {
+			c := append([]int(nil), cap...)
+			c[in.Arg] = p
+			sp.add(l, in.Out, c, p, before, after)
+		} else {
+			sp.add(l, in.Out, cap, p, before, after)
+		}
+	default: // InstMatch and the rune instructions
+		l.threads = append(l.threads, spThread{pc: pc, cap: cap})
+	}
+}
