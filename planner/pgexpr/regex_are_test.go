@@ -271,3 +271,29 @@ func matchForTest(s, pattern, flags string) (string, error) {
 	}
 	return "{" + strings.Join(g, ",") + "}", nil
 }
+
+// FuzzCompileARE checks that any pattern either compiles or fails with a
+// SQLSTATE, and that a compiled one runs without panicking.
+func FuzzCompileARE(f *testing.F) {
+	for _, s := range []string{`a.*?(b|bc)`, `\m\w+\M`, `[[:alpha:][.space.]\d-]`, `***=a`, `(?inx) a # b`, `\u00e9\x41\101\cA`, `(a{2,3}?)|[^\D]`, `a{1,}?\y`} {
+		f.Add(s, "abc 12 é\nxyz")
+	}
+	f.Fuzz(func(t *testing.T, pattern, subject string) {
+		for _, fl := range []areFlags{{}, {icase: true, nlstop: true, nlanch: true}} {
+			re, err := compileARE(pattern, fl)
+			if err != nil {
+				var pe *pgerror.Error
+				if !errors.As(err, &pe) {
+					t.Fatalf("%q: error without SQLSTATE: %v", pattern, err)
+				}
+				continue
+			}
+			if _, err := re.findAll(subject, 0, 3); err != nil {
+				var pe *pgerror.Error
+				if !errors.As(err, &pe) {
+					t.Fatalf("%q: error without SQLSTATE: %v", pattern, err)
+				}
+			}
+		}
+	})
+}

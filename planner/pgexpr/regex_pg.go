@@ -131,13 +131,18 @@ func (r *pgRegexp) find(s string) ([]int, error) {
 // byte offset pos or later, seeing the whole of s (so ^ and \y look at
 // the text before pos), or nil. The caller has checked s.
 func (r *pgRegexp) findAt(s string, pos int) []int {
+	// A shortest match needs only its start from RE2.
+	find := (*regexp.Regexp).FindStringSubmatchIndex
+	if r.short != nil {
+		find = (*regexp.Regexp).FindStringIndex
+	}
 	var m []int
 	if pos == 0 {
-		m = r.re.FindStringSubmatchIndex(s)
+		m = find(r.re, s)
 	} else {
 		_, size := utf8.DecodeLastRuneInString(s[:pos])
 		from := pos - size
-		m = r.after.FindStringSubmatchIndex(s[from:])
+		m = find(r.after, s[from:])
 		if m != nil {
 			for j := range m {
 				if m[j] >= 0 {

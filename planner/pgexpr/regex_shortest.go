@@ -2,6 +2,7 @@ package pgexpr
 
 import (
 	"regexp/syntax"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -18,7 +19,8 @@ import (
 // highest-priority thread that matches at that end, the way RE2's
 // leftmost-first mode would split the same extent.
 type shortestProg struct {
-	prog *syntax.Prog
+	prog  *syntax.Prog
+	lists sync.Pool // *[2]*spList, reused between runs
 }
 
 // newShortestProg compiles src (RE2 syntax, as regexp.Compile reads it).
@@ -46,6 +48,18 @@ type spList struct {
 	seen    []bool
 	visited []uint32
 	threads []spThread
+	slab    []int // capture arrays are cut from here
+}
+
+// capCopy returns a copy of c cut from l's slab.
+func (l *spList) capCopy(c []int) []int {
+	if len(l.slab) < len(c) {
+		l.slab = make([]int, 32*len(c))
+	}
+	out := l.slab[:len(c):len(c)]
+	l.slab = l.slab[len(c):]
+	copy(out, c)
+	return out
 }
 
 func (l *spList) reset() {
@@ -59,13 +73,21 @@ func (l *spList) reset() {
 // the shortest match that starts exactly at byte pos of s, seeing the text
 // before pos for its constraints, or nil.
 func (sp *shortestProg) match(s string, pos int) []int {
-	n := len(sp.prog.Inst)
 	ncap := sp.prog.NumCap
 	if ncap < 2 {
 		ncap = 2
 	}
-	cur := &spList{seen: make([]bool, n)}
-	next := &spList{seen: make([]bool, n)}
+	lists, _ := sp.lists.Get().(*[2]*spList)
+	if lists == nil {
+		n := len(sp.prog.Inst)
+		lists = &[2]*spList{{seen: make([]bool, n)}, {seen: make([]bool, n)}}
+	}
+	defer func() {
+		lists[0].reset()
+		lists[1].reset()
+		sp.lists.Put(lists)
+	}()
+	cur, next := lists[0], lists[1]
 	before := rune(-1)
 	if pos > 0 {
 		before, _ = utf8.DecodeLastRuneInString(s[:pos])
@@ -82,8 +104,9 @@ func (sp *shortestProg) match(s string, pos int) []int {
 		// is the shortest match with the preferred submatches.
 		for _, t := range cur.threads {
 			if sp.prog.Inst[t.pc].Op == syntax.InstMatch {
-				t.cap[0], t.cap[1] = pos, p
-				return t.cap
+				m := append([]int(nil), t.cap...)
+				m[0], m[1] = pos, p
+				return m
 			}
 		}
 		if len(cur.threads) == 0 || p >= len(s) {
@@ -145,7 +168,7 @@ func (sp *shortestProg) add(l *spList, pc uint32, cap []int, p int, before, afte
 		}
 	case syntax.InstCapture:
 		if int(in.Arg) < len(cap) {
-			c := append([]int(nil), cap...)
+			c := l.capCopy(cap)
 			c[in.Arg] = p
 			sp.add(l, in.Out, c, p, before, after)
 		} else {
