@@ -206,13 +206,21 @@ func (p *areParser) prefixes(f *areFlags) error {
 
 func isASCIIAlpha(r rune) bool { return r < 128 && unicode.IsLetter(r) }
 
-// skip passes white space and # comments in expanded mode.
+// skip passes (?#...) comments, and white space and # comments in
+// expanded mode: like PostgreSQL's lexer, so a quantifier after a comment
+// applies to the atom before it.
 func (p *areParser) skip() {
-	if !p.f.expanded {
-		return
-	}
 	for !p.eos() {
 		switch r := p.p[p.i]; {
+		case r == '(' && p.peekIs(1, '?') && p.peekIs(2, '#'):
+			for !p.eos() && p.p[p.i] != ')' {
+				p.i++
+			}
+			if !p.eos() {
+				p.i++
+			}
+		case !p.f.expanded:
+			return
 		case unicode.IsSpace(r):
 			p.i++
 		case r == '#':
