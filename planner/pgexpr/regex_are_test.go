@@ -276,6 +276,22 @@ func TestAREMatch(t *testing.T) {
 		{`ab`, `a(?#c`, ``, `{a}`},
 		{`ab`, `(?#x)*a`, ``, `ERROR 2201B`},
 		{`ab`, `a(?#x)(?#y)+b`, ``, `{ab}`},
+		{`café bar`, `\ybar\y`, ``, `{bar}`},
+		{`café bar`, `caf\y`, ``, `NULL`},
+		{`café bar`, `(\w+)\y`, ``, `{café}`},
+		{`café bar`, `\mcaf`, ``, `{caf}`},
+		{`cafébar`, `\ybar`, ``, `NULL`},
+		{`cafébar`, `\Ybar`, ``, `{bar}`},
+		{`naïve test`, `\m(\w+)\M`, ``, `{naïve}`},
+		{`naïve test`, `(\w+?)\M`, ``, `{naïve}`},
+		{`日本語 text`, `\y(\w+)\y`, ``, `{日本語}`},
+		{`日本語 text`, `\m\w+\M`, ``, `{日本語}`},
+		{`x é y`, `\y.`, ``, `{x}`},
+		{`éa`, `\Ya`, ``, `{a}`},
+		{`Ünïcode wörd`, `\m(w\w*)`, ``, `{wörd}`},
+		{`Ünïcode wörd`, `(?i)\mWÖRD\M`, ``, `{wörd}`},
+		{`é`, `\y`, ``, `{}`},
+		{`é`, `\Y`, ``, `NULL`},
 	} {
 		t.Run(c.flags+"/"+c.pattern+"/"+c.subject, func(t *testing.T) {
 			got, err := matchForTest(c.subject, c.pattern, c.flags)
@@ -341,6 +357,15 @@ func FuzzCompileARE(f *testing.F) {
 				var pe *pgerror.Error
 				if !errors.As(err, &pe) {
 					t.Fatalf("%q: error without SQLSTATE: %v", pattern, err)
+				}
+			}
+			// On text RE2 judges right, the breadth-first search finds
+			// the same extent as the RE2 path.
+			if re.nfa != nil && !re.unicodeWords(subject) {
+				want := re.findAt(subject, 0, false)
+				got := re.nfa.search(subject, 0, !re.short)
+				if (want == nil) != (got == nil) || (want != nil && (want[0] != got[0] || want[1] != got[1])) {
+					t.Fatalf("%q on %q: search %v, RE2 path %v", pattern, subject, got, want)
 				}
 			}
 		}

@@ -16,11 +16,14 @@ import (
 // first quantifier is non-greedy, and then it finds the shortest match.
 // The first kind runs in RE2's leftmost-longest mode; the second finds
 // the leftmost start with RE2 and the shortest end, with the submatches,
-// with shortestProg from there.
+// with shortestProg from there. RE2's \b knows only ASCII word
+// characters: a pattern with word constraints runs on shortestProg alone
+// (with PostgreSQL's word characters) when the text has other ones.
 type pgRegexp struct {
 	re, after *regexp.Regexp // the pattern; with one character before it
-	short     *shortestProg  // the pattern as written, for a shortest match
-	words     bool           // uses RE2's ASCII-only \b or \B
+	nfa       *shortestProg  // the pattern as written: shortest matches, Unicode words
+	short     bool           // the whole RE is non-greedy
+	words     bool           // uses \b or \B
 	ncap      int
 }
 
@@ -52,10 +55,10 @@ func compileARE(pattern string, f areFlags) (*pgRegexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	re = &pgRegexp{words: tr.words, ncap: tr.ncap}
+	re = &pgRegexp{words: tr.words, ncap: tr.ncap, short: tr.greedy < 0}
 	src := tr.src
-	if tr.greedy < 0 {
-		if re.short, err = newShortestProg(tr.src); err != nil {
+	if re.short || re.words {
+		if re.nfa, err = newShortestProg(tr.src); err != nil {
 			return nil, pgerror.New("2201B", "invalid regular expression: regular expression is too complex")
 		}
 	}
@@ -65,7 +68,7 @@ func compileARE(pattern string, f areFlags) (*pgRegexp, error) {
 	if re.after, err = compileRE2(`(?s:.)(?:` + src + `)`); err != nil {
 		return nil, err
 	}
-	if re.short == nil {
+	if !re.short {
 		re.re.Longest()
 		re.after.Longest()
 	}
@@ -92,11 +95,12 @@ func compileRE2(src string) (*regexp.Regexp, error) {
 // NumSubexp is the number of parenthesized subexpressions.
 func (r *pgRegexp) NumSubexp() int { return r.ncap }
 
-// check refuses text RE2's word boundaries would misjudge: its \b knows
-// only ASCII word characters, PostgreSQL's are every letter and digit.
-func (r *pgRegexp) check(s string) error {
+// unicodeWords reports whether s has a word character RE2's \b does not
+// know (a non-ASCII letter or digit), so RE2 would misjudge the word
+// constraints of r on it.
+func (r *pgRegexp) unicodeWords(s string) bool {
 	if !r.words {
-		return nil
+		return false
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < utf8.RuneSelf {
@@ -104,36 +108,36 @@ func (r *pgRegexp) check(s string) error {
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
 		if isWordRune(c) {
-			return pgerror.New(pgerror.FeatureNotSupported, `regular expression word constraints (\m \M \y \Y) on text with non-ASCII letters or digits are not supported`)
+			return true
 		}
 		i += size - 1
 	}
-	return nil
+	return false
 }
 
 // match reports whether the pattern matches somewhere in s.
 func (r *pgRegexp) match(s string) (bool, error) {
-	if err := r.check(s); err != nil {
-		return false, err
+	if r.unicodeWords(s) {
+		return r.nfa.search(s, 0, false) != nil, nil
 	}
 	return r.re.MatchString(s), nil
 }
 
-// find is findAt(s, 0).
+// find is the first match in s (findAt(s, 0)).
 func (r *pgRegexp) find(s string) ([]int, error) {
-	if err := r.check(s); err != nil {
-		return nil, err
-	}
-	return r.findAt(s, 0), nil
+	return r.findAt(s, 0, r.unicodeWords(s)), nil
 }
 
 // findAt returns the submatch index slice of the first match starting at
 // byte offset pos or later, seeing the whole of s (so ^ and \y look at
-// the text before pos), or nil. The caller has checked s.
-func (r *pgRegexp) findAt(s string, pos int) []int {
+// the text before pos), or nil; uni is r.unicodeWords(s).
+func (r *pgRegexp) findAt(s string, pos int, uni bool) []int {
+	if uni {
+		return r.nfa.search(s, pos, !r.short)
+	}
 	// A shortest match needs only its start from RE2.
 	find := (*regexp.Regexp).FindStringSubmatchIndex
-	if r.short != nil {
+	if r.short {
 		find = (*regexp.Regexp).FindStringIndex
 	}
 	var m []int
@@ -153,10 +157,10 @@ func (r *pgRegexp) findAt(s string, pos int) []int {
 			m[0] += first
 		}
 	}
-	if m == nil || r.short == nil {
+	if m == nil || !r.short {
 		return m
 	}
-	if sub := r.short.match(s, m[0]); sub != nil {
+	if sub := r.nfa.match(s, m[0]); sub != nil {
 		return sub
 	}
 	return m
@@ -167,12 +171,10 @@ func (r *pgRegexp) findAt(s string, pos int) []int {
 // resumes where the last match ended, one character further after an
 // empty match.
 func (r *pgRegexp) findAll(s string, pos, max int) ([][]int, error) {
-	if err := r.check(s); err != nil {
-		return nil, err
-	}
+	uni := r.unicodeWords(s)
 	var out [][]int
 	for (max < 0 || len(out) < max) && pos <= len(s) {
-		m := r.findAt(s, pos)
+		m := r.findAt(s, pos, uni)
 		if m == nil {
 			break
 		}

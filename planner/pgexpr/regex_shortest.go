@@ -138,6 +138,104 @@ func (sp *shortestProg) match(s string, pos int) []int {
 	}
 }
 
+// emptyWidthOK reports whether the constraints op hold between before and
+// after (-1 at the ends), with PostgreSQL's word characters (every letter
+// and digit, not just ASCII) for \b and \B.
+func emptyWidthOK(op syntax.EmptyOp, before, after rune) bool {
+	ctx := syntax.EmptyOpContext(before, after) &^ (syntax.EmptyWordBoundary | syntax.EmptyNoWordBoundary)
+	if isWordRune(before) != isWordRune(after) {
+		ctx |= syntax.EmptyWordBoundary
+	} else {
+		ctx |= syntax.EmptyNoWordBoundary
+	}
+	return op&^ctx == 0
+}
+
+// search returns the submatch index slice of the leftmost match starting
+// at byte pos or later (seeing the text before pos), the longest one from
+// there when longest is set, else the shortest; or nil. It serves the
+// patterns RE2 cannot run on s (word constraints on non-ASCII words).
+func (sp *shortestProg) search(s string, pos int, longest bool) []int {
+	ncap := sp.prog.NumCap
+	if ncap < 2 {
+		ncap = 2
+	}
+	lists, _ := sp.lists.Get().(*[2]*spList)
+	if lists == nil {
+		n := len(sp.prog.Inst)
+		lists = &[2]*spList{{seen: make([]bool, n)}, {seen: make([]bool, n)}}
+	}
+	defer func() {
+		lists[0].reset()
+		lists[1].reset()
+		sp.lists.Put(lists)
+	}()
+	cur, next := lists[0], lists[1]
+	fresh := make([]int, ncap)
+	for i := range fresh {
+		fresh[i] = -1
+	}
+	startAt := func(l *spList, p int, before, after rune) {
+		c := l.capCopy(fresh)
+		c[0] = p
+		sp.add(l, uint32(sp.prog.Start), c, p, before, after)
+	}
+	before := rune(-1)
+	if pos > 0 {
+		before, _ = utf8.DecodeLastRuneInString(s[:pos])
+	}
+	var best []int
+	p := pos
+	after, width := sp.runeAt(s, p)
+	startAt(cur, p, before, after)
+	for {
+		for _, t := range cur.threads {
+			if sp.prog.Inst[t.pc].Op != syntax.InstMatch {
+				continue
+			}
+			if best == nil || t.cap[0] < best[0] || (longest && t.cap[0] == best[0] && p > best[1]) {
+				best = append(best[:0], t.cap...)
+				best[1] = p
+			}
+		}
+		if p >= len(s) {
+			return best
+		}
+		c := after
+		np := p + width
+		nafter, nwidth := sp.runeAt(s, np)
+		next.reset()
+		for _, t := range cur.threads {
+			// Threads that cannot beat the match found are dropped.
+			if best != nil && (t.cap[0] > best[0] || (!longest && t.cap[0] == best[0])) {
+				continue
+			}
+			in := &sp.prog.Inst[t.pc]
+			ok := false
+			switch in.Op {
+			case syntax.InstRune:
+				ok = in.MatchRune(c)
+			case syntax.InstRune1:
+				ok = c == in.Rune[0]
+			case syntax.InstRuneAny:
+				ok = true
+			case syntax.InstRuneAnyNotNL:
+				ok = c != '\n'
+			}
+			if ok {
+				sp.add(next, in.Out, t.cap, np, c, nafter)
+			}
+		}
+		if best == nil {
+			startAt(next, np, c, nafter)
+		} else if len(next.threads) == 0 {
+			return best
+		}
+		cur, next = next, cur
+		p, after, width = np, nafter, nwidth
+	}
+}
+
 // runeAt is the rune at byte p of s and its width; -1 at the end.
 func (sp *shortestProg) runeAt(s string, p int) (rune, int) {
 	if p >= len(s) {
@@ -163,7 +261,7 @@ func (sp *shortestProg) add(l *spList, pc uint32, cap []int, p int, before, afte
 	case syntax.InstNop:
 		sp.add(l, in.Out, cap, p, before, after)
 	case syntax.InstEmptyWidth:
-		if in.MatchEmptyWidth(before, after) {
+		if emptyWidthOK(syntax.EmptyOp(in.Arg), before, after) {
 			sp.add(l, in.Out, cap, p, before, after)
 		}
 	case syntax.InstCapture:

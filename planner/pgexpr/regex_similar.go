@@ -132,8 +132,8 @@ func similarSubstring(s, pattern, esc string) (any, error) {
 		return nil, err
 	}
 	pr := &pgRegexp{re: re, words: words, ncap: 1}
-	if err := pr.check(s); err != nil {
-		return nil, err
+	if pr.unicodeWords(s) {
+		return nil, pgerror.New(pgerror.FeatureNotSupported, `regular expression word constraints (\m \M \y \Y) in a SIMILAR pattern on text with non-ASCII letters or digits are not supported`)
 	}
 	m := re.FindStringSubmatchIndex(s)
 	if m == nil || m[2] < 0 {
