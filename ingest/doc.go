@@ -18,6 +18,20 @@
 //
 // All integers little-endian.
 //
+// # WAL payload (version 2): a transaction
+//
+// The rows a transaction block wrote to several tables (InsertTx, at
+// COMMIT) are one record, so that a replay restores all of them or none:
+//
+//	u8      version (2)
+//	u32     number of tables
+//	tables: u32 length, a version 1 payload of that length
+//
+// Its rows are buffered under the record's one LSN, so they become visible
+// together when it is fsynced. Replay skips the tables that no longer
+// exist and, per part, the shards checkpointed at or above the LSN, as for
+// version 1. A transaction that wrote one table is a version 1 record.
+//
 // # Appending and acknowledging
 //
 // Insert is Append then Sync. Append encodes the batch (into a recycled
@@ -28,6 +42,20 @@
 // acknowledges, so reading and converting the next batch overlaps with the
 // fsync of the previous ones, and one fsync covers every batch appended
 // while the previous one ran.
+//
+// # When a shard is flushed
+//
+// The flusher publishes a shard's buffer once it holds FlushRows rows or
+// FlushBytes bytes, once its oldest row is FlushAge old, past half of a
+// limit (below), at Flush and Close, and once the shard is cold: rows of a
+// later shard of its table have arrived and none for it since (cold.go,
+// design 061). Rows mostly arrive in time order, so an hour's shard is
+// complete when the next hour starts; publishing it then overlaps its
+// encoding with the ingest of the following hours instead of leaving it
+// all to the next rule (in a bulk load, the final Flush). A shard is
+// flushed cold at most once: late rows for it wait for the other rules,
+// so a steady stream makes at most one extra file per shard.
+// Config.KeepColdShards turns this off.
 //
 // # Limits (backpressure)
 //

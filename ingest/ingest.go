@@ -59,6 +59,10 @@ type Config struct {
 	// FlushParallelism is how many files one flush writes at once
 	// (default GOMAXPROCS).
 	FlushParallelism int
+	// KeepColdShards turns off flushing cold shards early (a shard that
+	// received no rows since a later shard of its table started: see
+	// cold.go); shards are then flushed only by the rules above.
+	KeepColdShards bool
 
 	// NodeID names this node in batch ids (NODE:LSN); default the host
 	// name. It must stay the same across restarts of one WAL.
@@ -137,6 +141,8 @@ type shardBuf struct {
 	// frozenOldest is oldest of the frozen chunks (when they were active).
 	frozenOldest time.Time
 	flushing     bool
+	// lastLSN is the LSN of the last record that appended to active.
+	lastLSN uint64
 }
 
 type tableState struct {
@@ -153,6 +159,7 @@ type tableState struct {
 	// ingester's publish of them listed them (ReplaceFiles raced publish):
 	// publish must not list them afterwards.
 	swappedEarly map[string]bool
+	cold         coldState
 }
 
 // addFile appends f unless it is known. The caller holds in.mu.
@@ -616,34 +623,39 @@ func (in *Ingester) replay(ctx context.Context) error {
 	}
 	var records, rows int64
 	err := in.cfg.WAL.Replay(0, func(lsn uint64, payload []byte) error {
-		tableID, parts, err := decodePayload(payload, in.mem)
+		tables, err := decodeRecord(payload, in.mem)
 		if err != nil {
 			return fmt.Errorf("decode wal record %d: %w", lsn, err)
 		}
-		ts := in.tables[tableID]
+		// A transaction's record (several tables) is tracked as one batch,
+		// under its first table, as Append tracks it.
 		var kept int
 		var keptRows, keptBytes int64
-		for _, p := range parts {
-			if ts == nil || lsn <= checkpoints[tableID][p.shard] {
+		for _, dt := range tables {
+			tableID, parts := dt.tableID, dt.parts
+			ts := in.tables[tableID]
+			for _, p := range parts {
+				if ts == nil || lsn <= checkpoints[tableID][p.shard] {
+					p.rec.Release()
+					continue
+				}
+				// Written before columns were added: they read as NULL.
+				w, err := storage.Widen(in.mem, p.rec, ts.schema)
 				p.rec.Release()
-				continue
+				if err != nil {
+					in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
+					continue
+				}
+				in.appendChunk(ts, p.shard, lsn, w)
+				ts.replayed = true
+				in.replayedUpTo = max(in.replayedUpTo, lsn)
+				kept++
+				keptRows += w.NumRows()
+				keptBytes += recordSize(w)
 			}
-			// Written before columns were added: they read as NULL.
-			w, err := storage.Widen(in.mem, p.rec, ts.schema)
-			p.rec.Release()
-			if err != nil {
-				in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
-				continue
-			}
-			in.appendChunk(ts, p.shard, lsn, w)
-			ts.replayed = true
-			in.replayedUpTo = max(in.replayedUpTo, lsn)
-			kept++
-			keptRows += w.NumRows()
-			keptBytes += recordSize(w)
 		}
 		if kept > 0 {
-			in.batches.received(tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
+			in.batches.received(tables[0].tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
 		}
 		rows += keptRows
 		records++
@@ -830,6 +842,10 @@ func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arr
 		sb.oldest = time.Now()
 	}
 	size := recordSize(rec)
+	sb.lastLSN = lsn
+	if in.noteShard(ts, shard, lsn) {
+		in.kickFlush()
+	}
 	sb.active = append(sb.active, chunk{lsn: lsn, rec: rec, size: size})
 	sb.rows += rec.NumRows()
 	sb.bytes += size
@@ -1032,7 +1048,8 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 			if len(sb.active) == 0 {
 				continue
 			}
-			if all || sb.rows >= in.cfg.FlushRows || sb.bytes >= in.cfg.FlushBytes || now.Sub(sb.oldest) >= in.cfg.FlushAge {
+			if all || sb.rows >= in.cfg.FlushRows || sb.bytes >= in.cfg.FlushBytes || now.Sub(sb.oldest) >= in.cfg.FlushAge ||
+				in.takeCold(ts, shard, sb) {
 				sb.frozen, sb.active = sb.active, nil
 				sb.frozenOldest = sb.oldest
 				sb.rows, sb.bytes = 0, 0

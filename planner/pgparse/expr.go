@@ -2,7 +2,6 @@ package pgparse
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -313,11 +312,20 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		return t.arrayAny(a, op, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
+		// The pattern arrives as similar_to_escape(pattern [, escape]).
 		fc := a.Rexpr.GetFuncCall()
-		if fc == nil || len(fc.Args) != 1 || fc.Args[0].GetAConst().GetSval() == nil {
+		if fc == nil || len(fc.Args) < 1 || len(fc.Args) > 2 || fc.Args[0].GetAConst().GetSval() == nil ||
+			(len(fc.Args) == 2 && fc.Args[1].GetAConst().GetSval() == nil) {
 			t.unsupported("SIMILAR TO with a non-constant pattern or ESCAPE")
 		}
-		re := similarToRegex(fc.Args[0].GetAConst().GetSval().Sval)
+		esc := `\`
+		if len(fc.Args) == 2 {
+			esc = fc.Args[1].GetAConst().GetSval().Sval
+		}
+		re, err := pgexpr.SimilarToARE(fc.Args[0].GetAConst().GetSval().Sval, esc)
+		if err != nil {
+			panic(failure{err})
+		}
 		mode := int64(0)
 		if op == "!~" {
 			mode = 2
@@ -959,7 +967,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 		info := &pgexpr.SumInfo{}
 		arg := filtered(t.expr(f.Args[0]))
 		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{
-			Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}})}}}
+			Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info, Avg: true}, Children: ast.Exprs{arg}})}}}
 		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: mark(arg)}}}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
 	}
@@ -988,35 +996,6 @@ func boolDistinct(d bool) string {
 		return ast.DistinctStr
 	}
 	return ""
-}
-
-// similarToRegex converts a SQL SIMILAR TO pattern into an anchored
-// regular expression: % and _ are wildcards, regex metacharacters that SQL
-// does not give a meaning (. ^ $) are literal, \ escapes.
-func similarToRegex(p string) string {
-	var b strings.Builder
-	b.WriteString("^(?:")
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch c {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		case '.', '^', '$':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(string(p[i])))
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteString(")$")
-	return b.String()
 }
 
 // percentile translates percentile_cont/percentile_disc(frac) WITHIN GROUP
