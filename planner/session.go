@@ -83,6 +83,8 @@ type pgSession struct {
 	settings map[string]string
 	// set is Session.set, for set_config.
 	set func(*pgparse.Set) error
+	// notify is NOTIFY for pg_notify (session_notify.go).
+	notify func(ctx context.Context, channel, payload string) error
 	// inBlock reports whether a transaction block is open.
 	inBlock func() bool
 	// undoLocal restores the settings set_config(..., is_local => true)
@@ -120,6 +122,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["session_authorization"] = user
 	s.base.settings = s.settings
 	s.base.set = s.set
+	s.base.notify = s.pgNotify
 	s.base.inBlock = func() bool { return s.tx.active }
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
