@@ -1119,6 +1119,15 @@ func ColumnName(n *pg.Node) string {
 		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
+	case n.GetAIndirection() != nil:
+		// The last field name, else (subscripts) the argument's name.
+		ai := n.GetAIndirection()
+		for i := len(ai.Indirection) - 1; i >= 0; i-- {
+			if s := ai.Indirection[i].GetString_(); s != nil {
+				return s.Sval
+			}
+		}
+		return ColumnName(ai.Arg)
 	case n.GetAArrayExpr() != nil:
 		return "array"
 	case n.GetGroupingFunc() != nil:
@@ -1170,6 +1179,13 @@ func nameStrength(n *pg.Node) int {
 		return max(nameStrength(n.GetTypeCast().Arg), 1)
 	case n.GetCaseExpr() != nil:
 		return max(nameStrength(n.GetCaseExpr().Defresult), 1)
+	case n.GetAIndirection() != nil:
+		for _, i := range n.GetAIndirection().Indirection {
+			if i.GetString_() != nil {
+				return 2
+			}
+		}
+		return nameStrength(n.GetAIndirection().Arg)
 	case n.GetFuncCall() != nil, n.GetCoalesceExpr() != nil, n.GetMinMaxExpr() != nil, n.GetSqlvalueFunction() != nil,
 		n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
 		return 2
