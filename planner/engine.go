@@ -89,6 +89,9 @@ type Engine struct {
 	schemas sync.Map   // table id -> *arrow.Schema
 	running atomic.Int64
 	ixCache *indexCache // nil: no pruning by index artifacts
+	// prunes memoizes what the artifacts said of filters (pruneMemo);
+	// nil with ixCache.
+	prunes *pruneMemo
 	// pool allocates the executor's batches, reusing freed buffers
 	// (exec.Pool): shared by every query of the engine.
 	pool *exec.Pool
@@ -132,6 +135,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.IndexCacheBytes > 0 && cfg.Bucket != nil {
 		e.ixCache = newIndexCache(cfg.Bucket, cfg.Logger, cfg.IndexCacheBytes, cfg.Registerer)
+		e.prunes = newPruneMemo(defaultPruneMemoBytes)
 	}
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
