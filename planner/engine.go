@@ -101,6 +101,9 @@ type Engine struct {
 	reads *exec.ReadCache
 	// sessions are the open sessions, for pg_stat_activity.
 	sessions sessionRegistry
+	// plans counts the statements bound and analyzed (Prepared.plan),
+	// for tests.
+	plans atomic.Int64
 }
 
 // Running returns how many vectorized scans (the distributed part of

@@ -26,3 +26,6 @@ func (e *Engine) PruneMemoStats() (entries int, hits int64) {
 	defer e.prunes.mu.Unlock()
 	return e.prunes.lru.Len(), e.prunes.hits
 }
+
+// Plans returns how many statements the engine has bound and analyzed.
+func (e *Engine) Plans() int64 { return e.plans.Load() }
