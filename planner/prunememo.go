@@ -34,13 +34,17 @@ type pruneMemo struct {
 
 	mu    sync.Mutex
 	lru   *list.List // of *pruneEntry, most recent at the front
-	byKey map[string]*list.Element
+	byKey map[pruneMemoKey]*list.Element
 	bytes int64
 	hits  int64 // answers served, for tests
 }
 
+// pruneMemoKey names an answer: the file, its artifact and the
+// filter's pruneKey.
+type pruneMemoKey struct{ file, artifact, filter string }
+
 type pruneEntry struct {
-	key  string
+	key  pruneMemoKey
 	ans  pruneAnswer
 	size int64
 }
@@ -54,7 +58,7 @@ type pruneAnswer struct {
 }
 
 func newPruneMemo(limit int64) *pruneMemo {
-	return &pruneMemo{limit: limit, lru: list.New(), byKey: map[string]*list.Element{}}
+	return &pruneMemo{limit: limit, lru: list.New(), byKey: map[pruneMemoKey]*list.Element{}}
 }
 
 // pruneKey names a fragment's filter, the columns it reads (the filter's
@@ -81,16 +85,15 @@ func pruneKey(filter *exec.Expr, cols []string, counts bool) (key string, ok boo
 // fileKey extends a pruneKey with the file and its artifact (the linked
 // one, else the one at the file's conventional key, which the indexer
 // writes once from the file's immutable content).
-func fileKey(key string, f *catalog.File) string {
-	art := storage.IndexKey(f.Path) + "\x00unlinked"
+func fileKey(key string, f *catalog.File) pruneMemoKey {
 	if f.Index != nil {
-		art = f.Index.Path + "\x00" + strconv.FormatInt(f.Index.Version, 10)
+		return pruneMemoKey{file: f.ID, artifact: f.Index.Path + "\x00" + strconv.FormatInt(f.Index.Version, 10), filter: key}
 	}
-	return f.ID + "\x00" + art + "\x00" + key
+	return pruneMemoKey{file: f.ID, artifact: storage.IndexKey(f.Path) + "\x00unlinked", filter: key}
 }
 
 // get returns the memoized answer for key.
-func (m *pruneMemo) get(key string) (pruneAnswer, bool) {
+func (m *pruneMemo) get(key pruneMemoKey) (pruneAnswer, bool) {
 	if m == nil {
 		return pruneAnswer{}, false
 	}
@@ -106,11 +109,11 @@ func (m *pruneMemo) get(key string) (pruneAnswer, bool) {
 }
 
 // put keeps ans as the answer for key.
-func (m *pruneMemo) put(key string, ans pruneAnswer) {
+func (m *pruneMemo) put(key pruneMemoKey, ans pruneAnswer) {
 	if m == nil {
 		return
 	}
-	size := int64(len(key)) + 64 + 8*int64(len(ans.rows)) + 48*int64(len(ans.rgs))
+	size := int64(len(key.file)+len(key.artifact)+len(key.filter)) + 64 + 8*int64(len(ans.rows)) + 48*int64(len(ans.rgs))
 	for _, r := range ans.rgs {
 		if r.Candidates != nil {
 			size += int64(r.Candidates.GetSizeInBytes())

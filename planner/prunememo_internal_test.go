@@ -16,7 +16,7 @@ func TestPruneMemoBound(t *testing.T) {
 		t.Fatal("no key for status = 1")
 	}
 	ans := pruneAnswer{rows: []int64{10}, rgs: []exec.RowGroupIndex{{Reason: exec.KeptRowGroup, Count: -1}}}
-	var keys []string
+	var keys []pruneMemoKey
 	for i := range 200 {
 		k := fileKey(key, &catalog.File{ID: string(rune('a'+i%26)) + string(rune('a'+i/26)), Path: "p", Index: &catalog.IndexArtifact{Path: "ix"}})
 		keys = append(keys, k)
@@ -37,7 +37,7 @@ func TestPruneMemoBound(t *testing.T) {
 	if _, ok := m.get(keys[199]); !ok {
 		t.Error("the last answer is not held")
 	}
-	big := string(make([]byte, m.limit/8))
+	big := pruneMemoKey{filter: string(make([]byte, m.limit/8))}
 	m.put(big, ans)
 	if _, ok := m.get(big); ok {
 		t.Error("an answer over 1/16 of the limit was kept")

@@ -310,7 +310,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 // filter) and it was asked before; ok is false when f has no usable
 // artifact.
 func (v *vecNode) pruneFile(ctx context.Context, f *catalog.File, ixCols []string, postings bool, memoKey string, memo bool) (ans pruneAnswer, ok bool) {
-	var key string
+	var key pruneMemoKey
 	if memo {
 		key = fileKey(memoKey, f)
 		if ans, ok := v.eng.prunes.get(key); ok {
