@@ -18,6 +18,20 @@
 //
 // All integers little-endian.
 //
+// # WAL payload (version 2): a transaction
+//
+// The rows a transaction block wrote to several tables (InsertTx, at
+// COMMIT) are one record, so that a replay restores all of them or none:
+//
+//	u8      version (2)
+//	u32     number of tables
+//	tables: u32 length, a version 1 payload of that length
+//
+// Its rows are buffered under the record's one LSN, so they become visible
+// together when it is fsynced. Replay skips the tables that no longer
+// exist and, per part, the shards checkpointed at or above the LSN, as for
+// version 1. A transaction that wrote one table is a version 1 record.
+//
 // # Appending and acknowledging
 //
 // Insert is Append then Sync. Append encodes the batch (into a recycled

@@ -75,6 +75,10 @@ type CopyIn struct {
 	limit     int64
 	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
 	done      bool
+	// txw are the session's staged writes when the COPY runs in a
+	// transaction block: Commit stages the rows there (nil: written at
+	// once).
+	txw *txWrites
 }
 
 // BeginCopyFrom resolves a COPY FROM's table and columns.
@@ -107,7 +111,7 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		limit = DefaultCopyMaxBytes
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
-		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t)}
+		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
 	byName := map[string]int{}
 	for i, col := range t.Columns {
 		byName[col.Name] = i
@@ -242,8 +246,16 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	if in.rows == 0 {
 		return 0, nil
 	}
-	err := in.e.cfg.Ingester.Insert(ctx, in.t.ID, in.parts)
+	var err error
+	if in.txw != nil {
+		err = in.txw.stage(in.t, in.parts)
+	} else {
+		err = in.e.cfg.Ingester.Insert(ctx, in.t.ID, in.parts)
+	}
+	var pe *pgerror.Error
 	switch {
+	case errors.As(err, &pe): // the transaction block's limit
+		return 0, err
 	case errors.Is(err, catalog.ErrNotFound):
 		return 0, pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
 	case errors.Is(err, ingest.ErrOverloaded):
