@@ -1096,7 +1096,14 @@ func mapError(err error) error {
 	case strings.Contains(msg, "is not a valid value for 'double'") && floatOutOfRange(quotedName(msg)):
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: fmt.Sprintf("%q is out of range for type double precision", quotedName(msg)), Err: err}
 	case strings.Contains(msg, "is not a valid value for"):
+		if v, typ, ok := invalidValue(msg); ok {
+			return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: fmt.Sprintf("invalid input syntax for type %s: %q", typ, v), Err: err}
+		}
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax: " + msg, Err: err}
+	case msg == "number has no digits" || msg == "too many .s" || strings.HasPrefix(msg, "expected end of string, found ") ||
+		strings.HasPrefix(msg, "can't convert ") && strings.Contains(msg, " to decimal"):
+		// shopspring's decimal parser, storing text in a numeric column.
+		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: "invalid input syntax for type numeric", Err: err}
 	case strings.HasPrefix(msg, "Incorrect datetime value"):
 		return &pgerror.Error{Code: pgerror.InvalidDatetimeFormat, Message: "invalid input syntax for type timestamp: " + quotedName(msg), Err: err}
 	case strings.Contains(msg, "subquery returned more than 1 row"):
@@ -1133,7 +1140,14 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.InvalidTextRepr, Message: msg, Err: err}
 	case types.ErrConvertToDecimalLimit.Is(err):
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: "numeric field overflow", Err: err}
-	case types.ErrValueNotNil.Is(err), sql.ErrValueOutOfRange.Is(err):
+	case sql.ErrValueOutOfRange.Is(err):
+		if _, typ, ok := strings.Cut(msg, " out of range for "); ok {
+			if name := pgTypeOfGMS(typ); name != "" {
+				return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: name + " out of range", Err: err}
+			}
+		}
+		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
+	case types.ErrValueNotNil.Is(err):
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
 	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: msg, Err: err}
@@ -1153,6 +1167,37 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.SyntaxError, Message: msg, Err: err}
 	}
 	return &pgerror.Error{Code: pgerror.InternalError, Message: msg, Err: err}
+}
+
+// invalidValue reads go-mysql-server's "error: 'abc' is not a valid value
+// for 'int'": the value and PostgreSQL's name of the type.
+func invalidValue(msg string) (value, typ string, ok bool) {
+	const mid = "' is not a valid value for '"
+	i := strings.Index(msg, mid)
+	j := strings.Index(msg, "'")
+	if i < 0 || j < 0 || j >= i || !strings.HasSuffix(msg, "'") {
+		return "", "", false
+	}
+	typ = pgTypeOfGMS(msg[i+len(mid) : len(msg)-1])
+	return msg[j+1 : i], typ, typ != ""
+}
+
+// pgTypeOfGMS is PostgreSQL's name for a go-mysql-server type name in its
+// conversion errors; "" when unknown.
+func pgTypeOfGMS(t string) string {
+	switch t {
+	case "int":
+		return "integer"
+	case "smallint", "bigint", "real":
+		return t
+	case "double":
+		return "double precision"
+	case "float":
+		return "real"
+	case "tinyint(1)", "boolean":
+		return "boolean"
+	}
+	return ""
 }
 
 // floatOutOfRange reports a number too large (or small) for float8.
