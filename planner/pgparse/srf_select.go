@@ -21,12 +21,12 @@ import (
 // srfSelectAlias names the FROM item a select-list function becomes.
 const srfSelectAlias = "_srf"
 
-// selectListSRF rewrites s as above when it applies, in place.
-func selectListSRF(s *pg.SelectStmt) {
-	if len(s.GroupClause) > 0 || s.HavingClause != nil || len(s.DistinctClause) > 0 ||
-		len(s.WindowClause) > 0 || len(s.ValuesLists) > 0 {
-		return
-	}
+// selectListSRF rewrites s as above when it applies, in place. When the
+// select list calls a set-returning function in a form it cannot rewrite,
+// it returns what to name in a 0A000 error.
+func selectListSRF(s *pg.SelectStmt) (unsupported string) {
+	complex := len(s.GroupClause) > 0 || s.HavingClause != nil || len(s.DistinctClause) > 0 ||
+		len(s.WindowClause) > 0 || len(s.ValuesLists) > 0
 	// Exactly one set-returning call in the select list, and nothing
 	// that aggregates or windows.
 	var call *pg.FuncCall
@@ -47,9 +47,12 @@ func selectListSRF(s *pg.SelectStmt) {
 			}
 		})
 	}
-	if bad || call == nil || target == nil || call.AggFilter != nil || call.AggStar || call.AggDistinct ||
+	if call == nil {
+		return ""
+	}
+	if bad || complex || target == nil || call.AggFilter != nil || call.AggStar || call.AggDistinct ||
 		len(call.AggOrder) > 0 || call.AggWithinGroup || call.FuncVariadic {
-		return
+		return "set-returning functions in the select list with several calls, aggregates, GROUP BY, DISTINCT or window functions"
 	}
 	name := funcCallName(call)
 	col := name
@@ -67,12 +70,13 @@ func selectListSRF(s *pg.SelectStmt) {
 	if top {
 		target.Val = ref
 		target.Name = col
-		return
+		return ""
 	}
 	// Nested (generate_series(...)::text, upper(unnest(a))): the call's
 	// node becomes the column; the item's name is PostgreSQL's for the
 	// outer expression.
 	replaceFuncCall(target.Val.ProtoReflect(), call, ref)
+	return ""
 }
 
 // replaceFuncCall replaces, in place, the Node holding call with ref.
@@ -117,10 +121,13 @@ func funcCallName(fc *pg.FuncCall) string {
 }
 
 // walkFuncCalls calls fn for every FuncCall in a parse tree, outer calls
-// first.
+// first, not inside subqueries (their calls are theirs).
 func walkFuncCalls(m protoreflect.Message, fn func(*pg.FuncCall)) {
-	if c, ok := m.Interface().(*pg.FuncCall); ok {
-		fn(c)
+	switch x := m.Interface().(type) {
+	case *pg.FuncCall:
+		fn(x)
+	case *pg.SubLink:
+		return
 	}
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {

@@ -827,7 +827,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	defer func() {
 		t.inWhere, t.inAggregate, t.fullUsing, t.windows, t.inWindow = savedWhere, savedAgg, savedUsing, savedWindows, savedInWindow
 	}()
-	selectListSRF(s)
+	if what := selectListSRF(s); what != "" {
+		t.unsupported(what)
+	}
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
