@@ -75,6 +75,7 @@ type CopyIn struct {
 	limit     int64
 	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
 	done      bool
+	typed     *copyTyped // AppendValues' state, made at its first call
 }
 
 // BeginCopyFrom resolves a COPY FROM's table and columns.
@@ -209,6 +210,12 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
+	return in.rowAppended(shard, b)
+}
+
+// rowAppended counts a row appended to shard's builder b, enforces
+// CopyMaxBytes and finishes b's batch when it is full.
+func (in *CopyIn) rowAppended(shard int64, b *array.RecordBuilder) error {
 	in.rows++
 	in.bytes += int64(8 * len(in.absent))
 	if in.bytes > in.limit {
