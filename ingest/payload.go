@@ -46,6 +46,12 @@ func putPayloadBuffer(b *bytes.Buffer) {
 // encodePayload encodes one batch of one table as a WAL record payload (see
 // doc.go) into buf, which it resets; the result aliases buf.
 func encodePayload(buf *bytes.Buffer, tableID int64, parts []Part) ([]byte, error) {
+	return encodePayloadVersion(buf, payloadVersion, tableID, parts)
+}
+
+// encodePayloadVersion is encodePayload with the version byte given:
+// payloadVersion or payloadProvisional (same layout).
+func encodePayloadVersion(buf *bytes.Buffer, version byte, tableID int64, parts []Part) ([]byte, error) {
 	buf.Reset()
 	// Size the buffer once: growing a large payload by doubling costs more
 	// than encoding it. IPC adds a schema, metadata and padding per part.
@@ -55,7 +61,7 @@ func encodePayload(buf *bytes.Buffer, tableID int64, parts []Part) ([]byte, erro
 	}
 	buf.Grow(size)
 	var hdr [13]byte
-	hdr[0] = payloadVersion
+	hdr[0] = version
 	binary.LittleEndian.PutUint64(hdr[1:], uint64(tableID))
 	binary.LittleEndian.PutUint32(hdr[9:], uint32(len(parts)))
 	buf.Write(hdr[:])
@@ -87,7 +93,7 @@ var errBadPayload = errors.New("malformed ingest payload")
 // decodePayload decodes a WAL record payload. The returned records are owned
 // by the caller.
 func decodePayload(b []byte, mem memory.Allocator) (int64, []decodedPart, error) {
-	if len(b) < 13 || b[0] != payloadVersion {
+	if len(b) < 13 || (b[0] != payloadVersion && b[0] != payloadProvisional) {
 		return 0, nil, errBadPayload
 	}
 	tableID := int64(binary.LittleEndian.Uint64(b[1:]))
