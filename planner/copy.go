@@ -51,12 +51,14 @@ func (p *Prepared) Copy() *pgparse.Copy {
 }
 
 // CopyIn collects the rows of one COPY FROM STDIN as Arrow batches of the
-// table's storage schema, split by time shard, and writes them with one
-// Ingester.Insert at Commit: one WAL record, fsynced before the COPY is
-// acknowledged, so a COPY is written whole or not at all. Parsed rows are
-// held as Arrow batches only; their size is bounded by Config.CopyMaxBytes
-// (a larger COPY fails with 54000 and writes nothing). Not safe for
-// concurrent use.
+// table's storage schema, split by time shard, and writes each batch as
+// it fills to the WAL as a provisional record of an ingest.Stream; Commit
+// writes the rest and the stream's commit record, fsynced before the COPY
+// is acknowledged, so a COPY is applied whole or not at all (replay
+// ignores provisional records without their commit). Parsed rows are held
+// as Arrow batches until Commit; their size is bounded by
+// Config.CopyMaxBytes (a larger COPY fails with 54000 and applies
+// nothing). Not safe for concurrent use.
 type CopyIn struct {
 	e      *Engine
 	t      *catalog.Table
@@ -69,8 +71,8 @@ type CopyIn struct {
 	timeSrc int      // incoming column of the time-shard key; -1 = unsharded
 
 	builders  map[int64]*array.RecordBuilder
-	parts     []ingest.Part // finished batches
-	bytes     int64         // approximate Arrow size of every row appended
+	stream    *ingest.Stream // finished batches, in the WAL
+	bytes     int64          // approximate Arrow size of every row appended
 	rows      int64
 	limit     int64
 	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
@@ -108,7 +110,8 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		limit = DefaultCopyMaxBytes
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
-		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t)}
+		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t),
+		stream: e.cfg.Ingester.BeginStream(t.ID)}
 	byName := map[string]int{}
 	for i, col := range t.Columns {
 		byName[col.Name] = i
@@ -154,7 +157,7 @@ func (in *CopyIn) Columns() []Column { return in.cols }
 
 // Append adds one row of decoded wire values (nil, bool, int64, float64,
 // string, []byte, time.Time), one per incoming column.
-func (in *CopyIn) Append(_ context.Context, row []any) error {
+func (in *CopyIn) Append(ctx context.Context, row []any) error {
 	if in.done {
 		return pgerror.New(pgerror.InternalError, "COPY already finished")
 	}
@@ -210,12 +213,12 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
-	return in.rowAppended(shard, b)
+	return in.rowAppended(ctx, shard, b)
 }
 
 // rowAppended counts a row appended to shard's builder b, enforces
 // CopyMaxBytes and finishes b's batch when it is full.
-func (in *CopyIn) rowAppended(shard int64, b *array.RecordBuilder) error {
+func (in *CopyIn) rowAppended(ctx context.Context, shard int64, b *array.RecordBuilder) error {
 	in.rows++
 	in.bytes += int64(8 * len(in.absent))
 	if in.bytes > in.limit {
@@ -224,18 +227,21 @@ func (in *CopyIn) rowAppended(shard int64, b *array.RecordBuilder) error {
 			Hint:    "split the input into several COPY statements"}
 	}
 	if b.Field(0).Len() >= copyBatchRows {
-		in.finishBatch(shard, b)
+		return in.finishBatch(ctx, shard, b)
 	}
 	return nil
 }
 
-// finishBatch moves a shard's built rows to the pending parts.
-func (in *CopyIn) finishBatch(shard int64, b *array.RecordBuilder) {
-	in.parts = append(in.parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
+// finishBatch writes a shard's built rows to the WAL as a provisional
+// record of the COPY's stream, without waiting for its fsync.
+func (in *CopyIn) finishBatch(ctx context.Context, shard int64, b *array.RecordBuilder) error {
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return in.ingestError(in.stream.Add(ctx, []ingest.Part{{Shard: shard, Rec: rec}}))
 }
 
-// Commit writes every row with one Ingester.Insert (one WAL record,
-// fsynced) and returns the row count.
+// Commit writes the rows not yet in the WAL and the COPY's commit record,
+// waits for its fsync and returns the row count.
 func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	if in.done {
 		return 0, pgerror.New(pgerror.InternalError, "COPY already finished")
@@ -243,26 +249,35 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	defer in.Abort()
 	for shard, b := range in.builders {
 		if b.Field(0).Len() > 0 {
-			in.finishBatch(shard, b)
+			if err := in.finishBatch(ctx, shard, b); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if in.rows == 0 {
 		return 0, nil
 	}
-	err := in.e.cfg.Ingester.Insert(ctx, in.t.ID, in.parts)
+	if _, err := in.stream.Commit(ctx); err != nil {
+		return 0, in.ingestError(err)
+	}
+	return in.rows, nil
+}
+
+// ingestError maps an error of the COPY's stream to its SQLSTATE.
+func (in *CopyIn) ingestError(err error) error {
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return 0, pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
+		return pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
 	case errors.Is(err, ingest.ErrOverloaded):
-		return 0, overloadedError(err)
+		return overloadedError(err)
 	case errors.Is(err, wal.ErrTooLarge):
-		return 0, &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
 			Message: fmt.Sprintf("COPY into %q is larger than one WAL record may be", in.t.Name),
 			Hint:    "split the input into several COPY statements", Err: err}
 	case err != nil:
-		return 0, fmt.Errorf("copy into %s: %w", in.t.Name, err)
+		return fmt.Errorf("copy into %s: %w", in.t.Name, err)
 	}
-	return in.rows, nil
+	return nil
 }
 
 // overloadedError turns an ingest.ErrOverloaded into SQLSTATE 53000
@@ -279,10 +294,7 @@ func overloadedError(err error) error {
 // Abort releases everything the COPY holds; it is idempotent.
 func (in *CopyIn) Abort() {
 	in.done = true
-	for _, p := range in.parts {
-		p.Rec.Release()
-	}
-	in.parts = nil
+	in.stream.Abort()
 	for _, b := range in.builders {
 		b.Release()
 	}
