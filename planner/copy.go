@@ -28,8 +28,9 @@ import (
 // DefaultCopyMaxBytes is the default of Config.CopyMaxBytes.
 const DefaultCopyMaxBytes = 192 << 20
 
-// copyBatchRows is how many rows of one shard a COPY builds into one Arrow
-// batch before starting the next.
+// copyBatchRows is how many rows a COPY builds (over all its shards)
+// before it writes them to the WAL as one provisional record, with one
+// Arrow batch per shard.
 const copyBatchRows = 64 << 10
 
 // Range of values the planner's types accept (pgtypes.TimestampTZType for
@@ -72,6 +73,7 @@ type CopyIn struct {
 
 	builders  map[int64]*array.RecordBuilder
 	stream    *ingest.Stream // finished batches, in the WAL
+	pending   int            // rows in the builders, not yet in the stream
 	bytes     int64          // approximate Arrow size of every row appended
 	rows      int64
 	limit     int64
@@ -226,18 +228,32 @@ func (in *CopyIn) rowAppended(ctx context.Context, shard int64, b *array.RecordB
 			Message: fmt.Sprintf("COPY into %q holds more than %d bytes of rows; one COPY is written atomically and must fit", in.t.Name, in.limit),
 			Hint:    "split the input into several COPY statements"}
 	}
-	if b.Field(0).Len() >= copyBatchRows {
-		return in.finishBatch(ctx, shard, b)
+	in.pending++
+	if in.pending >= copyBatchRows {
+		return in.finishBatches(ctx)
 	}
 	return nil
 }
 
-// finishBatch writes a shard's built rows to the WAL as a provisional
-// record of the COPY's stream, without waiting for its fsync.
-func (in *CopyIn) finishBatch(ctx context.Context, shard int64, b *array.RecordBuilder) error {
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	return in.ingestError(in.stream.Add(ctx, []ingest.Part{{Shard: shard, Rec: rec}}))
+// finishBatches writes the rows built so far, one Arrow batch per shard,
+// to the WAL as one provisional record of the COPY's stream, without
+// waiting for its fsync. Rows are counted over all shards: rows spread
+// over many shards (an hour's shard holds fewer rows than a batch) are
+// written as they arrive too.
+func (in *CopyIn) finishBatches(ctx context.Context) error {
+	in.pending = 0
+	var parts []ingest.Part
+	defer func() {
+		for _, p := range parts {
+			p.Rec.Release()
+		}
+	}()
+	for shard, b := range in.builders {
+		if b.Field(0).Len() > 0 {
+			parts = append(parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
+		}
+	}
+	return in.ingestError(in.stream.Add(ctx, parts))
 }
 
 // Commit writes the rows not yet in the WAL and the COPY's commit record,
@@ -247,12 +263,8 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 		return 0, pgerror.New(pgerror.InternalError, "COPY already finished")
 	}
 	defer in.Abort()
-	for shard, b := range in.builders {
-		if b.Field(0).Len() > 0 {
-			if err := in.finishBatch(ctx, shard, b); err != nil {
-				return 0, err
-			}
-		}
+	if err := in.finishBatches(ctx); err != nil {
+		return 0, err
 	}
 	if in.rows == 0 {
 		return 0, nil
