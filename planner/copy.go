@@ -52,8 +52,9 @@ func (p *Prepared) Copy() *pgparse.Copy {
 }
 
 // CopyIn collects the rows of one COPY FROM STDIN as Arrow batches of the
-// table's storage schema, split by time shard, and writes each batch as
-// it fills to the WAL as a provisional record of an ingest.Stream; Commit
+// table's storage schema, split by time shard, and every copyBatchRows
+// rows writes them to the WAL as a provisional record of an
+// ingest.Stream; Commit
 // writes the rest and the stream's commit record, fsynced before the COPY
 // is acknowledged, so a COPY is applied whole or not at all (replay
 // ignores provisional records without their commit). Parsed rows are held
@@ -215,12 +216,12 @@ func (in *CopyIn) Append(ctx context.Context, row []any) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
-	return in.rowAppended(ctx, shard, b)
+	return in.rowAppended(ctx)
 }
 
-// rowAppended counts a row appended to shard's builder b, enforces
-// CopyMaxBytes and finishes b's batch when it is full.
-func (in *CopyIn) rowAppended(ctx context.Context, shard int64, b *array.RecordBuilder) error {
+// rowAppended counts a row appended, enforces CopyMaxBytes and writes the
+// built rows to the WAL every copyBatchRows rows.
+func (in *CopyIn) rowAppended(ctx context.Context) error {
 	in.rows++
 	in.bytes += int64(8 * len(in.absent))
 	if in.bytes > in.limit {

@@ -160,7 +160,7 @@ func (in *CopyIn) AppendValues(ctx context.Context, row []copyval.Value) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
-	return in.rowAppended(ctx, shard, b)
+	return in.rowAppended(ctx)
 }
 
 // appendTyped appends a non-NULL value of the kind appender a expects,
