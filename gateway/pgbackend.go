@@ -63,8 +63,38 @@ func (p *pgSession) SplitQuery(query string) ([]pgwire.QueryPart, error) {
 	return out, nil
 }
 
+var _ pgwire.Transactional = (*pgSession)(nil)
+
+func (p *pgSession) BeginImplicit() { p.s.BeginImplicit() }
+func (p *pgSession) EndImplicit(ctx context.Context, commit bool) error {
+	return p.s.EndImplicit(ctx, commit)
+}
+func (p *pgSession) FailTransaction()    { p.s.FailTransaction() }
+func (p *pgSession) InTransaction() bool { return p.s.InTransaction() }
+
 func (p *pgSession) Setting(name string) (string, bool) { return p.s.Setting(name) }
-func (p *pgSession) Close() error                       { return p.s.Close() }
+
+// ProcessID implements pgwire.ProcessIDer: BackendKeyData carries the
+// session's pg_backend_pid().
+func (p *pgSession) ProcessID() uint32 { return p.s.ID() }
+
+// SetNotifyWake implements pgwire.Notifier.
+func (p *pgSession) SetNotifyWake(wake func()) { p.s.SetNotifyWake(wake) }
+
+// TakeNotifications implements pgwire.Notifier.
+func (p *pgSession) TakeNotifications() []pgwire.Notification {
+	ns := p.s.TakeNotifications()
+	if len(ns) == 0 {
+		return nil
+	}
+	out := make([]pgwire.Notification, len(ns))
+	for i, n := range ns {
+		out[i] = pgwire.Notification{PID: n.PID, Channel: n.Channel, Payload: n.Payload}
+	}
+	return out
+}
+
+func (p *pgSession) Close() error { return p.s.Close() }
 
 type pgStatement struct{ p *planner.Prepared }
 

@@ -18,14 +18,28 @@
 //
 // All integers little-endian.
 //
-// # Streamed statements (versions 2 and 3)
+// # WAL payload (version 2): a transaction
+//
+// The rows a transaction block wrote to several tables (InsertTx, at
+// COMMIT) are one record, so that a replay restores all of them or none:
+//
+//	u8      version (2)
+//	u32     number of tables
+//	tables: u32 length, a version 1 payload of that length
+//
+// Its rows are buffered under the record's one LSN, so they become visible
+// together when it is fsynced. Replay skips the tables that no longer
+// exist and, per part, the shards checkpointed at or above the LSN, as for
+// version 1. A transaction that wrote one table is a version 1 record.
+//
+// # Streamed statements (versions 3 and 4)
 //
 // A statement that writes its rows while they arrive (COPY FROM STDIN,
-// through a Stream) writes each batch as a provisional record (version 2,
+// through a Stream) writes each batch as a provisional record (version 3,
 // the layout of version 1) without waiting for its fsync, and at its end
 // one commit record:
 //
-//	u8      version (3)
+//	u8      version (4)
 //	i64     table id
 //	u32     number of provisional records n (> 0)
 //	n × u64 their LSNs, in order

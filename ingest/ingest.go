@@ -621,34 +621,39 @@ func (in *Ingester) replay(ctx context.Context) error {
 	dec := &replayDecoder{in: in, pending: map[uint64]provisional{}}
 	defer dec.close()
 	err := in.cfg.WAL.Replay(0, func(lsn uint64, payload []byte) error {
-		tableID, parts, from, err := dec.decode(lsn, payload)
+		tables, from, err := dec.decode(lsn, payload)
 		if err != nil {
 			return fmt.Errorf("decode wal record %d: %w", lsn, err)
 		}
-		ts := in.tables[tableID]
+		// A transaction's record (several tables) is tracked as one batch,
+		// under its first table, as Append tracks it.
 		var kept int
 		var keptRows, keptBytes int64
-		for _, p := range parts {
-			if ts == nil || lsn <= checkpoints[tableID][p.shard] {
+		for _, dt := range tables {
+			tableID, parts := dt.tableID, dt.parts
+			ts := in.tables[tableID]
+			for _, p := range parts {
+				if ts == nil || lsn <= checkpoints[tableID][p.shard] {
+					p.rec.Release()
+					continue
+				}
+				// Written before columns were added: they read as NULL.
+				w, err := storage.Widen(in.mem, p.rec, ts.schema)
 				p.rec.Release()
-				continue
+				if err != nil {
+					in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
+					continue
+				}
+				in.appendChunkFrom(ts, p.shard, lsn, from, w)
+				ts.replayed = true
+				in.replayedUpTo = max(in.replayedUpTo, lsn)
+				kept++
+				keptRows += w.NumRows()
+				keptBytes += recordSize(w)
 			}
-			// Written before columns were added: they read as NULL.
-			w, err := storage.Widen(in.mem, p.rec, ts.schema)
-			p.rec.Release()
-			if err != nil {
-				in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
-				continue
-			}
-			in.appendChunkFrom(ts, p.shard, lsn, from, w)
-			ts.replayed = true
-			in.replayedUpTo = max(in.replayedUpTo, lsn)
-			kept++
-			keptRows += w.NumRows()
-			keptBytes += recordSize(w)
 		}
 		if kept > 0 {
-			in.batches.received(tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
+			in.batches.received(tables[0].tableID, lsn, keptRows, keptBytes, kept, time.Now(), true)
 		}
 		rows += keptRows
 		records++

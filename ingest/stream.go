@@ -15,8 +15,8 @@ import (
 
 // WAL payload versions of streamed statements (see doc.go).
 const (
-	payloadProvisional = 2 // a batch applied only if its commit record follows
-	payloadCommit      = 3 // the commit of provisional records
+	payloadProvisional = 3 // a batch applied only if its commit record follows
+	payloadCommit      = 4 // the commit of provisional records
 )
 
 // Stream is one statement's batches written to the WAL while the
@@ -181,7 +181,7 @@ func (s *Stream) Abort() {
 
 // encodeCommit encodes the commit record of provisional records lsns:
 //
-//	u8 version (3), i64 table id, u32 n, n × u64 LSN
+//	u8 version (4), i64 table id, u32 n, n × u64 LSN
 func encodeCommit(tableID int64, lsns []uint64) []byte {
 	b := make([]byte, 13, 13+8*len(lsns))
 	b[0] = payloadCommit
@@ -225,26 +225,27 @@ type replayDecoder struct {
 	pending map[uint64]provisional
 }
 
-// decode returns the table, parts and lowest LSN of the records that
-// hold them for the record at lsn; no parts for a provisional record,
-// and for a commit whose provisional records are gone (truncation removes
-// them only after every row they held was published: see truncateWAL).
-func (d *replayDecoder) decode(lsn uint64, payload []byte) (int64, []decodedPart, uint64, error) {
+// decode returns the tables' parts to apply for the record at lsn, and
+// the lowest LSN of the records that hold them; nothing for a provisional
+// record, and for a commit whose provisional records are gone (truncation
+// removes them only after every row they held was published: see
+// truncateWAL).
+func (d *replayDecoder) decode(lsn uint64, payload []byte) ([]decodedTable, uint64, error) {
 	if len(payload) == 0 {
-		return 0, nil, 0, errBadPayload
+		return nil, 0, errBadPayload
 	}
 	switch payload[0] {
 	case payloadProvisional:
 		tableID, parts, err := decodePayload(payload, d.in.mem)
 		if err != nil {
-			return 0, nil, 0, err
+			return nil, 0, err
 		}
 		d.pending[lsn] = provisional{tableID, parts}
-		return tableID, nil, lsn, nil
+		return nil, lsn, nil
 	case payloadCommit:
 		tableID, lsns, err := decodeCommit(payload)
 		if err != nil {
-			return 0, nil, 0, err
+			return nil, 0, err
 		}
 		var parts []decodedPart
 		missing := 0
@@ -262,12 +263,12 @@ func (d *replayDecoder) decode(lsn uint64, payload []byte) (int64, []decodedPart
 				p.rec.Release()
 			}
 			d.in.log.Info("wal commit record without its provisional records (published and truncated); skipped", "lsn", lsn, "missing", missing)
-			return tableID, nil, lsns[0], nil
+			return nil, lsns[0], nil
 		}
-		return tableID, parts, lsns[0], nil
+		return []decodedTable{{tableID: tableID, parts: parts}}, lsns[0], nil
 	}
-	tableID, parts, err := decodePayload(payload, d.in.mem)
-	return tableID, parts, lsn, err
+	tables, err := decodeRecord(payload, d.in.mem)
+	return tables, lsn, err
 }
 
 // close releases the provisional records no commit record followed.

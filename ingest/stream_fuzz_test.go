@@ -33,12 +33,14 @@ func FuzzReplayDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		d := &replayDecoder{in: &Ingester{mem: mem, log: slog.New(slog.DiscardHandler)}, pending: map[uint64]provisional{}}
-		if _, parts, _, err := d.decode(1, prov); err != nil || parts != nil {
-			t.Fatalf("provisional record: %v, %d parts", err, len(parts))
+		if tables, _, err := d.decode(1, prov); err != nil || tables != nil {
+			t.Fatalf("provisional record: %v, %d tables", err, len(tables))
 		}
-		_, parts, from, err := d.decode(2, data)
-		for _, p := range parts {
-			p.rec.Release()
+		tables, from, err := d.decode(2, data)
+		for _, dt := range tables {
+			for _, p := range dt.parts {
+				p.rec.Release()
+			}
 		}
 		d.close()
 		mem.AssertSize(t, 0)

@@ -54,13 +54,14 @@ func (p *Prepared) Copy() *pgparse.Copy {
 // CopyIn collects the rows of one COPY FROM STDIN as Arrow batches of the
 // table's storage schema, split by time shard, and every copyBatchRows
 // rows writes them to the WAL as a provisional record of an
-// ingest.Stream; Commit
-// writes the rest and the stream's commit record, fsynced before the COPY
-// is acknowledged, so a COPY is applied whole or not at all (replay
-// ignores provisional records without their commit). Parsed rows are held
-// as Arrow batches until Commit; their size is bounded by
-// Config.CopyMaxBytes (a larger COPY fails with 54000 and applies
-// nothing). Not safe for concurrent use.
+// ingest.Stream; Commit writes the rest and the stream's commit record,
+// fsynced before the COPY is acknowledged, so a COPY is applied whole or
+// not at all (replay ignores provisional records without their commit).
+// In a transaction block the batches are staged at Commit instead, and
+// the block's COMMIT writes them. Parsed rows are held as Arrow batches
+// until Commit; their size is bounded by Config.CopyMaxBytes (a larger
+// COPY fails with 54000 and applies nothing). Not safe for concurrent
+// use.
 type CopyIn struct {
 	e      *Engine
 	t      *catalog.Table
@@ -81,6 +82,11 @@ type CopyIn struct {
 	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
 	done      bool
 	typed     *copyTyped // AppendValues' state, made at its first call
+	// txw are the session's staged writes when the COPY runs in a
+	// transaction block: the batches wait in parts and Commit stages them
+	// there (nil: they go to stream, written as they fill).
+	txw   *txWrites
+	parts []ingest.Part // finished batches, in a transaction block
 }
 
 // BeginCopyFrom resolves a COPY FROM's table and columns.
@@ -113,8 +119,10 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		limit = DefaultCopyMaxBytes
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
-		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t),
-		stream: e.cfg.Ingester.BeginStream(t.ID)}
+		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
+	if in.txw == nil {
+		in.stream = e.cfg.Ingester.BeginStream(t.ID)
+	}
 	byName := map[string]int{}
 	for i, col := range t.Columns {
 		byName[col.Name] = i
@@ -254,6 +262,12 @@ func (in *CopyIn) finishBatches(ctx context.Context) error {
 			parts = append(parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
 		}
 	}
+	if in.txw != nil {
+		// Staged at Commit; the block's COMMIT writes them.
+		in.parts = append(in.parts, parts...)
+		parts = nil
+		return nil
+	}
 	return in.ingestError(in.stream.Add(ctx, parts))
 }
 
@@ -270,15 +284,25 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	if in.rows == 0 {
 		return 0, nil
 	}
-	if _, err := in.stream.Commit(ctx); err != nil {
+	var err error
+	if in.txw != nil {
+		err = in.txw.stage(in.t, in.parts)
+	} else {
+		_, err = in.stream.Commit(ctx)
+	}
+	if err != nil {
 		return 0, in.ingestError(err)
 	}
 	return in.rows, nil
 }
 
-// ingestError maps an error of the COPY's stream to its SQLSTATE.
+// ingestError maps an error of the COPY's stream, or of staging it in a
+// transaction block, to its SQLSTATE.
 func (in *CopyIn) ingestError(err error) error {
+	var pe *pgerror.Error
 	switch {
+	case errors.As(err, &pe): // the transaction block's limit
+		return err
 	case errors.Is(err, catalog.ErrNotFound):
 		return pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
 	case errors.Is(err, ingest.ErrOverloaded):
@@ -307,7 +331,13 @@ func overloadedError(err error) error {
 // Abort releases everything the COPY holds; it is idempotent.
 func (in *CopyIn) Abort() {
 	in.done = true
-	in.stream.Abort()
+	if in.stream != nil {
+		in.stream.Abort()
+	}
+	for _, p := range in.parts {
+		p.Rec.Release()
+	}
+	in.parts = nil
 	for _, b := range in.builders {
 		b.Release()
 	}

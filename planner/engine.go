@@ -19,6 +19,7 @@ import (
 
 	"openwit/exec"
 	"openwit/ingest"
+	"openwit/internal/notify"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
@@ -54,6 +55,11 @@ type Config struct {
 	// writing them atomically at its end; 0 means DefaultCopyMaxBytes. It
 	// must stay below the WAL's record size limit.
 	CopyMaxBytes int64
+	// TxWriteMaxBytes bounds the rows one transaction block holds in
+	// memory before COMMIT writes them as one WAL record; 0 means
+	// DefaultTxWriteMaxBytes. It must stay below the WAL's record size
+	// limit.
+	TxWriteMaxBytes int64
 	// IndexCacheBytes bounds the index artifacts (storage/index) kept
 	// decoded for file and row group pruning; 0 means
 	// DefaultIndexCacheBytes, a negative value disables pruning by
@@ -69,6 +75,10 @@ type Config struct {
 	// (the etcd schema lock of coordinator/control). It returns the
 	// release function; an error fails the statement with SQLSTATE 55P03.
 	SchemaLock func(ctx context.Context) (unlock func(), err error)
+	// Notify is the node's LISTEN/NOTIFY hub (shared with the relay that
+	// carries notifications between nodes); nil: the engine's own, which
+	// delivers between this engine's sessions only.
+	Notify *notify.Hub
 }
 
 // footerCacheSize is how many Parquet footers an engine keeps (a few KiB
@@ -98,6 +108,9 @@ type Engine struct {
 	reads *exec.ReadCache
 	// sessions are the open sessions, for pg_stat_activity.
 	sessions sessionRegistry
+	// hub delivers LISTEN/NOTIFY notifications (Config.Notify or the
+	// engine's own).
+	hub *notify.Hub
 }
 
 // Running returns how many vectorized scans (the distributed part of
@@ -126,7 +139,10 @@ func New(cfg Config) (*Engine, error) {
 		types.TimestampDatetimeLayouts = append(append([]string{}, pgexpr.ExtraTimestampLayouts...), types.TimestampDatetimeLayouts...)
 	})
 	e := &Engine{cfg: cfg, pool: exec.NewPool(), footers: exec.NewFooterCache(footerCacheSize),
-		reads: exec.NewReadCache(exec.DefaultReadCacheBytes)}
+		reads: exec.NewReadCache(exec.DefaultReadCacheBytes), hub: cfg.Notify}
+	if e.hub == nil {
+		e.hub = notify.NewHub(cfg.Logger)
+	}
 	if cfg.IndexCacheBytes == 0 {
 		cfg.IndexCacheBytes = DefaultIndexCacheBytes
 	}
@@ -140,6 +156,7 @@ func New(cfg Config) (*Engine, error) {
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).
 		AddPostAnalyzeRule(ruleCaseTypes, caseTypes).
+		AddPostAnalyzeRule(ruleFloat4Results, float4Results).
 		AddPostAnalyzeRule(ruleBPCharCompare, bpcharCompare).
 		AddPostAnalyzeRule(ruleDistinctOnStar, hideDistinctOnHelpers).
 		AddPostAnalyzeRule(ruleFrameWindows, frameWindows).

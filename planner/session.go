@@ -19,6 +19,7 @@ import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	"github.com/shopspring/decimal"
 
+	"openwit/internal/notify"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
@@ -52,6 +53,15 @@ type Session struct {
 	startApp string
 	tx       txBlock
 	act      *activity // what pg_stat_activity shows of the session
+	// LISTEN/NOTIFY (session_notify.go): the listener (nil until the
+	// first LISTEN), what the block has queued, the wire's wake function.
+	lis  *notify.Listener
+	ntx  notifyTx
+	wake func()
+	// implicit is set while the statements of one simple query run as
+	// an implicit transaction block (BeginImplicit); implicitFailed when
+	// one of them failed.
+	implicit, implicitFailed bool
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -78,6 +88,9 @@ type pgSession struct {
 	// undoLocal restores the settings set_config(..., is_local => true)
 	// changed; the next statement runs it.
 	undoLocal func()
+	// txw are the rows the open transaction block wrote, staged until
+	// COMMIT; nil when writes commit at once (session_txwrites.go).
+	txw *txWrites
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -120,6 +133,13 @@ func (s *Session) ID() uint32 { return s.base.ID() }
 // Close ends the session.
 func (s *Session) Close() error {
 	s.closeCursors(true)
+	if s.lis != nil {
+		s.lis.Close()
+	}
+	if s.base.txw != nil { // never committed: dropped
+		s.base.txw.release()
+		s.base.txw = nil
+	}
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
@@ -488,7 +508,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
-		if pgparse.IsTransactionEnd(p.st.Tag) {
+		if pgparse.IsTransactionEnd(p.st.Tag) && p.st.Savepoint == "" {
 			s.closeCursors(false)
 		}
 		if strings.HasPrefix(p.st.Tag, "DISCARD") {
@@ -496,10 +516,12 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 				return nil, err
 			}
 		}
-		if err := s.transaction(p.st); err != nil {
+		if err := s.transaction(ctx, p.st); err != nil {
 			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindNotify:
+		return s.notifyStatement(ctx, p.st.Notify)
 	case pgparse.KindDeclare:
 		return s.declare(ctx, p, params)
 	case pgparse.KindFetch:

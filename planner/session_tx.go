@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -10,9 +11,8 @@ import (
 	"openwit/planner/pgparse"
 )
 
-// Transaction blocks as far as a session's settings see them. OpenWit has
-// no multi-statement transactions (each statement commits on its own), but
-// the settings follow PostgreSQL: BEGIN starts a block whose
+// Transaction blocks as far as a session's settings see them (for writes
+// see session_txwrites.go). The settings follow PostgreSQL: BEGIN starts a block whose
 // characteristics are transaction_isolation, transaction_read_only and
 // transaction_deferrable (from the default_transaction_* settings, then
 // BEGIN's options and SET TRANSACTION); SET LOCAL lasts until COMMIT or
@@ -41,6 +41,9 @@ type txBlock struct {
 	// commit are the values settings SET LOCAL in the block get back at
 	// COMMIT (their session value).
 	commit map[string]string
+	// savepoints are the block's savepoints, oldest first
+	// (session_savepoint.go).
+	savepoints []savepoint
 }
 
 // settingsSnapshot is a copy of a session's settings and what they drive.
@@ -88,8 +91,14 @@ func (s *Session) resetTxCharacteristics() {
 	}
 }
 
-// transaction runs BEGIN, START TRANSACTION, COMMIT and ROLLBACK.
-func (s *Session) transaction(st *pgparse.Statement) error {
+// transaction runs BEGIN, START TRANSACTION, COMMIT and ROLLBACK. BEGIN
+// starts staging writes; COMMIT writes them (one WAL record, fsynced
+// before it returns) unless the block failed, and ROLLBACK drops them
+// (session_txwrites.go).
+func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error {
+	if st.Savepoint != "" || st.Tag == "SAVEPOINT" || st.Tag == "RELEASE" {
+		return s.savepointStatement(st)
+	}
 	switch st.Tag {
 	case "BEGIN", "START TRANSACTION":
 		if s.tx.active {
@@ -104,8 +113,22 @@ func (s *Session) transaction(st *pgparse.Statement) error {
 				return err
 			}
 		}
+		s.beginWrites()
 	case "COMMIT":
-		if s.tx.active && s.tx.failed {
+		failed := s.tx.active && s.tx.failed
+		if err := s.endWrites(ctx, !failed); err != nil {
+			// A failed commit rolls the block back, as in PostgreSQL.
+			s.endNotifyBlock(false)
+			if s.tx.active {
+				s.base.restore(s.tx.begin)
+			}
+			s.tx = txBlock{}
+			s.resetTxCharacteristics()
+			return err
+		}
+		// Notifications go out once the block's writes are durable.
+		s.endNotifyBlock(s.tx.active && !failed)
+		if failed {
 			s.base.restore(s.tx.begin)
 		} else if s.tx.active {
 			for name, v := range s.tx.commit {
@@ -117,6 +140,8 @@ func (s *Session) transaction(st *pgparse.Statement) error {
 		s.tx = txBlock{}
 		s.resetTxCharacteristics()
 	case "ROLLBACK":
+		s.endNotifyBlock(false)
+		_ = s.endWrites(ctx, false)
 		if s.tx.active {
 			s.base.restore(s.tx.begin)
 		}
@@ -153,6 +178,7 @@ func (s *Session) discard(tag string) error {
 		return pgerror.New(codeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 	}
 	s.closeCursors(true)
+	s.unlistenAll()
 	return s.set(&pgparse.Set{All: true, Default: true})
 }
 

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -77,6 +78,7 @@ func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table
 	if err != nil {
 		return nil, false, err
 	}
+	tbl.txw = stagingOf(ctx) // EXPLAIN shows the block's staged rows too
 	return tbl, true, nil
 }
 
@@ -103,6 +105,9 @@ type table struct {
 	// charLimit is set when a column is varchar(n) or char(n): inserted
 	// values are checked against the length.
 	charLimit bool
+	// txw are the rows the planning session's transaction block staged
+	// (nil: none), for EXPLAIN; scans take them from their context.
+	txw *txWrites
 }
 
 var (
@@ -196,8 +201,8 @@ func (it *partitionIter) Next(*sql.Context) (sql.Partition, error) {
 }
 func (it *partitionIter) Close(*sql.Context) error { return nil }
 
-func (t *table) Partitions(*sql.Context) (sql.PartitionIter, error) {
-	snap, err := t.eng.cfg.Ingester.Snapshot(t.def.ID)
+func (t *table) Partitions(ctx *sql.Context) (sql.PartitionIter, error) {
+	snap, err := t.eng.snapshot(ctx, t.def.ID)
 	if err != nil {
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.def.Name)
 	}
@@ -613,7 +618,11 @@ func (in *inserter) StatementComplete(ctx *sql.Context) error {
 		defer rec.Release()
 		parts = append(parts, ingest.Part{Shard: s, Rec: rec})
 	}
-	if err := in.t.eng.cfg.Ingester.Insert(ctx, in.t.def.ID, parts); err != nil {
+	if err := in.t.eng.writeRows(ctx, in.t.def, parts); err != nil {
+		var pe *pgerror.Error
+		if errors.As(err, &pe) { // the block's limit
+			return err
+		}
 		if oerr := overloadedError(err); oerr != nil {
 			return oerr
 		}

@@ -132,7 +132,7 @@ func (v *vecNode) describe() string {
 
 // describeFiles writes what pruning the table's files would do now.
 func (v *vecNode) describeFiles(b *strings.Builder) {
-	if snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID); err == nil {
+	if snap, err := v.eng.snapshotWith(v.tbl.txw, v.tbl.def.ID); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		kept, st := v.files(ctx, snap)
 		cancel()
@@ -318,7 +318,7 @@ func (v *vecNode) RowIter(ctx *sql.Context, _ sql.Row) (sql.RowIter, error) {
 // on the search workers. release (after op is closed) drops the snapshot
 // and the search client.
 func (v *vecNode) run(ctx context.Context) (op exec.Operator, release func(), err error) {
-	snap, err := v.eng.cfg.Ingester.Snapshot(v.tbl.def.ID)
+	snap, err := v.eng.snapshot(ctx, v.tbl.def.ID)
 	if err != nil {
 		return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", v.tbl.def.Name)
 	}

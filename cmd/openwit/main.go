@@ -174,6 +174,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.Var(&cfg.IngestBufferLimit, "ingest-buffer-limit", "rows held in memory before Parquet (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.Var(&cfg.WALSizeLimit, "wal-size-limit", "bytes of WAL not yet published (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.DurationVar(&cfg.CompactionInterval, "compaction-interval", cfg.CompactionInterval, "how often to run compaction, retention and garbage collection (0 disables)")
+	fs.Var(&cfg.TxnWriteLimit, "txn-write-limit", "rows one transaction block (BEGIN ... COMMIT) may hold in memory until COMMIT: bytes or a number with KiB, MiB; 0 means 192MiB (over it: SQLSTATE 54000)")
 	fs.Var(&cfg.CompactionTargetSize, "compaction-target-size", "size of compacted files: bytes or a number with KiB, MiB, GiB, TiB")
 	fs.DurationVar(&cfg.GarbageGrace, "garbage-grace", cfg.GarbageGrace, "how long replaced or dropped files stay readable before deletion (must exceed the longest query)")
 	fs.DurationVar(&cfg.ShardDuration, "shard-duration", cfg.ShardDuration, "default time-shard width of new tables")

@@ -172,6 +172,43 @@ func TestProxy(t *testing.T) {
 		}
 	})
 
+	t.Run("notifications", func(t *testing.T) {
+		// A notification the session sent itself carries the pid the
+		// proxy handed out (what pgx's PID() returns); another
+		// session's carries that session's gateway pid
+		// (pg_backend_pid()).
+		a, b := connect(t), connect(t)
+		for tries := 0; tries < 30 && whichGateway(t, a) != whichGateway(t, b); tries++ {
+			b = connect(t) // same gateway: notifications do not cross unclustered gateways
+		}
+		if whichGateway(t, a) != whichGateway(t, b) {
+			t.Fatal("no two sessions on one gateway in 30 tries")
+		}
+		if _, err := a.Exec(ctx, "LISTEN px"); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*pgx.Conn{a, b} {
+			if _, err := c.Exec(ctx, "NOTIFY px, 'hi'"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var bPID uint32
+		if err := b.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&bPID); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []uint32{a.PgConn().PID(), bPID} {
+			n, err := a.WaitForNotification(wctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Channel != "px" || n.Payload != "hi" || n.PID != want {
+				t.Errorf("notification %+v, want channel px payload hi from pid %d", n, want)
+			}
+		}
+	})
+
 	t.Run("psql", func(t *testing.T) {
 		certs := testcert.New(t)
 		tpx := testserver.Start(t, testserver.Options{Args: []string{"--roles", "proxy", "--gateways", gateways,

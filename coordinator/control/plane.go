@@ -128,6 +128,7 @@ type Plane struct {
 	jobErr   map[string]string
 
 	schemaSem chan struct{} // one schema lock holder per process (a session has one mutex key)
+	relays    []*NotifyRelay
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -203,6 +204,13 @@ func (p *Plane) Start() {
 // Close resigns, revokes the lease (the registry key goes at once) and
 // closes the client.
 func (p *Plane) Close() error {
+	p.mu.Lock()
+	relays := p.relays
+	p.relays = nil
+	p.mu.Unlock()
+	for _, r := range relays {
+		r.Close()
+	}
 	p.owners.stop()
 	if p.cancel != nil {
 		p.cancel()

@@ -291,8 +291,9 @@ var errTruncated = errors.New("gateway connection ended inside a streamed messag
 // relayGateway copies gateway messages to the client, each only once it
 // has arrived whole, so the client never sees a truncated frame. It
 // flushes whenever the next read might block. BackendKeyData is replaced
-// by the proxy's own key. It returns the error that ended the gateway
-// side (io.EOF when the gateway closed), or a *clientWriteError.
+// by the proxy's own key, and a notification the session sent itself
+// carries the proxy's process id (what the client compares it with). It
+// returns the error that ended the gateway side (io.EOF when the gateway closed), or a *clientWriteError.
 func (s *pgSession) relayGateway() error {
 	br := bufio.NewReaderSize(s.gw, 64<<10)
 	cw := bufio.NewWriterSize(s.client, 64<<10)
@@ -357,6 +358,8 @@ func (s *pgSession) relayGateway() error {
 		switch typ {
 		case 'K':
 			msg = s.rewriteKey(msg)
+		case 'A':
+			s.rewriteNotifyPID(msg)
 		case 'E':
 			s.lastFatal = isFatal(msg[5:])
 		default:
@@ -388,6 +391,20 @@ func (s *pgSession) rewriteKey(msg []byte) []byte {
 	s.key, s.pid = e, pid
 	out, _ := (&pgproto3.BackendKeyData{ProcessID: pid, SecretKey: e.secret}).Encode(nil)
 	return out
+}
+
+// rewriteNotifyPID replaces, in place, the sender's process id of a
+// NotificationResponse that this session's own gateway connection sent
+// with the process id the proxy handed the client, so a client that
+// skips its own notifications (sender pid == its BackendKeyData pid)
+// still recognises them. Other senders' ids pass unchanged.
+func (s *pgSession) rewriteNotifyPID(msg []byte) {
+	if s.key == nil || len(msg) < 9 {
+		return
+	}
+	if binary.BigEndian.Uint32(msg[5:9]) == s.key.pid {
+		binary.BigEndian.PutUint32(msg[5:9], s.pid)
+	}
 }
 
 func (s *pgSession) forgetKey() {

@@ -48,6 +48,29 @@ type QuerySplitter interface {
 	SplitQuery(query string) ([]QueryPart, error)
 }
 
+// Transactional is implemented by sessions whose writes follow transaction
+// blocks. The server tells them about what only the protocol knows: the
+// statements of one simple query holding several of them, and the
+// Executes up to a Sync outside a block, form one implicit transaction,
+// and any error it reports (also those that never reached the session,
+// such as bad COPY data) fails the block.
+type Transactional interface {
+	// BeginImplicit starts an implicit transaction (a no-op inside an
+	// explicit block).
+	BeginImplicit()
+	// EndImplicit ends it: commit (when no statement failed) makes its
+	// writes durable before it returns; otherwise they are dropped. The
+	// server calls it before the last statement's CommandComplete of a
+	// simple query, at Sync before ReadyForQuery, or after the error that
+	// stopped a simple query.
+	EndImplicit(ctx context.Context, commit bool) error
+	// FailTransaction records that a statement failed.
+	FailTransaction()
+	// InTransaction reports whether an explicit block is still open
+	// (after an error: a failed COMMIT ends the block).
+	InTransaction() bool
+}
+
 // Column describes one result column as RowDescription reports it.
 type Column struct {
 	Name         string
@@ -97,4 +120,31 @@ type clientAddrKey struct{}
 func ClientAddr(ctx context.Context) net.Addr {
 	a, _ := ctx.Value(clientAddrKey{}).(net.Addr)
 	return a
+}
+
+// Notification is a NOTIFY delivered to a session that listens to its
+// channel.
+type Notification struct {
+	PID     uint32 // the sending session's process id
+	Channel string
+	Payload string
+}
+
+// Notifier is implemented by sessions that receive LISTEN/NOTIFY
+// notifications. The server sends what TakeNotifications returns as
+// NotificationResponse messages when the session is outside a transaction
+// block: before ReadyForQuery, and at once while the connection waits for
+// the client (wake is called from any goroutine when a notification is
+// queued).
+type Notifier interface {
+	SetNotifyWake(wake func())
+	TakeNotifications() []Notification
+}
+
+// ProcessIDer is implemented by sessions that have their own process id
+// (what pg_backend_pid() returns): the server reports it in BackendKeyData
+// instead of its own connection counter, so that a client can tell its
+// own notifications (and its row in pg_stat_activity) by the pid.
+type ProcessIDer interface {
+	ProcessID() uint32
 }

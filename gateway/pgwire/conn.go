@@ -54,6 +54,9 @@ type conn struct {
 	stmts   map[string]*prepared
 	portals map[string]*portal
 	tx      byte
+	// implicit is set while a simple query's statements run as one
+	// implicit transaction (Transactional sessions).
+	implicit bool
 	// skipping is set after an error in the extended protocol: messages
 	// are discarded until Sync.
 	skipping bool
@@ -66,6 +69,12 @@ type conn struct {
 	mu       sync.Mutex
 	running  context.CancelFunc // cancels the executing statement; nil when none
 	canceled bool               // running was cancelled by a CancelRequest
+	// reading is set while the message loop waits for the client; woken
+	// is set when a notification moved the read deadline to wake it.
+	reading bool
+	woken   bool
+
+	notifier Notifier // nil when the session receives no notifications
 }
 
 func newConn(s *Server, ctx context.Context, nc net.Conn) *conn {
@@ -179,8 +188,13 @@ func (c *conn) sendFatal(err error) {
 	c.done = true
 }
 
-// readyForQuery ends a request cycle.
+// readyForQuery ends a request cycle. Outside a transaction block the
+// session's queued notifications go first, as PostgreSQL sends them when
+// a transaction ends.
 func (c *conn) readyForQuery() {
+	if c.tx == txIdle {
+		c.sendNotifications()
+	}
 	c.w.send(&pgproto3.ReadyForQuery{TxStatus: c.tx})
 	if c.w.flush() == nil {
 		c.idle = true
@@ -196,7 +210,9 @@ func (c *conn) loop() {
 			c.sendFatal(errAdminShutdown())
 			return
 		}
+		c.startReading()
 		msg, err := c.rd.Receive()
+		c.doneReading(err)
 		if err != nil {
 			if c.readFailed(err) {
 				continue
@@ -219,6 +235,16 @@ func (c *conn) readFailed(err error) bool {
 		case c.ctx.Err() != nil:
 			c.sendFatal(errAdminShutdown())
 			return false
+		case c.takeWoken() && !c.srv.shuttingDown.Load():
+			// A notification woke the read: send it if the session is
+			// idle outside a block (else it waits for ReadyForQuery),
+			// then read on.
+			_ = c.nc.SetReadDeadline(time.Time{})
+			if c.idle && c.tx == txIdle {
+				c.sendNotifications()
+				_ = c.w.flush()
+			}
+			return c.w.err == nil
 		case c.srv.shuttingDown.Load():
 			if c.idle {
 				c.sendFatal(errAdminShutdown())

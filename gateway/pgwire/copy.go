@@ -98,6 +98,9 @@ func (c *conn) runCopy(p *portal, st CopyStatement) error {
 	if err != nil {
 		return err
 	}
+	if err := p.complete(); err != nil {
+		return err
+	}
 	tag := "COPY " + strconv.FormatInt(n, 10)
 	p.state = portalDone
 	p.tag = tag

@@ -110,6 +110,14 @@
 // simple Query ends the implicit transaction and closes all portals; inside
 // a block (after BEGIN) they survive Sync until COMMIT/ROLLBACK.
 //
+// Writes follow transactions for a session implementing Transactional
+// (the planner's, design 059): outside a block, the Executes up to a Sync
+// are one implicit transaction, committed (written and fsynced) at Sync
+// before ReadyForQuery, or dropped when one of them failed; so are the
+// statements of a simple Query holding several, committed before the last
+// one's CommandComplete. A commit that fails is reported before
+// ReadyForQuery.
+//
 // CommandComplete carries Rows.Tag(), or "SELECT n" (n = rows sent by that
 // Execute) when the tag is empty and the statement has columns. A row with
 // the wrong number of values, or any row for a statement without columns,
@@ -216,11 +224,13 @@
 //
 // # Transaction status
 //
-// OpenWit has no multi-statement transactions; the status byte in
-// ReadyForQuery is bookkeeping that keeps clients' transaction logic happy.
-// A CommandComplete tag of BEGIN or START TRANSACTION moves 'I' to 'T';
-// COMMIT, ROLLBACK, END, ABORT or PREPARE TRANSACTION moves to 'I'; an error
-// in 'T' moves to 'E'. In 'E' only statements whose first keyword is
+// The session runs the blocks (its writes are staged until COMMIT, design
+// 059); the status byte in ReadyForQuery follows the tags. A
+// CommandComplete tag of BEGIN or START TRANSACTION moves 'I' to 'T';
+// COMMIT, ROLLBACK, END, ABORT or PREPARE TRANSACTION moves to 'I', except
+// that a ROLLBACK (TO SAVEPOINT) after which a Transactional session is
+// still in its block moves to 'T'; an error in 'T' moves to 'E', or to 'I'
+// when it ended the block (a failed COMMIT). In 'E' only statements whose first keyword is
 // ROLLBACK, COMMIT, END or ABORT run (others get 25P02 at Parse, Bind,
 // Execute or Query), and a COMMIT there reports ROLLBACK.
 //

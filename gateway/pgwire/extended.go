@@ -14,6 +14,9 @@ func (c *conn) simpleQuery(query string) {
 	delete(c.stmts, "")
 	c.closePortal("")
 	defer func() {
+		// A query stopped by an error drops what its implicit
+		// transaction wrote (a no-op once it committed).
+		_ = c.endImplicit(false)
 		c.endImplicitTransaction()
 		if !c.done {
 			c.readyForQuery()
@@ -31,17 +34,46 @@ func (c *conn) simpleQuery(query string) {
 			parts = ps
 		}
 	}
-	for _, part := range parts {
-		if !c.simpleStatements(query, part) {
+	for i, part := range parts {
+		if !c.simpleStatements(query, part, len(parts) > 1, i == len(parts)-1) {
 			return
 		}
 	}
 }
 
+// beginImplicit starts the implicit transaction of a simple query holding
+// several statements, for a session whose writes are transactional.
+func (c *conn) beginImplicit() {
+	if t, ok := c.sess.(Transactional); ok && !c.implicit {
+		c.implicit = true
+		t.BeginImplicit()
+	}
+}
+
+// endImplicit ends the implicit transaction, if one runs: commit makes
+// its writes durable, otherwise they are dropped.
+func (c *conn) endImplicit(commit bool) error {
+	if !c.implicit {
+		return nil
+	}
+	c.implicit = false
+	var err error
+	perr := protect(c.log, "Session.EndImplicit", func() error {
+		err = c.sess.(Transactional).EndImplicit(c.ctx, commit)
+		return nil
+	})
+	if perr != nil {
+		return perr
+	}
+	return err
+}
+
 // simpleStatements parses and runs the statements of part of a simple
 // query; false when one failed (the error is sent) or the connection is
-// done.
-func (c *conn) simpleStatements(query string, part QueryPart) bool {
+// done. multi says the query holds several parts, last that part is the
+// last: several statements are one implicit transaction, committed before
+// the last one's CommandComplete, as PostgreSQL commits before it.
+func (c *conn) simpleStatements(query string, part QueryPart, multi, last bool) bool {
 	stmts, err := c.parseQuery(part.SQL, nil)
 	if err != nil {
 		var pe *pgerror.Error
@@ -55,7 +87,10 @@ func (c *conn) simpleStatements(query string, part QueryPart) bool {
 		c.w.send(&pgproto3.EmptyQueryResponse{})
 		return true
 	}
-	for _, st := range stmts {
+	if multi || len(stmts) > 1 {
+		c.beginImplicit()
+	}
+	for i, st := range stmts {
 		ps, err := c.newPrepared("", query, st, nil)
 		if err == nil && len(ps.paramOIDs) > 0 {
 			// The simple protocol has no way to supply values.
@@ -66,6 +101,9 @@ func (c *conn) simpleStatements(query string, part QueryPart) bool {
 			return false
 		}
 		p := c.newPortal("", ps, nil, nil)
+		if last && i == len(stmts)-1 && c.implicit {
+			p.beforeComplete = func() error { return c.endImplicit(true) }
+		}
 		if ps.cols != nil {
 			c.w.send(rowDescription(ps.cols, nil))
 		}
@@ -97,6 +135,13 @@ func (c *conn) queryError(err error) {
 	// Like PostgreSQL, errors go out at once: a pipelining client may be
 	// waiting for results without having sent Sync.
 	_ = c.w.flush()
+	if t, ok := c.sess.(Transactional); ok {
+		t.FailTransaction()
+		if c.tx == txActive && !t.InTransaction() {
+			c.tx = txIdle // a failed COMMIT rolled the block back
+			return
+		}
+	}
 	if c.tx == txActive {
 		c.tx = txFailed
 	}
@@ -260,6 +305,11 @@ func (c *conn) handleExecute(m *pgproto3.Execute) error {
 	if err := c.checkAborted(p.ps.query); err != nil {
 		return err
 	}
+	if c.tx == txIdle {
+		// Outside a block the Executes up to Sync are one implicit
+		// transaction, as in PostgreSQL: Sync commits their writes.
+		c.beginImplicit()
+	}
 	return c.runPortal(p, m.MaxRows)
 }
 
@@ -281,6 +331,11 @@ func (c *conn) handleClose(m *pgproto3.Close) error {
 // handleSync ends an extended-protocol cycle.
 func (c *conn) handleSync() {
 	c.skipping = false
+	// Commit (fsync) what the cycle's statements wrote before
+	// ReadyForQuery; a cycle with a failed statement drops it.
+	if err := c.endImplicit(true); err != nil {
+		c.queryError(err)
+	}
 	c.endImplicitTransaction()
 	c.readyForQuery()
 }

@@ -49,6 +49,10 @@ type portal struct {
 	state   portalState
 	tag     string
 	busy    time.Duration // time spent executing, for the duration metric
+	// beforeComplete, when set, runs before the CommandComplete: the
+	// commit of a simple query's implicit transaction. Its error fails
+	// the statement.
+	beforeComplete func() error
 }
 
 // newPrepared asks the statement for its parameter and result types. Types
@@ -310,6 +314,9 @@ func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
 	if err := protect(c.log, "Rows.Close", rows.Close); err != nil {
 		return false, err
 	}
+	if err := p.complete(); err != nil {
+		return false, err
+	}
 	p.state = portalDone
 	p.tag = tag
 	c.w.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
@@ -364,6 +371,9 @@ func (c *conn) afterTag(tag string) {
 		c.tx = txActive
 	case "COMMIT", "ROLLBACK", "END", "ABORT":
 		c.tx = txIdle
+		if t, ok := c.sess.(Transactional); ok && t.InTransaction() {
+			c.tx = txActive // ROLLBACK TO a savepoint: the block goes on
+		}
 		// The end of a block undoes its SET LOCAL (and, rolled back, its SET).
 		c.reportChangedParams()
 	case "PREPARE":
@@ -442,4 +452,14 @@ func firstKeyword(q string) string {
 		}
 	}
 	return ""
+}
+
+// complete runs p.beforeComplete once.
+func (p *portal) complete() error {
+	f := p.beforeComplete
+	p.beforeComplete = nil
+	if f == nil {
+		return nil
+	}
+	return f()
 }

@@ -268,6 +268,14 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 		return false
 	}
 	c.sess = sess
+	if p, ok := sess.(ProcessIDer); ok {
+		c.pid = p.ProcessID()
+		c.log = c.srv.log.With("pid", c.pid, "remote", c.nc.RemoteAddr().String())
+	}
+	if n, ok := sess.(Notifier); ok {
+		c.notifier = n
+		n.SetNotifyWake(c.notifyWake)
+	}
 
 	c.reported = make(map[string]string)
 	for _, name := range reportedParams() {

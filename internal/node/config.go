@@ -145,6 +145,11 @@ type Config struct {
 	// may hold on this node, with a unit ("2GB", "512MB"); "0" means no
 	// limit. Sessions change theirs with SET openwit.query_memory_limit.
 	QueryMemoryLimit string `yaml:"query_memory_limit"`
+	// TxnWriteLimit bounds the rows one transaction block holds in memory
+	// until COMMIT writes them as one WAL record (design 059); over it a
+	// statement fails with 54000. 0 means the planner's default (192 MiB);
+	// it must stay below the WAL's record size limit (256 MiB).
+	TxnWriteLimit ByteSize `yaml:"txn_write_limit"`
 	// Kafka configures Kafka ingest (kafka.go).
 	Kafka KafkaConfig `yaml:"kafka"`
 	// CompactionInterval is how often the storage role runs compaction,
@@ -495,6 +500,9 @@ func (c *Config) Validate() error {
 	}
 	if roles[RoleIngest] && !roles.Front() && len(c.Kafka.Brokers) == 0 {
 		return errors.New("--roles ingest without gateway is a Kafka ingest node: it needs --kafka-brokers and --kafka-topics (SQL and Flight ingest come with gateway,coordinator)")
+	}
+	if c.TxnWriteLimit < 0 || c.TxnWriteLimit > 240<<20 {
+		return fmt.Errorf("--txn-write-limit must be between 0 (default) and 240MiB (a transaction is one WAL record of at most 256 MiB), got %d", c.TxnWriteLimit)
 	}
 	if c.CompactionInterval < 0 || c.CompactionTargetSize <= 0 || c.GarbageGrace <= 0 {
 		return errors.New("--compaction-interval must be >= 0, --compaction-target-size and --garbage-grace positive")

@@ -129,6 +129,9 @@ func (n *Node) startControl(roles Roles) error {
 		return nil
 	}
 	p.Start()
+	if n.hub != nil {
+		p.StartNotifyRelay(n.hub) // LISTEN/NOTIFY across the front nodes
+	}
 	if n.handoff != nil || n.store != nil {
 		p.Owners() // follow the shard owners from now on (shardowner.go)
 	}

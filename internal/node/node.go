@@ -41,6 +41,7 @@ import (
 	"openwit/gateway/pgwire"
 	"openwit/ingest"
 	"openwit/ingest/wal"
+	"openwit/internal/notify"
 	"openwit/planner"
 	"openwit/search"
 	"openwit/storage"
@@ -61,6 +62,7 @@ type Node struct {
 	wal       *wal.WAL
 	ing       *ingest.Ingester
 	eng       *planner.Engine
+	hub       *notify.Hub // LISTEN/NOTIFY; relayed through etcd when the control plane runs
 	pg        *pgwire.Server
 	pgLn      net.Listener
 	flight    *flightsql.Server
@@ -315,9 +317,11 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if ixCache <= 0 {
 		ixCache = -1 // off
 	}
-	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
+	n.hub = notify.NewHub(log)
+	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
-		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema}); err != nil {
+		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
+		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
 		return err
 	}
 	sec := n.sec

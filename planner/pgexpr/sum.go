@@ -21,7 +21,12 @@ var sumDecimal = types.MustCreateDecimalType(65, 0)
 type SumInfo struct{ ArgType sql.Type }
 
 // InjectableSumArg widens an integer argument of sum() to an exact decimal.
-type InjectableSumArg struct{ Info *SumInfo }
+type InjectableSumArg struct {
+	Info *SumInfo
+	// Avg: the sum is avg's, which adds real (float4) values in double
+	// precision as PostgreSQL's float4_accum does.
+	Avg bool
+}
 
 // WithResolvedChildren implements sqlparser.Injectable.
 func (a InjectableSumArg) WithResolvedChildren(children []any) (any, error) {
@@ -37,6 +42,9 @@ func (a InjectableSumArg) WithResolvedChildren(children []any) (any, error) {
 	}
 	if types.IsInteger(t) {
 		return &Cast{Child: e, To: "numeric(65,0)", typ: sumDecimal}, nil
+	}
+	if a.Avg && t == types.Float32 {
+		return &Cast{Child: e, To: "float8", typ: types.Float64}, nil
 	}
 	return e, nil
 }

@@ -81,7 +81,8 @@ func (t *translator) closeCursor(c *pg.ClosePortalStmt) *Statement {
 	return &Statement{Kind: KindClose, Tag: "CLOSE CURSOR", Close: &Close{Name: c.Portalname, All: c.Portalname == ""}}
 }
 
-// IsTransactionEnd reports whether a utility tag ends a transaction block.
+// IsTransactionEnd reports whether a utility tag ends a transaction block
+// (ROLLBACK TO, tag ROLLBACK, does not: check Statement.Savepoint).
 func IsTransactionEnd(tag string) bool {
 	switch strings.ToUpper(tag) {
 	case "COMMIT", "ROLLBACK":

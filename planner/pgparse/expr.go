@@ -958,7 +958,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 		info := &pgexpr.SumInfo{}
 		arg := filtered(t.expr(f.Args[0]))
 		sum := &ast.FuncExpr{Name: ast.NewColIdent("sum"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{
-			Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info}, Children: ast.Exprs{arg}})}}}
+			Expr: mark(ast.InjectedExpr{Expression: pgexpr.InjectableSumArg{Info: info, Avg: true}, Children: ast.Exprs{arg}})}}}
 		cnt := &ast.FuncExpr{Name: ast.NewColIdent("count"), Over: over(), Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: mark(arg)}}}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableAvg{Info: info}, Children: ast.Exprs{sum, cnt}}
 	}

@@ -25,6 +25,7 @@ const (
 	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
+	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
 )
 
 // Statement is one translated statement.
@@ -55,10 +56,14 @@ type Statement struct {
 	Close       *Close
 	Copy        *Copy
 	Explain     *Explain
+	Notify      *Notify
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
 	Begin []Set
+	// Savepoint names the savepoint of SAVEPOINT, RELEASE and ROLLBACK TO
+	// (tag ROLLBACK, as in PostgreSQL); empty for the other statements.
+	Savepoint string
 }
 
 // Explain holds the options of EXPLAIN.

@@ -179,9 +179,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.closeCursor(n.GetClosePortalStmt())
 	case n.GetDiscardStmt() != nil:
 		return t.discard(n.GetDiscardStmt())
-	case n.GetUnlistenStmt() != nil:
-		// Nothing is ever listened to (LISTEN is not supported).
-		return &Statement{Kind: KindUtility, Tag: "UNLISTEN"}
+	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
+		return t.notify(n)
 	}
 	t.unsupported(statementName(n))
 	return nil
@@ -219,10 +218,6 @@ func statementName(n *pg.Node) string {
 		return "PREPARE"
 	case n.GetExecuteStmt() != nil:
 		return "EXECUTE"
-	case n.GetListenStmt() != nil:
-		return "LISTEN (notifications are not delivered by OpenWit)"
-	case n.GetNotifyStmt() != nil:
-		return "NOTIFY (notifications are not delivered by OpenWit)"
 	case n.GetDiscardStmt() != nil:
 		return "DISCARD"
 	}
@@ -242,10 +237,16 @@ func (t *translator) transaction(s *pg.TransactionStmt) *Statement {
 		tag = "COMMIT"
 	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		tag = "ROLLBACK"
+	case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		tag = "SAVEPOINT"
+	case pg.TransactionStmtKind_TRANS_STMT_RELEASE:
+		tag = "RELEASE"
+	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		tag = "ROLLBACK" // PostgreSQL's tag; Savepoint tells it apart
 	default:
-		t.unsupported(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"))
+		t.unsupported(strings.ReplaceAll(strings.TrimPrefix(s.Kind.String(), "TRANS_STMT_"), "_", " "))
 	}
-	st := &Statement{Kind: KindUtility, Tag: tag}
+	st := &Statement{Kind: KindUtility, Tag: tag, Savepoint: s.SavepointName}
 	if tag == "BEGIN" || tag == "START TRANSACTION" {
 		st.Begin = t.transactionOptions(s.Options, "")
 	}
