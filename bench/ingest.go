@@ -70,6 +70,11 @@ type IngestResult struct {
 	// memmove and memclr in profiles.
 	FlushFaults int64  `json:"flush_faults,omitempty"`
 	FlushGCs    uint32 `json:"flush_gcs,omitempty"`
+	// Files is how many live Parquet files hold the rows at the end
+	// (OpenWit): one per hourly shard when each shard is flushed once,
+	// more when late rows for a shard already flushed early make a second
+	// file (design 061).
+	Files int `json:"files,omitempty"`
 	// Publishes is the Kafka consumer's partition publishes (catalog
 	// transactions, each with its files) during the run (kafka).
 	Publishes int64 `json:"publishes,omitempty"`
@@ -312,6 +317,7 @@ func ingestOpenWit(ctx context.Context, ow *openWit, method string, recs []arrow
 	if err != nil {
 		return res, err
 	}
+	res.Files = len(files)
 	// Every file has its artifact, except with the index deferred, where
 	// none has one yet.
 	for _, f := range files {

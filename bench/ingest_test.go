@@ -47,6 +47,11 @@ func TestRunIngest(t *testing.T) {
 		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.FlushCPUSeconds <= 0 || r.FlushCPUSeconds > r.CPUSeconds) {
 			t.Errorf("%s: flush cpu %.3fs of %.3fs", key, r.FlushCPUSeconds, r.CPUSeconds)
 		}
+		// One day of rows: 24 hourly shards, each published once early
+		// (cold) at most and once more by the final flush (design 061).
+		if r.Engine == EngineOpenWit && r.Method != MethodEncode && (r.Files < 24 || r.Files > 48) {
+			t.Errorf("%s: %d parquet files for 24 hourly shards", key, r.Files)
+		}
 	}
 	for k := range want {
 		t.Errorf("missing result %s", k)

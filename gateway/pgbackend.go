@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net"
+	"strings"
 
 	"openwit/gateway/pgwire"
 	"openwit/planner"
@@ -52,6 +53,12 @@ func (p *pgSession) Parse(ctx context.Context, query string, paramOIDs []uint32)
 
 // SplitQuery implements pgwire.QuerySplitter.
 func (p *pgSession) SplitQuery(query string) ([]pgwire.QueryPart, error) {
+	if !strings.Contains(strings.TrimRight(query, " \t\r\n;"), ";") {
+		// Statements are separated by semicolons: without one before
+		// the end there is one statement at most, and the server
+		// parses it whole anyway (a parse saved for every small query).
+		return []pgwire.QueryPart{{SQL: query}}, nil
+	}
 	pieces, err := pgparse.Split(query)
 	if err != nil {
 		return nil, err

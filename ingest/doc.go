@@ -66,6 +66,20 @@
 // fsync of the previous ones, and one fsync covers every batch appended
 // while the previous one ran.
 //
+// # When a shard is flushed
+//
+// The flusher publishes a shard's buffer once it holds FlushRows rows or
+// FlushBytes bytes, once its oldest row is FlushAge old, past half of a
+// limit (below), at Flush and Close, and once the shard is cold: rows of a
+// later shard of its table have arrived and none for it since (cold.go,
+// design 061). Rows mostly arrive in time order, so an hour's shard is
+// complete when the next hour starts; publishing it then overlaps its
+// encoding with the ingest of the following hours instead of leaving it
+// all to the next rule (in a bulk load, the final Flush). A shard is
+// flushed cold at most once: late rows for it wait for the other rules,
+// so a steady stream makes at most one extra file per shard.
+// Config.KeepColdShards turns this off.
+//
 // # Limits (backpressure)
 //
 // Config.BufferLimit bounds the bytes of rows buffered in memory (active

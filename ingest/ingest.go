@@ -59,6 +59,10 @@ type Config struct {
 	// FlushParallelism is how many files one flush writes at once
 	// (default GOMAXPROCS).
 	FlushParallelism int
+	// KeepColdShards turns off flushing cold shards early (a shard that
+	// received no rows since a later shard of its table started: see
+	// cold.go); shards are then flushed only by the rules above.
+	KeepColdShards bool
 
 	// NodeID names this node in batch ids (NODE:LSN); default the host
 	// name. It must stay the same across restarts of one WAL.
@@ -139,6 +143,8 @@ type shardBuf struct {
 	// frozenOldest is oldest of the frozen chunks (when they were active).
 	frozenOldest time.Time
 	flushing     bool
+	// lastLSN is the LSN of the last record that appended to active.
+	lastLSN uint64
 }
 
 type tableState struct {
@@ -155,6 +161,7 @@ type tableState struct {
 	// ingester's publish of them listed them (ReplaceFiles raced publish):
 	// publish must not list them afterwards.
 	swappedEarly map[string]bool
+	cold         coldState
 }
 
 // addFile appends f unless it is known. The caller holds in.mu.
@@ -846,6 +853,10 @@ func (in *Ingester) appendChunkFrom(ts *tableState, shard int64, lsn, from uint6
 		sb.oldest = time.Now()
 	}
 	size := recordSize(rec)
+	sb.lastLSN = lsn
+	if in.noteShard(ts, shard, lsn) {
+		in.kickFlush()
+	}
 	sb.active = append(sb.active, chunk{lsn: lsn, from: from, rec: rec, size: size})
 	sb.rows += rec.NumRows()
 	sb.bytes += size
@@ -1048,7 +1059,8 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 			if len(sb.active) == 0 {
 				continue
 			}
-			if all || sb.rows >= in.cfg.FlushRows || sb.bytes >= in.cfg.FlushBytes || now.Sub(sb.oldest) >= in.cfg.FlushAge {
+			if all || sb.rows >= in.cfg.FlushRows || sb.bytes >= in.cfg.FlushBytes || now.Sub(sb.oldest) >= in.cfg.FlushAge ||
+				in.takeCold(ts, shard, sb) {
 				sb.frozen, sb.active = sb.active, nil
 				sb.frozenOldest = sb.oldest
 				sb.rows, sb.bytes = 0, 0

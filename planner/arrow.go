@@ -50,6 +50,7 @@ func (p *Prepared) ExecuteArrow(ctx context.Context, params []any) (rows *ArrowR
 	if !p.arrowable() {
 		return nil, false, nil
 	}
+	p.countExec()
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	if err != nil {
 		return nil, false, err

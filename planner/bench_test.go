@@ -123,6 +123,26 @@ func BenchmarkQueries(b *testing.B) {
 // and pick one with go tool pprof -tagfocus query=distinct_hosts.
 func BenchmarkBenchQueries(b *testing.B) {
 	h := newHarness(b)
+	gen := loadBenchGenerator(b, h)
+	ctx := context.Background()
+	for _, q := range bench.Queries(gen) {
+		b.Run(q.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			// The label separates the queries in one profile:
+			// go tool pprof -tagfocus query=NAME.
+			pprof.Do(ctx, pprof.Labels("query", q.Name), func(context.Context) {
+				for b.Loop() {
+					h.mustQuery(q.SQL)
+				}
+			})
+		})
+	}
+}
+
+// loadBenchGenerator loads the rows of `openwit bench`'s generator
+// ($OPENWIT_BENCH_ROWS, default 1Mi) through the ingester and flushes them
+// to Parquet with their index artifacts, as a node publishes them.
+func loadBenchGenerator(b *testing.B, h *harness) *bench.Generator {
 	// $OPENWIT_BENCH_DAYS (default 3) sets the rows per hourly file:
 	// 3.3M rows over 1 day make files of the size 10M rows over 3 days do.
 	days := 3
@@ -162,16 +182,5 @@ func BenchmarkBenchQueries(b *testing.B) {
 	if err := h.ing.Flush(ctx); err != nil {
 		b.Fatal(err)
 	}
-	for _, q := range bench.Queries(gen) {
-		b.Run(q.Name, func(b *testing.B) {
-			b.ReportAllocs()
-			// The label separates the queries in one profile:
-			// go tool pprof -tagfocus query=NAME.
-			pprof.Do(ctx, pprof.Labels("query", q.Name), func(context.Context) {
-				for b.Loop() {
-					h.mustQuery(q.SQL)
-				}
-			})
-		})
-	}
+	return gen
 }

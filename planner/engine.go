@@ -99,6 +99,9 @@ type Engine struct {
 	schemas sync.Map   // table id -> *arrow.Schema
 	running atomic.Int64
 	ixCache *indexCache // nil: no pruning by index artifacts
+	// prunes memoizes what the artifacts said of filters (pruneMemo);
+	// nil with ixCache.
+	prunes *pruneMemo
 	// pool allocates the executor's batches, reusing freed buffers
 	// (exec.Pool): shared by every query of the engine.
 	pool *exec.Pool
@@ -108,6 +111,9 @@ type Engine struct {
 	reads *exec.ReadCache
 	// sessions are the open sessions, for pg_stat_activity.
 	sessions sessionRegistry
+	// plans counts the statements bound and analyzed (Prepared.plan),
+	// for tests.
+	plans atomic.Int64
 	// hub delivers LISTEN/NOTIFY notifications (Config.Notify or the
 	// engine's own).
 	hub *notify.Hub
@@ -148,10 +154,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.IndexCacheBytes > 0 && cfg.Bucket != nil {
 		e.ixCache = newIndexCache(cfg.Bucket, cfg.Logger, cfg.IndexCacheBytes, cfg.Registerer)
+		e.prunes = newPruneMemo(defaultPruneMemoBytes)
 	}
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
+		AddPostAnalyzeRule(ruleTZCompare, tzCompare).
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).

@@ -46,6 +46,7 @@ func operandTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sc
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	negated := negatedEquals(n)
 	n, same2, err := transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			switch x := e.(type) {
@@ -91,7 +92,11 @@ func operandTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sc
 				}
 				return expression.NewCase(nil, branches, x.Else), transform.NewTree, nil
 			case expression.Comparer:
-				if err := comparable(x.Left(), x.Right(), x); err != nil {
+				if err := comparableOps(x, negated[x]); err != nil {
+					return nil, transform.SameTree, err
+				}
+			case *pgexpr.ArrayAny:
+				if err := comparableAny(x); err != nil {
 					return nil, transform.SameTree, err
 				}
 			}
@@ -160,7 +165,7 @@ func userOperand(e sql.Expression) bool {
 // comparerOp is the SQL spelling of a comparison.
 func comparerOp(e sql.Expression) string {
 	switch e.(type) {
-	case *expression.Equals, *expression.NullSafeEquals:
+	case *expression.Equals, *expression.NullSafeEquals, *expression.InTuple, *expression.HashInTuple:
 		return "="
 	case *expression.LessThan:
 		return "<"

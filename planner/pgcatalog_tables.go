@@ -201,6 +201,7 @@ var catalogTypes = []pgType{
 	{pgtypes.OIDInterval, "interval", 16, "T", "interval"},
 	{pgtypes.OIDNumeric, "numeric", -1, "N", "numeric"},
 	{pgtypes.OIDJSONB, "jsonb", -1, "U", "jsonb"},
+	{pgtypes.OIDVoid, "void", 4, "P", "void_"}, // a pseudo-type (typtype p)
 }
 
 // typeOID returns the OID of a type named as ::regtype accepts it.
@@ -266,8 +267,12 @@ func (e *Engine) catalogTable(name string) sql.Table {
 						coll = 100
 					}
 					align, storage := typAlign(t.oid, t.len), typStorage(t.oid, t.len)
+					typtype := "b"
+					if t.category == "P" {
+						typtype = "p"
+					}
 					out = append(out, sql.Row{int64(t.oid), t.name, int64(oidPgCatalog), int64(oidUser),
-						t.len, boolInt8(t.len > 0 && t.len <= 8), "b", t.category, int8(0), int8(1),
+						t.len, boolInt8(t.len > 0 && t.len <= 8), typtype, t.category, int8(0), int8(1),
 						",", int64(0), "-", int64(0), int64(arrayOIDs[t.oid]), t.io + "in",
 						t.io + "out", t.io + "recv", t.io + "send", "-", "-", "-",
 						align, storage, int8(0), int64(0), int32(-1), int32(0),

@@ -53,6 +53,10 @@ type Session struct {
 	startApp string
 	tx       txBlock
 	act      *activity // what pg_stat_activity shows of the session
+	// execs counts the statements executed (Prepared.Execute): a plan
+	// made while describing a statement is used only when no statement
+	// ran in between (Prepared.described).
+	execs uint64
 	// LISTEN/NOTIFY (session_notify.go): the listener (nil until the
 	// first LISTEN), what the block has queued, the wire's wake function.
 	lis  *notify.Listener
@@ -83,6 +87,8 @@ type pgSession struct {
 	settings map[string]string
 	// set is Session.set, for set_config.
 	set func(*pgparse.Set) error
+	// notify is NOTIFY for pg_notify (session_notify.go).
+	notify func(ctx context.Context, channel, payload string) error
 	// inBlock reports whether a transaction block is open.
 	inBlock func() bool
 	// undoLocal restores the settings set_config(..., is_local => true)
@@ -120,6 +126,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.settings["session_authorization"] = user
 	s.base.settings = s.settings
 	s.base.set = s.set
+	s.base.notify = s.pgNotify
 	s.base.inBlock = func() bool { return s.tx.active }
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
@@ -161,6 +168,14 @@ type Prepared struct {
 	st        *pgparse.Statement
 	paramOIDs []uint32
 	cols      []Column
+	// described is the plan describe made of a query without
+	// parameters, when the session had executed describedAt statements:
+	// the statement's first execution uses it instead of binding and
+	// analyzing the same tree again, if it follows with no statement in
+	// between (the simple protocol's Query, or Parse then Bind/Execute).
+	// Any later execution plans afresh (design 063).
+	described   sql.Node
+	describedAt uint64
 }
 
 // ParamOIDs returns the parameter types.
@@ -279,6 +294,11 @@ func (p *Prepared) describe(ctx context.Context) error {
 		p.cols = []Column{{Name: "QUERY PLAN", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		return nil
 	}
+	if p.st.Kind == pgparse.KindQuery && p.st.NumParams == 0 {
+		// describePlan made the plan execution would make (p.plan
+		// without bindings).
+		p.described, p.describedAt = node, p.s.execs
+	}
 	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
 		sources := columnSources(node)
 		for i, c := range node.Schema() {
@@ -352,6 +372,7 @@ func (p *Prepared) plan(ctx *sql.Context, bindings map[string]ast.Expr) (node sq
 			err = fmt.Errorf("plan: %v", r)
 		}
 	}()
+	p.s.e.plans.Add(1)
 	node, err = p.s.e.gms.BoundQueryPlan(ctx, p.st.SQL, p.st.AST, bindings)
 	if err != nil {
 		return nil, mapError(err)
@@ -395,6 +416,13 @@ func (p *Prepared) inferParams(node sql.Node) {
 		if c, ok := e.(*pgexpr.Cast); ok {
 			if bv, ok := c.Child.(*expression.BindVar); ok {
 				set(bv, c.Type())
+			}
+		}
+		if f, ok := e.(*pgexpr.Func); ok {
+			for i, a := range f.Args {
+				if bv, ok := a.(*expression.BindVar); ok && f.ParamOID(i) != 0 {
+					setOID(bv, f.ParamOID(i))
+				}
 			}
 		}
 		if in, ok := e.(*expression.InTuple); ok {
@@ -474,6 +502,7 @@ type Rows struct {
 
 // Execute runs the statement with parameter values.
 func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
+	p.countExec()
 	if u := p.s.base.undoLocal; u != nil {
 		p.s.base.undoLocal = nil
 		u()
@@ -491,6 +520,17 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	}
 	rows.done = s.finished
 	return rows, nil
+}
+
+// countExec counts an execution of p in its session; the plan describe
+// made is dropped unless this is the first statement executed since.
+func (p *Prepared) countExec() {
+	if p.s.execs != p.describedAt || p.s.base.undoLocal != nil {
+		// A statement ran since describe, or settings are about to be
+		// restored (set_config is_local): plan again.
+		p.described = nil
+	}
+	p.s.execs++
 }
 
 func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
@@ -631,6 +671,10 @@ func (p *Prepared) planWithin(ctx context.Context, bindings map[string]ast.Expr,
 		cctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	sctx := p.s.sqlContext(cctx)
+	if node := p.described; node != nil && bindings == nil {
+		p.described = nil
+		return sctx, node, cancel, nil
+	}
 	node, err := p.plan(sctx, bindings)
 	if err != nil {
 		cancel()

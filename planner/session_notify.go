@@ -126,3 +126,13 @@ func (s *Session) TakeNotifications() []notify.Notification {
 	}
 	return s.lis.Take()
 }
+
+// pgNotify is pg_notify(channel, payload): NOTIFY with the channel as
+// given (not folded) and a NULL payload as none.
+func (s *Session) pgNotify(ctx context.Context, channel, payload string) error {
+	if err := pgparse.CheckNotify(channel, payload); err != nil {
+		return err
+	}
+	_, err := s.notifyStatement(ctx, &pgparse.Notify{Op: "NOTIFY", Channel: channel, Payload: payload})
+	return err
+}

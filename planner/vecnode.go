@@ -220,6 +220,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		}
 		slices.Sort(ixCols)
 	}
+	memoKey, memo := pruneKey(v.frag.Filter, v.frag.Columns, v.frag.CountsOnly())
 	for _, f := range files {
 		st.bytes += f.Bytes
 		if f.MaxTime < v.bounds[0] || f.MinTime > v.bounds[1] {
@@ -236,13 +237,13 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		src := &exec.FileSource{ID: f.ID, Path: f.Path, Rows: f.Rows}
 		bytes := f.Bytes
 		if v.frag.Filter != nil {
-			if ix := v.eng.ixCache.get(ctx, f, ixCols, usesPostings); ix != nil {
+			if ans, ok := v.pruneFile(ctx, f, ixCols, usesPostings, memoKey, memo); ok {
 				st.indexed++
-				st.rowGroups += len(ix.RowGroups)
+				st.rowGroups += len(ans.rows)
 				var keptRows int64
 				counts := map[exec.PruneReason]int{}
 				counted := 0
-				for g, r := range exec.IndexRowGroups(v.frag.Filter, v.frag.Columns, ix, v.frag.CountsOnly()) {
+				for g, r := range ans.rgs {
 					counts[r.Reason]++
 					switch {
 					case r.Reason != exec.KeptRowGroup:
@@ -251,13 +252,13 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 						st.rowsCounted += r.Count
 					default:
 						// Few candidates: the scan reads those alone.
-						few := r.Candidates != nil && int64(r.Candidates.GetCardinality())*4 <= ix.RowGroups[g]
+						few := r.Candidates != nil && int64(r.Candidates.GetCardinality())*4 <= ans.rows[g]
 						if few && r.Candidates.IsEmpty() {
 							counts[exec.PrunedByPostings]++
 							continue
 						}
 						src.RowGroups = append(src.RowGroups, g)
-						keptRows += ix.RowGroups[g]
+						keptRows += ans.rows[g]
 						if few {
 							if c, err := exec.NewRowCandidates(g, r.Candidates); err == nil {
 								src.Candidates = append(src.Candidates, c)
@@ -284,7 +285,7 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 					}
 					continue
 				}
-				if len(src.RowGroups) == len(ix.RowGroups) && len(src.Candidates) == 0 {
+				if len(src.RowGroups) == len(ans.rows) && len(src.Candidates) == 0 {
 					src.RowGroups = nil
 				} else if f.Rows > 0 {
 					bytes = f.Bytes * keptRows / f.Rows
@@ -302,6 +303,29 @@ func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec
 		kept, st.seed = v.seedTopK(ctx, byID, snap.Schema, kept, &st)
 	}
 	return kept, st
+}
+
+// pruneFile returns what f's index artifact says of the fragment's
+// filter, from the engine's pruneMemo when memo (memoKey names the
+// filter) and it was asked before; ok is false when f has no usable
+// artifact.
+func (v *vecNode) pruneFile(ctx context.Context, f *catalog.File, ixCols []string, postings bool, memoKey string, memo bool) (ans pruneAnswer, ok bool) {
+	var key pruneMemoKey
+	if memo {
+		key = fileKey(memoKey, f)
+		if ans, ok := v.eng.prunes.get(key); ok {
+			return ans, true
+		}
+	}
+	ix := v.eng.ixCache.get(ctx, f, ixCols, postings)
+	if ix == nil {
+		return pruneAnswer{}, false
+	}
+	ans = pruneAnswer{rows: ix.RowGroups, rgs: exec.IndexRowGroups(v.frag.Filter, v.frag.Columns, ix, v.frag.CountsOnly())}
+	if memo {
+		v.eng.prunes.put(key, ans)
+	}
+	return ans, true
 }
 
 // RowIter implements sql.ExecSourceRel.

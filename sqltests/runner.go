@@ -22,6 +22,11 @@ type Runner struct {
 	Target string
 	// Timeout bounds each record; DefaultTimeout when zero.
 	Timeout time.Duration
+	// Repeat runs every query record that succeeded a second time right
+	// away and checks that result too (what servers keep between
+	// statements, such as OpenWit's memoized index answers, must not
+	// change an answer).
+	Repeat bool
 }
 
 // Failure is a record whose outcome differed from what the script expects.
@@ -119,6 +124,15 @@ func (r Runner) run(ctx context.Context, conn *pgx.Conn, s *Script, rewrite bool
 			continue
 		}
 		got := ResultLines(rows, rec.Sort)
+		if r.Repeat && !rewrite {
+			if again, err := r.exec(ctx, conn.PgConn(), rec.SQL); err != nil {
+				fail("run again: unexpected error: %s", describe(err))
+			} else if rows2, err := RenderRows(rec.Types, again.cols, again.rows); err != nil {
+				fail("run again: %v", err)
+			} else if msg := Compare(rec.Expected, rows2, len(rec.Types), rec.Sort); msg != "" {
+				fail("run again: %s", msg)
+			}
+		}
 		if rewrite {
 			results[i] = got
 		} else if msg := Compare(rec.Expected, rows, len(rec.Types), rec.Sort); msg != "" {

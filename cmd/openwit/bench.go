@@ -260,6 +260,9 @@ func benchIngestCmd(args []string) int {
 		if r.Publishes > 0 {
 			fmt.Printf("%s: %d partition publishes, %.0f rows each\n", r.Method, r.Publishes, float64(r.Rows)/float64(r.Publishes))
 		}
+		if r.Files > 0 {
+			fmt.Printf("%s: %d parquet files, %.0f rows each\n", r.Method, r.Files, float64(r.Rows)/float64(r.Files))
+		}
 	}
 	enc := rep.Rate(bench.EngineOpenWit, bench.MethodEncode)
 	for _, m := range bench.IngestMethods {

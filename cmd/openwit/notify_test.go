@@ -149,8 +149,19 @@ func TestListenNotify(t *testing.T) {
 		t.Fatalf("got %+v, want b's own notification", n)
 	}
 
+	// pg_notify: the channel as given (not folded), one call per row.
+	run(b, "LISTEN \"Self\"")
+	run(b, "SELECT pg_notify('Self', v) FROM (VALUES ('r1'), ('r2')) AS t(v)")
+	for _, want := range []string{"r1", "r2"} {
+		if n := waitNote(t, b, time.Second); n == nil || n.Channel != "Self" || n.Payload != want {
+			t.Fatalf("got %+v, want pg_notify's %s on Self", n, want)
+		}
+	}
+	_, err := b.Exec(ctx, "SELECT pg_notify(NULL, 'x')")
+	wantPgError(t, err, "22023", "channel name cannot be empty", "")
+
 	// Bad input: PostgreSQL's errors; the session keeps working.
-	_, err := b.Exec(ctx, "NOTIFY alerts, '"+strings.Repeat("x", 8000)+"'")
+	_, err = b.Exec(ctx, "NOTIFY alerts, '"+strings.Repeat("x", 8000)+"'")
 	wantPgError(t, err, "22023", "payload string too long", "")
 	run(b, "UNLISTEN *")
 	run(b, "DISCARD ALL")

@@ -8,6 +8,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
+	"openwit/storage"
 )
 
 // ArrayAny is x op ANY (array) or x op ALL (array) for an array given as
@@ -140,7 +141,14 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 				return nil, err
 			}
 		}
-		if vals[i], err = CastValue(ctx, v, from, to); err != nil {
+		if to == storage.TypeNumeric {
+			// numeric without a modifier: no rounding (CastValue
+			// takes numeric(p,s)).
+			vals[i], err = castDecimal(v)
+		} else {
+			vals[i], err = CastValue(ctx, v, from, to)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

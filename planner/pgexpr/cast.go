@@ -174,6 +174,11 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 			w := t.In(SessionLocation(ctx))
 			v = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
 		}
+		if t, ok := v.(time.Time); ok && to == storage.TypeTimestampTZ && (fromOID == pgtypes.OIDTimestamp || fromOID == pgtypes.OIDDate) && pgtypes.Infinite(t) == 0 {
+			// date/timestamp → timestamptz reads the wall clock in the
+			// session zone (PostgreSQL's timestamp2timestamptz).
+			v = WallToInstant(t, SessionLocation(ctx))
+		}
 		return castTime(ctx, v, to)
 	case storage.TypeJSONB:
 		s, err := TextOf(ctx, v, fromOID)

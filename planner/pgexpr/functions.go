@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs, sleepFuncs} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}
@@ -502,6 +502,11 @@ func (f *Func) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	}
 	if nan, ok := numericNaNResult(f, vals); ok {
 		return nan, nil
+	}
+	if f.Name == "greatest" || f.Name == "least" {
+		if v, ok := charExtremum(f, vals); ok {
+			return v, nil
+		}
 	}
 	if f.def.evalCtx != nil {
 		return f.def.evalCtx(ctx, vals, ts)

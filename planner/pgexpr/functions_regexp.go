@@ -1,7 +1,6 @@
 package pgexpr
 
 import (
-	"regexp"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -13,23 +12,27 @@ import (
 // and regexp_substr. go-mysql-server has MySQL functions of three of these
 // names (ICU regular expressions, other argument rules); these take their
 // place, so every regular expression OpenWit runs is compiled by
-// compileRegex (docs/design/057).
+// compileARE (docs/design/057, 058).
 var regexpFuncs = map[string]funcDef{
 	// regexp_like(string, pattern [, flags])
 	"regexp_like": {args: []argKind{kText, kText, kText}, opt: 1, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		re, _, err := regexpArgs("regexp_like", a[1].(string), optText(a, 2))
+		re, err := regexpArgs("regexp_like", a[1].(string), optText(a, 2))
 		if err != nil {
 			return nil, err
 		}
-		return boolInt(re.MatchString(a[0].(string))), nil
+		ok, err := re.match(a[0].(string))
+		if err != nil {
+			return nil, err
+		}
+		return boolInt(ok), nil
 	}},
 	// regexp_count(string, pattern [, start [, flags]])
 	"regexp_count": {args: []argKind{kText, kText, kInt, kText}, opt: 2, result: int32Result, eval: func(a []any, _ []sql.Type) (any, error) {
-		re, icase, err := regexpArgs("regexp_count", a[1].(string), optText(a, 3))
+		re, err := regexpArgs("regexp_count", a[1].(string), optText(a, 3))
 		if err != nil {
 			return nil, err
 		}
-		ms, err := regexpMatches(re, a[1].(string), icase, a, 2, -1)
+		ms, err := regexpMatches(re, a, 2, -1)
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +74,7 @@ var regexpFuncs = map[string]funcDef{
 // N ...]]) finds: the N-th match from start (arguments 2 and 3), or its
 // subexpression in argument subArg, with the flags in argument flagsArg.
 func regexpFind(fn string, a []any, flagsArg, subArg int) (lo, hi int, ok bool, err error) {
-	re, icase, err := regexpArgs(fn, a[1].(string), optText(a, flagsArg))
+	re, err := regexpArgs(fn, a[1].(string), optText(a, flagsArg))
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -83,7 +86,7 @@ func regexpFind(fn string, a []any, flagsArg, subArg int) (lo, hi int, ok bool, 
 	if err != nil {
 		return 0, 0, false, err
 	}
-	ms, err := regexpMatches(re, a[1].(string), icase, a, 2, n)
+	ms, err := regexpMatches(re, a, 2, n)
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -99,27 +102,17 @@ func optText(a []any, i int) string {
 }
 
 // regexpArgs compiles pattern under PostgreSQL's flag letters for the
-// functions that take no "g" flag: i (case-insensitive) and c (sensitive,
-// the default), the later one winning. PostgreSQL's other option letters
-// are 0A000 and unknown letters 22023.
-func regexpArgs(fn, pattern, flags string) (*regexp.Regexp, bool, error) {
-	icase := false
-	for _, f := range flags {
-		switch f {
-		case 'i':
-			icase = true
-		case 'c':
-			icase = false
-		case 'g':
-			return nil, false, pgerror.New(pgerror.InvalidParameterValue, "%s() does not support the \"global\" option", fn)
-		case 'b', 'e', 'm', 'n', 'p', 'q', 's', 't', 'w', 'x':
-			return nil, false, pgerror.New(pgerror.FeatureNotSupported, "regular expression option \"%c\" is not supported", f)
-		default:
-			return nil, false, pgerror.New(pgerror.InvalidParameterValue, "invalid regular expression option: \"%c\"", f)
-		}
+// functions that take no "g" flag (22023 for it and for unknown letters).
+func regexpArgs(fn, pattern, flags string) (*pgRegexp, error) {
+	var f areFlags
+	global, err := parseREFlags(&f, flags)
+	if err != nil {
+		return nil, err
 	}
-	re, err := compileRegex(pattern, icase)
-	return re, icase, err
+	if global {
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "%s() does not support the \"global\" option", fn)
+	}
+	return compileARE(pattern, f)
 }
 
 // regexpIntArg returns argument i (def when absent), at least minimum, or
@@ -141,10 +134,10 @@ func regexpIntArg(a []any, i int, def int64, name string, minimum int64) (int, e
 // regexpMatches returns up to max matches (all when max < 0) of re in s
 // found the way PostgreSQL's regexp functions search: from the 1-based
 // character position in argument startArg on, in the whole string (so ^
-// matches only at the string's start and \b sees the character before),
+// matches only at the string's start and \y sees the character before),
 // each search resuming where the last match ended, one character further
-// after an empty match. Each match is re's submatch index slice.
-func regexpMatches(re *regexp.Regexp, pattern string, icase bool, a []any, startArg, max int) ([][]int, error) {
+// after an empty match. Each match is a submatch index slice.
+func regexpMatches(re *pgRegexp, a []any, startArg, max int) ([][]int, error) {
 	s := a[0].(string)
 	start, err := regexpIntArg(a, startArg, 1, "start", 1)
 	if err != nil {
@@ -158,54 +151,13 @@ func regexpMatches(re *regexp.Regexp, pattern string, icase bool, a []any, start
 	if start > 1 && pos >= len(s) && utf8.RuneCountInString(s) < start-1 {
 		return nil, nil
 	}
-	// after matches at a position p > 0: one character (the one before p)
-	// then the pattern, so the pattern's own match starts at p or later.
-	var after *regexp.Regexp
-	var out [][]int
-	for (max < 0 || len(out) < max) && pos <= len(s) {
-		var m []int
-		if pos == 0 {
-			m = re.FindStringSubmatchIndex(s)
-		} else {
-			if after == nil {
-				if after, err = compileRegex("(?s:.)(?:"+pattern+")", icase); err != nil {
-					return nil, err
-				}
-			}
-			_, size := utf8.DecodeLastRuneInString(s[:pos])
-			from := pos - size
-			m = after.FindStringSubmatchIndex(s[from:])
-			if m != nil {
-				for j := range m {
-					if m[j] >= 0 {
-						m[j] += from
-					}
-				}
-				_, first := utf8.DecodeRuneInString(s[m[0]:])
-				m[0] += first
-			}
-		}
-		if m == nil {
-			break
-		}
-		out = append(out, m)
-		if m[0] == m[1] {
-			if m[1] >= len(s) {
-				break
-			}
-			_, size := utf8.DecodeRuneInString(s[m[1]:])
-			pos = m[1] + size
-		} else {
-			pos = m[1]
-		}
-	}
-	return out, nil
+	return re.findAll(s, pos, max)
 }
 
 // regexpNth returns the byte range of the n-th match (1-based) in ms, or
 // of its parenthesized subexpression sub when sub > 0; ok is false when
 // there is no such match or the subexpression took no part in it.
-func regexpNth(re *regexp.Regexp, ms [][]int, n, sub int) (lo, hi int, ok bool) {
+func regexpNth(re *pgRegexp, ms [][]int, n, sub int) (lo, hi int, ok bool) {
 	if sub > re.NumSubexp() || len(ms) < n {
 		return 0, 0, false
 	}

@@ -3,9 +3,7 @@ package pgexpr
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"regexp"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -124,34 +122,45 @@ var textFuncs = map[string]funcDef{
 		return hex.EncodeToString(sum[:]), nil
 	}},
 	"regexp_replace": {args: []argKind{kText, kText, kText, kText}, opt: 1, result: textResult, eval: func(a []any, _ []sql.Type) (any, error) {
-		flags := ""
-		if len(a) > 3 {
-			flags = a[3].(string)
-		}
-		re, err := compileRegex(a[1].(string), strings.Contains(flags, "i"))
+		var f areFlags
+		global, err := parseREFlags(&f, optText(a, 3))
 		if err != nil {
 			return nil, err
 		}
-		repl := convertReplacement(a[2].(string))
-		if strings.Contains(flags, "g") {
-			return re.ReplaceAllString(a[0].(string), repl), nil
+		re, err := compileARE(a[1].(string), f)
+		if err != nil {
+			return nil, err
 		}
-		loc := re.FindStringSubmatchIndex(a[0].(string))
-		if loc == nil {
-			return a[0], nil
-		}
-		var dst []byte
-		dst = re.ExpandString(dst, repl, a[0].(string), loc)
 		s := a[0].(string)
-		return s[:loc[0]] + string(dst) + s[loc[1]:], nil
+		max := 1
+		if global {
+			max = -1
+		}
+		ms, err := re.findAll(s, 0, max)
+		if err != nil || len(ms) == 0 {
+			return a[0], err
+		}
+		repl := convertReplacement(a[2].(string))
+		var dst []byte
+		last := 0
+		for _, m := range ms {
+			dst = append(dst, s[last:m[0]]...)
+			dst = re.expand(dst, repl, s, m)
+			last = m[1]
+		}
+		return string(append(dst, s[last:]...)), nil
 	}},
 	"regex_match": {args: []argKind{kText, kText, kInt}, result: boolResult, eval: func(a []any, _ []sql.Type) (any, error) {
 		mode, _ := asInt64(a[2]) // bit 1: case-insensitive, bit 2: negate
-		re, err := compileRegex(a[1].(string), mode&1 != 0)
+		re, err := compileARE(a[1].(string), areFlags{icase: mode&1 != 0})
 		if err != nil {
 			return nil, err
 		}
-		return boolInt(re.MatchString(a[0].(string)) != (mode&2 != 0)), nil
+		ok, err := re.match(a[0].(string))
+		if err != nil {
+			return nil, err
+		}
+		return boolInt(ok != (mode&2 != 0)), nil
 	}},
 }
 
@@ -214,26 +223,6 @@ func convertReplacement(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
-}
-
-var regexCache sync.Map // pattern → *regexp.Regexp
-
-// compileRegex compiles a POSIX-style pattern with Go's RE2 (PostgreSQL's
-// advanced regular expressions without back-references and lookaround).
-func compileRegex(pattern string, icase bool) (*regexp.Regexp, error) {
-	key := pattern
-	if icase {
-		key = "(?i)" + pattern
-	}
-	if re, ok := regexCache.Load(key); ok {
-		return re.(*regexp.Regexp), nil
-	}
-	re, err := regexp.Compile(key)
-	if err != nil {
-		return nil, pgerror.New("2201B", "invalid regular expression: %v", err)
-	}
-	regexCache.Store(key, re)
-	return re, nil
 }
 
 // outputText renders a value the way PostgreSQL's output functions do

@@ -2,7 +2,6 @@ package pgexpr
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -82,9 +81,9 @@ var moreFuncs = map[string]funcDef{
 			return nil, err
 		}
 		s := a[0].(string)
-		m := re.FindStringSubmatchIndex(s)
-		if m == nil {
-			return nil, nil
+		m, err := re.find(s)
+		if m == nil || err != nil {
+			return nil, err
 		}
 		// The parenthesized groups (NULL for one that took no part), or
 		// the whole match when the pattern has none.
@@ -140,7 +139,11 @@ var moreFuncs = map[string]funcDef{
 		// string and right after a previous match.
 		var parts []string
 		start, prevEnd := 0, -1
-		for _, m := range re.FindAllStringIndex(s, -1) {
+		ms, err := re.findAll(s, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
 			if m[0] == m[1] && (m[0] == 0 || m[0] == len(s) || m[0] == prevEnd) {
 				continue
 			}
@@ -194,13 +197,6 @@ func quoteLiteral(s string) string {
 
 // singleMatchRegex compiles the pattern a[1] of fn(text, pattern [,
 // flags]), a function that takes no "g" flag.
-func singleMatchRegex(fn string, a []any) (*regexp.Regexp, error) {
-	flags := ""
-	if len(a) > 2 {
-		flags = a[2].(string)
-	}
-	if strings.Contains(flags, "g") {
-		return nil, pgerror.New(pgerror.InvalidParameterValue, "%s() does not support the \"global\" option", fn)
-	}
-	return compileRegex(a[1].(string), strings.Contains(flags, "i"))
+func singleMatchRegex(fn string, a []any) (*pgRegexp, error) {
+	return regexpArgs(fn, a[1].(string), optText(a, 2))
 }

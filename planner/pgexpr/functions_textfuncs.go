@@ -2,7 +2,6 @@ package pgexpr
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,100 +167,15 @@ func textcatArgs(args []sql.Expression) bool {
 // first parenthesized subexpression, or the whole match when there is none;
 // NULL when nothing matches.
 func regexSubstring(s, pattern string) (any, error) {
-	re, err := compileRegex(pattern, false)
+	re, err := compileARE(pattern, areFlags{})
 	if err != nil {
 		return nil, err
 	}
-	m := re.FindStringSubmatchIndex(s)
-	if m == nil {
-		return nil, nil
+	m, err := re.find(s)
+	if m == nil || err != nil {
+		return nil, err
 	}
 	if len(m) > 2 {
-		if m[2] < 0 {
-			return nil, nil
-		}
-		return s[m[2]:m[3]], nil
-	}
-	return s[m[0]:m[1]], nil
-}
-
-// similarSubstring is substring(s SIMILAR pattern ESCAPE esc) (also
-// written substring(s FROM pattern FOR esc)): the pattern must match all of
-// s; when it holds two esc" separators, the part matching the middle is
-// returned (after one, the part after it), the first part matching as
-// little as possible.
-func similarSubstring(s, pattern, esc string) (any, error) {
-	if utf8.RuneCountInString(esc) > 1 {
-		return nil, &pgerror.Error{Code: pgerror.InvalidEscapeSequence, Message: "invalid escape string",
-			Hint: "Escape string must be empty or one character."}
-	}
-	escR := rune(-1)
-	if esc != "" {
-		escR, _ = utf8.DecodeRuneInString(esc)
-	}
-	var b strings.Builder
-	b.WriteString(`(?s)\A(?:`)
-	seps := 0
-	brackets := false
-	rs := []rune(pattern)
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == escR:
-			if i+1 == len(rs) {
-				continue // PostgreSQL drops a trailing escape character
-			}
-			i++
-			n := rs[i]
-			if n == '"' {
-				seps++
-				switch seps {
-				case 1:
-					b.WriteString(`)(`)
-				case 2:
-					b.WriteString(`)(?:`)
-				default:
-					return nil, pgerror.New("2200C", "SQL regular expression may not contain more than two escape-double-quote separators")
-				}
-				continue
-			}
-			b.WriteString(regexp.QuoteMeta(string(n)))
-		case brackets:
-			if r == ']' {
-				brackets = false
-			}
-			if r == '\\' {
-				b.WriteString(`\\`)
-				continue
-			}
-			b.WriteRune(r)
-		case r == '[':
-			brackets = true
-			b.WriteRune(r)
-		case r == '%':
-			if seps == 0 {
-				b.WriteString(`.*?`)
-			} else {
-				b.WriteString(`.*`)
-			}
-		case r == '_':
-			b.WriteString(`.`)
-		case r == '.' || r == '^' || r == '$' || r == '\\':
-			b.WriteString(`\` + string(r))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(`)\z`)
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return nil, pgerror.New("2201B", "invalid regular expression: %v", err)
-	}
-	m := re.FindStringSubmatchIndex(s)
-	if m == nil {
-		return nil, nil
-	}
-	if seps > 0 {
 		if m[2] < 0 {
 			return nil, nil
 		}

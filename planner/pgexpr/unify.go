@@ -26,6 +26,8 @@ import (
 type TypeGroup struct {
 	// Construct names the group in errors: UNION, INTERSECT, EXCEPT, VALUES.
 	Construct string
+	// Distinct says the set operation removes duplicates (no ALL).
+	Distinct bool
 
 	mu     sync.Mutex
 	seen   map[[2]int]member // (input, column) → what the last binding saw
@@ -97,6 +99,9 @@ func (g *TypeGroup) Resolve() (changed bool, err error) {
 			}
 		}
 		if to == nil {
+			to = charCommon(oid)
+		}
+		if to == nil {
 			if name := pgtypes.CastName(oid); name != "" {
 				to, _ = pgtypes.GMSType(name)
 			}
@@ -131,6 +136,9 @@ func (u InjectableUnify) WithResolvedChildren(children []any) (any, error) {
 	if to == nil || (!unknown && reflect.DeepEqual(e.Type(), to)) {
 		return e, nil
 	}
+	if u.Group.Distinct {
+		e = distinctChar(e, to)
+	}
 	return coerce(e, to)
 }
 
@@ -155,6 +163,9 @@ func coerce(e sql.Expression, to sql.Type) (sql.Expression, error) {
 	oid, _ := pgtypes.OID(to)
 	if oid == pgtypes.OIDNumeric && types.IsDecimal(e.Type()) {
 		return &retyped{e, to}, nil
+	}
+	if _, ok := pgtypes.CharTypeOf(to); ok && types.IsText(e.Type()) {
+		return charAs(e, to), nil
 	}
 	name := pgtypes.CastName(oid)
 	if name == "" {

@@ -3,6 +3,8 @@ package pgparse
 import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/planner/pgexpr"
 )
 
 // The forms clients' catalog queries use (pgjdbc's DatabaseMetaData, psql's
@@ -117,7 +119,7 @@ func (t *translator) indirection(ai *pg.A_Indirection) ast.Expr {
 			}
 			return ce
 		}
-		return t.fn("pg_array_subscript", t.expr(ai.Arg), idx)
+		return ast.InjectedExpr{Expression: pgexpr.InjectableSubscript{}, Children: ast.Exprs{t.fn("pg_array_subscript", t.expr(ai.Arg), idx)}}
 	}
 	if s := ind.GetString_(); s != nil {
 		return t.fn("pg_field_select", t.expr(ai.Arg), ast.NewStrVal([]byte(s.Sval)))

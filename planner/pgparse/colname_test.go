@@ -29,10 +29,15 @@ func TestColumnName(t *testing.T) {
 		"CASE WHEN x THEN 1 ELSE CASE WHEN y THEN 2 ELSE c END END": "c",
 		"coalesce(a, b)": "coalesce",
 		"CASE WHEN x THEN 1 ELSE coalesce(a, b) END": "coalesce",
-		"ARRAY[1]":         "array",
-		"ARRAY(SELECT 1)":  "array",
-		"ARRAY[1]::text[]": "array",
-		"'{1}'::int[]":     "int4",
+		"ARRAY[1]":                           "array",
+		"ARRAY(SELECT 1)":                    "array",
+		"ARRAY[1]::text[]":                   "array",
+		"'{1}'::int[]":                       "int4",
+		"(ARRAY[1, 2])[1]":                   "array",
+		"(string_to_array(a, ' '))[2]":       "string_to_array",
+		"('{4,5}'::int[])[1]":                "int4",
+		"(a)[1]":                             "a",
+		"CASE WHEN x THEN 1 ELSE (b)[1] END": "b",
 	} {
 		tree, err := pgq.Parse("SELECT " + expr)
 		if err != nil {

@@ -2,7 +2,6 @@ package pgparse
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -313,11 +312,20 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		return t.arrayAny(a, op, a.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL)
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
+		// The pattern arrives as similar_to_escape(pattern [, escape]).
 		fc := a.Rexpr.GetFuncCall()
-		if fc == nil || len(fc.Args) != 1 || fc.Args[0].GetAConst().GetSval() == nil {
+		if fc == nil || len(fc.Args) < 1 || len(fc.Args) > 2 || fc.Args[0].GetAConst().GetSval() == nil ||
+			(len(fc.Args) == 2 && fc.Args[1].GetAConst().GetSval() == nil) {
 			t.unsupported("SIMILAR TO with a non-constant pattern or ESCAPE")
 		}
-		re := similarToRegex(fc.Args[0].GetAConst().GetSval().Sval)
+		esc := `\`
+		if len(fc.Args) == 2 {
+			esc = fc.Args[1].GetAConst().GetSval().Sval
+		}
+		re, err := pgexpr.SimilarToARE(fc.Args[0].GetAConst().GetSval().Sval, esc)
+		if err != nil {
+			panic(failure{err})
+		}
 		mode := int64(0)
 		if op == "!~" {
 			mode = 2
@@ -389,9 +397,10 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 		}
 		bare := &pg.TypeName{Names: tc.TypeName.Names, Typmods: tc.TypeName.Typmods}
 		elem = t.typeName(bare)
-		if tc.Arg.GetAArrayExpr() != nil {
-			// ARRAY[...]::int[]: the constructor's elements, as above.
-			return t.arrayAny(&pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: a.Lexpr, Rexpr: tc.Arg}, op, all)
+		if arr := tc.Arg.GetAArrayExpr(); arr != nil {
+			// ARRAY[...]::int[]: the constructor's elements, each cast
+			// to the element type, as above.
+			return t.arrayAny(&pg.A_Expr{Kind: a.Kind, Name: a.Name, Lexpr: a.Lexpr, Rexpr: castElements(arr, bare)}, op, all)
 		}
 		r = tc.Arg
 	}
@@ -987,35 +996,6 @@ func boolDistinct(d bool) string {
 		return ast.DistinctStr
 	}
 	return ""
-}
-
-// similarToRegex converts a SQL SIMILAR TO pattern into an anchored
-// regular expression: % and _ are wildcards, regex metacharacters that SQL
-// does not give a meaning (. ^ $) are literal, \ escapes.
-func similarToRegex(p string) string {
-	var b strings.Builder
-	b.WriteString("^(?:")
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch c {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		case '.', '^', '$':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\\':
-			if i+1 < len(p) {
-				i++
-				b.WriteString(regexp.QuoteMeta(string(p[i])))
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteString(")$")
-	return b.String()
 }
 
 // percentile translates percentile_cont/percentile_disc(frac) WITHIN GROUP

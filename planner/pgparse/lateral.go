@@ -13,7 +13,7 @@ import (
 // go-mysql-server evaluates once per row of the items to its left.
 func (t *translator) lateralFunction(rf *pg.RangeFunction) ast.TableExpr {
 	inner := &pg.RangeFunction{Functions: rf.Functions, Alias: rf.Alias, Coldeflist: rf.Coldeflist}
-	tf, ok := t.rangeFunction(inner).(*ast.TableFuncExpr)
+	tf, ok := t.fromFunction(inner).(*ast.TableFuncExpr)
 	if !ok {
 		t.unsupported("this LATERAL function")
 	}

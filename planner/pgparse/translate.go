@@ -827,6 +827,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 	defer func() {
 		t.inWhere, t.inAggregate, t.fullUsing, t.windows, t.inWindow = savedWhere, savedAgg, savedUsing, savedWindows, savedInWindow
 	}()
+	selectListSRF(s)
 	sel := &ast.Select{}
 	if len(s.DistinctClause) > 0 {
 		if len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil {
@@ -1118,6 +1119,15 @@ func ColumnName(n *pg.Node) string {
 		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
+	case n.GetAIndirection() != nil:
+		// The last field name, else (subscripts) the argument's name.
+		ai := n.GetAIndirection()
+		for i := len(ai.Indirection) - 1; i >= 0; i-- {
+			if s := ai.Indirection[i].GetString_(); s != nil {
+				return s.Sval
+			}
+		}
+		return ColumnName(ai.Arg)
 	case n.GetAArrayExpr() != nil:
 		return "array"
 	case n.GetGroupingFunc() != nil:
@@ -1169,6 +1179,13 @@ func nameStrength(n *pg.Node) int {
 		return max(nameStrength(n.GetTypeCast().Arg), 1)
 	case n.GetCaseExpr() != nil:
 		return max(nameStrength(n.GetCaseExpr().Defresult), 1)
+	case n.GetAIndirection() != nil:
+		for _, i := range n.GetAIndirection().Indirection {
+			if i.GetString_() != nil {
+				return 2
+			}
+		}
+		return nameStrength(n.GetAIndirection().Arg)
 	case n.GetFuncCall() != nil, n.GetCoalesceExpr() != nil, n.GetMinMaxExpr() != nil, n.GetSqlvalueFunction() != nil,
 		n.GetAExpr() != nil && n.GetAExpr().Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
 		return 2
@@ -1392,9 +1409,20 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if e, ok := t.unnestFunction(rf); ok {
 		return e
 	}
+	if !rf.Lateral && functionRefersToColumns(rf) {
+		// A function in FROM sees the FROM items before it: LATERAL is
+		// implied, as in PostgreSQL.
+		rf = &pg.RangeFunction{Lateral: true, Ordinality: rf.Ordinality, IsRowsfrom: rf.IsRowsfrom,
+			Functions: rf.Functions, Alias: rf.Alias, Coldeflist: rf.Coldeflist}
+	}
 	if rf.Lateral && !rf.Ordinality && !rf.IsRowsfrom && len(rf.Functions) == 1 {
 		return t.lateralFunction(rf)
 	}
+	return t.fromFunction(rf)
+}
+
+// fromFunction translates a function in FROM that is not LATERAL.
+func (t *translator) fromFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if rf.Lateral || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 {
 		t.unsupported("LATERAL, WITH ORDINALITY and ROWS FROM")
 	}

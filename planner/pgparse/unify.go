@@ -59,6 +59,7 @@ func unifyExpr(g *pgexpr.TypeGroup, input, col int, e ast.Expr) ast.Expr {
 func (t *translator) unifySetOp(so *ast.SetOp) {
 	construct := strings.ToUpper(strings.Fields(so.Type)[0])
 	g := pgexpr.NewTypeGroup(construct)
+	g.Distinct = !strings.Contains(strings.ToLower(so.Type), "all")
 	t.unify.Groups = append(t.unify.Groups, g)
 	so.Left = t.unifyInput(g, 0, so.Left)
 	so.Right = t.unifyInput(g, 1, so.Right)

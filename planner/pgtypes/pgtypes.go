@@ -109,6 +109,9 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	if c, ok := t.(charType); ok {
 		return charOID(c), -1
 	}
+	if IsVoid(t) {
+		return OIDVoid, 4
+	}
 	switch t.Type() {
 	case sqltypes.Int8:
 		return OIDBool, 1
@@ -177,6 +180,8 @@ func TypeName(oid uint32) string {
 		return "character"
 	case OIDTime:
 		return "time without time zone"
+	case OIDVoid:
+		return "void"
 	}
 	if elem, ok := ArrayElemOID(oid); ok {
 		return TypeName(elem) + "[]"

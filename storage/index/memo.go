@@ -8,6 +8,13 @@ import "github.com/apache/arrow-go/v18/arrow/array"
 // processed as it comes.
 const valueMemoMax = 4096
 
+// valueMemoProbe is how many distinct values the memo holds before it
+// judges the column: from then on, while more than 7/8 of the values it
+// has seen were distinct, it turns off (trace ids, messages with numbers),
+// instead of hashing and storing 4,096 values per row group that will
+// not repeat (design 061). The index is the same either way.
+const valueMemoProbe = 512
+
 // valueMemo remembers the distinct values of one text column in one row
 // group and, when postings are built, the term ids of each value's tokens.
 // A value seen before needs no hash (its equality hash is already in the
@@ -20,7 +27,15 @@ const valueMemoMax = 4096
 type valueMemo struct {
 	seen map[string]int32 // value -> index in ids
 	ids  [][]uint32       // term ids of each value, nil without postings
-	off  bool             // past valueMemoMax: not used any more
+	vals int              // non-null values looked up
+	off  bool             // mostly distinct: not used any more
+}
+
+// mostlyDistinct reports whether the memo, about to remember one more
+// distinct value, should turn off instead (valueMemoMax, valueMemoProbe).
+func (m *valueMemo) mostlyDistinct() bool {
+	n := len(m.seen) + 1
+	return n > valueMemoMax || (n > valueMemoProbe && 8*n > 7*m.vals)
 }
 
 // addStrings feeds the non-null values of a, whose first row is row base of
@@ -36,6 +51,7 @@ func addStrings(a *array.String, base int, m *valueMemo, hashes *[]uint64, grams
 		}
 		v, row := a.Value(i), uint32(base+i)
 		if !m.off {
+			m.vals++
 			if k, ok := m.seen[v]; ok {
 				if posts != nil && !posts.over {
 					posts.addIDs(m.ids[k], row)
@@ -56,7 +72,7 @@ func addStrings(a *array.String, base int, m *valueMemo, hashes *[]uint64, grams
 		if m.off {
 			continue
 		}
-		if len(m.seen) >= valueMemoMax {
+		if m.mostlyDistinct() {
 			m.off, m.seen, m.ids = true, nil, nil
 			continue
 		}

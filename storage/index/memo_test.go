@@ -17,9 +17,11 @@ import (
 
 // TestValueMemoMatchesNaive: the postings, Bloom filters and trigram
 // filters built through valueMemo are what a row-by-row computation gives,
-// for a column of repeated values, one that turns mostly distinct past
-// valueMemoMax (the memo switches off mid row group), tokens repeated
-// inside a value, NULLs, and row groups cut inside batches.
+// for a column of repeated values, one that turns mostly distinct (the
+// memo switches off at valueMemoProbe, in a row group that starts with
+// repeats or not), one where every value comes twice (the memo keeps
+// serving it until valueMemoMax), tokens repeated inside a value, NULLs,
+// and row groups cut inside batches.
 func TestValueMemoMatchesNaive(t *testing.T) {
 	mem := memory.NewCheckedAllocator(mallocator.NewMallocator())
 	defer mem.AssertSize(t, 0)
@@ -32,8 +34,9 @@ func TestValueMemoMatchesNaive(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "host", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "msg", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "pair", Type: arrow.BinaryTypes.String, Nullable: true},
 	}, nil)
-	vals := [2][]*string{}
+	vals := [3][]*string{}
 	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
 	var batches []arrow.RecordBatch
@@ -52,7 +55,8 @@ func TestValueMemoMatchesNaive(t *testing.T) {
 			}
 			m = &s
 		}
-		for c, v := range []*string{h, m} {
+		p := fmt.Sprintf("req-%d twice", r/2)
+		for c, v := range []*string{h, m, &p} {
 			vals[c] = append(vals[c], v)
 			if v == nil {
 				b.Field(c).AppendNull()
@@ -71,13 +75,13 @@ func TestValueMemoMatchesNaive(t *testing.T) {
 	}()
 	rd := writeTestFile(t, mem, schema, batches, 12_000)
 	defer rd.Close()
-	ix, err := BuildFromBatches(t.Context(), rd, batches, Options{BloomColumns: []string{"host", "msg"}})
+	ix, err := BuildFromBatches(t.Context(), rd, batches, Options{BloomColumns: []string{"host", "msg", "pair"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := 0
 	for g, n := range ix.RowGroups {
-		for c, name := range []string{"host", "msg"} {
+		for c, name := range []string{"host", "msg", "pair"} {
 			col := ix.Column(name)
 			// Naive postings: token -> rows of the group holding it.
 			want := map[string][]uint32{}

@@ -37,9 +37,28 @@ const (
 // maximal runs of ASCII letters, digits, '_' and bytes >= 0x80 (every
 // byte of a multi-byte UTF-8 sequence, and invalid bytes), case
 // preserved. Tokens of digits only are left out of the vocabulary.
-func IsTokenByte(c byte) bool {
-	return c >= 0x80 || c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
-}
+func IsTokenByte(c byte) bool { return byteClass[c]&classToken != 0 }
+
+// byteClass classifies bytes for the tokenizer in one table lookup: a
+// token byte (IsTokenByte), and among those the ASCII digits.
+var byteClass = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		if c >= 0x80 || c == '_' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
+			t[i] |= classToken
+		}
+		if '0' <= c && c <= '9' {
+			t[i] |= classDigit
+		}
+	}
+	return t
+}()
+
+// The bits of byteClass.
+const (
+	classToken = 1 << iota
+	classDigit
+)
 
 // DigitsOnly reports whether s has only ASCII digits (such tokens are
 // not in the vocabulary).
@@ -159,17 +178,21 @@ func (b *postingsBuilder) add(v string, row uint32) { b.addValue(v, row, false) 
 func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 {
 	var ids []uint32
 	for i := 0; i < len(v); {
-		if !IsTokenByte(v[i]) {
+		if byteClass[v[i]]&classToken == 0 {
 			i++
 			continue
 		}
-		j, digits, h := i, true, uint64(termHashSeed)
-		for j < len(v) && IsTokenByte(v[j]) {
-			digits = digits && '0' <= v[j] && v[j] <= '9'
+		j, all, h := i, uint8(classToken|classDigit), uint64(termHashSeed)
+		for j < len(v) {
+			c := byteClass[v[j]]
+			if c&classToken == 0 {
+				break
+			}
+			all &= c
 			h = (h ^ uint64(v[j])) * termHashPrime
 			j++
 		}
-		if !digits {
+		if all&classDigit == 0 { // not digits only
 			id, first, ok := b.addToken(v[i:j], h, row)
 			if !ok {
 				return ids
@@ -286,23 +309,31 @@ const (
 // it was a third of the postings' cost, design 050). The terms themselves
 // stay in postingsBuilder.terms.
 type termTable struct {
-	slots  []uint32 // id+1 of the term in the slot, 0 when empty
+	slots  []termSlot
 	hashes []uint64 // hash of each term, by id
 	shift  uint     // 64 - log2(len(slots))
+}
+
+// termSlot is one slot of a termTable. The term's hash is kept in the slot
+// itself, so a probe that meets another term compares hashes without
+// loading anything else.
+type termSlot struct {
+	h  uint64
+	id uint32 // id+1 of the term in the slot, 0 when empty
 }
 
 // find returns t's id, or the empty slot to insert it at.
 func (tt *termTable) find(terms []string, t string, h uint64) (id uint32, slot int, ok bool) {
 	if tt.slots == nil {
-		tt.slots, tt.shift = make([]uint32, 1024), 64-10
+		tt.slots, tt.shift = make([]termSlot, 1024), 64-10
 	}
 	mask := len(tt.slots) - 1
 	for i := int((h * 0x9E3779B97F4A7C15) >> tt.shift); ; i = (i + 1) & mask {
-		s := tt.slots[i]
-		if s == 0 {
+		s := &tt.slots[i]
+		if s.id == 0 {
 			return 0, i, false
 		}
-		if id := s - 1; tt.hashes[id] == h && terms[id] == t {
+		if id := s.id - 1; s.h == h && terms[id] == t {
 			return id, i, true
 		}
 	}
@@ -311,19 +342,19 @@ func (tt *termTable) find(terms []string, t string, h uint64) (id uint32, slot i
 // insert puts id (hash h) in slot, which find returned for it, and grows
 // the table past half full.
 func (tt *termTable) insert(slot int, id uint32, h uint64) {
-	tt.slots[slot] = id + 1
+	tt.slots[slot] = termSlot{h: h, id: id + 1}
 	tt.hashes = append(tt.hashes, h)
 	if 2*len(tt.hashes) <= len(tt.slots) {
 		return
 	}
-	tt.slots = make([]uint32, 2*len(tt.slots))
+	tt.slots = make([]termSlot, 2*len(tt.slots))
 	tt.shift--
 	mask := len(tt.slots) - 1
 	for id, h := range tt.hashes {
 		i := int((h * 0x9E3779B97F4A7C15) >> tt.shift)
-		for tt.slots[i] != 0 {
+		for tt.slots[i].id != 0 {
 			i = (i + 1) & mask
 		}
-		tt.slots[i] = uint32(id) + 1
+		tt.slots[i] = termSlot{h: h, id: uint32(id) + 1}
 	}
 }
