@@ -161,8 +161,11 @@ func (s *pgCopyStatement) BeginCopyFrom(ctx context.Context) (pgwire.CopySink, e
 	return copySink{in}, nil
 }
 
-// copySink adapts planner.CopyIn to pgwire.CopySink.
+// copySink adapts planner.CopyIn to pgwire.CopySink (and CopyValueSink:
+// rows arrive unboxed).
 type copySink struct{ *planner.CopyIn }
+
+var _ pgwire.CopyValueSink = copySink{}
 
 func (c copySink) Columns() []pgwire.Column {
 	cols := c.CopyIn.Columns()

@@ -32,6 +32,29 @@
 // exist and, per part, the shards checkpointed at or above the LSN, as for
 // version 1. A transaction that wrote one table is a version 1 record.
 //
+// # Streamed statements (versions 3 and 4)
+//
+// A statement that writes its rows while they arrive (COPY FROM STDIN,
+// through a Stream) writes each batch as a provisional record (version 3,
+// the layout of version 1) without waiting for its fsync, and at its end
+// one commit record:
+//
+//	u8      version (4)
+//	i64     table id
+//	u32     number of provisional records n (> 0)
+//	n × u64 their LSNs, in order
+//
+// The commit record is fsynced before the statement is acknowledged; the
+// fsync covers the provisional records before it. Replay holds provisional
+// records until their commit record and applies their parts at the commit
+// record's LSN (the checkpoint test and the buffer order use that LSN);
+// provisional records that no commit record follows were never
+// acknowledged and are dropped. Buffered chunks of a stream remember the
+// LSN of its first record, and truncation stays below the first record
+// of every buffered chunk and of every open stream, so the records a
+// commit needs are removed only after its rows are published: a commit
+// record whose provisional records are gone is skipped.
+//
 // # Appending and acknowledging
 //
 // Insert is Append then Sync. Append encodes the batch (into a recycled
@@ -93,7 +116,9 @@
 //
 // # Invariants
 //
-//   - A batch is acknowledged only after its record is fsynced.
+//   - A batch is acknowledged only after its record is fsynced; a
+//     stream only after its commit record is fsynced, and replay applies
+//     a stream's rows only with their commit record.
 //   - A refused batch (ErrOverloaded) wrote nothing.
 //   - Rows become visible to queries when their LSN is durable; rows of one
 //     shard are buffered in LSN order (the WAL append and the buffer append

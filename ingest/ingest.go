@@ -103,7 +103,8 @@ type Ingester struct {
 
 	mu       sync.Mutex
 	tables   map[int64]*tableState
-	buffered int64 // bytes of every chunk, active and frozen
+	buffered int64              // bytes of every chunk, active and frozen
+	streams  map[*Stream]uint64 // open streams: LSN of their first record
 
 	flushMu sync.Mutex // one flush pass at a time
 
@@ -128,6 +129,7 @@ type Ingester struct {
 
 type chunk struct {
 	lsn  uint64
+	from uint64 // lowest LSN of the WAL records replay needs for it (a stream's first record)
 	rec  arrow.RecordBatch
 	size int64
 }
@@ -216,14 +218,15 @@ func New(ctx context.Context, cfg Config) (*Ingester, error) {
 	}
 	f := promauto.With(reg)
 	in := &Ingester{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		mem:    cfg.Allocator,
-		tables: map[int64]*tableState{},
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
-		kick:   make(chan struct{}, 1),
-		rowsIn: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_rows_total", Help: "Rows acknowledged by ingest."}),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		mem:     cfg.Allocator,
+		tables:  map[int64]*tableState{},
+		streams: map[*Stream]uint64{},
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		kick:    make(chan struct{}, 1),
+		rowsIn:  f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_rows_total", Help: "Rows acknowledged by ingest."}),
 		bytesIn: f.NewCounter(prometheus.CounterOpts{Name: "openwit_ingest_bytes_total",
 			Help: "Bytes of WAL payload acknowledged by ingest."}),
 		bufferedRow: f.NewGauge(prometheus.GaugeOpts{Name: "openwit_ingest_buffered_rows",
@@ -324,7 +327,7 @@ func (in *Ingester) UpdateTable(t *catalog.Table) error {
 				}
 				return fmt.Errorf("table %s: %w", t.Name, err)
 			}
-			cs[i] = chunk{lsn: c.lsn, rec: w, size: recordSize(w)}
+			cs[i] = chunk{lsn: c.lsn, from: c.from, rec: w, size: recordSize(w)}
 		}
 		widened[sb] = cs
 	}
@@ -622,8 +625,10 @@ func (in *Ingester) replay(ctx context.Context) error {
 		checkpoints[id] = cp
 	}
 	var records, rows int64
+	dec := &replayDecoder{in: in, pending: map[uint64]provisional{}}
+	defer dec.close()
 	err := in.cfg.WAL.Replay(0, func(lsn uint64, payload []byte) error {
-		tables, err := decodeRecord(payload, in.mem)
+		tables, from, err := dec.decode(lsn, payload)
 		if err != nil {
 			return fmt.Errorf("decode wal record %d: %w", lsn, err)
 		}
@@ -646,7 +651,7 @@ func (in *Ingester) replay(ctx context.Context) error {
 					in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
 					continue
 				}
-				in.appendChunk(ts, p.shard, lsn, w)
+				in.appendChunkFrom(ts, p.shard, lsn, from, w)
 				ts.replayed = true
 				in.replayedUpTo = max(in.replayedUpTo, lsn)
 				kept++
@@ -664,7 +669,7 @@ func (in *Ingester) replay(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("replay wal: %w", err)
 	}
-	in.log.Info("wal replayed", "records", records, "rows", rows)
+	in.log.Info("wal replayed", "records", records, "rows", rows, "uncommitted_records", dec.close())
 	return nil
 }
 
@@ -833,6 +838,12 @@ func (in *Ingester) kickFlush() {
 }
 
 func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arrow.RecordBatch) {
+	in.appendChunkFrom(ts, shard, lsn, lsn, rec)
+}
+
+// appendChunkFrom buffers rec at lsn; replay needs the WAL records from
+// LSN from on to rebuild it. The caller holds in.mu.
+func (in *Ingester) appendChunkFrom(ts *tableState, shard int64, lsn, from uint64, rec arrow.RecordBatch) {
 	sb := ts.shards[shard]
 	if sb == nil {
 		sb = &shardBuf{}
@@ -846,7 +857,7 @@ func (in *Ingester) appendChunk(ts *tableState, shard int64, lsn uint64, rec arr
 	if in.noteShard(ts, shard, lsn) {
 		in.kickFlush()
 	}
-	sb.active = append(sb.active, chunk{lsn: lsn, rec: rec, size: size})
+	sb.active = append(sb.active, chunk{lsn: lsn, from: from, rec: rec, size: size})
 	sb.rows += rec.NumRows()
 	sb.bytes += size
 	in.buffered += size
@@ -1181,18 +1192,24 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	return nil
 }
 
-// truncateWAL drops WAL records below the oldest buffered LSN.
+// truncateWAL drops WAL records below the oldest one a buffered chunk or
+// an open stream needs.
 func (in *Ingester) truncateWAL() error {
 	in.mu.Lock()
 	upTo := in.cfg.WAL.LastLSN()
 	for _, ts := range in.tables {
 		for _, sb := range ts.shards {
 			for _, list := range [][]chunk{sb.frozen, sb.active} {
-				if len(list) > 0 && list[0].lsn-1 < upTo {
-					upTo = list[0].lsn - 1
+				// A stream's chunks need records older than their
+				// LSN: look at every chunk, not only the first.
+				for _, c := range list {
+					upTo = min(upTo, c.from-1)
 				}
 			}
 		}
+	}
+	for _, first := range in.streams {
+		upTo = min(upTo, first-1)
 	}
 	in.mu.Unlock()
 	if err := in.cfg.WAL.Truncate(upTo); err != nil {

@@ -51,9 +51,15 @@ func putPayloadBuffer(b *bytes.Buffer) {
 // encodePayload encodes one batch of one table as a WAL record payload (see
 // doc.go) into buf, which it resets; the result aliases buf.
 func encodePayload(buf *bytes.Buffer, tableID int64, parts []Part) ([]byte, error) {
+	return encodePayloadVersion(buf, payloadVersion, tableID, parts)
+}
+
+// encodePayloadVersion is encodePayload with the version byte given:
+// payloadVersion or payloadProvisional (same layout).
+func encodePayloadVersion(buf *bytes.Buffer, version byte, tableID int64, parts []Part) ([]byte, error) {
 	buf.Reset()
 	buf.Grow(payloadSize(parts))
-	if err := appendPayload(buf, tableID, parts); err != nil {
+	if err := appendPayload(buf, version, tableID, parts); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -86,7 +92,7 @@ func encodeTxPayload(buf *bytes.Buffer, writes []TableWrite) ([]byte, error) {
 	for _, w := range writes {
 		lenAt := buf.Len()
 		buf.Write([]byte{0, 0, 0, 0})
-		if err := appendPayload(buf, w.TableID, w.Parts); err != nil {
+		if err := appendPayload(buf, payloadVersion, w.TableID, w.Parts); err != nil {
 			return nil, err
 		}
 		binary.LittleEndian.PutUint32(buf.Bytes()[lenAt:], uint32(buf.Len()-lenAt-4))
@@ -94,10 +100,11 @@ func encodeTxPayload(buf *bytes.Buffer, writes []TableWrite) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// appendPayload appends one table's batch as a version 1 payload to buf.
-func appendPayload(buf *bytes.Buffer, tableID int64, parts []Part) error {
+// appendPayload appends one table's batch as a version 1 payload (or a
+// provisional one: the same layout) to buf.
+func appendPayload(buf *bytes.Buffer, version byte, tableID int64, parts []Part) error {
 	var hdr [13]byte
-	hdr[0] = payloadVersion
+	hdr[0] = version
 	binary.LittleEndian.PutUint64(hdr[1:], uint64(tableID))
 	binary.LittleEndian.PutUint32(hdr[9:], uint32(len(parts)))
 	buf.Write(hdr[:])
@@ -129,7 +136,7 @@ var errBadPayload = errors.New("malformed ingest payload")
 // decodePayload decodes a WAL record payload. The returned records are owned
 // by the caller.
 func decodePayload(b []byte, mem memory.Allocator) (int64, []decodedPart, error) {
-	if len(b) < 13 || b[0] != payloadVersion {
+	if len(b) < 13 || (b[0] != payloadVersion && b[0] != payloadProvisional) {
 		return 0, nil, errBadPayload
 	}
 	tableID := int64(binary.LittleEndian.Uint64(b[1:]))

@@ -28,8 +28,9 @@ import (
 // DefaultCopyMaxBytes is the default of Config.CopyMaxBytes.
 const DefaultCopyMaxBytes = 192 << 20
 
-// copyBatchRows is how many rows of one shard a COPY builds into one Arrow
-// batch before starting the next.
+// copyBatchRows is how many rows a COPY builds (over all its shards)
+// before it writes them to the WAL as one provisional record, with one
+// Arrow batch per shard.
 const copyBatchRows = 64 << 10
 
 // Range of values the planner's types accept (pgtypes.TimestampTZType for
@@ -51,12 +52,16 @@ func (p *Prepared) Copy() *pgparse.Copy {
 }
 
 // CopyIn collects the rows of one COPY FROM STDIN as Arrow batches of the
-// table's storage schema, split by time shard, and writes them with one
-// Ingester.Insert at Commit: one WAL record, fsynced before the COPY is
-// acknowledged, so a COPY is written whole or not at all. Parsed rows are
-// held as Arrow batches only; their size is bounded by Config.CopyMaxBytes
-// (a larger COPY fails with 54000 and writes nothing). Not safe for
-// concurrent use.
+// table's storage schema, split by time shard, and every copyBatchRows
+// rows writes them to the WAL as a provisional record of an
+// ingest.Stream; Commit writes the rest and the stream's commit record,
+// fsynced before the COPY is acknowledged, so a COPY is applied whole or
+// not at all (replay ignores provisional records without their commit).
+// In a transaction block the batches are staged at Commit instead, and
+// the block's COMMIT writes them. Parsed rows are held as Arrow batches
+// until Commit; their size is bounded by Config.CopyMaxBytes (a larger
+// COPY fails with 54000 and applies nothing). Not safe for concurrent
+// use.
 type CopyIn struct {
 	e      *Engine
 	t      *catalog.Table
@@ -69,16 +74,19 @@ type CopyIn struct {
 	timeSrc int      // incoming column of the time-shard key; -1 = unsharded
 
 	builders  map[int64]*array.RecordBuilder
-	parts     []ingest.Part // finished batches
-	bytes     int64         // approximate Arrow size of every row appended
+	stream    *ingest.Stream // finished batches, in the WAL
+	pending   int            // rows in the builders, not yet in the stream
+	bytes     int64          // approximate Arrow size of every row appended
 	rows      int64
 	limit     int64
 	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
 	done      bool
+	typed     *copyTyped // AppendValues' state, made at its first call
 	// txw are the session's staged writes when the COPY runs in a
-	// transaction block: Commit stages the rows there (nil: written at
-	// once).
-	txw *txWrites
+	// transaction block: the batches wait in parts and Commit stages them
+	// there (nil: they go to stream, written as they fill).
+	txw   *txWrites
+	parts []ingest.Part // finished batches, in a transaction block
 }
 
 // BeginCopyFrom resolves a COPY FROM's table and columns.
@@ -112,6 +120,9 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
 		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
+	if in.txw == nil {
+		in.stream = e.cfg.Ingester.BeginStream(t.ID)
+	}
 	byName := map[string]int{}
 	for i, col := range t.Columns {
 		byName[col.Name] = i
@@ -157,7 +168,7 @@ func (in *CopyIn) Columns() []Column { return in.cols }
 
 // Append adds one row of decoded wire values (nil, bool, int64, float64,
 // string, []byte, time.Time), one per incoming column.
-func (in *CopyIn) Append(_ context.Context, row []any) error {
+func (in *CopyIn) Append(ctx context.Context, row []any) error {
 	if in.done {
 		return pgerror.New(pgerror.InternalError, "COPY already finished")
 	}
@@ -213,6 +224,12 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
+	return in.rowAppended(ctx)
+}
+
+// rowAppended counts a row appended, enforces CopyMaxBytes and writes the
+// built rows to the WAL every copyBatchRows rows.
+func (in *CopyIn) rowAppended(ctx context.Context) error {
 	in.rows++
 	in.bytes += int64(8 * len(in.absent))
 	if in.bytes > in.limit {
@@ -220,28 +237,49 @@ func (in *CopyIn) Append(_ context.Context, row []any) error {
 			Message: fmt.Sprintf("COPY into %q holds more than %d bytes of rows; one COPY is written atomically and must fit", in.t.Name, in.limit),
 			Hint:    "split the input into several COPY statements"}
 	}
-	if b.Field(0).Len() >= copyBatchRows {
-		in.finishBatch(shard, b)
+	in.pending++
+	if in.pending >= copyBatchRows {
+		return in.finishBatches(ctx)
 	}
 	return nil
 }
 
-// finishBatch moves a shard's built rows to the pending parts.
-func (in *CopyIn) finishBatch(shard int64, b *array.RecordBuilder) {
-	in.parts = append(in.parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
+// finishBatches writes the rows built so far, one Arrow batch per shard,
+// to the WAL as one provisional record of the COPY's stream, without
+// waiting for its fsync. Rows are counted over all shards: rows spread
+// over many shards (an hour's shard holds fewer rows than a batch) are
+// written as they arrive too.
+func (in *CopyIn) finishBatches(ctx context.Context) error {
+	in.pending = 0
+	var parts []ingest.Part
+	defer func() {
+		for _, p := range parts {
+			p.Rec.Release()
+		}
+	}()
+	for shard, b := range in.builders {
+		if b.Field(0).Len() > 0 {
+			parts = append(parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
+		}
+	}
+	if in.txw != nil {
+		// Staged at Commit; the block's COMMIT writes them.
+		in.parts = append(in.parts, parts...)
+		parts = nil
+		return nil
+	}
+	return in.ingestError(in.stream.Add(ctx, parts))
 }
 
-// Commit writes every row with one Ingester.Insert (one WAL record,
-// fsynced) and returns the row count.
+// Commit writes the rows not yet in the WAL and the COPY's commit record,
+// waits for its fsync and returns the row count.
 func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	if in.done {
 		return 0, pgerror.New(pgerror.InternalError, "COPY already finished")
 	}
 	defer in.Abort()
-	for shard, b := range in.builders {
-		if b.Field(0).Len() > 0 {
-			in.finishBatch(shard, b)
-		}
+	if err := in.finishBatches(ctx); err != nil {
+		return 0, err
 	}
 	if in.rows == 0 {
 		return 0, nil
@@ -250,24 +288,33 @@ func (in *CopyIn) Commit(ctx context.Context) (int64, error) {
 	if in.txw != nil {
 		err = in.txw.stage(in.t, in.parts)
 	} else {
-		err = in.e.cfg.Ingester.Insert(ctx, in.t.ID, in.parts)
+		_, err = in.stream.Commit(ctx)
 	}
+	if err != nil {
+		return 0, in.ingestError(err)
+	}
+	return in.rows, nil
+}
+
+// ingestError maps an error of the COPY's stream, or of staging it in a
+// transaction block, to its SQLSTATE.
+func (in *CopyIn) ingestError(err error) error {
 	var pe *pgerror.Error
 	switch {
 	case errors.As(err, &pe): // the transaction block's limit
-		return 0, err
+		return err
 	case errors.Is(err, catalog.ErrNotFound):
-		return 0, pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
+		return pgerror.New(pgerror.UndefinedTable, "relation %q was dropped during COPY", in.t.Name)
 	case errors.Is(err, ingest.ErrOverloaded):
-		return 0, overloadedError(err)
+		return overloadedError(err)
 	case errors.Is(err, wal.ErrTooLarge):
-		return 0, &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
+		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded,
 			Message: fmt.Sprintf("COPY into %q is larger than one WAL record may be", in.t.Name),
 			Hint:    "split the input into several COPY statements", Err: err}
 	case err != nil:
-		return 0, fmt.Errorf("copy into %s: %w", in.t.Name, err)
+		return fmt.Errorf("copy into %s: %w", in.t.Name, err)
 	}
-	return in.rows, nil
+	return nil
 }
 
 // overloadedError turns an ingest.ErrOverloaded into SQLSTATE 53000
@@ -284,6 +331,9 @@ func overloadedError(err error) error {
 // Abort releases everything the COPY holds; it is idempotent.
 func (in *CopyIn) Abort() {
 	in.done = true
+	if in.stream != nil {
+		in.stream.Abort()
+	}
 	for _, p := range in.parts {
 		p.Rec.Release()
 	}

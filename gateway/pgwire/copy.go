@@ -158,9 +158,7 @@ func (c *conn) copyIn(p *portal, st CopyStatement, spec CopySpec) (n int64, err 
 		}
 	}()
 	r := newCopyReader(spec, cols, &c.enc)
-	emit := func(row []any) error {
-		return protect(c.log, "CopySink.Append", func() error { return sink.Append(p.ctx, row) })
-	}
+	emit := copySinkEmit(c, p.ctx, sink, len(cols))
 	for {
 		if err := p.ctx.Err(); err != nil {
 			if c.ctx.Err() != nil {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"openwit/internal/copyval"
 	"openwit/internal/pgerror"
 )
 
@@ -39,15 +42,18 @@ type copyReader struct {
 
 	scratch []byte // the current record's field values, de-escaped
 	bounds  []int  // per field: start and end in scratch; start -1 is NULL
-	row     []any
+	row     []copyval.Value
 }
 
 func newCopyReader(spec CopySpec, cols []Column, enc *encoder) *copyReader {
-	return &copyReader{spec: spec, cols: cols, enc: enc, row: make([]any, len(cols))}
+	return &copyReader{spec: spec, cols: cols, enc: enc, row: make([]copyval.Value, len(cols))}
 }
 
+// copyEmit receives one decoded row; the slice is reused for the next.
+type copyEmit = func([]copyval.Value) error
+
 // feed consumes one CopyData chunk, calling emit for every complete row.
-func (r *copyReader) feed(data []byte, emit func([]any) error) error {
+func (r *copyReader) feed(data []byte, emit copyEmit) error {
 	if r.ended {
 		if r.spec.Format == CopyBinary && len(data) > 0 {
 			return pgerror.New(codeBadCopyFormat, "received copy data after EOF marker")
@@ -77,7 +83,7 @@ func (r *copyReader) feed(data []byte, emit func([]any) error) error {
 
 // finish handles the end of the data (CopyDone): a last line without a
 // newline is a row; an incomplete binary tuple is an error.
-func (r *copyReader) finish(emit func([]any) error) error {
+func (r *copyReader) finish(emit copyEmit) error {
 	if r.ended {
 		return nil
 	}
@@ -98,7 +104,7 @@ func (r *copyReader) finish(emit func([]any) error) error {
 	return err
 }
 
-func (r *copyReader) parse(b []byte, final bool, emit func([]any) error) (int, error) {
+func (r *copyReader) parse(b []byte, final bool, emit copyEmit) (int, error) {
 	if r.spec.Format == CopyBinary {
 		return r.parseBinary(b, emit)
 	}
@@ -516,42 +522,58 @@ func (r *copyReader) decodeRow(line []byte) error {
 	for k, col := range r.cols {
 		s, e := r.bounds[2*k], r.bounds[2*k+1]
 		if s < 0 {
-			r.row[k] = nil
+			r.row[k] = copyval.Value{}
 			continue
 		}
-		v, err := r.decodeValue(col.TypeOID, formatText, r.scratch[s:e], k)
-		if err != nil {
+		if err := r.decodeValue(&r.row[k], col.TypeOID, formatText, r.scratch[s:e], k); err != nil {
 			return r.columnErr(err, k, string(r.scratch[s:e]))
 		}
-		r.row[k] = v
 	}
 	return nil
 }
 
-// decodeValue decodes one non-NULL field like a Bind parameter, with
-// allocation-free paths for the common types: strings alias data (see
-// CopySink.Append). Anything unusual, and every error, goes through
-// decodeParam.
-func (r *copyReader) decodeValue(oid uint32, format int16, data []byte, k int) (any, error) {
+// decodeValue decodes one non-NULL field into v like a Bind parameter,
+// with allocation-free paths for the common types (strings alias data:
+// see copyval). Anything unusual, and every error, goes through
+// decodeParam, so errors are worded as for every other value.
+func (r *copyReader) decodeValue(v *copyval.Value, oid uint32, format int16, data []byte, k int) error {
 	alias := func() string { return unsafe.String(unsafe.SliceData(data), len(data)) }
 	switch oid {
 	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.JSONOID:
 		if utf8.Valid(data) {
-			return alias(), nil
+			*v = copyval.Value{Kind: copyval.String, S: alias()}
+			return nil
 		}
 	case pgtype.JSONBOID:
 		if format == formatText && utf8.Valid(data) {
-			return alias(), nil
+			*v = copyval.Value{Kind: copyval.String, S: alias()}
+			return nil
 		}
 	}
-	if format != formatText {
-		return r.enc.decodeParam(oid, format, data, k+1)
+	if format == formatText {
+		if r.decodeTextFast(v, oid, data, alias) {
+			return nil
+		}
+	} else if decodeBinaryFast(v, oid, data) {
+		return nil
 	}
+	x, err := r.enc.decodeParam(oid, format, data, k+1)
+	if err != nil {
+		return err
+	}
+	*v = copyval.Of(x)
+	return nil
+}
+
+// decodeTextFast decodes the common text values that parse cleanly; false
+// leaves the value (and its error) to decodeParam.
+func (r *copyReader) decodeTextFast(v *copyval.Value, oid uint32, data []byte, alias func() string) bool {
 	switch oid {
 	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
-		if v, ok := parseDecimalInt(data); ok {
-			if lo, hi := intRange(oid); v >= lo && v <= hi {
-				return v, nil
+		if i, ok := parseDecimalInt(data); ok {
+			if lo, hi := intRange(oid); i >= lo && i <= hi {
+				*v = copyval.Value{Kind: copyval.Int, I: i}
+				return true
 			}
 		}
 	case pgtype.Float8OID, pgtype.Float4OID:
@@ -559,14 +581,49 @@ func (r *copyReader) decodeValue(oid uint32, format int16, data []byte, k int) (
 			if oid == pgtype.Float4OID {
 				f = float64(float32(f))
 			}
-			return f, nil
+			*v = copyval.Value{Kind: copyval.Float, F: f}
+			return true
 		}
 	case pgtype.TimestamptzOID, pgtype.TimestampOID, pgtype.DateOID:
 		if t, err := parseTimestamp(alias(), oid, r.enc.loc); err == nil {
-			return t, nil
+			*v = copyval.Value{Kind: copyval.Time, T: t}
+			return true
 		}
 	}
-	return r.enc.decodeParam(oid, format, data, k+1)
+	return false
+}
+
+// decodeBinaryFast decodes the fixed-size binary values decodeBinary
+// accepts, as it does; false leaves the value (and its error) to
+// decodeParam.
+func decodeBinaryFast(v *copyval.Value, oid uint32, data []byte) bool {
+	switch {
+	case oid == pgtype.Int8OID && len(data) == 8:
+		*v = copyval.Value{Kind: copyval.Int, I: int64(binary.BigEndian.Uint64(data))}
+	case oid == pgtype.Int4OID && len(data) == 4:
+		*v = copyval.Value{Kind: copyval.Int, I: int64(int32(binary.BigEndian.Uint32(data)))}
+	case oid == pgtype.Int2OID && len(data) == 2:
+		*v = copyval.Value{Kind: copyval.Int, I: int64(int16(binary.BigEndian.Uint16(data)))}
+	case oid == pgtype.Float8OID && len(data) == 8:
+		*v = copyval.Value{Kind: copyval.Float, F: math.Float64frombits(binary.BigEndian.Uint64(data))}
+	case oid == pgtype.Float4OID && len(data) == 4:
+		*v = copyval.Value{Kind: copyval.Float, F: float64(math.Float32frombits(binary.BigEndian.Uint32(data)))}
+	case oid == pgtype.BoolOID && len(data) == 1:
+		i := int64(0)
+		if data[0] != 0 {
+			i = 1
+		}
+		*v = copyval.Value{Kind: copyval.Bool, I: i}
+	case (oid == pgtype.TimestamptzOID || oid == pgtype.TimestampOID) && len(data) == 8:
+		us := int64(binary.BigEndian.Uint64(data))
+		if us == math.MaxInt64 || us == math.MinInt64 {
+			return false
+		}
+		*v = copyval.Value{Kind: copyval.Time, T: time.UnixMicro(us + pgEpochMicros).UTC()}
+	default:
+		return false
+	}
+	return true
 }
 
 // parseDecimalInt parses an optionally signed run of at most 18 digits.
@@ -595,7 +652,7 @@ func parseDecimalInt(b []byte) (int64, bool) {
 // parseBinary reads the binary format: the header once, then tuples (a
 // field count, then per field an int32 length, -1 for NULL, and the bytes),
 // then the trailer (a field count of -1).
-func (r *copyReader) parseBinary(b []byte, emit func([]any) error) (int, error) {
+func (r *copyReader) parseBinary(b []byte, emit copyEmit) (int, error) {
 	pos := 0
 	if !r.binHeader {
 		const fixed = 11 + 4 + 4
@@ -674,14 +731,12 @@ func (r *copyReader) parseBinary(b []byte, emit func([]any) error) (int, error) 
 		for k, col := range r.cols {
 			s, e := r.bounds[2*k], r.bounds[2*k+1]
 			if s < 0 {
-				r.row[k] = nil
+				r.row[k] = copyval.Value{}
 				continue
 			}
-			v, err := r.decodeValue(col.TypeOID, formatBinary, b[s:e], k)
-			if err != nil {
+			if err := r.decodeValue(&r.row[k], col.TypeOID, formatBinary, b[s:e], k); err != nil {
 				return pos, r.columnErr(err, k, "")
 			}
-			r.row[k] = v
 		}
 		if err := emit(r.row); err != nil {
 			return pos, r.errAt(err, "")

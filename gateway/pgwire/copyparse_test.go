@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"openwit/internal/copyval"
 	"openwit/internal/pgerror"
 )
 
@@ -18,8 +19,12 @@ func readCopy(spec CopySpec, cols []Column, data []byte, chunk int) ([]string, s
 	enc := &encoder{loc: time.UTC}
 	r := newCopyReader(spec, cols, enc)
 	var rows []string
-	emit := func(row []any) error {
-		rows = append(rows, fmt.Sprintf("%#v", row))
+	emit := func(row []copyval.Value) error {
+		boxed := make([]any, len(row))
+		for k := range row {
+			boxed[k] = row[k].Any()
+		}
+		rows = append(rows, fmt.Sprintf("%#v", boxed))
 		return nil
 	}
 	errText := func(err error) string {
@@ -219,12 +224,12 @@ func BenchmarkCopyReaderText(b *testing.B) {
 		r := newCopyReader(textSpec(), cols, &encoder{loc: time.UTC})
 		for chunk := data; len(chunk) > 0; {
 			n := min(65536, len(chunk))
-			if err := r.feed(chunk[:n], func([]any) error { return nil }); err != nil {
+			if err := r.feed(chunk[:n], func([]copyval.Value) error { return nil }); err != nil {
 				b.Fatal(err)
 			}
 			chunk = chunk[n:]
 		}
-		if err := r.finish(func([]any) error { return nil }); err != nil {
+		if err := r.finish(func([]copyval.Value) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -165,11 +165,12 @@
 // CopyInResponse (overall format 0, or 1 for binary, and that code per
 // column). CopyData chunks of any size follow; only an incomplete row is
 // kept between chunks (at most 256 MiB), complete rows are decoded and
-// handed to the CopySink at once. Flush and Sync are ignored during COPY;
+// handed to the CopySink at once (unboxed, into one reused []copyval.Value,
+// when the sink implements CopyValueSink). Flush and Sync are ignored during COPY;
 // CopyFail fails it with 57014 "COPY from stdin failed: <message>"; any
 // other message is 08P01. A CancelRequest ends it with 57014 "canceling
 // statement due to user request" even while the server waits for data. At CopyDone the sink commits every row as one
-// write and CommandComplete says "COPY n". Any error ends the COPY at once
+// atomic write and CommandComplete says "COPY n". Any error ends the COPY at once
 // with an ErrorResponse (and ReadyForQuery in the simple protocol, or
 // skip-to-Sync in the extended one); the sink is aborted, nothing is
 // written, and the CopyData still in flight is ignored by the message
