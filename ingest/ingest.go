@@ -750,16 +750,11 @@ func (in *Ingester) Append(_ context.Context, tableID int64, parts []Part) (uint
 		rows += p.Rec.NumRows()
 		size += recordSize(w)
 	}
-	if err := in.admitLocked(size, int64(len(payload))); err != nil {
-		in.mu.Unlock()
-		release()
-		return 0, err
-	}
-	lsn, err := in.cfg.WAL.Append(payload)
+	lsn, err := in.appendWALLocked(size, payload)
 	if err != nil {
 		in.mu.Unlock()
 		release()
-		return 0, fmt.Errorf("append to wal: %w", err)
+		return 0, err
 	}
 	for i, p := range parts {
 		in.appendChunk(ts, p.Shard, lsn, recs[i])
@@ -786,6 +781,20 @@ func (in *Ingester) Sync(ctx context.Context, lsn uint64) error {
 
 // DurableLSN returns the highest LSN known to be durable.
 func (in *Ingester) DurableLSN() uint64 { return in.cfg.WAL.DurableLSN() }
+
+// appendWALLocked admits size buffered bytes and the payload (admitLocked)
+// and appends the payload to the WAL, returning its LSN (WAL.Sync makes
+// it durable). The caller holds in.mu.
+func (in *Ingester) appendWALLocked(size int64, payload []byte) (uint64, error) {
+	if err := in.admitLocked(size, int64(len(payload))); err != nil {
+		return 0, err
+	}
+	lsn, err := in.cfg.WAL.Append(payload)
+	if err != nil {
+		return 0, fmt.Errorf("append to wal: %w", err)
+	}
+	return lsn, nil
+}
 
 // admitLocked refuses a batch of size buffered bytes and walBytes of WAL
 // payload when it would take the buffers or the WAL past their limits

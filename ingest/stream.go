@@ -73,14 +73,10 @@ func (s *Stream) Add(_ context.Context, parts []Part) error {
 		in.mu.Unlock()
 		return fmt.Errorf("table %d: %w", s.tableID, catalog.ErrNotFound)
 	}
-	if err := in.admitLocked(size, int64(len(payload))); err != nil {
-		in.mu.Unlock()
-		return err
-	}
-	lsn, err := in.cfg.WAL.Append(payload)
+	lsn, err := in.appendWALLocked(size, payload)
 	if err != nil {
 		in.mu.Unlock()
-		return fmt.Errorf("append to wal: %w", err)
+		return err
 	}
 	if len(s.lsns) == 0 {
 		// Truncation keeps this record and every later one until the
@@ -140,16 +136,11 @@ func (s *Stream) Commit(ctx context.Context) (uint64, error) {
 		recs = append(recs, w)
 		size += recordSize(w)
 	}
-	if err := in.admitLocked(size, int64(len(payload))); err != nil {
-		in.mu.Unlock()
-		release()
-		return 0, err
-	}
-	lsn, err := in.cfg.WAL.Append(payload)
+	lsn, err := in.appendWALLocked(size, payload)
 	if err != nil {
 		in.mu.Unlock()
 		release()
-		return 0, fmt.Errorf("append to wal: %w", err)
+		return 0, err
 	}
 	for i, p := range s.parts {
 		in.appendChunkFrom(ts, p.Shard, lsn, s.lsns[0], recs[i])

@@ -91,16 +91,11 @@ func (in *Ingester) appendTx(writes []TableWrite) (uint64, error) {
 			size += recordSize(wr)
 		}
 	}
-	if err := in.admitLocked(size, int64(len(payload))); err != nil {
-		in.mu.Unlock()
-		release()
-		return 0, err
-	}
-	lsn, err := in.cfg.WAL.Append(payload)
+	lsn, err := in.appendWALLocked(size, payload)
 	if err != nil {
 		in.mu.Unlock()
 		release()
-		return 0, fmt.Errorf("append to wal: %w", err)
+		return 0, err
 	}
 	for _, r := range recs {
 		in.appendChunk(r.ts, r.shard, lsn, r.rec)

@@ -71,31 +71,39 @@ func (s *exactSum) NewWindowFunction() (sql.WindowFunction, error) {
 		}
 	}
 	if types.IsFloat(child.Type()) {
-		return &floatSumAgg{expr: child, framer: framer, real: child.Type().Type() == sqltypes.Float32}, nil
+		return &floatSumAgg{windowSum: windowSum{expr: child, framer: framer}, real: child.Type().Type() == sqltypes.Float32}, nil
 	}
-	return &decimalSumAgg{expr: child, framer: framer}, nil
+	return &decimalSumAgg{windowSum: windowSum{expr: child, framer: framer}}, nil
 }
 
 // decimalSumAgg keeps exact prefix sums of a partition, and how many
 // values so far were not NULL, so that any frame's sum is a difference.
 type decimalSumAgg struct {
-	expr           sql.Expression
-	framer         sql.WindowFramer
-	partitionStart int
-	prefix         []decimal.Decimal
-	nonNull        []int
+	windowSum
+	prefix  []decimal.Decimal
+	nonNull []int
 }
 
 var _ sql.WindowFunction = (*decimalSumAgg)(nil)
 
-func (a *decimalSumAgg) Dispose() { expression.Dispose(a.expr) }
+// windowSum is what the exact window sums share: the argument, the frame
+// and where the partition starts.
+type windowSum struct {
+	expr           sql.Expression
+	framer         sql.WindowFramer
+	partitionStart int
+}
 
-func (a *decimalSumAgg) DefaultFramer() sql.WindowFramer {
+func (a *windowSum) Dispose() { expression.Dispose(a.expr) }
+
+func (a *windowSum) DefaultFramer() sql.WindowFramer {
 	if a.framer != nil {
 		return a.framer
 	}
 	return aggregation.NewUnboundedPrecedingToCurrentRowFramer()
 }
+
+func (a *windowSum) NewSlidingFrameInterval(added, dropped sql.WindowInterval) {}
 
 func (a *decimalSumAgg) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
 	a.Dispose()
@@ -126,8 +134,6 @@ func (a *decimalSumAgg) StartPartition(ctx *sql.Context, interval sql.WindowInte
 	return nil
 }
 
-func (a *decimalSumAgg) NewSlidingFrameInterval(added, dropped sql.WindowInterval) {}
-
 // Compute is the sum of the frame's values; NULL when it has none.
 func (a *decimalSumAgg) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
 	if interval.End-interval.Start < 1 {
@@ -150,25 +156,14 @@ func (a *decimalSumAgg) Compute(ctx *sql.Context, interval sql.WindowInterval, b
 // prefix); any other frame adds its values in order. A real (float4) sum
 // adds in float4 and is a float4, as PostgreSQL's float4pl.
 type floatSumAgg struct {
-	expr           sql.Expression
-	framer         sql.WindowFramer
-	real           bool
-	partitionStart int
-	vals           []float64 // the partition's values, 0 for NULL
-	prefix         []float64
-	nonNull        []int
+	windowSum
+	real    bool
+	vals    []float64 // the partition's values, 0 for NULL
+	prefix  []float64
+	nonNull []int
 }
 
 var _ sql.WindowFunction = (*floatSumAgg)(nil)
-
-func (a *floatSumAgg) Dispose() { expression.Dispose(a.expr) }
-
-func (a *floatSumAgg) DefaultFramer() sql.WindowFramer {
-	if a.framer != nil {
-		return a.framer
-	}
-	return aggregation.NewUnboundedPrecedingToCurrentRowFramer()
-}
 
 func (a *floatSumAgg) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
 	a.Dispose()
@@ -199,8 +194,6 @@ func (a *floatSumAgg) StartPartition(ctx *sql.Context, interval sql.WindowInterv
 	}
 	return nil
 }
-
-func (a *floatSumAgg) NewSlidingFrameInterval(added, dropped sql.WindowInterval) {}
 
 // Compute is the sum of the frame's values; NULL when it has none.
 func (a *floatSumAgg) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
