@@ -69,24 +69,30 @@ func (l *spList) reset() {
 	l.visited, l.threads = l.visited[:0], l.threads[:0]
 }
 
-// match returns the submatch index slice (like FindStringSubmatchIndex) of
-// the shortest match that starts exactly at byte pos of s, seeing the text
-// before pos for its constraints, or nil.
-func (sp *shortestProg) match(s string, pos int) []int {
-	ncap := sp.prog.NumCap
-	if ncap < 2 {
-		ncap = 2
-	}
+// getLists takes a pair of thread lists from the pool (putLists returns
+// them).
+func (sp *shortestProg) getLists() *[2]*spList {
 	lists, _ := sp.lists.Get().(*[2]*spList)
 	if lists == nil {
 		n := len(sp.prog.Inst)
 		lists = &[2]*spList{{seen: make([]bool, n)}, {seen: make([]bool, n)}}
 	}
-	defer func() {
-		lists[0].reset()
-		lists[1].reset()
-		sp.lists.Put(lists)
-	}()
+	return lists
+}
+
+func (sp *shortestProg) putLists(lists *[2]*spList) {
+	lists[0].reset()
+	lists[1].reset()
+	sp.lists.Put(lists)
+}
+
+// match returns the submatch index slice (like FindStringSubmatchIndex) of
+// the shortest match that starts exactly at byte pos of s, seeing the text
+// before pos for its constraints, or nil.
+func (sp *shortestProg) match(s string, pos int) []int {
+	ncap := max(sp.prog.NumCap, 2)
+	lists := sp.getLists()
+	defer sp.putLists(lists)
 	cur, next := lists[0], lists[1]
 	before := rune(-1)
 	if pos > 0 {
@@ -156,20 +162,9 @@ func emptyWidthOK(op syntax.EmptyOp, before, after rune) bool {
 // there when longest is set, else the shortest; or nil. It serves the
 // patterns RE2 cannot run on s (word constraints on non-ASCII words).
 func (sp *shortestProg) search(s string, pos int, longest bool) []int {
-	ncap := sp.prog.NumCap
-	if ncap < 2 {
-		ncap = 2
-	}
-	lists, _ := sp.lists.Get().(*[2]*spList)
-	if lists == nil {
-		n := len(sp.prog.Inst)
-		lists = &[2]*spList{{seen: make([]bool, n)}, {seen: make([]bool, n)}}
-	}
-	defer func() {
-		lists[0].reset()
-		lists[1].reset()
-		sp.lists.Put(lists)
-	}()
+	ncap := max(sp.prog.NumCap, 2)
+	lists := sp.getLists()
+	defer sp.putLists(lists)
 	cur, next := lists[0], lists[1]
 	fresh := make([]int, ncap)
 	for i := range fresh {
