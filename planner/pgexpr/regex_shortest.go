@@ -123,19 +123,7 @@ func (sp *shortestProg) match(s string, pos int) []int {
 		nafter, nwidth := sp.runeAt(s, np)
 		next.reset()
 		for _, t := range cur.threads {
-			in := &sp.prog.Inst[t.pc]
-			ok := false
-			switch in.Op {
-			case syntax.InstRune:
-				ok = in.MatchRune(c)
-			case syntax.InstRune1:
-				ok = c == in.Rune[0]
-			case syntax.InstRuneAny:
-				ok = true
-			case syntax.InstRuneAnyNotNL:
-				ok = c != '\n'
-			}
-			if ok {
+			if in := &sp.prog.Inst[t.pc]; stepRune(in, c) {
 				sp.add(next, in.Out, t.cap, np, c, nafter)
 			}
 		}
@@ -205,19 +193,7 @@ func (sp *shortestProg) search(s string, pos int, longest bool) []int {
 			if best != nil && (t.cap[0] > best[0] || (!longest && t.cap[0] == best[0])) {
 				continue
 			}
-			in := &sp.prog.Inst[t.pc]
-			ok := false
-			switch in.Op {
-			case syntax.InstRune:
-				ok = in.MatchRune(c)
-			case syntax.InstRune1:
-				ok = c == in.Rune[0]
-			case syntax.InstRuneAny:
-				ok = true
-			case syntax.InstRuneAnyNotNL:
-				ok = c != '\n'
-			}
-			if ok {
+			if in := &sp.prog.Inst[t.pc]; stepRune(in, c) {
 				sp.add(next, in.Out, t.cap, np, c, nafter)
 			}
 		}
@@ -270,4 +246,21 @@ func (sp *shortestProg) add(l *spList, pc uint32, cap []int, p int, before, afte
 	default: // InstMatch and the rune instructions
 		l.threads = append(l.threads, spThread{pc: pc, cap: cap})
 	}
+}
+
+// stepRune reports whether a thread at a rune-consuming instruction
+// consumes c (false for the other instructions: they were followed when
+// the thread was added).
+func stepRune(in *syntax.Inst, c rune) bool {
+	switch in.Op {
+	case syntax.InstRune:
+		return in.MatchRune(c)
+	case syntax.InstRune1:
+		return c == in.Rune[0]
+	case syntax.InstRuneAny:
+		return true
+	case syntax.InstRuneAnyNotNL:
+		return c != '\n'
+	}
+	return false
 }
