@@ -97,6 +97,9 @@ type pgSession struct {
 	// txw are the rows the open transaction block wrote, staged until
 	// COMMIT; nil when writes commit at once (session_txwrites.go).
 	txw *txWrites
+	// returning collects the inserters of the INSERT ... RETURNING being
+	// built (returning_sqlmisc.go); nil otherwise.
+	returning *returningWrites
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -313,6 +316,9 @@ func (p *Prepared) describe(ctx context.Context) error {
 			p.cols = append(p.cols, col)
 		}
 	}
+	if p.st.Returns() {
+		p.cols = p.returningColumns(ctx, node)
+	}
 	return nil
 }
 
@@ -498,6 +504,9 @@ type Rows struct {
 	tx *txBlock
 	// done runs when the rows are closed: the statement has ended.
 	done func()
+	// returning are the inserters of an INSERT ... RETURNING not yet
+	// drained (returning_sqlmisc.go).
+	returning *returningWrites
 }
 
 // Execute runs the statement with parameter values.
@@ -644,6 +653,14 @@ func (p *Prepared) run(ctx context.Context, bindings map[string]ast.Expr, timeou
 			return &Rows{ctx: sctx, iter: &arrowRowIter{ar: ar, schema: schema}, schema: schema, cancel: cancel}, nil
 		}
 	}
+	if p.st.Returns() {
+		schema, iter, w, err := p.buildReturning(sctx, node)
+		if err != nil {
+			cancel()
+			return nil, mapError(err)
+		}
+		return &Rows{ctx: sctx, iter: iter, schema: schema, insert: true, returning: w, cancel: cancel}, nil
+	}
 	schema, iter, _, err := p.s.e.gms.PrepQueryPlanForExecution(sctx, p.st.SQL, node, nil)
 	if err != nil {
 		cancel()
@@ -734,6 +751,12 @@ func (r *Rows) next(ctx context.Context) ([]any, error) {
 	if r.iter == nil {
 		return nil, io.EOF
 	}
+	if r.returning != nil {
+		if err := r.drainReturning(); err != nil {
+			return nil, err
+		}
+		return r.next(ctx)
+	}
 	r.started = true
 	if r.insert {
 		var affected uint64
@@ -807,6 +830,7 @@ func (r *Rows) close() error {
 	if r.done != nil {
 		defer r.done()
 	}
+	r.discardReturning()
 	var err error
 	if r.iter != nil {
 		err = r.closeIter()

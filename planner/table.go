@@ -545,14 +545,16 @@ type inserter struct {
 	rows     int
 }
 
-func (t *table) Inserter(*sql.Context) sql.RowInserter {
+func (t *table) Inserter(ctx *sql.Context) sql.RowInserter {
 	idx := -1
 	for i, c := range t.def.Columns {
 		if c.Name == t.def.TimeColumn {
 			idx = i
 		}
 	}
-	return &inserter{t: t, timeIdx: idx, builders: map[int64]*array.RecordBuilder{}}
+	in := &inserter{t: t, timeIdx: idx, builders: map[int64]*array.RecordBuilder{}}
+	registerReturning(ctx, in)
+	return in
 }
 
 func (in *inserter) StatementBegin(*sql.Context) {}

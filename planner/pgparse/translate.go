@@ -594,13 +594,13 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 	if s.OnConflictClause != nil {
 		t.unsupported("INSERT ... ON CONFLICT")
 	}
-	if len(s.ReturningList) > 0 {
-		t.unsupported("INSERT ... RETURNING")
-	}
 	if s.WithClause != nil {
 		t.unsupported("WITH on INSERT")
 	}
 	ins := &ast.Insert{Action: ast.InsertStr, Table: ast.TableName{Name: ast.NewTableIdent(t.rangeVarName(s.Relation))}}
+	if len(s.ReturningList) > 0 {
+		ins.Returning = t.returning(s)
+	}
 	for _, c := range s.Cols {
 		rt := c.GetResTarget()
 		if len(rt.Indirection) > 0 {
