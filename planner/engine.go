@@ -287,6 +287,9 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	if err != nil {
 		return fmt.Errorf("alter table %s: %w", at.Name, err)
 	}
+	if at.RenameTo != "" || at.RenameColumn != nil {
+		return e.renameTable(ctx, t, at)
+	}
 	var add []catalog.Column
 	for _, a := range at.Add {
 		if slices.ContainsFunc(t.Columns, func(c catalog.Column) bool { return c.Name == a.Column.Name }) {

@@ -226,12 +226,12 @@ func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = t.schema[c].Name
+		names[i] = fieldOf(t.def, t.schema[c].Name)
 	}
 	if len(names) == 0 {
 		// count(*) and friends project no column; read the narrowest one
 		// just to know how many rows there are.
-		names = []string{t.schema[0].Name}
+		names = []string{fieldOf(t.def, t.schema[0].Name)}
 	}
 	// Through the bucket's file capability, so that a read cache serves it.
 	f, err := objstore.OpenObject(ctx, t.eng.cfg.Bucket, part.file.Path)
@@ -265,7 +265,7 @@ func (t *table) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, e
 	return &fileRowIter{batchRowIter: batchRowIter{t: t, cols: cols, identity: true}, rd: rd, rr: rr, file: f, absent: absent, fill: fill}, nil
 }
 
-// arrowField is the Arrow field of the table's column name.
+// arrowField is the Arrow field of the table's column data name (fieldOf).
 func (t *table) arrowField(name string) arrow.Field {
 	s, err := t.eng.arrowSchema(t.def)
 	if err == nil {

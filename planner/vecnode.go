@@ -197,7 +197,7 @@ type pruneStats struct {
 // not rule out the filter, with the row groups to read.
 func (v *vecNode) files(ctx context.Context, snap *ingest.Snapshot) (kept []exec.Source, st pruneStats) {
 	files := snap.Files
-	if t := v.frag.TopK; t != nil && len(t.Keys) > 0 && v.frag.Columns[t.Keys[0].Col] == v.tbl.def.TimeColumn {
+	if t := v.frag.TopK; t != nil && len(t.Keys) > 0 && v.frag.Columns[t.Keys[0].Col] == v.tbl.def.TimeField() {
 		// ORDER BY time LIMIT k: hand out the files nearest the wanted
 		// end first, so the top-k fills from them and the scans of the
 		// others stop at their footers (exec's top-k bound).

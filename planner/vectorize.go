@@ -255,7 +255,7 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 			return i
 		}
 		scanIdx[tc] = len(cols)
-		cols = append(cols, c.cols[tc])
+		cols = append(cols, fieldOf(c.tbl.def, c.cols[tc]))
 		return scanIdx[tc]
 	}
 	out := make([]int, len(src))
@@ -351,7 +351,7 @@ func (c *compiler) fail(format string, args ...any) *exec.Expr {
 }
 
 func (c *compiler) fragment() *exec.Fragment {
-	return &exec.Fragment{Table: c.tbl.def.Name, Columns: append([]string(nil), c.cols...)}
+	return &exec.Fragment{Table: c.tbl.def.Name, Columns: fieldsOf(c.tbl.def, c.cols)}
 }
 
 // column maps a GetField to a scanned column, checking that the index and

@@ -93,7 +93,7 @@ func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.
 	}
 	var ix *index.Index
 	opt := index.OptionsFromTable(t.Options)
-	opt.TimeColumn = t.TimeColumn
+	opt.TimeColumn = t.TimeField()
 	if batches != nil {
 		ix, err = index.BuildFromBatches(ctx, rd, batches, opt)
 	} else {
@@ -271,7 +271,7 @@ func putFileBuffer(b *bytes.Buffer) {
 func TimeRange(t *catalog.Table, batches []arrow.RecordBatch) (int64, int64) {
 	minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, b := range batches {
-		idx := b.Schema().FieldIndices(t.TimeColumn)
+		idx := b.Schema().FieldIndices(t.TimeField())
 		if len(idx) == 0 {
 			continue
 		}

@@ -139,7 +139,9 @@ func ArrowType(t string) (arrow.DataType, error) {
 	return nil, fmt.Errorf("no arrow type for %q", t)
 }
 
-// ArrowSchema returns the Arrow schema of a table's rows.
+// ArrowSchema returns the Arrow schema of a table's rows. Its fields are
+// named by the columns' data names (catalog.Column.FieldName), which a
+// rename does not change.
 func ArrowSchema(t *catalog.Table) (*arrow.Schema, error) {
 	fields := make([]arrow.Field, len(t.Columns))
 	for i, c := range t.Columns {
@@ -147,7 +149,7 @@ func ArrowSchema(t *catalog.Table) (*arrow.Schema, error) {
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
-		fields[i] = arrow.Field{Name: c.Name, Type: dt, Nullable: !c.NotNull}
+		fields[i] = arrow.Field{Name: c.FieldName(), Type: dt, Nullable: !c.NotNull}
 	}
 	return arrow.NewSchema(fields, nil), nil
 }

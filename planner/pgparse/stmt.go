@@ -109,6 +109,10 @@ type AlterTable struct {
 	Set      map[string]string
 	Reset    []string
 	Add      []AddColumn
+	// RenameTo is the new name of ALTER TABLE ... RENAME TO; RenameColumn
+	// is ALTER TABLE ... RENAME COLUMN (rename_sqlmisc.go).
+	RenameTo     string
+	RenameColumn *RenameColumn
 }
 
 // AddColumn is one ADD COLUMN of ALTER TABLE.

@@ -161,6 +161,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
 	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg.ObjectType_OBJECT_TABLE:
 		return &Statement{Kind: KindAlterTable, AlterTable: t.alterTable(n.GetAlterTableStmt()), Tag: "ALTER TABLE"}
+	case n.GetRenameStmt() != nil && isTableRename(n.GetRenameStmt()):
+		return &Statement{Kind: KindAlterTable, AlterTable: t.rename(n.GetRenameStmt()), Tag: "ALTER TABLE"}
 	case n.GetVariableSetStmt() != nil:
 		return t.set(n.GetVariableSetStmt())
 	case n.GetExplainStmt() != nil:

@@ -127,6 +127,18 @@ type Catalog interface {
 	// if there is no such table. Rows written before read NULL for the
 	// added columns.
 	AddColumns(ctx context.Context, name string, cols []Column) (*Table, error)
+	// RenameTable gives the table of that ID a new name and returns the
+	// stored table; its files and data are not touched. ErrExists if
+	// another table has the name; ErrNotFound if there is no such table;
+	// ErrInvalid for a bad name. Repeating it is harmless.
+	RenameTable(ctx context.Context, id int64, newName string) (*Table, error)
+	// RenameColumn renames a column of the table of that ID (and its time
+	// column, when it is that one) and returns the stored table. The
+	// column's data keeps its name (Column.Field). ErrNoColumn if the
+	// table has no column from; ErrExists if it has one named to;
+	// ErrNotFound if there is no such table; ErrInvalid for a bad name. A
+	// repeat (from absent, to present) returns the table unchanged.
+	RenameColumn(ctx context.Context, id int64, from, to string) (*Table, error)
 	// ReplaceFiles, in one transaction, removes the table's files whose IDs
 	// are in remove, records their objects as garbage, and publishes add
 	// (raising checkpoints as PublishFile does): compaction swaps inputs
@@ -189,12 +201,18 @@ type Table struct {
 
 // Column is one column of a table.
 type Column struct {
+	// Name is the column's SQL name.
 	Name string
 	// Type is the PostgreSQL type name as OpenWit stores it: "timestamptz",
 	// "timestamp", "text", "int2", "int4", "int8", "float4", "float8",
 	// "bool", "numeric", "numeric(p,s)", "date", "jsonb" or "bytea".
 	Type    string
 	NotNull bool
+	// Field is the column's name in the data (Arrow fields of the WAL
+	// records and ingest buffers, Parquet columns, index artifacts) when
+	// it differs from Name: a renamed column keeps the name it was
+	// created with there (RenameColumn; FieldName).
+	Field string
 }
 
 // File is one immutable Parquet data file of a table.

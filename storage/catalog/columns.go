@@ -54,7 +54,7 @@ func (s *store) AddColumns(ctx context.Context, name string, cols []Column) (*Ta
 			if len(t.Columns) >= MaxColumns {
 				return fmt.Errorf("table has %d columns, the most allowed: %w", len(t.Columns), ErrInvalid)
 			}
-			t.Columns = append(t.Columns, Column{Name: c.Name, Type: c.Type})
+			t.Columns = append(t.Columns, Column{Name: c.Name, Type: c.Type, Field: uniqueField(t.Columns, c.Name)})
 			exact[c.Name] = true
 			folded[strings.ToLower(c.Name)] = c.Name
 			added = true

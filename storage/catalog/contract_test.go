@@ -49,6 +49,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"drop_to_garbage", testDropToGarbage},
 		{"update_table_options", testUpdateTableOptions},
 		{"add_columns", testAddColumns},
+		{"rename", testRename},
 		{"fence", testFence},
 		{"char_types", testCharTypes},
 	}

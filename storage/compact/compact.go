@@ -297,7 +297,7 @@ func (j *Jobs) readSorted(ctx context.Context, t *catalog.Table, schema *arrow.S
 		cols[i] = c
 		n = int64(c.Len())
 	}
-	idx := schema.FieldIndices(t.TimeColumn)
+	idx := schema.FieldIndices(t.TimeField())
 	if len(idx) == 0 {
 		return array.NewRecordBatch(schema, cols, n), nil
 	}

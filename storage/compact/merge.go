@@ -84,7 +84,7 @@ func (j *Jobs) writeMerged(ctx context.Context, t *catalog.Table, schema *arrow.
 		}
 		return sw.Write(b)
 	}
-	if err := j.mergeRuns(ctx, schema, t.TimeColumn, runs, emit); err != nil {
+	if err := j.mergeRuns(ctx, schema, t.TimeField(), runs, emit); err != nil {
 		sw.Close() //nolint:errcheck // the file is discarded
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (j *Jobs) writeMerged(ctx context.Context, t *catalog.Table, schema *arrow.
 // hasTime reports whether b has a non-null time value (TimeRange answers
 // 0, 0 both for none and for a single value at the epoch).
 func hasTime(t *catalog.Table, b arrow.RecordBatch) bool {
-	idx := b.Schema().FieldIndices(t.TimeColumn)
+	idx := b.Schema().FieldIndices(t.TimeField())
 	if len(idx) == 0 {
 		return false
 	}

@@ -226,13 +226,14 @@ func validWriter(w string) bool {
 	return true
 }
 
-// SchemaID identifies a table's columns (names, types, NOT NULL) and time
-// column: two nodes agree on the rows' layout when their ids are equal.
+// SchemaID identifies a table's columns (data names, types, NOT NULL) and
+// time column: two nodes agree on the rows' layout when their ids are
+// equal. A rename changes no data name, so not the id.
 func SchemaID(t *catalog.Table) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "time=%q\n", t.TimeColumn)
+	fmt.Fprintf(h, "time=%q\n", t.TimeField())
 	for _, c := range t.Columns {
-		fmt.Fprintf(h, "%q %q %t\n", c.Name, c.Type, c.NotNull)
+		fmt.Fprintf(h, "%q %q %t\n", c.FieldName(), c.Type, c.NotNull)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
