@@ -583,7 +583,7 @@ var functions = map[string]string{
 
 // aggregates are the aggregate function names (for placement checks).
 var aggregates = map[string]bool{
-	"json_arrayagg": true, "percentile_cont": true, "percentile_disc": true,
+	"json_arrayagg": true, "percentile_cont": true, "percentile_disc": true, "mode": true,
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
@@ -621,6 +621,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	}
 	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
 		return t.percentile(name, f)
+	}
+	if name == "mode" && f.Over == nil {
+		return t.modeAgg(f, filter)
 	}
 	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg") || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
