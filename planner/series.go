@@ -204,6 +204,9 @@ func (p *provider) TableFunction(_ *sql.Context, name string) (sql.TableFunction
 	if name == "unnest" {
 		return &unnest{}, true
 	}
+	if name == "regexp_matches" {
+		return &regexpMatches{}, true
+	}
 	return nil, false
 }
 

@@ -1,0 +1,93 @@
+package pgparse
+
+import (
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
+)
+
+// textSRFs are the set-returning text functions OpenWit runs in FROM (and
+// in the select list, through selectListSRF): regexp_split_to_table and
+// string_to_table are unnest of regexp_split_to_array and string_to_array;
+// regexp_matches is the planner's table function of that name.
+var textSRFs = map[string]string{
+	"regexp_split_to_table": "regexp_split_to_array",
+	"string_to_table":       "string_to_array",
+	"regexp_matches":        "",
+}
+
+// textSRF translates f(...) [WITH ORDINALITY] [AS a[(x[, n])]] in FROM for
+// the textSRFs, like unnestFunction: a LATERAL subquery over the table
+// function, whose output column is named by the column alias, else the
+// table alias, else the function. ok is false for other functions.
+func (t *translator) textSRF(rf *pg.RangeFunction) (ast.TableExpr, bool) {
+	if rf.IsRowsfrom || len(rf.Functions) != 1 {
+		return nil, false
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	if len(items) == 0 || items[0].GetFuncCall() == nil {
+		return nil, false
+	}
+	fc := items[0].GetFuncCall()
+	name := funcCallName(fc)
+	array, ok := textSRFs[name]
+	if !ok || (len(fc.Funcname) > 1 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog") {
+		return nil, false
+	}
+	if rf.Coldeflist != nil {
+		t.fail(pgerror.SyntaxError, "a column definition list is only allowed for functions returning \"record\"")
+	}
+	if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil || fc.FuncVariadic {
+		t.fail(pgerror.WrongObjectType, "%s is not an aggregate or window function", name)
+	}
+	if len(fc.Args) < 2 || len(fc.Args) > 3 {
+		t.fail(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args))
+	}
+	col, ord, alias := name, "", name
+	if rf.Alias != nil {
+		alias, col = rf.Alias.Aliasname, rf.Alias.Aliasname
+	}
+	if rf.Ordinality {
+		if array == "" {
+			t.unsupported("regexp_matches WITH ORDINALITY")
+		}
+		ord = "ordinality"
+	}
+	if rf.Alias != nil {
+		names := rf.Alias.Colnames
+		max := 1
+		if rf.Ordinality {
+			max = 2
+		}
+		if len(names) > max {
+			t.fail(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", alias, max, len(names))
+		}
+		if len(names) >= 1 {
+			col = names[0].GetString_().Sval
+		}
+		if len(names) == 2 {
+			ord = names[1].GetString_().Sval
+		}
+	}
+	args := t.exprs(fc.Args)
+	var tf *ast.TableFuncExpr
+	if array == "" {
+		exprs := ast.SelectExprs{&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(col))}}
+		for _, a := range args {
+			exprs = append(exprs, &ast.AliasedExpr{Expr: a})
+		}
+		tf = &ast.TableFuncExpr{Name: "regexp_matches", Exprs: exprs}
+	} else {
+		tf = &ast.TableFuncExpr{Name: "unnest", Exprs: ast.SelectExprs{
+			&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(col))},
+			&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(ord))},
+			&ast.AliasedExpr{Expr: ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: array}, Children: args}},
+		}}
+	}
+	as := ast.NewTableIdent(alias)
+	tf.Alias = as
+	sel := &ast.Select{SelectExprs: ast.SelectExprs{&ast.StarExpr{}}, From: ast.TableExprs{tf}}
+	return &ast.AliasedTableExpr{Expr: &ast.Subquery{Select: sel}, As: as, Lateral: true}, true
+}
