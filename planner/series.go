@@ -207,6 +207,9 @@ func (p *provider) TableFunction(_ *sql.Context, name string) (sql.TableFunction
 	if name == "regexp_matches" {
 		return &regexpMatches{}, true
 	}
+	if name == "pg_listening_channels" {
+		return &listeningChannels{}, true
+	}
 	return nil, false
 }
 

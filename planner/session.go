@@ -97,6 +97,8 @@ type pgSession struct {
 	// txw are the rows the open transaction block wrote, staged until
 	// COMMIT; nil when writes commit at once (session_txwrites.go).
 	txw *txWrites
+	// listening is pg_listening_channels (session_notify.go).
+	listening func() []string
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
@@ -130,6 +132,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.base.settings = s.settings
 	s.base.set = s.set
 	s.base.notify = s.pgNotify
+	s.base.listening = s.ListeningChannels
 	s.base.inBlock = func() bool { return s.tx.active }
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}

@@ -243,9 +243,9 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "-", Neg: true}, Children: ast.Exprs{intLiteral(0), t.expr(a.Rexpr)}}
 			case "+":
 				return t.expr(a.Rexpr)
-			case "|/", "||/":
-				// square root and cube root
-				fn := map[string]string{"|/": "sqrt", "||/": "cbrt"}[op]
+			case "|/", "||/", "@":
+				// square root, cube root and absolute value
+				fn := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}[op]
 				return t.funcCall(&pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)}, Args: []*pg.Node{a.Rexpr}})
 			}
 			t.unsupported("prefix operator " + op)

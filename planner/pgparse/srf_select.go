@@ -107,7 +107,7 @@ func replaceFuncCall(m protoreflect.Message, call *pg.FuncCall, ref *pg.Node) bo
 // runs as a FROM item.
 func isSRFCall(fc *pg.FuncCall) bool {
 	switch funcCallName(fc) {
-	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table":
+	case "generate_series", "unnest", "regexp_matches", "regexp_split_to_table", "string_to_table", "pg_listening_channels":
 		return len(fc.Funcname) == 1 || fc.Funcname[0].GetString_().GetSval() == "pg_catalog"
 	}
 	return false

@@ -16,6 +16,7 @@ var textSRFs = map[string]string{
 	"regexp_split_to_table": "regexp_split_to_array",
 	"string_to_table":       "string_to_array",
 	"regexp_matches":        "",
+	"pg_listening_channels": "",
 }
 
 // textSRF translates f(...) [WITH ORDINALITY] [AS a[(x[, n])]] in FROM for
@@ -42,7 +43,14 @@ func (t *translator) textSRF(rf *pg.RangeFunction) (ast.TableExpr, bool) {
 	if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil || fc.FuncVariadic {
 		t.fail(pgerror.WrongObjectType, "%s is not an aggregate or window function", name)
 	}
-	if len(fc.Args) < 2 || len(fc.Args) > 3 {
+	if name == "pg_listening_channels" {
+		if len(fc.Args) != 0 {
+			t.fail(pgerror.UndefinedFunction, "function pg_listening_channels with %d arguments does not exist", len(fc.Args))
+		}
+		if rf.Ordinality {
+			t.unsupported("pg_listening_channels WITH ORDINALITY")
+		}
+	} else if len(fc.Args) < 2 || len(fc.Args) > 3 {
 		t.fail(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(fc.Args))
 	}
 	col, ord, alias := name, "", name
@@ -78,7 +86,7 @@ func (t *translator) textSRF(rf *pg.RangeFunction) (ast.TableExpr, bool) {
 		for _, a := range args {
 			exprs = append(exprs, &ast.AliasedExpr{Expr: a})
 		}
-		tf = &ast.TableFuncExpr{Name: "regexp_matches", Exprs: exprs}
+		tf = &ast.TableFuncExpr{Name: name, Exprs: exprs}
 	} else {
 		tf = &ast.TableFuncExpr{Name: "unnest", Exprs: ast.SelectExprs{
 			&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(col))},

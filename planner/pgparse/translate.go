@@ -846,6 +846,10 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) *ast.Select {
 		sel.From = append(sel.From, t.tableExpr(f))
 	}
 	for _, n := range s.TargetList {
+		if exprs, ok := t.fullUsingStar(n.GetResTarget()); ok {
+			sel.SelectExprs = append(sel.SelectExprs, exprs...)
+			continue
+		}
 		sel.SelectExprs = append(sel.SelectExprs, t.target(n.GetResTarget()))
 	}
 	if s.WhereClause != nil {
