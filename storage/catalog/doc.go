@@ -78,6 +78,10 @@
 // storage/compact's. UpdateTableOptions rewrites options_json; AddColumns appends
 // to columns_json under the table row's lock (FOR UPDATE; SQLite's write lock),
 // so concurrent adds of one column serialize and leave one column.
+// RenameTable and RenameColumn rewrite the name or columns_json (and
+// time_column) under the same lock; a renamed column keeps its data name
+// in "field", and a column added with a name some column's data already
+// has gets a data name of its own.
 //
 // # Retries and unknown outcomes (PostgreSQL)
 //
@@ -106,7 +110,8 @@
 //	openwit_tables
 //	  id                 auto id, PRIMARY KEY, never reused
 //	  name               TEXT UNIQUE (bytewise: COLLATE "C" on PostgreSQL)
-//	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true}, ...]
+//	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true,"field":..}, ...]
+//	                            ("field": the data name of a renamed column; omitted when it is the name)
 //	  time_column        TEXT   "" or the name of one of the columns
 //	  shard_duration_ns  BIGINT
 //	  options_json       TEXT   {"key":"value", ...} or null
