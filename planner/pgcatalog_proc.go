@@ -104,6 +104,12 @@ func procs() []proc {
 		{"percent_rank", 'w', f8, nil, false}, {"cume_dist", 'w', f8, nil, false}, {"ntile", 'w', i4, a(i4), false},
 		{"lag", 'w', oidAnyElement, a(oidAnyElement), false}, {"lead", 'w', oidAnyElement, a(oidAnyElement), false},
 		{"first_value", 'w', oidAnyElement, a(oidAnyElement), false}, {"last_value", 'w', oidAnyElement, a(oidAnyElement), false},
+		// Added later: at the end, so that the OIDs above stay.
+		{"to_number", 'f', num, a(text, text), false}, {"mode", 'a', oidAnyElement, a(oidAnyElement), false},
+		{"regexp_matches", 'f', pgtypes.ArrayOID(text), a(text, text), true},
+		{"regexp_matches", 'f', pgtypes.ArrayOID(text), a(text, text, text), true},
+		{"regexp_split_to_table", 'f', text, a(text, text), true}, {"string_to_table", 'f', text, a(text, text), true},
+		{"pg_listening_channels", 'f', text, nil, true},
 	}
 }
 
