@@ -110,6 +110,9 @@ func kafkaMetric(ctx context.Context, addr, name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Uncompressed: the gzip of every 20 ms poll was about 2% of the
+	// method's CPU, measurement overhead the other methods do not pay.
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("read openwit metrics: %w", err)
