@@ -376,8 +376,7 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 	case *array.String:
 		s := a.Value(i)
 		if typ == types.JSON {
-			v, _, err := types.JSON.Convert(ctx, s)
-			return v, err
+			return pgexpr.ParseJSONB(s, false)
 		}
 		return strings.Clone(s), nil
 	case *array.Binary:
@@ -441,6 +440,8 @@ func appendValue(b array.Builder, v any) error {
 			bb.Append(x)
 		case []byte:
 			bb.Append(string(x))
+		case pgexpr.JSONB:
+			bb.Append(x.String())
 		case sql.JSONWrapper:
 			s, err := types.JsonToMySqlString(x)
 			if err != nil {

@@ -91,6 +91,9 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "interval"}, Children: ast.Exprs{t.expr(tc.Arg)}}
 		}
 		to := t.typeName(tc.TypeName)
+		if names := tc.TypeName.Names; names[len(names)-1].GetString_().Sval == "json" {
+			to = "json" // keeps its input text (planner/pgexpr/json_ops.go)
+		}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: to}, Children: ast.Exprs{t.expr(tc.Arg)}}
 	case n.GetFuncCall() != nil:
 		return t.funcCall(n.GetFuncCall())
@@ -262,15 +265,20 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return &ast.ComparisonExpr{Operator: ast.NotEqualStr, Left: l, Right: r}
 		case "^":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "power"}, Children: ast.Exprs{l, r}}
-		case "+", "-", "*", "/", "%":
+		case "+", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
-		case "||":
-			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "textcat"}, Children: ast.Exprs{l, r}}
+		case "-", "||":
+			// jsonb - and || when an operand is jsonb, else arithmetic
+			// and textcat (planner/pgexpr/json_ops.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
 		case "&", "|":
 			return &ast.BinaryExpr{Operator: op, Left: l, Right: r}
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
+		}
+		if pgexpr.IsJSONOperator(op) {
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
 		}
 		t.fail(pgerror.UndefinedFunction, "operator does not exist: %s", op)
 	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
