@@ -30,18 +30,18 @@ func jsonArg(v any) (any, error) {
 // set-returning ones are in planner/json_srf.go and the aggregates in
 // json_agg.go).
 var jsonFuncs = map[string]funcDef{
-	"jsonb_typeof": {args: []argKind{kAny}, check: jsonFirstArg, result: textResult, eval: evalJSONTypeof},
-	"json_typeof":  {args: []argKind{kAny}, check: jsonFirstArg, result: textResult, eval: evalJSONTypeof},
-	"jsonb_array_length": {args: []argKind{kAny}, check: jsonFirstArg, result: int32Result, eval: evalJSONArrayLength},
-	"json_array_length":  {args: []argKind{kAny}, check: jsonFirstArg, result: int32Result, eval: evalJSONArrayLength},
+	"jsonb_typeof":            {args: []argKind{kAny}, check: jsonFirstArg, result: textResult, eval: evalJSONTypeof},
+	"json_typeof":             {args: []argKind{kAny}, check: jsonFirstArg, result: textResult, eval: evalJSONTypeof},
+	"jsonb_array_length":      {args: []argKind{kAny}, check: jsonFirstArg, result: int32Result, eval: evalJSONArrayLength},
+	"json_array_length":       {args: []argKind{kAny}, check: jsonFirstArg, result: int32Result, eval: evalJSONArrayLength},
 	"jsonb_extract_path":      {args: []argKind{kAny, kText}, variadic: true, check: jsonFirstArg, result: jsonResultType, eval: extractPath(false)},
 	"json_extract_path":       {args: []argKind{kAny, kText}, variadic: true, check: jsonFirstArg, result: jsonResultType, eval: extractPath(false)},
 	"jsonb_extract_path_text": {args: []argKind{kAny, kText}, variadic: true, check: jsonFirstArg, result: textResult, eval: extractPath(true)},
 	"json_extract_path_text":  {args: []argKind{kAny, kText}, variadic: true, check: jsonFirstArg, result: textResult, eval: extractPath(true)},
-	"jsonb_build_object": {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildObject("jsonb_build_object", false)},
-	"json_build_object":  {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildObject("json_build_object", true)},
-	"jsonb_build_array":  {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildArray(false)},
-	"json_build_array":   {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildArray(true)},
+	"jsonb_build_object":      {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildObject("jsonb_build_object", false)},
+	"json_build_object":       {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildObject("json_build_object", true)},
+	"jsonb_build_array":       {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildArray(false)},
+	"json_build_array":        {args: []argKind{kAny}, opt: 1, variadic: true, nonStrict: true, result: jsonResultType, evalCtx: buildArray(true)},
 	"to_jsonb": {args: []argKind{kAny}, result: jsonResultType, evalCtx: func(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 		v, _, err := SQLToJSON(ctx, a[0], ts[0])
 		return JSONB{V: v}, err
