@@ -591,7 +591,7 @@ var functions = map[string]string{
 
 // aggregates are the aggregate function names (for placement checks).
 var aggregates = map[string]bool{
-	"json_arrayagg": true, "percentile_cont": true, "percentile_disc": true,
+	"json_arrayagg": true, "json_agg": true, "jsonb_agg": true, "json_object_agg": true, "jsonb_object_agg": true, "percentile_cont": true, "percentile_disc": true,
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
@@ -630,7 +630,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
 		return t.percentile(name, f)
 	}
-	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg") || f.AggWithinGroup {
+	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg" && !isJSONAgg(name)) || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
 	}
 	if f.FuncVariadic {
@@ -694,6 +694,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	args := t.exprs(f.Args)
 	if name == "array_agg" {
 		return t.arrayAgg(f, args, filter)
+	}
+	if isJSONAgg(name) {
+		return t.jsonAgg(name, f, args, filter)
 	}
 	if filter != nil {
 		// agg(x) FILTER (WHERE c) aggregates x only where c is true; every
