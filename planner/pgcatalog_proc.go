@@ -24,7 +24,6 @@ const (
 	oidAnyArray    = 2277
 	oidAnyElement  = 2283
 	oidFloat8Array = 1022
-	oidRecord      = 2249
 )
 
 type proc struct {
@@ -87,7 +86,6 @@ func procs() []proc {
 		{"jsonb_strip_nulls", 'f', js, a(js), false}, {"jsonb_pretty", 'f', text, a(js), false},
 		{"jsonb_set", 'f', js, a(js, pgtypes.ArrayOID(text), js, b), false}, {"jsonb_object_keys", 'f', text, a(js), true},
 		{"jsonb_array_elements", 'f', js, a(js), true}, {"jsonb_array_elements_text", 'f', text, a(js), true},
-		{"jsonb_each", 'f', oidRecord, a(js), true}, {"jsonb_each_text", 'f', oidRecord, a(js), true},
 		{"jsonb_agg", 'a', js, a(oidAny), false}, {"jsonb_object_agg", 'a', js, a(oidAny, oidAny), false},
 		// Set-returning.
 		{"generate_series", 'f', i4, a(i4, i4), true}, {"generate_series", 'f', i8, a(i8, i8), true},
