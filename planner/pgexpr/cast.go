@@ -115,6 +115,9 @@ func (c *Cast) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 // CastValue converts v (of engine type from) to the canonical type to with
 // PostgreSQL's rules.
 func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
+	if j, ok := v.(JSONB); ok && jsonScalarCast(to) {
+		return castFromJSONB(ctx, j, to)
+	}
 	fromOID, _ := pgtypes.OID(from)
 	if base, _, ok := storage.CharLength(to); !ok || base != storage.TypeBPChar {
 		v = bpcharAsText(from, v)

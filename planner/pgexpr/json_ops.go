@@ -2,6 +2,7 @@ package pgexpr
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
+	"openwit/storage"
 )
 
 // IsJSONType reports whether t is json/jsonb.
@@ -599,4 +601,96 @@ func CoerceJSONLiteral(c expression.Comparer) (sql.Expression, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// jsonCoalesce reads the untyped literals of a COALESCE with a jsonb
+// argument as jsonb, as PostgreSQL resolves unknown against jsonb; ok is
+// false when no argument is jsonb or another one is typed otherwise.
+func jsonCoalesce(e sql.Expression, args []sql.Expression) (sql.Expression, bool) {
+	hasJSON := false
+	for _, a := range args {
+		switch {
+		case IsJSONType(a.Type()):
+			hasJSON = true
+		case a.Type() == types.Null || isTextLiteral(a):
+		default:
+			return nil, false
+		}
+	}
+	if !hasJSON {
+		return nil, false
+	}
+	conv := make([]sql.Expression, len(args))
+	for i, a := range args {
+		conv[i] = a
+		if isTextLiteral(a) {
+			conv[i] = &Cast{Child: a, To: "jsonb", typ: types.JSON}
+		}
+	}
+	ne, err := e.WithChildren(conv...)
+	if err != nil {
+		return nil, false
+	}
+	return ne, true
+}
+
+// castFromJSONB is jsonb → numeric types and boolean (PostgreSQL 15): a
+// JSON number or boolean of the right kind, else 22023.
+func castFromJSONB(ctx *sql.Context, j JSONB, to string) (any, error) {
+	name := map[string]string{storage.TypeInt2: "smallint", storage.TypeInt4: "integer", storage.TypeInt8: "bigint",
+		storage.TypeFloat4: "real", storage.TypeFloat8: "double precision", storage.TypeBool: "boolean"}[to]
+	if strings.HasPrefix(to, "numeric") {
+		name = "numeric"
+	}
+	switch x := j.V.(type) {
+	case JSONNumber:
+		if to != storage.TypeBool {
+			return CastValue(ctx, x.D, types.MustCreateDecimalType(65, 30), to)
+		}
+	case bool:
+		if to == storage.TypeBool {
+			return x, nil
+		}
+	}
+	return nil, pgerror.New(pgerror.InvalidParameterValue, "cannot cast jsonb %s to type %s", jsonKindName(j.V), name)
+}
+
+func jsonKindName(v any) string {
+	switch v.(type) {
+	case *JSONObject:
+		return "object"
+	case []any:
+		return "array"
+	case nil:
+		return "null"
+	case JSONNumber:
+		return "numeric"
+	}
+	return JSONTypeOf(v)
+}
+
+func jsonScalarCast(to string) bool {
+	switch to {
+	case storage.TypeInt2, storage.TypeInt4, storage.TypeInt8, storage.TypeFloat4, storage.TypeFloat8, storage.TypeBool:
+		return true
+	}
+	return strings.HasPrefix(to, "numeric")
+}
+
+// jsonExtremumArgs reads, in place, the untyped literals of
+// greatest/least with a jsonb argument as jsonb.
+func jsonExtremumArgs(a []any, ts []sql.Type) error {
+	if !slices.ContainsFunc(ts, IsJSONType) {
+		return nil
+	}
+	for i, v := range a {
+		if s, ok := v.(string); ok {
+			j, err := ParseJSONB(s, false)
+			if err != nil {
+				return err
+			}
+			a[i] = j
+		}
+	}
+	return nil
 }

@@ -506,7 +506,30 @@ func (j JSONB) Compare(other any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if c, ok := compareTopEmptyArray(j.V, o.V); ok {
+		return c, nil
+	}
 	return CompareJSON(j.V, o.V), nil
+}
+
+// compareTopEmptyArray is jsonb's quirk at the top level: a scalar is a
+// one-element pseudo array there, so an empty array sorts before every
+// scalar (and after nothing else changes).
+func compareTopEmptyArray(a, b any) (int, bool) {
+	ea := isEmptyArray(a) && !isJSONContainer(b)
+	eb := isEmptyArray(b) && !isJSONContainer(a)
+	switch {
+	case ea:
+		return -1, true
+	case eb:
+		return 1, true
+	}
+	return 0, false
+}
+
+func isEmptyArray(v any) bool {
+	a, ok := v.([]any)
+	return ok && len(a) == 0
 }
 
 // Type implements types.ComparableJSON.
