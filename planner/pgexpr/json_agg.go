@@ -27,7 +27,12 @@ const JSONAggSep = "\x01"
 const jsonAggKeySep = "\x02"
 
 // JSONAggInfo carries the argument type from the element to the result.
-type JSONAggInfo struct{ structured bool }
+type JSONAggInfo struct {
+	structured bool
+	// Composite says the value is a whole row (json_agg(t)), which json_agg
+	// separates like arrays.
+	Composite bool
+}
 
 // InjectableJSONAggElem renders one row's element. Children: x, or k and v.
 type InjectableJSONAggElem struct{ Info *JSONAggInfo }
@@ -42,7 +47,7 @@ func (a InjectableJSONAggElem) WithResolvedChildren(children []any) (any, error)
 		}
 		args[i] = e
 	}
-	a.Info.structured = isArrayType(args[len(args)-1].Type())
+	a.Info.structured = a.Info.Composite || isArrayType(args[len(args)-1].Type())
 	return &jsonAggElem{args: args}, nil
 }
 

@@ -691,12 +691,15 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 		return &ast.FuncExpr{Name: ast.NewColIdent("count"), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
 	}
+	if e, ok := t.rowToJSON(name, f); ok {
+		return e
+	}
+	if isJSONAgg(name) {
+		return t.jsonAgg(name, f, filter)
+	}
 	args := t.exprs(f.Args)
 	if name == "array_agg" {
 		return t.arrayAgg(f, args, filter)
-	}
-	if isJSONAgg(name) {
-		return t.jsonAgg(name, f, args, filter)
 	}
 	if filter != nil {
 		// agg(x) FILTER (WHERE c) aggregates x only where c is true; every

@@ -20,7 +20,18 @@ func isJSONAgg(name string) bool {
 // jsonAgg translates json_agg(x [ORDER BY ...]) and json_object_agg(k, v)
 // (and their jsonb forms) [FILTER (WHERE c)]: a group_concat of one
 // element per row (see planner/pgexpr/json_agg.go).
-func (t *translator) jsonAgg(name string, f *pg.FuncCall, args []ast.Expr, filter ast.Expr) ast.Expr {
+func (t *translator) jsonAgg(name string, f *pg.FuncCall, filter ast.Expr) ast.Expr {
+	info := &pgexpr.JSONAggInfo{}
+	args := make([]ast.Expr, len(f.Args))
+	for i, a := range f.Args {
+		// A whole-row reference (json_agg(t)) is the row's object.
+		if e, ok := t.rowToJSON("to_json", &pg.FuncCall{Args: []*pg.Node{a}}); ok {
+			args[i] = e
+			info.Composite = i == len(f.Args)-1
+			continue
+		}
+		args[i] = t.expr(a)
+	}
 	want := 1
 	if name == "json_object_agg" || name == "jsonb_object_agg" {
 		want = 2
@@ -28,7 +39,6 @@ func (t *translator) jsonAgg(name string, f *pg.FuncCall, args []ast.Expr, filte
 	if len(args) != want {
 		t.fail(pgerror.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
 	}
-	info := &pgexpr.JSONAggInfo{}
 	var elem ast.Expr = ast.InjectedExpr{Expression: pgexpr.InjectableJSONAggElem{Info: info}, Children: args}
 	if filter != nil {
 		elem = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: elem}}}
