@@ -694,3 +694,13 @@ func jsonExtremumArgs(a []any, ts []sql.Type) error {
 	}
 	return nil
 }
+
+// jsonSubscript is x[i] for a jsonb x: -> with a text or integer
+// subscript; other subscript types are 42804 as in PostgreSQL.
+func jsonSubscript(x, i sql.Expression) (sql.Expression, error) {
+	t := i.Type()
+	if !(types.IsText(t) || t == types.Null || isBindVar(i) || (types.IsInteger(t) && t != types.Boolean)) {
+		return nil, pgerror.New(pgerror.DatatypeMismatch, "subscript type %s is not supported", TypeOfName(t))
+	}
+	return NewJSONOp("->", x, i)
+}

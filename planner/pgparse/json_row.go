@@ -56,3 +56,24 @@ func findFromItem(n *pg.Node, name string) *pg.Node {
 	}
 	return nil
 }
+
+// jsonSubscripts translates x[a][b]... (two or more subscripts, no
+// slices): only jsonb has them (x['a']['b'] is x -> 'a' -> 'b'), so each
+// is the subscript call that InjectableSubscript turns into -> when x is
+// jsonb. One subscript goes the array way (catalog.go), which does the
+// same for jsonb. ok is false for other indirections.
+func (t *translator) jsonSubscripts(ai *pg.A_Indirection) (ast.Expr, bool) {
+	if len(ai.Indirection) < 2 {
+		return nil, false
+	}
+	for _, ind := range ai.Indirection {
+		if ix := ind.GetAIndices(); ix == nil || ix.IsSlice {
+			return nil, false
+		}
+	}
+	e := t.expr(ai.Arg)
+	for _, ind := range ai.Indirection {
+		e = ast.InjectedExpr{Expression: pgexpr.InjectableSubscript{}, Children: ast.Exprs{t.fn("pg_array_subscript", e, t.expr(ind.GetAIndices().Uidx))}}
+	}
+	return e, true
+}
