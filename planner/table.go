@@ -376,7 +376,7 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 	case *array.String:
 		s := a.Value(i)
 		if typ == types.JSON {
-			return pgexpr.ParseJSONB(s, false)
+			return pgexpr.ParseStoredJSONB(s)
 		}
 		return strings.Clone(s), nil
 	case *array.Binary:

@@ -77,10 +77,30 @@ func ParseJSONB(s string, keepText bool) (JSONB, error) {
 	return out, nil
 }
 
+// ParseStoredJSONB reads a jsonb column's stored text. It is ParseJSONB,
+// except that \u0000 is accepted and an unpaired surrogate escape reads as
+// U+FFFD (as encoding/json, which validated it, reads it): ingest paths that are not SQL (COPY,
+// Kafka, Flight) validate JSON only, and one such value must not make
+// every query over the column fail.
+func ParseStoredJSONB(s string) (JSONB, error) {
+	p := jsonParser{s: s, json: true, lenient: true}
+	p.space()
+	v, err := p.value(0)
+	if err != nil {
+		return JSONB{}, err
+	}
+	p.space()
+	if p.i != len(p.s) {
+		return JSONB{}, errJSONSyntax()
+	}
+	return JSONB{V: v}, nil
+}
+
 type jsonParser struct {
 	s    string
 	i    int
-	json bool // json, not jsonb: \u0000 is accepted
+	json    bool // json, not jsonb: \u0000 is accepted
+	lenient bool // unpaired surrogates read as U+FFFD
 }
 
 func (p *jsonParser) space() {
@@ -301,18 +321,31 @@ func (p *jsonParser) str() (string, error) {
 			switch {
 			case utf16.IsSurrogate(r) && r < 0xDC00:
 				if !strings.HasPrefix(p.s[p.i:], `\u`) {
+					if p.lenient {
+						r = utf8.RuneError
+						break
+					}
 					return "", errJSONSyntax()
 				}
+				save := p.i
 				p.i += 2
 				lo, err := p.hex4()
 				if err != nil {
 					return "", err
 				}
 				if lo < 0xDC00 || lo > 0xDFFF {
+					if p.lenient {
+						r, p.i = utf8.RuneError, save
+						break
+					}
 					return "", errJSONSyntax()
 				}
 				r = utf16.DecodeRune(r, lo)
 			case utf16.IsSurrogate(r):
+				if p.lenient {
+					r = utf8.RuneError
+					break
+				}
 				return "", errJSONSyntax()
 			case r == 0 && !p.json:
 				return "", pgerror.New("22P05", "unsupported Unicode escape sequence")

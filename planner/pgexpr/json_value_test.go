@@ -107,3 +107,15 @@ func BenchmarkGMSJSONString(b *testing.B) {
 		_ = doc.String()
 	}
 }
+
+func TestParseStoredJSONB(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":"x\u0000y"}`:                 `{"a": "x\u0000y"}`,
+		`["\ud83d", "\ude00x", "\ud83dA"]`: "[\"\ufffd\", \"\ufffdx\", \"\ufffdA\"]",
+	} {
+		j, err := ParseStoredJSONB(in)
+		if err != nil || j.String() != want {
+			t.Errorf("%s: got %s, %v; want %s", in, j, err, want)
+		}
+	}
+}
