@@ -97,8 +97,8 @@ func ParseStoredJSONB(s string) (JSONB, error) {
 }
 
 type jsonParser struct {
-	s    string
-	i    int
+	s       string
+	i       int
 	json    bool // json, not jsonb: \u0000 is accepted
 	lenient bool // unpaired surrogates read as U+FFFD
 }
