@@ -95,8 +95,10 @@ func (j InjectableJSONOp) WithResolvedChildren(children []any) (any, error) {
 	}
 	switch j.Op {
 	case "||":
-		// text || text unless an operand is json.
-		if !IsJSONType(l.Type()) && !IsJSONType(r.Type()) {
+		// text || text unless an operand is json and the other one json
+		// too or an untyped literal (jsonb || text is textcat, as in
+		// PostgreSQL's anynonarray || text).
+		if (!IsJSONType(l.Type()) && !IsJSONType(r.Type())) || !jsonCastable(l) || !jsonCastable(r) {
 			return InjectableFunc{Name: "textcat"}.WithResolvedChildren(children)
 		}
 	case "-":
