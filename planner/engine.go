@@ -26,6 +26,7 @@ import (
 	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/compact"
 	"openwit/storage/objstore"
 )
 
@@ -79,6 +80,10 @@ type Config struct {
 	// carries notifications between nodes); nil: the engine's own, which
 	// delivers between this engine's sessions only.
 	Notify *notify.Hub
+	// DML rewrites and swaps files for DELETE and TRUNCATE; nil: jobs over
+	// Catalog and Bucket with the default garbage grace, keeping the
+	// Ingester's file list in step.
+	DML *compact.Jobs
 }
 
 // footerCacheSize is how many Parquet footers an engine keeps (a few KiB
@@ -117,6 +122,10 @@ type Engine struct {
 	// hub delivers LISTEN/NOTIFY notifications (Config.Notify or the
 	// engine's own).
 	hub *notify.Hub
+	// dml are the jobs of DELETE and TRUNCATE (dmlJobs), made once.
+	dmlOnce sync.Once
+	dml     *compact.Jobs
+	dmlErr  error
 }
 
 // Running returns how many vectorized scans (the distributed part of

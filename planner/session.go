@@ -269,7 +269,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
 	default:
 		return nil
 	}
@@ -541,7 +541,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
@@ -590,6 +590,10 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
+	case pgparse.KindDelete:
+		return s.deleteRows(ctx, p, params)
+	case pgparse.KindTruncate:
+		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
 	}

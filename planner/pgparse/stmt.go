@@ -26,6 +26,8 @@ const (
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
 	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
+	KindDelete                  // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
+	KindTruncate                // TRUNCATE: Truncate is set
 )
 
 // Statement is one translated statement.
@@ -57,6 +59,8 @@ type Statement struct {
 	Copy        *Copy
 	Explain     *Explain
 	Notify      *Notify
+	Delete      *Delete
+	Truncate    *Truncate
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).

@@ -181,6 +181,12 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.discard(n.GetDiscardStmt())
 	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
 		return t.notify(n)
+	case n.GetDeleteStmt() != nil:
+		return t.deleteStmt(n.GetDeleteStmt())
+	case n.GetTruncateStmt() != nil:
+		return t.truncateStmt(n.GetTruncateStmt())
+	case n.GetUpdateStmt() != nil:
+		t.updateStmt()
 	}
 	t.unsupported(statementName(n))
 	return nil

@@ -1,0 +1,244 @@
+package compact
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+
+	"openwit/storage"
+	"openwit/storage/catalog"
+	"openwit/storage/pqfile"
+)
+
+// RowMatcher marks the rows of rec that a DELETE removes: match[i] is
+// true for row i. rec has the table's schema (Config: storage.ArrowSchema);
+// it is valid only during the call.
+type RowMatcher func(ctx context.Context, rec arrow.RecordBatch) (match []bool, err error)
+
+// DeleteResult says what a DeleteRows swap did.
+type DeleteResult struct {
+	// Rows is the number of rows removed.
+	Rows int64
+	// Rewritten counts the files replaced by a copy without the removed
+	// rows, Dropped the files all of whose rows were removed.
+	Rewritten, Dropped int
+}
+
+// maxSwapAttempts bounds how often Truncate lists the files again after
+// losing a swap to a concurrent compaction or DELETE.
+const maxSwapAttempts = 20
+
+// DeleteRows removes the rows match marks from files (published files of
+// t): each file holding such rows is read, written again without them
+// (same shard and MaxLSN, rows in their order, a fresh name
+// t<table>-s<shard>-d<max LSN>-<random>, with its index artifact) and
+// uploaded; a file whose rows all match is dropped. Then one
+// catalog.ReplaceFiles swaps all of them at once, so queries see every
+// file before or every file after. A file that is gone by then (a
+// concurrent compaction, DELETE, TRUNCATE or retention took it) fails the
+// swap with catalog.ErrConflict and nothing changes: the caller lists the
+// files again and retries (the rows may have moved to a merged file). The
+// uploads of a lost swap are deleted at once; other failures leave them
+// to Collect as orphans. Files without a matching row are not touched.
+func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalog.File, match RowMatcher) (DeleteResult, error) {
+	var res DeleteResult
+	schema, err := storage.ArrowSchema(t)
+	if err != nil {
+		return res, err
+	}
+	var (
+		removed []string
+		added   []*catalog.File
+	)
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return DeleteResult{}, err
+		}
+		out, n, err := j.rewriteWithout(ctx, t, schema, f, match)
+		if err != nil {
+			j.discard(added)
+			return DeleteResult{}, fmt.Errorf("rewrite %s: %w", f.Path, err)
+		}
+		if n == 0 {
+			continue
+		}
+		res.Rows += n
+		removed = append(removed, f.ID)
+		if out == nil {
+			res.Dropped++
+			continue
+		}
+		res.Rewritten++
+		added = append(added, out)
+	}
+	if len(removed) == 0 {
+		return res, nil
+	}
+	j.failpoint(ctx, "delete-before-swap")
+	if err := j.cfg.Catalog.ReplaceFiles(ctx, t.ID, removed, added); err != nil {
+		if errors.Is(err, catalog.ErrConflict) {
+			j.m.conflicts.Inc()
+			j.discard(added) // never published: nobody reads them
+		}
+		return DeleteResult{}, err
+	}
+	j.failpoint(ctx, "delete-after-swap")
+	j.cfg.Logger.Info("deleted rows", "table", t.Name, "rows", res.Rows, "rewritten", res.Rewritten, "dropped", res.Dropped)
+	if j.cfg.OnReplace != nil {
+		j.cfg.OnReplace(t.ID, removed, added)
+	}
+	return res, nil
+}
+
+// rewriteWithout reads f and returns how many of its rows match and, when
+// some but not all do, the uploaded file holding the others (not yet
+// published). No match: (nil, 0). Every row matches: (nil, f.Rows).
+func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arrow.Schema, f *catalog.File, match RowMatcher) (*catalog.File, int64, error) {
+	recs, err := j.readFile(ctx, schema, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var kept []arrow.RecordBatch
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+		for _, r := range kept {
+			r.Release()
+		}
+	}()
+	var matched, keptRows, total int64
+	for _, rec := range recs {
+		m, err := match(ctx, rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(m) != int(rec.NumRows()) {
+			return nil, 0, fmt.Errorf("matcher marked %d rows of a %d-row batch", len(m), rec.NumRows())
+		}
+		total += rec.NumRows()
+		keep := array.NewBooleanBuilder(j.mem)
+		n := int64(0)
+		for _, x := range m {
+			keep.Append(!x)
+			if x {
+				n++
+			}
+		}
+		mask := keep.NewBooleanArray()
+		keep.Release()
+		matched += n
+		if n == rec.NumRows() {
+			mask.Release()
+			continue
+		}
+		if n == 0 {
+			rec.Retain()
+			kept = append(kept, rec)
+			keptRows += rec.NumRows()
+			mask.Release()
+			continue
+		}
+		out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
+		mask.Release()
+		if err != nil {
+			return nil, 0, fmt.Errorf("filter rows: %w", err)
+		}
+		kept = append(kept, out)
+		keptRows += out.NumRows()
+	}
+	if total != f.Rows {
+		return nil, 0, fmt.Errorf("read %d rows from a file the catalog says holds %d", total, f.Rows)
+	}
+	if matched == 0 || keptRows == 0 {
+		return nil, matched, nil
+	}
+	var buf bytes.Buffer
+	rows, size, err := pqfile.Write(&buf, schema, kept, j.cfg.Writer)
+	if err != nil {
+		return nil, 0, fmt.Errorf("write parquet: %w", err)
+	}
+	if rows != keptRows {
+		return nil, 0, fmt.Errorf("wrote %d rows of %d", rows, keptRows)
+	}
+	var suffix [8]byte
+	_, _ = rand.Read(suffix[:])
+	out := &catalog.File{TableID: t.ID, Shard: f.Shard, Rows: rows, Bytes: size, MaxLSN: f.MaxLSN, CreatedAt: f.CreatedAt}
+	out.MinTime, out.MaxTime = storage.TimeRange(t, kept)
+	out.ID = fmt.Sprintf("t%d-s%d-d%d-%s", t.ID, out.Shard, out.MaxLSN, hex.EncodeToString(suffix[:]))
+	out.Path = storage.FileKey(t.ID, out.Shard, out.ID)
+	start := j.cfg.Now()
+	if err := j.cfg.Bucket.Put(ctx, out.Path, bytes.NewReader(buf.Bytes()), size); err != nil {
+		return nil, 0, fmt.Errorf("upload %s: %w", out.Path, err)
+	}
+	// The artifact keeps the rewritten file prunable at once; without it
+	// the file is queued for the indexer role.
+	if ix, err := storage.BuildIndex(ctx, j.cfg.Bucket, t, out.Path, bytes.NewReader(buf.Bytes()), size); err == nil {
+		out.Index = ix
+	} else {
+		j.cfg.Logger.Warn("index build failed, file queued for the indexer", "file", out.ID, "err", err)
+	}
+	if took := j.cfg.Now().Sub(start); took > j.cfg.Grace/2 {
+		j.discard([]*catalog.File{out})
+		return nil, 0, fmt.Errorf("upload of %s took %v, more than half the garbage grace %v: not published", out.Path, took, j.cfg.Grace)
+	}
+	return out, matched, nil
+}
+
+// discard deletes the objects of files that were uploaded but will not be
+// published; a failure leaves them to Collect as orphans.
+func (j *Jobs) discard(files []*catalog.File) {
+	ctx := context.Background()
+	for _, f := range files {
+		_ = j.cfg.Bucket.Delete(ctx, f.Path)
+		if f.Index != nil {
+			_ = j.cfg.Bucket.Delete(ctx, f.Index.Path)
+		}
+	}
+}
+
+// Truncate removes every published file of t from the catalog in one
+// ReplaceFiles (the objects become garbage, deleted after the grace
+// period, as retention's) and returns the rows they held. A swap lost to
+// a concurrent compaction or DELETE is retried with the files listed
+// again. Files published after the listing (rows written while TRUNCATE
+// runs) stay.
+func (j *Jobs) Truncate(ctx context.Context, t *catalog.Table) (int64, error) {
+	for range maxSwapAttempts {
+		files, err := j.cfg.Catalog.ListFiles(ctx, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		if len(files) == 0 {
+			return 0, nil
+		}
+		ids := make([]string, len(files))
+		var rows int64
+		for i, f := range files {
+			ids[i] = f.ID
+			rows += f.Rows
+		}
+		j.failpoint(ctx, "truncate-before-swap")
+		err = j.cfg.Catalog.ReplaceFiles(ctx, t.ID, ids, nil)
+		if errors.Is(err, catalog.ErrConflict) {
+			j.m.conflicts.Inc()
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		j.cfg.Logger.Info("truncated", "table", t.Name, "files", len(ids), "rows", rows)
+		if j.cfg.OnReplace != nil {
+			j.cfg.OnReplace(t.ID, ids, nil)
+		}
+		return rows, nil
+	}
+	return 0, fmt.Errorf("truncate %s: lost %d swaps to concurrent changes: %w", t.Name, maxSwapAttempts, catalog.ErrConflict)
+}
