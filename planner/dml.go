@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -299,7 +300,12 @@ func newRowMatcher(ctx *sql.Context, tbl *table, filter sql.Expression) (compact
 	for i := range used {
 		positions = append(positions, i)
 	}
+	// DeleteRows calls it from several goroutines; go-mysql-server
+	// expressions and the sql.Context are not meant to be shared.
+	var mu sync.Mutex
 	return func(_ context.Context, rec arrow.RecordBatch) ([]bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		n := int(rec.NumRows())
 		out := make([]bool, n)
 		row := make(sql.Row, len(cols))

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,7 +20,8 @@ import (
 
 // RowMatcher marks the rows of rec that a DELETE removes: match[i] is
 // true for row i. rec has the table's schema (Config: storage.ArrowSchema);
-// it is valid only during the call.
+// it is valid only during the call. DeleteRows calls it from several
+// goroutines at once.
 type RowMatcher func(ctx context.Context, rec arrow.RecordBatch) (match []bool, err error)
 
 // DeleteResult says what a DeleteRows swap did.
@@ -30,6 +32,9 @@ type DeleteResult struct {
 	// rows, Dropped the files all of whose rows were removed.
 	Rewritten, Dropped int
 }
+
+// rewriteParallelism is how many files DeleteRows rewrites at once.
+const rewriteParallelism = 4
 
 // maxSwapAttempts bounds how often Truncate lists the files again after
 // losing a swap to a concurrent compaction or DELETE.
@@ -53,30 +58,61 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 	if err != nil {
 		return res, err
 	}
+	// Files are rewritten concurrently: a rewrite mostly waits for its
+	// read, its upload and the upload of its index artifact.
+	type rewrite struct {
+		out *catalog.File
+		n   int64
+		err error
+	}
+	done := make([]rewrite, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(rewriteParallelism, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out, n, err := j.rewriteWithout(ctx, t, schema, files[i], match)
+				if err != nil {
+					err = fmt.Errorf("rewrite %s: %w", files[i].Path, err)
+				}
+				done[i] = rewrite{out, n, err}
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var (
 		removed []string
 		added   []*catalog.File
+		errs    []error
 	)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return DeleteResult{}, err
+	for i, r := range done {
+		if r.out != nil {
+			added = append(added, r.out)
 		}
-		out, n, err := j.rewriteWithout(ctx, t, schema, f, match)
-		if err != nil {
-			j.discard(added)
-			return DeleteResult{}, fmt.Errorf("rewrite %s: %w", f.Path, err)
-		}
-		if n == 0 {
+		if r.err != nil {
+			errs = append(errs, r.err)
 			continue
 		}
-		res.Rows += n
-		removed = append(removed, f.ID)
-		if out == nil {
+		if r.n == 0 {
+			continue
+		}
+		res.Rows += r.n
+		removed = append(removed, files[i].ID)
+		if r.out == nil {
 			res.Dropped++
-			continue
+		} else {
+			res.Rewritten++
 		}
-		res.Rewritten++
-		added = append(added, out)
+	}
+	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
+		j.discard(added)
+		return DeleteResult{}, err
 	}
 	if len(removed) == 0 {
 		return res, nil
