@@ -301,3 +301,73 @@ func TestDeleteRefusals(t *testing.T) {
 		t.Errorf("DELETE with a parameter: %q, want DELETE 10", tag)
 	}
 }
+
+// TestDeleteConcurrentReaders: queries running while DELETEs publish the
+// buffers and swap files see the table before or after each DELETE,
+// never between (a count of neither).
+func TestDeleteConcurrentReaders(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{Args: []string{"--flush-rows", "200", "--flush-age", "1h", "--compaction-interval", "0"}})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, dmlTable)
+	for i := range 10 {
+		mustExec(t, conn, dmlInsert(i*300, 300))
+	}
+	counts := func(c *pgx.Conn) (all, filtered int64, err error) {
+		err = c.QueryRow(t.Context(), "SELECT count(*), count(*) FILTER (WHERE status >= 0) FROM logs WHERE latency IS NULL OR latency >= 0").Scan(&all, &filtered)
+		return all, filtered, err
+	}
+	// The rows the DELETEs leave, in order: user u0, then u1, ... u4.
+	states := []int64{3000}
+	for range 5 {
+		states = append(states, states[len(states)-1]-300)
+	}
+	stop := make(chan struct{})
+	seen := make(chan []int64)
+	go func() {
+		rc, err := pgx.Connect(t.Context(), s.DSN())
+		if err != nil {
+			t.Error(err)
+			seen <- nil
+			return
+		}
+		defer rc.Close(t.Context())
+		var got []int64
+		for {
+			select {
+			case <-stop:
+				seen <- got
+				return
+			default:
+			}
+			all, filtered, err := counts(rc)
+			if err != nil {
+				t.Errorf("query during DELETE: %v", err)
+				seen <- got
+				return
+			}
+			got = append(got, all, filtered)
+			time.Sleep(2 * time.Millisecond) // leave the DELETEs some CPU
+		}
+	}()
+	for u := range 5 {
+		if tag := execTag(t, conn, fmt.Sprintf("DELETE FROM logs WHERE user_id = 'u%d'", u)); tag != "DELETE 300" {
+			t.Errorf("DELETE of u%d: %q, want DELETE 300", u, tag)
+		}
+	}
+	close(stop)
+	got := <-seen
+	valid := map[int64]bool{}
+	for _, n := range states {
+		valid[n] = true
+	}
+	for _, n := range got {
+		if !valid[n] {
+			t.Errorf("a query during the DELETEs counted %d rows: not a state before or after one (%v)", n, states)
+		}
+	}
+	t.Logf("%d counts read during 5 DELETEs", len(got))
+	if all, _, err := counts(conn); err != nil || all != states[len(states)-1] {
+		t.Errorf("after the DELETEs %d rows (%v), want %d", all, err, states[len(states)-1])
+	}
+}
