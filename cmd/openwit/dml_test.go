@@ -371,3 +371,38 @@ func TestDeleteConcurrentReaders(t *testing.T) {
 		t.Errorf("after the DELETEs %d rows (%v), want %d", all, err, states[len(states)-1])
 	}
 }
+
+// TestDeleteTruncateGarbage: the files DELETE replaces and TRUNCATE drops
+// become garbage, deleted after --garbage-grace like retention's.
+func TestDeleteTruncateGarbage(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{
+		Args: []string{"--flush-rows", "50", "--compaction-interval", "200ms", "--garbage-grace", "2s"},
+	})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE kv (ts timestamptz NOT NULL, key text, v int)")
+	n := compactRows(t, conn, 0, 6)
+	var want int64
+	for k := range n {
+		if k%97 >= 50 {
+			want++
+		}
+	}
+	if tag := execTag(t, conn, "DELETE FROM kv WHERE v < 50"); tag != fmt.Sprintf("DELETE %d", int64(n)-want) {
+		t.Fatalf("tag %q, want DELETE %d", tag, int64(n)-want)
+	}
+	// Once the replaced objects are collected, the Parquet files on disk
+	// hold exactly the rows left.
+	waitFor(t, "replaced files collected", s, func() bool {
+		_, rows := parquetFiles(t, s.DataDir)
+		return rows == want
+	})
+	if got := readKV(t, s); got.count != want {
+		t.Fatalf("%d rows after collection, want %d", got.count, want)
+	}
+	mustExec(t, conn, "TRUNCATE kv")
+	waitFor(t, "truncated files collected", s, func() bool { return countParquet(t, s) == 0 })
+	if got := readKV(t, s); got.count != 0 {
+		t.Fatalf("%d rows after TRUNCATE", got.count)
+	}
+}
