@@ -95,13 +95,22 @@ func TestDeleteMatchesPostgres(t *testing.T) {
 		}
 	}
 	both(dmlTable)
+	// 600 rows in three shards, each flushed once it holds 64 rows: after
+	// each INSERT, wait until at most 63 rows per shard are buffered, so
+	// shards get several files.
 	for i := range 6 {
 		both(dmlInsert(i*100, 100))
+		waitFor(t, "the flushes", ow, func() bool {
+			_, rows := parquetFiles(t, ow.DataDir)
+			return rows >= int64((i+1)*100-3*63)
+		})
 	}
-	// 600 rows in three shards, flushed every 64 rows of a shard: several
-	// files, and rows still buffered.
-	waitFor(t, "several Parquet files", ow, func() bool { return countParquet(t, ow) >= 6 })
-	if _, rows := parquetFiles(t, ow.DataDir); rows >= 600 {
+	if n := countParquet(t, ow); n < 4 {
+		t.Fatalf("%d Parquet files, want more than one per shard", n)
+	}
+	// And fresh rows in the buffers (fewer than 64 per shard).
+	both(dmlInsert(600, 60))
+	if _, rows := parquetFiles(t, ow.DataDir); rows >= 660 {
 		t.Fatalf("%d rows in Parquet files: want some still buffered", rows)
 	}
 	both("DELETE FROM logs WHERE ts < '2026-01-01 00:40:00+00'")

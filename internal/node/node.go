@@ -321,8 +321,17 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	n.hub = notify.NewHub(log)
 	// DELETE and TRUNCATE rewrite and swap files as compaction does
 	// (docs/design/067-delete-truncate.md).
+	// Their rewritten files are written under DATA_DIR/tmp/delete before
+	// the upload; what a crash left there is removed now.
+	dmlTmp := filepath.Join(cfg.DataDir, "tmp", "delete")
+	if err := os.RemoveAll(dmlTmp); err != nil {
+		return fmt.Errorf("delete temporary directory: %w", err)
+	}
+	if err := os.MkdirAll(dmlTmp, 0o755); err != nil {
+		return fmt.Errorf("delete temporary directory: %w", err)
+	}
 	dml, err := compact.New(compact.Config{Catalog: n.cat, Bucket: n.tier.direct, Grace: cfg.GarbageGrace, Logger: log,
-		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint()})
+		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint(), TempDir: dmlTmp})
 	if err != nil {
 		return err
 	}

@@ -1,12 +1,14 @@
 package compact
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"os"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -135,88 +137,110 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 
 // rewriteWithout reads f and returns how many of its rows match and, when
 // some but not all do, the uploaded file holding the others (not yet
-// published). No match: (nil, 0). Every row matches: (nil, f.Rows).
+// published). No match: (nil, 0). Every row matches: (nil, f.Rows). It
+// holds the file's bytes and one decoded batch at a time: a first pass
+// marks the rows, a second streams the kept ones into a temporary Parquet
+// file (Config.TempDir), which is uploaded.
 func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arrow.Schema, f *catalog.File, match RowMatcher) (*catalog.File, int64, error) {
-	recs, err := j.readFile(ctx, schema, f)
+	data, err := j.fetch(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	var kept []arrow.RecordBatch
-	defer func() {
-		for _, r := range recs {
-			r.Release()
-		}
-		for _, r := range kept {
-			r.Release()
-		}
-	}()
-	var matched, keptRows, total int64
-	for _, rec := range recs {
+	var (
+		masks          [][]bool
+		matched, total int64
+	)
+	err = j.scanFile(ctx, schema, data, func(rec arrow.RecordBatch) error {
 		m, err := match(ctx, rec)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		if len(m) != int(rec.NumRows()) {
-			return nil, 0, fmt.Errorf("matcher marked %d rows of a %d-row batch", len(m), rec.NumRows())
+			return fmt.Errorf("matcher marked %d rows of a %d-row batch", len(m), rec.NumRows())
 		}
 		total += rec.NumRows()
-		keep := array.NewBooleanBuilder(j.mem)
-		n := int64(0)
 		for _, x := range m {
-			keep.Append(!x)
 			if x {
-				n++
+				matched++
 			}
 		}
-		mask := keep.NewBooleanArray()
-		keep.Release()
-		matched += n
-		if n == rec.NumRows() {
-			mask.Release()
-			continue
-		}
-		if n == 0 {
-			rec.Retain()
-			kept = append(kept, rec)
-			keptRows += rec.NumRows()
-			mask.Release()
-			continue
-		}
-		out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
-		mask.Release()
-		if err != nil {
-			return nil, 0, fmt.Errorf("filter rows: %w", err)
-		}
-		kept = append(kept, out)
-		keptRows += out.NumRows()
+		masks = append(masks, m)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	if total != f.Rows {
 		return nil, 0, fmt.Errorf("read %d rows from a file the catalog says holds %d", total, f.Rows)
 	}
-	if matched == 0 || keptRows == 0 {
+	if matched == 0 || matched == total {
 		return nil, matched, nil
 	}
-	var buf bytes.Buffer
-	rows, size, err := pqfile.Write(&buf, schema, kept, j.cfg.Writer)
+	tmp, err := os.CreateTemp(j.cfg.TempDir, "openwit-delete-*.parquet")
+	if err != nil {
+		return nil, 0, fmt.Errorf("temporary file: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	sw, err := pqfile.NewStreamWriter(tmp, schema, j.cfg.Writer)
+	if err != nil {
+		return nil, 0, err
+	}
+	minT, maxT, anyTime := int64(math.MaxInt64), int64(math.MinInt64), false
+	next := 0
+	err = j.scanFile(ctx, schema, data, func(rec arrow.RecordBatch) error {
+		m := masks[next]
+		next++
+		keep := array.NewBooleanBuilder(j.mem)
+		defer keep.Release()
+		for _, x := range m {
+			keep.Append(!x)
+		}
+		mask := keep.NewBooleanArray()
+		defer mask.Release()
+		out, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
+		if err != nil {
+			return fmt.Errorf("filter rows: %w", err)
+		}
+		defer out.Release()
+		if out.NumRows() == 0 {
+			return nil
+		}
+		if hasTime(t, out) {
+			lo, hi := storage.TimeRange(t, []arrow.RecordBatch{out})
+			minT, maxT, anyTime = min(minT, lo), max(maxT, hi), true
+		}
+		return sw.Write(out)
+	})
+	if err != nil {
+		sw.Close() //nolint:errcheck // the file is discarded
+		return nil, 0, err
+	}
+	rows, size, err := sw.Close()
 	if err != nil {
 		return nil, 0, fmt.Errorf("write parquet: %w", err)
 	}
-	if rows != keptRows {
-		return nil, 0, fmt.Errorf("wrote %d rows of %d", rows, keptRows)
+	if rows != total-matched {
+		return nil, 0, fmt.Errorf("wrote %d rows, want %d", rows, total-matched)
+	}
+	if !anyTime {
+		minT, maxT = 0, 0
 	}
 	var suffix [8]byte
 	_, _ = rand.Read(suffix[:])
-	out := &catalog.File{TableID: t.ID, Shard: f.Shard, Rows: rows, Bytes: size, MaxLSN: f.MaxLSN, CreatedAt: f.CreatedAt}
-	out.MinTime, out.MaxTime = storage.TimeRange(t, kept)
+	out := &catalog.File{TableID: t.ID, Shard: f.Shard, Rows: rows, Bytes: size, MaxLSN: f.MaxLSN, CreatedAt: f.CreatedAt,
+		MinTime: minT, MaxTime: maxT}
 	out.ID = fmt.Sprintf("t%d-s%d-d%d-%s", t.ID, out.Shard, out.MaxLSN, hex.EncodeToString(suffix[:]))
 	out.Path = storage.FileKey(t.ID, out.Shard, out.ID)
 	start := j.cfg.Now()
-	if err := j.cfg.Bucket.Put(ctx, out.Path, bytes.NewReader(buf.Bytes()), size); err != nil {
+	if err := j.cfg.Bucket.Put(ctx, out.Path, io.NewSectionReader(tmp, 0, size), size); err != nil {
 		return nil, 0, fmt.Errorf("upload %s: %w", out.Path, err)
 	}
 	// The artifact keeps the rewritten file prunable at once; without it
 	// the file is queued for the indexer role.
-	if ix, err := storage.BuildIndex(ctx, j.cfg.Bucket, t, out.Path, bytes.NewReader(buf.Bytes()), size); err == nil {
+	if ix, err := storage.BuildIndex(ctx, j.cfg.Bucket, t, out.Path, tmp, size); err == nil {
 		out.Index = ix
 	} else {
 		j.cfg.Logger.Warn("index build failed, file queued for the indexer", "file", out.ID, "err", err)
