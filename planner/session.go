@@ -1151,6 +1151,10 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
 	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: msg, Err: err}
+	case sql.ErrCteRecursionLimitExceeded.Is(err):
+		// go-mysql-server stops a recursive CTE after a fixed number of
+		// iterations; PostgreSQL has no such limit.
+		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded, Message: "WITH RECURSIVE stopped after 10001 iterations (OpenWit's limit)", Err: err}
 	case sql.ErrDuplicateAliasOrTable.Is(err):
 		return &pgerror.Error{Code: codeDuplicateAlias, Message: fmt.Sprintf("table name %q specified more than once", quotedName(msg)), Err: err}
 	case sql.ErrColumnSpecifiedTwice.Is(err):

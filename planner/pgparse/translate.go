@@ -716,10 +716,7 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 }
 
 func (t *translator) with(w *pg.WithClause) *ast.With {
-	if w.Recursive {
-		t.unsupported("WITH RECURSIVE")
-	}
-	out := &ast.With{}
+	out := &ast.With{Recursive: w.Recursive}
 	seen := map[string]bool{}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
@@ -734,6 +731,9 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 		sel := cte.Ctequery.GetSelectStmt()
 		if sel == nil {
 			t.unsupported("data-modifying statements in WITH")
+		}
+		if w.Recursive {
+			t.checkRecursiveCTE(cte, sel)
 		}
 		var cols ast.Columns
 		for _, n := range cte.Aliascolnames {
