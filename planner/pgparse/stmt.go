@@ -26,6 +26,9 @@ const (
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
 	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
+	KindPrepare                 // SQL PREPARE: Prepare is set
+	KindExecute                 // SQL EXECUTE: Execute is set
+	KindDeallocate              // DEALLOCATE: Deallocate is set
 )
 
 // Statement is one translated statement.
@@ -57,6 +60,9 @@ type Statement struct {
 	Copy        *Copy
 	Explain     *Explain
 	Notify      *Notify
+	Prepare     *SQLPrepare
+	Execute     *SQLExecute
+	Deallocate  *SQLDeallocate
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).

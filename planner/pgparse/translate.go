@@ -84,6 +84,7 @@ func syntaxError(err error) error {
 type failure struct{ err error }
 
 type translator struct {
+	text        string // the statement's own text
 	numParams   int
 	inWhere     bool
 	inAggregate bool
@@ -129,7 +130,7 @@ func (t *translator) unsupported(what string) {
 }
 
 func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
-	t := &translator{tableColumns: cols}
+	t := &translator{tableColumns: cols, text: text}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -181,6 +182,12 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.discard(n.GetDiscardStmt())
 	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
 		return t.notify(n)
+	case n.GetPrepareStmt() != nil:
+		return t.prepareStmt(n.GetPrepareStmt(), t.text)
+	case n.GetExecuteStmt() != nil:
+		return t.executeStmt(n.GetExecuteStmt())
+	case n.GetDeallocateStmt() != nil:
+		return t.deallocateStmt(n.GetDeallocateStmt())
 	}
 	t.unsupported(statementName(n))
 	return nil
