@@ -585,6 +585,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	case pgparse.KindClose:
 		return s.closeCursor(p.st.Close)
 	case pgparse.KindCreateTable:
+		if err := s.checkDefaults(s.sqlContext(ctx), p.st.CreateTable); err != nil {
+			return nil, err
+		}
 		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
 			return nil, mapError(err)
 		}

@@ -98,6 +98,7 @@ type ColumnDef struct {
 	Name    string
 	Type    string // canonical type name
 	NotNull bool
+	Default string // DEFAULT expression as PostgreSQL text; "" for none
 }
 
 // DropTable is DROP TABLE.

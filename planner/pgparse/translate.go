@@ -466,6 +466,8 @@ func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 			case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
 				col.NotNull = true
 			case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_UNIQUE:
+			case pg.ConstrType_CONSTR_DEFAULT:
+				col.Default = t.defaultExpr(c.RawExpr)
 			default:
 				t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
 			}
@@ -639,6 +641,7 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 			}
 			vals = append(vals, tuple)
 		}
+		t.insertValuesWidth(ins, vals)
 		ins.Rows = &ast.AliasedValues{Values: vals}
 		return ins
 	}
