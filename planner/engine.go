@@ -96,14 +96,17 @@ const DefaultQueryMemoryLimit = 2 << 30
 // Engine plans and runs SQL. It is safe for concurrent use; each client
 // connection uses its own Session.
 type Engine struct {
-	cfg     Config
-	gms     *sqle.Engine
-	nextID  atomic.Uint32
-	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
-	schemas sync.Map   // table id -> *arrow.Schema
-	running atomic.Int64
-	ixCache *indexCache // nil: no pruning by index artifacts
+	cfg    Config
+	gms    *sqle.Engine
+	nextID atomic.Uint32
+	ddlMu  sync.Mutex // serializes CREATE/DROP TABLE on this node
+	tables sync.Map   // name -> *catalog.Table (cache of the catalog)
+	// defaults are the bound column DEFAULTs, by type and text
+	// (column_default.go).
+	defaults sync.Map
+	schemas  sync.Map // table id -> *arrow.Schema
+	running  atomic.Int64
+	ixCache  *indexCache // nil: no pruning by index artifacts
 	// prunes memoizes what the artifacts said of filters (pruneMemo);
 	// nil with ixCache.
 	prunes *pruneMemo
@@ -257,7 +260,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	}
 	for _, c := range ct.Columns {
 		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
-		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn})
+		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default})
 	}
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {

@@ -28,6 +28,9 @@ const (
 	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
 	KindDelete                  // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
 	KindTruncate                // TRUNCATE: Truncate is set
+	KindPrepare                 // SQL PREPARE: Prepare is set
+	KindExecute                 // SQL EXECUTE: Execute is set
+	KindDeallocate              // DEALLOCATE: Deallocate is set
 )
 
 // Statement is one translated statement.
@@ -61,6 +64,9 @@ type Statement struct {
 	Notify      *Notify
 	Delete      *Delete
 	Truncate    *Truncate
+	Prepare     *SQLPrepare
+	Execute     *SQLExecute
+	Deallocate  *SQLDeallocate
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
@@ -96,6 +102,7 @@ type ColumnDef struct {
 	Name    string
 	Type    string // canonical type name
 	NotNull bool
+	Default string // DEFAULT expression as PostgreSQL text; "" for none
 }
 
 // DropTable is DROP TABLE.
