@@ -79,6 +79,7 @@ func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table
 		return nil, false, err
 	}
 	tbl.txw = stagingOf(ctx) // EXPLAIN shows the block's staged rows too
+	tbl.withDefaults(ctx)
 	return tbl, true, nil
 }
 
