@@ -26,7 +26,7 @@ import (
 // catalogTableNames are the tables catalogTable answers for.
 var catalogTableNames = []string{"pg_attrdef", "pg_auth_members", "pg_collation", "pg_constraint", "pg_description",
 	"pg_index", "pg_inherits", "pg_language", "pg_matviews", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace",
-	"pg_publication_rel", "pg_roles", "pg_settings", "pg_shdescription", "pg_stat_activity", "pg_statistic_ext", "pg_tables",
+	"pg_publication_rel", "pg_roles", "pg_settings", "pg_shdescription", "pg_stat_activity", "pg_stat_user_tables", "pg_statistic_ext", "pg_tables",
 	"pg_tablespace", "pg_type", "pg_user", "pg_views"}
 
 // catalogOIDs are the OIDs PostgreSQL gives its catalog relations; views
@@ -40,7 +40,7 @@ var catalogOIDs = map[string]int64{
 
 // catalogViews are the pg_catalog relations that are views in PostgreSQL.
 var catalogViews = map[string]bool{"pg_roles": true, "pg_settings": true, "pg_user": true, "pg_tables": true, "pg_views": true,
-	"pg_matviews": true, "pg_stat_activity": true}
+	"pg_matviews": true, "pg_stat_activity": true, "pg_stat_user_tables": true}
 
 // systemRelation is a relation of pg_catalog or information_schema as
 // pg_class lists it.
@@ -284,7 +284,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 				return out, nil
 			}}
 	case "pg_attrdef":
-		return &rowsTable{name: name, schema: cols(name, "oid", i8, "adrelid", i8, "adnum", i2, "adbin", text), rows: empty}
+		return &rowsTable{name: name, schema: cols(name, "oid", i8, "adrelid", i8, "adnum", i2, "adbin", text), rows: e.attrdefRows}
 	case "pg_description":
 		return &rowsTable{name: name, schema: cols(name, "objoid", i8, "classoid", i8, "objsubid", i4, "description", text), rows: empty}
 	case "pg_shdescription":
@@ -392,6 +392,8 @@ func (e *Engine) catalogTable(name string) sql.Table {
 	case "pg_matviews":
 		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "matviewname", text, "matviewowner", text,
 			"tablespace", text, "hasindexes", b, "ispopulated", b, "definition", text), rows: empty}
+	case "pg_stat_user_tables":
+		return e.statUserTables(name)
 	case "pg_stat_activity":
 		// Every session of this node (activity_session.go).
 		return &rowsTable{name: name, schema: cols(name, "datid", i8, "datname", text, "pid", i4, "leader_pid", i4,

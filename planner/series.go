@@ -210,6 +210,9 @@ func (p *provider) TableFunction(_ *sql.Context, name string) (sql.TableFunction
 	if name == "pg_listening_channels" {
 		return &listeningChannels{}, true
 	}
+	if isJSONSRFName(name) {
+		return &jsonSRF{name: name}, true
+	}
 	return nil, false
 }
 

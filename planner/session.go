@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,8 @@ type Session struct {
 	base     *pgSession
 	settings map[string]string
 	cursors  map[string]*cursor // DECLAREd and not yet closed
+	// sqlPrepared are the statements of SQL PREPARE (session_prepare_sql.go).
+	sqlPrepared map[string]*Prepared
 	// startApp is the application_name the client connected with: what
 	// RESET and DEFAULT give it back.
 	startApp string
@@ -170,10 +173,11 @@ func (s *Session) sqlContext(ctx context.Context) *sql.Context {
 
 // Prepared is a parsed, described statement.
 type Prepared struct {
-	s         *Session
-	st        *pgparse.Statement
-	paramOIDs []uint32
-	cols      []Column
+	s          *Session
+	st         *pgparse.Statement
+	paramOIDs  []uint32
+	usedParams map[string]bool // the bind variables the AST refers to (usedBindings)
+	cols       []Column
 	// described is the plan describe made of a query without
 	// parameters, when the session had executed describedAt statements:
 	// the statement's first execution uses it instead of binding and
@@ -194,6 +198,11 @@ func (p *Prepared) Columns() []Column {
 	if p.st.Kind == pgparse.KindFetch && !p.st.Fetch.Move {
 		if c := p.s.cursors[p.st.Fetch.Name]; c != nil {
 			return c.cols
+		}
+	}
+	if p.st.Kind == pgparse.KindExecute {
+		if q := p.s.sqlPrepared[p.st.Execute.Name]; q != nil {
+			return q.Columns()
 		}
 	}
 	return p.cols
@@ -275,7 +284,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
 	default:
 		return nil
 	}
@@ -296,6 +305,11 @@ func (p *Prepared) describe(ctx context.Context) error {
 		return p.st.Deferred
 	}
 	p.inferParams(node)
+	if p.st.NumParams > 0 {
+		// The inferred types type the expressions over the parameters
+		// ($1 + 1 is int4 once $1 is), as PostgreSQL describes them.
+		node = p.typeDeclaredParams(node)
+	}
 	if p.st.Kind == pgparse.KindExplain {
 		p.cols = []Column{{Name: "QUERY PLAN", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		return nil
@@ -342,6 +356,7 @@ func (p *Prepared) describePlan(ctx *sql.Context) (node sql.Node, err error) {
 	if err != nil {
 		return nil, mapError(err)
 	}
+	bound = p.typeDeclaredParams(bound)
 	analyzed, err := a.Analyze(ctx, bound, nil, nil)
 	if err != nil {
 		// Some rules cannot see through unbound parameters; the bound plan
@@ -382,6 +397,7 @@ func (p *Prepared) plan(ctx *sql.Context, bindings map[string]ast.Expr) (node sq
 		}
 	}()
 	p.s.e.plans.Add(1)
+	bindings = p.usedBindings(bindings)
 	node, err = p.s.e.gms.BoundQueryPlan(ctx, p.st.SQL, p.st.AST, bindings)
 	if err != nil {
 		return nil, mapError(err)
@@ -553,7 +569,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
@@ -574,6 +590,12 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindNotify:
 		return s.notifyStatement(ctx, p.st.Notify)
+	case pgparse.KindPrepare:
+		return s.sqlPrepare(ctx, p.st.Prepare)
+	case pgparse.KindExecute:
+		return s.sqlExecute(ctx, p.st.Execute)
+	case pgparse.KindDeallocate:
+		return s.sqlDeallocate(p.st.Deallocate)
 	case pgparse.KindDeclare:
 		return s.declare(ctx, p, params)
 	case pgparse.KindFetch:
@@ -581,6 +603,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	case pgparse.KindClose:
 		return s.closeCursor(p.st.Close)
 	case pgparse.KindCreateTable:
+		if err := s.checkDefaults(s.sqlContext(ctx), p.st.CreateTable); err != nil {
+			return nil, err
+		}
 		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
 			return nil, mapError(err)
 		}
@@ -602,6 +627,10 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
+	case pgparse.KindDelete:
+		return s.deleteRows(ctx, p, params)
+	case pgparse.KindTruncate:
+		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
 	}
@@ -711,10 +740,16 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 	case bool:
 		return ast.BoolVal(x), nil
 	case int64:
-		return ast.NewIntVal([]byte(strconv.FormatInt(x, 10))), nil
+		return intParam(x, oid), nil
 	case int32:
-		return ast.NewIntVal([]byte(strconv.FormatInt(int64(x), 10))), nil
+		return intParam(int64(x), oid), nil
 	case float64:
+		switch oid {
+		case pgtypes.OIDFloat8:
+			return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: x, Type: types.Float64}}, nil
+		case pgtypes.OIDFloat4:
+			return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: float32(x), Type: types.Float32}}, nil
+		}
 		return ast.NewFloatVal([]byte(strconv.FormatFloat(x, 'g', -1, 64))), nil
 	case string:
 		return ast.NewStrVal([]byte(x)), nil
@@ -728,6 +763,20 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 		return ast.NewStrVal([]byte(x.String())), nil
 	}
 	return nil, pgerror.New(pgerror.InvalidParameterType, "unsupported parameter value %T for type %s", v, pgtypes.TypeName(oid))
+}
+
+// intParam is an integer parameter value as a literal of the parameter's
+// type (int2, int4 or int8; an untyped one is int4 when it fits, as a
+// PostgreSQL integer constant). A bare vitess integer would be
+// go-mysql-server's int8 for small values, which OpenWit reads as boolean.
+func intParam(x int64, oid uint32) ast.Expr {
+	switch {
+	case oid == pgtypes.OIDInt8 || x < math.MinInt32 || x > math.MaxInt32:
+		return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: x, Type: types.Int64}}
+	case oid == pgtypes.OIDInt2 && x >= math.MinInt16 && x <= math.MaxInt16:
+		return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: int16(x), Type: types.Int16}}
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: int32(x), Type: types.Int32}}
 }
 
 // Columns returns the result columns of an executed statement.
@@ -1178,6 +1227,10 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.NumericOutOfRange, Message: msg, Err: err}
 	case sql.ErrUnsupportedFeature.Is(err), sql.ErrUnsupportedSyntax.Is(err):
 		return &pgerror.Error{Code: pgerror.FeatureNotSupported, Message: msg, Err: err}
+	case sql.ErrCteRecursionLimitExceeded.Is(err):
+		// go-mysql-server stops a recursive CTE after a fixed number of
+		// iterations; PostgreSQL has no such limit.
+		return &pgerror.Error{Code: pgerror.ProgramLimitExceeded, Message: "WITH RECURSIVE stopped after 10001 iterations (OpenWit's limit)", Err: err}
 	case sql.ErrDuplicateAliasOrTable.Is(err):
 		return &pgerror.Error{Code: codeDuplicateAlias, Message: fmt.Sprintf("table name %q specified more than once", quotedName(msg)), Err: err}
 	case sql.ErrColumnSpecifiedTwice.Is(err):

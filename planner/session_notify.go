@@ -31,10 +31,13 @@ func (s *Session) listener() *notify.Listener {
 	return s.lis
 }
 
-// notifyStatement runs LISTEN, UNLISTEN or NOTIFY.
+// notifyStatement runs LISTEN, UNLISTEN or NOTIFY. The implicit block of
+// a simple query holding several statements queues them like an explicit
+// block: a later statement's failure drops them.
 func (s *Session) notifyStatement(ctx context.Context, n *pgparse.Notify) (*Rows, error) {
+	block := s.tx.active || s.implicit
 	switch {
-	case n.Op == "NOTIFY" && s.tx.active:
+	case n.Op == "NOTIFY" && block:
 		note := notify.Notification{PID: s.ID(), Channel: n.Channel, Payload: n.Payload}
 		// A block sends a channel and payload once, however often it
 		// repeats them (PostgreSQL drops duplicates within a transaction).
@@ -46,7 +49,7 @@ func (s *Session) notifyStatement(ctx context.Context, n *pgparse.Notify) (*Rows
 		s.ntx.notes = append(s.ntx.notes, note)
 	case n.Op == "NOTIFY":
 		s.sendNotifications(ctx, []notify.Notification{{PID: s.ID(), Channel: n.Channel, Payload: n.Payload}})
-	case s.tx.active:
+	case block:
 		s.ntx.listen = append(s.ntx.listen, *n)
 	default:
 		s.applyListen(*n)

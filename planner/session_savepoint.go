@@ -24,6 +24,9 @@ type savepoint struct {
 	name     string
 	settings settingsSnapshot
 	writes   txMark
+	// notes and listens are how many NOTIFY and LISTEN/UNLISTEN the
+	// block had queued at the savepoint (ROLLBACK TO drops the later).
+	notes, listens int
 }
 
 // savepointStatement runs SAVEPOINT, RELEASE and ROLLBACK TO.
@@ -33,7 +36,8 @@ func (s *Session) savepointStatement(st *pgparse.Statement) error {
 		return pgerror.New(codeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)
 	}
 	if st.Tag == "SAVEPOINT" {
-		s.tx.savepoints = append(s.tx.savepoints, savepoint{name: st.Savepoint, settings: s.base.snapshot(), writes: s.base.txw.mark()})
+		s.tx.savepoints = append(s.tx.savepoints, savepoint{name: st.Savepoint, settings: s.base.snapshot(), writes: s.base.txw.mark(),
+			notes: len(s.ntx.notes), listens: len(s.ntx.listen)})
 		return nil
 	}
 	i := len(s.tx.savepoints) - 1
@@ -55,6 +59,7 @@ func (s *Session) savepointStatement(st *pgparse.Statement) error {
 	s.tx.savepoints = s.tx.savepoints[:i+1]
 	s.base.restore(sp.settings)
 	s.base.txw.rollbackTo(sp.writes)
+	s.ntx.notes, s.ntx.listen = s.ntx.notes[:sp.notes], s.ntx.listen[:sp.listens]
 	s.tx.failed = false
 	return nil
 }

@@ -178,6 +178,7 @@ func (s *Session) discard(tag string) error {
 		return pgerror.New(codeActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 	}
 	s.closeCursors(true)
+	clear(s.sqlPrepared)
 	s.unlistenAll()
 	return s.set(&pgparse.Set{All: true, Default: true})
 }

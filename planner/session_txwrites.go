@@ -253,9 +253,13 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 	failed := s.implicitFailed
 	s.implicit, s.implicitFailed = false, false
 	if s.tx.active {
-		return nil
+		return nil // an explicit block opened inside goes on, with what was queued
 	}
-	return s.endWrites(ctx, commit && !failed)
+	err := s.endWrites(ctx, commit && !failed)
+	// Notifications go out after the writes are durable, and not at all
+	// when a statement failed or the writes could not be committed.
+	s.endNotifyBlock(commit && !failed && err == nil)
+	return err
 }
 
 // FailTransaction records that a statement failed: an explicit block is

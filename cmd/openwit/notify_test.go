@@ -118,6 +118,32 @@ func TestListenNotify(t *testing.T) {
 		t.Fatalf("notification %+v of a rolled-back block", n)
 	}
 
+	// The implicit block of a query string holding several statements:
+	// a later statement's failure drops its NOTIFY; success sends it.
+	if _, err := b.Exec(ctx, "NOTIFY alerts, 'implicit failed'; SELECT 1/0"); err == nil {
+		t.Fatal("1/0 succeeded")
+	}
+	if n := waitNote(t, a, 300*time.Millisecond); n != nil {
+		t.Fatalf("notification %+v of a failed implicit block", n)
+	}
+	run(b, "NOTIFY alerts, 'implicit ok'; SELECT 1")
+	if n := waitNote(t, a, 10*time.Second); n == nil || n.Payload != "implicit ok" {
+		t.Fatalf("got %+v, want the implicit block's notification", n)
+	}
+	// ROLLBACK TO a savepoint drops what was queued after it.
+	run(b, "BEGIN")
+	run(b, "NOTIFY alerts, 'before savepoint'")
+	run(b, "SAVEPOINT s1")
+	run(b, "NOTIFY alerts, 'after savepoint'")
+	run(b, "ROLLBACK TO SAVEPOINT s1")
+	run(b, "COMMIT")
+	if n := waitNote(t, a, 10*time.Second); n == nil || n.Payload != "before savepoint" {
+		t.Fatalf("got %+v, want the notification from before the savepoint", n)
+	}
+	if n := waitNote(t, a, 300*time.Millisecond); n != nil {
+		t.Fatalf("notification %+v rolled back to a savepoint was sent", n)
+	}
+
 	// a is in a block: the notification waits until the block ends.
 	run(a, "BEGIN")
 	run(b, "NOTIFY alerts, 'after block'")

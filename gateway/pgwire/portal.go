@@ -380,6 +380,10 @@ func (c *conn) afterTag(tag string) {
 		if strings.EqualFold(tag, "PREPARE TRANSACTION") {
 			c.tx = txIdle
 		}
+	case "DEALLOCATE":
+		if strings.EqualFold(tag, "DEALLOCATE ALL") {
+			clear(c.stmts) // PostgreSQL's DEALLOCATE ALL drops the protocol's too
+		}
 	case "DISCARD":
 		if strings.EqualFold(tag, "DISCARD ALL") {
 			c.discardAll()

@@ -26,6 +26,11 @@ const (
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
 	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
+	KindDelete                  // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
+	KindTruncate                // TRUNCATE: Truncate is set
+	KindPrepare                 // SQL PREPARE: Prepare is set
+	KindExecute                 // SQL EXECUTE: Execute is set
+	KindDeallocate              // DEALLOCATE: Deallocate is set
 )
 
 // Statement is one translated statement.
@@ -57,6 +62,11 @@ type Statement struct {
 	Copy        *Copy
 	Explain     *Explain
 	Notify      *Notify
+	Delete      *Delete
+	Truncate    *Truncate
+	Prepare     *SQLPrepare
+	Execute     *SQLExecute
+	Deallocate  *SQLDeallocate
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
@@ -92,6 +102,7 @@ type ColumnDef struct {
 	Name    string
 	Type    string // canonical type name
 	NotNull bool
+	Default string // DEFAULT expression as PostgreSQL text; "" for none
 }
 
 // DropTable is DROP TABLE.

@@ -84,6 +84,7 @@ func syntaxError(err error) error {
 type failure struct{ err error }
 
 type translator struct {
+	text        string // the statement's own text
 	numParams   int
 	inWhere     bool
 	inAggregate bool
@@ -129,7 +130,7 @@ func (t *translator) unsupported(what string) {
 }
 
 func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
-	t := &translator{tableColumns: cols}
+	t := &translator{tableColumns: cols, text: text}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -183,6 +184,18 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.discard(n.GetDiscardStmt())
 	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
 		return t.notify(n)
+	case n.GetDeleteStmt() != nil:
+		return t.deleteStmt(n.GetDeleteStmt())
+	case n.GetTruncateStmt() != nil:
+		return t.truncateStmt(n.GetTruncateStmt())
+	case n.GetUpdateStmt() != nil:
+		t.updateStmt()
+	case n.GetPrepareStmt() != nil:
+		return t.prepareStmt(n.GetPrepareStmt(), t.text)
+	case n.GetExecuteStmt() != nil:
+		return t.executeStmt(n.GetExecuteStmt())
+	case n.GetDeallocateStmt() != nil:
+		return t.deallocateStmt(n.GetDeallocateStmt())
 	}
 	t.unsupported(statementName(n))
 	return nil
@@ -461,6 +474,8 @@ func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 			case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
 				col.NotNull = true
 			case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_UNIQUE:
+			case pg.ConstrType_CONSTR_DEFAULT:
+				col.Default = t.defaultExpr(c.RawExpr)
 			default:
 				t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
 			}
@@ -634,6 +649,7 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 			}
 			vals = append(vals, tuple)
 		}
+		t.insertValuesWidth(ins, vals)
 		ins.Rows = &ast.AliasedValues{Values: vals}
 		return ins
 	}
@@ -718,10 +734,7 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 }
 
 func (t *translator) with(w *pg.WithClause) *ast.With {
-	if w.Recursive {
-		t.unsupported("WITH RECURSIVE")
-	}
-	out := &ast.With{}
+	out := &ast.With{Recursive: w.Recursive}
 	seen := map[string]bool{}
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
@@ -736,6 +749,9 @@ func (t *translator) with(w *pg.WithClause) *ast.With {
 		sel := cte.Ctequery.GetSelectStmt()
 		if sel == nil {
 			t.unsupported("data-modifying statements in WITH")
+		}
+		if w.Recursive {
+			t.checkRecursiveCTE(cte, sel)
 		}
 		var cols ast.Columns
 		for _, n := range cte.Aliascolnames {
@@ -1418,6 +1434,9 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 		return e
 	}
 	if e, ok := t.textSRF(rf); ok {
+		return e
+	}
+	if e, ok := t.jsonFunction(rf); ok {
 		return e
 	}
 	if !rf.Lateral && functionRefersToColumns(rf) {

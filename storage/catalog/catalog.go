@@ -213,6 +213,9 @@ type Column struct {
 	// it differs from Name: a renamed column keeps the name it was
 	// created with there (RenameColumn; FieldName).
 	Field string
+	// Default is the column's DEFAULT expression as PostgreSQL text
+	// ("now()", "7"); empty when it has none (NULL).
+	Default string
 }
 
 // File is one immutable Parquet data file of a table.

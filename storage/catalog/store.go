@@ -70,6 +70,7 @@ type columnJSON struct {
 	Type    string `json:"type"`
 	NotNull bool   `json:"not_null,omitempty"`
 	Field   string `json:"field,omitempty"`
+	Default string `json:"default,omitempty"`
 }
 
 func encodeColumns(cols []Column) (string, error) {
