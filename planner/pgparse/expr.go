@@ -247,6 +247,8 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				// square root and cube root
 				fn := map[string]string{"|/": "sqrt", "||/": "cbrt"}[op]
 				return t.funcCall(&pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)}, Args: []*pg.Node{a.Rexpr}})
+			case "~":
+				return bitOp(op, nil, t.expr(a.Rexpr))
 			}
 			t.unsupported("prefix operator " + op)
 		}
@@ -266,8 +268,10 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "textcat"}, Children: ast.Exprs{l, r}}
-		case "&", "|":
-			return &ast.BinaryExpr{Operator: op, Left: l, Right: r}
+		case "&", "|", "#", "<<", ">>":
+			return bitOp(op, l, r)
+		case "^@":
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "starts_with"}, Children: ast.Exprs{l, r}}
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
@@ -589,6 +593,7 @@ var aggregates = map[string]bool{
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 	"corr": true, "covar_pop": true, "covar_samp": true, "regr_count": true, "regr_sxx": true, "regr_syy": true,
 	"regr_sxy": true, "regr_avgx": true, "regr_avgy": true, "regr_r2": true, "regr_slope": true, "regr_intercept": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true,
 }
 
 func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
@@ -764,6 +769,8 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if len(args) == 1 {
 			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableMinMaxArg{}, Children: ast.Exprs{args[0]}}
 		}
+	case "bit_and", "bit_or", "bit_xor":
+		return t.bitAgg(name, f.AggDistinct, args)
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
 	case "sum":
