@@ -267,7 +267,9 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		case "+", "-", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "||":
-			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "textcat"}, Children: ast.Exprs{l, r}}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableConcat{}, Children: ast.Exprs{l, r}}
+		case "@>", "<@", "&&":
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: op}, Children: ast.Exprs{l, r}}
 		case "&", "|", "#", "<<", ">>":
 			return bitOp(op, l, r)
 		case "^@":
@@ -786,6 +788,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	}
 	if m, ok := functions[name]; ok {
 		name = m
+	}
+	if pgexpr.IsArrayFunc(name) {
+		return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: name}, Children: args}
 	}
 	if pgexpr.HasFunc(name) {
 		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: name}, Children: args}
