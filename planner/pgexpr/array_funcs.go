@@ -48,13 +48,13 @@ const maxArrayElems = 134217727
 
 // argument kinds of an ArrayFn, fixed when it is resolved.
 const (
-	akArray       = iota // a typed array
-	akArrayText          // an unknown literal or parameter read as array input
-	akElem               // a typed element
-	akElemText           // an unknown literal read as element input
-	akNull               // an untyped NULL
-	akInt                // an integer
-	akDims               // an integer array
+	akArray     = iota // a typed array
+	akArrayText        // an unknown literal or parameter read as array input
+	akElem             // a typed element
+	akElemText         // an unknown literal read as element input
+	akNull             // an untyped NULL
+	akInt              // an integer
+	akDims             // an integer array
 )
 
 // ArrayFn is one of PostgreSQL's functions or operators over one-
