@@ -897,7 +897,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	// marked argument that the planner turns into a pgexpr.FrameWindow.
 	// Ranking functions, lag and lead ignore the frame.
 	def := t.namedWindow(f.Over)
-	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions)}
+	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions), Groups: t.groupsBounds(def.FrameOptions, def.StartOffset, def.EndOffset)}
 	switch name {
 	case "first_value", "last_value", "nth_value":
 		marker.Peers = def.FrameOptions&frameNonDefault == 0 && len(def.OrderClause) > 0
@@ -905,6 +905,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	switch name {
 	case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead":
 		marker.Exclude = pgexpr.ExcludeNoOthers
+		marker.Groups = pgexpr.GroupsFrame{}
 	case "nth_value":
 		marker.Nth = t.nthValueN(f.Args)
 		f.Args = f.Args[:1]
@@ -929,7 +930,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(filtered(intLiteral(1)))}}
 			return out
 		}
-		if marker.Exclude != pgexpr.ExcludeNoOthers {
+		if marker.Exclude != pgexpr.ExcludeNoOthers || marker.Groups.On {
 			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(intLiteral(1))}}
 			return out
 		}

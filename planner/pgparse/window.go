@@ -56,7 +56,8 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 		return over
 	}
 	if opts&frameGroups != 0 {
-		t.unsupported("GROUPS frames")
+		over.Frame = t.groupsFrame(w)
+		return over
 	}
 	// An EXCLUDE clause is carried by the function's argument (see
 	// windowCall).
@@ -95,6 +96,7 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 
 // frameOffset is a frame offset; go-mysql-server wants a plain literal.
 func (t *translator) frameOffset(n *pg.Node) ast.Expr {
+	negativeOffset(t, n)
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		return ast.NewIntVal([]byte(itoa(int64(c.GetIval().Ival))))
 	}
@@ -116,6 +118,9 @@ func (t *translator) frameOffset(n *pg.Node) ast.Expr {
 			}
 			return &ast.IntervalExpr{Expr: ast.NewIntVal([]byte(itoa(us))), Unit: "MICROSECOND"}
 		}
+	}
+	if e, ok := t.frameOffsetFuncs(n); ok {
+		return e
 	}
 	t.unsupported("non-constant frame offsets")
 	return nil
