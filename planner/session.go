@@ -415,6 +415,13 @@ func (p *Prepared) inferParams(node sql.Node) {
 			}
 			return true
 		}
+		if pt, ok := e.(paramTyper); ok {
+			for i, a := range e.Children() {
+				if bv, ok := a.(*expression.BindVar); ok && pt.ParamOID(i) != 0 {
+					setOID(bv, pt.ParamOID(i))
+				}
+			}
+		}
 		if ch := e.Children(); len(ch) == 2 {
 			if bv, ok := ch[0].(*expression.BindVar); ok {
 				set(bv, ch[1].Type())
@@ -707,9 +714,9 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 	case bool:
 		return ast.BoolVal(x), nil
 	case int64:
-		return ast.NewIntVal([]byte(strconv.FormatInt(x, 10))), nil
+		return intParam(x, oid), nil
 	case int32:
-		return ast.NewIntVal([]byte(strconv.FormatInt(int64(x), 10))), nil
+		return intParam(int64(x), oid), nil
 	case float64:
 		return ast.NewFloatVal([]byte(strconv.FormatFloat(x, 'g', -1, 64))), nil
 	case string:

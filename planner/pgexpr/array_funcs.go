@@ -296,6 +296,36 @@ func (f *ArrayFn) Type() sql.Type {
 	return pgtypes.ArrayType{Elem: f.elem}
 }
 
+// ParamOID is the type PostgreSQL infers for a parameter given as
+// argument i: the array type or its element type, integer for counts and
+// positions, integer[] for array_fill's dimensions.
+func (f *ArrayFn) ParamOID(i int) uint32 {
+	roles := arrayFnRoles[f.Name]
+	if f.Name == "||" {
+		switch {
+		case f.kinds[0] == akElem:
+			roles = "EA"
+		case f.kinds[1] == akElem:
+			roles = "AE"
+		}
+	}
+	roles = strings.Replace(roles, "?", "", 1)
+	if i >= len(roles) {
+		return 0
+	}
+	switch roles[i] {
+	case 'A':
+		return pgtypes.ArrayOID(f.elem)
+	case 'E':
+		return f.elem
+	case 'I':
+		return pgtypes.OIDInt4
+	case 'D':
+		return pgtypes.ArrayOID(pgtypes.OIDInt4)
+	}
+	return 0
+}
+
 func (f *ArrayFn) IsNullable() bool           { return true }
 func (f *ArrayFn) Children() []sql.Expression { return f.Args }
 

@@ -90,7 +90,7 @@ func NewBitOp(op string, l, r sql.Expression) (*BitOp, error) {
 		return pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", name(l), op, name(r))
 	}
 	width := func(e sql.Expression, other int) (int, bool) {
-		if IsUnknownLiteral(e) || e.Type() == types.Null {
+		if IsUnknownLiteral(e) || isParam(e) || e.Type() == types.Null {
 			return other, true // takes the other side's type
 		}
 		w := bitWidth(e.Type())
@@ -116,7 +116,7 @@ func NewBitOp(op string, l, r sql.Expression) (*BitOp, error) {
 		return &BitOp{Op: op, Left: l, Right: r, typ: bitTypeOf(lw)}, nil
 	}
 	rw0 := 0
-	if !IsUnknownLiteral(r) {
+	if !IsUnknownLiteral(r) && !isParam(r) {
 		rw0 = bitWidth(r.Type())
 	}
 	lw, ok1 := width(l, max(rw0, 4))
@@ -125,6 +125,16 @@ func NewBitOp(op string, l, r sql.Expression) (*BitOp, error) {
 		return nil, noOp()
 	}
 	return &BitOp{Op: op, Left: l, Right: r, typ: bitTypeOf(max(lw, rw))}, nil
+}
+
+// ParamOID is the type PostgreSQL infers for a parameter given as child
+// i: integer for a shift count, else the result's type.
+func (b *BitOp) ParamOID(i int) uint32 {
+	if b.Left != nil && i == 1 && (b.Op == "<<" || b.Op == ">>") {
+		return pgtypes.OIDInt4
+	}
+	oid, _ := pgtypes.OID(b.typ)
+	return oid
 }
 
 func (b *BitOp) Resolved() bool {
@@ -169,7 +179,7 @@ func (b *BitOp) operand(ctx *sql.Context, row sql.Row, e sql.Expression, to sql.
 	if err != nil || v == nil {
 		return 0, false, err
 	}
-	if IsUnknownLiteral(e) {
+	if _, isString := v.(string); isString && (IsUnknownLiteral(e) || isParam(e)) {
 		name := map[sql.Type]string{types.Int16: storage.TypeInt2, types.Int32: storage.TypeInt4, types.Int64: storage.TypeInt8}[to]
 		if v, err = CastValue(ctx, v, e.Type(), name); err != nil {
 			return 0, false, err

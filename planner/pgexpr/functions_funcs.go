@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
 	"openwit/storage"
 )
 
@@ -29,6 +30,20 @@ var funcsFuncs = map[string]funcDef{
 	// (integer); they are never NULL themselves.
 	"num_nulls":    {args: []argKind{kAny}, variadic: true, nonStrict: true, result: int32Result, eval: countNulls(true)},
 	"num_nonnulls": {args: []argKind{kAny}, variadic: true, nonStrict: true, result: int32Result, eval: countNulls(false)},
+}
+
+// funcsParamOID is the type of a parameter given as the first argument of
+// these functions (factorial($1): bigint), or 0.
+func funcsParamOID(name string) uint32 {
+	switch name {
+	case "factorial":
+		return pgtypes.OIDInt8
+	case "setseed":
+		return pgtypes.OIDFloat8
+	case "sha224", "sha256", "sha384", "sha512":
+		return pgtypes.OIDBytea
+	}
+	return 0
 }
 
 // shaFunc is a SHA-2 digest of a bytea (an unknown-typed literal is read
