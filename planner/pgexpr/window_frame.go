@@ -40,7 +40,7 @@ func (a InjectableWindowArg) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("window argument is not an expression")
 	}
-	return &WindowArg{Child: e, Exclude: a.Exclude, Nth: a.Nth, Peers: a.Peers, Groups: a.Groups}, nil
+	return &WindowArg{Child: e, Exclude: a.Exclude, Nth: a.Nth, Peers: a.Peers, Groups: a.Groups, seq: windowArgSeq.Add(1)}, nil
 }
 
 // WindowArg is a marked window function argument; it evaluates to its
@@ -51,6 +51,10 @@ type WindowArg struct {
 	Nth     int64
 	Peers   bool
 	Groups  GroupsFrame
+	// seq tells apart the marked arguments of one statement, so that
+	// go-mysql-server, which merges window functions that print alike,
+	// keeps each one the projection refers to.
+	seq uint64
 }
 
 var _ sql.Expression = (*WindowArg)(nil)
@@ -60,7 +64,7 @@ func (a *WindowArg) Resolved() bool { return a.Child.Resolved() }
 
 // String implements sql.Expression.
 func (a *WindowArg) String() string {
-	return fmt.Sprintf("window_arg(%s, exclude %d, nth %d, peers %t)", a.Child, a.Exclude, a.Nth, a.Peers)
+	return fmt.Sprintf("window_arg(%s, exclude %d, nth %d, peers %t, groups %v, #%d)", a.Child, a.Exclude, a.Nth, a.Peers, a.Groups, a.seq)
 }
 
 // Type implements sql.Expression.

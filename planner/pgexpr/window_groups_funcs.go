@@ -1,6 +1,8 @@
 package pgexpr
 
 import (
+	"sync/atomic"
+
 	"github.com/dolthub/go-mysql-server/sql"
 )
 
@@ -86,3 +88,6 @@ func (f *frameFunc) groupsInterval(ctx *sql.Context, buf sql.WindowBuffer, lo, h
 	}
 	return sql.WindowInterval{Start: start, End: end}
 }
+
+// windowArgSeq numbers marked window arguments (WindowArg.seq).
+var windowArgSeq atomic.Uint64
