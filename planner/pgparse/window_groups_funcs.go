@@ -37,25 +37,25 @@ func (t *translator) groupsBounds(opts int32, start, end *pg.Node) pgexpr.Groups
 	case opts&frameStartCurrentRow != 0:
 		g.StartKind = pgexpr.GroupsCurrent
 	case opts&frameStartOffsetPre != 0:
-		g.StartKind, g.StartN = pgexpr.GroupsPreceding, t.groupsOffset(start, "starting")
+		g.StartKind, g.StartN = pgexpr.GroupsPreceding, t.frameOffsetInt(start, "starting", "GROUPS")
 	case opts&frameStartOffsetFol != 0:
-		g.StartKind, g.StartN = pgexpr.GroupsFollowing, t.groupsOffset(start, "starting")
+		g.StartKind, g.StartN = pgexpr.GroupsFollowing, t.frameOffsetInt(start, "starting", "GROUPS")
 	}
 	switch {
 	case opts&frameEndUnboundedFol != 0:
 		g.EndKind = pgexpr.GroupsUnbounded
 	case opts&frameEndOffsetPre != 0:
-		g.EndKind, g.EndN = pgexpr.GroupsPreceding, t.groupsOffset(end, "ending")
+		g.EndKind, g.EndN = pgexpr.GroupsPreceding, t.frameOffsetInt(end, "ending", "GROUPS")
 	case opts&frameEndOffsetFol != 0:
-		g.EndKind, g.EndN = pgexpr.GroupsFollowing, t.groupsOffset(end, "ending")
+		g.EndKind, g.EndN = pgexpr.GroupsFollowing, t.frameOffsetInt(end, "ending", "GROUPS")
 	}
 	return g
 }
 
-// groupsOffset is a GROUPS frame offset: a constant that PostgreSQL casts
-// to bigint (1.5 is 2, '1' is 1); negative is 22013, NULL 22004, a column
-// 42P10.
-func (t *translator) groupsOffset(n *pg.Node, which string) int64 {
+// frameOffsetInt is a ROWS or GROUPS frame offset (mode): a constant that
+// PostgreSQL casts to bigint (1.5 is 2, '1' is 1); negative is 22013, NULL
+// 22004, a column 42P10.
+func (t *translator) frameOffsetInt(n *pg.Node, which, mode string) int64 {
 	neg := false
 	if a := n.GetAExpr(); a != nil && a.Lexpr == nil && opName(a.Name) == "-" {
 		neg, n = true, a.Rexpr
@@ -79,7 +79,7 @@ func (t *translator) groupsOffset(n *pg.Node, which string) int64 {
 	}
 	walk(n)
 	if hasVar {
-		t.fail("42P10", "argument of GROUPS must not contain variables")
+		t.fail("42P10", "argument of %s must not contain variables", mode)
 	}
 	c := n.GetAConst()
 	if c == nil {
