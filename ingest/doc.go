@@ -80,6 +80,13 @@
 // so a steady stream makes at most one extra file per shard.
 // Config.KeepColdShards turns this off.
 //
+// # Publishing one table now
+//
+// FlushTable publishes every acknowledged row of one table (DELETE and
+// TRUNCATE call it before they list the table's files): afterwards those
+// rows are in published files and their WAL records at or below the
+// table's checkpoints, so removing the files removes the rows for good.
+//
 // # Limits (backpressure)
 //
 // Config.BufferLimit bounds the bytes of rows buffered in memory (active

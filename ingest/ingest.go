@@ -1047,7 +1047,11 @@ type flushJob struct {
 	max   uint64
 }
 
-func (in *Ingester) flush(ctx context.Context, all bool) error {
+func (in *Ingester) flush(ctx context.Context, all bool) error { return in.flushTable(ctx, all, 0) }
+
+// flushTable is flush restricted to the table with id only (0: every
+// table).
+func (in *Ingester) flushTable(ctx context.Context, all bool, only int64) error {
 	in.flushMu.Lock()
 	defer in.flushMu.Unlock()
 	now := time.Now()
@@ -1059,6 +1063,9 @@ func (in *Ingester) flush(ctx context.Context, all bool) error {
 		all = true
 	}
 	for _, ts := range in.tables {
+		if only != 0 && ts.id != only {
+			continue
+		}
 		for shard, sb := range ts.shards {
 			if len(sb.frozen) > 0 {
 				// A previous publish failed: retry it before taking more.

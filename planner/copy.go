@@ -68,10 +68,13 @@ type CopyIn struct {
 	schema *arrow.Schema
 	mem    memory.Allocator
 
-	cols    []Column // incoming columns
-	target  []int    // per incoming column: table column index
-	absent  []int    // table columns not in the COPY (NULL)
-	timeSrc int      // incoming column of the time-shard key; -1 = unsharded
+	cols   []Column // incoming columns
+	target []int    // per incoming column: table column index
+	absent []int    // table columns not in the COPY (NULL)
+	// defaults are the table columns not in the COPY that have a DEFAULT
+	// (copy_default.go).
+	defaults []copyDefault
+	timeSrc  int // incoming column of the time-shard key; -1 = unsharded
 
 	builders  map[int64]*array.RecordBuilder
 	stream    *ingest.Stream // finished batches, in the WAL
@@ -155,6 +158,12 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		if listed[i] {
 			continue
 		}
+		if col.Default != "" {
+			if err := in.addDefault(p.s.sqlContext(ctx), i, col); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if col.NotNull {
 			return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint (the column is not in the COPY column list)", col.Name, t.Name)
 		}
@@ -223,6 +232,9 @@ func (in *CopyIn) Append(ctx context.Context, row []any) error {
 	}
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
+	}
+	if err := in.appendDefaults(b); err != nil {
+		return err
 	}
 	return in.rowAppended(ctx)
 }

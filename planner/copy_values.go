@@ -160,6 +160,9 @@ func (in *CopyIn) AppendValues(ctx context.Context, row []copyval.Value) error {
 	for _, i := range in.absent {
 		b.Field(i).AppendNull()
 	}
+	if err := in.appendDefaults(b); err != nil {
+		return err
+	}
 	return in.rowAppended(ctx)
 }
 

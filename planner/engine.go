@@ -26,6 +26,7 @@ import (
 	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/compact"
 	"openwit/storage/objstore"
 )
 
@@ -79,6 +80,10 @@ type Config struct {
 	// carries notifications between nodes); nil: the engine's own, which
 	// delivers between this engine's sessions only.
 	Notify *notify.Hub
+	// DML rewrites and swaps files for DELETE and TRUNCATE; nil: jobs over
+	// Catalog and Bucket with the default garbage grace, keeping the
+	// Ingester's file list in step.
+	DML *compact.Jobs
 }
 
 // footerCacheSize is how many Parquet footers an engine keeps (a few KiB
@@ -91,14 +96,17 @@ const DefaultQueryMemoryLimit = 2 << 30
 // Engine plans and runs SQL. It is safe for concurrent use; each client
 // connection uses its own Session.
 type Engine struct {
-	cfg     Config
-	gms     *sqle.Engine
-	nextID  atomic.Uint32
-	ddlMu   sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables  sync.Map   // name -> *catalog.Table (cache of the catalog)
-	schemas sync.Map   // table id -> *arrow.Schema
-	running atomic.Int64
-	ixCache *indexCache // nil: no pruning by index artifacts
+	cfg    Config
+	gms    *sqle.Engine
+	nextID atomic.Uint32
+	ddlMu  sync.Mutex // serializes CREATE/DROP TABLE on this node
+	tables sync.Map   // name -> *catalog.Table (cache of the catalog)
+	// defaults are the bound column DEFAULTs, by type and text
+	// (column_default.go).
+	defaults sync.Map
+	schemas  sync.Map // table id -> *arrow.Schema
+	running  atomic.Int64
+	ixCache  *indexCache // nil: no pruning by index artifacts
 	// prunes memoizes what the artifacts said of filters (pruneMemo);
 	// nil with ixCache.
 	prunes *pruneMemo
@@ -117,6 +125,10 @@ type Engine struct {
 	// hub delivers LISTEN/NOTIFY notifications (Config.Notify or the
 	// engine's own).
 	hub *notify.Hub
+	// dml are the jobs of DELETE and TRUNCATE (dmlJobs), made once.
+	dmlOnce sync.Once
+	dml     *compact.Jobs
+	dmlErr  error
 }
 
 // Running returns how many vectorized scans (the distributed part of
@@ -248,7 +260,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	}
 	for _, c := range ct.Columns {
 		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
-		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn})
+		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default})
 	}
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {

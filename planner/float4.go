@@ -111,7 +111,7 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	for i, c := range sch {
 		dt, isDatetime := isDatetimeColumn(c.Type)
 		_, isDecimal := c.Type.(sql.DecimalType)
-		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal {
+		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal && c.Type != types.JSON {
 			continue
 		}
 		if out == nil {
@@ -126,6 +126,9 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 		}
 		if dec, ok := c.Type.(sql.DecimalType); ok {
 			out[i].Type = numericInsertType{DecimalType: dec}
+		}
+		if c.Type == types.JSON {
+			out[i].Type = jsonInsertType{JsonType: types.JsonType{}}
 		}
 	}
 	if out == nil {

@@ -29,6 +29,7 @@ type relationColumn struct {
 	oid     uint32
 	colType string // OpenWit's stored type ("numeric(12,2)"); "" for catalog columns
 	notNull bool
+	def     string // DEFAULT expression; "" for none
 }
 
 type relationInfo struct {
@@ -52,7 +53,7 @@ func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
 				return nil, err
 			}
 			oid, _ := pgtypes.OID(gt)
-			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull})
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull, def: c.Default})
 		}
 		out = append(out, r)
 	}
@@ -225,8 +226,12 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 								udt = t.name
 							}
 						}
+						var def any
+						if col.def != "" {
+							def = col.def
+						}
 						out = append(out, sql.Row{"openwit", r.schema, r.name, col.name,
-							int32(i + 1), nil, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
+							int32(i + 1), def, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
 							charLen, octets, prec, radix,
 							scale, dtprec, nil, nil,
 							nil, nil, nil,

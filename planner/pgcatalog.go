@@ -150,13 +150,13 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 					return nil, err
 				}
 				var out []sql.Row
-				row := func(rel int64, name string, typ sql.Type, colType string, num int, notNull bool) sql.Row {
+				row := func(rel int64, name string, typ sql.Type, colType string, num int, notNull, hasDef bool) sql.Row {
 					oid, size := pgtypes.OID(typ)
 					coll := int64(0)
 					if oid == pgtypes.OIDText || oid == pgtypes.OIDVarchar || oid == pgtypes.OIDBPChar {
 						coll = 100
 					}
-					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, int8(0),
+					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, boolInt8(hasDef),
 						int32(-1), int32(0), int32(-1), boolInt8(size > 0 && size <= 8), typAlign(oid, size), typStorage(oid, size),
 						"", int8(0), "", "", int8(1),
 						int32(0), coll, nil, nil}
@@ -167,12 +167,12 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 						if err != nil {
 							return nil, err
 						}
-						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull))
+						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull, c.Default != ""))
 					}
 				}
 				for _, r := range e.systemRelations() {
 					for i, c := range r.table.Schema() {
-						out = append(out, row(r.oid, c.Name, c.Type, "", i+1, false))
+						out = append(out, row(r.oid, c.Name, c.Type, "", i+1, false, false))
 					}
 				}
 				return out, nil

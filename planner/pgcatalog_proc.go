@@ -79,6 +79,14 @@ func procs() []proc {
 		{"to_char", 'f', text, a(tz, text), false},
 		// Other scalars.
 		{"pg_typeof", 'f', oidRegtype, a(oidAny), false}, {"jsonb_typeof", 'f', text, a(js), false},
+		// JSON (planner/pgexpr/json_*.go, planner/json_srf.go).
+		{"jsonb_array_length", 'f', i4, a(js), false}, {"jsonb_extract_path", 'f', js, a(js, pgtypes.ArrayOID(text)), false},
+		{"jsonb_extract_path_text", 'f', text, a(js, pgtypes.ArrayOID(text)), false}, {"jsonb_build_object", 'f', js, a(oidAny), false},
+		{"jsonb_build_array", 'f', js, a(oidAny), false}, {"to_jsonb", 'f', js, a(oidAny), false},
+		{"jsonb_strip_nulls", 'f', js, a(js), false}, {"jsonb_pretty", 'f', text, a(js), false},
+		{"jsonb_set", 'f', js, a(js, pgtypes.ArrayOID(text), js, b), false}, {"jsonb_object_keys", 'f', text, a(js), true},
+		{"jsonb_array_elements", 'f', js, a(js), true}, {"jsonb_array_elements_text", 'f', text, a(js), true},
+		{"jsonb_agg", 'a', js, a(oidAny), false}, {"jsonb_object_agg", 'a', js, a(oidAny, oidAny), false},
 		// Set-returning.
 		{"generate_series", 'f', i4, a(i4, i4), true}, {"generate_series", 'f', i8, a(i8, i8), true},
 		{"generate_series", 'f', tz, a(tz, tz, iv), true},

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"openwit/internal/pgerror"
@@ -46,5 +47,49 @@ func TestDiscardAllDropsSQLPrepared(t *testing.T) {
 	h.mustQuery(`DISCARD ALL`)
 	if _, err := h.query(`EXECUTE p`); pgerror.Code(err) != pgerror.InvalidSQLStatementName {
 		t.Fatalf("EXECUTE after DISCARD ALL: want 26000, got %v", err)
+	}
+}
+
+// TestIntegerParameterValues: an integer parameter is an integer of its
+// type wherever it is used. A bare small integer literal is
+// go-mysql-server's int8, which OpenWit reads as boolean: SELECT $1 with 7
+// returned true (psql's text parameters, JDBC's setInt).
+func TestIntegerParameterValues(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		sql  string
+		oids []uint32
+		want string
+	}{
+		{`SELECT $1`, []uint32{pgtypes.OIDInt4}, "7"},
+		{`SELECT $1`, []uint32{pgtypes.OIDInt8}, "7"},
+		{`SELECT $1`, []uint32{pgtypes.OIDInt2}, "7"},
+		{`SELECT $1`, nil, "7"},
+		{`SELECT $1::int`, []uint32{pgtypes.OIDInt4}, "7"},
+		{`SELECT $1 + 1`, nil, "8"},
+		{`SELECT $1 AS x FROM (VALUES (1)) v(a)`, []uint32{pgtypes.OIDInt4}, "7"},
+	} {
+		ps, err := h.s.Prepare(ctx, c.sql, c.oids)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		rows, err := ps[0].Execute(ctx, []any{int64(7)})
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		r, err := rows.Next(ctx)
+		rows.Close()
+		if err != nil || fmt.Sprint(r[0]) != c.want {
+			t.Errorf("%s with %v: got %v (%T), %v; want %s", c.sql, c.oids, r, r[0], err, c.want)
+		}
+	}
+	// Inferred types type the result too: $1 + 1 is int4.
+	ps, err := h.s.Prepare(ctx, `SELECT $1 + 1`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ps[0].Columns()[0].TypeOID; got != pgtypes.OIDInt4 || ps[0].ParamOIDs()[0] != pgtypes.OIDInt4 {
+		t.Errorf("SELECT $1 + 1: column %d, parameter %v; want int4 both", got, ps[0].ParamOIDs())
 	}
 }

@@ -204,6 +204,9 @@ func (p *provider) TableFunction(_ *sql.Context, name string) (sql.TableFunction
 	if name == "unnest" {
 		return &unnest{}, true
 	}
+	if isJSONSRFName(name) {
+		return &jsonSRF{name: name}, true
+	}
 	return nil, false
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -277,7 +278,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
 	default:
 		return nil
 	}
@@ -298,6 +299,11 @@ func (p *Prepared) describe(ctx context.Context) error {
 		return p.st.Deferred
 	}
 	p.inferParams(node)
+	if p.st.NumParams > 0 {
+		// The inferred types type the expressions over the parameters
+		// ($1 + 1 is int4 once $1 is), as PostgreSQL describes them.
+		node = p.typeDeclaredParams(node)
+	}
 	if p.st.Kind == pgparse.KindExplain {
 		p.cols = []Column{{Name: "QUERY PLAN", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		return nil
@@ -558,7 +564,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
@@ -592,6 +598,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 	case pgparse.KindClose:
 		return s.closeCursor(p.st.Close)
 	case pgparse.KindCreateTable:
+		if err := s.checkDefaults(s.sqlContext(ctx), p.st.CreateTable); err != nil {
+			return nil, err
+		}
 		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
 			return nil, mapError(err)
 		}
@@ -613,6 +622,10 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return &Rows{tag: p.st.Tag}, nil
 	case pgparse.KindShow:
 		return s.show(p.st.Show)
+	case pgparse.KindDelete:
+		return s.deleteRows(ctx, p, params)
+	case pgparse.KindTruncate:
+		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
 	}
@@ -718,6 +731,12 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 	case int32:
 		return intParam(int64(x), oid), nil
 	case float64:
+		switch oid {
+		case pgtypes.OIDFloat8:
+			return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: x, Type: types.Float64}}, nil
+		case pgtypes.OIDFloat4:
+			return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: float32(x), Type: types.Float32}}, nil
+		}
 		return ast.NewFloatVal([]byte(strconv.FormatFloat(x, 'g', -1, 64))), nil
 	case string:
 		return ast.NewStrVal([]byte(x)), nil
@@ -731,6 +750,20 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 		return ast.NewStrVal([]byte(x.String())), nil
 	}
 	return nil, pgerror.New(pgerror.InvalidParameterType, "unsupported parameter value %T for type %s", v, pgtypes.TypeName(oid))
+}
+
+// intParam is an integer parameter value as a literal of the parameter's
+// type (int2, int4 or int8; an untyped one is int4 when it fits, as a
+// PostgreSQL integer constant). A bare vitess integer would be
+// go-mysql-server's int8 for small values, which OpenWit reads as boolean.
+func intParam(x int64, oid uint32) ast.Expr {
+	switch {
+	case oid == pgtypes.OIDInt8 || x < math.MinInt32 || x > math.MaxInt32:
+		return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: x, Type: types.Int64}}
+	case oid == pgtypes.OIDInt2 && x >= math.MinInt16 && x <= math.MaxInt16:
+		return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: int16(x), Type: types.Int16}}
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: int32(x), Type: types.Int32}}
 }
 
 // Columns returns the result columns of an executed statement.

@@ -79,6 +79,7 @@ func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table
 		return nil, false, err
 	}
 	tbl.txw = stagingOf(ctx) // EXPLAIN shows the block's staged rows too
+	tbl.withDefaults(ctx)
 	return tbl, true, nil
 }
 
@@ -376,8 +377,7 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 	case *array.String:
 		s := a.Value(i)
 		if typ == types.JSON {
-			v, _, err := types.JSON.Convert(ctx, s)
-			return v, err
+			return pgexpr.ParseStoredJSONB(s)
 		}
 		return strings.Clone(s), nil
 	case *array.Binary:
@@ -441,6 +441,8 @@ func appendValue(b array.Builder, v any) error {
 			bb.Append(x)
 		case []byte:
 			bb.Append(string(x))
+		case pgexpr.JSONB:
+			bb.Append(x.String())
 		case sql.JSONWrapper:
 			s, err := types.JsonToMySqlString(x)
 			if err != nil {

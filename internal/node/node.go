@@ -46,6 +46,7 @@ import (
 	"openwit/search"
 	"openwit/storage"
 	"openwit/storage/catalog"
+	"openwit/storage/compact"
 	"openwit/storage/handoff"
 	"openwit/storage/objstore"
 	"openwit/version"
@@ -318,7 +319,23 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		ixCache = -1 // off
 	}
 	n.hub = notify.NewHub(log)
-	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache,
+	// DELETE and TRUNCATE rewrite and swap files as compaction does
+	// (docs/design/067-delete-truncate.md).
+	// Their rewritten files are written under DATA_DIR/tmp/delete before
+	// the upload; what a crash left there is removed now.
+	dmlTmp := filepath.Join(cfg.DataDir, "tmp", "delete")
+	if err := os.RemoveAll(dmlTmp); err != nil {
+		return fmt.Errorf("delete temporary directory: %w", err)
+	}
+	if err := os.MkdirAll(dmlTmp, 0o755); err != nil {
+		return fmt.Errorf("delete temporary directory: %w", err)
+	}
+	dml, err := compact.New(compact.Config{Catalog: n.cat, Bucket: n.tier.direct, Grace: cfg.GarbageGrace, Logger: log,
+		OnReplace: n.ing.ReplaceFiles, Failpoint: n.failpoint(), TempDir: dmlTmp})
+	if err != nil {
+		return err
+	}
+	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache, DML: dml,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
 		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {

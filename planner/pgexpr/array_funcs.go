@@ -111,8 +111,6 @@ func exprArgs(name string, children []any) ([]sql.Expression, error) {
 	return args, nil
 }
 
-func isArrayType(t sql.Type) bool { _, ok := t.(pgtypes.ArrayType); return ok }
-
 // isUntyped reports an argument without a type of its own: NULL, a string
 // literal or a parameter.
 func isUntyped(e sql.Expression) bool {

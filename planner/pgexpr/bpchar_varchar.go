@@ -234,6 +234,9 @@ func (c InjectableCharResult) WithResolvedChildren(children []any) (any, error) 
 	args := e.Children()
 	switch c.Func {
 	case "coalesce":
+		if je, ok := jsonCoalesce(e, args); ok {
+			return je, nil
+		}
 		t, ok := CharCommonType(args)
 		if !ok {
 			return e, nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
@@ -116,6 +115,9 @@ func (c *Cast) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 // CastValue converts v (of engine type from) to the canonical type to with
 // PostgreSQL's rules.
 func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
+	if j, ok := v.(JSONB); ok && jsonScalarCast(to) {
+		return castFromJSONB(ctx, j, to)
+	}
 	fromOID, _ := pgtypes.OID(from)
 	if base, _, ok := storage.CharLength(to); !ok || base != storage.TypeBPChar {
 		v = bpcharAsText(from, v)
@@ -181,15 +183,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		}
 		return castTime(ctx, v, to)
 	case storage.TypeJSONB:
-		s, err := TextOf(ctx, v, fromOID)
-		if err != nil {
-			return nil, err
-		}
-		j, _, err := types.JSON.Convert(ctx, s)
-		if err != nil {
-			return nil, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type json")
-		}
-		return j, nil
+		return castJSONB(ctx, v, fromOID)
+	case "json":
+		return castJSON(ctx, v, fromOID)
 	case storage.TypeTime:
 		return castToTime(ctx, v, fromOID)
 	case "interval":

@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs, sleepFuncs, funcsFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs, sleepFuncs, funcsFuncs, jsonFuncs} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}
@@ -564,6 +564,9 @@ func commonType(args []sql.Expression) sql.Type {
 // ignored; the result is NULL only when every argument is NULL.
 func extremum(dir int) func([]any, []sql.Type) (any, error) {
 	return func(a []any, ts []sql.Type) (any, error) {
+		if err := jsonExtremumArgs(a, ts); err != nil {
+			return nil, err
+		}
 		var best any
 		var bestType sql.Type
 		for i, v := range a {
@@ -600,6 +603,12 @@ func compareValues(x, y any) (int, error) {
 		if yv, ok := y.(time.Time); ok {
 			return xv.Compare(yv), nil
 		}
+	case JSONB:
+		return xv.Compare(y)
+	}
+	if yv, ok := y.(JSONB); ok {
+		c, err := yv.Compare(x)
+		return -c, err
 	}
 	dx, fx, decx := toDecimalOrFloat(x)
 	dy, fy, decy := toDecimalOrFloat(y)

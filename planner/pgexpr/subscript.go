@@ -21,6 +21,9 @@ func (InjectableSubscript) WithResolvedChildren(children []any) (any, error) {
 	if !ok || len(sub.Children()) == 0 {
 		return nil, fmt.Errorf("subscript: argument is not a subscript call")
 	}
+	if ch := sub.Children(); len(ch) == 2 && IsJSONType(ch[0].Type()) {
+		return jsonSubscript(ch[0], ch[1]) // jsonb subscripting: x['k'], x[0]
+	}
 	at, ok := sub.Children()[0].Type().(pgtypes.ArrayType)
 	if !ok || at.Elem == pgtypes.OIDText || at.Elem == pgtypes.OIDNumeric {
 		return sub, nil

@@ -103,6 +103,9 @@ func (t *translator) oidCast(tc *pg.TypeCast) (ast.Expr, bool) {
 // becomes the i-th schema; other subscripts call pg_array_subscript and
 // field selection pg_field_select (planner/pgcatalog.go).
 func (t *translator) indirection(ai *pg.A_Indirection) ast.Expr {
+	if e, ok := t.jsonSubscripts(ai); ok {
+		return e
+	}
 	if len(ai.Indirection) != 1 {
 		t.unsupported("nested subscripts and field selection")
 	}

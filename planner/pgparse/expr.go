@@ -91,6 +91,9 @@ func (t *translator) expr(n *pg.Node) ast.Expr {
 			return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: "interval"}, Children: ast.Exprs{t.expr(tc.Arg)}}
 		}
 		to := t.typeName(tc.TypeName)
+		if names := tc.TypeName.Names; names[len(names)-1].GetString_().Sval == "json" {
+			to = "json" // keeps its input text (planner/pgexpr/json_ops.go)
+		}
 		return ast.InjectedExpr{Expression: pgexpr.InjectableCast{To: to}, Children: ast.Exprs{t.expr(tc.Arg)}}
 	case n.GetFuncCall() != nil:
 		return t.funcCall(n.GetFuncCall())
@@ -264,11 +267,17 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			return &ast.ComparisonExpr{Operator: ast.NotEqualStr, Left: l, Right: r}
 		case "^":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "power"}, Children: ast.Exprs{l, r}}
-		case "+", "-", "*", "/", "%":
+		case "+", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
-		case "||":
-			return ast.InjectedExpr{Expression: pgexpr.InjectableConcat{}, Children: ast.Exprs{l, r}}
-		case "@>", "<@", "&&":
+		case "-", "||":
+			// jsonb - and || when an operand is jsonb, else arithmetic,
+			// array concatenation or textcat (planner/pgexpr/json_ops.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
+		case "@>", "<@":
+			// array containment when an operand is an array, else jsonb's
+			// (planner/pgexpr/json_ops.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
+		case "&&":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: op}, Children: ast.Exprs{l, r}}
 		case "&", "|", "#", "<<", ">>":
 			return bitOp(op, l, r)
@@ -277,6 +286,9 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
+		}
+		if pgexpr.IsJSONOperator(op) {
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
 		}
 		t.fail(pgerror.UndefinedFunction, "operator does not exist: %s", op)
 	case pg.A_Expr_Kind_AEXPR_LIKE, pg.A_Expr_Kind_AEXPR_ILIKE:
@@ -589,7 +601,7 @@ var functions = map[string]string{
 
 // aggregates are the aggregate function names (for placement checks).
 var aggregates = map[string]bool{
-	"json_arrayagg": true, "percentile_cont": true, "percentile_disc": true,
+	"json_arrayagg": true, "json_agg": true, "jsonb_agg": true, "json_object_agg": true, "jsonb_object_agg": true, "percentile_cont": true, "percentile_disc": true,
 	"count": true, "sum": true, "avg": true, "min": true, "max": true, "bool_and": true, "bool_or": true,
 	"every": true, "string_agg": true, "array_agg": true, "stddev": true, "stddev_samp": true,
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
@@ -629,7 +641,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	if f.AggWithinGroup && (name == "percentile_cont" || name == "percentile_disc") {
 		return t.percentile(name, f)
 	}
-	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg") || f.AggWithinGroup {
+	if (len(f.AggOrder) > 0 && name != "string_agg" && name != "array_agg" && !isJSONAgg(name)) || f.AggWithinGroup {
 		t.unsupported("ORDER BY / WITHIN GROUP in aggregates")
 	}
 	if f.FuncVariadic {
@@ -689,6 +701,12 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 			arg = &ast.CaseExpr{Whens: []*ast.When{{Cond: filter, Val: arg}}}
 		}
 		return &ast.FuncExpr{Name: ast.NewColIdent("count"), Distinct: f.AggDistinct, Exprs: ast.SelectExprs{&ast.AliasedExpr{Expr: arg}}}
+	}
+	if e, ok := t.rowToJSON(name, f); ok {
+		return e
+	}
+	if isJSONAgg(name) {
+		return t.jsonAgg(name, f, filter)
 	}
 	args := t.exprs(f.Args)
 	if name == "array_agg" {

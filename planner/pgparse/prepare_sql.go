@@ -106,18 +106,10 @@ func ExecuteArgs(args []*pg.Node, types []string) ([]ast.Expr, error) {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for i, a := range args {
-		// A parse result of this library's version, with the argument
-		// in place of the 1.
-		tree, err := pg.Parse("SELECT 1")
-		if err != nil {
-			return nil, err
-		}
-		tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val = a
-		res, err := pg.Deparse(tree)
+		text, err := deparseExpr(a)
 		if err != nil {
 			return nil, pgerror.New(pgerror.SyntaxError, "EXECUTE argument %d: %v", i+1, err)
 		}
-		text := strings.TrimPrefix(res, "SELECT ")
 		if i > 0 {
 			b.WriteString(", ")
 		}

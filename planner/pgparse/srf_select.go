@@ -110,7 +110,7 @@ func isSRFCall(fc *pg.FuncCall) bool {
 	case "generate_series", "unnest":
 		return len(fc.Funcname) == 1 || fc.Funcname[0].GetString_().GetSval() == "pg_catalog"
 	}
-	return false
+	return isJSONSRF(funcCallName(fc)) && (len(fc.Funcname) == 1 || fc.Funcname[0].GetString_().GetSval() == "pg_catalog")
 }
 
 func funcCallName(fc *pg.FuncCall) string {

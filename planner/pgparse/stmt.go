@@ -26,6 +26,8 @@ const (
 	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
 	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
 	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
+	KindDelete                  // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
+	KindTruncate                // TRUNCATE: Truncate is set
 	KindPrepare                 // SQL PREPARE: Prepare is set
 	KindExecute                 // SQL EXECUTE: Execute is set
 	KindDeallocate              // DEALLOCATE: Deallocate is set
@@ -60,6 +62,8 @@ type Statement struct {
 	Copy        *Copy
 	Explain     *Explain
 	Notify      *Notify
+	Delete      *Delete
+	Truncate    *Truncate
 	Prepare     *SQLPrepare
 	Execute     *SQLExecute
 	Deallocate  *SQLDeallocate
@@ -98,6 +102,7 @@ type ColumnDef struct {
 	Name    string
 	Type    string // canonical type name
 	NotNull bool
+	Default string // DEFAULT expression as PostgreSQL text; "" for none
 }
 
 // DropTable is DROP TABLE.

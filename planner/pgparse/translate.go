@@ -182,6 +182,12 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.discard(n.GetDiscardStmt())
 	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
 		return t.notify(n)
+	case n.GetDeleteStmt() != nil:
+		return t.deleteStmt(n.GetDeleteStmt())
+	case n.GetTruncateStmt() != nil:
+		return t.truncateStmt(n.GetTruncateStmt())
+	case n.GetUpdateStmt() != nil:
+		t.updateStmt()
 	case n.GetPrepareStmt() != nil:
 		return t.prepareStmt(n.GetPrepareStmt(), t.text)
 	case n.GetExecuteStmt() != nil:
@@ -466,6 +472,8 @@ func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {
 			case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
 				col.NotNull = true
 			case pg.ConstrType_CONSTR_NULL, pg.ConstrType_CONSTR_UNIQUE:
+			case pg.ConstrType_CONSTR_DEFAULT:
+				col.Default = t.defaultExpr(c.RawExpr)
 			default:
 				t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
 			}
@@ -639,6 +647,7 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 			}
 			vals = append(vals, tuple)
 		}
+		t.insertValuesWidth(ins, vals)
 		ins.Rows = &ast.AliasedValues{Values: vals}
 		return ins
 	}
@@ -1416,6 +1425,9 @@ func uniqueAlias(exprs ast.SelectExprs, name string) bool {
 // first argument.
 func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if e, ok := t.unnestFunction(rf); ok {
+		return e
+	}
+	if e, ok := t.jsonFunction(rf); ok {
 		return e
 	}
 	if !rf.Lateral && functionRefersToColumns(rf) {

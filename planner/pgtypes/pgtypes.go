@@ -62,7 +62,7 @@ func GMSType(t string) (sql.Type, error) {
 		return types.Date, nil
 	case storage.TypeText:
 		return types.LongText, nil
-	case storage.TypeJSONB:
+	case storage.TypeJSONB, "json":
 		return types.JSON, nil
 	case storage.TypeBytea:
 		return types.LongBlob, nil

@@ -195,6 +195,9 @@ type Column struct {
 	// "bool", "numeric", "numeric(p,s)", "date", "jsonb" or "bytea".
 	Type    string
 	NotNull bool
+	// Default is the column's DEFAULT expression as PostgreSQL text
+	// ("now()", "7"); empty when it has none (NULL).
+	Default string
 }
 
 // File is one immutable Parquet data file of a table.

@@ -84,7 +84,7 @@ func sampleTable(name string) *Table {
 		Name: name,
 		Columns: []Column{
 			{Name: "ts", Type: "timestamptz", NotNull: true},
-			{Name: "host", Type: "text"},
+			{Name: "host", Type: "text", Default: "'unknown'"},
 			{Name: "value", Type: "float8"},
 		},
 		TimeColumn:    "ts",

@@ -69,6 +69,7 @@ type columnJSON struct {
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 	NotNull bool   `json:"not_null,omitempty"`
+	Default string `json:"default,omitempty"`
 }
 
 func encodeColumns(cols []Column) (string, error) {

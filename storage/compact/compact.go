@@ -356,56 +356,80 @@ func boolInt(b bool) int {
 // readFile returns the batches of one data file, relabelled with schema
 // (the table's); a file whose column types differ is an error.
 func (j *Jobs) readFile(ctx context.Context, schema *arrow.Schema, f *catalog.File) ([]arrow.RecordBatch, error) {
-	rc, err := j.cfg.Bucket.Get(ctx, f.Path)
+	data, err := j.fetch(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(rc)
-	rc.Close()
-	if err != nil {
-		return nil, err
-	}
-	rd, err := pqfile.NewReader(bytes.NewReader(data), int64(len(data)), j.mem)
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	names := make([]string, schema.NumFields())
-	for i, fl := range schema.Fields() {
-		names[i] = fl.Name
-	}
-	// Columns added to the table after the file was written are NULL.
-	read, absent := rd.Absent(names)
-	if absent != nil && len(read) == 0 {
-		read = []string{rd.Schema().Field(0).Name} // for the row counts
-	}
-	rr, err := rd.Read(ctx, read, nil, 64<<10)
-	if err != nil {
-		return nil, err
-	}
-	defer rr.Release()
 	var out []arrow.RecordBatch
-	for rr.Next() {
-		b := rr.RecordBatch()
-		if absent != nil {
-			b = pqfile.FillAbsent(j.mem, b, schema, absent)
-			defer b.Release()
-		}
-		for i, fl := range schema.Fields() {
-			if !arrow.TypeEqual(b.Column(i).DataType(), fl.Type) {
-				for _, o := range out {
-					o.Release()
-				}
-				return nil, fmt.Errorf("column %s is %s in the file, %s in the table", fl.Name, b.Column(i).DataType(), fl.Type)
-			}
-		}
-		out = append(out, array.NewRecordBatch(schema, b.Columns(), b.NumRows()))
-	}
-	if err := rr.Err(); err != nil {
+	err = j.scanFile(ctx, schema, data, func(b arrow.RecordBatch) error {
+		b.Retain()
+		out = append(out, b)
+		return nil
+	})
+	if err != nil {
 		for _, o := range out {
 			o.Release()
 		}
 		return nil, err
 	}
 	return out, nil
+}
+
+// fetch returns the bytes of a data file.
+func (j *Jobs) fetch(ctx context.Context, f *catalog.File) ([]byte, error) {
+	rc, err := j.cfg.Bucket.Get(ctx, f.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// scanFile calls fn with each batch (64Ki rows) of the Parquet file data,
+// relabelled with schema (the table's): columns added to the table after
+// the file was written read as NULL, and a column whose type differs is
+// an error. A batch is valid only during its call.
+func (j *Jobs) scanFile(ctx context.Context, schema *arrow.Schema, data []byte, fn func(arrow.RecordBatch) error) error {
+	rd, err := pqfile.NewReader(bytes.NewReader(data), int64(len(data)), j.mem)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	names := make([]string, schema.NumFields())
+	for i, fl := range schema.Fields() {
+		names[i] = fl.Name
+	}
+	read, absent := rd.Absent(names)
+	if absent != nil && len(read) == 0 {
+		read = []string{rd.Schema().Field(0).Name} // for the row counts
+	}
+	rr, err := rd.Read(ctx, read, nil, 64<<10)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		b := rr.RecordBatch()
+		if absent != nil {
+			b = pqfile.FillAbsent(j.mem, b, schema, absent)
+		}
+		for i, fl := range schema.Fields() {
+			if !arrow.TypeEqual(b.Column(i).DataType(), fl.Type) {
+				if absent != nil {
+					b.Release()
+				}
+				return fmt.Errorf("column %s is %s in the file, %s in the table", fl.Name, b.Column(i).DataType(), fl.Type)
+			}
+		}
+		rel := array.NewRecordBatch(schema, b.Columns(), b.NumRows())
+		if absent != nil {
+			b.Release()
+		}
+		err := fn(rel)
+		rel.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return rr.Err()
 }

@@ -32,6 +32,24 @@
 // now - retention. Checkpoints are kept, so WAL replay never re-ingests
 // dropped rows.
 //
+// # DELETE and TRUNCATE
+//
+// DeleteRows rewrites, copy-on-write, the given files of a table without
+// the rows a RowMatcher marks: a file without a match is left alone, one
+// whose rows all match is dropped, the others are written again (rows in
+// their order, same shard and MaxLSN, so checkpoints are unchanged; name
+// t<table>-s<shard>-d<max LSN>-<random>; index artifact built at once) and
+// everything is swapped with one ReplaceFiles. The swap is the same
+// compare-and-swap on the file set as compaction's: a file gone by then
+// (a concurrent compaction, DELETE, TRUNCATE or retention) fails it with
+// catalog.ErrConflict, nothing changes, the uploads are deleted and the
+// caller lists again; a compaction that merged files a DELETE then swapped
+// loses its own swap, so deleted rows never come back through its output.
+// Truncate removes every file of a table in one ReplaceFiles, like a
+// retention drop. The planner publishes the table's buffered rows first
+// (ingest.Ingester.FlushTable), so no WAL replay can bring them back
+// (docs/design/067-delete-truncate.md).
+//
 // # Garbage and the grace period
 //
 // Replaced and dropped objects are not deleted at once: a query lists its

@@ -1,0 +1,98 @@
+package pgparse
+
+import (
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/internal/pgerror"
+)
+
+// Delete is DELETE FROM Table [[AS] alias] [WHERE condition]. The
+// statement's AST is SELECT * FROM Table [alias] [WHERE condition], so
+// that the condition is bound, typed and parameterized exactly as a
+// query's WHERE (docs/design/067-delete-truncate.md).
+type Delete struct {
+	Table string
+	// Where is false without a WHERE clause: every row goes.
+	Where bool
+}
+
+// Truncate is TRUNCATE [TABLE] [ONLY] t [, ...] [RESTART IDENTITY |
+// CONTINUE IDENTITY] [CASCADE | RESTRICT]. OpenWit tables have no
+// sequences or foreign keys, so the options change nothing.
+type Truncate struct {
+	Tables []string
+}
+
+// systemSchema reports whether a relation lives in a schema of catalog
+// views, which no statement may change.
+func systemSchema(rv *pg.RangeVar) bool {
+	return rv.Schemaname == "pg_catalog" || rv.Schemaname == "information_schema"
+}
+
+// permissionDenied fails as PostgreSQL does for a write to a table the
+// user may not change (42501).
+func (t *translator) permissionDenied(rv *pg.RangeVar) {
+	t.fail(codeInsufficientPrivilege, "permission denied for table %s", rv.Relname)
+}
+
+// codeInsufficientPrivilege is SQLSTATE 42501.
+const codeInsufficientPrivilege = "42501"
+
+func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
+	switch {
+	case s.WithClause != nil:
+		t.unsupported("WITH in DELETE")
+	case len(s.UsingClause) > 0:
+		t.unsupported("DELETE ... USING")
+	case len(s.ReturningList) > 0:
+		t.fail(pgerror.FeatureNotSupported, "DELETE ... RETURNING is not supported")
+	case s.WhereClause != nil && s.WhereClause.GetCurrentOfExpr() != nil:
+		t.unsupported("WHERE CURRENT OF")
+	}
+	rv := s.Relation
+	if systemSchema(rv) {
+		t.permissionDenied(rv)
+	}
+	if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
+		t.unsupported("column aliases on a table")
+	}
+	name := t.rangeVarName(rv)
+	// The rows to delete are those SELECT * FROM t WHERE cond returns.
+	sel := &pg.SelectStmt{
+		Op:          pg.SetOperation_SETOP_NONE,
+		TargetList:  []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, -1), -1)},
+		FromClause:  []*pg.Node{{Node: &pg.Node_RangeVar{RangeVar: rv}}},
+		WhereClause: s.WhereClause,
+	}
+	return &Statement{Kind: KindDelete, AST: t.selectStmt(sel, true), Tag: "DELETE",
+		Delete: &Delete{Table: name, Where: s.WhereClause != nil}}
+}
+
+func (t *translator) truncateStmt(s *pg.TruncateStmt) *Statement {
+	tr := &Truncate{}
+	seen := map[string]bool{}
+	for _, n := range s.Relations {
+		rv := n.GetRangeVar()
+		if rv == nil {
+			t.unsupported("TRUNCATE of " + strings.ToLower(statementName(n)))
+		}
+		if systemSchema(rv) {
+			t.permissionDenied(rv)
+		}
+		name := t.rangeVarName(rv)
+		if !seen[name] {
+			seen[name] = true
+			tr.Tables = append(tr.Tables, name)
+		}
+	}
+	return &Statement{Kind: KindTruncate, Truncate: tr, Tag: "TRUNCATE TABLE"}
+}
+
+// updateStmt refuses UPDATE: OpenWit rewrites files to delete rows, but
+// does not change rows in place yet.
+func (t *translator) updateStmt() {
+	panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "UPDATE is not supported",
+		Hint: "OpenWit tables support INSERT, DELETE and TRUNCATE: delete the rows and insert them again"}})
+}
