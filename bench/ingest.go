@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"sync"
@@ -234,7 +235,9 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (*IngestReport, error) {
 			return nil, err
 		}
 		cpu := processCPU()
+		region := trace.StartRegion(ctx, method) // for --trace
 		res, err := ingestOpenWit(ctx, ow, method, recs, statements, cfg.StatementRows)
+		region.End()
 		res.CPUSeconds = processCPU() - cpu
 		if serr := ow.shutdown(); err == nil && serr != nil {
 			err = serr

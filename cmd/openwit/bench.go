@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 
@@ -205,6 +206,7 @@ func benchIngestCmd(args []string) int {
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
 	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", kafka, postgres (default: all)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	traceOut := fs.String("trace", "", "write an execution trace of the whole run to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -231,6 +233,17 @@ func benchIngestCmd(args []string) int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench ingest: trace:", err)
+			return 1
+		}
+		defer trace.Stop()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -56,6 +56,9 @@ type Consumer struct {
 	stuck bool
 	// seenRecords and seenBytes size polls: the average record size.
 	seenRecords, seenBytes int64
+	// pollMax is the most records one poll hands over (pollRecords; tests
+	// lower it to spread a backlog over several polls).
+	pollMax int64
 	// slots bounds the flights staging files at once (GOMAXPROCS).
 	slots chan struct{}
 	// commit and seek collect, from settled flights, Kafka's committed
@@ -94,10 +97,16 @@ type partState struct {
 	// halt, when >= 0, is the offset of a record whose new columns could
 	// not be added (catalog or schema lock unavailable): the partition
 	// takes no record from it on, and Run seeks back to it.
-	halt  int64
-	since time.Time
-	build map[bkey]*array.RecordBuilder
-	held  map[bkey][]arrow.RecordBatch // built, not yet published
+	halt int64
+	// hw is the partition's high watermark at the last fetch (-1: none
+	// seen); behind is set when a fetch found a backlog of at least
+	// backlogRecords() after the records taken, and cleared by the publish
+	// that starts once the partition has caught up (backlogDue).
+	hw     int64
+	behind bool
+	since  time.Time
+	build  map[bkey]*array.RecordBuilder
+	held   map[bkey][]arrow.RecordBatch // built, not yet published
 	// fl is the partition's publish in progress (nil: none); its records
 	// come before the buffered ones and are still counted in
 	// Consumer.bytes until published.
@@ -111,7 +120,7 @@ func New(cfg Config) (*Consumer, error) {
 	}
 	c := &Consumer{cfg: cfg, log: cfg.Logger, m: newMetrics(cfg.Registerer), mem: memory.DefaultAllocator,
 		topics: map[string]*topicInfo{}, parts: map[tp]*partState{}, pub: cfg.Publisher,
-		slots:  make(chan struct{}, runtime.GOMAXPROCS(0)),
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0)), pollMax: pollRecords,
 		commit: map[string]map[int32]kgo.EpochOffset{}, seek: map[string]map[int32]kgo.EpochOffset{}}
 	if c.pub == nil {
 		c.pub = &localPublisher{p: &storage.Publisher{Bucket: cfg.Bucket, Catalog: cfg.Catalog, Writer: cfg.Writer,
@@ -192,6 +201,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		c.stuck = false
 		c.reap(ctx)
 		fetches.EachRecord(func(r *kgo.Record) { c.add(ctx, r) })
+		fetches.EachPartition(c.noteLag)
 		c.seekHalted()
 		c.publish(ctx, c.bytes.Load() >= c.cfg.BufferLimit, nil)
 		c.mu.Unlock()
@@ -220,7 +230,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 // pollSize is how many records the next poll may take: what fits under
 // Config.BufferLimit at the average record size seen, at least one, at
-// most pollRecords. The client's own fetch buffers (a fetch per broker)
+// most pollMax (pollRecords). The client's own fetch buffers (a fetch per broker)
 // come on top.
 func (c *Consumer) pollSize() int {
 	c.mu.Lock()
@@ -230,7 +240,7 @@ func (c *Consumer) pollSize() int {
 	}
 	avg := max(c.seenBytes/c.seenRecords, 1)
 	room := max(c.cfg.BufferLimit-c.bytes.Load(), 0)
-	return int(min(room/avg+1, pollRecords))
+	return int(min(room/avg+1, c.pollMax))
 }
 
 // pausedCheck is how often a paused consumer looks at the pressure again.
@@ -300,10 +310,19 @@ func (c *Consumer) seekHalted() {
 	}
 }
 
+// tableWaitFirst is how long resolveTables first waits for a missing
+// table; each further wait doubles, up to the commit interval.
+const tableWaitFirst = 25 * time.Millisecond
+
 // resolveTables looks the topics' tables up, waiting for missing ones,
-// and creates the dead-letter table when needed.
+// and creates the dead-letter table when needed. A missing table is
+// looked up again after tableWaitFirst, then at doubling intervals up to
+// the commit interval: a table created just after the node started (as
+// `openwit bench ingest` and most deployments do) is found within a few
+// tens of milliseconds, not a commit interval later.
 func (c *Consumer) resolveTables(ctx context.Context) error {
-	for {
+	wait := min(tableWaitFirst, c.cfg.CommitInterval)
+	for warned := false; ; {
 		missing := ""
 		for _, ti := range c.topics {
 			if ti.table != nil {
@@ -322,12 +341,16 @@ func (c *Consumer) resolveTables(ctx context.Context) error {
 		if missing == "" {
 			break
 		}
-		c.log.Warn("kafka: waiting for the table of a topic to be created", "table", missing)
+		if !warned || wait >= c.cfg.CommitInterval {
+			c.log.Warn("kafka: waiting for the table of a topic to be created", "table", missing)
+			warned = true
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(c.cfg.CommitInterval):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, c.cfg.CommitInterval)
 	}
 	t, err := c.cfg.Catalog.GetTable(ctx, ErrorsTable)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -377,9 +400,51 @@ func (c *Consumer) untilDue() time.Duration {
 	for _, ps := range c.parts {
 		if ps.count > 0 {
 			d = min(d, time.Until(ps.since.Add(c.cfg.CommitInterval)))
+			if c.backlogDue(ps) {
+				d = 0
+			}
 		}
 	}
 	return max(d, 10*time.Millisecond)
+}
+
+// backlogRecords is the backlog (records in Kafka after those taken) at
+// which a partition counts as behind, and the buffer at which a behind
+// partition publishes without waiting for the commit interval: a quarter
+// of Config.CommitRecords.
+func (c *Consumer) backlogRecords() int64 {
+	return max(int64(c.cfg.CommitRecords)/4, 1)
+}
+
+// noteLag records a fetched partition's high watermark and marks the
+// partition behind when the records after those taken are at least
+// backlogRecords(). The caller holds c.mu.
+func (c *Consumer) noteLag(p kgo.FetchTopicPartition) {
+	ps := c.parts[tp{p.Topic, p.Partition}]
+	if ps == nil || p.Err != nil || p.HighWatermark < 0 {
+		return
+	}
+	ps.hw = p.HighWatermark
+	if ps.next >= 0 && ps.hw-ps.next >= c.backlogRecords() {
+		ps.behind = true
+	}
+}
+
+// backlogDue reports whether a partition catching up on a backlog should
+// publish now rather than at the commit interval: it is behind and holds
+// backlogRecords() records, or it has caught up (taken every record up
+// to the last high watermark), so the backlog's last records do not wait
+// an interval. Publishes then follow each other as fast as they are
+// staged, each carrying what was converted during the previous one
+// (docs/design/068-kafka-backlog-publishes.md). The caller holds c.mu.
+func (c *Consumer) backlogDue(ps *partState) bool {
+	return ps.behind && ps.count > 0 && (int64(ps.count) >= c.backlogRecords() || ps.caughtUp())
+}
+
+// caughtUp reports whether ps has taken every record below the high
+// watermark of its last fetch.
+func (ps *partState) caughtUp() bool {
+	return ps.hw >= 0 && ps.next >= ps.hw
 }
 
 // newPart makes the state of an assigned partition; stored is the
@@ -393,7 +458,7 @@ func (c *Consumer) newPart(k tp, stored int64) (*partState, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1, halt: -1,
+	ps := &partState{tp: k, info: ti, conv: conv, stored: stored, next: stored, first: -1, halt: -1, hw: -1,
 		build: map[bkey]*array.RecordBuilder{}, held: map[bkey][]arrow.RecordBatch{}}
 	if old := c.parts[k]; old != nil {
 		c.settle(context.Background(), old)
@@ -618,7 +683,7 @@ func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 				continue
 			}
 		}
-		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval {
+		if all || ps.count >= c.cfg.CommitRecords || now.Sub(ps.since) >= c.cfg.CommitInterval || c.backlogDue(ps) {
 			if !all && ps.flying() {
 				// Due, but its previous publish still runs: keep
 				// converting; the loop comes back within 10 ms
@@ -627,6 +692,9 @@ func (c *Consumer) publish(ctx context.Context, all bool, only map[tp]bool) {
 			}
 			c.settle(ctx, ps)
 			if ps.count > 0 { // a conflict may have dropped the buffer
+				if ps.caughtUp() {
+					ps.behind = false // the backlog's last records go now
+				}
 				c.startFlight(ctx, ps)
 				started = append(started, ps)
 			}

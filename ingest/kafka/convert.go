@@ -67,7 +67,11 @@ type converter struct {
 	set     []bool
 	// char[k] is whether column k is varchar(n) or char(n) (decided once:
 	// parsing the type name per value cost a tenth of the decode).
-	char   []bool
+	char []bool
+	// kind[k] is column k's colKind (kindPlain for varchar/char): the
+	// common values of the common types convert without the switch on
+	// the type name (convertFast).
+	kind   []colKind
 	fields []field
 	// order[i] is the column the i-th member of the last record named
 	// (-1: none): records of a topic usually list the same members in
@@ -91,9 +95,13 @@ func newConverter(t *catalog.Table, policy string) (*converter, error) {
 	}
 	c := &converter{t: t, schema: schema, byName: map[string]int{}, timeIdx: -1,
 		reject: policy != PolicyIgnore && policy != PolicyAdd, add: policy == PolicyAdd, folded: map[string]string{},
-		vals: make([]value, len(t.Columns)), set: make([]bool, len(t.Columns)), char: make([]bool, len(t.Columns))}
+		vals: make([]value, len(t.Columns)), set: make([]bool, len(t.Columns)), char: make([]bool, len(t.Columns)),
+		kind: make([]colKind, len(t.Columns))}
 	for i, col := range t.Columns {
 		c.char[i] = col.Type != storage.TypeText && storage.IsTextual(col.Type)
+		if !c.char[i] {
+			c.kind[i] = columnKind(col.Type)
+		}
 		c.byName[col.Name] = i
 		c.folded[strings.ToLower(col.Name)] = col.Name
 		if col.Name == t.TimeColumn {
@@ -175,13 +183,14 @@ func (c *converter) convert(raw []byte) (int64, error) {
 			}
 			continue
 		}
-		col := c.t.Columns[k]
-		var v value
+		v, ok := convertFast(f, c.kind[k])
 		var err error
-		if c.char[k] {
-			v, err = convertChar(f, col.Type)
-		} else {
-			v, err = convertPlain(f, col.Type)
+		switch {
+		case ok:
+		case c.char[k]:
+			v, err = convertChar(f, c.t.Columns[k].Type)
+		default:
+			v, err = convertPlain(f, c.t.Columns[k].Type)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("field %q: %w", f.key, err)

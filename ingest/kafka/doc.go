@@ -8,7 +8,9 @@
 // consumer group (Config.Group, default "openwit"); Kafka spreads the
 // topics' partitions over the members and moves them when members join or
 // leave. Each topic maps to one table (Topic.Table, default the topic's
-// name), which must exist: the consumer waits for it before joining.
+// name), which must exist: the consumer waits for it before joining,
+// looking again after 25 ms, then at doubling intervals up to the commit
+// interval.
 //
 // # Records
 //
@@ -117,8 +119,8 @@
 //
 // Each assigned partition buffers its rows (per table and time shard) and
 // dead letters. Every Config.CommitInterval (or at Config.CommitRecords
-// buffered records, or when the partition is revoked, or at shutdown) the
-// buffer becomes Parquet files, uploaded to the object store, and then ONE
+// buffered records, or when the partition is revoked, or at shutdown, or
+// while it catches up on a backlog: below) the buffer becomes Parquet files, uploaded to the object store, and then ONE
 // catalog transaction (catalog.PublishFilesAt) inserts the file rows and
 // moves the partition's stored offset from the one this consumer started
 // from to the offset after its last record, with a compare-and-set. If the
@@ -144,6 +146,15 @@
 // meanwhile), and they are published with the next publish. A revoke, the
 // buffer limit and shutdown wait for the flights
 // (docs/design/055-kafka-publish-pipeline.md).
+//
+// A partition catching up on a backlog does not wait for the interval: when
+// a fetch shows at least Config.CommitRecords/4 records in Kafka after those
+// taken, the partition is behind; a behind partition publishes once it
+// holds CommitRecords/4 records (back to back, one flight at a time), and
+// once it has taken every record below the last high watermark it
+// publishes what it holds at once and is no longer behind
+// (docs/design/068-kafka-backlog-publishes.md). Only when a publish starts
+// changes; each is the same catalog transaction with its offset delta.
 //
 // Rows are visible to queries once published: freshness is the commit
 // interval. A crash loses only unpublished buffers, which are read from
