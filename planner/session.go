@@ -430,6 +430,13 @@ func (p *Prepared) inferParams(node sql.Node) {
 			}
 			return true
 		}
+		if pt, ok := e.(paramTyper); ok {
+			for i, a := range e.Children() {
+				if bv, ok := a.(*expression.BindVar); ok && pt.ParamOID(i) != 0 {
+					setOID(bv, pt.ParamOID(i))
+				}
+			}
+		}
 		if ch := e.Children(); len(ch) == 2 {
 			if bv, ok := ch[0].(*expression.BindVar); ok {
 				set(bv, ch[1].Type())

@@ -68,7 +68,7 @@ func (f *Func) ParamOID(i int) uint32 {
 	case "pg_sleep_until":
 		return pgtypes.OIDTimestampTZ
 	}
-	return 0
+	return funcsParamOID(f.Name)
 }
 
 func evalSleep(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {

@@ -99,11 +99,15 @@ func (j InjectableJSONOp) WithResolvedChildren(children []any) (any, error) {
 		// too or an untyped literal (jsonb || text is textcat, as in
 		// PostgreSQL's anynonarray || text).
 		if (!IsJSONType(l.Type()) && !IsJSONType(r.Type())) || !jsonCastable(l) || !jsonCastable(r) {
-			return InjectableFunc{Name: "textcat"}.WithResolvedChildren(children)
+			return InjectableConcat{}.WithResolvedChildren(children) // arrays, else textcat
 		}
 	case "-":
 		if !IsJSONType(l.Type()) {
 			return InjectableArith{Op: "-"}.WithResolvedChildren(children)
+		}
+	case "@>", "<@":
+		if isArrayType(l.Type()) || isArrayType(r.Type()) {
+			return InjectableArrayFn{Name: j.Op}.WithResolvedChildren(children)
 		}
 	}
 	return NewJSONOp(j.Op, l, r)

@@ -27,6 +27,8 @@ type InjectableWindowArg struct {
 	// Peers is set for first_value and last_value without a frame
 	// clause, whose default frame ends at the current row's last peer.
 	Peers bool
+	// Groups is a GROUPS frame (go-mysql-server has none).
+	Groups GroupsFrame
 }
 
 // WithResolvedChildren implements sqlparser.Injectable.
@@ -38,7 +40,7 @@ func (a InjectableWindowArg) WithResolvedChildren(children []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("window argument is not an expression")
 	}
-	return &WindowArg{Child: e, Exclude: a.Exclude, Nth: a.Nth, Peers: a.Peers}, nil
+	return &WindowArg{Child: e, Exclude: a.Exclude, Nth: a.Nth, Peers: a.Peers, Groups: a.Groups, seq: windowArgSeq.Add(1)}, nil
 }
 
 // WindowArg is a marked window function argument; it evaluates to its
@@ -48,6 +50,11 @@ type WindowArg struct {
 	Exclude int
 	Nth     int64
 	Peers   bool
+	Groups  GroupsFrame
+	// seq tells apart the marked arguments of one statement, so that
+	// go-mysql-server, which merges window functions that print alike,
+	// keeps each one the projection refers to.
+	seq uint64
 }
 
 var _ sql.Expression = (*WindowArg)(nil)
@@ -57,7 +64,7 @@ func (a *WindowArg) Resolved() bool { return a.Child.Resolved() }
 
 // String implements sql.Expression.
 func (a *WindowArg) String() string {
-	return fmt.Sprintf("window_arg(%s, exclude %d, nth %d, peers %t)", a.Child, a.Exclude, a.Nth, a.Peers)
+	return fmt.Sprintf("window_arg(%s, exclude %d, nth %d, peers %t, groups %v, #%d)", a.Child, a.Exclude, a.Nth, a.Peers, a.Groups, a.seq)
 }
 
 // Type implements sql.Expression.
@@ -212,11 +219,14 @@ func (f *frameFunc) StartPartition(ctx *sql.Context, interval sql.WindowInterval
 func (f *frameFunc) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
 	cur := *f.cur
 	lo, hi := cur, cur+1 // the current row's peers
-	if f.defaultFrame || f.arg.Exclude == ExcludeGroup || f.arg.Exclude == ExcludeTies {
+	if f.defaultFrame || f.arg.Groups.On || f.arg.Exclude == ExcludeGroup || f.arg.Exclude == ExcludeTies {
 		lo, hi = f.peers(ctx, buf, cur)
 	}
 	if f.defaultFrame {
 		interval = sql.WindowInterval{Start: f.part.Start, End: hi}
+	}
+	if f.arg.Groups.On {
+		interval = f.groupsInterval(ctx, buf, lo, hi)
 	}
 	keep := func(i int) bool {
 		switch f.arg.Exclude {

@@ -250,6 +250,8 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 				// square root, cube root and absolute value
 				fn := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}[op]
 				return t.funcCall(&pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)}, Args: []*pg.Node{a.Rexpr}})
+			case "~":
+				return bitOp(op, nil, t.expr(a.Rexpr))
 			}
 			t.unsupported("prefix operator " + op)
 		}
@@ -268,11 +270,19 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		case "+", "*", "/", "%":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: op}, Children: ast.Exprs{l, r}}
 		case "-", "||":
-			// jsonb - and || when an operand is jsonb, else arithmetic
-			// and textcat (planner/pgexpr/json_ops.go).
+			// jsonb - and || when an operand is jsonb, else arithmetic,
+			// array concatenation or textcat (planner/pgexpr/json_ops.go).
 			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
-		case "&", "|":
-			return &ast.BinaryExpr{Operator: op, Left: l, Right: r}
+		case "@>", "<@":
+			// array containment when an operand is an array, else jsonb's
+			// (planner/pgexpr/json_ops.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
+		case "&&":
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: op}, Children: ast.Exprs{l, r}}
+		case "&", "|", "#", "<<", ">>":
+			return bitOp(op, l, r)
+		case "^@":
+			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "starts_with"}, Children: ast.Exprs{l, r}}
 		case "~", "~*", "!~", "!~*":
 			mode := map[string]int64{"~": 0, "~*": 1, "!~": 2, "!~*": 3}[op]
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "regex_match"}, Children: ast.Exprs{l, r, intLiteral(mode)}}
@@ -597,6 +607,7 @@ var aggregates = map[string]bool{
 	"stddev_pop": true, "variance": true, "var_samp": true, "var_pop": true,
 	"corr": true, "covar_pop": true, "covar_samp": true, "regr_count": true, "regr_sxx": true, "regr_syy": true,
 	"regr_sxy": true, "regr_avgx": true, "regr_avgy": true, "regr_r2": true, "regr_slope": true, "regr_intercept": true,
+	"bit_and": true, "bit_or": true, "bit_xor": true,
 }
 
 func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
@@ -781,6 +792,8 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		if len(args) == 1 {
 			args[0] = ast.InjectedExpr{Expression: pgexpr.InjectableMinMaxArg{}, Children: ast.Exprs{args[0]}}
 		}
+	case "bit_and", "bit_or", "bit_xor":
+		return t.bitAgg(name, f.AggDistinct, args)
 	case "mod":
 		return ast.InjectedExpr{Expression: pgexpr.InjectableArith{Op: "%"}, Children: args}
 	case "sum":
@@ -796,6 +809,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	}
 	if m, ok := functions[name]; ok {
 		name = m
+	}
+	if pgexpr.IsArrayFunc(name) {
+		return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: name}, Children: args}
 	}
 	if pgexpr.HasFunc(name) {
 		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: name}, Children: args}
@@ -902,7 +918,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	// marked argument that the planner turns into a pgexpr.FrameWindow.
 	// Ranking functions, lag and lead ignore the frame.
 	def := t.namedWindow(f.Over)
-	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions)}
+	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions), Groups: t.groupsBounds(def.FrameOptions, def.StartOffset, def.EndOffset)}
 	switch name {
 	case "first_value", "last_value", "nth_value":
 		marker.Peers = def.FrameOptions&frameNonDefault == 0 && len(def.OrderClause) > 0
@@ -910,6 +926,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	switch name {
 	case "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead":
 		marker.Exclude = pgexpr.ExcludeNoOthers
+		marker.Groups = pgexpr.GroupsFrame{}
 	case "nth_value":
 		marker.Nth = t.nthValueN(f.Args)
 		f.Args = f.Args[:1]
@@ -934,7 +951,7 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(filtered(intLiteral(1)))}}
 			return out
 		}
-		if marker.Exclude != pgexpr.ExcludeNoOthers {
+		if marker.Exclude != pgexpr.ExcludeNoOthers || marker.Groups.On {
 			out.Exprs = ast.SelectExprs{&ast.AliasedExpr{Expr: mark(intLiteral(1))}}
 			return out
 		}

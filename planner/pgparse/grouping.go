@@ -82,7 +82,7 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 				case *ast.GroupConcatExpr:
 					return false, nil
 				case *ast.FuncExpr:
-					if aggregates[x.Name.Lowered()] && x.Over == nil {
+					if isAggregateName(x.Name.Lowered()) && x.Over == nil {
 						return false, nil
 					}
 				case *ast.Subquery:
@@ -150,7 +150,7 @@ func hasAggregate(e ast.Expr) bool {
 			found = true
 			return false, nil
 		case *ast.FuncExpr:
-			if aggregates[x.Name.Lowered()] && x.Over == nil {
+			if isAggregateName(x.Name.Lowered()) && x.Over == nil {
 				found = true
 				return false, nil
 			}

@@ -56,7 +56,8 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 		return over
 	}
 	if opts&frameGroups != 0 {
-		t.unsupported("GROUPS frames")
+		over.Frame = t.groupsFrame(w)
+		return over
 	}
 	// An EXCLUDE clause is carried by the function's argument (see
 	// windowCall).
@@ -64,15 +65,21 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 	if opts&frameRows != 0 {
 		f.Unit = ast.RowsUnit
 	}
+	offset := func(n *pg.Node, which string) ast.Expr {
+		if f.Unit == ast.RowsUnit {
+			return ast.NewIntVal([]byte(itoa(t.frameOffsetInt(n, which, "ROWS"))))
+		}
+		return t.frameOffset(n)
+	}
 	switch {
 	case opts&frameStartUnboundedPre != 0:
 		f.Extent.Start = &ast.FrameBound{Type: ast.UnboundedPreceding}
 	case opts&frameStartCurrentRow != 0:
 		f.Extent.Start = &ast.FrameBound{Type: ast.CurrentRow}
 	case opts&frameStartOffsetPre != 0:
-		f.Extent.Start = &ast.FrameBound{Type: ast.ExprPreceding, Expr: t.frameOffset(w.StartOffset)}
+		f.Extent.Start = &ast.FrameBound{Type: ast.ExprPreceding, Expr: offset(w.StartOffset, "starting")}
 	case opts&frameStartOffsetFol != 0:
-		f.Extent.Start = &ast.FrameBound{Type: ast.ExprFollowing, Expr: t.frameOffset(w.StartOffset)}
+		f.Extent.Start = &ast.FrameBound{Type: ast.ExprFollowing, Expr: offset(w.StartOffset, "starting")}
 	}
 	switch {
 	case opts&frameEndUnboundedFol != 0:
@@ -80,9 +87,9 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 	case opts&frameEndCurrentRow != 0:
 		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
 	case opts&frameEndOffsetPre != 0:
-		f.Extent.End = &ast.FrameBound{Type: ast.ExprPreceding, Expr: t.frameOffset(w.EndOffset)}
+		f.Extent.End = &ast.FrameBound{Type: ast.ExprPreceding, Expr: offset(w.EndOffset, "ending")}
 	case opts&frameEndOffsetFol != 0:
-		f.Extent.End = &ast.FrameBound{Type: ast.ExprFollowing, Expr: t.frameOffset(w.EndOffset)}
+		f.Extent.End = &ast.FrameBound{Type: ast.ExprFollowing, Expr: offset(w.EndOffset, "ending")}
 	default:
 		f.Extent.End = &ast.FrameBound{Type: ast.CurrentRow}
 	}
@@ -95,6 +102,7 @@ func (t *translator) window(w *pg.WindowDef) *ast.Over {
 
 // frameOffset is a frame offset; go-mysql-server wants a plain literal.
 func (t *translator) frameOffset(n *pg.Node) ast.Expr {
+	negativeOffset(t, n)
 	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
 		return ast.NewIntVal([]byte(itoa(int64(c.GetIval().Ival))))
 	}
@@ -116,6 +124,9 @@ func (t *translator) frameOffset(n *pg.Node) ast.Expr {
 			}
 			return &ast.IntervalExpr{Expr: ast.NewIntVal([]byte(itoa(us))), Unit: "MICROSECOND"}
 		}
+	}
+	if e, ok := t.frameOffsetFuncs(n); ok {
+		return e
 	}
 	t.unsupported("non-constant frame offsets")
 	return nil
