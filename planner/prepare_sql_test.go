@@ -93,3 +93,42 @@ func TestIntegerParameterValues(t *testing.T) {
 		t.Errorf("SELECT $1 + 1: column %d, parameter %v; want int4 both", got, ps[0].ParamOIDs())
 	}
 }
+
+// TestUntypedParamsInFunctions: a parameter the client leaves untyped
+// takes the type of the function argument it is given as (upper($1) is
+// text, left(s, $2) int4, date_trunc('hour', $1) timestamptz), as
+// PostgreSQL infers it; it was 42883 "function upper(text) does not exist"
+// for pgx's Parse without types.
+func TestUntypedParamsInFunctions(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		sql   string
+		param any
+		oid   uint32
+		want  string
+	}{
+		{`SELECT upper($1)`, "abc", pgtypes.OIDText, "ABC"},
+		{`SELECT length($1)`, "abc", pgtypes.OIDText, "3"},
+		{`SELECT substr($1, 2)`, "abc", pgtypes.OIDText, "bc"},
+		{`SELECT left('abcdef', $1)`, int64(2), pgtypes.OIDInt4, "ab"},
+		{`SELECT round($1, 1)`, "1.25", pgtypes.OIDNumeric, "1.3"},
+	} {
+		ps, err := h.s.Prepare(ctx, c.sql, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if got := ps[0].ParamOIDs(); len(got) != 1 || got[0] != c.oid {
+			t.Errorf("%s: parameter types %v, want [%d]", c.sql, got, c.oid)
+		}
+		rows, err := ps[0].Execute(ctx, []any{c.param})
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		r, err := rows.Next(ctx)
+		rows.Close()
+		if err != nil || fmt.Sprint(r[0]) != c.want {
+			t.Errorf("%s: got %v, %v; want %s", c.sql, r, err, c.want)
+		}
+	}
+}

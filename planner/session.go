@@ -759,6 +759,11 @@ func bindValue(v any, oid uint32) (ast.Expr, error) {
 		}
 		return ast.NewFloatVal([]byte(strconv.FormatFloat(x, 'g', -1, 64))), nil
 	case string:
+		if oid == pgtypes.OIDNumeric {
+			if _, err := decimal.NewFromString(x); err == nil {
+				return ast.NewFloatVal([]byte(x)), nil // a numeric literal, as in SQL text
+			}
+		}
 		return ast.NewStrVal([]byte(x)), nil
 	case []byte:
 		return ast.NewStrVal(x), nil

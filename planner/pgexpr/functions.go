@@ -387,7 +387,9 @@ func NewFunc(name string, args []sql.Expression) (*Func, error) {
 	}
 	for i, a := range args {
 		t := a.Type()
-		if t == types.Null {
+		if t == types.Null || isParam(a) {
+			// An untyped parameter takes the argument's type
+			// (Func.ParamOID); its value is checked when bound.
 			continue
 		}
 		ok := true

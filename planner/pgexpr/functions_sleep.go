@@ -57,18 +57,36 @@ func isParam(e sql.Expression) bool {
 // argument i of the call (pg_sleep($1): float8), or 0 when the function
 // does not say.
 func (f *Func) ParamOID(i int) uint32 {
-	if i != 0 {
+	if i == 0 {
+		switch f.Name {
+		case "pg_sleep":
+			return pgtypes.OIDFloat8
+		case "pg_sleep_for":
+			return pgtypes.OIDInterval
+		case "pg_sleep_until":
+			return pgtypes.OIDTimestampTZ
+		}
+		if oid := funcsParamOID(f.Name); oid != 0 {
+			return oid
+		}
+	}
+	if i >= len(f.def.args) && !f.def.variadic {
 		return 0
 	}
-	switch f.Name {
-	case "pg_sleep":
-		return pgtypes.OIDFloat8
-	case "pg_sleep_for":
-		return pgtypes.OIDInterval
-	case "pg_sleep_until":
+	// Otherwise the argument's kind: upper($1) is text, left(s, $2) int4,
+	// round($1, 2) numeric, date_trunc('hour', $1) timestamptz (the
+	// preferred type of the kinds PostgreSQL would choose from).
+	switch f.def.kind(i) {
+	case kText:
+		return pgtypes.OIDText
+	case kInt:
+		return pgtypes.OIDInt4
+	case kNumber:
+		return pgtypes.OIDNumeric
+	case kTime:
 		return pgtypes.OIDTimestampTZ
 	}
-	return funcsParamOID(f.Name)
+	return 0
 }
 
 func evalSleep(ctx *sql.Context, a []any, _ []sql.Type) (any, error) {
