@@ -214,12 +214,20 @@ func isTextLiteral(e sql.Expression) bool { return isLiteral(e) && types.IsText(
 // unknown-typed literal ('13:45'::time = '13:45:00'); ok is false when c
 // has no such pair.
 func CoerceTimeLiteral(c expression.Comparer) (sql.Expression, bool) {
+	return coerceUntypedLiteral(c, isTimeOfDay, "time", pgtypes.TimeType)
+}
+
+// coerceUntypedLiteral returns comparison c with an untyped string literal
+// compared against an operand of a type is accepts cast to that type (to,
+// typ), as PostgreSQL resolves the unknown literal; ok is false when c has
+// no such pair.
+func coerceUntypedLiteral(c expression.Comparer, is func(sql.Type) bool, to string, typ sql.Type) (sql.Expression, bool) {
 	l, r := c.Left(), c.Right()
 	switch {
-	case isTimeOfDay(l.Type()) && isTextLiteral(r):
-		r = &Cast{Child: r, To: "time", typ: pgtypes.TimeType}
-	case isTimeOfDay(r.Type()) && isTextLiteral(l):
-		l = &Cast{Child: l, To: "time", typ: pgtypes.TimeType}
+	case is(l.Type()) && isTextLiteral(r):
+		r = &Cast{Child: r, To: to, typ: typ}
+	case is(r.Type()) && isTextLiteral(l):
+		l = &Cast{Child: l, To: to, typ: typ}
 	default:
 		return nil, false
 	}

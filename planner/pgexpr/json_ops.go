@@ -593,20 +593,7 @@ func jsonDeletePath(v any, path []*string) (any, error) {
 // compared against a jsonb read as jsonb input, as PostgreSQL resolves the
 // unknown literal; ok is false when c has no such pair.
 func CoerceJSONLiteral(c expression.Comparer) (sql.Expression, bool) {
-	l, r := c.Left(), c.Right()
-	switch {
-	case IsJSONType(l.Type()) && isTextLiteral(r):
-		r = &Cast{Child: r, To: "jsonb", typ: types.JSON}
-	case IsJSONType(r.Type()) && isTextLiteral(l):
-		l = &Cast{Child: l, To: "jsonb", typ: types.JSON}
-	default:
-		return nil, false
-	}
-	out, err := c.WithChildren(l, r)
-	if err != nil {
-		return nil, false
-	}
-	return out, true
+	return coerceUntypedLiteral(c, IsJSONType, "jsonb", types.JSON)
 }
 
 // jsonCoalesce reads the untyped literals of a COALESCE with a jsonb

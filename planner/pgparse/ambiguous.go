@@ -64,28 +64,3 @@ func (t *translator) ambiguityProbes(s *pg.SelectStmt, from ast.TableExprs) []as
 	}
 	return probes
 }
-
-// walkNoSubqueries calls fn on m and every message under it, but not
-// under a subquery (SubLink), whose names resolve in its own FROM first.
-func walkNoSubqueries(m protoreflect.Message, fn func(protoreflect.Message)) {
-	if _, ok := m.Interface().(*pg.SubLink); ok {
-		return
-	}
-	fn(m)
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind {
-			return true
-		}
-		switch {
-		case fd.IsList():
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walkNoSubqueries(l.Get(i).Message(), fn)
-			}
-		case fd.IsMap():
-		default:
-			walkNoSubqueries(v.Message(), fn)
-		}
-		return true
-	})
-}

@@ -18,8 +18,7 @@ func (t *translator) defaultExpr(n *pg.Node) string {
 	if n == nil {
 		return ""
 	}
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	walkMessages(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch x := m.Interface().(type) {
 		case *pg.ColumnRef:
 			t.fail(pgerror.FeatureNotSupported, "cannot use column reference in DEFAULT expression")
@@ -38,22 +37,8 @@ func (t *translator) defaultExpr(n *pg.Node) string {
 				t.fail(pgerror.FeatureNotSupported, "set-returning functions are not allowed in DEFAULT expressions")
 			}
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
-				return true
-			}
-			if fd.IsList() {
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-				return true
-			}
-			walk(v.Message())
-			return true
-		})
-	}
-	walk(n.ProtoReflect())
+		return true
+	})
 	text, err := deparseExpr(n)
 	if err != nil {
 		t.fail(pgerror.SyntaxError, "DEFAULT expression: %v", err)

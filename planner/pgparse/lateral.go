@@ -3,7 +3,6 @@ package pgparse
 import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"openwit/internal/pgerror"
 )
@@ -73,29 +72,4 @@ func leftNames(n *pg.Node, out map[string]bool) {
 	if name := fromItemName(n); name != "" {
 		out[name] = true
 	}
-}
-
-// walkColumnRefs calls fn for every ColumnRef in a parse tree.
-func walkColumnRefs(m protoreflect.Message, fn func(*pg.ColumnRef)) {
-	if c, ok := m.Interface().(*pg.ColumnRef); ok {
-		fn(c)
-		return
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind {
-			return true
-		}
-		if fd.IsList() {
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walkColumnRefs(l.Get(i).Message(), fn)
-			}
-			return true
-		}
-		if fd.IsMap() {
-			return true
-		}
-		walkColumnRefs(v.Message(), fn)
-		return true
-	})
 }

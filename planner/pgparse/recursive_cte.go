@@ -75,61 +75,50 @@ func selfRefs(m protoreflect.Message, name string, inSub bool) []selfRef {
 	var out []selfRef
 	var walk func(m protoreflect.Message, inSub, nullable bool)
 	walk = func(m protoreflect.Message, inSub, nullable bool) {
-		switch x := m.Interface().(type) {
-		case *pg.RangeVar:
-			if x.Schemaname == "" && x.Relname == name {
-				out = append(out, selfRef{loc: x.Location, inSubquery: inSub, inOuterJoin: nullable})
-			}
-			return
-		case *pg.SubLink:
-			if x.Subselect != nil {
-				walk(x.Subselect.ProtoReflect(), true, nullable)
-			}
-			return
-		case *pg.RangeSubselect:
-			if x.Subquery != nil {
-				walk(x.Subquery.ProtoReflect(), true, nullable)
-			}
-			return
-		case *pg.WithClause:
-			for _, c := range x.Ctes {
-				if c.GetCommonTableExpr().GetCtename() == name {
-					return
+		walkMessages(m, func(m protoreflect.Message) bool {
+			switch x := m.Interface().(type) {
+			case *pg.RangeVar:
+				if x.Schemaname == "" && x.Relname == name {
+					out = append(out, selfRef{loc: x.Location, inSubquery: inSub, inOuterJoin: nullable})
 				}
-			}
-		case *pg.JoinExpr:
-			l, r := nullable, nullable
-			switch x.Jointype {
-			case pg.JoinType_JOIN_LEFT:
-				r = true
-			case pg.JoinType_JOIN_RIGHT:
-				l = true
-			case pg.JoinType_JOIN_FULL:
-				l, r = true, true
-			}
-			if x.Larg != nil {
-				walk(x.Larg.ProtoReflect(), inSub, l)
-			}
-			if x.Rarg != nil {
-				walk(x.Rarg.ProtoReflect(), inSub, r)
-			}
-			if x.Quals != nil {
-				walk(x.Quals.ProtoReflect(), inSub, nullable)
-			}
-			return
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
-				return true
-			}
-			if fd.IsList() {
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message(), inSub, nullable)
+				return false
+			case *pg.SubLink:
+				if x.Subselect != nil {
+					walk(x.Subselect.ProtoReflect(), true, nullable)
 				}
-				return true
+				return false
+			case *pg.RangeSubselect:
+				if x.Subquery != nil {
+					walk(x.Subquery.ProtoReflect(), true, nullable)
+				}
+				return false
+			case *pg.WithClause:
+				for _, c := range x.Ctes {
+					if c.GetCommonTableExpr().GetCtename() == name {
+						return false
+					}
+				}
+			case *pg.JoinExpr:
+				l, r := nullable, nullable
+				switch x.Jointype {
+				case pg.JoinType_JOIN_LEFT:
+					r = true
+				case pg.JoinType_JOIN_RIGHT:
+					l = true
+				case pg.JoinType_JOIN_FULL:
+					l, r = true, true
+				}
+				if x.Larg != nil {
+					walk(x.Larg.ProtoReflect(), inSub, l)
+				}
+				if x.Rarg != nil {
+					walk(x.Rarg.ProtoReflect(), inSub, r)
+				}
+				if x.Quals != nil {
+					walk(x.Quals.ProtoReflect(), inSub, nullable)
+				}
+				return false
 			}
-			walk(v.Message(), inSub, nullable)
 			return true
 		})
 	}

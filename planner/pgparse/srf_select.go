@@ -120,31 +120,6 @@ func funcCallName(fc *pg.FuncCall) string {
 	return fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval()
 }
 
-// walkFuncCalls calls fn for every FuncCall in a parse tree, outer calls
-// first, not inside subqueries (their calls are theirs).
-func walkFuncCalls(m protoreflect.Message, fn func(*pg.FuncCall)) {
-	switch x := m.Interface().(type) {
-	case *pg.FuncCall:
-		fn(x)
-	case *pg.SubLink:
-		return
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
-			return true
-		}
-		if fd.IsList() {
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				walkFuncCalls(l.Get(i).Message(), fn)
-			}
-			return true
-		}
-		walkFuncCalls(v.Message(), fn)
-		return true
-	})
-}
-
 // functionRefersToColumns reports whether a FROM function's arguments refer to
 // columns.
 func functionRefersToColumns(rf *pg.RangeFunction) bool {

@@ -63,22 +63,7 @@ func (t *translator) textSRF(rf *pg.RangeFunction) (ast.TableExpr, bool) {
 		}
 		ord = "ordinality"
 	}
-	if rf.Alias != nil {
-		names := rf.Alias.Colnames
-		max := 1
-		if rf.Ordinality {
-			max = 2
-		}
-		if len(names) > max {
-			t.fail(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", alias, max, len(names))
-		}
-		if len(names) >= 1 {
-			col = names[0].GetString_().Sval
-		}
-		if len(names) == 2 {
-			ord = names[1].GetString_().Sval
-		}
-	}
+	col, ord = t.srfColumnNames(rf, alias, col, ord)
 	args := t.exprs(fc.Args)
 	var tf *ast.TableFuncExpr
 	if array == "" {

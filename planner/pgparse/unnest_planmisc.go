@@ -38,22 +38,7 @@ func (t *translator) unnestFunction(rf *pg.RangeFunction) (ast.TableExpr, bool) 
 	if rf.Ordinality {
 		ord = "ordinality"
 	}
-	if rf.Alias != nil {
-		names := rf.Alias.Colnames
-		max := 1
-		if rf.Ordinality {
-			max = 2
-		}
-		if len(names) > max {
-			t.fail(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", alias, max, len(names))
-		}
-		if len(names) >= 1 {
-			col = names[0].GetString_().Sval
-		}
-		if len(names) == 2 {
-			ord = names[1].GetString_().Sval
-		}
-	}
+	col, ord = t.srfColumnNames(rf, alias, col, ord)
 	exprs := ast.SelectExprs{
 		&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(col))},
 		&ast.AliasedExpr{Expr: ast.NewStrVal([]byte(ord))},
@@ -63,4 +48,28 @@ func (t *translator) unnestFunction(rf *pg.RangeFunction) (ast.TableExpr, bool) 
 	tf := &ast.TableFuncExpr{Name: "unnest", Exprs: exprs, Alias: name}
 	sel := &ast.Select{SelectExprs: ast.SelectExprs{&ast.StarExpr{}}, From: ast.TableExprs{tf}}
 	return &ast.AliasedTableExpr{Expr: &ast.Subquery{Select: sel}, As: name, Lateral: true}, true
+}
+
+// srfColumnNames applies a one-column set-returning FROM function's alias
+// column list (AS alias(col [, ord])) to its value column col and, WITH
+// ORDINALITY, its ordinality column ord.
+func (t *translator) srfColumnNames(rf *pg.RangeFunction, alias, col, ord string) (string, string) {
+	if rf.Alias == nil {
+		return col, ord
+	}
+	names := rf.Alias.Colnames
+	max := 1
+	if rf.Ordinality {
+		max = 2
+	}
+	if len(names) > max {
+		t.fail(pgerror.InvalidColumnReference, "table \"%s\" has %d columns available but %d columns specified", alias, max, len(names))
+	}
+	if len(names) >= 1 {
+		col = names[0].GetString_().Sval
+	}
+	if len(names) == 2 {
+		ord = names[1].GetString_().Sval
+	}
+	return col, ord
 }
