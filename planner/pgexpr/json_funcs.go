@@ -510,12 +510,9 @@ func jsonSetPath(v any, path []*string, level int, nv any, create bool) (any, er
 		}
 		return x, nil
 	case []any:
-		n, err := strconv.Atoi(strings.TrimSpace(p))
+		n, err := jsonPathIndex(p, level, len(x))
 		if err != nil {
-			return nil, pgerror.New(pgerror.InvalidTextRepr, "path element at position %d is not an integer: \"%s\"", level+1, p)
-		}
-		if n < 0 {
-			n += len(x)
+			return nil, err
 		}
 		if n < 0 || n >= len(x) {
 			if !last || !create {
@@ -539,4 +536,18 @@ func jsonSetPath(v any, path []*string, level int, nv any, create bool) (any, er
 		return out, nil
 	}
 	return v, nil
+}
+
+// jsonPathIndex reads path element p (at 0-based level) as an index into
+// an array of length n, a negative one counting from the end; the result
+// may be out of range.
+func jsonPathIndex(p string, level, n int) (int, error) {
+	i, err := strconv.Atoi(strings.TrimSpace(p))
+	if err != nil {
+		return 0, pgerror.New(pgerror.InvalidTextRepr, "path element at position %d is not an integer: \"%s\"", level+1, p)
+	}
+	if i < 0 {
+		i += n
+	}
+	return i, nil
 }

@@ -563,12 +563,9 @@ func jsonDeletePath(v any, path []*string) (any, error) {
 			}
 			return x, nil
 		case []any:
-			n, err := strconv.Atoi(strings.TrimSpace(p))
+			n, err := jsonPathIndex(p, level, len(x))
 			if err != nil {
-				return nil, pgerror.New(pgerror.InvalidTextRepr, "path element at position %d is not an integer: \"%s\"", level+1, p)
-			}
-			if n < 0 {
-				n += len(x)
+				return nil, err
 			}
 			if n < 0 || n >= len(x) {
 				return x, nil
