@@ -90,7 +90,7 @@ func NewBitOp(op string, l, r sql.Expression) (*BitOp, error) {
 		return pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", name(l), op, name(r))
 	}
 	width := func(e sql.Expression, other int) (int, bool) {
-		if IsUnknownLiteral(e) || isParam(e) || e.Type() == types.Null {
+		if IsUnknownLiteral(e) || isParam(e) || e.Type() == types.Null || isCatalogVectorElem(e) {
 			return other, true // takes the other side's type
 		}
 		w := bitWidth(e.Type())
@@ -179,7 +179,7 @@ func (b *BitOp) operand(ctx *sql.Context, row sql.Row, e sql.Expression, to sql.
 	if err != nil || v == nil {
 		return 0, false, err
 	}
-	if _, isString := v.(string); isString && (IsUnknownLiteral(e) || isParam(e)) {
+	if _, isString := v.(string); isString && (IsUnknownLiteral(e) || isParam(e) || isCatalogVectorElem(e)) {
 		name := map[sql.Type]string{types.Int16: storage.TypeInt2, types.Int32: storage.TypeInt4, types.Int64: storage.TypeInt8}[to]
 		if v, err = CastValue(ctx, v, e.Type(), name); err != nil {
 			return 0, false, err
@@ -343,4 +343,13 @@ func (e *bitAgg) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return int32(bits), nil
 	}
 	return bits, nil
+}
+
+// isCatalogVectorElem reports an element of a catalog's int2vector or
+// oidvector column (pg_index.indoption[i]), which OpenWit's catalogs keep
+// as text: in a bitwise operation it is the integer PostgreSQL has there
+// (pgjdbc's getIndexInfo computes indoption[i] & 1::smallint).
+func isCatalogVectorElem(e sql.Expression) bool {
+	f, ok := e.(interface{ FunctionName() string })
+	return ok && f.FunctionName() == "pg_array_subscript"
 }
