@@ -99,8 +99,9 @@ type Engine struct {
 	cfg    Config
 	gms    *sqle.Engine
 	nextID atomic.Uint32
-	ddlMu  sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables sync.Map   // name -> *catalog.Table (cache of the catalog)
+	xids   atomic.Int64 // the last transaction id txid_current gave (txid.go)
+	ddlMu  sync.Mutex   // serializes CREATE/DROP TABLE on this node
+	tables sync.Map     // name -> *catalog.Table (cache of the catalog)
 	// defaults are the bound column DEFAULTs, by type and text
 	// (column_default.go).
 	defaults sync.Map

@@ -55,7 +55,9 @@ type Session struct {
 	// RESET and DEFAULT give it back.
 	startApp string
 	tx       txBlock
-	act      *activity // what pg_stat_activity shows of the session
+	// txid is the current transaction's id, 0 until txid_current asks.
+	txid int64
+	act  *activity // what pg_stat_activity shows of the session
 	// execs counts the statements executed (Prepared.Execute): a plan
 	// made while describing a statement is used only when no statement
 	// ran in between (Prepared.described).
@@ -105,6 +107,8 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// xid is txid_current() (txid.go).
+	xid func() int64
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -137,6 +141,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.base.notify = s.pgNotify
 	s.base.listening = s.ListeningChannels
 	s.base.inBlock = func() bool { return s.tx.active }
+	s.base.xid = s.xid
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
 	e.sessions.add(s.act)

@@ -153,6 +153,7 @@ func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, er
 func (t *translator) statement(n *pg.Node) *Statement {
 	switch {
 	case n.GetSelectStmt() != nil:
+		regDisplay(n.GetSelectStmt())
 		return &Statement{Kind: KindQuery, AST: t.selectStmt(n.GetSelectStmt(), true)}
 	case n.GetInsertStmt() != nil:
 		return &Statement{Kind: KindInsert, AST: t.insert(n.GetInsertStmt()), Tag: "INSERT"}
