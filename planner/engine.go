@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -202,6 +204,20 @@ func New(cfg Config) (*Engine, error) {
 		}
 		a.Catalog.RegisterFunction(ctx, f)
 	}
+	names := map[string]bool{}
+	for _, f := range function.BuiltIns {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	for _, f := range functions(e) {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	pgparse.SetFunctionLookup(func(name string) bool {
+		if names[strings.ToLower(name)] {
+			return true
+		}
+		_, ok := a.Catalog.Function(sql.NewEmptyContext(), name)
+		return ok
+	})
 	a.ExecBuilder = newExecBuilder()
 	e.gms = sqle.New(a, &sqle.Config{})
 	return e, nil

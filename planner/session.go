@@ -289,7 +289,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete, pgparse.KindUpdate:
 	default:
 		return nil
 	}
@@ -581,7 +581,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindUpdate, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
@@ -641,6 +641,8 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return s.show(p.st.Show)
 	case pgparse.KindDelete:
 		return s.deleteRows(ctx, p, params)
+	case pgparse.KindUpdate:
+		return s.updateRows(ctx, p, params)
 	case pgparse.KindTruncate:
 		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:

@@ -89,10 +89,3 @@ func (t *translator) truncateStmt(s *pg.TruncateStmt) *Statement {
 	}
 	return &Statement{Kind: KindTruncate, Truncate: tr, Tag: "TRUNCATE TABLE"}
 }
-
-// updateStmt refuses UPDATE: OpenWit rewrites files to delete rows, but
-// does not change rows in place yet.
-func (t *translator) updateStmt() {
-	panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "UPDATE is not supported",
-		Hint: "OpenWit tables support INSERT, DELETE and TRUNCATE: delete the rows and insert them again"}})
-}

@@ -38,7 +38,7 @@ func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
-		st, err := translateTop(raw.Stmt, text, cols)
+		st, err := translateTop(raw.Stmt, text, query, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +85,7 @@ type failure struct{ err error }
 
 type translator struct {
 	text        string // the statement's own text
+	query       string // the whole query (parse-tree locations are offsets into it)
 	numParams   int
 	inWhere     bool
 	inAggregate bool
@@ -129,8 +130,8 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
-	t := &translator{tableColumns: cols, text: text}
+func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statement, err error) {
+	t := &translator{tableColumns: cols, text: text, query: query}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -190,7 +191,7 @@ func (t *translator) statement(n *pg.Node) *Statement {
 	case n.GetTruncateStmt() != nil:
 		return t.truncateStmt(n.GetTruncateStmt())
 	case n.GetUpdateStmt() != nil:
-		t.updateStmt()
+		return t.updateStmt(n.GetUpdateStmt())
 	case n.GetPrepareStmt() != nil:
 		return t.prepareStmt(n.GetPrepareStmt(), t.text)
 	case n.GetExecuteStmt() != nil:
