@@ -309,6 +309,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 	if p.st.Deferred != nil {
 		return p.st.Deferred
 	}
+	p.inferUpdateParams(sctx, node)
 	p.inferParams(node)
 	if p.st.NumParams > 0 {
 		// The inferred types type the expressions over the parameters

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,6 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
 	"openwit/storage/catalog"
 	"openwit/storage/compact"
 )
@@ -306,4 +309,44 @@ func replaceRows(orig arrow.Array, changed []int, newVals [][]any, i int) (arrow
 		parts = append(parts, array.NewSlice(orig, int64(start), int64(orig.Len())))
 	}
 	return array.Concatenate(parts, mem)
+}
+
+// inferUpdateParams types the parameters that are a whole new value of
+// an UPDATE (SET c = $1) as the column c, as PostgreSQL describes them;
+// inferParams types the others from their context.
+func (p *Prepared) inferUpdateParams(ctx *sql.Context, node sql.Node) {
+	u := p.st.Update
+	if u == nil || p.st.NumParams == 0 {
+		return
+	}
+	pr, ok := node.(*plan.Project)
+	if !ok || len(pr.Projections) != len(u.Columns) {
+		return
+	}
+	t, err := p.s.e.tableDef(ctx, u.Table)
+	if err != nil {
+		return
+	}
+	for i, x := range pr.Projections {
+		if a, ok := x.(*expression.Alias); ok {
+			x = a.Child
+		}
+		bv, ok := x.(*expression.BindVar)
+		if !ok {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.Name != u.Columns[i] {
+				continue
+			}
+			gt, err := pgtypes.GMSType(c.Type)
+			if err != nil {
+				break
+			}
+			oid, _ := pgtypes.OID(gt)
+			if n, err := strconv.Atoi(strings.TrimPrefix(bv.Name, "v")); err == nil && n >= 1 && n <= len(p.paramOIDs) && p.paramOIDs[n-1] == 0 {
+				p.paramOIDs[n-1] = oid
+			}
+		}
+	}
 }

@@ -81,6 +81,9 @@ func TestUpdateMatchesPostgres(t *testing.T) {
 	both("UPDATE logs SET status = '42' WHERE status = 200 AND user_id = 'u0'")
 	both("DELETE FROM logs WHERE user_id = 'u3'")
 	both("UPDATE logs SET latency = 1.25")
+	// Parameters typed as their columns: pgx encodes a float64 and an int
+	// only for a float8 and an int4 parameter.
+	both("UPDATE logs SET latency = $1, status = $2 WHERE user_id = $3", 9.75, 404, "u9")
 	// An error changes nothing.
 	for _, bad := range []string{"UPDATE logs SET status = 'x'", "UPDATE logs SET status = status / 0 WHERE user_id = 'u5'"} {
 		if _, err := owc.Exec(t.Context(), bad); err == nil {
