@@ -610,9 +610,7 @@ func isKnownPGType(name string) bool {
 }
 
 func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
-	if s.OnConflictClause != nil {
-		t.unsupported("INSERT ... ON CONFLICT")
-	}
+	t.onConflict(s)
 	if s.WithClause != nil {
 		t.unsupported("WITH on INSERT")
 	}
