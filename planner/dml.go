@@ -193,8 +193,12 @@ func deleteScan(node sql.Node, t *catalog.Table) (tbl *table, alias string, filt
 	if filter != nil {
 		bad := false
 		transform.InspectExpr(filter, func(e sql.Expression) bool {
-			switch e.(type) {
-			case *plan.Subquery, *expression.BindVar:
+			switch x := e.(type) {
+			case *plan.Subquery:
+				// An uncorrelated subquery runs once; its result is
+				// cached for every row (go-mysql-server's Subquery).
+				bad = !x.CanCacheResults()
+			case *expression.BindVar:
 				bad = true
 			}
 			return bad

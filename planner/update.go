@@ -129,6 +129,8 @@ func updateScan(node sql.Node, t *catalog.Table, n int) (values []sql.Expression
 		transform.InspectExpr(v, func(e sql.Expression) bool {
 			switch e.(type) {
 			case *plan.Subquery, *expression.BindVar:
+				// A subquery in the new values sees another scope row
+				// than the one the updater builds.
 				bad = true
 			}
 			return bad

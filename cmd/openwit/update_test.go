@@ -112,7 +112,7 @@ func TestUpdateRefusals(t *testing.T) {
 		{"UPDATE logs SET ts = ts + interval '1 minute'", "0A000"},
 		{"UPDATE logs SET status = 1 RETURNING *", "0A000"},
 		{"UPDATE logs SET status = (SELECT 1)", "0A000"},
-		{"UPDATE logs SET status = 1 WHERE user_id IN (SELECT user_id FROM logs WHERE status = 500)", "0A000"},
+		{"UPDATE logs SET status = 1 WHERE user_id IN (SELECT l2.user_id FROM logs l2 WHERE l2.service = logs.service)", "0A000"},
 		{"UPDATE logs SET status = l2.status FROM logs l2", "0A000"},
 		{"UPDATE logs SET (status, latency) = (1, 2)", "0A000"},
 		{"UPDATE pg_class SET relname = 'x'", "42501"},
