@@ -325,6 +325,16 @@ func (p *Prepared) describe(ctx context.Context) error {
 		// without bindings).
 		p.described, p.describedAt = node, p.s.execs
 	}
+	if schema, ok := dmlReturningSchema(p.st, node); ok {
+		for _, c := range schema {
+			oid, size := pgtypes.OID(c.Type)
+			col := Column{Name: c.Name, TypeOID: oid, TypeSize: size}
+			if m := pgtypes.CharTypmod(c.Type); m > 0 {
+				col.TypeModifier = m
+			}
+			p.cols = append(p.cols, col)
+		}
+	}
 	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
 		sources := columnSources(node)
 		for i, c := range node.Schema() {

@@ -70,12 +70,21 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 	if p.st.Deferred != nil {
 		return nil, p.st.Deferred
 	}
-	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets))
+	schema, returning := dmlReturningSchema(p.st, node)
+	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets), returning)
 	if err != nil {
 		return nil, err
 	}
-	if empty {
-		return &Rows{tag: "UPDATE 0"}, nil // WHERE false
+	if empty { // WHERE false
+		if returning {
+			return (&returned{}).result(sctx, "UPDATE 0", schema)
+		}
+		return &Rows{tag: "UPDATE 0"}, nil
+	}
+	var ret *returned
+	if returning {
+		ret = &returned{exprs: values[len(targets):]}
+		values = values[:len(targets)]
 	}
 	for i, def := range u.Default {
 		if !def {
@@ -91,53 +100,34 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 			values[i] = cd.Expr
 		}
 	}
-	update, err := newRowUpdater(sctx, tbl, targets, values, filter)
+	update, err := newRowUpdater(sctx, tbl, targets, values, filter, ret)
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.e.updateWhere(sctx, t, tbl, alias, filter, update)
+	n, err := s.e.updateWhere(sctx, t, tbl, alias, filter, update, ret)
 	if err != nil {
 		return nil, mapError(err)
 	}
-	return &Rows{tag: fmt.Sprintf("UPDATE %d", n)}, nil
+	return ret.result(sctx, fmt.Sprintf("UPDATE %d", n), schema)
 }
 
-// updateScan finds the new values, the scan of t and its filter in the
-// plan of SELECT <n values> FROM t WHERE cond (the shapes deleteScan
-// takes, under a projection of the values).
-func updateScan(node sql.Node, t *catalog.Table, n int) (values []sql.Expression, tbl *table, alias string, filter sql.Expression, empty bool, err error) {
+// updateScan finds the new values (then the RETURNING list), the scan of
+// t and its filter in the plan of SELECT <n values> [, <returning>] FROM t
+// WHERE cond (the shapes deleteScan takes, under a projection).
+func updateScan(node sql.Node, t *catalog.Table, n int, returning bool) (values []sql.Expression, tbl *table, alias string, filter sql.Expression, empty bool, err error) {
 	unsupported := pgerror.New(pgerror.FeatureNotSupported, "UPDATE with these values or this WHERE condition is not supported (subqueries and references to other tables are not)")
-	if pr, ok := node.(*plan.Project); ok {
-		values = pr.Projections
-		node = pr.Child
-	}
+	values = projectionOf(node)
 	tbl, alias, filter, empty, err = deleteScan(node, t)
 	if err != nil || empty {
-		return nil, nil, "", nil, empty, err
+		return values, nil, "", nil, empty, err
 	}
-	if values == nil {
-		// No projection left: the values are the scan's own columns.
-		for i, c := range node.Schema() {
-			values = append(values, expression.NewGetField(i, c.Type, c.Name, c.Nullable))
-		}
-	}
-	if len(values) != n {
+	if len(values) < n || !returning && len(values) != n {
 		return nil, nil, "", nil, false, unsupported
 	}
-	for _, v := range values {
-		bad := false
-		transform.InspectExpr(v, func(e sql.Expression) bool {
-			switch e.(type) {
-			case *plan.Subquery, *expression.BindVar:
-				// A subquery in the new values sees another scope row
-				// than the one the updater builds.
-				bad = true
-			}
-			return bad
-		})
-		if bad {
-			return nil, nil, "", nil, false, unsupported
-		}
+	// A subquery in the new values or the RETURNING list sees another
+	// scope row than the one the updater builds.
+	if unsupportedIn(values, false) {
+		return nil, nil, "", nil, false, unsupported
 	}
 	return values, tbl, alias, filter, false, nil
 }
@@ -146,7 +136,7 @@ func updateScan(node sql.Node, t *catalog.Table, n int) (values []sql.Expression
 // for a nil filter) as update says: it publishes the table's buffered
 // rows, lists its files, prunes them as a query with this filter would,
 // and has the others rewritten in one swap.
-func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, update compact.RowUpdater) (int64, error) {
+func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, update compact.RowUpdater, ret *returned) (int64, error) {
 	jobs, err := e.dmlJobs()
 	if err != nil {
 		return 0, err
@@ -155,6 +145,7 @@ func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 		return 0, err
 	}
 	for range maxDeleteAttempts {
+		ret.reset()
 		files, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return 0, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.Name)
@@ -181,10 +172,25 @@ func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 // every row of a batch and, where it is true, values[i] as the new value
 // of table column targets[i], converted to the column's type and checked
 // as INSERT checks a value (NOT NULL, varchar and char lengths).
-func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Expression, filter sql.Expression) (compact.RowUpdater, error) {
+func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Expression, filter sql.Expression, ret *returned) (compact.RowUpdater, error) {
 	cols := tbl.columns() // row position -> table column
 	used := map[int]bool{}
-	for _, x := range append([]sql.Expression{filter}, values...) {
+	exprs := append([]sql.Expression{filter}, values...)
+	if ret != nil {
+		exprs = append(exprs, ret.exprs...)
+	}
+	// targetPos[i] is the row position of targets[i], -1 when the scan
+	// does not read it (RETURNING sees the new values there).
+	targetPos := make([]int, len(targets))
+	for i, c := range targets {
+		targetPos[i] = -1
+		for pos, cc := range cols {
+			if cc == c {
+				targetPos[i] = pos
+			}
+		}
+	}
+	for _, x := range exprs {
 		if x == nil {
 			continue
 		}
@@ -253,6 +259,17 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 			}
 			changed = append(changed, r)
 			newVals = append(newVals, vals)
+			if ret != nil {
+				newRow := row.Copy()
+				for i, pos := range targetPos {
+					if pos >= 0 {
+						newRow[pos] = vals[i]
+					}
+				}
+				if err := ret.add(ctx, newRow); err != nil {
+					return 0, nil, err
+				}
+			}
 		}
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
@@ -322,14 +339,14 @@ func (p *Prepared) inferUpdateParams(ctx *sql.Context, node sql.Node) {
 		return
 	}
 	pr, ok := node.(*plan.Project)
-	if !ok || len(pr.Projections) != len(u.Columns) {
+	if !ok || len(pr.Projections) < len(u.Columns) {
 		return
 	}
 	t, err := p.s.e.tableDef(ctx, u.Table)
 	if err != nil {
 		return
 	}
-	for i, x := range pr.Projections {
+	for i, x := range pr.Projections[:len(u.Columns)] {
 		if a, ok := x.(*expression.Alias); ok {
 			x = a.Child
 		}

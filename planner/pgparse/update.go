@@ -19,6 +19,9 @@ type Update struct {
 	Default []bool
 	// Where is false without a WHERE clause: every row changes.
 	Where bool
+	// Returning is set for UPDATE ... RETURNING: the AST's select list
+	// continues after the new values with the RETURNING list.
+	Returning bool
 }
 
 func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
@@ -27,8 +30,6 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 		t.unsupported("WITH in UPDATE")
 	case len(s.FromClause) > 0:
 		t.unsupported("UPDATE ... FROM")
-	case len(s.ReturningList) > 0:
-		t.fail(pgerror.FeatureNotSupported, "UPDATE ... RETURNING is not supported")
 	case s.WhereClause != nil && s.WhereClause.GetCurrentOfExpr() != nil:
 		t.unsupported("WHERE CURRENT OF")
 	}
@@ -49,7 +50,7 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 			}
 		}
 	}
-	u := &Update{Table: name, Where: s.WhereClause != nil}
+	u := &Update{Table: name, Where: s.WhereClause != nil, Returning: len(s.ReturningList) > 0}
 	seen := map[string]bool{}
 	var targets []*pg.Node
 	for _, n := range s.TargetList {
@@ -78,6 +79,8 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 		u.Default = append(u.Default, def)
 		targets = append(targets, pg.MakeResTargetNodeWithVal(val, -1))
 	}
+	t.checkReturning(s.ReturningList)
+	targets = append(targets, s.ReturningList...)
 	sel := &pg.SelectStmt{
 		Op:          pg.SetOperation_SETOP_NONE,
 		TargetList:  targets,
@@ -85,4 +88,20 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 		WhereClause: s.WhereClause,
 	}
 	return &Statement{Kind: KindUpdate, AST: t.selectStmt(sel, true), Tag: "UPDATE", Update: u}
+}
+
+// checkReturning fails as PostgreSQL does on aggregate and window
+// functions in a DELETE's or UPDATE's RETURNING list.
+func (t *translator) checkReturning(list []*pg.Node) {
+	for _, n := range list {
+		walkFuncCalls(n.ProtoReflect(), func(f *pg.FuncCall) {
+			name := f.Funcname[len(f.Funcname)-1].GetString_().Sval
+			if f.Over != nil {
+				t.fail(pgerror.WindowingError, "window functions are not allowed in RETURNING")
+			}
+			if aggregates[name] {
+				t.fail(pgerror.GroupingError, "aggregate functions are not allowed in RETURNING")
+			}
+		})
+	}
 }
