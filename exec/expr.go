@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"openwit/internal/jsonscan"
 	"openwit/storage/index"
 )
 
@@ -63,6 +64,9 @@ type Expr struct {
 	// Fold makes LIKE compare strings.ToLower of Args[0] (ILIKE, whose
 	// pattern the planner lowers).
 	Fold bool `json:"fold,omitempty"`
+	// Path is the path of OpJSONGet; Text makes it ->> (or #>>).
+	Path []jsonscan.Step `json:"path,omitempty"`
+	Text bool            `json:"text,omitempty"`
 }
 
 // LitKind is the type of a literal.
@@ -187,6 +191,9 @@ func (e *Expr) format(names []string) string {
 	case OpRTrim:
 		return "rtrim(" + e.Args[0].format(names) + ")"
 	}
+	if s, ok := formatJSONVec(e, names); ok {
+		return s
+	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
 	}
@@ -235,6 +242,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return &dateTrunc{arg: arg, unit: unit}, nil
 	case OpRTrim:
 		return compileRTrim(e, schema)
+	case OpJSONGet, OpCast:
+		return compileJSONValue(e, schema)
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }
@@ -350,6 +359,8 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 		}
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
 		return compileCompare(e, schema)
+	case OpJSONHas, OpJSONContains:
+		return compileJSONPredicate(e, schema)
 	}
 	return nil, unsupported("predicate %s", e.Op)
 }
