@@ -311,6 +311,9 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 			if err != nil {
 				return nil, err
 			}
+			if i > 0 && mayFail(a) {
+				p = &lazyArg{p: p}
+			}
 			ps[i] = p
 		}
 		return &logical{and: e.Op == OpAnd, args: ps}, nil
@@ -410,7 +413,17 @@ func (l *logical) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []
 		return err
 	}
 	for _, a := range l.args[1:] {
-		if err := a.test(mem, rec, tOut, tNull); err != nil {
+		var err error
+		if la, ok := a.(*lazyArg); ok {
+			open := make([]bool, n)
+			for i := range open {
+				open[i] = (l.and && (out[i] || accNull[i])) || (!l.and && !out[i])
+			}
+			err = la.testOpen(mem, rec, open, tOut, tNull)
+		} else {
+			err = a.test(mem, rec, tOut, tNull)
+		}
+		if err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {

@@ -40,16 +40,30 @@ func formatJSONVec(e *Expr, names []string) (string, bool) {
 	case OpJSONGet:
 		var b strings.Builder
 		b.WriteString(e.Args[0].format(names))
-		for i, s := range e.Path {
-			st := s.String()
-			if e.Text && i == len(e.Path)-1 {
-				if s.Path {
-					st = "#>" + st[1:]
-				} else {
-					st = "->>" + st[2:]
+		for i := 0; i < len(e.Path); {
+			last := func(j int) bool { return e.Text && j == len(e.Path)-1 }
+			s := e.Path[i]
+			if s.Path {
+				// A run of #> elements is one #> path.
+				var elems []string
+				j := i
+				for ; j < len(e.Path) && e.Path[j].Path; j++ {
+					elems = append(elems, `"`+strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(e.Path[j].Key)+`"`)
 				}
+				op := " #> "
+				if last(j - 1) {
+					op = " #>> "
+				}
+				b.WriteString(op + "'{" + strings.ReplaceAll(strings.Join(elems, ","), "'", "''") + "}'")
+				i = j
+				continue
+			}
+			st := s.String()
+			if last(i) {
+				st = "->>" + st[2:]
 			}
 			b.WriteString(" " + st)
+			i++
 		}
 		return "(" + b.String() + ")", true
 	case OpJSONHas:
@@ -365,4 +379,66 @@ func textFloat8(x string) (float64, error) {
 		return 0, pgerror.New(pgerror.InvalidTextRepr, "invalid input syntax for type double precision: %q", x)
 	}
 	return f, nil
+}
+
+// lazyArg is an argument of AND or OR after the first that may raise an
+// error (it holds a cast of text): it is tested only on the rows the
+// arguments before it left open (not FALSE for AND, not TRUE for OR), as
+// the row engine's short-circuit evaluation does, so a bad value in a row
+// that an earlier condition rejects raises no error in either engine.
+type lazyArg struct{ p predicate }
+
+func (l *lazyArg) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
+	return l.p.test(mem, rec, out, null)
+}
+
+// testOpen tests the open rows; the others get FALSE (not NULL).
+func (l *lazyArg) testOpen(mem memory.Allocator, rec arrow.RecordBatch, open, out, null []bool) error {
+	n := 0
+	for _, o := range open {
+		if o {
+			n++
+		}
+	}
+	if n == len(open) {
+		return l.p.test(mem, rec, out, null)
+	}
+	clear(out)
+	clear(null)
+	if n == 0 {
+		return nil
+	}
+	sub, err := selectRows(mem, rec, open)
+	if err != nil {
+		return err
+	}
+	defer sub.Release()
+	so, sn := make([]bool, n), make([]bool, n)
+	if err := l.p.test(mem, sub, so, sn); err != nil {
+		return err
+	}
+	j := 0
+	for i, o := range open {
+		if o {
+			out[i], null[i] = so[j], sn[j]
+			j++
+		}
+	}
+	return nil
+}
+
+// mayFail reports whether evaluating e can raise an error on some input.
+func mayFail(e *Expr) bool {
+	if e == nil {
+		return false
+	}
+	if e.Op == OpCast {
+		return true
+	}
+	for _, a := range e.Args {
+		if mayFail(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -333,3 +333,96 @@ func TestJSONCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONCastShortCircuit: a cast in a later condition of AND/OR sees
+// only the rows the conditions before it left open, as the row engine's
+// short-circuit evaluation does, so bad text in rows already decided
+// raises no error.
+func TestJSONCastShortCircuit(t *testing.T) {
+	rows := [][]any{
+		{`{"svc": "api", "status": "500"}`, int64(0)},
+		{`{"svc": "web", "status": "oops"}`, int64(1)},
+		{`{"status": "404"}`, int64(2)},
+		{`{"svc": "api", "status": "200"}`, int64(3)},
+		{nil, int64(4)},
+	}
+	svc := jsonGetE(true, Col(0), key("svc"))
+	status := &Expr{Op: OpCast, Str: "int4", Args: []*Expr{jsonGetE(true, Col(0), key("status"))}}
+	cases := []struct {
+		e    *Expr
+		want string // evalPred's letters, "" for the 22P02 error
+	}{
+		{Call(OpAnd, cmpE(OpEq, svc, Str("api")), cmpE(OpGe, status, Int(500))), "TFFFN"},
+		{Call(OpOr, cmpE(OpNe, svc, Str("api")), cmpE(OpGe, status, Int(500))), "TTNFN"},
+		{Call(OpAnd, cmpE(OpEq, svc, Str("web")), cmpE(OpGe, status, Int(500))), ""},
+		{Call(OpAnd, Call(OpIsNotNull, svc), Call(OpAnd, cmpE(OpEq, svc, Str("api")), cmpE(OpGe, status, Int(500)))), "TFFFF"},
+		{cmpE(OpGe, status, Int(500)), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.e.String(), func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
+			defer mem.AssertSize(t, 0)
+			bs := mkBatches(t, mem, jsonSchema, rows)
+			defer releaseAll(bs)
+			p, err := compilePredicate(tc.e, jsonSchema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, null := make([]bool, len(rows)), make([]bool, len(rows))
+			err = p.test(mem, bs[0], out, null)
+			if tc.want == "" {
+				var pe *pgerror.Error
+				if !errors.As(err, &pe) || pe.Code != pgerror.InvalidTextRepr {
+					t.Fatalf("error %v, want 22P02", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sb strings.Builder
+			for i := range out {
+				switch {
+				case out[i]:
+					sb.WriteByte('T')
+				case null[i]:
+					sb.WriteByte('N')
+				default:
+					sb.WriteByte('F')
+				}
+			}
+			if sb.String() != tc.want {
+				t.Fatalf("got %s, want %s", sb.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestJSONFragmentEncoding: paths, ->> and the constants travel in a
+// fragment's encoding (a search worker's ticket).
+func TestJSONFragmentEncoding(t *testing.T) {
+	filter := Call(OpAnd,
+		cmpE(OpEq, jsonGetE(true, Col(0), key("k'8s"), jsonscan.Step{ByIndex: true, Index: -2}, jsonscan.Step{Key: "a\"b", Path: true}), Str("x")),
+		&Expr{Op: OpJSONHas, Args: []*Expr{Col(0)}, Str: "error"},
+		&Expr{Op: OpJSONContains, Args: []*Expr{Col(0)}, Str: `{"level": "error"}`},
+		cmpE(OpGe, &Expr{Op: OpCast, Str: "int4", Args: []*Expr{jsonGetE(true, Col(0), key("status"))}}, Int(500)))
+	f := &Fragment{Table: "t", Columns: []string{"doc"}, Filter: filter, Agg: &AggSpec{Keys: []*Expr{jsonGetE(false, Col(0), key("svc"))}, Aggs: []Agg{{Func: AggCountStar}}}}
+	b, err := f.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := DecodeFragment(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.Filter.String(), f.Filter.String(); got != want {
+		t.Fatalf("decoded filter %s, want %s", got, want)
+	}
+	if got, want := g.Agg.Keys[0].String(), f.Agg.Keys[0].String(); got != want || !strings.Contains(got, "-> 'svc'") {
+		t.Fatalf("decoded key %s, want %s", got, want)
+	}
+	g.Schema = jsonSchema
+	if err := g.Validate(Params{}); err != nil {
+		t.Fatal(err)
+	}
+}
