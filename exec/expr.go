@@ -361,6 +361,9 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 			return &boolCol{idx: e.Col}, nil
 		}
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		if p, ok, err := compileJSONCompare(e, schema); ok || err != nil {
+			return p, err
+		}
 		return compileCompare(e, schema)
 	case OpJSONHas, OpJSONContains:
 		return compileJSONPredicate(e, schema)

@@ -231,10 +231,13 @@ func (j *jsonGet) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array
 	return b.NewArray(), nil
 }
 
-// jsonTest is a predicate over jsonb text (? and @>).
+// jsonTest is a predicate over jsonb text (? and @>, and comparisons of
+// ->> with a constant): f, or g when the result can be NULL.
 type jsonTest struct {
-	arg value
-	f   func(string) (bool, error)
+	arg      value
+	f        func(string) (bool, error)
+	g        func(string) (val, null bool, err error)
+	nullable bool
 }
 
 func (p *jsonTest) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
@@ -246,6 +249,26 @@ func (p *jsonTest) test(mem memory.Allocator, rec arrow.RecordBatch, out, null [
 	sc, ok := asStrCol(a)
 	if !ok {
 		return unsupported("json operator on %s", a.DataType())
+	}
+	if p.nullable {
+		for i := range out {
+			if a.IsNull(i) {
+				out[i] = false
+				if null != nil {
+					null[i] = true
+				}
+				continue
+			}
+			v, isNull, err := p.g(sc.value(i))
+			if err != nil {
+				return err
+			}
+			out[i] = v && !isNull
+			if null != nil {
+				null[i] = isNull
+			}
+		}
+		return nil
 	}
 	var ferr error
 	f := func(v string) bool {
@@ -441,4 +464,60 @@ func mayFail(e *Expr) bool {
 		}
 	}
 	return false
+}
+
+// compileJSONCompare compiles (x ->> path) op 'constant' into one pass over
+// the documents that compares the value found in place, without building
+// the extracted strings; ok is false for other comparisons.
+func compileJSONCompare(e *Expr, schema *arrow.Schema) (predicate, bool, error) {
+	if len(e.Args) != 2 {
+		return nil, false, nil
+	}
+	l, r, op := e.Args[0], e.Args[1], e.Op
+	if l.Op == OpLit {
+		l, r, op = r, l, flipped[op]
+	}
+	if l.Op != OpJSONGet || !l.Text || r.Op != OpLit || r.Lit.Kind != LitString || len(l.Args) != 1 {
+		return nil, false, nil
+	}
+	arg, err := compileValue(l.Args[0], schema)
+	if err != nil {
+		return nil, false, err
+	}
+	if !isStringType(arg.typ()) {
+		return nil, false, unsupported("%s of %s", l.Op, arg.typ())
+	}
+	get := &jsonGet{path: l.Path, text: true}
+	want := r.Lit.S
+	var buf []byte
+	return &jsonTest{arg: arg, nullable: true, g: func(v string) (bool, bool, error) {
+		x, ok, err := jsonscan.Get(v, get.path)
+		if err != nil || !ok {
+			return false, true, err
+		}
+		var c int
+		if jsonscan.KindOf(x) == jsonscan.String && strings.IndexByte(x, '\\') < 0 {
+			c = strings.Compare(x[1:len(x)-1], want)
+		} else {
+			var null bool
+			buf, null, err = get.one(buf[:0], v)
+			if err != nil || null {
+				return false, true, err
+			}
+			c = strings.Compare(string(buf), want)
+		}
+		switch op {
+		case OpEq:
+			return c == 0, false, nil
+		case OpNe:
+			return c != 0, false, nil
+		case OpLt:
+			return c < 0, false, nil
+		case OpLe:
+			return c <= 0, false, nil
+		case OpGt:
+			return c > 0, false, nil
+		}
+		return c >= 0, false, nil
+	}}, true, nil
 }
