@@ -81,23 +81,17 @@ func Trim(s string) string {
 // strEnd returns the index just past the string starting at s[i] (a '"'),
 // or -1.
 func strEnd(s string, i int) int {
-	i++
-	for {
-		j := strings.IndexByte(s[i:], '"')
-		if j < 0 {
-			return -1
+	// A byte loop: keys and values are short, and a call to IndexByte per
+	// string costs more than it saves.
+	for i++; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			return i + 1
+		case '\\':
+			i++ // the escaped byte (\u's hex digits need no care)
 		}
-		j += i
-		// The quote is escaped when an odd number of backslashes precede it.
-		n := 0
-		for k := j - 1; k >= i && s[k] == '\\'; k-- {
-			n++
-		}
-		if n%2 == 0 {
-			return j + 1
-		}
-		i = j + 1
 	}
+	return -1
 }
 
 // end returns the index just past the value starting at s[i] (not space),
