@@ -89,6 +89,9 @@ func compileJSONValue(e *Expr, schema *arrow.Schema) (value, error) {
 	}
 	if e.Op == OpCast {
 		c := &castText{arg: arg, to: e.Str}
+		if g, ok := arg.(*jsonGet); ok && g.text {
+			c.get = g // cast the values found in place
+		}
 		switch e.Str {
 		case "int2":
 			c.lo, c.hi, c.name = math.MinInt16, math.MaxInt16, "smallint"
@@ -304,6 +307,7 @@ func (p *jsonTest) test(mem memory.Allocator, rec arrow.RecordBatch, out, null [
 // input functions (and the row engine's cast) read it.
 type castText struct {
 	arg    value
+	get    *jsonGet // arg, when it is ->>: read without building its strings
 	to     string
 	name   string
 	lo, hi int64
@@ -318,7 +322,11 @@ func (c *castText) typ() arrow.DataType {
 }
 
 func (c *castText) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
-	in, err := c.arg.eval(mem, rec)
+	src := c.arg
+	if c.get != nil {
+		src = c.get.arg // the documents
+	}
+	in, err := src.eval(mem, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -328,36 +336,78 @@ func (c *castText) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		return nil, unsupported("cast of %s", in.DataType())
 	}
 	n := in.Len()
+	// texts walks the texts to cast; f gets each, or null.
+	texts := func(f func(s string, null bool) error) error {
+		var buf []byte
+		for i := range n {
+			if in.IsNull(i) {
+				if err := f("", true); err != nil {
+					return err
+				}
+				continue
+			}
+			if c.get == nil {
+				if err := f(sc.value(i), false); err != nil {
+					return err
+				}
+				continue
+			}
+			x, ok, err := jsonscan.Get(sc.value(i), c.get.path)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if err := f("", true); err != nil {
+					return err
+				}
+				continue
+			}
+			s, null, ok := jsonscan.TextString(x)
+			if !ok {
+				buf, null, err = jsonscan.Text(buf[:0], x)
+				if err != nil {
+					return err
+				}
+				s = string(buf)
+			}
+			if err := f(s, null); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if c.float {
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
 		b.Reserve(n)
-		for i := range n {
-			if in.IsNull(i) {
+		err := texts(func(s string, null bool) error {
+			if null {
 				b.UnsafeAppendBoolToBitmap(false)
-				continue
+				return nil
 			}
-			f, err := textFloat8(sc.value(i))
-			if err != nil {
-				return nil, err
-			}
+			f, err := textFloat8(s)
 			b.UnsafeAppend(f)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		return b.NewArray(), nil
 	}
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
 	b.Reserve(n)
-	for i := range n {
-		if in.IsNull(i) {
+	err = texts(func(s string, null bool) error {
+		if null {
 			b.UnsafeAppendBoolToBitmap(false)
-			continue
+			return nil
 		}
-		v, err := c.textInt(sc.value(i))
-		if err != nil {
-			return nil, err
-		}
+		v, err := c.textInt(s)
 		b.UnsafeAppend(v)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return b.NewArray(), nil
 }

@@ -574,3 +574,25 @@ func ParseNumber(v string) (decimal.Decimal, int32, error) {
 	}
 	return d, int32(max(0, frac-exp)), nil
 }
+
+// TextString returns what ->> returns for the value v as a substring of v
+// when it needs no conversion (a string without escapes, a number already
+// in numeric's text, true, false); ok is false otherwise (use Text).
+func TextString(v string) (s string, null, ok bool) {
+	switch KindOf(v) {
+	case String:
+		raw := v[1 : len(v)-1]
+		if strings.IndexByte(raw, '\\') < 0 {
+			return raw, false, true
+		}
+	case Number:
+		if plainNumber(v) {
+			return v, false, true
+		}
+	case Bool:
+		return v, false, true
+	case Null:
+		return "", true, true
+	}
+	return "", false, false
+}
