@@ -519,8 +519,10 @@ func appendQuoted(dst []byte, s string) []byte {
 // plainNumber reports whether the number text v is already numeric's
 // output: no exponent, and not a negative zero.
 func plainNumber(v string) bool {
-	if strings.ContainsAny(v, "eE") {
-		return false
+	for i := 0; i < len(v); i++ {
+		if v[i] == 'e' || v[i] == 'E' {
+			return false
+		}
 	}
 	if v[0] == '-' {
 		for _, c := range []byte(v[1:]) {
