@@ -81,17 +81,25 @@ func Trim(s string) string {
 // strEnd returns the index just past the string starting at s[i] (a '"'),
 // or -1.
 func strEnd(s string, i int) int {
+	e, _ := strEndEsc(s, i)
+	return e
+}
+
+// strEndEsc is strEnd that also reports whether the string has escapes.
+func strEndEsc(s string, i int) (int, bool) {
 	// A byte loop: keys and values are short, and a call to IndexByte per
 	// string costs more than it saves.
+	esc := false
 	for i++; i < len(s); i++ {
 		switch s[i] {
 		case '"':
-			return i + 1
+			return i + 1, esc
 		case '\\':
+			esc = true
 			i++ // the escaped byte (\u's hex digits need no care)
 		}
 	}
-	return -1
+	return -1, esc
 }
 
 // end returns the index just past the value starting at s[i] (not space),
@@ -166,11 +174,16 @@ func Key(v, k string) (val string, ok bool, err error) {
 		if i >= len(v) || v[i] != '"' {
 			return "", false, ErrSyntax
 		}
-		ke := strEnd(v, i)
+		ke, esc := strEndEsc(v, i)
 		if ke < 0 {
 			return "", false, ErrSyntax
 		}
-		match := keyEquals(v[i+1:ke-1], k)
+		var match bool
+		if raw := v[i+1 : ke-1]; !esc {
+			match = raw == k
+		} else {
+			match = keyEquals(raw, k)
+		}
 		i = skipSpace(v, ke)
 		if i >= len(v) || v[i] != ':' {
 			return "", false, ErrSyntax
