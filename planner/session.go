@@ -247,7 +247,7 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 }
 
 func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
-	stmts, err := pgparse.ParseWith(query, func(table string) ([]string, bool) {
+	stmts, err := pgparse.ParseWithViews(query, func(table string) ([]string, bool) {
 		t, err := s.e.tableDef(ctx, table)
 		if err != nil {
 			return nil, false
@@ -257,12 +257,15 @@ func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32)
 			names[i] = c.Name
 		}
 		return names, true
-	})
+	}, s.e.viewLookup(ctx))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Prepared, 0, len(stmts))
 	for _, st := range stmts {
+		if err := s.checkViewTarget(ctx, st); err != nil { // views.go
+			return nil, err
+		}
 		p := &Prepared{s: s, st: st}
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
@@ -580,6 +583,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
+	}
+	if rows, ok, err := s.viewStatement(ctx, p); ok { // views.go
+		return rows, err
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
