@@ -69,6 +69,10 @@ type Session struct {
 	// an implicit transaction block (BeginImplicit); implicitFailed when
 	// one of them failed.
 	implicit, implicitFailed bool
+
+	// lastDescribed is the result schema describeQuery last planned
+	// (views.go).
+	lastDescribed sql.Schema
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the

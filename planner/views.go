@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"openwit/internal/pgerror"
@@ -203,7 +204,28 @@ func (s *Session) describeQuery(ctx context.Context, query string) ([]Column, er
 	if ps[0].st.NumParams > 0 {
 		return nil, pgerror.New(codeUndefinedParam, "there is no parameter $1")
 	}
+	s.lastDescribed = nil
+	if ps[0].described != nil {
+		s.lastDescribed = ps[0].described.Schema()
+	}
 	return ps[0].Columns(), nil
+}
+
+// numericTypmods gives the numeric columns without a type modifier the
+// precision and scale of their planned type (every numeric OpenWit stores
+// has both): CREATE TABLE AS keeps numeric(10,2) a numeric(10,2).
+func numericTypmods(cols []Column, schema sql.Schema) {
+	if len(schema) != len(cols) {
+		return
+	}
+	for i := range cols {
+		if cols[i].TypeOID != pgtypes.OIDNumeric || cols[i].TypeModifier != 0 {
+			continue
+		}
+		if d, ok := schema[i].Type.(sql.DecimalType); ok {
+			cols[i].TypeModifier = int32(d.Precision())<<16 | int32(d.Scale()) + 4
+		}
+	}
 }
 
 // resultNames applies a column name list to a query's columns, as CREATE
@@ -595,6 +617,7 @@ func (s *Session) createTableAs(ctx context.Context, ct *pgparse.CreateTableAs) 
 	if err != nil {
 		return "", err
 	}
+	numericTypmods(cols, s.lastDescribed)
 	names, err := resultNames(cols, ct.Columns, "too many column names were specified")
 	if err != nil {
 		return "", err
