@@ -279,6 +279,7 @@ func (s *Session) createView(ctx context.Context, cv *pgparse.View) error {
 	if err != nil {
 		return err
 	}
+	numericTypmods(cols, s.lastDescribed)
 	names, err := resultNames(cols, cv.Columns, "CREATE VIEW specifies more column names than columns")
 	if err != nil {
 		return err
