@@ -250,7 +250,7 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 	return changed
 }
 
-func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+func (s *Session) prepareOnce(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
 	stmts, err := pgparse.ParseWithViews(query, func(table string) ([]string, bool) {
 		t, err := s.e.tableDef(ctx, table)
 		if err != nil {
@@ -261,7 +261,7 @@ func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32)
 			names[i] = c.Name
 		}
 		return names, true
-	}, s.e.viewLookup(ctx))
+	}, s.e.viewLookup(ctx, query))
 	if err != nil {
 		return nil, err
 	}

@@ -122,11 +122,29 @@ func (e *Engine) lookupView(ctx context.Context, name string) *catalog.View {
 	return v
 }
 
-// viewLookup is the pgparse.ViewLookup of a statement.
-func (e *Engine) viewLookup(ctx context.Context) pgparse.ViewLookup {
+// viewLookup is the pgparse.ViewLookup of the statements of query: nil
+// (nothing to expand, and nothing to walk) unless the text mentions a view
+// of the snapshot. A view created on another node since the snapshot is
+// found by prepare's retry after 42P01.
+func (e *Engine) viewLookup(ctx context.Context, query string) pgparse.ViewLookup {
+	list, err := e.listViews(ctx)
+	if err != nil || len(list) == 0 {
+		return nil
+	}
+	lower := strings.ToLower(query)
+	if !slices.ContainsFunc(list, func(v *catalog.View) bool { return strings.Contains(lower, strings.ToLower(v.Name)) }) {
+		return nil
+	}
+	byName := make(map[string]*catalog.View, len(list)) // all of them: views over views
+	for _, v := range list {
+		byName[v.Name] = v
+	}
 	return func(name string) (*pgparse.ViewDef, bool) {
-		v := e.lookupView(ctx, name)
-		if v == nil {
+		v := byName[name]
+		if v == nil || strings.HasPrefix(name, "pg_") {
+			return nil, false
+		}
+		if _, ok := e.tables.Load(name); ok {
 			return nil, false
 		}
 		d := &pgparse.ViewDef{Query: v.Query}
@@ -135,6 +153,44 @@ func (e *Engine) viewLookup(ctx context.Context) pgparse.ViewLookup {
 		}
 		return d, true
 	}
+}
+
+// prepare parses and describes query (Session.prepareOnce); when that
+// fails with 42P01 for a name that is a view in the catalog (created on
+// another node since this node's snapshot), it forgets the snapshot and
+// tries once more.
+func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+	out, err := s.prepareOnce(ctx, query, paramOIDs)
+	var pe *pgerror.Error
+	if err == nil || !errors.As(err, &pe) || pe.Code != pgerror.UndefinedTable {
+		return out, err
+	}
+	vs, verr := catalog.AsViews(s.e.cfg.Catalog)
+	if verr != nil {
+		return out, err
+	}
+	name, ok := quotedIn(pe.Message)
+	if !ok {
+		return out, err
+	}
+	if _, gerr := vs.GetView(ctx, name); gerr != nil {
+		return out, err
+	}
+	s.e.forgetViews()
+	return s.prepareOnce(ctx, query, paramOIDs)
+}
+
+// quotedIn returns the first double-quoted name in an error message.
+func quotedIn(msg string) (string, bool) {
+	i := strings.IndexByte(msg, '"')
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(msg[i+1:], '"')
+	if j < 0 {
+		return "", false
+	}
+	return msg[i+1 : i+1+j], true
 }
 
 // starColumns returns the column names of a table or view.

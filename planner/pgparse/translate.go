@@ -44,7 +44,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
-		if err := expandViews(raw.Stmt, views, 0); err != nil {
+		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
 			return nil, err
 		}
 		st, err := translateTop(raw.Stmt, text, cols)

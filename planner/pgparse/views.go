@@ -173,7 +173,7 @@ func treeVersion() int32 {
 // with a subquery over the view's SELECT (itself expanded), aliased by the
 // view's name, or the item's alias, and the view's column names. Names of
 // the statement's CTEs hide views, as they hide tables.
-func expandViews(n *pg.Node, views ViewLookup, depth int) error {
+func expandViews(n *pg.Node, views ViewLookup, cols TableColumns, depth int) error {
 	if views == nil {
 		return nil
 	}
@@ -188,6 +188,16 @@ func expandViews(n *pg.Node, views ViewLookup, depth int) error {
 		}
 		return true
 	})
+	if cols != nil {
+		walkMessages(n.ProtoReflect(), func(m protoreflect.Message) bool {
+			if sel, ok := m.Interface().(*pg.SelectStmt); ok {
+				for _, f := range sel.FromClause {
+					mergeView(sel, f, views, cols, ctes)
+				}
+			}
+			return true
+		})
+	}
 	var err error
 	walkMessages(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		node, ok := m.Interface().(*pg.Node)
@@ -213,7 +223,7 @@ func expandViews(n *pg.Node, views ViewLookup, depth int) error {
 			return false
 		}
 		sub := tree.Stmts[0].Stmt
-		if err = expandViews(sub, views, depth+1); err != nil {
+		if err = expandViews(sub, views, cols, depth+1); err != nil {
 			return false
 		}
 		alias := &pg.Alias{Aliasname: rv.Relname}
@@ -236,6 +246,102 @@ func expandViews(n *pg.Node, views ViewLookup, depth int) error {
 		return false
 	})
 	return err
+}
+
+// mergeView reads a simple view named by f, a FROM item of sel, as its
+// table: f becomes the table aliased by the view's name (or f's alias) and
+// the view's WHERE is ANDed into sel's, so that the planner sees the scan
+// (and pushes aggregates into it) as if the query were written on the
+// table. A view is simple when it selects exactly the table's columns, in
+// order and unrenamed (what SELECT * FROM t [WHERE ...] stores), from one
+// table, with no DISTINCT, grouping, window, ORDER BY, LIMIT, CTE or
+// subquery: then every name the query can use means the same thing.
+func mergeView(sel *pg.SelectStmt, f *pg.Node, views ViewLookup, cols TableColumns, ctes map[string]bool) {
+	rv := f.GetRangeVar()
+	if rv == nil || ctes[rv.Relname] || rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" ||
+		rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
+		return
+	}
+	def, ok := views(rv.Relname)
+	if !ok {
+		return
+	}
+	tree, err := pg.Parse(def.Query)
+	if err != nil || len(tree.Stmts) != 1 {
+		return
+	}
+	v := tree.Stmts[0].Stmt.GetSelectStmt()
+	if v == nil || v.Op != pg.SetOperation_SETOP_NONE || len(v.DistinctClause) > 0 || len(v.GroupClause) > 0 ||
+		v.HavingClause != nil || len(v.WindowClause) > 0 || len(v.SortClause) > 0 || v.LimitCount != nil ||
+		v.LimitOffset != nil || v.WithClause != nil || len(v.ValuesLists) > 0 || len(v.LockingClause) > 0 ||
+		len(v.FromClause) != 1 || v.GroupDistinct {
+		return
+	}
+	base := v.FromClause[0].GetRangeVar()
+	if base == nil || ctes[base.Relname] || base.Schemaname != "" && base.Schemaname != "public" || base.Catalogname != "" ||
+		base.Alias != nil && len(base.Alias.Colnames) > 0 {
+		return
+	}
+	if _, isView := views(base.Relname); isView {
+		return
+	}
+	tcols, ok := cols(base.Relname)
+	if !ok || len(tcols) != len(v.TargetList) || !slices.Equal(tcols, def.Columns) {
+		return
+	}
+	qual := base.Relname
+	if base.Alias != nil {
+		qual = base.Alias.Aliasname
+	}
+	for i, tn := range v.TargetList {
+		rt := tn.GetResTarget()
+		cr := rt.GetVal().GetColumnRef()
+		if cr == nil || len(cr.Fields) > 2 {
+			return
+		}
+		name := cr.Fields[len(cr.Fields)-1].GetString_()
+		if name == nil || name.Sval != tcols[i] || rt.Name != "" && rt.Name != tcols[i] {
+			return
+		}
+		if len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() != qual {
+			return
+		}
+	}
+	alias := rv.Relname
+	if rv.Alias != nil {
+		alias = rv.Alias.Aliasname
+	}
+	where := v.WhereClause
+	if where != nil {
+		simple := true
+		walkMessages(where.ProtoReflect(), func(m protoreflect.Message) bool {
+			switch x := m.Interface().(type) {
+			case *pg.SubLink:
+				simple = false
+			case *pg.ColumnRef:
+				switch {
+				case len(x.Fields) == 1 && x.Fields[0].GetAStar() == nil:
+					x.Fields = append([]*pg.Node{pg.MakeStrNode(alias)}, x.Fields...)
+				case len(x.Fields) == 2 && x.Fields[0].GetString_().GetSval() == qual:
+					x.Fields[0] = pg.MakeStrNode(alias)
+				default:
+					simple = false
+				}
+				return false
+			}
+			return simple
+		})
+		if !simple {
+			return
+		}
+		if sel.WhereClause == nil {
+			sel.WhereClause = where
+		} else {
+			sel.WhereClause = pg.MakeBoolExprNode(pg.BoolExprType_AND_EXPR, []*pg.Node{where, sel.WhereClause}, 0)
+		}
+	}
+	f.Node = &pg.Node_RangeVar{RangeVar: &pg.RangeVar{Relname: base.Relname, Inh: true, Relpersistence: "p",
+		Alias: &pg.Alias{Aliasname: alias}}}
 }
 
 // RelationNames returns the names of the relations (tables or views) the

@@ -45,7 +45,7 @@ func expandedText(t *testing.T, q string, views ViewLookup) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := expandViews(tree.Stmts[0].Stmt, views, 0); err != nil {
+	if err := expandViews(tree.Stmts[0].Stmt, views, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	out, err := pgDeparse(tree)
@@ -89,3 +89,46 @@ var (
 	pgParse   = pg.Parse
 	pgDeparse = pg.Deparse
 )
+
+// TestMergeView: a view that selects a table's columns unchanged is read
+// as the table aliased by the view's name, its WHERE ANDed into the
+// query's; any other view stays a subquery.
+func TestMergeView(t *testing.T) {
+	views := func(name string) (*ViewDef, bool) {
+		switch name {
+		case "errs":
+			return &ViewDef{Query: "SELECT t.a, t.b FROM t WHERE level(t.a) = 'e' AND b > 1", Columns: []string{"a", "b"}}, true
+		case "part":
+			return &ViewDef{Query: "SELECT t.a FROM t", Columns: []string{"a"}}, true
+		case "agg":
+			return &ViewDef{Query: "SELECT t.a, t.b FROM t GROUP BY 1, 2", Columns: []string{"a", "b"}}, true
+		}
+		return nil, false
+	}
+	cols := func(name string) ([]string, bool) {
+		if name == "t" {
+			return []string{"a", "b"}, true
+		}
+		return nil, false
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"SELECT count(*) FROM errs WHERE a > 2", "SELECT count(*) FROM t errs WHERE (level(errs.a) = 'e' AND errs.b > 1) AND a > 2"},
+		{"SELECT x.b FROM errs x, u", "SELECT x.b FROM t x, u WHERE level(x.a) = 'e' AND x.b > 1"},
+		{"SELECT * FROM part", "SELECT * FROM (SELECT t.a FROM t) part(a)"},
+		{"SELECT * FROM agg", "SELECT * FROM (SELECT t.a, t.b FROM t GROUP BY 1, 2) agg(a, b)"},
+		{"SELECT * FROM u LEFT JOIN errs ON true", "SELECT * FROM u LEFT JOIN (SELECT t.a, t.b FROM t WHERE level(t.a) = 'e' AND b > 1) errs(a, b) ON true"},
+		{"WITH t AS (SELECT 1) SELECT * FROM errs", "WITH t AS (SELECT 1) SELECT * FROM (SELECT t.a, t.b FROM t WHERE level(t.a) = 'e' AND b > 1) errs(a, b)"},
+	} {
+		tree, err := pgParse(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := expandViews(tree.Stmts[0].Stmt, views, cols, 0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgDeparse(tree)
+		if err != nil || got != tc.want {
+			t.Errorf("%s:\n got %s, %v\nwant %s", tc.in, got, err, tc.want)
+		}
+	}
+}
