@@ -33,8 +33,8 @@ const viewOIDBase = 1 << 30
 
 // viewCacheTTL is how long a node reads views from its snapshot of the
 // catalog before listing them again: a view dropped or replaced on another
-// node is seen within it (a view created there at once: a name that is not
-// a view in the snapshot is looked up in the catalog).
+// node is seen within it (a view created there at once: Session.prepare
+// looks a name planning calls unknown up in the catalog).
 const viewCacheTTL = time.Second
 
 // Error codes of view statements.
