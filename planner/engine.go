@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -99,9 +101,10 @@ type Engine struct {
 	cfg    Config
 	gms    *sqle.Engine
 	nextID atomic.Uint32
-	ddlMu  sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables sync.Map   // name -> *catalog.Table (cache of the catalog)
-	views  viewCache  // the catalog's views (views.go)
+	xids   atomic.Int64 // the last transaction id txid_current gave (txid.go)
+	ddlMu  sync.Mutex   // serializes CREATE/DROP TABLE on this node
+	tables sync.Map     // name -> *catalog.Table (cache of the catalog)
+	views  viewCache    // the catalog's views (views.go)
 	// defaults are the bound column DEFAULTs, by type and text
 	// (column_default.go).
 	defaults sync.Map
@@ -203,6 +206,20 @@ func New(cfg Config) (*Engine, error) {
 		}
 		a.Catalog.RegisterFunction(ctx, f)
 	}
+	names := map[string]bool{}
+	for _, f := range function.BuiltIns {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	for _, f := range functions(e) {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	pgparse.SetFunctionLookup(func(name string) bool {
+		if names[strings.ToLower(name)] {
+			return true
+		}
+		_, ok := a.Catalog.Function(sql.NewEmptyContext(), name)
+		return ok
+	})
 	a.ExecBuilder = newExecBuilder()
 	e.gms = sqle.New(a, &sqle.Config{})
 	return e, nil

@@ -20,7 +20,7 @@ import (
 
 // informationSchemaNames are the views provided, by name.
 var informationSchemaNames = []string{"character_sets", "columns", "key_column_usage", "routines", "schemata",
-	"table_constraints", "tables", "views"}
+	"table_constraints", "table_privileges", "tables", "views"}
 
 // relationColumn is one column of a relation as information_schema.columns
 // shows it.
@@ -141,6 +141,26 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				var out []sql.Row
 				for _, s := range []string{"information_schema", "pg_catalog", "public"} {
 					out = append(out, sql.Row{"openwit", s, owner, nil, nil, nil, nil})
+				}
+				return out, nil
+			}}
+	case "table_privileges":
+		// OpenWit has no GRANT: the session's role holds every table
+		// privilege on every relation, granted by the owner, in
+		// PostgreSQL's ACL order.
+		return &rowsTable{name: full, schema: c("grantor", text, "grantee", text, "table_catalog", text, "table_schema", text,
+			"table_name", text, "privilege_type", text, "is_grantable", text, "with_hierarchy", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				rs, err := e.relations(ctx)
+				if err != nil {
+					return nil, err
+				}
+				owner, user := e.roleNames()[0], ctx.Client().User
+				var out []sql.Row
+				for _, r := range rs {
+					for _, p := range []string{"INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"} {
+						out = append(out, sql.Row{owner, user, "openwit", r.schema, r.name, p, "YES", yesNo(p == "SELECT")})
+					}
 				}
 				return out, nil
 			}}

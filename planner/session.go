@@ -55,7 +55,9 @@ type Session struct {
 	// RESET and DEFAULT give it back.
 	startApp string
 	tx       txBlock
-	act      *activity // what pg_stat_activity shows of the session
+	// txid is the current transaction's id, 0 until txid_current asks.
+	txid int64
+	act  *activity // what pg_stat_activity shows of the session
 	// execs counts the statements executed (Prepared.Execute): a plan
 	// made while describing a statement is used only when no statement
 	// ran in between (Prepared.described).
@@ -109,6 +111,8 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// xid is txid_current() (txid.go).
+	xid func() int64
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -141,6 +145,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.base.notify = s.pgNotify
 	s.base.listening = s.ListeningChannels
 	s.base.inBlock = func() bool { return s.tx.active }
+	s.base.xid = s.xid
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
 	e.sessions.add(s.act)
@@ -291,7 +296,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete, pgparse.KindUpdate:
 	default:
 		return nil
 	}
@@ -311,6 +316,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 	if p.st.Deferred != nil {
 		return p.st.Deferred
 	}
+	p.inferUpdateParams(sctx, node)
 	p.inferParams(node)
 	if p.st.NumParams > 0 {
 		// The inferred types type the expressions over the parameters
@@ -325,6 +331,16 @@ func (p *Prepared) describe(ctx context.Context) error {
 		// describePlan made the plan execution would make (p.plan
 		// without bindings).
 		p.described, p.describedAt = node, p.s.execs
+	}
+	if schema, ok := dmlReturningSchema(p.st, node); ok {
+		for _, c := range schema {
+			oid, size := pgtypes.OID(c.Type)
+			col := Column{Name: c.Name, TypeOID: oid, TypeSize: size}
+			if m := pgtypes.CharTypmod(c.Type); m > 0 {
+				col.TypeModifier = m
+			}
+			p.cols = append(p.cols, col)
+		}
 	}
 	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
 		sources := columnSources(node)
@@ -583,7 +599,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindUpdate, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
@@ -646,6 +662,8 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return s.show(p.st.Show)
 	case pgparse.KindDelete:
 		return s.deleteRows(ctx, p, params)
+	case pgparse.KindUpdate:
+		return s.updateRows(ctx, p, params)
 	case pgparse.KindTruncate:
 		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:

@@ -802,6 +802,8 @@ func (s *Session) checkViewTarget(ctx context.Context, st *pgparse.Statement) er
 		}
 	case pgparse.KindDelete:
 		name, verb = st.Delete.Table, "delete from"
+	case pgparse.KindUpdate:
+		name, verb = st.Update.Table, "update"
 	case pgparse.KindTruncate:
 		for _, t := range st.Truncate.Tables {
 			if s.e.lookupView(ctx, t) != nil {

@@ -31,6 +31,7 @@ const (
 	KindPrepare                   // SQL PREPARE: Prepare is set
 	KindExecute                   // SQL EXECUTE: Execute is set
 	KindDeallocate                // DEALLOCATE: Deallocate is set
+	KindUpdate                    // UPDATE: Update is set, AST is SELECT of the new values FROM the table WHERE the condition (update.go)
 	KindCreateView                // CREATE [OR REPLACE] VIEW: View is set (views.go)
 	KindDropView                  // DROP VIEW: DropTable is set
 	KindAlterView                 // ALTER VIEW ... RENAME TO: AlterView is set
@@ -67,6 +68,7 @@ type Statement struct {
 	Explain     *Explain
 	Notify      *Notify
 	Delete      *Delete
+	Update      *Update
 	Truncate    *Truncate
 	Prepare     *SQLPrepare
 	Execute     *SQLExecute

@@ -47,7 +47,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
 			return nil, err
 		}
-		st, err := translateTop(raw.Stmt, text, cols)
+		st, err := translateTop(raw.Stmt, text, query, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +94,7 @@ type failure struct{ err error }
 
 type translator struct {
 	text        string // the statement's own text
+	query       string // the whole query (parse-tree locations are offsets into it)
 	numParams   int
 	inWhere     bool
 	inAggregate bool
@@ -138,8 +139,8 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
-	t := &translator{tableColumns: cols, text: text}
+func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statement, err error) {
+	t := &translator{tableColumns: cols, text: text, query: query}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -165,6 +166,7 @@ func (t *translator) statement(n *pg.Node) *Statement {
 	}
 	switch {
 	case n.GetSelectStmt() != nil:
+		regDisplay(n.GetSelectStmt())
 		return &Statement{Kind: KindQuery, AST: t.selectStmt(n.GetSelectStmt(), true)}
 	case n.GetInsertStmt() != nil:
 		return &Statement{Kind: KindInsert, AST: t.insert(n.GetInsertStmt()), Tag: "INSERT"}
@@ -201,7 +203,7 @@ func (t *translator) statement(n *pg.Node) *Statement {
 	case n.GetTruncateStmt() != nil:
 		return t.truncateStmt(n.GetTruncateStmt())
 	case n.GetUpdateStmt() != nil:
-		t.updateStmt()
+		return t.updateStmt(n.GetUpdateStmt())
 	case n.GetPrepareStmt() != nil:
 		return t.prepareStmt(n.GetPrepareStmt(), t.text)
 	case n.GetExecuteStmt() != nil:
@@ -620,9 +622,7 @@ func isKnownPGType(name string) bool {
 }
 
 func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
-	if s.OnConflictClause != nil {
-		t.unsupported("INSERT ... ON CONFLICT")
-	}
+	t.onConflict(s)
 	if s.WithClause != nil {
 		t.unsupported("WITH on INSERT")
 	}
