@@ -589,7 +589,7 @@ func (e *Engine) renameInViews(ctx context.Context, id int64, view bool, old, ne
 	return nil
 }
 
-// viewDependsOnTable returns the first view reading the table of that ID,
+// viewOnTable returns the first view reading the table of that ID,
 // or "".
 func (e *Engine) viewOnTable(ctx context.Context, id int64) string {
 	vs, err := catalog.AsViews(e.cfg.Catalog)
