@@ -35,6 +35,7 @@ type relationColumn struct {
 type relationInfo struct {
 	schema, name, kind string // kind "r" or "v"
 	cols               []relationColumn
+	def                string // a user view's definition (views_catalog.go)
 }
 
 // relations lists OpenWit's tables (public), then the catalog's own
@@ -57,6 +58,11 @@ func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
 		}
 		out = append(out, r)
 	}
+	vs, err := e.viewRelations(ctx) // views_catalog.go
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, vs...)
 	for _, sr := range e.systemRelations() {
 		r := relationInfo{schema: "pg_catalog", name: sr.name, kind: sr.kind}
 		if sr.ns == oidInfoSchema {
@@ -174,7 +180,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 						typ = "VIEW"
 					}
 					out = append(out, sql.Row{"openwit", r.schema, r.name, typ, nil, nil, nil, nil, nil,
-						yesNo(r.schema == "public"), "NO", nil})
+						yesNo(r.schema == "public" && r.kind == "r"), "NO", nil})
 				}
 				return out, nil
 			}}
@@ -190,7 +196,11 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				var out []sql.Row
 				for _, r := range rs {
 					if r.kind == "v" {
-						out = append(out, sql.Row{"openwit", r.schema, r.name, nil, "NONE", "NO", "NO", "NO", "NO", "NO"})
+						var def any
+						if r.def != "" {
+							def = r.def
+						}
+						out = append(out, sql.Row{"openwit", r.schema, r.name, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
 					}
 				}
 				return out, nil

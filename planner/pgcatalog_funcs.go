@@ -255,7 +255,7 @@ func catalogFunctions(e *Engine) []sql.Function {
 		catalogFn("pg_get_function_sqlbody", 1, 1, false, fixed(text), null),
 		catalogFn("pg_get_indexdef", 1, 3, false, fixed(text), null),
 		catalogFn("pg_get_constraintdef", 1, 2, false, fixed(text), null),
-		catalogFn("pg_get_viewdef", 1, 2, false, fixed(text), null),
+		catalogFn("pg_get_viewdef", 1, 2, false, fixed(text), e.pgGetViewdef), // views_catalog.go
 		catalogFn("pg_get_partkeydef", 1, 1, false, fixed(text), null),
 		catalogFn("pg_get_statisticsobjdef_columns", 1, 1, false, fixed(text), null),
 		catalogFn("pg_tablespace_location", 1, 1, false, fixed(text), func(*sql.Context, []any) (any, error) { return "", nil }),

@@ -71,6 +71,10 @@ type Session struct {
 	// an implicit transaction block (BeginImplicit); implicitFailed when
 	// one of them failed.
 	implicit, implicitFailed bool
+
+	// lastDescribed is the result schema describeQuery last planned
+	// (views.go).
+	lastDescribed sql.Schema
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -251,8 +255,8 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 	return changed
 }
 
-func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
-	stmts, err := pgparse.ParseWith(query, func(table string) ([]string, bool) {
+func (s *Session) prepareOnce(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+	stmts, err := pgparse.ParseWithViews(query, func(table string) ([]string, bool) {
 		t, err := s.e.tableDef(ctx, table)
 		if err != nil {
 			return nil, false
@@ -262,12 +266,15 @@ func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32)
 			names[i] = c.Name
 		}
 		return names, true
-	})
+	}, s.e.viewLookup(ctx, query))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Prepared, 0, len(stmts))
 	for _, st := range stmts {
+		if err := s.checkViewTarget(ctx, st); err != nil { // views.go
+			return nil, err
+		}
 		p := &Prepared{s: s, st: st}
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
@@ -596,6 +603,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
+	}
+	if rows, ok, err := s.viewStatement(ctx, p); ok { // views.go
+		return rows, err
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:

@@ -31,6 +31,12 @@ type TableColumns func(table string) ([]string, bool)
 // (GROUP BY a name that is both an input column and an output alias).
 // A nil cols knows no tables.
 func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
+	return ParseWithViews(query, cols, nil)
+}
+
+// ParseWithViews is ParseWith reading the views views knows inline
+// (views.go).
+func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*Statement, error) {
 	tree, err := pg.Parse(query)
 	if err != nil {
 		return nil, syntaxError(err)
@@ -38,6 +44,9 @@ func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
+		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
+			return nil, err
+		}
 		st, err := translateTop(raw.Stmt, text, query, cols)
 		if err != nil {
 			return nil, err
@@ -152,6 +161,9 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statem
 }
 
 func (t *translator) statement(n *pg.Node) *Statement {
+	if st, ok := t.viewStatement(n); ok {
+		return st
+	}
 	switch {
 	case n.GetSelectStmt() != nil:
 		regDisplay(n.GetSelectStmt())
@@ -324,7 +336,7 @@ func (t *translator) dropTable(s *pg.DropStmt) *DropTable {
 	if s.RemoveType != pg.ObjectType_OBJECT_TABLE {
 		t.unsupported("DROP " + strings.TrimPrefix(s.RemoveType.String(), "OBJECT_"))
 	}
-	d := &DropTable{IfExists: s.MissingOk}
+	d := &DropTable{IfExists: s.MissingOk, Cascade: s.Behavior == pg.DropBehavior_DROP_CASCADE}
 	for _, o := range s.Objects {
 		var parts []string
 		for _, item := range o.GetList().GetItems() {
