@@ -953,6 +953,14 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 	if s, ok := sel.(*ast.Select); ok {
 		exprs = s.SelectExprs
 	}
+	// With a * in the select list the positions count the expanded
+	// columns, which go-mysql-server knows: it checks them.
+	star := false
+	for _, e := range exprs {
+		if _, ok := e.(*ast.StarExpr); ok {
+			star = true
+		}
+	}
 	key := func(e ast.Expr) ast.Expr { return t.orderKeyExpr(e, exprs) }
 	if s, ok := sel.(*ast.SetOp); ok {
 		key = func(e ast.Expr) ast.Expr { return t.setOpOrderKey(e, s) }
@@ -966,14 +974,14 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 		var e ast.Expr
 		if c := sb.Node.GetAConst(); c != nil && c.GetIval() != nil {
 			pos := int(c.GetIval().Ival)
-			if pos < 1 || (exprs != nil && pos > len(exprs)) {
+			if pos < 1 || (exprs != nil && !star && pos > len(exprs)) {
 				t.fail(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
 			}
 			if so, ok := sel.(*ast.SetOp); ok {
 				t.checkSetOpOrderPosition(pos, so)
 			}
 			e = ast.NewIntVal([]byte(strconv.Itoa(pos)))
-			if exprs != nil {
+			if exprs != nil && !star {
 				if ae, ok := exprs[pos-1].(*ast.AliasedExpr); ok && !ae.As.IsEmpty() && uniqueAlias(exprs, ae.As.String()) {
 					e = &ast.ColName{Name: ae.As}
 				}
