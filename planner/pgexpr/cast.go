@@ -188,6 +188,8 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		return castJSON(ctx, v, fromOID)
 	case storage.TypeTime:
 		return castToTime(ctx, v, fromOID)
+	case storage.TypeUUID, storage.TypeInet, storage.TypeCIDR:
+		return castUUIDInet(v, fromOID, to)
 	case "interval":
 		switch x := v.(type) {
 		case pgtypes.TimeOfDay:
@@ -525,6 +527,8 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 		return x.String(), nil
 	case pgtypes.NumericNaN:
 		return x.String(), nil
+	case storage.Inet:
+		return x.Text(), nil
 	case time.Time:
 		if s := pgtypes.InfinityText(x); s != "" {
 			return s, nil
