@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/dolthub/vitess/go/vt/proto/query"
 
+	"openwit/internal/pgerror"
 	"openwit/storage"
 )
 
@@ -91,7 +92,7 @@ func (t inetType) Convert(_ context.Context, v any) (any, sql.ConvertInRange, er
 	case string:
 		a, err := storage.ParseInet(x, t.cidr)
 		if err != nil {
-			return nil, sql.OutOfRange, err
+			return nil, sql.OutOfRange, pgerror.New(pgerror.InvalidTextRepr, "%s", err.Error())
 		}
 		return a, sql.InRange, nil
 	}
@@ -107,7 +108,10 @@ func (t inetType) SQL(_ *sql.Context, dest []byte, v any) (sqltypes.Value, error
 	}
 	return sqltypes.MakeTrusted(sqltypes.Text, append(dest, fmt.Sprint(v)...)), nil
 }
-func (t inetType) Type() query.Type        { return sqltypes.Text }
+
+// Type is not one of go-mysql-server's text types: it would take the
+// values for strings (IN lists hash text with a collation).
+func (t inetType) Type() query.Type        { return sqltypes.Expression }
 func (t inetType) ValueType() reflect.Type { return reflect.TypeOf(storage.Inet{}) }
 func (t inetType) Zero() any               { return storage.Inet{} }
 func (t inetType) String() string {
