@@ -168,6 +168,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 	case storage.TypeBool:
 		return castBool(v)
 	case storage.TypeText:
+		if a, ok := v.(storage.Inet); ok {
+			return a.Text(), nil // inet::text always shows the mask
+		}
 		return TextOf(ctx, v, fromOID)
 	case storage.TypeTimestampTZ, storage.TypeTimestamp, storage.TypeDate:
 		if t, ok := v.(time.Time); ok && fromOID == pgtypes.OIDTimestampTZ && to != storage.TypeTimestampTZ {
@@ -528,7 +531,7 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case pgtypes.NumericNaN:
 		return x.String(), nil
 	case storage.Inet:
-		return x.Text(), nil
+		return x.String(), nil
 	case time.Time:
 		if s := pgtypes.InfinityText(x); s != "" {
 			return s, nil
