@@ -200,6 +200,11 @@ func (e *encoder) decodeBinary(oid uint32, data []byte, n int) (any, error) {
 		}
 		return s, nil
 	case pgtype.UUIDOID:
+		if len(data) < 16 {
+			// uuid_recv reads 16 bytes: too few is PostgreSQL's
+			// protocol error, too many a bad format.
+			return nil, pgerror.New(pgerror.ProtocolViolation, "insufficient data left in message")
+		}
 		if !size(16) {
 			return bad()
 		}
