@@ -105,6 +105,8 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// conn are the connection's addresses (session_uuidinet.go).
+	conn connAddrs
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.

@@ -20,7 +20,8 @@ import (
 // family, bits, is_cidr, length, address), results in text and binary,
 // the same result type OIDs (uuid 2950, inet 869, cidr 650); then pgx's
 // own types (pgtype.UUID, netip.Prefix, netip.Addr) in both directions, and
-// COPY FROM in binary (pgx CopyFrom) and text into uuid/inet/cidr columns.
+// COPY FROM in binary (pgx CopyFrom) and text into uuid/inet/cidr columns;
+// and inet_client_addr/inet_server_addr of the connection.
 func TestUUIDInetParams(t *testing.T) {
 	pg := testpg.Start(t)
 	pconn := testserver.Connect(t, pg.CreateDB(t, "uuidinet_params"))
@@ -65,6 +66,8 @@ func TestUUIDInetParams(t *testing.T) {
 		{"SELECT host(ip), masklen(ip), network(ip) FROM up ORDER BY n", nil, nil, nil},
 		{"SELECT $1::cidr", [][]byte{badCIDR}, []uint32{cidrOID}, []int16{1}},
 		{"SELECT $1::inet", [][]byte{[]byte("10.1.2.300")}, []uint32{inetOID}, []int16{0}},
+		// Both servers are reached over TCP on 127.0.0.1.
+		{"SELECT inet_client_addr(), inet_server_addr(), inet_client_port() > 0, inet_server_port() > 0", nil, nil, nil},
 	}
 	for _, c := range cases {
 		for _, resultFormat := range []int16{0, 1} {

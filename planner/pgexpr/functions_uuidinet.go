@@ -188,3 +188,50 @@ func randomUUID() [16]byte {
 	u[8] = u[8]&0x3f | 0x80
 	return u
 }
+
+// connAddrFuncs are inet_client_addr, inet_client_port, inet_server_addr
+// and inet_server_port: the session's TCP connection, NULL without one.
+var connAddrFuncs = map[string]funcDef{
+	"inet_client_addr": {args: []argKind{}, result: inetResult, evalCtx: connAddr(func(c connAddrs) any { return addrValue(c.client) })},
+	"inet_server_addr": {args: []argKind{}, result: inetResult, evalCtx: connAddr(func(c connAddrs) any { return addrValue(c.server) })},
+	"inet_client_port": {args: []argKind{}, result: int32Result, evalCtx: connAddr(func(c connAddrs) any { return portValue(c.client, c.clientPort) })},
+	"inet_server_port": {args: []argKind{}, result: int32Result, evalCtx: connAddr(func(c connAddrs) any { return portValue(c.server, c.serverPort) })},
+}
+
+type connAddrs struct {
+	client, server         string
+	clientPort, serverPort int
+}
+
+func connAddr(f func(connAddrs) any) func(*sql.Context, []any, []sql.Type) (any, error) {
+	return func(ctx *sql.Context, _ []any, _ []sql.Type) (any, error) {
+		s, ok := ctx.Session.(interface {
+			ConnAddrs() (string, int, string, int)
+		})
+		if !ok {
+			return nil, nil
+		}
+		var c connAddrs
+		c.client, c.clientPort, c.server, c.serverPort = s.ConnAddrs()
+		return f(c), nil
+	}
+}
+
+func addrValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return nil
+	}
+	a = a.Unmap()
+	return storage.Inet{Addr: a, Bits: a.BitLen()}
+}
+
+func portValue(addr string, port int) any {
+	if addr == "" {
+		return nil
+	}
+	return int32(port)
+}
