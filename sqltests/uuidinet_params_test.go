@@ -1,6 +1,7 @@
 package sqltests
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"openwit/internal/testpg"
@@ -76,6 +78,22 @@ func TestUUIDInetParams(t *testing.T) {
 			if got != want {
 				t.Errorf("%s %v (result format %d):\n got %s\nwant %s", c.sql, c.params, resultFormat, got, want)
 			}
+		}
+	}
+
+	// Error messages of bad input, word for word.
+	for _, q := range []string{"SELECT 'not-a-uuid'::uuid", "SELECT '192.168.1.5/24'::cidr", "SELECT '1.2.3.4/'::inet",
+		"SELECT '10.1.2'::inet", "SELECT '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid"} {
+		msg := func(c *pgx.Conn) string {
+			_, err := c.Exec(t.Context(), q)
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) {
+				return fmt.Sprint(err)
+			}
+			return pe.Code + " " + pe.Message
+		}
+		if got, want := msg(oconn), msg(pconn); got != want {
+			t.Errorf("%s: got %q, want %q", q, got, want)
 		}
 	}
 
