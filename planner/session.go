@@ -76,6 +76,8 @@ type Session struct {
 type pgSession struct {
 	*sql.BaseSession
 	loc *time.Location
+	// conn are the connection's addresses (session_uuidinet.go).
+	conn connAddrs
 	// rowEngine turns the vectorized executor off (SET openwit.vectorize
 	// = off): every plan runs in go-mysql-server's row engine.
 	rowEngine bool
@@ -105,8 +107,6 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
-	// conn are the connection's addresses (session_uuidinet.go).
-	conn connAddrs
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
