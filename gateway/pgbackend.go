@@ -30,6 +30,9 @@ func (b *PGBackend) OpenSession(ctx context.Context, params map[string]string) (
 	if a, ok := pgwire.ClientAddr(ctx).(*net.TCPAddr); ok {
 		s.SetClient(a.IP.String(), a.Port)
 	}
+	if a, ok := pgwire.ServerAddr(ctx).(*net.TCPAddr); ok {
+		s.SetServer(a.IP.String(), a.Port)
+	}
 	return &pgSession{s: s}, nil
 }
 

@@ -76,6 +76,7 @@ func (s *Session) SetClient(addr string, port int) {
 	s.act.mu.Lock()
 	defer s.act.mu.Unlock()
 	s.act.clientAddr, s.act.clientPort = addr, int32(port)
+	s.base.conn.client, s.base.conn.clientPort = addr, port
 }
 
 // started records a statement starting.

@@ -176,6 +176,7 @@ func New(cfg Config) (*Engine, error) {
 	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostAnalyzeRule(ruleTZCompare, tzCompare).
+		AddPostAnalyzeRule(ruleUUIDInetLiterals, uuidInetLiterals).
 		AddPostAnalyzeRule(ruleSetOpOffset, setOpOffset).
 		AddPostAnalyzeRule(ruleSetOpTypes, setOpTypes).
 		AddPostAnalyzeRule(ruleCoalesceTypes, coalesceTypes).

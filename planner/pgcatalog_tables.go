@@ -210,6 +210,9 @@ var catalogTypes = []pgType{
 	{pgtypes.OIDInterval, "interval", 16, "T", "interval"},
 	{pgtypes.OIDNumeric, "numeric", -1, "N", "numeric"},
 	{pgtypes.OIDJSONB, "jsonb", -1, "U", "jsonb"},
+	{pgtypes.OIDUUID, "uuid", 16, "U", "uuid_"},
+	{pgtypes.OIDInet, "inet", -1, "I", "inet_"},
+	{pgtypes.OIDCIDR, "cidr", -1, "I", "cidr_"},
 	{pgtypes.OIDVoid, "void", 4, "P", "void_"}, // a pseudo-type (typtype p)
 }
 

@@ -8,7 +8,7 @@ import "openwit/planner/pgtypes"
 // for fixed-length ones.
 func typStorage(oid uint32, size int16) string {
 	switch {
-	case oid == pgtypes.OIDNumeric:
+	case oid == pgtypes.OIDNumeric, oid == pgtypes.OIDInet, oid == pgtypes.OIDCIDR:
 		return "m"
 	case size < 0:
 		return "x"
@@ -21,7 +21,7 @@ func typStorage(oid uint32, size int16) string {
 // 16-byte types, "i" for the rest.
 func typAlign(oid uint32, size int16) string {
 	switch {
-	case oid == pgtypes.OIDBool || oid == pgtypes.OIDName:
+	case oid == pgtypes.OIDBool || oid == pgtypes.OIDName || oid == pgtypes.OIDUUID:
 		return "c"
 	case oid == pgtypes.OIDInt2:
 		return "s"

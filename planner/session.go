@@ -82,6 +82,8 @@ type Session struct {
 type pgSession struct {
 	*sql.BaseSession
 	loc *time.Location
+	// conn are the connection's addresses (session_uuidinet.go).
+	conn connAddrs
 	// rowEngine turns the vectorized executor off (SET openwit.vectorize
 	// = off): every plan runs in go-mysql-server's row engine.
 	rowEngine bool

@@ -379,6 +379,9 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 		if typ == types.JSON {
 			return pgexpr.ParseStoredJSONB(s)
 		}
+		if isInet, cidr := pgtypes.IsInet(typ); isInet {
+			return storage.ParseInet(s, cidr)
+		}
 		return strings.Clone(s), nil
 	case *array.Binary:
 		return append([]byte(nil), a.Value(i)...), nil
@@ -442,6 +445,8 @@ func appendValue(b array.Builder, v any) error {
 		case []byte:
 			bb.Append(string(x))
 		case pgexpr.JSONB:
+			bb.Append(x.String())
+		case storage.Inet:
 			bb.Append(x.String())
 		case sql.JSONWrapper:
 			s, err := types.JsonToMySqlString(x)

@@ -13,6 +13,9 @@ import (
 // values are 22001 unless only blanks are past n. Values of other columns
 // and non-strings pass unchanged.
 func fitChar(c catalog.Column, v any) (any, error) {
+	if storage.IsNormalized(c.Type) {
+		return fitUUIDInet(c, v)
+	}
 	s, ok := v.(string)
 	if !ok {
 		return v, nil
@@ -27,10 +30,12 @@ func fitChar(c catalog.Column, v any) (any, error) {
 	return out, nil
 }
 
-// hasCharLimit reports whether any column of t is varchar(n) or char(n).
+// hasCharLimit reports whether any column of t is varchar(n) or char(n),
+// or of a type whose values are stored in a canonical form (uuid, inet,
+// cidr: fitUUIDInet).
 func hasCharLimit(t *catalog.Table) bool {
 	for _, c := range t.Columns {
-		if _, n, ok := storage.CharLength(c.Type); ok && n > 0 {
+		if _, n, ok := storage.CharLength(c.Type); (ok && n > 0) || storage.IsNormalized(c.Type) {
 			return true
 		}
 	}

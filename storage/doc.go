@@ -31,7 +31,8 @@
 // Column types are PostgreSQL's canonical names (types.go) mapped to Arrow
 // types: timestamptz → timestamp[µs, UTC], timestamp → timestamp[µs],
 // numeric(p,s) → decimal128(p,s) (unconstrained numeric is numeric(38,10)),
-// jsonb → utf8, bytea → binary.
+// jsonb → utf8, bytea → binary, uuid/inet/cidr → utf8 in their canonical
+// text output (FitValue).
 //
 // Sub-packages: catalog (metadata), objstore (object stores), pqfile
 // (Parquet encoding), compact (compaction, retention, garbage collection),

@@ -84,6 +84,8 @@ func CanonicalType(name string, mods []int32) (string, error) {
 		return TypeJSONB, nil
 	case "bytea":
 		return TypeBytea, nil
+	case "uuid", "inet", "cidr":
+		return n, nil
 	}
 	return "", fmt.Errorf("type %q is not supported", name)
 }
@@ -113,7 +115,7 @@ func ArrowType(t string) (arrow.DataType, error) {
 		return arrow.FixedWidthTypes.Date32, nil
 	case TypeTime:
 		return arrow.FixedWidthTypes.Time64us, nil
-	case TypeText, TypeJSONB:
+	case TypeText, TypeJSONB, TypeUUID, TypeInet, TypeCIDR:
 		return arrow.BinaryTypes.String, nil
 	case TypeBytea:
 		return arrow.BinaryTypes.Binary, nil

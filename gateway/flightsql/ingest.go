@@ -211,7 +211,7 @@ func newIngestPlan(t *catalog.Table, in *arrow.Schema, mem memory.Allocator) (*i
 		if f.Type.ID() == arrow.NULL && t.Columns[i].NotNull {
 			return nil, pgerror.New(pgerror.NotNullViolation, "column %q of the ingest stream is all NULL (type null), but relation %q requires values (NOT NULL)", f.Name, t.Name)
 		}
-		if !castable(f.Type, to) {
+		if !castable(f.Type, to) && !(t.Columns[i].Type == storage.TypeUUID && uuidBytes(f.Type)) {
 			return nil, &pgerror.Error{Code: pgerror.DatatypeMismatch,
 				Message: fmt.Sprintf("column %q is of type %s but the ingest stream has %s", f.Name, columnTypeName(t.Columns[i].Type), f.Type),
 				Hint:    fmt.Sprintf("send %s (or a type that converts to it without loss)", to)}
@@ -290,7 +290,11 @@ func (p *ingestPlan) convert(ctx context.Context, rec arrow.RecordBatch) (parts 
 			cols[i] = array.MakeArrayOfNull(p.mem, f.Type, n)
 			continue
 		}
-		if cols[i], err = p.cast(cctx, rec.Column(j), f.Type); err != nil {
+		if c.Type == storage.TypeUUID && uuidBytes(rec.Column(j).DataType()) {
+			if cols[i], err = uuidText(p.mem, rec.Column(j)); err != nil {
+				return nil, err
+			}
+		} else if cols[i], err = p.cast(cctx, rec.Column(j), f.Type); err != nil {
 			return nil, &pgerror.Error{Code: codeOf(err, pgerror.NumericOutOfRange),
 				Message: fmt.Sprintf("column %q: %v", c.Name, messageOf(err))}
 		}

@@ -19,6 +19,9 @@ import (
 // (they are cut); char(n) values are blank-padded to n. It returns arr
 // itself when nothing changes, else a new array (arr is then released).
 func fitChars(mem memory.Allocator, c catalog.Column, arr arrow.Array) (arrow.Array, error) {
+	if storage.IsNormalized(c.Type) {
+		return fitNormalized(mem, c, arr)
+	}
 	s, ok := arr.(*array.String)
 	if _, n, isChar := storage.CharLength(c.Type); !ok || !isChar || n == 0 {
 		return arr, nil

@@ -203,6 +203,7 @@ func testIngest(t *testing.T, srv *testserver.Server) {
 
 	t.Run("conversions", func(t *testing.T) { testIngestCasts(t, cl, ingest) })
 	t.Run("char lengths", func(t *testing.T) { testIngestChars(t, cl, ingest) })
+	t.Run("uuid and inet", func(t *testing.T) { testIngestUUIDInet(t, cl, ingest) })
 	t.Run("timestamptz range", func(t *testing.T) { testIngestTimestampTZ(t, cl, ingest) })
 
 	t.Run("failure midway", func(t *testing.T) {

@@ -122,6 +122,15 @@ func ClientAddr(ctx context.Context) net.Addr {
 	return a
 }
 
+type serverAddrKey struct{}
+
+// ServerAddr returns the server's end of the connection in the context
+// OpenSession is called with (nil elsewhere).
+func ServerAddr(ctx context.Context) net.Addr {
+	a, _ := ctx.Value(serverAddrKey{}).(net.Addr)
+	return a
+}
+
 // Notification is a NOTIFY delivered to a session that listens to its
 // channel.
 type Notification struct {

@@ -91,6 +91,8 @@ func (e *encoder) decodeParam(oid uint32, format int16, data []byte, n int) (any
 		return string(appendUUID(nil, u)), nil
 	case pgtype.IntervalOID:
 		return strings.TrimSpace(s), nil
+	case pgtype.InetOID, pgtype.CIDROID:
+		return decodeInetText(oid, s)
 	}
 	if _, ok := arrayElem(oid); ok {
 		var a []string
@@ -198,10 +200,17 @@ func (e *encoder) decodeBinary(oid uint32, data []byte, n int) (any, error) {
 		}
 		return s, nil
 	case pgtype.UUIDOID:
+		if len(data) < 16 {
+			// uuid_recv reads 16 bytes: too few is PostgreSQL's
+			// protocol error, too many a bad format.
+			return nil, pgerror.New(pgerror.ProtocolViolation, "insufficient data left in message")
+		}
 		if !size(16) {
 			return bad()
 		}
 		return string(appendUUID(nil, [16]byte(data))), nil
+	case pgtype.InetOID, pgtype.CIDROID:
+		return decodeInetBinary(oid, data)
 	}
 	if _, ok := arrayElem(oid); ok {
 		var a []string

@@ -280,6 +280,8 @@
 //	interval 1186             string as is; Duration as HH:MM:SS[.f]     µs, days, months
 //	                          (other IntervalStyles: reformatted)
 //	uuid 2950                 8-4-4-4-12 hex                             16 bytes
+//	inet 869, cidr 650        the string (10.0.0.1, 10.0.0.0/8)          family (2 IPv4, 3 IPv6), bits,
+//	                                                                     is_cidr, length, address
 //	text[] 1009 (and varchar, {a,"b c"}                                  one-dimensional array
 //	name, bpchar arrays)
 //	bool, int, float, numeric, the array literal as is ({1,NULL,"b c"})   one-dimensional array,
@@ -294,7 +296,7 @@
 // Bind parameters are decoded by the statement's parameter OID, from text
 // or binary, into int64 (int2/int4/int8/oid, range-checked), float64
 // (float4/float8), bool (PostgreSQL's spellings), string (text-like, json,
-// jsonb, numeric, uuid in canonical form, interval, and unknown types in
+// jsonb, numeric, uuid and inet/cidr in canonical form, interval, and unknown types in
 // text), []byte (bytea: hex or escape text format), time.Time in UTC (date,
 // timestamp as wall clock, timestamptz; text without a zone is read in the
 // session TimeZone) and, for one-dimensional arrays of those types (bool,

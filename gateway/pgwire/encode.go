@@ -453,6 +453,8 @@ func (e *encoder) appendBinary(buf []byte, oid uint32, v any) ([]byte, error) {
 			return buf, err
 		}
 		return append(buf, u[:]...), nil
+	case pgtype.InetOID, pgtype.CIDROID:
+		return appendInetBinary(buf, oid, v)
 	case pgtype.TimeOID:
 		us, err := timeMicros(v)
 		if err != nil {

@@ -255,7 +255,7 @@ func (c *conn) startSession(minor uint32, params map[string]string, secure bool)
 	var sess Session
 	err := protect(c.log, "Backend.OpenSession", func() error {
 		var err error
-		sess, err = c.srv.cfg.Backend.OpenSession(context.WithValue(c.ctx, clientAddrKey{}, c.nc.RemoteAddr()), params)
+		sess, err = c.srv.cfg.Backend.OpenSession(context.WithValue(context.WithValue(c.ctx, clientAddrKey{}, c.nc.RemoteAddr()), serverAddrKey{}, c.nc.LocalAddr()), params)
 		return err
 	})
 	if err == nil && sess == nil {

@@ -284,6 +284,9 @@ func convertValue(f *field, typ string) (value, error) {
 	if typ != storage.TypeText && storage.IsTextual(typ) {
 		return convertChar(f, typ)
 	}
+	if storage.IsNormalized(typ) {
+		return convertUUIDInet(f, typ)
+	}
 	return convertPlain(f, typ)
 }
 

@@ -24,6 +24,9 @@
 //	bool        true/false, or a string t/true/yes/y/on/1 or f/false/no/n/off/0
 //	numeric     number or string, rounded to the scale; overflow is an error
 //	bytea       string: \x-prefixed hex, else standard base64
+//	uuid, inet, cidr
+//	            string in any spelling PostgreSQL accepts, stored in its
+//	            canonical output ("A0EE...-0A11" as "a0ee...-0a11")
 //	timestamptz, timestamp, date
 //	            a string in RFC 3339 (also with a space for T, or without a
 //	            zone: UTC), or an epoch number (or a string of digits) whose

@@ -168,6 +168,9 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 	case storage.TypeBool:
 		return castBool(v)
 	case storage.TypeText:
+		if a, ok := v.(storage.Inet); ok {
+			return a.Text(), nil // inet::text always shows the mask
+		}
 		return TextOf(ctx, v, fromOID)
 	case storage.TypeTimestampTZ, storage.TypeTimestamp, storage.TypeDate:
 		if t, ok := v.(time.Time); ok && fromOID == pgtypes.OIDTimestampTZ && to != storage.TypeTimestampTZ {
@@ -188,6 +191,8 @@ func CastValue(ctx *sql.Context, v any, from sql.Type, to string) (any, error) {
 		return castJSON(ctx, v, fromOID)
 	case storage.TypeTime:
 		return castToTime(ctx, v, fromOID)
+	case storage.TypeUUID, storage.TypeInet, storage.TypeCIDR:
+		return castUUIDInet(v, fromOID, to)
 	case "interval":
 		switch x := v.(type) {
 		case pgtypes.TimeOfDay:
@@ -524,6 +529,8 @@ func TextOf(ctx *sql.Context, v any, oid uint32) (string, error) {
 	case pgtypes.TimeOfDay:
 		return x.String(), nil
 	case pgtypes.NumericNaN:
+		return x.String(), nil
+	case storage.Inet:
 		return x.String(), nil
 	case time.Time:
 		if s := pgtypes.InfinityText(x); s != "" {

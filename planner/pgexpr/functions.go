@@ -48,7 +48,7 @@ type funcDef struct {
 func (d funcDef) kind(i int) argKind { return d.args[min(i, len(d.args)-1)] }
 
 func lookupFunc(name string) (funcDef, bool) {
-	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs, sleepFuncs, funcsFuncs, toNumberFuncs, jsonFuncs} {
+	for _, m := range []map[string]funcDef{funcs, textFuncs, textFuncs3, toCharFuncs, likeFuncs, moreFuncs, timeFuncs, makeFuncs, intMathFuncs, trigFuncs, arrayFuncs, timeFuncs2, regexpFuncs, sleepFuncs, funcsFuncs, toNumberFuncs, jsonFuncs, uuidInetFuncs, connAddrFuncs} {
 		if d, ok := m[name]; ok {
 			return d, true
 		}

@@ -277,9 +277,11 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 			// array containment when an operand is an array, else jsonb's
 			// (planner/pgexpr/json_ops.go).
 			return ast.InjectedExpr{Expression: pgexpr.InjectableJSONOp{Op: op}, Children: ast.Exprs{l, r}}
-		case "&&":
-			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayFn{Name: op}, Children: ast.Exprs{l, r}}
-		case "&", "|", "#", "<<", ">>":
+		case "&&", "<<", ">>", "<<=", ">>=":
+			// inet containment when an operand is inet or cidr, else array
+			// overlap or an integer shift (planner/pgexpr/inet_ops.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableInetOp{Op: op}, Children: ast.Exprs{l, r}}
+		case "&", "|", "#":
 			return bitOp(op, l, r)
 		case "^@":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "starts_with"}, Children: ast.Exprs{l, r}}

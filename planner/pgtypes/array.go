@@ -20,6 +20,7 @@ var arrayOIDs = map[uint32]uint32{
 	OIDBool: 1000, OIDBytea: 1001, OIDInt2: 1005, OIDInt4: 1007, OIDText: 1009, OIDVarchar: 1015,
 	OIDInt8: 1016, OIDFloat4: 1021, OIDFloat8: 1022, OIDTimestamp: 1115, OIDDate: 1182, OIDBPChar: 1014, OIDTime: 1183,
 	OIDInterval: 1187, OIDTimestampTZ: 1185, OIDNumeric: 1231, OIDJSONB: 3807,
+	OIDUUID: 2951, OIDInet: 1041, OIDCIDR: 651,
 }
 
 // ArrayOID returns the OID of the array type of elem, or 0.
@@ -65,6 +66,12 @@ func CanonicalName(oid uint32) string {
 		return storage.TypeJSONB
 	case OIDBytea:
 		return storage.TypeBytea
+	case OIDUUID:
+		return storage.TypeUUID
+	case OIDInet:
+		return storage.TypeInet
+	case OIDCIDR:
+		return storage.TypeCIDR
 	}
 	return storage.TypeText
 }

@@ -82,6 +82,12 @@ func GMSType(t string) (sql.Type, error) {
 		return IntervalType, nil
 	case storage.TypeTime:
 		return TimeType, nil
+	case storage.TypeUUID:
+		return UUIDType, nil
+	case storage.TypeInet:
+		return InetType, nil
+	case storage.TypeCIDR:
+		return CIDRType, nil
 	}
 	if storage.IsTextual(t) {
 		return charGMSType(t), nil
@@ -99,6 +105,15 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	}
 	if _, ok := t.(timeType); ok {
 		return OIDTime, 8
+	}
+	if _, ok := t.(uuidType); ok {
+		return OIDUUID, 16
+	}
+	if it, ok := t.(inetType); ok {
+		if it.cidr {
+			return OIDCIDR, -1
+		}
+		return OIDInet, -1
 	}
 	if IsTimestampTZ(t) {
 		return OIDTimestampTZ, 8
@@ -182,6 +197,12 @@ func TypeName(oid uint32) string {
 		return "time without time zone"
 	case OIDVoid:
 		return "void"
+	case OIDUUID:
+		return "uuid"
+	case OIDInet:
+		return "inet"
+	case OIDCIDR:
+		return "cidr"
 	}
 	if elem, ok := ArrayElemOID(oid); ok {
 		return TypeName(elem) + "[]"

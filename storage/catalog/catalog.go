@@ -205,7 +205,8 @@ type Column struct {
 	Name string
 	// Type is the PostgreSQL type name as OpenWit stores it: "timestamptz",
 	// "timestamp", "text", "int2", "int4", "int8", "float4", "float8",
-	// "bool", "numeric", "numeric(p,s)", "date", "jsonb" or "bytea".
+	// "bool", "numeric", "numeric(p,s)", "date", "jsonb", "bytea", "uuid",
+	// "inet" or "cidr".
 	Type    string
 	NotNull bool
 	// Field is the column's name in the data (Arrow fields of the WAL
@@ -314,7 +315,7 @@ func parseURL(url string) (backendKind, string, error) {
 func validType(typ string) bool {
 	switch typ {
 	case "timestamptz", "timestamp", "text", "int2", "int4", "int8", "float4", "float8",
-		"bool", "numeric", "date", "time", "jsonb", "bytea":
+		"bool", "numeric", "date", "time", "jsonb", "bytea", "uuid", "inet", "cidr":
 		return true
 	}
 	if validCharType(typ) {
