@@ -26,7 +26,7 @@ import (
 // vecNode that runs it in the vectorized executor. It runs last, after
 // go-mysql-server assigned execution indexes, so GetField indexes are
 // positions in the rows the replaced subtree produces.
-const ruleVectorize analyzer.RuleId = 10_003
+const ruleVectorize analyzer.RuleId = 10_071 // unique: 10_003 is ruleCoerceLiterals
 
 func (e *Engine) vectorizeRule(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if scope != nil && !scope.IsEmpty() {
