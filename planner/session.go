@@ -618,6 +618,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		}
 		return &Rows{tag: "CREATE TABLE"}, nil
 	case pgparse.KindAlterTable:
+		if p.st.AlterTable.NeedsSession() {
+			return s.alterDDL(ctx, p.st.AlterTable, p.st.Tag)
+		}
 		if err := s.e.alterTable(ctx, p.st.AlterTable); err != nil {
 			return nil, mapError(err)
 		}

@@ -102,3 +102,9 @@ func (t *Table) DropColumn(name string) bool {
 	t.Columns = slices.Delete(slices.Clone(t.Columns), i, i+1)
 	return true
 }
+
+// Generation counts the table's column changes: every ADD COLUMN and
+// every DROP COLUMN raises it by one (a dropped column counts twice: once
+// added, once dropped), so a node that caches definitions can tell the
+// newer of two. Other ALTERs (defaults, NOT NULL, comments) leave it.
+func (t *Table) Generation() int { return len(t.Columns) + 2*len(t.Dropped) }
