@@ -1,11 +1,14 @@
 package main
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"openwit/internal/testpg"
 	"openwit/internal/testserver"
 )
 
@@ -102,4 +105,49 @@ func TestDropColumnSurvivesCrash(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	check("from Parquet")
+}
+
+// TestCommentsMatchPostgres (design 071): after DROP COLUMN, ADD COLUMN
+// ... DEFAULT, SET NOT NULL and COMMENT ON TABLE / COLUMN, psql's \d+ (the
+// columns with their Description) and the Description of \dt+ are
+// PostgreSQL's.
+func TestCommentsMatchPostgres(t *testing.T) {
+	t.Parallel()
+	pg := testpg.Start(t)
+	ow := testserver.Start(t, testserver.Options{})
+	pgDSN := pg.CreateDB(t, "comments")
+	pgc := testserver.Connect(t, pgDSN)
+	owc := testserver.Connect(t, ow.DSN())
+	for _, c := range []string{
+		"CREATE TABLE cm (ts timestamptz NOT NULL, host text, msg text, status int DEFAULT 200)",
+		"INSERT INTO cm VALUES ('2024-01-01 00:00:01+00', 'a', 'x', 500)",
+		"ALTER TABLE cm DROP COLUMN msg",
+		"ALTER TABLE cm ADD COLUMN w int NOT NULL DEFAULT 5",
+		"ALTER TABLE cm ALTER COLUMN host SET NOT NULL",
+		"COMMENT ON TABLE cm IS 'request log'",
+		"COMMENT ON COLUMN cm.host IS 'answering host'",
+		"COMMENT ON COLUMN cm.w IS 'weight'",
+		"CREATE TABLE plain (ts timestamptz NOT NULL)",
+	} {
+		mustExec(t, pgc, c)
+		mustExec(t, owc, c)
+	}
+	if p, o := psqlOut(t, pgDSN, "-c", `\d+ cm`), psqlOut(t, ow.DSN(), "-c", `\d+ cm`); p != o {
+		t.Errorf("psql \\d+ cm:\nPostgreSQL:\n%s\nOpenWit:\n%s", p, o)
+	}
+	// \dt+'s Size differs (files, not heap pages): compare name and
+	// Description.
+	described := func(out string) []string {
+		var rows []string
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Split(l, "|"); len(f) >= 8 {
+				rows = append(rows, f[1]+"|"+f[len(f)-1])
+			}
+		}
+		return rows
+	}
+	p, o := described(psqlOut(t, pgDSN, "-c", `\dt+`)), described(psqlOut(t, ow.DSN(), "-c", `\dt+`))
+	if !reflect.DeepEqual(p, o) || len(p) != 3 || p[1] != "cm|request log" {
+		t.Errorf("psql \\dt+ names and descriptions: PostgreSQL %q, OpenWit %q", p, o)
+	}
 }
