@@ -77,50 +77,39 @@ func MissingArray(mem memory.Allocator, dt arrow.DataType, v string, n int) (arr
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(int16(x))
-		}
+		b.AppendValues(repeat(n, int16(x)), nil)
 	case *array.Int32Builder:
 		x, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(int32(x))
-		}
+		b.AppendValues(repeat(n, int32(x)), nil)
 	case *array.Int64Builder:
 		x, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(x)
-		}
+		b.AppendValues(repeat(n, x), nil)
 	case *array.Float32Builder:
 		x, err := strconv.ParseFloat(v, 32)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(float32(x))
-		}
+		b.AppendValues(repeat(n, float32(x)), nil)
 	case *array.Float64Builder:
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(x)
-		}
+		b.AppendValues(repeat(n, x), nil)
 	case *array.BooleanBuilder:
 		x, err := strconv.ParseBool(v)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(x)
-		}
+		b.AppendValues(repeat(n, x), nil)
 	case *array.StringBuilder:
+		b.ReserveData(n * len(v))
 		for range n {
 			b.Append(v)
 		}
@@ -129,42 +118,32 @@ func MissingArray(mem memory.Allocator, dt arrow.DataType, v string, n int) (arr
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(x)
-		}
+		b.AppendValues(repeat(n, x), nil)
 	case *array.Date32Builder:
 		x, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(arrow.Date32(x))
-		}
+		b.AppendValues(repeat(n, arrow.Date32(x)), nil)
 	case *array.Time64Builder:
 		x, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(arrow.Time64(x))
-		}
+		b.AppendValues(repeat(n, arrow.Time64(x)), nil)
 	case *array.TimestampBuilder:
 		x, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return bad(err)
 		}
-		for range n {
-			b.Append(arrow.Timestamp(x))
-		}
+		b.AppendValues(repeat(n, arrow.Timestamp(x)), nil)
 	case *array.Decimal128Builder:
 		x, ok := new(big.Int).SetString(v, 10)
 		if !ok {
 			return bad(fmt.Errorf("not an integer"))
 		}
 		d := decimal128.FromBigInt(x)
-		for range n {
-			b.Append(d)
-		}
+		b.AppendValues(repeat(n, d), nil)
 	default:
 		return bad(fmt.Errorf("unsupported type"))
 	}
@@ -182,4 +161,13 @@ func AbsentArray(mem memory.Allocator, f arrow.Field, n int) arrow.Array {
 		}
 	}
 	return array.MakeArrayOfNull(mem, f.Type, n)
+}
+
+// repeat returns n copies of x.
+func repeat[T any](n int, x T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = x
+	}
+	return out
 }
