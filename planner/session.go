@@ -225,7 +225,8 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 }
 
 // refreshColumns takes from the catalog the columns of known tables that
-// this node has not seen yet; it reports whether any table changed.
+// this node has not seen yet (added or dropped: catalog.Table.Generation);
+// it reports whether any table changed.
 func (e *Engine) refreshColumns(ctx context.Context) bool {
 	ts, err := e.cfg.Catalog.ListTables(ctx)
 	if err != nil {
@@ -234,7 +235,7 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 	changed := false
 	for _, t := range ts {
 		v, ok := e.tables.Load(t.Name)
-		if !ok || len(v.(*catalog.Table).Columns) >= len(t.Columns) {
+		if !ok || v.(*catalog.Table).Generation() >= t.Generation() {
 			continue
 		}
 		if err := e.cfg.Ingester.UpdateTable(t); err != nil {
