@@ -139,7 +139,7 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 			if err := s.checkDefault(sctx, probe); err != nil {
 				return nil, err
 			}
-			c.Default = ac.Default
+			c.Default = noNullDefault(ac.Default)
 		case pgparse.DropDefault:
 			c.Default = ""
 		case pgparse.SetNotNull:
@@ -182,7 +182,7 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 				Detail:  "Every stored row would need its own value: PostgreSQL rewrites the table for it, OpenWit does not rewrite files.",
 				Hint:    "Add the column without the DEFAULT, then ALTER COLUMN ... SET DEFAULT: new rows get it, stored rows read NULL."}
 		}
-		nc := catalog.Column{Name: a.Column.Name, Type: a.Column.Type, NotNull: a.Column.NotNull, Default: a.Column.Default, Field: w.NewField(a.Column.Name)}
+		nc := catalog.Column{Name: a.Column.Name, Type: a.Column.Type, NotNull: a.Column.NotNull, Default: noNullDefault(a.Column.Default), Field: w.NewField(a.Column.Name), Num: w.NextNum()}
 		missing, err := s.missingValue(sctx, nc)
 		if err != nil {
 			return nil, err
@@ -264,6 +264,15 @@ func (s *Session) anyRow(ctx context.Context, q string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// noNullDefault is def, or "" when it is the NULL constant: PostgreSQL
+// stores no default for DEFAULT NULL.
+func noNullDefault(def string) string {
+	if strings.EqualFold(strings.TrimSpace(def), "NULL") {
+		return ""
+	}
+	return def
 }
 
 // quoteIdent quotes an identifier for SQL text.

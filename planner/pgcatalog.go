@@ -167,7 +167,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 						if err != nil {
 							return nil, err
 						}
-						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull, c.Default != ""))
+						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, t.AttNum(i), c.NotNull, c.Default != ""))
 					}
 				}
 				for _, r := range e.systemRelations() {

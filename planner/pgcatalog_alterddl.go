@@ -28,7 +28,7 @@ func (e *Engine) descriptionRows(ctx *sql.Context) ([]sql.Row, error) {
 		}
 		for i, c := range t.Columns {
 			if c.Comment != "" {
-				out = append(out, sql.Row{rel, int64(oidPgClass), int32(i + 1), c.Comment})
+				out = append(out, sql.Row{rel, int64(oidPgClass), int32(t.AttNum(i)), c.Comment})
 			}
 		}
 	}
@@ -77,8 +77,11 @@ func (e *Engine) colDescription(ctx *sql.Context, a []any) (any, error) {
 		return nil, nil
 	}
 	t, err := e.tableByOID(ctx, a[0])
-	if err != nil || t == nil || n < 1 || n > int64(len(t.Columns)) || t.Columns[n-1].Comment == "" {
+	if err != nil || t == nil {
 		return nil, err
 	}
-	return t.Columns[n-1].Comment, nil
+	if i := t.ColumnByAttNum(int(n)); i >= 0 && t.Columns[i].Comment != "" {
+		return t.Columns[i].Comment, nil
+	}
+	return nil, nil
 }

@@ -519,7 +519,7 @@ func (e *Engine) describeSource(ctx context.Context, c columnSource, col *Column
 	}
 	for i, tc := range t.Columns {
 		if strings.EqualFold(tc.Name, c.column) {
-			col.TableOID, col.TableAttrNum = uint32(tableOIDBase+t.ID), uint16(i+1)
+			col.TableOID, col.TableAttrNum = uint32(tableOIDBase+t.ID), uint16(t.AttNum(i))
 			if m := typmod(tc.Type); m >= 0 {
 				col.TypeModifier = m
 			}

@@ -96,11 +96,50 @@ func (t *Table) DropColumn(name string) bool {
 	if i < 0 {
 		return false
 	}
-	c := t.Columns[i]
+	cols := slices.Clone(t.Columns)
+	for j := range cols {
+		cols[j].Num = t.AttNum(j)
+	}
+	c := cols[i]
 	c.Default, c.Missing, c.Comment = "", nil, ""
 	t.Dropped = append(t.Dropped, c)
-	t.Columns = slices.Delete(slices.Clone(t.Columns), i, i+1)
+	t.Columns = slices.Delete(cols, i, i+1)
 	return true
+}
+
+// AttNum is PostgreSQL's attnum of the live column i: its position until a
+// column is dropped; from then on every column keeps the number it had
+// (Column.Num), and a column added later gets the next one, so numbers
+// have gaps where dropped columns were, as in PostgreSQL.
+func (t *Table) AttNum(i int) int {
+	if n := t.Columns[i].Num; n > 0 {
+		return n
+	}
+	return i + 1
+}
+
+// NextNum is the Column.Num of a column appended to t: 0 while no column
+// was dropped (the position numbers it), else one past the highest.
+func (t *Table) NextNum() int {
+	if len(t.Dropped) == 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range slices.Concat(t.Columns, t.Dropped) {
+		n = max(n, c.Num)
+	}
+	return n + 1
+}
+
+// ColumnByAttNum returns the index in Columns of the live column whose
+// attnum is n, or -1.
+func (t *Table) ColumnByAttNum(n int) int {
+	for i := range t.Columns {
+		if t.AttNum(i) == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // Generation counts the table's column changes: every ADD COLUMN and

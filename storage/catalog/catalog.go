@@ -238,6 +238,9 @@ type Column struct {
 	Missing *string
 	// Comment is COMMENT ON COLUMN's text; empty when none.
 	Comment string
+	// Num is the column's attnum once the table has had a column dropped
+	// (Table.AttNum); 0 before: the attnum is the position.
+	Num int
 }
 
 // File is one immutable Parquet data file of a table.

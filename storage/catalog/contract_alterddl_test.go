@@ -23,7 +23,7 @@ func testAlterTable(t *testing.T, open func(t *testing.T) Catalog) {
 		tb.Columns[1].NotNull = true
 		tb.Columns[1].Comment = "a value"
 		tb.Comment = "the table"
-		tb.Columns = append(tb.Columns, Column{Name: "host", Type: "int4", Field: tb.NewField("host"), Missing: &three, Default: "3"})
+		tb.Columns = append(tb.Columns, Column{Name: "host", Type: "int4", Field: tb.NewField("host"), Missing: &three, Default: "3", Num: tb.NextNum()})
 		return nil
 	})
 	if err != nil {
@@ -37,14 +37,18 @@ func testAlterTable(t *testing.T, open func(t *testing.T) Catalog) {
 	if err != nil || !reflect.DeepEqual(again.Columns, got.Columns) || !reflect.DeepEqual(again.Dropped, got.Dropped) || again.Comment != "the table" {
 		t.Fatalf("reopened: %+v, %v; want %+v", again, err, got)
 	}
-	if *again.Columns[2].Missing != "3" || again.Columns[1] != (Column{Name: "value", Type: "float8", NotNull: true, Default: "7", Comment: "a value"}) {
+	if *again.Columns[2].Missing != "3" || again.Columns[1] != (Column{Name: "value", Type: "float8", NotNull: true, Default: "7", Comment: "a value", Num: 3}) {
 		t.Fatalf("reopened columns: %+v", again.Columns)
+	}
+	// attnums keep the dropped column's gap (2) and go on after it.
+	if a, b, c := again.AttNum(0), again.AttNum(1), again.AttNum(2); a != 1 || b != 3 || c != 4 || again.ColumnByAttNum(2) != -1 || again.ColumnByAttNum(4) != 2 {
+		t.Errorf("attnums %d %d %d, want 1 3 4", a, b, c)
 	}
 	// Another add of host gets yet another data name: the dropped one's
 	// stays taken.
 	got, err = c.AddColumns(ctx, "al", []Column{{Name: "h", Type: "text"}})
-	if err != nil || len(got.Dropped) != 1 {
-		t.Fatalf("AddColumns after a drop: %+v, %v", got, err)
+	if err != nil || len(got.Dropped) != 1 || got.AttNum(3) != 5 {
+		t.Fatalf("AddColumns after a drop: %+v, %v (want attnum 5)", got, err)
 	}
 	if f := got.NewField("host"); f == "host" || f == got.Columns[2].FieldName() {
 		t.Errorf("NewField(host) = %q", f)

@@ -74,11 +74,12 @@ type columnJSON struct {
 	Default string  `json:"default,omitempty"`
 	Missing *string `json:"missing,omitempty"`
 	Comment string  `json:"comment,omitempty"`
+	Num     int     `json:"num,omitempty"`
 	Dropped bool    `json:"dropped,omitempty"`
 }
 
 func toJSON(c Column, dropped bool) columnJSON {
-	return columnJSON{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Dropped: dropped}
+	return columnJSON{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num, Dropped: dropped}
 }
 
 // encodeColumns stores cols and, after them, the dropped columns.
@@ -108,7 +109,7 @@ func decodeColumns(s string) (cols, dropped []Column, err error) {
 	}
 	cols = make([]Column, 0, len(js))
 	for _, c := range js {
-		col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment}
+		col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num}
 		if c.Dropped {
 			dropped = append(dropped, col)
 			continue
