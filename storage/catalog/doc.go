@@ -115,9 +115,10 @@
 //	  id                 auto id, PRIMARY KEY, never reused
 //	  name               TEXT UNIQUE (bytewise: COLLATE "C" on PostgreSQL)
 //	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true,"field":..,"default":..,
-//	                              "missing":..,"comment":..,"dropped":true}, ...]
+//	                              "missing":..,"comment":..,"num":..,"dropped":true}, ...]
 //	                            ("field": the data name of a renamed column; omitted when it is the name;
 //	                            "missing": what rows stored before an ADD COLUMN ... DEFAULT read;
+//	                            "num": the attnum, once a column of the table was dropped;
 //	                            live columns in order, then the dropped ones)
 //	  time_column        TEXT   "" or the name of one of the columns
 //	  shard_duration_ns  BIGINT
