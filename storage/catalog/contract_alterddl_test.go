@@ -94,16 +94,16 @@ func testAlterTable(t *testing.T, open func(t *testing.T) Catalog) {
 	}
 }
 
-// testCommentMigration: a catalog written before migration 8 (no comment
+// testCommentMigration: a catalog written before migration 9 (no comment
 // column) opens, gains it, and keeps its tables.
 func testCommentMigration(t *testing.T, open func(t *testing.T) Catalog) {
 	c := open(t)
 	mustCreate(t, c, "old")
 	rawExec(t, c, `ALTER TABLE openwit_tables DROP COLUMN comment`)
-	rawExec(t, c, `DELETE FROM openwit_schema_migrations WHERE version = 8`)
+	rawExec(t, c, `DELETE FROM openwit_schema_migrations WHERE version = 9`)
 	c2, err := reopen(t, c)
 	if err != nil {
-		t.Fatalf("open a version 7 catalog: %v", err)
+		t.Fatalf("open a version 8 catalog: %v", err)
 	}
 	defer c2.Close()
 	got, err := c2.GetTable(t.Context(), "old")

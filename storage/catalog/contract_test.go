@@ -52,6 +52,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"rename", testRename},
 		{"alter_table", testAlterTable},
 		{"comment_migration", testCommentMigration},
+		{"views", testViews},
 		{"fence", testFence},
 		{"char_types", testCharTypes},
 	}

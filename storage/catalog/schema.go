@@ -198,9 +198,25 @@ SELECT table_id, '', shard_start_us, max_lsn FROM openwit_checkpoints`,
 			},
 		},
 		{
+			// Views (docs/design/070-views.md): a name shared with
+			// openwit_tables, checked by the writers.
+			version: 8,
+			name:    "views",
+			stmts: []string{
+				`CREATE TABLE openwit_views (
+	id            {{autoid}},
+	name          {{key}} NOT NULL UNIQUE,
+	query         TEXT NOT NULL,
+	columns_json  TEXT NOT NULL,
+	depends_json  TEXT NOT NULL,
+	created_at_us BIGINT NOT NULL
+)`,
+			},
+		},
+		{
 			// COMMENT ON TABLE (docs/design/071). Column comments, dropped
 			// columns and missing values live in columns_json.
-			version: 8,
+			version: 9,
 			name:    "table comments",
 			stmts: []string{
 				`ALTER TABLE openwit_tables ADD COLUMN comment TEXT NOT NULL DEFAULT ''`,
