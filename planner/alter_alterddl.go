@@ -132,6 +132,9 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 			if len(w.Columns) == 1 {
 				return nil, pgerror.New(pgerror.InvalidTableDefinition, "cannot drop column %q of table %q: a table needs at least one column", c.Name, t.Name)
 			}
+			if err := s.e.viewsReadingColumn(ctx, t, c.Name, ac.Cascade); err != nil {
+				return nil, err
+			}
 			w.DropColumn(c.Name)
 		case pgparse.SetDefault:
 			probe := *c

@@ -31,6 +31,7 @@ type AlterColumn struct {
 	Kind     AlterColumnKind
 	Column   string
 	IfExists bool   // DROP COLUMN IF EXISTS
+	Cascade  bool   // DROP COLUMN ... CASCADE
 	Default  string // SET DEFAULT: the expression as PostgreSQL text
 	Type     string // TYPE: the canonical type; Using is set with USING
 	Using    bool
@@ -49,7 +50,7 @@ func (t *translator) alterColumnCmd(at *AlterTable, cmd *pg.AlterTableCmd) bool 
 	ac := AlterColumn{Column: cmd.Name}
 	switch cmd.Subtype {
 	case pg.AlterTableType_AT_DropColumn:
-		ac.Kind, ac.IfExists = DropColumn, cmd.MissingOk
+		ac.Kind, ac.IfExists, ac.Cascade = DropColumn, cmd.MissingOk, cmd.Behavior == pg.DropBehavior_DROP_CASCADE
 	case pg.AlterTableType_AT_ColumnDefault:
 		ac.Kind = DropDefault
 		if cmd.Def != nil {
