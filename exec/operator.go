@@ -483,7 +483,7 @@ func (s *Scan) next(ctx context.Context) (arrow.RecordBatch, error) {
 				// No column, or only columns the file lacks (NULL).
 				cols := make([]arrow.Array, len(s.cols))
 				for i := range cols {
-					cols[i] = array.MakeArrayOfNull(s.p.mem(), s.schema.Field(i).Type, int(n))
+					cols[i] = pqfile.AbsentArray(s.p.mem(), s.schema.Field(i), int(n))
 				}
 				s.cur = array.NewRecordBatch(s.schema, cols, n)
 				for _, c := range cols {
@@ -565,7 +565,7 @@ func (s *Scan) next(ctx context.Context) (arrow.RecordBatch, error) {
 		j := 0
 		for i := range cols {
 			if s.absent[i] {
-				cols[i] = array.MakeArrayOfNull(s.p.mem(), s.schema.Field(i).Type, int(rec.NumRows()))
+				cols[i] = pqfile.AbsentArray(s.p.mem(), s.schema.Field(i), int(rec.NumRows()))
 				continue
 			}
 			cols[i] = rec.Column(j)

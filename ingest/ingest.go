@@ -295,11 +295,17 @@ func (in *Ingester) AddTable(ctx context.Context, t *catalog.Table) error {
 }
 
 // UpdateTable takes the definition of a known table whose columns grew
-// (catalog.AddColumns): buffered rows are widened with NULLs for the new
-// columns, and snapshots from now on have the new schema. A definition
-// with no more columns than the current one, or of an unknown table, is
-// ignored.
-func (in *Ingester) UpdateTable(t *catalog.Table) error {
+// (catalog.AddColumns; or were dropped: catalog.Table.Generation):
+// buffered rows are widened with NULLs (or missing values) for the new
+// columns and lose dropped ones, and snapshots from now on have the new
+// schema. A definition no newer (catalog.Table.Generation) than the
+// current one, or of an unknown table, is ignored.
+func (in *Ingester) UpdateTable(t *catalog.Table) error { return in.redefine(t, false) }
+
+// redefine replaces a known table's definition and conforms its active
+// chunks to the new schema (storage.Conform); unless force, only when t
+// is newer (catalog.Table.Generation) than the current definition.
+func (in *Ingester) redefine(t *catalog.Table, force bool) error {
 	schema, err := storage.ArrowSchema(t)
 	if err != nil {
 		return err
@@ -307,7 +313,7 @@ func (in *Ingester) UpdateTable(t *catalog.Table) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ts := in.tables[t.ID]
-	if ts == nil || len(t.Columns) <= len(ts.table.Columns) {
+	if ts == nil || !force && t.Generation() <= ts.table.Generation() {
 		return nil
 	}
 	// Widen first, then swap: a failure changes nothing.
@@ -315,7 +321,7 @@ func (in *Ingester) UpdateTable(t *catalog.Table) error {
 	for _, sb := range ts.shards {
 		cs := make([]chunk, len(sb.active))
 		for i, c := range sb.active {
-			w, err := storage.Widen(in.mem, c.rec, schema)
+			w, err := storage.Conform(in.mem, c.rec, schema)
 			if err != nil {
 				for _, d := range cs[:i] {
 					d.rec.Release()
@@ -644,8 +650,9 @@ func (in *Ingester) replay(ctx context.Context) error {
 					p.rec.Release()
 					continue
 				}
-				// Written before columns were added: they read as NULL.
-				w, err := storage.Widen(in.mem, p.rec, ts.schema)
+				// Written before columns were added: they read as NULL (or their
+				// missing value); columns dropped since are left out.
+				w, err := storage.Conform(in.mem, p.rec, ts.schema)
 				p.rec.Release()
 				if err != nil {
 					in.log.Warn("wal record does not fit its table; skipped", "lsn", lsn, "table", ts.table.Name, "err", err)
@@ -740,7 +747,7 @@ func (in *Ingester) Append(_ context.Context, tableID int64, parts []Part) (uint
 		}
 	}
 	for i, p := range parts {
-		w, err := storage.Widen(in.mem, p.Rec, ts.schema)
+		w, err := storage.Conform(in.mem, p.Rec, ts.schema)
 		if err != nil {
 			in.mu.Unlock()
 			release()
@@ -952,8 +959,8 @@ func (in *Ingester) Snapshot(tableID int64) (*Snapshot, error) {
 				if c.lsn > durable {
 					break
 				}
-				// Frozen chunks may predate added columns.
-				w, err := storage.Widen(in.mem, c.rec, ts.schema)
+				// Frozen chunks may predate added or dropped columns.
+				w, err := storage.Conform(in.mem, c.rec, ts.schema)
 				if err != nil {
 					s.Release()
 					return nil, fmt.Errorf("table %s: %w", ts.table.Name, err)
@@ -1167,7 +1174,7 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 	}()
 	var rows int64
 	for _, c := range j.sb.frozen {
-		w, err := storage.Widen(in.mem, c.rec, schema)
+		w, err := storage.Conform(in.mem, c.rec, schema)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", table.Name, err)
 		}

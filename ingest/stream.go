@@ -127,7 +127,7 @@ func (s *Stream) Commit(ctx context.Context) (uint64, error) {
 	}
 	var size int64
 	for _, p := range s.parts {
-		w, err := storage.Widen(in.mem, p.Rec, ts.schema)
+		w, err := storage.Conform(in.mem, p.Rec, ts.schema)
 		if err != nil {
 			in.mu.Unlock()
 			release()

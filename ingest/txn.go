@@ -80,7 +80,7 @@ func (in *Ingester) appendTx(writes []TableWrite) (uint64, error) {
 			continue // dropped since: replay skips its part of the record too
 		}
 		for _, p := range w.Parts {
-			wr, err := storage.Widen(in.mem, p.Rec, ts.schema)
+			wr, err := storage.Conform(in.mem, p.Rec, ts.schema)
 			if err != nil {
 				in.mu.Unlock()
 				release()

@@ -164,7 +164,8 @@ func (e *Engine) attrdefRows(ctx *sql.Context) ([]sql.Row, error) {
 		rel := int64(tableOIDBase + t.ID)
 		for i, c := range t.Columns {
 			if c.Default != "" {
-				out = append(out, sql.Row{attrdefOIDBase + rel*catalog.MaxColumns + int64(i+1), rel, int16(i + 1), c.Default})
+				n := int64(t.AttNum(i))
+				out = append(out, sql.Row{attrdefOIDBase + rel*catalog.MaxColumns + n, rel, int16(n), c.Default})
 			}
 		}
 	}

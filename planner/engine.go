@@ -108,7 +108,7 @@ type Engine struct {
 	// defaults are the bound column DEFAULTs, by type and text
 	// (column_default.go).
 	defaults sync.Map
-	schemas  sync.Map // table id -> *arrow.Schema
+	schemas  sync.Map // table id -> tableSchema
 	running  atomic.Int64
 	ixCache  *indexCache // nil: no pruning by index artifacts
 	// prunes memoizes what the artifacts said of filters (pruneMemo);
@@ -232,9 +232,9 @@ func (e *Engine) Close() error { return e.gms.Close() }
 func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, error) {
 	if v, ok := e.tables.Load(name); ok {
 		t := v.(*catalog.Table)
-		// Columns added since (Kafka schema evolution, here or on
-		// another node) reach the ingester first.
-		if cur := e.cfg.Ingester.Table(t.ID); cur != nil && len(cur.Columns) > len(t.Columns) {
+		// Columns added or dropped since (Kafka schema evolution, here
+		// or on another node) reach the ingester first.
+		if cur := e.cfg.Ingester.Table(t.ID); cur != nil && cur.Generation() > t.Generation() {
 			e.tables.Store(name, cur)
 			return cur, nil
 		}
@@ -255,14 +255,14 @@ func (e *Engine) tableDef(ctx context.Context, name string) (*catalog.Table, err
 }
 
 func (e *Engine) arrowSchema(t *catalog.Table) (*arrow.Schema, error) {
-	if v, ok := e.schemas.Load(t.ID); ok && v.(*arrow.Schema).NumFields() == len(t.Columns) {
-		return v.(*arrow.Schema), nil
+	if v, ok := e.schemas.Load(t.ID); ok && v.(tableSchema).def == t {
+		return v.(tableSchema).s, nil
 	}
 	s, err := storage.ArrowSchema(t)
 	if err != nil {
 		return nil, err
 	}
-	e.schemas.Store(t.ID, s)
+	e.schemas.Store(t.ID, tableSchema{def: t, s: s})
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 
@@ -30,6 +31,7 @@ type relationColumn struct {
 	colType string // OpenWit's stored type ("numeric(12,2)"); "" for catalog columns
 	notNull bool
 	def     string // DEFAULT expression; "" for none
+	num     int    // attnum (ordinal_position); 0: the position
 }
 
 type relationInfo struct {
@@ -48,13 +50,13 @@ func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
 	var out []relationInfo
 	for _, t := range ts {
 		r := relationInfo{schema: "public", name: t.Name, kind: "r"}
-		for _, c := range t.Columns {
+		for i, c := range t.Columns {
 			gt, err := pgtypes.GMSType(c.Type)
 			if err != nil {
 				return nil, err
 			}
 			oid, _ := pgtypes.OID(gt)
-			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull, def: c.Default})
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull, def: c.Default, num: t.AttNum(i)})
 		}
 		out = append(out, r)
 	}
@@ -107,7 +109,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				for _, t := range ts {
 					for i, col := range t.Columns {
 						if col.NotNull {
-							name := fmt.Sprintf("%d_%d_%d_not_null", oidPublic, tableOIDBase+t.ID, i+1)
+							name := fmt.Sprintf("%d_%d_%d_not_null", oidPublic, tableOIDBase+t.ID, t.AttNum(i))
 							out = append(out, sql.Row{"openwit", "public", name, "openwit", "public", t.Name, "CHECK", "NO", "NO", "YES", nil})
 						}
 					}
@@ -261,7 +263,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 							def = col.def
 						}
 						out = append(out, sql.Row{"openwit", r.schema, r.name, col.name,
-							int32(i + 1), def, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
+							int32(cmp.Or(col.num, i+1)), def, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
 							charLen, octets, prec, radix,
 							scale, dtprec, nil, nil,
 							nil, nil, nil,

@@ -17,10 +17,10 @@ import (
 // and GUI schema browsers read. OIDs: namespaces 11 (pg_catalog), 2200
 // (public) and 13000 (information_schema); a table's OID is 16384 + its
 // catalog id; the catalog's own relations have PostgreSQL's OIDs where it
-// has fixed ones (pg_class 1259, ...). OpenWit has no indexes, constraints,
-// defaults, comments or user functions: pg_index, pg_constraint, pg_attrdef
-// and pg_description are empty; pg_proc lists the built-in functions
-// (pgcatalog_proc.go).
+// has fixed ones (pg_class 1259, ...). OpenWit has no indexes, constraints
+// or user functions: pg_index and pg_constraint are empty; pg_attrdef lists
+// column defaults, pg_description the comments (pgcatalog_alterddl.go);
+// pg_proc lists the built-in functions (pgcatalog_proc.go).
 
 const (
 	oidPgCatalog  = 11
@@ -172,7 +172,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 						if err != nil {
 							return nil, err
 						}
-						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull, c.Default != ""))
+						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, t.AttNum(i), c.NotNull, c.Default != ""))
 					}
 				}
 				vrows, err := e.viewAttributeRows(ctx, row) // views_catalog.go

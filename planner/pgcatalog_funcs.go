@@ -246,8 +246,8 @@ func catalogFunctions(e *Engine) []sql.Function {
 			return "{public}", nil
 		}),
 		catalogFn("pg_get_expr", 2, 3, true, fixed(text), func(_ *sql.Context, a []any) (any, error) { return a[0], nil }),
-		catalogFn("obj_description", 1, 2, false, fixed(text), null),
-		catalogFn("col_description", 2, 2, false, fixed(text), null),
+		catalogFn("obj_description", 1, 2, false, fixed(text), e.objDescription),
+		catalogFn("col_description", 2, 2, false, fixed(text), e.colDescription),
 		catalogFn("shobj_description", 2, 2, false, fixed(text), null),
 		catalogFn("pg_get_function_result", 1, 1, true, fixed(text), procInfo(procResult)),
 		catalogFn("pg_get_function_arguments", 1, 1, true, fixed(text), procInfo(procArguments)),

@@ -298,7 +298,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 	case "pg_attrdef":
 		return &rowsTable{name: name, schema: cols(name, "oid", i8, "adrelid", i8, "adnum", i2, "adbin", text), rows: e.attrdefRows}
 	case "pg_description":
-		return &rowsTable{name: name, schema: cols(name, "objoid", i8, "classoid", i8, "objsubid", i4, "description", text), rows: empty}
+		return &rowsTable{name: name, schema: cols(name, "objoid", i8, "classoid", i8, "objsubid", i4, "description", text), rows: e.descriptionRows}
 	case "pg_shdescription":
 		return &rowsTable{name: name, schema: cols(name, "objoid", i8, "classoid", i8, "description", text), rows: empty}
 	case "pg_index":
@@ -538,7 +538,7 @@ func (e *Engine) describeSource(ctx context.Context, c columnSource, col *Column
 	}
 	for i, tc := range t.Columns {
 		if strings.EqualFold(tc.Name, c.column) {
-			col.TableOID, col.TableAttrNum = uint32(tableOIDBase+t.ID), uint16(i+1)
+			col.TableOID, col.TableAttrNum = uint32(tableOIDBase+t.ID), uint16(t.AttNum(i))
 			if m := typmod(tc.Type); m >= 0 {
 				col.TypeModifier = m
 			}

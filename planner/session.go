@@ -236,7 +236,8 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 }
 
 // refreshColumns takes from the catalog the columns of known tables that
-// this node has not seen yet; it reports whether any table changed.
+// this node has not seen yet (added or dropped: catalog.Table.Generation);
+// it reports whether any table changed.
 func (e *Engine) refreshColumns(ctx context.Context) bool {
 	ts, err := e.cfg.Catalog.ListTables(ctx)
 	if err != nil {
@@ -245,7 +246,7 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 	changed := false
 	for _, t := range ts {
 		v, ok := e.tables.Load(t.Name)
-		if !ok || len(v.(*catalog.Table).Columns) >= len(t.Columns) {
+		if !ok || v.(*catalog.Table).Generation() >= t.Generation() {
 			continue
 		}
 		if err := e.cfg.Ingester.UpdateTable(t); err != nil {
@@ -646,6 +647,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		}
 		return &Rows{tag: "CREATE TABLE"}, nil
 	case pgparse.KindAlterTable:
+		if p.st.AlterTable.NeedsSession() {
+			return s.alterDDL(ctx, p.st.AlterTable, p.st.Tag)
+		}
 		if err := s.e.alterTable(ctx, p.st.AlterTable); err != nil {
 			return nil, mapError(err)
 		}

@@ -184,7 +184,7 @@ func (e *Engine) snapshotWith(w *txWrites, tableID int64) (*ingest.Snapshot, err
 	}
 	for _, p := range w.parts[tableID] {
 		// Staged before a column was added: the new one reads NULL.
-		b, err := storage.Widen(memory.DefaultAllocator, p.Rec, snap.Schema)
+		b, err := storage.Conform(memory.DefaultAllocator, p.Rec, snap.Schema)
 		if err != nil {
 			snap.Release()
 			return nil, fmt.Errorf("table %s: %w", snap.Table.Name, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"openwit/storage/catalog"
+	"openwit/storage/pqfile"
 )
 
 // Canonical PostgreSQL type names OpenWit stores in the catalog.
@@ -152,6 +153,9 @@ func ArrowSchema(t *catalog.Table) (*arrow.Schema, error) {
 			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
 		fields[i] = arrow.Field{Name: c.FieldName(), Type: dt, Nullable: !c.NotNull}
+		if c.Missing != nil {
+			fields[i].Metadata = arrow.NewMetadata([]string{pqfile.MissingKey}, []string{*c.Missing})
+		}
 	}
 	return arrow.NewSchema(fields, nil), nil
 }

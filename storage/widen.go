@@ -6,10 +6,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"openwit/storage/pqfile"
 )
 
 // Widen returns rec with the columns of schema, matched by name: a column
-// rec lacks (added to the table after rec was written) is all NULL. It
+// rec lacks (added to the table after rec was written) is all NULL, or
+// its missing value (pqfile.AbsentArray). It
 // returns rec itself, retained, when it already has schema's columns. Any
 // column rec has must have the type schema gives it, and schema must hold
 // every column of rec (tables only grow). The caller releases the result.
@@ -34,7 +37,7 @@ func Widen(mem memory.Allocator, rec arrow.RecordBatch, schema *arrow.Schema) (a
 	for i, f := range schema.Fields() {
 		j := have.FieldIndices(f.Name)
 		if len(j) == 0 {
-			cols[i] = array.MakeArrayOfNull(mem, f.Type, int(rec.NumRows()))
+			cols[i] = pqfile.AbsentArray(mem, f, int(rec.NumRows()))
 			continue
 		}
 		c := rec.Column(j[0])

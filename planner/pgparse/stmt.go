@@ -136,12 +136,18 @@ type AlterTable struct {
 	// is ALTER TABLE ... RENAME COLUMN (rename_sqlmisc.go).
 	RenameTo     string
 	RenameColumn *RenameColumn
+	// Alter are DROP COLUMN and ALTER COLUMN subcommands; Comment is
+	// COMMENT ON (alter_alterddl.go).
+	Alter   []AlterColumn
+	Comment *Comment
 }
 
 // AddColumn is one ADD COLUMN of ALTER TABLE.
 type AddColumn struct {
 	Column      ColumnDef
 	IfNotExists bool
+	// Volatile names a volatile function the DEFAULT calls ("" for none).
+	Volatile string
 }
 
 // Set is SET / RESET.

@@ -176,6 +176,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
 	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg.ObjectType_OBJECT_TABLE:
 		return &Statement{Kind: KindAlterTable, AlterTable: t.alterTable(n.GetAlterTableStmt()), Tag: "ALTER TABLE"}
+	case n.GetCommentStmt() != nil:
+		return t.comment(n.GetCommentStmt())
 	case n.GetRenameStmt() != nil && isTableRename(n.GetRenameStmt()):
 		return &Statement{Kind: KindAlterTable, AlterTable: t.rename(n.GetRenameStmt()), Tag: "ALTER TABLE"}
 	case n.GetVariableSetStmt() != nil:
@@ -385,8 +387,8 @@ func (t *translator) checkRetention(v string) {
 }
 
 // alterTable accepts ALTER TABLE name SET (retention = '30 days'), RESET
-// (retention) and ADD [COLUMN] [IF NOT EXISTS] of nullable columns; other
-// ALTER TABLE forms are not supported.
+// (retention), ADD [COLUMN] [IF NOT EXISTS], DROP COLUMN and ALTER COLUMN
+// (alterColumnCmd); other ALTER TABLE forms are not supported.
 func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
 	at := &AlterTable{Name: t.rangeVarName(s.Relation), IfExists: s.MissingOk, Set: map[string]string{}}
 	for _, c := range s.Cmds {
@@ -395,8 +397,11 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
 			t.addColumn(at, cmd)
 			continue
 		}
+		if cmd != nil && t.alterColumnCmd(at, cmd) {
+			continue
+		}
 		if cmd == nil || cmd.Subtype != pg.AlterTableType_AT_SetRelOptions && cmd.Subtype != pg.AlterTableType_AT_ResetRelOptions {
-			t.unsupported("ALTER TABLE other than SET (option = value), RESET (option) or ADD COLUMN")
+			t.unsupported("ALTER TABLE other than SET (option = value), RESET (option), ADD COLUMN, DROP COLUMN, ALTER COLUMN or RENAME")
 			return at
 		}
 		for _, item := range cmd.Def.GetList().GetItems() {
@@ -424,9 +429,9 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *AlterTable {
 	return at
 }
 
-// addColumn translates ADD [COLUMN] [IF NOT EXISTS] name type [NULL]. The
-// column must be nullable without a default: the rows already stored have
-// no value for it and read NULL.
+// addColumn translates ADD [COLUMN] [IF NOT EXISTS] name type [NULL | NOT
+// NULL] [DEFAULT expr]. The rows already stored read the DEFAULT evaluated
+// once (design 071), so a volatile one is noted for the engine to refuse.
 func (t *translator) addColumn(at *AlterTable, cmd *pg.AlterTableCmd) {
 	cd := cmd.Def.GetColumnDef()
 	if cd == nil {
@@ -438,22 +443,20 @@ func (t *translator) addColumn(at *AlterTable, cmd *pg.AlterTableCmd) {
 			t.fail(pgerror.DuplicateColumn, "column %q specified more than once", cd.Colname)
 		}
 	}
-	col := ColumnDef{Name: cd.Colname, Type: t.typeName(cd.TypeName)}
+	add := AddColumn{Column: ColumnDef{Name: cd.Colname, Type: t.typeName(cd.TypeName), NotNull: cd.IsNotNull}, IfNotExists: cmd.MissingOk}
 	for _, cn := range cd.Constraints {
 		switch c := cn.GetConstraint(); c.GetContype() {
 		case pg.ConstrType_CONSTR_NULL:
-		case pg.ConstrType_CONSTR_NOTNULL, pg.ConstrType_CONSTR_PRIMARY:
-			t.fail(pgerror.FeatureNotSupported, "an added column must be nullable: the rows already stored have no value for %q", cd.Colname)
+		case pg.ConstrType_CONSTR_NOTNULL:
+			add.Column.NotNull = true
 		case pg.ConstrType_CONSTR_DEFAULT:
-			t.fail(pgerror.FeatureNotSupported, "an added column cannot have a default: the rows already stored read NULL for %q", cd.Colname)
+			add.Column.Default = t.defaultExpr(c.RawExpr)
+			add.Volatile = volatileCall(c.RawExpr)
 		default:
-			t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_"))
+			t.unsupported("column constraint " + strings.TrimPrefix(c.GetContype().String(), "CONSTR_") + " in ADD COLUMN")
 		}
 	}
-	if cd.IsNotNull {
-		t.fail(pgerror.FeatureNotSupported, "an added column must be nullable: the rows already stored have no value for %q", cd.Colname)
-	}
-	at.Add = append(at.Add, AddColumn{Column: col, IfNotExists: cmd.MissingOk})
+	at.Add = append(at.Add, add)
 }
 
 func (t *translator) createTable(s *pg.CreateStmt) *CreateTable {

@@ -139,6 +139,15 @@ type Catalog interface {
 	// ErrNotFound if there is no such table; ErrInvalid for a bad name. A
 	// repeat (from absent, to present) returns the table unchanged.
 	RenameColumn(ctx context.Context, id int64, from, to string) (*Table, error)
+	// AlterTable edits the table of that ID under its row lock and stores
+	// the result (columns, dropped columns, time column, comment) in one
+	// transaction; it returns the stored table. edit may run more than
+	// once (a retry after an unknown outcome runs it on the stored
+	// result): it must set a state, not toggle one. An error from edit
+	// changes nothing and is returned wrapped. ErrInvalid when the result
+	// is not a valid table (no column, a duplicate or bad name or type,
+	// the time column gone); ErrNotFound if there is no such table.
+	AlterTable(ctx context.Context, id int64, edit func(t *Table) error) (*Table, error)
 	// ReplaceFiles, in one transaction, removes the table's files whose IDs
 	// are in remove, records their objects as garbage, and publishes add
 	// (raising checkpoints as PublishFile does): compaction swaps inputs
@@ -197,6 +206,12 @@ type Table struct {
 	ShardDuration time.Duration // width of a time shard; >= 0, a whole number of microseconds
 	Options       map[string]string
 	CreatedAt     time.Time // UTC, microsecond precision
+	// Comment is COMMENT ON TABLE's text; empty when none.
+	Comment string
+	// Dropped are the columns ALTER TABLE ... DROP COLUMN removed: their
+	// data names stay taken (files and WAL records still hold them), no
+	// query sees them (AlterTable).
+	Dropped []Column
 }
 
 // Column is one column of a table.
@@ -217,6 +232,16 @@ type Column struct {
 	// Default is the column's DEFAULT expression as PostgreSQL text
 	// ("now()", "7"); empty when it has none (NULL).
 	Default string
+	// Missing is the value that rows stored before the column was added
+	// read in it (ALTER TABLE ... ADD COLUMN ... DEFAULT, PostgreSQL's
+	// attmissingval), in the storage form of storage.EncodeMissing; nil:
+	// they read NULL.
+	Missing *string
+	// Comment is COMMENT ON COLUMN's text; empty when none.
+	Comment string
+	// Num is the column's attnum once the table has had a column dropped
+	// (Table.AttNum); 0 before: the attnum is the position.
+	Num int
 }
 
 // File is one immutable Parquet data file of a table.
@@ -403,6 +428,7 @@ func sameContent(a, b *File) bool {
 func cloneTable(t *Table) *Table {
 	c := *t
 	c.Columns = slices.Clone(t.Columns)
+	c.Dropped = slices.Clone(t.Dropped)
 	c.Options = maps.Clone(t.Options)
 	return &c
 }

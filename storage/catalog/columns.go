@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -54,13 +55,13 @@ func (s *store) AddColumns(ctx context.Context, name string, cols []Column) (*Ta
 			if len(t.Columns) >= MaxColumns {
 				return fmt.Errorf("table has %d columns, the most allowed: %w", len(t.Columns), ErrInvalid)
 			}
-			t.Columns = append(t.Columns, Column{Name: c.Name, Type: c.Type, Field: uniqueField(t.Columns, c.Name)})
+			t.Columns = append(t.Columns, Column{Name: c.Name, Type: c.Type, Field: uniqueField(slices.Concat(t.Columns, t.Dropped), c.Name), Num: t.NextNum()})
 			exact[c.Name] = true
 			folded[strings.ToLower(c.Name)] = c.Name
 			added = true
 		}
 		if added {
-			enc, err := encodeColumns(t.Columns)
+			enc, err := encodeColumns(t.Columns, t.Dropped)
 			if err != nil {
 				return fmt.Errorf("encode columns: %w", err)
 			}

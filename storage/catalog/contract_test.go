@@ -50,6 +50,8 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"update_table_options", testUpdateTableOptions},
 		{"add_columns", testAddColumns},
 		{"rename", testRename},
+		{"alter_table", testAlterTable},
+		{"comment_migration", testCommentMigration},
 		{"views", testViews},
 		{"fence", testFence},
 		{"char_types", testCharTypes},

@@ -100,7 +100,9 @@ func TestSQLiteMigrateViews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{`DROP TABLE openwit_views`, `DELETE FROM openwit_schema_migrations WHERE version = 8`} {
+	// Back to version 7: undo migration 9 (table comments) and 8.
+	for _, stmt := range []string{`ALTER TABLE openwit_tables DROP COLUMN comment`, `DELETE FROM openwit_schema_migrations WHERE version = 9`,
+		`DROP TABLE openwit_views`, `DELETE FROM openwit_schema_migrations WHERE version = 8`} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}

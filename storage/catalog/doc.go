@@ -81,7 +81,11 @@
 // RenameTable and RenameColumn rewrite the name or columns_json (and
 // time_column) under the same lock; a renamed column keeps its data name
 // in "field", and a column added with a name some column's data already
-// has gets a data name of its own.
+// has gets a data name of its own. AlterTable (DROP COLUMN, ALTER COLUMN,
+// ADD COLUMN ... DEFAULT, COMMENT ON; docs/design/071) runs an edit of the
+// table under the same lock and rewrites columns_json, time_column and
+// comment; a dropped column stays in columns_json ("dropped") so that its
+// data name is never given to another column.
 //
 // # Retries and unknown outcomes (PostgreSQL)
 //
@@ -110,12 +114,17 @@
 //	openwit_tables
 //	  id                 auto id, PRIMARY KEY, never reused
 //	  name               TEXT UNIQUE (bytewise: COLLATE "C" on PostgreSQL)
-//	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true,"field":..}, ...]
-//	                            ("field": the data name of a renamed column; omitted when it is the name)
+//	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true,"field":..,"default":..,
+//	                              "missing":..,"comment":..,"num":..,"dropped":true}, ...]
+//	                            ("field": the data name of a renamed column; omitted when it is the name;
+//	                            "missing": what rows stored before an ADD COLUMN ... DEFAULT read;
+//	                            "num": the attnum, once a column of the table was dropped;
+//	                            live columns in order, then the dropped ones)
 //	  time_column        TEXT   "" or the name of one of the columns
 //	  shard_duration_ns  BIGINT
 //	  options_json       TEXT   {"key":"value", ...} or null
 //	  created_at_us      BIGINT
+//	  comment            TEXT   COMMENT ON TABLE's text, '' for none (version 8)
 //
 //	openwit_files
 //	  id              TEXT PRIMARY KEY (bytewise)

@@ -132,7 +132,7 @@ func (s *store) RenameColumn(ctx context.Context, id int64, from, to string) (*T
 		if timeCol == from {
 			timeCol = to
 		}
-		enc, err := encodeColumns(t.Columns)
+		enc, err := encodeColumns(t.Columns, t.Dropped)
 		if err != nil {
 			return fmt.Errorf("encode columns: %w", err)
 		}

@@ -213,6 +213,15 @@ SELECT table_id, '', shard_start_us, max_lsn FROM openwit_checkpoints`,
 )`,
 			},
 		},
+		{
+			// COMMENT ON TABLE (docs/design/071). Column comments, dropped
+			// columns and missing values live in columns_json.
+			version: 9,
+			name:    "table comments",
+			stmts: []string{
+				`ALTER TABLE openwit_tables ADD COLUMN comment TEXT NOT NULL DEFAULT ''`,
+			},
+		},
 	}
 }
 

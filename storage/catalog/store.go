@@ -56,7 +56,7 @@ type store struct {
 	run runFunc
 }
 
-const tableColumns = `id, name, columns_json, time_column, shard_duration_ns, options_json, created_at_us`
+const tableColumns = `id, name, columns_json, time_column, shard_duration_ns, options_json, created_at_us, comment`
 
 const fileColumns = `id, table_id, shard_start_us, path, min_time_us, max_time_us, row_count, byte_size, max_lsn, created_at_us`
 
@@ -65,39 +65,58 @@ const fileColumns = `id, table_id, shard_start_us, path, min_time_us, max_time_u
 const fileColumnsJoined = `f.id, f.table_id, f.shard_start_us, f.path, f.min_time_us, f.max_time_us, f.row_count, f.byte_size, f.max_lsn, f.created_at_us, a.path, a.byte_size, a.format_version`
 
 // columnJSON is the stored form of a Column inside openwit_tables.columns_json.
+// Dropped columns (Table.Dropped) follow the live ones with "dropped".
 type columnJSON struct {
-	Name    string `json:"name"`
-	Type    string `json:"type"`
-	NotNull bool   `json:"not_null,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Default string `json:"default,omitempty"`
+	Name    string  `json:"name"`
+	Type    string  `json:"type"`
+	NotNull bool    `json:"not_null,omitempty"`
+	Field   string  `json:"field,omitempty"`
+	Default string  `json:"default,omitempty"`
+	Missing *string `json:"missing,omitempty"`
+	Comment string  `json:"comment,omitempty"`
+	Num     int     `json:"num,omitempty"`
+	Dropped bool    `json:"dropped,omitempty"`
 }
 
-func encodeColumns(cols []Column) (string, error) {
+func toJSON(c Column, dropped bool) columnJSON {
+	return columnJSON{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num, Dropped: dropped}
+}
+
+// encodeColumns stores cols and, after them, the dropped columns.
+func encodeColumns(cols, dropped []Column) (string, error) {
 	var js []columnJSON
-	if cols != nil {
-		js = make([]columnJSON, len(cols))
+	if cols != nil || dropped != nil {
+		js = make([]columnJSON, 0, len(cols)+len(dropped))
 	}
-	for i, c := range cols {
-		js[i] = columnJSON(c)
+	for _, c := range cols {
+		js = append(js, toJSON(c, false))
+	}
+	for _, c := range dropped {
+		js = append(js, toJSON(c, true))
 	}
 	b, err := json.Marshal(js)
 	return string(b), err
 }
 
-func decodeColumns(s string) ([]Column, error) {
+// decodeColumns returns the live and the dropped columns.
+func decodeColumns(s string) (cols, dropped []Column, err error) {
 	var js []columnJSON
 	if err := json.Unmarshal([]byte(s), &js); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if js == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	cols := make([]Column, len(js))
-	for i, c := range js {
-		cols[i] = Column(c)
+	cols = make([]Column, 0, len(js))
+	for _, c := range js {
+		col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num}
+		if c.Dropped {
+			dropped = append(dropped, col)
+			continue
+		}
+		cols = append(cols, col)
 	}
-	return cols, nil
+	return cols, dropped, nil
 }
 
 func scanTable(r row) (*Table, error) {
@@ -106,11 +125,11 @@ func scanTable(r row) (*Table, error) {
 		cols, opts    string
 		shardNS, crUS int64
 	)
-	if err := r.Scan(&t.ID, &t.Name, &cols, &t.TimeColumn, &shardNS, &opts, &crUS); err != nil {
+	if err := r.Scan(&t.ID, &t.Name, &cols, &t.TimeColumn, &shardNS, &opts, &crUS, &t.Comment); err != nil {
 		return nil, err
 	}
 	var err error
-	if t.Columns, err = decodeColumns(cols); err != nil {
+	if t.Columns, t.Dropped, err = decodeColumns(cols); err != nil {
 		return nil, fmt.Errorf("table %q: decode columns: %w", t.Name, err)
 	}
 	if err := json.Unmarshal([]byte(opts), &t.Options); err != nil {
@@ -163,7 +182,7 @@ func (s *store) CreateTable(ctx context.Context, t *Table) (*Table, error) {
 		return nil, fmt.Errorf("create table: %w", err)
 	}
 	out := cloneTable(t)
-	cols, err := encodeColumns(t.Columns)
+	cols, err := encodeColumns(t.Columns, t.Dropped)
 	if err != nil {
 		return nil, fmt.Errorf("create table %q: encode columns: %w", t.Name, err)
 	}
@@ -173,10 +192,10 @@ func (s *store) CreateTable(ctx context.Context, t *Table) (*Table, error) {
 	}
 	err = s.run(ctx, txOnce, func(q querier) error {
 		out.CreatedAt = fromMicros(micros(time.Now()))
-		err := q.queryRow(ctx, `INSERT INTO openwit_tables (name, columns_json, time_column, shard_duration_ns, options_json, created_at_us)
-VALUES ($1, $2, $3, $4, $5, $6)
+		err := q.queryRow(ctx, `INSERT INTO openwit_tables (name, columns_json, time_column, shard_duration_ns, options_json, created_at_us, comment)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (name) DO NOTHING
-RETURNING id`, t.Name, cols, t.TimeColumn, int64(t.ShardDuration), string(opts), micros(out.CreatedAt)).Scan(&out.ID)
+RETURNING id`, t.Name, cols, t.TimeColumn, int64(t.ShardDuration), string(opts), micros(out.CreatedAt), t.Comment).Scan(&out.ID)
 		if isNoRows(err) {
 			return ErrExists
 		}

@@ -29,7 +29,7 @@ func (r *Reader) Absent(names []string) (present []string, absent []bool) {
 }
 
 // FillAbsent returns a batch of schema whose columns marked in absent are
-// all NULL and whose other columns are rec's first columns, in order
+// all NULL (or their missing value: AbsentArray) and whose other columns are rec's first columns, in order
 // (rec read the names Absent returned as present). The caller releases
 // the result; rec is not released.
 func FillAbsent(mem memory.Allocator, rec arrow.RecordBatch, schema *arrow.Schema, absent []bool) arrow.RecordBatch {
@@ -37,7 +37,7 @@ func FillAbsent(mem memory.Allocator, rec arrow.RecordBatch, schema *arrow.Schem
 	j := 0
 	for i := range cols {
 		if absent[i] {
-			cols[i] = array.MakeArrayOfNull(mem, schema.Field(i).Type, int(rec.NumRows()))
+			cols[i] = AbsentArray(mem, schema.Field(i), int(rec.NumRows()))
 			continue
 		}
 		cols[i] = rec.Column(j)
