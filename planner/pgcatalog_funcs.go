@@ -248,6 +248,12 @@ func catalogFunctions(e *Engine) []sql.Function {
 			if err != nil {
 				return nil, err
 			}
+			if els, ok := pgtypes.ParseArray(s); ok { // quoting and NULL elements (docs/design/072)
+				if i < 1 || i > int64(len(els)) || els[i-1] == nil {
+					return nil, nil
+				}
+				return *els[i-1], nil
+			}
 			elems := arrayElems(s)
 			if i < 1 || i > int64(len(elems)) {
 				return nil, nil

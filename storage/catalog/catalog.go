@@ -317,7 +317,7 @@ func validType(typ string) bool {
 		"bool", "numeric", "date", "time", "jsonb", "bytea":
 		return true
 	}
-	if validCharType(typ) {
+	if validCharType(typ) || validArrayType(typ) {
 		return true
 	}
 	// numeric with precision and scale: numeric(p,s).
