@@ -174,3 +174,15 @@ func listText(l *array.List, i int) (string, error) {
 	}
 	return pgtypes.FormatArrayText(out), nil
 }
+
+// appendCopyArray appends a COPY value (the array's text form, which the
+// gateway also renders binary input into) to an array column's builder.
+// The elements are checked before the list is started, so a rejected
+// value leaves the builder as it was.
+func appendCopyArray(lb *array.ListBuilder, c catalog.Column, v any) error {
+	elem, ok := storage.ArrayElem(c.Type)
+	if !ok {
+		return pgerror.New(pgerror.DatatypeMismatch, "column %q: not an array column", c.Name)
+	}
+	return appendList(lb, elem, v)
+}
