@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -56,13 +57,17 @@ func parseArrayInput(ctx *sql.Context, elem string, v any) (storedArray, error) 
 	if err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		ctx = sql.NewEmptyContext()
-	}
 	out := make(storedArray, len(texts))
 	for i, t := range texts {
 		if t == nil {
 			continue
+		}
+		if x, ok := fastElem(elem, *t); ok {
+			out[i] = x
+			continue
+		}
+		if ctx == nil {
+			ctx = sql.NewEmptyContext()
 		}
 		x, err := pgexpr.CastValue(ctx, *t, types.LongText, elem)
 		if err != nil {
@@ -185,4 +190,54 @@ func appendCopyArray(lb *array.ListBuilder, c catalog.Column, v any) error {
 		return pgerror.New(pgerror.DatatypeMismatch, "column %q: not an array column", c.Name)
 	}
 	return appendList(lb, elem, v)
+}
+
+// fastElem reads the common spellings of an element without the cast
+// machinery: text as it is, decimal integers within range, plain decimal
+// floats, and t/f/true/false. ok is false for everything else, which
+// pgexpr.CastValue reads (with its errors).
+func fastElem(elem, s string) (any, bool) {
+	switch elem {
+	case storage.TypeText, storage.TypeVarchar:
+		return s, true
+	case storage.TypeInt2, storage.TypeInt4, storage.TypeInt8:
+		bits := map[string]int{storage.TypeInt2: 16, storage.TypeInt4: 32, storage.TypeInt8: 64}[elem]
+		i, err := strconv.ParseInt(s, 10, bits)
+		if err != nil {
+			return nil, false
+		}
+		switch bits {
+		case 16:
+			return int16(i), true
+		case 32:
+			return int32(i), true
+		}
+		return i, true
+	case storage.TypeFloat4, storage.TypeFloat8:
+		for j := 0; j < len(s); j++ {
+			if c := s[j]; (c < '0' || c > '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E' {
+				return nil, false
+			}
+		}
+		if elem == storage.TypeFloat4 {
+			f, err := strconv.ParseFloat(s, 32)
+			if err != nil || f == 0 && strings.ContainsAny(s, "123456789") {
+				return nil, false // out of range, or an underflow PostgreSQL reports
+			}
+			return float32(f), true
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f == 0 && strings.ContainsAny(s, "123456789") {
+			return nil, false
+		}
+		return f, true
+	case storage.TypeBool:
+		switch s {
+		case "t", "true":
+			return true, true
+		case "f", "false":
+			return false, true
+		}
+	}
+	return nil, false
 }

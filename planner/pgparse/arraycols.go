@@ -17,7 +17,8 @@ func (t *translator) arrayTypeName(tn *pg.TypeName) string {
 	elem := t.typeName(&pg.TypeName{Names: tn.Names, Typmods: tn.Typmods})
 	typ, err := storage.ArrayOfType(elem)
 	if err != nil {
-		t.unsupported("type " + elem + "[]")
+		name := tn.Names[len(tn.Names)-1].GetString_().Sval
+		t.unsupported("type " + name + "[] as a column type")
 	}
 	return typ
 }
