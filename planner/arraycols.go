@@ -139,6 +139,8 @@ func arrayElemType(dt arrow.DataType) (string, error) {
 		return storage.TypeFloat8, nil
 	case arrow.BOOL:
 		return storage.TypeBool, nil
+	case arrow.DATE32:
+		return storage.TypeDate, nil
 	}
 	return "", fmt.Errorf("arrays of %s are not supported", lt.Elem())
 }
@@ -172,6 +174,8 @@ func listText(l *array.List, i int) (string, error) {
 			if a.Value(j) {
 				s = "t"
 			}
+		case *array.Date32:
+			s = a.Value(j).ToTime().UTC().Format("2006-01-02")
 		default:
 			return "", fmt.Errorf("unsupported array element type %s", vals.DataType())
 		}

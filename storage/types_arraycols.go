@@ -23,10 +23,10 @@ func ArrayElem(t string) (elem string, ok bool) {
 // ArrayOfType returns the canonical array column type whose elements have
 // the canonical type elem, or an error when OpenWit cannot store arrays of
 // elem: text, varchar (without a length), int2/int4/int8, float4/float8
-// and bool.
+// bool and date.
 func ArrayOfType(elem string) (string, error) {
 	switch elem {
-	case TypeText, TypeVarchar, TypeInt2, TypeInt4, TypeInt8, TypeFloat4, TypeFloat8, TypeBool:
+	case TypeText, TypeVarchar, TypeInt2, TypeInt4, TypeInt8, TypeFloat4, TypeFloat8, TypeBool, TypeDate:
 		return elem + ArraySuffix, nil
 	}
 	return "", fmt.Errorf("arrays of type %s are not supported as column types", elem)

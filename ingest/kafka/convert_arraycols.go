@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"openwit/storage"
@@ -90,6 +91,8 @@ func appendListValue(lb *array.ListBuilder, elems []value) {
 			bb.Append(v.f)
 		case *array.BooleanBuilder:
 			bb.Append(v.b)
+		case *array.Date32Builder:
+			bb.Append(arrow.Date32(v.i))
 		default:
 			panic(fmt.Sprintf("kafka: no append for list elements of %T", vb)) // ArrayOfType and this switch disagree
 		}
