@@ -35,3 +35,18 @@ func arrayInfoSchema(oid uint32) (dataType, udt string, ok bool) {
 	}
 	return "", "", false
 }
+
+// arrayOfDoubles reports whether oid is an array type whose elements are
+// double-aligned (int8[], float8[], the timestamps', time[], interval[]):
+// PostgreSQL aligns such arrays on 8 bytes (typalign d).
+func arrayOfDoubles(oid uint32) bool {
+	elem, ok := pgtypes.ArrayElemOID(oid)
+	if !ok {
+		return false
+	}
+	switch elem {
+	case pgtypes.OIDInt8, pgtypes.OIDFloat8, pgtypes.OIDTimestamp, pgtypes.OIDTimestampTZ, pgtypes.OIDTime, pgtypes.OIDInterval:
+		return true
+	}
+	return false
+}
