@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
 )
@@ -49,4 +50,32 @@ func arrayOfDoubles(oid uint32) bool {
 		return true
 	}
 	return false
+}
+
+// arrayBound is array_upper(a, dim) (upper) or array_lower(a, dim) of a
+// one-dimensional array (lower bound 1): NULL for an empty array or another
+// dimension. A catalog vector that is no array literal ("1 2") counts its
+// fields.
+func arrayBound(fn string, a []any, upper bool) (any, error) {
+	s, ok := a[0].(string)
+	if !ok {
+		return nil, pgerror.New(pgerror.UndefinedFunction, "function %s(%T, integer) does not exist", fn, a[0])
+	}
+	dim, err := toInt64(a[1])
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	if els, ok := pgtypes.ParseArray(s); ok {
+		n = len(els)
+	} else {
+		n = len(arrayElems(s))
+	}
+	if dim != 1 || n == 0 {
+		return nil, nil
+	}
+	if upper {
+		return int32(n), nil
+	}
+	return int32(1), nil
 }
