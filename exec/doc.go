@@ -91,4 +91,16 @@
 // (FileSource.Candidates) and the scan reads and tests only those rows
 // (candidates.go; pqfile.Reader.ScanBytesRows for a text scan). Design
 // record: docs/design/033-candidate-rows.md.
+//
+// # JSON
+//
+// jsonb columns are Arrow strings of stored JSON text (canonical when
+// written through SQL, verbatim from COPY, Kafka and Flight). OpJSONGet,
+// OpJSONHas and OpJSONContains read them with package internal/jsonscan,
+// which finds the value a path names without building a tree and keeps
+// jsonb's semantics (the last of duplicated keys, numbers as numeric).
+// OpCast reads extracted text as an integer or float8 with PostgreSQL's
+// errors; a condition of AND/OR that holds one is tested only on the rows
+// the conditions before it left open, as the row engine evaluates them
+// (lazyArg). Design record: docs/design/073-vectorized-json.md.
 package exec

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"openwit/internal/jsonscan"
 	"openwit/storage/index"
 )
 
@@ -63,6 +64,9 @@ type Expr struct {
 	// Fold makes LIKE compare strings.ToLower of Args[0] (ILIKE, whose
 	// pattern the planner lowers).
 	Fold bool `json:"fold,omitempty"`
+	// Path is the path of OpJSONGet; Text makes it ->> (or #>>).
+	Path []jsonscan.Step `json:"path,omitempty"`
+	Text bool            `json:"text,omitempty"`
 }
 
 // LitKind is the type of a literal.
@@ -187,6 +191,9 @@ func (e *Expr) format(names []string) string {
 	case OpRTrim:
 		return "rtrim(" + e.Args[0].format(names) + ")"
 	}
+	if s, ok := formatJSONVec(e, names); ok {
+		return s
+	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
 	}
@@ -235,6 +242,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return &dateTrunc{arg: arg, unit: unit}, nil
 	case OpRTrim:
 		return compileRTrim(e, schema)
+	case OpJSONGet, OpCast:
+		return compileJSONValue(e, schema)
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }
@@ -302,6 +311,9 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 			if err != nil {
 				return nil, err
 			}
+			if i > 0 && mayFail(a) {
+				p = &lazyArg{p: p}
+			}
 			ps[i] = p
 		}
 		return &logical{and: e.Op == OpAnd, args: ps}, nil
@@ -349,7 +361,12 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 			return &boolCol{idx: e.Col}, nil
 		}
 	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		if p, ok, err := compileJSONCompare(e, schema); ok || err != nil {
+			return p, err
+		}
 		return compileCompare(e, schema)
+	case OpJSONHas, OpJSONContains:
+		return compileJSONPredicate(e, schema)
 	}
 	return nil, unsupported("predicate %s", e.Op)
 }
@@ -399,7 +416,17 @@ func (l *logical) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []
 		return err
 	}
 	for _, a := range l.args[1:] {
-		if err := a.test(mem, rec, tOut, tNull); err != nil {
+		var err error
+		if la, ok := a.(*lazyArg); ok {
+			open := make([]bool, n)
+			for i := range open {
+				open[i] = (l.and && (out[i] || accNull[i])) || (!l.and && !out[i])
+			}
+			err = la.testOpen(mem, rec, open, tOut, tNull)
+		} else {
+			err = a.test(mem, rec, tOut, tNull)
+		}
+		if err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {

@@ -80,6 +80,9 @@ func (s *Session) SetClient(addr string, port int) {
 
 // started records a statement starting.
 func (s *Session) started(query string) {
+	if !s.tx.active {
+		s.txid = 0 // a new transaction: the statement's own
+	}
 	now := time.Now()
 	s.act.mu.Lock()
 	defer s.act.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/ingest"
 	"openwit/internal/pgerror"
@@ -149,23 +150,58 @@ func (s *Session) deleteRows(ctx context.Context, p *Prepared, params []any) (*R
 	if p.st.Deferred != nil {
 		return nil, p.st.Deferred
 	}
+	var ret *returned
+	schema, returning := dmlReturningSchema(p.st, node)
+	if returning {
+		ret = &returned{exprs: projectionOf(node)}
+		if unsupportedIn(ret.exprs, false) {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "DELETE ... RETURNING with subqueries is not supported")
+		}
+	}
 	tbl, alias, filter, empty, err := deleteScan(node, t)
 	if err != nil {
 		return nil, err
 	}
 	if empty {
-		return &Rows{tag: "DELETE 0"}, nil // WHERE false
+		return ret.result(sctx, "DELETE 0", schema) // WHERE false
+	}
+	if filter == nil && returning {
+		// Every row, read to return it: not a TRUNCATE.
+		filter = expression.NewLiteral(true, types.Boolean)
 	}
 	var n int64
 	if filter == nil {
 		n, err = s.e.truncateTable(sctx, t)
 	} else {
-		n, err = s.e.deleteWhere(sctx, t, tbl, alias, filter)
+		n, err = s.e.deleteWhere(sctx, t, tbl, alias, filter, ret)
 	}
 	if err != nil {
 		return nil, mapError(err)
 	}
-	return &Rows{tag: fmt.Sprintf("DELETE %d", n)}, nil
+	return ret.result(sctx, fmt.Sprintf("DELETE %d", n), schema)
+}
+
+// unsupportedIn reports whether exprs hold what DELETE and UPDATE cannot
+// evaluate row by row: a parameter left unbound, or a subquery (with
+// cached, an uncorrelated one is fine: it runs once and go-mysql-server
+// caches its result for every row).
+func unsupportedIn(exprs []sql.Expression, cached bool) bool {
+	bad := false
+	for _, x := range exprs {
+		if x == nil {
+			continue
+		}
+		transform.InspectExpr(x, func(e sql.Expression) bool {
+			switch x := e.(type) {
+			case *plan.Subquery:
+				bad = !cached || !x.CanCacheResults()
+			case *expression.BindVar:
+				bad = true
+			}
+			return bad
+		})
+	}
+	return bad
 }
 
 // deleteScan finds the scan of t and its filter in the plan of SELECT *
@@ -190,18 +226,8 @@ func deleteScan(node sql.Node, t *catalog.Table) (tbl *table, alias string, filt
 	if !ok || tbl.def.ID != t.ID {
 		return nil, "", nil, false, unsupported
 	}
-	if filter != nil {
-		bad := false
-		transform.InspectExpr(filter, func(e sql.Expression) bool {
-			switch e.(type) {
-			case *plan.Subquery, *expression.BindVar:
-				bad = true
-			}
-			return bad
-		})
-		if bad {
-			return nil, "", nil, false, unsupported
-		}
+	if unsupportedIn([]sql.Expression{filter}, true) {
+		return nil, "", nil, false, unsupported
 	}
 	return tbl, alias, filter, false, nil
 }
@@ -210,12 +236,12 @@ func deleteScan(node sql.Node, t *catalog.Table) (tbl *table, alias string, filt
 // the table's buffered rows, lists its files, prunes them as a query with
 // this filter would (time range, zone maps, Bloom and text filters), and
 // has the remaining ones rewritten without the matching rows in one swap.
-func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression) (int64, error) {
+func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, ret *returned) (int64, error) {
 	jobs, err := e.dmlJobs()
 	if err != nil {
 		return 0, err
 	}
-	match, err := newRowMatcher(ctx, tbl, filter)
+	match, err := newRowMatcher(ctx, tbl, filter, ret)
 	if err != nil {
 		return 0, err
 	}
@@ -223,6 +249,7 @@ func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 		return 0, err
 	}
 	for range maxDeleteAttempts {
+		ret.reset()
 		files, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
 		if errors.Is(err, catalog.ErrNotFound) {
 			return 0, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.Name)
@@ -282,15 +309,21 @@ func (e *Engine) deleteCandidates(ctx *sql.Context, t *catalog.Table, tbl *table
 // expression over the scan's rows, tbl's projected columns) on each row of
 // a batch with the table's full schema. Only the columns the filter reads
 // are converted.
-func newRowMatcher(ctx *sql.Context, tbl *table, filter sql.Expression) (compact.RowMatcher, error) {
+func newRowMatcher(ctx *sql.Context, tbl *table, filter sql.Expression, ret *returned) (compact.RowMatcher, error) {
 	cols := tbl.columns() // row position -> table column
 	used := map[int]bool{}
-	transform.InspectExpr(filter, func(x sql.Expression) bool {
-		if gf, ok := x.(*expression.GetField); ok {
-			used[gf.Index()] = true
-		}
-		return false
-	})
+	exprs := []sql.Expression{filter}
+	if ret != nil {
+		exprs = append(exprs, ret.exprs...)
+	}
+	for _, x := range exprs {
+		transform.InspectExpr(x, func(x sql.Expression) bool {
+			if gf, ok := x.(*expression.GetField); ok {
+				used[gf.Index()] = true
+			}
+			return false
+		})
+	}
 	for i := range used {
 		if i < 0 || i >= len(cols) {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "DELETE with this WHERE condition is not supported")
@@ -323,6 +356,11 @@ func newRowMatcher(ctx *sql.Context, tbl *table, filter sql.Expression) (compact
 				return nil, mapError(err)
 			}
 			out[r] = sql.IsTrue(v)
+			if out[r] {
+				if err := ret.add(ctx, row); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -99,8 +101,10 @@ type Engine struct {
 	cfg    Config
 	gms    *sqle.Engine
 	nextID atomic.Uint32
-	ddlMu  sync.Mutex // serializes CREATE/DROP TABLE on this node
-	tables sync.Map   // name -> *catalog.Table (cache of the catalog)
+	xids   atomic.Int64 // the last transaction id txid_current gave (txid.go)
+	ddlMu  sync.Mutex   // serializes CREATE/DROP TABLE on this node
+	tables sync.Map     // name -> *catalog.Table (cache of the catalog)
+	views  viewCache    // the catalog's views (views.go)
 	// defaults are the bound column DEFAULTs, by type and text
 	// (column_default.go).
 	defaults sync.Map
@@ -187,7 +191,8 @@ func New(cfg Config) (*Engine, error) {
 	for _, b := range a.Batches {
 		insertLimitExprs(b)
 		if b.Desc == "after-all" {
-			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
+			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
+				analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
 				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins},
@@ -201,6 +206,20 @@ func New(cfg Config) (*Engine, error) {
 		}
 		a.Catalog.RegisterFunction(ctx, f)
 	}
+	names := map[string]bool{}
+	for _, f := range function.BuiltIns {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	for _, f := range functions(e) {
+		names[strings.ToLower(f.FunctionName())] = true
+	}
+	pgparse.SetFunctionLookup(func(name string) bool {
+		if names[strings.ToLower(name)] {
+			return true
+		}
+		_, ok := a.Catalog.Function(sql.NewEmptyContext(), name)
+		return ok
+	})
 	a.ExecBuilder = newExecBuilder()
 	e.gms = sqle.New(a, &sqle.Config{})
 	return e, nil
@@ -254,6 +273,12 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 		return err
 	}
 	defer unlock()
+	if e.viewNamed(ctx, ct.Name) { // views.go
+		if ct.IfNotExists {
+			return nil
+		}
+		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
+	}
 	def := &catalog.Table{Name: ct.Name, TimeColumn: ct.TimeColumn, ShardDuration: ct.ShardDuration, Options: ct.Options}
 	if def.ShardDuration == 0 {
 		def.ShardDuration = e.cfg.DefaultShardDuration
@@ -363,12 +388,18 @@ func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 	for _, name := range dt.Names {
 		t, err := e.cfg.Catalog.GetTable(ctx, name)
 		if errors.Is(err, catalog.ErrNotFound) {
+			if e.viewNamed(ctx, name) {
+				return pgparse.IsNotA(name, false)
+			}
 			if dt.IfExists {
 				continue
 			}
 			return pgerror.New(pgerror.UndefinedTable, "table %q does not exist", name)
 		}
 		if err != nil {
+			return err
+		}
+		if err := e.dropDependents(ctx, name, t.ID, false, dt.Cascade, nil); err != nil { // views.go
 			return err
 		}
 		if err := e.cfg.Catalog.DropTable(ctx, name); err != nil && !errors.Is(err, catalog.ErrNotFound) {

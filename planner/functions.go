@@ -77,5 +77,5 @@ func functions(e *Engine) []sql.Function {
 			}
 			return formatType(oid, mod), nil
 		}),
-	}, append(append(append(catalogFunctions(e), settingFunctions()...), privilegeFunctions(e)...), append(notifyFunctions(), sizeFunctions(e)...)...)...)
+	}, append(append(append(catalogFunctions(e), settingFunctions()...), privilegeFunctions(e)...), append(append(notifyFunctions(), sizeFunctions(e)...), txidFunctions()...)...)...)
 }

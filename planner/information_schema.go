@@ -20,7 +20,7 @@ import (
 
 // informationSchemaNames are the views provided, by name.
 var informationSchemaNames = []string{"character_sets", "columns", "key_column_usage", "routines", "schemata",
-	"table_constraints", "tables", "views"}
+	"table_constraints", "table_privileges", "tables", "views"}
 
 // relationColumn is one column of a relation as information_schema.columns
 // shows it.
@@ -35,6 +35,7 @@ type relationColumn struct {
 type relationInfo struct {
 	schema, name, kind string // kind "r" or "v"
 	cols               []relationColumn
+	def                string // a user view's definition (views_catalog.go)
 }
 
 // relations lists OpenWit's tables (public), then the catalog's own
@@ -57,6 +58,11 @@ func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
 		}
 		out = append(out, r)
 	}
+	vs, err := e.viewRelations(ctx) // views_catalog.go
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, vs...)
 	for _, sr := range e.systemRelations() {
 		r := relationInfo{schema: "pg_catalog", name: sr.name, kind: sr.kind}
 		if sr.ns == oidInfoSchema {
@@ -138,6 +144,26 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				}
 				return out, nil
 			}}
+	case "table_privileges":
+		// OpenWit has no GRANT: the session's role holds every table
+		// privilege on every relation, granted by the owner, in
+		// PostgreSQL's ACL order.
+		return &rowsTable{name: full, schema: c("grantor", text, "grantee", text, "table_catalog", text, "table_schema", text,
+			"table_name", text, "privilege_type", text, "is_grantable", text, "with_hierarchy", text),
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
+				rs, err := e.relations(ctx)
+				if err != nil {
+					return nil, err
+				}
+				owner, user := e.roleNames()[0], ctx.Client().User
+				var out []sql.Row
+				for _, r := range rs {
+					for _, p := range []string{"INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"} {
+						out = append(out, sql.Row{owner, user, "openwit", r.schema, r.name, p, "YES", yesNo(p == "SELECT")})
+					}
+				}
+				return out, nil
+			}}
 	case "tables":
 		return &rowsTable{name: full, schema: c("table_catalog", text, "table_schema", text, "table_name", text, "table_type", text,
 			"self_referencing_column_name", text, "reference_generation", text, "user_defined_type_catalog", text,
@@ -154,7 +180,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 						typ = "VIEW"
 					}
 					out = append(out, sql.Row{"openwit", r.schema, r.name, typ, nil, nil, nil, nil, nil,
-						yesNo(r.schema == "public"), "NO", nil})
+						yesNo(r.schema == "public" && r.kind == "r"), "NO", nil})
 				}
 				return out, nil
 			}}
@@ -170,7 +196,11 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 				var out []sql.Row
 				for _, r := range rs {
 					if r.kind == "v" {
-						out = append(out, sql.Row{"openwit", r.schema, r.name, nil, "NONE", "NO", "NO", "NO", "NO", "NO"})
+						var def any
+						if r.def != "" {
+							def = r.def
+						}
+						out = append(out, sql.Row{"openwit", r.schema, r.name, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
 					}
 				}
 				return out, nil

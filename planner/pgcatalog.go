@@ -133,6 +133,11 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 				for _, t := range ts {
 					out = append(out, row(int64(tableOIDBase+t.ID), t.Name, int64(oidPublic), "r", len(t.Columns)))
 				}
+				vrows, err := e.viewClassRows(ctx, row) // views_catalog.go
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, vrows...)
 				for _, r := range e.systemRelations() {
 					out = append(out, row(r.oid, r.name, r.ns, r.kind, len(r.table.Schema())))
 				}
@@ -171,6 +176,11 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 						out = append(out, row(int64(tableOIDBase+t.ID), c.Name, gt, c.Type, i+1, c.NotNull, c.Default != ""))
 					}
 				}
+				vrows, err := e.viewAttributeRows(ctx, row) // views_catalog.go
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, vrows...)
 				for _, r := range e.systemRelations() {
 					for i, c := range r.table.Schema() {
 						out = append(out, row(r.oid, c.Name, c.Type, "", i+1, false, false))

@@ -160,51 +160,14 @@ func catalogFunctions(e *Engine) []sql.Function {
 			}
 			return i8
 		}, func(ctx *sql.Context, a []any) (any, error) {
-			kind, name := a[0].(string), fmt.Sprint(a[1])
-			switch kind {
-			case "regproc", "regprocedure":
-				name = strings.TrimPrefix(name, "pg_catalog.")
-				if i := strings.IndexByte(name, '('); i >= 0 {
-					name = name[:i]
-				}
-				if !knownFunction(name) {
-					return nil, pgerror.New(pgerror.UndefinedFunction, "function %q does not exist", name)
-				}
-				return name, nil
-			case "regclass":
-				oid, ok, err := e.relationOID(ctx, name)
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", name)
-				}
-				return oid, nil
-			case "regtype":
-				if oid, ok := typeOID(name); ok {
-					return oid, nil
-				}
-				return nil, pgerror.New(pgerror.UndefinedObject, "type %q does not exist", name)
-			case "regnamespace":
-				switch name {
-				case "pg_catalog":
-					return int64(oidPgCatalog), nil
-				case "public":
-					return int64(oidPublic), nil
-				case "information_schema":
-					return int64(oidInfoSchema), nil
-				}
-				return nil, pgerror.New(pgerror.InvalidSchemaName, "schema %q does not exist", name)
-			case "regrole":
-				for i, r := range e.roleNames() {
-					if r == name {
-						return roleOID(i), nil
-					}
-				}
-				return nil, pgerror.New(pgerror.UndefinedObject, "role %q does not exist", name)
-			}
-			return toInt64(name)
+			return e.oidOf(ctx, a[0].(string), fmt.Sprint(a[1]))
 		}),
+		toReg(e, "to_regclass", "regclass", i8),
+		toReg(e, "to_regtype", "regtype", i8),
+		toReg(e, "to_regnamespace", "regnamespace", i8),
+		toReg(e, "to_regrole", "regrole", i8),
+		toReg(e, "to_regproc", "regproc", text),
+		toReg(e, "to_regprocedure", "regprocedure", text),
 		catalogFn("pg_oid_name", 2, 2, true, fixed(text), func(ctx *sql.Context, a []any) (any, error) {
 			if s, ok := a[1].(string); ok {
 				return s, nil
@@ -294,7 +257,7 @@ func catalogFunctions(e *Engine) []sql.Function {
 		catalogFn("pg_get_function_sqlbody", 1, 1, false, fixed(text), null),
 		catalogFn("pg_get_indexdef", 1, 3, false, fixed(text), null),
 		catalogFn("pg_get_constraintdef", 1, 2, false, fixed(text), null),
-		catalogFn("pg_get_viewdef", 1, 2, false, fixed(text), null),
+		catalogFn("pg_get_viewdef", 1, 2, false, fixed(text), e.pgGetViewdef), // views_catalog.go
 		catalogFn("pg_get_partkeydef", 1, 1, false, fixed(text), null),
 		catalogFn("pg_get_statisticsobjdef_columns", 1, 1, false, fixed(text), null),
 		catalogFn("pg_tablespace_location", 1, 1, false, fixed(text), func(*sql.Context, []any) (any, error) { return "", nil }),
@@ -340,4 +303,69 @@ func formatType(oid int64, typmod int64) string {
 		return formatType(elem, typmod) + "[]"
 	}
 	return "???"
+}
+
+// oidOf is a cast of the name of an object to an OID alias type: the
+// object's OID (the function's name for regproc and regprocedure), or
+// PostgreSQL's error when there is no such object.
+func (e *Engine) oidOf(ctx *sql.Context, kind, name string) (any, error) {
+	switch kind {
+	case "regproc", "regprocedure":
+		name = strings.TrimPrefix(name, "pg_catalog.")
+		if i := strings.IndexByte(name, '('); i >= 0 {
+			name = name[:i]
+		}
+		if !knownFunction(name) {
+			return nil, pgerror.New(pgerror.UndefinedFunction, "function %q does not exist", name)
+		}
+		return name, nil
+	case "regclass":
+		oid, ok, err := e.relationOID(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", name)
+		}
+		return oid, nil
+	case "regtype":
+		if oid, ok := typeOID(name); ok {
+			return oid, nil
+		}
+		return nil, pgerror.New(pgerror.UndefinedObject, "type %q does not exist", name)
+	case "regnamespace":
+		switch name {
+		case "pg_catalog":
+			return int64(oidPgCatalog), nil
+		case "public":
+			return int64(oidPublic), nil
+		case "information_schema":
+			return int64(oidInfoSchema), nil
+		}
+		return nil, pgerror.New(pgerror.InvalidSchemaName, "schema %q does not exist", name)
+	case "regrole":
+		for i, r := range e.roleNames() {
+			if r == name {
+				return roleOID(i), nil
+			}
+		}
+		return nil, pgerror.New(pgerror.UndefinedObject, "role %q does not exist", name)
+	}
+	return toInt64(name)
+}
+
+// toReg is to_regclass and its siblings: the cast of a name to an OID
+// alias type, NULL where the cast fails because there is no such object.
+func toReg(e *Engine, fn, kind string, typ sql.Type) sql.Function {
+	return catalogFn(fn, 1, 1, true, fixed(typ), func(ctx *sql.Context, a []any) (any, error) {
+		v, err := e.oidOf(ctx, kind, fmt.Sprint(a[0]))
+		if err != nil {
+			switch pgerror.Code(err) {
+			case pgerror.UndefinedTable, pgerror.UndefinedObject, pgerror.UndefinedFunction, pgerror.InvalidSchemaName:
+				return nil, nil
+			}
+			return nil, err
+		}
+		return v, nil
+	})
 }

@@ -98,6 +98,9 @@ func (e *Engine) relationOID(ctx *sql.Context, name string) (int64, bool, error)
 				return int64(tableOIDBase + t.ID), true, nil
 			}
 		}
+		if oid, ok, err := e.viewRelationOID(ctx, rel); err != nil || ok { // views_catalog.go
+			return oid, ok, err
+		}
 	}
 	for _, r := range e.systemRelations() {
 		if r.name == rel && (schema == "" && r.ns == oidPgCatalog || schema == "pg_catalog" && r.ns == oidPgCatalog ||
@@ -110,6 +113,12 @@ func (e *Engine) relationOID(ctx *sql.Context, name string) (int64, bool, error)
 
 // relationName returns the name of the relation with the given OID, or "".
 func (e *Engine) relationName(ctx *sql.Context, oid int64) (string, error) {
+	if v, err := e.viewByOID(ctx, oid); err != nil || v != nil { // views_catalog.go
+		if v == nil {
+			return "", err
+		}
+		return v.Name, nil
+	}
 	if oid > tableOIDBase {
 		ts, err := e.cfg.Catalog.ListTables(ctx)
 		if err != nil {
@@ -378,9 +387,16 @@ func (e *Engine) catalogTable(name string) sql.Table {
 			}}
 	case "pg_views":
 		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "viewname", text, "viewowner", text, "definition", text),
-			rows: func(*sql.Context) ([]sql.Row, error) {
+			rows: func(ctx *sql.Context) ([]sql.Row, error) {
 				owner := e.roleNames()[0]
 				var out []sql.Row
+				vs, err := e.catalogViewList(ctx) // views_catalog.go
+				if err != nil {
+					return nil, err
+				}
+				for _, v := range vs {
+					out = append(out, sql.Row{"public", v.Name, owner, viewDefinition(v)})
+				}
 				for _, r := range e.systemRelations() {
 					if r.kind == "v" {
 						// Built in, not defined by a query: no definition.

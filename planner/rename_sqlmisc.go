@@ -28,11 +28,17 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 		err error
 	)
 	if at.RenameTo != "" {
-		if _, gerr := e.cfg.Catalog.GetTable(ctx, at.RenameTo); gerr == nil {
+		if _, gerr := e.cfg.Catalog.GetTable(ctx, at.RenameTo); gerr == nil || e.viewNamed(ctx, at.RenameTo) {
 			return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", at.RenameTo)
 		}
 		out, err = e.cfg.Catalog.RenameTable(ctx, t.ID, at.RenameTo)
+		if err == nil {
+			err = e.renameInViews(ctx, t.ID, false, t.Name, out.Name) // views.go
+		}
 	} else {
+		if v := e.viewOnTable(ctx, t.ID); v != "" { // views.go
+			return pgerror.New(pgerror.FeatureNotSupported, "cannot rename a column of table %q: view %q depends on it", t.Name, v)
+		}
 		rc := at.RenameColumn
 		has := func(name string) bool {
 			for _, c := range t.Columns {

@@ -55,7 +55,9 @@ type Session struct {
 	// RESET and DEFAULT give it back.
 	startApp string
 	tx       txBlock
-	act      *activity // what pg_stat_activity shows of the session
+	// txid is the current transaction's id, 0 until txid_current asks.
+	txid int64
+	act  *activity // what pg_stat_activity shows of the session
 	// execs counts the statements executed (Prepared.Execute): a plan
 	// made while describing a statement is used only when no statement
 	// ran in between (Prepared.described).
@@ -69,6 +71,10 @@ type Session struct {
 	// an implicit transaction block (BeginImplicit); implicitFailed when
 	// one of them failed.
 	implicit, implicitFailed bool
+
+	// lastDescribed is the result schema describeQuery last planned
+	// (views.go).
+	lastDescribed sql.Schema
 }
 
 // pgSession is go-mysql-server's session plus the PostgreSQL settings the
@@ -105,6 +111,8 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// xid is txid_current() (txid.go).
+	xid func() int64
 }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
@@ -137,6 +145,7 @@ func (e *Engine) NewSession(user, application string) *Session {
 	s.base.notify = s.pgNotify
 	s.base.listening = s.ListeningChannels
 	s.base.inBlock = func() bool { return s.tx.active }
+	s.base.xid = s.xid
 	now := time.Now()
 	s.act = &activity{activityRow: activityRow{pid: id, user: user, application: application, backendStart: now, stateChange: now, state: "idle"}}
 	e.sessions.add(s.act)
@@ -246,8 +255,8 @@ func (e *Engine) refreshColumns(ctx context.Context) bool {
 	return changed
 }
 
-func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
-	stmts, err := pgparse.ParseWith(query, func(table string) ([]string, bool) {
+func (s *Session) prepareOnce(ctx context.Context, query string, paramOIDs []uint32) ([]*Prepared, error) {
+	stmts, err := pgparse.ParseWithViews(query, func(table string) ([]string, bool) {
 		t, err := s.e.tableDef(ctx, table)
 		if err != nil {
 			return nil, false
@@ -257,12 +266,15 @@ func (s *Session) prepare(ctx context.Context, query string, paramOIDs []uint32)
 			names[i] = c.Name
 		}
 		return names, true
-	})
+	}, s.e.viewLookup(ctx, query))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*Prepared, 0, len(stmts))
 	for _, st := range stmts {
+		if err := s.checkViewTarget(ctx, st); err != nil { // views.go
+			return nil, err
+		}
 		p := &Prepared{s: s, st: st}
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
@@ -284,7 +296,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 				{Name: "description", TypeOID: pgtypes.OIDText, TypeSize: -1}}
 		}
 		return nil
-	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete:
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindExplain, pgparse.KindDeclare, pgparse.KindCopyTo, pgparse.KindDelete, pgparse.KindUpdate:
 	default:
 		return nil
 	}
@@ -304,6 +316,7 @@ func (p *Prepared) describe(ctx context.Context) error {
 	if p.st.Deferred != nil {
 		return p.st.Deferred
 	}
+	p.inferUpdateParams(sctx, node)
 	p.inferParams(node)
 	if p.st.NumParams > 0 {
 		// The inferred types type the expressions over the parameters
@@ -318,6 +331,16 @@ func (p *Prepared) describe(ctx context.Context) error {
 		// describePlan made the plan execution would make (p.plan
 		// without bindings).
 		p.described, p.describedAt = node, p.s.execs
+	}
+	if schema, ok := dmlReturningSchema(p.st, node); ok {
+		for _, c := range schema {
+			oid, size := pgtypes.OID(c.Type)
+			col := Column{Name: c.Name, TypeOID: oid, TypeSize: size}
+			if m := pgtypes.CharTypmod(c.Type); m > 0 {
+				col.TypeModifier = m
+			}
+			p.cols = append(p.cols, col)
+		}
 	}
 	if p.st.Kind == pgparse.KindQuery || p.st.Kind == pgparse.KindCopyTo {
 		sources := columnSources(node)
@@ -576,10 +599,13 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		s.tx.queried = true
 	}
 	switch p.st.Kind {
-	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindTruncate:
+	case pgparse.KindInsert, pgparse.KindCreateTable, pgparse.KindDropTable, pgparse.KindAlterTable, pgparse.KindDelete, pgparse.KindUpdate, pgparse.KindTruncate:
 		if err := s.checkWritable(p.st.Tag); err != nil {
 			return nil, err
 		}
+	}
+	if rows, ok, err := s.viewStatement(ctx, p); ok { // views.go
+		return rows, err
 	}
 	switch p.st.Kind {
 	case pgparse.KindUtility:
@@ -636,6 +662,8 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return s.show(p.st.Show)
 	case pgparse.KindDelete:
 		return s.deleteRows(ctx, p, params)
+	case pgparse.KindUpdate:
+		return s.updateRows(ctx, p, params)
 	case pgparse.KindTruncate:
 		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:

@@ -330,6 +330,10 @@ type compiler struct {
 	cols  []string // scanned columns: the table's projected columns
 	err   error
 	utc   bool
+	// castOK is set while a filter's comparison compiles: a cast of
+	// text may raise an error, which only filters evaluate as the row
+	// engine does (vectorize_jsonvec.go).
+	castOK bool
 }
 
 func (e *Engine) newCompiler(ctx *sql.Context, tbl *table, alias string) *compiler {
@@ -381,6 +385,10 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 		return c.value(v.Child)
 	case *pgexpr.BPCharTrim:
 		return &exec.Expr{Op: exec.OpRTrim, Args: []*exec.Expr{c.value(v.Child)}}
+	case *pgexpr.JSONOp:
+		return c.jsonGet(v)
+	case *pgexpr.Cast:
+		return c.castText(v)
 	case *pgexpr.Func:
 		if v.Name == "date_trunc" && len(v.Args) == 2 {
 			unit, ok := v.Args[0].(*expression.Literal)
@@ -522,6 +530,8 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 		return exec.Call(exec.OpOr, args...)
 	case *expression.Between:
 		return exec.Call(exec.OpAnd, c.compare(exec.OpGe, v.Val, v.Lower), c.compare(exec.OpLe, v.Val, v.Upper))
+	case *pgexpr.JSONOp:
+		return c.jsonPredicate(v)
 	case *expression.GetField:
 		return c.value(v)
 	case *expression.Literal:
@@ -561,6 +571,8 @@ func (c *compiler) compare(op exec.Op, l, r sql.Expression) *exec.Expr {
 	default:
 		return c.fail("comparison of %s with %s", lt, rt)
 	}
+	c.castOK = true
+	defer func() { c.castOK = false }()
 	return exec.Call(op, c.value(l), c.value(r))
 }
 

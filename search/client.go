@@ -272,6 +272,9 @@ func (r *remote) mapErr(ctx context.Context, err error) error {
 	if !ok {
 		return fmt.Errorf("search worker %s: %w", r.addr, err)
 	}
+	if pe := pgFromStatus(st); pe != nil {
+		return pe
+	}
 	we := &WorkerError{Addr: r.addr, Code: st.Code(), Msg: st.Message()}
 	switch st.Code() {
 	case codes.Unavailable:

@@ -202,6 +202,9 @@ func (s *Server) streamGuard(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 
 // statusError maps an error to the gRPC status the client branches on.
 func statusError(err error) error {
+	if s := pgStatus(err); s != nil {
+		return s
+	}
 	return grpcserve.StatusError(err,
 		grpcserve.ErrorCode{Err: ErrBadTicket, Code: codes.InvalidArgument},
 		grpcserve.ErrorCode{Err: ErrTicketVersion, Code: codes.Unimplemented},

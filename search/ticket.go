@@ -224,7 +224,8 @@ var arity = map[exec.Op]int{
 	exec.OpCol: 0, exec.OpLit: 0,
 	exec.OpEq: 2, exec.OpNe: 2, exec.OpLt: 2, exec.OpLe: 2, exec.OpGt: 2, exec.OpGe: 2,
 	exec.OpAnd: -1, exec.OpOr: -1,
-	exec.OpNot: 1, exec.OpIsNull: 1, exec.OpIsNotNull: 1, exec.OpLike: 1, exec.OpDateTrunc: 1, exec.OpMatch: 1,
+	exec.OpNot: 1, exec.OpIsNull: 1, exec.OpIsNotNull: 1, exec.OpLike: 1, exec.OpDateTrunc: 1, exec.OpMatch: 1, exec.OpRTrim: 1,
+	exec.OpJSONGet: 1, exec.OpJSONHas: 1, exec.OpJSONContains: 1, exec.OpCast: 1,
 }
 
 var litKinds = map[exec.LitKind]bool{

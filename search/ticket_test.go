@@ -150,3 +150,19 @@ func FuzzDecodeTicket(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeTicketCharFilter: a filter over a char(n) column compares the
+// column without its trailing blanks (rtrim), which a worker must accept;
+// it refused the operator as unknown (ErrBadTicket) before.
+func TestDecodeTicketCharFilter(t *testing.T) {
+	sch := flight.SerializeSchema(testSchema, memory.DefaultAllocator)
+	frag := `{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],` +
+		`"filter":{"op":"eq","args":[{"op":"rtrim","args":[{"op":"col"}]},{"op":"lit","lit":{"kind":"string","s":"ab"}}]}}`
+	if _, err := search.DecodeTicket(envelope(search.TicketVersion, []byte(frag), sch)); err != nil {
+		t.Fatalf("rtrim filter: %v", err)
+	}
+	bad := `{"version":2,"columns":["ts"],"sources":[{"file":{"id":"a","path":"a"}}],"filter":{"op":"rtrim"}}`
+	if _, err := search.DecodeTicket(envelope(search.TicketVersion, []byte(bad), sch)); !errors.Is(err, search.ErrBadTicket) {
+		t.Fatalf("rtrim without argument: %v", err)
+	}
+}

@@ -80,7 +80,8 @@ func TestClientPgjdbcMetadata(t *testing.T) {
 	got := runJdbcMeta(t, src, s.PGPort, "openwit")
 	// The dump must hold what it claims to check, on both sides.
 	for _, must := range []string{"## columns", "COLUMN_NAME=price | DATA_TYPE=2 | TYPE_NAME=numeric | COLUMN_SIZE=12 | DECIMAL_DIGITS=2",
-		"TABLE_NAME=md_logs | TABLE_TYPE=TABLE", "label=price | type=2 | typeName=numeric | precision=12 | scale=2"} {
+		"TABLE_NAME=md_logs | TABLE_TYPE=TABLE", "label=price | type=2 | typeName=numeric | precision=12 | scale=2",
+		"TABLE_NAME=md_errors | TABLE_TYPE=VIEW"} {
 		if !strings.Contains(want, must) || !strings.Contains(got, must) {
 			t.Errorf("dumps lack %q\npostgres:\n%s\nopenwit:\n%s", must, want, got)
 		}

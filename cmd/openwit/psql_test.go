@@ -86,6 +86,15 @@ func TestPsql(t *testing.T) {
 		{"explicit cursor", []string{"-v", "ON_ERROR_STOP=1", "-c",
 			"BEGIN; DECLARE c CURSOR FOR SELECT v FROM t; FETCH 1 FROM c; CLOSE c; COMMIT"},
 			"BEGIN\nDECLARE CURSOR\n42\nCLOSE CURSOR\nCOMMIT\n", nil, false},
+		// Views (design 070), as PostgreSQL 15 prints them for the same
+		// view (\d+'s "View definition:" footer, not printed with -t,
+		// has pg_query's one-line layout: sqltests/testdata/views.slt).
+		{"create view", []string{"-c", "CREATE VIEW tv AS SELECT ts, v FROM t WHERE v > 1"}, "CREATE VIEW\n", nil, false},
+		{`\dv`, []string{"-c", `\dv`}, "public|tv|view|openwit\n", nil, false},
+		{`\d lists the view`, []string{"-c", `\d`}, "public|t|table|openwit\npublic|tv|view|openwit\n", nil, false},
+		{`\d tv`, []string{"-c", `\d tv`}, "ts|timestamp with time zone|||\nv|integer|||\n", nil, false},
+		{`\d+ tv`, []string{"-c", `\d+ tv`}, "ts|timestamp with time zone||||plain|\nv|integer||||plain|\n", nil, false},
+		{"view definition", []string{"-c", `SELECT pg_get_viewdef('tv') LIKE '%FROM t%'`}, "t\n", nil, false},
 	}
 	for _, tt := range tests {
 		// Not parallel: "create insert select" creates the table once.

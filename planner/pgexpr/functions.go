@@ -424,7 +424,9 @@ func noSuchFunction(name string, args []sql.Expression) error {
 		oid, _ := pgtypes.OID(a.Type())
 		names[i] = pgtypes.TypeName(oid)
 	}
-	return pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", "))
+	err := pgerror.New(pgerror.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(names, ", "))
+	err.Hint = noFunctionHint
+	return err
 }
 
 func (f *Func) Resolved() bool {

@@ -4,8 +4,6 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-
-	"openwit/internal/pgerror"
 )
 
 // Delete is DELETE FROM Table [[AS] alias] [WHERE condition]. The
@@ -16,6 +14,9 @@ type Delete struct {
 	Table string
 	// Where is false without a WHERE clause: every row goes.
 	Where bool
+	// Returning is set for DELETE ... RETURNING: the AST's select list
+	// is the RETURNING list instead of *.
+	Returning bool
 }
 
 // Truncate is TRUNCATE [TABLE] [ONLY] t [, ...] [RESTART IDENTITY |
@@ -46,8 +47,6 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
 		t.unsupported("WITH in DELETE")
 	case len(s.UsingClause) > 0:
 		t.unsupported("DELETE ... USING")
-	case len(s.ReturningList) > 0:
-		t.fail(pgerror.FeatureNotSupported, "DELETE ... RETURNING is not supported")
 	case s.WhereClause != nil && s.WhereClause.GetCurrentOfExpr() != nil:
 		t.unsupported("WHERE CURRENT OF")
 	}
@@ -60,14 +59,19 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
 	}
 	name := t.rangeVarName(rv)
 	// The rows to delete are those SELECT * FROM t WHERE cond returns.
+	targets := []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, -1), -1)}
+	if len(s.ReturningList) > 0 {
+		t.checkReturning(s.ReturningList)
+		targets = s.ReturningList
+	}
 	sel := &pg.SelectStmt{
 		Op:          pg.SetOperation_SETOP_NONE,
-		TargetList:  []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, -1), -1)},
+		TargetList:  targets,
 		FromClause:  []*pg.Node{{Node: &pg.Node_RangeVar{RangeVar: rv}}},
 		WhereClause: s.WhereClause,
 	}
 	return &Statement{Kind: KindDelete, AST: t.selectStmt(sel, true), Tag: "DELETE",
-		Delete: &Delete{Table: name, Where: s.WhereClause != nil}}
+		Delete: &Delete{Table: name, Where: s.WhereClause != nil, Returning: len(s.ReturningList) > 0}}
 }
 
 func (t *translator) truncateStmt(s *pg.TruncateStmt) *Statement {
@@ -88,11 +92,4 @@ func (t *translator) truncateStmt(s *pg.TruncateStmt) *Statement {
 		}
 	}
 	return &Statement{Kind: KindTruncate, Truncate: tr, Tag: "TRUNCATE TABLE"}
-}
-
-// updateStmt refuses UPDATE: OpenWit rewrites files to delete rows, but
-// does not change rows in place yet.
-func (t *translator) updateStmt() {
-	panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: "UPDATE is not supported",
-		Hint: "OpenWit tables support INSERT, DELETE and TRUNCATE: delete the rows and insert them again"}})
 }

@@ -616,6 +616,7 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		parts = append(parts, n.GetString_().Sval)
 	}
 	name := parts[len(parts)-1]
+	shown := name
 	f.Args = t.namedArgs(name, f.Args)
 	if e, ok := arrayUpper(f); ok && name == "array_upper" {
 		return e
@@ -815,6 +816,9 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 	}
 	if pgexpr.HasFunc(name) {
 		return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: name}, Children: args}
+	}
+	if e, ok := t.unknownFunc(name, shown, f, args); ok {
+		return e
 	}
 	out.Name = ast.NewColIdent(name)
 	for _, a := range args {

@@ -11,26 +11,31 @@ type Kind int
 
 // Statement kinds.
 const (
-	KindQuery       Kind = iota // a SELECT: AST is set, returns rows
-	KindInsert                  // an INSERT: AST is set
-	KindCreateTable             // CreateTable is set
-	KindDropTable               // DropTable is set
-	KindSet                     // Set is set
-	KindShow                    // Show is set
-	KindUtility                 // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
-	KindExplain                 // EXPLAIN of a SELECT: AST is the SELECT, Explain its options
-	KindDeclare                 // DECLARE CURSOR: Cursor is set, AST is the query
-	KindFetch                   // FETCH or MOVE: Fetch is set
-	KindClose                   // CLOSE: Close is set
-	KindCopyFrom                // COPY ... FROM STDIN: Copy is set
-	KindCopyTo                  // COPY ... TO STDOUT: Copy is set, AST is the query
-	KindAlterTable              // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
-	KindNotify                  // LISTEN, UNLISTEN or NOTIFY: Notify is set
-	KindDelete                  // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
-	KindTruncate                // TRUNCATE: Truncate is set
-	KindPrepare                 // SQL PREPARE: Prepare is set
-	KindExecute                 // SQL EXECUTE: Execute is set
-	KindDeallocate              // DEALLOCATE: Deallocate is set
+	KindQuery         Kind = iota // a SELECT: AST is set, returns rows
+	KindInsert                    // an INSERT: AST is set
+	KindCreateTable               // CreateTable is set
+	KindDropTable                 // DropTable is set
+	KindSet                       // Set is set
+	KindShow                      // Show is set
+	KindUtility                   // accepted, does nothing but return Tag (BEGIN, COMMIT, ...)
+	KindExplain                   // EXPLAIN of a SELECT: AST is the SELECT, Explain its options
+	KindDeclare                   // DECLARE CURSOR: Cursor is set, AST is the query
+	KindFetch                     // FETCH or MOVE: Fetch is set
+	KindClose                     // CLOSE: Close is set
+	KindCopyFrom                  // COPY ... FROM STDIN: Copy is set
+	KindCopyTo                    // COPY ... TO STDOUT: Copy is set, AST is the query
+	KindAlterTable                // ALTER TABLE ... SET/RESET (options), ADD COLUMN: AlterTable is set
+	KindNotify                    // LISTEN, UNLISTEN or NOTIFY: Notify is set
+	KindDelete                    // DELETE: Delete is set, AST is SELECT * FROM the table WHERE the condition (dml.go)
+	KindTruncate                  // TRUNCATE: Truncate is set
+	KindPrepare                   // SQL PREPARE: Prepare is set
+	KindExecute                   // SQL EXECUTE: Execute is set
+	KindDeallocate                // DEALLOCATE: Deallocate is set
+	KindUpdate                    // UPDATE: Update is set, AST is SELECT of the new values FROM the table WHERE the condition (update.go)
+	KindCreateView                // CREATE [OR REPLACE] VIEW: View is set (views.go)
+	KindDropView                  // DROP VIEW: DropTable is set
+	KindAlterView                 // ALTER VIEW ... RENAME TO: AlterView is set
+	KindCreateTableAs             // CREATE TABLE AS, SELECT INTO: CreateTableAs is set
 )
 
 // Statement is one translated statement.
@@ -63,10 +68,16 @@ type Statement struct {
 	Explain     *Explain
 	Notify      *Notify
 	Delete      *Delete
+	Update      *Update
 	Truncate    *Truncate
 	Prepare     *SQLPrepare
 	Execute     *SQLExecute
 	Deallocate  *SQLDeallocate
+	// View, AlterView and CreateTableAs are the view statements and
+	// CREATE TABLE AS (views.go).
+	View          *View
+	AlterView     *AlterView
+	CreateTableAs *CreateTableAs
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
@@ -109,6 +120,7 @@ type ColumnDef struct {
 type DropTable struct {
 	Names    []string
 	IfExists bool
+	Cascade  bool // also drop the views that read them (views.go)
 }
 
 // AlterTable is ALTER TABLE name SET (option = value, ...) / RESET

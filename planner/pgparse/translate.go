@@ -31,6 +31,12 @@ type TableColumns func(table string) ([]string, bool)
 // (GROUP BY a name that is both an input column and an output alias).
 // A nil cols knows no tables.
 func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
+	return ParseWithViews(query, cols, nil)
+}
+
+// ParseWithViews is ParseWith reading the views views knows inline
+// (views.go).
+func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*Statement, error) {
 	tree, err := pg.Parse(query)
 	if err != nil {
 		return nil, syntaxError(err)
@@ -38,7 +44,10 @@ func ParseWith(query string, cols TableColumns) ([]*Statement, error) {
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
-		st, err := translateTop(raw.Stmt, text, cols)
+		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
+			return nil, err
+		}
+		st, err := translateTop(raw.Stmt, text, query, cols)
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +94,7 @@ type failure struct{ err error }
 
 type translator struct {
 	text        string // the statement's own text
+	query       string // the whole query (parse-tree locations are offsets into it)
 	numParams   int
 	inWhere     bool
 	inAggregate bool
@@ -129,8 +139,8 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, err error) {
-	t := &translator{tableColumns: cols, text: text}
+func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statement, err error) {
+	t := &translator{tableColumns: cols, text: text, query: query}
 	defer func() {
 		if r := recover(); r != nil {
 			f, ok := r.(failure)
@@ -151,8 +161,12 @@ func translateTop(n *pg.Node, text string, cols TableColumns) (st *Statement, er
 }
 
 func (t *translator) statement(n *pg.Node) *Statement {
+	if st, ok := t.viewStatement(n); ok {
+		return st
+	}
 	switch {
 	case n.GetSelectStmt() != nil:
+		regDisplay(n.GetSelectStmt())
 		return &Statement{Kind: KindQuery, AST: t.selectStmt(n.GetSelectStmt(), true)}
 	case n.GetInsertStmt() != nil:
 		return &Statement{Kind: KindInsert, AST: t.insert(n.GetInsertStmt()), Tag: "INSERT"}
@@ -189,7 +203,7 @@ func (t *translator) statement(n *pg.Node) *Statement {
 	case n.GetTruncateStmt() != nil:
 		return t.truncateStmt(n.GetTruncateStmt())
 	case n.GetUpdateStmt() != nil:
-		t.updateStmt()
+		return t.updateStmt(n.GetUpdateStmt())
 	case n.GetPrepareStmt() != nil:
 		return t.prepareStmt(n.GetPrepareStmt(), t.text)
 	case n.GetExecuteStmt() != nil:
@@ -322,7 +336,7 @@ func (t *translator) dropTable(s *pg.DropStmt) *DropTable {
 	if s.RemoveType != pg.ObjectType_OBJECT_TABLE {
 		t.unsupported("DROP " + strings.TrimPrefix(s.RemoveType.String(), "OBJECT_"))
 	}
-	d := &DropTable{IfExists: s.MissingOk}
+	d := &DropTable{IfExists: s.MissingOk, Cascade: s.Behavior == pg.DropBehavior_DROP_CASCADE}
 	for _, o := range s.Objects {
 		var parts []string
 		for _, item := range o.GetList().GetItems() {
@@ -608,9 +622,7 @@ func isKnownPGType(name string) bool {
 }
 
 func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
-	if s.OnConflictClause != nil {
-		t.unsupported("INSERT ... ON CONFLICT")
-	}
+	t.onConflict(s)
 	if s.WithClause != nil {
 		t.unsupported("WITH on INSERT")
 	}

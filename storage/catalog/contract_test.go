@@ -50,6 +50,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"update_table_options", testUpdateTableOptions},
 		{"add_columns", testAddColumns},
 		{"rename", testRename},
+		{"views", testViews},
 		{"fence", testFence},
 		{"char_types", testCharTypes},
 	}

@@ -152,6 +152,13 @@
 //	openwit_fences (migration 6)
 //	  name            TEXT PRIMARY KEY   job name (coordinator/control)
 //	  token           BIGINT CHECK (> 0) highest fencing token seen (Fencer)
+//	openwit_views (migration 8; the Views interface, views.go)
+//	  id              auto id, PRIMARY KEY, never reused
+//	  name            TEXT UNIQUE (bytewise); no table may have it
+//	  query           TEXT   the defining SELECT, `*` expanded
+//	  columns_json    TEXT   [{"name":..,"type_oid":..,"typmod":..}, ...]
+//	  depends_json    TEXT   {"tables":[ids],"views":[ids]}: what it reads
+//	  created_at_us   BIGINT
 //
 // Foreign keys have no ON DELETE action: DropTable deletes children
 // explicitly, and a stray child row makes the parent delete fail rather

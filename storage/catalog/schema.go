@@ -197,6 +197,22 @@ SELECT table_id, '', shard_start_us, max_lsn FROM openwit_checkpoints`,
 				`ALTER TABLE openwit_checkpoints_v7 RENAME TO openwit_checkpoints`,
 			},
 		},
+		{
+			// Views (docs/design/070-views.md): a name shared with
+			// openwit_tables, checked by the writers.
+			version: 8,
+			name:    "views",
+			stmts: []string{
+				`CREATE TABLE openwit_views (
+	id            {{autoid}},
+	name          {{key}} NOT NULL UNIQUE,
+	query         TEXT NOT NULL,
+	columns_json  TEXT NOT NULL,
+	depends_json  TEXT NOT NULL,
+	created_at_us BIGINT NOT NULL
+)`,
+			},
+		},
 	}
 }
 

@@ -55,19 +55,30 @@ const maxSwapAttempts = 20
 // uploads of a lost swap are deleted at once; other failures leave them
 // to Collect as orphans. Files without a matching row are not touched.
 func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalog.File, match RowMatcher) (DeleteResult, error) {
-	var res DeleteResult
 	schema, err := storage.ArrowSchema(t)
 	if err != nil {
-		return res, err
+		return DeleteResult{}, err
 	}
-	// Files are rewritten concurrently: a rewrite mostly waits for its
-	// read, its upload and the upload of its index artifact.
-	type rewrite struct {
+	return j.swapRewrites(ctx, t, files, "delete", func(f *catalog.File) (*catalog.File, int64, error) {
+		return j.rewriteWithout(ctx, t, schema, f, match)
+	})
+}
+
+// swapRewrites runs rewrite on files (a few at once: a rewrite mostly
+// waits for its read, its upload and the upload of its index artifact)
+// and swaps every file it changed for its rewrite in one
+// catalog.ReplaceFiles. rewrite returns the rows it changed (0: the file
+// stays) and the file replacing f (nil with rows changed: f is dropped).
+// what names the statement in failpoints and logs.
+func (j *Jobs) swapRewrites(ctx context.Context, t *catalog.Table, files []*catalog.File, what string,
+	rewrite func(*catalog.File) (*catalog.File, int64, error)) (DeleteResult, error) {
+	var res DeleteResult
+	type result struct {
 		out *catalog.File
 		n   int64
 		err error
 	}
-	done := make([]rewrite, len(files))
+	done := make([]result, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(rewriteParallelism, len(files)) {
@@ -75,11 +86,11 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out, n, err := j.rewriteWithout(ctx, t, schema, files[i], match)
+				out, n, err := rewrite(files[i])
 				if err != nil {
 					err = fmt.Errorf("rewrite %s: %w", files[i].Path, err)
 				}
-				done[i] = rewrite{out, n, err}
+				done[i] = result{out, n, err}
 			}
 		}()
 	}
@@ -119,7 +130,7 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 	if len(removed) == 0 {
 		return res, nil
 	}
-	j.failpoint(ctx, "delete-before-swap")
+	j.failpoint(ctx, what+"-before-swap")
 	if err := j.cfg.Catalog.ReplaceFiles(ctx, t.ID, removed, added); err != nil {
 		if errors.Is(err, catalog.ErrConflict) {
 			j.m.conflicts.Inc()
@@ -127,8 +138,8 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 		}
 		return DeleteResult{}, err
 	}
-	j.failpoint(ctx, "delete-after-swap")
-	j.cfg.Logger.Info("deleted rows", "table", t.Name, "rows", res.Rows, "rewritten", res.Rewritten, "dropped", res.Dropped)
+	j.failpoint(ctx, what+"-after-swap")
+	j.cfg.Logger.Info(what+"d rows", "table", t.Name, "rows", res.Rows, "rewritten", res.Rewritten, "dropped", res.Dropped)
 	if j.cfg.OnReplace != nil {
 		j.cfg.OnReplace(t.ID, removed, added)
 	}
@@ -218,12 +229,25 @@ func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arr
 		sw.Close() //nolint:errcheck // the file is discarded
 		return nil, 0, err
 	}
+	out, err := j.publishRewrite(ctx, t, f, tmp, sw, total-matched, minT, maxT, anyTime)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, matched, nil
+}
+
+// publishRewrite closes sw, which wrote the rewrite of f into tmp (want
+// rows, times minT..maxT when anyTime), and uploads it with its index
+// artifact as a file to replace f (same shard, MaxLSN and creation time, a
+// fresh name t<table>-s<shard>-d<max LSN>-<random>), not yet published.
+func (j *Jobs) publishRewrite(ctx context.Context, t *catalog.Table, f *catalog.File, tmp *os.File, sw *pqfile.StreamWriter,
+	want, minT, maxT int64, anyTime bool) (*catalog.File, error) {
 	rows, size, err := sw.Close()
 	if err != nil {
-		return nil, 0, fmt.Errorf("write parquet: %w", err)
+		return nil, fmt.Errorf("write parquet: %w", err)
 	}
-	if rows != total-matched {
-		return nil, 0, fmt.Errorf("wrote %d rows, want %d", rows, total-matched)
+	if rows != want {
+		return nil, fmt.Errorf("wrote %d rows, want %d", rows, want)
 	}
 	if !anyTime {
 		minT, maxT = 0, 0
@@ -236,7 +260,7 @@ func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arr
 	out.Path = storage.FileKey(t.ID, out.Shard, out.ID)
 	start := j.cfg.Now()
 	if err := j.cfg.Bucket.Put(ctx, out.Path, io.NewSectionReader(tmp, 0, size), size); err != nil {
-		return nil, 0, fmt.Errorf("upload %s: %w", out.Path, err)
+		return nil, fmt.Errorf("upload %s: %w", out.Path, err)
 	}
 	// The artifact keeps the rewritten file prunable at once; without it
 	// the file is queued for the indexer role.
@@ -247,9 +271,9 @@ func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arr
 	}
 	if took := j.cfg.Now().Sub(start); took > j.cfg.Grace/2 {
 		j.discard([]*catalog.File{out})
-		return nil, 0, fmt.Errorf("upload of %s took %v, more than half the garbage grace %v: not published", out.Path, took, j.cfg.Grace)
+		return nil, fmt.Errorf("upload of %s took %v, more than half the garbage grace %v: not published", out.Path, took, j.cfg.Grace)
 	}
-	return out, matched, nil
+	return out, nil
 }
 
 // discard deletes the objects of files that were uploaded but will not be

@@ -1,0 +1,371 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgtypes"
+	"openwit/storage/catalog"
+	"openwit/storage/compact"
+)
+
+// UPDATE (docs/design/074-update.md) works as DELETE does (dml.go): it
+// publishes the table's buffered rows, then rewrites every file holding
+// rows the condition is true for with those rows changed, and swaps all
+// of them in one catalog transaction, retrying from a fresh listing when
+// a concurrent compaction, DELETE or UPDATE swapped one of its files
+// first. The time column cannot be assigned: a file belongs to one time
+// shard, and a row moved out of it would have to move to another file.
+
+// updateRows runs UPDATE: p's AST is SELECT <new values> FROM the table
+// WHERE the condition, planned on the row engine so that every new value
+// and the condition are go-mysql-server expressions over the table's rows.
+func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*Rows, error) {
+	u := p.st.Update
+	t, err := s.e.dmlTable(ctx, u.Table)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkDML("UPDATE", t); err != nil {
+		return nil, err
+	}
+	targets := make([]int, len(u.Columns))
+	for i, name := range u.Columns {
+		targets[i] = -1
+		for j, c := range t.Columns {
+			if c.Name == name {
+				targets[i] = j
+			}
+		}
+		if targets[i] < 0 {
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		if name == t.TimeColumn {
+			return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
+				Message: fmt.Sprintf("UPDATE of the time column %q is not supported", name),
+				Hint:    "a row belongs to the time shard of its time: delete the rows and insert them again with the new time"}
+		}
+	}
+	saved := s.base.rowEngine
+	s.base.rowEngine = true
+	sctx, node, cancel, err := p.bindPlan(ctx, params)
+	s.base.rowEngine = saved
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	if p.st.Deferred != nil {
+		return nil, p.st.Deferred
+	}
+	schema, returning := dmlReturningSchema(p.st, node)
+	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets), returning)
+	if err != nil {
+		return nil, err
+	}
+	if empty { // WHERE false
+		if returning {
+			return (&returned{}).result(sctx, "UPDATE 0", schema)
+		}
+		return &Rows{tag: "UPDATE 0"}, nil
+	}
+	var ret *returned
+	if returning {
+		ret = &returned{exprs: values[len(targets):]}
+		values = values[:len(targets)]
+	}
+	for i, def := range u.Default {
+		if !def {
+			continue
+		}
+		// SET c = DEFAULT: the column's DEFAULT, NULL without one.
+		values[i] = expression.NewLiteral(nil, tbl.schema[targets[i]].Type)
+		cd, err := s.e.columnDefault(sctx, t.Columns[targets[i]])
+		if err != nil {
+			return nil, err
+		}
+		if cd != nil {
+			values[i] = cd.Expr
+		}
+	}
+	update, err := newRowUpdater(sctx, tbl, targets, values, filter, ret)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.e.updateWhere(sctx, t, tbl, alias, filter, update, ret)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return ret.result(sctx, fmt.Sprintf("UPDATE %d", n), schema)
+}
+
+// updateScan finds the new values (then the RETURNING list), the scan of
+// t and its filter in the plan of SELECT <n values> [, <returning>] FROM t
+// WHERE cond (the shapes deleteScan takes, under a projection).
+func updateScan(node sql.Node, t *catalog.Table, n int, returning bool) (values []sql.Expression, tbl *table, alias string, filter sql.Expression, empty bool, err error) {
+	unsupported := pgerror.New(pgerror.FeatureNotSupported, "UPDATE with these values or this WHERE condition is not supported (subqueries and references to other tables are not)")
+	values = projectionOf(node)
+	tbl, alias, filter, empty, err = deleteScan(node, t)
+	if err != nil || empty {
+		return values, nil, "", nil, empty, err
+	}
+	if len(values) < n || !returning && len(values) != n {
+		return nil, nil, "", nil, false, unsupported
+	}
+	// A subquery in the new values or the RETURNING list sees another
+	// scope row than the one the updater builds.
+	if unsupportedIn(values, false) {
+		return nil, nil, "", nil, false, unsupported
+	}
+	return values, tbl, alias, filter, false, nil
+}
+
+// updateWhere changes the rows of t for which filter is true (every row
+// for a nil filter) as update says: it publishes the table's buffered
+// rows, lists its files, prunes them as a query with this filter would,
+// and has the others rewritten in one swap.
+func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, update compact.RowUpdater, ret *returned) (int64, error) {
+	jobs, err := e.dmlJobs()
+	if err != nil {
+		return 0, err
+	}
+	if err := e.cfg.Ingester.FlushTable(ctx, t.ID); err != nil {
+		return 0, err
+	}
+	for range maxDeleteAttempts {
+		ret.reset()
+		files, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
+		if errors.Is(err, catalog.ErrNotFound) {
+			return 0, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.Name)
+		}
+		if err != nil {
+			return 0, err
+		}
+		if filter != nil {
+			files = e.deleteCandidates(ctx, t, tbl, alias, filter, files)
+		}
+		res, err := jobs.UpdateRows(ctx, t, files, update)
+		if errors.Is(err, catalog.ErrConflict) {
+			continue // a concurrent compaction, DELETE or UPDATE swapped a file first
+		}
+		if err != nil {
+			return 0, err
+		}
+		return res.Rows, nil
+	}
+	return 0, pgerror.New(pgerror.LockNotAvailable, "UPDATE on %s lost %d swaps to concurrent changes of its files; try again", t.Name, maxDeleteAttempts)
+}
+
+// newRowUpdater returns the updater that evaluates filter (nil: true) on
+// every row of a batch and, where it is true, values[i] as the new value
+// of table column targets[i], converted to the column's type and checked
+// as INSERT checks a value (NOT NULL, varchar and char lengths).
+func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Expression, filter sql.Expression, ret *returned) (compact.RowUpdater, error) {
+	cols := tbl.columns() // row position -> table column
+	used := map[int]bool{}
+	exprs := append([]sql.Expression{filter}, values...)
+	if ret != nil {
+		exprs = append(exprs, ret.exprs...)
+	}
+	// targetPos[i] is the row position of targets[i], -1 when the scan
+	// does not read it (RETURNING sees the new values there).
+	targetPos := make([]int, len(targets))
+	for i, c := range targets {
+		targetPos[i] = -1
+		for pos, cc := range cols {
+			if cc == c {
+				targetPos[i] = pos
+			}
+		}
+	}
+	for _, x := range exprs {
+		if x == nil {
+			continue
+		}
+		transform.InspectExpr(x, func(x sql.Expression) bool {
+			if gf, ok := x.(*expression.GetField); ok {
+				used[gf.Index()] = true
+			}
+			return false
+		})
+	}
+	positions := make([]int, 0, len(used))
+	for i := range used {
+		if i < 0 || i >= len(cols) {
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "UPDATE with these values or this WHERE condition is not supported")
+		}
+		positions = append(positions, i)
+	}
+	def := tbl.def
+	// UpdateRows calls it from several goroutines; go-mysql-server
+	// expressions and the sql.Context are not meant to be shared.
+	var mu sync.Mutex
+	return func(_ context.Context, rec arrow.RecordBatch) (int, arrow.RecordBatch, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		n := int(rec.NumRows())
+		row := make(sql.Row, len(cols))
+		var changed []int    // the rows changed, ascending
+		newVals := [][]any{} // per changed row, the targets' values
+		for r := 0; r < n; r++ {
+			for _, pos := range positions {
+				c := cols[pos]
+				v, err := arrowValue(ctx, rec.Column(c), r, tbl.schema[c].Type)
+				if err != nil {
+					return 0, nil, err
+				}
+				row[pos] = v
+			}
+			if filter != nil {
+				ok, err := sql.EvaluateCondition(ctx, filter, row)
+				if err != nil {
+					return 0, nil, mapError(err)
+				}
+				if !sql.IsTrue(ok) {
+					continue
+				}
+			}
+			vals := make([]any, len(targets))
+			for i, x := range values {
+				v, err := x.Eval(ctx, row)
+				if err != nil {
+					return 0, nil, mapError(err)
+				}
+				col := def.Columns[targets[i]]
+				if v != nil {
+					if v, _, err = tbl.schema[targets[i]].Type.Convert(ctx, v); err != nil {
+						return 0, nil, mapError(err)
+					}
+					if v, err = fitChar(col, v); err != nil {
+						return 0, nil, err
+					}
+				}
+				if v == nil && col.NotNull {
+					return 0, nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, def.Name)
+				}
+				vals[i] = v
+			}
+			changed = append(changed, r)
+			newVals = append(newVals, vals)
+			if ret != nil {
+				newRow := row.Copy()
+				for i, pos := range targetPos {
+					if pos >= 0 {
+						newRow[pos] = vals[i]
+					}
+				}
+				if err := ret.add(ctx, newRow); err != nil {
+					return 0, nil, err
+				}
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
+		}
+		if len(changed) == 0 {
+			return 0, nil, nil
+		}
+		out := append([]arrow.Array(nil), rec.Columns()...)
+		var made []arrow.Array
+		defer func() {
+			for _, a := range made {
+				a.Release()
+			}
+		}()
+		for i, c := range targets {
+			a, err := replaceRows(rec.Column(c), changed, newVals, i)
+			if err != nil {
+				return 0, nil, pgerror.New(pgerror.DatatypeMismatch, "column %q: %v", def.Columns[c].Name, err)
+			}
+			made = append(made, a)
+			out[c] = a
+		}
+		return len(changed), array.NewRecordBatch(rec.Schema(), out, rec.NumRows()), nil
+	}, nil
+}
+
+// replaceRows returns orig with the rows changed[k] replaced by
+// newVals[k][i]: the runs of unchanged rows are slices of orig, the new
+// values one array, concatenated.
+func replaceRows(orig arrow.Array, changed []int, newVals [][]any, i int) (arrow.Array, error) {
+	mem := memory.DefaultAllocator
+	b := array.NewBuilder(mem, orig.DataType())
+	defer b.Release()
+	for _, vals := range newVals {
+		if err := appendValue(b, vals[i]); err != nil {
+			return nil, err
+		}
+	}
+	repl := b.NewArray()
+	defer repl.Release()
+	var parts []arrow.Array
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	start := 0
+	for k, r := range changed {
+		if r > start {
+			parts = append(parts, array.NewSlice(orig, int64(start), int64(r)))
+		}
+		parts = append(parts, array.NewSlice(repl, int64(k), int64(k+1)))
+		start = r + 1
+	}
+	if start < orig.Len() {
+		parts = append(parts, array.NewSlice(orig, int64(start), int64(orig.Len())))
+	}
+	return array.Concatenate(parts, mem)
+}
+
+// inferUpdateParams types the parameters that are a whole new value of
+// an UPDATE (SET c = $1) as the column c, as PostgreSQL describes them;
+// inferParams types the others from their context.
+func (p *Prepared) inferUpdateParams(ctx *sql.Context, node sql.Node) {
+	u := p.st.Update
+	if u == nil || p.st.NumParams == 0 {
+		return
+	}
+	pr, ok := node.(*plan.Project)
+	if !ok || len(pr.Projections) < len(u.Columns) {
+		return
+	}
+	t, err := p.s.e.tableDef(ctx, u.Table)
+	if err != nil {
+		return
+	}
+	for i, x := range pr.Projections[:len(u.Columns)] {
+		if a, ok := x.(*expression.Alias); ok {
+			x = a.Child
+		}
+		bv, ok := x.(*expression.BindVar)
+		if !ok {
+			continue
+		}
+		for _, c := range t.Columns {
+			if c.Name != u.Columns[i] {
+				continue
+			}
+			gt, err := pgtypes.GMSType(c.Type)
+			if err != nil {
+				break
+			}
+			oid, _ := pgtypes.OID(gt)
+			if n, err := strconv.Atoi(strings.TrimPrefix(bv.Name, "v")); err == nil && n >= 1 && n <= len(p.paramOIDs) && p.paramOIDs[n-1] == 0 {
+				p.paramOIDs[n-1] = oid
+			}
+		}
+	}
+}
