@@ -129,6 +129,8 @@ func appendFrom(b array.Builder, a arrow.Array, i int) error {
 		b.(*array.Time64Builder).Append(x.Value(i))
 	case *array.Decimal128:
 		b.(*array.Decimal128Builder).Append(x.Value(i))
+	case *array.List:
+		return appendListFrom(b.(*array.ListBuilder), x, i)
 	default:
 		return unsupported("values of type %s", a.DataType())
 	}

@@ -471,6 +471,8 @@ func appendCopyValue(b array.Builder, c catalog.Column, v any) error {
 				Detail: fmt.Sprintf("A field with precision %d, scale %d must round to an absolute value less than 10^%d.", dt.Precision, dt.Scale, dt.Precision-dt.Scale)}
 		}
 		bb.Append(decimal128.FromBigInt(scaled))
+	case *array.ListBuilder:
+		return appendCopyArray(bb, c, v)
 	default:
 		return pgerror.New(pgerror.FeatureNotSupported, "column %q: COPY into type %s is not supported", c.Name, c.Type)
 	}

@@ -258,12 +258,16 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 								udt = t.name
 							}
 						}
+						dataType := pgtypes.TypeName(col.oid)
+						if dt, u, ok := arrayInfoSchema(col.oid); ok {
+							dataType, udt = dt, u
+						}
 						var def any
 						if col.def != "" {
 							def = col.def
 						}
 						out = append(out, sql.Row{"openwit", r.schema, r.name, col.name,
-							int32(cmp.Or(col.num, i+1)), def, yesNo(!col.notNull), pgtypes.TypeName(col.oid),
+							int32(cmp.Or(col.num, i+1)), def, yesNo(!col.notNull), dataType,
 							charLen, octets, prec, radix,
 							scale, dtprec, nil, nil,
 							nil, nil, nil,

@@ -161,8 +161,9 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 					if oid == pgtypes.OIDText || oid == pgtypes.OIDVarchar || oid == pgtypes.OIDBPChar {
 						coll = 100
 					}
+					ndims, coll := arrayColumnAttrs(colType, oid, coll)
 					return sql.Row{rel, name, int64(oid), int16(num), boolInt8(notNull), int8(0), typmod(colType), size, boolInt8(hasDef),
-						int32(-1), int32(0), int32(-1), boolInt8(size > 0 && size <= 8), typAlign(oid, size), typStorage(oid, size),
+						int32(-1), ndims, int32(-1), boolInt8(size > 0 && size <= 8), typAlign(oid, size), typStorage(oid, size),
 						"", int8(0), "", "", int8(1),
 						int32(0), coll, nil, nil}
 				}

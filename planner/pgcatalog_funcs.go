@@ -211,6 +211,12 @@ func catalogFunctions(e *Engine) []sql.Function {
 			if err != nil {
 				return nil, err
 			}
+			if els, ok := pgtypes.ParseArray(s); ok { // quoting and NULL elements (docs/design/072)
+				if i < 1 || i > int64(len(els)) || els[i-1] == nil {
+					return nil, nil
+				}
+				return *els[i-1], nil
+			}
 			elems := arrayElems(s)
 			if i < 1 || i > int64(len(elems)) {
 				return nil, nil
@@ -229,14 +235,10 @@ func catalogFunctions(e *Engine) []sql.Function {
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "information_schema._pg_expandarray is not supported")
 		}),
 		catalogFn("array_upper", 2, 2, true, fixed(types.Int32), func(_ *sql.Context, a []any) (any, error) {
-			s, ok := a[0].(string)
-			if !ok {
-				return nil, pgerror.New(pgerror.UndefinedFunction, "function array_upper(%T, integer) does not exist", a[0])
-			}
-			if n := len(arrayElems(s)); n > 0 {
-				return int32(n), nil
-			}
-			return nil, nil
+			return arrayBound("array_upper", a, true)
+		}),
+		catalogFn("array_lower", 2, 2, true, fixed(types.Int32), func(_ *sql.Context, a []any) (any, error) {
+			return arrayBound("array_lower", a, false)
 		}),
 		catalogFn("pg_relation_is_publishable", 1, 1, true, fixed(b), func(*sql.Context, []any) (any, error) { return int8(0), nil }),
 		catalogFn("current_schemas", 1, 1, true, fixed(text), func(_ *sql.Context, a []any) (any, error) {

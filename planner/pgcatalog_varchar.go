@@ -25,7 +25,7 @@ func typAlign(oid uint32, size int16) string {
 		return "c"
 	case oid == pgtypes.OIDInt2:
 		return "s"
-	case size == 8 || size == 16:
+	case size == 8 || size == 16, arrayOfDoubles(oid):
 		return "d"
 	}
 	return "i"

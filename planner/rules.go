@@ -517,6 +517,9 @@ func floatOrder(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope,
 			if t, ok := pgexpr.CoerceTimeLiteral(c); ok {
 				return t, transform.NewTree, nil
 			}
+			if a, ok := pgexpr.CoerceArrayLiteral(c); ok {
+				return a, transform.NewTree, nil
+			}
 			if j, ok := pgexpr.CoerceJSONLiteral(c); ok {
 				return j, transform.NewTree, nil
 			}

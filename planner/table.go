@@ -106,6 +106,7 @@ type table struct {
 	// charLimit is set when a column is varchar(n) or char(n): inserted
 	// values are checked against the length.
 	charLimit bool
+	arrays    []int // array columns (planner/arraycols.go)
 	// txw are the rows the planning session's transaction block staged
 	// (nil: none), for EXPLAIN; scans take them from their context.
 	txw *txWrites
@@ -127,7 +128,7 @@ func newTable(eng *Engine, def *catalog.Table) (*table, error) {
 		}
 		sch[i] = &sql.Column{Name: c.Name, Type: typ, Nullable: !c.NotNull, Source: def.Name, DatabaseSource: dbName}
 	}
-	return &table{eng: eng, def: def, schema: sch, charLimit: hasCharLimit(def)}, nil
+	return &table{eng: eng, def: def, schema: sch, charLimit: hasCharLimit(def), arrays: arrayColumns(def)}, nil
 }
 
 func (t *table) Name() string               { return t.def.Name }
@@ -374,6 +375,10 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 		return a.Value(i).ToTime().UTC(), nil
 	case *array.Time64:
 		return pgtypes.TimeOfDay(a.Value(i)), nil
+	case *array.List:
+		if _, ok := typ.(pgtypes.ArrayType); ok {
+			return listText(a, i)
+		}
 	case *array.String:
 		s := a.Value(i)
 		if typ == types.JSON {
@@ -438,6 +443,12 @@ func appendValue(b array.Builder, v any) error {
 			return fmt.Errorf("expected a time, got %T", v)
 		}
 		bb.Append(arrow.Time64(t))
+	case *array.ListBuilder:
+		elem, err := arrayElemType(bb.Type())
+		if err != nil {
+			return err
+		}
+		return appendList(bb, elem, v)
 	case *array.StringBuilder:
 		switch x := v.(type) {
 		case string:
@@ -600,6 +611,12 @@ func (in *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 				return err
 			}
 			row[i] = v
+		}
+	}
+	if len(in.t.arrays) > 0 {
+		var err error
+		if row, err = in.t.arrayValues(ctx, row); err != nil {
+			return err
 		}
 	}
 	for i, v := range row {

@@ -286,6 +286,9 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 		}()
 		for i, c := range targets {
 			a, err := replaceRows(rec.Column(c), changed, newVals, i)
+			if pe := (*pgerror.Error)(nil); errors.As(err, &pe) {
+				return 0, nil, pe // an array element's input error (22P02, 22003)
+			}
 			if err != nil {
 				return 0, nil, pgerror.New(pgerror.DatatypeMismatch, "column %q: %v", def.Columns[c].Name, err)
 			}

@@ -107,6 +107,9 @@ func NumericPrecisionScale(t string) (p, s int, ok bool) {
 
 // ArrowType returns the Arrow type that stores a canonical column type.
 func ArrowType(t string) (arrow.DataType, error) {
+	if lt, ok, err := arrayArrowType(t); ok {
+		return lt, err
+	}
 	switch t {
 	case TypeTimestampTZ:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, nil

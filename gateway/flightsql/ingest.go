@@ -258,6 +258,8 @@ func castable(from, to arrow.DataType) bool {
 		return in(arrow.TIMESTAMP)
 	case arrow.DATE32:
 		return in(arrow.DATE32, arrow.DATE64)
+	case arrow.LIST:
+		return castableList(from, to)
 	}
 	return false
 }

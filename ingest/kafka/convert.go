@@ -51,6 +51,7 @@ type value struct {
 	s    []byte // text, jsonb, bytea; may alias the record (see field)
 	b    bool
 	d    decimal128.Num
+	list []value // array columns' elements (convert_arraycols.go)
 }
 
 // converter turns JSON records into rows of one table. Not safe for
@@ -273,6 +274,8 @@ func (c *converter) appendRow(b *array.RecordBuilder) {
 			bb.Append(v.b)
 		case *array.Decimal128Builder:
 			bb.Append(v.d)
+		case *array.ListBuilder:
+			appendListValue(bb, v.list)
 		default:
 			panic(fmt.Sprintf("kafka: no append for %T", fb)) // ArrowType and this switch disagree
 		}
@@ -298,6 +301,9 @@ func convertPlain(f *field, typ string) (value, error) {
 	}
 	bad := func() (value, error) {
 		return value{}, fmt.Errorf("a JSON %s cannot be stored in a %s column", f.kind, typ)
+	}
+	if elem, ok := arrayColumnElem(typ); ok {
+		return convertArray(f, elem)
 	}
 	switch typ {
 	case storage.TypeText:

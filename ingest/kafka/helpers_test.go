@@ -269,6 +269,8 @@ func (e *env) column(table, col string) []string {
 					out = append(out, fmt.Sprint(a.Value(i)))
 				case *array.String:
 					out = append(out, a.Value(i))
+				case *array.List:
+					out = append(out, listString(a, i))
 				default:
 					e.t.Fatalf("column %s: %T", col, a)
 				}

@@ -132,6 +132,10 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			continue
 		}
 		var v any = *e
+		if to == storage.TypeText && (a.Elem == "" || a.Elem == storage.TypeText) {
+			vals[i] = v // text elements compared as text: nothing to convert
+			continue
+		}
 		from := sql.Type(types.Text)
 		if a.Elem != "" {
 			if v, err = CastValue(ctx, v, types.Text, a.Elem); err != nil {

@@ -580,7 +580,7 @@ func (t *translator) typeName(tn *pg.TypeName) string {
 		t.fail(pgerror.SyntaxError, "missing type")
 	}
 	if len(tn.ArrayBounds) > 0 {
-		t.unsupported("array types")
+		return t.arrayTypeName(tn)
 	}
 	var parts []string
 	for _, n := range tn.Names {

@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/vitess/go/vt/proto/query"
 
 	"openwit/internal/pgarray"
+	"openwit/internal/pgerror"
 	"openwit/storage"
 )
 
@@ -177,15 +178,15 @@ func (ArrayType) CollationCoercibility(*sql.Context) (sql.CollationID, byte) {
 	return sql.Collation_binary, 5
 }
 
-// Compare orders arrays by their text form; PostgreSQL compares element by
-// element, which only matters for sorting arrays (not supported).
+// Compare orders arrays as PostgreSQL does: element by element
+// (compareArrays).
 func (t ArrayType) Compare(_ context.Context, a, b any) (int, error) {
 	x, ok1 := a.(string)
 	y, ok2 := b.(string)
 	if !ok1 || !ok2 {
 		return 0, fmt.Errorf("cannot compare %T with %T", a, b)
 	}
-	return strings.Compare(x, y), nil
+	return compareArrays(t.Elem, x, y), nil
 }
 
 // Convert implements sql.Type: array literals are accepted as they are.
@@ -194,12 +195,13 @@ func (t ArrayType) Convert(_ context.Context, v any) (any, sql.ConvertInRange, e
 	case nil:
 		return nil, sql.InRange, nil
 	case string:
-		if _, ok := ParseArray(x); !ok {
-			return nil, sql.OutOfRange, fmt.Errorf("malformed array literal: %q", x)
+		body, _, err := ArrayInput(x)
+		if err != nil {
+			return nil, sql.OutOfRange, err
 		}
-		return x, sql.InRange, nil
+		return body, sql.InRange, nil
 	}
-	return nil, sql.OutOfRange, fmt.Errorf("cannot convert %T to %s", v, t)
+	return nil, sql.OutOfRange, pgerror.New(pgerror.DatatypeMismatch, "a value of Go type %T cannot be stored as %s", v, t)
 }
 
 // Equals implements sql.Type.

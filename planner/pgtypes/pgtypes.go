@@ -53,6 +53,9 @@ const (
 
 // GMSType returns the go-mysql-server type for a canonical column type.
 func GMSType(t string) (sql.Type, error) {
+	if at, ok, err := arrayColumnType(t); ok {
+		return at, err
+	}
 	switch t {
 	case storage.TypeTimestampTZ:
 		return TimestampTZType, nil

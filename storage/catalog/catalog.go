@@ -343,7 +343,7 @@ func validType(typ string) bool {
 		"bool", "numeric", "date", "time", "jsonb", "bytea", "uuid", "inet", "cidr":
 		return true
 	}
-	if validCharType(typ) {
+	if validCharType(typ) || validArrayType(typ) {
 		return true
 	}
 	// numeric with precision and scale: numeric(p,s).
