@@ -245,6 +245,19 @@ func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 	if err != nil {
 		return 0, err
 	}
+	return e.rewriteWhere(ctx, t, tbl, alias, filter, ret, "DELETE", func(files []*catalog.File) (compact.DeleteResult, error) {
+		return jobs.DeleteRows(ctx, t, files, match)
+	})
+}
+
+// rewriteWhere is the loop DELETE and UPDATE share: it publishes the
+// table's buffered rows, then lists its files, keeps those that may hold
+// rows filter is true for (all of them for a nil filter) and has run
+// rewrite and swap them, listing again when a concurrent compaction,
+// DELETE or UPDATE swapped one of them first (ret, the RETURNING rows,
+// starts over then). It returns the rows changed.
+func (e *Engine) rewriteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, ret *returned,
+	what string, run func([]*catalog.File) (compact.DeleteResult, error)) (int64, error) {
 	if err := e.cfg.Ingester.FlushTable(ctx, t.ID); err != nil {
 		return 0, err
 	}
@@ -257,17 +270,19 @@ func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 		if err != nil {
 			return 0, err
 		}
-		files = e.deleteCandidates(ctx, t, tbl, alias, filter, files)
-		res, err := jobs.DeleteRows(ctx, t, files, match)
+		if filter != nil {
+			files = e.deleteCandidates(ctx, t, tbl, alias, filter, files)
+		}
+		res, err := run(files)
 		if errors.Is(err, catalog.ErrConflict) {
-			continue // a concurrent compaction or DELETE swapped a file first
+			continue // a concurrent compaction, DELETE or UPDATE swapped a file first
 		}
 		if err != nil {
 			return 0, err
 		}
 		return res.Rows, nil
 	}
-	return 0, pgerror.New(pgerror.LockNotAvailable, "DELETE on %s lost %d swaps to concurrent changes of its files; try again", t.Name, maxDeleteAttempts)
+	return 0, pgerror.New(pgerror.LockNotAvailable, "%s on %s lost %d swaps to concurrent changes of its files; try again", what, t.Name, maxDeleteAttempts)
 }
 
 // deleteCandidates returns the files that may hold rows filter is true

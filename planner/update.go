@@ -141,31 +141,9 @@ func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 	if err != nil {
 		return 0, err
 	}
-	if err := e.cfg.Ingester.FlushTable(ctx, t.ID); err != nil {
-		return 0, err
-	}
-	for range maxDeleteAttempts {
-		ret.reset()
-		files, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
-		if errors.Is(err, catalog.ErrNotFound) {
-			return 0, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", t.Name)
-		}
-		if err != nil {
-			return 0, err
-		}
-		if filter != nil {
-			files = e.deleteCandidates(ctx, t, tbl, alias, filter, files)
-		}
-		res, err := jobs.UpdateRows(ctx, t, files, update)
-		if errors.Is(err, catalog.ErrConflict) {
-			continue // a concurrent compaction, DELETE or UPDATE swapped a file first
-		}
-		if err != nil {
-			return 0, err
-		}
-		return res.Rows, nil
-	}
-	return 0, pgerror.New(pgerror.LockNotAvailable, "UPDATE on %s lost %d swaps to concurrent changes of its files; try again", t.Name, maxDeleteAttempts)
+	return e.rewriteWhere(ctx, t, tbl, alias, filter, ret, "UPDATE", func(files []*catalog.File) (compact.DeleteResult, error) {
+		return jobs.UpdateRows(ctx, t, files, update)
+	})
 }
 
 // newRowUpdater returns the updater that evaluates filter (nil: true) on

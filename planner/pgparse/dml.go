@@ -41,23 +41,30 @@ func (t *translator) permissionDenied(rv *pg.RangeVar) {
 // codeInsufficientPrivilege is SQLSTATE 42501.
 const codeInsufficientPrivilege = "42501"
 
-func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
-	switch {
-	case s.WithClause != nil:
-		t.unsupported("WITH in DELETE")
-	case len(s.UsingClause) > 0:
-		t.unsupported("DELETE ... USING")
-	case s.WhereClause != nil && s.WhereClause.GetCurrentOfExpr() != nil:
+// dmlTarget checks the table and WHERE clause of a DELETE or UPDATE and
+// returns the table's name.
+func (t *translator) dmlTarget(rv *pg.RangeVar, where *pg.Node) string {
+	if where != nil && where.GetCurrentOfExpr() != nil {
 		t.unsupported("WHERE CURRENT OF")
 	}
-	rv := s.Relation
 	if systemSchema(rv) {
 		t.permissionDenied(rv)
 	}
 	if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
 		t.unsupported("column aliases on a table")
 	}
-	name := t.rangeVarName(rv)
+	return t.rangeVarName(rv)
+}
+
+func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
+	switch {
+	case s.WithClause != nil:
+		t.unsupported("WITH in DELETE")
+	case len(s.UsingClause) > 0:
+		t.unsupported("DELETE ... USING")
+	}
+	name := t.dmlTarget(s.Relation, s.WhereClause)
+	rv := s.Relation
 	// The rows to delete are those SELECT * FROM t WHERE cond returns.
 	targets := []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, -1), -1)}
 	if len(s.ReturningList) > 0 {

@@ -30,17 +30,9 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 		t.unsupported("WITH in UPDATE")
 	case len(s.FromClause) > 0:
 		t.unsupported("UPDATE ... FROM")
-	case s.WhereClause != nil && s.WhereClause.GetCurrentOfExpr() != nil:
-		t.unsupported("WHERE CURRENT OF")
 	}
+	name := t.dmlTarget(s.Relation, s.WhereClause)
 	rv := s.Relation
-	if systemSchema(rv) {
-		t.permissionDenied(rv)
-	}
-	if rv.Alias != nil && len(rv.Alias.Colnames) > 0 {
-		t.unsupported("column aliases on a table")
-	}
-	name := t.rangeVarName(rv)
 	var known map[string]bool
 	if t.tableColumns != nil {
 		if cols, ok := t.tableColumns(name); ok {
