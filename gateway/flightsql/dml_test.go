@@ -43,9 +43,9 @@ func TestFlightSQLDelete(t *testing.T) {
 	if _, rows := query(t, cl, "SELECT count(*) FROM ev WHERE code = -1"); fmt.Sprint(rows[0][0]) != "20" {
 		t.Errorf("after the UPDATE: %v rows with code -1, want 20", rows[0][0])
 	}
-	if _, err := cl.ExecuteUpdate(context.Background(), "UPDATE ev SET code = 1 RETURNING code"); status.Code(err) != codes.Unimplemented ||
+	if _, err := cl.ExecuteUpdate(context.Background(), "UPDATE ev SET code = 1 FROM ev e2"); status.Code(err) != codes.Unimplemented ||
 		!strings.Contains(err.Error(), "0A000") {
-		t.Errorf("UPDATE ... RETURNING: %v", err)
+		t.Errorf("UPDATE ... FROM: %v", err)
 	}
 	exec(t, cl, "TRUNCATE ev")
 	if _, rows := query(t, cl, "SELECT count(*) FROM ev"); fmt.Sprint(rows[0][0]) != "0" {
