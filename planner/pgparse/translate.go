@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -977,7 +978,7 @@ func (t *translator) orderBy(items []*pg.Node, sel ast.SelectStatement) ast.Orde
 		var e ast.Expr
 		if c := sb.Node.GetAConst(); c != nil && c.GetIval() != nil {
 			pos := int(c.GetIval().Ival)
-			if pos < 1 || (exprs != nil && !star && pos > len(exprs)) {
+			if pos < 1 || (exprs != nil && !star && pos > len(exprs)) || (star && pos > t.starWidth(sel, exprs)) {
 				t.fail(pgerror.InvalidColumnReference, "ORDER BY position %d is not in select list", pos)
 			}
 			if so, ok := sel.(*ast.SetOp); ok {
@@ -1615,4 +1616,38 @@ func Split(query string) ([]Piece, error) {
 		out = append(out, Piece{SQL: text, Pos: pos})
 	}
 	return out, nil
+}
+
+// starWidth is the number of columns a select list with * has when its
+// FROM is one table whose columns the translator knows; otherwise a
+// number no position exceeds (go-mysql-server checks those).
+func (t *translator) starWidth(sel ast.SelectStatement, exprs ast.SelectExprs) int {
+	s, ok := sel.(*ast.Select)
+	if !ok || len(s.From) != 1 || t.tableColumns == nil {
+		return math.MaxInt
+	}
+	at, ok := s.From[0].(*ast.AliasedTableExpr)
+	if !ok {
+		return math.MaxInt
+	}
+	tn, ok := at.Expr.(ast.TableName)
+	if !ok {
+		return math.MaxInt
+	}
+	if t.cteNames[tn.Name.String()] || !tn.DbQualifier.IsEmpty() || !tn.SchemaQualifier.IsEmpty() {
+		return math.MaxInt
+	}
+	cols, ok := t.tableColumns(tn.Name.String())
+	if !ok {
+		return math.MaxInt
+	}
+	n := 0
+	for _, e := range exprs {
+		if _, ok := e.(*ast.StarExpr); ok {
+			n += len(cols)
+		} else {
+			n++
+		}
+	}
+	return n
 }
