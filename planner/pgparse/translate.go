@@ -3,8 +3,8 @@ package pgparse
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
