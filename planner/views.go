@@ -315,74 +315,64 @@ func viewTypmod(c Column) int32 {
 // createView runs CREATE [OR REPLACE] VIEW.
 func (s *Session) createView(ctx context.Context, cv *pgparse.View) error {
 	e := s.e
-	vs, err := e.viewStore()
-	if err != nil {
-		return err
-	}
-	e.ddlMu.Lock()
-	defer e.ddlMu.Unlock()
-	unlock, err := e.lockSchema(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	e.forgetViews()
-	query, err := pgparse.ExpandStar(cv.Query, e.starColumns(ctx))
-	if err != nil {
-		return err
-	}
-	cols, err := s.describeQuery(ctx, query)
-	if err != nil {
-		return err
-	}
-	numericTypmods(cols, s.lastDescribed)
-	names, err := resultNames(cols, cv.Columns, "CREATE VIEW specifies more column names than columns")
-	if err != nil {
-		return err
-	}
-	def := &catalog.View{Name: cv.Name, Query: query}
-	for i, c := range cols {
-		def.Columns = append(def.Columns, catalog.ViewColumn{Name: names[i], TypeOID: c.TypeOID, Typmod: viewTypmod(c)})
-	}
-	rels, err := pgparse.RelationNames(query)
-	if err != nil {
-		return err
-	}
-	for _, r := range rels {
-		if t, err := e.cfg.Catalog.GetTable(ctx, r); err == nil {
-			def.Tables = append(def.Tables, t.ID)
-		} else if v, err := vs.GetView(ctx, r); err == nil {
-			if v.Name == cv.Name {
-				return pgerror.New(codeInvalidObjDefinition, "infinite recursion detected in rules for relation %q", cv.Name)
-			}
-			def.Views = append(def.Views, v.ID)
+	return e.viewDDL(ctx, func(vs catalog.Views) error {
+		query, err := pgparse.ExpandStar(cv.Query, e.starColumns(ctx))
+		if err != nil {
+			return err
 		}
-	}
-	if _, err := e.cfg.Catalog.GetTable(ctx, cv.Name); err == nil {
+		cols, err := s.describeQuery(ctx, query)
+		if err != nil {
+			return err
+		}
+		numericTypmods(cols, s.lastDescribed)
+		names, err := resultNames(cols, cv.Columns, "CREATE VIEW specifies more column names than columns")
+		if err != nil {
+			return err
+		}
+		def := &catalog.View{Name: cv.Name, Query: query}
+		for i, c := range cols {
+			def.Columns = append(def.Columns, catalog.ViewColumn{Name: names[i], TypeOID: c.TypeOID, Typmod: viewTypmod(c)})
+		}
+		rels, err := pgparse.RelationNames(query)
+		if err != nil {
+			return err
+		}
+		for _, r := range rels {
+			if t, err := e.cfg.Catalog.GetTable(ctx, r); err == nil {
+				def.Tables = append(def.Tables, t.ID)
+			} else if v, err := vs.GetView(ctx, r); err == nil {
+				if v.Name == cv.Name {
+					return pgerror.New(codeInvalidObjDefinition, "infinite recursion detected in rules for relation %q", cv.Name)
+				}
+				def.Views = append(def.Views, v.ID)
+			}
+		}
+		if _, err := e.cfg.Catalog.GetTable(ctx, cv.Name); err == nil {
+			if cv.Replace {
+				return pgerror.New(pgerror.WrongObjectType, "%q is not a view", cv.Name)
+			}
+			return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", cv.Name)
+		}
 		if cv.Replace {
-			return pgerror.New(pgerror.WrongObjectType, "%q is not a view", cv.Name)
-		}
-		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", cv.Name)
-	}
-	if cv.Replace {
-		if old, err := vs.GetView(ctx, cv.Name); err == nil {
-			if err := replaceableBy(old, def); err != nil {
-				return err
+			if old, err := vs.GetView(ctx, cv.Name); err == nil {
+				if err := replaceableBy(old, def); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	_, err = vs.CreateView(ctx, def, cv.Replace)
-	if errors.Is(err, catalog.ErrExists) {
-		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", cv.Name)
-	}
-	if errors.Is(err, catalog.ErrInvalid) {
-		return pgerror.New(pgerror.InvalidParameterValue, "%v", err)
-	}
-	if err != nil {
-		return fmt.Errorf("create view %s: %w", cv.Name, err)
-	}
-	e.forgetViews()
-	return nil
+		_, err = vs.CreateView(ctx, def, cv.Replace)
+		if errors.Is(err, catalog.ErrExists) {
+			return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", cv.Name)
+		}
+		if errors.Is(err, catalog.ErrInvalid) {
+			return pgerror.New(pgerror.InvalidParameterValue, "%v", err)
+		}
+		if err != nil {
+			return fmt.Errorf("create view %s: %w", cv.Name, err)
+		}
+		e.forgetViews()
+		return nil
+	})
 }
 
 // replaceableBy checks PostgreSQL's rule for CREATE OR REPLACE VIEW: the
@@ -483,77 +473,57 @@ func dependencyLine(all []*catalog.View, v *catalog.View, name string, id int64,
 
 // dropViews runs DROP VIEW [IF EXISTS] name, ... [CASCADE].
 func (e *Engine) dropViews(ctx context.Context, dv *pgparse.DropTable) error {
-	vs, err := e.viewStore()
-	if err != nil {
-		return err
-	}
-	e.ddlMu.Lock()
-	defer e.ddlMu.Unlock()
-	unlock, err := e.lockSchema(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	defer e.forgetViews()
-	for _, name := range dv.Names {
-		v, err := vs.GetView(ctx, name)
-		if errors.Is(err, catalog.ErrNotFound) {
-			if _, terr := e.cfg.Catalog.GetTable(ctx, name); terr == nil {
-				return pgparse.IsNotA(name, true)
+	return e.viewDDL(ctx, func(vs catalog.Views) error {
+		for _, name := range dv.Names {
+			v, err := vs.GetView(ctx, name)
+			if errors.Is(err, catalog.ErrNotFound) {
+				if _, terr := e.cfg.Catalog.GetTable(ctx, name); terr == nil {
+					return pgparse.IsNotA(name, true)
+				}
+				if dv.IfExists {
+					continue
+				}
+				return pgerror.New(pgerror.UndefinedTable, "view %q does not exist", name)
 			}
-			if dv.IfExists {
-				continue
+			if err != nil {
+				return err
 			}
-			return pgerror.New(pgerror.UndefinedTable, "view %q does not exist", name)
+			if err := e.dropDependents(ctx, name, v.ID, true, dv.Cascade, dv.Names); err != nil {
+				return err
+			}
+			if err := vs.DropView(ctx, name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
+				return fmt.Errorf("drop view %s: %w", name, err)
+			}
 		}
-		if err != nil {
-			return err
-		}
-		if err := e.dropDependents(ctx, name, v.ID, true, dv.Cascade, dv.Names); err != nil {
-			return err
-		}
-		if err := vs.DropView(ctx, name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
-			return fmt.Errorf("drop view %s: %w", name, err)
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // renameView runs ALTER VIEW [IF EXISTS] name RENAME TO new. The views
 // that read it are rewritten to read the new name.
 func (e *Engine) renameView(ctx context.Context, av *pgparse.AlterView) error {
-	vs, err := e.viewStore()
-	if err != nil {
-		return err
-	}
-	e.ddlMu.Lock()
-	defer e.ddlMu.Unlock()
-	unlock, err := e.lockSchema(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	defer e.forgetViews()
-	v, err := vs.GetView(ctx, av.Name)
-	if errors.Is(err, catalog.ErrNotFound) {
-		if _, terr := e.cfg.Catalog.GetTable(ctx, av.Name); terr == nil {
-			return pgerror.New(pgerror.WrongObjectType, "%q is not a view", av.Name)
+	return e.viewDDL(ctx, func(vs catalog.Views) error {
+		v, err := vs.GetView(ctx, av.Name)
+		if errors.Is(err, catalog.ErrNotFound) {
+			if _, terr := e.cfg.Catalog.GetTable(ctx, av.Name); terr == nil {
+				return pgerror.New(pgerror.WrongObjectType, "%q is not a view", av.Name)
+			}
+			if av.IfExists {
+				return nil
+			}
+			return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", av.Name)
 		}
-		if av.IfExists {
-			return nil
+		if err != nil {
+			return err
 		}
-		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", av.Name)
-	}
-	if err != nil {
-		return err
-	}
-	if _, err := vs.RenameView(ctx, v.ID, av.RenameTo); err != nil {
-		if errors.Is(err, catalog.ErrExists) {
-			return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", av.RenameTo)
+		if _, err := vs.RenameView(ctx, v.ID, av.RenameTo); err != nil {
+			if errors.Is(err, catalog.ErrExists) {
+				return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", av.RenameTo)
+			}
+			return fmt.Errorf("alter view %s: %w", av.Name, err)
 		}
-		return fmt.Errorf("alter view %s: %w", av.Name, err)
-	}
-	return e.renameInViews(ctx, v.ID, true, av.Name, av.RenameTo)
+		return e.renameInViews(ctx, v.ID, true, av.Name, av.RenameTo)
+	})
 }
 
 // renameInViews rewrites the queries of the views that read the table or
@@ -831,4 +801,25 @@ func (s *Session) checkViewTarget(ctx context.Context, st *pgparse.Statement) er
 	e.Detail = "OpenWit views are read-only."
 	e.Hint = "Write into the table the view reads."
 	return e
+}
+
+// viewDDL runs fn, a change of views, with the view store under this
+// node's DDL lock and the cluster's schema lock, the view cache forgotten
+// before (fn reads the views as they are) and after (the next statement
+// reads fn's change).
+func (e *Engine) viewDDL(ctx context.Context, fn func(catalog.Views) error) error {
+	vs, err := e.viewStore()
+	if err != nil {
+		return err
+	}
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
+	unlock, err := e.lockSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	e.forgetViews()
+	defer e.forgetViews()
+	return fn(vs)
 }
