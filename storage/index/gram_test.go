@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -188,9 +189,11 @@ func TestGramSetMatchesReference(t *testing.T) {
 	}
 	// Every set gave its bits back cleared.
 	for range 4 {
-		p := gramBitsPool.Get().(*[]uint64)
-		if i := slices.IndexFunc(*p, func(w uint64) bool { return w != 0 }); i >= 0 {
-			t.Fatalf("a recycled bit set has word %d set", i)
+		for _, pool := range []*sync.Pool{&gramASCIIPool, &gramWidePool} {
+			p := pool.Get().(*[]uint64)
+			if i := slices.IndexFunc(*p, func(w uint64) bool { return w != 0 }); i >= 0 {
+				t.Fatalf("a recycled bit set has word %d set", i)
+			}
 		}
 	}
 }
