@@ -224,6 +224,7 @@ type StreamWriter struct {
 	rows    int64
 	closed  bool
 	nan     []bool // columns seen holding a NaN (nanColumnsKey)
+	dict    []bool // string columns written as dictionary indices (dictColumn)
 }
 
 // NewStreamWriter prepares a Parquet file of schema on w; nothing is
@@ -236,7 +237,8 @@ func NewStreamWriter(w io.Writer, schema *arrow.Schema, opts WriterOptions) (*St
 		return nil, errors.New("write parquet: nil schema")
 	}
 	opts = opts.withDefaults()
-	return &StreamWriter{w: w, schema: schema, opts: opts, groupN: opts.RowGroupRows, nan: make([]bool, schema.NumFields())}, nil
+	return &StreamWriter{w: w, schema: schema, opts: opts, groupN: opts.RowGroupRows, nan: make([]bool, schema.NumFields()),
+		dict: make([]bool, schema.NumFields())}, nil
 }
 
 // start creates the Parquet writer, choosing each string column's encoding
@@ -280,6 +282,7 @@ func (sw *StreamWriter) start(sample []arrow.RecordBatch) error {
 		switch {
 		case !mostlyDistinct(sample, i, rows, seen):
 			props = append(props, parquet.WithDictionaryPath(parquet.ColumnPath{f.Name}, true))
+			sw.dict[i] = f.Type.ID() == arrow.STRING
 		case text != codec && freeText(sample, i, rows):
 			props = append(props, parquet.WithCompressionPath(parquet.ColumnPath{f.Name}, text))
 		}
@@ -372,15 +375,59 @@ func (sw *StreamWriter) writeGroups(batches []arrow.RecordBatch) error {
 		// Unlike WriteBuffered, WriteTable streams each column chunk out
 		// as it is encoded instead of holding the whole row group in
 		// memory.
-		tbl := array.NewTableFromRecords(sw.schema, batches)
-		err = sw.fw.WriteTable(tbl, sw.groupN)
-		tbl.Release()
+		err = sw.writeTable(batches, n)
 		if err != nil {
 			err = fmt.Errorf("write parquet: %w", err)
 		}
 		sw.rows += n
 	}
 	return err
+}
+
+// writeTable writes batches (n rows) as row groups of groupN rows, as
+// pqarrow's WriteTable does, with the columns sw.dict marks as dictionary
+// arrays of one dictionary per row group (dictColumn).
+func (sw *StreamWriter) writeTable(batches []arrow.RecordBatch, n int64) error {
+	cols := make([]*arrow.Chunked, sw.schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i := range cols {
+		chunks := make([]arrow.Array, len(batches))
+		for j, b := range batches {
+			chunks[j] = b.Column(i)
+		}
+		cols[i] = arrow.NewChunked(sw.schema.Field(i).Type, chunks)
+	}
+	for off := int64(0); off < n; off += sw.groupN {
+		size := min(sw.groupN, n-off)
+		if err := sw.fw.NewRowGroupChecked(); err != nil {
+			return err
+		}
+		for i, c := range cols {
+			if sw.dict[i] {
+				part := array.NewChunkedSlice(c, off, off+size)
+				d := dictColumn(sw.opts.Allocator, part.Chunks())
+				part.Release()
+				if d != nil {
+					err := sw.fw.WriteColumnChunked(d, 0, size)
+					d.Release()
+					if err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if err := sw.fw.WriteColumnChunked(c, off, size); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // abort closes the writer after a failure; the file is to be discarded.
