@@ -190,6 +190,8 @@ func (e *Expr) format(names []string) string {
 		return "date_trunc('" + e.Str + "', " + e.Args[0].format(names) + ")"
 	case OpRTrim:
 		return "rtrim(" + e.Args[0].format(names) + ")"
+	case OpTimeBin:
+		return formatTimeBin(e, names)
 	}
 	if s, ok := formatJSONVec(e, names); ok {
 		return s
@@ -242,6 +244,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return &dateTrunc{arg: arg, unit: unit}, nil
 	case OpRTrim:
 		return compileRTrim(e, schema)
+	case OpTimeBin:
+		return compileTimeBin(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
 	}

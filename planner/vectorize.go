@@ -119,7 +119,7 @@ func (e *Engine) match(ctx *sql.Context, n sql.Node, parent sql.Node) sql.Node {
 		}
 		spec := &exec.AggSpec{}
 		for _, g := range x.GroupByExprs {
-			spec.Keys = append(spec.Keys, c.value(g))
+			spec.Keys = append(spec.Keys, c.groupKey(g))
 		}
 		kinds := make([]outKind, len(x.SelectedExprs))
 		for i, s := range x.SelectedExprs {
