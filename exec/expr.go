@@ -192,6 +192,11 @@ func (e *Expr) format(names []string) string {
 		return "rtrim(" + e.Args[0].format(names) + ")"
 	case OpTimeBin:
 		return formatTimeBin(e, names)
+	case OpCaseWhen:
+		if len(e.Args) == 2 {
+			return "CASE WHEN " + e.Args[0].format(names) + " THEN " + e.Args[1].format(names) + " END"
+		}
+		return "CASE WHEN " + e.Args[0].format(names) + " THEN true END"
 	}
 	if s, ok := formatJSONVec(e, names); ok {
 		return s
@@ -246,6 +251,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileRTrim(e, schema)
 	case OpTimeBin:
 		return compileTimeBin(e, schema)
+	case OpCaseWhen:
+		return compileCaseWhen(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
 	}

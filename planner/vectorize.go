@@ -391,6 +391,8 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 		return &exec.Expr{Op: exec.OpRTrim, Args: []*exec.Expr{c.value(v.Child)}}
 	case *pgexpr.JSONOp:
 		return c.jsonGet(v)
+	case *expression.Case:
+		return c.caseValue(v)
 	case *pgexpr.Cast:
 		return c.castText(v)
 	case *pgexpr.Func:
@@ -591,6 +593,9 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 		}
 		if _, ok := v.Child.(*expression.Star); ok {
 			return exec.Agg{Func: exec.AggCountStar}, outPlain
+		}
+		if a, ok := c.countCase(v.Child); ok {
+			return a, outPlain
 		}
 		return exec.Agg{Func: exec.AggCount, Arg: c.value(v.Child)}, outPlain
 	case *aggregation.CountDistinct:

@@ -97,3 +97,54 @@ func TestTimeBinVectorized(t *testing.T) {
 		t.Errorf("date_bin by a month: %v, want the row engine's error", err)
 	}
 }
+
+// TestCaseWhenVectorized: aggregates with FILTER (WHERE ...) and over
+// CASE WHEN p THEN x END run in the executor (EXPLAIN shows the CASE in
+// the VectorizedScan) and give the row engine's answer over Parquet files
+// and buffered rows, with NULLs in the condition and in the values.
+func TestCaseWhenVectorized(t *testing.T) {
+	h := newHarness(t)
+	h.mustQuery(`CREATE TABLE e (ts timestamptz NOT NULL, level text, status int, v float8) WITH (time_column = 'ts')`)
+	rng := rand.New(rand.NewPCG(9, 2))
+	insert := func(n int) {
+		var b strings.Builder
+		b.WriteString("INSERT INTO e VALUES ")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			level := []string{"'error'", "'info'", "'warn'", "NULL"}[rng.IntN(4)]
+			status := []string{"200", "500", "503", "NULL"}[rng.IntN(4)]
+			v := "NULL"
+			if rng.IntN(5) > 0 {
+				v = fmt.Sprintf("%d.5", rng.IntN(1000))
+			}
+			fmt.Fprintf(&b, "('2024-03-01 00:00:00+00'::timestamptz + interval '%d seconds', %s, %s, %s)", rng.IntN(20000), level, status, v)
+		}
+		h.mustQuery(b.String())
+	}
+	insert(400)
+	if err := h.ing.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	insert(200)
+	for _, q := range []string{
+		`SELECT level, count(*) FILTER (WHERE status >= 500) FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT floor(extract(epoch from ts)/3600)*3600 AS "time", count(*) FILTER (WHERE level = 'error') AS errors, count(*) AS total FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT level, sum(v) FILTER (WHERE status = 200), avg(v) FILTER (WHERE v > 500), min(v) FILTER (WHERE level <> 'info'), max(status) FILTER (WHERE v IS NOT NULL) FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT count(CASE WHEN level = 'warn' THEN 'x' END), sum(CASE WHEN status = 503 THEN v END), count(v) FILTER (WHERE level IS NULL) FROM e`,
+		`SELECT status, count(DISTINCT level) FILTER (WHERE v < 300) FROM e GROUP BY 1 ORDER BY 1`,
+	} {
+		plan := h.mustQuery("EXPLAIN " + q)
+		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "CASE WHEN") {
+			t.Errorf("%s: the CASE is not pushed:\n%s", q, plan)
+		}
+		vec := h.mustQuery(q)
+		h.mustQuery(`SET openwit.vectorize = off`)
+		row := h.mustQuery(q)
+		h.mustQuery(`SET openwit.vectorize = on`)
+		if vec != row {
+			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
+		}
+	}
+}
