@@ -338,6 +338,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache, DML: dml,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
+		ClusterFlush: n.clusterFlush, TablesChanged: n.tablesChanged,
 		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
 		return err
 	}
@@ -671,6 +672,7 @@ func (n *Node) closeAll(ctx context.Context) error {
 	// Leaving the control plane (resign, revoke, stop the embedded etcd
 	// member) is bounded: the lease expires anyway, and publishing the
 	// buffers below matters more than a tidy exit from etcd.
+	n.unregisterIngester(ctx) // tables_clusterdml.go
 	ctlDone := make(chan struct{})
 	go func() { n.closeControl(); close(ctlDone) }()
 	select {

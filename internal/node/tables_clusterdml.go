@@ -1,0 +1,107 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"openwit/coordinator/control"
+	"openwit/internal/retry"
+	"openwit/storage/catalog"
+)
+
+// Cluster-wide DELETE/UPDATE/TRUNCATE and schema changes
+// (docs/design/078-cluster-dml.md): the etcd side is in
+// coordinator/control (tables_clusterdml.go); this wires it to the
+// ingester and the engine.
+
+// DefaultClusterFlushTimeout is the default of --cluster-flush-timeout.
+const DefaultClusterFlushTimeout = 10 * time.Second
+
+// startClusterTables, called once the control plane started, registers
+// this node's ingester (so that other nodes' DELETEs wait for it), answers
+// their flush requests and follows their schema changes.
+func (n *Node) startClusterTables(p *control.Plane) {
+	if n.ing != nil {
+		err := retry.Do(context.Background(), retry.Policy{Attempts: 3, Base: 200 * time.Millisecond}, nil, p.RegisterIngester)
+		if err != nil {
+			n.log.Warn("register the ingester in etcd failed: DELETE on other nodes will not wait for this node's buffered rows", "err", err)
+		}
+		p.ServeFlushes(func(ctx context.Context, tableID int64) error {
+			err := n.ing.FlushTable(ctx, tableID)
+			if errors.Is(err, catalog.ErrNotFound) {
+				return nil // a table this node never loaded holds no rows here
+			}
+			return err
+		})
+	}
+	if n.eng != nil {
+		p.WatchTableChanges(func([]int64) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := n.eng.ReloadTables(ctx); err != nil {
+				n.log.Warn("reload table definitions after another node's schema change failed", "err", err)
+			}
+		})
+	}
+}
+
+// clusterFlush is planner.Config.ClusterFlush: every other registered
+// ingester publishes its buffered rows of the table.
+func (n *Node) clusterFlush(ctx context.Context, tableID int64) error {
+	if !n.ctl.on {
+		return nil
+	}
+	p, err := n.plane(ctx)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return errors.New("the control plane did not start")
+	}
+	wait := n.cfg.ClusterFlushTimeout
+	if wait == 0 {
+		wait = DefaultClusterFlushTimeout
+	}
+	return p.FlushTable(ctx, tableID, wait)
+}
+
+// tablesChanged is planner.Config.TablesChanged: the other nodes reload
+// table definitions. Best effort (their catalog refresh and restarts
+// catch up otherwise).
+func (n *Node) tablesChanged(ctx context.Context) {
+	if !n.ctl.on {
+		return
+	}
+	p, err := n.plane(ctx)
+	if err != nil || p == nil {
+		return
+	}
+	if err := p.AnnounceTableChange(ctx, nil); err != nil {
+		n.log.Warn("announce a schema change to the other nodes failed; they see it at their next refresh", "err", err)
+	}
+}
+
+// unregisterIngester, at a clean shutdown, publishes every buffered row
+// and then removes this node's ingester key: other nodes' DELETEs no
+// longer wait for it. If the publish fails the key stays (the WAL still
+// holds acknowledged rows).
+func (n *Node) unregisterIngester(ctx context.Context) {
+	if n.ing == nil || !n.ctl.on {
+		return
+	}
+	c := &n.ctl
+	c.mu.Lock()
+	p := c.plane
+	c.mu.Unlock()
+	if p == nil {
+		return
+	}
+	if err := n.ing.Flush(ctx); err != nil {
+		n.log.Warn("publish the buffers before leaving failed; the ingester stays registered", "err", err)
+		return
+	}
+	if err := p.UnregisterIngester(ctx); err != nil {
+		n.log.Warn("unregister the ingester", "err", err)
+	}
+}
