@@ -76,14 +76,36 @@ func (e *FlushFailedError) Error() string {
 // Is makes FlushFailedError match ErrUnavailable.
 func (e *FlushFailedError) Is(target error) bool { return target == ErrUnavailable }
 
-// RegisterIngester records (durably, without a lease) that this node may
-// hold acknowledged rows not yet published, so that cluster flushes wait
-// for it even while it is down.
-func (p *Plane) RegisterIngester(ctx context.Context) error {
+// RegisterIngester records that this node may hold rows of tables not yet
+// published, so that cluster flushes wait for it. durable (a node whose
+// WAL holds acknowledged rows) writes the key without a lease: it stays
+// while the node is down, since its restart replays those rows. Otherwise
+// (a Kafka consumer: what it did not publish is not acknowledged, and is
+// consumed again after a crash) the key lives under a lease kept alive
+// while the plane runs, so a dead consumer stops being waited for.
+func (p *Plane) RegisterIngester(ctx context.Context, durable bool) error {
 	b, _ := json.Marshal(NodeInfo{ID: p.cfg.NodeID, Roles: p.cfg.Roles, Addrs: p.cfg.Addrs, Started: time.Now().UTC()})
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := p.cli.Put(ctx, p.key("ingesters", p.cfg.NodeID), string(b)); err != nil {
+	var opts []clientv3.OpOption
+	if !durable {
+		lease, err := p.cli.Grant(ctx, int64(p.cfg.LeaseTTL/time.Second))
+		if err != nil {
+			return fmt.Errorf("register ingester: %w", err)
+		}
+		p.background(func(ctx context.Context) {
+			for ctx.Err() == nil {
+				ch, err := p.cli.KeepAlive(ctx, lease.ID)
+				if err == nil {
+					for range ch {
+					}
+				}
+				sleepCtx(ctx, time.Second)
+			}
+		})
+		opts = append(opts, clientv3.WithLease(lease.ID))
+	}
+	if _, err := p.cli.Put(ctx, p.key("ingesters", p.cfg.NodeID), string(b), opts...); err != nil {
 		return fmt.Errorf("register ingester: %w", err)
 	}
 	return nil

@@ -22,18 +22,14 @@ const DefaultClusterFlushTimeout = 10 * time.Second
 // this node's ingester (so that other nodes' DELETEs wait for it), answers
 // their flush requests and follows their schema changes.
 func (n *Node) startClusterTables(p *control.Plane) {
-	if n.ing != nil {
-		err := retry.Do(context.Background(), retry.Policy{Attempts: 3, Base: 200 * time.Millisecond}, nil, p.RegisterIngester)
+	if n.ing != nil || n.kafka != nil {
+		err := retry.Do(context.Background(), retry.Policy{Attempts: 3, Base: 200 * time.Millisecond}, nil, func(ctx context.Context) error {
+			return p.RegisterIngester(ctx, n.ing != nil)
+		})
 		if err != nil {
 			n.log.Warn("register the ingester in etcd failed: DELETE on other nodes will not wait for this node's buffered rows", "err", err)
 		}
-		p.ServeFlushes(func(ctx context.Context, tableID int64) error {
-			err := n.ing.FlushTable(ctx, tableID)
-			if errors.Is(err, catalog.ErrNotFound) {
-				return nil // a table this node never loaded holds no rows here
-			}
-			return err
-		})
+		p.ServeFlushes(n.flushLocal)
 	}
 	if n.eng != nil {
 		p.WatchTableChanges(func([]int64) {
@@ -44,6 +40,23 @@ func (n *Node) startClusterTables(p *control.Plane) {
 			}
 		})
 	}
+}
+
+// flushLocal publishes this node's buffered rows of a table: the
+// ingester's (acknowledged) and the Kafka consumer's (consumed, offsets
+// not yet committed: published too, so that they do not appear after a
+// DELETE that began after they were consumed).
+func (n *Node) flushLocal(ctx context.Context, tableID int64) error {
+	if n.ing != nil {
+		err := n.ing.FlushTable(ctx, tableID)
+		if err != nil && !errors.Is(err, catalog.ErrNotFound) { // not loaded here: no rows here
+			return err
+		}
+	}
+	if n.kafka != nil {
+		return n.kafka.c.FlushTable(ctx, tableID)
+	}
+	return nil
 }
 
 // clusterFlush is planner.Config.ClusterFlush: every other registered
@@ -87,7 +100,7 @@ func (n *Node) tablesChanged(ctx context.Context) {
 // longer wait for it. If the publish fails the key stays (the WAL still
 // holds acknowledged rows).
 func (n *Node) unregisterIngester(ctx context.Context) {
-	if n.ing == nil || !n.ctl.on {
+	if (n.ing == nil && len(n.cfg.Kafka.Brokers) == 0) || !n.ctl.on { // the Kafka consumer stopped already
 		return
 	}
 	c := &n.ctl
@@ -97,9 +110,11 @@ func (n *Node) unregisterIngester(ctx context.Context) {
 	if p == nil {
 		return
 	}
-	if err := n.ing.Flush(ctx); err != nil {
-		n.log.Warn("publish the buffers before leaving failed; the ingester stays registered", "err", err)
-		return
+	if n.ing != nil {
+		if err := n.ing.Flush(ctx); err != nil {
+			n.log.Warn("publish the buffers before leaving failed; the ingester stays registered", "err", err)
+			return
+		}
 	}
 	if err := p.UnregisterIngester(ctx); err != nil {
 		n.log.Warn("unregister the ingester", "err", err)
