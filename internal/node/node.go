@@ -279,9 +279,11 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		if pub, err = n.handoffClient(); err != nil {
+		hc, err := n.handoffClient()
+		if err != nil {
 			return err
 		}
+		pub = &refreshingPublisher{n: n, next: hc} // handoff_clusterdml.go
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
