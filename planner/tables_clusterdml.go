@@ -66,6 +66,10 @@ func (e *Engine) announceChange(ctx context.Context, k pgparse.Kind) {
 // buffered rows are conformed), and the engine forgets its cached
 // definitions and views, so the next statement reads them again.
 func (e *Engine) ReloadTables(ctx context.Context) error {
+	// Not while this node's own DDL runs: a listing read before its
+	// commit would put the older definition back into the ingester.
+	e.ddlMu.Lock()
+	defer e.ddlMu.Unlock()
 	tables, err := e.cfg.Catalog.ListTables(ctx)
 	if err != nil {
 		return fmt.Errorf("reload tables: %w", err)
