@@ -167,30 +167,43 @@ func (p *Plane) FlushTable(ctx context.Context, tableID int64, wait time.Duratio
 	if err != nil {
 		return fmt.Errorf("%w: flush request lease: %w", ErrUnavailable, err)
 	}
-	b, _ := json.Marshal(flushRequest{Origin: p.cfg.NodeID, TableID: tableID, Lease: int64(lease.ID)})
-	var rev int64
-	err = retry.Do(ctx, retry.Policy{}, nil, func(ctx context.Context) error {
-		resp, err := p.cli.Put(ctx, p.key("flush", id), string(b), clientv3.WithLease(lease.ID))
-		if err == nil {
-			rev = resp.Header.Revision
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("%w: flush request: %w", ErrUnavailable, err)
-	}
 	defer func() {
 		// The request and its answers go with the lease.
 		rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_, _ = p.cli.Revoke(rctx, lease.ID)
 	}()
+	// Watch the answers before asking: a watch from the current revision
+	// is in step at once, while one from a past revision waits for etcd's
+	// catch-up loop (about 100 ms).
+	prefix := p.key("flushed", id) + "/"
+	wch := p.cli.Watch(clientv3.WithRequireLeader(ctx), prefix, clientv3.WithPrefix(), clientv3.WithCreatedNotify())
+	select {
+	case resp, ok := <-wch:
+		if !ok || resp.Err() != nil || !resp.Created {
+			if perr := parent.Err(); perr != nil {
+				return perr
+			}
+			return fmt.Errorf("%w: watch flush answers: %v", ErrUnavailable, resp.Err())
+		}
+	case <-ctx.Done():
+		if perr := parent.Err(); perr != nil {
+			return perr
+		}
+		return fmt.Errorf("%w: watch flush answers: %w", ErrUnavailable, ctx.Err())
+	}
+	b, _ := json.Marshal(flushRequest{Origin: p.cfg.NodeID, TableID: tableID, Lease: int64(lease.ID)})
+	err = retry.Do(ctx, retry.Policy{}, nil, func(ctx context.Context) error {
+		_, err := p.cli.Put(ctx, p.key("flush", id), string(b), clientv3.WithLease(lease.ID))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w: flush request: %w", ErrUnavailable, err)
+	}
 	waiting := map[string]bool{}
 	for _, n := range nodes {
 		waiting[n] = true
 	}
-	prefix := p.key("flushed", id) + "/"
-	wch := p.cli.Watch(clientv3.WithRequireLeader(ctx), prefix, clientv3.WithPrefix(), clientv3.WithRev(rev))
 	for resp := range wch {
 		if err := resp.Err(); err != nil {
 			break

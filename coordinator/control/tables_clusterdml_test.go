@@ -129,3 +129,33 @@ func TestTableChanges(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkClusterFlush is one flush request answered by one other node
+// (whose flush does nothing): the cost the step adds to a DELETE besides
+// the publishes. BenchmarkEtcdPut is one put, for the ratio.
+func BenchmarkClusterFlush(b *testing.B) {
+	etcd := startEtcd(b)
+	a, _ := newPlane(b, etcd.Endpoint, "a", false)
+	o, _ := newPlane(b, etcd.Endpoint, "o", false)
+	if err := o.RegisterIngester(b.Context(), true); err != nil {
+		b.Fatal(err)
+	}
+	o.ServeFlushes(func(context.Context, int64) error { return nil })
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.FlushTable(b.Context(), 1, 10*time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEtcdPut(b *testing.B) {
+	etcd := startEtcd(b)
+	a, _ := newPlane(b, etcd.Endpoint, "a", false)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.cli.Put(b.Context(), "/bench/k", "v"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
