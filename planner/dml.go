@@ -21,7 +21,8 @@ import (
 )
 
 // DELETE and TRUNCATE (docs/design/067-delete-truncate.md). Both first
-// publish the table's rows this node buffers (Ingester.FlushTable), so
+// publish the table's buffered rows, here and on the other nodes
+// (publishBuffered, docs/design/078-cluster-dml.md), so
 // that every row acknowledged before the statement is in a published file
 // and a WAL replay cannot bring a removed row back (its LSN is at or below
 // the checkpoint the flush raised). TRUNCATE then removes every file of
@@ -117,7 +118,7 @@ func (e *Engine) truncateTable(ctx context.Context, t *catalog.Table) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	if err := e.cfg.Ingester.FlushTable(ctx, t.ID); err != nil {
+	if err := e.publishBuffered(ctx, t, "TRUNCATE"); err != nil {
 		return 0, err
 	}
 	n, err := jobs.Truncate(ctx, t)
@@ -258,7 +259,7 @@ func (e *Engine) deleteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 // starts over then). It returns the rows changed.
 func (e *Engine) rewriteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, alias string, filter sql.Expression, ret *returned,
 	what string, run func([]*catalog.File) (compact.DeleteResult, error)) (int64, error) {
-	if err := e.cfg.Ingester.FlushTable(ctx, t.ID); err != nil {
+	if err := e.publishBuffered(ctx, t, what); err != nil {
 		return 0, err
 	}
 	for range maxDeleteAttempts {

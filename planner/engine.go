@@ -86,6 +86,13 @@ type Config struct {
 	// Catalog and Bucket with the default garbage grace, keeping the
 	// Ingester's file list in step.
 	DML *compact.Jobs
+	// ClusterFlush, when set, has the other nodes of the cluster publish
+	// their buffered rows of a table before DELETE, UPDATE or TRUNCATE
+	// rewrite it; an error fails the statement (tables_clusterdml.go).
+	ClusterFlush func(ctx context.Context, tableID int64) error
+	// TablesChanged, when set, is called after a statement changed table
+	// or view definitions, to tell the other nodes (tables_clusterdml.go).
+	TablesChanged func(ctx context.Context)
 }
 
 // footerCacheSize is how many Parquet footers an engine keeps (a few KiB

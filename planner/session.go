@@ -594,8 +594,13 @@ func (p *Prepared) countExec() {
 	p.s.execs++
 }
 
-func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
+func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err error) {
 	s := p.s
+	defer func() {
+		if err == nil {
+			s.e.announceChange(ctx, p.st.Kind) // tables_clusterdml.go
+		}
+	}()
 	switch p.st.Kind {
 	case pgparse.KindUtility, pgparse.KindSet, pgparse.KindShow:
 	default:

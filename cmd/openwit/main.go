@@ -192,6 +192,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.StringVar(&cfg.EtcdEmbedAddr, "etcd-embed-addr", cfg.EtcdEmbedAddr, "client address of the embedded etcd (without --etcd-endpoints); off: no control plane")
 	fs.StringVar(&cfg.EtcdEmbedPeerAddr, "etcd-embed-peer-addr", cfg.EtcdEmbedPeerAddr, "peer address of the embedded etcd")
 	fs.DurationVar(&cfg.ControlLeaseTTL, "control-lease-ttl", cfg.ControlLeaseTTL, "etcd lease of this node's registry entry, leadership and job leases (whole seconds)")
+	fs.DurationVar(&cfg.ClusterFlushTimeout, "cluster-flush-timeout", cfg.ClusterFlushTimeout, "how long DELETE, UPDATE and TRUNCATE wait for the other ingest nodes to publish their buffered rows of the table before failing with 55P03")
 	// A config file is applied first; flags given on the command line win.
 	for i, a := range args {
 		if a == "--config" || a == "-config" {

@@ -129,6 +129,7 @@ type Plane struct {
 
 	schemaSem chan struct{} // one schema lock holder per process (a session has one mutex key)
 	relays    []*NotifyRelay
+	closers   []func() // background watchers (tables_clusterdml.go)
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -205,11 +206,14 @@ func (p *Plane) Start() {
 // closes the client.
 func (p *Plane) Close() error {
 	p.mu.Lock()
-	relays := p.relays
-	p.relays = nil
+	relays, closers := p.relays, p.closers
+	p.relays, p.closers = nil, nil
 	p.mu.Unlock()
 	for _, r := range relays {
 		r.Close()
+	}
+	for _, c := range closers {
+		c()
 	}
 	p.owners.stop()
 	if p.cancel != nil {

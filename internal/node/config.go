@@ -171,6 +171,10 @@ type Config struct {
 	// ControlLeaseTTL is the etcd session lease: a dead node leaves the
 	// registry, the leadership and its job leases this long after it died.
 	ControlLeaseTTL time.Duration `yaml:"control_lease_ttl"`
+	// ClusterFlushTimeout bounds how long DELETE, UPDATE and TRUNCATE wait
+	// for the other ingest nodes to publish their buffered rows of the
+	// table (docs/design/078-cluster-dml.md).
+	ClusterFlushTimeout time.Duration `yaml:"cluster_flush_timeout"`
 }
 
 // ControlPlane reports whether the process joins an etcd control plane, and
@@ -340,6 +344,7 @@ func DefaultConfig() Config {
 		EtcdEmbedAddr:        "127.0.0.1:2479",
 		EtcdEmbedPeerAddr:    "127.0.0.1:2480",
 		ControlLeaseTTL:      10 * time.Second,
+		ClusterFlushTimeout:  DefaultClusterFlushTimeout,
 	}
 }
 
@@ -675,6 +680,9 @@ func (c *Config) validateControl(roles Roles) error {
 	}
 	if strings.ContainsAny(c.NodeID, "/\x00") {
 		return fmt.Errorf("--node-id %q: no '/'", c.NodeID)
+	}
+	if c.ClusterFlushTimeout < 0 {
+		return fmt.Errorf("--cluster-flush-timeout %s: must not be negative", c.ClusterFlushTimeout)
 	}
 	if c.ControlLeaseTTL < 2*time.Second || c.ControlLeaseTTL%time.Second != 0 {
 		return fmt.Errorf("--control-lease-ttl %s: whole seconds, at least 2s", c.ControlLeaseTTL)

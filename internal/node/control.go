@@ -135,6 +135,7 @@ func (n *Node) startControl(roles Roles) error {
 	if n.handoff != nil || n.store != nil {
 		p.Owners() // follow the shard owners from now on (shardowner.go)
 	}
+	n.startClusterTables(p) // tables_clusterdml.go
 	c.plane = p
 	n.log.Info("control plane", "node_id", n.id, "etcd", endpoints, "embedded", c.embedded, "candidate", roles[RoleControl])
 	return nil

@@ -79,6 +79,7 @@ func (k *KafkaConfig) validate() error {
 
 // kafkaRunner is a running Kafka consumer.
 type kafkaRunner struct {
+	c      *kafka.Consumer
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -130,7 +131,7 @@ func (n *Node) startKafka() error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &kafkaRunner{cancel: cancel, done: make(chan struct{})}
+	r := &kafkaRunner{c: c, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		if err := c.Run(ctx); err != nil && ctx.Err() == nil {

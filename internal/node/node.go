@@ -279,9 +279,11 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		pub = n.publisher()
 	} else {
 		// --storage-nodes: hand the buffers to the storage nodes.
-		if pub, err = n.handoffClient(); err != nil {
+		hc, err := n.handoffClient()
+		if err != nil {
 			return err
 		}
+		pub = &refreshingPublisher{n: n, next: hc} // handoff_clusterdml.go
 	}
 	n.ing, err = ingest.New(ctx, ingest.Config{NodeID: nodeID,
 		WAL: n.wal, Catalog: n.cat, Logger: log, Registerer: n.reg,
@@ -338,6 +340,7 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 	if n.eng, err = planner.New(planner.Config{Catalog: n.cat, Notify: n.hub, Ingester: n.ing, Bucket: n.bucket, Logger: log, Registerer: n.reg, IndexCacheBytes: ixCache, DML: dml,
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
+		ClusterFlush: n.clusterFlush, TablesChanged: n.tablesChanged,
 		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
 		return err
 	}
@@ -671,6 +674,7 @@ func (n *Node) closeAll(ctx context.Context) error {
 	// Leaving the control plane (resign, revoke, stop the embedded etcd
 	// member) is bounded: the lease expires anyway, and publishing the
 	// buffers below matters more than a tidy exit from etcd.
+	n.unregisterIngester(ctx) // tables_clusterdml.go
 	ctlDone := make(chan struct{})
 	go func() { n.closeControl(); close(ctlDone) }()
 	select {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -178,6 +179,9 @@ func (c *Client) onNodes(ctx context.Context, key string, owned bool, what strin
 		case codes.NotFound:
 			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrNotFound)
 		case codes.InvalidArgument, codes.AlreadyExists:
+			if strings.Contains(msg, staleSchemaText) {
+				return fmt.Errorf("%s to %s: %v: %w: %w", what, addr, msg, ErrStaleSchema, ErrInvalid)
+			}
 			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, ErrInvalid)
 		case codes.Aborted:
 			return fmt.Errorf("%s to %s: %v: %w", what, addr, msg, catalog.ErrConflict)

@@ -217,7 +217,7 @@ func (s *Server) receive(ctx context.Context, stream flight.FlightService_DoPutS
 		t = asOf(t, rdr.Schema().NumFields())
 	}
 	if got := SchemaID(t); got != d.Schema {
-		return d, nil, nil, fmt.Errorf("table %s: the writer's schema %s is not the catalog's %s: %w", d.Table, d.Schema, got, ErrInvalid)
+		return d, nil, nil, fmt.Errorf("table %s: the writer's schema %s "+staleSchemaText+" %s: %w: %w", d.Table, d.Schema, got, ErrStaleSchema, ErrInvalid)
 	}
 	want, err := storage.ArrowSchema(t)
 	if err != nil {
