@@ -29,6 +29,11 @@ func Queries(g *Generator) []Query {
 		{Name: "p95_latency", SQL: `SELECT service, percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95 FROM logs GROUP BY service ORDER BY service`},
 		{Name: "per_minute_day", SQL: fmt.Sprintf(`SELECT date_trunc('minute', ts) AS minute, count(*) AS n FROM logs WHERE ts >= %s AND ts < %s GROUP BY 1 ORDER BY 1`,
 			ts(day), ts(day.AddDate(0, 0, 1)))},
+		// A Grafana panel on the PostgreSQL data source: errors and requests
+		// per 5 minutes over one day ($__timeGroup and $__timeFilter,
+		// design 080), to_timestamp so that every engine returns a timestamp.
+		{Name: "grafana_errors_5m", SQL: fmt.Sprintf(`SELECT to_timestamp(floor(extract(epoch from ts)/300)*300) AS "time", count(*) FILTER (WHERE level = 'error') AS errors, count(*) AS n FROM logs WHERE ts BETWEEN %s AND %s GROUP BY 1 ORDER BY 1`,
+			ts(day), ts(day.AddDate(0, 0, 1)))},
 		{Name: "distinct_hosts", SQL: `SELECT count(DISTINCT host) FROM logs`},
 		{Name: "needle_trace", SQL: fmt.Sprintf(`SELECT ts, service, host, level, status, latency_ms, trace_id, message FROM logs WHERE trace_id = '%s'`,
 			g.TraceID(g.NeedleRow()))},

@@ -13,7 +13,7 @@ import (
 // where the predicate Args[0] is TRUE, NULL where it is FALSE or NULL.
 // Without Args[1] the value is TRUE there: count(CASE WHEN p THEN 1 END),
 // which is what count(*) FILTER (WHERE p) becomes, counts it. Dashboards
-// compute error rates this way (docs/design/079-ingest-cpu.md).
+// compute error rates this way (docs/design/080-dashboard-group-keys.md).
 const OpCaseWhen Op = "case_when"
 
 // CaseWhen returns CASE WHEN cond THEN then END (then nil: TRUE).

@@ -15,7 +15,7 @@ import (
 // literal): origin + floor((ts - origin) / width) * width. The planner uses
 // it as a GROUP BY key whose groups are the groups of date_bin(width, ts,
 // origin) and of Grafana's floor(extract(epoch from ts) / C) * C
-// (docs/design/079-ingest-cpu.md): the row engine computes the selected
+// (docs/design/080-dashboard-group-keys.md): the row engine computes the selected
 // expression itself from each group's first ts.
 const OpTimeBin Op = "time_bin"
 

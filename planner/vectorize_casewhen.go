@@ -7,7 +7,7 @@ import (
 	"openwit/exec"
 )
 
-// CASE WHEN p THEN x END in the executor (docs/design/079-ingest-cpu.md).
+// CASE WHEN p THEN x END in the executor (docs/design/080-dashboard-group-keys.md).
 // An aggregate's FILTER (WHERE p) reaches the planner as its argument
 // inside CASE WHEN p THEN ... END (count(*) FILTER becomes count(CASE
 // WHEN p THEN 1 END)): dashboards' error counts and rates, which ran on

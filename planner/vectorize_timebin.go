@@ -15,7 +15,7 @@ import (
 	"openwit/storage"
 )
 
-// Time-bin GROUP BY keys (docs/design/079-ingest-cpu.md). Grafana's
+// Time-bin GROUP BY keys (docs/design/080-dashboard-group-keys.md). Grafana's
 // PostgreSQL data source groups a time series by
 // $__timeGroup(ts, '1m') = floor(extract(epoch from ts)/60)*60, and
 // dashboards use date_bin(interval, ts, origin) or to_timestamp of the
