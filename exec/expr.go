@@ -193,6 +193,9 @@ func (e *Expr) format(names []string) string {
 	case OpTimeBin:
 		return formatTimeBin(e, names)
 	case OpCaseWhen:
+		if len(e.Args) == 3 {
+			return "CASE WHEN " + e.Args[0].format(names) + " THEN " + e.Args[1].format(names) + " ELSE " + e.Args[2].format(names) + " END"
+		}
 		if len(e.Args) == 2 {
 			return "CASE WHEN " + e.Args[0].format(names) + " THEN " + e.Args[1].format(names) + " END"
 		}

@@ -9,12 +9,29 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// OpCaseWhen is CASE WHEN Args[0] THEN Args[1] END: the value of Args[1]
-// where the predicate Args[0] is TRUE, NULL where it is FALSE or NULL.
-// Without Args[1] the value is TRUE there: count(CASE WHEN p THEN 1 END),
-// which is what count(*) FILTER (WHERE p) becomes, counts it. Dashboards
-// compute error rates this way (docs/design/080-dashboard-group-keys.md).
+// OpCaseWhen is CASE WHEN Args[0] THEN Args[1] [ELSE Args[2]] END: the
+// value of Args[1] where the predicate Args[0] is TRUE, else Args[2] (NULL
+// without it). Without Args[1] the value is TRUE there:
+// count(CASE WHEN p THEN 1 END), which is what count(*) FILTER (WHERE p)
+// becomes, counts it. With an ELSE, Str names the result's Arrow type
+// (int16, int32, int64, float64) and a branch may be a literal of it:
+// sum(CASE WHEN p THEN 1 ELSE 0 END). Dashboards compute error counts and
+// rates these ways (docs/design/080-dashboard-group-keys.md).
 const OpCaseWhen Op = "case_when"
+
+// CaseWhenElse returns CASE WHEN cond THEN then ELSE els END of Arrow type
+// typ (int16, int32, int64 or float64).
+func CaseWhenElse(cond, then, els *Expr, typ string) *Expr {
+	e := Call(OpCaseWhen, cond, then, els)
+	e.Str = typ
+	return e
+}
+
+// caseTypes are the result types a CASE with an ELSE may have.
+var caseTypes = map[string]arrow.DataType{
+	"int16": arrow.PrimitiveTypes.Int16, "int32": arrow.PrimitiveTypes.Int32,
+	"int64": arrow.PrimitiveTypes.Int64, "float64": arrow.PrimitiveTypes.Float64,
+}
 
 // CaseWhen returns CASE WHEN cond THEN then END (then nil: TRUE).
 func CaseWhen(cond, then *Expr) *Expr {
@@ -25,8 +42,11 @@ func CaseWhen(cond, then *Expr) *Expr {
 }
 
 func compileCaseWhen(e *Expr, schema *arrow.Schema) (value, error) {
+	if len(e.Args) == 3 {
+		return compileCaseElse(e, schema)
+	}
 	if len(e.Args) != 1 && len(e.Args) != 2 {
-		return nil, fmt.Errorf("exec: case_when takes a condition and at most one value")
+		return nil, fmt.Errorf("exec: case_when takes a condition and at most two values")
 	}
 	p, err := compilePredicate(e.Args[0], schema)
 	if err != nil {
@@ -101,4 +121,153 @@ func (c *caseWhen) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		nd.SetDictionary(dict)
 	}
 	return array.MakeFromData(nd), nil
+}
+
+// compileCaseElse compiles CASE WHEN c THEN a ELSE b END of type e.Str.
+func compileCaseElse(e *Expr, schema *arrow.Schema) (value, error) {
+	dt, ok := caseTypes[e.Str]
+	if !ok {
+		return nil, unsupported("CASE of type %q", e.Str)
+	}
+	p, err := compilePredicate(e.Args[0], schema)
+	if err != nil {
+		return nil, err
+	}
+	ce := &caseElse{cond: p, dt: dt}
+	for i, a := range e.Args[1:] {
+		if a.Op == OpLit {
+			f, ok := numLit(a.Lit)
+			if !ok {
+				return nil, unsupported("CASE branch %s", a.format(nil))
+			}
+			ce.lit[i], ce.isLit[i] = f, true
+			continue
+		}
+		v, err := compileValue(a, schema)
+		if err != nil {
+			return nil, err
+		}
+		if !arrow.TypeEqual(v.typ(), dt) && !widens(v.typ(), dt) {
+			return nil, unsupported("CASE branch of %s in a CASE of %s", v.typ(), dt)
+		}
+		ce.vals[i] = v
+	}
+	return ce, nil
+}
+
+// numLit returns an integer or float literal as a float64 when it is
+// exact there.
+func numLit(l *Lit) (float64, bool) {
+	switch {
+	case l == nil:
+		return 0, false
+	case l.Kind == LitInt && l.I >= -1<<53 && l.I <= 1<<53:
+		return float64(l.I), true
+	case l.Kind == LitFloat:
+		return l.F, true
+	}
+	return 0, false
+}
+
+type caseElse struct {
+	cond  predicate
+	dt    arrow.DataType
+	vals  [2]value   // THEN, ELSE; nil for a literal
+	lit   [2]float64 // the literal of a branch without a value
+	isLit [2]bool
+}
+
+func (c *caseElse) typ() arrow.DataType { return c.dt }
+
+func (c *caseElse) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
+	n := int(rec.NumRows())
+	mask := make([]bool, n)
+	if err := c.cond.test(mem, rec, mask, nil); err != nil {
+		return nil, err
+	}
+	var arrs [2]arrow.Array
+	defer func() {
+		for _, a := range arrs {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for i, v := range c.vals {
+		if v == nil {
+			continue
+		}
+		a, err := v.eval(mem, rec)
+		if err != nil {
+			return nil, err
+		}
+		arrs[i] = a
+	}
+	// pick returns branch k's value at row i as a float64 (exact for the
+	// integer types up to 2^53: the literals; columns are read below).
+	b := array.NewBuilder(mem, c.dt)
+	defer b.Release()
+	b.Reserve(n)
+	for i := range n {
+		k := 1
+		if mask[i] {
+			k = 0
+		}
+		if c.isLit[k] {
+			appendNum(b, c.lit[k])
+			continue
+		}
+		a := arrs[k]
+		if a.IsNull(i) {
+			b.AppendNull()
+			continue
+		}
+		if x, ok := a.(*array.Float64); ok {
+			b.(*array.Float64Builder).UnsafeAppend(x.Value(i))
+			continue
+		}
+		var v int64
+		switch x := a.(type) {
+		case *array.Int16:
+			v = int64(x.Value(i))
+		case *array.Int32:
+			v = int64(x.Value(i))
+		case *array.Int64:
+			v = x.Value(i)
+		default:
+			return nil, unsupported("CASE branch of %s", a.DataType())
+		}
+		switch xb := b.(type) {
+		case *array.Int16Builder:
+			xb.UnsafeAppend(int16(v))
+		case *array.Int32Builder:
+			xb.UnsafeAppend(int32(v))
+		case *array.Int64Builder:
+			xb.UnsafeAppend(v)
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// appendNum appends the literal f to the numeric builder b.
+func appendNum(b array.Builder, f float64) {
+	switch x := b.(type) {
+	case *array.Int16Builder:
+		x.UnsafeAppend(int16(f))
+	case *array.Int32Builder:
+		x.UnsafeAppend(int32(f))
+	case *array.Int64Builder:
+		x.UnsafeAppend(int64(f))
+	case *array.Float64Builder:
+		x.UnsafeAppend(f)
+	}
+}
+
+// widens reports whether the integer type from converts into the wider (or
+// equal) integer type to without loss.
+func widens(from, to arrow.DataType) bool {
+	w := map[arrow.Type]int{arrow.INT16: 2, arrow.INT32: 4, arrow.INT64: 8}
+	a, ok1 := w[from.ID()]
+	b, ok2 := w[to.ID()]
+	return ok1 && ok2 && a <= b
 }

@@ -134,6 +134,9 @@ func TestCaseWhenVectorized(t *testing.T) {
 		`SELECT level, sum(v) FILTER (WHERE status = 200), avg(v) FILTER (WHERE v > 500), min(v) FILTER (WHERE level <> 'info'), max(status) FILTER (WHERE v IS NOT NULL) FROM e GROUP BY 1 ORDER BY 1`,
 		`SELECT count(CASE WHEN level = 'warn' THEN 'x' END), sum(CASE WHEN status = 503 THEN v END), count(v) FILTER (WHERE level IS NULL) FROM e`,
 		`SELECT status, count(DISTINCT level) FILTER (WHERE v < 300) FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT level, sum(CASE WHEN status >= 500 THEN 1 ELSE 0 END), max(CASE WHEN status = 200 THEN v ELSE -1 END), min(CASE WHEN v > 100 THEN status ELSE 0 END) FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT floor(extract(epoch from ts)/3600)*3600 AS "time", 100.0 * sum(CASE WHEN level = 'error' THEN 1 ELSE 0 END) / count(*) AS error_pct FROM e GROUP BY 1 ORDER BY 1`,
+		`SELECT sum(CASE WHEN level IS NULL THEN v ELSE 0.5 END), sum(CASE WHEN status = 503 THEN 2 ELSE status END) FROM e`,
 	} {
 		plan := h.mustQuery("EXPLAIN " + q)
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "CASE WHEN") {
