@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/exec"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
@@ -166,7 +167,7 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			sawNull = true
 			continue
 		}
-		c, err := xt.Compare(ctx, x, v)
+		c, err := compareAnyElem(ctx, xt, x, v)
 		if err != nil {
 			return nil, err
 		}
@@ -198,4 +199,16 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 func isTextOID(t sql.Type) bool {
 	oid, _ := pgtypes.OID(t)
 	return oid == pgtypes.OIDText
+}
+
+// compareAnyElem compares x with an element in x's type; floats in
+// PostgreSQL's order (NaN equals NaN and is the largest value), which
+// go-mysql-server's float comparison does not follow.
+func compareAnyElem(ctx *sql.Context, xt sql.Type, x, v any) (int, error) {
+	if xf, ok := x.(float64); ok {
+		if vf, ok := v.(float64); ok {
+			return exec.CompareFloat(xf, vf), nil
+		}
+	}
+	return xt.Compare(ctx, x, v)
 }
