@@ -36,7 +36,7 @@ func formatInetVec(e *Expr, names []string) (string, bool) {
 }
 
 // inetTest is a test of one network value against the constant.
-type inetTest func(k *pgnet.Key) bool
+type inetTest func(k pgnet.Key) bool
 
 func compileInetPredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 	if len(e.Args) != 2 || e.Args[1].Op != OpLit {
@@ -62,19 +62,19 @@ func compileInetPredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 	}
 	var f inetTest
 	if op, ok := cmpOpsBySymbol[e.Str]; ok {
-		f = func(k *pgnet.Key) bool { return cmpResult(k.Compare(&c), op) }
+		f = func(k pgnet.Key) bool { return cmpResult(k.Compare(&c), op) }
 	} else {
 		switch e.Str {
 		case "<<":
-			f = func(k *pgnet.Key) bool { return c.Contains(k) }
+			f = func(k pgnet.Key) bool { return c.Contains(&k) }
 		case "<<=":
-			f = func(k *pgnet.Key) bool { return c.ContainsOrEquals(k) }
+			f = func(k pgnet.Key) bool { return c.ContainsOrEquals(&k) }
 		case ">>":
-			f = func(k *pgnet.Key) bool { return k.Contains(&c) }
+			f = func(k pgnet.Key) bool { return k.Contains(&c) }
 		case ">>=":
-			f = func(k *pgnet.Key) bool { return k.ContainsOrEquals(&c) }
+			f = func(k pgnet.Key) bool { return k.ContainsOrEquals(&c) }
 		case "&&":
-			f = func(k *pgnet.Key) bool { return k.Overlaps(&c) }
+			f = func(k pgnet.Key) bool { return k.Overlaps(&c) }
 		default:
 			return nil, unsupported("inet operator %q", e.Str)
 		}
@@ -106,7 +106,7 @@ func (p *inetPred) test(mem memory.Allocator, rec arrow.RecordBatch, out, null [
 			}
 			return false
 		}
-		return p.f(&k)
+		return p.f(k)
 	}
 	if sc.isDict() {
 		sc.dictMask(one, out)
@@ -136,16 +136,16 @@ func compileInetValue(e *Expr, schema *arrow.Schema) (value, error) {
 	}
 	switch strings.ToLower(e.Str) {
 	case "family":
-		return &inetFunc{arg: arg, f: func(k *pgnet.Key) int32 { return int32(k.Fam) }}, nil
+		return &inetFunc{arg: arg, f: func(k pgnet.Key) int32 { return int32(k.Fam) }}, nil
 	case "masklen":
-		return &inetFunc{arg: arg, f: func(k *pgnet.Key) int32 { return int32(k.Bits) }}, nil
+		return &inetFunc{arg: arg, f: func(k pgnet.Key) int32 { return int32(k.Bits) }}, nil
 	}
 	return nil, unsupported("inet function %q", e.Str)
 }
 
 type inetFunc struct {
 	arg value
-	f   func(k *pgnet.Key) int32
+	f   func(k pgnet.Key) int32
 }
 
 func (v *inetFunc) typ() arrow.DataType { return arrow.PrimitiveTypes.Int32 }
@@ -165,7 +165,7 @@ func (v *inetFunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		if err != nil {
 			return 0, fmt.Errorf("exec: stored inet value %q: %w", s, err)
 		}
-		return v.f(&k), nil
+		return v.f(k), nil
 	}
 	var per []int32
 	if sc.isDict() {
