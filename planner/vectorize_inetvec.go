@@ -81,7 +81,48 @@ func (c *compiler) inetCmp(op string, l, r sql.Expression) *exec.Expr {
 	if !ok {
 		return c.fail("inet %s with %s", op, cst)
 	}
+	if eq, ok := c.inetTextEq(op, l, r, k); ok {
+		return eq
+	}
 	return &exec.Expr{Op: exec.OpInetCmp, Str: op, Args: []*exec.Expr{col, k}}
+}
+
+// inetTextEq compiles = and <> as equality of the stored text, which
+// zone maps, Bloom filters and dictionaries then serve: every writer stores
+// a column's values in their canonical output (design 069), and two inet
+// or cidr values are equal in network order exactly when family, address
+// and mask length are, which is what that output prints. The constant is
+// printed as a value of the column's type: inet without a full-length
+// mask, cidr always with one (a constant with bits set past its mask equals
+// no cidr value, and stays an inet comparison).
+func (c *compiler) inetTextEq(op string, l, r sql.Expression, k *exec.Expr) (*exec.Expr, bool) {
+	if (op != "=" && op != "<>") || k.Op != exec.OpLit || k.Lit.Kind != exec.LitString {
+		return nil, false
+	}
+	gf, ok := l.(*expression.GetField)
+	if _, isCol := c.inetColumn(l); !isCol {
+		gf, ok = r.(*expression.GetField)
+	}
+	if !ok {
+		return nil, false
+	}
+	_, cidr := pgtypes.IsInet(gf.Type())
+	a, err := pgnet.ParseInet(k.Lit.S, false)
+	if err != nil {
+		return nil, false
+	}
+	if cidr {
+		if a.Masked() != a {
+			return nil, false
+		}
+		a.CIDR = true
+	}
+	col, _ := c.inetColumn(gf)
+	e := exec.OpEq
+	if op == "<>" {
+		e = exec.OpNe
+	}
+	return exec.Call(e, col, exec.Str(a.String())), true
 }
 
 var execCmpSymbols = map[exec.Op]string{exec.OpEq: "=", exec.OpNe: "<>", exec.OpLt: "<", exec.OpLe: "<=", exec.OpGt: ">", exec.OpGe: ">="}
