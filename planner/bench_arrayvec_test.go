@@ -39,6 +39,15 @@ func BenchmarkArrayInetQueries(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// $OPENWIT_BENCH_CSV names a file to write the rows to (ts, tags,
+	// ip), for loading the same rows into PostgreSQL.
+	var csv *os.File
+	if path := os.Getenv("OPENWIT_BENCH_CSV"); path != "" {
+		if csv, err = os.Create(path); err != nil {
+			b.Fatal(err)
+		}
+		defer csv.Close()
+	}
 	rng := rand.New(rand.NewPCG(8, 8))
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	const hours = 24
@@ -64,6 +73,10 @@ func BenchmarkArrayInetQueries(b *testing.B) {
 				ip = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 7: byte(rng.IntN(256)), 15: byte(rng.IntN(256))}).String()
 			} else {
 				ip = fmt.Sprintf("%d.%d.%d.%d", []int{10, 172, 192}[rng.IntN(3)], rng.IntN(256), rng.IntN(256), rng.IntN(256))
+			}
+			if csv != nil {
+				ts := time.UnixMicro(start + int64(hr)*3600e6).UTC().Format("2006-01-02 15:04:05Z")
+				fmt.Fprintf(csv, "%s,\"%s\",%s\n", ts, pgtypes.FormatArrayText(tags), ip)
 			}
 			bld.Field(3).(*array.StringBuilder).Append(ip)
 			bld.Field(4).(*array.StringBuilder).Append(ip)
@@ -92,6 +105,7 @@ func BenchmarkArrayInetQueries(b *testing.B) {
 		{"inet_eq_text", `SELECT count(*) FROM ai WHERE iptext = '10.1.2.3'`, false},
 	}
 	for _, q := range queries {
+		b.Logf("%s: %s", q.sql, h.mustQuery(q.sql))
 		if q.row {
 			vec := h.mustQuery(q.sql)
 			h.mustQuery("SET openwit.vectorize = off")
