@@ -251,7 +251,7 @@ func (c *compiler) arrayValue(x sql.Expression) (*exec.Expr, bool) {
 			return c.fail("subscript of %s", f.args[0]), true
 		}
 		switch elem {
-		case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDFloat8, pgtypes.OIDBool:
+		case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDFloat8, pgtypes.OIDBool, pgtypes.OIDVarchar:
 		default:
 			return c.fail("subscript of elements %d", elem), true
 		}
