@@ -87,3 +87,21 @@ func BenchmarkParseKey(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParseKey: ParseKey accepts exactly what inet input accepts, with
+// the same value.
+func FuzzParseKey(f *testing.F) {
+	for _, s := range []string{"10.1.2.3", "10.0.0.0/8", "1.2.3.4/33", "001.2.3.4", "10.1/16", "::1", "::1.2.3.4", "2001:db8::/32", "::ffff:1.2.3.4/120", "1.2.3.4/", "1..2.3", "fe80::1%eth0", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		a, err2 := ParseInet(s, false)
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("ParseKey(%q) error %v, ParseInet error %v", s, err, err2)
+		}
+		if err == nil && k != KeyOf(a) {
+			t.Fatalf("ParseKey(%q) = %+v, want %+v", s, k, KeyOf(a))
+		}
+	})
+}
