@@ -115,7 +115,7 @@
 // undecided row NULL). inet and cidr columns are Arrow strings of their
 // canonical text; OpInetCmp (network order and containment against a
 // constant) and OpInetFunc (family, masklen) parse each value once into a
-// pgnet.Key. These ops and fields are new in fragment version 2: a worker
+// pgnet.Key. They came without a fragment version change: a worker
 // that does not know them reports the fragment unsupported. Design record:
 // docs/design/077-vectorized-array-inet.md.
 package exec
