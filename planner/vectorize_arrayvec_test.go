@@ -194,6 +194,18 @@ func TestArrayInetVectorized(t *testing.T) {
 			same(fmt.Sprintf(`SELECT count(*) FROM av WHERE codes %s '{%d,2}'`, op, code))
 		}
 	}
+	// varchar[]: the translator casts its subscripts to text.
+	h.mustQuery(`CREATE TABLE avv (ts timestamptz NOT NULL, names varchar[])`)
+	h.mustQuery(`INSERT INTO avv VALUES ('2024-01-01 00:00:00+00', '{a,b}'), ('2024-01-01 00:00:01+00', '{b,NULL}'), ('2024-01-01 00:00:02+00', NULL)`)
+	for _, tc := range []struct{ q, pushed string }{
+		{`SELECT count(*) FROM avv WHERE names[1] = 'b'`, `names[1] = 'b'`},
+		{`SELECT count(*) FROM avv WHERE 'b' = ANY(names)`, `'b' = ANY(names)`},
+	} {
+		if plan := h.mustQuery("EXPLAIN " + tc.q); !strings.Contains(plan, tc.pushed) {
+			t.Errorf("%s: not pushed (want %q):\n%s", tc.q, tc.pushed, plan)
+		}
+		same(tc.q)
+	}
 	// Left to the row engine: a constant of another type family, float4
 	// elements, a non-constant operand, an inet column as a value.
 	for _, q := range []string{
