@@ -103,4 +103,19 @@
 // errors; a condition of AND/OR that holds one is tested only on the rows
 // the conditions before it left open, as the row engine evaluates them
 // (lazyArg). Design record: docs/design/073-vectorized-json.md.
+//
+// # Arrays and networks
+//
+// Array columns are Arrow lists (List or LargeList) of their element type.
+// OpArrayAny (x op ANY/ALL, Expr.All), OpArrayContains/Contained/Overlap
+// (@>, <@, && with the constants in Expr.Elems), OpArrayElem (a subscript,
+// Expr.Index) and OpArrayLength work on the element array once per batch
+// and fold rows over the offsets, with PostgreSQL's NULL rules (an empty
+// array makes ANY false and ALL true; a NULL element or constant makes an
+// undecided row NULL). inet and cidr columns are Arrow strings of their
+// canonical text; OpInetCmp (network order and containment against a
+// constant) and OpInetFunc (family, masklen) parse each value once into a
+// pgnet.Key. They came without a fragment version change: a worker
+// that does not know them reports the fragment unsupported. Design record:
+// docs/design/077-vectorized-array-inet.md.
 package exec

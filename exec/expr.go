@@ -67,6 +67,11 @@ type Expr struct {
 	// Path is the path of OpJSONGet; Text makes it ->> (or #>>).
 	Path []jsonscan.Step `json:"path,omitempty"`
 	Text bool            `json:"text,omitempty"`
+	// All makes OpArrayAny ALL; Elems is the constant array of @>, <@
+	// and &&; Index is OpArrayElem's subscript (expr_arrayvec.go).
+	All   bool   `json:"all,omitempty"`
+	Elems []*Lit `json:"elems,omitempty"`
+	Index int64  `json:"index,omitempty"`
 }
 
 // LitKind is the type of a literal.
@@ -204,6 +209,12 @@ func (e *Expr) format(names []string) string {
 	if s, ok := formatJSONVec(e, names); ok {
 		return s
 	}
+	if s, ok := formatArrayVec(e, names); ok {
+		return s
+	}
+	if s, ok := formatInetVec(e, names); ok {
+		return s
+	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
 	}
@@ -258,6 +269,10 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileCaseWhen(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
+	case OpArrayElem, OpArrayLength:
+		return compileArrayValue(e, schema)
+	case OpInetFunc:
+		return compileInetValue(e, schema)
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }
@@ -381,6 +396,10 @@ func compilePredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
 		return compileCompare(e, schema)
 	case OpJSONHas, OpJSONContains:
 		return compileJSONPredicate(e, schema)
+	case OpArrayAny, OpArrayContains, OpArrayContained, OpArrayOverlap:
+		return compileArrayPredicate(e, schema)
+	case OpInetCmp:
+		return compileInetPredicate(e, schema)
 	}
 	return nil, unsupported("predicate %s", e.Op)
 }

@@ -372,6 +372,12 @@ func (c *compiler) column(gf *expression.GetField) (int, bool) {
 }
 
 func (c *compiler) value(x sql.Expression) *exec.Expr {
+	if e, ok := c.arrayValue(x); ok { // vectorize_arrayvec.go
+		return e
+	}
+	if e, ok := c.inetValue(x); ok { // vectorize_inetvec.go
+		return e
+	}
 	switch v := x.(type) {
 	case *expression.GetField:
 		i, ok := c.column(v)
@@ -455,6 +461,9 @@ func (c *compiler) literal(l *expression.Literal) *exec.Expr {
 }
 
 func (c *compiler) predicate(x sql.Expression) *exec.Expr {
+	if e, ok := c.inetPredicate(x); ok { // vectorize_inetvec.go
+		return e
+	}
 	switch v := x.(type) {
 	case *expression.And:
 		return exec.Call(exec.OpAnd, c.predicate(v.LeftChild), c.predicate(v.RightChild))
@@ -538,6 +547,12 @@ func (c *compiler) predicate(x sql.Expression) *exec.Expr {
 		return exec.Call(exec.OpAnd, c.compare(exec.OpGe, v.Val, v.Lower), c.compare(exec.OpLe, v.Val, v.Upper))
 	case *pgexpr.JSONOp:
 		return c.jsonPredicate(v)
+	case *pgexpr.ArrayAny:
+		return c.arrayAny(v)
+	case *pgexpr.ArrayFn:
+		if v.Name == "@>" || v.Name == "<@" || v.Name == "&&" {
+			return c.arraySetOp(v)
+		}
 	case *expression.GetField:
 		return c.value(v)
 	case *expression.Literal:
@@ -566,6 +581,9 @@ func lowerArg(x sql.Expression) (sql.Expression, bool) {
 // compare compiles a comparison; both operands must have the same type
 // family so that no implicit conversion is skipped.
 func (c *compiler) compare(op exec.Op, l, r sql.Expression) *exec.Expr {
+	if e, ok := c.inetCompare(op, l, r); ok { // vectorize_inetvec.go
+		return e
+	}
 	lt, rt := l.Type(), r.Type()
 	switch {
 	case types.IsText(lt) && types.IsText(rt):

@@ -1,11 +1,13 @@
 package pgexpr
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/exec"
 	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
@@ -124,6 +126,12 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if xt == types.Null {
 		to = "text"
 	}
+	if at, ok := a.Array.Type().(pgtypes.ArrayType); ok && a.Elem == "" && types.IsInteger(xt) && isIntOID(at.Elem) {
+		// An integer compared with an integer array's elements: in int8,
+		// as PostgreSQL's cross-type integer operators do (7 = ANY(int8[])
+		// does not read the elements as x's narrower type).
+		to = storage.TypeInt8
+	}
 	// Elements are converted (and checked) even when x is NULL, as
 	// PostgreSQL reads the whole array first.
 	vals := make([]any, len(elems))
@@ -166,7 +174,7 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			sawNull = true
 			continue
 		}
-		c, err := xt.Compare(ctx, x, v)
+		c, err := compareAnyElem(ctx, xt, x, v)
 		if err != nil {
 			return nil, err
 		}
@@ -198,4 +206,27 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 func isTextOID(t sql.Type) bool {
 	oid, _ := pgtypes.OID(t)
 	return oid == pgtypes.OIDText
+}
+
+// compareAnyElem compares x with an element in x's type; floats in
+// PostgreSQL's order (NaN equals NaN and is the largest value), which
+// go-mysql-server's float comparison does not follow.
+func compareAnyElem(ctx *sql.Context, xt sql.Type, x, v any) (int, error) {
+	if types.IsInteger(xt) {
+		xi, ok1 := pgtypes.Int64(x)
+		vi, ok2 := pgtypes.Int64(v)
+		if ok1 && ok2 {
+			return cmp.Compare(xi, vi), nil
+		}
+	}
+	if xf, ok := x.(float64); ok {
+		if vf, ok := v.(float64); ok {
+			return exec.CompareFloat(xf, vf), nil
+		}
+	}
+	return xt.Compare(ctx, x, v)
+}
+
+func isIntOID(oid uint32) bool {
+	return oid == pgtypes.OIDInt2 || oid == pgtypes.OIDInt4 || oid == pgtypes.OIDInt8
 }

@@ -477,6 +477,9 @@ func (f *ArrayFn) elemKey(s string) any {
 		}
 	case pgtypes.OIDFloat4, pgtypes.OIDFloat8:
 		if x, err := strconv.ParseFloat(s, 64); err == nil {
+			if x != x {
+				return "NaN" // NaN = NaN in PostgreSQL; NaN is no map key
+			}
 			if x == 0 {
 				x = 0 // -0 = 0
 			}
