@@ -64,6 +64,8 @@ type Expr struct {
 	// Fold makes LIKE compare strings.ToLower of Args[0] (ILIKE, whose
 	// pattern the planner lowers).
 	Fold bool `json:"fold,omitempty"`
+	// Zone is the IANA time zone of OpZoneTrunc.
+	Zone string `json:"zone,omitempty"`
 	// Path is the path of OpJSONGet; Text makes it ->> (or #>>).
 	Path []jsonscan.Step `json:"path,omitempty"`
 	Text bool            `json:"text,omitempty"`
@@ -197,6 +199,8 @@ func (e *Expr) format(names []string) string {
 		return "rtrim(" + e.Args[0].format(names) + ")"
 	case OpTimeBin:
 		return formatTimeBin(e, names)
+	case OpZoneTrunc:
+		return "date_trunc('" + e.Str + "', " + e.Args[0].format(names) + ", '" + e.Zone + "')"
 	case OpCaseWhen:
 		if len(e.Args) == 3 {
 			return "CASE WHEN " + e.Args[0].format(names) + " THEN " + e.Args[1].format(names) + " ELSE " + e.Args[2].format(names) + " END"
@@ -267,6 +271,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileTimeBin(e, schema)
 	case OpCaseWhen:
 		return compileCaseWhen(e, schema)
+	case OpZoneTrunc:
+		return compileZoneTrunc(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
 	case OpArrayElem, OpArrayLength:

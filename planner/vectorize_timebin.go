@@ -31,7 +31,37 @@ func (c *compiler) groupKey(x sql.Expression) *exec.Expr {
 	if k := c.timeBinKey(x); k != nil {
 		return k
 	}
+	if k := c.zoneTruncKey(x); k != nil {
+		return k
+	}
 	return c.value(x)
+}
+
+// zoneTruncKey returns the key of date_trunc(unit, ts) over a timestamptz
+// column in a session whose TimeZone is not UTC (its groups are those of
+// the local wall clock truncated), or nil.
+func (c *compiler) zoneTruncKey(x sql.Expression) *exec.Expr {
+	f, ok := x.(*pgexpr.Func)
+	if !ok || f.Name != "date_trunc" || len(f.Args) != 2 || c.utc || !pgtypes.IsTimestampTZ(f.Args[1].Type()) {
+		return nil
+	}
+	unit, ok := literalString(f.Args[0])
+	if !ok {
+		return nil
+	}
+	s, ok := c.ctx.Session.(*pgSession)
+	if !ok || s.loc == nil {
+		return nil
+	}
+	zone := s.loc.String()
+	if _, err := time.LoadLocation(zone); err != nil || zone == "Local" || zone == "" {
+		return nil
+	}
+	ts, ok := c.timestampColumn(f.Args[1])
+	if !ok {
+		return nil
+	}
+	return exec.ZoneTrunc(ts, strings.ToLower(unit), zone)
 }
 
 // timeBinKey returns the time bin whose groups are x's groups, or nil:

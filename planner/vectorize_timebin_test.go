@@ -151,3 +151,53 @@ func TestCaseWhenVectorized(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneTruncVectorized: date_trunc of a timestamptz in a session whose
+// TimeZone is not UTC groups on the executor by the local wall clock and
+// gives the row engine's answer, across daylight-saving changes (the
+// repeated hour included), in a zone with a half-hour offset and one with a
+// half-hour DST change.
+func TestZoneTruncVectorized(t *testing.T) {
+	h := newHarness(t)
+	h.mustQuery(`CREATE TABLE z (ts timestamptz NOT NULL, v int) WITH (time_column = 'ts')`)
+	rng := rand.New(rand.NewPCG(4, 4))
+	insert := func(n int) {
+		var b strings.Builder
+		b.WriteString("INSERT INTO z VALUES ")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			// Around New York's and Lord Howe's changes of 2024.
+			base := []string{"2024-03-10 04:00:00+00", "2024-11-03 03:00:00+00", "2024-04-06 13:00:00+00", "2024-10-05 14:00:00+00"}[rng.IntN(4)]
+			fmt.Fprintf(&b, "('%s'::timestamptz + interval '%d seconds', %d)", base, rng.IntN(6*3600), rng.IntN(100))
+		}
+		h.mustQuery(b.String())
+	}
+	insert(500)
+	if err := h.ing.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	insert(200)
+	for _, zone := range []string{"America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"} {
+		h.mustQuery(`SET TIME ZONE '` + zone + `'`)
+		for _, unit := range []string{"minute", "hour", "day"} {
+			q := `SELECT date_trunc('` + unit + `', ts) AS t, count(*), sum(v) FROM z GROUP BY 1 ORDER BY 1`
+			plan := h.mustQuery("EXPLAIN " + q)
+			if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "date_trunc('"+unit+"', ts, '"+zone+"')") {
+				t.Errorf("%s in %s: not grouped on the executor:\n%s", q, zone, plan)
+			}
+			vec := h.mustQuery(q)
+			h.mustQuery(`SET openwit.vectorize = off`)
+			row := h.mustQuery(q)
+			h.mustQuery(`SET openwit.vectorize = on`)
+			if vec != row {
+				t.Errorf("%s in %s: vectorized\n%s\nrow engine\n%s", q, zone, vec, row)
+			}
+		}
+	}
+	// A unit of varying width stays on the row engine.
+	if plan := h.mustQuery(`EXPLAIN SELECT date_trunc('month', ts), count(*) FROM z GROUP BY 1`); strings.Contains(plan, "date_trunc('month', ts, ") {
+		t.Errorf("month pushed:\n%s", plan)
+	}
+}
