@@ -113,6 +113,9 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// insertChecks are the WITH CHECK OPTION conditions of the INSERT
+	// through views being run (views_viewdml.go); nil otherwise.
+	insertChecks *insertChecks
 	// xid is txid_current() (txid.go).
 	xid func() int64
 }
@@ -674,6 +677,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (*Rows, error) {
 		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
+	}
+	if err := p.s.prepareInsertChecks(ctx, p); err != nil { // views_viewdml.go
+		return nil, err
 	}
 	bindings, err := p.bind(params)
 	if err != nil {

@@ -147,7 +147,7 @@ func (e *Engine) viewLookup(ctx context.Context, query string) pgparse.ViewLooku
 		if _, ok := e.tables.Load(name); ok {
 			return nil, false
 		}
-		d := &pgparse.ViewDef{Query: v.Query}
+		d := &pgparse.ViewDef{Query: v.Query, CheckOption: v.CheckOption}
 		for _, c := range v.Columns {
 			d.Columns = append(d.Columns, c.Name)
 		}
@@ -329,9 +329,12 @@ func (s *Session) createView(ctx context.Context, cv *pgparse.View) error {
 		if err != nil {
 			return err
 		}
-		def := &catalog.View{Name: cv.Name, Query: query}
+		def := &catalog.View{Name: cv.Name, Query: query, CheckOption: cv.CheckOption}
 		for i, c := range cols {
 			def.Columns = append(def.Columns, catalog.ViewColumn{Name: names[i], TypeOID: c.TypeOID, Typmod: viewTypmod(c)})
+		}
+		if err := checkOptionAllowed(def, names); err != nil { // views_viewdml.go
+			return err
 		}
 		rels, err := pgparse.RelationNames(query)
 		if err != nil {

@@ -1,0 +1,144 @@
+package planner
+
+import (
+	"context"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"openwit/internal/pgerror"
+	"openwit/planner/pgparse"
+	"openwit/storage/catalog"
+)
+
+// Writes through views (docs/design/076-view-dml.md): pgparse rewrites an
+// INSERT, UPDATE or DELETE on an automatically updatable view into the
+// statement on its base table; the planner enforces WITH CHECK OPTION on
+// the rows INSERT and UPDATE write.
+
+// checkOptionAllowed refuses WITH CHECK OPTION on a view that is not
+// automatically updatable, as PostgreSQL does.
+func checkOptionAllowed(def *catalog.View, names []string) error {
+	if def.CheckOption == "" {
+		return nil
+	}
+	why := pgparse.ViewNotUpdatable(def.Name, def.Query, names, false)
+	if why == "" {
+		return nil
+	}
+	e := pgerror.New(pgerror.FeatureNotSupported, "WITH CHECK OPTION is supported only on automatically updatable views")
+	e.Hint = why
+	return e
+}
+
+// viewCheck is a WITH CHECK OPTION condition bound over the base table.
+type viewCheck struct {
+	view string
+	cond sql.Expression
+}
+
+// viewChecks pairs the statement's check conditions with their bound
+// expressions.
+func viewChecks(st *pgparse.Statement, exprs []sql.Expression) []viewCheck {
+	out := make([]viewCheck, 0, len(exprs))
+	for i, x := range exprs {
+		if i < len(st.ViewChecks) {
+			out = append(out, viewCheck{view: st.ViewChecks[i].View, cond: x})
+		}
+	}
+	return out
+}
+
+// checkRow fails with 44000 when a check condition is not true (false or
+// NULL) for the new row, the innermost view's first.
+func checkRow(ctx *sql.Context, checks []viewCheck, row sql.Row) error {
+	for _, c := range checks {
+		v, err := sql.EvaluateCondition(ctx, c.cond, row)
+		if err != nil {
+			return mapError(err)
+		}
+		if !sql.IsTrue(v) {
+			return pgparse.CheckOptionViolation(c.view)
+		}
+	}
+	return nil
+}
+
+// insertChecks are the check conditions of an INSERT through views, bound
+// over its table's rows; the statement's inserter takes them.
+type insertChecks struct {
+	table  int64
+	checks []viewCheck
+	cols   []int // expression row position -> table column
+}
+
+// prepareInsertChecks binds the check conditions of an INSERT through
+// views with the check option (SELECT cond, ... FROM table on the row
+// engine) and hands them to the session for the statement's inserter;
+// any other statement clears them.
+func (s *Session) prepareInsertChecks(ctx context.Context, p *Prepared) error {
+	s.base.insertChecks = nil
+	ins, ok := p.st.AST.(*ast.Insert)
+	if p.st.Kind != pgparse.KindInsert || len(p.st.ViewChecks) == 0 || !ok {
+		return nil
+	}
+	t, err := s.e.dmlTable(ctx, ins.Table.Name.String())
+	if err != nil {
+		return err
+	}
+	conds := make([]string, len(p.st.ViewChecks))
+	for i, c := range p.st.ViewChecks {
+		conds[i] = c.Cond
+	}
+	ps, err := s.prepare(ctx, "SELECT "+strings.Join(conds, ", ")+" FROM "+quoteIdent(t.Name), nil)
+	if err != nil {
+		return err
+	}
+	if len(ps) != 1 {
+		return pgerror.New(pgerror.InternalError, "check option: %d statements", len(ps))
+	}
+	saved := s.base.rowEngine
+	s.base.rowEngine = true
+	_, node, cancel, err := ps[0].bindPlan(ctx, nil)
+	s.base.rowEngine = saved
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	exprs := projectionOf(node)
+	tbl, _, _, empty, err := deleteScan(node, t)
+	if err != nil || empty || len(exprs) != len(p.st.ViewChecks) || unsupportedIn(exprs, true) {
+		return pgerror.New(pgerror.FeatureNotSupported, "this WITH CHECK OPTION condition is not supported (subqueries are not)")
+	}
+	s.base.insertChecks = &insertChecks{table: t.ID, checks: viewChecks(p.st, exprs), cols: tbl.columns()}
+	return nil
+}
+
+// insertChecksFor returns the check conditions for an inserter of the
+// table with that ID in the session of ctx, nil without any.
+func insertChecksFor(ctx *sql.Context, table int64) *insertChecks {
+	if ctx == nil {
+		return nil
+	}
+	ps, ok := ctx.Session.(*pgSession)
+	if !ok || ps.insertChecks == nil || ps.insertChecks.table != table {
+		return nil
+	}
+	return ps.insertChecks
+}
+
+// check evaluates the conditions on a row to insert (in table column
+// order).
+func (c *insertChecks) check(ctx *sql.Context, row sql.Row) error {
+	if c == nil {
+		return nil
+	}
+	r := make(sql.Row, len(c.cols))
+	for pos, col := range c.cols {
+		if col < len(row) {
+			r[pos] = row[col]
+		}
+	}
+	return checkRow(ctx, c.checks, r)
+}
