@@ -93,6 +93,8 @@ func (e *Engine) viewRelations(ctx *sql.Context) ([]relationInfo, error) {
 	var out []relationInfo
 	for _, v := range vs {
 		r := relationInfo{schema: "public", name: v.Name, kind: "v", def: viewDefinition(v)}
+		r.insertable, r.updatable = viewUpdatable(vs, v, 0) // views_viewdml.go
+		r.checkOption = v.CheckOption
 		for _, c := range v.Columns {
 			r.cols = append(r.cols, relationColumn{name: c.Name, oid: c.TypeOID, colType: viewColumnType(c)})
 		}

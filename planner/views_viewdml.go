@@ -142,3 +142,36 @@ func (c *insertChecks) check(ctx *sql.Context, row sql.Row) error {
 	}
 	return checkRow(ctx, c.checks, r)
 }
+
+// viewUpdatable tells, as PostgreSQL's pg_relation_is_updatable, whether
+// INSERT and whether both UPDATE and DELETE can write through the view
+// (through its base view too).
+func viewUpdatable(all []*catalog.View, v *catalog.View, depth int) (insertable, updatable bool) {
+	names := make([]string, len(v.Columns))
+	for i, c := range v.Columns {
+		names[i] = c.Name
+	}
+	cols, del, base := pgparse.ViewUpdatability(v.Name, v.Query, names)
+	insertable, updatable = cols, cols && del
+	if !insertable && !updatable || depth > 32 {
+		return insertable && depth <= 32, updatable && depth <= 32
+	}
+	for _, b := range all {
+		if b.Name == base {
+			bi, bu := viewUpdatable(all, b, depth+1)
+			return insertable && bi, updatable && bu
+		}
+	}
+	return insertable, updatable
+}
+
+// checkOptionName is information_schema.views.check_option.
+func checkOptionName(opt string) string {
+	switch opt {
+	case "local":
+		return "LOCAL"
+	case "cascaded":
+		return "CASCADED"
+	}
+	return "NONE"
+}

@@ -705,3 +705,16 @@ func ViewNotUpdatable(name, query string, columns []string, forDelete bool) stri
 	}
 	return l.notUpdatable(!forDelete)
 }
+
+// ViewUpdatability tells whether INSERT and UPDATE (cols) and DELETE (del)
+// can write through the view itself, and names its base relation.
+func ViewUpdatability(name, query string, columns []string) (cols, del bool, base string) {
+	l, err := parseViewLevel(name, &ViewDef{Query: query, Columns: columns})
+	if err != nil {
+		return false, false, ""
+	}
+	if l.base != nil {
+		base = l.base.Relname
+	}
+	return l.notUpdatable(true) == "", l.notUpdatable(false) == "", base
+}
