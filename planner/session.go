@@ -575,6 +575,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	s.started(p.st.SQL)
 	rows, err := p.execute(ctx, params)
 	if err != nil {
+		s.base.insertChecks = nil // views_viewdml.go
 		s.failed()
 		s.finished()
 		return nil, err
@@ -583,6 +584,9 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		rows.tx = &s.tx
 	}
 	rows.done = s.finished
+	if s.base.insertChecks != nil {
+		rows.done = func() { s.base.insertChecks = nil; s.finished() }
+	}
 	return rows, nil
 }
 
