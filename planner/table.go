@@ -620,7 +620,7 @@ func (in *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 			return err
 		}
 	}
-	if err := in.checks.check(ctx, row); err != nil {
+	if err := in.checks.check(ctx, row, in.t.schema); err != nil {
 		return err
 	}
 	for i, v := range row {

@@ -249,7 +249,9 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 						newRow[pos] = vals[i]
 					}
 				}
-				if err := checkRow(ctx, checks, newRow); err != nil {
+				if err := checkRow(ctx, checks, newRow, tbl.schema, func() (sql.Row, error) {
+					return updatedRow(ctx, tbl, rec, r, targets, vals) // views_viewdml.go
+				}); err != nil {
 					return 0, nil, err
 				}
 				if err := ret.add(ctx, newRow); err != nil {

@@ -2,13 +2,19 @@ package planner
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/dolthub/go-mysql-server/sql"
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
+	"openwit/planner/pgexpr"
 	"openwit/planner/pgparse"
+	"openwit/planner/pgtypes"
 	"openwit/storage/catalog"
 )
 
@@ -51,18 +57,65 @@ func viewChecks(st *pgparse.Statement, exprs []sql.Expression) []viewCheck {
 }
 
 // checkRow fails with 44000 when a check condition is not true (false or
-// NULL) for the new row, the innermost view's first.
-func checkRow(ctx *sql.Context, checks []viewCheck, row sql.Row) error {
+// NULL) for the new row, the innermost view's first; full returns the
+// whole new row (table column order) for the DETAIL.
+func checkRow(ctx *sql.Context, checks []viewCheck, row sql.Row, schema sql.Schema, full func() (sql.Row, error)) error {
 	for _, c := range checks {
 		v, err := sql.EvaluateCondition(ctx, c.cond, row)
 		if err != nil {
 			return mapError(err)
 		}
-		if !sql.IsTrue(v) {
-			return pgparse.CheckOptionViolation(c.view)
+		if sql.IsTrue(v) {
+			continue
 		}
+		e := pgparse.CheckOptionViolation(c.view)
+		if r, err := full(); err == nil {
+			e.Detail = failingRow(ctx, schema, r)
+		}
+		return e
 	}
 	return nil
+}
+
+// failingRow is PostgreSQL's DETAIL for a refused row: each value's text
+// output (null for NULL), cut after 64 bytes with "...".
+func failingRow(ctx *sql.Context, schema sql.Schema, row sql.Row) string {
+	var b strings.Builder
+	b.WriteString("Failing row contains (")
+	for i, v := range row {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if v == nil || i >= len(schema) {
+			b.WriteString("null")
+			continue
+		}
+		oid, _ := pgtypes.OID(schema[i].Type)
+		text, err := pgexpr.TextOf(ctx, v, oid)
+		if err != nil {
+			text = fmt.Sprint(v)
+		}
+		switch {
+		case oid == pgtypes.OIDBool:
+			text = map[bool]string{true: "t", false: "f"}[text == "true" || text == "1" || text == "t"]
+		case oid == pgtypes.OIDNumeric:
+			if d, ok := v.(decimal.Decimal); ok {
+				if dt, ok := schema[i].Type.(sql.DecimalType); ok && dt.Scale() > 0 {
+					text = d.StringFixed(int32(dt.Scale()))
+				}
+			}
+		}
+		if len(text) > 64 {
+			cut := 64
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+			text = text[:cut] + "..."
+		}
+		b.WriteString(text)
+	}
+	b.WriteString(").")
+	return b.String()
 }
 
 // insertChecks are the check conditions of an INSERT through views, bound
@@ -130,7 +183,7 @@ func insertChecksFor(ctx *sql.Context, table int64) *insertChecks {
 
 // check evaluates the conditions on a row to insert (in table column
 // order).
-func (c *insertChecks) check(ctx *sql.Context, row sql.Row) error {
+func (c *insertChecks) check(ctx *sql.Context, row sql.Row, schema sql.Schema) error {
 	if c == nil {
 		return nil
 	}
@@ -140,7 +193,7 @@ func (c *insertChecks) check(ctx *sql.Context, row sql.Row) error {
 			r[pos] = row[col]
 		}
 	}
-	return checkRow(ctx, c.checks, r)
+	return checkRow(ctx, c.checks, r, schema, func() (sql.Row, error) { return row, nil })
 }
 
 // viewUpdatable tells, as PostgreSQL's pg_relation_is_updatable, whether
@@ -174,4 +227,24 @@ func checkOptionName(opt string) string {
 		return "CASCADED"
 	}
 	return "NONE"
+}
+
+// updatedRow is row r of rec (every table column) with the new values of
+// the targets.
+func updatedRow(ctx *sql.Context, tbl *table, rec arrow.RecordBatch, r int, targets []int, vals []any) (sql.Row, error) {
+	n := min(int(rec.NumCols()), len(tbl.schema))
+	row := make(sql.Row, n)
+	for c := 0; c < n; c++ {
+		v, err := arrowValue(ctx, rec.Column(c), r, tbl.schema[c].Type)
+		if err != nil {
+			return nil, err
+		}
+		row[c] = v
+	}
+	for i, c := range targets {
+		if c < n {
+			row[c] = vals[i]
+		}
+	}
+	return row, nil
 }
