@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -118,4 +119,101 @@ func pgErr(_ pgconn.CommandTag, err error) *pgconn.PgError {
 		return pe
 	}
 	return nil
+}
+
+// TestViewDMLErrorsMatchPostgres runs one script on PostgreSQL 15 and on
+// OpenWit: every statement succeeds on both with the same tag, or fails
+// on both with the same SQLSTATE, message, DETAIL and HINT (which view's
+// check option refuses a row, which column is not updatable, why a view
+// is not updatable).
+func TestViewDMLErrorsMatchPostgres(t *testing.T) {
+	t.Parallel()
+	pg := testpg.Start(t)
+	ow := testserver.Start(t, testserver.Options{})
+	ref, err := pgx.Connect(t.Context(), pg.CreateDB(t, "reference"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close(t.Context())
+	owc := testserver.Connect(t, ow.DSN())
+	failures := 0
+	for _, sql := range []string{
+		"CREATE TABLE vc (ts timestamptz NOT NULL DEFAULT '2024-01-01 00:00:00+00', a int, b text, ok bool, x numeric(8,2))",
+		"CREATE VIEW vc1 AS SELECT * FROM vc WHERE a > 0 WITH CHECK OPTION",
+		"CREATE VIEW vc2 AS SELECT a, b FROM vc1 WHERE a < 10 WITH LOCAL CHECK OPTION",
+		"CREATE VIEW vc3 AS SELECT a AS aa, b FROM vc1 WHERE a < 10 WITH CASCADED CHECK OPTION",
+		"CREATE VIEW vc4 AS SELECT a, b FROM vc1 WHERE a < 10",
+		"CREATE VIEW vc6 AS SELECT a, b, ok FROM vc WHERE a > 100",
+		"CREATE VIEW vc7 AS SELECT a, b FROM vc6 WHERE b = 'ok' WITH CASCADED CHECK OPTION",
+		"CREATE VIEW vc8 WITH (check_option = local) AS SELECT a, b FROM vc6 WHERE b = 'ok'",
+		"CREATE VIEW vbad WITH (check_option = nope) AS SELECT * FROM vc",
+		"CREATE VIEW vbad AS SELECT a, count(*) FROM vc GROUP BY a WITH LOCAL CHECK OPTION",
+		"CREATE VIEW vexpr AS SELECT a, upper(b) AS ub, a + 1 AS a1 FROM vc",
+		"CREATE VIEW vnone AS SELECT a + 1 AS a1 FROM vc",
+		"CREATE VIEW vlim AS SELECT a FROM vc ORDER BY a LIMIT 3",
+		"INSERT INTO vc1 (a, b, ok, x) VALUES (-1, 'no', true, 2)",
+		"INSERT INTO vc1 (a) VALUES (NULL)",
+		"INSERT INTO vc1 (a, b, ok, x) VALUES (1, 'yes', false, 2.5)",
+		"INSERT INTO vc2 (a) VALUES (20)",
+		"INSERT INTO vc2 (a) VALUES (-1)",
+		"INSERT INTO vc3 (aa, b) VALUES (20, 'x')",
+		"INSERT INTO vc4 (a) VALUES (-1)",
+		"INSERT INTO vc4 (a) VALUES (20)",
+		"INSERT INTO vc7 (a, b) VALUES (1, 'ok')",
+		"INSERT INTO vc7 (a, b) VALUES (200, 'no')",
+		"INSERT INTO vc8 (a, b) VALUES (2, 'ok')",
+		"INSERT INTO vc8 (a, b) VALUES (200, 'no')",
+		"UPDATE vc1 SET a = -5, b = repeat('long', 20) WHERE a = 1",
+		"UPDATE vc3 SET aa = aa + 100",
+		"UPDATE vc3 SET aa = 3 WHERE aa = 1",
+		"INSERT INTO vexpr (a, ub) VALUES (1, 'x')",
+		"INSERT INTO vexpr VALUES (1, 'x', 2)",
+		"UPDATE vexpr SET a1 = 1, ub = 'x'",
+		"UPDATE vexpr SET nosuch = 1",
+		"INSERT INTO vexpr (a, a) VALUES (1, 2)",
+		"INSERT INTO vnone VALUES (1)",
+		"UPDATE vnone SET a1 = 1",
+		"DELETE FROM vlim",
+		"INSERT INTO vlim VALUES (1)",
+		"UPDATE vlim SET a = 1",
+	} {
+		wantTag, wantErr := ref.Exec(t.Context(), sql)
+		gotTag, gotErr := owc.Exec(t.Context(), sql)
+		want, got := pgErr(wantTag, wantErr), pgErr(gotTag, gotErr)
+		switch {
+		case (wantErr == nil) != (gotErr == nil):
+			t.Errorf("%s: OpenWit %v, PostgreSQL %v", sql, gotErr, wantErr)
+		case wantErr == nil && gotTag.String() != wantTag.String():
+			t.Errorf("%s: tag %q, PostgreSQL %q", sql, gotTag, wantTag)
+		case wantErr != nil && (want == nil || got == nil || got.Code != want.Code || got.Message != want.Message ||
+			got.Detail != want.Detail || got.Hint != want.Hint):
+			t.Errorf("%s:\n got %v\nwant %v", sql, describePgErr(got, gotErr), describePgErr(want, wantErr))
+		}
+		if wantErr != nil {
+			failures++
+		}
+	}
+	if failures < 20 {
+		t.Errorf("%d statements failed on PostgreSQL: the script changed", failures)
+	}
+	if got, want := readViewCheckRows(t, owc), readViewCheckRows(t, ref); got != want {
+		t.Errorf("rows differ:\n got %s\nwant %s", got, want)
+	}
+}
+
+func describePgErr(pe *pgconn.PgError, err error) string {
+	if pe == nil {
+		return fmt.Sprint(err)
+	}
+	return pe.Code + " " + pe.Message + " DETAIL " + pe.Detail + " HINT " + pe.Hint
+}
+
+func readViewCheckRows(t *testing.T, conn *pgx.Conn) string {
+	t.Helper()
+	var s string
+	q := `SELECT coalesce(string_agg(coalesce(a::text, '-') || '|' || coalesce(b, '-') || '|' || coalesce(ok::text, '-') || '|' || coalesce(x::text, '-'), ';' ORDER BY a, b), '') FROM vc`
+	if err := conn.QueryRow(t.Context(), q).Scan(&s); err != nil {
+		t.Fatalf("rows: %v", err)
+	}
+	return s
 }
