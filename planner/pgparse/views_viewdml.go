@@ -141,11 +141,11 @@ func rewriteViewDML(n *pg.Node, views ViewLookup, cols TableColumns) ([]ViewChec
 		}
 		switch {
 		case n.GetInsertStmt() != nil:
-			err = lvl.insert(n.GetInsertStmt(), views, cols)
+			err = lvl.insert(n.GetInsertStmt(), cols)
 		case n.GetUpdateStmt() != nil:
-			err = lvl.update(n.GetUpdateStmt(), views)
+			err = lvl.update(n.GetUpdateStmt())
 		default:
-			err = lvl.delete(n.GetDeleteStmt(), views)
+			err = lvl.delete(n.GetDeleteStmt())
 		}
 		if err != nil {
 			return nil, err
@@ -309,7 +309,7 @@ func (l *viewLevel) copyExpr(x *pg.Node) *pg.Node {
 	if l.qual == l.base.Relname {
 		return c
 	}
-	walkMessagesNoSub(c, func(cr *pg.ColumnRef) {
+	columnRefsNoSub(c, func(cr *pg.ColumnRef) {
 		if len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() == l.qual {
 			cr.Fields[0] = pg.MakeStrNode(l.base.Relname)
 		}
@@ -317,9 +317,9 @@ func (l *viewLevel) copyExpr(x *pg.Node) *pg.Node {
 	return c
 }
 
-// walkMessagesNoSub calls fn on the column references of x outside
+// columnRefsNoSub calls fn on the column references of x outside
 // subqueries.
-func walkMessagesNoSub(x *pg.Node, fn func(*pg.ColumnRef)) {
+func columnRefsNoSub(x *pg.Node, fn func(*pg.ColumnRef)) {
 	walkNodes(x, func(n *pg.Node) bool {
 		if cr := n.GetColumnRef(); cr != nil {
 			fn(cr)
@@ -451,7 +451,7 @@ func figureColname(x *pg.Node) string {
 }
 
 // insert rewrites INSERT INTO view.
-func (l *viewLevel) insert(s *pg.InsertStmt, views ViewLookup, cols TableColumns) error {
+func (l *viewLevel) insert(s *pg.InsertStmt, cols TableColumns) error {
 	qual := stmtQual(s.Relation)
 	targets := map[int]bool{}
 	var order []int
@@ -529,7 +529,7 @@ func insertWidth(sel *pg.SelectStmt, cols TableColumns, fallback int) int {
 }
 
 // update rewrites UPDATE view.
-func (l *viewLevel) update(s *pg.UpdateStmt, views ViewLookup) error {
+func (l *viewLevel) update(s *pg.UpdateStmt) error {
 	qual := stmtQual(s.Relation)
 	assigned := map[int]bool{}
 	for _, n := range s.TargetList {
@@ -586,7 +586,7 @@ func (l *viewLevel) update(s *pg.UpdateStmt, views ViewLookup) error {
 }
 
 // delete rewrites DELETE FROM view.
-func (l *viewLevel) delete(s *pg.DeleteStmt, views ViewLookup) error {
+func (l *viewLevel) delete(s *pg.DeleteStmt) error {
 	qual := stmtQual(s.Relation)
 	if err := l.checkWhere(s.WhereClause, qual); err != nil {
 		return err
