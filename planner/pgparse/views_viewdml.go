@@ -112,14 +112,16 @@ func rewriteViewDML(n *pg.Node, views ViewLookup, cols TableColumns) ([]ViewChec
 	var checks []ViewCheck
 	for depth := 0; ; depth++ {
 		// Forms the translator refuses (WITH, UPDATE ... FROM, DELETE ...
-		// USING) are left for it to report.
+		// USING, WHERE CURRENT OF) are left for it to report.
 		var rv *pg.RangeVar
 		switch {
 		case n.GetInsertStmt() != nil && n.GetInsertStmt().WithClause == nil:
 			rv = n.GetInsertStmt().Relation
-		case n.GetUpdateStmt() != nil && n.GetUpdateStmt().WithClause == nil && len(n.GetUpdateStmt().FromClause) == 0:
+		case n.GetUpdateStmt() != nil && n.GetUpdateStmt().WithClause == nil && len(n.GetUpdateStmt().FromClause) == 0 &&
+			n.GetUpdateStmt().WhereClause.GetCurrentOfExpr() == nil:
 			rv = n.GetUpdateStmt().Relation
-		case n.GetDeleteStmt() != nil && n.GetDeleteStmt().WithClause == nil && len(n.GetDeleteStmt().UsingClause) == 0:
+		case n.GetDeleteStmt() != nil && n.GetDeleteStmt().WithClause == nil && len(n.GetDeleteStmt().UsingClause) == 0 &&
+			n.GetDeleteStmt().WhereClause.GetCurrentOfExpr() == nil:
 			rv = n.GetDeleteStmt().Relation
 		default:
 			return nil, nil
@@ -468,12 +470,27 @@ func (l *viewLevel) insert(s *pg.InsertStmt, cols TableColumns) error {
 			targets[i] = true
 			order = append(order, i)
 		}
-	} else if s.SelectStmt != nil {
-		w := min(insertWidth(s.SelectStmt.GetSelectStmt(), cols, len(l.def.Columns)), len(l.def.Columns))
-		for i := 0; i < w; i++ {
+	}
+	w := -1 // the source's width, -1 when unknown
+	if s.SelectStmt != nil {
+		w = insertWidth(s.SelectStmt.GetSelectStmt(), cols, -1)
+	}
+	if len(s.Cols) == 0 && s.SelectStmt != nil {
+		n := len(l.def.Columns)
+		if w >= 0 {
+			n = min(w, n)
+		}
+		for i := 0; i < n; i++ {
 			targets[i] = true
 			order = append(order, i)
 		}
+	}
+	// Parse analysis (before the view's updatability) checks the widths.
+	switch {
+	case w > len(order) && (len(s.Cols) > 0 || w > len(l.def.Columns)):
+		return pgerror.New(pgerror.SyntaxError, "INSERT has more expressions than target columns")
+	case w >= 0 && w < len(order) && len(s.Cols) > 0:
+		return pgerror.New(pgerror.SyntaxError, "INSERT has more target columns than expressions")
 	}
 	if why := l.notUpdatable(true); why != "" {
 		return verbInsert.viewError(l.name, why)
@@ -481,9 +498,17 @@ func (l *viewLevel) insert(s *pg.InsertStmt, cols TableColumns) error {
 	if err := l.checkColumns(verbInsert, targets); err != nil {
 		return err
 	}
+	var indirection [][]*pg.Node // a column list's subscripts stay with their columns
+	for _, c := range s.Cols {
+		indirection = append(indirection, c.GetResTarget().Indirection)
+	}
 	s.Cols = nil
-	for _, i := range order {
-		s.Cols = append(s.Cols, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Name: l.baseCol[i], Location: -1}}})
+	for k, i := range order {
+		rt := &pg.ResTarget{Name: l.baseCol[i], Location: -1}
+		if k < len(indirection) {
+			rt.Indirection = indirection[k]
+		}
+		s.Cols = append(s.Cols, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: rt}})
 	}
 	if len(s.ReturningList) > 0 {
 		list, err := l.returning(s.ReturningList, qual)
