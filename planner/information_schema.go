@@ -32,6 +32,8 @@ type relationColumn struct {
 	notNull bool
 	def     string // DEFAULT expression; "" for none
 	num     int    // attnum (ordinal_position); 0: the position
+	// readOnly marks a view column UPDATE cannot assign (views_viewdml.go).
+	readOnly bool
 }
 
 type relationInfo struct {
@@ -283,7 +285,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 							nil, nil, nil, nil, strconv.Itoa(i + 1),
 							"NO", "NO", nil, nil,
 							nil, nil, nil, "NO",
-							"NEVER", nil, yesNo(r.schema == "public")})
+							"NEVER", nil, yesNo(r.schema == "public" && !col.readOnly)})
 					}
 				}
 				return out, nil

@@ -248,3 +248,28 @@ func updatedRow(ctx *sql.Context, tbl *table, rec arrow.RecordBatch, r int, targ
 	}
 	return row, nil
 }
+
+// viewColumnUpdatable tells, as PostgreSQL's pg_column_is_updatable,
+// whether UPDATE can assign the view's column i: a plain column of an
+// updatable base (through base views too).
+func viewColumnUpdatable(all []*catalog.View, v *catalog.View, i, depth int) bool {
+	names := make([]string, len(v.Columns))
+	for k, c := range v.Columns {
+		names[k] = c.Name
+	}
+	bases, base, ok := pgparse.ViewColumnBases(v.Name, v.Query, names)
+	if !ok || i >= len(bases) || bases[i] == "" || depth > 32 {
+		return false
+	}
+	for _, b := range all {
+		if b.Name == base {
+			for k, c := range b.Columns {
+				if c.Name == bases[i] {
+					return viewColumnUpdatable(all, b, k, depth+1)
+				}
+			}
+			return false
+		}
+	}
+	return true
+}

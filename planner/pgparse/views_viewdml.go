@@ -743,3 +743,14 @@ func ViewUpdatability(name, query string, columns []string) (cols, del bool, bas
 	}
 	return l.notUpdatable(true) == "", l.notUpdatable(false) == "", base
 }
+
+// ViewColumnBases returns, for a view that DELETE can write through (ok),
+// the base column each view column is ("" when it is not a plain column)
+// and the base relation's name.
+func ViewColumnBases(name, query string, columns []string) (bases []string, base string, ok bool) {
+	l, err := parseViewLevel(name, &ViewDef{Query: query, Columns: columns})
+	if err != nil || l.notUpdatable(false) != "" {
+		return nil, "", false
+	}
+	return l.baseCol, l.base.Relname, true
+}
