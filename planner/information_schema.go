@@ -32,12 +32,19 @@ type relationColumn struct {
 	notNull bool
 	def     string // DEFAULT expression; "" for none
 	num     int    // attnum (ordinal_position); 0: the position
+	// readOnly marks a view column UPDATE cannot assign (views_viewdml.go).
+	readOnly bool
 }
 
 type relationInfo struct {
 	schema, name, kind string // kind "r" or "v"
 	cols               []relationColumn
 	def                string // a user view's definition (views_catalog.go)
+	// insertable and updatable (UPDATE and DELETE) tell whether a view is
+	// automatically updatable; checkOption is its check option
+	// (views_viewdml.go).
+	insertable, updatable bool
+	checkOption           string
 }
 
 // relations lists OpenWit's tables (public), then the catalog's own
@@ -182,7 +189,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 						typ = "VIEW"
 					}
 					out = append(out, sql.Row{"openwit", r.schema, r.name, typ, nil, nil, nil, nil, nil,
-						yesNo(r.schema == "public" && r.kind == "r"), "NO", nil})
+						yesNo(r.schema == "public" && (r.kind == "r" || r.insertable)), "NO", nil})
 				}
 				return out, nil
 			}}
@@ -202,7 +209,8 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 						if r.def != "" {
 							def = r.def
 						}
-						out = append(out, sql.Row{"openwit", r.schema, r.name, def, "NONE", "NO", "NO", "NO", "NO", "NO"})
+						out = append(out, sql.Row{"openwit", r.schema, r.name, def, checkOptionName(r.checkOption),
+							yesNo(r.updatable), yesNo(r.insertable), "NO", "NO", "NO"})
 					}
 				}
 				return out, nil
@@ -277,7 +285,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 							nil, nil, nil, nil, strconv.Itoa(i + 1),
 							"NO", "NO", nil, nil,
 							nil, nil, nil, "NO",
-							"NEVER", nil, yesNo(r.schema == "public")})
+							"NEVER", nil, yesNo(r.schema == "public" && !col.readOnly)})
 					}
 				}
 				return out, nil

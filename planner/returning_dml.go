@@ -84,10 +84,11 @@ func dmlReturningSchema(st *pgparse.Statement, node sql.Node) (sql.Schema, bool)
 		return node.Schema(), true
 	case st.Update != nil && st.Update.Returning:
 		s := node.Schema()
-		if len(s) < len(st.Update.Columns) {
+		n := len(st.Update.Columns) + st.Update.Checks
+		if len(s) < n {
 			return nil, false
 		}
-		return s[len(st.Update.Columns):], true
+		return s[n:], true
 	}
 	return nil, false
 }

@@ -113,6 +113,9 @@ type pgSession struct {
 	// returning collects the inserters of the INSERT ... RETURNING being
 	// built (returning_sqlmisc.go); nil otherwise.
 	returning *returningWrites
+	// insertChecks are the WITH CHECK OPTION conditions of the INSERT
+	// through views being run (views_viewdml.go); nil otherwise.
+	insertChecks *insertChecks
 	// xid is txid_current() (txid.go).
 	xid func() int64
 }
@@ -572,6 +575,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	s.started(p.st.SQL)
 	rows, err := p.execute(ctx, params)
 	if err != nil {
+		s.base.insertChecks = nil // views_viewdml.go
 		s.failed()
 		s.finished()
 		return nil, err
@@ -580,6 +584,9 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 		rows.tx = &s.tx
 	}
 	rows.done = s.finished
+	if s.base.insertChecks != nil {
+		rows.done = func() { s.base.insertChecks = nil; s.finished() }
+	}
 	return rows, nil
 }
 
@@ -679,6 +686,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err e
 		return s.truncate(ctx, p.st.Truncate)
 	case pgparse.KindCopyFrom:
 		return nil, pgerror.New(pgerror.FeatureNotSupported, "COPY FROM STDIN runs through the wire protocol's COPY sub-protocol (BeginCopyFrom)")
+	}
+	if err := p.s.prepareInsertChecks(ctx, p); err != nil { // views_viewdml.go
+		return nil, err
 	}
 	bindings, err := p.bind(params)
 	if err != nil {

@@ -85,6 +85,9 @@ func (s *Session) sqlExecute(ctx context.Context, e *pgparse.SQLExecute) (*Rows,
 		}
 	}
 	p.countExec()
+	if err := s.prepareInsertChecks(ctx, p); err != nil { // views_viewdml.go
+		return nil, err
+	}
 	return p.run(ctx, bindings, s.statementTimeout())
 }
 

@@ -557,6 +557,7 @@ func trimZeros(d decimal.Decimal) decimal.Decimal {
 // that: a failed statement leaves no trace.
 type inserter struct {
 	t        *table
+	checks   *insertChecks // WITH CHECK OPTION of a write through views
 	timeIdx  int
 	builders map[int64]*array.RecordBuilder
 	shards   []int64
@@ -570,7 +571,7 @@ func (t *table) Inserter(ctx *sql.Context) sql.RowInserter {
 			idx = i
 		}
 	}
-	in := &inserter{t: t, timeIdx: idx, builders: map[int64]*array.RecordBuilder{}}
+	in := &inserter{t: t, timeIdx: idx, builders: map[int64]*array.RecordBuilder{}, checks: insertChecksFor(ctx, t.def.ID)}
 	registerReturning(ctx, in)
 	return in
 }
@@ -618,6 +619,9 @@ func (in *inserter) Insert(ctx *sql.Context, row sql.Row) error {
 		if row, err = in.t.arrayValues(ctx, row); err != nil {
 			return err
 		}
+	}
+	if err := in.checks.check(ctx, row, in.t.schema); err != nil {
+		return err
 	}
 	for i, v := range row {
 		if err := appendValue(b.Field(i), v); err != nil {

@@ -71,7 +71,7 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		return nil, p.st.Deferred
 	}
 	schema, returning := dmlReturningSchema(p.st, node)
-	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets), returning)
+	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets)+u.Checks, returning)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +81,8 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		}
 		return &Rows{tag: "UPDATE 0"}, nil
 	}
+	checks := viewChecks(p.st, values[len(targets):len(targets)+u.Checks]) // views_viewdml.go
+	values = append(values[:len(targets):len(targets)], values[len(targets)+u.Checks:]...)
 	var ret *returned
 	if returning {
 		ret = &returned{exprs: values[len(targets):]}
@@ -100,7 +102,7 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 			values[i] = cd.Expr
 		}
 	}
-	update, err := newRowUpdater(sctx, tbl, targets, values, filter, ret)
+	update, err := newRowUpdater(sctx, tbl, targets, values, filter, ret, checks)
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +152,15 @@ func (e *Engine) updateWhere(ctx *sql.Context, t *catalog.Table, tbl *table, ali
 // every row of a batch and, where it is true, values[i] as the new value
 // of table column targets[i], converted to the column's type and checked
 // as INSERT checks a value (NOT NULL, varchar and char lengths).
-func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Expression, filter sql.Expression, ret *returned) (compact.RowUpdater, error) {
+func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Expression, filter sql.Expression, ret *returned, checks []viewCheck) (compact.RowUpdater, error) {
 	cols := tbl.columns() // row position -> table column
 	used := map[int]bool{}
 	exprs := append([]sql.Expression{filter}, values...)
 	if ret != nil {
 		exprs = append(exprs, ret.exprs...)
+	}
+	for _, c := range checks {
+		exprs = append(exprs, c.cond)
 	}
 	// targetPos[i] is the row position of targets[i], -1 when the scan
 	// does not read it (RETURNING sees the new values there).
@@ -237,12 +242,17 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 			}
 			changed = append(changed, r)
 			newVals = append(newVals, vals)
-			if ret != nil {
+			if ret != nil || len(checks) > 0 {
 				newRow := row.Copy()
 				for i, pos := range targetPos {
 					if pos >= 0 {
 						newRow[pos] = vals[i]
 					}
+				}
+				if err := checkRow(ctx, checks, newRow, tbl.schema, func() (sql.Row, error) {
+					return updatedRow(ctx, tbl, rec, r, targets, vals) // views_viewdml.go
+				}); err != nil {
+					return 0, nil, err
 				}
 				if err := ret.add(ctx, newRow); err != nil {
 					return 0, nil, err

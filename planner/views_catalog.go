@@ -93,8 +93,11 @@ func (e *Engine) viewRelations(ctx *sql.Context) ([]relationInfo, error) {
 	var out []relationInfo
 	for _, v := range vs {
 		r := relationInfo{schema: "public", name: v.Name, kind: "v", def: viewDefinition(v)}
-		for _, c := range v.Columns {
-			r.cols = append(r.cols, relationColumn{name: c.Name, oid: c.TypeOID, colType: viewColumnType(c)})
+		r.insertable, r.updatable = viewUpdatable(vs, v, 0) // views_viewdml.go
+		r.checkOption = v.CheckOption
+		for i, c := range v.Columns {
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: c.TypeOID, colType: viewColumnType(c),
+				readOnly: !viewColumnUpdatable(vs, v, i, 0)})
 		}
 		out = append(out, r)
 	}

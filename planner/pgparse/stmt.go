@@ -78,6 +78,9 @@ type Statement struct {
 	View          *View
 	AlterView     *AlterView
 	CreateTableAs *CreateTableAs
+	// ViewChecks are the WITH CHECK OPTION conditions of an INSERT or
+	// UPDATE written through views (views_viewdml.go).
+	ViewChecks []ViewCheck
 	// Begin are the transaction characteristics BEGIN or START
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).

@@ -45,6 +45,11 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
+		checks, err := rewriteViewDML(raw.Stmt, views, cols) // views_viewdml.go
+		if err != nil {
+			return nil, err
+		}
+		restore := updateChecks(raw.Stmt, checks)
 		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
 			return nil, err
 		}
@@ -52,6 +57,8 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 		if err != nil {
 			return nil, err
 		}
+		st.ViewChecks = checks
+		restore(st)
 		if st.SQL == "" {
 			st.SQL = text
 		}

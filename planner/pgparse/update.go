@@ -22,6 +22,9 @@ type Update struct {
 	// Returning is set for UPDATE ... RETURNING: the AST's select list
 	// continues after the new values with the RETURNING list.
 	Returning bool
+	// Checks is the number of WITH CHECK OPTION conditions (of a write
+	// through views) between the new values and the RETURNING list.
+	Checks int
 }
 
 func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {

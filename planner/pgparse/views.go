@@ -29,6 +29,8 @@ type View struct {
 	// Query is the defining SELECT as written (deparsed), its `*` not yet
 	// expanded (ExpandStar).
 	Query string
+	// CheckOption is "", "local" or "cascaded".
+	CheckOption string
 }
 
 // AlterView is ALTER VIEW [IF EXISTS] name RENAME TO new.
@@ -58,6 +60,8 @@ type CreateTableAs struct {
 type ViewDef struct {
 	Query   string
 	Columns []string
+	// CheckOption is "", "local" or "cascaded" (views_viewdml.go).
+	CheckOption string
 }
 
 // ViewLookup returns the view named name (unqualified), false when there
@@ -104,14 +108,12 @@ func (t *translator) createView(s *pg.ViewStmt) *View {
 	if s.View.Relpersistence == "t" {
 		t.unsupported("CREATE TEMPORARY VIEW")
 	}
-	if len(s.Options) > 0 || s.WithCheckOption != pg.ViewCheckOption_NO_CHECK_OPTION {
-		t.unsupported("CREATE VIEW with options or CHECK OPTION")
-	}
+	check := t.viewCheckOption(s) // views_viewdml.go
 	sel := s.Query.GetSelectStmt()
 	if sel == nil {
 		t.unsupported("this view query")
 	}
-	v := &View{Name: t.rangeVarName(s.View), Replace: s.Replace, Query: deparseSelect(t, s.Query)}
+	v := &View{Name: t.rangeVarName(s.View), Replace: s.Replace, Query: deparseSelect(t, s.Query), CheckOption: check}
 	for _, a := range s.Aliases {
 		v.Columns = append(v.Columns, a.GetString_().Sval)
 	}

@@ -23,6 +23,9 @@ type View struct {
 	Tables    []int64
 	Views     []int64
 	CreatedAt time.Time // UTC, microsecond precision
+	// CheckOption is WITH [LOCAL | CASCADED] CHECK OPTION: "", "local" or
+	// "cascaded" (stored in depends_json, so no migration was needed).
+	CheckOption string
 }
 
 // ViewColumn is one column of a view: its name and PostgreSQL type (OID
@@ -73,8 +76,9 @@ const viewColumns = `id, name, query, columns_json, depends_json, created_at_us`
 
 // viewDepends is the stored form of View.Tables and View.Views.
 type viewDepends struct {
-	Tables []int64 `json:"tables,omitempty"`
-	Views  []int64 `json:"views,omitempty"`
+	Tables      []int64 `json:"tables,omitempty"`
+	Views       []int64 `json:"views,omitempty"`
+	CheckOption string  `json:"check_option,omitempty"`
 }
 
 func scanView(r row) (*View, error) {
@@ -93,7 +97,7 @@ func scanView(r row) (*View, error) {
 	if err := json.Unmarshal([]byte(deps), &d); err != nil {
 		return nil, fmt.Errorf("view %q: decode dependencies: %w", v.Name, err)
 	}
-	v.Tables, v.Views = d.Tables, d.Views
+	v.Tables, v.Views, v.CheckOption = d.Tables, d.Views, d.CheckOption
 	v.CreatedAt = fromMicros(crUS)
 	return &v, nil
 }
@@ -137,7 +141,7 @@ func (s *store) CreateView(ctx context.Context, v *View, replace bool) (*View, e
 	if err != nil {
 		return nil, fmt.Errorf("create view %q: encode columns: %w", v.Name, err)
 	}
-	deps, err := json.Marshal(viewDepends{Tables: v.Tables, Views: v.Views})
+	deps, err := json.Marshal(viewDepends{Tables: v.Tables, Views: v.Views, CheckOption: v.CheckOption})
 	if err != nil {
 		return nil, fmt.Errorf("create view %q: encode dependencies: %w", v.Name, err)
 	}
