@@ -62,13 +62,7 @@ func TestTimeBinVectorized(t *testing.T) {
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "time_bin(") {
 			t.Errorf("%s: no time_bin key:\n%s", q, plan)
 		}
-		vec := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = off`)
-		row := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = on`)
-		if vec != row {
-			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
-		}
+		vec := sameInBothEngines(t, h, q)
 		if strings.Count(vec, "\n") < 3 {
 			t.Errorf("%s: %q: too few groups for the data to mean anything", q, vec)
 		}
@@ -85,13 +79,7 @@ func TestTimeBinVectorized(t *testing.T) {
 		if plan := h.mustQuery("EXPLAIN " + q); strings.Contains(plan, "time_bin(") {
 			t.Errorf("%s: grouped by a time bin:\n%s", q, plan)
 		}
-		vec := h.mustQuery(q + " ORDER BY 1")
-		h.mustQuery(`SET openwit.vectorize = off`)
-		row := h.mustQuery(q + " ORDER BY 1")
-		h.mustQuery(`SET openwit.vectorize = on`)
-		if vec != row {
-			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
-		}
+		sameInBothEngines(t, h, q+" ORDER BY 1")
 	}
 	if _, err := h.query(`SELECT date_bin('1 month', ts, timestamptz '2000-01-01'), count(*) FROM m GROUP BY 1`); err == nil || !strings.Contains(err.Error(), "months") {
 		t.Errorf("date_bin by a month: %v, want the row engine's error", err)
@@ -142,13 +130,7 @@ func TestCaseWhenVectorized(t *testing.T) {
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "CASE WHEN") {
 			t.Errorf("%s: the CASE is not pushed:\n%s", q, plan)
 		}
-		vec := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = off`)
-		row := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = on`)
-		if vec != row {
-			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
-		}
+		sameInBothEngines(t, h, q)
 	}
 }
 
@@ -187,17 +169,25 @@ func TestZoneTruncVectorized(t *testing.T) {
 			if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, "date_trunc('"+unit+"', ts, '"+zone+"')") {
 				t.Errorf("%s in %s: not grouped on the executor:\n%s", q, zone, plan)
 			}
-			vec := h.mustQuery(q)
-			h.mustQuery(`SET openwit.vectorize = off`)
-			row := h.mustQuery(q)
-			h.mustQuery(`SET openwit.vectorize = on`)
-			if vec != row {
-				t.Errorf("%s in %s: vectorized\n%s\nrow engine\n%s", q, zone, vec, row)
-			}
+			t.Run(zone+"/"+unit, func(t *testing.T) { sameInBothEngines(t, h, q) })
 		}
 	}
 	// A unit of varying width stays on the row engine.
 	if plan := h.mustQuery(`EXPLAIN SELECT date_trunc('month', ts), count(*) FROM z GROUP BY 1`); strings.Contains(plan, "date_trunc('month', ts, ") {
 		t.Errorf("month pushed:\n%s", plan)
 	}
+}
+
+// sameInBothEngines runs q vectorized and on the row engine, reports a
+// difference and returns the vectorized answer.
+func sameInBothEngines(t *testing.T, h *harness, q string) string {
+	t.Helper()
+	vec := h.mustQuery(q)
+	h.mustQuery(`SET openwit.vectorize = off`)
+	row := h.mustQuery(q)
+	h.mustQuery(`SET openwit.vectorize = on`)
+	if vec != row {
+		t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
+	}
+	return vec
 }
