@@ -124,15 +124,9 @@ func (p *inetPred) test(mem memory.Allocator, rec arrow.RecordBatch, out, null [
 }
 
 func compileInetValue(e *Expr, schema *arrow.Schema) (value, error) {
-	if len(e.Args) != 1 {
-		return nil, fmt.Errorf("exec: %s takes 1 argument", e.Op)
-	}
-	arg, err := compileValue(e.Args[0], schema)
+	arg, err := compileTextArg(e, schema, e.Str)
 	if err != nil {
 		return nil, err
-	}
-	if !isStringType(arg.typ()) {
-		return nil, unsupported("%s of %s", e.Str, arg.typ())
 	}
 	switch strings.ToLower(e.Str) {
 	case "family":

@@ -77,15 +77,9 @@ func formatJSONVec(e *Expr, names []string) (string, bool) {
 }
 
 func compileJSONValue(e *Expr, schema *arrow.Schema) (value, error) {
-	if len(e.Args) != 1 {
-		return nil, fmt.Errorf("exec: %s takes 1 argument", e.Op)
-	}
-	arg, err := compileValue(e.Args[0], schema)
+	arg, err := compileTextArg(e, schema, string(e.Op))
 	if err != nil {
 		return nil, err
-	}
-	if !isStringType(arg.typ()) {
-		return nil, unsupported("%s of %s", e.Op, arg.typ())
 	}
 	if e.Op == OpCast {
 		c := &castText{arg: arg, to: e.Str}
@@ -109,6 +103,22 @@ func compileJSONValue(e *Expr, schema *arrow.Schema) (value, error) {
 	return &jsonGet{arg: arg, path: e.Path, text: e.Text}, nil
 }
 
+// compileTextArg compiles the one argument of e, which must be text (what
+// names e in the error).
+func compileTextArg(e *Expr, schema *arrow.Schema, what string) (value, error) {
+	if len(e.Args) != 1 {
+		return nil, fmt.Errorf("exec: %s takes 1 argument", e.Op)
+	}
+	arg, err := compileValue(e.Args[0], schema)
+	if err != nil {
+		return nil, err
+	}
+	if !isStringType(arg.typ()) {
+		return nil, unsupported("%s of %s", what, arg.typ())
+	}
+	return arg, nil
+}
+
 func isStringType(dt arrow.DataType) bool {
 	if dt.ID() == arrow.STRING {
 		return true
@@ -120,15 +130,9 @@ func isStringType(dt arrow.DataType) bool {
 }
 
 func compileJSONPredicate(e *Expr, schema *arrow.Schema) (predicate, error) {
-	if len(e.Args) != 1 {
-		return nil, fmt.Errorf("exec: %s takes 1 argument", e.Op)
-	}
-	arg, err := compileValue(e.Args[0], schema)
+	arg, err := compileTextArg(e, schema, string(e.Op))
 	if err != nil {
 		return nil, err
-	}
-	if !isStringType(arg.typ()) {
-		return nil, unsupported("%s of %s", e.Op, arg.typ())
 	}
 	if e.Op == OpJSONHas {
 		k := e.Str
