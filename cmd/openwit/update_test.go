@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -57,37 +58,8 @@ func returningRows(t *testing.T, conn *pgx.Conn, q string, args ...any) string {
 // UPDATE was acknowledged and a restart.
 func TestUpdateMatchesPostgres(t *testing.T) {
 	t.Parallel()
-	pg := testpg.Start(t)
-	ow := testserver.Start(t, testserver.Options{Args: []string{"--catalog", pg.CreateDB(t, "owcatalog"),
-		"--flush-rows", "64", "--flush-age", "1h", "--compaction-interval", "0"}})
-	ref, err := pgx.Connect(t.Context(), pg.CreateDB(t, "reference"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(t.Context())
-	owc := testserver.Connect(t, ow.DSN())
-	check := func(what string) {
-		t.Helper()
-		if got, want := readUpdateRows(t, owc), readUpdateRows(t, ref); got != want {
-			t.Fatalf("after %s: the rows differ from PostgreSQL's\n got %.600s\nwant %.600s", what, got, want)
-		}
-	}
-	both := func(sql string, args ...any) {
-		t.Helper()
-		want := execTag(t, ref, sql, args...)
-		if got := execTag(t, owc, sql, args...); got != want {
-			t.Errorf("%s: tag %q, PostgreSQL %q", abbrev(sql), got, want)
-		}
-		check(abbrev(sql))
-	}
-	both(dmlTable)
-	for i := range 6 {
-		both(dmlInsert(i*100, 100))
-		waitFor(t, "the flushes", ow, func() bool {
-			_, rows := parquetFiles(t, ow.DataDir)
-			return rows >= int64((i+1)*100-3*63)
-		})
-	}
+	p := startDMLPair(t, 6)
+	ow, owc, ref, both, check := p.ow, p.owc, p.ref, p.both, p.check
 	if n := countParquet(t, ow); n < 4 {
 		t.Fatalf("%d Parquet files, want more than one per shard", n)
 	}
@@ -135,7 +107,7 @@ func TestUpdateMatchesPostgres(t *testing.T) {
 	owc.Close(t.Context())
 	ow.Kill()
 	ow.Restart()
-	owc = testserver.Connect(t, ow.DSN())
+	p.owc = testserver.Connect(t, ow.DSN())
 	check("a SIGKILL after the last UPDATE and a restart")
 }
 
@@ -171,4 +143,52 @@ func TestUpdateRefusals(t *testing.T) {
 	if got := readUpdateRows(t, conn); got != before {
 		t.Errorf("the refused UPDATEs changed rows")
 	}
+}
+
+// dmlPair is an OpenWit server and a PostgreSQL database given the same
+// statements, starting from dmlTable with loads×100 rows in Parquet files
+// (several shards) and the buffers.
+type dmlPair struct {
+	t        *testing.T
+	ow       *testserver.Server
+	owc, ref *pgx.Conn
+}
+
+func startDMLPair(t *testing.T, loads int) *dmlPair {
+	pg := testpg.Start(t)
+	ow := testserver.Start(t, testserver.Options{Args: []string{"--catalog", pg.CreateDB(t, "owcatalog"),
+		"--flush-rows", "64", "--flush-age", "1h", "--compaction-interval", "0"}})
+	ref, err := pgx.Connect(t.Context(), pg.CreateDB(t, "reference"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close(context.Background()) })
+	p := &dmlPair{t: t, ow: ow, owc: testserver.Connect(t, ow.DSN()), ref: ref}
+	p.both(dmlTable)
+	for i := range loads {
+		p.both(dmlInsert(i*100, 100))
+		waitFor(t, "the flushes", ow, func() bool {
+			_, rows := parquetFiles(t, ow.DataDir)
+			return rows >= int64((i+1)*100-3*63)
+		})
+	}
+	return p
+}
+
+// check compares every row of the table on both.
+func (p *dmlPair) check(what string) {
+	p.t.Helper()
+	if got, want := readUpdateRows(p.t, p.owc), readUpdateRows(p.t, p.ref); got != want {
+		p.t.Fatalf("after %s: the rows differ from PostgreSQL's\n got %.600s\nwant %.600s", what, got, want)
+	}
+}
+
+// both runs sql on both, compares the command tags, then the rows.
+func (p *dmlPair) both(sql string, args ...any) {
+	p.t.Helper()
+	want := execTag(p.t, p.ref, sql, args...)
+	if got := execTag(p.t, p.owc, sql, args...); got != want {
+		p.t.Errorf("%s: tag %q, PostgreSQL %q", abbrev(sql), got, want)
+	}
+	p.check(abbrev(sql))
 }

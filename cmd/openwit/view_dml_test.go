@@ -23,37 +23,8 @@ import (
 // change nothing.
 func TestViewDMLMatchesPostgres(t *testing.T) {
 	t.Parallel()
-	pg := testpg.Start(t)
-	ow := testserver.Start(t, testserver.Options{Args: []string{"--catalog", pg.CreateDB(t, "owcatalog"),
-		"--flush-rows", "64", "--flush-age", "1h", "--compaction-interval", "0"}})
-	ref, err := pgx.Connect(t.Context(), pg.CreateDB(t, "reference"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(t.Context())
-	owc := testserver.Connect(t, ow.DSN())
-	check := func(what string) {
-		t.Helper()
-		if got, want := readUpdateRows(t, owc), readUpdateRows(t, ref); got != want {
-			t.Fatalf("after %s: the rows differ from PostgreSQL's\n got %.600s\nwant %.600s", what, got, want)
-		}
-	}
-	both := func(sql string, args ...any) {
-		t.Helper()
-		want := execTag(t, ref, sql, args...)
-		if got := execTag(t, owc, sql, args...); got != want {
-			t.Errorf("%s: tag %q, PostgreSQL %q", abbrev(sql), got, want)
-		}
-		check(abbrev(sql))
-	}
-	both(dmlTable)
-	for i := range 4 {
-		both(dmlInsert(i*100, 100))
-		waitFor(t, "the flushes", ow, func() bool {
-			_, rows := parquetFiles(t, ow.DataDir)
-			return rows >= int64((i+1)*100-3*63)
-		})
-	}
+	p := startDMLPair(t, 4)
+	owc, ref, both, check := p.owc, p.ref, p.both, p.check
 	both(dmlInsert(400, 60)) // fresh rows in the buffers
 	both("CREATE VIEW errs AS SELECT * FROM logs WHERE status = 500")
 	both(`CREATE VIEW svc AS SELECT ts AS at, service AS svc_name, user_id AS who, status AS code, latency * 1000 AS latency_us
