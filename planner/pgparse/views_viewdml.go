@@ -594,20 +594,7 @@ func (l *viewLevel) update(s *pg.UpdateStmt) error {
 			return err
 		}
 	}
-	where, err := l.where(s.WhereClause, qual)
-	if err != nil {
-		return err
-	}
-	s.WhereClause = where
-	if len(s.ReturningList) > 0 {
-		list, err := l.returning(s.ReturningList, qual)
-		if err != nil {
-			return err
-		}
-		s.ReturningList = list
-	}
-	s.Relation = l.baseRelation()
-	return nil
+	return l.retarget(&s.WhereClause, &s.ReturningList, &s.Relation, qual)
 }
 
 // delete rewrites DELETE FROM view.
@@ -619,19 +606,26 @@ func (l *viewLevel) delete(s *pg.DeleteStmt) error {
 	if why := l.notUpdatable(false); why != "" {
 		return verbDelete.viewError(l.name, why)
 	}
-	where, err := l.where(s.WhereClause, qual)
+	return l.retarget(&s.WhereClause, &s.ReturningList, &s.Relation, qual)
+}
+
+// retarget rewrites an UPDATE's or DELETE's WHERE (the view's condition
+// ANDed in) and RETURNING list onto the base table, and names the base
+// table as the statement's relation.
+func (l *viewLevel) retarget(where **pg.Node, returning *[]*pg.Node, rel **pg.RangeVar, qual string) error {
+	w, err := l.where(*where, qual)
 	if err != nil {
 		return err
 	}
-	s.WhereClause = where
-	if len(s.ReturningList) > 0 {
-		list, err := l.returning(s.ReturningList, qual)
+	*where = w
+	if len(*returning) > 0 {
+		list, err := l.returning(*returning, qual)
 		if err != nil {
 			return err
 		}
-		s.ReturningList = list
+		*returning = list
 	}
-	s.Relation = l.baseRelation()
+	*rel = l.baseRelation()
 	return nil
 }
 
