@@ -84,10 +84,18 @@ func (e *Engine) analyzedDefault(ctx *sql.Context, typ, def string) (string, str
 	return def, disp
 }
 
+// typeNamePattern is what constOutput puts in its query as a type: a
+// name, a typmod, an array suffix (the type comes from the DEFAULT's
+// casts, which are the user's).
+var typeNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_ ]*(\([0-9,]+\))?(\[\])?$`)
+
 // constOutput converts a literal to a type and returns the value's text
 // output, evaluated as a query in ctx's session (its TimeZone, DateStyle).
 func (e *Engine) constOutput(ctx *sql.Context) pgparse.ConstOutput {
 	return func(lit, typ string) (string, error) {
+		if !typeNamePattern.MatchString(typ) {
+			return "", fmt.Errorf("constant of type %q: not a type name", typ)
+		}
 		// The output function: inet's cast to text differs from it (it
 		// always shows the netmask), concat uses it.
 		q := fmt.Sprintf("SELECT CAST(CAST('%s' AS %s) AS text)", strings.ReplaceAll(lit, "'", "''"), typ)
