@@ -561,6 +561,12 @@ func unknownPeer(op, other string) string {
 }
 
 func (d *defaultDisplay) aexpr(e *pg.A_Expr) (*dexpr, error) {
+	switch {
+	case e.Kind == pg.A_Expr_Kind_AEXPR_NULLIF:
+		return d.variadicExpr("NULLIF", []*pg.Node{e.Lexpr, e.Rexpr})
+	case (e.Kind == pg.A_Expr_Kind_AEXPR_OP_ANY || e.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL) && len(e.Name) == 1:
+		return d.arrayOp(e)
+	}
 	if e.Kind != pg.A_Expr_Kind_AEXPR_OP || len(e.Name) != 1 {
 		text, err := deparseExpr(&pg.Node{Node: &pg.Node_AExpr{AExpr: e}})
 		if err != nil {
@@ -603,6 +609,43 @@ func (d *defaultDisplay) aexpr(e *pg.A_Expr) (*dexpr, error) {
 		d.child(b, l, n, true)
 		b.WriteString(" " + op + " ")
 		d.child(b, r, n, false)
+		d.close(b)
+	}
+	return n, nil
+}
+
+// arrayOp is x op ANY (array) and x op ALL (array) (ruleutils'
+// ScalarArrayOpExpr): an untyped side takes the other's (element) type.
+func (d *defaultDisplay) arrayOp(e *pg.A_Expr) (*dexpr, error) {
+	op := e.Name[0].GetString_().GetSval()
+	l, err := d.analyze(e.Lexpr)
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.analyze(e.Rexpr)
+	if err != nil {
+		return nil, err
+	}
+	if elem, ok := strings.CutSuffix(r.typ, "[]"); ok && l.typ == "unknown" {
+		if l, err = d.coerce(l, elem, true); err != nil {
+			return nil, err
+		}
+	} else if r.typ == "unknown" && l.typ != "unknown" && l.typ != "" {
+		if r, err = d.coerce(r, l.typ+"[]", true); err != nil {
+			return nil, err
+		}
+	}
+	word := "ANY"
+	if e.Kind == pg.A_Expr_Kind_AEXPR_OP_ALL {
+		word = "ALL"
+	}
+	n := &dexpr{typ: "bool", kind: kindNullTest}
+	n.print = func(b *strings.Builder, d *defaultDisplay) {
+		d.open(b)
+		d.child(b, l, n, true)
+		b.WriteString(" " + op + " " + word + " (")
+		d.child(b, r, n, false)
+		b.WriteString(")")
 		d.close(b)
 	}
 	return n, nil
@@ -852,7 +895,7 @@ var defaultFuncs = map[string]funcSig{
 	"abs":          {params: []string{"="}, result: "="}, "round": {params: []string{"=", "int4"}, result: "="},
 	"floor": {params: []string{"="}, result: "="}, "ceil": {params: []string{"="}, result: "="},
 	"trunc": {params: []string{"="}, result: "="}, "sqrt": {params: []string{"float8"}, result: "float8"},
-	"extract": {params: []string{"text", "="}, result: "numeric"}, "date_part": {params: []string{"text", "="}, result: "float8"},
+	"date_part":    {params: []string{"text", "="}, result: "float8"},
 	"txid_current": {result: "int8"}, "pg_backend_pid": {result: "int4"},
 	"current_setting": {params: []string{"text"}, result: "text"}, "inet_client_addr": {result: "inet"},
 	"to_jsonb": {params: []string{"text"}, result: "jsonb"}, "uuid_generate_v4": {result: "uuid"},
@@ -867,6 +910,15 @@ func (d *defaultDisplay) funcCall(fc *pg.FuncCall) (*dexpr, error) {
 			return nil, err
 		}
 		args = append(args, v)
+	}
+	if name == "extract" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX && len(args) == 2 && args[0].isConst && args[0].typ == "unknown" {
+		// EXTRACT(field FROM source): ruleutils prints the SQL syntax.
+		field, src := args[0].val, args[1]
+		return &dexpr{typ: "numeric", print: func(b *strings.Builder, d *defaultDisplay) {
+			b.WriteString("EXTRACT(" + field + " FROM ")
+			d.render(b, src, false)
+			b.WriteString(")")
+		}}, nil
 	}
 	sig, known := defaultFuncs[name]
 	if !known {
