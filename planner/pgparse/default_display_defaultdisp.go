@@ -920,6 +920,9 @@ func (d *defaultDisplay) funcCall(fc *pg.FuncCall) (*dexpr, error) {
 			b.WriteString(")")
 		}}, nil
 	}
+	if name == "timezone" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX && len(args) == 2 {
+		return d.atTimeZone(args[0], args[1])
+	}
 	sig, known := defaultFuncs[name]
 	if !known {
 		sig = funcSig{rest: "text", result: ""}
@@ -976,6 +979,42 @@ func (d *defaultDisplay) funcCall(fc *pg.FuncCall) (*dexpr, error) {
 		}
 		b.WriteString(")")
 	}}, nil
+}
+
+// atTimeZone is source AT TIME ZONE zone (the function timezone(zone,
+// source)): a timestamptz becomes a timestamp and the reverse; an
+// untyped zone is text.
+func (d *defaultDisplay) atTimeZone(zone, src *dexpr) (*dexpr, error) {
+	var err error
+	if zone.typ == "unknown" {
+		if zone, err = d.coerce(zone, "text", true); err != nil {
+			return nil, err
+		}
+	}
+	if src.typ == "unknown" {
+		if src, err = d.coerce(src, "timestamptz", true); err != nil {
+			return nil, err
+		}
+	}
+	typ := ""
+	switch src.typ {
+	case "timestamptz":
+		typ = "timestamp"
+	case "timestamp":
+		typ = "timestamptz"
+	}
+	n := &dexpr{typ: typ}
+	// In parentheses also in pretty mode; its operands are
+	// parenthesized as under a cast (a function call in SQL syntax).
+	p := &dexpr{kind: kindCast}
+	n.print = func(b *strings.Builder, d *defaultDisplay) {
+		b.WriteString("(")
+		d.child(b, src, p, true)
+		b.WriteString(" AT TIME ZONE ")
+		d.child(b, zone, p, false)
+		b.WriteString(")")
+	}
+	return n, nil
 }
 
 // coerce converts v to typ: an untyped literal becomes a constant of typ

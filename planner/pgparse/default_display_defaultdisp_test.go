@@ -73,6 +73,8 @@ func TestDisplayDefault(t *testing.T) {
 		{"extract(epoch from now())", "float8", "EXTRACT(epoch FROM now())", "EXTRACT(epoch FROM now())"},
 		{"(1 = ANY (ARRAY[1, 2]))", "bool", "(1 = ANY (ARRAY[1, 2]))", "1 = ANY (ARRAY[1, 2])"},
 		{"nullif(1, 2)", "int4", "NULLIF(1, 2)", "NULLIF(1, 2)"},
+		{"(now() - interval '1 hour') AT TIME ZONE 'UTC'", "timestamp",
+			"((now() - '01:00:00'::interval) AT TIME ZONE 'UTC'::text)", "((now() - '01:00:00'::interval) AT TIME ZONE 'UTC'::text)"},
 		{"1 + 1", "int2", "(1 + 1)", "(1 + 1)"},
 		{"lower(current_user)", "text", "lower((CURRENT_USER)::text)", "lower(CURRENT_USER::text)"},
 		{"now()::timestamp(0)", "timestamptz", "(now())::timestamp(0) without time zone", "now()::timestamp(0) without time zone"},
