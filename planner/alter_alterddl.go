@@ -142,9 +142,9 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 			if err := s.checkDefault(sctx, probe); err != nil {
 				return nil, err
 			}
-			c.Default = noNullDefault(ac.Default)
+			c.Default, c.DefaultDisplay = s.e.analyzedDefault(sctx, c.Type, ac.Default)
 		case pgparse.DropDefault:
-			c.Default = ""
+			c.Default, c.DefaultDisplay = "", ""
 		case pgparse.SetNotNull:
 			if c.NotNull {
 				continue
@@ -185,7 +185,8 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 				Detail:  "Every stored row would need its own value: PostgreSQL rewrites the table for it, OpenWit does not rewrite files.",
 				Hint:    "Add the column without the DEFAULT, then ALTER COLUMN ... SET DEFAULT: new rows get it, stored rows read NULL."}
 		}
-		nc := catalog.Column{Name: a.Column.Name, Type: a.Column.Type, NotNull: a.Column.NotNull, Default: noNullDefault(a.Column.Default), Field: w.NewField(a.Column.Name), Num: w.NextNum()}
+		nc := catalog.Column{Name: a.Column.Name, Type: a.Column.Type, NotNull: a.Column.NotNull, Field: w.NewField(a.Column.Name), Num: w.NextNum()}
+		nc.Default, nc.DefaultDisplay = s.e.analyzedDefault(sctx, nc.Type, a.Column.Default)
 		missing, err := s.missingValue(sctx, nc)
 		if err != nil {
 			return nil, err
@@ -267,15 +268,6 @@ func (s *Session) anyRow(ctx context.Context, q string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// noNullDefault is def, or "" when it is the NULL constant: PostgreSQL
-// stores no default for DEFAULT NULL.
-func noNullDefault(def string) string {
-	if strings.EqualFold(strings.TrimSpace(def), "NULL") {
-		return ""
-	}
-	return def
 }
 
 // quoteIdent quotes an identifier for SQL text.

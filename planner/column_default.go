@@ -96,6 +96,7 @@ func (s *Session) checkDefaults(ctx *sql.Context, ct *pgparse.CreateTable) error
 			return mapError(err)
 		}
 	}
+	s.setDefaultDisplays(ctx, ct) // default_display_defaultdisp.go
 	return nil
 }
 
@@ -153,7 +154,7 @@ func isStringLiteral(s string) bool {
 const attrdefOIDBase = 1 << 32
 
 // attrdefRows are pg_attrdef's rows: one per column with a DEFAULT, adbin
-// holding its text (what pg_get_expr returns).
+// holding its display (what pg_get_expr returns).
 func (e *Engine) attrdefRows(ctx *sql.Context) ([]sql.Row, error) {
 	ts, err := e.cfg.Catalog.ListTables(ctx)
 	if err != nil {
@@ -165,7 +166,7 @@ func (e *Engine) attrdefRows(ctx *sql.Context) ([]sql.Row, error) {
 		for i, c := range t.Columns {
 			if c.Default != "" {
 				n := int64(t.AttNum(i))
-				out = append(out, sql.Row{attrdefOIDBase + rel*catalog.MaxColumns + n, rel, int16(n), c.Default})
+				out = append(out, sql.Row{attrdefOIDBase + rel*catalog.MaxColumns + n, rel, int16(n), e.shownDefault(ctx, c)})
 			}
 		}
 	}

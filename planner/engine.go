@@ -293,7 +293,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	}
 	for _, c := range ct.Columns {
 		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
-		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default})
+		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default, DefaultDisplay: c.DefaultDisplay})
 	}
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {

@@ -63,7 +63,7 @@ func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
 				return nil, err
 			}
 			oid, _ := pgtypes.OID(gt)
-			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull, def: c.Default, num: t.AttNum(i)})
+			r.cols = append(r.cols, relationColumn{name: c.Name, oid: oid, colType: c.Type, notNull: c.NotNull, def: e.shownDefault(ctx, c), num: t.AttNum(i)})
 		}
 		out = append(out, r)
 	}

@@ -247,7 +247,7 @@ func catalogFunctions(e *Engine) []sql.Function {
 			}
 			return "{public}", nil
 		}),
-		catalogFn("pg_get_expr", 2, 3, true, fixed(text), func(_ *sql.Context, a []any) (any, error) { return a[0], nil }),
+		catalogFn("pg_get_expr", 2, 3, true, fixed(text), e.pgGetExpr), // default_display_defaultdisp.go
 		catalogFn("obj_description", 1, 2, false, fixed(text), e.objDescription),
 		catalogFn("col_description", 2, 2, false, fixed(text), e.colDescription),
 		catalogFn("shobj_description", 2, 2, false, fixed(text), null),

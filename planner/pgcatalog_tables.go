@@ -214,6 +214,7 @@ var catalogTypes = []pgType{
 	{pgtypes.OIDInet, "inet", -1, "I", "inet_"},
 	{pgtypes.OIDCIDR, "cidr", -1, "I", "cidr_"},
 	{pgtypes.OIDVoid, "void", 4, "P", "void_"}, // a pseudo-type (typtype p)
+	{pgtypes.OIDXid8, "xid8", 8, "U", "xid8"},
 }
 
 // typeOID returns the OID of a type named as ::regtype accepts it.

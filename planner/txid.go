@@ -5,6 +5,8 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"openwit/planner/pgtypes"
 )
 
 // txidFunctions are txid_current() and pg_current_xact_id(): the current
@@ -23,7 +25,7 @@ func txidFunctions() []sql.Function {
 	}
 	return []sql.Function{
 		function0("txid_current", types.Int64, id),
-		function0("pg_current_xact_id", types.Int64, id),
+		function0("pg_current_xact_id", pgtypes.Xid8Type, id),
 	}
 }
 

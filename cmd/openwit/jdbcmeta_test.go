@@ -81,7 +81,7 @@ func TestClientPgjdbcMetadata(t *testing.T) {
 	// The dump must hold what it claims to check, on both sides.
 	for _, must := range []string{"## columns", "COLUMN_NAME=price | DATA_TYPE=2 | TYPE_NAME=numeric | COLUMN_SIZE=12 | DECIMAL_DIGITS=2",
 		"TABLE_NAME=md_logs | TABLE_TYPE=TABLE", "label=price | type=2 | typeName=numeric | precision=12 | scale=2",
-		"TABLE_NAME=md_errors | TABLE_TYPE=VIEW"} {
+		"TABLE_NAME=md_errors | TABLE_TYPE=VIEW", "COLUMN_DEF='-1'::integer", "COLUMN_DEF='x'::character varying"} {
 		if !strings.Contains(want, must) || !strings.Contains(got, must) {
 			t.Errorf("dumps lack %q\npostgres:\n%s\nopenwit:\n%s", must, want, got)
 		}

@@ -117,6 +117,9 @@ type ColumnDef struct {
 	Type    string // canonical type name
 	NotNull bool
 	Default string // DEFAULT expression as PostgreSQL text; "" for none
+	// DefaultDisplay is Default as PostgreSQL displays it, set by the
+	// planner when the statement runs (docs/design/075).
+	DefaultDisplay string
 }
 
 // DropTable is DROP TABLE.

@@ -123,6 +123,9 @@ type translator struct {
 	cteNames     map[string]bool
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
+	// orderSel is the SELECT whose ORDER BY is being translated
+	// (orderby_star_defaultdisp.go).
+	orderSel *pg.SelectStmt
 	// groupingCalls counts grouping() calls; ordered are the SELECTs
 	// that got their ORDER BY with their grouping sets (grouping_sets.go).
 	groupingCalls int
@@ -724,10 +727,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt, top bool) ast.SelectStatement 
 		out = &ast.SetOp{Type: op, Left: t.selectStmt(s.Larg, false), Right: t.selectStmt(s.Rarg, false)}
 	}
 	if sel, ok := out.(*ast.Select); len(s.SortClause) > 0 && !(ok && t.ordered[sel]) {
-		saved := t.fullUsing
-		t.fullUsing = using
+		saved, savedSel := t.fullUsing, t.orderSel
+		t.fullUsing, t.orderSel = using, s
 		out.SetOrderBy(t.orderBy(s.SortClause, out))
-		t.fullUsing = saved
+		t.fullUsing, t.orderSel = saved, savedSel
 	}
 	if s.LimitCount != nil || s.LimitOffset != nil {
 		if s.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
@@ -1629,6 +1632,9 @@ func Split(query string) ([]Piece, error) {
 // FROM is one table whose columns the translator knows; otherwise a
 // number no position exceeds (go-mysql-server checks those).
 func (t *translator) starWidth(sel ast.SelectStatement, exprs ast.SelectExprs) int {
+	if w, ok := t.selectWidth(t.orderSel); ok { // orderby_star_defaultdisp.go
+		return w
+	}
 	s, ok := sel.(*ast.Select)
 	if !ok || len(s.From) != 1 || t.tableColumns == nil {
 		return math.MaxInt

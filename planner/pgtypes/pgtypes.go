@@ -130,6 +130,9 @@ func OID(t sql.Type) (oid uint32, size int16) {
 	if IsVoid(t) {
 		return OIDVoid, 4
 	}
+	if IsXid8(t) {
+		return OIDXid8, 8
+	}
 	switch t.Type() {
 	case sqltypes.Int8:
 		return OIDBool, 1
@@ -200,6 +203,8 @@ func TypeName(oid uint32) string {
 		return "time without time zone"
 	case OIDVoid:
 		return "void"
+	case OIDXid8:
+		return "xid8"
 	case OIDUUID:
 		return "uuid"
 	case OIDInet:
@@ -233,7 +238,7 @@ func Value(ctx *sql.Context, t sql.Type, v any) (any, error) {
 			}
 			return i != 0, nil
 		}
-	case OIDInt2, OIDInt4, OIDInt8:
+	case OIDInt2, OIDInt4, OIDInt8, OIDXid8:
 		return toInt64(v)
 	case OIDFloat4:
 		switch x := v.(type) {

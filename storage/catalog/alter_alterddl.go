@@ -101,7 +101,7 @@ func (t *Table) DropColumn(name string) bool {
 		cols[j].Num = t.AttNum(j)
 	}
 	c := cols[i]
-	c.Default, c.Missing, c.Comment = "", nil, ""
+	c.Default, c.DefaultDisplay, c.Missing, c.Comment = "", "", nil, ""
 	t.Dropped = append(t.Dropped, c)
 	t.Columns = slices.Delete(cols, i, i+1)
 	return true

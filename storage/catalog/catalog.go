@@ -232,6 +232,13 @@ type Column struct {
 	// Default is the column's DEFAULT expression as PostgreSQL text
 	// ("now()", "7"); empty when it has none (NULL).
 	Default string
+	// DefaultDisplay is Default as PostgreSQL displays the analyzed
+	// expression (pg_get_expr, information_schema.columns.column_default:
+	// "'x'::text", "'-1'::integer"), computed when the DEFAULT is set,
+	// since constants may depend on the session (TimeZone); empty for
+	// columns set before it was kept: readers compute it then
+	// (docs/design/075).
+	DefaultDisplay string
 	// Missing is the value that rows stored before the column was added
 	// read in it (ALTER TABLE ... ADD COLUMN ... DEFAULT, PostgreSQL's
 	// attmissingval), in the storage form of storage.EncodeMissing; nil:

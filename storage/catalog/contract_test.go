@@ -51,6 +51,7 @@ func runContract(t *testing.T, open func(t *testing.T) Catalog) {
 		{"add_columns", testAddColumns},
 		{"rename", testRename},
 		{"alter_table", testAlterTable},
+		{"default_display", testDefaultDisplay},
 		{"comment_migration", testCommentMigration},
 		{"views", testViews},
 		{"fence", testFence},

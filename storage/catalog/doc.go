@@ -115,8 +115,10 @@
 //	  id                 auto id, PRIMARY KEY, never reused
 //	  name               TEXT UNIQUE (bytewise: COLLATE "C" on PostgreSQL)
 //	  columns_json       TEXT   [{"name":..,"type":..,"not_null":true,"field":..,"default":..,
-//	                              "missing":..,"comment":..,"num":..,"dropped":true}, ...]
+//	                              "default_display":..,"missing":..,"comment":..,"num":..,"dropped":true}, ...]
 //	                            ("field": the data name of a renamed column; omitted when it is the name;
+//	                            "default_display": the DEFAULT as PostgreSQL displays it, absent in
+//	                            catalogs written before design record 075 (readers compute it then);
 //	                            "missing": what rows stored before an ADD COLUMN ... DEFAULT read;
 //	                            "num": the attnum, once a column of the table was dropped;
 //	                            live columns in order, then the dropped ones)

@@ -67,19 +67,21 @@ const fileColumnsJoined = `f.id, f.table_id, f.shard_start_us, f.path, f.min_tim
 // columnJSON is the stored form of a Column inside openwit_tables.columns_json.
 // Dropped columns (Table.Dropped) follow the live ones with "dropped".
 type columnJSON struct {
-	Name    string  `json:"name"`
-	Type    string  `json:"type"`
-	NotNull bool    `json:"not_null,omitempty"`
-	Field   string  `json:"field,omitempty"`
-	Default string  `json:"default,omitempty"`
-	Missing *string `json:"missing,omitempty"`
-	Comment string  `json:"comment,omitempty"`
-	Num     int     `json:"num,omitempty"`
-	Dropped bool    `json:"dropped,omitempty"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	NotNull bool   `json:"not_null,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Default string `json:"default,omitempty"`
+	// DefaultDisplay: docs/design/075; absent in catalogs written before.
+	DefaultDisplay string  `json:"default_display,omitempty"`
+	Missing        *string `json:"missing,omitempty"`
+	Comment        string  `json:"comment,omitempty"`
+	Num            int     `json:"num,omitempty"`
+	Dropped        bool    `json:"dropped,omitempty"`
 }
 
 func toJSON(c Column, dropped bool) columnJSON {
-	return columnJSON{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num, Dropped: dropped}
+	return columnJSON{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, DefaultDisplay: c.DefaultDisplay, Missing: c.Missing, Comment: c.Comment, Num: c.Num, Dropped: dropped}
 }
 
 // encodeColumns stores cols and, after them, the dropped columns.
@@ -109,7 +111,7 @@ func decodeColumns(s string) (cols, dropped []Column, err error) {
 	}
 	cols = make([]Column, 0, len(js))
 	for _, c := range js {
-		col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, Missing: c.Missing, Comment: c.Comment, Num: c.Num}
+		col := Column{Name: c.Name, Type: c.Type, NotNull: c.NotNull, Field: c.Field, Default: c.Default, DefaultDisplay: c.DefaultDisplay, Missing: c.Missing, Comment: c.Comment, Num: c.Num}
 		if c.Dropped {
 			dropped = append(dropped, col)
 			continue

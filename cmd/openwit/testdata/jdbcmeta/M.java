@@ -35,6 +35,7 @@ public class M {
       try (Statement s = c.createStatement()) {
         s.execute("CREATE TABLE md_logs (ts timestamptz NOT NULL, service text, status int NOT NULL, latency float8, bytes bigint, code smallint, ratio real, ok boolean, price numeric(12,2), day date, at timestamp, attrs jsonb, raw bytea)");
         s.execute("CREATE TABLE md_other (id int)");
+        s.execute("CREATE TABLE md_dflt (ts timestamptz NOT NULL DEFAULT now(), host text DEFAULT 'none', n int DEFAULT -1, w float8 DEFAULT 2 * pi(), ok boolean DEFAULT true, code varchar(8) DEFAULT 'x')");
         s.execute("CREATE VIEW md_errors AS SELECT ts, service, status, price FROM md_logs WHERE status >= 500");
       }
       DatabaseMetaData md = c.getMetaData();
