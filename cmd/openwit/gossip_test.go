@@ -235,7 +235,9 @@ func TestGossipJoinedWorkerGetsFragments(t *testing.T) {
 	// The front node runs the embedded etcd but is no control candidate
 	// (--roles gateway,coordinator): nobody leads, and status says what
 	// that means. It publishes its own files: it has the storage hint.
-	for _, s := range []string{"NODE", "HEALTH", c.workerAddr[0], c.workerAddr[1], "search", "gateway,coordinator", "scale",
+	// The hints table is there (whether a hint says "ok" or "scale in"
+	// depends on the load when it was sampled).
+	for _, s := range []string{"NODE", "HEALTH", c.workerAddr[0], c.workerAddr[1], "search", "gateway,coordinator", "HINT", "running fragments per core",
 		"CPU use per core", "upload lag / flush age", "control: leader none, decisions active, quorum yes; this node: observer",
 		"no node is a control candidate"} {
 		if !strings.Contains(table, s) {
