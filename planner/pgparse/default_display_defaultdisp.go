@@ -728,16 +728,7 @@ func (d *defaultDisplay) variadicExpr(name string, argNodes []*pg.Node) (*dexpr,
 			return nil, err
 		}
 	}
-	return &dexpr{typ: typ, print: func(b *strings.Builder, d *defaultDisplay) {
-		b.WriteString(name + "(")
-		for i, a := range args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			d.render(b, a, true)
-		}
-		b.WriteString(")")
-	}}, nil
+	return callExpr(typ, name, args), nil
 }
 
 func (d *defaultDisplay) arrayExpr(e *pg.A_ArrayExpr, elem string) (*dexpr, error) {
@@ -969,16 +960,7 @@ func (d *defaultDisplay) funcCall(fc *pg.FuncCall) (*dexpr, error) {
 	if len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
 		printName = fc.Funcname[0].GetString_().GetSval() + "." + name
 	}
-	return &dexpr{typ: res, print: func(b *strings.Builder, d *defaultDisplay) {
-		b.WriteString(printName + "(")
-		for i, a := range args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			d.render(b, a, true)
-		}
-		b.WriteString(")")
-	}}, nil
+	return callExpr(res, printName, args), nil
 }
 
 // atTimeZone is source AT TIME ZONE zone (the function timezone(zone,
@@ -1126,4 +1108,18 @@ func (d *defaultDisplay) constText(b *strings.Builder, v *dexpr, showtype int) {
 // standard_conforming_strings on: quotes doubled, no E prefix.
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// callExpr is a function call of type typ printed as name(arg, ...).
+func callExpr(typ, name string, args []*dexpr) *dexpr {
+	return &dexpr{typ: typ, print: func(b *strings.Builder, d *defaultDisplay) {
+		b.WriteString(name + "(")
+		for i, a := range args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			d.render(b, a, true)
+		}
+		b.WriteString(")")
+	}}
 }
