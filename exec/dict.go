@@ -3,6 +3,7 @@ package exec
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // Dictionary-encoded string columns. Scans of aggregation fragments read
@@ -79,4 +80,21 @@ func (c strCol) dictMask(f func(string) bool, out []bool) {
 			out[i] = per[c.dict.GetValueIndex(i)]
 		}
 	}
+}
+
+// evalText evaluates v, which must give text (plain or dictionary encoded),
+// and returns the array with its strCol view; what, with the array's type,
+// is the error otherwise. The caller releases the array.
+func evalText(mem memory.Allocator, rec arrow.RecordBatch, v value, what string) (arrow.Array, strCol, error) {
+	a, err := v.eval(mem, rec)
+	if err != nil {
+		return nil, strCol{}, err
+	}
+	sc, ok := asStrCol(a)
+	if !ok {
+		dt := a.DataType()
+		a.Release()
+		return nil, strCol{}, unsupported(what, dt)
+	}
+	return a, sc, nil
 }

@@ -538,15 +538,11 @@ type like struct {
 }
 
 func (p *like) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(mem, rec)
+	a, sc, err := evalText(mem, rec, p.arg, "LIKE on %s")
 	if err != nil {
 		return err
 	}
 	defer a.Release()
-	sc, ok := asStrCol(a)
-	if !ok {
-		return unsupported("LIKE on %s", a.DataType())
-	}
 	if sc.isDict() {
 		sc.dictMask(p.match, out)
 		applyNulls(a, out, null)

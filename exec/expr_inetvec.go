@@ -88,15 +88,11 @@ type inetPred struct {
 }
 
 func (p *inetPred) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(mem, rec)
+	a, sc, err := evalText(mem, rec, p.arg, "inet comparison on %s")
 	if err != nil {
 		return err
 	}
 	defer a.Release()
-	sc, ok := asStrCol(a)
-	if !ok {
-		return unsupported("inet comparison on %s", a.DataType())
-	}
 	var perr error
 	one := func(s string) bool {
 		k, err := pgnet.ParseKey(s)
@@ -145,15 +141,11 @@ type inetFunc struct {
 func (v *inetFunc) typ() arrow.DataType { return arrow.PrimitiveTypes.Int32 }
 
 func (v *inetFunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
-	a, err := v.arg.eval(mem, rec)
+	a, sc, err := evalText(mem, rec, v.arg, "inet function of %s")
 	if err != nil {
 		return nil, err
 	}
 	defer a.Release()
-	sc, ok := asStrCol(a)
-	if !ok {
-		return nil, unsupported("inet function of %s", a.DataType())
-	}
 	one := func(s string) (int32, error) {
 		k, err := pgnet.ParseKey(s)
 		if err != nil {

@@ -248,15 +248,11 @@ type jsonTest struct {
 }
 
 func (p *jsonTest) test(mem memory.Allocator, rec arrow.RecordBatch, out, null []bool) error {
-	a, err := p.arg.eval(mem, rec)
+	a, sc, err := evalText(mem, rec, p.arg, "json operator on %s")
 	if err != nil {
 		return err
 	}
 	defer a.Release()
-	sc, ok := asStrCol(a)
-	if !ok {
-		return unsupported("json operator on %s", a.DataType())
-	}
 	if p.nullable {
 		for i := range out {
 			if a.IsNull(i) {
