@@ -203,64 +203,81 @@ func (c *caseElse) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		}
 		arrs[i] = a
 	}
-	// pick returns branch k's value at row i as a float64 (exact for the
-	// integer types up to 2^53: the literals; columns are read below).
-	b := array.NewBuilder(mem, c.dt)
-	defer b.Release()
-	b.Reserve(n)
+	// Each branch's reader is chosen once per batch; the rows then only
+	// pick one of the two.
+	float := c.dt.ID() == arrow.FLOAT64
+	var geti [2]func(int) int64
+	var getf [2]func(int) float64
+	for k := range 2 {
+		if c.isLit[k] {
+			lit := c.lit[k]
+			geti[k], getf[k] = func(int) int64 { return int64(lit) }, func(int) float64 { return lit }
+			continue
+		}
+		switch x := arrs[k].(type) {
+		case *array.Float64:
+			getf[k] = x.Value
+		case *array.Int16:
+			geti[k] = func(i int) int64 { return int64(x.Value(i)) }
+		case *array.Int32:
+			geti[k] = func(i int) int64 { return int64(x.Value(i)) }
+		case *array.Int64:
+			geti[k] = x.Value
+		}
+		if float && getf[k] == nil || !float && geti[k] == nil {
+			return nil, unsupported("CASE branch of %s", arrs[k].DataType())
+		}
+	}
+	valid := make([]bool, n)
+	var ivals []int64
+	var fvals []float64
+	if float {
+		fvals = make([]float64, n)
+	} else {
+		ivals = make([]int64, n)
+	}
 	for i := range n {
 		k := 1
 		if mask[i] {
 			k = 0
 		}
-		if c.isLit[k] {
-			appendNum(b, c.lit[k])
+		if !c.isLit[k] && arrs[k].IsNull(i) {
 			continue
 		}
-		a := arrs[k]
-		if a.IsNull(i) {
-			b.AppendNull()
-			continue
+		valid[i] = true
+		if float {
+			fvals[i] = getf[k](i)
+		} else {
+			ivals[i] = geti[k](i)
 		}
-		if x, ok := a.(*array.Float64); ok {
-			b.(*array.Float64Builder).UnsafeAppend(x.Value(i))
-			continue
+	}
+	b := array.NewBuilder(mem, c.dt)
+	defer b.Release()
+	switch xb := b.(type) {
+	case *array.Float64Builder:
+		xb.AppendValues(fvals, valid)
+	case *array.Int64Builder:
+		xb.AppendValues(ivals, valid)
+	case *array.Int32Builder:
+		xb.Reserve(n)
+		for i, v := range ivals {
+			if valid[i] {
+				xb.UnsafeAppend(int32(v))
+			} else {
+				xb.UnsafeAppendBoolToBitmap(false)
+			}
 		}
-		var v int64
-		switch x := a.(type) {
-		case *array.Int16:
-			v = int64(x.Value(i))
-		case *array.Int32:
-			v = int64(x.Value(i))
-		case *array.Int64:
-			v = x.Value(i)
-		default:
-			return nil, unsupported("CASE branch of %s", a.DataType())
-		}
-		switch xb := b.(type) {
-		case *array.Int16Builder:
-			xb.UnsafeAppend(int16(v))
-		case *array.Int32Builder:
-			xb.UnsafeAppend(int32(v))
-		case *array.Int64Builder:
-			xb.UnsafeAppend(v)
+	case *array.Int16Builder:
+		xb.Reserve(n)
+		for i, v := range ivals {
+			if valid[i] {
+				xb.UnsafeAppend(int16(v))
+			} else {
+				xb.UnsafeAppendBoolToBitmap(false)
+			}
 		}
 	}
 	return b.NewArray(), nil
-}
-
-// appendNum appends the literal f to the numeric builder b.
-func appendNum(b array.Builder, f float64) {
-	switch x := b.(type) {
-	case *array.Int16Builder:
-		x.UnsafeAppend(int16(f))
-	case *array.Int32Builder:
-		x.UnsafeAppend(int32(f))
-	case *array.Int64Builder:
-		x.UnsafeAppend(int64(f))
-	case *array.Float64Builder:
-		x.UnsafeAppend(f)
-	}
 }
 
 // widens reports whether the integer type from converts into the wider (or
