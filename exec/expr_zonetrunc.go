@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func (z *zoneTrunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arr
 			_, secs := t.Zone()
 			off = int64(secs) * 1e6
 			start, end := t.ZoneBounds()
-			lo, hi = minInt64, maxInt64
+			lo, hi = math.MinInt64, math.MaxInt64
 			if !start.IsZero() {
 				lo = start.UnixMicro()
 			}
@@ -104,8 +105,3 @@ func (z *zoneTrunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arr
 	}
 	return b.NewArray(), nil
 }
-
-const (
-	minInt64 = -1 << 63
-	maxInt64 = 1<<63 - 1
-)
