@@ -71,14 +71,16 @@ func BenchmarkIndexFromBatches(b *testing.B) {
 		}
 	}()
 	var buf bytes.Buffer
-	if _, _, err := pqfile.Write(&buf, schema, recs, pqfile.WriterOptions{}); err != nil {
+	_, _, dicts, err := pqfile.WriteDictionaries(&buf, schema, recs, pqfile.WriterOptions{})
+	if err != nil {
 		b.Fatal(err)
 	}
+	defer dicts.Release()
 	b.ReportAllocs()
 	var size int
 	cpu0 := processCPU(b)
 	for b.Loop() {
-		ix, err := encodeIndex(b.Context(), tbl, "f", bytes.NewReader(buf.Bytes()), int64(buf.Len()), recs)
+		ix, err := encodeIndex(b.Context(), tbl, "f", bytes.NewReader(buf.Bytes()), int64(buf.Len()), recs, dicts)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -76,7 +76,7 @@ func IndexKey(fileKey string) string { return fileKey + ".idx" }
 // BuildIndex builds the index artifact of the Parquet file held in data,
 // for table t, uploads it next to the file and returns its record.
 func BuildIndex(ctx context.Context, bucket objstore.Bucket, t *catalog.Table, fileKey string, data io.ReaderAt, size int64) (*catalog.IndexArtifact, error) {
-	b, err := encodeIndex(ctx, t, fileKey, data, size, nil)
+	b, err := encodeIndex(ctx, t, fileKey, data, size, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,9 @@ func BuildIndex(ctx context.Context, bucket objstore.Bucket, t *catalog.Table, f
 
 // encodeIndex builds and encodes the index artifact of the Parquet file
 // held in data. With batches (those pqfile.Write wrote the file from), it
-// reads only the file's footer and takes the values from the batches.
-func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.ReaderAt, size int64, batches []arrow.RecordBatch) ([]byte, error) {
+// reads only the file's footer and takes the values from the batches, and
+// those of the columns written with a dictionary from dicts (nil: none).
+func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.ReaderAt, size int64, batches []arrow.RecordBatch, dicts *pqfile.Dictionaries) ([]byte, error) {
 	rd, err := pqfile.NewReader(data, size, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", fileKey, err)
@@ -95,6 +96,7 @@ func encodeIndex(ctx context.Context, t *catalog.Table, fileKey string, data io.
 	opt := index.OptionsFromTable(t.Options)
 	opt.TimeColumn = t.TimeField()
 	if batches != nil {
+		opt.Dictionaries = dicts
 		ix, err = index.BuildFromBatches(ctx, rd, batches, opt)
 	} else {
 		ix, err = index.Build(ctx, rd, opt)
@@ -202,10 +204,11 @@ func (p *Publisher) PublishAt(ctx context.Context, files []*catalog.File, d cata
 func (p *Publisher) write(ctx context.Context, t *catalog.Table, shard int64, id string, batches []arrow.RecordBatch) (*catalog.File, time.Time, error) {
 	buf := getFileBuffer()
 	defer putFileBuffer(buf) // after the upload and the index build, which read it
-	rows, _, err := pqfile.Write(buf, batches[0].Schema(), batches, p.Writer)
+	rows, _, dicts, err := pqfile.WriteDictionaries(buf, batches[0].Schema(), batches, p.Writer)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("write parquet: %w", err)
 	}
+	defer dicts.Release()
 	minT, maxT := TimeRange(t, batches)
 	f := &catalog.File{
 		ID: id, TableID: t.ID, Shard: shard, Path: FileKey(t.ID, shard, id),
@@ -220,7 +223,7 @@ func (p *Publisher) write(ctx context.Context, t *catalog.Table, shard int64, id
 	)
 	withIndex := !p.DeferIndex && !p.deferAll.Load()
 	if withIndex {
-		ixBytes, ixErr = encodeIndex(ctx, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()), batches)
+		ixBytes, ixErr = encodeIndex(ctx, t, f.Path, bytes.NewReader(buf.Bytes()), int64(buf.Len()), batches, dicts)
 	}
 	if err := <-put; err != nil {
 		return nil, time.Time{}, fmt.Errorf("upload %s: %w", f.Path, err)

@@ -121,7 +121,7 @@ func TestPublishIndexFromBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := encodeIndex(ctx, tbl, f.Path, r, r.Size(), nil)
+		want, err := encodeIndex(ctx, tbl, f.Path, r, r.Size(), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -123,9 +123,11 @@ func TestBuildFromBatchesMatchesBuild(t *testing.T) {
 				}
 			}()
 			var buf bytes.Buffer
-			if _, _, err := pqfile.Write(&buf, schema, batches, pqfile.WriterOptions{RowGroupRows: tc.rg, Allocator: mem}); err != nil {
+			_, _, dicts, err := pqfile.WriteDictionaries(&buf, schema, batches, pqfile.WriterOptions{RowGroupRows: tc.rg, Allocator: mem})
+			if err != nil {
 				t.Fatal(err)
 			}
+			defer dicts.Release()
 			rd, err := pqfile.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), mem)
 			if err != nil {
 				t.Fatal(err)
@@ -141,6 +143,18 @@ func TestBuildFromBatchesMatchesBuild(t *testing.T) {
 			}
 			if !bytes.Equal(got.Encode(), want.Encode()) {
 				t.Fatalf("artifacts differ:\nfrom batches %+v\nfrom file    %+v", got, want)
+			}
+			withDicts := tc.opt
+			withDicts.Dictionaries = dicts
+			got, err = BuildFromBatches(ctx, rd, batches, withDicts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Encode(), want.Encode()) {
+				t.Fatalf("artifacts differ:\nfrom batches and dictionaries %+v\nfrom file                     %+v", got, want)
+			}
+			if _, _, ok := dicts.Column(0, schema.FieldIndices("level")[0]); !ok {
+				t.Fatal("level was not written with a dictionary: the test does not exercise the dictionary path")
 			}
 			if tc.name == "auto" {
 				msg := want.Column("msg")

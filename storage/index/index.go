@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +93,12 @@ type Options struct {
 	// yet the zone maps of time-sorted files already serve equality on it
 	// (design 050). Named in BloomColumns it gets one.
 	TimeColumn string
+
+	// Dictionaries, when BuildFromBatches is given the batches the file
+	// was written from, are the dictionaries pqfile.WriteDictionaries
+	// wrote them with: a text column's distinct values and the rows of
+	// each come from there instead of from hashing every row (design 085).
+	Dictionaries *pqfile.Dictionaries
 
 	noPostings bool // for the benchmark that measures their cost
 }
@@ -208,7 +215,9 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 		}
 	}
 	// Pointers into ix.Columns are stable from here on.
+	fileCols := make([]int, len(names)) // each filtered column's index in the file schema
 	for i, n := range names {
+		fileCols[i] = schema.FieldIndices(n)[0]
 		plans[i].col = ix.Column(n)
 		if plans[i].bloom {
 			plans[i].col.Blooms = make([]*Bloom, len(ix.RowGroups))
@@ -243,16 +252,32 @@ func build(ctx context.Context, rd *pqfile.Reader, opt Options, readGroup func(c
 				}
 			}
 		}
+		nonNull := make([]int, len(names)) // the Bloom input dedups repeated text values early
+		fromDict := make([]bool, len(names))
+		for i, p := range plans {
+			dict, indices, ok := opt.Dictionaries.Column(g, fileCols[i])
+			if !ok || !dictRows(indices, ix.RowGroups[g]) {
+				continue
+			}
+			var h *[]uint64
+			if p.bloom {
+				h = &hashes[i]
+			}
+			nonNull[i] = addDictColumn(dict, indices, h, grams[i], posts[i])
+			fromDict[i] = true
+		}
 		rr, err := readGroup(ctx, names, g)
 		if err != nil {
 			return nil, fmt.Errorf("read row group %d: %w", g, err)
 		}
 		memos := make([]valueMemo, len(names))
-		nonNull := make([]int, len(names)) // the Bloom input dedups repeated text values early
 		base := 0
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			for i, p := range plans {
+				if fromDict[i] {
+					continue
+				}
 				col := rec.Column(i)
 				nonNull[i] += col.Len() - col.NullN()
 				if a, ok := col.(*array.String); ok {
@@ -399,7 +424,43 @@ type gramSet struct {
 	ascii   []uint64 // nil until the first trigram, and after bloom
 	wide    []uint64 // nil until the first non-ASCII trigram, and after bloom
 	list    []uint32
-	invalid bool // a value is not valid UTF-8: the filter is dropped
+	alpha   [4]uint64 // the bytes the trigrams in list are made of
+	invalid bool      // a value is not valid UTF-8, or the set saturated: the filter is dropped
+}
+
+// gramCheckEvery is how many new trigrams a gramSet takes between two
+// checks for saturation (saturated).
+const gramCheckEvery = 1024
+
+// saturated reports whether the set holds at least half of the trigrams
+// that can be made of the bytes it has seen (checked every
+// gramCheckEvery new trigrams): values of a small alphabet in random
+// order, such as hex trace ids (16 bytes, 4,096 trigrams: all of them in
+// a row group after a few hundred ids) or numbers. A filter holding
+// most of its alphabet's trigrams answers "maybe" for almost any pattern
+// of that alphabet, so building it costs a lookup per byte of every value
+// for nothing; the set is dropped (no filter: every pattern scans), the
+// same decision whatever the order values come in, as new trigrams come
+// in row order however the values reach the set (design 085).
+func (s *gramSet) saturated() bool {
+	n := len(s.list)
+	if n%gramCheckEvery != 0 {
+		return false
+	}
+	a := 0
+	for _, w := range s.alpha {
+		a += bits.OnesCount64(w)
+	}
+	return 2*n >= a*a*a
+}
+
+// newGram notes g (24 bits), just added to list, and reports whether the
+// set saturated with it.
+func (s *gramSet) newGram(g uint32) bool {
+	for _, c := range [3]uint32{g >> 16, g >> 8 & 0xff, g & 0xff} {
+		s.alpha[c>>6] |= 1 << (c & 63)
+	}
+	return s.saturated()
 }
 
 // gramASCIIWords and gramWideWords are the lengths of a gramSet's bit
@@ -467,7 +528,12 @@ func (s *gramSet) add(v string) {
 			w, m := &s.ascii[k/64], uint64(1)<<(k%64)
 			if *w&m == 0 {
 				*w |= m
-				s.list = append(s.list, k>>14<<16|k>>7&0x7f<<8|k&0x7f)
+				g := k>>14<<16 | k>>7&0x7f<<8 | k&0x7f
+				s.list = append(s.list, g)
+				if s.newGram(g) {
+					s.drop()
+					return
+				}
 			}
 		}
 		return
@@ -478,12 +544,16 @@ func (s *gramSet) add(v string) {
 	}
 	v = strings.ToLower(v)
 	for i := 0; i+3 <= len(v); i++ {
-		s.insert(uint32(v[i])<<16 | uint32(v[i+1])<<8 | uint32(v[i+2]))
+		if s.insert(uint32(v[i])<<16|uint32(v[i+1])<<8|uint32(v[i+2])) && s.newGram(s.list[len(s.list)-1]) {
+			s.drop()
+			return
+		}
 	}
 }
 
-// insert adds trigram g (24 bits) to the set.
-func (s *gramSet) insert(g uint32) {
+// insert adds trigram g (24 bits) to the set and reports whether it was
+// new there.
+func (s *gramSet) insert(g uint32) bool {
 	var w *uint64
 	var m uint64
 	if g&0x808080 == 0 {
@@ -498,7 +568,9 @@ func (s *gramSet) insert(g uint32) {
 	if *w&m == 0 {
 		*w |= m
 		s.list = append(s.list, g)
+		return true
 	}
+	return false
 }
 
 // drop marks the set invalid and gives its bits back.
@@ -683,4 +755,13 @@ func (c *Column) Bytes() int64 {
 		}
 	}
 	return n
+}
+
+// dictRows reports whether indices hold exactly rows rows (a row group's).
+func dictRows(indices []*array.Int32, rows int64) bool {
+	var n int64
+	for _, a := range indices {
+		n += int64(a.Len())
+	}
+	return n == rows
 }

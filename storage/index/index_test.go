@@ -154,16 +154,17 @@ func TestTokens(t *testing.T) {
 }
 
 // TestGramSetLarge: a set of many distinct trigrams finds every trigram
-// it was given.
+// it was given (fewer than half of those its alphabet can make: it does
+// not saturate).
 func TestGramSetLarge(t *testing.T) {
 	s := newGramSet()
 	var vals []string
-	for i := range 120000 {
+	for i := range 50000 {
 		v := fmt.Sprintf("%c%c%c%c%c%c", 33+i%90, 33+i/90%90, 33+i/8100%90, 40+i%77, 33+i%61, 35+i/7%80)
 		vals = append(vals, v)
 		s.add(v)
 	}
-	if s.ascii == nil || len(s.list) < 100000 {
+	if s.invalid || s.ascii == nil || len(s.list) < 100000 {
 		t.Fatalf("%d distinct trigrams: the case tests few", len(s.list))
 	}
 	b := s.bloom()

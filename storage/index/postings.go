@@ -249,21 +249,42 @@ func (b *postingsBuilder) addRow(id, row uint32) bool {
 // was new to its list (t's first time in this value: one value per row);
 // ok is false when the vocabulary passed a bound (b.over).
 func (b *postingsBuilder) addToken(t string, h uint64, row uint32) (id uint32, first, ok bool) {
-	id, slot, ok := b.ids.find(b.terms, t, h)
+	id, ok = b.term(t, h, row)
 	if !ok {
-		if len(b.terms) >= b.maxTerms || b.bytes+len(t) > PostingsMaxBytes {
-			b.over = true
-			return 0, false, false
-		}
-		t = strings.Clone(t)
-		id = uint32(len(b.terms))
-		b.ids.insert(slot, id, h)
-		b.terms = append(b.terms, t)
-		b.rows = append(b.rows, nil)
-		b.dense = append(b.dense, nil)
-		b.bytes += len(t)
+		return 0, false, false
 	}
 	return id, b.addRow(id, row), true
+}
+
+// postingsProbeTerms is the vocabulary size from which a builder whose
+// terms came at more than 7/8 of a new term per row gives up at once
+// (term): a column of mostly distinct tokens (trace ids, request ids)
+// would pass the rows/PostingsRowsPerTerm bound anyway, after a quarter
+// of the row group.
+const postingsProbeTerms = 1024
+
+// term returns the id of token t (hash h), first seen at row, adding it to
+// the vocabulary when new; ok is false when that passed a bound (b.over).
+// New terms come in row order however the values reach the builder, so
+// the outcome does not depend on it (design 085).
+func (b *postingsBuilder) term(t string, h uint64, row uint32) (id uint32, ok bool) {
+	id, slot, ok := b.ids.find(b.terms, t, h)
+	if ok {
+		return id, true
+	}
+	n := len(b.terms)
+	if n >= b.maxTerms || b.bytes+len(t) > PostingsMaxBytes || (n >= postingsProbeTerms && 8*int64(n) > 7*(int64(row)+1)) {
+		b.over = true
+		return 0, false
+	}
+	t = strings.Clone(t)
+	id = uint32(len(b.terms))
+	b.ids.insert(slot, id, h)
+	b.terms = append(b.terms, t)
+	b.rows = append(b.rows, nil)
+	b.dense = append(b.dense, nil)
+	b.bytes += len(t)
+	return id, true
 }
 
 // postings returns the built postings of a row group of rows rows, nil

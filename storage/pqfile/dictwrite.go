@@ -70,3 +70,63 @@ func dictColumn(mem memory.Allocator, chunks []arrow.Array) *arrow.Chunked {
 	}
 	return c
 }
+
+// Dictionaries are the dictionaries WriteDictionaries wrote text columns
+// with: per row group, per column, the dictionary arrays (one shared
+// dictionary, indices in row order) of the row group's rows, or nothing
+// where the column was written dense.
+type Dictionaries struct {
+	groups [][]*arrow.Chunked // [row group][column]
+}
+
+func (d *Dictionaries) add(group, col int, c *arrow.Chunked) {
+	for len(d.groups) <= group {
+		d.groups = append(d.groups, nil)
+	}
+	for len(d.groups[group]) <= col {
+		d.groups[group] = append(d.groups[group], nil)
+	}
+	c.Retain()
+	d.groups[group][col] = c
+}
+
+// Column returns the dictionary of column col (its index in the file
+// schema) in row group group and the indices of the group's rows, in
+// order, in chunks; ok is false when the column was written dense there
+// (or d is nil). They stay valid until d is released.
+func (d *Dictionaries) Column(group, col int) (dict *array.String, indices []*array.Int32, ok bool) {
+	if d == nil || group >= len(d.groups) || col >= len(d.groups[group]) || d.groups[group][col] == nil {
+		return nil, nil, false
+	}
+	for _, ch := range d.groups[group][col].Chunks() {
+		a, isDict := ch.(*array.Dictionary)
+		if !isDict {
+			return nil, nil, false
+		}
+		idx, isInt := a.Indices().(*array.Int32)
+		vals, isStr := a.Dictionary().(*array.String)
+		if !isInt || !isStr || (dict != nil && vals.Data() != dict.Data()) {
+			return nil, nil, false // one dictionary per row group (dictColumn)
+		}
+		if dict == nil {
+			dict = vals
+		}
+		indices = append(indices, idx)
+	}
+	return dict, indices, dict != nil
+}
+
+// Release releases the dictionaries; d may be nil.
+func (d *Dictionaries) Release() {
+	if d == nil {
+		return
+	}
+	for _, g := range d.groups {
+		for _, c := range g {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}
+	d.groups = nil
+}

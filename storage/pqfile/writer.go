@@ -182,6 +182,24 @@ func (o WriterOptions) withDefaults() WriterOptions {
 // the number of rows and of bytes written. Write does not close w. On error
 // it returns zero counts, and w holds an incomplete file to discard.
 func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts WriterOptions) (rows int64, bytes int64, err error) {
+	return write(w, schema, batches, opts, nil)
+}
+
+// WriteDictionaries is Write that also returns the dictionaries it chose
+// for text columns, per row group (Dictionaries): the index of the file
+// takes its distinct values from them instead of hashing every row again
+// (design 085). The caller releases them.
+func WriteDictionaries(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts WriterOptions) (rows int64, bytes int64, dicts *Dictionaries, err error) {
+	dicts = &Dictionaries{}
+	rows, bytes, err = write(w, schema, batches, opts, dicts)
+	if err != nil {
+		dicts.Release()
+		return 0, 0, nil, err
+	}
+	return rows, bytes, dicts, nil
+}
+
+func write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts WriterOptions, keep *Dictionaries) (rows int64, bytes int64, err error) {
 	for i, b := range batches {
 		if schema != nil && !b.Schema().Equal(schema) {
 			return 0, 0, fmt.Errorf("write parquet: batch %d schema %s differs from file schema %s", i, b.Schema(), schema)
@@ -191,6 +209,7 @@ func Write(w io.Writer, schema *arrow.Schema, batches []arrow.RecordBatch, opts 
 	if err != nil {
 		return 0, 0, err
 	}
+	sw.keep = keep
 	nonEmpty := make([]arrow.RecordBatch, 0, len(batches))
 	for _, b := range batches {
 		if b.NumRows() > 0 {
@@ -225,6 +244,8 @@ type StreamWriter struct {
 	closed  bool
 	nan     []bool // columns seen holding a NaN (nanColumnsKey)
 	dict    []bool // string columns written as dictionary indices (dictColumn)
+	groups  int    // row groups started
+	keep    *Dictionaries
 }
 
 // NewStreamWriter prepares a Parquet file of schema on w; nothing is
@@ -408,6 +429,8 @@ func (sw *StreamWriter) writeTable(batches []arrow.RecordBatch, n int64) error {
 		if err := sw.fw.NewRowGroupChecked(); err != nil {
 			return err
 		}
+		g := sw.groups
+		sw.groups++
 		for i, c := range cols {
 			if sw.dict[i] {
 				part := array.NewChunkedSlice(c, off, off+size)
@@ -415,6 +438,9 @@ func (sw *StreamWriter) writeTable(batches []arrow.RecordBatch, n int64) error {
 				part.Release()
 				if d != nil {
 					err := sw.fw.WriteColumnChunked(d, 0, size)
+					if err == nil && sw.keep != nil {
+						sw.keep.add(g, i, d)
+					}
 					d.Release()
 					if err != nil {
 						return err
