@@ -57,33 +57,20 @@ func addDictColumn(dict *array.String, indices []*array.Int32, hashes *[]uint64,
 // vocabulary; past a bound it sets b.over and returns nil.
 func (b *postingsBuilder) valueTerms(v string, row uint32) []uint32 {
 	var ids []uint32
-	for i := 0; i < len(v); {
-		if byteClass[v[i]]&classToken == 0 {
-			i++
-			continue
+	for i := 0; ; {
+		t, h, next := nextTerm(v, i)
+		if next < 0 {
+			return ids
 		}
-		j, all, h := i, uint8(classToken|classDigit), uint64(termHashSeed)
-		for j < len(v) {
-			c := byteClass[v[j]]
-			if c&classToken == 0 {
-				break
-			}
-			all &= c
-			h = (h ^ uint64(v[j])) * termHashPrime
-			j++
+		i = next
+		id, ok := b.term(t, h, row)
+		if !ok {
+			return nil
 		}
-		if all&classDigit == 0 { // not digits only
-			id, ok := b.term(v[i:j], h, row)
-			if !ok {
-				return nil
-			}
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
-		i = j
 	}
-	return ids
 }
 
 // addRows adds rows, increasing, to term id's rows. Rows of another value

@@ -177,12 +177,33 @@ func (b *postingsBuilder) add(v string, row uint32) { b.addValue(v, row, false) 
 // stops and returns what it has.
 func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 {
 	var ids []uint32
-	for i := 0; i < len(v); {
+	for i := 0; ; {
+		t, h, next := nextTerm(v, i)
+		if next < 0 {
+			return ids
+		}
+		i = next
+		id, first, ok := b.addToken(t, h, row)
+		if !ok {
+			return ids
+		}
+		if collect && first {
+			ids = append(ids, id)
+		}
+	}
+}
+
+// nextTerm returns the first token of v at or after byte i that is not
+// digits only, its hash (FNV-1a of its bytes, computed in the scan that
+// finds its end) and the byte after it; next is -1 when there is none.
+func nextTerm(v string, i int) (t string, h uint64, next int) {
+	for i < len(v) {
 		if byteClass[v[i]]&classToken == 0 {
 			i++
 			continue
 		}
-		j, all, h := i, uint8(classToken|classDigit), uint64(termHashSeed)
+		j, all := i, uint8(classToken|classDigit)
+		h = termHashSeed
 		for j < len(v) {
 			c := byteClass[v[j]]
 			if c&classToken == 0 {
@@ -193,17 +214,11 @@ func (b *postingsBuilder) addValue(v string, row uint32, collect bool) []uint32 
 			j++
 		}
 		if all&classDigit == 0 { // not digits only
-			id, first, ok := b.addToken(v[i:j], h, row)
-			if !ok {
-				return ids
-			}
-			if collect && first {
-				ids = append(ids, id)
-			}
+			return v[i:j], h, j
 		}
 		i = j
 	}
-	return ids
+	return "", 0, -1
 }
 
 // addIDs appends row to the lists of the terms ids (a value seen before).
