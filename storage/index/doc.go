@@ -25,7 +25,10 @@
 //     distinct byte trigrams of strings.ToLower of every non-null value.
 //     Which columns: the table option ngram_columns = 'a,b', else every
 //     text column. A row group holding a value that is not valid UTF-8
-//     gets no trigram filter (lowercasing would not preserve substrings).
+//     gets no trigram filter (lowercasing would not preserve substrings),
+//     nor does one whose trigrams reach half of those the bytes they are
+//     made of can form (checked every 1,024 new trigrams: hex ids, random
+//     numbers), which could rule out almost no pattern of that alphabet.
 //   - Token postings (format 2; the text columns with a trigram filter):
 //     the sorted vocabulary of the row group's tokens and, per term, a
 //     bitmap of the rows (0-based in the row group) holding it. Tokens are
@@ -33,9 +36,10 @@
 //     >= 0x80 (IsTokenByte: so every byte of a multi-byte UTF-8 sequence,
 //     and invalid bytes), case preserved; tokens of ASCII digits only are
 //     left out (numbers, ids, IPs would swell the vocabulary). A row
-//     group whose vocabulary passes PostingsMaxTerms (64Ki) terms or
-//     PostingsMaxBytes (1 MiB) of term bytes (trace ids) gets none: its
-//     trigram filter still serves it.
+//     group whose vocabulary passes PostingsMaxTerms (64Ki) terms,
+//     PostingsMaxBytes (1 MiB) of term bytes, rows/4 + 64 terms, or
+//     reaches 1,024 terms at more than 7/8 of a new term per row (trace
+//     ids, request ids) gets none: its trigram filter still serves it.
 //
 // # Why trigrams answer LIKE, ILIKE and match() without false negatives
 //
