@@ -198,8 +198,10 @@ func New(cfg Config) (*Engine, error) {
 	// assigned execution indexes.
 	for _, b := range a.Batches {
 		insertLimitExprs(b)
+		keepVolatileFilters(b) // volatile_once.go
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
+				analyzer.Rule{Id: ruleVolatileOnce, Apply: volatileOnce},
 				analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},

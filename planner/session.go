@@ -118,7 +118,12 @@ type pgSession struct {
 	insertChecks *insertChecks
 	// xid is txid_current() (txid.go).
 	xid func() int64
+	// rng is the session's random() generator, seeded by setseed.
+	rng pgexpr.PRNG
 }
+
+// Random implements the interface pgexpr's random() and setseed look for.
+func (s *pgSession) Random() *pgexpr.PRNG { return &s.rng }
 
 // Location implements the interface pgexpr.SessionLocation looks for.
 func (s *pgSession) Location() *time.Location { return s.loc }

@@ -56,6 +56,11 @@ func (a InjectableArith) WithResolvedChildren(children []any) (any, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("%s operands are not expressions", a.Op)
 	}
+	if !a.Neg {
+		if e, err := inetArith(a.Op, l, r); e != nil || err != nil {
+			return e, err // inet + bigint, inet - inet ... (inet_arith.go)
+		}
+	}
 	ar, err := NewArith(a.Op, l, r)
 	if err != nil {
 		return nil, err

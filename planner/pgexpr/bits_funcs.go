@@ -41,6 +41,11 @@ func (b InjectableBitOp) WithResolvedChildren(children []any) (any, error) {
 		}
 		args[i] = e
 	}
+	if b.Op == "~" || b.Op == "&" || b.Op == "|" {
+		if e, err := inetArith(b.Op, args...); e != nil || err != nil {
+			return e, err // ~ inet, inet & inet, inet | inet (inet_arith.go)
+		}
+	}
 	if len(args) == 1 {
 		return NewBitOp(b.Op, nil, args[0])
 	}

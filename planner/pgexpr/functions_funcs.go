@@ -109,6 +109,9 @@ func evalSetseed(ctx *sql.Context, a []any, ts []sql.Type) (any, error) {
 	if x < -1 || x > 1 || x != x {
 		return nil, pgerror.New(pgerror.InvalidParameterValue, "setseed parameter %s is out of allowed range [-1,1]", FormatFloat(x, 64))
 	}
+	if p := sessionPRNG(ctx); p != nil {
+		p.SeedFloat(x) // the session's random() (random_prng.go)
+	}
 	return "", nil
 }
 

@@ -82,6 +82,15 @@ var uuidInetFuncs = map[string]funcDef{
 		}
 		return x, nil
 	}},
+	// inet_same_family and inet_merge (the smallest network holding
+	// both) take two inet or cidr arguments (inet_arith.go).
+	"inet_same_family": {args: []argKind{kAny, kAny}, check: twoInetArgs, result: boolResult, eval: inetPair(func(x, y storage.Inet) (any, error) {
+		if x.Family() == y.Family() {
+			return int8(1), nil
+		}
+		return int8(0), nil
+	})},
+	"inet_merge": {args: []argKind{kAny, kAny}, check: twoInetArgs, result: cidrResult, eval: inetPair(inetMerge)},
 }
 
 func uuidResult([]sql.Expression) sql.Type { return pgtypes.UUIDType }

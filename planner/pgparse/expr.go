@@ -598,7 +598,6 @@ var functions = map[string]string{
 	"character_length": "length",
 	"substr":           "substring",
 	"ceiling":          "ceil",
-	"random":           "rand",
 }
 
 // aggregates are the aggregate function names (for placement checks).
@@ -740,6 +739,12 @@ func (t *translator) funcCall(f *pg.FuncCall) ast.Expr {
 		}
 	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
 		name = "pg_now"
+	case "random":
+		if f.Over == nil {
+			// The session's generator, which setseed seeds
+			// (pgexpr/random_prng.go).
+			return ast.InjectedExpr{Expression: pgexpr.InjectableRandom{}, Children: args}
+		}
 	case "bool_and", "every", "bool_or":
 		// Booleans order false < true: bool_and is min, bool_or is max.
 		agg := "min"
