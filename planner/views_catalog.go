@@ -54,7 +54,11 @@ func (e *Engine) viewClassRows(ctx *sql.Context, row func(oid int64, name string
 	}
 	var out []sql.Row
 	for _, v := range vs {
-		out = append(out, row(viewOID(v), v.Name, int64(oidPublic), "v", len(v.Columns)))
+		r := row(viewOID(v), v.Name, int64(oidPublic), "v", len(v.Columns))
+		if v.CheckOption != "" {
+			r[len(r)-2] = viewReloptions(v) // views_catalog_catmisc.go
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
