@@ -726,9 +726,9 @@ func (v *vdVar) typ() uint32                 { return v.oid }
 func (v *vdVar) render(*viewDeparser) string { return vdIdent(v.qual) + "." + vdIdent(v.col) }
 
 const (
-	constString = iota // a string literal: PostgreSQL's unknown type
-	constInt           // an integer literal (int4, or int8 past its range)
-	constNumeric       // a literal with a decimal point
+	constString  = iota // a string literal: PostgreSQL's unknown type
+	constInt            // an integer literal (int4, or int8 past its range)
+	constNumeric        // a literal with a decimal point
 	constBool
 	constNull
 )
