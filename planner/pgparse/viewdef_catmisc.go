@@ -50,7 +50,8 @@ func ViewDefinition(query string, cols []string, rel func(name string) (ViewRela
 		}
 	}()
 	d := &viewDeparser{rel: rel, out: out, pretty: pretty}
-	return d.selectStmt(sel, cols) + ";", true
+	s, _ = d.selectStmt(sel, cols)
+	return s + ";", true
 }
 
 // vdBail aborts ViewDefinition on a shape it does not print.
@@ -72,7 +73,9 @@ type vdRange struct {
 	rel  ViewRelation
 }
 
-func (d *viewDeparser) selectStmt(sel *pg.SelectStmt, cols []string) string {
+// selectStmt prints a SELECT whose output columns are named cols and
+// returns their types too.
+func (d *viewDeparser) selectStmt(sel *pg.SelectStmt, cols []string) (string, []uint32) {
 	if sel.Op != pg.SetOperation_SETOP_NONE || sel.WithClause != nil || sel.IntoClause != nil ||
 		len(sel.ValuesLists) > 0 || len(sel.WindowClause) > 0 || sel.LockingClause != nil || len(sel.FromClause) == 0 {
 		bail()
@@ -159,7 +162,13 @@ func (d *viewDeparser) selectStmt(sel *pg.SelectStmt, cols []string) string {
 		}
 		b.WriteString("\n LIMIT " + d.limitValue(sel.LimitCount))
 	}
-	return b.String()
+	oids := make([]uint32, len(targets))
+	for i, t := range targets {
+		if oids[i] = d.typed(t).typ(); oids[i] == 0 {
+			bail()
+		}
+	}
+	return b.String(), oids
 }
 
 // limitValue prints a LIMIT or OFFSET count: a bigint in PostgreSQL, so
@@ -248,6 +257,17 @@ func (d *viewDeparser) fromItem(n *pg.Node) string {
 		}
 		d.scope = append(d.scope, vdRange{qual: qual, rel: r})
 		return s
+	case n.GetRangeSubselect() != nil:
+		rs := n.GetRangeSubselect()
+		sel := rs.Subquery.GetSelectStmt()
+		if rs.Lateral || sel == nil || rs.Alias == nil || len(rs.Alias.Colnames) > 0 {
+			bail()
+		}
+		names := subselectNames(sel)
+		inner := &viewDeparser{rel: d.rel, out: d.out, pretty: d.pretty}
+		s, oids := inner.selectStmt(sel, names)
+		d.scope = append(d.scope, vdRange{qual: rs.Alias.Aliasname, rel: ViewRelation{Names: names, Types: oids}})
+		return "(" + strings.ReplaceAll(s, "\n", "\n        ") + ") " + vdIdent(rs.Alias.Aliasname)
 	case n.GetJoinExpr() != nil:
 		j := n.GetJoinExpr()
 		if j.IsNatural || len(j.UsingClause) > 0 || j.Alias != nil || j.JoinUsingAlias != nil {
@@ -286,6 +306,30 @@ func (d *viewDeparser) fromItem(n *pg.Node) string {
 	}
 	bail()
 	return ""
+}
+
+// subselectNames are the output column names of a subquery in FROM:
+// its aliases, else the column's or the function's name.
+func subselectNames(sel *pg.SelectStmt) []string {
+	names := make([]string, len(sel.TargetList))
+	for i, t := range sel.TargetList {
+		rt := t.GetResTarget()
+		switch {
+		case rt == nil:
+			bail()
+		case rt.Name != "":
+			names[i] = rt.Name
+		case rt.Val.GetColumnRef() != nil:
+			f := rt.Val.GetColumnRef().Fields
+			names[i] = f[len(f)-1].GetString_().GetSval()
+		case rt.Val.GetFuncCall() != nil:
+			names[i] = opName(rt.Val.GetFuncCall().Funcname)
+		}
+		if names[i] == "" {
+			bail()
+		}
+	}
+	return names
 }
 
 // resolveColumn finds a column reference in the scope.
