@@ -48,6 +48,12 @@ func (s *Session) alterDDL(ctx context.Context, at *pgparse.AlterTable, tag stri
 		return nil, err
 	}
 	defer unlock()
+	if done, err := e.commentView(ctx, at); done || err != nil { // comment_views_catmisc.go
+		if err != nil {
+			return nil, err
+		}
+		return &Rows{tag: tag}, nil
+	}
 	t, err := e.cfg.Catalog.GetTable(ctx, at.Name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {

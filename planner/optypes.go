@@ -134,6 +134,9 @@ func boolLiteral(ctx *sql.Context, e sql.Expression) (sql.Expression, bool, erro
 // unknown type, which takes the other side's) and both read only user
 // tables. Other types are left to go-mysql-server's coercion.
 func comparable(l, r sql.Expression, op sql.Expression) error {
+	if err := comparableXid8(l, r, op); err != nil { // optypes_catmisc.go
+		return err
+	}
 	lc, rc := operandCategory(l), operandCategory(r)
 	if lc == catNone || rc == catNone || lc == rc || !userOperand(l) || !userOperand(r) {
 		return nil

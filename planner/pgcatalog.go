@@ -105,7 +105,7 @@ func (e *Engine) pgCatalogTable(name string) sql.Table {
 			"reltype", i8, "reloftype", i8, "relfilenode", i8, "reltablespace", i8, "relpages", i4, "relallvisible", i4,
 			"reltoastrelid", i8, "relisshared", b, "relchecks", i2, "relhasrules", b, "relhastriggers", b, "relhassubclass", b,
 			"relrowsecurity", b, "relforcerowsecurity", b, "relispopulated", b, "relreplident", text, "relispartition", b,
-			"relrewrite", i8, "relfrozenxid", i8, "relminmxid", i8, "relacl", text, "reloptions", text, "relpartbound", text),
+			"relrewrite", i8, "relfrozenxid", i8, "relminmxid", i8, "relacl", text, "reloptions", pgtypes.ArrayType{Elem: pgtypes.OIDText}, "relpartbound", text),
 			rows: func(ctx *sql.Context) ([]sql.Row, error) {
 				ts, err := tables(ctx)
 				if err != nil {

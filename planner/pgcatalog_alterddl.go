@@ -32,7 +32,11 @@ func (e *Engine) descriptionRows(ctx *sql.Context) ([]sql.Row, error) {
 			}
 		}
 	}
-	return out, nil
+	vrows, err := e.viewDescriptionRows(ctx) // comment_views_catmisc.go
+	if err != nil {
+		return nil, err
+	}
+	return append(out, vrows...), nil
 }
 
 // tableByOID returns the table whose pg_class OID is oid, or nil.
@@ -59,6 +63,9 @@ func (e *Engine) objDescription(ctx *sql.Context, a []any) (any, error) {
 	if a[0] == nil || len(a) > 1 && a[1] != "pg_class" {
 		return nil, nil
 	}
+	if d, ok, err := e.viewDescription(ctx, a[0], 0); ok || err != nil {
+		return d, err
+	}
 	t, err := e.tableByOID(ctx, a[0])
 	if err != nil || t == nil || t.Comment == "" {
 		return nil, err
@@ -75,6 +82,9 @@ func (e *Engine) colDescription(ctx *sql.Context, a []any) (any, error) {
 	n, err := toInt64(a[1])
 	if err != nil {
 		return nil, nil
+	}
+	if d, ok, err := e.viewDescription(ctx, a[0], n); ok || err != nil {
+		return d, err
 	}
 	t, err := e.tableByOID(ctx, a[0])
 	if err != nil || t == nil {

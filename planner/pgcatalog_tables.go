@@ -399,7 +399,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 					return nil, err
 				}
 				for _, v := range vs {
-					out = append(out, sql.Row{"public", v.Name, owner, viewDefinition(v)})
+					out = append(out, sql.Row{"public", v.Name, owner, e.viewDefinitionText(ctx, v, false)})
 				}
 				for _, r := range e.systemRelations() {
 					if r.kind == "v" {

@@ -361,6 +361,7 @@ func (s *Session) createView(ctx context.Context, cv *pgparse.View) error {
 				if err := replaceableBy(old, def); err != nil {
 					return err
 				}
+				keepViewComments(old, def) // comment_views_catmisc.go
 			}
 		}
 		_, err = vs.CreateView(ctx, def, cv.Replace)

@@ -54,7 +54,11 @@ func (e *Engine) viewClassRows(ctx *sql.Context, row func(oid int64, name string
 	}
 	var out []sql.Row
 	for _, v := range vs {
-		out = append(out, row(viewOID(v), v.Name, int64(oidPublic), "v", len(v.Columns)))
+		r := row(viewOID(v), v.Name, int64(oidPublic), "v", len(v.Columns))
+		if v.CheckOption != "" {
+			r[len(r)-2] = viewReloptions(v) // views_catalog_catmisc.go
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -92,7 +96,7 @@ func (e *Engine) viewRelations(ctx *sql.Context) ([]relationInfo, error) {
 	}
 	var out []relationInfo
 	for _, v := range vs {
-		r := relationInfo{schema: "public", name: v.Name, kind: "v", def: viewDefinition(v)}
+		r := relationInfo{schema: "public", name: v.Name, kind: "v", def: e.viewDefinitionText(ctx, v, false)}
 		r.insertable, r.updatable = viewUpdatable(vs, v, 0) // views_viewdml.go
 		r.checkOption = v.CheckOption
 		for i, c := range v.Columns {
@@ -153,7 +157,7 @@ func (e *Engine) pgGetViewdef(ctx *sql.Context, args []any) (any, error) {
 			}
 			return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", s)
 		}
-		args = []any{oid}
+		args = append([]any{oid}, args[1:]...)
 	}
 	oid, err := toInt64(args[0])
 	if err != nil {
@@ -163,5 +167,13 @@ func (e *Engine) pgGetViewdef(ctx *sql.Context, args []any) (any, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	return viewDefinition(v), nil
+	pretty := false
+	if len(args) > 1 && args[1] != nil {
+		if b, ok := args[1].(bool); ok {
+			pretty = b
+		} else if n, err := toInt64(args[1]); err == nil {
+			pretty = n != 0
+		}
+	}
+	return e.viewDefinitionText(ctx, v, pretty), nil
 }

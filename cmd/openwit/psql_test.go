@@ -87,8 +87,8 @@ func TestPsql(t *testing.T) {
 			"BEGIN; DECLARE c CURSOR FOR SELECT v FROM t; FETCH 1 FROM c; CLOSE c; COMMIT"},
 			"BEGIN\nDECLARE CURSOR\n42\nCLOSE CURSOR\nCOMMIT\n", nil, false},
 		// Views (design 070), as PostgreSQL 15 prints them for the same
-		// view (\d+'s "View definition:" footer, not printed with -t,
-		// has pg_query's one-line layout: sqltests/testdata/views.slt).
+		// view (\d+'s "View definition:" footer is not printed with -t:
+		// TestPsqlDescribeViewsLikePostgres compares it).
 		{"create view", []string{"-c", "CREATE VIEW tv AS SELECT ts, v FROM t WHERE v > 1"}, "CREATE VIEW\n", nil, false},
 		{`\dv`, []string{"-c", `\dv`}, "public|tv|view|openwit\n", nil, false},
 		{`\d lists the view`, []string{"-c", `\d`}, "public|t|table|openwit\npublic|tv|view|openwit\n", nil, false},

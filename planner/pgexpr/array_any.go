@@ -132,6 +132,10 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		// does not read the elements as x's narrower type).
 		to = storage.TypeInt8
 	}
+	floatElems := a.floatComparison() // array_any_catmisc.go
+	if floatElems {
+		to = storage.TypeFloat8
+	}
 	// Elements are converted (and checked) even when x is NULL, as
 	// PostgreSQL reads the whole array first.
 	vals := make([]any, len(elems))
@@ -167,6 +171,12 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	x, err := a.X.Eval(ctx, row)
 	if err != nil {
 		return nil, err
+	}
+	if floatElems && x != nil {
+		if x, err = CastValue(ctx, x, xt, storage.TypeFloat8); err != nil {
+			return nil, err
+		}
+		xt = types.Float64
 	}
 	sawNull := x == nil
 	for i, v := range vals {

@@ -150,6 +150,8 @@ func NewArrayFn(name string, args []sql.Expression) (*ArrayFn, error) {
 			if oidRank(oid) > oidRank(elem) {
 				elem = oid
 			}
+		case stringElems(elem, oid) && !(f.op && name != "||"): // array_funcs_catmisc.go
+			// The first of two string types that cast into each other.
 		default:
 			return false
 		}

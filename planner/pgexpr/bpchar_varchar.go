@@ -237,6 +237,9 @@ func (c InjectableCharResult) WithResolvedChildren(children []any) (any, error) 
 		if je, ok := jsonCoalesce(e, args); ok {
 			return je, nil
 		}
+		if ue, ok, err := coalesceUnknown(e, args); ok || err != nil { // coalesce_catmisc.go
+			return ue, err
+		}
 		t, ok := CharCommonType(args)
 		if !ok {
 			return e, nil

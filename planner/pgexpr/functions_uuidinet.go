@@ -160,10 +160,10 @@ func addrOf(b []byte) netip.Addr {
 }
 
 // abbrevCIDR is abbrev(cidr): an IPv4 network prints only the octets its
-// mask covers ("10.1/16"); IPv6 prints as cidr does.
+// mask covers ("10.1/16"); IPv6 the words it covers (abbrevCIDR6).
 func abbrevCIDR(a storage.Inet) string {
 	if !a.Addr.Is4() {
-		return a.String()
+		return abbrevCIDR6(a) // inet_catmisc.go
 	}
 	b := a.Addr.As4()
 	n := (a.Bits + 7) / 8

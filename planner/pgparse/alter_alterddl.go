@@ -42,6 +42,9 @@ type Comment struct {
 	Table  string
 	Column string // "" for the table
 	Text   string // "" removes the comment (IS NULL or IS '')
+	// View is COMMENT ON VIEW (Table names the view). COMMENT ON COLUMN
+	// names a table's or a view's column.
+	View bool
 }
 
 // alterColumnCmd translates the column subcommands of ALTER TABLE into
@@ -100,8 +103,8 @@ func volatileCall(expr *pg.Node) string {
 	return found
 }
 
-// comment translates COMMENT ON TABLE / COLUMN. Comments on other objects
-// (views among them) are not supported.
+// comment translates COMMENT ON TABLE / VIEW / COLUMN. Comments on other
+// objects are not supported.
 func (t *translator) comment(s *pg.CommentStmt) *Statement {
 	var names []string
 	if l := s.Object.GetList(); l != nil {
@@ -113,6 +116,8 @@ func (t *translator) comment(s *pg.CommentStmt) *Statement {
 	switch s.Objtype {
 	case pg.ObjectType_OBJECT_TABLE:
 		c.Table = t.qualifiedName(names)
+	case pg.ObjectType_OBJECT_VIEW:
+		c.Table, c.View = t.qualifiedName(names), true
 	case pg.ObjectType_OBJECT_COLUMN:
 		if len(names) < 2 {
 			t.fail(pgerror.SyntaxError, "column name must be qualified")

@@ -32,8 +32,9 @@ func Category(oid uint32) byte {
 // implicitRank orders the types of a category by PostgreSQL's implicit
 // casts: a type casts implicitly to every type of the same category with a
 // higher rank and not back (int2 → int4 → int8 → numeric → float4 →
-// float8; date → timestamp → timestamptz; varchar, bpchar → text). The
-// top of each chain is the category's preferred type.
+// float8; date → timestamp → timestamptz). The top of each chain is the
+// category's preferred type. The string types are not a chain
+// (castsOneWay).
 func implicitRank(oid uint32) int {
 	switch oid {
 	case OIDInt2:
@@ -96,7 +97,7 @@ func CommonType(construct string, oids []uint32) (uint32, error) {
 		if Category(o) != Category(cand) || Category(o) == 'U' || Category(o) == 'A' {
 			return 0, pgerror.New(pgerror.DatatypeMismatch, "%s types %s and %s cannot be matched", construct, TypeName(cand), TypeName(o))
 		}
-		if !preferred(cand) && implicitRank(cand) < implicitRank(o) {
+		if !preferred(cand) && castsOneWay(cand, o) { // common_catmisc.go
 			cand = o
 		}
 	}

@@ -21,7 +21,9 @@ func TestCommonType(t *testing.T) {
 		{[]uint32{OIDNumeric, OIDFloat4}, OIDFloat4, ""},
 		{[]uint32{0, OIDInt4, OIDUnknown}, OIDInt4, ""},
 		{[]uint32{0, 0}, OIDText, ""},
-		{[]uint32{OIDVarchar, OIDText}, OIDText, ""},
+		{[]uint32{OIDVarchar, OIDText}, OIDVarchar, ""}, // they cast into each other: the first stays
+		{[]uint32{OIDText, OIDVarchar}, OIDText, ""},
+		{[]uint32{OIDVarchar, OIDName}, OIDName, ""},
 		{[]uint32{OIDDate, OIDTimestampTZ, OIDTimestamp}, OIDTimestampTZ, ""},
 		{[]uint32{OIDText, OIDInt4}, 0, "UNION types text and integer cannot be matched"},
 		{[]uint32{OIDInt4, 0, OIDBool}, 0, "UNION types integer and boolean cannot be matched"},

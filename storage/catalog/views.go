@@ -26,6 +26,8 @@ type View struct {
 	// CheckOption is WITH [LOCAL | CASCADED] CHECK OPTION: "", "local" or
 	// "cascaded" (stored in depends_json, so no migration was needed).
 	CheckOption string
+	// Comment is COMMENT ON VIEW's text ("" for none; in depends_json).
+	Comment string
 }
 
 // ViewColumn is one column of a view: its name and PostgreSQL type (OID
@@ -34,6 +36,8 @@ type ViewColumn struct {
 	Name    string `json:"name"`
 	TypeOID uint32 `json:"type_oid"`
 	Typmod  int32  `json:"typmod"`
+	// Comment is COMMENT ON COLUMN's text ("" for none).
+	Comment string `json:"comment,omitempty"`
 }
 
 // Views stores view definitions. Both catalog backends implement it;
@@ -79,6 +83,7 @@ type viewDepends struct {
 	Tables      []int64 `json:"tables,omitempty"`
 	Views       []int64 `json:"views,omitempty"`
 	CheckOption string  `json:"check_option,omitempty"`
+	Comment     string  `json:"comment,omitempty"`
 }
 
 func scanView(r row) (*View, error) {
@@ -97,7 +102,7 @@ func scanView(r row) (*View, error) {
 	if err := json.Unmarshal([]byte(deps), &d); err != nil {
 		return nil, fmt.Errorf("view %q: decode dependencies: %w", v.Name, err)
 	}
-	v.Tables, v.Views, v.CheckOption = d.Tables, d.Views, d.CheckOption
+	v.Tables, v.Views, v.CheckOption, v.Comment = d.Tables, d.Views, d.CheckOption, d.Comment
 	v.CreatedAt = fromMicros(crUS)
 	return &v, nil
 }
@@ -141,7 +146,7 @@ func (s *store) CreateView(ctx context.Context, v *View, replace bool) (*View, e
 	if err != nil {
 		return nil, fmt.Errorf("create view %q: encode columns: %w", v.Name, err)
 	}
-	deps, err := json.Marshal(viewDepends{Tables: v.Tables, Views: v.Views, CheckOption: v.CheckOption})
+	deps, err := json.Marshal(viewDepends{Tables: v.Tables, Views: v.Views, CheckOption: v.CheckOption, Comment: v.Comment})
 	if err != nil {
 		return nil, fmt.Errorf("create view %q: encode dependencies: %w", v.Name, err)
 	}
