@@ -34,6 +34,9 @@ func (c *compiler) groupKey(x sql.Expression) *exec.Expr {
 	if k := c.zoneTruncKey(x); k != nil {
 		return k
 	}
+	if k := c.caseKey(x); k != nil { // vectorize_casevec.go
+		return k
+	}
 	return c.value(x)
 }
 
