@@ -221,6 +221,9 @@ func (e *Expr) format(names []string) string {
 	if s, ok := formatInetVec(e, names); ok {
 		return s
 	}
+	if s, ok := formatZonePart(e, names); ok {
+		return s
+	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
 	}
@@ -277,6 +280,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileCase(e, schema)
 	case OpZoneTrunc:
 		return compileZoneTrunc(e, schema)
+	case OpZonePart:
+		return compileZonePart(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
 	case OpArrayElem, OpArrayLength:
