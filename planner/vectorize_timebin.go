@@ -40,7 +40,7 @@ func (c *compiler) groupKey(x sql.Expression) *exec.Expr {
 	if k := c.calendarKey(x); k != nil { // vectorize_zonecal_casevec.go
 		return k
 	}
-	return c.value(x)
+	return c.groupValue(x) // vectorize_inetvec_casevec.go
 }
 
 // zoneTruncKey returns the key of date_trunc(unit, ts) over a timestamptz
