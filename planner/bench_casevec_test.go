@@ -18,7 +18,7 @@ import (
 
 // BenchmarkCaseZoneKeys runs design 082's dashboard shapes (CASE labels as
 // keys and in aggregates, calendar keys and date_bin in a session outside
-// UTC) over $OPENWIT_BENCH_ROWS rows (default 200,000) flushed to Parquet,
+// UTC, inet keys) over $OPENWIT_BENCH_ROWS rows (default 200,000) flushed to Parquet,
 // with openwit.vectorize on and off, alternated query by query. Both
 // engines' answers are compared before timing.
 func BenchmarkCaseZoneKeys(b *testing.B) {
@@ -27,7 +27,7 @@ func BenchmarkCaseZoneKeys(b *testing.B) {
 		n = v
 	}
 	h := newHarness(b)
-	h.mustQuery(`CREATE TABLE dash (ts timestamptz NOT NULL, level text, status int, latency float8) WITH (time_column = 'ts')`)
+	h.mustQuery(`CREATE TABLE dash (ts timestamptz NOT NULL, level text, status int, latency float8, ip inet) WITH (time_column = 'ts')`)
 	ctx := context.Background()
 	def, err := h.eng.TableDef(ctx, "dash")
 	if err != nil {
@@ -48,6 +48,8 @@ func BenchmarkCaseZoneKeys(b *testing.B) {
 			bld.Field(1).(*array.StringBuilder).Append([]string{"info", "info", "info", "warn", "error", "debug"}[rng.IntN(6)])
 			bld.Field(2).(*array.Int32Builder).Append(int32([]int{200, 200, 200, 204, 301, 404, 429, 500, 503}[rng.IntN(9)]))
 			bld.Field(3).(*array.Float64Builder).Append(rng.ExpFloat64() * 40)
+			// inet's canonical text, as every writer stores it.
+			bld.Field(4).(*array.StringBuilder).Append(fmt.Sprintf("10.0.%d.%d", rng.IntN(2), rng.IntN(256)))
 		}
 		rec := bld.NewRecordBatch()
 		bld.Release()
@@ -64,6 +66,7 @@ func BenchmarkCaseZoneKeys(b *testing.B) {
 		{"case_label_key", "", `SELECT CASE WHEN status >= 500 THEN '5xx' WHEN status >= 400 THEN '4xx' ELSE 'ok' END AS class, count(*), max(latency) FROM dash GROUP BY 1 ORDER BY 1`},
 		{"case_simple_column_key", "", `SELECT CASE level WHEN 'error' THEN 'E' WHEN 'warn' THEN 'W' ELSE level END AS l, count(*) FROM dash GROUP BY 1 ORDER BY 1`},
 		{"case_in_sum", "", `SELECT level, sum(CASE WHEN status >= 500 THEN 2 WHEN status >= 400 THEN 1 ELSE 0 END), max(CASE WHEN latency > 100 THEN 'slow' WHEN latency > 10 THEN 'ok' END) FROM dash GROUP BY 1 ORDER BY 1`},
+		{"inet_key", "", `SELECT ip, count(*), max(latency) FROM dash GROUP BY ip ORDER BY 1`},
 		{"week_ny", ny, `SELECT date_trunc('week', ts) AS t, count(*) FROM dash GROUP BY 1 ORDER BY 1`},
 		{"month_ny", ny, `SELECT date_trunc('month', ts) AS t, level, count(*) FROM dash GROUP BY 1, 2 ORDER BY 1, 2`},
 		{"hour_of_day_ny", ny, `SELECT extract(hour from ts) AS h, count(*) FROM dash GROUP BY 1 ORDER BY 1`},
