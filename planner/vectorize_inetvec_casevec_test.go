@@ -9,9 +9,10 @@ import (
 )
 
 // TestInetGroupVectorized: inet and cidr columns are GROUP BY keys, first
-// values and count arguments on the executor (their stored canonical text
-// has network equality) and give the row engine's answer, sorted in
-// network order above, over Parquet files and buffered rows.
+// values, count and count(DISTINCT) arguments on the executor (their
+// stored canonical text has network equality) and give the row engine's
+// answer, sorted in network order above, over Parquet files and buffered
+// rows.
 func TestInetGroupVectorized(t *testing.T) {
 	h := newHarness(t)
 	h.mustQuery(`CREATE TABLE ni (ts timestamptz NOT NULL, ip inet, net cidr, v int) WITH (time_column = 'ts')`)
@@ -46,6 +47,7 @@ func TestInetGroupVectorized(t *testing.T) {
 		{`SELECT ip, count(*), sum(v) FROM ni GROUP BY ip ORDER BY ip`, "group=[ip]"},
 		{`SELECT net, count(ip), max(v) FROM ni GROUP BY net ORDER BY net DESC`, "count(ip)"},
 		{`SELECT net, ip, count(*) FROM ni GROUP BY 1, 2 ORDER BY 1, 2`, "group=[net, ip]"},
+		{`SELECT net, count(DISTINCT ip) FROM ni GROUP BY net ORDER BY net`, "count_distinct(ip)"},
 	} {
 		plan := h.mustQuery("EXPLAIN " + tc.q)
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, tc.want) {
