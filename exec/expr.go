@@ -201,6 +201,8 @@ func (e *Expr) format(names []string) string {
 		return formatTimeBin(e, names)
 	case OpZoneTrunc:
 		return "date_trunc('" + e.Str + "', " + e.Args[0].format(names) + ", '" + e.Zone + "')"
+	case OpCase:
+		return formatCase(e, names)
 	case OpCaseWhen:
 		if len(e.Args) == 3 {
 			return "CASE WHEN " + e.Args[0].format(names) + " THEN " + e.Args[1].format(names) + " ELSE " + e.Args[2].format(names) + " END"
@@ -217,6 +219,9 @@ func (e *Expr) format(names []string) string {
 		return s
 	}
 	if s, ok := formatInetVec(e, names); ok {
+		return s
+	}
+	if s, ok := formatZonePart(e, names); ok {
 		return s
 	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
@@ -271,8 +276,12 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileTimeBin(e, schema)
 	case OpCaseWhen:
 		return compileCaseWhen(e, schema)
+	case OpCase:
+		return compileCase(e, schema)
 	case OpZoneTrunc:
 		return compileZoneTrunc(e, schema)
+	case OpZonePart:
+		return compileZonePart(e, schema)
 	case OpJSONGet, OpCast:
 		return compileJSONValue(e, schema)
 	case OpArrayElem, OpArrayLength:

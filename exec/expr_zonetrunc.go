@@ -39,13 +39,17 @@ func compileZoneTrunc(e *Expr, schema *arrow.Schema) (value, error) {
 	if arg.typ().ID() != arrow.TIMESTAMP {
 		return nil, unsupported("date_trunc of %s", arg.typ())
 	}
-	unit, ok := truncUnits[strings.ToLower(e.Str)]
-	if !ok {
+	name := strings.ToLower(e.Str)
+	unit, ok := truncUnits[name]
+	if !ok && !calendarUnits[name] {
 		return nil, unsupported("date_trunc unit %q", e.Str)
 	}
 	loc, err := time.LoadLocation(e.Zone)
 	if err != nil {
 		return nil, unsupported("time zone %q", e.Zone)
+	}
+	if !ok { // a week, month, quarter or year: expr_zonecal_casevec.go
+		return &zoneKey{arg: arg, loc: loc, trunc: name}, nil
 	}
 	return &zoneTrunc{arg: arg, unit: unit, loc: loc}, nil
 }

@@ -615,14 +615,14 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 		if a, ok := c.countCase(v.Child); ok {
 			return a, outPlain
 		}
-		return exec.Agg{Func: exec.AggCount, Arg: c.value(v.Child)}, outPlain
+		return exec.Agg{Func: exec.AggCount, Arg: c.groupValue(v.Child)}, outPlain
 	case *aggregation.CountDistinct:
 		ch := v.Children()
 		if len(ch) != 1 {
 			c.fail("count(DISTINCT) of %d expressions", len(ch))
 			return exec.Agg{}, outPlain
 		}
-		return exec.Agg{Func: exec.AggCountDistinct, Arg: c.value(ch[0])}, outPlain
+		return exec.Agg{Func: exec.AggCountDistinct, Arg: c.groupValue(ch[0])}, outPlain
 	case *aggregation.Sum:
 		arg := v.Child
 		if cast, ok := arg.(*pgexpr.Cast); ok && types.IsInteger(cast.Child.Type()) && strings.HasPrefix(cast.To, "numeric") && types.IsDecimal(cast.Type()) && cast.Type().(sql.DecimalType).Scale() == 0 {
@@ -648,7 +648,7 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 		c.fail("aggregate %T is not vectorized", x)
 		return exec.Agg{}, outPlain
 	}
-	return exec.Agg{Func: exec.AggFirst, Arg: c.value(x)}, outPlain
+	return exec.Agg{Func: exec.AggFirst, Arg: c.groupValue(x)}, outPlain
 }
 
 // timeBounds extracts [lo, hi] (Unix microseconds, inclusive) on the

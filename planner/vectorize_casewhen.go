@@ -41,14 +41,8 @@ func (c *compiler) caseValue(x sql.Expression) *exec.Expr {
 		return e
 	}
 	cond, then, ok := caseWhen(x)
-	if !ok {
-		return c.fail("CASE %s is not vectorized", x)
-	}
-	if _, lit := then.(*expression.Literal); lit {
-		return c.fail("CASE with a constant result %s", x)
-	}
-	if x.Type() != then.Type() {
-		return c.fail("CASE of type %s over %s", x.Type(), then.Type())
+	if _, lit := then.(*expression.Literal); !ok || lit || x.Type() != then.Type() {
+		return c.caseVec(x) // vectorize_casevec.go
 	}
 	return exec.CaseWhen(c.predicate(cond), c.value(then))
 }

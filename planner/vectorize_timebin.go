@@ -34,7 +34,13 @@ func (c *compiler) groupKey(x sql.Expression) *exec.Expr {
 	if k := c.zoneTruncKey(x); k != nil {
 		return k
 	}
-	return c.value(x)
+	if k := c.caseKey(x); k != nil { // vectorize_casevec.go
+		return k
+	}
+	if k := c.calendarKey(x); k != nil { // vectorize_zonecal_casevec.go
+		return k
+	}
+	return c.groupValue(x) // vectorize_inetvec_casevec.go
 }
 
 // zoneTruncKey returns the key of date_trunc(unit, ts) over a timestamptz
@@ -130,7 +136,7 @@ func (c *compiler) epochFloor(x sql.Expression) *exec.Expr {
 
 // dateBin matches date_bin(stride, ts, origin).
 func (c *compiler) dateBin(f *pgexpr.Func) *exec.Expr {
-	if len(f.Args) != 3 || !c.utc {
+	if len(f.Args) != 3 {
 		return nil
 	}
 	l, ok := f.Args[0].(*expression.Literal)
@@ -164,11 +170,7 @@ func (c *compiler) dateBin(f *pgexpr.Func) *exec.Expr {
 	} else if _, lit := o.(*expression.Literal); !lit {
 		return nil
 	}
-	ov, err := o.Eval(c.ctx, nil)
-	if err != nil {
-		return nil
-	}
-	origin, ok := ov.(time.Time)
+	origin, ok := c.binOrigin(f) // vectorize_zonecal_casevec.go
 	if !ok {
 		return nil
 	}
