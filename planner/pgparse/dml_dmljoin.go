@@ -154,11 +154,17 @@ func (t *translator) expandMultiAssign(m *pg.MultiAssignRef) *pg.Node {
 	return nil
 }
 
-// checkTargetAlias fails as PostgreSQL does when an UPDATE or DELETE
-// whose target has an alias names the table itself in exprs (outside
-// subqueries): the alias hides the table's name, unless a FROM (USING)
-// item goes by it.
+// checkTargetAlias fails as PostgreSQL does when a FROM (USING) item of
+// an UPDATE or DELETE goes by the target's name (42712), and when a
+// target with an alias is named by the table's name in exprs (outside
+// subqueries): the alias hides the table's name, unless a FROM item goes
+// by it.
 func (t *translator) checkTargetAlias(rv *pg.RangeVar, from []*pg.Node, exprs ...*pg.Node) {
+	for _, f := range from {
+		if fromItemNamed(f, stmtQual(rv)) {
+			t.fail(codeDuplicateAlias, "table name %q specified more than once", stmtQual(rv))
+		}
+	}
 	if rv.Alias == nil || rv.Alias.Aliasname == rv.Relname {
 		return
 	}
@@ -205,4 +211,28 @@ func fromItemNamed(f *pg.Node, name string) bool {
 		return fromItemNamed(j.Larg, name) || fromItemNamed(j.Rarg, name)
 	}
 	return false
+}
+
+// codeDuplicateAlias is SQLSTATE 42712.
+const codeDuplicateAlias = "42712"
+
+// fromStars returns name.* for each FROM (USING) item of a write through a
+// view, the rest of its RETURNING *.
+func fromStars(from []*pg.Node) ([]*pg.Node, error) {
+	var out []*pg.Node
+	for _, f := range from {
+		var name string
+		switch {
+		case f.GetRangeVar() != nil:
+			name = stmtQual(f.GetRangeVar())
+		case f.GetRangeSubselect() != nil && f.GetRangeSubselect().Alias != nil:
+			name = f.GetRangeSubselect().Alias.Aliasname
+		case f.GetRangeFunction() != nil && f.GetRangeFunction().Alias != nil:
+			name = f.GetRangeFunction().Alias.Aliasname
+		default:
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "RETURNING * of a write through a view with a join in FROM or USING is not supported")
+		}
+		out = append(out, pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeStrNode(name), pg.MakeAStarNode()}, -1), -1))
+	}
+	return out, nil
 }
