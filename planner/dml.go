@@ -297,7 +297,9 @@ func (e *Engine) rewriteListed(ctx *sql.Context, t *catalog.Table, ret *returned
 		}
 		res, err := run(pick(files))
 		if errors.Is(err, catalog.ErrConflict) {
-			continue // a concurrent compaction, DELETE or UPDATE swapped a file first
+			// A concurrent compaction, DELETE or UPDATE swapped a file first.
+			e.cfg.Logger.Info("lost file swap, listing again", "table", t.Name, "statement", what)
+			continue
 		}
 		if err != nil {
 			return 0, err

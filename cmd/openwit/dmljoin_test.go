@@ -1,6 +1,10 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -81,4 +85,65 @@ func TestDMLJoinMatchesPostgres(t *testing.T) {
 	ow.Restart()
 	p.owc = testserver.Connect(t, ow.DSN())
 	check("a SIGKILL after the last DELETE and a restart")
+}
+
+// TestDMLJoinLosesToCompaction: an UPDATE ... FROM waits before its swap
+// while a compaction merges the files it rewrote with newer ones and swaps
+// first; the UPDATE loses its swap, lists the files again and finds its
+// rows by their values in the merged file. Every row it should change is
+// changed once, the rows inserted while it waited are not, none is lost or
+// doubled.
+func TestDMLJoinLosesToCompaction(t *testing.T) {
+	t.Parallel()
+	release := filepath.Join(t.TempDir(), "release")
+	s := testserver.Start(t, testserver.Options{
+		Args: []string{"--flush-rows", "50", "--compaction-interval", "200ms", "--garbage-grace", "1h"},
+		Env:  []string{"OPENWIT_TEST_FAILPOINT=update-before-swap@1", "OPENWIT_TEST_FAILPOINT_RELEASE=" + release},
+	})
+	conn := testserver.Connect(t, s.DSN())
+	mustExec(t, conn, "CREATE TABLE kv (ts timestamptz NOT NULL, key text, v int)")
+	mustExec(t, conn, "CREATE TABLE pick (ts timestamptz NOT NULL, key text, add int)")
+	n := compactRows(t, conn, 0, 8)
+	mustExec(t, conn, "INSERT INTO pick SELECT ts, key, 1000 FROM kv WHERE v < 10")
+	var want int64
+	after := kvStats{}
+	for k := range n + 100 {
+		after.count++
+		after.keys++
+		after.sum += int64(k % 97)
+		if k < n && k%97 < 10 {
+			want++
+			after.sum += 1000
+		}
+	}
+	done := make(chan string, 1)
+	go func() {
+		c := testserver.Connect(t, s.DSN())
+		tag, err := c.Exec(context.Background(), "UPDATE kv SET v = kv.v + p.add FROM pick p WHERE kv.key = p.key")
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		done <- tag.String()
+	}()
+	waitFor(t, "the UPDATE's failpoint", s, func() bool { return strings.Contains(s.Log(), "failpoint reached") })
+	outputs := waitMetric(t, s.HTTPURL(), "openwit_compaction_output_files_total", func(float64) bool { return true })
+	compactRows(t, conn, n, 2) // newer files, compacted with the UPDATE's
+	waitMetric(t, s.HTTPURL(), "openwit_compaction_output_files_total", func(v float64) bool { return v > outputs })
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if tag := <-done; tag != fmt.Sprintf("UPDATE %d", want) {
+		t.Fatalf("tag %q, want UPDATE %d", tag, want)
+	}
+	if !strings.Contains(s.Log(), "lost file swap, listing again") {
+		t.Fatalf("the UPDATE did not lose its swap to the compaction; log:\n%s", s.Log())
+	}
+	if got := readKV(t, s); got != after {
+		t.Fatalf("after the UPDATE %+v, want %+v", got, after)
+	}
+	var changed int64
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM kv WHERE v >= 1000").Scan(&changed); err != nil || changed != want {
+		t.Fatalf("%d rows changed (%v), want %d", changed, err, want)
+	}
 }
