@@ -141,7 +141,7 @@ func (s *Session) deleteRows(ctx context.Context, p *Prepared, params []any) (*R
 		return nil, err
 	}
 	saved := s.base.rowEngine
-	s.base.rowEngine = true
+	s.base.rowEngine = saved || d.Keys == nil // the joined form runs as a query (dml_dmljoin.go)
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	s.base.rowEngine = saved
 	if err != nil {

@@ -72,13 +72,10 @@ func joinedKeys(t *catalog.Table, keys []string) ([]int, error) {
 	return cols, nil
 }
 
-// planJoin plans j, the joined form of p's statement, with p's parameters
-// on the row engine.
+// planJoin plans j, the joined form of p's statement, with p's parameters,
+// as a query (scans vectorized where they can be).
 func (s *Session) planJoin(ctx context.Context, p *Prepared, j *pgparse.DMLJoin, params []any) (*sql.Context, sql.Node, context.CancelFunc, error) {
 	q := &Prepared{s: s, st: &pgparse.Statement{Kind: pgparse.KindQuery, SQL: p.st.SQL, AST: j.AST, NumParams: p.st.NumParams}, paramOIDs: p.paramOIDs}
-	saved := s.base.rowEngine
-	s.base.rowEngine = true
-	defer func() { s.base.rowEngine = saved }()
 	return q.bindPlan(ctx, params)
 }
 

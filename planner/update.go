@@ -60,7 +60,7 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		}
 	}
 	saved := s.base.rowEngine
-	s.base.rowEngine = true
+	s.base.rowEngine = saved || u.Keys == nil // the joined form runs as a query (dml_dmljoin.go)
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	s.base.rowEngine = saved
 	if err != nil {
