@@ -122,7 +122,7 @@ func (t *translator) expandMultiAssign(m *pg.MultiAssignRef) *pg.Node {
 	case src.GetRowExpr() != nil:
 		args := src.GetRowExpr().Args
 		if int(m.Ncolumns) != len(args) {
-			t.fail(pgerror.SyntaxError, "number of columns does not match number of values")
+			t.failAt(src, pgerror.SyntaxError, "number of columns does not match number of values")
 		}
 		return args[m.Colno-1]
 	case src.GetSubLink() != nil && (src.GetSubLink().SubLinkType == pg.SubLinkType_EXPR_SUBLINK || src.GetSubLink().SubLinkType == pg.SubLinkType_MULTIEXPR_SUBLINK):
@@ -140,7 +140,7 @@ func (t *translator) expandMultiAssign(m *pg.MultiAssignRef) *pg.Node {
 			}
 		}
 		if int(m.Ncolumns) != len(first.TargetList) {
-			t.fail(pgerror.SyntaxError, "number of columns does not match number of values")
+			t.failAt(src, pgerror.SyntaxError, "number of columns does not match number of values")
 		}
 		if sub.Op != pg.SetOperation_SETOP_NONE {
 			t.unsupported("a set operation in SET (...) = (SELECT ...)")
@@ -150,9 +150,19 @@ func (t *translator) expandMultiAssign(m *pg.MultiAssignRef) *pg.Node {
 		return &pg.Node{Node: &pg.Node_SubLink{SubLink: &pg.SubLink{SubLinkType: pg.SubLinkType_EXPR_SUBLINK,
 			Subselect: &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: one}}, Location: -1}}}
 	}
-	t.fail(pgerror.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
+	t.failAt(src, pgerror.FeatureNotSupported, "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression")
 	return nil
 }
+
+// failAt fails as t.fail does, with the cursor position of node n.
+func (t *translator) failAt(n *pg.Node, code, format string, args ...any) {
+	e := pgerror.New(code, format, args...)
+	if loc := nodeLocation(n); loc >= 0 { // recursive_cte.go
+		e = e.WithPosition(t.position(loc))
+	}
+	panic(failure{e})
+}
+
 
 // checkTargetAlias fails as PostgreSQL does when a FROM (USING) item of
 // an UPDATE or DELETE goes by the target's name (42712), and when a
@@ -183,8 +193,9 @@ func (t *translator) checkTargetAlias(rv *pg.RangeVar, from []*pg.Node, exprs ..
 				return
 			}
 			panic(failure{&pgerror.Error{Code: pgerror.UndefinedTable,
-				Message: "invalid reference to FROM-clause entry for table \"" + rv.Relname + "\"",
-				Hint:    "Perhaps you meant to reference the table alias \"" + rv.Alias.Aliasname + "\"."}})
+				Message:  "invalid reference to FROM-clause entry for table \"" + rv.Relname + "\"",
+				Hint:     "Perhaps you meant to reference the table alias \"" + rv.Alias.Aliasname + "\".",
+				Position: t.position(cr.Location)}})
 		})
 	}
 }
