@@ -163,7 +163,6 @@ func (t *translator) failAt(n *pg.Node, code, format string, args ...any) {
 	panic(failure{e})
 }
 
-
 // checkTargetAlias fails as PostgreSQL does when a FROM (USING) item of
 // an UPDATE or DELETE goes by the target's name (42712), and when a
 // target with an alias is named by the table's name in exprs (outside
