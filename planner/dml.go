@@ -141,7 +141,7 @@ func (s *Session) deleteRows(ctx context.Context, p *Prepared, params []any) (*R
 		return nil, err
 	}
 	saved := s.base.rowEngine
-	s.base.rowEngine = true
+	s.base.rowEngine = saved || d.Keys == nil // the joined form runs as a query (dml_dmljoin.go)
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	s.base.rowEngine = saved
 	if err != nil {
@@ -151,8 +151,11 @@ func (s *Session) deleteRows(ctx context.Context, p *Prepared, params []any) (*R
 	if p.st.Deferred != nil {
 		return nil, p.st.Deferred
 	}
-	var ret *returned
 	schema, returning := dmlReturningSchema(p.st, node)
+	if d.Keys != nil { // DELETE ... USING, WITH (dml_dmljoin.go)
+		return s.deleteJoined(sctx, t, node, d.Keys, schema, returning)
+	}
+	var ret *returned
 	if returning {
 		ret = &returned{exprs: projectionOf(node)}
 		if unsupportedIn(ret.exprs, false) {
@@ -160,6 +163,14 @@ func (s *Session) deleteRows(ctx context.Context, p *Prepared, params []any) (*R
 		}
 	}
 	tbl, alias, filter, empty, err := deleteScan(node, t)
+	if err != nil && d.Join != nil { // a correlated subquery (dml_dmljoin.go)
+		jctx, jnode, jcancel, err := s.planJoin(ctx, p, d.Join, params)
+		if err != nil {
+			return nil, err
+		}
+		defer jcancel()
+		return s.deleteJoined(jctx, t, jnode, d.Join.Keys, schema, returning)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +273,19 @@ func (e *Engine) rewriteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, al
 	if err := e.publishBuffered(ctx, t, what); err != nil {
 		return 0, err
 	}
+	return e.rewriteListed(ctx, t, ret, what, func(files []*catalog.File) []*catalog.File {
+		if filter == nil {
+			return files
+		}
+		return e.deleteCandidates(ctx, t, tbl, alias, filter, files)
+	}, run)
+}
+
+// rewriteListed is rewriteWhere after the publish: it lists t's files,
+// has run rewrite and swap those pick keeps, and lists again after a lost
+// swap.
+func (e *Engine) rewriteListed(ctx *sql.Context, t *catalog.Table, ret *returned, what string,
+	pick func([]*catalog.File) []*catalog.File, run func([]*catalog.File) (compact.DeleteResult, error)) (int64, error) {
 	for range maxDeleteAttempts {
 		ret.reset()
 		files, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
@@ -271,12 +295,11 @@ func (e *Engine) rewriteWhere(ctx *sql.Context, t *catalog.Table, tbl *table, al
 		if err != nil {
 			return 0, err
 		}
-		if filter != nil {
-			files = e.deleteCandidates(ctx, t, tbl, alias, filter, files)
-		}
-		res, err := run(files)
+		res, err := run(pick(files))
 		if errors.Is(err, catalog.ErrConflict) {
-			continue // a concurrent compaction, DELETE or UPDATE swapped a file first
+			// A concurrent compaction, DELETE or UPDATE swapped a file first.
+			e.cfg.Logger.Info("lost file swap, listing again", "table", t.Name, "statement", what)
+			continue
 		}
 		if err != nil {
 			return 0, err

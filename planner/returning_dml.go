@@ -81,10 +81,14 @@ func (r *returned) result(ctx *sql.Context, tag string, schema sql.Schema) (*Row
 func dmlReturningSchema(st *pgparse.Statement, node sql.Node) (sql.Schema, bool) {
 	switch {
 	case st.Delete != nil && st.Delete.Returning:
-		return node.Schema(), true
+		s := node.Schema()
+		if len(s) < len(st.Delete.Keys) {
+			return nil, false
+		}
+		return s[len(st.Delete.Keys):], true
 	case st.Update != nil && st.Update.Returning:
 		s := node.Schema()
-		n := len(st.Update.Columns) + st.Update.Checks
+		n := len(st.Update.Keys) + len(st.Update.Columns) + st.Update.Checks
 		if len(s) < n {
 			return nil, false
 		}

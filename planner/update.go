@@ -60,7 +60,7 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		}
 	}
 	saved := s.base.rowEngine
-	s.base.rowEngine = true
+	s.base.rowEngine = saved || u.Keys == nil // the joined form runs as a query (dml_dmljoin.go)
 	sctx, node, cancel, err := p.bindPlan(ctx, params)
 	s.base.rowEngine = saved
 	if err != nil {
@@ -71,7 +71,20 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		return nil, p.st.Deferred
 	}
 	schema, returning := dmlReturningSchema(p.st, node)
+	if u.Keys != nil { // UPDATE ... FROM, WITH, subqueries in SET (dml_dmljoin.go)
+		return s.updateJoined(sctx, t, node, u, targets, schema, returning)
+	}
 	values, tbl, alias, filter, empty, err := updateScan(node, t, len(targets)+u.Checks, returning)
+	if err != nil && u.Join != nil { // a correlated subquery (dml_dmljoin.go)
+		jctx, jnode, jcancel, err := s.planJoin(ctx, p, u.Join, params)
+		if err != nil {
+			return nil, err
+		}
+		defer jcancel()
+		ju := *u
+		ju.Keys = u.Join.Keys
+		return s.updateJoined(jctx, t, jnode, &ju, targets, schema, returning)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -226,19 +239,9 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 				if err != nil {
 					return 0, nil, mapError(err)
 				}
-				col := def.Columns[targets[i]]
-				if v != nil {
-					if v, _, err = tbl.schema[targets[i]].Type.Convert(ctx, v); err != nil {
-						return 0, nil, mapError(err)
-					}
-					if v, err = fitChar(col, v); err != nil {
-						return 0, nil, err
-					}
+				if vals[i], err = assignValue(ctx, tbl, targets[i], v); err != nil {
+					return 0, nil, err
 				}
-				if v == nil && col.NotNull {
-					return 0, nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, def.Name)
-				}
-				vals[i] = v
 			}
 			changed = append(changed, r)
 			newVals = append(newVals, vals)
@@ -262,29 +265,55 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 		if err := ctx.Err(); err != nil {
 			return 0, nil, err
 		}
-		if len(changed) == 0 {
-			return 0, nil, nil
-		}
-		out := append([]arrow.Array(nil), rec.Columns()...)
-		var made []arrow.Array
-		defer func() {
-			for _, a := range made {
-				a.Release()
-			}
-		}()
-		for i, c := range targets {
-			a, err := replaceRows(rec.Column(c), changed, newVals, i)
-			if pe := (*pgerror.Error)(nil); errors.As(err, &pe) {
-				return 0, nil, pe // an array element's input error (22P02, 22003)
-			}
-			if err != nil {
-				return 0, nil, pgerror.New(pgerror.DatatypeMismatch, "column %q: %v", def.Columns[c].Name, err)
-			}
-			made = append(made, a)
-			out[c] = a
-		}
-		return len(changed), array.NewRecordBatch(rec.Schema(), out, rec.NumRows()), nil
+		return replaceTargets(rec, def, targets, changed, newVals)
 	}, nil
+}
+
+// assignValue converts v, the new value of table column c, to the
+// column's type and checks it as INSERT checks a value (varchar and char
+// lengths, NOT NULL).
+func assignValue(ctx *sql.Context, tbl *table, c int, v any) (any, error) {
+	col := tbl.def.Columns[c]
+	if v != nil {
+		var err error
+		if v, _, err = tbl.schema[c].Type.Convert(ctx, v); err != nil {
+			return nil, mapError(err)
+		}
+		if v, err = fitChar(col, v); err != nil {
+			return nil, err
+		}
+	}
+	if v == nil && col.NotNull {
+		return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, tbl.def.Name)
+	}
+	return v, nil
+}
+
+// replaceTargets returns how many rows of rec changed and, when some, rec
+// with the rows changed[k] holding newVals[k][i] in column targets[i].
+func replaceTargets(rec arrow.RecordBatch, def *catalog.Table, targets, changed []int, newVals [][]any) (int, arrow.RecordBatch, error) {
+	if len(changed) == 0 {
+		return 0, nil, nil
+	}
+	out := append([]arrow.Array(nil), rec.Columns()...)
+	var made []arrow.Array
+	defer func() {
+		for _, a := range made {
+			a.Release()
+		}
+	}()
+	for i, c := range targets {
+		a, err := replaceRows(rec.Column(c), changed, newVals, i)
+		if pe := (*pgerror.Error)(nil); errors.As(err, &pe) {
+			return 0, nil, pe // an array element's input error (22P02, 22003)
+		}
+		if err != nil {
+			return 0, nil, pgerror.New(pgerror.DatatypeMismatch, "column %q: %v", def.Columns[c].Name, err)
+		}
+		made = append(made, a)
+		out[c] = a
+	}
+	return len(changed), array.NewRecordBatch(rec.Schema(), out, rec.NumRows()), nil
 }
 
 // replaceRows returns orig with the rows changed[k] replaced by
@@ -330,14 +359,15 @@ func (p *Prepared) inferUpdateParams(ctx *sql.Context, node sql.Node) {
 		return
 	}
 	pr, ok := node.(*plan.Project)
-	if !ok || len(pr.Projections) < len(u.Columns) {
+	k := len(u.Keys) // the joined form's keys head the list (dml_dmljoin.go)
+	if !ok || len(pr.Projections) < k+len(u.Columns) {
 		return
 	}
 	t, err := p.s.e.tableDef(ctx, u.Table)
 	if err != nil {
 		return
 	}
-	for i, x := range pr.Projections[:len(u.Columns)] {
+	for i, x := range pr.Projections[k : k+len(u.Columns)] {
 		if a, ok := x.(*expression.Alias); ok {
 			x = a.Child
 		}

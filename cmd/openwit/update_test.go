@@ -122,11 +122,13 @@ func TestUpdateRefusals(t *testing.T) {
 	before := readUpdateRows(t, conn)
 	for _, c := range []struct{ sql, code string }{
 		{"UPDATE logs SET ts = ts + interval '1 minute'", "0A000"},
-		{"UPDATE logs SET status = 1 RETURNING (SELECT 1)", "0A000"},
-		{"UPDATE logs SET status = (SELECT 1)", "0A000"},
-		{"UPDATE logs SET status = 1 WHERE user_id IN (SELECT l2.user_id FROM logs l2 WHERE l2.service = logs.service)", "0A000"},
-		{"UPDATE logs SET status = l2.status FROM logs l2", "0A000"},
-		{"UPDATE logs SET (status, latency) = (1, 2)", "0A000"},
+		{"UPDATE logs SET status = (SELECT status FROM logs)", "21000"},
+		{"UPDATE logs SET (status, latency) = (1, 2, 3)", "42601"},
+		{"UPDATE logs SET (status, latency) = (SELECT 1)", "42601"},
+		{"UPDATE logs SET (status, latency) = (1)", "0A000"},
+		{"UPDATE logs AS l SET status = 1 WHERE logs.status = 1", "42P01"},
+		{"UPDATE logs SET status = n.status FROM nope n", "42P01"},
+		{"UPDATE logs SET status = 1 FROM logs l2 WHERE logs.status / 0 = 1", "22012"},
 		{"UPDATE pg_class SET relname = 'x'", "42501"},
 		{"UPDATE logs SET status = 1, status = 2", "42601"},
 	} {

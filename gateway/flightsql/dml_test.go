@@ -43,9 +43,20 @@ func TestFlightSQLDelete(t *testing.T) {
 	if _, rows := query(t, cl, "SELECT count(*) FROM ev WHERE code = -1"); fmt.Sprint(rows[0][0]) != "20" {
 		t.Errorf("after the UPDATE: %v rows with code -1, want 20", rows[0][0])
 	}
-	if _, err := cl.ExecuteUpdate(context.Background(), "UPDATE ev SET code = 1 FROM ev e2"); status.Code(err) != codes.Unimplemented ||
-		!strings.Contains(err.Error(), "0A000") {
-		t.Errorf("UPDATE ... FROM: %v", err)
+	exec(t, cl, "CREATE TABLE codes (ts timestamptz NOT NULL, host text, code int4)")
+	exec(t, cl, "INSERT INTO codes VALUES ('2026-01-01 00:00:00+00', 'h0', 7), ('2026-01-01 00:00:00+00', 'h9', 9)")
+	if n := exec(t, cl, "UPDATE ev SET code = c.code FROM codes c WHERE ev.host = c.host"); n != 10 {
+		t.Errorf("UPDATE ... FROM: %d rows, want 10", n)
+	}
+	if _, rows := query(t, cl, "SELECT count(*) FROM ev WHERE code = 7"); fmt.Sprint(rows[0][0]) != "10" {
+		t.Errorf("after the UPDATE ... FROM: %v rows with code 7, want 10", rows[0][0])
+	}
+	if n := exec(t, cl, "DELETE FROM ev USING codes c WHERE ev.code = c.code"); n != 10 {
+		t.Errorf("DELETE ... USING: %d rows, want 10", n)
+	}
+	if _, err := cl.ExecuteUpdate(context.Background(), "UPDATE ev SET code = (SELECT code FROM codes)"); status.Code(err) == codes.OK ||
+		!strings.Contains(err.Error(), "21000") {
+		t.Errorf("UPDATE with a subquery of two rows: %v", err)
 	}
 	exec(t, cl, "TRUNCATE ev")
 	if _, rows := query(t, cl, "SELECT count(*) FROM ev"); fmt.Sprint(rows[0][0]) != "0" {

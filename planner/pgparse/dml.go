@@ -17,6 +17,11 @@ type Delete struct {
 	// Returning is set for DELETE ... RETURNING: the AST's select list
 	// is the RETURNING list instead of *.
 	Returning bool
+	// Keys and Join are Update's (dml_dmljoin.go): with Keys the AST is
+	// the joined form (DELETE ... USING, WITH, subqueries in RETURNING),
+	// its select list the keys then the RETURNING list.
+	Keys []string
+	Join *DMLJoin
 }
 
 // Truncate is TRUNCATE [TABLE] [ONLY] t [, ...] [RESTART IDENTITY |
@@ -57,19 +62,26 @@ func (t *translator) dmlTarget(rv *pg.RangeVar, where *pg.Node) string {
 }
 
 func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
-	switch {
-	case s.WithClause != nil:
-		t.unsupported("WITH in DELETE")
-	case len(s.UsingClause) > 0:
-		t.unsupported("DELETE ... USING")
-	}
 	name := t.dmlTarget(s.Relation, s.WhereClause)
 	rv := s.Relation
+	t.checkTargetAlias(rv, s.UsingClause, append([]*pg.Node{s.WhereClause}, s.ReturningList...)...) // dml_dmljoin.go
 	// The rows to delete are those SELECT * FROM t WHERE cond returns.
 	targets := []*pg.Node{pg.MakeResTargetNodeWithVal(pg.MakeColumnRefNode([]*pg.Node{pg.MakeAStarNode()}, -1), -1)}
 	if len(s.ReturningList) > 0 {
 		t.checkReturning(s.ReturningList)
 		targets = s.ReturningList
+	}
+	d := &Delete{Table: name, Where: s.WhereClause != nil, Returning: len(s.ReturningList) > 0}
+	if needsJoin(s.WithClause, s.UsingClause, s.ReturningList...) {
+		d.Keys = t.joinKeys(name, rv) // dml_dmljoin.go
+		d.Where = true
+		sel := joinSelect(rv, d.Keys, s.WithClause, s.UsingClause, s.WhereClause, s.ReturningList)
+		return &Statement{Kind: KindDelete, AST: t.selectStmt(sel, true), Tag: "DELETE", Delete: d}
+	}
+	if hasSubLink(s.WhereClause) && t.tableColumns != nil {
+		if keys, ok := t.tableColumns(name); ok {
+			d.Join = t.tryJoinSelect(joinSelect(rv, keys, nil, nil, s.WhereClause, s.ReturningList), keys)
+		}
 	}
 	sel := &pg.SelectStmt{
 		Op:          pg.SetOperation_SETOP_NONE,
@@ -77,8 +89,7 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) *Statement {
 		FromClause:  []*pg.Node{{Node: &pg.Node_RangeVar{RangeVar: rv}}},
 		WhereClause: s.WhereClause,
 	}
-	return &Statement{Kind: KindDelete, AST: t.selectStmt(sel, true), Tag: "DELETE",
-		Delete: &Delete{Table: name, Where: s.WhereClause != nil, Returning: len(s.ReturningList) > 0}}
+	return &Statement{Kind: KindDelete, AST: t.selectStmt(sel, true), Tag: "DELETE", Delete: d}
 }
 
 func (t *translator) truncateStmt(s *pg.TruncateStmt) *Statement {

@@ -25,17 +25,20 @@ type Update struct {
 	// Checks is the number of WITH CHECK OPTION conditions (of a write
 	// through views) between the new values and the RETURNING list.
 	Checks int
+	// Keys, when set, are the target's columns heading the AST's select
+	// list: the AST is the joined form (dml_dmljoin.go, UPDATE ... FROM,
+	// WITH, subqueries in the values), its FROM the target and the other
+	// relations.
+	Keys []string
+	// Join is the joined form of a statement whose plain AST has a
+	// subquery in its condition (used when it is correlated), else nil.
+	Join *DMLJoin
 }
 
 func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
-	switch {
-	case s.WithClause != nil:
-		t.unsupported("WITH in UPDATE")
-	case len(s.FromClause) > 0:
-		t.unsupported("UPDATE ... FROM")
-	}
 	name := t.dmlTarget(s.Relation, s.WhereClause)
 	rv := s.Relation
+	t.checkTargetAlias(rv, s.FromClause, append(append([]*pg.Node{s.WhereClause}, s.TargetList...), s.ReturningList...)...) // dml_dmljoin.go
 	var known map[string]bool
 	if t.tableColumns != nil {
 		if cols, ok := t.tableColumns(name); ok {
@@ -56,8 +59,8 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 		if len(rt.Indirection) > 0 {
 			t.unsupported("assignment to a subscript or field in UPDATE")
 		}
-		if rt.Val.GetMultiAssignRef() != nil {
-			t.unsupported("SET (column, ...) = in UPDATE")
+		if m := rt.Val.GetMultiAssignRef(); m != nil {
+			rt.Val = t.expandMultiAssign(m) // dml_dmljoin.go
 		}
 		if known != nil && !known[rt.Name] {
 			t.fail(pgerror.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, rv.Relname)
@@ -76,6 +79,16 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) *Statement {
 	}
 	t.checkReturning(s.ReturningList)
 	targets = append(targets, s.ReturningList...)
+	if needsJoin(s.WithClause, s.FromClause, targets...) {
+		u.Keys = t.joinKeys(name, rv) // dml_dmljoin.go
+		sel := joinSelect(rv, u.Keys, s.WithClause, s.FromClause, s.WhereClause, targets)
+		return &Statement{Kind: KindUpdate, AST: t.selectStmt(sel, true), Tag: "UPDATE", Update: u}
+	}
+	if hasSubLink(s.WhereClause) && t.tableColumns != nil {
+		if keys, ok := t.tableColumns(name); ok {
+			u.Join = t.tryJoinSelect(joinSelect(rv, keys, nil, nil, s.WhereClause, targets), keys)
+		}
+	}
 	sel := &pg.SelectStmt{
 		Op:          pg.SetOperation_SETOP_NONE,
 		TargetList:  targets,

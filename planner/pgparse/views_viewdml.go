@@ -89,6 +89,11 @@ type viewLevel struct {
 	// it is, "" when it is not a plain column (not updatable).
 	exprs   []*pg.Node
 	baseCol []string
+	// others is set when the statement names other relations (UPDATE
+	// ... FROM, DELETE ... USING, docs/design/081-dml-join.md): a
+	// reference that is not to a view column may be to one of theirs.
+	others bool
+	from   []*pg.Node
 }
 
 // viewTargetName returns the name a DML target names when it may be a
@@ -117,11 +122,9 @@ func rewriteViewDML(n *pg.Node, views ViewLookup, cols TableColumns) ([]ViewChec
 		switch {
 		case n.GetInsertStmt() != nil && n.GetInsertStmt().WithClause == nil:
 			rv = n.GetInsertStmt().Relation
-		case n.GetUpdateStmt() != nil && n.GetUpdateStmt().WithClause == nil && len(n.GetUpdateStmt().FromClause) == 0 &&
-			n.GetUpdateStmt().WhereClause.GetCurrentOfExpr() == nil:
+		case n.GetUpdateStmt() != nil && n.GetUpdateStmt().WhereClause.GetCurrentOfExpr() == nil:
 			rv = n.GetUpdateStmt().Relation
-		case n.GetDeleteStmt() != nil && n.GetDeleteStmt().WithClause == nil && len(n.GetDeleteStmt().UsingClause) == 0 &&
-			n.GetDeleteStmt().WhereClause.GetCurrentOfExpr() == nil:
+		case n.GetDeleteStmt() != nil && n.GetDeleteStmt().WhereClause.GetCurrentOfExpr() == nil:
 			rv = n.GetDeleteStmt().Relation
 		default:
 			return nil, nil
@@ -308,12 +311,17 @@ func (l *viewLevel) baseRelation() *pg.RangeVar {
 // alias the view gave it.
 func (l *viewLevel) copyExpr(x *pg.Node) *pg.Node {
 	c := proto.Clone(x).(*pg.Node)
-	if l.qual == l.base.Relname {
+	if l.qual == l.base.Relname && !l.others {
 		return c
 	}
 	columnRefsNoSub(c, func(cr *pg.ColumnRef) {
-		if len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() == l.qual {
+		switch {
+		case len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() == l.qual:
 			cr.Fields[0] = pg.MakeStrNode(l.base.Relname)
+		case len(cr.Fields) == 1 && l.others:
+			// Qualified, so that a column of another relation of the
+			// statement by the same name is not taken for it.
+			cr.Fields = append([]*pg.Node{pg.MakeStrNode(l.base.Relname)}, cr.Fields...)
 		}
 	})
 	return c
@@ -380,6 +388,8 @@ func (l *viewLevel) substitute(x *pg.Node, qual *string) error {
 		switch {
 		case len(cr.Fields) > 2:
 			return false
+		case len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() != q && l.others:
+			return false
 		case len(cr.Fields) == 2 && cr.Fields[0].GetString_().GetSval() != q:
 			err = pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", cr.Fields[0].GetString_().GetSval())
 			return false
@@ -389,6 +399,9 @@ func (l *viewLevel) substitute(x *pg.Node, qual *string) error {
 		}
 		name := last.GetString_().GetSval()
 		i := l.column(name)
+		if i < 0 && len(cr.Fields) == 1 && l.others {
+			return false
+		}
 		if i < 0 {
 			if len(cr.Fields) == 2 {
 				err = pgerror.New(pgerror.UndefinedColumn, "column %s.%s does not exist", q, name)
@@ -424,6 +437,14 @@ func (l *viewLevel) returning(list []*pg.Node, qual string) ([]*pg.Node, error) 
 			if len(cr.Fields) <= 2 {
 				for i, c := range l.def.Columns {
 					out = append(out, &pg.Node{Node: &pg.Node_ResTarget{ResTarget: &pg.ResTarget{Name: c, Val: l.copyExpr(l.exprs[i]), Location: -1}}})
+				}
+				if len(cr.Fields) == 1 {
+					// RETURNING * goes on with the other relations' columns.
+					more, err := fromStars(l.from)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, more...)
 				}
 				continue
 			}
@@ -556,6 +577,7 @@ func insertWidth(sel *pg.SelectStmt, cols TableColumns, fallback int) int {
 // update rewrites UPDATE view.
 func (l *viewLevel) update(s *pg.UpdateStmt) error {
 	qual := stmtQual(s.Relation)
+	l.others, l.from = len(s.FromClause) > 0, s.FromClause
 	assigned := map[int]bool{}
 	for _, n := range s.TargetList {
 		rt := n.GetResTarget()
@@ -600,6 +622,7 @@ func (l *viewLevel) update(s *pg.UpdateStmt) error {
 // delete rewrites DELETE FROM view.
 func (l *viewLevel) delete(s *pg.DeleteStmt) error {
 	qual := stmtQual(s.Relation)
+	l.others, l.from = len(s.UsingClause) > 0, s.UsingClause
 	if err := l.checkWhere(s.WhereClause, qual); err != nil {
 		return err
 	}
