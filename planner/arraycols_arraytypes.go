@@ -77,4 +77,3 @@ func listElemText(ctx *sql.Context, vals arrow.Array, j int) (string, error) {
 	}
 	return pgexpr.TextOf(ctx, v, oid)
 }
-
