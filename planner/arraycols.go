@@ -185,7 +185,10 @@ func listText(ctx *sql.Context, l *array.List, i int) (string, error) {
 				s = "t"
 			}
 		case *array.Date32:
-			s = a.Value(j).ToTime().UTC().Format("2006-01-02")
+			d := a.Value(j).ToTime().UTC()
+			if s = pgtypes.InfinityText(d); s == "" {
+				s = d.Format("2006-01-02")
+			}
 		default:
 			var err error
 			if s, err = listElemText(ctx, vals, j); err != nil {
