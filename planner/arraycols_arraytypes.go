@@ -11,6 +11,7 @@ import (
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
 	"openwit/storage"
+	"openwit/storage/catalog"
 )
 
 // Array columns of numeric(p,s), timestamp, timestamptz and varchar(n)
@@ -76,4 +77,46 @@ func listElemText(ctx *sql.Context, vals arrow.Array, j int) (string, error) {
 		return "", err
 	}
 	return pgexpr.TextOf(ctx, v, oid)
+}
+
+// fitArray is the assignment of an array value to array column c in an
+// UPDATE (docs/design/083): the elements are read with the session's
+// TimeZone and the element type's typmod (22001 for a varchar(n) element
+// past n, 22003 for a numeric(p,s) one too large) and v is returned as the
+// text form of what will be stored, timestamptz elements with their
+// offset, so that storing it later without a session changes nothing.
+// Values of other columns, and NULL, pass unchanged.
+func fitArray(ctx *sql.Context, c catalog.Column, v any) (any, error) {
+	elem, ok := storage.ArrayElem(c.Type)
+	if !ok || v == nil {
+		return v, nil
+	}
+	els, err := parseArrayInput(ctx, elem, v)
+	if err != nil {
+		return nil, err
+	}
+	et, err := pgtypes.GMSType(elem)
+	if err != nil {
+		return nil, err
+	}
+	oid, _ := pgtypes.OID(et)
+	// timestamptz elements print in the session's TimeZone with their
+	// offset, as RETURNING shows them; the rest without the session, so
+	// floats keep their shortest exact form whatever extra_float_digits.
+	var out *sql.Context
+	if oid == pgtypes.OIDTimestampTZ {
+		out = ctx
+	}
+	texts := make([]*string, len(els))
+	for i, x := range els {
+		if x == nil {
+			continue
+		}
+		s, err := pgexpr.TextOf(out, x, oid)
+		if err != nil {
+			return nil, err
+		}
+		texts[i] = &s
+	}
+	return pgtypes.FormatArrayText(texts), nil
 }

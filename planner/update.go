@@ -234,6 +234,9 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 					if v, err = fitChar(col, v); err != nil {
 						return 0, nil, err
 					}
+					if v, err = fitArray(ctx, col, v); err != nil {
+						return 0, nil, err
+					}
 				}
 				if v == nil && col.NotNull {
 					return 0, nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, def.Name)
