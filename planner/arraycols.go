@@ -73,6 +73,10 @@ func parseArrayInput(ctx *sql.Context, elem string, v any) (storedArray, error) 
 			out[i] = x
 			continue
 		}
+		if x, ok := fastNumericElem(elem, *t); ok {
+			out[i] = x
+			continue
+		}
 		if ctx == nil {
 			ctx = sql.NewEmptyContext()
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/shopspring/decimal"
 
 	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
@@ -119,4 +120,32 @@ func fitArray(ctx *sql.Context, c catalog.Column, v any) (any, error) {
 		texts[i] = &s
 	}
 	return pgtypes.FormatArrayText(texts), nil
+}
+
+// fastNumericElem is fastElem for numeric(p,s) elements: a plain decimal
+// rounded to the scale as pgexpr.CastValue rounds it. ok is false for
+// anything else (NaN, Infinity, bad input, a value too large for p), which
+// CastValue reads with its errors. Without it COPY of numeric[] spent ~50
+// times float8[]'s time in the cast machinery (design 083).
+func fastNumericElem(elem, s string) (any, bool) {
+	p, sc, ok := storage.NumericPrecisionScale(elem)
+	if !ok || s == "" {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != '.' && c != '-' && c != '+' {
+			return nil, false // exponents, NaN, Infinity, spaces: CastValue
+		}
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return nil, false
+	}
+	if p != storage.DefaultNumericPrecision || sc != storage.DefaultNumericScale || -d.Exponent() > int32(sc) {
+		d = d.Round(int32(sc))
+	}
+	if d.Abs().GreaterThanOrEqual(decimal.New(1, int32(p-sc))) {
+		return nil, false // numeric field overflow: CastValue says so
+	}
+	return d, true
 }

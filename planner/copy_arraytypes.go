@@ -18,12 +18,16 @@ type copyArrays struct {
 }
 
 // newCopyArrays returns the array readers of a COPY into t, or nil when t
-// has no array column.
+// has no timestamptz[] column: the elements of the others read the same
+// without the session, on the unboxed path (AppendValues), which is
+// faster (design 083 measured it).
 func newCopyArrays(ctx context.Context, s *Session, t *catalog.Table) *copyArrays {
-	if len(arrayColumns(t)) == 0 {
-		return nil
+	for _, i := range arrayColumns(t) {
+		if elem, _ := storage.ArrayElem(t.Columns[i].Type); elem == storage.TypeTimestampTZ {
+			return &copyArrays{ctx: s.sqlContext(ctx)}
+		}
 	}
-	return &copyArrays{ctx: s.sqlContext(ctx)}
+	return nil
 }
 
 // parse replaces the array values of row (incoming order; target maps to
