@@ -132,6 +132,10 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		// does not read the elements as x's narrower type).
 		to = storage.TypeInt8
 	}
+	pto, pxt, promoted := anyPromotion(xt, a.Array.Type(), a.Elem)
+	if promoted {
+		to = pto // 50 = ANY(numeric[]): compared as numeric (array_any_arraytypes.go)
+	}
 	// Elements are converted (and checked) even when x is NULL, as
 	// PostgreSQL reads the whole array first.
 	vals := make([]any, len(elems))
@@ -167,6 +171,12 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	x, err := a.X.Eval(ctx, row)
 	if err != nil {
 		return nil, err
+	}
+	if promoted {
+		if x, err = promoteAnyX(ctx, x, xt, pto); err != nil {
+			return nil, err
+		}
+		xt = pxt
 	}
 	sawNull := x == nil
 	for i, v := range vals {
