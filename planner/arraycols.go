@@ -62,7 +62,18 @@ func parseArrayInput(ctx *sql.Context, elem string, v any) (storedArray, error) 
 		if t == nil {
 			continue
 		}
+		if x, ok, err := elemInputTypmod(elem, *t); ok {
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+			continue
+		}
 		if x, ok := fastElem(elem, *t); ok {
+			out[i] = x
+			continue
+		}
+		if x, ok := fastNumericElem(elem, *t); ok {
 			out[i] = x
 			continue
 		}
@@ -142,11 +153,14 @@ func arrayElemType(dt arrow.DataType) (string, error) {
 	case arrow.DATE32:
 		return storage.TypeDate, nil
 	}
+	if elem, ok := arrayElemTypeMore(lt.Elem()); ok {
+		return elem, nil
+	}
 	return "", fmt.Errorf("arrays of %s are not supported", lt.Elem())
 }
 
 // listText formats list element i as PostgreSQL's array output does.
-func listText(l *array.List, i int) (string, error) {
+func listText(ctx *sql.Context, l *array.List, i int) (string, error) {
 	start, end := l.ValueOffsets(i)
 	vals := l.ListValues()
 	out := make([]*string, 0, end-start)
@@ -175,9 +189,15 @@ func listText(l *array.List, i int) (string, error) {
 				s = "t"
 			}
 		case *array.Date32:
-			s = a.Value(j).ToTime().UTC().Format("2006-01-02")
+			d := a.Value(j).ToTime().UTC()
+			if s = pgtypes.InfinityText(d); s == "" {
+				s = d.Format("2006-01-02")
+			}
 		default:
-			return "", fmt.Errorf("unsupported array element type %s", vals.DataType())
+			var err error
+			if s, err = listElemText(ctx, vals, j); err != nil {
+				return "", err
+			}
 		}
 		out = append(out, &s)
 	}

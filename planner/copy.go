@@ -82,7 +82,8 @@ type CopyIn struct {
 	bytes     int64          // approximate Arrow size of every row appended
 	rows      int64
 	limit     int64
-	charLimit bool // a column is varchar(n) or char(n): values are checked (fitChar)
+	charLimit bool        // a column is varchar(n) or char(n): values are checked (fitChar)
+	arrays    *copyArrays // array columns' values are parsed first (copy_arraytypes.go)
 	done      bool
 	typed     *copyTyped // AppendValues' state, made at its first call
 	// txw are the session's staged writes when the COPY runs in a
@@ -123,6 +124,7 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 	}
 	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
 		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
+	in.arrays = newCopyArrays(ctx, p.s, t)
 	if in.txw == nil {
 		in.stream = e.cfg.Ingester.BeginStream(t.ID)
 	}
@@ -213,6 +215,12 @@ func (in *CopyIn) Append(ctx context.Context, row []any) error {
 			fitted[k] = f
 		}
 		row = fitted
+	}
+	if in.arrays != nil {
+		var err error
+		if row, err = in.arrays.parse(in, row); err != nil {
+			return err
+		}
 	}
 	for k, v := range row {
 		i := in.target[k]

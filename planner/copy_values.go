@@ -103,8 +103,9 @@ func (in *CopyIn) AppendValues(ctx context.Context, row []copyval.Value) error {
 		in.initTyped()
 	}
 	ty := in.typed
-	if in.charLimit {
-		// char(n) and varchar(n) values are fitted on the boxed path.
+	if in.charLimit || in.arrays != nil {
+		// char(n) and varchar(n) values are fitted, and arrays parsed,
+		// on the boxed path.
 		if ty.row == nil {
 			ty.row = make([]any, len(row))
 		}

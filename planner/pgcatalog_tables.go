@@ -171,6 +171,9 @@ func splitQualified(name string) []string {
 // numeric(p,s) is ((p << 16) | s) + 4, varchar(n) and char(n) n + 4,
 // every other type -1.
 func typmod(colType string) int32 {
+	if m, ok := arrayTypmod(colType); ok {
+		return m
+	}
 	if p, s, ok := storage.NumericPrecisionScale(colType); ok {
 		return int32(p<<16|s) + 4
 	}

@@ -377,7 +377,7 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 		return pgtypes.TimeOfDay(a.Value(i)), nil
 	case *array.List:
 		if _, ok := typ.(pgtypes.ArrayType); ok {
-			return listText(a, i)
+			return listText(ctx, a, i)
 		}
 	case *array.String:
 		s := a.Value(i)

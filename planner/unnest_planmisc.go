@@ -45,7 +45,7 @@ func (u *unnest) NewInstance(ctx *sql.Context, db sql.Database, args []sql.Expre
 	elem := sql.Type(types.LongText)
 	switch t := arg.Type().(type) {
 	case pgtypes.ArrayType:
-		if name := pgtypes.CastName(t.Elem); name != "" && t.Elem != pgtypes.OIDNumeric {
+		if name := pgtypes.CastName(t.Elem); name != "" {
 			if gt, err := pgtypes.GMSType(name); err == nil {
 				elem = gt
 			}

@@ -282,6 +282,9 @@ func assignValue(ctx *sql.Context, tbl *table, c int, v any) (any, error) {
 		if v, err = fitChar(col, v); err != nil {
 			return nil, err
 		}
+		if v, err = fitArray(ctx, col, v); err != nil {
+			return nil, err
+		}
 	}
 	if v == nil && col.NotNull {
 		return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, tbl.def.Name)

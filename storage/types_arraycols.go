@@ -22,11 +22,16 @@ func ArrayElem(t string) (elem string, ok bool) {
 
 // ArrayOfType returns the canonical array column type whose elements have
 // the canonical type elem, or an error when OpenWit cannot store arrays of
-// elem: text, varchar (without a length), int2/int4/int8, float4/float8
-// bool and date.
+// elem: text, varchar and varchar(n), int2/int4/int8, float4/float8,
+// bool, date, numeric(p,s), timestamp and timestamptz (docs/design/072,
+// 083).
 func ArrayOfType(elem string) (string, error) {
 	switch elem {
-	case TypeText, TypeVarchar, TypeInt2, TypeInt4, TypeInt8, TypeFloat4, TypeFloat8, TypeBool, TypeDate:
+	case TypeText, TypeVarchar, TypeInt2, TypeInt4, TypeInt8, TypeFloat4, TypeFloat8, TypeBool, TypeDate,
+		TypeTimestamp, TypeTimestampTZ:
+		return elem + ArraySuffix, nil
+	}
+	if arrayOfTypmod(elem) {
 		return elem + ArraySuffix, nil
 	}
 	return "", fmt.Errorf("arrays of type %s are not supported as column types", elem)

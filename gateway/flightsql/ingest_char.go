@@ -22,6 +22,9 @@ func fitChars(mem memory.Allocator, c catalog.Column, arr arrow.Array) (arrow.Ar
 	if storage.IsNormalized(c.Type) {
 		return fitNormalized(mem, c, arr)
 	}
+	if out, ok, err := fitCharList(mem, c, arr); ok {
+		return out, err
+	}
 	s, ok := arr.(*array.String)
 	if _, n, isChar := storage.CharLength(c.Type); !ok || !isChar || n == 0 {
 		return arr, nil

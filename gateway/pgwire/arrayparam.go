@@ -85,6 +85,10 @@ func (e *encoder) decodeArrayParam(oid uint32, format int16, data []byte, n int)
 			}
 		case pgtype.Interval:
 			s = string(appendInterval(nil, x.Months, x.Days, x.Microseconds))
+		case pgtype.InfinityModifier:
+			if s = infinityModifierText(x); s == "" {
+				return nil, pgerror.New(codeInvalidBinaryRepresentation, "incorrect binary data format in bind parameter %d", n)
+			}
 		default:
 			return nil, pgerror.New(pgerror.FeatureNotSupported, "array parameter $%d: elements of type %T are not supported", n, v)
 		}

@@ -986,6 +986,9 @@ func (e *encoder) toTime(v any, oid uint32) (time.Time, error) {
 	case time.Time:
 		return x, nil
 	case string:
+		if t, ok := infinityText(x); ok {
+			return t, nil // an element of a date or timestamp array (design 083)
+		}
 		return parseTimestamp(x, oid, e.loc)
 	}
 	return time.Time{}, errMismatch(v, oid)

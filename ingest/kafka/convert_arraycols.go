@@ -93,6 +93,10 @@ func appendListValue(lb *array.ListBuilder, elems []value) {
 			bb.Append(v.b)
 		case *array.Date32Builder:
 			bb.Append(arrow.Date32(v.i))
+		case *array.TimestampBuilder:
+			bb.Append(arrow.Timestamp(v.i)) // timestamp[], timestamptz[] (design 083)
+		case *array.Decimal128Builder:
+			bb.Append(v.d) // numeric(p,s)[]
 		default:
 			panic(fmt.Sprintf("kafka: no append for list elements of %T", vb)) // ArrayOfType and this switch disagree
 		}

@@ -132,9 +132,9 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		// does not read the elements as x's narrower type).
 		to = storage.TypeInt8
 	}
-	floatElems := a.floatComparison() // array_any_catmisc.go
-	if floatElems {
-		to = storage.TypeFloat8
+	pto, pxt, promoted := anyPromotion(xt, a.Array.Type(), a.Elem)
+	if promoted {
+		to = pto // 50 = ANY(numeric[]): compared as numeric (array_any_arraytypes.go)
 	}
 	// Elements are converted (and checked) even when x is NULL, as
 	// PostgreSQL reads the whole array first.
@@ -172,11 +172,11 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if floatElems && x != nil {
-		if x, err = CastValue(ctx, x, xt, storage.TypeFloat8); err != nil {
+	if promoted {
+		if x, err = promoteAnyX(ctx, x, xt, pto); err != nil {
 			return nil, err
 		}
-		xt = types.Float64
+		xt = pxt
 	}
 	sawNull := x == nil
 	for i, v := range vals {

@@ -25,7 +25,7 @@ func (InjectableSubscript) WithResolvedChildren(children []any) (any, error) {
 		return jsonSubscript(ch[0], ch[1]) // jsonb subscripting: x['k'], x[0]
 	}
 	at, ok := sub.Children()[0].Type().(pgtypes.ArrayType)
-	if !ok || at.Elem == pgtypes.OIDText || at.Elem == pgtypes.OIDNumeric {
+	if !ok || at.Elem == pgtypes.OIDText {
 		return sub, nil
 	}
 	name := pgtypes.CastName(at.Elem)
