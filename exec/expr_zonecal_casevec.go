@@ -88,9 +88,8 @@ func (z *zoneKey) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
 	b.Reserve(ts.Len())
-	// The offset holds from lo to hi (Unix µs), as in zoneTrunc; the key
-	// of a local date is kept for the next row of the same date.
-	var lo, hi, off int64 = 1, 0, 0
+	// The key of a local date is kept for the next row of the same date.
+	zc := newZoneCursor(z.loc)
 	lastDay, lastKey := int64(math.MinInt64), int64(0)
 	for i, v := range ts.TimestampValues() {
 		if ts.IsNull(i) {
@@ -98,20 +97,7 @@ func (z *zoneKey) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array
 			continue
 		}
 		x := int64(v)
-		if x < lo || x >= hi {
-			t := time.UnixMicro(x).In(z.loc)
-			_, secs := t.Zone()
-			off = int64(secs) * 1e6
-			start, end := t.ZoneBounds()
-			lo, hi = math.MinInt64, math.MaxInt64
-			if !start.IsZero() {
-				lo = start.UnixMicro()
-			}
-			if !end.IsZero() {
-				hi = end.UnixMicro()
-			}
-		}
-		w := x + off // the local wall clock as if it were UTC
+		w := x + zc.offset(x) // the local wall clock as if it were UTC
 		day := floorDiv(w, microsPerDay)
 		if z.part == "hour" {
 			b.UnsafeAppend((w - day*microsPerDay) / 3_600_000_000)

@@ -73,29 +73,14 @@ func (z *zoneTrunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arr
 	b := array.NewInt64Builder(mem)
 	defer b.Release()
 	b.Reserve(ts.Len())
-	// The offset holds from lo to hi (Unix µs); time.Time.ZoneBounds
-	// gives the period of each offset, so a batch looks the zone up once
-	// per period it crosses, not once per row.
-	var lo, hi, off int64 = 1, 0, 0
+	zc := newZoneCursor(z.loc)
 	for i, v := range ts.TimestampValues() {
 		if ts.IsNull(i) {
 			b.UnsafeAppendBoolToBitmap(false)
 			continue
 		}
 		x := int64(v)
-		if x < lo || x >= hi {
-			t := time.UnixMicro(x).In(z.loc)
-			_, secs := t.Zone()
-			off = int64(secs) * 1e6
-			start, end := t.ZoneBounds()
-			lo, hi = math.MinInt64, math.MaxInt64
-			if !start.IsZero() {
-				lo = start.UnixMicro()
-			}
-			if !end.IsZero() {
-				hi = end.UnixMicro()
-			}
-		}
+		off := zc.offset(x)
 		w := x + off
 		r := w % z.unit
 		if r < 0 {
@@ -108,4 +93,32 @@ func (z *zoneTrunc) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arr
 		}
 	}
 	return b.NewArray(), nil
+}
+
+// zoneCursor gives a zone's UTC offset at Unix µs times. The offset holds
+// over a period (time.Time.ZoneBounds), so a batch looks the zone up once
+// per period it crosses, not once per row.
+type zoneCursor struct {
+	loc         *time.Location
+	lo, hi, off int64 // off holds from lo to hi (Unix µs)
+}
+
+func newZoneCursor(loc *time.Location) zoneCursor { return zoneCursor{loc: loc, lo: 1} }
+
+// offset is the zone's offset at x, in µs.
+func (c *zoneCursor) offset(x int64) int64 {
+	if x < c.lo || x >= c.hi {
+		t := time.UnixMicro(x).In(c.loc)
+		_, secs := t.Zone()
+		c.off = int64(secs) * 1e6
+		start, end := t.ZoneBounds()
+		c.lo, c.hi = math.MinInt64, math.MaxInt64
+		if !start.IsZero() {
+			c.lo = start.UnixMicro()
+		}
+		if !end.IsZero() {
+			c.hi = end.UnixMicro()
+		}
+	}
+	return c.off
 }
