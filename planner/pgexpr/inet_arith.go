@@ -161,11 +161,7 @@ func (a *InetArith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	}
 	switch a.Op {
 	case "&", "|":
-		x, err := inetOperandValue(lv, a.Left.Type())
-		if err != nil {
-			return nil, err
-		}
-		y, err := inetOperandValue(rv, a.Right.Type())
+		x, y, err := a.inetPair(lv, rv)
 		if err != nil {
 			return nil, err
 		}
@@ -184,11 +180,7 @@ func (a *InetArith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return inetFromBytes(p, max(x.Bits, y.Bits)), nil
 	}
 	if a.typ == types.Int64 { // inet - inet
-		x, err := inetOperandValue(lv, a.Left.Type())
-		if err != nil {
-			return nil, err
-		}
-		y, err := inetOperandValue(rv, a.Right.Type())
+		x, y, err := a.inetPair(lv, rv)
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +217,15 @@ func (a *InetArith) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, pgerror.New(pgerror.NumericOutOfRange, "result is out of range")
 	}
 	return inetFromBytes(sum.FillBytes(make([]byte, size)), x.Bits), nil
+}
+
+// inetPair reads both operands as inet.
+func (a *InetArith) inetPair(lv, rv any) (x, y storage.Inet, err error) {
+	if x, err = inetOperandValue(lv, a.Left.Type()); err != nil {
+		return x, y, err
+	}
+	y, err = inetOperandValue(rv, a.Right.Type())
+	return x, y, err
 }
 
 // inetOperandValue reads an operand: an inet or cidr value (a cidr is
