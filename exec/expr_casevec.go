@@ -325,26 +325,6 @@ func (c *caseExpr) evalNum(mem memory.Allocator, pick []uint16, arrs []arrow.Arr
 	}
 	b := array.NewBuilder(mem, c.dt)
 	defer b.Release()
-	b.Reserve(n)
-	switch xb := b.(type) {
-	case *array.Int64Builder:
-		xb.AppendValues(vals, valid)
-	case *array.Int32Builder:
-		for i, v := range vals {
-			if valid[i] {
-				xb.UnsafeAppend(int32(v))
-			} else {
-				xb.UnsafeAppendBoolToBitmap(false)
-			}
-		}
-	case *array.Int16Builder:
-		for i, v := range vals {
-			if valid[i] {
-				xb.UnsafeAppend(int16(v))
-			} else {
-				xb.UnsafeAppendBoolToBitmap(false)
-			}
-		}
-	}
+	appendInts(b, vals, valid)
 	return b.NewArray(), nil
 }

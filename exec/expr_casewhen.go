@@ -256,11 +256,21 @@ func (c *caseElse) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 	switch xb := b.(type) {
 	case *array.Float64Builder:
 		xb.AppendValues(fvals, valid)
+	default:
+		appendInts(b, ivals, valid)
+	}
+	return b.NewArray(), nil
+}
+
+// appendInts appends vals where valid (NULL elsewhere) to an int64, int32
+// or int16 builder, narrowing each value to the builder's type.
+func appendInts(b array.Builder, vals []int64, valid []bool) {
+	switch xb := b.(type) {
 	case *array.Int64Builder:
-		xb.AppendValues(ivals, valid)
+		xb.AppendValues(vals, valid)
 	case *array.Int32Builder:
-		xb.Reserve(n)
-		for i, v := range ivals {
+		xb.Reserve(len(vals))
+		for i, v := range vals {
 			if valid[i] {
 				xb.UnsafeAppend(int32(v))
 			} else {
@@ -268,8 +278,8 @@ func (c *caseElse) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 			}
 		}
 	case *array.Int16Builder:
-		xb.Reserve(n)
-		for i, v := range ivals {
+		xb.Reserve(len(vals))
+		for i, v := range vals {
 			if valid[i] {
 				xb.UnsafeAppend(int16(v))
 			} else {
@@ -277,7 +287,6 @@ func (c *caseElse) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 			}
 		}
 	}
-	return b.NewArray(), nil
 }
 
 // widens reports whether the integer type from converts into the wider (or
