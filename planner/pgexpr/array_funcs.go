@@ -229,23 +229,7 @@ func elemOID(t sql.Type) uint32 {
 
 // oidRank orders the numeric element types as numberRank does; 0 for
 // others.
-func oidRank(oid uint32) int {
-	switch oid {
-	case pgtypes.OIDInt2:
-		return 1
-	case pgtypes.OIDInt4:
-		return 2
-	case pgtypes.OIDInt8:
-		return 3
-	case pgtypes.OIDNumeric:
-		return 4
-	case pgtypes.OIDFloat4:
-		return 5
-	case pgtypes.OIDFloat8:
-		return 6
-	}
-	return 0
-}
+func oidRank(oid uint32) int { return pgtypes.NumericRank(oid) }
 
 func (f *ArrayFn) noMatch() error {
 	names := make([]string, len(f.Args))

@@ -33,21 +33,7 @@ func numberRank(t sql.Type) int {
 		return 0
 	}
 	oid, _ := pgtypes.OID(t)
-	switch oid {
-	case pgtypes.OIDInt2:
-		return 1
-	case pgtypes.OIDInt4:
-		return 2
-	case pgtypes.OIDInt8:
-		return 3
-	case pgtypes.OIDNumeric:
-		return 4
-	case pgtypes.OIDFloat4:
-		return 5
-	case pgtypes.OIDFloat8:
-		return 6
-	}
-	return 0
+	return pgtypes.NumericRank(oid)
 }
 
 // WithResolvedChildren implements sqlparser.Injectable.

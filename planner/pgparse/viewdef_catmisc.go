@@ -541,23 +541,7 @@ func (d *viewDeparser) coerce(e vdNode, t uint32) vdNode {
 }
 
 // vdRank orders the numeric types for an operator's common type.
-func vdRank(oid uint32) int {
-	switch oid {
-	case pgtypes.OIDInt2:
-		return 1
-	case pgtypes.OIDInt4:
-		return 2
-	case pgtypes.OIDInt8:
-		return 3
-	case pgtypes.OIDNumeric:
-		return 4
-	case pgtypes.OIDFloat4:
-		return 5
-	case pgtypes.OIDFloat8:
-		return 6
-	}
-	return 0
-}
+func vdRank(oid uint32) int { return pgtypes.NumericRank(oid) }
 
 // binaryTypes gives both operands of a binary operator their common type
 // and returns it.

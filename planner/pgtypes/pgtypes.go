@@ -360,3 +360,24 @@ func Int64(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+// NumericRank orders the numeric types by PostgreSQL's implicit casts
+// (int2 < int4 < int8 < numeric < float4 < float8): the common type of two
+// is the one of higher rank. 0 for any other type.
+func NumericRank(oid uint32) int {
+	switch oid {
+	case OIDInt2:
+		return 1
+	case OIDInt4:
+		return 2
+	case OIDInt8:
+		return 3
+	case OIDNumeric:
+		return 4
+	case OIDFloat4:
+		return 5
+	case OIDFloat8:
+		return 6
+	}
+	return 0
+}
