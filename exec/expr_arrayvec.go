@@ -183,6 +183,8 @@ func elemScalar(class cmpClass, op Op, lit *Lit) (*cmpScalar, error) {
 		c.s = lit.S
 	case class == cmpBool && lit.Kind == LitBool:
 		c.b = lit.B
+	case class == cmpTimestamp && lit.Kind == LitTimestamp:
+		c.i = lit.I // timestamp and timestamptz elements: µs, as the constant
 	case class == cmpDate && lit.Kind == LitTimestamp:
 		d, ok := dateDays(lit.I)
 		if !ok {

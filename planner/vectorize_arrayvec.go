@@ -42,7 +42,7 @@ func (c *compiler) arrayColumn(x sql.Expression) (*exec.Expr, uint32, bool) {
 	}
 	switch at.Elem {
 	case pgtypes.OIDText, pgtypes.OIDVarchar, pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8,
-		pgtypes.OIDFloat8, pgtypes.OIDBool, pgtypes.OIDDate:
+		pgtypes.OIDFloat8, pgtypes.OIDBool, pgtypes.OIDDate, pgtypes.OIDTimestampTZ, pgtypes.OIDTimestamp:
 		return exec.Col(i), at.Elem, true
 	}
 	return nil, 0, false
@@ -88,6 +88,15 @@ func (c *compiler) elemLit(elem uint32, x sql.Expression) (*exec.Expr, bool) {
 			if i, ok := pgtypes.Int64(lit.Value()); ok {
 				return exec.Bool(i != 0), true
 			}
+		}
+	case pgtypes.OIDTimestampTZ, pgtypes.OIDTimestamp:
+		// A constant of the element's own type only: timestamp against
+		// timestamptz converts in the session TimeZone (row engine).
+		if oid, _ := pgtypes.OID(t); oid != elem {
+			return nil, false
+		}
+		if tm, ok := lit.Value().(time.Time); ok {
+			return exec.Timestamp(tm.UTC()), true
 		}
 	case pgtypes.OIDDate:
 		if oid, _ := pgtypes.OID(t); oid != pgtypes.OIDDate {
@@ -251,7 +260,8 @@ func (c *compiler) arrayValue(x sql.Expression) (*exec.Expr, bool) {
 			return c.fail("subscript of %s", f.args[0]), true
 		}
 		switch elem {
-		case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDFloat8, pgtypes.OIDBool, pgtypes.OIDVarchar:
+		case pgtypes.OIDInt2, pgtypes.OIDInt4, pgtypes.OIDInt8, pgtypes.OIDFloat8, pgtypes.OIDBool, pgtypes.OIDVarchar,
+			pgtypes.OIDTimestampTZ, pgtypes.OIDTimestamp:
 		default:
 			return c.fail("subscript of elements %d", elem), true
 		}

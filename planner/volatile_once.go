@@ -6,8 +6,11 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"openwit/planner/pgexpr"
 )
 
 const ruleVolatileOnce analyzer.RuleId = 10_040
@@ -132,12 +135,16 @@ func sortsBy(keys sql.SortFields, j int) bool {
 	return false
 }
 
-// hasVolatile reports whether e holds a non-deterministic expression
-// (random()).
+// hasVolatile reports whether e holds a volatile expression: one that
+// gives another value at every evaluation (random()). Not every
+// sql.NonDeterministicExpression: the catalog functions (catalogFunc,
+// array subscripts among them) are marked so that nothing caches them, yet
+// a filter holding one must keep go-mysql-server's constant folding.
 func hasVolatile(e sql.Expression) bool {
 	found := false
 	transform.InspectExpr(e, func(x sql.Expression) bool {
-		if nd, ok := x.(sql.NonDeterministicExpression); ok && nd.IsNonDeterministic() {
+		switch x.(type) {
+		case pgexpr.Random, *function.Rand:
 			found = true
 		}
 		return found
