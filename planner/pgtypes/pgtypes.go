@@ -366,18 +366,8 @@ func Int64(v any) (int64, bool) {
 // is the one of higher rank. 0 for any other type.
 func NumericRank(oid uint32) int {
 	switch oid {
-	case OIDInt2:
-		return 1
-	case OIDInt4:
-		return 2
-	case OIDInt8:
-		return 3
-	case OIDNumeric:
-		return 4
-	case OIDFloat4:
-		return 5
-	case OIDFloat8:
-		return 6
+	case OIDInt2, OIDInt4, OIDInt8, OIDNumeric, OIDFloat4, OIDFloat8:
+		return implicitRank(oid)
 	}
 	return 0
 }
