@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -61,13 +62,52 @@ func (e *Engine) tableSizes(ctx *sql.Context, arg any) (sz relationBytes, found 
 		if int64(tableOIDBase+t.ID) != oid {
 			continue
 		}
+		snap, _ := ctx.Session.(*pgSession)
+		if snap != nil {
+			if sz, ok := snap.sizes.get(ctx.QueryTime(), oid); ok {
+				return sz, true, nil
+			}
+		}
 		fs, err := e.cfg.Catalog.ListFiles(ctx, t.ID)
 		if err != nil {
 			return sz, false, err
 		}
-		return sumFiles(fs), true, nil
+		sz = sumFiles(fs)
+		if snap != nil {
+			snap.sizes.put(ctx.QueryTime(), oid, sz)
+		}
+		return sz, true, nil
 	}
 	return sz, false, nil
+}
+
+// sizeSnapshot keeps the sizes one statement read, so that every size
+// function of the statement sees the same files: pg_total_relation_size(t)
+// >= pg_relation_size(t) held only when no flush or compaction swapped
+// files between the two reads.
+type sizeSnapshot struct {
+	mu sync.Mutex
+	at time.Time // the statement's start (sql.Context.QueryTime)
+	m  map[int64]relationBytes
+}
+
+func (s *sizeSnapshot) get(at time.Time, oid int64) (relationBytes, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.at.Equal(at) {
+		return relationBytes{}, false
+	}
+	sz, ok := s.m[oid]
+	return sz, ok
+}
+
+func (s *sizeSnapshot) put(at time.Time, oid int64, sz relationBytes) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.at.Equal(at) {
+		s.at, s.m = at, map[int64]relationBytes{}
+	}
+	s.m[oid] = sz
 }
 
 func sumFiles(fs []*catalog.File) relationBytes {

@@ -120,6 +120,9 @@ type pgSession struct {
 	xid func() int64
 	// rng is the session's random() generator, seeded by setseed.
 	rng pgexpr.PRNG
+	// sizes are the table sizes the running statement read
+	// (pgcatalog_sizes.go).
+	sizes sizeSnapshot
 }
 
 // Random implements the interface pgexpr's random() and setseed look for.
