@@ -105,6 +105,7 @@ func New(cfg Config) (*Server, error) {
 		reads: exec.NewReadCache(exec.DefaultReadCacheBytes)}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(2*MaxTicketPart + 64),
+		grpcserve.ServerOption(),
 		grpc.ChainStreamInterceptor(s.streamGuard),
 	}
 	if cfg.TLS != nil {

@@ -68,6 +68,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgSize),
+		grpcserve.ServerOption(),
 		grpc.ChainUnaryInterceptor(s.unaryGuard, s.auth.unary),
 		grpc.ChainStreamInterceptor(s.streamGuard, s.auth.stream),
 	}

@@ -56,7 +56,7 @@ func (p *Conns) Get(addr string) (*grpc.ClientConn, error) {
 		creds = credentials.NewTLS(p.TLS)
 	}
 	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds), grpc.WithConnectParams(cp),
-		grpc.WithDefaultCallOptions(p.CallOptions...))
+		grpc.WithDefaultCallOptions(append([]grpc.CallOption{CallOption()}, p.CallOptions...)...))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", p.Name, addr, err)
 	}

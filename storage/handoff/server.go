@@ -117,7 +117,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, met: newServerMetrics(cfg.Registerer), inUse: map[string]*keyLock{}}
-	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(cfg.MaxMessageSize), grpc.ChainStreamInterceptor(s.guard)}
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(cfg.MaxMessageSize), grpc.ChainStreamInterceptor(s.guard), grpcserve.ServerOption()}
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
 	}
