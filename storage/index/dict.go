@@ -14,26 +14,38 @@ import (
 // addStrings builds from the same rows.
 func addDictColumn(dict *array.String, indices []*array.Int32, hashes *[]uint64, grams *gramSet, posts *postingsBuilder) int {
 	n := dict.Len()
-	rows := make([][]uint32, n) // rows of each dictionary value, in order
-	nonNull, base := 0, uint32(0)
+	// The rows of each dictionary value, in order, as one counting sort:
+	// off[k]..off[k+1] of all are value k's rows.
+	off := make([]int32, n+1)
+	nonNull := 0
 	for _, idx := range indices {
-		vals := idx.Int32Values()
-		if idx.NullN() == 0 {
-			for i, k := range vals {
-				rows[k] = append(rows[k], base+uint32(i))
-			}
-		} else {
-			for i, k := range vals {
-				if idx.IsValid(i) {
-					rows[k] = append(rows[k], base+uint32(i))
-				}
+		vals, valid := idx.Int32Values(), idx.NullN() == 0
+		for i, k := range vals {
+			if valid || idx.IsValid(i) {
+				off[k+1]++
 			}
 		}
 		nonNull += idx.Len() - idx.NullN()
-		base += uint32(idx.Len())
 	}
 	for k := range n {
-		if len(rows[k]) == 0 {
+		off[k+1] += off[k]
+	}
+	all := make([]uint32, nonNull)
+	next := slices.Clone(off[:n])
+	base := uint32(0)
+	for _, idx := range indices {
+		vals, valid := idx.Int32Values(), idx.NullN() == 0
+		for i, k := range vals {
+			if valid || idx.IsValid(i) {
+				all[next[k]] = base + uint32(i)
+				next[k]++
+			}
+		}
+		base += uint32(idx.Len())
+	}
+	rows := func(k int) []uint32 { return all[off[k]:off[k+1]:off[k+1]] }
+	for k := range n {
+		if off[k] == off[k+1] {
 			continue // not in these rows
 		}
 		v := dict.Value(k)
@@ -44,8 +56,9 @@ func addDictColumn(dict *array.String, indices []*array.Int32, hashes *[]uint64,
 			grams.add(v)
 		}
 		if posts != nil && !posts.over {
-			for _, id := range posts.valueTerms(v, rows[k][0]) {
-				posts.addRows(id, rows[k])
+			rk := rows(k)
+			for _, id := range posts.valueTerms(v, rk[0]) {
+				posts.addRows(id, rk)
 			}
 		}
 	}
@@ -78,7 +91,7 @@ func (b *postingsBuilder) valueTerms(v string, row uint32) []uint32 {
 // to these: then the term's rows become a bit set.
 func (b *postingsBuilder) addRows(id uint32, rows []uint32) {
 	if b.dense[id] == nil && len(b.rows[id]) == 0 && len(rows) < b.denseAt {
-		b.rows[id] = slices.Clone(rows)
+		b.rows[id] = append(b.rows[id], rows...)
 		return
 	}
 	d := b.dense[id]

@@ -18,7 +18,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Encode returns the artifact bytes of ix (see the package documentation).
 func (ix *Index) Encode() []byte {
-	b := []byte(magic)
+	b := make([]byte, 0, ix.encodedSize())
+	b = append(b, magic...)
 	b = binary.LittleEndian.AppendUint16(b, Version)
 	b = binary.LittleEndian.AppendUint16(b, 0) // flags
 	b = binary.AppendUvarint(b, uint64(len(ix.RowGroups)))
@@ -38,6 +39,35 @@ func (ix *Index) Encode() []byte {
 	}
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	return append(b, magic...)
+}
+
+// encodedSize is about the length of Encode's result, a little more: the
+// artifact is sized once instead of grown by doubling (it is hundreds of
+// KiB for an hourly file).
+func (ix *Index) encodedSize() int {
+	n := 64 + 10*len(ix.RowGroups)
+	for _, c := range ix.Columns {
+		n += 16 + len(c.Name)
+		n += 40 * len(c.Zones) // text bounds are truncated short
+		for _, fs := range [2][]*Bloom{c.Blooms, c.Grams} {
+			for _, f := range fs {
+				n += 10
+				if f != nil {
+					n += 4 * len(f.blocks)
+				}
+			}
+		}
+		for _, p := range c.Postings {
+			n += 10
+			if p == nil {
+				continue
+			}
+			for i, t := range p.Terms {
+				n += 20 + len(t) + len(p.rows[i])
+			}
+		}
+	}
+	return n
 }
 
 func appendString(b []byte, s string) []byte {

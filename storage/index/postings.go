@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -132,8 +133,10 @@ type postingsBuilder struct {
 	denseAt  int        // list length at which a term's rows become a bit set
 	groupN   int64      // rows of the row group
 	bytes    int
-	maxTerms int  // the vocabulary bound of this row group
-	over     bool // past a vocabulary bound: no postings
+	maxTerms int      // the vocabulary bound of this row group
+	over     bool     // past a vocabulary bound: no postings
+	rowSlab  []uint32 // carve cuts new terms' row lists from it
+	termSlab []byte   // clone copies new terms into it
 }
 
 // newPostingsBuilder returns the builder of a row group of rows rows. It
@@ -292,14 +295,47 @@ func (b *postingsBuilder) term(t string, h uint64, row uint32) (id uint32, ok bo
 		b.over = true
 		return 0, false
 	}
-	t = strings.Clone(t)
+	t = b.clone(t)
 	id = uint32(len(b.terms))
 	b.ids.insert(slot, id, h)
 	b.terms = append(b.terms, t)
-	b.rows = append(b.rows, nil)
+	b.rows = append(b.rows, b.carve())
 	b.dense = append(b.dense, nil)
 	b.bytes += len(t)
 	return id, true
+}
+
+// A new term's row list and bytes are cut from slabs shared by the row
+// group's terms (a list grows out of its piece by reallocating, as any
+// append), instead of allocations of their own per term: a row group has
+// thousands of terms, most in a few rows.
+const (
+	rowPiece  = 8        // rows of a new term's list before it reallocates
+	slabRows  = 4 << 10  // rows of a slab of lists
+	slabBytes = 32 << 10 // bytes of a slab of term bytes
+)
+
+// carve returns an empty row list with room for rowPiece rows.
+func (b *postingsBuilder) carve() []uint32 {
+	if len(b.rowSlab) < rowPiece {
+		b.rowSlab = make([]uint32, slabRows)
+	}
+	r := b.rowSlab[:0:rowPiece]
+	b.rowSlab = b.rowSlab[rowPiece:]
+	return r
+}
+
+// clone returns a copy of t in the builder's term bytes.
+func (b *postingsBuilder) clone(t string) string {
+	if len(t) > slabBytes/8 {
+		return strings.Clone(t)
+	}
+	if cap(b.termSlab)-len(b.termSlab) < len(t) {
+		b.termSlab = make([]byte, 0, slabBytes)
+	}
+	start := len(b.termSlab)
+	b.termSlab = append(b.termSlab, t...)
+	return unsafe.String(&b.termSlab[start], len(t))
 }
 
 // postings returns the built postings of a row group of rows rows, nil
