@@ -73,7 +73,11 @@ func (f *Fragment) Validate(p Params) error {
 	if _, err := f.pipeline(p, Source{}, nil); err != nil {
 		return err
 	}
-	_, err := f.OutputSchema(p)
+	in, err := f.OutputSchema(p)
+	if err != nil || f.TopK == nil {
+		return err
+	}
+	_, err = newTopK(f.TopK, in) // a sort key of a type top-k cannot order
 	return err
 }
 

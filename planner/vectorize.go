@@ -281,6 +281,9 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 		if f.NullOrdering != sql.NullsLast {
 			return nil
 		}
+		if !textOrdered(gf.Type()) {
+			return nil
+		}
 		desc := f.Order == sql.Descending
 		// PostgreSQL: NULLs are larger than every value.
 		spec.Keys = append(spec.Keys, exec.SortKey{Col: out[gf.Index()], Desc: desc, NullsFirst: desc})
@@ -714,4 +717,16 @@ func (c *compiler) timeBounds(filter sql.Expression) [2]int64 {
 	}
 	walk(filter)
 	return b
+}
+
+// textOrdered reports whether values of type t, when they are stored as
+// text, order as their text does: inet and cidr (network order) and json
+// (jsonb's order of kinds; json has none) are text columns whose order is
+// not their text's, so a top-k by them stays in the row engine. Other
+// types the top-k cannot order are refused by exec.Fragment.Validate.
+func textOrdered(t sql.Type) bool {
+	if isInet, _ := pgtypes.IsInet(t); isInet {
+		return false
+	}
+	return !types.IsJSON(t)
 }
