@@ -143,7 +143,7 @@ func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, erro
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := keyable(v.typ()); !ok {
+		if _, ok := groupable(v.typ()); !ok {
 			return nil, unsupported("GROUP BY on %s", v.typ())
 		}
 		t.keys = append(t.keys, v)
@@ -186,7 +186,7 @@ func (t *aggTable) initKeys() {
 	case len(t.keys) == 0:
 		t.mode = keyNone
 	case len(t.keys) == 1:
-		t.mode, _ = keyable(t.keys[0].typ())
+		t.mode, _ = groupable(t.keys[0].typ())
 	default:
 		t.mode = keyEncoded
 	}
@@ -403,6 +403,10 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 					continue
 				}
 				t.buf = append(t.buf, 1)
+				if d, ok := a.(*array.Decimal128); ok {
+					t.buf = appendDecKey(t.buf, d.Value(i))
+					continue
+				}
 				if sc, ok := asStrCol(a); ok {
 					v := sc.value(i)
 					t.buf = appendUvarint(t.buf, uint64(len(v)))
@@ -655,6 +659,11 @@ type aggState interface {
 }
 
 func newAggState(f AggFunc, arg value) (aggState, error) {
+	if arg != nil {
+		if st := newDecAggState(f, arg.typ()); st != nil { // agg_numvec.go
+			return st, nil
+		}
+	}
 	switch f {
 	case AggCountStar:
 		return &countState{star: true}, nil
