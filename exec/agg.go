@@ -27,7 +27,7 @@ type AggFunc string
 const (
 	AggCountStar     AggFunc = "count_star"     // rows
 	AggCount         AggFunc = "count"          // non-NULL values of Arg
-	AggSum           AggFunc = "sum"            // integers: exact, as numeric; floats: float8
+	AggSum           AggFunc = "sum"            // integers, numeric: exact, as numeric; floats: float8
 	AggMin           AggFunc = "min"            //
 	AggMax           AggFunc = "max"            //
 	AggCountDistinct AggFunc = "count_distinct" // distinct non-NULL values
@@ -64,7 +64,8 @@ type AggSpec struct {
 //
 //	count_star, count  int64: the count
 //	sum                Decimal128(38,0) (integers; the exact 128-bit sum, not
-//	                   checked against 38 digits yet) or float64; NULL when
+//	                   checked against 38 digits yet), Decimal256(76,s)
+//	                   (numeric(p,s); agg_numvec.go) or float64; NULL when
 //	                   every value was NULL
 //	min, max           the argument's type; NULL when every value was NULL
 //	first              the argument's type: the value of the group's first
