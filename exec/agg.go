@@ -27,7 +27,7 @@ type AggFunc string
 const (
 	AggCountStar     AggFunc = "count_star"     // rows
 	AggCount         AggFunc = "count"          // non-NULL values of Arg
-	AggSum           AggFunc = "sum"            // integers: exact, as numeric; floats: float8
+	AggSum           AggFunc = "sum"            // integers, numeric: exact, as numeric; floats: float8
 	AggMin           AggFunc = "min"            //
 	AggMax           AggFunc = "max"            //
 	AggCountDistinct AggFunc = "count_distinct" // distinct non-NULL values
@@ -64,7 +64,8 @@ type AggSpec struct {
 //
 //	count_star, count  int64: the count
 //	sum                Decimal128(38,0) (integers; the exact 128-bit sum, not
-//	                   checked against 38 digits yet) or float64; NULL when
+//	                   checked against 38 digits yet), Decimal256(76,s)
+//	                   (numeric(p,s); agg_numvec.go) or float64; NULL when
 //	                   every value was NULL
 //	min, max           the argument's type; NULL when every value was NULL
 //	first              the argument's type: the value of the group's first
@@ -143,7 +144,7 @@ func newAggTable(p Params, spec *AggSpec, schema *arrow.Schema) (*aggTable, erro
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := keyable(v.typ()); !ok {
+		if _, ok := groupable(v.typ()); !ok {
 			return nil, unsupported("GROUP BY on %s", v.typ())
 		}
 		t.keys = append(t.keys, v)
@@ -186,7 +187,7 @@ func (t *aggTable) initKeys() {
 	case len(t.keys) == 0:
 		t.mode = keyNone
 	case len(t.keys) == 1:
-		t.mode, _ = keyable(t.keys[0].typ())
+		t.mode, _ = groupable(t.keys[0].typ())
 	default:
 		t.mode = keyEncoded
 	}
@@ -403,6 +404,10 @@ func (t *aggTable) assign(rec arrow.RecordBatch, gids []uint32) error {
 					continue
 				}
 				t.buf = append(t.buf, 1)
+				if d, ok := a.(*array.Decimal128); ok {
+					t.buf = appendDecKey(t.buf, d.Value(i))
+					continue
+				}
 				if sc, ok := asStrCol(a); ok {
 					v := sc.value(i)
 					t.buf = appendUvarint(t.buf, uint64(len(v)))
@@ -655,6 +660,11 @@ type aggState interface {
 }
 
 func newAggState(f AggFunc, arg value) (aggState, error) {
+	if arg != nil {
+		if st := newDecAggState(f, arg.typ()); st != nil { // agg_numvec.go
+			return st, nil
+		}
+	}
 	switch f {
 	case AggCountStar:
 		return &countState{star: true}, nil

@@ -27,7 +27,7 @@ func newFinalAggTable(t *aggTable, spec *AggSpec, in *arrow.Schema) (*aggTable, 
 	}
 	for j := 0; j < nk; j++ {
 		dt := in.Field(j).Type
-		if _, ok := keyable(dt); !ok {
+		if _, ok := groupable(dt); !ok {
 			return nil, unsupported("GROUP BY on %s", dt)
 		}
 		t.keys = append(t.keys, &colValue{idx: j, dt: dt})
@@ -53,6 +53,12 @@ func newFinalAggTable(t *aggTable, spec *AggSpec, in *arrow.Schema) (*aggTable, 
 func newFinalState(f AggFunc, dt arrow.DataType) (aggState, error) {
 	bad := func() (aggState, error) {
 		return nil, fmt.Errorf("exec: final %s: state column of type %s", f, dt)
+	}
+	if st := newDecAggState(f, dt); st != nil && f != AggSum { // agg_numvec.go
+		return st, nil
+	}
+	if d, ok := dt.(*arrow.Decimal256Type); ok && f == AggSum {
+		return &sumDecState{scale: d.Scale}, nil
 	}
 	switch f {
 	case AggCountStar, AggCount:
@@ -183,6 +189,14 @@ func decodeKey(bs []array.Builder, k string) error {
 		b = b[1:]
 		if flag == 0 {
 			bld.AppendNull()
+			continue
+		}
+		if db, ok := bld.(*array.Decimal128Builder); ok {
+			if len(b) < 16 {
+				return fmt.Errorf("exec: truncated group key")
+			}
+			db.Append(decimal128.New(int64(binary.LittleEndian.Uint64(b[8:])), binary.LittleEndian.Uint64(b)))
+			b = b[16:]
 			continue
 		}
 		if sb, ok := bld.(*array.StringBuilder); ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -256,8 +257,8 @@ func (c *cmpArrays) test(mem memory.Allocator, rec arrow.RecordBatch, out, null 
 	return nil
 }
 
-// compareValues orders two sort-key values (int64, float64, string or
-// bool) of the same class.
+// compareValues orders two sort-key values (int64, float64, string,
+// bool, or decimal128.Num of one scale) of the same class.
 func compareValues(a, b any) int {
 	switch x := a.(type) {
 	case int64:
@@ -268,6 +269,8 @@ func compareValues(a, b any) int {
 		return cmp.Compare(x, b.(string))
 	case bool:
 		return cmpBools(x, b.(bool))
+	case decimal128.Num:
+		return cmpDec(x, b.(decimal128.Num))
 	}
 	return 0
 }

@@ -173,6 +173,8 @@ func (e *Expr) format(names []string) string {
 			return fmt.Sprint(e.Lit.B)
 		case LitTimestamp:
 			return "'" + time.UnixMicro(e.Lit.I).UTC().Format("2006-01-02 15:04:05.999999Z07") + "'"
+		case LitDecimal:
+			return formatDecimalLit(e.Lit)
 		}
 	case OpAnd, OpOr:
 		parts := make([]string, len(e.Args))
@@ -692,6 +694,9 @@ func compileCompare(e *Expr, schema *arrow.Schema) (predicate, error) {
 	lv, err := compileValue(l, schema)
 	if err != nil {
 		return nil, err
+	}
+	if p, ok, err := compileDecimalCompare(lv, r, op, schema); ok || err != nil {
+		return p, err
 	}
 	lc, ok := classOf(lv.typ())
 	if !ok {

@@ -63,7 +63,7 @@ func newTopK(spec *TopKSpec, schema *arrow.Schema) (*topK, error) {
 			return nil, fmt.Errorf("exec: sort column %d out of range", k.Col)
 		}
 		if _, ok := classOf(schema.Field(k.Col).Type); !ok {
-			if id := schema.Field(k.Col).Type.ID(); id != arrow.DATE32 && id != arrow.TIME64 {
+			if id := schema.Field(k.Col).Type.ID(); id != arrow.DATE32 && id != arrow.TIME64 && id != arrow.DECIMAL128 {
 				return nil, unsupported("ORDER BY on %s", schema.Field(k.Col).Type)
 			}
 		}
@@ -141,6 +141,8 @@ func keyAt(a arrow.Array, i int) any {
 		return x.Value(i) // cloned when kept
 	case *array.Boolean:
 		return x.Value(i)
+	case *array.Decimal128:
+		return x.Value(i) // a column's values share its scale
 	}
 	return nil
 }

@@ -222,7 +222,6 @@ func TestTopKErrors(t *testing.T) {
 	}{
 		{"negative k", TopKSpec{K: -1, Keys: []SortKey{{Col: 0}}}, true},
 		{"k over MaxTopK", TopKSpec{K: MaxTopK + 1, Keys: []SortKey{{Col: 0}}}, true},
-		{"decimal key", TopKSpec{K: 1, Keys: []SortKey{{Col: 1}}}, true},
 		{"list key", TopKSpec{K: 1, Keys: []SortKey{{Col: 2}}}, true},
 		{"column out of range", TopKSpec{K: 1, Keys: []SortKey{{Col: 3}}}, false},
 		{"negative column", TopKSpec{K: 1, Keys: []SortKey{{Col: -1}}}, false},

@@ -414,6 +414,10 @@ func arrowValue(ctx *sql.Context, col arrow.Array, i int, typ sql.Type) (any, er
 			d = trimZeros(d)
 		}
 		return d, nil
+	case *array.Decimal256:
+		// sum over a numeric column (exec.SumDecimalType), at its scale.
+		dt := a.DataType().(*arrow.Decimal256Type)
+		return decimal.NewFromBigInt(a.Value(i).BigInt(), -dt.Scale), nil
 	}
 	return nil, fmt.Errorf("unsupported arrow type %s", col.DataType())
 }

@@ -587,6 +587,9 @@ func (c *compiler) compare(op exec.Op, l, r sql.Expression) *exec.Expr {
 	if e, ok := c.inetCompare(op, l, r); ok { // vectorize_inetvec.go
 		return e
 	}
+	if e, ok := c.decimalCompare(op, l, r); ok { // vectorize_numvec.go
+		return e
+	}
 	lt, rt := l.Type(), r.Type()
 	switch {
 	case types.IsText(lt) && types.IsText(rt):
@@ -632,6 +635,9 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 			// sum(int) is exact numeric: the cast to numeric(p,0) does not
 			// change the values the executor sums in 128 bits.
 			return exec.Agg{Func: exec.AggSum, Arg: c.value(cast.Child)}, outPlain
+		}
+		if e, ok := c.decimalSumArg(arg); ok { // vectorize_numvec.go
+			return exec.Agg{Func: exec.AggSum, Arg: e}, outPlain
 		}
 		if !types.IsFloat(arg.Type()) {
 			c.fail("sum of %s", arg.Type())

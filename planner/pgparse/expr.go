@@ -195,6 +195,29 @@ func (t *translator) constant(c *pg.A_Const) ast.Expr {
 	return &ast.NullVal{}
 }
 
+// comparedNumeric returns the operand e (translated from n) of a
+// comparison; a numeric constant with a fraction becomes a literal of
+// go-mysql-server's widest decimal type at its own scale. go-mysql-server's
+// planbuilder converts a decimal literal compared with a decimal column to
+// the column's type when that type prints at least as wide, which rounds
+// it to the column's scale (a numeric(10,2) column > 1.499 became > 1.50);
+// PostgreSQL compares the constant's exact value.
+func comparedNumeric(n *pg.Node, e ast.Expr) ast.Expr {
+	c := n.GetAConst()
+	if c == nil || c.GetFval() == nil {
+		return e
+	}
+	f := c.GetFval().Fval
+	if !strings.Contains(f, ".") || strings.ContainsAny(f, "eE") {
+		return e
+	}
+	d, err := decimal.NewFromString(f)
+	if err != nil || d.Exponent() >= 0 || -d.Exponent() > 30 {
+		return e
+	}
+	return ast.InjectedExpr{Expression: pgexpr.InjectableLiteral{Value: d, Type: types.MustCreateDecimalType(65, uint8(-d.Exponent()))}}
+}
+
 func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	var parts []string
 	for _, f := range cr.Fields {
@@ -262,9 +285,9 @@ func (t *translator) aExpr(a *pg.A_Expr) ast.Expr {
 		l, r := t.expr(a.Lexpr), t.expr(a.Rexpr)
 		switch op {
 		case "=", "<", ">", "<=", ">=":
-			return &ast.ComparisonExpr{Operator: op, Left: l, Right: r}
+			return &ast.ComparisonExpr{Operator: op, Left: comparedNumeric(a.Lexpr, l), Right: comparedNumeric(a.Rexpr, r)}
 		case "<>", "!=":
-			return &ast.ComparisonExpr{Operator: ast.NotEqualStr, Left: l, Right: r}
+			return &ast.ComparisonExpr{Operator: ast.NotEqualStr, Left: comparedNumeric(a.Lexpr, l), Right: comparedNumeric(a.Rexpr, r)}
 		case "^":
 			return ast.InjectedExpr{Expression: pgexpr.InjectableFunc{Name: "power"}, Children: ast.Exprs{l, r}}
 		case "+", "*", "/", "%":
