@@ -199,6 +199,7 @@ func New(cfg Config) (*Engine, error) {
 	for _, b := range a.Batches {
 		insertLimitExprs(b)
 		keepVolatileFilters(b) // volatile_once.go
+		keepTextTypes(b)       // text_literals.go
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
 				analyzer.Rule{Id: ruleVolatileOnce, Apply: volatileOnce},
