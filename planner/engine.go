@@ -180,7 +180,8 @@ func New(cfg Config) (*Engine, error) {
 		e.prunes = newPruneMemo(defaultPruneMemoBytes)
 	}
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
-	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
+	a := analyzer.NewBuilder(pro).AddPreAnalyzeRule(ruleTableFuncCorrelation, tableFuncCorrelation).
+		AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostAnalyzeRule(ruleTZCompare, tzCompare).
 		AddPostAnalyzeRule(ruleUUIDInetLiterals, uuidInetLiterals).
@@ -198,8 +199,9 @@ func New(cfg Config) (*Engine, error) {
 	// assigned execution indexes.
 	for _, b := range a.Batches {
 		insertLimitExprs(b)
-		keepVolatileFilters(b) // volatile_once.go
-		keepTextTypes(b)       // text_literals.go
+		keepVolatileFilters(b)  // volatile_once.go
+		keepTextTypes(b)        // text_literals.go
+		keepCorrelatedExists(b) // tablefunc_correlation.go
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
 				analyzer.Rule{Id: ruleVolatileOnce, Apply: volatileOnce},
