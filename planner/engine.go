@@ -206,7 +206,8 @@ func New(cfg Config) (*Engine, error) {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
 				analyzer.Rule{Id: ruleVolatileOnce, Apply: volatileOnce},
 				analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
-				analyzer.Rule{Id: ruleFloatGroupKeys, Apply: floatGroupKeys}, // float_group_keys.go
+				analyzer.Rule{Id: ruleFloatGroupKeys, Apply: floatGroupKeys},   // float_group_keys.go
+				analyzer.Rule{Id: ruleFloatInSubquery, Apply: floatInSubquery}, // float_distinct.go
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
 				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins},

@@ -5,8 +5,12 @@ import (
 	"math"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/iters"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
 // The row engine removes duplicate rows (SELECT DISTINCT, UNION,
@@ -232,3 +236,64 @@ func (o *offsetRows) Next(ctx *sql.Context) (sql.Row, error) {
 
 // Close implements sql.RowIter.
 func (o *offsetRows) Close(ctx *sql.Context) error { return o.child.Close(ctx) }
+
+const ruleFloatInSubquery analyzer.RuleId = 10_089
+
+// floatInSubquery makes `x IN (SELECT f ...)` over float values match -0
+// with 0: go-mysql-server's InSubquery looks the left value up in a set
+// keyed by the printed values of the subquery's rows. The left operand
+// and the subquery's projected value (which only IN reads) become
+// floatKeys, which read -0 as 0. It runs after the vectorizer, on the
+// plan the row engine runs.
+func floatInSubquery(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		in, ok := e.(*plan.InSubquery)
+		if !ok || !types.IsFloat(in.LeftChild.Type()) {
+			return e, transform.SameTree, nil
+		}
+		sq, ok := in.RightChild.(*plan.Subquery)
+		if !ok || !types.IsFloat(sq.Type()) {
+			return e, transform.SameTree, nil
+		}
+		q, ok := floatKeyProjection(sq.Query)
+		if !ok {
+			return e, transform.SameTree, nil
+		}
+		left := in.LeftChild
+		if _, done := left.(*floatKey); !done {
+			left = &floatKey{Child: left}
+		}
+		return plan.NewInSubquery(left, sq.WithQuery(q)), transform.NewTree, nil
+	})
+}
+
+// floatKeyProjection returns q with its one projected column, a float,
+// read as a floatKey; false when q's value does not come from a Project
+// under nodes that pass rows through.
+func floatKeyProjection(q sql.Node) (sql.Node, bool) {
+	switch x := q.(type) {
+	case *plan.Project:
+		if len(x.Projections) != 1 {
+			return q, false
+		}
+		p := x.Projections[0]
+		if _, done := p.(*floatKey); done {
+			return q, false
+		}
+		if a, ok := p.(*expression.Alias); ok {
+			if _, done := a.Child.(*floatKey); done {
+				return q, false
+			}
+		}
+		np, err := x.WithExpressions(&floatKey{Child: p})
+		return np, err == nil
+	case *plan.Distinct, *plan.Limit, *plan.Offset, *plan.Sort, *plan.TopN, *plan.Filter, *plan.Having:
+		c, ok := floatKeyProjection(q.Children()[0])
+		if !ok {
+			return q, false
+		}
+		nq, err := q.WithChildren(c)
+		return nq, err == nil
+	}
+	return q, false
+}
