@@ -39,9 +39,12 @@ func bpcharCompare(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 				if !ok {
 					return e, transform.SameTree, nil
 				}
-				ops, changed := bpcharOperands(append([]sql.Expression{in.Left()}, tup...), true)
-				if !changed {
+				ops, or, changed := bpcharInList(in.Left(), tup)
+				switch {
+				case !changed:
 					return e, transform.SameTree, nil
+				case or != nil:
+					return or, transform.NewTree, nil
 				}
 				if _, ok := x.(*expression.HashInTuple); ok {
 					// Its set of values is built when it is made.
@@ -69,20 +72,26 @@ func bpcharCompare(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 	})
 }
 
-// bpcharOperands rewrites the operands of one comparison (see
-// bpcharCompare); eq says it is an equality.
-func bpcharOperands(ops []sql.Expression, eq bool) ([]sql.Expression, bool) {
+// charSemantics is how a comparison of character values with a bpchar
+// operand compares.
+type charSemantics int
+
+const (
+	noChar     charSemantics = iota // no bpchar operand, or not only strings
+	bpcharSems                      // bpchar's: no operand's trailing blanks count
+	textSems                        // text's: the bpchar operands lose theirs
+)
+
+// operatorSemantics is the semantics of an operator over ops (=, <,
+// BETWEEN): text's when an operand is text (PostgreSQL prefers text's
+// operator: char(n) converts to text implicitly), bpchar's when the others
+// are bpchar, varchar or string literals (PostgreSQL's unknown type).
+func operatorSemantics(ops []sql.Expression) charSemantics {
 	bp, text := false, false
-	width := -1 // the n of all char(n) operands when they agree, else 0
 	for _, o := range ops {
 		t := o.Type()
-		if n, ok := pgtypes.BPChar(t); ok {
+		if _, ok := pgtypes.BPChar(t); ok {
 			bp = true
-			if width == -1 || width == n {
-				width = n
-			} else {
-				width = 0
-			}
 			continue
 		}
 		switch {
@@ -90,14 +99,63 @@ func bpcharOperands(ops []sql.Expression, eq bool) ([]sql.Expression, bool) {
 		case types.IsText(t):
 			text = true
 		default:
-			return ops, false // not a comparison of strings
+			return noChar // not a comparison of strings
 		}
 	}
-	if !bp {
+	switch {
+	case !bp:
+		return noChar
+	case text:
+		return textSems
+	}
+	return bpcharSems
+}
+
+// commonTypeSemantics is the semantics of a comparison of ops converted
+// to their common type, as PostgreSQL's select_common_type picks it for
+// the values of an IN list: the first operand that is not a string
+// literal or NULL decides, because bpchar, varchar and text convert into
+// each other implicitly and text is only preferred when it comes first.
+func commonTypeSemantics(ops []sql.Expression) charSemantics {
+	if operatorSemantics(ops) == noChar {
+		return noChar
+	}
+	for _, o := range ops {
+		if pgexpr.IsUnknownLiteral(o) || o.Type() == types.Null {
+			continue
+		}
+		if _, ok := pgtypes.BPChar(o.Type()); ok {
+			return bpcharSems
+		}
+		return textSems
+	}
+	return bpcharSems
+}
+
+// bpcharOperands rewrites the operands of one comparison (see
+// bpcharCompare); eq says it is an equality.
+func bpcharOperands(ops []sql.Expression, eq bool) ([]sql.Expression, bool) {
+	return withCharSemantics(ops, operatorSemantics(ops), eq)
+}
+
+// withCharSemantics rewrites ops, the operands of an equality (eq) or
+// another comparison, to compare with semantics sem.
+func withCharSemantics(ops []sql.Expression, sem charSemantics, eq bool) ([]sql.Expression, bool) {
+	if sem == noChar {
 		return ops, false
 	}
+	width := -1 // the n of all char(n) operands when they agree, else 0
+	for _, o := range ops {
+		if n, ok := pgtypes.BPChar(o.Type()); ok {
+			if width == -1 || width == n {
+				width = n
+			} else {
+				width = 0
+			}
+		}
+	}
 	out := make([]sql.Expression, len(ops))
-	if eq && !text && width > 0 && padLiterals(ops, width, out) {
+	if eq && sem == bpcharSems && width > 0 && padLiterals(ops, width, out) {
 		return out, true
 	}
 	changed := false
@@ -105,11 +163,84 @@ func bpcharOperands(ops []sql.Expression, eq bool) ([]sql.Expression, bool) {
 		out[i] = o
 		// A bpchar comparison trims every operand, a text one the
 		// bpchar operands only.
-		if _, ok := pgtypes.BPChar(o.Type()); ok || !text {
+		if _, ok := pgtypes.BPChar(o.Type()); ok || sem == bpcharSems {
 			out[i], changed = pgexpr.NewBPCharTrim(o), true
 		}
 	}
 	return out, changed
+}
+
+// bpcharInList rewrites `left IN (vals)` as PostgreSQL resolves it: two
+// or more values that read no column are compared as one array of their
+// common type with left's (commonTypeSemantics: `c IN ('a'::text, 'b')`
+// over a char(n) column c is bpchar's), every other value with its own
+// `=` (`c IN ('a'::text)` and `c IN (t, ...)` over a text column t are
+// text's). It returns the rewritten left and values (ops), or, when
+// their semantics need left both with and without its trailing blanks,
+// the equivalent OR of equalities.
+func bpcharInList(left sql.Expression, vals []sql.Expression) (ops []sql.Expression, or sql.Expression, changed bool) {
+	sems := make([]charSemantics, len(vals))
+	consts := []sql.Expression{left}
+	for i, v := range vals {
+		sems[i] = operatorSemantics([]sql.Expression{left, v})
+		if !readsColumn(v) {
+			consts = append(consts, v)
+		}
+	}
+	if len(consts) > 2 {
+		common := commonTypeSemantics(consts)
+		for i, v := range vals {
+			if !readsColumn(v) {
+				sems[i] = common
+			}
+		}
+	}
+	same := true
+	for _, s := range sems[1:] {
+		same = same && s == sems[0]
+	}
+	if same {
+		ops, changed = withCharSemantics(append([]sql.Expression{left}, vals...), sems[0], true)
+		return ops, nil, changed
+	}
+	// Mixed: left loses its blanks where it is bpchar or the value's
+	// comparison is bpchar's.
+	_, leftBP := pgtypes.BPChar(left.Type())
+	trimLeft := func(s charSemantics) bool { return s != noChar && (leftBP || s == bpcharSems) }
+	uniform := true
+	for _, s := range sems {
+		uniform = uniform && trimLeft(s) == trimLeft(sems[0])
+	}
+	eqs := make([]sql.Expression, len(vals))
+	for i, v := range vals {
+		pair, _ := withCharSemantics([]sql.Expression{left, v}, sems[i], false)
+		eqs[i] = expression.NewEquals(pair[0], pair[1])
+		if i == 0 {
+			ops = append(ops, pair[0])
+		}
+		ops = append(ops, pair[1])
+	}
+	if uniform {
+		return ops, nil, true
+	}
+	or = eqs[0]
+	for _, e := range eqs[1:] {
+		or = expression.NewOr(or, e)
+	}
+	return nil, or, true
+}
+
+// readsColumn reports whether e reads a column (PostgreSQL's Var).
+func readsColumn(e sql.Expression) bool {
+	found := false
+	sql.Inspect(e, func(x sql.Expression) bool {
+		switch x.(type) {
+		case *expression.GetField, *plan.Subquery:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // padLiterals fills out with ops, each string literal blank-padded to

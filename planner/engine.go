@@ -180,7 +180,8 @@ func New(cfg Config) (*Engine, error) {
 		e.prunes = newPruneMemo(defaultPruneMemoBytes)
 	}
 	pro := &provider{db: &database{eng: e}, catalog: &pgCatalogDB{eng: e}}
-	a := analyzer.NewBuilder(pro).AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
+	a := analyzer.NewBuilder(pro).AddPreAnalyzeRule(ruleTableFuncCorrelation, tableFuncCorrelation).
+		AddPostAnalyzeRule(ruleNullsOrdering, postgresNullOrdering).
 		AddPostAnalyzeRule(ruleCoerceLiterals, coerceLiterals).
 		AddPostAnalyzeRule(ruleTZCompare, tzCompare).
 		AddPostAnalyzeRule(ruleUUIDInetLiterals, uuidInetLiterals).
@@ -198,12 +199,15 @@ func New(cfg Config) (*Engine, error) {
 	// assigned execution indexes.
 	for _, b := range a.Batches {
 		insertLimitExprs(b)
-		keepVolatileFilters(b) // volatile_once.go
+		keepVolatileFilters(b)  // volatile_once.go
+		keepTextTypes(b)        // text_literals.go
+		keepCorrelatedExists(b) // tablefunc_correlation.go
 		if b.Desc == "after-all" {
 			b.Rules = append(b.Rules, analyzer.Rule{Id: ruleViewFilters, Apply: viewFilters}, // views_pushdown.go
 				analyzer.Rule{Id: ruleVolatileOnce, Apply: volatileOnce},
 				analyzer.Rule{Id: ruleVectorize, Apply: e.vectorizeRule},
-				analyzer.Rule{Id: ruleFloatGroupKeys, Apply: floatGroupKeys}, // float_group_keys.go
+				analyzer.Rule{Id: ruleFloatGroupKeys, Apply: floatGroupKeys},   // float_group_keys.go
+				analyzer.Rule{Id: ruleFloatInSubquery, Apply: floatInSubquery}, // float_distinct.go
 				analyzer.Rule{Id: ruleFloatOrder, Apply: floatOrder},
 				analyzer.Rule{Id: ruleValuesTable, Apply: valuesTables},
 				analyzer.Rule{Id: ruleNotExistsJoins, Apply: notExistsJoins},

@@ -113,7 +113,7 @@ func operandTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sc
 // false for anything else.
 func boolLiteral(ctx *sql.Context, e sql.Expression) (sql.Expression, bool, error) {
 	lit, isLit := e.(*expression.Literal)
-	if !isLit || !types.IsText(lit.Type()) {
+	if !isLit || !types.IsText(lit.Type()) || pgtypes.IsTypedText(lit.Type()) {
 		return e, false, nil
 	}
 	s, isStr := lit.Value().(string)
@@ -193,7 +193,7 @@ const (
 )
 
 func operandCategory(e sql.Expression) int {
-	if _, lit := e.(*expression.Literal); lit && types.IsText(e.Type()) {
+	if _, lit := e.(*expression.Literal); lit && types.IsText(e.Type()) && !pgtypes.IsTypedText(e.Type()) {
 		return catNone
 	}
 	t := e.Type()

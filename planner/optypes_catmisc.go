@@ -37,5 +37,5 @@ func untypedOperand(e sql.Expression) bool {
 		return true
 	}
 	_, lit := e.(*expression.Literal)
-	return lit && types.IsText(e.Type())
+	return lit && types.IsText(e.Type()) && !pgtypes.IsTypedText(e.Type())
 }

@@ -10,7 +10,8 @@ import (
 
 // execBuilder builds go-mysql-server's row iterators, but for an INSERT
 // into a real column (float4Dest), a Window with a numeric sum
-// (exactWindowSums), a VALUES list and a Project
+// (exactWindowSums), a Distinct or set operation over a float column
+// (float_distinct.go), a VALUES list and a Project
 // with a float column: go-mysql-server's projection turns -0 into 0 (as
 // MySQL does), PostgreSQL keeps the sign ('-0'::float8 is -0), so such a
 // projection runs in projectIter, which evaluates the same expressions and
@@ -49,6 +50,17 @@ func (b *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 	}
 	if v, ok := n.(*plan.Values); ok {
 		return valuesIter(ctx, v, row)
+	}
+	if d, ok := n.(*plan.Distinct); ok && hasFloatColumn(d.Schema()) {
+		// -0 and 0 are one row (float_distinct.go).
+		child, err := b.base.Build(ctx, d.Child, row)
+		if err != nil {
+			return nil, err
+		}
+		return newFloatDistinctIter(ctx, child), nil
+	}
+	if s, ok := n.(*plan.SetOp); ok && hasFloatColumn(s.Schema()) {
+		return b.floatSetOp(ctx, s, row)
 	}
 	p, ok := n.(*plan.Project)
 	if !ok || !hasFloatColumn(p.Schema()) || hasDefaults(p.Projections) {

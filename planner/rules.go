@@ -262,7 +262,7 @@ func coalesceTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 		var typ sql.Type
 		var oid uint32
 		for _, a := range c.Children() {
-			if l, ok := a.(*expression.Literal); ok && (l.Value() == nil || types.IsText(l.Type())) {
+			if pgexpr.IsUnknownLiteral(a) {
 				continue
 			}
 			o, _ := pgtypes.OID(a.Type())
@@ -406,7 +406,7 @@ func coerceLiterals(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.
 
 func coerceLiteral(ctx *sql.Context, e sql.Expression, to sql.Type) (sql.Expression, bool, error) {
 	lit, ok := e.(*expression.Literal)
-	if !ok || !types.IsText(lit.Type()) {
+	if !ok || !types.IsText(lit.Type()) || pgtypes.IsTypedText(lit.Type()) {
 		return e, false, nil
 	}
 	s, ok := lit.Value().(string)

@@ -22,7 +22,7 @@ var _ sql.Expression = (*BPCharTrim)(nil)
 
 // NewBPCharTrim wraps e; a string literal is trimmed at once.
 func NewBPCharTrim(e sql.Expression) sql.Expression {
-	if l, ok := e.(*expression.Literal); ok && IsUnknownLiteral(e) {
+	if l, ok := e.(*expression.Literal); ok && (IsUnknownLiteral(e) || pgtypes.IsTypedText(l.Type())) {
 		if s, ok := l.Value().(string); ok {
 			return expression.NewLiteral(strings.TrimRight(s, " "), l.Type())
 		}

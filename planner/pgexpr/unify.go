@@ -143,7 +143,8 @@ func (u InjectableUnify) WithResolvedChildren(children []any) (any, error) {
 }
 
 // IsUnknownLiteral reports PostgreSQL's unknown-typed constants: a string
-// literal or NULL, written without a cast.
+// literal or NULL, written without a cast. A constant text expression
+// folded into a literal (pgtypes.TypedText) is text, not unknown.
 func IsUnknownLiteral(e sql.Expression) bool {
 	l, ok := e.(*expression.Literal)
 	if !ok {
@@ -153,7 +154,7 @@ func IsUnknownLiteral(e sql.Expression) bool {
 		return true
 	}
 	_, isString := l.Value().(string)
-	return isString && types.IsText(l.Type())
+	return isString && types.IsText(l.Type()) && !pgtypes.IsTypedText(l.Type())
 }
 
 // coerce converts e to the engine type to: numeric values keep their
