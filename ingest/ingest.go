@@ -681,17 +681,7 @@ func (in *Ingester) replay(ctx context.Context) error {
 }
 
 // ShardOf returns the shard start (Unix µs) of a time value (Unix µs).
-func ShardOf(t *catalog.Table, micros int64) int64 {
-	d := t.ShardDuration.Microseconds()
-	if d <= 0 {
-		return 0
-	}
-	s := micros / d * d
-	if micros < 0 && micros%d != 0 {
-		s -= d
-	}
-	return s
-}
+func ShardOf(t *catalog.Table, micros int64) int64 { return t.ShardOf(micros) }
 
 // Part is the rows of one batch that fall in one time shard.
 type Part struct {

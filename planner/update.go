@@ -27,8 +27,9 @@ import (
 // rows the condition is true for with those rows changed, and swaps all
 // of them in one catalog transaction, retrying from a fresh listing when
 // a concurrent compaction, DELETE or UPDATE swapped one of its files
-// first. The time column cannot be assigned: a file belongs to one time
-// shard, and a row moved out of it would have to move to another file.
+// first. A row whose new time falls in another time shard than its
+// file's moves to a new file of that shard, published in the same swap
+// (compact.UpdateRows, docs/design/086-time-column-update.md).
 
 // updateRows runs UPDATE: p's AST is SELECT <new values> FROM the table
 // WHERE the condition, planned on the row engine so that every new value
@@ -52,11 +53,6 @@ func (s *Session) updateRows(ctx context.Context, p *Prepared, params []any) (*R
 		}
 		if targets[i] < 0 {
 			return nil, pgerror.New(pgerror.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
-		}
-		if name == t.TimeColumn {
-			return nil, &pgerror.Error{Code: pgerror.FeatureNotSupported,
-				Message: fmt.Sprintf("UPDATE of the time column %q is not supported", name),
-				Hint:    "a row belongs to the time shard of its time: delete the rows and insert them again with the new time"}
 		}
 	}
 	saved := s.base.rowEngine
@@ -271,7 +267,7 @@ func newRowUpdater(ctx *sql.Context, tbl *table, targets []int, values []sql.Exp
 
 // assignValue converts v, the new value of table column c, to the
 // column's type and checks it as INSERT checks a value (varchar and char
-// lengths, NOT NULL).
+// lengths, NOT NULL; the time column is never NULL).
 func assignValue(ctx *sql.Context, tbl *table, c int, v any) (any, error) {
 	col := tbl.def.Columns[c]
 	if v != nil {
@@ -288,6 +284,9 @@ func assignValue(ctx *sql.Context, tbl *table, c int, v any) (any, error) {
 	}
 	if v == nil && col.NotNull {
 		return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col.Name, tbl.def.Name)
+	}
+	if v == nil && col.Name == tbl.def.TimeColumn {
+		return nil, pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint (the time column)", col.Name, tbl.def.Name)
 	}
 	return v, nil
 }

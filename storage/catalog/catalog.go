@@ -214,6 +214,22 @@ type Table struct {
 	Dropped []Column
 }
 
+// ShardOf returns the start (Unix µs) of the time shard that holds a time
+// value (Unix µs): the value rounded down to a multiple of ShardDuration;
+// 0 for a table without shards (ShardDuration 0). Every file of the table
+// holds rows of one shard (File.Shard).
+func (t *Table) ShardOf(micros int64) int64 {
+	d := t.ShardDuration.Microseconds()
+	if d <= 0 {
+		return 0
+	}
+	s := micros / d * d
+	if micros < 0 && micros%d != 0 {
+		s -= d
+	}
+	return s
+}
+
 // Column is one column of a table.
 type Column struct {
 	// Name is the column's SQL name.

@@ -33,6 +33,11 @@ type DeleteResult struct {
 	// Rewritten counts the files replaced by a copy without the removed
 	// rows, Dropped the files all of whose rows were removed.
 	Rewritten, Dropped int
+	// Moved (UpdateRows) counts the changed rows whose new time fell in
+	// another shard than their file's, Added the files of other shards
+	// that hold them.
+	Moved int64
+	Added int
 }
 
 // rewriteParallelism is how many files DeleteRows rewrites at once.
@@ -61,7 +66,7 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 	}
 	return j.swapRewrites(ctx, t, files, "delete", func(f *catalog.File) (*catalog.File, int64, error) {
 		return j.rewriteWithout(ctx, t, schema, f, match)
-	})
+	}, nil)
 }
 
 // swapRewrites runs rewrite on files (a few at once: a rewrite mostly
@@ -69,9 +74,12 @@ func (j *Jobs) DeleteRows(ctx context.Context, t *catalog.Table, files []*catalo
 // and swaps every file it changed for its rewrite in one
 // catalog.ReplaceFiles. rewrite returns the rows it changed (0: the file
 // stays) and the file replacing f (nil with rows changed: f is dropped).
-// what names the statement in failpoints and logs.
+// what names the statement in failpoints and logs. more, when not nil,
+// runs once every rewrite succeeded and returns further files to publish
+// in the same swap (uploaded, with their index artifacts: UPDATE's rows
+// moved to other shards).
 func (j *Jobs) swapRewrites(ctx context.Context, t *catalog.Table, files []*catalog.File, what string,
-	rewrite func(*catalog.File) (*catalog.File, int64, error)) (DeleteResult, error) {
+	rewrite func(*catalog.File) (*catalog.File, int64, error), more func() ([]*catalog.File, error)) (DeleteResult, error) {
 	var res DeleteResult
 	type result struct {
 		out *catalog.File
@@ -130,6 +138,15 @@ func (j *Jobs) swapRewrites(ctx context.Context, t *catalog.Table, files []*cata
 	if len(removed) == 0 {
 		return res, nil
 	}
+	if more != nil {
+		extra, err := more()
+		if err != nil {
+			j.discard(added)
+			return DeleteResult{}, err
+		}
+		added = append(added, extra...)
+		res.Added = len(extra)
+	}
 	j.failpoint(ctx, what+"-before-swap")
 	if err := j.cfg.Catalog.ReplaceFiles(ctx, t.ID, removed, added); err != nil {
 		if errors.Is(err, catalog.ErrConflict) {
@@ -139,7 +156,8 @@ func (j *Jobs) swapRewrites(ctx context.Context, t *catalog.Table, files []*cata
 		return DeleteResult{}, err
 	}
 	j.failpoint(ctx, what+"-after-swap")
-	j.cfg.Logger.Info(what+"d rows", "table", t.Name, "rows", res.Rows, "rewritten", res.Rewritten, "dropped", res.Dropped)
+	j.cfg.Logger.Info(what+"d rows", "table", t.Name, "rows", res.Rows, "rewritten", res.Rewritten, "dropped", res.Dropped,
+		"added", res.Added)
 	if j.cfg.OnReplace != nil {
 		j.cfg.OnReplace(t.ID, removed, added)
 	}
@@ -229,7 +247,7 @@ func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arr
 		sw.Close() //nolint:errcheck // the file is discarded
 		return nil, 0, err
 	}
-	out, err := j.publishRewrite(ctx, t, f, tmp, sw, total-matched, minT, maxT, anyTime)
+	out, err := j.publishRewrite(ctx, t, f, "d", tmp, sw, total-matched, minT, maxT, anyTime)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -239,8 +257,9 @@ func (j *Jobs) rewriteWithout(ctx context.Context, t *catalog.Table, schema *arr
 // publishRewrite closes sw, which wrote the rewrite of f into tmp (want
 // rows, times minT..maxT when anyTime), and uploads it with its index
 // artifact as a file to replace f (same shard, MaxLSN and creation time, a
-// fresh name t<table>-s<shard>-d<max LSN>-<random>), not yet published.
-func (j *Jobs) publishRewrite(ctx context.Context, t *catalog.Table, f *catalog.File, tmp *os.File, sw *pqfile.StreamWriter,
+// fresh name t<table>-s<shard>-<tag><max LSN>-<random>), not yet
+// published.
+func (j *Jobs) publishRewrite(ctx context.Context, t *catalog.Table, f *catalog.File, tag string, tmp *os.File, sw *pqfile.StreamWriter,
 	want, minT, maxT int64, anyTime bool) (*catalog.File, error) {
 	rows, size, err := sw.Close()
 	if err != nil {
@@ -256,7 +275,7 @@ func (j *Jobs) publishRewrite(ctx context.Context, t *catalog.Table, f *catalog.
 	_, _ = rand.Read(suffix[:])
 	out := &catalog.File{TableID: t.ID, Shard: f.Shard, Rows: rows, Bytes: size, MaxLSN: f.MaxLSN, CreatedAt: f.CreatedAt,
 		MinTime: minT, MaxTime: maxT}
-	out.ID = fmt.Sprintf("t%d-s%d-d%d-%s", t.ID, out.Shard, out.MaxLSN, hex.EncodeToString(suffix[:]))
+	out.ID = fmt.Sprintf("t%d-s%d-%s%d-%s", t.ID, out.Shard, tag, out.MaxLSN, hex.EncodeToString(suffix[:]))
 	out.Path = storage.FileKey(t.ID, out.Shard, out.ID)
 	start := j.cfg.Now()
 	if err := j.cfg.Bucket.Put(ctx, out.Path, io.NewSectionReader(tmp, 0, size), size); err != nil {

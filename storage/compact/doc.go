@@ -45,6 +45,11 @@
 // catalog.ErrConflict, nothing changes, the uploads are deleted and the
 // caller lists again; a compaction that merged files a DELETE then swapped
 // loses its own swap, so deleted rows never come back through its output.
+// UpdateRows is DeleteRows with rows changed instead of dropped; a changed
+// row whose new time falls in another shard leaves its file's rewrite and
+// goes, with the other rows moved to that shard, into one new file of the
+// shard (t<table>-s<shard>-m<max LSN>-<random>, with its index artifact),
+// published in the same ReplaceFiles (docs/design/086-time-column-update.md).
 // Truncate removes every file of a table in one ReplaceFiles, like a
 // retention drop. The planner publishes the table's buffered rows first
 // (ingest.Ingester.FlushTable), so no WAL replay can bring them back
