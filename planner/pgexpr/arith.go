@@ -387,7 +387,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 			if op == "-" {
 				y = neg(y)
 			}
-			return func() (any, error) { return AddInterval(ctx, x, y, lt), nil }, true
+			return func() (any, error) { return addIntervalChecked(ctx, x, y, lt) }, true
 		case time.Time:
 			if op != "-" {
 				return nil, false
@@ -419,7 +419,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 			if pgtypes.Infinite(x) != 0 {
 				return func() (any, error) { return x, nil }, true
 			}
-			return func() (any, error) { return x.AddDate(0, 0, int(n)), nil }, true
+			return func() (any, error) { return addDaysChecked(x, n) }, true
 		}
 	case pgtypes.Interval:
 		switch y := r.(type) {
@@ -427,7 +427,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 			if op != "+" {
 				return nil, false
 			}
-			return func() (any, error) { return AddInterval(ctx, y, x, lt), nil }, true
+			return func() (any, error) { return addIntervalChecked(ctx, y, x, lt) }, true
 		case pgtypes.Interval:
 			if op != "+" && op != "-" {
 				return nil, false
@@ -456,7 +456,7 @@ func timeArith(ctx *sql.Context, op string, l, r any, lt, rt sql.Type) (func() (
 	case int16, int32, int64:
 		if y, ok := r.(time.Time); ok && op == "+" {
 			n, _ := asInt64(l)
-			return func() (any, error) { return y.AddDate(0, 0, int(n)), nil }, true
+			return func() (any, error) { return addDaysChecked(y, n) }, true
 		}
 	}
 	return nil, false
@@ -481,7 +481,34 @@ func AddInterval(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Typ
 		t = time.Date(nm.Year(), nm.Month(), min(d, last), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), loc)
 		t = t.AddDate(0, 0, int(iv.Days))
 	}
-	return t.Add(time.Duration(iv.Micros) * time.Microsecond).UTC()
+	// Unix seconds, not Add: a time.Duration ends at 292 years.
+	sec, us := iv.Micros/1_000_000, iv.Micros%1_000_000
+	return time.Unix(t.Unix()+sec, int64(t.Nanosecond())+us*1000).UTC()
+}
+
+// addIntervalChecked is AddInterval of a finite t whose result must be
+// finite: 22008 past the range, as PostgreSQL (whose range ends at 294276
+// AD; OpenWit's times of year 200,000 and later are infinity, so the
+// error comes a little earlier, and storing refuses years past 9999).
+func addIntervalChecked(ctx *sql.Context, t time.Time, iv pgtypes.Interval, typ sql.Type) (any, error) {
+	r := AddInterval(ctx, t, iv, typ)
+	if pgtypes.Infinite(t) == 0 && pgtypes.Infinite(r) != 0 {
+		return nil, pgerror.New(pgerror.DatetimeOverflow, "timestamp out of range")
+	}
+	return r, nil
+}
+
+// addDaysChecked is date + n days for a finite date: 22008 past the range.
+func addDaysChecked(d time.Time, n int64) (any, error) {
+	const limit = 200_000 * 366
+	if n > limit || n < -limit {
+		return nil, pgerror.New(pgerror.DatetimeOverflow, "date out of range")
+	}
+	r := d.AddDate(0, 0, int(n))
+	if pgtypes.Infinite(d) == 0 && pgtypes.Infinite(r) != 0 {
+		return nil, pgerror.New(pgerror.DatetimeOverflow, "date out of range")
+	}
+	return r, nil
 }
 
 // scaleInterval is PostgreSQL's interval_mul (div false) and interval_div
