@@ -105,7 +105,7 @@ func TestFlightCodecFallsBack(t *testing.T) {
 		"varint field 2": protowire.AppendVarint(protowire.AppendTag(nil, 2, protowire.VarintType), 5),
 		"two descriptors": protowire.AppendBytes(protowire.AppendTag(protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), desc("a")),
 			1, protowire.BytesType), desc("b")),
-		"truncated body": protowire.AppendTag(nil, 1000, protowire.BytesType),
+		"truncated body":           protowire.AppendTag(nil, 1000, protowire.BytesType),
 		"body longer than message": append(protowire.AppendVarint(protowire.AppendTag(nil, 1000, protowire.BytesType), 100), "short"...),
 		"bad descriptor":           protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte{0xff}),
 		"field number 0":           {0x02, 0x00},
