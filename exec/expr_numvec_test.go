@@ -162,7 +162,7 @@ func TestNumericPredicates(t *testing.T) {
 		if len(cv.String()) > 38 {
 			cv = big.NewInt(r.Int64N(1000))
 		}
-		if r.IntN(4) == 0 && av[0] != nil {
+		if r.IntN(4) == 0 && len(av) > 0 && av[0] != nil {
 			// A constant equal to a value, written at another scale.
 			cs = s1 + int32(r.IntN(int(38-s1)+1))
 			cv = new(big.Int).Mul(av[0], new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(cs-s1)), nil))
