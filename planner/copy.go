@@ -75,10 +75,15 @@ type CopyIn struct {
 	// (copy_default.go).
 	defaults []copyDefault
 	timeSrc  int // incoming column of the time-shard key; -1 = unsharded
+	timeIdx  int // table column of the time-shard key; -1 = unsharded
 
-	builders  map[int64]*array.RecordBuilder
+	// b builds the rows of every shard in arrival order; finishBatches
+	// splits them by shard (copy_batch.go).
+	b         *array.RecordBuilder
+	dataLens  []int          // per table column: string bytes of the last full batch
+	reserved  bool           // b was sized for a full batch
 	stream    *ingest.Stream // finished batches, in the WAL
-	pending   int            // rows in the builders, not yet in the stream
+	pending   int            // rows in b, not yet in the stream
 	bytes     int64          // approximate Arrow size of every row appended
 	rows      int64
 	limit     int64
@@ -122,8 +127,8 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 	if limit <= 0 {
 		limit = DefaultCopyMaxBytes
 	}
-	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1,
-		builders: map[int64]*array.RecordBuilder{}, limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
+	in := &CopyIn{e: e, t: t, schema: schema, mem: memory.DefaultAllocator, timeSrc: -1, timeIdx: -1,
+		limit: limit, charLimit: hasCharLimit(t), txw: p.s.base.txw}
 	in.arrays = newCopyArrays(ctx, p.s, t)
 	if in.txw == nil {
 		in.stream = e.cfg.Ingester.BeginStream(t.ID)
@@ -151,7 +156,7 @@ func (p *Prepared) BeginCopyFrom(ctx context.Context) (*CopyIn, error) {
 		}
 		oid, size := pgtypes.OID(typ)
 		if name == t.TimeColumn {
-			in.timeSrc = len(in.cols)
+			in.timeSrc, in.timeIdx = len(in.cols), i
 		}
 		in.cols = append(in.cols, Column{Name: name, TypeOID: oid, TypeSize: size})
 		in.target = append(in.target, i)
@@ -191,19 +196,12 @@ func (in *CopyIn) Append(ctx context.Context, row []any) error {
 			return pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", in.cols[k].Name, in.t.Name)
 		}
 	}
-	var shard int64
 	if in.timeSrc >= 0 {
-		ts, ok := row[in.timeSrc].(time.Time)
-		if !ok {
+		if _, ok := row[in.timeSrc].(time.Time); !ok {
 			return pgerror.New(pgerror.DatatypeMismatch, "column %q: expected a timestamp, got %T", in.cols[in.timeSrc].Name, row[in.timeSrc])
 		}
-		shard = ingest.ShardOf(in.t, ts.UnixMicro())
 	}
-	b := in.builders[shard]
-	if b == nil {
-		b = array.NewRecordBuilder(in.mem, in.schema)
-		in.builders[shard] = b
-	}
+	b := in.builder()
 	if in.charLimit {
 		// Check every value before appending any (see fitChar).
 		fitted := make([]any, len(row))
@@ -262,33 +260,6 @@ func (in *CopyIn) rowAppended(ctx context.Context) error {
 		return in.finishBatches(ctx)
 	}
 	return nil
-}
-
-// finishBatches writes the rows built so far, one Arrow batch per shard,
-// to the WAL as one provisional record of the COPY's stream, without
-// waiting for its fsync. Rows are counted over all shards: rows spread
-// over many shards (an hour's shard holds fewer rows than a batch) are
-// written as they arrive too.
-func (in *CopyIn) finishBatches(ctx context.Context) error {
-	in.pending = 0
-	var parts []ingest.Part
-	defer func() {
-		for _, p := range parts {
-			p.Rec.Release()
-		}
-	}()
-	for shard, b := range in.builders {
-		if b.Field(0).Len() > 0 {
-			parts = append(parts, ingest.Part{Shard: shard, Rec: b.NewRecordBatch()})
-		}
-	}
-	if in.txw != nil {
-		// Staged at Commit; the block's COMMIT writes them.
-		in.parts = append(in.parts, parts...)
-		parts = nil
-		return nil
-	}
-	return in.ingestError(in.stream.Add(ctx, parts))
 }
 
 // Commit writes the rows not yet in the WAL and the COPY's commit record,
@@ -358,10 +329,10 @@ func (in *CopyIn) Abort() {
 		p.Rec.Release()
 	}
 	in.parts = nil
-	for _, b := range in.builders {
-		b.Release()
+	if in.b != nil {
+		in.b.Release()
+		in.b = nil
 	}
-	in.builders = map[int64]*array.RecordBuilder{}
 }
 
 // appendCopyValue appends one decoded value to the builder of column c,

@@ -6,7 +6,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"openwit/ingest"
 	"openwit/internal/copyval"
 	"openwit/internal/pgerror"
 	"openwit/storage"
@@ -36,8 +35,6 @@ type copyTyped struct {
 	notNull   []bool         // per incoming column
 	lo, hi    []int64        // per incoming column: a timestamp's range (Unix µs)
 	row       []any          // the boxed row for the char(n) path
-	shard     int64          // the shard of the last row, and its builder
-	b         *array.RecordBuilder
 }
 
 // initTyped chooses each incoming column's appender.
@@ -119,23 +116,12 @@ func (in *CopyIn) AppendValues(ctx context.Context, row []copyval.Value) error {
 			return pgerror.New(pgerror.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", in.cols[k].Name, in.t.Name)
 		}
 	}
-	var shard int64
 	if in.timeSrc >= 0 {
-		v := &row[in.timeSrc]
-		if v.Kind != copyval.Time {
+		if v := &row[in.timeSrc]; v.Kind != copyval.Time {
 			return pgerror.New(pgerror.DatatypeMismatch, "column %q: expected a timestamp, got %T", in.cols[in.timeSrc].Name, v.Any())
 		}
-		shard = ingest.ShardOf(in.t, v.T.UnixMicro())
 	}
-	b := ty.b
-	if b == nil || shard != ty.shard {
-		b = in.builders[shard]
-		if b == nil {
-			b = array.NewRecordBuilder(in.mem, in.schema)
-			in.builders[shard] = b
-		}
-		ty.b, ty.shard = b, shard
-	}
+	b := in.builder()
 	for k := range row {
 		v := &row[k]
 		i := in.target[k]

@@ -314,7 +314,7 @@ func (p *ingestPlan) convert(ctx context.Context, rec arrow.RecordBatch) (parts 
 	}
 	out := array.NewRecordBatch(p.schema, cols, int64(n))
 	defer out.Release()
-	return p.split(cctx, out)
+	return ingest.SplitByShard(ctx, p.mem, p.table, out, p.timeIdx)
 }
 
 // cast converts one column to the table's type.
@@ -404,93 +404,6 @@ func checkValues(c catalog.Column, arr arrow.Array) error {
 		}
 	}
 	return nil
-}
-
-// split partitions a converted batch by time shard: one part when every
-// row falls in one shard (the usual case), zero-copy slices when each
-// shard's rows are contiguous, else a gather per shard.
-func (p *ingestPlan) split(ctx context.Context, rec arrow.RecordBatch) ([]ingest.Part, error) {
-	if p.timeIdx < 0 {
-		rec.Retain()
-		return []ingest.Part{{Shard: 0, Rec: rec}}, nil
-	}
-	ts := rec.Column(p.timeIdx).(*array.Timestamp)
-	n := ts.Len()
-	shards := make([]int64, n)
-	runs := 1
-	for i := range n {
-		shards[i] = ingest.ShardOf(p.table, int64(ts.Value(i)))
-		if i > 0 && shards[i] != shards[i-1] {
-			runs++
-		}
-	}
-	if runs == 1 {
-		rec.Retain()
-		return []ingest.Part{{Shard: shards[0], Rec: rec}}, nil
-	}
-	distinct := slices.Clone(shards)
-	slices.Sort(distinct)
-	distinct = slices.Compact(distinct)
-	var parts []ingest.Part
-	release := func() {
-		for _, pt := range parts {
-			pt.Rec.Release()
-		}
-	}
-	if runs == len(distinct) {
-		start := 0
-		for i := 1; i <= n; i++ {
-			if i == n || shards[i] != shards[start] {
-				parts = append(parts, ingest.Part{Shard: shards[start], Rec: rec.NewSlice(int64(start), int64(i))})
-				start = i
-			}
-		}
-		slices.SortFunc(parts, func(a, b ingest.Part) int { return compareInt(a.Shard, b.Shard) })
-		return parts, nil
-	}
-	idx := map[int64][]int32{}
-	for i, sh := range shards {
-		idx[sh] = append(idx[sh], int32(i))
-	}
-	for _, sh := range distinct {
-		ib := array.NewInt32Builder(p.mem)
-		ib.AppendValues(idx[sh], nil)
-		indices := ib.NewArray()
-		ib.Release()
-		cols := make([]arrow.Array, rec.NumCols())
-		var err error
-		for c := range cols {
-			if cols[c], err = compute.TakeArray(ctx, rec.Column(c), indices); err != nil {
-				break
-			}
-		}
-		indices.Release()
-		if err != nil {
-			for _, c := range cols {
-				if c != nil {
-					c.Release()
-				}
-			}
-			release()
-			return nil, fmt.Errorf("split batch by shard: %w", err)
-		}
-		part := array.NewRecordBatch(p.schema, cols, int64(len(idx[sh])))
-		for _, c := range cols {
-			c.Release()
-		}
-		parts = append(parts, ingest.Part{Shard: sh, Rec: part})
-	}
-	return parts, nil
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // codeOf returns err's SQLSTATE when it carries one, else def.

@@ -584,7 +584,16 @@ func (r *copyReader) decodeTextFast(v *copyval.Value, oid uint32, data []byte, a
 			*v = copyval.Value{Kind: copyval.Float, F: f}
 			return true
 		}
-	case pgtype.TimestamptzOID, pgtype.TimestampOID, pgtype.DateOID:
+	case pgtype.TimestamptzOID, pgtype.TimestampOID:
+		if us, ok := parseTimestampFast(data, oid, r.enc.loc); ok {
+			*v = copyval.Value{Kind: copyval.Time, T: time.UnixMicro(us).UTC()}
+			return true
+		}
+		if t, err := parseTimestamp(alias(), oid, r.enc.loc); err == nil {
+			*v = copyval.Value{Kind: copyval.Time, T: t}
+			return true
+		}
+	case pgtype.DateOID:
 		if t, err := parseTimestamp(alias(), oid, r.enc.loc); err == nil {
 			*v = copyval.Value{Kind: copyval.Time, T: t}
 			return true

@@ -3,6 +3,7 @@ package pgwire
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -208,29 +209,69 @@ func FuzzCopyReader(f *testing.F) {
 	})
 }
 
+// copyBenchCols are the bench's logs columns (bench.CreateTableSQL).
+var copyBenchCols = []Column{{Name: "ts", TypeOID: pgtype.TimestamptzOID}, {Name: "service", TypeOID: pgtype.TextOID},
+	{Name: "host", TypeOID: pgtype.TextOID}, {Name: "level", TypeOID: pgtype.TextOID}, {Name: "status", TypeOID: pgtype.Int4OID},
+	{Name: "latency_ms", TypeOID: pgtype.Float8OID}, {Name: "trace_id", TypeOID: pgtype.TextOID}, {Name: "message", TypeOID: pgtype.TextOID}}
+
+// benchCopyReader feeds data to a copyReader in 64 KiB CopyData chunks,
+// as pgx sends them, and counts the rows.
+func benchCopyReader(b *testing.B, spec CopySpec, data []byte, rows int) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	n := 0
+	emit := func([]copyval.Value) error { n++; return nil }
+	for b.Loop() {
+		n = 0
+		r := newCopyReader(spec, copyBenchCols, &encoder{loc: time.UTC})
+		for chunk := data; len(chunk) > 0; {
+			k := min(65536, len(chunk))
+			if err := r.feed(chunk[:k], emit); err != nil {
+				b.Fatal(err)
+			}
+			chunk = chunk[k:]
+		}
+		if err := r.finish(emit); err != nil {
+			b.Fatal(err)
+		}
+		if n != rows {
+			b.Fatalf("%d rows, want %d", n, rows)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+}
+
 // BenchmarkCopyReaderText parses and decodes log-like rows in text format.
 func BenchmarkCopyReaderText(b *testing.B) {
-	cols := []Column{{Name: "ts", TypeOID: pgtype.TimestamptzOID}, {Name: "service", TypeOID: pgtype.TextOID},
-		{Name: "host", TypeOID: pgtype.TextOID}, {Name: "level", TypeOID: pgtype.TextOID}, {Name: "status", TypeOID: pgtype.Int4OID},
-		{Name: "latency_ms", TypeOID: pgtype.Float8OID}, {Name: "trace_id", TypeOID: pgtype.TextOID}, {Name: "message", TypeOID: pgtype.TextOID}}
 	var data []byte
 	for i := range 10000 {
 		data = fmt.Appendf(data, "2024-01-01 00:%02d:%02d.%06dZ\tcheckout\tcheckout-%d\tinfo\t200\t%d.25\t%032x\tGET /api/v1/items/%d completed in 12ms\n",
 			i/60%60, i%60, i, i%10, i%1000, i, i)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := newCopyReader(textSpec(), cols, &encoder{loc: time.UTC})
-		for chunk := data; len(chunk) > 0; {
-			n := min(65536, len(chunk))
-			if err := r.feed(chunk[:n], func([]copyval.Value) error { return nil }); err != nil {
-				b.Fatal(err)
-			}
-			chunk = chunk[n:]
-		}
-		if err := r.finish(func([]copyval.Value) error { return nil }); err != nil {
-			b.Fatal(err)
-		}
+	benchCopyReader(b, textSpec(), data, 10000)
+}
+
+// BenchmarkCopyReaderBinary parses and decodes the rows of
+// BenchmarkCopyReaderText in binary format.
+func BenchmarkCopyReaderBinary(b *testing.B) {
+	data := append([]byte(nil), binarySignature...)
+	data = append(data, 0, 0, 0, 0, 0, 0, 0, 0)
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() - pgEpochMicros
+	field := func(v []byte) {
+		data = binary.BigEndian.AppendUint32(data, uint32(len(v)))
+		data = append(data, v...)
 	}
+	for i := range 10000 {
+		data = binary.BigEndian.AppendUint16(data, 8)
+		field(binary.BigEndian.AppendUint64(nil, uint64(base+int64(i)*1_000_001)))
+		field([]byte("checkout"))
+		field(fmt.Appendf(nil, "checkout-%d", i%10))
+		field([]byte("info"))
+		field(binary.BigEndian.AppendUint32(nil, 200))
+		field(binary.BigEndian.AppendUint64(nil, math.Float64bits(float64(i%1000)+0.25)))
+		field(fmt.Appendf(nil, "%032x", i))
+		field(fmt.Appendf(nil, "GET /api/v1/items/%d completed in 12ms", i))
+	}
+	data = binary.BigEndian.AppendUint16(data, 0xFFFF)
+	benchCopyReader(b, CopySpec{From: true, Table: "logs", Format: CopyBinary}, data, 10000)
 }
