@@ -32,7 +32,10 @@ func TestCopyTimestampsMatchPostgres(t *testing.T) {
 	values := []string{"2024-01-01 00:00:00", "2024-02-29 23:59:59.999999Z", "1999-12-31T12:34:56.5+05:30",
 		"2000-03-01 00:00:00.01-15", "1970-01-01 00:00:00z", "1900-02-28 01:02:03+00", "2024-06-30 12:00:00.123456-0830",
 		"2024-06-30 24:00:00", "2024-06-30 12:00:00 +02", "2024-06-30 12:00:60",
-		"2024-06-30 12:00:00 UTC", "2024-06-30 12:00:00 Europe/Berlin", "2024-06-30"}
+		"2024-06-30 12:00:00 UTC", "2024-06-30 12:00:00 Europe/Berlin", "2024-06-30",
+		// Past six fraction digits PostgreSQL rounds the float8 fraction half to even.
+		"2024-01-01 00:00:00.1234565", "2024-01-01 00:00:00.1234575", "2024-01-01 00:00:00.9999995",
+		"2024-01-01 00:00:00.12345650001", "2024-01-01 00:00:00.0000005+01"}
 	var data strings.Builder
 	for i, v := range values {
 		fmt.Fprintf(&data, "%d\t%s\t%s\n", i, v, v)
@@ -63,7 +66,8 @@ func TestCopyTimestampsMatchPostgres(t *testing.T) {
 	}
 	// Shapes the fast path refuses that are errors: the general parser's
 	// errors, with COPY's context, as PostgreSQL words them.
-	for i, bad := range []string{"2023-02-29 00:00:00", "2024-13-01 00:00:00"} {
+	for i, bad := range []string{"2023-02-29 00:00:00", "2024-13-01 00:00:00", "2024-01-01 00:00:00+16",
+		"2024-01-01 00:00:00-15:60"} {
 		table := fmt.Sprintf("tsbad%d", i)
 		for _, c := range []*pgx.Conn{pgc, owc} {
 			mustExec(t, c, "CREATE TABLE "+table+" (id int4, tz timestamptz)")

@@ -326,7 +326,9 @@ func parseClock(s string) (int64, bool) {
 }
 
 // parseFractionMicros converts the digits after a decimal point to
-// microseconds, rounding at the seventh digit.
+// microseconds. Past six digits it rounds as PostgreSQL does: the fraction
+// read as a float8, times a million, rounded half to even (so .1234565,
+// just below half in binary, is .123456, and .9999995 carries to 1e6).
 func parseFractionMicros(frac string) (int64, bool) {
 	var us int64
 	for i := 0; i < len(frac); i++ {
@@ -334,12 +336,16 @@ func parseFractionMicros(frac string) (int64, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		switch {
-		case i < 6:
+		if i < 6 {
 			us = us*10 + int64(c-'0')
-		case i == 6 && c >= '5':
-			us++
 		}
+	}
+	if len(frac) > 6 {
+		f, err := strconv.ParseFloat("0."+frac, 64)
+		if err != nil {
+			return 0, false
+		}
+		return int64(math.RoundToEven(f * 1e6)), true
 	}
 	for i := len(frac); i < 6; i++ {
 		us *= 10
@@ -410,6 +416,11 @@ func parseTimestamp(s string, oid uint32, loc *time.Location) (time.Time, error)
 		}
 	}
 	zone := strings.TrimSpace(p.s[p.i:])
+	if zone != "" && (zone[0] == '+' || zone[0] == '-') {
+		if _, shape, inRange := parseOffsetRange(zone); shape && !inRange {
+			return time.Time{}, pgerror.New(pgerror.InvalidTimeZoneDisplacementValue, "time zone displacement out of range: %q", s)
+		}
+	}
 	if bc {
 		year = 1 - year
 	}
@@ -493,6 +504,14 @@ func zoneLocation(z string) (*time.Location, bool) {
 // parseOffset parses an ISO 8601 UTC offset, east positive: "+05",
 // "-0830", "+05:30", "+05:30:15", or a bare hour count.
 func parseOffset(s string) (int, bool) {
+	off, shape, inRange := parseOffsetRange(s)
+	return off, shape && inRange
+}
+
+// parseOffsetRange is parseOffset that tells an offset of the right shape
+// but past PostgreSQL's limits (hours past 15, minutes or seconds past
+// 59: 22009) from text that is no offset at all.
+func parseOffsetRange(s string) (off int, shape, inRange bool) {
 	sign := 1
 	switch {
 	case strings.HasPrefix(s, "+"):
@@ -511,26 +530,29 @@ func parseOffset(s string) (int, bool) {
 		}
 		parts = append(parts, s)
 		if len(parts[0]) < 2 && len(parts) > 1 {
-			return 0, false
+			return 0, false, false
 		}
 	}
 	if len(parts) > 3 {
-		return 0, false
+		return 0, false, false
 	}
 	mult := [3]int{3600, 60, 1}
 	lim := [3]int{15, 59, 59}
-	off := 0
+	inRange = true
 	for i, p := range parts {
 		if p == "" || len(p) > 2 {
-			return 0, false
+			return 0, false, false
 		}
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > lim[i] {
-			return 0, false
+		if err != nil || n < 0 {
+			return 0, false, false
+		}
+		if n > lim[i] {
+			inRange = false
 		}
 		off += n * mult[i]
 	}
-	return sign * off, true
+	return sign * off, true, inRange
 }
 
 // loadLocation resolves a TimeZone setting: UTC aliases, ISO offsets (east
