@@ -46,6 +46,26 @@ func (float4Type) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, 
 	return f, inRange, err
 }
 
+// float8InsertType is a double precision column as an INSERT stores it:
+// go-mysql-server's conversion (strconv.ParseFloat) takes NaN but not the
+// signed '-NaN' and '+nan' that PostgreSQL's strtod reads.
+type float8InsertType struct{ sql.NumberType }
+
+// Convert implements sql.Type.
+func (t float8InsertType) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	}
+	if t := strings.TrimSpace(s); len(t) == 4 && (t[0] == '-' || t[0] == '+') && strings.EqualFold(t[1:], "nan") {
+		return math.NaN(), sql.InRange, nil
+	}
+	return t.NumberType.Convert(ctx, v)
+}
+
 // narrowFloat8 is PostgreSQL's float8 → float4: infinities and NaN pass,
 // a finite value too large overflows and a nonzero one too small
 // underflows.
@@ -65,7 +85,7 @@ func narrowFloat8(x float64) (float32, error) {
 func parseFloat4(s string) (float32, error) {
 	t := strings.TrimSpace(s)
 	switch strings.ToLower(t) {
-	case "nan":
+	case "nan", "+nan", "-nan": // C's strtod reads a signed NaN
 		return float32(math.NaN()), nil
 	case "infinity", "inf", "+infinity", "+inf":
 		return float32(math.Inf(1)), nil
@@ -100,7 +120,7 @@ func (d *float4Dest) Schema() sql.Schema { return d.schema }
 func (d *float4Dest) Underlying() sql.Table { return d.table }
 
 // withFloat4Dest returns ii inserting through a float4Dest when its
-// destination has a real, date, timestamp or timestamptz column
+// destination has a real, double precision, date, timestamp or timestamptz column
 // (datetime_insert.go), else nil.
 func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	if _, done := ii.Destination.(*float4Dest); done {
@@ -111,13 +131,18 @@ func withFloat4Dest(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	for i, c := range sch {
 		dt, isDatetime := isDatetimeColumn(c.Type)
 		_, isDecimal := c.Type.(sql.DecimalType)
-		if c.Type.Type() != types.Float32.Type() && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal && c.Type != types.JSON {
+		f8, isFloat8 := c.Type.(sql.NumberType)
+		isFloat8 = isFloat8 && c.Type.Type() == types.Float64.Type()
+		if c.Type.Type() != types.Float32.Type() && !isFloat8 && !isDatetime && c.Type != pgtypes.TimeType && !isDecimal && c.Type != types.JSON {
 			continue
 		}
 		if out == nil {
 			out = sch.Copy()
 		}
 		out[i].Type = float4Type{NumberType: types.Float32}
+		if isFloat8 {
+			out[i].Type = float8InsertType{NumberType: f8}
+		}
 		if isDatetime {
 			out[i].Type = datetimeInsertType{DatetimeType: dt}
 		}

@@ -967,7 +967,7 @@ func parseFloat(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	// EqualFold, not ToLower: no allocation for the usual "1.5E3".
 	switch {
-	case strings.EqualFold(t, "nan"):
+	case equalFoldAny(t, "nan", "+nan", "-nan"): // C's strtod reads a signed NaN
 		return math.NaN(), nil
 	case equalFoldAny(t, "infinity", "+infinity", "inf", "+inf"):
 		return math.Inf(1), nil

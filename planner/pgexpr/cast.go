@@ -306,7 +306,7 @@ func castFloat(v any, to string) (float64, error) {
 	case string:
 		s := strings.TrimSpace(x)
 		switch strings.ToLower(s) {
-		case "nan":
+		case "nan", "+nan", "-nan": // C's strtod reads a signed NaN
 			return math.NaN(), nil
 		case "infinity", "inf", "+infinity", "+inf":
 			return math.Inf(1), nil
