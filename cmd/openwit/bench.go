@@ -48,6 +48,7 @@ func benchCmd(args []string) int {
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
 	copyOnly := fs.Bool("copy", false, "run the COPY FROM STDIN load benchmark (OpenWit vs PostgreSQL, text and binary) instead of the queries")
 	copyStmtRows := fs.Int64("copy-statement-rows", 250_000, "rows per COPY statement with --copy")
+	hugePages := fs.Bool("heap-huge-pages", true, "back the Go heap with transparent huge pages, as openwit serve does by default (false: 4 KiB pages)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -71,6 +72,9 @@ func benchCmd(args []string) int {
 	}
 	cfg.NodeLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg.Progress = os.Stderr
+	if *hugePages {
+		defer adviseHugePages(cfg.NodeLogger)()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -204,9 +208,11 @@ func benchIngestCmd(args []string) int {
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (schema openwit_bench is recreated); default: a scratch server")
 	jsonPath := fs.String("json", "", "also write the results as JSON to this file")
 	verbose := fs.Bool("v", false, "show the in-process OpenWit node's info logs")
+	hugePages := fs.Bool("heap-huge-pages", true, "back the Go heap with transparent huge pages, as openwit serve does by default (false: 4 KiB pages)")
 	methods := fs.String("methods", "", "comma-separated subset to run: \"encode only\", \"flight bulk ingest\", \"copy text\", \"copy binary\", kafka, postgres (default: all)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	traceOut := fs.String("trace", "", "write an execution trace of the whole run to this file (go tool trace)")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run: go tool pprof -sample_index=alloc_space) to this file at the end")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -218,6 +224,9 @@ func benchIngestCmd(args []string) int {
 		level = slog.LevelInfo
 	}
 	cfg.NodeLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if *hugePages {
+		defer adviseHugePages(cfg.NodeLogger)()
+	}
 	for _, m := range strings.Split(*methods, ",") {
 		if m = strings.TrimSpace(m); m != "" {
 			cfg.Methods = append(cfg.Methods, m)
@@ -251,6 +260,19 @@ func benchIngestCmd(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "openwit bench ingest:", err)
 		return 1
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openwit bench ingest: memory profile:", err)
+			return 1
+		}
 	}
 	fmt.Printf("ingest until published, %d rows (%.0f MB Arrow), %d cores, fsync before ack\n", rep.Rows, float64(rep.ArrowBytes)/1e6, rep.Cores)
 	fmt.Printf("%-9s %-21s %10s %9s %9s %12s %8s %9s %11s %11s\n", "engine", "method", "rows/s", "seconds", "ack s", "MB/s/core", "vs pg", "cpu s", "flush cpu s", "flush busy")

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"openwit/coordinator/proxy"
+	"openwit/internal/hugepages"
 	"openwit/internal/node"
 	"openwit/version"
 )
@@ -83,6 +84,10 @@ func serve(args []string) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	ctx := context.Background()
+	if cfg.HeapHugePages {
+		stopAdvice := adviseHugePages(log)
+		defer stopAdvice()
+	}
 	n, err := node.Start(ctx, cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
@@ -104,6 +109,21 @@ func serve(args []string) int {
 	}
 	log.Info("stopped")
 	return code
+}
+
+// adviseHugePages keeps the Go heap advised to use transparent huge pages
+// (internal/hugepages) until the returned function is called. A kernel
+// that refuses the advice is logged once and left alone.
+func adviseHugePages(log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := hugepages.Run(ctx, 10*time.Millisecond, hugepages.DefaultReserve()); err != nil {
+			log.Warn("heap huge pages: the kernel refused the advice; the heap stays on 4 KiB pages", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // parseServeArgs turns the arguments of `openwit serve` into a Config: the
@@ -170,6 +190,7 @@ func parseServeArgs(args []string, out io.Writer) (node.Config, error) {
 	fs.DurationVar(&cfg.FlushAge, "flush-age", cfg.FlushAge, "flush a time shard's buffer when its oldest row is this old")
 	fs.Var(&cfg.IndexCacheSize, "index-cache-size", "index artifacts a coordinator keeps decoded for file and row group pruning: bytes or a number with KiB, MiB, GiB; 0 turns that pruning off")
 	fs.BoolVar(&cfg.DeferIndex, "defer-index", cfg.DeferIndex, "publish files without index artifacts and leave them to the indexer role")
+	fs.BoolVar(&cfg.HeapHugePages, "heap-huge-pages", cfg.HeapHugePages, "back the Go heap with transparent huge pages where the host leaves them to applications (THP madvise mode); --heap-huge-pages=false leaves the heap on 4 KiB pages")
 	fs.DurationVar(&cfg.IndexLease, "index-lease", cfg.IndexLease, "how long the indexer role holds a queued file (0: 1m); a dead builder's file is rebuilt after it")
 	fs.Var(&cfg.IngestBufferLimit, "ingest-buffer-limit", "rows held in memory before Parquet (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")
 	fs.Var(&cfg.WALSizeLimit, "wal-size-limit", "bytes of WAL not yet published (bytes or KiB, MiB, GiB); past it writes fail with SQLSTATE 53000 / ResourceExhausted")

@@ -125,6 +125,10 @@ type Config struct {
 	// to the indexer role (the catalog's index queue) instead of building
 	// them in the publish path.
 	DeferIndex bool `yaml:"defer_index"`
+	// HeapHugePages advises the Go heap to use transparent huge pages
+	// where the host leaves them to applications (internal/hugepages).
+	// `openwit serve` reads it; the node itself does not.
+	HeapHugePages bool `yaml:"heap_huge_pages"`
 	// IndexLease is how long the indexer role holds a queued file: a build
 	// must finish within it, and the file of a builder that died is taken
 	// by another after it. 0 means one minute.
@@ -327,6 +331,7 @@ func DefaultConfig() Config {
 		FlushRows:        1 << 20,
 		FlushBytes:       128 << 20,
 		FlushAge:         30 * time.Second,
+		HeapHugePages:    true,
 		IndexCacheSize:   256 << 20,
 		ShardDuration:    time.Hour,
 		MaxMessageSize:   64 << 20,
