@@ -100,9 +100,10 @@ func Advise() (int64, error) {
 // bytes of address space (an object it drops at once: the runtime maps it
 // without touching it, and reuses it before it maps more), so the heap's
 // first growth lands on advised mappings instead of racing the interval.
-// An error (the kernel refuses the advice) ends it at once.
+// An error (the kernel refuses the advice) ends it at once. A race-built
+// binary takes no reserve: the race detector would touch it.
 func Run(ctx context.Context, interval time.Duration, reserve int64) error {
-	if reserve > 0 {
+	if reserve > 0 && !raceEnabled {
 		r := make([]byte, reserve)
 		_, err := Advise()
 		runtime.KeepAlive(r)
