@@ -646,12 +646,12 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 		}
 		return exec.Agg{Func: exec.AggSum, Arg: c.value(arg)}, outPlain
 	case *aggregation.Min:
-		if col, ok := c.inetColumn(v.Child); ok { // vectorize_inetorder.go
+		if col, ok := c.inetMinMaxArg(v.Child); ok { // vectorize_inetorder.go
 			return exec.Agg{Func: exec.AggMinInet, Arg: col}, outPlain
 		}
 		return exec.Agg{Func: exec.AggMin, Arg: c.value(v.Child)}, outPlain
 	case *aggregation.Max:
-		if col, ok := c.inetColumn(v.Child); ok {
+		if col, ok := c.inetMinMaxArg(v.Child); ok {
 			return exec.Agg{Func: exec.AggMaxInet, Arg: col}, outPlain
 		}
 		return exec.Agg{Func: exec.AggMax, Arg: c.value(v.Child)}, outPlain

@@ -5,7 +5,9 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"openwit/exec"
+	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
+	"openwit/storage"
 )
 
 // Ordering by inet and cidr columns on the executor (design 092): a top-k
@@ -63,4 +65,14 @@ func topKKey(gf *expression.GetField) (exec.SortKey, bool) {
 		return exec.SortKey{Order: exec.OrderInet}, true
 	}
 	return exec.SortKey{}, textOrdered(gf.Type())
+}
+
+// inetMinMaxArg returns the scan column of a min/max argument that is an
+// inet/cidr column, or such a column cast to inet (minMaxCIDR's rewrite of
+// min(cidr): the stored cidr text is read back as inet for the output).
+func (c *compiler) inetMinMaxArg(x sql.Expression) (*exec.Expr, bool) {
+	if cast, ok := x.(*pgexpr.Cast); ok && cast.To == storage.TypeInet {
+		x = cast.Child
+	}
+	return c.inetColumn(x)
 }
