@@ -70,6 +70,7 @@ func TestInetOrderVectorized(t *testing.T) {
 		{`SELECT net, min(ip), max(ip) FROM io GROUP BY net ORDER BY net`, "min_inet(ip)"},
 		{`SELECT min(ip), max(net) FROM io WHERE v = 7`, "min_inet(ip)"},
 		{`SELECT max(ip) FROM io WHERE family(ip) = 6`, "max_inet(ip)"},
+		{`SELECT count(DISTINCT ip), count(DISTINCT net) FROM io`, "count_distinct(ip)"},
 	} {
 		plan := h.mustQuery("EXPLAIN " + tc.q)
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, tc.want) {
