@@ -156,6 +156,7 @@ func TestSortKeyOrderMatchesPostgres(t *testing.T) {
 			if len(pg) < 300 {
 				t.Fatalf("only %d values", len(pg))
 			}
+			t.Logf("%d %s values sorted alike", len(pg), typ)
 			for j := range pg {
 				if pg[j] != goRows[j].row {
 					for x := max(0, j-6); x < min(len(pg), j+6); x++ {
