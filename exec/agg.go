@@ -688,6 +688,8 @@ func newAggState(f AggFunc, arg value) (aggState, error) {
 			return nil, unsupported("%s of %s", f, arg.typ())
 		}
 		return &valueState{fn: f, dt: arg.typ()}, nil
+	case AggMinInet, AggMaxInet: // agg_inet.go
+		return newInetMinMax(f, arg.typ())
 	case AggList:
 		switch arg.typ().ID() {
 		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64:

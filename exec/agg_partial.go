@@ -79,6 +79,11 @@ func newFinalState(f AggFunc, dt arrow.DataType) (aggState, error) {
 			return bad()
 		}
 		return &valueState{fn: f, dt: dt}, nil
+	case AggMinInet, AggMaxInet: // agg_inet.go
+		if dt.ID() != arrow.STRING {
+			return bad()
+		}
+		return newInetMinMax(f, dt)
 	case AggCountDistinct:
 		l, ok := dt.(*arrow.ListType)
 		if !ok {

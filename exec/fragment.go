@@ -14,10 +14,17 @@ import (
 )
 
 // FragmentVersion is the version of the Fragment encoding this binary
-// writes and the only one it reads. Version 2 added FileSource.RowGroups
-// (a version 1 reader would scan every row group of a pruned file) and
-// the match operator and LIKE's fold flag.
+// writes; it reads it and FragmentVersionOrder. Version 2 added
+// FileSource.RowGroups (a version 1 reader would scan every row group of a
+// pruned file) and the match operator and LIKE's fold flag.
 const FragmentVersion = 2
+
+// FragmentVersionOrder is the version of a fragment whose top-k has a sort
+// key with an Order (SortKey.Order): a version 2 reader would ignore the
+// field and sort by the column's own order, so it must refuse the
+// fragment instead. Fragments without such a key stay version 2, which
+// older workers still run.
+const FragmentVersionOrder = 3
 
 // Fragment is a pipeline over some sources of one table:
 // scan → [filter] → [aggregate | top-k | limit].
@@ -47,6 +54,13 @@ func (f *Fragment) Encode() ([]byte, error) {
 	}
 	g := *f
 	g.Version = FragmentVersion
+	if f.TopK != nil {
+		for _, k := range f.TopK.Keys {
+			if k.Order != "" {
+				g.Version = FragmentVersionOrder
+			}
+		}
+	}
 	return json.Marshal(&g)
 }
 
@@ -56,7 +70,7 @@ func DecodeFragment(b []byte) (*Fragment, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("exec: decode fragment: %w", err)
 	}
-	if f.Version != FragmentVersion {
+	if f.Version != FragmentVersion && f.Version != FragmentVersionOrder {
 		return nil, fmt.Errorf("exec: fragment version %d, this binary reads %d", f.Version, FragmentVersion)
 	}
 	return &f, nil
@@ -486,7 +500,9 @@ func (r *runner) consume(ctx context.Context, src Source, agg *aggTable, top *to
 				return err
 			}
 		} else {
-			top.consume(rec)
+			if err := top.consume(rec); err != nil {
+				return err
+			}
 			top.publish()
 		}
 	}

@@ -527,7 +527,7 @@ func TestFragmentEncodeDecode(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, v := range []any{FragmentVersion + 1, 0, nil} {
+		for _, v := range []any{FragmentVersionOrder + 1, 0, nil} {
 			m["version"] = v
 			b2, _ := json.Marshal(m)
 			if _, err := DecodeFragment(b2); err == nil || !strings.Contains(err.Error(), "version") {

@@ -20,6 +20,10 @@ type SortKey struct {
 	// NullsFirst puts NULLs before every value in the output order
 	// (PostgreSQL's default for DESC).
 	NullsFirst bool `json:"nulls_first,omitempty"`
+	// Order names an order other than the column type's: OrderInet sorts
+	// a text column of stored inet/cidr values in network order
+	// (topk_inet.go). A fragment that sets it is encoded as version 3.
+	Order string `json:"order,omitempty"`
 }
 
 // TopKSpec keeps the first K rows in the order of Keys.
@@ -52,6 +56,7 @@ type topK struct {
 	spec    *TopKSpec
 	entries []*topEntry
 	seq     int64
+	buf     []byte // an inet sort key being built (topk_inet.go)
 }
 
 func newTopK(spec *TopKSpec, schema *arrow.Schema) (*topK, error) {
@@ -61,6 +66,12 @@ func newTopK(spec *TopKSpec, schema *arrow.Schema) (*topK, error) {
 	for _, k := range spec.Keys {
 		if k.Col < 0 || k.Col >= schema.NumFields() {
 			return nil, fmt.Errorf("exec: sort column %d out of range", k.Col)
+		}
+		if k.Order != "" {
+			if err := checkSortOrder(k, schema.Field(k.Col).Type); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if _, ok := classOf(schema.Field(k.Col).Type); !ok {
 			if id := schema.Field(k.Col).Type.ID(); id != arrow.DATE32 && id != arrow.TIME64 && id != arrow.DECIMAL128 {
@@ -174,13 +185,13 @@ func cmpRowKey(a arrow.Array, i int, v any, k SortKey) int {
 }
 
 // consume offers every row of rec.
-func (t *topK) consume(rec arrow.RecordBatch) {
+func (t *topK) consume(rec arrow.RecordBatch) error {
 	if t.spec.K == 0 {
-		return
+		return nil
 	}
 	n := int(rec.NumRows())
 	if len(t.spec.Keys) == 0 && int64(len(t.entries)) >= t.spec.K {
-		return // no keys: the first K rows in arrival order are kept
+		return nil // no keys: the first K rows in arrival order are kept
 	}
 	cols := make([]arrow.Array, len(t.spec.Keys))
 	for i, k := range t.spec.Keys {
@@ -189,9 +200,13 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 	// Rows ranking strictly worse than the shared bound cannot make the
 	// top k, whether or not this heap is full yet.
 	bv, bset := t.bound.value()
+	inet, err := t.inetKeys(cols)
+	if err != nil {
+		return err
+	}
 	for i := 0; i < n; i++ {
 		if len(cols) == 0 && int64(len(t.entries)) >= t.spec.K {
-			return
+			return nil
 		}
 		if bset && cmpRowKey(cols[0], i, bv, t.spec.Keys[0]) > 0 {
 			continue
@@ -200,13 +215,29 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 			first := t.spec.Keys[0]
 			// Cheap rejection on the first key before building an entry.
 			root := t.entries[0]
-			if c := cmpRowKey(cols[0], i, root.keys[0], first); c > 0 {
+			if inet != nil && inet[0].ok {
+				c, err := t.cmpInetRow(inet[0], i, root.keys[0], first)
+				if err != nil {
+					return err
+				}
+				if c > 0 {
+					continue
+				}
+			} else if c := cmpRowKey(cols[0], i, root.keys[0], first); c > 0 {
 				continue
 			}
 		}
 		e := &topEntry{rec: rec, row: i, keys: make([]any, len(cols)), seq: t.seq}
 		t.seq++
 		for j, c := range cols {
+			if inet != nil && inet[j].ok {
+				k, err := t.inetKeyAt(inet[j], i)
+				if err != nil {
+					return err
+				}
+				e.keys[j] = k
+				continue
+			}
 			k := keyAt(c, i)
 			if s, ok := k.(string); ok {
 				k = strings.Clone(s)
@@ -226,6 +257,7 @@ func (t *topK) consume(rec arrow.RecordBatch) {
 			old.rec.Release()
 		}
 	}
+	return nil
 }
 
 // publish offers the heap's worst kept first key to the shared bound once

@@ -65,7 +65,9 @@ func runTopK(tb testing.TB, mem memory.Allocator, schema *arrow.Schema, bs []arr
 		tb.Fatal(err)
 	}
 	for _, b := range bs {
-		tk.consume(b)
+		if err := tk.consume(b); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	rec, err := tk.result(mem, schema)
 	if err != nil {
@@ -177,10 +179,14 @@ func TestTopKMerge(t *testing.T) {
 				}
 				b, _ := newTopK(spec, topSchema)
 				for _, r := range left {
-					a.consume(r)
+					if err := a.consume(r); err != nil {
+						t.Fatal(err)
+					}
 				}
 				for _, r := range right {
-					b.consume(r)
+					if err := b.consume(r); err != nil {
+						t.Fatal(err)
+					}
 				}
 				a.merge(b)
 				b.release()
@@ -206,7 +212,9 @@ func TestTopKRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range bs {
-		tk.consume(b)
+		if err := tk.consume(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	releaseAll(bs)
 	tk.release()

@@ -10,6 +10,7 @@ import (
 
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
+	"openwit/storage"
 )
 
 const ruleUUIDInetLiterals analyzer.RuleId = 10_069
@@ -33,7 +34,7 @@ func uuidInetLiterals(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *pla
 				if cd, ok := e.(*aggregation.CountDistinct); ok {
 					return countDistinctInet(cd)
 				}
-				return e, transform.SameTree, nil
+				return minMaxCIDR(e)
 			})
 			if err != nil {
 				return nil, transform.SameTree, err
@@ -87,4 +88,32 @@ func countDistinctInet(cd *aggregation.CountDistinct) (sql.Expression, transform
 	}
 	out, err := cd.WithChildren(ch...)
 	return out, transform.NewTree, err
+}
+
+// minMaxCIDR makes min and max of a cidr value those of inet, as in
+// PostgreSQL 15, which has no min(cidr): the argument is cast to inet, so
+// the result is an inet value (type 869, printed without a full mask:
+// max of '10.1.2.3/32'::cidr is 10.1.2.3).
+func minMaxCIDR(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	var arg sql.Expression
+	switch a := e.(type) {
+	case *aggregation.Min:
+		arg = a.Child
+	case *aggregation.Max:
+		arg = a.Child
+	default:
+		return e, transform.SameTree, nil
+	}
+	if isInet, cidr := pgtypes.IsInet(arg.Type()); !isInet || !cidr {
+		return e, transform.SameTree, nil
+	}
+	cast, err := pgexpr.NewCast(arg, storage.TypeInet)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	out, err := e.WithChildren(cast)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return out, transform.NewTree, nil
 }

@@ -118,6 +118,9 @@ func (v *vecNode) describe() string {
 			if k.Desc {
 				keys[i] += " DESC"
 			}
+			if k.NullsFirst != k.Desc {
+				keys[i] += map[bool]string{true: " NULLS FIRST", false: " NULLS LAST"}[k.NullsFirst]
+			}
 		}
 		fmt.Fprintf(&b, ", topk=%d by [%s]", t.K, strings.Join(keys, ", "))
 	}

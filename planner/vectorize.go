@@ -218,12 +218,18 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 	// Only the Sort outputs that the sort keys and the outer projection
 	// read are scanned; the others are NULL in the rows handed upwards.
 	needed := make([]bool, len(src))
-	for _, f := range sortNode.SortFields {
-		gf, ok := f.Column.(*expression.GetField)
-		if !ok || gf.Index() < 0 || gf.Index() >= len(src) {
+	sortKeys, ok := topKFields(sortNode.SortFields, func(x, y *expression.GetField) bool {
+		i, j := x.Index(), y.Index()
+		return i >= 0 && j >= 0 && i < len(src) && j < len(src) && src[i] == src[j]
+	})
+	if !ok {
+		return nil
+	}
+	for _, f := range sortKeys {
+		if f.col.Index() < 0 || f.col.Index() >= len(src) {
 			return nil
 		}
-		needed[gf.Index()] = true
+		needed[f.col.Index()] = true
 	}
 	if outer == nil {
 		for i := range needed {
@@ -276,17 +282,13 @@ func (e *Engine) matchTopK(ctx *sql.Context, l *plan.Limit) sql.Node {
 	}
 	frag.Columns = cols
 	spec := &exec.TopKSpec{K: k}
-	for _, f := range sortNode.SortFields {
-		gf := f.Column.(*expression.GetField)
-		if f.NullOrdering != sql.NullsLast {
+	for _, f := range sortKeys {
+		key, ok := topKKey(f.col)
+		if !ok {
 			return nil
 		}
-		if !textOrdered(gf.Type()) {
-			return nil
-		}
-		desc := f.Order == sql.Descending
-		// PostgreSQL: NULLs are larger than every value.
-		spec.Keys = append(spec.Keys, exec.SortKey{Col: out[gf.Index()], Desc: desc, NullsFirst: desc})
+		key.Col, key.Desc, key.NullsFirst = out[f.col.Index()], f.desc, f.nullsFirst
+		spec.Keys = append(spec.Keys, key)
 	}
 	frag.TopK = spec
 	v := e.newVecNode(tbl, frag, sortNode.Schema(), out, nil, c.timeBounds(filter))
@@ -644,8 +646,14 @@ func (c *compiler) aggregate(x sql.Expression) (exec.Agg, outKind) {
 		}
 		return exec.Agg{Func: exec.AggSum, Arg: c.value(arg)}, outPlain
 	case *aggregation.Min:
+		if col, ok := c.inetMinMaxArg(v.Child); ok { // vectorize_inetorder.go
+			return exec.Agg{Func: exec.AggMinInet, Arg: col}, outPlain
+		}
 		return exec.Agg{Func: exec.AggMin, Arg: c.value(v.Child)}, outPlain
 	case *aggregation.Max:
+		if col, ok := c.inetMinMaxArg(v.Child); ok {
+			return exec.Agg{Func: exec.AggMaxInet, Arg: col}, outPlain
+		}
 		return exec.Agg{Func: exec.AggMax, Arg: c.value(v.Child)}, outPlain
 	case *aggregation.JsonArray:
 		t := v.Child.Type()
@@ -726,13 +734,11 @@ func (c *compiler) timeBounds(filter sql.Expression) [2]int64 {
 }
 
 // textOrdered reports whether values of type t, when they are stored as
-// text, order as their text does: inet and cidr (network order) and json
-// (jsonb's order of kinds; json has none) are text columns whose order is
-// not their text's, so a top-k by them stays in the row engine. Other
-// types the top-k cannot order are refused by exec.Fragment.Validate.
+// text, order as their text does: json (jsonb's order of kinds; json has
+// none) is a text column whose order is not its text's, so a top-k by it
+// stays in the row engine. inet and cidr are not either, but the top-k
+// orders them by their network-order key (topKKey). Other types the top-k
+// cannot order are refused by exec.Fragment.Validate.
 func textOrdered(t sql.Type) bool {
-	if isInet, _ := pgtypes.IsInet(t); isInet {
-		return false
-	}
 	return !types.IsJSON(t)
 }

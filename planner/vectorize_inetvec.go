@@ -15,9 +15,10 @@ import (
 // <=, >, >=, and IN as their ORs) and the containment operators << <<= >>
 // >>= && with a constant, family(col) and masklen(col) as values, and
 // IS [NOT] NULL. The column itself is still no value of its own: its text
-// order is not network order (c.value refuses it), so ORDER BY and
-// min/max over it stay in the row engine; GROUP BY keys only compare it
-// for equality, which its text has (vectorize_inetvec_casevec.go).
+// order is not network order (c.value refuses it); ORDER BY and min/max
+// over it order by pgnet's sort key instead (vectorize_inetorder.go), and
+// GROUP BY keys only compare it for equality, which its text has
+// (vectorize_inetvec_casevec.go).
 
 // inetColumn returns the scan column of an inet/cidr GetField.
 func (c *compiler) inetColumn(x sql.Expression) (*exec.Expr, bool) {

@@ -38,7 +38,9 @@
 //	4       1     envelope version, 1
 //	5       4     F, the length of the fragment part (at most 16 MiB)
 //	9       F     the fragment: exec.Fragment.Encode's JSON, whose "version"
-//	              field is exec.FragmentVersion
+//	              field is exec.FragmentVersion, or
+//	              exec.FragmentVersionOrder when a top-k sort key has an
+//	              order of its own (inet, design 092)
 //	              (a file source's optional "candidates", the candidate rows
 //	              of some row groups, design 033, is an addition a worker
 //	              that predates it ignores: it reads every row, with the

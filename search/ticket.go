@@ -108,8 +108,8 @@ func DecodeTicket(b []byte) (*exec.Fragment, error) {
 	if head.Version == nil {
 		return nil, badTicket("fragment without a version")
 	}
-	if *head.Version != exec.FragmentVersion {
-		return nil, fmt.Errorf("%w: fragment version %d, this binary reads %d", ErrTicketVersion, *head.Version, exec.FragmentVersion)
+	if *head.Version != exec.FragmentVersion && *head.Version != exec.FragmentVersionOrder {
+		return nil, fmt.Errorf("%w: fragment version %d, this binary reads %d and %d", ErrTicketVersion, *head.Version, exec.FragmentVersion, exec.FragmentVersionOrder)
 	}
 	f, err := exec.DecodeFragment(frag)
 	if err != nil {
