@@ -381,6 +381,9 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 	if e, ok := c.inetValue(x); ok { // vectorize_inetvec.go
 		return e
 	}
+	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
+		return e
+	}
 	switch v := x.(type) {
 	case *expression.GetField:
 		i, ok := c.column(v)
