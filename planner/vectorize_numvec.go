@@ -79,6 +79,9 @@ func (c *compiler) decimalSumArg(x sql.Expression) (*exec.Expr, bool) {
 	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
 		return e, true
 	}
+	if e, ok := c.numericCaseSumArg(x); ok { // vectorize_casevec_numts.go
+		return e, true
+	}
 	gf, ok := x.(*expression.GetField)
 	if !ok || !types.IsDecimal(gf.Type()) {
 		return nil, false
