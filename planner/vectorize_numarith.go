@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,9 @@ func (c *compiler) numArithNode(x sql.Expression) (*exec.Expr, bool) {
 			return c.fail("numeric %s is not vectorized", v.Op), true
 		}
 		if v.Neg {
+			if l, isLit := v.Right.(*expression.Literal); isLit {
+				return c.numLiteral(l, true), true // -1.5 is a constant
+			}
 			return exec.Call(exec.OpNumNeg, c.numArithOperand(v.Right)), true
 		}
 		return exec.Call(op, c.numArithOperand(v.Left), c.numArithOperand(v.Right)), true
@@ -96,23 +100,40 @@ func (c *compiler) numArithOperand(x sql.Expression) *exec.Expr {
 			return c.value(v)
 		}
 	case *expression.Literal:
-		switch d := v.Value().(type) {
-		case nil:
-			return c.fail("numeric arithmetic with NULL")
-		case decimal.Decimal:
-			if !types.IsDecimal(t) {
-				break
-			}
-			// The constant's scale is the fraction digits it was written
-			// with (2.50 has 2), as PostgreSQL's numeric input keeps them.
-			return exec.Decimal(d.StringFixed(max(0, -d.Exponent())))
-		default:
-			if types.IsInteger(t) && t != types.Boolean {
-				return c.literal(v)
-			}
-		}
+		return c.numLiteral(v, false)
 	}
 	return c.fail("numeric arithmetic on %T of type %s", x, t)
+}
+
+// numLiteral compiles an integer or numeric constant (negated) of numeric
+// arithmetic.
+func (c *compiler) numLiteral(l *expression.Literal, neg bool) *exec.Expr {
+	t := l.Type()
+	switch d := l.Value().(type) {
+	case nil:
+		return c.fail("numeric arithmetic with NULL")
+	case decimal.Decimal:
+		if !types.IsDecimal(t) {
+			break
+		}
+		if neg {
+			d = d.Neg()
+		}
+		// The constant's scale is the fraction digits it was written
+		// with (2.50 has 2), as PostgreSQL's numeric input keeps them.
+		return exec.Decimal(d.StringFixed(max(0, -d.Exponent())))
+	default:
+		if k, ok := pgtypes.Int64(d); ok && types.IsInteger(t) && t != types.Boolean {
+			if neg {
+				if k == math.MinInt64 {
+					break
+				}
+				k = -k
+			}
+			return exec.Int(k)
+		}
+	}
+	return c.fail("numeric arithmetic on the constant %v of type %s", l.Value(), t)
 }
 
 // numericValue compiles a numeric column or numeric arithmetic, the

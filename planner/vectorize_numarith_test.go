@@ -39,6 +39,7 @@ func TestNumericArithmeticVectorized(t *testing.T) {
 		{`SELECT count(*) FROM nvt WHERE a - b <= 0.5`, `filter=(a - b) <= 0.5`},
 		{`SELECT count(*) FROM nvt WHERE -a > b * i`, `filter=-a > (b * i)`},
 		{`SELECT count(*) FROM nvt WHERE abs(a) < f`, `filter=abs(a) < f`},
+		{`SELECT count(*) FROM nvt WHERE a * -(2.5) < -(b)`, `filter=(a * -2.5) < -b`},
 		{`SELECT sum(a * b), sum(a * 2.50), avg(a - b), min(a * i), max(b + 1.005) FROM nvt`, `aggregates=[`},
 		{`SELECT k, sum(a * b), avg(abs(a)), count(a + b) FROM nvt WHERE a * 2 > 0 GROUP BY k ORDER BY k`, `group=[k]`},
 		{`SELECT a * 2, count(*), sum(-b) FROM nvt GROUP BY a * 2 ORDER BY 1`, `group=[(a * 2)]`},
