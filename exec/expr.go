@@ -226,6 +226,9 @@ func (e *Expr) format(names []string) string {
 	if s, ok := formatZonePart(e, names); ok {
 		return s
 	}
+	if s, ok := formatNumArith(e, names); ok {
+		return s
+	}
 	if sym, ok := cmpSymbols[e.Op]; ok && len(e.Args) == 2 {
 		return e.Args[0].format(names) + " " + sym + " " + e.Args[1].format(names)
 	}
@@ -290,6 +293,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileArrayValue(e, schema)
 	case OpInetFunc:
 		return compileInetValue(e, schema)
+	case OpNumAdd, OpNumSub, OpNumMul, OpNumNeg, OpNumAbs:
+		return compileNumArith(e, schema)
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }

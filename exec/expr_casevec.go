@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -14,7 +15,8 @@ import (
 // arguments ends with the ELSE, an even number has none (NULL). Each row
 // takes the value of the first branch whose condition is TRUE (a NULL
 // condition is not), as PostgreSQL does. Str names the result's Arrow type:
-// int16, int32, int64, float64 or utf8. A branch is a literal of that type
+// int16, int32, int64, float64 or utf8, or timestamp, timestamptz or
+// decimal(p,s) (expr_casevec_numts.go). A branch is a literal of that type
 // (or NULL) or a value of it; an integer value may be narrower, and an
 // integer value in a float64 CASE is converted as PostgreSQL's int-to-float8
 // cast does. Dashboards map status codes and levels to labels this way
@@ -63,7 +65,8 @@ func formatCase(e *Expr, names []string) string {
 type caseBranch struct {
 	v     value // nil: the literal
 	null  bool  // the literal is NULL
-	i     int64
+	i     int64 // also a timestamp's microseconds
+	d     decimal128.Num
 	f     float64
 	s     string
 	label string // for errors
@@ -78,7 +81,9 @@ type caseExpr struct {
 func compileCase(e *Expr, schema *arrow.Schema) (value, error) {
 	dt, ok := caseResultTypes[e.Str]
 	if !ok {
-		return nil, unsupported("CASE of type %q", e.Str)
+		if dt, ok = caseNumTSType(e.Str); !ok { // expr_casevec_numts.go
+			return nil, unsupported("CASE of type %q", e.Str)
+		}
 	}
 	if len(e.Args) < 2 || len(e.Args) > 2*maxCaseBranches {
 		return nil, fmt.Errorf("exec: case takes 1 to %d branches", maxCaseBranches)
@@ -111,6 +116,9 @@ func compileCase(e *Expr, schema *arrow.Schema) (value, error) {
 
 func compileCaseBranch(a *Expr, schema *arrow.Schema, dt arrow.DataType) (caseBranch, error) {
 	b := caseBranch{label: a.format(nil)}
+	if isNumTSCase(dt) {
+		return compileNumTSBranch(b, a, schema, dt) // expr_casevec_numts.go
+	}
 	if a.Op == OpLit {
 		l := a.Lit
 		switch {
@@ -218,8 +226,11 @@ func (c *caseExpr) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		}
 		arrs[k] = a
 	}
-	if c.dt.ID() == arrow.STRING {
+	switch c.dt.ID() {
+	case arrow.STRING:
 		return c.evalText(mem, pick, arrs)
+	case arrow.DECIMAL128, arrow.TIMESTAMP:
+		return c.evalNumTS(mem, pick, arrs) // expr_casevec_numts.go
 	}
 	return c.evalNum(mem, pick, arrs)
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,20 @@ import (
 // Parquet, with openwit.vectorize on and off (design 087). The answers of
 // both engines are checked equal before timing; compare with benchstat.
 func BenchmarkNumericQueries(b *testing.B) {
+	h := numericBenchTable(b)
+	queries := []struct{ name, sql string }{
+		{"filter_sum", `SELECT count(*), sum(amount) FROM nb WHERE amount > 5000.50`},
+		{"filter_avg_group", `SELECT svc, avg(amount), max(rate) FROM nb WHERE rate BETWEEN 1.25 AND 7.5 GROUP BY svc ORDER BY svc`},
+		{"group_numeric", `SELECT rate, count(*) FROM nb WHERE amount < 0 GROUP BY rate ORDER BY count(*) DESC, rate LIMIT 5`},
+		{"topk", `SELECT amount FROM nb ORDER BY amount DESC LIMIT 10`},
+	}
+	benchBothEngines(b, h, queries)
+}
+
+// numericBenchTable fills table nb (OPENWIT_BENCH_ROWS rows, default
+// 200,000, in 24 Parquet files): svc text, amount numeric(12,2) with 2%
+// NULLs, rate numeric(10,4).
+func numericBenchTable(b *testing.B) *harness {
 	n := 200_000
 	if v, err := strconv.Atoi(os.Getenv("OPENWIT_BENCH_ROWS")); err == nil && v > 0 {
 		n = v
@@ -62,13 +77,16 @@ func BenchmarkNumericQueries(b *testing.B) {
 	if err := h.ing.Flush(ctx); err != nil {
 		b.Fatal(err)
 	}
-	queries := []struct{ name, sql string }{
-		{"filter_sum", `SELECT count(*), sum(amount) FROM nb WHERE amount > 5000.50`},
-		{"filter_avg_group", `SELECT svc, avg(amount), max(rate) FROM nb WHERE rate BETWEEN 1.25 AND 7.5 GROUP BY svc ORDER BY svc`},
-		{"group_numeric", `SELECT rate, count(*) FROM nb WHERE amount < 0 GROUP BY rate ORDER BY count(*) DESC, rate LIMIT 5`},
-		{"topk", `SELECT amount FROM nb ORDER BY amount DESC LIMIT 10`},
-	}
+	return h
+}
+
+// benchBothEngines checks that both engines answer each query alike, then
+// times each with the vectorized executor on and off, alternated.
+func benchBothEngines(b *testing.B, h *harness, queries []struct{ name, sql string }) {
 	for _, q := range queries {
+		if plan := h.mustQuery("EXPLAIN " + q.sql); !strings.Contains(plan, "VectorizedScan") {
+			b.Fatalf("%s: not vectorized:\n%s", q.sql, plan)
+		}
 		vec := h.mustQuery(q.sql)
 		h.mustQuery("SET openwit.vectorize = off")
 		row := h.mustQuery(q.sql)

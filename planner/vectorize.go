@@ -383,6 +383,12 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 	if e, ok := c.inetValue(x); ok { // vectorize_inetvec.go
 		return e
 	}
+	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
+		return e
+	}
+	if ce, ok := pgexpr.TimestampTZCaseOf(x); ok { // vectorize_casevec_numts.go
+		return c.caseVecAs(x, ce, "timestamptz")
+	}
 	switch v := x.(type) {
 	case *expression.GetField:
 		i, ok := c.column(v)
@@ -404,6 +410,7 @@ func (c *compiler) value(x sql.Expression) *exec.Expr {
 		return c.jsonGet(v)
 	case *expression.Case:
 		return c.caseValue(v)
+
 	case *pgexpr.Cast:
 		return c.castText(v)
 	case *pgexpr.Func:

@@ -108,9 +108,38 @@ func (c *compiler) caseVec(x sql.Expression) *exec.Expr {
 	if !ok {
 		return c.fail("CASE %s is not vectorized", x)
 	}
-	typ := caseResultType(x.Type())
+	return c.caseVecAs(x, ce, "")
+}
+
+// caseVecAs is caseVec of ce, which is x or (typ "timestamptz") the CASE
+// of timestamptz results that x reports as timestamptz.
+func (c *compiler) caseVecAs(x sql.Expression, ce *expression.Case, typ string) *exec.Expr {
+	numTS := typ != ""
 	if typ == "" {
-		return c.fail("CASE of type %s", x.Type())
+		typ = caseResultType(x.Type())
+	}
+	if typ == "timestamptz" {
+		for _, b := range ce.Branches {
+			if !sameTimeKind([]sql.Expression{b.Value}, pgtypes.IsTimestampTZ) {
+				return c.fail("CASE result of %s", b.Value.Type())
+			}
+		}
+		if ce.Else != nil && !sameTimeKind([]sql.Expression{ce.Else}, pgtypes.IsTimestampTZ) {
+			return c.fail("CASE result of %s", ce.Else.Type())
+		}
+	}
+	if typ == "" {
+		results := []sql.Expression{}
+		for _, b := range ce.Branches {
+			results = append(results, b.Value)
+		}
+		if ce.Else != nil {
+			results = append(results, ce.Else)
+		}
+		if typ = caseNumTSType(x, results); typ == "" { // vectorize_casevec_numts.go
+			return c.fail("CASE of type %s", x.Type())
+		}
+		numTS = true
 	}
 	conds, vals, els, ok := c.caseParts(ce)
 	if !ok {
@@ -118,7 +147,11 @@ func (c *compiler) caseVec(x sql.Expression) *exec.Expr {
 	}
 	branch := func(v sql.Expression) *exec.Expr {
 		if l, neg := unNeg(v); neg || isLiteral(l) {
-			k, ok := caseConst(l.(*expression.Literal), neg, typ)
+			constant := caseConst
+			if numTS {
+				constant = caseNumTSConst
+			}
+			k, ok := constant(l.(*expression.Literal), neg, typ)
 			if !ok {
 				return c.fail("CASE result %s in a CASE of %s", v, x.Type())
 			}

@@ -52,16 +52,19 @@ func (c *compiler) numericOperand(x sql.Expression) *exec.Expr {
 			return c.value(v)
 		}
 	}
+	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
+		return e
+	}
 	return c.fail("numeric compared with %T of type %s", x, t)
 }
 
 // decimalCompare compiles l op r when either side is a numeric column;
 // ok is false otherwise.
 func (c *compiler) decimalCompare(op exec.Op, l, r sql.Expression) (*exec.Expr, bool) {
-	if col, ok := c.decimalColumn(l); ok {
+	if col, ok := c.numericValue(l); ok {
 		return exec.Call(op, col, c.numericOperand(r)), true
 	}
-	if col, ok := c.decimalColumn(r); ok {
+	if col, ok := c.numericValue(r); ok {
 		return exec.Call(op, c.numericOperand(l), col), true
 	}
 	return nil, false
@@ -73,6 +76,12 @@ func (c *compiler) decimalCompare(op exec.Op, l, r sql.Expression) (*exec.Expr, 
 // its values lose their own display scales (a sum of 1.5 and 2.5 is 4.0 in
 // PostgreSQL and the row engine): it stays in the row engine.
 func (c *compiler) decimalSumArg(x sql.Expression) (*exec.Expr, bool) {
+	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
+		return e, true
+	}
+	if e, ok := c.numericCaseSumArg(x); ok { // vectorize_casevec_numts.go
+		return e, true
+	}
 	gf, ok := x.(*expression.GetField)
 	if !ok || !types.IsDecimal(gf.Type()) {
 		return nil, false

@@ -77,3 +77,31 @@ func (t *typedAs) WithChildren(children ...sql.Expression) (sql.Expression, erro
 	}
 	return &typedAs{Expression: children[0], typ: t.typ}, nil
 }
+
+// TimestampTZCaseOf returns the CASE that TimestampTZCase wrapped, with
+// its results unwrapped (timestamptz values and NULLs), or false.
+func TimestampTZCaseOf(e sql.Expression) (*expression.Case, bool) {
+	t, ok := e.(*typedAs)
+	if !ok || !pgtypes.IsTimestampTZ(t.typ) {
+		return nil, false
+	}
+	c, ok := t.Expression.(*expression.Case)
+	if !ok {
+		return nil, false
+	}
+	unwrap := func(x sql.Expression) sql.Expression {
+		if a, ok := x.(*typedAs); ok && a.typ == types.DatetimeMaxPrecision && pgtypes.IsTimestampTZ(a.Expression.Type()) {
+			return a.Expression
+		}
+		return x
+	}
+	branches := make([]expression.CaseBranch, len(c.Branches))
+	for i, b := range c.Branches {
+		branches[i] = expression.CaseBranch{Cond: b.Cond, Value: unwrap(b.Value)}
+	}
+	var els sql.Expression
+	if c.Else != nil {
+		els = unwrap(c.Else)
+	}
+	return expression.NewCase(c.Expr, branches, els), true
+}

@@ -46,14 +46,16 @@ func NumericDiv(x, y decimal.Decimal) (decimal.Decimal, error) {
 	if y.IsZero() {
 		return decimal.Decimal{}, pgerror.New(pgerror.DivisionByZero, "division by zero")
 	}
-	qweight := 0
+	// A zero dividend has weight 0 and first digit 0 in
+	// select_div_scale (0.00 / 2 has scale 20, not 16).
+	w1, f1 := 0, int64(0)
 	if !x.IsZero() {
-		w1, f1 := base10000(x)
-		w2, f2 := base10000(y)
-		qweight = w1 - w2
-		if f1 <= f2 {
-			qweight--
-		}
+		w1, f1 = base10000(x)
+	}
+	w2, f2 := base10000(y)
+	qweight := w1 - w2
+	if f1 <= f2 {
+		qweight--
 	}
 	rscale := int32(16 - qweight*4)
 	rscale = max(rscale, dscale(x), dscale(y), 0)
