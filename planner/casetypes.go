@@ -8,6 +8,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"openwit/planner/pgexpr"
 	"openwit/planner/pgtypes"
@@ -35,7 +36,52 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			return e, transform.SameTree, nil
 		})
 	})
-	return n, same && same2, err
+	if err != nil || same2 {
+		return n, same && same2, err
+	}
+	n, _, err = retypeTimestampTZFields(n)
+	return n, transform.NewTree, err
+}
+
+// retypeTimestampTZFields gives a column reference the type timestamptz
+// where the column it reads below has become timestamptz. The plan builder
+// fixed the types of the references to an aggregate's output (the Project
+// over a GroupBy reads min(CASE ...) by position) while the CASE was still
+// go-mysql-server's LONGTEXT; once TimestampTZCase retyped the CASE, those
+// references would send its time values to the client as text in Go's
+// format. The references carry column ids here, not positions: one is
+// retyped when exactly one column of its node's child has its name and
+// that column is timestamptz while the reference is text.
+func retypeTimestampTZFields(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		children := n.Children()
+		if len(children) != 1 {
+			return n, transform.SameTree, nil
+		}
+		sch := children[0].Schema()
+		return transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+				gf, ok := e.(*expression.GetField)
+				if !ok || !types.IsText(gf.Type()) {
+					return e, transform.SameTree, nil
+				}
+				var c *sql.Column
+				for _, sc := range sch {
+					if strings.EqualFold(sc.Name, gf.Name()) {
+						if c != nil {
+							return e, transform.SameTree, nil // ambiguous
+						}
+						c = sc
+					}
+				}
+				if c == nil || !pgtypes.IsTimestampTZ(c.Type) {
+					return e, transform.SameTree, nil
+				}
+				ne := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable())
+				return ne.WithId(gf.Id()).(sql.Expression), transform.NewTree, nil
+			})
+		})
+	})
 }
 
 func caseCommonTypes(ctx *sql.Context, n sql.Node) (sql.Node, transform.TreeIdentity, error) {
