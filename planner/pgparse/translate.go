@@ -120,7 +120,9 @@ type translator struct {
 	// tableColumns looks up a table's columns (nil: none known); cteNames
 	// are the statement's CTE names, which hide tables (input_columns.go).
 	tableColumns TableColumns
-	cteNames     map[string]bool
+	// ranges are the names qualifiers can mean in the statement (names_seam3.go).
+	ranges   *rangeNames
+	cteNames map[string]bool
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
 	// orderSel is the SELECT whose ORDER BY is being translated
@@ -161,6 +163,7 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statem
 			st, err = nil, f.err
 		}
 	}()
+	t.ranges = collectRangeNames(n)
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
@@ -649,6 +652,7 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 		if len(rt.Indirection) > 0 {
 			t.unsupported("INSERT into a column subfield")
 		}
+		t.checkInsertColumn(s.Relation, rt)
 		ins.Columns = append(ins.Columns, ast.NewColIdent(rt.Name))
 	}
 	if s.SelectStmt == nil {
@@ -1137,6 +1141,9 @@ func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
 			}
 			star := &ast.StarExpr{}
 			if len(cr.Fields) > 1 {
+				if err := t.badQualifier(cr.Fields[len(cr.Fields)-2].GetString_().GetSval(), cr.Location); err != nil {
+					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
+				}
 				star.TableName = ast.TableName{Name: ast.NewTableIdent(cr.Fields[len(cr.Fields)-2].GetString_().Sval)}
 			}
 			return star
