@@ -120,9 +120,9 @@ type translator struct {
 	// tableColumns looks up a table's columns (nil: none known); cteNames
 	// are the statement's CTE names, which hide tables (input_columns.go).
 	tableColumns TableColumns
+	cteNames     map[string]bool
 	// ranges are the names qualifiers can mean in the statement (names_seam3.go).
-	ranges   *rangeNames
-	cteNames map[string]bool
+	ranges *rangeNames
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
 	// orderSel is the SELECT whose ORDER BY is being translated
