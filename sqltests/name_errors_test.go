@@ -22,6 +22,7 @@ func TestNameErrors(t *testing.T) {
 	for _, c := range []*pgx.Conn{pconn, oconn} {
 		mustExecConn(t, c, "CREATE TABLE ne_t (a int, b text)")
 		mustExecConn(t, c, "CREATE TABLE ne_u (c int, d text)")
+		mustExecConn(t, c, "CREATE VIEW ne_v AS SELECT ne_t.a FROM ne_t")
 	}
 	for _, q := range []string{
 		// A qualifier that is no FROM item: 42P01 missing FROM-clause entry.
@@ -40,6 +41,7 @@ func TestNameErrors(t *testing.T) {
 		"DELETE FROM ne_u WHERE ne_t.a = 1",
 		// A relation named where its alias must be used.
 		"SELECT c FROM ne_u x WHERE ne_u.c = 1",
+		"SELECT ne_v.a FROM ne_v w",
 		// INSERT's column list names the relation.
 		"INSERT INTO ne_u (nosuch) VALUES (1)",
 		"INSERT INTO ne_u (c, nosuch) SELECT 1, 2",
@@ -88,6 +90,8 @@ func TestNameErrors(t *testing.T) {
 		"SELECT unnest.unnest FROM unnest(ARRAY[1])",
 		"WITH w AS (SELECT 1 AS k) SELECT w.k FROM w",
 		"SELECT (SELECT ne_u.c) FROM ne_u",
+		"SELECT ne_v.a FROM ne_v",
+		"SELECT w.a FROM ne_v w",
 	} {
 		if _, err := oconn.Exec(t.Context(), q); err != nil {
 			t.Errorf("%s: %v", q, err)

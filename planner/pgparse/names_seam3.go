@@ -121,3 +121,26 @@ func (t *translator) checkInsertColumn(rel *pg.RangeVar, rt *pg.ResTarget) {
 	e.Position = t.position(rt.Location)
 	panic(failure{e})
 }
+
+// with adds the names of the statement as written (before its views were
+// expanded: a view's name and alias) to rn, the names of the expanded
+// statement (the views' own FROM items).
+func (rn *rangeNames) with(written *rangeNames) *rangeNames {
+	if written == nil {
+		return rn
+	}
+	for n := range written.names {
+		rn.names[n] = true
+	}
+	for rel, alias := range written.aliased {
+		if _, seen := rn.aliased[rel]; !seen {
+			rn.aliased[rel] = alias
+		}
+	}
+	for rel := range rn.aliased {
+		if rn.names[rel] {
+			delete(rn.aliased, rel)
+		}
+	}
+	return rn
+}

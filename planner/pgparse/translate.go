@@ -45,6 +45,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
+		written := collectRangeNames(raw.Stmt)               // the views as written (names_seam3.go)
 		checks, err := rewriteViewDML(raw.Stmt, views, cols) // views_viewdml.go
 		if err != nil {
 			return nil, err
@@ -53,7 +54,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
 			return nil, err
 		}
-		st, err := translateTop(raw.Stmt, text, query, cols)
+		st, err := translateTop(raw.Stmt, text, query, cols, written)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +153,7 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statement, err error) {
+func translateTop(n *pg.Node, text, query string, cols TableColumns, written *rangeNames) (st *Statement, err error) {
 	t := &translator{tableColumns: cols, text: text, query: query}
 	defer func() {
 		if r := recover(); r != nil {
@@ -163,7 +164,7 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statem
 			st, err = nil, f.err
 		}
 	}()
-	t.ranges = collectRangeNames(n)
+	t.ranges = collectRangeNames(n).with(written)
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
