@@ -79,7 +79,9 @@ func collectRangeNames(n *pg.Node) *rangeNames {
 // qualified by table (at parse location loc) that no FROM item of the
 // statement can be, or nil.
 func (t *translator) badQualifier(table string, loc int32) *pgerror.Error {
-	if t.ranges == nil || t.ranges.names[table] {
+	if t.ranges == nil || t.ranges.names[table] || table == srfSelectAlias || loc <= 0 {
+		// Known, or made by the translator (srf_select.go, views.go,
+		// dml_dmljoin.go: references without a place in the query).
 		return nil
 	}
 	var e *pgerror.Error
