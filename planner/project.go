@@ -48,6 +48,12 @@ func (b *execBuilder) Build(ctx *sql.Context, n sql.Node, row sql.Row) (sql.RowI
 		}
 		return b.base.Build(ctx, cp, row)
 	}
+	if j, ok := n.(*plan.JoinNode); ok {
+		// A LATERAL join inside a subquery (lateral_scope.go).
+		if lateralInScope(j, row) {
+			return newScopedLateralIter(ctx, b.base, j, row)
+		}
+	}
 	if v, ok := n.(*plan.Values); ok {
 		return valuesIter(ctx, v, row)
 	}

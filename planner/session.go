@@ -1259,7 +1259,13 @@ func mapError(err error) error {
 		return &pgerror.Error{Code: pgerror.SyntaxError, Message: "each UNION query must have the same number of columns", Err: err}
 	case strings.Contains(msg, "column names list have different column counts"):
 		return &pgerror.Error{Code: pgerror.InvalidColumnReference, Message: "WITH query has a different number of columns than its column list", Err: err}
-	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err):
+	case sql.ErrTableColumnNotFound.Is(err):
+		// PostgreSQL's errorMissingColumn: "column t.c does not exist".
+		if tbl, col, ok := tableColumnNames(msg); ok {
+			return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %s.%s does not exist", tbl, col), Err: err}
+		}
+		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
+	case sql.ErrColumnNotFound.Is(err):
 		return &pgerror.Error{Code: pgerror.UndefinedColumn, Message: fmt.Sprintf("column %q does not exist", quotedName(msg)), Err: err}
 	case sql.ErrAmbiguousColumnName.Is(err):
 		return &pgerror.Error{Code: pgerror.AmbiguousColumn, Message: fmt.Sprintf("column reference %q is ambiguous", quotedName(msg)), Err: err}
@@ -1400,4 +1406,23 @@ func explainRows(node sql.Node) *Rows {
 		rows = append(rows, []any{l})
 	}
 	return &Rows{rows: rows, tag: "EXPLAIN"}
+}
+
+// tableColumnNames reads go-mysql-server's ErrTableColumnNotFound message,
+// `table "t" does not have column "c"`.
+func tableColumnNames(msg string) (table, column string, ok bool) {
+	rest, found := strings.CutPrefix(msg, "table ")
+	if !found {
+		return "", "", false
+	}
+	q, rest, found := strings.Cut(rest, " does not have column ")
+	if !found {
+		return "", "", false
+	}
+	t, err1 := strconv.Unquote(q)
+	c, err2 := strconv.Unquote(rest)
+	if err1 != nil || err2 != nil {
+		return "", "", false
+	}
+	return t, c, true
 }

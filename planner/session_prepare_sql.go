@@ -73,6 +73,10 @@ func (s *Session) sqlExecute(ctx context.Context, e *pgparse.SQLExecute) (*Rows,
 		for i := range types {
 			if i < len(p.paramOIDs) && p.paramOIDs[i] != 0 {
 				types[i] = pgtypes.TypeName(p.paramOIDs[i])
+				if oid := p.paramOIDs[i]; oid == pgtypes.OIDBPChar || oid == pgtypes.ArrayOID(pgtypes.OIDBPChar) {
+					// bpchar without a length: "character" would be char(1).
+					types[i] = strings.Replace(types[i], "character", "bpchar", 1)
+				}
 			}
 		}
 		args, err := pgparse.ExecuteArgs(e.Args, types)

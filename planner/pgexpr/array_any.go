@@ -136,6 +136,11 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if promoted {
 		to = pto // 50 = ANY(numeric[]): compared as numeric (array_any_arraytypes.go)
 	}
+	// Character x against character elements with a bpchar among them:
+	// compared as strings, with the blanks of x op element-type
+	// (array_any_seam3.go); the elements keep their own type.
+	trimX, trimElem, charSems := a.anyCharSemantics()
+	_, typedArray := a.Array.Type().(pgtypes.ArrayType)
 	// Elements are converted (and checked) even when x is NULL, as
 	// PostgreSQL reads the whole array first.
 	vals := make([]any, len(elems))
@@ -144,6 +149,15 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			continue
 		}
 		var v any = *e
+		if charSems && (a.Elem != "" || typedArray) {
+			if a.Elem != "" {
+				if v, err = CastValue(ctx, v, types.Text, a.Elem); err != nil {
+					return nil, err
+				}
+			}
+			vals[i] = v
+			continue
+		}
 		if to == storage.TypeText && (a.Elem == "" || a.Elem == storage.TypeText) {
 			vals[i] = v // text elements compared as text: nothing to convert
 			continue
@@ -184,9 +198,14 @@ func (a *ArrayAny) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 			sawNull = true
 			continue
 		}
-		c, err := compareAnyElem(ctx, xt, x, v)
-		if err != nil {
-			return nil, err
+		c, ok := 0, false
+		if charSems {
+			c, ok = compareCharElem(x, v, trimX, trimElem)
+		}
+		if !ok {
+			if c, err = compareAnyElem(ctx, xt, x, v); err != nil {
+				return nil, err
+			}
 		}
 		var holds bool
 		switch a.Op {

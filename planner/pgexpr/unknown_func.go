@@ -44,3 +44,11 @@ func (f InjectableUnknownFunc) WithResolvedChildren(children []any) (any, error)
 	err.Position = f.Pos
 	return nil, err
 }
+
+// InjectableError is an expression that fails with Err when it is bound
+// (a name PostgreSQL would not resolve, found by the translator, reported
+// when the planner reaches it).
+type InjectableError struct{ Err error }
+
+// WithResolvedChildren implements sqlparser.Injectable.
+func (e InjectableError) WithResolvedChildren([]any) (any, error) { return nil, e.Err }

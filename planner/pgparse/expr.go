@@ -229,6 +229,11 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
 		return e
 	}
+	if len(parts) == 2 || len(parts) == 3 {
+		if err := t.badQualifier(parts[len(parts)-2], cr.Location); err != nil {
+			return qualifierError(err)
+		}
+	}
 	col := &ast.ColName{Name: ast.NewColIdent(parts[len(parts)-1])}
 	switch len(parts) {
 	case 1:
@@ -416,8 +421,13 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 				t.unsupported("multidimensional arrays")
 			}
 		}
+		// The array's element type comes from its elements alone, which
+		// the engine's types decide (pgexpr.InjectableArrayCompare).
+		typed := func(e ast.Expr) ast.Expr {
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCompare{}, Children: ast.Exprs{e}}
+		}
 		if op == "=" && !all {
-			return &ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: ast.ValTuple(t.exprs(arr.Elements))}
+			return typed(&ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: ast.ValTuple(t.exprs(arr.Elements))})
 		}
 		var out ast.Expr
 		for _, e := range arr.Elements {
@@ -431,7 +441,7 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 				out = &ast.OrExpr{Left: out, Right: c}
 			}
 		}
-		return out
+		return typed(out)
 	}
 	elem := ""
 	if tc := r.GetTypeCast(); tc != nil && len(tc.TypeName.ArrayBounds) > 0 {

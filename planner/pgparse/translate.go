@@ -45,6 +45,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 	out := make([]*Statement, 0, len(tree.Stmts))
 	for _, raw := range tree.Stmts {
 		text := statementText(query, raw)
+		written := collectRangeNames(raw.Stmt)               // the views as written (names_seam3.go)
 		checks, err := rewriteViewDML(raw.Stmt, views, cols) // views_viewdml.go
 		if err != nil {
 			return nil, err
@@ -53,7 +54,7 @@ func ParseWithViews(query string, cols TableColumns, views ViewLookup) ([]*State
 		if err := expandViews(raw.Stmt, views, cols, 0); err != nil {
 			return nil, err
 		}
-		st, err := translateTop(raw.Stmt, text, query, cols)
+		st, err := translateTop(raw.Stmt, text, query, cols, written)
 		if err != nil {
 			return nil, err
 		}
@@ -121,6 +122,8 @@ type translator struct {
 	// are the statement's CTE names, which hide tables (input_columns.go).
 	tableColumns TableColumns
 	cteNames     map[string]bool
+	// ranges are the names qualifiers can mean in the statement (names_seam3.go).
+	ranges *rangeNames
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
 	// orderSel is the SELECT whose ORDER BY is being translated
@@ -150,7 +153,7 @@ func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
 
-func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statement, err error) {
+func translateTop(n *pg.Node, text, query string, cols TableColumns, written *rangeNames) (st *Statement, err error) {
 	t := &translator{tableColumns: cols, text: text, query: query}
 	defer func() {
 		if r := recover(); r != nil {
@@ -161,6 +164,7 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns) (st *Statem
 			st, err = nil, f.err
 		}
 	}()
+	t.ranges = collectRangeNames(n).with(written)
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
@@ -649,6 +653,7 @@ func (t *translator) insert(s *pg.InsertStmt) *ast.Insert {
 		if len(rt.Indirection) > 0 {
 			t.unsupported("INSERT into a column subfield")
 		}
+		t.checkInsertColumn(s.Relation, rt)
 		ins.Columns = append(ins.Columns, ast.NewColIdent(rt.Name))
 	}
 	if s.SelectStmt == nil {
@@ -1137,6 +1142,9 @@ func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
 			}
 			star := &ast.StarExpr{}
 			if len(cr.Fields) > 1 {
+				if err := t.badQualifier(cr.Fields[len(cr.Fields)-2].GetString_().GetSval(), cr.Location); err != nil {
+					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
+				}
 				star.TableName = ast.TableName{Name: ast.NewTableIdent(cr.Fields[len(cr.Fields)-2].GetString_().Sval)}
 			}
 			return star
