@@ -104,53 +104,55 @@ func compileNumTSBranch(b caseBranch, a *Expr, schema *arrow.Schema, dt arrow.Da
 // evalNumTS builds a numeric or timestamp CASE's result: pick[i] is the
 // branch of row i, arrs the evaluated value branches.
 func (c *caseExpr) evalNumTS(mem memory.Allocator, pick []uint16, arrs []arrow.Array) (arrow.Array, error) {
-	n := len(pick)
-	valid := make([]bool, n)
 	if c.dt.ID() == arrow.TIMESTAMP {
-		get := make([][]arrow.Timestamp, len(arrs))
-		for k, a := range arrs {
-			if a == nil {
-				continue
-			}
+		vals, valid, err := pickCaseValues(c, pick, arrs, func(a arrow.Array) ([]arrow.Timestamp, bool) {
 			x, ok := a.(*array.Timestamp)
 			if !ok {
-				return nil, unsupported("CASE branch of %s", a.DataType())
+				return nil, false
 			}
-			get[k] = x.TimestampValues()
-		}
-		vals := make([]arrow.Timestamp, n)
-		for i, k := range pick {
-			br := &c.vals[k]
-			switch {
-			case br.v != nil:
-				if arrs[k].IsNull(i) {
-					continue
-				}
-				vals[i] = get[k][i]
-			case br.null:
-				continue
-			default:
-				vals[i] = arrow.Timestamp(br.i)
-			}
-			valid[i] = true
+			return x.TimestampValues(), true
+		}, func(br *caseBranch) arrow.Timestamp { return arrow.Timestamp(br.i) })
+		if err != nil {
+			return nil, err
 		}
 		b := array.NewTimestampBuilder(mem, c.dt.(*arrow.TimestampType))
 		defer b.Release()
 		b.AppendValues(vals, valid)
 		return b.NewArray(), nil
 	}
-	get := make([][]decimal128.Num, len(arrs))
+	vals, valid, err := pickCaseValues(c, pick, arrs, func(a arrow.Array) ([]decimal128.Num, bool) {
+		x, ok := a.(*array.Decimal128)
+		if !ok {
+			return nil, false
+		}
+		return x.Values(), true
+	}, func(br *caseBranch) decimal128.Num { return br.d })
+	if err != nil {
+		return nil, err
+	}
+	b := array.NewDecimal128Builder(mem, c.dt.(*arrow.Decimal128Type))
+	defer b.Release()
+	b.AppendValues(vals, valid)
+	return b.NewArray(), nil
+}
+
+// pickCaseValues gathers row i's value from the branch pick[i]: a value
+// branch's array (values read by valuesOf), a NULL, or a literal (lit).
+func pickCaseValues[T any](c *caseExpr, pick []uint16, arrs []arrow.Array, valuesOf func(arrow.Array) ([]T, bool), lit func(*caseBranch) T) ([]T, []bool, error) {
+	n := len(pick)
+	get := make([][]T, len(arrs))
 	for k, a := range arrs {
 		if a == nil {
 			continue
 		}
-		x, ok := a.(*array.Decimal128)
+		v, ok := valuesOf(a)
 		if !ok {
-			return nil, unsupported("CASE branch of %s", a.DataType())
+			return nil, nil, unsupported("CASE branch of %s", a.DataType())
 		}
-		get[k] = x.Values()
+		get[k] = v
 	}
-	vals := make([]decimal128.Num, n)
+	vals := make([]T, n)
+	valid := make([]bool, n)
 	for i, k := range pick {
 		br := &c.vals[k]
 		switch {
@@ -162,12 +164,9 @@ func (c *caseExpr) evalNumTS(mem memory.Allocator, pick []uint16, arrs []arrow.A
 		case br.null:
 			continue
 		default:
-			vals[i] = br.d
+			vals[i] = lit(br)
 		}
 		valid[i] = true
 	}
-	b := array.NewDecimal128Builder(mem, c.dt.(*arrow.Decimal128Type))
-	defer b.Release()
-	b.AppendValues(vals, valid)
-	return b.NewArray(), nil
+	return vals, valid, nil
 }
