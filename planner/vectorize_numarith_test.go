@@ -23,17 +23,6 @@ func TestNumericArithmeticVectorized(t *testing.T) {
 		t.Fatal(err)
 	}
 	numericRows(h, rng, 300) // fresh rows in the ingest buffers
-	same := func(q string) string {
-		t.Helper()
-		vec := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = off`)
-		row := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = on`)
-		if vec != row {
-			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
-		}
-		return vec
-	}
 	for _, tc := range []struct{ q, pushed string }{
 		{`SELECT count(*) FROM nvt WHERE a * 2 > 10`, `filter=(a * 2) > 10`},
 		{`SELECT count(*) FROM nvt WHERE a - b <= 0.5`, `filter=(a - b) <= 0.5`},
@@ -49,7 +38,7 @@ func TestNumericArithmeticVectorized(t *testing.T) {
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, tc.pushed) {
 			t.Errorf("%s: not pushed (want %q):\n%s", tc.q, tc.pushed, plan)
 		}
-		if got := same(tc.q); got == "" || got == "0" {
+		if got := sameInBothEngines(t, h, tc.q); got == "" || got == "0" {
 			t.Errorf("%s: no rows; the data lost its point", tc.q)
 		}
 	}
@@ -60,7 +49,7 @@ func TestNumericArithmeticVectorized(t *testing.T) {
 		y := operands[rng.IntN(len(operands))]
 		op := []string{"+", "-", "*"}[rng.IntN(3)]
 		e := fmt.Sprintf("(%s %s %s)", x, op, y)
-		same(fmt.Sprintf(`SELECT sum(%s), min(%s), max(%s), count(*) FROM nvt WHERE %s %s %s`, e, e, e, e,
+		sameInBothEngines(t, h, fmt.Sprintf(`SELECT sum(%s), min(%s), max(%s), count(*) FROM nvt WHERE %s %s %s`, e, e, e, e,
 			[]string{"=", "<>", "<", ">="}[rng.IntN(4)], operands[3+rng.IntN(5)]))
 	}
 	// Left to the row engine.
@@ -102,17 +91,6 @@ func TestCaseNumericTimestampVectorized(t *testing.T) {
 		t.Fatal(err)
 	}
 	numericRows(h, rng, 200)
-	same := func(q string) string {
-		t.Helper()
-		vec := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = off`)
-		row := h.mustQuery(q)
-		h.mustQuery(`SET openwit.vectorize = on`)
-		if vec != row {
-			t.Errorf("%s: vectorized\n%s\nrow engine\n%s", q, vec, row)
-		}
-		return vec
-	}
 	for _, tc := range []struct{ q, pushed string }{
 		{`SELECT sum(CASE WHEN k = 'a' THEN a WHEN k = 'b' THEN -a ELSE 0.00 END), max(CASE WHEN i > 0 THEN a * 2 ELSE a + 1 END) FROM nvt`, `aggregates=[`},
 		{`SELECT k, sum(CASE WHEN a > 0 THEN a * b ELSE NULL END), min(CASE WHEN i < 0 THEN b ELSE b - 1 END) FROM nvt GROUP BY k ORDER BY k`, `group=[k]`},
@@ -125,7 +103,7 @@ func TestCaseNumericTimestampVectorized(t *testing.T) {
 		if !strings.Contains(plan, "VectorizedScan") || !strings.Contains(plan, tc.pushed) {
 			t.Errorf("%s: not pushed (want %q):\n%s", tc.q, tc.pushed, plan)
 		}
-		if got := same(tc.q); got == "" || got == "0" {
+		if got := sameInBothEngines(t, h, tc.q); got == "" || got == "0" {
 			t.Errorf("%s: no rows; the data lost its point", tc.q)
 		}
 	}
