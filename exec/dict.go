@@ -61,7 +61,7 @@ func (c strCol) value(i int) string {
 func (c strCol) isDict() bool { return c.s == nil }
 
 // dictMask evaluates f once per dictionary value and spreads the result
-// over the rows; NULL rows are left to the caller.
+// over the rows; NULL rows get false (their NULL is left to the caller).
 func (c strCol) dictMask(f func(string) bool, out []bool) {
 	per := make([]bool, c.vals.Len())
 	for k := range per {
@@ -69,14 +69,16 @@ func (c strCol) dictMask(f func(string) bool, out []bool) {
 			per[k] = f(c.vals.Value(k))
 		}
 	}
-	if c.idx != nil {
-		for i := range out {
-			out[i] = per[c.idx[i]]
-		}
-		return
-	}
+	// A NULL row's index is arbitrary: it may even point past an empty
+	// dictionary (a batch of NULLs only), so it is never read.
+	hasNulls := c.dict.NullN() > 0
 	for i := range out {
-		if c.dict.IsValid(i) {
+		switch {
+		case hasNulls && c.dict.IsNull(i):
+			out[i] = false
+		case c.idx != nil:
+			out[i] = per[c.idx[i]]
+		default:
 			out[i] = per[c.dict.GetValueIndex(i)]
 		}
 	}
