@@ -238,7 +238,7 @@ func testPred(t *testing.T, mem memory.Allocator, col arrow.Array, e *Expr) stri
 // arrays, dictionary elements, sliced lists, random batch sizes) against
 // PostgreSQL's rules written out directly.
 func TestArrayPredicates(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	for _, k := range arrayKinds {
 		t.Run(k.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 9))
@@ -305,7 +305,7 @@ func TestArrayPredicates(t *testing.T) {
 
 // TestArrayValues: subscripts and lengths compared as values.
 func TestArrayValues(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 10))
 	for _, k := range arrayKinds {
 		if k.name == "date" || k.name == "text dict" {

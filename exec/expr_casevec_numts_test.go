@@ -19,7 +19,7 @@ import (
 // and random batch sizes, picks each row's branch as PostgreSQL does; a
 // branch of another scale or type is refused.
 func TestCaseNumericTimestamp(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 9182))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)

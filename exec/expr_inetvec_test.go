@@ -37,7 +37,7 @@ func drawInet(r *rand.Rand) pgnet.Inet {
 // canonical text (plain and dictionary-encoded, NULLs, random batch
 // sizes), agrees with pgnet.Inet's methods, which the row engine uses.
 func TestInetPredicates(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 11))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)

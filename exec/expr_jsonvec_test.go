@@ -116,7 +116,7 @@ func randomSizes(r *rand.Rand, n int) []int {
 // TestJSONFilters runs JSON filters through Filter over randomly cut
 // batches and checks the rows kept against what the documents hold.
 func TestJSONFilters(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 1))
 	evs, rows := jsonEvents(r, 2000)
 	doc := Col(0)
@@ -169,7 +169,7 @@ func TestJSONFilters(t *testing.T) {
 
 // TestJSONGroupBy groups by doc ->> 'svc' in the hash aggregation.
 func TestJSONGroupBy(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 2))
 	evs, rows := jsonEvents(r, 1500)
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})

@@ -144,7 +144,7 @@ func drawArith(r *rand.Rand, lv *arithLeaves, depth int) arithCase {
 // larger for + and -, the sum for *), and an expression that might exceed
 // 38 digits is refused as unsupported, never computed.
 func TestNumericArithmetic(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 91))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)

@@ -94,7 +94,7 @@ func runPred(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, e *Expr)
 // batch sizes, agrees with exact rational arithmetic (float operands: the
 // numeric's correctly rounded float8, PostgreSQL's numeric_float8).
 func TestNumericPredicates(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 87))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
@@ -289,7 +289,7 @@ func TestNumericLiteralEncoding(t *testing.T) {
 // exact arithmetic; sum keeps the column's scale and does not overflow
 // where 128 bits would.
 func TestNumericAggregates(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 88))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
