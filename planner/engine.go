@@ -280,19 +280,21 @@ func (e *Engine) arrowSchema(t *catalog.Table) (*arrow.Schema, error) {
 	return s, nil
 }
 
-func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error {
+// createTable runs CREATE TABLE and returns the table it made (nil: IF
+// NOT EXISTS found one).
+func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*catalog.Table, error) {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
 	unlock, err := e.lockSchema(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	if e.viewNamed(ctx, ct.Name) { // views.go
 		if ct.IfNotExists {
-			return nil
+			return nil, nil
 		}
-		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
+		return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
 	}
 	def := &catalog.Table{Name: ct.Name, TimeColumn: ct.TimeColumn, ShardDuration: ct.ShardDuration, Options: ct.Options}
 	if def.ShardDuration == 0 {
@@ -305,18 +307,18 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) error
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {
 		if ct.IfNotExists {
-			return nil
+			return nil, nil
 		}
-		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
+		return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
 	}
 	if err != nil {
-		return fmt.Errorf("create table %s: %w", ct.Name, err)
+		return nil, fmt.Errorf("create table %s: %w", ct.Name, err)
 	}
 	if err := e.cfg.Ingester.AddTable(ctx, created); err != nil {
-		return err
+		return nil, err
 	}
 	e.tables.Store(created.Name, created)
-	return nil
+	return created, nil
 }
 
 // alterTable adds columns and changes table options (ALTER TABLE ... ADD

@@ -71,6 +71,10 @@ type Session struct {
 	// an implicit transaction block (BeginImplicit); implicitFailed when
 	// one of them failed.
 	implicit, implicitFailed bool
+	// created are the tables CREATE TABLE made in the open block
+	// (explicit or implicit), oldest first: ROLLBACK drops them again
+	// (session_txddl.go).
+	created []createdTable
 
 	// lastDescribed is the result schema describeQuery last planned
 	// (views.go).
@@ -178,6 +182,7 @@ func (s *Session) Close() error {
 		s.base.txw.release()
 		s.base.txw = nil
 	}
+	s.undoCreated(context.Background(), 0) // a block left open is rolled back
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
@@ -662,9 +667,11 @@ func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err e
 		if err := s.checkDefaults(s.sqlContext(ctx), p.st.CreateTable); err != nil {
 			return nil, err
 		}
-		if err := s.e.createTable(ctx, p.st.CreateTable); err != nil {
+		t, err := s.e.createTable(ctx, p.st.CreateTable)
+		if err != nil {
 			return nil, mapError(err)
 		}
+		s.noteCreated(t)
 		return &Rows{tag: "CREATE TABLE"}, nil
 	case pgparse.KindAlterTable:
 		if p.st.AlterTable.NeedsSession() {

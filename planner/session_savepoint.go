@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"context"
+
 	"openwit/internal/pgerror"
 	"openwit/planner/pgparse"
 )
@@ -27,17 +29,20 @@ type savepoint struct {
 	// notes and listens are how many NOTIFY and LISTEN/UNLISTEN the
 	// block had queued at the savepoint (ROLLBACK TO drops the later).
 	notes, listens int
+	// created is how many tables the block had created (ROLLBACK TO
+	// drops the later: session_txddl.go).
+	created int
 }
 
 // savepointStatement runs SAVEPOINT, RELEASE and ROLLBACK TO.
-func (s *Session) savepointStatement(st *pgparse.Statement) error {
+func (s *Session) savepointStatement(ctx context.Context, st *pgparse.Statement) error {
 	what := map[string]string{"SAVEPOINT": "SAVEPOINT", "RELEASE": "RELEASE SAVEPOINT", "ROLLBACK": "ROLLBACK TO SAVEPOINT"}[st.Tag]
 	if !s.tx.active {
 		return pgerror.New(codeNoActiveSQLTransaction, "%s can only be used in transaction blocks", what)
 	}
 	if st.Tag == "SAVEPOINT" {
 		s.tx.savepoints = append(s.tx.savepoints, savepoint{name: st.Savepoint, settings: s.base.snapshot(), writes: s.base.txw.mark(),
-			notes: len(s.ntx.notes), listens: len(s.ntx.listen)})
+			notes: len(s.ntx.notes), listens: len(s.ntx.listen), created: len(s.created)})
 		return nil
 	}
 	i := len(s.tx.savepoints) - 1
@@ -59,6 +64,7 @@ func (s *Session) savepointStatement(st *pgparse.Statement) error {
 	s.tx.savepoints = s.tx.savepoints[:i+1]
 	s.base.restore(sp.settings)
 	s.base.txw.rollbackTo(sp.writes)
+	s.undoCreated(ctx, sp.created)
 	s.ntx.notes, s.ntx.listen = s.ntx.notes[:sp.notes], s.ntx.listen[:sp.listens]
 	s.tx.failed = false
 	return nil

@@ -97,7 +97,7 @@ func (s *Session) resetTxCharacteristics() {
 // (session_txwrites.go).
 func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error {
 	if st.Savepoint != "" || st.Tag == "SAVEPOINT" || st.Tag == "RELEASE" {
-		return s.savepointStatement(st)
+		return s.savepointStatement(ctx, st)
 	}
 	switch st.Tag {
 	case "BEGIN", "START TRANSACTION":
@@ -122,6 +122,7 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 			if s.tx.active {
 				s.base.restore(s.tx.begin)
 			}
+			s.undoCreated(ctx, 0)
 			s.tx = txBlock{}
 			s.resetTxCharacteristics()
 			return err
@@ -130,7 +131,11 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		s.endNotifyBlock(s.tx.active && !failed)
 		if failed {
 			s.base.restore(s.tx.begin)
-		} else if s.tx.active {
+			s.undoCreated(ctx, 0)
+		} else {
+			s.keepCreated()
+		}
+		if !failed && s.tx.active {
 			for name, v := range s.tx.commit {
 				if s.settings[name] != v {
 					_ = s.assign(name, &pgparse.Set{Name: name, Value: v})
@@ -145,6 +150,7 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		if s.tx.active {
 			s.base.restore(s.tx.begin)
 		}
+		s.undoCreated(ctx, 0)
 		s.tx = txBlock{}
 		s.resetTxCharacteristics()
 	}

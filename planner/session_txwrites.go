@@ -259,6 +259,11 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 	// Notifications go out after the writes are durable, and not at all
 	// when a statement failed or the writes could not be committed.
 	s.endNotifyBlock(commit && !failed && err == nil)
+	if commit && !failed && err == nil {
+		s.keepCreated()
+	} else {
+		s.undoCreated(ctx, 0)
+	}
 	return err
 }
 

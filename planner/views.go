@@ -665,9 +665,11 @@ func (s *Session) createTableAs(ctx context.Context, ct *pgparse.CreateTableAs) 
 	if err := tableOptions(def, ct.Options); err != nil {
 		return "", err
 	}
-	if err := e.createTable(ctx, def); err != nil {
+	t, err := e.createTable(ctx, def)
+	if err != nil {
 		return "", err
 	}
+	s.noteCreated(t)
 	if ct.NoData {
 		return "CREATE TABLE AS", nil
 	}

@@ -197,6 +197,81 @@ func TestTxnWritesPgx(t *testing.T) {
 			t.Errorf("after the pipeline: count %d sum %d, want 2 and 3", n, sum)
 		}
 	})
+
+	t.Run("create table", func(t *testing.T) {
+		// CREATE TABLE in a block that does not commit is undone (design
+		// 095), unless another session wrote rows to the table meanwhile.
+		exists := func(name string) bool {
+			t.Helper()
+			var reg *string
+			if err := b.QueryRow(ctx, "SELECT to_regclass($1)::text", name).Scan(&reg); err != nil {
+				t.Fatal(err)
+			}
+			return reg != nil
+		}
+		tx, err := a.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExecTx(t, tx, "CREATE TABLE ddl_rb (ts timestamptz NOT NULL, n int)")
+		mustExecTx(t, tx, "INSERT INTO ddl_rb VALUES ($1, 1)", base)
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if exists("ddl_rb") {
+			t.Error("ddl_rb exists after ROLLBACK")
+		}
+
+		// Another session's committed rows keep the table (and the rows).
+		tx, err = a.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExecTx(t, tx, "CREATE TABLE ddl_kept (ts timestamptz NOT NULL, n int)")
+		mustExec(t, b, "INSERT INTO ddl_kept VALUES ($1, 7)", base)
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := b.QueryRow(ctx, "SELECT sum(n) FROM ddl_kept").Scan(&n); err != nil || n != 7 {
+			t.Errorf("ddl_kept after ROLLBACK: sum %d %v, want the other session's 7", n, err)
+		}
+
+		// A failing pipeline (one implicit block) undoes its CREATE TABLE.
+		batch := &pgx.Batch{}
+		batch.Queue("CREATE TABLE ddl_pipe (ts timestamptz NOT NULL, n int)")
+		batch.Queue("SELECT 1 / (n - n) FROM tw WHERE g = $1", "old")
+		if err := a.SendBatch(ctx, batch).Close(); sqlState(err) != "22012" {
+			t.Fatalf("failing batch: %v, want 22012", err)
+		}
+		if exists("ddl_pipe") {
+			t.Error("ddl_pipe exists after its pipeline failed")
+		}
+
+		// A connection closed inside the block rolls it back.
+		c := testserver.Connect(t, s.DSN())
+		mustExec(t, c, "BEGIN")
+		mustExec(t, c, "CREATE TABLE ddl_closed (ts timestamptz NOT NULL, n int)")
+		if err := c.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for exists("ddl_closed") && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // the server sees the close asynchronously
+		}
+		if exists("ddl_closed") {
+			t.Error("ddl_closed exists after its connection closed inside the block")
+		}
+		// The name is free again.
+		mustExec(t, b, "CREATE TABLE ddl_rb (ts timestamptz NOT NULL, n int)")
+	})
+}
+
+func mustExecTx(tb testing.TB, tx pgx.Tx, sql string, args ...any) {
+	tb.Helper()
+	if _, err := tx.Exec(tb.Context(), sql, args...); err != nil {
+		tb.Fatalf("%s: %v", abbrev(sql), err)
+	}
 }
 
 const psycopgTxnScript = `
