@@ -182,7 +182,11 @@ func (s *Session) Close() error {
 		s.base.txw.release()
 		s.base.txw = nil
 	}
-	s.undoCreated(context.Background(), 0) // a block left open is rolled back
+	if len(s.created) > 0 { // a block left open is rolled back
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.undoCreated(ctx, 0)
+		cancel()
+	}
 	s.e.sessions.remove(s.act.pid)
 	s.e.gms.CloseSession(s.base.ID())
 	return nil
