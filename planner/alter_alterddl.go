@@ -57,6 +57,7 @@ func (s *Session) alterDDL(ctx context.Context, at *pgparse.AlterTable, tag stri
 	t, err := e.cfg.Catalog.GetTable(ctx, at.Name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {
+			notice(ctx, severityNotice, codeSuccess, "relation %q does not exist, skipping", at.Name)
 			return &Rows{tag: tag}, nil
 		}
 		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
@@ -123,7 +124,8 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 		i := col(ac.Column)
 		if i < 0 {
 			if ac.Kind == pgparse.DropColumn && ac.IfExists {
-				continue // PostgreSQL: a NOTICE, and nothing changes
+				notice(ctx, severityNotice, codeSuccess, "column %q of relation %q does not exist, skipping", ac.Column, t.Name)
+				continue
 			}
 			return nil, noColumn(ac.Column)
 		}
@@ -181,6 +183,7 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 	for _, a := range at.Add {
 		if col(a.Column.Name) >= 0 {
 			if a.IfNotExists {
+				notice(ctx, severityNotice, pgerror.DuplicateColumn, "column %q of relation %q already exists, skipping", a.Column.Name, t.Name)
 				continue
 			}
 			return nil, pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, t.Name)

@@ -292,6 +292,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*cat
 	defer unlock()
 	if e.viewNamed(ctx, ct.Name) { // views.go
 		if ct.IfNotExists {
+			notice(ctx, severityNotice, pgerror.DuplicateTable, "relation %q already exists, skipping", ct.Name)
 			return nil, nil
 		}
 		return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
@@ -307,6 +308,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*cat
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {
 		if ct.IfNotExists {
+			notice(ctx, severityNotice, pgerror.DuplicateTable, "relation %q already exists, skipping", ct.Name)
 			return nil, nil
 		}
 		return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
@@ -334,6 +336,7 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	t, err := e.cfg.Catalog.GetTable(ctx, at.Name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {
+			notice(ctx, severityNotice, codeSuccess, "relation %q does not exist, skipping", at.Name)
 			return nil
 		}
 		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
@@ -348,7 +351,8 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 	for _, a := range at.Add {
 		if slices.ContainsFunc(t.Columns, func(c catalog.Column) bool { return c.Name == a.Column.Name }) {
 			if a.IfNotExists {
-				continue // PostgreSQL: a NOTICE, and nothing changes
+				notice(ctx, severityNotice, pgerror.DuplicateColumn, "column %q of relation %q already exists, skipping", a.Column.Name, at.Name)
+				continue
 			}
 			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, at.Name)
 		}
@@ -409,6 +413,7 @@ func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 				return pgparse.IsNotA(name, false)
 			}
 			if dt.IfExists {
+				notice(ctx, severityNotice, codeSuccess, "table %q does not exist, skipping", name)
 				continue
 			}
 			return pgerror.New(pgerror.UndefinedTable, "table %q does not exist", name)

@@ -579,6 +579,8 @@ type Rows struct {
 	// returning are the inserters of an INSERT ... RETURNING not yet
 	// drained (returning_sqlmisc.go).
 	returning *returningWrites
+	// notices are the statement's WARNINGs and NOTICEs (notice.go).
+	notices []*pgerror.Error
 }
 
 // Execute runs the statement with parameter values.
@@ -590,6 +592,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	}
 	s := p.s
 	s.started(p.st.SQL)
+	ctx, notices := withNotices(ctx)
 	rows, err := p.execute(ctx, params)
 	if err != nil {
 		s.base.insertChecks = nil // views_viewdml.go
@@ -600,6 +603,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	if s.tx.active {
 		rows.tx = &s.tx
 	}
+	rows.notices = s.sendable(notices.list)
 	rows.done = s.finished
 	if s.base.insertChecks != nil {
 		rows.done = func() { s.base.insertChecks = nil; s.finished() }

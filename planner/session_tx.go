@@ -102,7 +102,8 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 	switch st.Tag {
 	case "BEGIN", "START TRANSACTION":
 		if s.tx.active {
-			return nil // PostgreSQL warns: there is already a transaction in progress
+			notice(ctx, severityWarning, codeActiveSQLTransaction, "there is already a transaction in progress")
+			return nil
 		}
 		s.tx = txBlock{active: true, begin: s.base.snapshot(), commit: map[string]string{}}
 		s.resetTxCharacteristics()
@@ -115,6 +116,9 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		}
 		s.beginWrites()
 	case "COMMIT":
+		if !s.tx.active {
+			notice(ctx, severityWarning, codeNoActiveSQLTransaction, "there is no transaction in progress")
+		}
 		failed := s.tx.active && s.tx.failed
 		if err := s.endWrites(ctx, !failed); err != nil {
 			// A failed commit rolls the block back, as in PostgreSQL.
@@ -145,6 +149,9 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		s.tx = txBlock{}
 		s.resetTxCharacteristics()
 	case "ROLLBACK":
+		if !s.tx.active {
+			notice(ctx, severityWarning, codeNoActiveSQLTransaction, "there is no transaction in progress")
+		}
 		s.endNotifyBlock(false)
 		_ = s.endWrites(ctx, false)
 		if s.tx.active {

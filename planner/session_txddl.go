@@ -65,7 +65,9 @@ func (s *Session) undoCreated(ctx context.Context, from int) {
 			}
 		}
 		if err == nil {
-			err = e.dropTable(ctx, &pgparse.DropTable{Names: []string{c.name}, IfExists: true})
+			// Not the statement's own drop: no "does not exist, skipping".
+			quiet := context.WithValue(ctx, noticeKey{}, (*noticeSink)(nil))
+			err = e.dropTable(quiet, &pgparse.DropTable{Names: []string{c.name}, IfExists: true})
 		}
 		if err != nil {
 			e.cfg.Logger.Warn("drop table created in a rolled-back transaction block", "table", c.name, "err", err)

@@ -485,6 +485,7 @@ func (e *Engine) dropViews(ctx context.Context, dv *pgparse.DropTable) error {
 					return pgparse.IsNotA(name, true)
 				}
 				if dv.IfExists {
+					notice(ctx, severityNotice, codeSuccess, "view %q does not exist, skipping", name)
 					continue
 				}
 				return pgerror.New(pgerror.UndefinedTable, "view %q does not exist", name)
@@ -513,6 +514,7 @@ func (e *Engine) renameView(ctx context.Context, av *pgparse.AlterView) error {
 				return pgerror.New(pgerror.WrongObjectType, "%q is not a view", av.Name)
 			}
 			if av.IfExists {
+				notice(ctx, severityNotice, codeSuccess, "relation %q does not exist, skipping", av.Name)
 				return nil
 			}
 			return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", av.Name)
@@ -640,7 +642,8 @@ func (s *Session) createTableAs(ctx context.Context, ct *pgparse.CreateTableAs) 
 	e := s.e
 	if _, err := e.cfg.Catalog.GetTable(ctx, ct.Name); err == nil || e.viewNamed(ctx, ct.Name) {
 		if ct.IfNotExists {
-			return "CREATE TABLE AS", nil // PostgreSQL: a NOTICE, and nothing is written
+			notice(ctx, severityNotice, pgerror.DuplicateTable, "relation %q already exists, skipping", ct.Name)
+			return "CREATE TABLE AS", nil // nothing is written
 		}
 		return "", pgerror.New(pgerror.DuplicateTable, "relation %q already exists", ct.Name)
 	}

@@ -3,6 +3,8 @@ package pgwire
 import (
 	"context"
 	"net"
+
+	"openwit/internal/pgerror"
 )
 
 // Backend is what the PostgreSQL wire server talks to: the planner and
@@ -111,6 +113,14 @@ type Rows interface {
 	Tag() string
 	// Close releases resources; it is idempotent.
 	Close() error
+}
+
+// Noticer is implemented by Rows whose statement raised WARNINGs or
+// NOTICEs: the server sends them as NoticeResponse messages after the
+// statement has executed, before its rows and CommandComplete. Severity
+// and Code are PostgreSQL's.
+type Noticer interface {
+	Notices() []*pgerror.Error
 }
 
 type clientAddrKey struct{}

@@ -48,6 +48,18 @@ func errorResponse(err error) *pgproto3.ErrorResponse {
 	}
 }
 
+// noticeResponse converts a WARNING or NOTICE into a NoticeResponse.
+func noticeResponse(n *pgerror.Error) *pgproto3.NoticeResponse {
+	return &pgproto3.NoticeResponse{
+		Severity:            n.Severity,
+		SeverityUnlocalized: n.Severity,
+		Code:                n.Code,
+		Message:             n.Message,
+		Detail:              n.Detail,
+		Hint:                n.Hint,
+	}
+}
+
 // fatal returns a FATAL error with code and message.
 func fatal(code, format string, args ...any) *pgerror.Error {
 	e := pgerror.New(code, format, args...)

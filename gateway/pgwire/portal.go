@@ -243,6 +243,11 @@ func (c *conn) fetch(p *portal, maxRows uint32) (bool, error) {
 			return false, pgerror.New(pgerror.InternalError, "backend returned no rows")
 		}
 		p.rows = rows
+		if nr, ok := rows.(Noticer); ok {
+			for _, n := range nr.Notices() {
+				c.w.send(noticeResponse(n))
+			}
+		}
 		c.openRecords(p)
 	}
 	var n uint64
