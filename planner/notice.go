@@ -14,11 +14,12 @@ import (
 // the wire server sends before CommandComplete, filtered by the session's
 // client_min_messages as PostgreSQL filters them.
 
-// Severities of notices, and the SQLSTATE of a plain NOTICE.
+// Severities of notices, and the SQLSTATEs of a plain NOTICE and WARNING.
 const (
 	severityWarning = "WARNING"
 	severityNotice  = "NOTICE"
 	codeSuccess     = "00000"
+	codeWarning     = "01000"
 )
 
 type noticeKey struct{}

@@ -657,6 +657,10 @@ func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err e
 			return nil, err
 		}
 		return &Rows{tag: p.st.Tag}, nil
+	case pgparse.KindMaintenance:
+		return s.maintenance(ctx, p.st)
+	case pgparse.KindNoop:
+		return noop(ctx, p.st), nil
 	case pgparse.KindNotify:
 		return s.notifyStatement(ctx, p.st.Notify)
 	case pgparse.KindPrepare:

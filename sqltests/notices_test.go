@@ -14,7 +14,8 @@ import (
 
 // TestNotices: the WARNINGs and NOTICEs PostgreSQL 15 sends with a
 // statement's result (COMMIT or ROLLBACK outside a block, BEGIN inside
-// one, the IF [NOT] EXISTS forms that skip), and client_min_messages
+// one, the IF [NOT] EXISTS forms that skip, VACUUM and ANALYZE of a
+// view), and client_min_messages
 // filtering them, are what OpenWit sends: severity, SQLSTATE and message,
 // over the simple and the extended protocol.
 func TestNotices(t *testing.T) {
@@ -43,6 +44,12 @@ func TestNotices(t *testing.T) {
 		"SET client_min_messages = error",
 		"COMMIT",
 		"RESET client_min_messages",
+		"CREATE VIEW ntv AS SELECT * FROM nt",
+		"ANALYZE ntv",
+		"VACUUM nt, ntv",
+		"DROP VIEW ntv",
+		"CREATE SCHEMA IF NOT EXISTS public",
+		"DROP SCHEMA IF EXISTS nosuch, nosuch2",
 		"DROP TABLE nt",
 	}
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeExec} {

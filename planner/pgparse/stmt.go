@@ -4,6 +4,8 @@ import (
 	"time"
 
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"openwit/internal/pgerror"
 )
 
 // Kind is the kind of a translated statement.
@@ -36,6 +38,8 @@ const (
 	KindDropView                  // DROP VIEW: DropTable is set
 	KindAlterView                 // ALTER VIEW ... RENAME TO: AlterView is set
 	KindCreateTableAs             // CREATE TABLE AS, SELECT INTO: CreateTableAs is set
+	KindMaintenance               // VACUUM or ANALYZE: Maintenance is set (maintenance.go)
+	KindNoop                      // accepted, changes nothing: Tag, and Notices to raise (maintenance.go)
 )
 
 // Statement is one translated statement.
@@ -85,6 +89,10 @@ type Statement struct {
 	// TRANSACTION sets (transaction_isolation, transaction_read_only,
 	// transaction_deferrable).
 	Begin []Set
+	// Maintenance is VACUUM or ANALYZE; Notices are what a KindNoop
+	// statement raises (maintenance.go).
+	Maintenance *Maintenance
+	Notices     []*pgerror.Error
 	// Savepoint names the savepoint of SAVEPOINT, RELEASE and ROLLBACK TO
 	// (tag ROLLBACK, as in PostgreSQL); empty for the other statements.
 	Savepoint string

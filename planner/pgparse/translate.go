@@ -187,8 +187,14 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindInsert, AST: t.insert(n.GetInsertStmt()), Tag: "INSERT"}
 	case n.GetCreateStmt() != nil:
 		return &Statement{Kind: KindCreateTable, CreateTable: t.createTable(n.GetCreateStmt()), Tag: "CREATE TABLE"}
+	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg.ObjectType_OBJECT_SCHEMA:
+		return t.dropSchema(n.GetDropStmt())
 	case n.GetDropStmt() != nil:
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
+	case n.GetVacuumStmt() != nil:
+		return t.vacuum(n.GetVacuumStmt())
+	case n.GetCreateSchemaStmt() != nil:
+		return t.createSchema(n.GetCreateSchemaStmt())
 	case n.GetAlterTableStmt() != nil && n.GetAlterTableStmt().Objtype == pg.ObjectType_OBJECT_TABLE:
 		return &Statement{Kind: KindAlterTable, AlterTable: t.alterTable(n.GetAlterTableStmt()), Tag: "ALTER TABLE"}
 	case n.GetCommentStmt() != nil:
@@ -267,9 +273,34 @@ func statementName(n *pg.Node) string {
 	case n.GetDiscardStmt() != nil:
 		return "DISCARD"
 	}
+	switch {
+	case n.GetVacuumStmt() != nil && n.GetVacuumStmt().IsVacuumcmd:
+		return "VACUUM"
+	case n.GetVacuumStmt() != nil:
+		return "ANALYZE"
+	case n.GetCreateTrigStmt() != nil:
+		return "CREATE TRIGGER"
+	case n.GetCreateSeqStmt() != nil:
+		return "CREATE SEQUENCE"
+	case n.GetAlterSeqStmt() != nil:
+		return "ALTER SEQUENCE"
+	case n.GetCreateFunctionStmt() != nil:
+		return "CREATE FUNCTION"
+	case n.GetDoStmt() != nil:
+		return "DO"
+	}
+	// CreateExtensionStmt -> CREATE EXTENSION
 	name := fmt.Sprintf("%T", n.GetNode())
-	name = strings.TrimPrefix(name, "*pg_query.Node_")
-	return strings.ToUpper(strings.TrimSuffix(name, "Stmt")) + " statement"
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "*pg_query.Node_"), "Stmt")
+	var words []string
+	start := 0
+	for i := 1; i <= len(name); i++ {
+		if i == len(name) || (name[i] >= 'A' && name[i] <= 'Z') {
+			words = append(words, strings.ToUpper(name[start:i]))
+			start = i
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 func (t *translator) transaction(s *pg.TransactionStmt) *Statement {
