@@ -25,7 +25,7 @@ import (
 
 // catalogTableNames are the tables catalogTable answers for.
 var catalogTableNames = []string{"pg_attrdef", "pg_auth_members", "pg_collation", "pg_constraint", "pg_description",
-	"pg_index", "pg_inherits", "pg_language", "pg_matviews", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace",
+	"pg_event_trigger", "pg_extension", "pg_index", "pg_inherits", "pg_language", "pg_matviews", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace",
 	"pg_publication_rel", "pg_roles", "pg_settings", "pg_shdescription", "pg_stat_activity", "pg_stat_user_tables", "pg_statistic_ext", "pg_tables",
 	"pg_tablespace", "pg_type", "pg_user", "pg_views"}
 
@@ -35,7 +35,7 @@ var catalogOIDs = map[string]int64{
 	"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259, "pg_database": 1262,
 	"pg_tablespace": 1213, "pg_am": 2601, "pg_attrdef": 2604, "pg_constraint": 2606, "pg_description": 2609,
 	"pg_index": 2610, "pg_inherits": 2611, "pg_namespace": 2615, "pg_collation": 3456, "pg_auth_members": 1261,
-	"pg_shdescription": 2396, "pg_language": 2612,
+	"pg_shdescription": 2396, "pg_language": 2612, "pg_extension": 3079, "pg_event_trigger": 3466,
 }
 
 // catalogViews are the pg_catalog relations that are views in PostgreSQL.
@@ -318,6 +318,14 @@ func (e *Engine) catalogTable(name string) sql.Table {
 			"conppeqop", text, "conffeqop", text, "confdelsetcols", text, "conexclop", text, "conbin", text), rows: empty}
 	case "pg_inherits":
 		return &rowsTable{name: name, schema: cols(name, "inhrelid", i8, "inhparent", i8, "inhseqno", i4, "inhdetachpending", b), rows: empty}
+	case "pg_extension":
+		// No extensions: OpenWit has none to install (CREATE EXTENSION is
+		// 0A000), and tools probe this for timescaledb or postgis.
+		return &rowsTable{name: name, schema: cols(name, "oid", i8, "extname", text, "extowner", i8, "extnamespace", i8,
+			"extrelocatable", b, "extversion", text, "extconfig", text, "extcondition", text), rows: empty}
+	case "pg_event_trigger":
+		return &rowsTable{name: name, schema: cols(name, "oid", i8, "evtname", text, "evtevent", text, "evtowner", i8,
+			"evtfoid", i8, "evtenabled", text, "evttags", text), rows: empty}
 	case "pg_policy":
 		return &rowsTable{name: name, schema: cols(name, "oid", i8, "polname", text, "polrelid", i8, "polcmd", text,
 			"polpermissive", b, "polroles", text, "polqual", text, "polwithcheck", text), rows: empty}
