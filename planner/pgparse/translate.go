@@ -1512,6 +1512,9 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) ast.TableExpr {
 	if e, ok := t.jsonFunction(rf); ok {
 		return e
 	}
+	if e, ok := t.scalarFromFunction(rf); ok {
+		return e
+	}
 	if !rf.Lateral && functionRefersToColumns(rf) {
 		// A function in FROM sees the FROM items before it: LATERAL is
 		// implied, as in PostgreSQL.
