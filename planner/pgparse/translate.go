@@ -149,6 +149,12 @@ func (t *translator) fail(code, format string, args ...any) {
 	panic(failure{pgerror.New(code, format, args...)})
 }
 
+// noIndexes refuses CREATE INDEX and DROP INDEX, saying why none is needed.
+func (t *translator) noIndexes(what string) {
+	panic(failure{&pgerror.Error{Code: pgerror.FeatureNotSupported, Message: what + " is not supported",
+		Hint: "OpenWit indexes every column of every data file as it writes it (zone maps, Bloom filters, token postings): there is no index to create or drop."}})
+}
+
 func (t *translator) unsupported(what string) {
 	t.fail(pgerror.FeatureNotSupported, "%s is not supported", what)
 }
@@ -189,6 +195,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return &Statement{Kind: KindCreateTable, CreateTable: t.createTable(n.GetCreateStmt()), Tag: "CREATE TABLE"}
 	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg.ObjectType_OBJECT_SCHEMA:
 		return t.dropSchema(n.GetDropStmt())
+	case n.GetDropStmt() != nil && n.GetDropStmt().RemoveType == pg.ObjectType_OBJECT_INDEX:
+		t.noIndexes("DROP INDEX")
 	case n.GetDropStmt() != nil:
 		return &Statement{Kind: KindDropTable, DropTable: t.dropTable(n.GetDropStmt()), Tag: "DROP TABLE"}
 	case n.GetVacuumStmt() != nil:
@@ -233,6 +241,8 @@ func (t *translator) statement(n *pg.Node) *Statement {
 		return t.executeStmt(n.GetExecuteStmt())
 	case n.GetDeallocateStmt() != nil:
 		return t.deallocateStmt(n.GetDeallocateStmt())
+	case n.GetIndexStmt() != nil:
+		t.noIndexes("CREATE INDEX")
 	}
 	t.unsupported(statementName(n))
 	return nil
