@@ -20,7 +20,8 @@ func (e *Engine) descriptionRows(ctx *sql.Context) ([]sql.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []sql.Row
+	// PostgreSQL's own comment on the public schema (psql's \dn+).
+	out := []sql.Row{{int64(oidPublic), catalogOIDs["pg_namespace"], int32(0), publicSchemaComment}}
 	for _, t := range ts {
 		rel := int64(tableOIDBase + t.ID)
 		if t.Comment != "" {
@@ -38,6 +39,9 @@ func (e *Engine) descriptionRows(ctx *sql.Context) ([]sql.Row, error) {
 	}
 	return append(out, vrows...), nil
 }
+
+// publicSchemaComment is PostgreSQL's comment on the public schema.
+const publicSchemaComment = "standard public schema"
 
 // tableByOID returns the table whose pg_class OID is oid, or nil.
 func (e *Engine) tableByOID(ctx *sql.Context, oid any) (*catalog.Table, error) {
@@ -60,6 +64,12 @@ func (e *Engine) tableByOID(ctx *sql.Context, oid any) (*catalog.Table, error) {
 // objDescription is obj_description(oid [, catalog]): the comment of the
 // table of that OID (catalog 'pg_class' or omitted), else NULL.
 func (e *Engine) objDescription(ctx *sql.Context, a []any) (any, error) {
+	if a[0] != nil && len(a) > 1 && a[1] == "pg_namespace" {
+		if n, err := toInt64(a[0]); err == nil && n == oidPublic {
+			return publicSchemaComment, nil
+		}
+		return nil, nil
+	}
 	if a[0] == nil || len(a) > 1 && a[1] != "pg_class" {
 		return nil, nil
 	}
