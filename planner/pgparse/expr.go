@@ -234,6 +234,9 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 			return qualifierError(err)
 		}
 	}
+	if err := t.wrongCaseColumn(parts, cr.Location); err != nil {
+		return qualifierError(err)
+	}
 	col := &ast.ColName{Name: ast.NewColIdent(parts[len(parts)-1])}
 	switch len(parts) {
 	case 1:

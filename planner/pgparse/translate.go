@@ -124,6 +124,8 @@ type translator struct {
 	cteNames     map[string]bool
 	// ranges are the names qualifiers can mean in the statement (names_seam3.go).
 	ranges *rangeNames
+	// colNames are the column names the statement can mean (names_case_seam4.go).
+	colNames *columnNames
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
 	// orderSel is the SELECT whose ORDER BY is being translated
@@ -165,6 +167,10 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns, written *ra
 		}
 	}()
 	t.ranges = collectRangeNames(n).with(written)
+	t.colNames = collectColumnNames(n, cols)
+	if n.GetSelectStmt() != nil || n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil {
+		t.checkRelationCase()
+	}
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
