@@ -427,7 +427,7 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 		// The array's element type comes from its elements alone, which
 		// the engine's types decide (pgexpr.InjectableArrayCompare).
 		typed := func(e ast.Expr) ast.Expr {
-			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCompare{}, Children: ast.Exprs{e}}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCompare{Op: op, Position: t.position(a.Location)}, Children: ast.Exprs{e}}
 		}
 		if op == "=" && !all {
 			return typed(&ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: ast.ValTuple(t.exprs(arr.Elements))})
