@@ -60,9 +60,12 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 // reads its column under two names (design 095). A reference no id
 // matches is retyped when exactly one column of its node's only child has
 // its name and that column is timestamptz (a derived table's column,
-// whose CASE its own analysis retyped).
+// whose CASE its own analysis retyped). A cidr reference to an inet
+// expression is retyped alike: min and max of cidr are inet
+// (minMaxCIDR, windowMinMaxCIDR).
 func retypeTimestampTZFields(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	tstz := map[sql.ColumnId]sql.Type{}
+	inet := map[sql.ColumnId]sql.Type{}
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		var sch sql.Schema
 		if children := n.Children(); len(children) == 1 {
@@ -71,7 +74,19 @@ func retypeTimestampTZFields(n sql.Node) (sql.Node, transform.TreeIdentity, erro
 		n, same, err := transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 				gf, ok := e.(*expression.GetField)
-				if !ok || !types.IsText(gf.Type()) {
+				if !ok {
+					return e, transform.SameTree, nil
+				}
+				if isInet, cidr := pgtypes.IsInet(gf.Type()); isInet && cidr {
+					// min/max of cidr became inet (windowMinMaxCIDR).
+					t, ok := inet[gf.Id()]
+					if !ok || gf.Id() == 0 {
+						return e, transform.SameTree, nil
+					}
+					ne := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), t, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable())
+					return ne.WithId(gf.Id()).(sql.Expression), transform.NewTree, nil
+				}
+				if !types.IsText(gf.Type()) {
 					return e, transform.SameTree, nil
 				}
 				t, ok := tstz[gf.Id()]
@@ -99,8 +114,14 @@ func retypeTimestampTZFields(n sql.Node) (sql.Node, transform.TreeIdentity, erro
 		}
 		if ex, ok := n.(sql.Expressioner); ok {
 			for _, e := range ex.Expressions() {
-				if ie, ok := e.(sql.IdExpression); ok && ie.Id() != 0 && pgtypes.IsTimestampTZ(e.Type()) {
+				ie, ok := e.(sql.IdExpression)
+				if !ok || ie.Id() == 0 {
+					continue
+				}
+				if pgtypes.IsTimestampTZ(e.Type()) {
 					tstz[ie.Id()] = e.Type()
+				} else if isInet, cidr := pgtypes.IsInet(e.Type()); isInet && !cidr {
+					inet[ie.Id()] = e.Type()
 				}
 			}
 		}

@@ -967,7 +967,10 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	def := t.namedWindow(f.Over)
 	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions), Groups: t.groupsBounds(def.FrameOptions, def.StartOffset, def.EndOffset)}
 	switch name {
-	case "first_value", "last_value", "nth_value":
+	case "first_value", "last_value", "nth_value", "min", "max":
+		// go-mysql-server's min and max without a frame clause read the
+		// whole partition; PostgreSQL's default frame stops at the
+		// current row's last peer (design 095).
 		marker.Peers = def.FrameOptions&frameNonDefault == 0 && len(def.OrderClause) > 0
 	}
 	switch name {
