@@ -229,6 +229,11 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
 		return e
 	}
+	if len(parts) == 3 {
+		if err := t.schemaQualifier(parts[0], parts[1], cr.Location); err != nil {
+			return qualifierError(err)
+		}
+	}
 	if len(parts) == 2 || len(parts) == 3 {
 		if err := t.badQualifier(parts[len(parts)-2], cr.Location); err != nil {
 			return qualifierError(err)

@@ -39,6 +39,7 @@ func collectColumnNames(n *pg.Node, cols TableColumns) *columnNames {
 	cn := &columnNames{exact: map[string]bool{}, folded: map[string]bool{}}
 	seen := map[string]bool{}
 	ctes := map[string]bool{}
+	var rels []*pg.RangeVar
 	var walk func(m protoreflect.Message)
 	walk = func(m protoreflect.Message) {
 		switch x := m.Interface().(type) {
@@ -49,16 +50,7 @@ func collectColumnNames(n *pg.Node, cols TableColumns) *columnNames {
 			}
 			if (x.Schemaname == "" || x.Schemaname == "public") && x.Catalogname == "" && !seen[x.Relname] {
 				seen[x.Relname] = true
-				if names, ok := cols(x.Relname); ok {
-					for _, c := range names {
-						cn.exact[c] = true
-						cn.folded[strings.ToLower(c)] = true
-					}
-				} else if l := strings.ToLower(x.Relname); l != x.Relname && cn.badRelation == nil {
-					if _, ok := cols(l); ok {
-						cn.badRelation = x
-					}
-				}
+				rels = append(rels, x)
 			}
 		case *pg.SelectStmt:
 			for _, tn := range x.TargetList {
@@ -101,8 +93,22 @@ func collectColumnNames(n *pg.Node, cols TableColumns) *columnNames {
 		})
 	}
 	walk(n.ProtoReflect())
-	if cn.badRelation != nil && ctes[cn.badRelation.Relname] {
-		cn.badRelation = nil
+	// Looked up after the walk: a WITH query's name is no table, and the
+	// system catalogs are none either (a lookup can be a catalog query).
+	for _, rv := range rels {
+		if ctes[rv.Relname] || strings.HasPrefix(rv.Relname, "pg_") {
+			continue
+		}
+		if names, ok := cols(rv.Relname); ok {
+			for _, c := range names {
+				cn.exact[c] = true
+				cn.folded[strings.ToLower(c)] = true
+			}
+		} else if l := strings.ToLower(rv.Relname); l != rv.Relname && cn.badRelation == nil {
+			if _, ok := cols(l); ok {
+				cn.badRelation = rv
+			}
+		}
 	}
 	if cn.badRelation == nil && len(cn.folded) == 0 {
 		return nil // no user table column
@@ -138,6 +144,27 @@ func (t *translator) wrongCaseColumn(parts []string, loc int32) *pgerror.Error {
 		e = pgerror.New(pgerror.UndefinedColumn, "column %s does not exist", strings.Join(parts, "."))
 	}
 	e.Hint = t.columnHint(parts)
+	e.Position = t.position(loc)
+	return e
+}
+
+// schemaQualifier returns PostgreSQL's error for a column reference or
+// t.* qualified by schema.table where the schema is none OpenWit has
+// (searchRangeTableForRel finds no relation then, only a FROM item
+// called table), or nil: 42P01 invalid reference to the FROM item when
+// one is called table, missing FROM-clause entry otherwise.
+func (t *translator) schemaQualifier(schema, table string, loc int32) *pgerror.Error {
+	switch schema {
+	case "public", "pg_catalog", "information_schema":
+		return nil
+	}
+	var e *pgerror.Error
+	if t.ranges != nil && t.ranges.names[table] {
+		e = pgerror.New(pgerror.UndefinedTable, "invalid reference to FROM-clause entry for table %q", table)
+		e.Hint = "There is an entry for table \"" + table + "\", but it cannot be referenced from this part of the query."
+	} else {
+		e = pgerror.New(pgerror.UndefinedTable, "missing FROM-clause entry for table %q", table)
+	}
 	e.Position = t.position(loc)
 	return e
 }

@@ -1147,6 +1147,11 @@ func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
 				t.unsupported("* over FULL JOIN ... USING")
 			}
 			star := &ast.StarExpr{}
+			if len(cr.Fields) == 3 {
+				if err := t.schemaQualifier(cr.Fields[0].GetString_().GetSval(), cr.Fields[1].GetString_().GetSval(), cr.Location); err != nil {
+					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
+				}
+			}
 			if len(cr.Fields) > 1 {
 				if err := t.badQualifier(cr.Fields[len(cr.Fields)-2].GetString_().GetSval(), cr.Location); err != nil {
 					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
