@@ -36,11 +36,13 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 			return e, transform.SameTree, nil
 		})
 	})
-	if err != nil || same2 {
-		return n, same && same2, err
+	if err != nil {
+		return nil, transform.SameTree, err
 	}
-	n, _, err = retypeTimestampTZFields(n)
-	return n, transform.NewTree, err
+	// Always: a CASE retyped in a subquery's own analysis (a derived
+	// table) changed the type of a column this plan reads.
+	n, same3, err := retypeTimestampTZFields(n)
+	return n, same && same2 && same3, err
 }
 
 // retypeTimestampTZFields gives a column reference the type timestamptz
@@ -49,38 +51,81 @@ func caseTypes(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 // over a GroupBy reads min(CASE ...) by position) while the CASE was still
 // go-mysql-server's LONGTEXT; once TimestampTZCase retyped the CASE, those
 // references would send its time values to the client as text in Go's
-// format. The references carry column ids here, not positions: one is
-// retyped when exactly one column of its node's child has its name and
-// that column is timestamptz while the reference is text.
+// format. The references carry column ids here, not positions. Nodes are
+// visited children first, and every expression below with a column id
+// (an aggregate, an alias, a reference retyped here) that is timestamptz
+// retypes the text references with its id above it: the timestamptz
+// conversions of tzCompare change the name of an aggregate over a CASE of
+// timestamp and timestamptz results, and a sort over a derived table
+// reads its column under two names (design 095). A reference no id
+// matches is retyped when exactly one column of its node's only child has
+// its name and that column is timestamptz (a derived table's column,
+// whose CASE its own analysis retyped). A cidr reference to an inet
+// expression is retyped alike: min and max of cidr are inet
+// (minMaxCIDR, windowMinMaxCIDR).
 func retypeTimestampTZFields(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	tstz := map[sql.ColumnId]sql.Type{}
+	inet := map[sql.ColumnId]sql.Type{}
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		children := n.Children()
-		if len(children) != 1 {
-			return n, transform.SameTree, nil
+		var sch sql.Schema
+		if children := n.Children(); len(children) == 1 {
+			sch = children[0].Schema()
 		}
-		sch := children[0].Schema()
-		return transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		n, same, err := transform.OneNodeExpressions(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 				gf, ok := e.(*expression.GetField)
-				if !ok || !types.IsText(gf.Type()) {
+				if !ok {
 					return e, transform.SameTree, nil
 				}
-				var c *sql.Column
-				for _, sc := range sch {
-					if strings.EqualFold(sc.Name, gf.Name()) {
-						if c != nil {
-							return e, transform.SameTree, nil // ambiguous
-						}
-						c = sc
+				if isInet, cidr := pgtypes.IsInet(gf.Type()); isInet && cidr {
+					// min/max of cidr became inet (windowMinMaxCIDR).
+					t, ok := inet[gf.Id()]
+					if !ok || gf.Id() == 0 {
+						return e, transform.SameTree, nil
 					}
+					ne := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), t, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable())
+					return ne.WithId(gf.Id()).(sql.Expression), transform.NewTree, nil
 				}
-				if c == nil || !pgtypes.IsTimestampTZ(c.Type) {
+				if !types.IsText(gf.Type()) {
 					return e, transform.SameTree, nil
 				}
-				ne := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable())
+				t, ok := tstz[gf.Id()]
+				if !ok || gf.Id() == 0 {
+					var c *sql.Column
+					for _, sc := range sch {
+						if strings.EqualFold(sc.Name, gf.Name()) {
+							if c != nil {
+								return e, transform.SameTree, nil // ambiguous
+							}
+							c = sc
+						}
+					}
+					if c == nil || !pgtypes.IsTimestampTZ(c.Type) {
+						return e, transform.SameTree, nil
+					}
+					t = c.Type
+				}
+				ne := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), t, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable())
 				return ne.WithId(gf.Id()).(sql.Expression), transform.NewTree, nil
 			})
 		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if ex, ok := n.(sql.Expressioner); ok {
+			for _, e := range ex.Expressions() {
+				ie, ok := e.(sql.IdExpression)
+				if !ok || ie.Id() == 0 {
+					continue
+				}
+				if pgtypes.IsTimestampTZ(e.Type()) {
+					tstz[ie.Id()] = e.Type()
+				} else if isInet, cidr := pgtypes.IsInet(e.Type()); isInet && !cidr {
+					inet[ie.Id()] = e.Type()
+				}
+			}
+		}
+		return n, same, nil
 	})
 }
 

@@ -50,6 +50,10 @@ func uuidInetLiterals(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *pla
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, same3, err := transform.Node(n, windowMinMaxCIDR)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	n, same2, err := transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			if err := pgexpr.CheckMinMax(e); err != nil {
@@ -69,7 +73,58 @@ func uuidInetLiterals(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *pla
 			return out, transform.NewTree, nil
 		})
 	})
-	return n, same1 && same2, err
+	return n, same1 && same2 && same3, err
+}
+
+// windowMinMaxCIDR is minMaxCIDR for the min and max window functions of a
+// Window node (design 095). A marked argument (pgexpr.WindowArg) keeps its
+// place, the cast goes inside it.
+func windowMinMaxCIDR(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	w, ok := n.(*plan.Window)
+	if !ok {
+		return n, transform.SameTree, nil
+	}
+	var exprs []sql.Expression
+	for i, e := range w.SelectExprs {
+		out, same, err := transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			switch e.(type) {
+			case *aggregation.Min, *aggregation.Max:
+			default:
+				return e, transform.SameTree, nil
+			}
+			wa, marked := e.Children()[0].(*pgexpr.WindowArg)
+			if !marked {
+				return minMaxCIDR(e)
+			}
+			if isInet, cidr := pgtypes.IsInet(wa.Type()); !isInet || !cidr {
+				return e, transform.SameTree, nil
+			}
+			cast, err := pgexpr.NewCast(wa.Child, storage.TypeInet)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			arg, err := wa.WithChildren(cast)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			out, err := e.WithChildren(arg)
+			return out, transform.NewTree, err
+		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if same {
+			continue
+		}
+		if exprs == nil {
+			exprs = append([]sql.Expression(nil), w.SelectExprs...)
+		}
+		exprs[i] = out
+	}
+	if exprs == nil {
+		return n, transform.SameTree, nil
+	}
+	return plan.NewWindow(exprs, w.Child), transform.NewTree, nil
 }
 
 // countDistinctInet counts distinct inet and cidr values by their text

@@ -42,6 +42,12 @@ func TestNameErrors(t *testing.T) {
 		// A relation named where its alias must be used.
 		"SELECT c FROM ne_u x WHERE ne_u.c = 1",
 		"SELECT ne_v.a FROM ne_v w",
+		// A schema OpenWit does not have (design 095).
+		"SELECT nosuch.ne_u.c FROM ne_u",
+		"SELECT nosuch.ne_u.c FROM ne_u x",
+		"SELECT nosuch.ne_u.* FROM ne_u",
+		"SELECT nosuch.x.c FROM ne_u",
+		"SELECT c FROM ne_u WHERE nosuch.ne_u.c = 1",
 		// INSERT's column list names the relation.
 		"INSERT INTO ne_u (nosuch) VALUES (1)",
 		"INSERT INTO ne_u (c, nosuch) SELECT 1, 2",

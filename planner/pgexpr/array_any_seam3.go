@@ -8,6 +8,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/internal/pgerror"
 	"openwit/planner/pgtypes"
 )
 
@@ -26,10 +27,17 @@ import (
 // equalities joined by OR, so that each comparison gets the semantics of
 // x op element-type (the planner's bpchar rule). Anything else is left as
 // it was.
-type InjectableArrayCompare struct{}
+//
+// A non-character x against a character element type (text[] when all
+// elements are untyped: `1 = ANY(ARRAY['1', '2'])`) has no operator in
+// PostgreSQL: 42883, at Position (design 095).
+type InjectableArrayCompare struct {
+	Op       string // the operator as PostgreSQL names it (=, <>, <, ...)
+	Position int32  // the operator's place in the query, 1-based; 0 unknown
+}
 
 // WithResolvedChildren implements sqlparser.Injectable.
-func (InjectableArrayCompare) WithResolvedChildren(children []any) (any, error) {
+func (a InjectableArrayCompare) WithResolvedChildren(children []any) (any, error) {
 	if len(children) != 1 {
 		return nil, fmt.Errorf("ANY/ALL (ARRAY): want 1 argument, got %d", len(children))
 	}
@@ -38,8 +46,11 @@ func (InjectableArrayCompare) WithResolvedChildren(children []any) (any, error) 
 		return nil, fmt.Errorf("ANY/ALL (ARRAY): not an expression")
 	}
 	x, elems, ok := arrayComparisonOperands(e)
-	if !ok || IsUnknownLiteral(x) || !isCharacterType(x.Type()) {
+	if !ok || IsUnknownLiteral(x) {
 		return e, nil
+	}
+	if !isCharacterType(x.Type()) {
+		return e, a.noTextOperator(x, elems)
 	}
 	et, ok := arrayElemCharType(elems)
 	if !ok {
@@ -51,6 +62,33 @@ func (InjectableArrayCompare) WithResolvedChildren(children []any) (any, error) 
 		return e, nil // text and varchar compare alike: no blanks dropped
 	}
 	return retypeArrayComparison(e, et), nil
+}
+
+// noTextOperator is PostgreSQL's 42883 for x op element-type when the
+// element type of ARRAY[elems] is a string type and x's is not.
+func (a InjectableArrayCompare) noTextOperator(x sql.Expression, elems []sql.Expression) error {
+	if a.Op == "" || x.Type() == types.Null {
+		return nil
+	}
+	xoid, _ := pgtypes.OID(x.Type())
+	if pgtypes.Category(xoid) == 'S' || xoid == pgtypes.OIDUnknown {
+		return nil
+	}
+	var eoid uint32 = pgtypes.OIDText // all untyped: text[]
+	for _, v := range elems {
+		if IsUnknownLiteral(v) || v.Type() == types.Null {
+			continue
+		}
+		eoid, _ = pgtypes.OID(v.Type())
+		break
+	}
+	if pgtypes.Category(eoid) != 'S' {
+		return nil
+	}
+	err := pgerror.New(pgerror.UndefinedFunction, "operator does not exist: %s %s %s", pgtypes.TypeName(xoid), a.Op, pgtypes.TypeName(eoid))
+	err.Hint = "No operator matches the given name and argument types. You might need to add explicit type casts."
+	err.Position = a.Position
+	return err
 }
 
 // arrayComparisonOperands returns x and the elements of the translated

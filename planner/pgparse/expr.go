@@ -229,10 +229,18 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
 		return e
 	}
+	if len(parts) == 3 {
+		if err := t.schemaQualifier(parts[0], parts[1], cr.Location); err != nil {
+			return qualifierError(err)
+		}
+	}
 	if len(parts) == 2 || len(parts) == 3 {
 		if err := t.badQualifier(parts[len(parts)-2], cr.Location); err != nil {
 			return qualifierError(err)
 		}
+	}
+	if err := t.wrongCaseColumn(parts, cr.Location); err != nil {
+		return qualifierError(err)
 	}
 	col := &ast.ColName{Name: ast.NewColIdent(parts[len(parts)-1])}
 	switch len(parts) {
@@ -424,7 +432,7 @@ func (t *translator) arrayAny(a *pg.A_Expr, op string, all bool) ast.Expr {
 		// The array's element type comes from its elements alone, which
 		// the engine's types decide (pgexpr.InjectableArrayCompare).
 		typed := func(e ast.Expr) ast.Expr {
-			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCompare{}, Children: ast.Exprs{e}}
+			return ast.InjectedExpr{Expression: pgexpr.InjectableArrayCompare{Op: op, Position: t.position(a.Location)}, Children: ast.Exprs{e}}
 		}
 		if op == "=" && !all {
 			return typed(&ast.ComparisonExpr{Operator: ast.InStr, Left: t.expr(a.Lexpr), Right: ast.ValTuple(t.exprs(arr.Elements))})
@@ -964,7 +972,10 @@ func (t *translator) windowCall(name string, f *pg.FuncCall, filter ast.Expr) as
 	def := t.namedWindow(f.Over)
 	marker := pgexpr.InjectableWindowArg{Exclude: frameExclusion(def.FrameOptions), Groups: t.groupsBounds(def.FrameOptions, def.StartOffset, def.EndOffset)}
 	switch name {
-	case "first_value", "last_value", "nth_value":
+	case "first_value", "last_value", "nth_value", "min", "max":
+		// go-mysql-server's min and max without a frame clause read the
+		// whole partition; PostgreSQL's default frame stops at the
+		// current row's last peer (design 095).
 		marker.Peers = def.FrameOptions&frameNonDefault == 0 && len(def.OrderClause) > 0
 	}
 	switch name {

@@ -52,6 +52,9 @@ func (t *translator) checkGrouping(sel *ast.Select) {
 	keys := map[string]bool{}
 	names := map[string]bool{}
 	for _, g := range sel.GroupBy {
+		if isInjectedError(g) {
+			return // a wrong GROUP BY name is reported first (design 095)
+		}
 		keys[exprKey(g)] = true
 		if c, ok := g.(*ast.ColName); ok {
 			names[c.Name.Lowered()] = true

@@ -1,8 +1,6 @@
 package pgparse
 
 import (
-	"strings"
-
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -115,7 +113,7 @@ func (t *translator) checkInsertColumn(rel *pg.RangeVar, rt *pg.ResTarget) {
 		return
 	}
 	for _, c := range cols {
-		if strings.EqualFold(c, rt.Name) { // OpenWit folds column names (go-mysql-server)
+		if c == rt.Name { // quoted names are case-sensitive (design 095)
 			return
 		}
 	}

@@ -124,6 +124,8 @@ type translator struct {
 	cteNames     map[string]bool
 	// ranges are the names qualifiers can mean in the statement (names_seam3.go).
 	ranges *rangeNames
+	// colNames are the column names the statement can mean (names_case_seam4.go).
+	colNames *columnNames
 	// from is the current SELECT's FROM clause.
 	from []*pg.Node
 	// orderSel is the SELECT whose ORDER BY is being translated
@@ -171,6 +173,10 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns, written *ra
 		}
 	}()
 	t.ranges = collectRangeNames(n).with(written)
+	t.colNames = collectColumnNames(n, cols)
+	if n.GetSelectStmt() != nil || n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil {
+		t.checkRelationCase()
+	}
 	st = t.statement(n)
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
@@ -1182,6 +1188,11 @@ func (t *translator) target(rt *pg.ResTarget) ast.SelectExpr {
 				t.unsupported("* over FULL JOIN ... USING")
 			}
 			star := &ast.StarExpr{}
+			if len(cr.Fields) == 3 {
+				if err := t.schemaQualifier(cr.Fields[0].GetString_().GetSval(), cr.Fields[1].GetString_().GetSval(), cr.Location); err != nil {
+					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
+				}
+			}
 			if len(cr.Fields) > 1 {
 				if err := t.badQualifier(cr.Fields[len(cr.Fields)-2].GetString_().GetSval(), cr.Location); err != nil {
 					return &ast.AliasedExpr{Expr: qualifierError(err), As: ast.NewColIdent("?column?")}
