@@ -40,18 +40,21 @@ const (
 	numericMaxDisplayScale = 1000
 )
 
-// divRange is the decimal exponent range of the leading digit of an
-// operand's non-zero values (10^emin <= |v| < 10^(emax+1)).
-type divRange struct{ emin, emax int32 }
+// DivRange is the decimal exponent range of the leading digit of an
+// operand's non-zero values (10^Emin <= |v| < 10^(Emax+1)).
+type DivRange struct{ Emin, Emax int32 }
+
+// ColumnDivRange is the range of a numeric(p,s) column: [-s, p-s-1].
+func ColumnDivRange(p, s int32) DivRange { return DivRange{-s, p - s - 1} }
 
 // divRangeOf is the range of a compiled operand: a constant's own, or
 // [-s, p-s-1] for values of precision bound p and scale s.
-func divRangeOf(o numOperand) divRange {
+func divRangeOf(o numOperand) DivRange {
 	if o.v == nil {
 		e := digits(o.c) - 1 - o.s
-		return divRange{e, e}
+		return DivRange{e, e}
 	}
-	return divRange{-o.s, o.p - o.s - 1}
+	return ColumnDivRange(o.p, o.s)
 }
 
 // floorDiv4 is floor(e/4): the base-10000 weight of decimal exponent e.
@@ -68,21 +71,21 @@ func floorDiv4(e int32) int32 {
 // whether it fits a Decimal128. Its scale is the largest result scale of
 // select_div_scale over such operands; its precision bounds the rounded
 // quotient's integer digits on top.
-func NumDivType(l divRange, s1 int32, r divRange, s2 int32, divisorConst bool) (*arrow.Decimal128Type, bool) {
+func NumDivType(l DivRange, s1 int32, r DivRange, s2 int32, divisorConst bool) (*arrow.Decimal128Type, bool) {
 	// The smallest quotient weight: the smallest dividend over the largest
 	// divisor, first digits such that the estimate steps down once more. A
 	// zero dividend's quotient is 0 at any scale.
-	qmin := floorDiv4(l.emin) - floorDiv4(r.emax) - 1
+	qmin := floorDiv4(l.Emin) - floorDiv4(r.Emax) - 1
 	s := max(numericMinSigDigits-qmin*4, s1, s2, 0)
 	if s > maxDecPrecision {
 		return nil, false
 	}
-	// |x/y| < 10^(l.emax+1) / 10^r.emin. The rounded quotient stays below
+	// |x/y| < 10^(l.Emax+1) / 10^r.Emin. The rounded quotient stays below
 	// that bound when it is a multiple of 10^-rscale (a column divisor, or
 	// a constant below 10); otherwise rounding may reach it: one digit
 	// more.
-	q := l.emax + 1 - r.emin
-	if divisorConst && r.emin > 0 {
+	q := l.Emax + 1 - r.Emin
+	if divisorConst && r.Emin > 0 {
 		q++
 	}
 	p := max(s+q, 1)
