@@ -1044,6 +1044,7 @@ func (s *valueState) result(mem memory.Allocator, groups int) (arrow.Array, erro
 type distinctKey struct {
 	g uint32
 	i int64
+	h int64 // a numeric's high word (i its low word)
 	s string
 }
 

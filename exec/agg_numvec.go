@@ -223,48 +223,39 @@ func appendDecKey(b []byte, v decimal128.Num) []byte {
 	return binary.LittleEndian.AppendUint64(b, uint64(v.HighBits()))
 }
 
-// count(DISTINCT) of a numeric: the set key is the value's 16 encoded
-// bytes (appendDecKey). A column's values, and an expression's, share one
-// scale, so equal numbers have equal keys.
+// count(DISTINCT) of a numeric: the set key is the value's two words. A
+// column's values, and an expression's, share one scale, so equal numbers
+// have equal keys.
+
+// decDistinctKey is v's count(DISTINCT) key in group g.
+func decDistinctKey(g uint32, v decimal128.Num) distinctKey {
+	return distinctKey{g: g, i: int64(v.LowBits()), h: v.HighBits()}
+}
 
 // addDecimals counts the distinct non-NULL values of x per group.
 func (s *distinctState) addDecimals(gids []uint32, x *array.Decimal128, n int) {
 	hasNulls := x.NullN() > 0
 	vals := x.Values()
-	var buf []byte
 	for i := 0; i < n; i++ {
 		if hasNulls && x.IsNull(i) {
 			continue
 		}
-		buf = appendDecKey(buf[:0], vals[i])
-		if _, ok := s.sets[distinctKey{g: gids[i], s: string(buf)}]; ok {
-			continue // the lookup with a converted key does not allocate
-		}
-		s.add(distinctKey{g: gids[i], s: string(buf)}, false)
+		s.add(decDistinctKey(gids[i], vals[i]), false)
 	}
 }
 
 // absorbDecimals folds partial states: a list of distinct values per row.
 func (s *distinctState) absorbDecimals(gids []uint32, l *array.List, vals *array.Decimal128, n int) error {
-	var buf []byte
 	for i := 0; i < n; i++ {
 		if l.IsNull(i) {
 			continue
 		}
 		start, end := l.ValueOffsets(i)
 		for j := int(start); j < int(end); j++ {
-			if vals.IsNull(j) {
-				continue
+			if !vals.IsNull(j) {
+				s.add(decDistinctKey(gids[i], vals.Value(j)), false)
 			}
-			buf = appendDecKey(buf[:0], vals.Value(j))
-			s.add(distinctKey{g: gids[i], s: string(buf)}, false)
 		}
 	}
 	return nil
-}
-
-// decOfKey decodes appendDecKey's bytes.
-func decOfKey(k string) decimal128.Num {
-	b := []byte(k)
-	return decimal128.New(int64(binary.LittleEndian.Uint64(b[8:])), binary.LittleEndian.Uint64(b[:8]))
 }

@@ -359,7 +359,7 @@ func (s *distinctState) partial(mem memory.Allocator, groups int) (arrow.Array, 
 				continue
 			}
 			if db, ok := vb.(*array.Decimal128Builder); ok {
-				db.Append(decOfKey(k.s)) // agg_numvec.go
+				db.Append(decimal128.New(k.h, uint64(k.i)))
 				continue
 			}
 			if err := appendKey(vb, k.i); err != nil {
