@@ -671,7 +671,7 @@ func newAggState(f AggFunc, arg value) (aggState, error) {
 	case AggCount:
 		return &countState{}, nil
 	case AggCountDistinct:
-		if _, ok := keyable(arg.typ()); !ok {
+		if _, ok := groupable(arg.typ()); !ok { // numeric: agg_numvec.go
 			return nil, unsupported("count(DISTINCT) on %s", arg.typ())
 		}
 		return &distinctState{dt: arg.typ(), sets: map[distinctKey]struct{}{}}, nil
@@ -1044,6 +1044,7 @@ func (s *valueState) result(mem memory.Allocator, groups int) (arrow.Array, erro
 type distinctKey struct {
 	g uint32
 	i int64
+	h int64 // a numeric's high word (i its low word)
 	s string
 }
 
@@ -1126,6 +1127,10 @@ func (s *distinctState) update(gids []uint32, a arrow.Array, n int) error {
 			k := distinctKey{g: gids[i], s: x.Value(i)}
 			s.add(k, true)
 		}
+		return nil
+	}
+	if x, ok := a.(*array.Decimal128); ok {
+		s.addDecimals(gids, x, n) // agg_numvec.go
 		return nil
 	}
 	get := intKeyGetter(a)

@@ -89,7 +89,7 @@ func newFinalState(f AggFunc, dt arrow.DataType) (aggState, error) {
 		if !ok {
 			return bad()
 		}
-		if _, ok := keyable(l.Elem()); !ok {
+		if _, ok := groupable(l.Elem()); !ok {
 			return bad()
 		}
 		return &distinctState{dt: l.Elem(), sets: map[distinctKey]struct{}{}}, nil
@@ -358,6 +358,10 @@ func (s *distinctState) partial(mem memory.Allocator, groups int) (arrow.Array, 
 				sb.Append(k.s)
 				continue
 			}
+			if db, ok := vb.(*array.Decimal128Builder); ok {
+				db.Append(decimal128.New(k.h, uint64(k.i)))
+				continue
+			}
 			if err := appendKey(vb, k.i); err != nil {
 				return nil, err
 			}
@@ -371,6 +375,9 @@ func (s *distinctState) absorb(gids []uint32, a arrow.Array, n int) error {
 		return fmt.Errorf("exec: count(DISTINCT) state of type %s", a.DataType())
 	}
 	vals := l.ListValues()
+	if dec, ok := vals.(*array.Decimal128); ok {
+		return s.absorbDecimals(gids, l, dec, n) // agg_numvec.go
+	}
 	str, isStr := vals.(*array.String)
 	get := intKeyGetter(vals)
 	if !isStr && get == nil {

@@ -118,4 +118,15 @@
 // pgnet.Key. They came without a fragment version change: a worker
 // that does not know them reports the fragment unsupported. Design record:
 // docs/design/077-vectorized-array-inet.md.
+//
+// # Numeric arithmetic
+//
+// numeric(p,s) columns are Decimal128 at their declared scale. OpNumAdd,
+// OpNumSub, OpNumMul, OpNumNeg and OpNumAbs compute at PostgreSQL's result
+// scales within a 38-digit bound checked at compile time (design 091).
+// OpNumDiv computes numeric_div's value for each row (select_div_scale's
+// scale, half away from zero) held at one common scale, refused when that
+// could pass 38 digits; it raises 22012 on a zero divisor, so AND/OR test
+// it lazily like OpCast and a CASE refuses it after its first condition
+// (design 096).
 package exec

@@ -295,6 +295,8 @@ func compileValue(e *Expr, schema *arrow.Schema) (value, error) {
 		return compileInetValue(e, schema)
 	case OpNumAdd, OpNumSub, OpNumMul, OpNumNeg, OpNumAbs:
 		return compileNumArith(e, schema)
+	case OpNumDiv:
+		return compileNumDiv(e, schema) // expr_numdiv.go
 	}
 	return nil, unsupported("value expression %s", e.Op)
 }

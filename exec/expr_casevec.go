@@ -91,6 +91,12 @@ func compileCase(e *Expr, schema *arrow.Schema) (value, error) {
 	c := &caseExpr{dt: dt}
 	n := len(e.Args)
 	for i := 0; i+1 < n; i += 2 {
+		if i > 0 && hasNumDiv(e.Args[i]) { // expr_numdiv.go
+			// Conditions are tested on every row, not only on the rows
+			// the earlier ones leave open as in PostgreSQL: a division
+			// by zero there would raise an error PostgreSQL does not.
+			return nil, unsupported("CASE condition %s after the first divides", e.Args[i].format(nil))
+		}
 		p, err := compilePredicate(e.Args[i], schema)
 		if err != nil {
 			return nil, err

@@ -505,7 +505,7 @@ func mayFail(e *Expr) bool {
 	if e == nil {
 		return false
 	}
-	if e.Op == OpCast {
+	if e.Op == OpCast || e.Op == OpNumDiv {
 		return true
 	}
 	for _, a := range e.Args {

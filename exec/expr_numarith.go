@@ -31,12 +31,12 @@ const (
 // maxDecPrecision is the most digits a Decimal128 value has.
 const maxDecPrecision = 38
 
-var numArithSymbols = map[Op]string{OpNumAdd: "+", OpNumSub: "-", OpNumMul: "*"}
+var numArithSymbols = map[Op]string{OpNumAdd: "+", OpNumSub: "-", OpNumMul: "*", OpNumDiv: "/"}
 
 // formatNumArith renders an arithmetic node; ok is false for other ops.
 func formatNumArith(e *Expr, names []string) (string, bool) {
 	switch e.Op {
-	case OpNumAdd, OpNumSub, OpNumMul:
+	case OpNumAdd, OpNumSub, OpNumMul, OpNumDiv:
 		if len(e.Args) == 2 {
 			return "(" + e.Args[0].format(names) + " " + numArithSymbols[e.Op] + " " + e.Args[1].format(names) + ")", true
 		}

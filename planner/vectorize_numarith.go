@@ -21,8 +21,8 @@ import (
 // integer or numeric constants, and abs of such a value, at PostgreSQL's
 // result scales. The executor computes in 128 bits and refuses (so the
 // plan stays in the row engine) any expression whose declared precisions
-// allow a result beyond 38 digits. Division keeps the row engine: its
-// result scale depends on the values (select_div_scale), not the types.
+// allow a result beyond 38 digits. Division (its result scale depends on
+// the values, select_div_scale) only as a comparison operand: vectorize_numdiv.go.
 
 // numArithOps maps an Arith's operator to the executor's.
 var numArithOps = map[string]exec.Op{"+": exec.OpNumAdd, "-": exec.OpNumSub, "*": exec.OpNumMul}
@@ -140,6 +140,9 @@ func (c *compiler) numLiteral(l *expression.Literal, neg bool) *exec.Expr {
 // operands a numeric comparison takes on its own side.
 func (c *compiler) numericValue(x sql.Expression) (*exec.Expr, bool) {
 	if e, ok := c.decimalColumn(x); ok {
+		return e, true
+	}
+	if e, ok := c.numDiv(x); ok { // vectorize_numdiv.go
 		return e, true
 	}
 	return c.numArith(x)

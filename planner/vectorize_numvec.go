@@ -55,6 +55,9 @@ func (c *compiler) numericOperand(x sql.Expression) *exec.Expr {
 	if e, ok := c.numArith(x); ok { // vectorize_numarith.go
 		return e
 	}
+	if e, ok := c.numDiv(x); ok { // vectorize_numdiv.go
+		return e
+	}
 	return c.fail("numeric compared with %T of type %s", x, t)
 }
 

@@ -195,18 +195,19 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-// TestVectorizeOnlyWhatRuns: a fragment the executor cannot run
-// (count(DISTINCT) of a numeric column) stays in the row engine instead of
-// failing.
+// TestVectorizeOnlyWhatRuns: a fragment the executor cannot run (a
+// numeric division whose quotients may pass 38 digits at one scale, design
+// 096; the planner builds it and the executor's compile refuses it) stays
+// in the row engine instead of failing.
 func TestVectorizeOnlyWhatRuns(t *testing.T) {
 	h := newHarness(t)
 	h.mustQuery(`CREATE TABLE t (ts timestamptz NOT NULL, n numeric(10,2), v int4)`)
 	h.mustQuery(`INSERT INTO t VALUES ('2024-01-01 00:00:00+00', 1.50, 1), ('2024-01-01 00:00:01+00', -2.25, 2)`)
-	if plan := h.mustQuery(`EXPLAIN SELECT count(DISTINCT n) FROM t`); strings.Contains(plan, "VectorizedScan") {
-		t.Errorf("count(DISTINCT numeric) vectorized:\n%s", plan)
+	if plan := h.mustQuery(`EXPLAIN SELECT count(*) FROM t WHERE n / v > 1`); strings.Contains(plan, "VectorizedScan") {
+		t.Errorf("numeric(10,2) / int4 vectorized:\n%s", plan)
 	}
-	if got := h.mustQuery(`SELECT count(DISTINCT n), max(n), min(n) FROM t`); got != "2|1.50|-2.25" {
-		t.Errorf("count(DISTINCT), max, min of numeric: %q", got)
+	if got := h.mustQuery(`SELECT count(*), max(n), min(n) FROM t WHERE n / v > -2`); got != "2|1.50|-2.25" {
+		t.Errorf("count, max, min of numeric behind a division: %q", got)
 	}
 	if plan := h.mustQuery(`EXPLAIN SELECT max(v) FROM t`); !strings.Contains(plan, "VectorizedScan") {
 		t.Errorf("max(int4) not vectorized:\n%s", plan)

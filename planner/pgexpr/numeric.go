@@ -60,7 +60,10 @@ func NumericDiv(x, y decimal.Decimal) (decimal.Decimal, error) {
 	rscale := int32(16 - qweight*4)
 	rscale = max(rscale, dscale(x), dscale(y), 0)
 	rscale = min(rscale, 1000)
-	return x.DivRound(y, rscale+1).Round(rscale), nil
+	// One rounding of the exact quotient: rounding first to rscale+1
+	// digits and then to rscale rounds ...x4|5 up where PostgreSQL does
+	// not (design 096).
+	return x.DivRound(y, rscale), nil
 }
 
 func toDecimal(v any) (decimal.Decimal, bool) {
