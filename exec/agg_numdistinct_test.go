@@ -18,7 +18,7 @@ import (
 // grouped by a numeric key, complete and as partial aggregations over
 // disjoint inputs merged by a final one, counts each distinct value once.
 func TestNumericCountDistinct(t *testing.T) {
-	seed := rand.Uint64()
+	seed := testSeed(t)
 	r := rand.New(rand.NewPCG(seed, 96))
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)

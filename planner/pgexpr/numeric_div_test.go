@@ -21,6 +21,7 @@ import (
 // divisor.
 func TestNumericDivAgreesWithExecutor(t *testing.T) {
 	seed := rand.Uint64()
+	t.Logf("seed %d", seed) // a panic would lose the failure message naming it
 	r := rand.New(rand.NewPCG(seed, 96))
 	draw := func() (decimal128.Num, int32, decimal.Decimal) {
 		p := int32(1 + r.IntN([]int{4, 12, 20, 38}[r.IntN(4)]))
