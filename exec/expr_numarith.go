@@ -210,15 +210,11 @@ func convNums[T int8 | int16 | int32 | int64](vs []T) []decimal128.Num {
 	return out
 }
 
-func (n *numArith) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
+// evalNumOperands evaluates the operands l and r over rec: their values
+// (nil for a constant) and the arrays evaluated, which the caller
+// releases (also on error).
+func evalNumOperands(mem memory.Allocator, rec arrow.RecordBatch, l, r numOperand) (lv, rv []decimal128.Num, arrs []arrow.Array, err error) {
 	rows := int(rec.NumRows())
-	var arrs []arrow.Array
-	defer func() {
-		for _, a := range arrs {
-			a.Release()
-		}
-	}()
-	// operand returns the operand's values (nil for a constant).
 	operand := func(o numOperand) ([]decimal128.Num, error) {
 		if o.v == nil {
 			return nil, nil
@@ -233,11 +229,44 @@ func (n *numArith) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 		}
 		return numValues(a)
 	}
-	lv, err := operand(n.l)
-	if err != nil {
-		return nil, err
+	if lv, err = operand(l); err != nil {
+		return nil, nil, arrs, err
 	}
-	rv, err := operand(n.r)
+	rv, err = operand(r)
+	return lv, rv, arrs, err
+}
+
+// validRows returns which of rows rows are valid in every one of arrs
+// (nil: all of them).
+func validRows(arrs []arrow.Array, rows int) []bool {
+	var valid []bool
+	for _, a := range arrs {
+		if a.NullN() == 0 {
+			continue
+		}
+		if valid == nil {
+			valid = make([]bool, rows)
+			for i := range valid {
+				valid[i] = true
+			}
+		}
+		for i := range valid {
+			if a.IsNull(i) {
+				valid[i] = false
+			}
+		}
+	}
+	return valid
+}
+
+func (n *numArith) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
+	rows := int(rec.NumRows())
+	lv, rv, arrs, err := evalNumOperands(mem, rec, n.l, n.r)
+	defer func() {
+		for _, a := range arrs {
+			a.Release()
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -309,23 +338,7 @@ func (n *numArith) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Arra
 			}
 		}
 	}
-	var valid []bool
-	for _, a := range arrs {
-		if a.NullN() == 0 {
-			continue
-		}
-		if valid == nil {
-			valid = make([]bool, rows)
-			for i := range valid {
-				valid[i] = true
-			}
-		}
-		for i := range valid {
-			if a.IsNull(i) {
-				valid[i] = false
-			}
-		}
-	}
+	valid := validRows(arrs, rows)
 	b := array.NewDecimal128Builder(mem, n.dt)
 	defer b.Release()
 	b.AppendValues(out, valid)

@@ -133,51 +133,16 @@ func (n *numDiv) typ() arrow.DataType { return n.dt }
 
 func (n *numDiv) eval(mem memory.Allocator, rec arrow.RecordBatch) (arrow.Array, error) {
 	rows := int(rec.NumRows())
-	var arrs []arrow.Array
+	lv, rv, arrs, err := evalNumOperands(mem, rec, n.l, n.r)
 	defer func() {
 		for _, a := range arrs {
 			a.Release()
 		}
 	}()
-	operand := func(o numOperand) ([]decimal128.Num, error) {
-		if o.v == nil {
-			return nil, nil
-		}
-		a, err := o.v.eval(mem, rec)
-		if err != nil {
-			return nil, err
-		}
-		arrs = append(arrs, a)
-		if a.Len() != rows {
-			return nil, fmt.Errorf("exec: numeric operand of %d rows in a batch of %d", a.Len(), rows)
-		}
-		return numValues(a)
-	}
-	lv, err := operand(n.l)
 	if err != nil {
 		return nil, err
 	}
-	rv, err := operand(n.r)
-	if err != nil {
-		return nil, err
-	}
-	var valid []bool
-	for _, a := range arrs {
-		if a.NullN() == 0 {
-			continue
-		}
-		if valid == nil {
-			valid = make([]bool, rows)
-			for i := range valid {
-				valid[i] = true
-			}
-		}
-		for i := range valid {
-			if a.IsNull(i) {
-				valid[i] = false
-			}
-		}
-	}
+	valid := validRows(arrs, rows)
 	out := make([]decimal128.Num, rows)
 	for i := range out {
 		if valid != nil && !valid[i] {

@@ -40,8 +40,7 @@ func collectColumnNames(n *pg.Node, cols TableColumns) *columnNames {
 	seen := map[string]bool{}
 	ctes := map[string]bool{}
 	var rels []*pg.RangeVar
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	visit := func(m protoreflect.Message) {
 		switch x := m.Interface().(type) {
 		case *pg.RangeVar:
 			cn.exact[x.Relname] = true
@@ -76,23 +75,8 @@ func collectColumnNames(n *pg.Node, cols TableColumns) *columnNames {
 				cn.exact[x.Funcname[k-1].GetString_().GetSval()] = true
 			}
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList():
-				if fd.Kind() == protoreflect.MessageKind {
-					l := v.List()
-					for i := 0; i < l.Len(); i++ {
-						walk(l.Get(i).Message())
-					}
-				}
-			case fd.IsMap():
-			case fd.Kind() == protoreflect.MessageKind:
-				walk(v.Message())
-			}
-			return true
-		})
 	}
-	walk(n.ProtoReflect())
+	walkTree(n.ProtoReflect(), visit)
 	// Looked up after the walk: a WITH query's name is no table, and the
 	// system catalogs are none either (a lookup can be a catalog query).
 	for _, rv := range rels {

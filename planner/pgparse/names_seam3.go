@@ -23,11 +23,30 @@ type rangeNames struct {
 	aliased map[string]string // relation name -> its alias, for relations that have one
 }
 
+// walkTree calls visit on m and on every message below it, parents first.
+func walkTree(m protoreflect.Message, visit func(protoreflect.Message)) {
+	visit(m)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList():
+			if fd.Kind() == protoreflect.MessageKind {
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					walkTree(l.Get(i).Message(), visit)
+				}
+			}
+		case fd.IsMap():
+		case fd.Kind() == protoreflect.MessageKind:
+			walkTree(v.Message(), visit)
+		}
+		return true
+	})
+}
+
 // collectRangeNames walks the whole parse tree of a statement.
 func collectRangeNames(n *pg.Node) *rangeNames {
 	rn := &rangeNames{names: map[string]bool{"excluded": true, "old": true, "new": true}, aliased: map[string]string{}}
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	visit := func(m protoreflect.Message) {
 		switch x := m.Interface().(type) {
 		case *pg.RangeVar:
 			if x.Alias != nil {
@@ -46,24 +65,9 @@ func collectRangeNames(n *pg.Node) *rangeNames {
 				rn.names[x.Funcname[k-1].GetString_().GetSval()] = true
 			}
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList():
-				if fd.Kind() == protoreflect.MessageKind {
-					l := v.List()
-					for i := 0; i < l.Len(); i++ {
-						walk(l.Get(i).Message())
-					}
-				}
-			case fd.IsMap():
-			case fd.Kind() == protoreflect.MessageKind:
-				walk(v.Message())
-			}
-			return true
-		})
 	}
 	if n != nil {
-		walk(n.ProtoReflect())
+		walkTree(n.ProtoReflect(), visit)
 	}
 	for rel := range rn.aliased {
 		if rn.names[rel] {
