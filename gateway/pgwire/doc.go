@@ -150,6 +150,8 @@
 // ErrorResponse carries severity (S and V), SQLSTATE (C), message (M) and,
 // when set, detail (D), hint (H) and position (P). Backend errors are taken
 // from *pgerror.Error in the error chain; other errors are XX000.
+// WARNINGs and NOTICEs of a statement whose Rows implement Noticer go out as
+// NoticeResponse (the same fields) after Execute returns, before its rows.
 //
 // # COPY
 //
