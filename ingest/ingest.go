@@ -577,8 +577,13 @@ func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catal
 		}
 		files = append(files, f)
 	}
-	// The rest were published by a flush that has not listed them yet.
+	// The rest were published by a flush that has not listed them yet,
+	// unless known: then a Refresh that read the catalog after the swap
+	// committed dropped them already.
 	for id := range gone {
+		if ts.fileIDs[id] {
+			continue
+		}
 		if ts.swappedEarly == nil {
 			ts.swappedEarly = map[string]bool{}
 		}
@@ -589,11 +594,14 @@ func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catal
 	for _, id := range removed {
 		ts.fileIDs[id] = true
 	}
-	for _, f := range added {
-		ts.fileIDs[f.ID] = true
-	}
 	// A fresh slice: snapshots share no backing array with it.
-	ts.files = append(files, added...)
+	ts.files = files
+	// An added file that is known was listed by such a Refresh already
+	// (or removed by a later swap): adding it again would have queries
+	// read its rows twice.
+	for _, f := range added {
+		ts.addFile(f)
+	}
 }
 
 // DropTable forgets a dropped table and releases its buffers.

@@ -84,3 +84,45 @@ func snapshotFiles(t *testing.T, n *node, tb *catalog.Table) []*catalog.File {
 	defer s.Release()
 	return s.Files
 }
+
+// TestReplaceFilesAfterRefresh: a swap (a DELETE's rewrite, a compaction)
+// commits in the catalog, and a catalog refresh lists the table before the
+// swapping node's ReplaceFiles runs, so the refresh already follows the
+// swap. ReplaceFiles then must not add the new file a second time: every
+// row of it would be read twice.
+func TestReplaceFilesAfterRefresh(t *testing.T) {
+	n := open(t, t.TempDir(), nil) // not started: no background refresh
+	tb := table(t, n, "refreshed")
+	if err := n.ing.AddTable(t.Context(), tb); err != nil {
+		t.Fatal(err)
+	}
+	insert(t, n, tb, 1, 10, 11)
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	old := snapshotFiles(t, n, tb)
+	if len(old) != 1 {
+		t.Fatalf("files = %d, want 1", len(old))
+	}
+	rewritten := *old[0]
+	rewritten.ID, rewritten.Path, rewritten.Rows = "rewritten", "rewritten.parquet", 1
+	removed, added := []string{old[0].ID}, []*catalog.File{&rewritten}
+	if err := n.cat.ReplaceFiles(t.Context(), tb.ID, removed, added); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.ing.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n.ing.ReplaceFiles(tb.ID, removed, added)
+	if err := n.ing.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshotFiles(t, n, tb)
+	ids := []string{}
+	for _, f := range got {
+		ids = append(ids, f.ID)
+	}
+	if len(got) != 1 || got[0].ID != "rewritten" {
+		t.Fatalf("ingester lists %v after a refresh saw the swap first, want [rewritten]", ids)
+	}
+}
