@@ -212,6 +212,9 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 		}
 		w.Columns = append(w.Columns, nc)
 	}
+	if err := caseClash(t.Name, columnNamesWith(w.Columns)); err != nil {
+		return nil, err
+	}
 	return &w, nil
 }
 

@@ -305,6 +305,9 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*cat
 		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
 		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default, DefaultDisplay: c.DefaultDisplay})
 	}
+	if err := caseClash(ct.Name, columnNamesWith(def.Columns)); err != nil {
+		return nil, err
+	}
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
 	if errors.Is(err, catalog.ErrExists) {
 		if ct.IfNotExists {
@@ -357,6 +360,9 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, at.Name)
 		}
 		add = append(add, catalog.Column{Name: a.Column.Name, Type: a.Column.Type})
+	}
+	if err := caseClash(at.Name, columnNamesWith(slices.Concat(t.Columns, add))); err != nil {
+		return err
 	}
 	if len(add) > 0 {
 		t, err = e.cfg.Catalog.AddColumns(ctx, at.Name, add)

@@ -54,6 +54,15 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 		case has(rc.To):
 			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", rc.To, t.Name)
 		}
+		others := make([]catalog.Column, 0, len(t.Columns))
+		for _, c := range t.Columns {
+			if c.Name != rc.From {
+				others = append(others, c)
+			}
+		}
+		if err := caseClash(t.Name, columnNamesWith(others, rc.To)); err != nil {
+			return err
+		}
 		out, err = e.cfg.Catalog.RenameColumn(ctx, t.ID, rc.From, rc.To)
 	}
 	switch {

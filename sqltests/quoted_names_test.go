@@ -2,6 +2,7 @@ package sqltests
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -98,5 +99,57 @@ func TestQuotedNames(t *testing.T) {
 		if err := c.QueryRow(t.Context(), `SELECT count(*) FROM qn_t WHERE a = 1`).Scan(&n); err != nil || n != 1 {
 			t.Errorf("qn_t after the errors: %d rows with a = 1, %v", n, err)
 		}
+	}
+}
+
+// TestCaseOnlyColumnNames: PostgreSQL lets a table have columns "Level"
+// and "LEVEL"; OpenWit resolves column names case-insensitively, so every
+// reference to either would be ambiguous and every INSERT would fail.
+// CREATE TABLE, CREATE TABLE AS, ADD COLUMN and RENAME COLUMN that would
+// make such a pair are refused (0A000, naming both) and change nothing;
+// renaming a column to another case of its own name works.
+func TestCaseOnlyColumnNames(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := testserver.Connect(t, srv.DSN())
+	mustExecConn(t, c, `CREATE TABLE cc_t (ts timestamptz NOT NULL, "Level" text, b int)`)
+	for _, q := range []string{
+		`CREATE TABLE cc_new (ts timestamptz NOT NULL, "Level" text, "LEVEL" text)`,
+		`CREATE TABLE cc_new AS SELECT now() AS ts, 1 AS a, 2 AS "A"`,
+		`ALTER TABLE cc_t ADD COLUMN level text`,
+		`ALTER TABLE cc_t ADD COLUMN c int DEFAULT 1, ADD COLUMN "LEVEL" text`,
+		`ALTER TABLE cc_t ADD COLUMN c int, ADD COLUMN "C" int`,
+		`ALTER TABLE cc_t RENAME COLUMN b TO "lEVEL"`,
+	} {
+		got := functionError(t, c, q)
+		if !strings.HasPrefix(got, `0A000 "column `) || !strings.Contains(got, "differs only in case from column") {
+			t.Errorf("%s: %s, want 0A000 naming both columns", q, got)
+		}
+	}
+	cols := func() string {
+		rows, err := c.Query(t.Context(), `SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'cc_t'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := cols(); got != "ts,Level,b" {
+		t.Fatalf("columns after the refused statements: %s, want ts,Level,b", got)
+	}
+	var n int
+	if err := c.QueryRow(t.Context(), `SELECT count(*) FROM information_schema.tables WHERE table_name = 'cc_new'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("cc_new: %d tables (%v), want none", n, err)
+	}
+	mustExecConn(t, c, `ALTER TABLE cc_t RENAME COLUMN "Level" TO level`)
+	mustExecConn(t, c, `INSERT INTO cc_t VALUES ('2026-01-01 00:00:00+00', 'info', 1)`)
+	if got := cols(); got != "ts,level,b" {
+		t.Fatalf("columns after the rename: %s, want ts,level,b", got)
+	}
+	var level string
+	if err := c.QueryRow(t.Context(), `SELECT level FROM cc_t`).Scan(&level); err != nil || level != "info" {
+		t.Fatalf("level = %q (%v), want info", level, err)
 	}
 }

@@ -68,6 +68,9 @@ func validateAltered(t *Table) error {
 			return fmt.Errorf("column %q: unsupported type %q: %w", c.Name, c.Type, ErrInvalid)
 		}
 	}
+	if a, b, clash := CaseClash(columnNames(t.Columns)); clash {
+		return fmt.Errorf("column %q differs only in case from column %q: %w", b, a, ErrInvalid)
+	}
 	if t.TimeColumn != "" && !slices.ContainsFunc(t.Columns, func(c Column) bool { return c.Name == t.TimeColumn }) {
 		return fmt.Errorf("time column %q is not a column: %w", t.TimeColumn, ErrInvalid)
 	}

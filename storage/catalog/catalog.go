@@ -397,6 +397,9 @@ func validateTable(t *Table) error {
 			return fmt.Errorf("column %q: unsupported type %q: %w", c.Name, c.Type, ErrInvalid)
 		}
 	}
+	if a, b, clash := CaseClash(columnNames(t.Columns)); clash {
+		return fmt.Errorf("column %q differs only in case from column %q: %w", b, a, ErrInvalid)
+	}
 	if t.TimeColumn != "" && !seen[t.TimeColumn] {
 		return fmt.Errorf("time column %q is not a column: %w", t.TimeColumn, ErrInvalid)
 	}
@@ -404,6 +407,14 @@ func validateTable(t *Table) error {
 		return fmt.Errorf("shard duration %v: want >= 0 and a whole number of microseconds: %w", t.ShardDuration, ErrInvalid)
 	}
 	return nil
+}
+
+func columnNames(cols []Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
 }
 
 func validateFile(f *File) error {

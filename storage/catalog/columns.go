@@ -78,6 +78,22 @@ func (s *store) AddColumns(ctx context.Context, name string, cols []Column) (*Ta
 	return out, nil
 }
 
+// CaseClash returns two of names that differ only in case (the first
+// name, then the later one), if any. go-mysql-server resolves column
+// names case-insensitively, so a table cannot have both: every reference
+// to either would be ambiguous.
+func CaseClash(names []string) (first, later string, ok bool) {
+	folded := make(map[string]string, len(names))
+	for _, n := range names {
+		k := strings.ToLower(n)
+		if other, seen := folded[k]; seen && other != n {
+			return other, n, true
+		}
+		folded[k] = n
+	}
+	return "", "", false
+}
+
 // validColumnName checks a column name as PostgreSQL accepts a quoted
 // identifier: not empty, at most MaxNameBytes bytes, no NUL.
 func validColumnName(name string) error {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -69,10 +70,20 @@ func testAlterTable(t *testing.T, open func(t *testing.T) Catalog) {
 			return nil
 		}},
 		{"bad type", func(tb *Table) error { tb.Columns[1].Type = "money"; return nil }},
+		{"names differing only in case", func(tb *Table) error {
+			tb.Columns = append(tb.Columns, Column{Name: strings.ToUpper(tb.Columns[1].Name), Type: "text"})
+			return nil
+		}},
 	} {
 		if _, err := c.AlterTable(ctx, base.ID, tc.edit); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", tc.name, err)
 		}
+	}
+	if _, err := c.RenameColumn(ctx, base.ID, "h2", strings.ToUpper(before.Columns[1].Name)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("RenameColumn to another column's name in another case: %v, want ErrInvalid", err)
+	}
+	if _, err := c.CreateTable(ctx, &Table{Name: "cased", Columns: []Column{{Name: "Level", Type: "text"}, {Name: "LEVEL", Type: "text"}}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("CreateTable with names differing only in case: %v, want ErrInvalid", err)
 	}
 	boom := errors.New("boom")
 	if _, err := c.AlterTable(ctx, base.ID, func(tb *Table) error { tb.Comment = "x"; return boom }); !errors.Is(err, boom) {

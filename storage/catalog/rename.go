@@ -128,6 +128,9 @@ func (s *store) RenameColumn(ctx context.Context, id int64, from, to string) (*T
 		if c.Field == c.Name {
 			c.Field = ""
 		}
+		if a, b, clash := CaseClash(columnNames(t.Columns)); clash {
+			return fmt.Errorf("column %q differs only in case from column %q: %w", b, a, ErrInvalid)
+		}
 		timeCol := t.TimeColumn
 		if timeCol == from {
 			timeCol = to
