@@ -69,6 +69,14 @@ func (s *Session) alterDDL(ctx context.Context, at *pgparse.AlterTable, tag stri
 	if err != nil {
 		return nil, err
 	}
+	if len(w.Dropped) > len(t.Dropped) && (s.tx.active || s.implicit) {
+		// DROP COLUMN in a block: its values leave the buffers at once, so
+		// they are published first; files keep them for a ROLLBACK to
+		// bring back (session_txddl.go).
+		if err := e.publishBuffered(ctx, t, "ALTER TABLE"); err != nil {
+			return nil, mapError(err)
+		}
+	}
 	out, err := e.cfg.Catalog.AlterTable(ctx, t.ID, func(tb *catalog.Table) error {
 		tb.Columns, tb.Dropped, tb.TimeColumn, tb.Comment = w.Columns, w.Dropped, w.TimeColumn, w.Comment
 		return nil
@@ -93,6 +101,7 @@ func (s *Session) alterDDL(ctx context.Context, at *pgparse.AlterTable, tag stri
 	}
 	e.schemas.Delete(t.ID)
 	e.tables.Store(out.Name, out)
+	s.noteAltered(t, out) // session_txddl.go
 	return &Rows{tag: tag}, nil
 }
 

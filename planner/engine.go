@@ -327,28 +327,31 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*cat
 }
 
 // alterTable adds columns and changes table options (ALTER TABLE ... ADD
-// COLUMN, SET/RESET).
-func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
+// COLUMN, SET/RESET, RENAME). It returns the table's definitions before
+// and after (nil when there is no table).
+func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) (before, after *catalog.Table, err error) {
 	e.ddlMu.Lock() // before the schema lock, as in createTable
 	defer e.ddlMu.Unlock()
 	unlock, err := e.lockSchema(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer unlock()
 	t, err := e.cfg.Catalog.GetTable(ctx, at.Name)
 	if errors.Is(err, catalog.ErrNotFound) {
 		if at.IfExists {
 			notice(ctx, severityNotice, codeSuccess, "relation %q does not exist, skipping", at.Name)
-			return nil
+			return nil, nil, nil
 		}
-		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
+		return nil, nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
 	}
 	if err != nil {
-		return fmt.Errorf("alter table %s: %w", at.Name, err)
+		return nil, nil, fmt.Errorf("alter table %s: %w", at.Name, err)
 	}
+	before = t
 	if at.RenameTo != "" || at.RenameColumn != nil {
-		return e.renameTable(ctx, t, at)
+		after, err = e.renameTable(ctx, t, at)
+		return before, after, err
 	}
 	var add []catalog.Column
 	for _, a := range at.Add {
@@ -357,35 +360,37 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) error {
 				notice(ctx, severityNotice, pgerror.DuplicateColumn, "column %q of relation %q already exists, skipping", a.Column.Name, at.Name)
 				continue
 			}
-			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, at.Name)
+			return nil, nil, pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", a.Column.Name, at.Name)
 		}
 		add = append(add, catalog.Column{Name: a.Column.Name, Type: a.Column.Type})
 	}
 	if err := caseClash(at.Name, columnNamesWith(slices.Concat(t.Columns, add))); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if len(add) > 0 {
 		t, err = e.cfg.Catalog.AddColumns(ctx, at.Name, add)
 		switch {
 		case errors.Is(err, catalog.ErrExists):
-			return pgerror.New(pgerror.DuplicateColumn, "%v", err)
+			return nil, nil, pgerror.New(pgerror.DuplicateColumn, "%v", err)
 		case errors.Is(err, catalog.ErrInvalid):
-			return pgerror.New(pgerror.FeatureNotSupported, "%v", err)
+			return nil, nil, pgerror.New(pgerror.FeatureNotSupported, "%v", err)
 		case err != nil:
-			return fmt.Errorf("alter table %s: %w", at.Name, err)
+			return nil, nil, fmt.Errorf("alter table %s: %w", at.Name, err)
 		}
 		// Buffered rows are widened with NULLs for the new columns.
 		if err := e.cfg.Ingester.AddTable(ctx, t); err != nil {
-			return err
+			return before, t, err
 		}
 	}
 	if len(at.Set) > 0 || len(at.Reset) > 0 {
-		if t, err = e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset); err != nil {
-			return fmt.Errorf("alter table %s: %w", at.Name, err)
+		out, err := e.cfg.Catalog.UpdateTableOptions(ctx, at.Name, at.Set, at.Reset)
+		if err != nil {
+			return before, t, fmt.Errorf("alter table %s: %w", at.Name, err)
 		}
+		t = out
 	}
 	e.tables.Store(t.Name, t)
-	return nil
+	return before, t, nil
 }
 
 // lockSchema takes Config.SchemaLock, if any.

@@ -20,16 +20,17 @@ import (
 // data names to the executor (fieldOf); everything below it never sees a
 // SQL name.
 
-// renameTable runs ALTER TABLE t RENAME TO u or RENAME COLUMN a TO b;
-// the caller holds the DDL and schema locks.
-func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.AlterTable) error {
+// renameTable runs ALTER TABLE t RENAME TO u or RENAME COLUMN a TO b
+// and returns the renamed definition; the caller holds the DDL and schema
+// locks.
+func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.AlterTable) (*catalog.Table, error) {
 	var (
 		out *catalog.Table
 		err error
 	)
 	if at.RenameTo != "" {
 		if _, gerr := e.cfg.Catalog.GetTable(ctx, at.RenameTo); gerr == nil || e.viewNamed(ctx, at.RenameTo) {
-			return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", at.RenameTo)
+			return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", at.RenameTo)
 		}
 		out, err = e.cfg.Catalog.RenameTable(ctx, t.ID, at.RenameTo)
 		if err == nil {
@@ -37,7 +38,7 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 		}
 	} else {
 		if v := e.viewOnTable(ctx, t.ID); v != "" { // views.go
-			return pgerror.New(pgerror.FeatureNotSupported, "cannot rename a column of table %q: view %q depends on it", t.Name, v)
+			return nil, pgerror.New(pgerror.FeatureNotSupported, "cannot rename a column of table %q: view %q depends on it", t.Name, v)
 		}
 		rc := at.RenameColumn
 		has := func(name string) bool {
@@ -50,9 +51,9 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 		}
 		switch {
 		case !has(rc.From):
-			return pgerror.New(pgerror.UndefinedColumn, "column %q does not exist", rc.From)
+			return nil, pgerror.New(pgerror.UndefinedColumn, "column %q does not exist", rc.From)
 		case has(rc.To):
-			return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", rc.To, t.Name)
+			return nil, pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", rc.To, t.Name)
 		}
 		others := make([]catalog.Column, 0, len(t.Columns))
 		for _, c := range t.Columns {
@@ -61,28 +62,28 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 			}
 		}
 		if err := caseClash(t.Name, columnNamesWith(others, rc.To)); err != nil {
-			return err
+			return nil, err
 		}
 		out, err = e.cfg.Catalog.RenameColumn(ctx, t.ID, rc.From, rc.To)
 	}
 	switch {
 	case errors.Is(err, catalog.ErrExists) && at.RenameTo != "":
-		return pgerror.New(pgerror.DuplicateTable, "relation %q already exists", at.RenameTo)
+		return nil, pgerror.New(pgerror.DuplicateTable, "relation %q already exists", at.RenameTo)
 	case errors.Is(err, catalog.ErrExists):
-		return pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", at.RenameColumn.To, t.Name)
+		return nil, pgerror.New(pgerror.DuplicateColumn, "column %q of relation %q already exists", at.RenameColumn.To, t.Name)
 	case errors.Is(err, catalog.ErrNoColumn):
-		return pgerror.New(pgerror.UndefinedColumn, "column %q does not exist", at.RenameColumn.From)
+		return nil, pgerror.New(pgerror.UndefinedColumn, "column %q does not exist", at.RenameColumn.From)
 	case errors.Is(err, catalog.ErrNotFound):
-		return pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
+		return nil, pgerror.New(pgerror.UndefinedTable, "relation %q does not exist", at.Name)
 	case errors.Is(err, catalog.ErrInvalid):
-		return pgerror.New(pgerror.InvalidParameterValue, "%v", err)
+		return nil, pgerror.New(pgerror.InvalidParameterValue, "%v", err)
 	case err != nil:
-		return fmt.Errorf("alter table %s: %w", at.Name, err)
+		return nil, fmt.Errorf("alter table %s: %w", at.Name, err)
 	}
 	e.cfg.Ingester.RenameTable(out)
 	e.tables.Delete(t.Name)
 	e.tables.Store(out.Name, out)
-	return nil
+	return out, nil
 }
 
 // fieldOf is the data name of t's column name (catalog.Column.FieldName);

@@ -71,10 +71,10 @@ type Session struct {
 	// an implicit transaction block (BeginImplicit); implicitFailed when
 	// one of them failed.
 	implicit, implicitFailed bool
-	// created are the tables CREATE TABLE made in the open block
-	// (explicit or implicit), oldest first: ROLLBACK drops them again
+	// ddl are the CREATE and ALTER TABLE statements of the open block
+	// (explicit or implicit), oldest first: ROLLBACK undoes them
 	// (session_txddl.go).
-	created []createdTable
+	ddl []ddlUndo
 
 	// lastDescribed is the result schema describeQuery last planned
 	// (views.go).
@@ -182,9 +182,9 @@ func (s *Session) Close() error {
 		s.base.txw.release()
 		s.base.txw = nil
 	}
-	if len(s.created) > 0 { // a block left open is rolled back
+	if len(s.ddl) > 0 { // a block left open is rolled back
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		s.undoCreated(ctx, 0)
+		s.undoDDL(ctx, 0)
 		cancel()
 	}
 	s.e.sessions.remove(s.act.pid)
@@ -689,7 +689,9 @@ func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err e
 		if p.st.AlterTable.NeedsSession() {
 			return s.alterDDL(ctx, p.st.AlterTable, p.st.Tag)
 		}
-		if err := s.e.alterTable(ctx, p.st.AlterTable); err != nil {
+		before, after, err := s.e.alterTable(ctx, p.st.AlterTable)
+		s.noteAltered(before, after) // session_txddl.go; also after a failure half way
+		if err != nil {
 			return nil, mapError(err)
 		}
 		return &Rows{tag: "ALTER TABLE"}, nil

@@ -29,9 +29,9 @@ type savepoint struct {
 	// notes and listens are how many NOTIFY and LISTEN/UNLISTEN the
 	// block had queued at the savepoint (ROLLBACK TO drops the later).
 	notes, listens int
-	// created is how many tables the block had created (ROLLBACK TO
-	// drops the later: session_txddl.go).
-	created int
+	// ddl is how many CREATE and ALTER TABLE the block had run (ROLLBACK TO
+	// undoes the later: session_txddl.go).
+	ddl int
 }
 
 // savepointStatement runs SAVEPOINT, RELEASE and ROLLBACK TO.
@@ -42,7 +42,7 @@ func (s *Session) savepointStatement(ctx context.Context, st *pgparse.Statement)
 	}
 	if st.Tag == "SAVEPOINT" {
 		s.tx.savepoints = append(s.tx.savepoints, savepoint{name: st.Savepoint, settings: s.base.snapshot(), writes: s.base.txw.mark(),
-			notes: len(s.ntx.notes), listens: len(s.ntx.listen), created: len(s.created)})
+			notes: len(s.ntx.notes), listens: len(s.ntx.listen), ddl: len(s.ddl)})
 		return nil
 	}
 	i := len(s.tx.savepoints) - 1
@@ -64,7 +64,7 @@ func (s *Session) savepointStatement(ctx context.Context, st *pgparse.Statement)
 	s.tx.savepoints = s.tx.savepoints[:i+1]
 	s.base.restore(sp.settings)
 	s.base.txw.rollbackTo(sp.writes)
-	s.undoCreated(ctx, sp.created)
+	s.undoDDL(ctx, sp.ddl)
 	s.ntx.notes, s.ntx.listen = s.ntx.notes[:sp.notes], s.ntx.listen[:sp.listens]
 	s.tx.failed = false
 	return nil

@@ -126,7 +126,7 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 			if s.tx.active {
 				s.base.restore(s.tx.begin)
 			}
-			s.undoCreated(ctx, 0)
+			s.undoDDL(ctx, 0)
 			s.tx = txBlock{}
 			s.resetTxCharacteristics()
 			return err
@@ -135,9 +135,9 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		s.endNotifyBlock(s.tx.active && !failed)
 		if failed {
 			s.base.restore(s.tx.begin)
-			s.undoCreated(ctx, 0)
+			s.undoDDL(ctx, 0)
 		} else {
-			s.keepCreated()
+			s.keepDDL()
 		}
 		if !failed && s.tx.active {
 			for name, v := range s.tx.commit {
@@ -157,7 +157,7 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 		if s.tx.active {
 			s.base.restore(s.tx.begin)
 		}
-		s.undoCreated(ctx, 0)
+		s.undoDDL(ctx, 0)
 		s.tx = txBlock{}
 		s.resetTxCharacteristics()
 	}

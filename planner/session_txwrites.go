@@ -260,9 +260,9 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 	// when a statement failed or the writes could not be committed.
 	s.endNotifyBlock(commit && !failed && err == nil)
 	if commit && !failed && err == nil {
-		s.keepCreated()
+		s.keepDDL()
 	} else {
-		s.undoCreated(ctx, 0)
+		s.undoDDL(ctx, 0)
 	}
 	return err
 }

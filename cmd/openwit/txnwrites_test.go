@@ -265,6 +265,91 @@ func TestTxnWritesPgx(t *testing.T) {
 		// The name is free again.
 		mustExec(t, b, "CREATE TABLE ddl_rb (ts timestamptz NOT NULL, n int)")
 	})
+
+	t.Run("alter table", func(t *testing.T) {
+		// ALTER TABLE in a block that does not commit is undone (design
+		// 101): the definition before the block's first ALTER comes back,
+		// and a dropped column's buffered values with it.
+		cols := func(name string) string {
+			t.Helper()
+			var s string
+			if err := b.QueryRow(ctx, `SELECT coalesce(string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum), '')
+				FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`, name).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		mustExec(t, b, "CREATE TABLE alt (ts timestamptz NOT NULL, a int, b text)")
+		mustExec(t, b, "INSERT INTO alt VALUES ($1, 1, 'x')", base) // buffered, not in a file
+		const start = "ts:timestamp with time zone,a:integer,b:text"
+		tx, err := a.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExecTx(t, tx, "ALTER TABLE alt ADD COLUMN c int DEFAULT 5")
+		mustExecTx(t, tx, "ALTER TABLE alt DROP COLUMN a")
+		mustExecTx(t, tx, "ALTER TABLE alt RENAME COLUMN b TO bb")
+		mustExecTx(t, tx, "ALTER TABLE alt RENAME TO alt2")
+		mustExecTx(t, tx, "CREATE TABLE alt (ts timestamptz NOT NULL, z int)")
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := cols("alt"); got != start {
+			t.Errorf("alt after ROLLBACK: %s, want %s", got, start)
+		}
+		if got := cols("alt2"); got != "" {
+			t.Errorf("alt2 after ROLLBACK: %s, want no table", got)
+		}
+		var av int64
+		var bv string
+		if err := b.QueryRow(ctx, "SELECT a, b FROM alt").Scan(&av, &bv); err != nil || av != 1 || bv != "x" {
+			t.Errorf("alt's row after ROLLBACK: %d %q %v, want 1 x", av, bv, err)
+		}
+		// The dropped-again column's name is free: adding it anew gives
+		// NULL for the stored row, not the block's DEFAULT.
+		mustExec(t, b, "ALTER TABLE alt ADD COLUMN c int")
+		var cv *int64
+		if err := b.QueryRow(ctx, "SELECT c FROM alt").Scan(&cv); err != nil || cv != nil {
+			t.Errorf("re-added c: %v %v, want NULL", cv, err)
+		}
+
+		// Another session's ALTER after the block's keeps the table as it
+		// is: the block's change is not undone over it.
+		tx, err = a.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExecTx(t, tx, "ALTER TABLE alt ADD COLUMN d text")
+		mustExec(t, b, "ALTER TABLE alt ADD COLUMN e text")
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := cols("alt"), start+",c:integer,d:text,e:text"; got != want {
+			t.Errorf("alt after a ROLLBACK and another session's ALTER: %s, want %s", got, want)
+		}
+
+		// A failing pipeline and a connection closed in a block undo theirs.
+		batch := &pgx.Batch{}
+		batch.Queue("ALTER TABLE alt ADD COLUMN f int")
+		batch.Queue("SELECT 1 / (n - n) FROM tw WHERE g = $1", "old")
+		if err := a.SendBatch(ctx, batch).Close(); sqlState(err) != "22012" {
+			t.Fatalf("failing batch: %v, want 22012", err)
+		}
+		c := testserver.Connect(t, s.DSN())
+		mustExec(t, c, "BEGIN")
+		mustExec(t, c, "ALTER TABLE alt DROP COLUMN e")
+		if err := c.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		want := start + ",c:integer,d:text,e:text"
+		deadline := time.Now().Add(30 * time.Second)
+		for cols("alt") != want && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // the server sees the close asynchronously
+		}
+		if got := cols("alt"); got != want {
+			t.Errorf("alt after a failed pipeline and a closed connection: %s, want %s", got, want)
+		}
+	})
 }
 
 func mustExecTx(tb testing.TB, tx pgx.Tx, sql string, args ...any) {
