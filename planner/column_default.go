@@ -156,7 +156,7 @@ const attrdefOIDBase = 1 << 32
 // attrdefRows are pg_attrdef's rows: one per column with a DEFAULT, adbin
 // holding its display (what pg_get_expr returns).
 func (e *Engine) attrdefRows(ctx *sql.Context) ([]sql.Row, error) {
-	ts, err := e.cfg.Catalog.ListTables(ctx)
+	ts, err := e.listTables(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -144,7 +144,7 @@ func (e *Engine) pgGetExpr(ctx *sql.Context, a []any) (any, error) {
 	}
 	colType := ""
 	if rel, err := toInt64(a[1]); err == nil && rel > tableOIDBase {
-		if ts, err := e.cfg.Catalog.ListTables(ctx); err == nil {
+		if ts, err := e.listTables(ctx); err == nil {
 			for _, t := range ts {
 				if int64(tableOIDBase+t.ID) != rel {
 					continue

@@ -63,6 +63,10 @@ type Config struct {
 	// DefaultTxWriteMaxBytes. It must stay below the WAL's record size
 	// limit.
 	TxWriteMaxBytes int64
+	// NodeID names this node in what it leaves in the shared catalog: a
+	// table DROP TABLE set aside in a transaction block (design 102) is
+	// given back at this node's next start if the block never ended.
+	NodeID string
 	// IndexCacheBytes bounds the index artifacts (storage/index) kept
 	// decoded for file and row group pruning; 0 means
 	// DefaultIndexCacheBytes, a negative value disables pruning by
@@ -410,6 +414,13 @@ func (e *Engine) lockSchema(ctx context.Context) (func(), error) {
 }
 
 func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
+	return e.dropTables(ctx, dt, nil)
+}
+
+// dropTables is dropTable; setAside, when set, is asked first for each
+// table (its dependent views dropped or checked): true when it kept the
+// table for a ROLLBACK instead of dropping it (session_txdrop.go).
+func (e *Engine) dropTables(ctx context.Context, dt *pgparse.DropTable, setAside func(context.Context, *catalog.Table) (bool, error)) error {
 	e.ddlMu.Lock()
 	defer e.ddlMu.Unlock()
 	unlock, err := e.lockSchema(ctx)
@@ -434,6 +445,15 @@ func (e *Engine) dropTable(ctx context.Context, dt *pgparse.DropTable) error {
 		}
 		if err := e.dropDependents(ctx, name, t.ID, false, dt.Cascade, nil); err != nil { // views.go
 			return err
+		}
+		if setAside != nil {
+			kept, err := setAside(ctx, t)
+			if err != nil {
+				return err
+			}
+			if kept {
+				continue
+			}
 		}
 		if err := e.cfg.Catalog.DropTable(ctx, name); err != nil && !errors.Is(err, catalog.ErrNotFound) {
 			return fmt.Errorf("drop table %s: %w", name, err)

@@ -50,7 +50,7 @@ type relationInfo struct {
 // relations lists OpenWit's tables (public), then the catalog's own
 // relations.
 func (e *Engine) relations(ctx *sql.Context) ([]relationInfo, error) {
-	ts, err := e.cfg.Catalog.ListTables(ctx)
+	ts, err := e.listTables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (e *Engine) informationSchemaTable(name string) sql.Table {
 			"table_catalog", text, "table_schema", text, "table_name", text, "constraint_type", text, "is_deferrable", text,
 			"initially_deferred", text, "enforced", text, "nulls_distinct", text),
 			rows: func(ctx *sql.Context) ([]sql.Row, error) {
-				ts, err := e.cfg.Catalog.ListTables(ctx)
+				ts, err := e.listTables(ctx)
 				if err != nil {
 					return nil, err
 				}

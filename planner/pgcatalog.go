@@ -80,7 +80,7 @@ func cols(table string, spec ...any) sql.Schema {
 // information_schema.go.
 func (e *Engine) pgCatalogTable(name string) sql.Table {
 	text, i8, i4, i2, b := types.LongText, types.Int64, types.Int32, types.Int16, types.Boolean
-	tables := func(ctx *sql.Context) ([]*catalog.Table, error) { return e.cfg.Catalog.ListTables(ctx) }
+	tables := func(ctx *sql.Context) ([]*catalog.Table, error) { return e.listTables(ctx) }
 	switch name = strings.ToLower(name); name {
 	case "pg_namespace":
 		return &rowsTable{name: "pg_namespace", schema: cols("pg_namespace", "oid", i8, "nspname", text, "nspowner", i8, "nspacl", text),
@@ -225,7 +225,7 @@ func (e *Engine) batchesTable() sql.Table {
 			if err != nil {
 				return nil, err
 			}
-			ts, err := e.cfg.Catalog.ListTables(ctx)
+			ts, err := e.listTables(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -16,7 +16,7 @@ const oidPgClass = 1259
 
 // descriptionRows are pg_description's rows.
 func (e *Engine) descriptionRows(ctx *sql.Context) ([]sql.Row, error) {
-	ts, err := e.cfg.Catalog.ListTables(ctx)
+	ts, err := e.listTables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (e *Engine) tableByOID(ctx *sql.Context, oid any) (*catalog.Table, error) {
 	if err != nil {
 		return nil, nil
 	}
-	ts, err := e.cfg.Catalog.ListTables(ctx)
+	ts, err := e.listTables(ctx)
 	if err != nil {
 		return nil, err
 	}

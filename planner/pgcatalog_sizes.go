@@ -54,7 +54,7 @@ func (e *Engine) tableSizes(ctx *sql.Context, arg any) (sz relationBytes, found 
 		}
 		return sz, false, nil
 	}
-	ts, err := e.cfg.Catalog.ListTables(ctx)
+	ts, err := e.listTables(ctx)
 	if err != nil {
 		return sz, false, err
 	}
@@ -157,7 +157,7 @@ func sizeFunctions(e *Engine) []sql.Function {
 					return nil, err // an unknown OID is NULL
 				}
 			}
-			ts, err := e.cfg.Catalog.ListTables(ctx)
+			ts, err := e.listTables(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -310,7 +310,7 @@ func (e *Engine) statUserTables(name string) sql.Table {
 		"last_vacuum", tstz, "last_autovacuum", tstz, "last_analyze", tstz, "last_autoanalyze", tstz,
 		"vacuum_count", i8, "autovacuum_count", i8, "analyze_count", i8, "autoanalyze_count", i8)
 	return &rowsTable{name: name, schema: schema, rows: func(ctx *sql.Context) ([]sql.Row, error) {
-		ts, err := e.cfg.Catalog.ListTables(ctx)
+		ts, err := e.listTables(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -89,7 +89,7 @@ func (e *Engine) relationOID(ctx *sql.Context, name string) (int64, bool, error)
 		return 0, false, nil
 	}
 	if schema == "" || schema == "public" {
-		ts, err := e.cfg.Catalog.ListTables(ctx)
+		ts, err := e.listTables(ctx)
 		if err != nil {
 			return 0, false, err
 		}
@@ -120,7 +120,7 @@ func (e *Engine) relationName(ctx *sql.Context, oid int64) (string, error) {
 		return v.Name, nil
 	}
 	if oid > tableOIDBase {
-		ts, err := e.cfg.Catalog.ListTables(ctx)
+		ts, err := e.listTables(ctx)
 		if err != nil {
 			return "", err
 		}
@@ -384,7 +384,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 		return &rowsTable{name: name, schema: cols(name, "schemaname", text, "tablename", text, "tableowner", text,
 			"tablespace", text, "hasindexes", b, "hasrules", b, "hastriggers", b, "rowsecurity", b),
 			rows: func(ctx *sql.Context) ([]sql.Row, error) {
-				ts, err := e.cfg.Catalog.ListTables(ctx)
+				ts, err := e.listTables(ctx)
 				if err != nil {
 					return nil, err
 				}

@@ -696,7 +696,7 @@ func (p *Prepared) execute(ctx context.Context, params []any) (rows *Rows, err e
 		}
 		return &Rows{tag: "ALTER TABLE"}, nil
 	case pgparse.KindDropTable:
-		if err := s.e.dropTable(ctx, p.st.DropTable); err != nil {
+		if err := s.dropTables(ctx, p.st.DropTable); err != nil { // session_txdrop.go
 			return nil, mapError(err)
 		}
 		return &Rows{tag: "DROP TABLE"}, nil

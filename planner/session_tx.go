@@ -137,7 +137,7 @@ func (s *Session) transaction(ctx context.Context, st *pgparse.Statement) error 
 			s.base.restore(s.tx.begin)
 			s.undoDDL(ctx, 0)
 		} else {
-			s.keepDDL()
+			s.commitDDL(ctx)
 		}
 		if !failed && s.tx.active {
 			for name, v := range s.tx.commit {

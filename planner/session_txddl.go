@@ -34,8 +34,9 @@ import (
 // other session changed it since). A column the block added is dropped
 // again, so its data name stays taken (rows another session wrote to it
 // are kept in the files, unseen, as for DROP COLUMN); a column it dropped
-// comes back with the values stored before. DROP TABLE and views in a
-// block still take effect at once and stay.
+// comes back with the values stored before. DROP TABLE sets the table
+// aside until COMMIT (session_txdrop.go); views in a block still take
+// effect at once and stay.
 
 // ddlUndo is one CREATE or ALTER TABLE of the open block.
 type ddlUndo struct {
@@ -44,6 +45,9 @@ type ddlUndo struct {
 	// before and after are an ALTER TABLE's definitions of the table;
 	// both nil for a CREATE TABLE.
 	before, after *catalog.Table
+	// hidden is the name a DROP TABLE set the table aside under (name is
+	// its own); empty for CREATE and ALTER.
+	hidden string
 }
 
 // noteCreated records t (nil: nothing was created) when a block is open.
@@ -63,8 +67,16 @@ func (s *Session) noteAltered(before, after *catalog.Table) {
 	s.ddl = append(s.ddl, ddlUndo{name: after.Name, id: after.ID, before: before, after: after})
 }
 
-// keepDDL forgets the block's DDL: it committed.
-func (s *Session) keepDDL() { s.ddl = s.ddl[:0] }
+// commitDDL forgets the block's DDL: it committed. The tables its DROP
+// TABLEs set aside are dropped now (session_txdrop.go).
+func (s *Session) commitDDL(ctx context.Context) {
+	for _, u := range s.ddl {
+		if u.hidden != "" {
+			s.dropSetAside(ctx, u)
+		}
+	}
+	s.ddl = s.ddl[:0]
+}
 
 // undoDDL undoes the block's CREATE and ALTER TABLE after the first from
 // of them, newest first, and forgets them. A table's ALTERs are undone
@@ -78,12 +90,18 @@ func (s *Session) undoDDL(ctx context.Context, from int) {
 	undo := s.ddl[from:]
 	created := map[int64]bool{}
 	for _, u := range undo {
-		if u.before == nil {
+		if u.before == nil && u.hidden == "" {
 			created[u.id] = true
 		}
 	}
 	for i := len(undo) - 1; i >= 0; i-- {
 		u := undo[i]
+		if u.hidden != "" {
+			if err := s.e.restoreSetAside(ctx, u.id, u.hidden, u.name); err != nil {
+				s.e.cfg.Logger.Warn("undo DROP TABLE of a rolled-back transaction block", "table", u.name, "kept as", u.hidden, "err", err, "pid", s.act.pid)
+			}
+			continue
+		}
 		if u.before == nil {
 			s.undoCreate(ctx, u)
 			continue

@@ -260,7 +260,7 @@ func (s *Session) EndImplicit(ctx context.Context, commit bool) error {
 	// when a statement failed or the writes could not be committed.
 	s.endNotifyBlock(commit && !failed && err == nil)
 	if commit && !failed && err == nil {
-		s.keepDDL()
+		s.commitDDL(ctx)
 	} else {
 		s.undoDDL(ctx, 0)
 	}

@@ -84,7 +84,7 @@ func (d *database) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table
 }
 
 func (d *database) GetTableNames(ctx *sql.Context) ([]string, error) {
-	ts, err := d.eng.cfg.Catalog.ListTables(ctx)
+	ts, err := d.eng.listTables(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -350,6 +351,146 @@ func TestTxnWritesPgx(t *testing.T) {
 			t.Errorf("alt after a failed pipeline and a closed connection: %s, want %s", got, want)
 		}
 	})
+}
+
+// TestDropTableRollback: DROP TABLE in a block sets the table aside until
+// COMMIT (design 102). ROLLBACK, a failed pipeline, a closed connection
+// and a SIGKILL of the server inside the block each give it back with its
+// rows (in files and in the buffers); meanwhile its name is free and no
+// listing shows it; COMMIT drops it.
+func TestDropTableRollback(t *testing.T) {
+	t.Parallel()
+	s := testserver.Start(t, testserver.Options{Args: []string{"--flush-rows", "2"}})
+	ctx := t.Context()
+	a := testserver.Connect(t, s.DSN())
+	b := testserver.Connect(t, s.DSN())
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	mustExec(t, a, "CREATE TABLE dt (ts timestamptz NOT NULL, n int)")
+	mustExec(t, a, "INSERT INTO dt VALUES ($1, 1), ($1, 2)", base) // a file
+	mustExec(t, a, "INSERT INTO dt VALUES ($1, 4)", base)          // buffered
+	sum := func(c *pgx.Conn) string {
+		t.Helper()
+		var n int64
+		if err := c.QueryRow(ctx, "SELECT sum(n) FROM dt").Scan(&n); err != nil {
+			return sqlState(err)
+		}
+		return fmt.Sprint(n)
+	}
+	listed := func() string {
+		t.Helper()
+		var s string
+		if err := b.QueryRow(ctx, `SELECT coalesce(string_agg(relname, ',' ORDER BY relname), '') FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := sum(a); got != "7" {
+		t.Fatalf("sum before: %s, want 7", got)
+	}
+
+	tx, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExecTx(t, tx, "DROP TABLE dt")
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM dt"); sqlState(err) != "42P01" {
+		t.Fatalf("dt in the block after its DROP: %v, want 42P01", err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum(b); got != "7" {
+		t.Errorf("sum after ROLLBACK: %s, want 7", got)
+	}
+
+	// DROP and CREATE of the same name: the new table is listed, the old
+	// one is not; ROLLBACK gives the old one back.
+	tx, err = a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExecTx(t, tx, "DROP TABLE dt")
+	mustExecTx(t, tx, "CREATE TABLE dt (ts timestamptz NOT NULL, n int, m text)")
+	if got := listed(); got != "dt" {
+		t.Errorf("listed in the block: %q, want only dt", got)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum(b); got != "7" {
+		t.Errorf("sum after DROP, CREATE, ROLLBACK: %s, want 7", got)
+	}
+
+	// A failed pipeline and a closed connection give it back too.
+	batch := &pgx.Batch{}
+	batch.Queue("DROP TABLE dt")
+	batch.Queue("SELECT 1 / (n - n) FROM dt")
+	if err := a.SendBatch(ctx, batch).Close(); sqlState(err) != "42P01" {
+		t.Fatalf("failing batch: %v, want 42P01", err)
+	}
+	if got := sum(b); got != "7" {
+		t.Errorf("sum after a failed pipeline: %s, want 7", got)
+	}
+	c := testserver.Connect(t, s.DSN())
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "DROP TABLE dt")
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for sum(b) != "7" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // the server sees the close asynchronously
+	}
+	if got := sum(b); got != "7" {
+		t.Errorf("sum after a connection closed in the block: %s, want 7", got)
+	}
+
+	// A SIGKILL inside the block: the restarted server gives it back.
+	c = testserver.Connect(t, s.DSN())
+	mustExec(t, c, "BEGIN")
+	mustExec(t, c, "DROP TABLE dt")
+	a.Close(ctx)
+	b.Close(ctx)
+	s.Kill()
+	s.Restart()
+	b = testserver.Connect(t, s.DSN())
+	deadline = time.Now().Add(30 * time.Second)
+	for sum(b) != "7" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond) // given back in the background
+	}
+	if got := sum(b); got != "7" {
+		t.Fatalf("sum after a SIGKILL in the block and a restart: %s, want 7", got)
+	}
+	if got := listed(); got != "dt" {
+		t.Errorf("listed after the restart: %q, want dt", got)
+	}
+
+	// COMMIT drops it, under the name it was set aside with (its table
+	// id: the oid less PostgreSQL's first user oid, 16384).
+	var oid int64
+	if err := b.QueryRow(ctx, "SELECT 'dt'::regclass::oid::int8").Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	hidden := fmt.Sprintf("openwit_dropped_%d", oid-16384)
+	a = testserver.Connect(t, s.DSN())
+	tx, err = b.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExecTx(t, tx, "DROP TABLE dt")
+	var n int64
+	if err := a.QueryRow(ctx, "SELECT sum(n) FROM "+hidden).Scan(&n); err != nil || n != 7 {
+		t.Errorf("%s in the block: sum %d %v, want 7", hidden, n, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum(b); got != "42P01" {
+		t.Errorf("dt after COMMIT: %s, want 42P01", got)
+	}
+	if err := a.QueryRow(ctx, "SELECT sum(n) FROM "+hidden).Scan(&n); sqlState(err) != "42P01" {
+		t.Errorf("%s after COMMIT: %v, want 42P01", hidden, err)
+	}
 }
 
 func mustExecTx(tb testing.TB, tx pgx.Tx, sql string, args ...any) {

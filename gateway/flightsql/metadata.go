@@ -108,7 +108,7 @@ func (s *Server) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arr
 			return nil, nil, statusError(err)
 		}
 		for _, t := range all {
-			if likeMatch(cmd.GetTableNameFilterPattern(), t.Name) {
+			if !t.SetAside() && likeMatch(cmd.GetTableNameFilterPattern(), t.Name) {
 				tables = append(tables, t)
 			}
 		}

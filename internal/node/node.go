@@ -341,9 +341,19 @@ func (n *Node) startFront(ctx context.Context) (err error) {
 		DefaultShardDuration: cfg.ShardDuration, Workers: n.searchWorkers, Search: n.client,
 		QueryMemoryLimit: n.engineMemoryLimit(), Users: n.sec.names, SchemaLock: n.lockSchema,
 		ClusterFlush: n.clusterFlush, TablesChanged: n.tablesChanged,
-		TxWriteMaxBytes: int64(cfg.TxnWriteLimit)}); err != nil {
+		TxWriteMaxBytes: int64(cfg.TxnWriteLimit), NodeID: nodeID}); err != nil {
 		return err
 	}
+	// Tables DROP TABLE set aside in blocks this node never ended (design
+	// 102) get their names back; in the background, as renaming them waits
+	// for the schema lock (the control plane).
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := n.eng.RestoreSetAside(ctx); err != nil {
+			log.Warn("give back tables set aside by DROP TABLE", "err", err)
+		}
+	}()
 	sec := n.sec
 	n.pg, err = pgwire.NewServer(pgwire.Config{
 		Addr: cfg.PGAddr, Backend: &gateway.PGBackend{Engine: n.eng}, Logger: log, Registerer: n.reg,

@@ -107,3 +107,15 @@ func validColumnName(name string) error {
 	}
 	return nil
 }
+
+// OptDroppedFrom and OptDroppedBy mark a table a DROP TABLE in an open
+// transaction block set aside until COMMIT (planner, design 102): its
+// name before, and the node whose session set it aside.
+const (
+	OptDroppedFrom = "openwit.dropped_from"
+	OptDroppedBy   = "openwit.dropped_by"
+)
+
+// SetAside reports whether t is set aside by a DROP TABLE whose block has
+// not ended: no listing a user sees shows it.
+func (t *Table) SetAside() bool { return t.Options[OptDroppedFrom] != "" && t.Name != t.Options[OptDroppedFrom] }
