@@ -118,4 +118,6 @@ const (
 
 // SetAside reports whether t is set aside by a DROP TABLE whose block has
 // not ended: no listing a user sees shows it.
-func (t *Table) SetAside() bool { return t.Options[OptDroppedFrom] != "" && t.Name != t.Options[OptDroppedFrom] }
+func (t *Table) SetAside() bool {
+	return t.Options[OptDroppedFrom] != "" && t.Name != t.Options[OptDroppedFrom]
+}
