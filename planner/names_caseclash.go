@@ -1,7 +1,11 @@
 package planner
 
 import (
+	"errors"
+	"strings"
+
 	"openwit/internal/pgerror"
+	"openwit/planner/pgparse"
 	"openwit/storage/catalog"
 )
 
@@ -27,4 +31,38 @@ func columnNamesWith(cols []catalog.Column, extra ...string) []string {
 		names = append(names, c.Name)
 	}
 	return append(names, extra...)
+}
+
+// relationPositioned gives a 42P01 "relation ... does not exist" error
+// without a position the place where the statement names the relation
+// (pgparse.Statement.RelationAt), as PostgreSQL's parser reports it for
+// the statements whose relations it resolves there.
+func relationPositioned(st *pgparse.Statement, err error) error {
+	var pe *pgerror.Error
+	if st == nil || len(st.RelationAt) == 0 || !errors.As(err, &pe) || pe.Code != pgerror.UndefinedTable || pe.Position != 0 {
+		return err
+	}
+	switch st.Kind {
+	case pgparse.KindQuery, pgparse.KindInsert, pgparse.KindUpdate, pgparse.KindDelete, pgparse.KindExplain,
+		pgparse.KindDeclare:
+	default:
+		return err // PostgreSQL looks these relations up later, without a position
+	}
+	name, ok := strings.CutPrefix(pe.Message, `relation "`)
+	if !ok {
+		return err
+	}
+	if name, ok = strings.CutSuffix(name, `" does not exist`); !ok {
+		return err
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	pos, ok := st.RelationAt[name]
+	if !ok {
+		return err
+	}
+	c := *pe
+	c.Position = pos
+	return &c
 }

@@ -252,6 +252,14 @@ func (s *Session) viewStatement(ctx context.Context, p *Prepared) (rows *Rows, o
 func (s *Session) describeQuery(ctx context.Context, query string) ([]Column, error) {
 	ps, err := s.prepare(ctx, query, nil)
 	if err != nil {
+		var pe *pgerror.Error
+		if errors.As(err, &pe) && pe.Code == pgerror.UndefinedTable && pe.Position != 0 {
+			// The position would be in query, not in the statement that
+			// holds it (CREATE VIEW, CREATE TABLE AS).
+			c := *pe
+			c.Position = 0
+			err = &c
+		}
 		return nil, err
 	}
 	if len(ps) != 1 || ps[0].st.Kind != pgparse.KindQuery {

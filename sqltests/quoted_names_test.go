@@ -48,6 +48,17 @@ func TestQuotedNames(t *testing.T) {
 		`INSERT INTO qn_t (ts, msg) VALUES (now(), 'z')`,
 		`SELECT * FROM "QN_T"`,
 		`SELECT a FROM qn_u, "Qn_t"`,
+		// An unknown relation: the cursor at its first mention where
+		// PostgreSQL's parser looks it up, none where it does later.
+		`SELECT * FROM nosuch`,
+		`SELECT * FROM qn_t JOIN nosuch ON true`,
+		`SELECT k FROM qn_u WHERE EXISTS (SELECT 1 FROM nosuch)`,
+		`WITH w AS (SELECT * FROM nosuch) SELECT 1`,
+		`EXPLAIN SELECT * FROM nosuch`,
+		`INSERT INTO nosuch VALUES (1)`,
+		`UPDATE nosuch SET a = 1`,
+		`DELETE FROM nosuch`,
+		`ALTER TABLE nosuch ADD COLUMN b int`,
 	} {
 		want := functionError(t, pconn, q)
 		got := functionError(t, oconn, q)

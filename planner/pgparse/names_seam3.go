@@ -21,6 +21,7 @@ import (
 type rangeNames struct {
 	names   map[string]bool   // aliases, unaliased relation names, CTEs, functions
 	aliased map[string]string // relation name -> its alias, for relations that have one
+	at      map[string]int32  // relation name -> parse location of its first mention
 }
 
 // walkTree calls visit on m and on every message below it, parents first.
@@ -45,10 +46,13 @@ func walkTree(m protoreflect.Message, visit func(protoreflect.Message)) {
 
 // collectRangeNames walks the whole parse tree of a statement.
 func collectRangeNames(n *pg.Node) *rangeNames {
-	rn := &rangeNames{names: map[string]bool{"excluded": true, "old": true, "new": true}, aliased: map[string]string{}}
+	rn := &rangeNames{names: map[string]bool{"excluded": true, "old": true, "new": true}, aliased: map[string]string{}, at: map[string]int32{}}
 	visit := func(m protoreflect.Message) {
 		switch x := m.Interface().(type) {
 		case *pg.RangeVar:
+			if _, seen := rn.at[x.Relname]; !seen && x.Location >= 0 {
+				rn.at[x.Relname] = x.Location
+			}
 			if x.Alias != nil {
 				if _, seen := rn.aliased[x.Relname]; !seen {
 					rn.aliased[x.Relname] = x.Alias.Aliasname

@@ -49,6 +49,10 @@ type Statement struct {
 	AST       ast.Statement
 	Tag       string // command tag for utility statements
 	NumParams int    // highest $n referenced
+	// RelationAt is where the statement first names each relation (by its
+	// unqualified name): the cursor position (1-based, in characters of
+	// the whole query string) of a 42P01 error about it.
+	RelationAt map[string]int32
 	// Deferred is a semantic error found by the translator that is reported
 	// only if planning succeeds (resolution errors come first).
 	Deferred error

@@ -178,6 +178,14 @@ func translateTop(n *pg.Node, text, query string, cols TableColumns, written *ra
 		t.checkRelationCase()
 	}
 	st = t.statement(n)
+	for rel, loc := range t.ranges.at {
+		if pos := t.position(loc); pos > 0 {
+			if st.RelationAt == nil {
+				st.RelationAt = map[string]int32{}
+			}
+			st.RelationAt[rel] = pos
+		}
+	}
 	st.NumParams = t.numParams
 	st.Deferred = t.deferred
 	st.Probes = t.probes
