@@ -596,7 +596,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	rows, err := p.execute(ctx, params)
 	if err != nil {
 		err = relationPositioned(p.st, err) // names_caseclash.go
-		s.base.insertChecks = nil // views_viewdml.go
+		s.base.insertChecks = nil           // views_viewdml.go
 		s.failed()
 		s.finished()
 		return nil, err
