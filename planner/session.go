@@ -302,7 +302,7 @@ func (s *Session) prepareOnce(ctx context.Context, query string, paramOIDs []uin
 		p.paramOIDs = make([]uint32, st.NumParams)
 		copy(p.paramOIDs, paramOIDs)
 		if err := p.describe(ctx); err != nil {
-			return nil, relationPositioned(st, err) // names_caseclash.go
+			return nil, relationPositioned(st, err) // relation_names.go
 		}
 		out = append(out, p)
 	}
@@ -595,7 +595,7 @@ func (p *Prepared) Execute(ctx context.Context, params []any) (*Rows, error) {
 	ctx, notices := withNotices(ctx)
 	rows, err := p.execute(ctx, params)
 	if err != nil {
-		err = relationPositioned(p.st, err) // names_caseclash.go
+		err = relationPositioned(p.st, err) // relation_names.go
 		s.base.insertChecks = nil           // views_viewdml.go
 		s.failed()
 		s.finished()
