@@ -1,0 +1,82 @@
+package pgparse
+
+import (
+	ast "github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"openwit/planner/pgexpr"
+)
+
+// PostgreSQL's system column tableoid: the OID of the relation a row comes
+// from (docs/design/100). OpenWit's relations have no system columns, so
+// that SELECT * never shows one; a reference rel.tableoid (or tableoid
+// with a single relation in FROM) is translated into the OID of the FROM
+// item's relation, the same constant for every row, looked up as a
+// ::regclass cast would. psql's \dd and \dL join pg_description on it.
+
+// systemColumnTableOID translates the column reference parts when it is
+// tableoid of a relation of the current FROM clause; ok is false
+// otherwise (a CTE, a subquery, a table with a real column of that name,
+// a qualifier FROM does not have).
+func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
+	if parts[len(parts)-1] != "tableoid" || len(parts) > 2 {
+		return nil, false
+	}
+	var rels []*pg.RangeVar
+	others := 0
+	var walk func(n *pg.Node)
+	walk = func(n *pg.Node) {
+		switch {
+		case n.GetRangeVar() != nil:
+			rels = append(rels, n.GetRangeVar())
+		case n.GetJoinExpr() != nil:
+			j := n.GetJoinExpr()
+			if j.Alias != nil {
+				others++ // a named join hides its relations
+				return
+			}
+			walk(j.Larg)
+			walk(j.Rarg)
+		default:
+			others++
+		}
+	}
+	for _, n := range t.from {
+		walk(n)
+	}
+	var rv *pg.RangeVar
+	if len(parts) == 1 {
+		if len(rels) != 1 || others != 0 {
+			return nil, false
+		}
+		rv = rels[0]
+	} else {
+		for _, r := range rels {
+			name := r.Relname
+			if r.Alias != nil {
+				name = r.Alias.Aliasname
+			}
+			if name == parts[0] {
+				rv = r
+				break
+			}
+		}
+	}
+	if rv == nil || rv.Catalogname != "" || rv.Schemaname == "" && t.cteNames[rv.Relname] {
+		return nil, false
+	}
+	if t.tableColumns != nil && (rv.Schemaname == "" || rv.Schemaname == "public") {
+		if cols, ok := t.tableColumns(rv.Relname); ok {
+			for _, c := range cols {
+				if c == "tableoid" {
+					return nil, false
+				}
+			}
+		}
+	}
+	name := pgexpr.QuoteIdent(rv.Relname)
+	if rv.Schemaname != "" {
+		name = pgexpr.QuoteIdent(rv.Schemaname) + "." + name
+	}
+	return t.fn("pg_oid_of", ast.NewStrVal([]byte("regclass")), ast.NewStrVal([]byte(name))), true
+}
