@@ -176,6 +176,9 @@ func catalogFunctions(e *Engine) []sql.Function {
 			if err != nil {
 				return nil, err
 			}
+			if oid == 0 {
+				return "-", nil // InvalidOid, as PostgreSQL's reg* output functions print it
+			}
 			var name string
 			switch a[0].(string) {
 			case "regclass":

@@ -186,8 +186,9 @@ func procVolatility(p proc) string {
 	return "i"
 }
 
-// procStrict is a built-in function's proisstrict.
-func procStrict(p proc) bool { return p.name != "count" && p.kind != 'w' }
+// procStrict is a built-in function's proisstrict: as in PostgreSQL, all
+// but count and the window functions without arguments.
+func procStrict(p proc) bool { return p.name != "count" && (p.kind != 'w' || len(p.args) > 0) }
 
 // functionDef is pg_get_functiondef: the CREATE statement of a function of
 // pg_proc, laid out as PostgreSQL's; NULL for an OID that is not one. The

@@ -4,6 +4,7 @@ import (
 	ast "github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
+	"openwit/internal/pgerror"
 	"openwit/planner/pgexpr"
 )
 
@@ -23,7 +24,6 @@ func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
 		return nil, false
 	}
 	var rels []*pg.RangeVar
-	others := 0
 	var walk func(n *pg.Node)
 	walk = func(n *pg.Node) {
 		switch {
@@ -32,13 +32,10 @@ func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
 		case n.GetJoinExpr() != nil:
 			j := n.GetJoinExpr()
 			if j.Alias != nil {
-				others++ // a named join hides its relations
-				return
+				return // a named join hides its relations
 			}
 			walk(j.Larg)
 			walk(j.Rarg)
-		default:
-			others++
 		}
 	}
 	for _, n := range t.from {
@@ -46,10 +43,21 @@ func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
 	}
 	var rv *pg.RangeVar
 	if len(parts) == 1 {
-		if len(rels) != 1 || others != 0 {
+		var cands []*pg.RangeVar
+		for _, r := range rels {
+			if r.Schemaname != "" || !t.cteNames[r.Relname] {
+				cands = append(cands, r)
+			}
+		}
+		switch {
+		case len(cands) > 1:
+			// Every relation has it.
+			e := pgerror.New(pgerror.AmbiguousColumn, "column reference \"tableoid\" is ambiguous")
+			return qualifierError(e), true
+		case len(cands) == 0:
 			return nil, false
 		}
-		rv = rels[0]
+		rv = cands[0]
 	} else {
 		for _, r := range rels {
 			name := r.Relname
