@@ -292,7 +292,7 @@ func procOIDOf(kind, name string) (int64, error) {
 				continue
 			}
 		} else if found >= 0 {
-			return 0, pgerror.New(pgerror.AmbiguousFunction, "more than one function named %q", full)
+			return 0, pgerror.New(pgerror.AmbiguousFunction, "more than one function named \"%s\"", full)
 		}
 		found = int64(procOIDBase + i)
 		if hasArgs {
@@ -301,9 +301,9 @@ func procOIDOf(kind, name string) (int64, error) {
 	}
 	if found < 0 {
 		if hasArgs {
-			return 0, pgerror.New(pgerror.UndefinedFunction, "function %q does not exist", full+"("+args+")")
+			return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", full+"("+args+")")
 		}
-		return 0, pgerror.New(pgerror.UndefinedFunction, "function %q does not exist", full)
+		return 0, pgerror.New(pgerror.UndefinedFunction, "function \"%s\" does not exist", full)
 	}
 	return found, nil
 }

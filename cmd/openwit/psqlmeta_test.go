@@ -113,7 +113,7 @@ func TestPsqlMetaCommands(t *testing.T) {
 		})
 	}
 	// Errors: PostgreSQL's messages for a function \sf cannot show.
-	for _, cmd := range []string{`\sf nosuch`, `\sf generate_series`, `\sf upper(integer)`, `\sf sum(bigint)`} {
+	for _, cmd := range []string{`\sf nosuch`, `\sf "NOW"`, `\sf generate_series`, `\sf upper(integer)`, `\sf sum(bigint)`} {
 		t.Run(cmd, func(t *testing.T) {
 			_, stderr, code := psqlAt(t, ow.DSN(), "", nil, "-v", "VERBOSITY=verbose", "-c", cmd)
 			_, wantErr, wantCode := psqlAt(t, pgDSN, "", nil, "-v", "VERBOSITY=verbose", "-c", cmd)

@@ -229,7 +229,7 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
 		return e
 	}
-	if e, ok := t.systemColumnTableOID(parts); ok { // tableoid.go
+	if e, ok := t.systemColumnTableOID(parts, cr.Location); ok { // tableoid.go
 		return e
 	}
 	if len(parts) == 3 {

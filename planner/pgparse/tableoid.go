@@ -19,7 +19,7 @@ import (
 // tableoid of a relation of the current FROM clause; ok is false
 // otherwise (a CTE, a subquery, a table with a real column of that name,
 // a qualifier FROM does not have).
-func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
+func (t *translator) systemColumnTableOID(parts []string, loc int32) (ast.Expr, bool) {
 	if parts[len(parts)-1] != "tableoid" || len(parts) > 2 {
 		return nil, false
 	}
@@ -53,6 +53,9 @@ func (t *translator) systemColumnTableOID(parts []string) (ast.Expr, bool) {
 		case len(cands) > 1:
 			// Every relation has it.
 			e := pgerror.New(pgerror.AmbiguousColumn, "column reference \"tableoid\" is ambiguous")
+			if loc > 0 {
+				e.Position = t.position(loc)
+			}
 			return qualifierError(e), true
 		case len(cands) == 0:
 			return nil, false
