@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"openwit/planner/pgtypes"
 	"openwit/version"
 )
 
@@ -74,8 +75,12 @@ func functions(e *Engine) []sql.Function {
 				if mod, err = toInt64(a[1]); err != nil {
 					return nil, err
 				}
+			} else if oid == pgtypes.OIDBPChar {
+				// No typmod at all (psql's \dC, \do): PostgreSQL names
+				// the type, where typmod -1 gives its internal name.
+				return "character", nil
 			}
 			return formatType(oid, mod), nil
 		}),
-	}, append(append(append(catalogFunctions(e), settingFunctions()...), privilegeFunctions(e)...), append(append(notifyFunctions(), sizeFunctions(e)...), txidFunctions()...)...)...)
+	}, append(append(append(append(catalogFunctions(e), psqlMetaFunctions(e)...), settingFunctions()...), privilegeFunctions(e)...), append(append(notifyFunctions(), sizeFunctions(e)...), txidFunctions()...)...)...)
 }

@@ -70,6 +70,12 @@ func (e *Engine) objDescription(ctx *sql.Context, a []any) (any, error) {
 		}
 		return nil, nil
 	}
+	if a[0] != nil && len(a) > 1 && a[1] == "pg_operator" {
+		if n, err := toInt64(a[0]); err == nil {
+			return operatorComment(n), nil
+		}
+		return nil, nil
+	}
 	if a[0] == nil || len(a) > 1 && a[1] != "pg_class" {
 		return nil, nil
 	}

@@ -176,6 +176,9 @@ func catalogFunctions(e *Engine) []sql.Function {
 			if err != nil {
 				return nil, err
 			}
+			if oid == 0 {
+				return "-", nil // InvalidOid, as PostgreSQL's reg* output functions print it
+			}
 			var name string
 			switch a[0].(string) {
 			case "regclass":
@@ -310,6 +313,8 @@ func formatType(oid int64, typmod int64) string {
 // PostgreSQL's error when there is no such object.
 func (e *Engine) oidOf(ctx *sql.Context, kind, name string) (any, error) {
 	switch kind {
+	case "regproc_oid", "regprocedure_oid":
+		return procOIDOf(strings.TrimSuffix(kind, "_oid"), name) // pgcatalog_psqlmeta.go
 	case "regproc", "regprocedure":
 		name = strings.TrimPrefix(name, "pg_catalog.")
 		if i := strings.IndexByte(name, '('); i >= 0 {

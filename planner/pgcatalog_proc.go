@@ -146,17 +146,7 @@ func procRows(*sql.Context) ([]sql.Row, error) {
 		for j, t := range p.args {
 			argTypes[j] = strconv.FormatUint(uint64(t), 10)
 		}
-		strict := int8(1)
-		if p.name == "count" || p.kind == 'w' {
-			strict = 0
-		}
-		volatile := "i"
-		switch p.name {
-		case "now", "random":
-			volatile = "v"
-		case "to_char", "date_trunc", "date_part", "to_timestamp", "generate_series":
-			volatile = "s"
-		}
+		strict, volatile := boolInt8(procStrict(p)), procVolatility(p) // pgcatalog_psqlmeta.go
 		rows := float32(0)
 		if p.retset {
 			rows = 1000

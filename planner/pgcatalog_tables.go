@@ -27,7 +27,11 @@ import (
 var catalogTableNames = []string{"pg_attrdef", "pg_auth_members", "pg_collation", "pg_constraint", "pg_description",
 	"pg_event_trigger", "pg_extension", "pg_index", "pg_inherits", "pg_language", "pg_matviews", "pg_policy", "pg_proc", "pg_publication", "pg_publication_namespace",
 	"pg_publication_rel", "pg_roles", "pg_settings", "pg_shdescription", "pg_stat_activity", "pg_stat_user_tables", "pg_statistic_ext", "pg_tables",
-	"pg_tablespace", "pg_type", "pg_user", "pg_views"}
+	"pg_tablespace", "pg_type", "pg_user", "pg_views",
+	// psql's other meta-commands (pgcatalog_psqlmeta.go).
+	"pg_cast", "pg_conversion", "pg_db_role_setting", "pg_foreign_data_wrapper", "pg_foreign_server", "pg_foreign_table",
+	"pg_largeobject_metadata", "pg_opclass", "pg_operator", "pg_opfamily", "pg_rewrite", "pg_trigger", "pg_ts_config",
+	"pg_ts_dict", "pg_ts_parser", "pg_ts_template"}
 
 // catalogOIDs are the OIDs PostgreSQL gives its catalog relations; views
 // without a fixed OID get one from 12000 up.
@@ -65,6 +69,8 @@ func (e *Engine) systemRelations() []systemRelation {
 			r.kind = "v"
 		}
 		if oid, ok := catalogOIDs[n]; ok {
+			r.oid = oid
+		} else if oid, ok := psqlMetaOIDs[n]; ok {
 			r.oid = oid
 		} else {
 			r.oid, next = next, next+1
@@ -493,7 +499,7 @@ func (e *Engine) catalogTable(name string) sql.Table {
 				return out, nil
 			}}
 	}
-	return nil
+	return psqlMetaTable(name)
 }
 
 // settingName spells a setting as pg_settings does (TimeZone, DateStyle).

@@ -1015,6 +1015,9 @@ var defaultSettings = map[string]string{
 	"transaction_deferrable":              "off",
 	"default_transaction_deferrable":      "off",
 	"max_identifier_length":               "63",
+	"max_index_keys":                      "32", // read-only compile-time limits, as in PostgreSQL
+	"max_function_args":                   "100",
+	"block_size":                          "8192",
 	"lc_collate":                          "C",
 	"lc_ctype":                            "C",
 	"lc_messages":                         "C",
@@ -1154,7 +1157,8 @@ func (s *Session) assign(name string, st *pgparse.Set) error {
 			return pgerror.New(pgerror.InvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", v)
 		}
 		s.base.loc = loc
-	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype", "max_identifier_length", "is_superuser":
+	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype", "max_identifier_length", "is_superuser",
+		"max_index_keys", "max_function_args", "block_size":
 		return pgerror.New(pgerror.CantChangeRuntimeParam, "parameter %q cannot be changed", st.Name)
 	case "client_encoding":
 		if u := strings.ToUpper(strings.ReplaceAll(v, "-", "")); u != "UTF8" && u != "UNICODE" {

@@ -61,6 +61,7 @@ const (
 	DuplicateCursor                  = "42P03"
 	ObjectNotInState                 = "55000"
 	LockNotAvailable                 = "55P03"
+	AmbiguousFunction                = "42725"
 )
 
 // Error is an error with a PostgreSQL SQLSTATE.

@@ -83,6 +83,15 @@ func (t *translator) oidCast(tc *pg.TypeCast) (ast.Expr, bool) {
 		return nil, false
 	}
 	arg := tc.Arg
+	if inner := arg.GetTypeCast(); typ == "oid" && inner != nil && inner.Arg.GetAConst().GetSval() != nil {
+		// 'f'::regproc::oid (psql's \sf): the function's pg_proc OID.
+		if n := inner.TypeName.GetNames(); len(n) > 0 {
+			switch k := n[len(n)-1].GetString_().Sval; k {
+			case "regproc", "regprocedure":
+				return t.fn("pg_oid_of", ast.NewStrVal([]byte(k+"_oid")), ast.NewStrVal([]byte(inner.Arg.GetAConst().GetSval().Sval))), true
+			}
+		}
+	}
 	if inner := arg.GetTypeCast(); inner != nil && inner.Arg.GetAConst() != nil {
 		if n := inner.TypeName.GetNames(); len(n) > 0 && n[len(n)-1].GetString_().Sval == "text" {
 			arg = inner.Arg

@@ -229,6 +229,9 @@ func (t *translator) columnRef(cr *pg.ColumnRef) ast.Expr {
 	if e, ok := t.fullUsing[parts[0]]; ok && len(parts) == 1 {
 		return e
 	}
+	if e, ok := t.systemColumnTableOID(parts, cr.Location); ok { // tableoid.go
+		return e
+	}
 	if len(parts) == 3 {
 		if err := t.schemaQualifier(parts[0], parts[1], cr.Location); err != nil {
 			return qualifierError(err)
