@@ -221,7 +221,7 @@ func (s *Session) alteredTable(ctx context.Context, t *catalog.Table, at *pgpars
 		}
 		w.Columns = append(w.Columns, nc)
 	}
-	if err := caseClash(t.Name, columnNamesWith(w.Columns)); err != nil {
+	if err := checkColumnNames(t.Name, columnNamesWith(w.Columns)); err != nil {
 		return nil, err
 	}
 	return &w, nil

@@ -309,7 +309,7 @@ func (e *Engine) createTable(ctx context.Context, ct *pgparse.CreateTable) (*cat
 		nn := c.NotNull || (ct.TimeColumn != "" && c.Name == ct.TimeColumn)
 		def.Columns = append(def.Columns, catalog.Column{Name: c.Name, Type: c.Type, NotNull: nn, Default: c.Default, DefaultDisplay: c.DefaultDisplay})
 	}
-	if err := caseClash(ct.Name, columnNamesWith(def.Columns)); err != nil {
+	if err := checkColumnNames(ct.Name, columnNamesWith(def.Columns)); err != nil {
 		return nil, err
 	}
 	created, err := e.cfg.Catalog.CreateTable(ctx, def)
@@ -368,7 +368,7 @@ func (e *Engine) alterTable(ctx context.Context, at *pgparse.AlterTable) (before
 		}
 		add = append(add, catalog.Column{Name: a.Column.Name, Type: a.Column.Type})
 	}
-	if err := caseClash(at.Name, columnNamesWith(slices.Concat(t.Columns, add))); err != nil {
+	if err := checkColumnNames(at.Name, columnNamesWith(slices.Concat(t.Columns, add))); err != nil {
 		return nil, nil, err
 	}
 	if len(add) > 0 {

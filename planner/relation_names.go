@@ -9,11 +9,20 @@ import (
 	"openwit/storage/catalog"
 )
 
-// caseClash refuses a table whose column names would include two that
-// differ only in case ("Level" and "level"). PostgreSQL accepts them;
+// checkColumnNames refuses a column named as one of PostgreSQL's system
+// columns (42701, as PostgreSQL), and a table whose column names would
+// include two that differ only in case ("Level" and "level"). PostgreSQL accepts them;
 // go-mysql-server resolves column names case-insensitively, so every
 // reference to either would be ambiguous and every INSERT would fail.
-func caseClash(table string, names []string) error {
+func checkColumnNames(table string, names []string) error {
+	for _, n := range names {
+		switch n {
+		case "tableoid", "xmin", "xmax", "cmin", "cmax", "ctid":
+			// PostgreSQL's system columns (OpenWit reads tableoid:
+			// pgparse/tableoid.go).
+			return pgerror.New(pgerror.DuplicateColumn, "column name %q conflicts with a system column name", n)
+		}
+	}
 	a, b, clash := catalog.CaseClash(names)
 	if !clash {
 		return nil

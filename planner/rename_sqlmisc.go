@@ -61,7 +61,7 @@ func (e *Engine) renameTable(ctx context.Context, t *catalog.Table, at *pgparse.
 				others = append(others, c)
 			}
 		}
-		if err := caseClash(t.Name, columnNamesWith(others, rc.To)); err != nil {
+		if err := checkColumnNames(t.Name, columnNamesWith(others, rc.To)); err != nil {
 			return nil, err
 		}
 		out, err = e.cfg.Catalog.RenameColumn(ctx, t.ID, rc.From, rc.To)
