@@ -161,7 +161,10 @@ type tableState struct {
 	// ingester's publish of them listed them (ReplaceFiles raced publish):
 	// publish must not list them afterwards.
 	swappedEarly map[string]bool
-	cold         coldState
+	// publishing counts this ingester's publishes of the table between
+	// their start and the listing of their file (publish).
+	publishing int
+	cold       coldState
 }
 
 // addFile appends f unless it is known. The caller holds in.mu.
@@ -437,12 +440,21 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 // back), files it adds join. One lock: no snapshot sees old and new. It
 // returns the files that joined during the read and that the listing
 // lacks: published after the read began, or published and swapped out
-// before it (dropRetired tells which).
+// before it (dropRetired tells which). A listing read while a publish of
+// the table is in flight is not applied (the next refresh's is).
 func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File) (joined []*catalog.File) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ts := in.tables[tableID]
 	if ts == nil {
+		return nil
+	}
+	// A publish of this ingester (a DELETE's FlushTable runs in its own
+	// goroutine) may have committed a file the listing holds, directly or
+	// merged into another by a swap, and not yet dropped the buffered rows
+	// the file holds: applied now, the listing would have queries read
+	// them twice. The next refresh applies a later listing.
+	if ts.publishing > 0 {
 		return nil
 	}
 	inList := make(map[string]bool, len(listed))
@@ -558,7 +570,15 @@ func (in *Ingester) dropRepublished(ctx context.Context, id int64) error {
 // (compaction, retention): the files with IDs in removed leave it, added
 // join it. Queries that already took a Snapshot keep their list; the
 // objects they name stay readable for the garbage grace period.
+//
+// It waits for a flush pass in progress (flushMu): a publish commits its
+// file and only then, under in.mu, lists it and drops the frozen rows it
+// holds. A swap that merged or rewrote that file in between would add its
+// replacement while those rows are still buffered, and a query would read
+// them twice. The caller must not hold flushMu (no publish calls it).
 func (in *Ingester) ReplaceFiles(tableID int64, removed []string, added []*catalog.File) {
+	in.flushMu.Lock()
+	defer in.flushMu.Unlock()
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ts := in.tables[tableID]
@@ -1179,14 +1199,24 @@ func (in *Ingester) publish(ctx context.Context, j flushJob) error {
 		recs = append(recs, w)
 		rows += c.rec.NumRows()
 	}
+	// From here until the file is listed and the frozen rows dropped (one
+	// in.mu section below), a catalog listing may hold the file while its
+	// rows are still buffered: refreshes do not apply such a listing.
+	in.mu.Lock()
+	j.ts.publishing++
+	in.mu.Unlock()
 	f, err := in.cfg.Publisher.Publish(ctx, in.cfg.WAL.ID(), table, j.shard, recs, j.max)
 	if errors.Is(err, catalog.ErrNotFound) {
 		f, err = nil, nil // dropped meanwhile: nothing to publish
 	}
 	if err != nil {
+		in.mu.Lock()
+		j.ts.publishing--
+		in.mu.Unlock()
 		return err
 	}
 	in.mu.Lock()
+	j.ts.publishing--
 	if f != nil && !j.ts.swappedEarly[f.ID] {
 		j.ts.addFile(f)
 	}

@@ -4,20 +4,20 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"openwit/ingest"
 	"openwit/storage"
 	"openwit/storage/catalog"
 	"openwit/storage/objstore"
 )
 
-// swappingPublisher publishes, then lets a "compaction" swap the new file
-// away before the ingester lists it: the race between a flush and a swap.
+// swappingPublisher publishes, then runs swap (a concurrent catalog
+// refresh or swap) before the ingester lists the new file: the races
+// between a flush and the others.
 type swappingPublisher struct {
 	inner *storage.Publisher
-	ing   *ingest.Ingester
 	swap  func(f *catalog.File)
 }
 
@@ -27,52 +27,6 @@ func (p *swappingPublisher) Publish(ctx context.Context, writer string, t *catal
 		p.swap(f)
 	}
 	return f, err
-}
-
-func TestReplaceFilesFollowsSwaps(t *testing.T) {
-	dir := t.TempDir()
-	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub := &swappingPublisher{}
-	n := open(t, dir, pub)
-	pub.inner = &storage.Publisher{Bucket: bucket, Catalog: n.cat}
-	pub.ing = n.ing
-	tb := table(t, n, "swapped")
-	if err := n.ing.AddTable(t.Context(), tb); err != nil {
-		t.Fatal(err)
-	}
-	insert(t, n, tb, 1, 10, 11)
-	if err := n.ing.Flush(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	first := snapshotFiles(t, n, tb)
-	if len(first) != 1 {
-		t.Fatalf("files = %d, want 1", len(first))
-	}
-	// The swap lands between the catalog publish and the ingester's
-	// listing of the new file: the file must not come back.
-	insert(t, n, tb, 1, 12)
-	pub.swap = func(f *catalog.File) {
-		merged := *first[0]
-		merged.ID, merged.Path, merged.Rows, merged.MaxLSN = "merged", "merged.parquet", 3, f.MaxLSN
-		if err := n.cat.ReplaceFiles(t.Context(), tb.ID, []string{first[0].ID, f.ID}, []*catalog.File{&merged}); err != nil {
-			t.Fatal(err)
-		}
-		n.ing.ReplaceFiles(tb.ID, []string{first[0].ID, f.ID}, []*catalog.File{&merged})
-	}
-	if err := n.ing.Flush(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	got := snapshotFiles(t, n, tb)
-	if len(got) != 1 || got[0].ID != "merged" {
-		ids := []string{}
-		for _, f := range got {
-			ids = append(ids, f.ID)
-		}
-		t.Errorf("ingester lists %v after the raced swap, want [merged]", ids)
-	}
 }
 
 func snapshotFiles(t *testing.T, n *node, tb *catalog.Table) []*catalog.File {
@@ -124,5 +78,136 @@ func TestReplaceFilesAfterRefresh(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].ID != "rewritten" {
 		t.Fatalf("ingester lists %v after a refresh saw the swap first, want [rewritten]", ids)
+	}
+}
+
+// snapshotRows counts the rows a query of the table's snapshot reads:
+// its files' and its buffered batches'.
+func snapshotRows(t *testing.T, n *node, tb *catalog.Table) int64 {
+	t.Helper()
+	s, err := n.ing.Snapshot(tb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Release()
+	var rows int64
+	for _, f := range s.Files {
+		rows += f.Rows
+	}
+	for _, b := range s.Batches {
+		rows += b.NumRows()
+	}
+	return rows
+}
+
+// TestRefreshDuringPublish: a flush (a DELETE's FlushTable, in its own
+// goroutine) commits its file, and the periodic catalog refresh lists the
+// table before the publish lists the file and drops the frozen rows it
+// holds. Applied, that listing would have a query in between read the
+// rows twice (from the file and from the buffers): the refresh leaves it,
+// and the next one follows the catalog.
+func TestRefreshDuringPublish(t *testing.T) {
+	pub := &swappingPublisher{}
+	dir := t.TempDir()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := open(t, dir, pub)
+	pub.inner = &storage.Publisher{Bucket: bucket, Catalog: n.cat}
+	tb := table(t, n, "refreshed_early")
+	insert(t, n, tb, 1, 10, 11, 12)
+	var during []int64
+	pub.swap = func(*catalog.File) {
+		if err := n.ing.Refresh(t.Context()); err != nil {
+			t.Error(err)
+		}
+		during = append(during, snapshotRows(t, n, tb))
+	}
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	pub.swap = nil
+	during = append(during, snapshotRows(t, n, tb))
+	if err := n.ing.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	during = append(during, snapshotRows(t, n, tb))
+	for i, rows := range during {
+		if rows != 3 {
+			t.Errorf("read %d of the table around the publish: %d rows, want 3 (all: %v)", i, rows, during)
+		}
+	}
+	if got := snapshotFiles(t, n, tb); len(got) != 1 {
+		t.Errorf("ingester lists %d files after the publish and a refresh, want 1", len(got))
+	}
+}
+
+// TestSwapDuringPublish: a flush commits its file, and before the publish
+// lists it, a compaction (or another connection's DELETE) that listed the
+// catalog then merges it into a new file and swaps: ReplaceFiles adds the
+// merged file. A query in between must not read the file's rows from the
+// merged file and from the buffers the publish has not dropped yet.
+func TestSwapDuringPublish(t *testing.T) {
+	pub := &swappingPublisher{}
+	dir := t.TempDir()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := open(t, dir, pub)
+	pub.inner = &storage.Publisher{Bucket: bucket, Catalog: n.cat}
+	tb := table(t, n, "swapped_early")
+	insert(t, n, tb, 1, 10, 11)
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshotFiles(t, n, tb)
+	insert(t, n, tb, 1, 12)
+	var during []int64
+	swapped := make(chan error, 1)
+	pub.swap = func(f *catalog.File) {
+		merged := *first[0]
+		merged.ID, merged.Path, merged.Rows, merged.MaxLSN = "merged", "merged.parquet", 3, f.MaxLSN
+		removed := []string{first[0].ID, f.ID}
+		if err := n.cat.ReplaceFiles(t.Context(), tb.ID, removed, []*catalog.File{&merged}); err != nil {
+			t.Error(err) // the publish runs on a flush goroutine: no Fatal
+			swapped = nil
+			return
+		}
+		// The swap's ReplaceFiles waits for the publish; run now, it
+		// would have this read count the third row twice. The bound only
+		// stops waiting for a ReplaceFiles that waits: one that does not
+		// returns at once and fails the test.
+		go func() {
+			n.ing.ReplaceFiles(tb.ID, removed, []*catalog.File{&merged})
+			swapped <- nil
+		}()
+		select {
+		case <-swapped:
+			swapped = nil
+		case <-time.After(200 * time.Millisecond):
+		}
+		during = append(during, snapshotRows(t, n, tb))
+	}
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	pub.swap = nil
+	if swapped != nil {
+		<-swapped // the ReplaceFiles that waited for the publish
+	}
+	during = append(during, snapshotRows(t, n, tb))
+	if err := n.ing.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	during = append(during, snapshotRows(t, n, tb))
+	for i, rows := range during {
+		if rows != 3 {
+			t.Errorf("read %d of the table around the publish: %d rows, want 3 (all: %v)", i, rows, during)
+		}
+	}
+	if got := snapshotFiles(t, n, tb); len(got) != 1 || got[0].ID != "merged" {
+		t.Errorf("ingester lists %d files after the raced swap, want [merged]", len(got))
 	}
 }
