@@ -423,7 +423,18 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("refresh: %w", err)
 		}
-		if joined := in.syncFiles(t.ID, before, files); len(joined) > 0 {
+		// A publish of this ingester in flight may have committed a file
+		// the listing holds (directly, or merged by a swap) and not yet
+		// dropped the buffered rows it holds; its commit raised this
+		// writer's checkpoint, read after the listing. None in flight
+		// now: none that started before the read is (cp stays nil).
+		var cp map[int64]uint64
+		if in.publishingNow(t.ID) {
+			if cp, err = in.cfg.Catalog.Checkpoints(ctx, in.cfg.WAL.ID(), t.ID); err != nil {
+				return fmt.Errorf("refresh: %w", err)
+			}
+		}
+		if joined := in.syncFiles(t.ID, before, files, cp); len(joined) > 0 {
 			if err := in.dropRetired(ctx, t.ID, joined); err != nil {
 				return fmt.Errorf("refresh: %w", err)
 			}
@@ -440,9 +451,11 @@ func (in *Ingester) Refresh(ctx context.Context) error {
 // back), files it adds join. One lock: no snapshot sees old and new. It
 // returns the files that joined during the read and that the listing
 // lacks: published after the read began, or published and swapped out
-// before it (dropRetired tells which). A listing read while a publish of
-// the table is in flight is not applied (the next refresh's is).
-func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File) (joined []*catalog.File) {
+// before it (dropRetired tells which). cp, when not nil, are this
+// writer's checkpoints read after the listing while a publish of the
+// table was in flight: a listing that may hold a file whose rows are
+// still buffered is not applied (the next refresh's is).
+func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*catalog.File, cp map[int64]uint64) (joined []*catalog.File) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	ts := in.tables[tableID]
@@ -454,7 +467,7 @@ func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*c
 	// merged into another by a swap, and not yet dropped the buffered rows
 	// the file holds: applied now, the listing would have queries read
 	// them twice. The next refresh applies a later listing.
-	if ts.publishing > 0 {
+	if ts.publishing > 0 && cp != nil && ts.committedBuffered(cp) {
 		return nil
 	}
 	inList := make(map[string]bool, len(listed))
@@ -476,6 +489,29 @@ func (in *Ingester) syncFiles(tableID int64, before map[string]bool, listed []*c
 		ts.addFile(f)
 	}
 	return joined
+}
+
+// publishingNow reports whether a publish of table id is in flight.
+func (in *Ingester) publishingNow(id int64) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ts := in.tables[id]
+	return ts != nil && ts.publishing > 0
+}
+
+// committedBuffered reports whether a chunk being published holds rows a
+// committed file holds too (its LSN at most the shard's checkpoint in
+// cp): its publish committed and has not yet listed the file and dropped
+// the chunk. The caller holds in.mu.
+func (ts *tableState) committedBuffered(cp map[int64]uint64) bool {
+	for shard, sb := range ts.shards {
+		for _, c := range sb.frozen {
+			if c.lsn <= cp[shard] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropRetired closes the window syncFiles leaves: a file this node

@@ -211,3 +211,57 @@ func TestSwapDuringPublish(t *testing.T) {
 		t.Errorf("ingester lists %d files after the raced swap, want [merged]", len(got))
 	}
 }
+
+// hookedPublisher runs before ahead of the publish it wraps: before the
+// flush's file is committed.
+type hookedPublisher struct {
+	inner  *storage.Publisher
+	before func()
+}
+
+func (p *hookedPublisher) Publish(ctx context.Context, writer string, t *catalog.Table, shard int64, b []arrow.RecordBatch, lsn uint64) (*catalog.File, error) {
+	if p.before != nil {
+		p.before()
+	}
+	return p.inner.Publish(ctx, writer, t, shard, b, lsn)
+}
+
+// TestRefreshDuringUncommittedPublish: a refresh while a publish is in
+// flight but has not committed yet applies its listing: only a listing
+// that may hold a file whose rows are still buffered waits for the next
+// refresh, so a node that publishes all the time still follows the
+// catalog (another node's file here).
+func TestRefreshDuringUncommittedPublish(t *testing.T) {
+	pub := &hookedPublisher{}
+	dir := t.TempDir()
+	bucket, err := objstore.NewLocal(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := open(t, dir, pub)
+	pub.inner = &storage.Publisher{Bucket: bucket, Catalog: n.cat}
+	tb := table(t, n, "refreshed_uncommitted")
+	insert(t, n, tb, 1, 10, 11)
+	rec, shard := rows(t, tb, 2, 20, 21, 22)
+	defer rec.Release()
+	other, err := (&storage.Publisher{Bucket: bucket, Catalog: n.cat}).Publish(t.Context(), "other-node", tb, shard, []arrow.RecordBatch{rec}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var during []*catalog.File
+	pub.before = func() {
+		if err := n.ing.Refresh(t.Context()); err != nil {
+			t.Error(err)
+		}
+		during = snapshotFiles(t, n, tb)
+	}
+	if err := n.ing.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) != 1 || during[0].ID != other.ID {
+		t.Errorf("files listed by a refresh during an uncommitted publish: %v, want the other node's file", during)
+	}
+	if rows := snapshotRows(t, n, tb); rows != 5 {
+		t.Errorf("rows after the publish: %d, want 5", rows)
+	}
+}
