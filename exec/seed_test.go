@@ -1,26 +1,11 @@
 package exec
 
 import (
-	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
+
+	"openwit/internal/testseed"
 )
 
-// testSeed returns the seed of a randomized test: OPENWIT_TEST_SEED when
-// set (to replay a failure), else a random one. It logs the seed first, so
-// that a panic, which loses the failure message that would name it, still
-// shows it: OPENWIT_TEST_SEED=N go test ./exec -run TestName.
-func testSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := rand.Uint64()
-	if s := os.Getenv("OPENWIT_TEST_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("OPENWIT_TEST_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (replay: OPENWIT_TEST_SEED=%d)", seed, seed)
-	return seed
-}
+// testSeed returns the seed of a randomized test (testseed.Seed:
+// OPENWIT_TEST_SEED=N replays a run).
+func testSeed(t *testing.T) uint64 { return testseed.Seed(t) }

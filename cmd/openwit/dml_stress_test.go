@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"openwit/internal/testpg"
+	"openwit/internal/testseed"
 	"openwit/internal/testserver"
 )
 
@@ -43,22 +43,6 @@ var stressBase = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 // check covers ts as well.
 func stressTS(key int64) time.Time {
 	return stressBase.Add(time.Duration(key*stressKeyMul%stressShards) * time.Second)
-}
-
-// stressSeed is the seed of the operation mix: OPENWIT_TEST_SEED replays
-// a failure (logged first, so that a crash still names it).
-func stressSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := rand.Uint64()
-	if s := os.Getenv("OPENWIT_TEST_SEED"); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("OPENWIT_TEST_SEED=%q: %v", s, err)
-		}
-		seed = v
-	}
-	t.Logf("seed %d (replay: OPENWIT_TEST_SEED=%d)", seed, seed)
-	return seed
 }
 
 // stressState is one writer's rows as count(*) and sum(v).
@@ -153,7 +137,7 @@ func inList(keys []int64) string {
 // SIGKILL and a restart, every row equals the model.
 func TestConcurrentWritesKeepEveryRowOnce(t *testing.T) {
 	t.Parallel()
-	seed := stressSeed(t)
+	seed := testseed.Seed(t)
 	pg := testpg.Start(t)
 	s := testserver.Start(t, testserver.Options{Args: []string{"--catalog", pg.CreateDB(t, "owcatalog"),
 		"--flush-rows", "100", "--flush-age", "300ms", "--compaction-interval", "200ms", "--garbage-grace", "1h"}})

@@ -13,9 +13,9 @@ import (
 	"openwit/internal/testserver"
 )
 
-// runPsql runs the installed psql against s with a clean environment and
-// returns its stdout, stderr and exit code.
-func runPsql(tb testing.TB, s *testserver.Server, args ...string) (stdout, stderr string, code int) {
+// psqlRun runs the installed psql with args, a clean environment (plus
+// env) and stdin, and returns its stdout, stderr and exit code.
+func psqlRun(tb testing.TB, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
 	path, err := exec.LookPath("psql")
 	if err != nil {
@@ -23,9 +23,9 @@ func runPsql(tb testing.TB, s *testserver.Server, args ...string) (stdout, stder
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.PGPort), "-U", "openwit", "openwit", "-X", "-A", "-t"}, args...)
-	cmd := exec.CommandContext(ctx, path, all...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + tb.TempDir(), "PGCONNECT_TIMEOUT=10", "LC_ALL=C.UTF-8"}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + tb.TempDir(), "PGCONNECT_TIMEOUT=10", "LC_ALL=C.UTF-8"}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
@@ -37,6 +37,14 @@ func runPsql(tb testing.TB, s *testserver.Server, args ...string) (stdout, stder
 		tb.Fatalf("run psql: %v", err)
 	}
 	return out.String(), errb.String(), code
+}
+
+// runPsql runs psql against s, unaligned and tuples only, and returns its
+// stdout, stderr and exit code.
+func runPsql(tb testing.TB, s *testserver.Server, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
+	all := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.PGPort), "-U", "openwit", "openwit", "-X", "-A", "-t"}, args...)
+	return psqlRun(tb, "", nil, all...)
 }
 
 func TestPsql(t *testing.T) {

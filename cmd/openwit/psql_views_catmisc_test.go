@@ -1,42 +1,23 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"openwit/internal/testpg"
 	"openwit/internal/testserver"
 )
 
-// psqlDSN runs the installed psql (no psqlrc, default aligned output)
-// against dsn and returns its stdout and stderr; a non-zero exit fails
-// the test.
+// psqlDSN runs psql (no psqlrc, default aligned output) against dsn and
+// returns its stdout and stderr; a non-zero exit fails the test.
 func psqlDSN(tb testing.TB, dsn string, args ...string) (string, string) {
 	tb.Helper()
-	path, err := exec.LookPath("psql")
-	if err != nil {
-		tb.Fatalf("psql is required for the end-to-end tests (apt-get install postgresql-client-15): %v", err)
+	out, errs, code := psqlRun(tb, "", nil, append([]string{"-X", "-v", "ON_ERROR_STOP=1", "-d", dsn}, args...)...)
+	if code != 0 {
+		tb.Fatalf("psql %q exited %d: %s", args, code, errs)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append([]string{"-X", "-v", "ON_ERROR_STOP=1", "-d", dsn}, args...)...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + tb.TempDir(), "PGCONNECT_TIMEOUT=10", "LC_ALL=C.UTF-8"}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			tb.Fatalf("psql %q exited %d: %s", args, ee.ExitCode(), errb.String())
-		}
-		tb.Fatalf("run psql: %v", err)
-	}
-	return out.String(), errb.String()
+	return out, errs
 }
 
 // TestPsqlDescribeViewsLikePostgres: psql's \d+ of a view prints, byte for

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,31 +15,11 @@ import (
 	"openwit/internal/testserver"
 )
 
-// psqlAt runs the installed psql on dsn with a clean environment (plus
-// env) and stdin, in unaligned mode with headers, and returns its stdout,
-// stderr and exit code.
+// psqlAt runs psql on dsn with env and stdin, in unaligned mode with
+// headers, and returns its stdout, stderr and exit code.
 func psqlAt(tb testing.TB, dsn, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	tb.Helper()
-	path, err := exec.LookPath("psql")
-	if err != nil {
-		tb.Fatalf("psql is required for the end-to-end tests (apt-get install postgresql-client-15): %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append([]string{dsn, "-X", "-A"}, args...)...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + tb.TempDir(), "PGCONNECT_TIMEOUT=10", "LC_ALL=C.UTF-8"}, env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	case err != nil:
-		tb.Fatalf("run psql: %v", err)
-	}
-	return out.String(), errb.String(), code
+	return psqlRun(tb, stdin, env, append([]string{dsn, "-X", "-A"}, args...)...)
 }
 
 // TestPsqlMetaCommands runs psql's meta-commands that read the catalogs of
