@@ -185,6 +185,9 @@ func catalogFunctions(e *Engine) []sql.Function {
 				if name, err = e.relationName(ctx, oid); err != nil {
 					return nil, err
 				}
+				if name != "" && !strings.HasPrefix(name, "information_schema.") {
+					name = pgexpr.QuoteIdent(name) // "Tx", as PostgreSQL's regclassout
+				}
 			case "regtype":
 				name = formatType(oid, -1)
 				if name == "???" {
