@@ -133,11 +133,7 @@ func TestRefreshDuringPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	during = append(during, snapshotRows(t, n, tb))
-	for i, rows := range during {
-		if rows != 3 {
-			t.Errorf("read %d of the table around the publish: %d rows, want 3 (all: %v)", i, rows, during)
-		}
-	}
+	wantRowsEach(t, during, 3)
 	if got := snapshotFiles(t, n, tb); len(got) != 1 {
 		t.Errorf("ingester lists %d files after the publish and a refresh, want 1", len(got))
 	}
@@ -202,11 +198,7 @@ func TestSwapDuringPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	during = append(during, snapshotRows(t, n, tb))
-	for i, rows := range during {
-		if rows != 3 {
-			t.Errorf("read %d of the table around the publish: %d rows, want 3 (all: %v)", i, rows, during)
-		}
-	}
+	wantRowsEach(t, during, 3)
 	if got := snapshotFiles(t, n, tb); len(got) != 1 || got[0].ID != "merged" {
 		t.Errorf("ingester lists %d files after the raced swap, want [merged]", len(got))
 	}
@@ -263,5 +255,15 @@ func TestRefreshDuringUncommittedPublish(t *testing.T) {
 	}
 	if rows := snapshotRows(t, n, tb); rows != 5 {
 		t.Errorf("rows after the publish: %d, want 5", rows)
+	}
+}
+
+// wantRowsEach checks that every read of during saw want rows.
+func wantRowsEach(t *testing.T, during []int64, want int64) {
+	t.Helper()
+	for i, rows := range during {
+		if rows != want {
+			t.Errorf("read %d of the table around the publish: %d rows, want %d (all: %v)", i, rows, want, during)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func (s *Session) alterDDL(ctx context.Context, at *pgparse.AlterTable, tag stri
 	if err != nil {
 		return nil, err
 	}
-	if len(w.Dropped) > len(t.Dropped) && (s.tx.active || s.implicit) {
+	if len(w.Dropped) > len(t.Dropped) && s.inBlock() {
 		// DROP COLUMN in a block: its values leave the buffers at once, so
 		// they are published first; files keep them for a ROLLBACK to
 		// bring back (session_txddl.go).

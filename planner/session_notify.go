@@ -35,7 +35,7 @@ func (s *Session) listener() *notify.Listener {
 // a simple query holding several statements queues them like an explicit
 // block: a later statement's failure drops them.
 func (s *Session) notifyStatement(ctx context.Context, n *pgparse.Notify) (*Rows, error) {
-	block := s.tx.active || s.implicit
+	block := s.inBlock()
 	switch {
 	case n.Op == "NOTIFY" && block:
 		note := notify.Notification{PID: s.ID(), Channel: n.Channel, Payload: n.Payload}

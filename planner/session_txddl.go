@@ -50,9 +50,16 @@ type ddlUndo struct {
 	hidden string
 }
 
+// created reports whether u is a CREATE TABLE.
+func (u ddlUndo) created() bool { return u.before == nil && u.hidden == "" }
+
+// inBlock reports whether a transaction block, explicit or implicit, is
+// open: its DDL is undone if it does not commit.
+func (s *Session) inBlock() bool { return s.tx.active || s.implicit }
+
 // noteCreated records t (nil: nothing was created) when a block is open.
 func (s *Session) noteCreated(t *catalog.Table) {
-	if t == nil || (!s.tx.active && !s.implicit) {
+	if t == nil || !s.inBlock() {
 		return
 	}
 	s.ddl = append(s.ddl, ddlUndo{name: t.Name, id: t.ID})
@@ -61,7 +68,7 @@ func (s *Session) noteCreated(t *catalog.Table) {
 // noteAltered records an ALTER TABLE that changed before into after, when
 // a block is open.
 func (s *Session) noteAltered(before, after *catalog.Table) {
-	if before == nil || after == nil || (!s.tx.active && !s.implicit) || sameDefinition(before, after) {
+	if before == nil || after == nil || !s.inBlock() || sameDefinition(before, after) {
 		return
 	}
 	s.ddl = append(s.ddl, ddlUndo{name: after.Name, id: after.ID, before: before, after: after})
@@ -90,7 +97,7 @@ func (s *Session) undoDDL(ctx context.Context, from int) {
 	undo := s.ddl[from:]
 	created := map[int64]bool{}
 	for _, u := range undo {
-		if u.before == nil && u.hidden == "" {
+		if u.created() {
 			created[u.id] = true
 		}
 	}
@@ -102,7 +109,7 @@ func (s *Session) undoDDL(ctx context.Context, from int) {
 			}
 			continue
 		}
-		if u.before == nil {
+		if u.created() {
 			s.undoCreate(ctx, u)
 			continue
 		}

@@ -20,23 +20,18 @@ import (
 // A table set aside by a node that stopped before its block ended is given
 // back when that node starts again (RestoreSetAside).
 
-const (
-	optDroppedFrom = catalog.OptDroppedFrom
-	optDroppedBy   = catalog.OptDroppedBy
-)
-
 // setAsideName is the name a table is set aside under.
 func setAsideName(id int64) string { return fmt.Sprintf("openwit_dropped_%d", id) }
 
 // dropTables runs DROP TABLE; in a block, a table the block did not create
 // is set aside instead of dropped.
 func (s *Session) dropTables(ctx context.Context, dt *pgparse.DropTable) error {
-	if !s.tx.active && !s.implicit {
+	if !s.inBlock() {
 		return s.e.dropTable(ctx, dt)
 	}
 	return s.e.dropTables(ctx, dt, func(ctx context.Context, t *catalog.Table) (bool, error) {
 		for _, u := range s.ddl {
-			if u.id == t.ID && u.before == nil && u.hidden == "" {
+			if u.id == t.ID && u.created() {
 				return false, nil // the block made it: a ROLLBACK drops it anyway
 			}
 		}
@@ -55,7 +50,7 @@ func (e *Engine) setAside(ctx context.Context, t *catalog.Table) (string, error)
 	hidden := setAsideName(t.ID)
 	// Marked first: a crash between the two leaves a marked table under
 	// its own name, which RestoreSetAside unmarks.
-	if _, err := e.cfg.Catalog.UpdateTableOptions(ctx, t.Name, map[string]string{optDroppedFrom: t.Name, optDroppedBy: e.cfg.NodeID}, nil); err != nil {
+	if _, err := e.cfg.Catalog.UpdateTableOptions(ctx, t.Name, map[string]string{catalog.OptDroppedFrom: t.Name, catalog.OptDroppedBy: e.cfg.NodeID}, nil); err != nil {
 		return "", fmt.Errorf("drop table %s: %w", t.Name, err)
 	}
 	out, err := e.cfg.Catalog.RenameTable(ctx, t.ID, hidden)
@@ -116,7 +111,7 @@ func (e *Engine) restoreLocked(ctx context.Context, id int64, hidden, name strin
 			return err
 		}
 	}
-	out, err := e.cfg.Catalog.UpdateTableOptions(ctx, name, nil, []string{optDroppedFrom, optDroppedBy})
+	out, err := e.cfg.Catalog.UpdateTableOptions(ctx, name, nil, []string{catalog.OptDroppedFrom, catalog.OptDroppedBy})
 	if err != nil {
 		return err
 	}
@@ -140,8 +135,8 @@ func (e *Engine) RestoreSetAside(ctx context.Context) error {
 	}
 	var errs []error
 	for _, t := range ts {
-		from := t.Options[optDroppedFrom]
-		if from == "" || t.Options[optDroppedBy] != e.cfg.NodeID {
+		from := t.Options[catalog.OptDroppedFrom]
+		if from == "" || t.Options[catalog.OptDroppedBy] != e.cfg.NodeID {
 			continue
 		}
 		if t.Name != setAsideName(t.ID) && t.Name != from {
