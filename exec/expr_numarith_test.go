@@ -149,7 +149,21 @@ func TestNumericArithmetic(t *testing.T) {
 	mem := memory.NewCheckedAllocator(&Pool{Poison: true})
 	defer mem.AssertSize(t, 0)
 	computed, refused := 0, 0
-	for _, size := range randomSizes(r, 3000) {
+	// A draw whose expressions all landed on one side (computed or
+	// refused) draws more batches, so that both are always checked.
+	sizes := randomSizes(r, 3000)
+	more := func(j int) bool {
+		if j < len(sizes) {
+			return true
+		}
+		if computed > 0 && refused > 0 || len(sizes) >= 200 {
+			return false
+		}
+		sizes = append(sizes, randomSizes(r, 3000)...)
+		return true
+	}
+	for j := 0; more(j); j++ {
+		size := sizes[j]
 		lv := &arithLeaves{}
 		for k := range 2 {
 			lv.p[k] = int32(1 + r.IntN([]int{6, 18, 38}[r.IntN(3)]))
